@@ -1,0 +1,1 @@
+"""Checks that cannot be data: each module exposes ``check(rule, view, options)``."""

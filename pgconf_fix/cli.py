@@ -1,0 +1,238 @@
+"""The pgconf-fix command."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from pgconf_fix import __version__
+from pgconf_fix.catalog import CatalogError, load_catalog
+from pgconf_fix.config import ConfigError, check_selectors, load_config, options_from_config
+from pgconf_fix.findings import Finding
+from pgconf_fix.options import Options
+from pgconf_fix.patcher import fix_until_stable, unified_diff, write_atomically
+from pgconf_fix.reporters import json as json_reporter
+from pgconf_fix.reporters import text as text_reporter
+from pgconf_fix.run import CheckResult, Target, check, find_targets
+from pgconf_fix.source import SourceFile
+from pgconf_fix.versions import PgVersion
+from pgconf_fix.workspace import Workspace
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json")
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+class Run:
+    """Everything one invocation needs, so the fix loop can re-check in memory."""
+
+    def __init__(self, options: Options, cwd: Path, target: Target, stdin: SourceFile | None) -> None:
+        self.options = options
+        self.cwd = cwd
+        self.target = target
+        self.stdin = stdin
+        self.rules = list(load_catalog(options.rules_dirs).values())
+
+    def workspace(self, overrides: dict[Path, str] | None = None) -> Workspace:
+        workspace = Workspace(self.cwd, self.options.max_file_size)
+        if self.stdin is not None:
+            workspace.adopt(self.stdin)
+        for path, text in (overrides or {}).items():
+            original = workspace.load(path) if path != getattr(self.stdin, "path", None) else self.stdin
+            workspace.adopt(
+                SourceFile(
+                    path=original.path,
+                    display=original.display,
+                    data=original.encode(text),
+                    text=text,
+                    utf8=original.utf8,
+                    mode=original.mode,
+                )
+            )
+        return workspace
+
+    def check(self, overrides: dict[Path, str] | None = None) -> CheckResult:
+        return check(self.target, self.rules, self.options, self.workspace(overrides))
+
+
+def _emit(text: str, err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    stream.flush()
+    stream.buffer.write(text.encode("utf-8", "replace"))
+    stream.buffer.flush()
+
+
+def _report(findings: list[Finding], fmt: str, unsafe_fixes: bool, show_fixes: bool) -> None:
+    if fmt == "json":
+        _emit(json_reporter.render(findings))
+    else:
+        _emit(text_reporter.render(findings, unsafe_fixes, show_fixes))
+
+
+def _errors(result: CheckResult) -> int:
+    for error in result.errors:
+        _emit(f"error: {error}\n", err=True)
+    return len(result.errors)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=str)
+@click.option("--diff", "diff_mode", is_flag=True, help="Print a unified diff of the fixes; write nothing.")
+@click.option("--write", "write_mode", is_flag=True, help="Apply safe fixes in place, report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes marked unsafe.")
+@click.option("--show-fixes", is_flag=True, help="Show each finding's fix in the text report.")
+@click.option("--select", metavar="CODES", help="Comma-separated codes or prefixes to check (replaces the default).")
+@click.option("--extend-select", metavar="CODES", help="Codes or prefixes to check in addition.")
+@click.option("--ignore", metavar="CODES", help="Comma-separated codes or prefixes to skip.")
+@click.option("--pg-version", metavar="N", help="PostgreSQL major version, like 15 or 9.4.")
+@click.option("--idle-budget", type=int, metavar="SECONDS", help="Shortest idle timeout on the path (default 300).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file to use.")
+@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Extra directory of TOML rules.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are left.")
+@click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--stdin-filename", metavar="NAME", help="With '-' as path: check standard input as this file.")
+@click.version_option(__version__, prog_name="pgconf-fix")
+def cli(**kwargs: object) -> int:
+    return _run(**kwargs)  # type: ignore[arg-type]
+
+
+def _options(cwd: Path, config_path: str | None, **flags: object) -> Options:
+    path, table = load_config(Path(config_path) if config_path else None, cwd)
+    options = options_from_config(path, table)
+    values: dict[str, object] = {}
+    for key in ("select", "ignore", "extend_select"):
+        codes = _codes(flags.get(key))  # type: ignore[arg-type]
+        if codes is not None:
+            values[key] = codes
+    if flags.get("pg_version"):
+        version = PgVersion.parse(str(flags["pg_version"]))
+        if version is None:
+            raise click.BadParameter(f"{flags['pg_version']!r} is not a PostgreSQL version", param_hint="--pg-version")
+        values["pg_version"] = version
+    if flags.get("idle_budget") is not None:
+        budget = int(flags["idle_budget"])  # type: ignore[arg-type]
+        if budget <= 0:
+            raise click.BadParameter("must be positive", param_hint="--idle-budget")
+        values["global_parameters"] = {**options.global_parameters, "idle_budget": budget}
+    if flags.get("rules_dir"):
+        values["rules_dirs"] = options.rules_dirs + tuple(Path(p).resolve() for p in flags["rules_dir"])  # type: ignore[union-attr]
+    options = replace(options, **values)
+    catalog = load_catalog(options.rules_dirs)
+    for key in ("select", "ignore", "extend_select"):
+        check_selectors(getattr(options, key) or (), catalog, f"--{key.replace('_', '-')}")
+    return options
+
+
+def _run(
+    paths: tuple[str, ...],
+    diff_mode: bool,
+    write_mode: bool,
+    unsafe_fixes: bool,
+    show_fixes: bool,
+    fmt: str,
+    config_path: str | None,
+    exit_zero: bool,
+    explain: str | None,
+    list_rules: bool,
+    stdin_filename: str | None,
+    **flags: object,
+) -> int:
+    from pgconf_fix import docs
+
+    cwd = Path.cwd()
+    if diff_mode and write_mode:
+        raise click.UsageError("--diff and --write cannot be used together")
+    options = _options(cwd, config_path, **flags)
+    catalog = load_catalog(options.rules_dirs)
+    if list_rules:
+        for rule in catalog.values():
+            state = "on " if rule.enabled else "off"
+            _emit(f"{rule.code}  {state}  {rule.name:<28} {rule.summary}\n")
+        return EXIT_CLEAN
+    if explain:
+        wanted = explain.strip().upper()
+        rule = catalog.get(wanted) or next((r for r in catalog.values() if r.name == explain.strip()), None)
+        if rule is None:
+            raise click.BadParameter(f"no rule {explain!r} (see --list-rules)", param_hint="--explain")
+        _emit(docs.explain(rule))
+        return EXIT_CLEAN
+
+    paths = paths or (".",)
+    stdin = None
+    if "-" in paths:
+        if not stdin_filename:
+            raise click.UsageError("reading standard input ('-') needs --stdin-filename NAME")
+        data = sys.stdin.buffer.read()
+        stdin = SourceFile.from_bytes((cwd / stdin_filename).absolute(), stdin_filename, data)
+    target = find_targets(list(paths), options, cwd, stdin)
+    run = Run(options, cwd, target, stdin)
+    result = run.check()
+    error_count = _errors(result)
+
+    if diff_mode or write_mode:
+        outcome = fix_until_stable(result.findings, unsafe_fixes, lambda texts: run.check(texts).findings)
+        for display in outcome.rejected:
+            _emit(f"warning: {display}: a fix was dropped because the result would not parse\n", err=True)
+        if diff_mode:
+            for path, text in sorted(outcome.texts.items()):
+                sys.stdout.buffer.write(unified_diff(outcome.originals[path], text, cwd))
+            sys.stdout.buffer.flush()
+            noun = "finding" if outcome.fixed == 1 else "findings"
+            _emit(f"Would fix {outcome.fixed} {noun}.\n" if outcome.texts else "No fixes available.\n", err=True)
+            if error_count:
+                return EXIT_ERROR
+            return EXIT_FINDINGS if outcome.texts and not exit_zero else EXIT_CLEAN
+        remaining = _write(run, outcome, stdin)
+        noun = "finding" if outcome.fixed == 1 else "findings"
+        files = len(outcome.texts)
+        summary = f"Fixed {outcome.fixed} {noun} in {files} file{'s' if files != 1 else ''}.\n"
+        _emit(summary, err=fmt != "text" or stdin is not None)
+        if stdin is None:
+            _report(remaining, fmt, unsafe_fixes, show_fixes)
+        if error_count:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN
+
+    _report(result.findings, fmt, unsafe_fixes, show_fixes)
+    if error_count:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+
+
+def _write(run: Run, outcome, stdin: SourceFile | None) -> list[Finding]:  # noqa: ANN001
+    """Write fixed files (standard input goes to standard output) and re-check from disk."""
+    if stdin is not None:
+        text = outcome.texts.get(stdin.path, stdin.text)
+        sys.stdout.buffer.write(stdin.encode(text))
+        sys.stdout.buffer.flush()
+        return run.check(outcome.texts).findings
+    for path, text in outcome.texts.items():
+        write_atomically(outcome.originals[path], text)
+    return run.check().findings
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        result = cli.main(args=argv, prog_name="pgconf-fix", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        _emit("Aborted.\n", err=True)
+        return EXIT_ERROR
+    except click.ClickException as exc:
+        _emit(f"error: {exc.format_message()}\n", err=True)
+        return EXIT_ERROR
+    except (ConfigError, CatalogError) as exc:
+        _emit(f"error: {exc}\n", err=True)
+        return EXIT_ERROR
+    return int(result) if isinstance(result, int) else EXIT_CLEAN

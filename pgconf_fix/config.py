@@ -1,0 +1,146 @@
+"""[tool.pgconf-fix] in pyproject.toml, or .pgconf-fix.toml: found, read and validated."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pgconf_fix.catalog import GLOBAL_PARAMETERS, CatalogError, Rule, load_catalog
+from pgconf_fix.options import Options
+from pgconf_fix.versions import PgVersion
+
+CONFIG_NAMES = (".pgconf-fix.toml", "pyproject.toml")
+_LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
+_KNOWN_KEYS = {*_LIST_KEYS, "pg-version", "idle-budget", "rules-dir", "max-file-size", "rule"}
+
+
+class ConfigError(Exception):
+    pass
+
+
+def _table(path: Path) -> dict[str, Any] | None:
+    """The pgconf-fix table of a config file, or None when a pyproject.toml has none."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        return data.get("tool", {}).get("pgconf-fix")
+    return data.get("tool", {}).get("pgconf-fix", data)
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest config: in each directory from ``start`` up, .pgconf-fix.toml before pyproject.toml."""
+    for directory in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                table = _table(candidate)
+                if table is not None:
+                    return candidate, table
+    return None
+
+
+def load_config(explicit: Path | None, start: Path) -> tuple[Path | None, dict[str, Any]]:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"{explicit}: config file not found")
+        return explicit, _table(explicit) or {}
+    found = find_config(start)
+    return found if found else (None, {})
+
+
+def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: '{key}' must be a list of strings")
+    return tuple(value)
+
+
+def _positive_int(path: Path, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{path}: '{key}' must be a positive integer, not {value!r}")
+    return value
+
+
+def check_selectors(selectors: tuple[str, ...], catalog: dict[str, Rule], origin: str) -> None:
+    names = {rule.name for rule in catalog.values()}
+    for selector in selectors:
+        if selector == "ALL" or selector in names:
+            continue
+        if not any(code.startswith(selector) for code in catalog):
+            raise ConfigError(f"{origin}: unknown rule selector '{selector}'")
+
+
+def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
+    """Turn a config table into Options; every mistake is a ConfigError naming the file and key."""
+    where = path or Path("<config>")
+    unknown = sorted(set(table) - _KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KNOWN_KEYS))})")
+    base = where.parent if path else Path.cwd()
+    options = Options()
+    values: dict[str, Any] = {}
+    if "select" in table:
+        values["select"] = _strings(where, "select", table["select"])
+    for key in ("ignore", "extend-select"):
+        if key in table:
+            values[key.replace("-", "_")] = _strings(where, key, table[key])
+    exclude = _strings(where, "exclude", table.get("exclude", [])) + _strings(
+        where, "extend-exclude", table.get("extend-exclude", [])
+    )
+    values["exclude"] = exclude
+    if "pg-version" in table:
+        version = PgVersion.parse(str(table["pg-version"]))
+        if version is None:
+            raise ConfigError(f"{where}: 'pg-version' must look like 13 or 9.4, not {table['pg-version']!r}")
+        values["pg_version"] = version
+    global_parameters = dict(GLOBAL_PARAMETERS)
+    if "idle-budget" in table:
+        global_parameters["idle_budget"] = _positive_int(where, "idle-budget", table["idle-budget"])
+    values["global_parameters"] = global_parameters
+    if "max-file-size" in table:
+        values["max_file_size"] = _positive_int(where, "max-file-size", table["max-file-size"])
+    if "rules-dir" in table:
+        values["rules_dirs"] = tuple((base / item).resolve() for item in _strings(where, "rules-dir", table["rules-dir"]))
+    options = replace(options, **values)
+    try:
+        catalog = load_catalog(options.rules_dirs)
+    except CatalogError as exc:
+        raise ConfigError(str(exc)) from None
+    for key in ("select", "ignore", "extend_select"):
+        selectors = getattr(options, key) or ()
+        check_selectors(selectors, catalog, f"{where}: '{key.replace('_', '-')}'")
+    rule_parameters = _rule_parameters(where, table.get("rule", {}), catalog)
+    return replace(options, rule_parameters=rule_parameters)
+
+
+def _rule_parameters(where: Path, tables: Any, catalog: dict[str, Rule]) -> dict[str, dict[str, Any]]:
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{where}: [rule] must be a table of rule tables, like [tool.pgconf-fix.rule.PGF101]")
+    by_name = {rule.name: rule for rule in catalog.values()}
+    result: dict[str, dict[str, Any]] = {}
+    for key, parameters in tables.items():
+        rule = catalog.get(key) or by_name.get(key)
+        if rule is None:
+            raise ConfigError(f"{where}: [rule.{key}]: no such rule")
+        if not isinstance(parameters, dict):
+            raise ConfigError(f"{where}: [rule.{key}] must be a table")
+        for name, value in parameters.items():
+            if name not in rule.parameters:
+                known = ", ".join(rule.parameters) or "none"
+                raise ConfigError(f"{where}: [rule.{key}]: unknown parameter '{name}' (known: {known})")
+            expected = type(rule.parameters[name])
+            if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
+                raise ConfigError(
+                    f"{where}: [rule.{key}]: '{name}' must be {expected.__name__}, not {value!r}"
+                )
+            if expected is int and value <= 0:
+                raise ConfigError(f"{where}: [rule.{key}]: '{name}' must be positive, not {value}")
+        result[rule.code] = dict(parameters)
+    return result

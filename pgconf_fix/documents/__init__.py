@@ -1,0 +1,1 @@
+"""Lossless parsers, one module per file format."""

@@ -1,0 +1,208 @@
+"""postgresql.conf, lexed the way the server's guc-file.l does it.
+
+Every line keeps its offsets in the original text, so edits touch only the
+bytes they must. The tokens and their precedence follow guc-file.l: flex
+takes the longest match and, on a tie, the rule listed first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pgconf_fix.source import SourceFile
+
+_LETTER = r"[A-Za-z_\x80-\U0010ffff]"
+_LETTER_OR_DIGIT = r"[A-Za-z_0-9\x80-\U0010ffff]"
+_ID = rf"{_LETTER}{_LETTER_OR_DIGIT}*"
+
+# (token kind, pattern) in guc-file.l's rule order; the order breaks ties.
+_TOKEN_PATTERNS = [
+    ("ID", re.compile(_ID)),
+    ("QUALIFIED_ID", re.compile(rf"{_ID}\.{_ID}")),
+    ("STRING", re.compile(r"'(?:[^'\\\n]|\\[^\n]|'')*'")),
+    ("UNQUOTED_STRING", re.compile(rf"{_LETTER}(?:{_LETTER_OR_DIGIT}|[-._:/])*")),
+    ("INTEGER", re.compile(r"[-+]?[0-9]+[a-zA-Z]*")),
+    ("INTEGER", re.compile(r"[-+]?0x[0-9a-fA-F]+[a-zA-Z]*")),
+    ("REAL", re.compile(r"[-+]?[0-9]*\.[0-9]*(?:[Ee][-+]?[0-9]+)?")),
+    ("EQUALS", re.compile(r"=")),
+]
+_VALUE_TOKENS = {"ID", "STRING", "INTEGER", "REAL", "UNQUOTED_STRING"}
+_BLANKS = " \t\r"
+INCLUDE_DIRECTIVES = ("include", "include_if_exists", "include_dir")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ConfLine:
+    """One line of a postgresql.conf: a setting, an include, a comment, a blank, or an error."""
+
+    number: int
+    start: int
+    end: int
+    name: str | None = None
+    name_start: int = 0
+    name_end: int = 0
+    value: str | None = None
+    value_start: int = 0
+    value_end: int = 0
+    value_kind: str | None = None
+    comment_start: int | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        return self.name.lower() if self.name is not None else None
+
+    @property
+    def is_setting(self) -> bool:
+        return self.name is not None and self.error is None
+
+    @property
+    def is_include(self) -> bool:
+        return self.is_setting and self.key in INCLUDE_DIRECTIVES
+
+
+@dataclass(frozen=True)
+class CommentedSetting:
+    """A comment line that holds a setting, as the sample file's ``#name = default  # note``."""
+
+    line: ConfLine
+    hash_offset: int
+    inner: ConfLine
+
+
+def _next_token(text: str, pos: int, end: int) -> Token:
+    best: Token | None = None
+    for kind, pattern in _TOKEN_PATTERNS:
+        match = pattern.match(text, pos, end)
+        if match and match.end() > pos and (best is None or match.end() > best.end):
+            best = Token(kind, pos, match.end(), match.group())
+    if best is None:
+        return Token("ERROR", pos, pos + 1, text[pos])
+    return best
+
+
+def tokenize_line(text: str, start: int, end: int) -> tuple[list[Token], int | None]:
+    """Tokens of text[start:end] (one line, no newline) and the offset of a comment, if any."""
+    tokens: list[Token] = []
+    pos = start
+    while pos < end:
+        char = text[pos]
+        if char in _BLANKS:
+            pos += 1
+            continue
+        if char == "#":
+            return tokens, pos
+        token = _next_token(text, pos, end)
+        tokens.append(token)
+        pos = token.end
+    return tokens, None
+
+
+def deescape(quoted: str) -> str:
+    """The value of a quoted token, as DeescapeQuotedString computes it."""
+    body = quoted[1:-1]
+    out: list[str] = []
+    i = 0
+    simple = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in simple:
+                out.append(simple[nxt])
+                i += 2
+            elif nxt in "01234567":
+                digits = re.match(r"[0-7]{1,3}", body[i + 1 :]).group()  # type: ignore[union-attr]
+                out.append(chr(int(digits, 8) & 0xFF))
+                i += 1 + len(digits)
+            else:
+                out.append(nxt)
+                i += 2
+        elif char == "'" and i + 1 < len(body) and body[i + 1] == "'":
+            out.append("'")
+            i += 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def parse_line(text: str, number: int, start: int, end: int) -> ConfLine:
+    tokens, comment = tokenize_line(text, start, end)
+    if not tokens:
+        return ConfLine(number, start, end, comment_start=comment)
+
+    def error(near: Token | None) -> ConfLine:
+        where = f'near token "{near.text}"' if near else "near end of line"
+        return ConfLine(number, start, end, comment_start=comment, error=f"syntax error {where}")
+
+    name = tokens[0]
+    if name.kind not in ("ID", "QUALIFIED_ID"):
+        return error(name)
+    index = 1
+    if index < len(tokens) and tokens[index].kind == "EQUALS":
+        index += 1
+    if index >= len(tokens):
+        return error(None)
+    value = tokens[index]
+    if value.kind not in _VALUE_TOKENS:
+        return error(value)
+    if index + 1 < len(tokens):
+        return error(tokens[index + 1])
+    plain = deescape(value.text) if value.kind == "STRING" else value.text
+    return ConfLine(
+        number,
+        start,
+        end,
+        name=name.text,
+        name_start=name.start,
+        name_end=name.end,
+        value=plain,
+        value_start=value.start,
+        value_end=value.end,
+        value_kind=value.kind,
+        comment_start=comment,
+    )
+
+
+class PgConfDocument:
+    """A parsed postgresql.conf (or an included file, or postgresql.auto.conf)."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        text = source.text
+        self.lines: list[ConfLine] = []
+        for number in range(1, len(source.line_starts) + 1):
+            start, end = source.line_span(number)
+            if number == len(source.line_starts) and start == end:
+                break  # the empty remainder after a final newline is not a line
+            self.lines.append(parse_line(text, number, start, end))
+
+    @property
+    def settings(self) -> list[ConfLine]:
+        return [line for line in self.lines if line.is_setting]
+
+    @property
+    def errors(self) -> list[ConfLine]:
+        return [line for line in self.lines if line.error]
+
+    def commented_settings(self) -> list[CommentedSetting]:
+        """Comment-only lines whose text after ``#`` is itself a valid setting line."""
+        found: list[CommentedSetting] = []
+        text = self.source.text
+        for line in self.lines:
+            if line.name is not None or line.error or line.comment_start is None:
+                continue
+            inner = parse_line(text, line.number, line.comment_start + 1, line.end)
+            if inner.is_setting and not inner.is_include:
+                found.append(CommentedSetting(line, line.comment_start, inner))
+        return found

@@ -1,0 +1,107 @@
+"""sysctl.conf and sysctl.d/*.conf, as procps sysctl and systemd-sysctl read them.
+
+``#`` and ``;`` start comment lines only: there are no trailing comments, so
+``key = 60 # note`` assigns the value ``60 # note``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pgconf_fix.source import SourceFile
+
+_ASSIGNMENT = re.compile(r"[ \t]*(-?)([^=\s]+)[ \t]*=[ \t\r\f\v]*(.*?)[ \t\r\f\v]*$")
+_LINUX_PREFIXES = ("net.", "kernel.", "vm.", "fs.", "dev.", "user.", "abi.", "debug.", "crypto.", "sunrpc.")
+# Keys of the BSDs and macOS, which are not Linux kernel settings.
+_BSD_PREFIXES = ("net.inet.", "net.inet6.", "net.link.", "kern.", "hw.", "vfs.", "security.", "machdep.", "compat.")
+
+
+def canonical_key(key: str) -> str:
+    return key.replace("/", ".")
+
+
+@dataclass(frozen=True)
+class SysctlLine:
+    number: int
+    start: int
+    end: int
+    key: str | None = None
+    key_start: int = 0
+    key_end: int = 0
+    value: str = ""
+    value_start: int = 0
+    value_end: int = 0
+    comment_start: int | None = None
+    error: str | None = None
+
+
+def parse_line(text: str, number: int, start: int, end: int) -> SysctlLine:
+    body = text[start:end]
+    stripped = body.lstrip(" \t")
+    if not stripped.strip():
+        return SysctlLine(number, start, end)
+    if stripped[0] in "#;":
+        return SysctlLine(number, start, end, comment_start=start + len(body) - len(stripped))
+    match = _ASSIGNMENT.match(body)
+    if not match:
+        return SysctlLine(number, start, end, error="not an assignment (expected key = value)")
+    return SysctlLine(
+        number,
+        start,
+        end,
+        key=canonical_key(match.group(2)),
+        key_start=start + match.start(2),
+        key_end=start + match.end(2),
+        value=match.group(3),
+        value_start=start + match.start(3),
+        value_end=start + match.end(3),
+    )
+
+
+class SysctlDocument:
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.lines: list[SysctlLine] = []
+        for number in range(1, len(source.line_starts) + 1):
+            start, end = source.line_span(number)
+            if number == len(source.line_starts) and start == end:
+                break
+            self.lines.append(parse_line(source.text, number, start, end))
+
+    @property
+    def assignments(self) -> list[SysctlLine]:
+        return [line for line in self.lines if line.key is not None]
+
+    def commented_assignments(self) -> list[tuple[SysctlLine, SysctlLine]]:
+        """(comment line, the assignment written inside it) pairs."""
+        found = []
+        for line in self.lines:
+            if line.comment_start is None:
+                continue
+            inner = parse_line(self.source.text, line.number, line.comment_start + 1, line.end)
+            if inner.key is not None and "." in inner.key and " " not in inner.key:
+                found.append((line, inner))
+        return found
+
+
+def is_bsd_key(key: str) -> bool:
+    return key.startswith(_BSD_PREFIXES)
+
+
+def is_linux_key(key: str) -> bool:
+    return key.startswith(_LINUX_PREFIXES) and not is_bsd_key(key)
+
+
+def looks_like_linux_sysctl(text: str) -> bool:
+    """True when every assignment is a dotted Linux key (and there is at least one)."""
+    keys = []
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        parsed = parse_line(text, number, offset, offset + len(line))
+        offset += len(line) + 1
+        if parsed.error:
+            return False
+        if parsed.key is not None:
+            keys.append(parsed.key)
+    return bool(keys) and all(is_linux_key(key) for key in keys)

@@ -1,0 +1,36 @@
+"""Apply text edits to the original text, back to front."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pgconf_fix.findings import Edit
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
+    """Return the edited text and the edits that were dropped because they overlapped.
+
+    Identical edits collapse into one (fixes share a header comment this way).
+    Insertions at the same offset keep the order in which they were given.
+    """
+    unique: dict[tuple, Edit] = {}
+    for edit in edits:
+        unique.setdefault(edit.key(), edit)
+    ordered = sorted(enumerate(unique.values()), key=lambda pair: (pair[1].start, pair[1].end, pair[0]))
+    kept: list[Edit] = []
+    dropped: list[Edit] = []
+    last_end = -1
+    for _, edit in ordered:
+        if edit.start < last_end:
+            dropped.append(edit)
+            continue
+        kept.append(edit)
+        last_end = max(last_end, edit.end)
+    pieces: list[str] = []
+    cursor = 0
+    for edit in kept:
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.content)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces), dropped

@@ -1,0 +1,118 @@
+"""Integer GUC values as the server reads them (guc.c parse_int and convert_to_base_unit)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+INT_MAX = 2**31 - 1
+INT_MIN = -(2**31)
+
+# Per base unit, the accepted unit names from largest to smallest, with their size in the base unit.
+_TIME = [("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1 / 1000), ("us", 1 / 1000000)]
+_UNITS = {
+    "s": _TIME,
+    "ms": [(name, size * 1000) for name, size in _TIME],
+    "min": [(name, size / 60) for name, size in _TIME],
+    "kB": [("TB", 1024.0**3), ("GB", 1024.0**2), ("MB", 1024.0), ("kB", 1.0), ("B", 1 / 1024)],
+}
+_MAX_UNIT_LEN = 3
+_C_SPACE = " \t\n\v\f\r"
+_STRTOD = re.compile(r"[ \t\n\v\f\r]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+@dataclass(frozen=True)
+class GucInt:
+    """Metadata of an integer parameter: its base unit (None for unitless) and range."""
+
+    unit: str | None
+    minimum: int = 0
+    maximum: int = INT_MAX
+
+
+class GucValueError(ValueError):
+    pass
+
+
+def _strtol(text: str) -> tuple[int | None, int, bool]:
+    """C strtol(text, &end, 0): (value or None, end index, overflowed)."""
+    i = 0
+    n = len(text)
+    while i < n and text[i] in _C_SPACE:
+        i += 1
+    start = i
+    sign = 1
+    if i < n and text[i] in "+-":
+        sign = -1 if text[i] == "-" else 1
+        i += 1
+    base = 10
+    if text[i : i + 2].lower() == "0x" and i + 2 < n and text[i + 2] in "0123456789abcdefABCDEF":
+        base = 16
+        i += 2
+    elif text[i : i + 1] == "0":
+        base = 8
+    digits = {10: "0123456789", 16: "0123456789abcdefABCDEF", 8: "01234567"}[base]
+    j = i
+    while j < n and text[j] in digits:
+        j += 1
+    if j == i:
+        return None, 0 if base != 16 else start, False
+    value = sign * int(text[i:j], base)
+    overflow = not (-(2**63) <= value < 2**63)
+    return value, j, overflow
+
+
+def _unit_table(base_unit: str) -> list[tuple[str, float]]:
+    return _UNITS[base_unit]
+
+
+def parse_int(value: str, meta: GucInt) -> int:
+    """The integer the server stores for ``value``, or GucValueError with the server's reason."""
+    number, end, overflow = _strtol(value)
+    if number is None:
+        raise GucValueError(f'"{value}" is not an integer')
+    result: float = float(number)
+    if overflow or value[end : end + 1] in (".", "e", "E"):
+        match = _STRTOD.match(value)
+        if not match:
+            raise GucValueError(f'"{value}" is not a number')
+        result = float(match.group().strip(_C_SPACE))
+        end = match.end()
+    rest = value[end:].lstrip(_C_SPACE)
+    if rest:
+        if meta.unit is None:
+            raise GucValueError(f'"{value}": this parameter takes no unit')
+        result = _convert_unit(result, rest, meta.unit, value)
+    rounded = round(result)  # rint(): halves go to the even neighbour, as in C
+    if rounded > INT_MAX or rounded < INT_MIN:
+        raise GucValueError(f'"{value}" exceeds the integer range')
+    if not meta.minimum <= rounded <= meta.maximum:
+        raise GucValueError(
+            f'{rounded}{" " + meta.unit if meta.unit else ""} is outside the valid range '
+            f"({meta.minimum} .. {meta.maximum})"
+        )
+    return rounded
+
+
+def _convert_unit(number: float, rest: str, base_unit: str, value: str) -> float:
+    unit = ""
+    i = 0
+    while i < len(rest) and rest[i] not in _C_SPACE and len(unit) < _MAX_UNIT_LEN:
+        unit += rest[i]
+        i += 1
+    if rest[i:].strip(_C_SPACE):
+        raise GucValueError(_unit_message(value, base_unit))
+    table = _unit_table(base_unit)
+    for index, (name, size) in enumerate(table):
+        if name == unit:
+            converted = number * size
+            if index + 1 < len(table):
+                smaller = table[index + 1][1]
+                converted = round(converted / smaller) * smaller
+            return converted
+    raise GucValueError(_unit_message(value, base_unit))
+
+
+def _unit_message(value: str, base_unit: str) -> str:
+    names = ", ".join(f'"{name}"' for name, _ in _unit_table(base_unit))
+    return f'"{value}": valid units for this parameter are {names} (case-sensitive)'

@@ -1,0 +1,23 @@
+"""The layers pgconf-fix reads. Each module here is cheap to import: it decides from a
+file's name (and, when the name is not enough, its first bytes) whether the file is
+its own, and imports its parser only in ``build_views``.
+
+A layer module provides:
+    NAME: str
+    claim(path: Path, head: Callable[[], bytes]) -> bool
+    build_views(workspace, sources, options) -> list[SettingsView]
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+LAYER_MODULES = (
+    "pgconf_fix.layers.server",
+    "pgconf_fix.layers.kernel",
+)
+
+
+def layer_modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in LAYER_MODULES]

@@ -1,0 +1,49 @@
+"""Kernel layer: sysctl.conf and sysctl.d/*.conf."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgconf_fix.options import Options
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.workspace import Workspace
+
+NAME = "kernel"
+
+
+def claim(path: Path, head: Callable[[], bytes]) -> bool:
+    named = path.name == "sysctl.conf" or (path.parent.name == "sysctl.d" and path.suffix == ".conf")
+    if not named and path.suffix != ".conf":
+        return False
+    data = head()
+    if not named and b"net." not in data and b"vm." not in data and b"kernel." not in data:
+        return False
+    from pgconf_fix.documents.sysctl import looks_like_linux_sysctl
+
+    text = data.decode("utf-8", "surrogateescape")
+    if named:
+        # A named file is Linux's unless it holds another system's keys (BSD net.inet.*, kern.*).
+        return not text.strip() or looks_like_linux_sysctl(text) or not _has_bsd_keys(text)
+    return looks_like_linux_sysctl(text)
+
+
+def _has_bsd_keys(text: str) -> bool:
+    from pgconf_fix.documents.sysctl import SysctlLine, is_bsd_key, parse_line
+
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        parsed: SysctlLine = parse_line(text, number, offset, offset + len(line))
+        offset += len(line) + 1
+        if parsed.key and is_bsd_key(parsed.key):
+            return True
+    return False
+
+
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+    from pgconf_fix.views.kernel import build_kernel_views
+
+    return build_kernel_views(workspace, sources, options)

@@ -1,0 +1,42 @@
+"""Server layer: postgresql.conf trees (and conf.d fragments)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgconf_fix.options import Options
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.workspace import Workspace
+
+NAME = "server"
+MAIN_NAMES = ("postgresql.conf", "postgresql.auto.conf")
+# A line that sets (or comments out) a parameter people put in conf.d fragments.
+_SNIFF = re.compile(
+    rb"^[ \t]*(?:tcp_keepalives_|ssl_renegotiation_limit|listen_addresses|max_connections|shared_buffers"
+    rb"|work_mem|log_|statement_timeout|idle_|wal_|ssl[ \t=_]|port[ \t=]|include(?:_dir|_if_exists)?[ \t=])",
+    re.MULTILINE,
+)
+
+
+def claim(path: Path, head: Callable[[], bytes]) -> bool:
+    if path.name in MAIN_NAMES:
+        return True
+    if path.suffix != ".conf":
+        return False
+    data = head()
+    if not _SNIFF.search(data):
+        return False
+    from pgconf_fix.views.server import looks_like_pgconf
+
+    return looks_like_pgconf(data)
+
+
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+    from pgconf_fix.views.server import build_server_views
+
+    return build_server_views(workspace, sources, options)

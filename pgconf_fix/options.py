@@ -1,0 +1,56 @@
+"""Settings of one run, after the command line and the config file are merged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pgconf_fix.catalog import GLOBAL_PARAMETERS, Rule
+from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE
+from pgconf_fix.versions import PgVersion
+
+
+@dataclass(frozen=True)
+class Options:
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    pg_version: PgVersion | None = None
+    global_parameters: dict[str, Any] = field(default_factory=lambda: dict(GLOBAL_PARAMETERS))
+    rule_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    rules_dirs: tuple[Path, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+
+    def parameter(self, rule: Rule, name: str) -> Any:
+        """A rule's parameter: the config's value, else the rule's default, else a global option."""
+        own = self.rule_parameters.get(rule.code, {})
+        if name in own:
+            return own[name]
+        if name in rule.parameters:
+            return rule.parameters[name]
+        if name in self.global_parameters:
+            return self.global_parameters[name]
+        raise KeyError(name)
+
+    def resolve(self, rule: Rule, value: Any) -> Any:
+        """A [check] field: a number stands for itself, a string names a parameter."""
+        if isinstance(value, str):
+            return self.parameter(rule, value)
+        return value
+
+    def enabled(self, rule: Rule) -> bool:
+        def matches(prefixes: tuple[str, ...]) -> bool:
+            return any(
+                prefix == "ALL" or rule.code.startswith(prefix) or rule.name == prefix for prefix in prefixes
+            )
+
+        if self.select is not None:
+            chosen = matches(self.select)
+        else:
+            chosen = rule.enabled
+        chosen = chosen or matches(self.extend_select)
+        if matches(self.ignore):
+            chosen = False
+        return chosen

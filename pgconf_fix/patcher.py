@@ -1,0 +1,151 @@
+"""Turn fixes into new file contents, unified diffs, and atomic writes."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pgconf_fix.edits import apply_edits
+from pgconf_fix.findings import SAFE, Edit, Finding
+from pgconf_fix.source import SourceFile
+
+MAX_PASSES = 4
+
+
+@dataclass
+class FixOutcome:
+    """New texts by path, the originals, and how many findings the fixes addressed."""
+
+    originals: dict[Path, SourceFile] = field(default_factory=dict)
+    texts: dict[Path, str] = field(default_factory=dict)
+    fixed: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+
+def wanted(finding: Finding, unsafe: bool) -> bool:
+    return finding.fix is not None and (unsafe or finding.fix.applicability == SAFE)
+
+
+def apply_round(findings: list[Finding], unsafe: bool) -> tuple[dict[Path, tuple[SourceFile, str]], int]:
+    """Apply every wanted fix once; a fix with an edit that was dropped for overlap is not counted."""
+    by_file: dict[Path, list[Edit]] = {}
+    sources: dict[Path, SourceFile] = {}
+    chosen = [finding for finding in findings if wanted(finding, unsafe)]
+    for finding in chosen:
+        assert finding.fix is not None
+        for edit in finding.fix.edits:
+            by_file.setdefault(edit.source.path, []).append(edit)
+            sources[edit.source.path] = edit.source
+    results: dict[Path, tuple[SourceFile, str]] = {}
+    dropped_keys: set[tuple] = set()
+    for path, edits in by_file.items():
+        text, dropped = apply_edits(sources[path].text, edits)
+        dropped_keys |= {edit.key() for edit in dropped}
+        if text != sources[path].text:
+            results[path] = (sources[path], text)
+    count = sum(
+        1 for finding in chosen if not any(edit.key() in dropped_keys for edit in finding.fix.edits)  # type: ignore[union-attr]
+    )
+    return results, count
+
+
+def fix_until_stable(
+    findings: list[Finding],
+    unsafe: bool,
+    recheck: Callable[[dict[Path, str]], list[Finding]],
+) -> FixOutcome:
+    """Apply fixes, re-check the result in memory, and repeat while fixes keep coming.
+
+    A file whose fixed text has more PGF001 findings than before is left as it was:
+    a fix must never make a file its consumer would reject.
+    """
+    outcome = FixOutcome()
+    current = findings
+    for _ in range(MAX_PASSES):
+        changes, count = apply_round(current, unsafe)
+        if not changes:
+            break
+        trial = dict(outcome.texts)
+        for path, (source, text) in changes.items():
+            outcome.originals.setdefault(path, source)
+            trial[path] = text
+        after = recheck(trial)
+        for path in changes:
+            before_errors = _parse_errors(current, path)
+            after_errors = _parse_errors(after, path)
+            if after_errors > before_errors:
+                outcome.rejected.append(outcome.originals[path].display)
+                trial.pop(path, None)
+                if path in outcome.texts:
+                    trial[path] = outcome.texts[path]
+        if trial == outcome.texts:
+            break
+        outcome.texts = trial
+        outcome.fixed += count
+        current = recheck(outcome.texts)
+    outcome.texts = {path: text for path, text in outcome.texts.items() if text != outcome.originals[path].text}
+    return outcome
+
+
+def _parse_errors(findings: list[Finding], path: Path) -> int:
+    return sum(1 for finding in findings if finding.code == "PGF001" and finding.source.path == path)
+
+
+def unified_diff(source: SourceFile, new_text: str, cwd: Path) -> bytes:
+    """A diff that ``git apply`` and ``patch -p1`` accept from ``cwd``."""
+    try:
+        name = os.path.relpath(source.path, cwd)
+    except ValueError:
+        name = str(source.path)
+    name = name.replace(os.sep, "/")
+    old_lines = _lines(source.text)
+    new_lines = _lines(new_text)
+    out: list[str] = []
+    for line in difflib.unified_diff(old_lines, new_lines, f"a/{name}", f"b/{name}", n=3):
+        if line.startswith(("---", "+++")):
+            out.append(line.rstrip("\n") + "\n")
+            continue
+        if line.startswith("@@"):
+            out.append(line)
+            continue
+        if not line.endswith("\n"):
+            out.append(line + "\n\\ No newline at end of file\n")
+        else:
+            out.append(line)
+    return source.encode("".join(out))
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split at LF only: a form feed or a lone CR is content, as it is for patch."""
+    lines = text.split("\n")
+    result = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        result.append(lines[-1])
+    return result
+
+
+def write_atomically(source: SourceFile, text: str) -> None:
+    """Replace a file's content in one step, keeping its mode (and its symlink, if it is one)."""
+    target = Path(os.path.realpath(source.path))
+    data = source.encode(text)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".pgconf-fix")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        status = os.stat(target)
+        os.chmod(temporary, status.st_mode & 0o7777)
+        try:
+            os.chown(temporary, status.st_uid, status.st_gid)
+        except OSError:
+            pass  # not ours to give away; the mode is what matters
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

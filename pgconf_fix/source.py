@@ -1,0 +1,121 @@
+"""A file as read from disk: its exact bytes, a lossless text view, and positions."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Files above this size are not parsed; configuration files are kilobytes.
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+
+
+class InputError(Exception):
+    """A file the run could not judge (unreadable, binary, too large...)."""
+
+    def __init__(self, display: str, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.display = display
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        where = f"{self.display}:{self.line}" if self.line else self.display
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class SourceFile:
+    """One input file. ``text`` decodes ``data`` so that encoding it back gives the same bytes."""
+
+    path: Path
+    display: str
+    data: bytes
+    text: str
+    utf8: bool
+    mode: int | None = None
+    _line_starts: list[int] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_bytes(cls, path: Path, display: str, data: bytes, mode: int | None = None) -> SourceFile:
+        try:
+            text = data.decode("utf-8")
+            utf8 = True
+        except UnicodeDecodeError:
+            # surrogateescape keeps undecodable bytes (Latin-1 files exist) and round-trips them.
+            text = data.decode("utf-8", "surrogateescape")
+            utf8 = False
+        return cls(path=path, display=display, data=data, text=text, utf8=utf8, mode=mode)
+
+    def encode(self, text: str) -> bytes:
+        return text.encode("utf-8", "surrogateescape")
+
+    @property
+    def newline(self) -> str:
+        """The file's dominant line ending, used for inserted lines."""
+        crlf = self.text.count("\r\n")
+        lf = self.text.count("\n") - crlf
+        return "\r\n" if crlf > lf else "\n"
+
+    @property
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            text = self.text
+            pos = text.find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = text.find("\n", pos + 1)
+            self._line_starts = starts
+        return self._line_starts
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        starts = self.line_starts
+        index = bisect.bisect_right(starts, offset) - 1
+        return index + 1, offset - starts[index] + 1
+
+    def line_span(self, line: int) -> tuple[int, int]:
+        """Offsets of a 1-based line's content, without its line ending."""
+        starts = self.line_starts
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(self.text)
+        text = self.text
+        if end > start and text[end - 1] == "\n":
+            end -= 1
+            if end > start and text[end - 1] == "\r":
+                end -= 1
+        return start, end
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8192]
+
+
+def read_source(path: Path, display: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile:
+    """Read a file for parsing, or raise InputError with a message a user can act on."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(display, "no such file") from None
+    except OSError as exc:
+        raise InputError(display, f"cannot read: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(display, "is a directory, not a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(display, "not a regular file")
+    if st.st_size > max_size:
+        raise InputError(
+            display,
+            f"file is {st.st_size / 1048576:.1f} MB, above the {max_size / 1048576:.0f} MB limit; not checked",
+        )
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as exc:
+        raise InputError(display, f"cannot read: {exc.strerror}") from None
+    if looks_binary(data):
+        raise InputError(display, "binary file (contains NUL bytes); not checked")
+    return SourceFile.from_bytes(path, display, data, mode=stat.S_IMODE(st.st_mode))

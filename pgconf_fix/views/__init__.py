@@ -1,0 +1,1 @@
+"""Settings views: what the syntax of each format means, in canonical keys."""

@@ -1,0 +1,161 @@
+"""A Linux host's kernel settings: sysctl.conf and sysctl.d/*.conf judged as one set."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pgconf_fix.documents.sysctl import SysctlDocument
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.source import InputError, SourceFile
+from pgconf_fix.views.base import (
+    Assignment,
+    CommentedSample,
+    Problem,
+    SettingsView,
+    append_lines,
+    replace_value,
+    uncomment,
+)
+from pgconf_fix.workspace import Workspace
+
+MAIN_NAME = "sysctl.conf"
+FRAGMENT_DIR = "sysctl.d"
+
+
+def group_root(path: Path) -> Path:
+    """The directory that holds a host's sysctl.conf and sysctl.d/."""
+    if path.parent.name == FRAGMENT_DIR:
+        return path.parent.parent
+    return path.parent
+
+
+def family(key: str) -> str:
+    """Keys that belong together: net.ipv4.tcp_keepalive_time -> net.ipv4.tcp_keepalive."""
+    return key.rsplit("_", 1)[0]
+
+
+class KernelConfig(SettingsView):
+    layer = "kernel"
+
+    def __init__(self, workspace: Workspace, root: Path, given: list[SourceFile]) -> None:
+        super().__init__()
+        self.root = root
+        self.scope = {source.path for source in given}
+        self.documents: list[SysctlDocument] = []
+        for source in self._ordered(workspace, root, given):
+            self.documents.append(SysctlDocument(source))
+        self.assignments: list[Assignment] = []
+        for document in self.documents:
+            for line in document.lines:
+                if line.error:
+                    self.problems.append(Problem(Location(document.source, line.start, line.end), line.error))
+                elif line.key is not None:
+                    self.assignments.append(
+                        Assignment(
+                            key=line.key,
+                            source=document.source,
+                            start=line.start,
+                            end=line.end,
+                            value=line.value,
+                            value_start=line.value_start,
+                            value_end=line.value_end,
+                        )
+                    )
+        self.main = next((d.source for d in self.documents if d.source.path.name == MAIN_NAME), None)
+
+    @staticmethod
+    def _ordered(workspace: Workspace, root: Path, given: list[SourceFile]) -> list[SourceFile]:
+        """Fragments by file name, then sysctl.conf last: the order the kernel applies them."""
+        by_path: dict[Path, SourceFile] = {source.path: source for source in given}
+        like = given[0].display if given else None
+        candidates = [root / MAIN_NAME]
+        fragments = root / FRAGMENT_DIR
+        if fragments.is_dir():
+            candidates += [fragments / name for name in os.listdir(fragments) if name.endswith(".conf")]
+        for path in candidates:
+            if path not in by_path and path.is_file():
+                try:
+                    by_path[path] = workspace.load(path, workspace.display_for(path, like))
+                except InputError:
+                    continue  # a sibling we were not asked about; its own run reports it
+        return sorted(by_path.values(), key=lambda s: (s.path.name == MAIN_NAME, s.path.name, str(s.path)))
+
+    def judges(self, key: str) -> bool:
+        """Judge a missing key when this is a host's main file, or a fragment about the same topic."""
+        if self.main is not None:
+            return True
+        return any(family(a.key) == family(key) for a in self.assignments)
+
+    def effective(self, key: str) -> Assignment | None:
+        for assignment in reversed(self.assignments):
+            if assignment.key == key:
+                return assignment
+        return None
+
+    def numeric(self, assignment: Assignment, unit: str | None) -> int:
+        text = assignment.value.strip()
+        if not text.lstrip("-").isdigit():
+            hint = " (sysctl files have no trailing comments)" if "#" in text or ";" in text else ""
+            raise ValueError(f'"{text}" is not an integer{hint}')
+        return int(text)
+
+    def _home(self, key: str) -> SourceFile | None:
+        """The file where a missing key belongs: beside its family, else the main file."""
+        related = [a for a in self.assignments if family(a.key) == family(key) and a.source.path in self.scope]
+        if related:
+            return related[-1].source
+        if self.main is not None and self.main.path in self.scope:
+            return self.main
+        return None
+
+    def samples(self, key: str) -> list[CommentedSample]:
+        found = []
+        for document in self.documents:
+            if document.source.path not in self.scope:
+                continue
+            for line, inner in document.commented_assignments():
+                if inner.key == key:
+                    found.append(
+                        CommentedSample(
+                            key=key,
+                            source=document.source,
+                            hash_offset=line.comment_start or line.start,
+                            name_start=inner.key_start,
+                            value_start=inner.value_start,
+                            value_end=inner.value_end,
+                            line_start=line.start,
+                            line_end=line.end,
+                        )
+                    )
+        return found
+
+    def missing_location(self, key: str) -> Location:
+        samples = self.samples(key)
+        if samples:
+            return Location(samples[0].source, samples[0].line_start, samples[0].line_end)
+        related = [a for a in self.assignments if family(a.key) == family(key)]
+        if related:
+            return related[-1].location
+        home = self._home(key) or self.documents[-1].source
+        start, end = home.line_span(1)
+        return Location(home, start, end)
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        current = self.effective(key)
+        if current is not None:
+            return replace_value(current, value)
+        samples = self.samples(key)
+        if samples:
+            return uncomment(samples[0], value)
+        home = self._home(key)
+        if home is None:
+            return ()
+        return append_lines(home, "Added by pgconf-fix: TCP keepalives for database connections", f"{key} = {value}")
+
+
+def build_kernel_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[KernelConfig]:
+    groups: dict[Path, list[SourceFile]] = {}
+    for source in sources:
+        groups.setdefault(group_root(source.path), []).append(source)
+    return [KernelConfig(workspace, root, given) for root, given in groups.items()]

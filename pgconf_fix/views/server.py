@@ -1,0 +1,382 @@
+"""A PostgreSQL server's configuration tree: postgresql.conf, its includes, postgresql.auto.conf."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pgconf_fix.documents.pgconf import ConfLine, PgConfDocument
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
+from pgconf_fix.source import InputError, SourceFile
+from pgconf_fix.versions import PgVersion, version_near
+from pgconf_fix.views.base import (
+    Assignment,
+    CommentedSample,
+    Problem,
+    SettingsView,
+    append_lines,
+    replace_value,
+    uncomment,
+)
+from pgconf_fix.workspace import Workspace
+
+MAIN_NAME = "postgresql.conf"
+AUTO_NAME = "postgresql.auto.conf"
+MAX_DEPTH = 10  # CONF_FILE_MAX_DEPTH in the server
+
+# Integer parameters whose values are checked the way the server checks them.
+INTEGER_PARAMETERS = {
+    "tcp_keepalives_idle": GucInt("s"),
+    "tcp_keepalives_interval": GucInt("s"),
+    "tcp_keepalives_count": GucInt(None),
+    "tcp_user_timeout": GucInt("ms"),
+    "statement_timeout": GucInt("ms"),
+    "idle_in_transaction_session_timeout": GucInt("ms"),
+    "idle_session_timeout": GucInt("ms"),
+    "client_connection_check_interval": GucInt("ms"),
+}
+# ssl_renegotiation_limit took kB before 9.5; from 9.5 on it takes a plain 0 and nothing else.
+# PGF104 owns every judgement of it, with a version-aware message.
+RENEGOTIATION_BEFORE_9_5 = GucInt("kB")
+BOM = "\ufeff"
+KNOWN_VERSION = PgVersion(15)
+
+
+@lru_cache(maxsize=1)
+def known_parameters() -> frozenset[str]:
+    text = resources.files("pgconf_fix.data").joinpath("pg15_parameters.txt").read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def render_like(value: str, quoted: bool) -> str:
+    return f"'{value}'" if quoted else value
+
+
+class ServerConfig(SettingsView):
+    layer = "server"
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        main: SourceFile,
+        *,
+        standalone: bool = False,
+        version: PgVersion | None = None,
+        version_origin: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.main = main
+        self.judges_missing = not standalone
+        self.documents: list[PgConfDocument] = []
+        self.assignments: list[Assignment] = []
+        self.unresolved: list[str] = []
+        if version is None and not standalone:
+            near = version_near(main.path)
+            if near:
+                version, version_origin = near
+        self.version = version
+        self.version_origin = version_origin
+        self._read(main, depth=0, stack=())
+        self._read_auto(main, standalone)
+        self._validate_effective_values()
+
+    def _read_auto(self, main: SourceFile, standalone: bool) -> None:
+        workspace = self.workspace
+        if not standalone and main.path.name == MAIN_NAME:
+            auto = main.path.parent / AUTO_NAME
+            if auto.is_file():
+                try:
+                    source = workspace.load(auto, workspace.display_for(auto, main.display))
+                except InputError as exc:
+                    self.problems.append(Problem(Location(main, 0, 0), f"{AUTO_NAME}: {exc.message}"))
+                else:
+                    self._read(source, depth=0, stack=())
+
+    # -- reading -------------------------------------------------------------
+
+    def _read(self, source: SourceFile, depth: int, stack: tuple[Path, ...]) -> None:
+        document = PgConfDocument(source)
+        self.documents.append(document)
+        stack = (*stack, source.path.resolve())
+        for line in document.lines:
+            if line.number == 1 and source.text.startswith(BOM):
+                self._problem(
+                    source, line, "the file starts with a UTF-8 byte-order mark, which the server reads as "
+                    "part of the first line and rejects; save it without the mark"
+                )
+            elif line.error:
+                self._problem(source, line, line.error)
+            elif line.is_include:
+                self._include(source, line, depth, stack)
+            elif line.is_setting:
+                self._assign(source, line)
+
+    def _problem(self, source: SourceFile, line: ConfLine, message: str) -> None:
+        self.problems.append(Problem(Location(source, line.start, line.end), message))
+
+    def _assign(self, source: SourceFile, line: ConfLine) -> None:
+        key = line.key or ""
+        assert line.value is not None
+        self.assignments.append(
+            Assignment(
+                key=key,
+                source=source,
+                start=line.start,
+                end=line.end,
+                value=line.value,
+                value_start=line.value_start,
+                value_end=line.value_end,
+                quoted=line.value_kind == "STRING",
+            )
+        )
+        if "." not in key and key not in known_parameters():
+            self._unknown_name(source, line, key)
+
+    def _validate_effective_values(self) -> None:
+        """Check values as the server does: only the last value of each name counts."""
+        for key, meta in INTEGER_PARAMETERS.items():
+            current = self.effective(key)
+            if current is None:
+                continue
+            try:
+                parse_int(current.value, meta)
+            except GucValueError as exc:
+                self.problems.append(Problem(current.location, f'invalid value for parameter "{key}": {exc}'))
+
+    def _unknown_name(self, source: SourceFile, line: ConfLine, key: str) -> None:
+        if key.startswith(BOM):
+            return  # reported once as the byte-order mark
+        close = difflib.get_close_matches(key, known_parameters(), n=1, cutoff=0.9)
+        if close:
+            self._problem(
+                source,
+                line,
+                f'unrecognized configuration parameter "{line.name}" (did you mean "{close[0]}"?); '
+                "the server refuses to start with it",
+            )
+        elif self.version == KNOWN_VERSION:
+            self._problem(
+                source,
+                line,
+                f'unrecognized configuration parameter "{line.name}"; PostgreSQL 15 refuses to start with it',
+            )
+
+    def _include(self, source: SourceFile, line: ConfLine, depth: int, stack: tuple[Path, ...]) -> None:
+        directive = line.key
+        target = line.value or ""
+        if not target:
+            kind = "directory" if directive == "include_dir" else "file"
+            self._problem(source, line, f'empty configuration {kind} name in "{directive}"')
+            return
+        path = self._resolve(source, target)
+        if path is None:
+            self.unresolved.append(target)
+            return
+        if depth + 1 > MAX_DEPTH:
+            self._problem(source, line, f'could not open "{target}": maximum nesting depth ({MAX_DEPTH}) exceeded')
+            return
+        if directive == "include_dir":
+            self._include_dir(source, line, path, target, depth, stack)
+            return
+        if path.resolve() in stack:
+            chain = " -> ".join(p.name for p in (*stack, path.resolve()))
+            self._problem(source, line, f"include loop: {chain}")
+            return
+        if not path.exists():
+            if directive == "include":
+                self._problem(source, line, f'could not open configuration file "{target}": no such file')
+            return
+        if path.is_dir():
+            self._problem(source, line, f'"{target}" is a directory; use include_dir for directories')
+            return
+        self._read_included(source, line, path, target, depth, stack)
+
+    def _include_dir(
+        self, source: SourceFile, line: ConfLine, path: Path, target: str, depth: int, stack: tuple[Path, ...]
+    ) -> None:
+        if not path.is_dir():
+            reason = "not a directory" if path.exists() else "no such directory"
+            self._problem(source, line, f'could not open configuration directory "{target}": {reason}')
+            return
+        names = sorted(
+            (name for name in os.listdir(path) if name.endswith(".conf") and not name.startswith(".")),
+            key=os.fsencode,  # the server compares bytes
+        )
+        for name in names:
+            child = path / name
+            if not child.is_file():
+                continue
+            if child.resolve() in stack:
+                chain = " -> ".join(p.name for p in (*stack, child.resolve()))
+                self._problem(source, line, f"include loop: {chain}")
+                continue
+            self._read_included(source, line, child, f"{target}/{name}", depth, stack)
+
+    def _read_included(
+        self, source: SourceFile, line: ConfLine, path: Path, target: str, depth: int, stack: tuple[Path, ...]
+    ) -> None:
+        try:
+            child = self.workspace.load(path, self.workspace.display_for(path, source.display))
+        except InputError as exc:
+            self._problem(source, line, f'could not read included file "{target}": {exc.message}')
+            return
+        self._read(child, depth + 1, stack)
+
+    def _resolve(self, source: SourceFile, target: str) -> Path | None:
+        """Where an include points, inside the repository; None when it points outside it."""
+        if not os.path.isabs(target):
+            return source.path.parent / target
+        path = Path(target)
+        if path.exists():
+            return path
+        # An absolute server path such as /etc/postgresql/15/main/conf.d: find it beside the
+        # including file when the repository mirrors the server's layout.
+        parts = path.parts[1:]
+        here = source.path.resolve().parent.parts
+        for cut in range(len(parts) - 1, 0, -1):
+            prefix = parts[:cut]
+            if len(here) >= len(prefix) and tuple(here[len(here) - len(prefix) :]) == tuple(prefix):
+                return source.path.parent.joinpath(*parts[cut:])
+        return None
+
+    # -- what the rules ask --------------------------------------------------
+
+    @property
+    def sources(self) -> list[SourceFile]:
+        return [document.source for document in self.documents]
+
+    def effective(self, key: str) -> Assignment | None:
+        for assignment in reversed(self.assignments):
+            if assignment.key == key:
+                return assignment
+        return None
+
+    def numeric(self, assignment: Assignment, unit: str | None) -> int:
+        if assignment.key == "ssl_renegotiation_limit" and unit == "kB":
+            return parse_int(assignment.value, RENEGOTIATION_BEFORE_9_5)
+        meta = INTEGER_PARAMETERS.get(assignment.key, GucInt(unit))
+        return parse_int(assignment.value, meta)
+
+    def samples(self, key: str) -> list[CommentedSample]:
+        found = []
+        for document in self.documents:
+            if not self.in_scope(document.source):
+                continue
+            for commented in document.commented_settings():
+                if commented.inner.key == key:
+                    found.append(
+                        CommentedSample(
+                            key=key,
+                            source=document.source,
+                            hash_offset=commented.hash_offset,
+                            name_start=commented.inner.name_start,
+                            value_start=commented.inner.value_start,
+                            value_end=commented.inner.value_end,
+                            line_start=commented.line.start,
+                            line_end=commented.line.end,
+                        )
+                    )
+        # Prefer the main file's sample, as a reader looks there first.
+        found.sort(key=lambda sample: sample.source is not self.main)
+        return found
+
+    def missing_location(self, key: str) -> Location:
+        samples = self.samples(key)
+        if samples:
+            return Location(samples[0].source, samples[0].line_start, samples[0].line_end)
+        start, end = self.main.line_span(1)
+        return Location(self.main, start, end)
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        current = self.effective(key)
+        if current is not None:
+            return replace_value(current, render_like(value, current.quoted))
+        samples = self.samples(key)
+        if samples:
+            sample = samples[0]
+            quoted = sample.source.text[sample.value_start] == "'"
+            return uncomment(sample, render_like(value, quoted))
+        return append_lines(
+            self.main,
+            "Added by pgconf-fix: notice dead client connections (see pgconf-fix --explain)",
+            f"{key} = {value}",
+        )
+
+    def describe_missing(self) -> str:
+        if self.unresolved:
+            return f" (includes outside the repository not read: {', '.join(self.unresolved)})"
+        return ""
+
+
+def looks_like_pgconf(data: bytes) -> bool:
+    """Whether a ``*.conf`` of unknown purpose is a postgresql.conf fragment."""
+    from pgconf_fix.documents.pgconf import parse_line
+
+    text = data.decode("utf-8", "surrogateescape")
+    known = errors = 0
+    offset = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        parsed = parse_line(text, number, offset, offset + len(line))
+        offset += len(line) + 1
+        if parsed.error:
+            errors += 1
+        elif parsed.is_setting and (parsed.is_include or parsed.key in known_parameters()):
+            known += 1
+    return known > 0 and errors <= known // 4
+
+
+def build_server_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[ServerConfig]:
+    """One view per postgresql.conf tree; fragments join the tree that includes them."""
+    version: PgVersion | None = getattr(options, "pg_version", None)
+    origin = "the configuration" if version else None
+
+    def tree(main: SourceFile, standalone: bool = False) -> ServerConfig:
+        return ServerConfig(workspace, main, standalone=standalone, version=version, version_origin=origin)
+
+    views: list[ServerConfig] = []
+    covered: set[Path] = set()
+    for source in sources:
+        if source.path.name == MAIN_NAME and source.path not in covered:
+            view = tree(source)
+            view.scope = {document.source.path for document in view.documents}
+            covered |= view.scope
+            views.append(view)
+    owners: dict[Path, ServerConfig] = {}
+    for source in sources:
+        if source.path in covered:
+            continue
+        owner = _owner_of(workspace, source, owners, tree)
+        if owner is None:
+            view = tree(source, standalone=True)
+            view.scope = {source.path}
+            views.append(view)
+        elif owner not in views:
+            owner.scope = {source.path}
+            views.append(owner)
+        else:
+            owner.scope.add(source.path)
+    return views
+
+
+def _owner_of(workspace, source, owners, tree):  # noqa: ANN001, ANN202 - local helper
+    """The postgresql.conf up to three levels above a fragment that reads it, if any."""
+    directory = source.path.parent
+    for _ in range(3):
+        candidate = directory / MAIN_NAME
+        if candidate.is_file() and candidate != source.path:
+            if candidate not in owners:
+                try:
+                    main = workspace.load(candidate, workspace.display_for(candidate, source.display))
+                except InputError:
+                    return None
+                owners[candidate] = tree(main)
+            owner = owners[candidate]
+            if any(document.source.path == source.path for document in owner.documents):
+                return owner
+        directory = directory.parent
+    return None

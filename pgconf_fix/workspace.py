@@ -1,0 +1,43 @@
+"""Files of one run: read once, shown by the path the user gave."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE, InputError, SourceFile, read_source
+
+
+@dataclass
+class Workspace:
+    cwd: Path
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    _cache: dict[Path, SourceFile | InputError] = field(default_factory=dict)
+
+    def display_for(self, path: Path, like: str | None = None) -> str:
+        """A path as the user would write it: relative when the input that led here was."""
+        if like is not None and os.path.isabs(like):
+            return os.path.normpath(str(path.absolute()))
+        try:
+            return os.path.relpath(path.absolute(), self.cwd)
+        except ValueError:
+            return str(path)
+
+    def load(self, path: Path, display: str | None = None) -> SourceFile:
+        """Read a file once; raise InputError (cached too) when it cannot be read."""
+        key = Path(os.path.abspath(path))
+        if key not in self._cache:
+            shown = display if display is not None else self.display_for(key)
+            try:
+                self._cache[key] = read_source(key, shown, self.max_file_size)
+            except InputError as exc:
+                self._cache[key] = exc
+        cached = self._cache[key]
+        if isinstance(cached, InputError):
+            raise cached
+        return cached
+
+    def adopt(self, source: SourceFile) -> None:
+        """Register a source read elsewhere (standard input)."""
+        self._cache[Path(os.path.abspath(source.path))] = source
