@@ -20,6 +20,7 @@ from pgconf_fix.views.base import (
 from pgconf_fix.workspace import Workspace
 
 MAIN_NAME = "sysctl.conf"
+INTEGER_KEYS = ("net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes")
 FRAGMENT_DIR = "sysctl.d"
 
 
@@ -62,6 +63,13 @@ class KernelConfig(SettingsView):
                             value_end=line.value_end,
                         )
                     )
+        for key in INTEGER_KEYS:
+            current = self.effective(key)
+            if current is not None:
+                try:
+                    self.numeric(current, None)
+                except ValueError as exc:
+                    self.problems.append(Problem(current.location, f"{key}: {exc}; the kernel rejects the write"))
         self.main = next((d.source for d in self.documents if d.source.path.name == MAIN_NAME), None)
 
     @staticmethod

@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pgconf_fix.documents.pgconf import ConfLine, PgConfDocument
+from pgconf_fix.documents.pgconf import ConfLine, PgConfDocument, tokenize_line
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import InputError, SourceFile
@@ -75,6 +75,8 @@ class ServerConfig(SettingsView):
         self.documents: list[PgConfDocument] = []
         self.assignments: list[Assignment] = []
         self.unresolved: list[str] = []
+        # Names written on lines the server rejects: not "missing", and no fix appends them again.
+        self.broken_keys: set[str] = set()
         if version is None and not standalone:
             near = version_near(main.path)
             if near:
@@ -109,12 +111,22 @@ class ServerConfig(SettingsView):
                     source, line, "the file starts with a UTF-8 byte-order mark, which the server reads as "
                     "part of the first line and rejects; save it without the mark"
                 )
+                self._note_broken(source, line)
             elif line.error:
                 self._problem(source, line, line.error)
+                self._note_broken(source, line)
             elif line.is_include:
                 self._include(source, line, depth, stack)
             elif line.is_setting:
                 self._assign(source, line)
+
+    def _note_broken(self, source: SourceFile, line: ConfLine) -> None:
+        tokens, _ = tokenize_line(source.text, line.start, line.end)
+        if tokens and tokens[0].kind == "ID":
+            self.broken_keys.add(tokens[0].text.lower().lstrip(BOM))
+
+    def judges(self, key: str) -> bool:
+        return self.judges_missing and key not in self.broken_keys
 
     def _problem(self, source: SourceFile, line: ConfLine, message: str) -> None:
         self.problems.append(Problem(Location(source, line.start, line.end), message))
@@ -150,9 +162,11 @@ class ServerConfig(SettingsView):
 
     def _unknown_name(self, source: SourceFile, line: ConfLine, key: str) -> None:
         if key.startswith(BOM):
+            self.broken_keys.add(key.lstrip(BOM))
             return  # reported once as the byte-order mark
         close = difflib.get_close_matches(key, known_parameters(), n=1, cutoff=0.9)
         if close:
+            self.broken_keys.add(close[0])
             self._problem(
                 source,
                 line,
