@@ -105,7 +105,11 @@ def builtin_rules_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "rules"
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)
+def _builtin_rules(directory: Path) -> tuple[Rule, ...]:
+    return _load_dir(directory, True)
+
+
 def _load_dir(directory: Path, builtin: bool) -> tuple[Rule, ...]:
     if not directory.is_dir():
         raise CatalogError(f"{directory}: rules directory not found")
@@ -114,7 +118,7 @@ def _load_dir(directory: Path, builtin: bool) -> tuple[Rule, ...]:
 
 def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
-    for rule in _load_dir(builtin_rules_dir(), True):
+    for rule in _builtin_rules(builtin_rules_dir()):
         rules[rule.code] = rule
     for directory in extra_dirs:
         for rule in _load_dir(directory.resolve(), False):

@@ -59,7 +59,7 @@ def discover(paths: list[str], layers: list[ModuleType], cwd: Path, exclude: tup
     base_rules = IgnoreRules([p for p in (parse_pattern(x, cwd) for x in exclude) if p is not None])
     seen: set[Path] = set()
 
-    def add(path: Path, display: str, explicit: bool) -> None:
+    def add(path: Path, display: str) -> None:
         absolute = Path(os.path.abspath(path))
         if absolute in seen:
             return
@@ -73,9 +73,11 @@ def discover(paths: list[str], layers: list[ModuleType], cwd: Path, exclude: tup
         if not os.path.lexists(path):
             found.errors.append(InputError(given, "no such file or directory"))
         elif path.is_dir():
-            _walk(path, given, base_rules, add, found)
+            _walk(Path(os.path.abspath(path)), given, base_rules, add, found)
         elif path.is_file():
-            add(path, given, True)
+            add(path, given)
+        elif os.path.islink(path) and not os.path.exists(path):
+            found.errors.append(InputError(given, f"dangling symlink: its target {os.readlink(path)!r} does not exist"))
         else:
             found.errors.append(InputError(given, "not a regular file or directory"))
     return found
@@ -104,7 +106,15 @@ def _walk(root: Path, display_root: str, rules: IgnoreRules, add, found: Discove
                 if entry.name in DEFAULT_EXCLUDES or active.ignored(path, True):
                     continue
                 subdirectories.append((path, child_shown))
-            elif is_file and not active.ignored(path, False):
-                add(path, child_shown, False)
+            elif (is_file or _dangling(entry)) and not active.ignored(path, False):
+                # A dangling symlink is handed on too: a layer that claims its name reports it.
+                add(path, child_shown)
         for path, child_shown in reversed(subdirectories):
             stack.append((path, child_shown, active.extended(read_ignore_file(path / ".gitignore"))))
+
+
+def _dangling(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink() and not os.path.exists(entry.path)
+    except OSError:
+        return False

@@ -77,6 +77,7 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
     except ValueError:
         return  # an unreadable value is PGF001's to report
     shown = f"{setting} = {current.raw_value}"
+    exact = "" if current.value.strip() == str(value) else f" ({_quantity(value, unit)})"
     if value == 0 and "zero_means" in check:
         rounded = current.value.strip() not in ("0", "'0'") and _looks_nonzero(current.value)
         how = f"rounds to 0, which means {check['zero_means']}" if rounded else f"means {check['zero_means']}"
@@ -85,14 +86,14 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         yield make_finding(
             rule,
             current.location,
-            f"{shown} ({_quantity(value, unit)}) is above {limit_name} ({_quantity(maximum, unit)}){advice}",
+            f"{shown}{exact} is above {limit_name} ({_quantity(maximum, unit)}){advice}",
             fixed(),
         )
     elif minimum is not None and value < minimum:
         yield make_finding(
             rule,
             current.location,
-            f"{shown} ({_quantity(value, unit)}) is below the minimum ({_quantity(minimum, unit)}){advice}",
+            f"{shown}{exact} is below the minimum ({_quantity(minimum, unit)}){advice}",
             fixed(),
         )
 

@@ -1,0 +1,242 @@
+"""The command line: flags, exit status, JSON shape, configuration and the rule catalog."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix import docs
+from pgconf_fix.catalog import load_catalog
+from tests.cli_runner import run_cli, tree
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD_CONF = "#tcp_keepalives_idle = 0\t# TCP_KEEPIDLE\ntcp_keepalives_interval = 75\nssl_renegotiation_limit = 512MB\n"
+FOUNDATION_CODES = ["PGF001", "PGF101", "PGF102", "PGF103", "PGF104", "PGF201", "PGF202", "PGF203"]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "postgresql.conf").write_text(BAD_CONF)
+    return tmp_path
+
+
+def codes(stdout: str) -> list[str]:
+    return [line.split(": ", 1)[1].split(" ")[0] for line in stdout.splitlines() if ": PGF" in line]
+
+
+# -- the catalog ---------------------------------------------------------------
+
+
+def test_every_foundation_rule_has_complete_toml() -> None:
+    catalog = load_catalog()
+    for code in FOUNDATION_CODES:
+        rule = catalog[code]
+        data = tomllib.loads(rule.path.read_text())
+        for key in ("code", "name", "layer", "severity", "enabled", "summary", "why", "fix_safety", "references"):
+            assert key in data, f"{code} lacks {key}"
+        assert rule.example_before.strip() and rule.example_after.strip(), code
+        assert rule.path.name == f"{code}.toml"
+        if rule.kind == "threshold":
+            assert "fix" in rule.check and rule.options, code
+
+
+def test_readme_table_and_rules_doc_are_generated_from_rules() -> None:
+    rules = list(load_catalog().values())
+    readme = (ROOT / "README.md").read_text()
+    assert docs.readme_with_table(readme, rules) == readme, "run: python -m pgconf_fix.docs"
+    assert (ROOT / "docs" / "rules.md").read_text() == docs.rules_markdown(rules), "run: python -m pgconf_fix.docs"
+
+
+def test_list_rules_and_explain(tmp_path: Path) -> None:
+    listed = run_cli(["--list-rules"], tmp_path)
+    assert listed.code == 0
+    assert codes_in(listed.stdout) >= set(FOUNDATION_CODES)
+    page = run_cli(["--explain", "PGF104"], tmp_path)
+    assert page.code == 0
+    for section in ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "References"):
+        assert section in page.stdout
+    assert "PostgreSQL 14 removed" in page.stdout  # it says the guides are wrong about that
+    assert run_cli(["--explain", "server-keepalives-idle"], tmp_path).stdout.startswith("PGF101")
+    unknown = run_cli(["--explain", "PGF999"], tmp_path)
+    assert unknown.code == 2 and "PGF999" in unknown.stderr
+
+
+def codes_in(text: str) -> set[str]:
+    return {word for word in text.split() if word.startswith("PGF")}
+
+
+# -- exit status and flags -----------------------------------------------------
+
+
+def test_exit_status_and_summary(repo: Path) -> None:
+    found = run_cli(["."], repo)
+    assert found.code == 1
+    # Sorted by place: the missing count is reported at line 1, beside the idle sample.
+    assert codes(found.stdout) == ["PGF101", "PGF103", "PGF102", "PGF104"]
+    assert "Found 4 findings." in found.stdout
+    assert run_cli(["--exit-zero", "."], repo).code == 0
+    clean = repo / "clean"
+    clean.mkdir()
+    (clean / "postgresql.conf").write_text("tcp_keepalives_idle = 60\ntcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n")
+    ok = run_cli(["clean"], repo)
+    assert ok.code == 0 and "All checks passed!" in ok.stdout
+
+
+def test_select_ignore_and_bad_selectors(repo: Path) -> None:
+    assert codes(run_cli(["--select", "PGF104", "."], repo).stdout) == ["PGF104"]
+    assert codes(run_cli(["--ignore", "PGF10", "."], repo).stdout) == []
+    assert codes(run_cli(["--select", "PGF1", "--ignore", "PGF102,PGF103", "."], repo).stdout) == ["PGF101", "PGF104"]
+    bad = run_cli(["--select", "XYZ1", "."], repo)
+    assert bad.code == 2 and "XYZ1" in bad.stderr
+
+
+def test_pg_version_changes_the_message(repo: Path) -> None:
+    old = run_cli(["--select", "PGF104", "--pg-version", "9.4", "."], repo).stdout
+    new = run_cli(["--select", "PGF104", "--pg-version", "15", "."], repo).stdout
+    assert "renegotiates SSL after every 524288 kB" in old
+    assert "PostgreSQL 15 accepts only a plain 0" in new
+    bad = run_cli(["--pg-version", "banana", "."], repo)
+    assert bad.code == 2 and "--pg-version" in bad.stderr
+
+
+def test_diff_and_write_are_exclusive(repo: Path) -> None:
+    outcome = run_cli(["--diff", "--write", "."], repo)
+    assert outcome.code == 2 and "cannot be used together" in outcome.stderr
+
+
+def test_write_reports_what_is_left_and_exit_status(repo: Path) -> None:
+    outcome = run_cli(["--write", "."], repo)
+    assert outcome.code == 0, outcome.stdout
+    assert "Fixed 4 findings in 1 file." in outcome.stdout
+    text = (repo / "db" / "postgresql.conf").read_text()
+    assert text.startswith("tcp_keepalives_idle = 60\t# TCP_KEEPIDLE\ntcp_keepalives_interval = 10\n")
+    assert "ssl_renegotiation_limit = 0\n" in text and "tcp_keepalives_count = 6\n" in text
+    (repo / "db" / "postgresql.conf").write_text("tcp_keepalives_idle = 1.5min\n")
+    left = run_cli(["--write", "."], repo)
+    assert left.code == 1 and "PGF001" in left.stdout
+
+
+def test_json_shape(repo: Path) -> None:
+    outcome = run_cli(["--format", "json", "db"], repo)
+    assert outcome.code == 1
+    items = json.loads(outcome.stdout)
+    first = items[0]
+    assert set(first) >= {"code", "name", "severity", "message", "path", "line", "column", "end_line",
+                          "end_column", "url", "fix"}
+    assert first["path"] == "db/postgresql.conf"
+    assert (first["line"], first["column"]) == (1, 1)
+    assert first["url"].endswith("#pgf101-server-keepalives-idle")
+    assert first["fix"]["applicability"] == "safe"
+    edit = first["fix"]["edits"][-1]
+    assert set(edit) == {"path", "line", "column", "end_line", "end_column", "content"}
+    assert edit["content"] == "60"
+    # Positions are in the original file: the value "0" sits after "#tcp_keepalives_idle = ".
+    assert (edit["line"], edit["column"], edit["end_column"]) == (1, 24, 25)
+    absolute = json.loads(run_cli(["--format", "json", str(repo / "db")], repo).stdout)
+    assert absolute[0]["path"] == str(repo / "db" / "postgresql.conf")
+
+
+def test_stdin_with_filename(tmp_path: Path) -> None:
+    outcome = run_cli(["-", "--stdin-filename", "postgresql.conf"], tmp_path, stdin=BAD_CONF.encode())
+    assert codes(outcome.stdout) == ["PGF101", "PGF103", "PGF102", "PGF104"]
+    assert outcome.stdout.startswith("postgresql.conf:1:1: PGF101")
+    fixed = run_cli(["--write", "-", "--stdin-filename", "postgresql.conf"], tmp_path, stdin=BAD_CONF.encode())
+    assert fixed.stdout.startswith("tcp_keepalives_idle = 60\t# TCP_KEEPIDLE\n")
+    assert not (tmp_path / "postgresql.conf").exists()
+    missing = run_cli(["-"], tmp_path, stdin=b"")
+    assert missing.code == 2 and "--stdin-filename" in missing.stderr
+
+
+def test_python_dash_m(repo: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "pgconf_fix", "--select", "PGF104", "."], cwd=repo,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "PGF104" in result.stdout
+
+
+# -- configuration -------------------------------------------------------------
+
+
+def test_pyproject_config_and_rule_parameters(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.pgconf-fix]\nignore = ["PGF104"]\nidle-budget = 60\n'
+        "[tool.pgconf-fix.rule.PGF101]\ntarget = 45\n"
+    )
+    outcome = run_cli(["--format", "json", "."], repo)
+    items = json.loads(outcome.stdout)
+    assert sorted(item["code"] for item in items) == ["PGF101", "PGF102", "PGF103"]
+    assert items[0]["fix"]["edits"][-1]["content"] == "45"
+    (repo / "db" / "postgresql.conf").write_text("tcp_keepalives_idle = 90\ntcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n")
+    tight = run_cli(["."], repo)
+    assert "is above the idle budget (60 s); set it to 45" in tight.stdout
+
+
+def test_nearest_config_wins_and_config_flag_overrides(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text('[tool.pgconf-fix]\nselect = ["PGF104"]\n')
+    (repo / "db" / ".pgconf-fix.toml").write_text('select = ["PGF101"]\n')
+    assert codes(run_cli(["."], repo).stdout) == ["PGF104"]
+    assert codes(run_cli(["."], repo / "db").stdout) == ["PGF101"]
+    other = repo / "other.toml"
+    other.write_text('select = ["PGF102"]\n')
+    assert codes(run_cli(["--config", str(other), "."], repo / "db").stdout) == ["PGF102"]
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ('[tool.pgconf-fix]\nselekt = ["PGF1"]\n', "selekt"),
+        ('[tool.pgconf-fix]\nselect = "PGF1\n', "invalid TOML"),
+        ("[tool.pgconf-fix]\nidle-budget = -5\n", "idle-budget"),
+        ('[tool.pgconf-fix]\npg-version = "thirteen"\n', "pg-version"),
+        ("[tool.pgconf-fix.rule.PGF101]\ntarget = \"x\"\n", "target"),
+        ("[tool.pgconf-fix.rule.PGF101]\nfoo = 1\n", "foo"),
+        ("[tool.pgconf-fix.rule.PGF999]\ntarget = 1\n", "PGF999"),
+        ('[tool.pgconf-fix]\nignore = ["NOPE"]\n', "NOPE"),
+    ],
+)
+def test_invalid_config_is_exit_2(repo: Path, content: str, needle: str) -> None:
+    (repo / "pyproject.toml").write_text(content)
+    outcome = run_cli(["."], repo)
+    assert outcome.code == 2
+    assert "pyproject.toml" in outcome.stderr and needle in outcome.stderr
+    assert "Traceback" not in outcome.stderr
+
+
+def test_excludes_gitignore_and_default_skips(repo: Path) -> None:
+    for place in (".venv/lib", "node_modules/pkg", "legacy", "build/tmp"):
+        (repo / place).mkdir(parents=True)
+        (repo / place / "postgresql.conf").write_text(BAD_CONF)
+    (repo / ".gitignore").write_text("build/\n")
+    (repo / "pyproject.toml").write_text('[tool.pgconf-fix]\nexclude = ["legacy/"]\n')
+    paths = {line.split(":")[0] for line in run_cli(["."], repo).stdout.splitlines() if ": PGF" in line}
+    assert paths == {"db/postgresql.conf"}
+    explicit = run_cli(["legacy/postgresql.conf"], repo)
+    assert "legacy/postgresql.conf:1:1: PGF101" in explicit.stdout
+
+
+def test_user_rules_dir(repo: Path) -> None:
+    rules = repo / "policies"
+    rules.mkdir()
+    (rules / "ACME001.toml").write_text(
+        'code = "ACME001"\nname = "statement-timeout-set"\nlayer = "server"\nseverity = "warning"\n'
+        'summary = "Every server sets a statement_timeout."\nwhy = "Runaway queries hold connections."\n'
+        'fix_safety = "No fix."\n[check]\nkind = "required"\nsetting = "statement_timeout"\n'
+    )
+    outcome = run_cli(["--rules-dir", "policies", "--select", "ACME", "."], repo)
+    assert outcome.stdout.startswith("db/postgresql.conf:1:1: ACME001 statement_timeout is not set")
+    (rules / "BAD.toml").write_text('code = "BAD1"\n')
+    broken = run_cli(["--rules-dir", "policies", "."], repo)
+    assert broken.code == 2 and "BAD.toml" in broken.stderr
+
+
+def test_check_does_not_write(repo: Path) -> None:
+    before = tree(repo)
+    run_cli(["."], repo)
+    run_cli(["--diff", "."], repo)
+    assert tree(repo) == before
