@@ -40,13 +40,15 @@ class Run:
         self.target = target
         self.stdin = stdin
         self.rules = list(load_catalog(options.rules_dirs).values())
+        self._first: Workspace | None = None
 
     def workspace(self, overrides: dict[Path, str] | None = None) -> Workspace:
+        """A fresh workspace; overridden files keep the display path of their first reading."""
         workspace = Workspace(self.cwd, self.options.max_file_size)
         if self.stdin is not None:
             workspace.adopt(self.stdin)
         for path, text in (overrides or {}).items():
-            original = workspace.load(path) if path != getattr(self.stdin, "path", None) else self.stdin
+            original = self._first.load(path)
             workspace.adopt(
                 SourceFile(
                     path=original.path,
@@ -60,7 +62,10 @@ class Run:
         return workspace
 
     def check(self, overrides: dict[Path, str] | None = None) -> CheckResult:
-        return check(self.target, self.rules, self.options, self.workspace(overrides))
+        workspace = self.workspace(overrides)
+        if self._first is None:
+            self._first = workspace  # the originals, as read by the first check
+        return check(self.target, self.rules, self.options, workspace)
 
 
 def _emit(text: str, err: bool = False) -> None:

@@ -120,6 +120,11 @@ def test_write_reports_what_is_left_and_exit_status(repo: Path) -> None:
     (repo / "db" / "postgresql.conf").write_text("tcp_keepalives_idle = 1.5min\n")
     left = run_cli(["--write", "."], repo)
     assert left.code == 1 and "PGF001" in left.stdout
+    # Paths stay as given, also for what is left after fixing.
+    (repo / "db" / "postgresql.conf").write_text("tcp_keepalives_idle = 1.5min\ntcp_keepalives_count = 0\n")
+    absolute = run_cli(["--write", str(repo / "db")], repo)
+    assert f"{repo / 'db' / 'postgresql.conf'}:1:1: PGF001" in absolute.stdout
+    assert "Fixed 2 findings in 1 file." in absolute.stdout
 
 
 def test_json_shape(repo: Path) -> None:
