@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from pgconf_fix.versions import PgVersion
 from pgconf_fix.workspace import Workspace
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "github", "sarif")
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -41,6 +42,7 @@ class Run:
         self.stdin = stdin
         self.rules = list(load_catalog(options.rules_dirs).values())
         self._first: Workspace | None = None
+        self.active_rules = [rule for rule in self.rules if options.enabled(rule)]
 
     def workspace(self, overrides: dict[Path, str] | None = None) -> Workspace:
         """A fresh workspace; overridden files keep the display path of their first reading."""
@@ -75,11 +77,24 @@ def _emit(text: str, err: bool = False) -> None:
     stream.buffer.flush()
 
 
-def _report(findings: list[Finding], fmt: str, unsafe_fixes: bool, show_fixes: bool) -> None:
+def _report(findings: list[Finding], fmt: str, unsafe_fixes: bool, show_fixes: bool, rules: list) -> None:  # noqa: ANN001
     if fmt == "json":
         _emit(json_reporter.render(findings))
+    elif fmt == "sarif":
+        from pgconf_fix.reporters import sarif
+
+        _emit(sarif.render(findings, rules))
+    elif fmt == "github":
+        from pgconf_fix.reporters import github
+
+        _emit(github.render(findings, unsafe_fixes))
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_path:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write(github.step_summary(findings))
     else:
-        _emit(text_reporter.render(findings, unsafe_fixes, show_fixes))
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        _emit(text_reporter.render(findings, unsafe_fixes, show_fixes, colour=colour))
 
 
 def _errors(result: CheckResult) -> int:
@@ -203,12 +218,12 @@ def _run(
         summary = f"Fixed {outcome.fixed} {noun} in {files} file{'s' if files != 1 else ''}.\n"
         _emit(summary, err=fmt != "text" or stdin is not None)
         if stdin is None:
-            _report(remaining, fmt, unsafe_fixes, show_fixes)
+            _report(remaining, fmt, unsafe_fixes, show_fixes, run.active_rules)
         if error_count:
             return EXIT_ERROR
         return EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN
 
-    _report(result.findings, fmt, unsafe_fixes, show_fixes)
+    _report(result.findings, fmt, unsafe_fixes, show_fixes, run.active_rules)
     if error_count:
         return EXIT_ERROR
     return EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN

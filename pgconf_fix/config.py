@@ -13,7 +13,7 @@ from pgconf_fix.versions import PgVersion
 
 CONFIG_NAMES = (".pgconf-fix.toml", "pyproject.toml")
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
-_KNOWN_KEYS = {*_LIST_KEYS, "pg-version", "idle-budget", "rules-dir", "max-file-size", "rule"}
+_KNOWN_KEYS = {*_LIST_KEYS, "pg-version", "idle-budget", "rules-dir", "max-file-size", "per-file-ignores", "rule"}
 
 
 class ConfigError(Exception):
@@ -117,7 +117,17 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
         selectors = getattr(options, key) or ()
         check_selectors(selectors, catalog, f"{where}: '{key.replace('_', '-')}'")
     rule_parameters = _rule_parameters(where, table.get("rule", {}), catalog)
-    return replace(options, rule_parameters=rule_parameters)
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
+    per_file_ignores = {}
+    for pattern, codes in per_file.items():
+        selectors = _strings(where, f"per-file-ignores.{pattern}", codes)
+        check_selectors(selectors, catalog, f"{where}: 'per-file-ignores'")
+        per_file_ignores[pattern] = tuple(
+            rule.code for rule in catalog.values() if any(rule.code.startswith(s) or s == "ALL" for s in selectors)
+        )
+    return replace(options, rule_parameters=rule_parameters, per_file_ignores=per_file_ignores)
 
 
 def _rule_parameters(where: Path, tables: Any, catalog: dict[str, Rule]) -> dict[str, dict[str, Any]]:

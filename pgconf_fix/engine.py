@@ -151,6 +151,8 @@ def run_rules(views: Iterable[SettingsView], rules: Iterable[Rule], options: Opt
                 continue
             if not _version_applies(rule, view.version):
                 continue
+            if rule.kind == "suppression":
+                continue  # applied over all findings afterwards (pgconf_fix.suppression)
             evaluator = _python_check(rule) if rule.kind == "python" else _EVALUATORS[rule.kind]
             for finding in evaluator(rule, view, options):
                 if not view.in_scope(finding.source):

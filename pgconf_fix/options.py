@@ -22,6 +22,7 @@ class Options:
     exclude: tuple[str, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def parameter(self, rule: Rule, name: str) -> Any:
         """A rule's parameter: the config's value, else the rule's default, else a global option."""

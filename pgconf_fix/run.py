@@ -7,7 +7,8 @@ from pathlib import Path
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover
-from pgconf_fix.engine import run_rules
+from pgconf_fix import suppression as suppression_module
+from pgconf_fix.engine import make_finding, run_rules
 from pgconf_fix.findings import Finding
 from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
@@ -53,4 +54,22 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
                 errors.append(exc)
         if sources:
             views.extend(layer.build_views(workspace, sources, options))
-    return CheckResult(findings=run_rules(views, rules, options), errors=errors)
+    findings = run_rules(views, rules, options)
+    checked = [source for source in workspace.sources() if any(view.in_scope(source) for view in views)]
+    findings = _suppress(findings, checked, rules, options)
+    return CheckResult(findings=findings, errors=errors)
+
+
+def _suppress(findings: list[Finding], checked: list[SourceFile], rules: list[Rule], options: Options) -> list[Finding]:
+    enabled = {rule.code for rule in rules if options.enabled(rule)}
+    unused_rule = next((rule for rule in rules if rule.code == "PGF002"), None)
+
+    def unused(suppression: suppression_module.Suppression, code: str) -> Finding | None:
+        if unused_rule is None or "PGF002" not in enabled:
+            return None
+        where = "in this file" if suppression.whole_file else "on this line or the next"
+        message = f"the suppression of {code} suppresses nothing: {code} has no finding {where}"
+        return make_finding(unused_rule, suppression_module.location(suppression), message)
+
+    kept = suppression_module.apply(findings, checked, enabled, unused, options.per_file_ignores)
+    return sorted(kept, key=Finding.sort_key)

@@ -38,6 +38,10 @@ class Workspace:
             raise cached
         return cached
 
+    def sources(self) -> list[SourceFile]:
+        """Every file read so far."""
+        return [entry for entry in self._cache.values() if isinstance(entry, SourceFile)]
+
     def adopt(self, source: SourceFile) -> None:
         """Register a source read elsewhere (standard input)."""
         self._cache[Path(os.path.abspath(source.path))] = source

@@ -5,15 +5,30 @@ from __future__ import annotations
 from pgconf_fix.findings import SAFE, Finding
 
 
-def render(findings: list[Finding], unsafe_fixes: bool = False, show_fixes: bool = False) -> str:
+BOLD, RED, YELLOW, CYAN, RESET = "\033[1m", "\033[31m", "\033[33m", "\033[36m", "\033[0m"
+
+
+def render(
+    findings: list[Finding], unsafe_fixes: bool = False, show_fixes: bool = False, colour: bool = False
+) -> str:
     lines = []
     for finding in findings:
         line, column, _, _ = finding.span()
-        lines.append(f"{finding.path}:{line}:{column}: {finding.code} {finding.message}")
+        path, code = one_line(finding.path), finding.code
+        if colour:
+            path = f"{BOLD}{path}{RESET}"
+            code = f"{RED if finding.severity == 'error' else YELLOW}{code}{RESET}"
+        lines.append(f"{path}:{line}:{column}: {code} {one_line(finding.message)}")
         if show_fixes and finding.fix is not None:
-            lines.append(f"    fix ({finding.fix.applicability}): {finding.fix.message}")
+            marker = f"{CYAN}fix{RESET}" if colour else "fix"
+            lines.append(f"    {marker} ({finding.fix.applicability}): {one_line(finding.fix.message)}")
     lines.append(summary(findings, unsafe_fixes))
     return "\n".join(lines) + "\n"
+
+
+def one_line(text: str) -> str:
+    """A path or message on one line: echoed file content must not start a line of its own."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def summary(findings: list[Finding], unsafe_fixes: bool = False) -> str:

@@ -1,0 +1,65 @@
+"""GitHub Actions workflow commands, escaped as the Actions toolkit escapes them.
+
+GitHub shows at most 10 annotations of a kind per step, so the plain text report
+follows them, fenced by ``::stop-commands::`` so that nothing echoed from a
+user's file (a path, a value) can start a workflow command.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from pgconf_fix.findings import Finding
+from pgconf_fix.reporters import text as text_reporter
+
+LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: Finding) -> str:
+    line, column, end_line, end_column = finding.span()
+    properties = {
+        "file": finding.path,
+        "line": str(line),
+        "col": str(column),
+        "endLine": str(end_line),
+        "endColumn": str(end_column),
+        "title": f"pgconf-fix ({finding.code})",
+    }
+    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(finding.message)}"
+
+
+def render(findings: list[Finding], unsafe_fixes: bool = False, token: str | None = None) -> str:
+    token = token or secrets.token_hex(16)
+    lines = [annotation(finding) for finding in findings]
+    lines.append(f"::stop-commands::{token}")
+    report = text_reporter.render(findings, unsafe_fixes)
+    lines.append(report.rstrip("\n"))
+    lines.append(f"::{token}::")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: str) -> str:
+    """Markdown table cell: no markup, no HTML, no line breaks from user content."""
+    for char in "\\`*_[]<>|":
+        value = value.replace(char, "\\" + char)
+    return value.replace("\r", " ").replace("\n", " ")
+
+
+def step_summary(findings: list[Finding]) -> str:
+    if not findings:
+        return "### pgconf-fix\n\nAll checks passed.\n"
+    rows = ["### pgconf-fix", "", text_reporter.summary(findings).replace("\n", "  \n"), ""]
+    rows += ["| location | code | message |", "|---|---|---|"]
+    for finding in findings:
+        line, column, _, _ = finding.span()
+        rows.append(f"| {_cell(finding.path)}:{line}:{column} | [{finding.code}]({finding.url}) | {_cell(finding.message)} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,164 @@
+"""Where users run it: GitHub annotations, step summary, SARIF, suppressions, colour."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix.engine import make_finding
+from pgconf_fix.catalog import load_catalog
+from pgconf_fix.findings import Location
+from pgconf_fix.reporters import github
+from pgconf_fix.source import SourceFile
+from tests.cli_runner import run_cli
+
+BAD_CONF = "tcp_keepalives_idle = 0\ntcp_keepalives_interval = 75\ntcp_keepalives_count = 6\n"
+
+
+def finding_at(path: str, message: str, text: str = "x = 1\n"):  # noqa: ANN201
+    source = SourceFile.from_bytes(Path("/nowhere") / "f", path, text.encode())
+    return make_finding(load_catalog()["PGF101"], Location(source, 0, 1), message)
+
+
+# -- GitHub workflow commands ----------------------------------------------------
+
+
+def test_escaping_matches_the_actions_toolkit() -> None:
+    assert github.escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert github.escape_property("a:b,c%d\ne") == "a%3Ab%2Cc%25d%0Ae"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("dir,with:colons/postgresql.conf", "plain"),
+        ("100%/postgresql.conf", "value is 100%"),
+        ("db/postgresql.conf", "line one\n::error::injected\r\nand more"),
+        ("::warning file=x::evil/postgresql.conf", "::set-output name=x::y"),
+    ],
+)
+def test_annotations_cannot_be_broken_by_content(path: str, message: str) -> None:
+    rendered = github.annotation(finding_at(path, message))
+    assert rendered.count("\n") == 0 and "\r" not in rendered
+    head, _, data = rendered.partition("::")[2].partition("::")
+    assert head.startswith("warning file=")
+    properties = dict(item.split("=", 1) for item in head.split(" ", 1)[1].split(","))
+    assert set(properties) == {"file", "line", "col", "endLine", "endColumn", "title"}
+    assert _unescape(properties["file"]) == path
+    assert properties["title"] == "pgconf-fix (PGF101)"
+    assert _unescape(data) == message
+
+
+def _unescape(value: str) -> str:
+    for escaped, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+        value = value.replace(escaped, char)
+    return value
+
+
+def test_github_format_prints_text_report_fenced_and_writes_summary(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    (tmp_path / "postgresql.conf").write_text(BAD_CONF)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    outcome = run_cli(["--format", "github", "."], tmp_path)
+    assert outcome.code == 1
+    lines = outcome.stdout.splitlines()
+    assert lines[0].startswith("::warning file=postgresql.conf,line=1,col=1,")
+    assert lines[1].startswith("::warning file=postgresql.conf,line=2,col=1,")
+    token = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[2]).group(1)
+    assert lines[-1] == f"::{token}::"
+    assert "postgresql.conf:1:1: PGF101" in outcome.stdout and "Found 2 findings." in outcome.stdout
+    written = summary.read_text()
+    assert "| postgresql.conf:1:1 | [PGF101](" in written
+    # The summary file is appended to, as GitHub expects from several steps.
+    run_cli(["--format", "github", "."], tmp_path)
+    assert summary.read_text().count("### pgconf-fix") == 2
+
+
+def test_text_output_keeps_user_content_on_one_line() -> None:
+    from pgconf_fix.reporters import text
+
+    rendered = text.render([finding_at("a\nb.conf", "bad\n::error::x")])
+    assert rendered.splitlines()[0] == "a\\nb.conf:1:1: PGF101 bad\\n::error::x"
+
+
+def test_step_summary_escapes_markup() -> None:
+    rendered = github.step_summary([finding_at("a|b.conf", "<script>alert(1)</script> `x`")])
+    assert "<script>" not in rendered and "\\<script\\>" in rendered
+    assert "a\\|b.conf" in rendered
+
+
+# -- SARIF -------------------------------------------------------------------------
+
+
+def test_sarif_has_what_github_code_scanning_requires(tmp_path: Path) -> None:
+    (tmp_path / "postgresql.conf").write_text(BAD_CONF)
+    outcome = run_cli(["--format", "sarif", "."], tmp_path)
+    assert outcome.code == 1
+    document = json.loads(outcome.stdout)
+    assert document["version"] == "2.1.0" and document["$schema"].endswith("sarif-2.1.0.json")
+    run = document["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "pgconf-fix"
+    rule_ids = [rule["id"] for rule in driver["rules"]]
+    assert len(rule_ids) == len(set(rule_ids))
+    for rule in driver["rules"]:
+        assert rule["shortDescription"]["text"] and rule["help"]["text"] and rule["helpUri"].startswith("https://")
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+    assert len(run["results"]) == 2
+    for result in run["results"]:
+        assert result["ruleId"] in rule_ids
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["message"]["text"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "postgresql.conf"
+        region = location["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
+        assert (region["endLine"], region["endColumn"]) >= (region["startLine"], region["startColumn"])
+        change = result["fixes"][0]["artifactChanges"][0]
+        assert change["artifactLocation"]["uri"] == "postgresql.conf"
+        replacement = change["replacements"][0]
+        assert replacement["deletedRegion"]["startLine"] == region["startLine"]
+        assert replacement["insertedContent"]["text"] in ("60", "10")
+
+
+# -- suppressions --------------------------------------------------------------------
+
+
+def test_per_file_ignores(tmp_path: Path) -> None:
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "postgresql.conf").write_text(BAD_CONF)
+    (tmp_path / "postgresql.conf").write_text(BAD_CONF)
+    (tmp_path / ".pgconf-fix.toml").write_text('[per-file-ignores]\n"legacy/*" = ["PGF10"]\n')
+    paths = {line.split(":")[0] for line in run_cli(["."], tmp_path).stdout.splitlines() if ": PGF" in line}
+    assert paths == {"postgresql.conf"}
+    (tmp_path / ".pgconf-fix.toml").write_text('[per-file-ignores]\n"legacy/*" = ["NOPE"]\n')
+    assert run_cli(["."], tmp_path).code == 2
+
+
+def test_suppressed_findings_are_not_fixed(tmp_path: Path) -> None:
+    conf = "tcp_keepalives_idle = 0  # pgconf-fix: ignore[PGF101] the sidecar probes\n"
+    (tmp_path / "postgresql.conf").write_text(conf + "tcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n")
+    outcome = run_cli(["--write", "."], tmp_path)
+    assert outcome.code == 0
+    assert (tmp_path / "postgresql.conf").read_text().startswith(conf)
+
+
+def test_unused_suppression_only_for_enabled_rules(tmp_path: Path) -> None:
+    (tmp_path / "postgresql.conf").write_text(
+        "# pgconf-fix: ignore[PGF101]\ntcp_keepalives_idle = 60\ntcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n"
+    )
+    assert "PGF002" in run_cli(["."], tmp_path).stdout
+    assert "PGF002" not in run_cli(["--ignore", "PGF101", "."], tmp_path).stdout
+    assert "PGF002" not in run_cli(["--ignore", "PGF002", "."], tmp_path).stdout
+
+
+def test_no_colour_when_piped_or_no_color(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from pgconf_fix.reporters import text
+
+    (tmp_path / "postgresql.conf").write_text(BAD_CONF)
+    assert "\033[" not in run_cli(["."], tmp_path).stdout
+    coloured = text.render([finding_at("a.conf", "m")], colour=True)
+    assert "\033[1ma.conf\033[0m" in coloured
