@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 INT_MAX = 2**31 - 1
 INT_MIN = -(2**31)
@@ -19,6 +23,12 @@ _UNITS = {
 _MAX_UNIT_LEN = 3
 _C_SPACE = " \t\n\v\f\r"
 _STRTOD = re.compile(r"[ \t\n\v\f\r]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+# glibc strtod also reads C99 hexadecimal floats ("0x1.8" is 1.5, "0x1.8p1" is 3).
+_STRTOD_HEX = re.compile(
+    r"[ \t\n\v\f\r]*(?P<sign>[-+]?)0[xX](?P<mantissa>[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
+    r"(?:[pP](?P<exponent>[-+]?\d+))?"
+)
+_DBL_MIN = sys.float_info.min
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,6 @@ def _strtol(text: str) -> tuple[int | None, int, bool]:
     n = len(text)
     while i < n and text[i] in _C_SPACE:
         i += 1
-    start = i
     sign = 1
     if i < n and text[i] in "+-":
         sign = -1 if text[i] == "-" else 1
@@ -56,10 +65,52 @@ def _strtol(text: str) -> tuple[int | None, int, bool]:
     while j < n and text[j] in digits:
         j += 1
     if j == i:
-        return None, 0 if base != 16 else start, False
+        return None, 0, False  # no conversion: strtol sets end to the start of the text
     value = sign * int(text[i:j], base)
     overflow = not (-(2**63) <= value < 2**63)
     return value, j, overflow
+
+
+def _strtod(text: str) -> tuple[float, int, bool] | None:
+    """C strtod(text, &end) as glibc does it: (value, end index, ERANGE) or None (no conversion).
+
+    ERANGE: the value overflows to infinity, or it is below DBL_MIN (subnormal or
+    zero) and not exactly representable -- "1e-310" and "1e400" are errors, "0e-999"
+    and "0x1p-1070" are not.
+    """
+    hexa = _STRTOD_HEX.match(text)
+    if hexa:
+        mantissa = hexa["mantissa"]
+        whole, _, fraction = mantissa.partition(".")
+        digits = int(whole + fraction or "0", 16)
+        exponent = int(hexa["exponent"] or "0") - 4 * len(fraction)
+        sign = -1.0 if hexa["sign"] == "-" else 1.0
+        if digits == 0:
+            return sign * 0.0, hexa.end(), False
+        magnitude = digits.bit_length() + exponent  # the value is below 2**magnitude
+        if magnitude > 1025:
+            return sign * math.inf, hexa.end(), True
+        if magnitude < -1080:
+            return sign * 0.0, hexa.end(), True
+        exact = Fraction(digits) * Fraction(2) ** exponent
+        try:
+            value = float(exact)
+        except OverflowError:
+            return sign * math.inf, hexa.end(), True
+        inexact = Fraction(value) != exact
+        return sign * value, hexa.end(), math.isinf(value) or (value < _DBL_MIN and inexact)
+    match = _STRTOD.match(text)
+    if not match:
+        return None
+    literal = match.group().strip(_C_SPACE)
+    value = float(literal)
+    tiny = abs(value) < _DBL_MIN and Decimal(value) != Decimal(literal)
+    return value, match.end(), math.isinf(value) or tiny
+
+
+def _rint(value: float) -> float:
+    """C rint(): to the nearest integer, halves to the even neighbour; infinities stay."""
+    return float(round(value)) if math.isfinite(value) else value
 
 
 def _unit_table(base_unit: str) -> list[tuple[str, float]]:
@@ -68,24 +119,29 @@ def _unit_table(base_unit: str) -> list[tuple[str, float]]:
 
 def parse_int(value: str, meta: GucInt) -> int:
     """The integer the server stores for ``value``, or GucValueError with the server's reason."""
+    # guc.c: strtol(value, &end, 0); when it stops at ".", "e" or "E" (even without
+    # having read a digit, as in ".5") or overflows, read the value again with strtod.
     number, end, overflow = _strtol(value)
-    if number is None:
-        raise GucValueError(f'"{value}" is not an integer')
-    result: float = float(number)
     if overflow or value[end : end + 1] in (".", "e", "E"):
-        match = _STRTOD.match(value)
-        if not match:
+        parsed = _strtod(value)
+        if parsed is None:
             raise GucValueError(f'"{value}" is not a number')
-        result = float(match.group().strip(_C_SPACE))
-        end = match.end()
+        result, end, out_of_range = parsed
+        if out_of_range:
+            raise GucValueError(f'"{value}" is out of the range of a floating-point number')
+    elif number is None:
+        raise GucValueError(f'"{value}" is not an integer')
+    else:
+        result = float(number)
     rest = value[end:].lstrip(_C_SPACE)
     if rest:
         if meta.unit is None:
             raise GucValueError(f'"{value}": this parameter takes no unit')
         result = _convert_unit(result, rest, meta.unit, value)
-    rounded = round(result)  # rint(): halves go to the even neighbour, as in C
-    if rounded > INT_MAX or rounded < INT_MIN:
+    result = _rint(result)  # halves go to the even neighbour, as in C
+    if not math.isfinite(result) or result > INT_MAX or result < INT_MIN:
         raise GucValueError(f'"{value}" exceeds the integer range')
+    rounded = int(result)
     if not meta.minimum <= rounded <= meta.maximum:
         raise GucValueError(
             f'{rounded}{" " + meta.unit if meta.unit else ""} is outside the valid range '
@@ -108,7 +164,7 @@ def _convert_unit(number: float, rest: str, base_unit: str, value: str) -> float
             converted = number * size
             if index + 1 < len(table):
                 smaller = table[index + 1][1]
-                converted = round(converted / smaller) * smaller
+                converted = _rint(converted / smaller) * smaller
             return converted
     raise GucValueError(_unit_message(value, base_unit))
 
