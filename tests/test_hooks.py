@@ -1,0 +1,155 @@
+"""pre-commit hooks and the GitHub composite action, driven for real."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD_CONF = "listen_addresses = '*'\n#tcp_keepalives_idle = 0\t# seconds\ntcp_keepalives_interval = 75\n"
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+
+
+def _hook_files_regex() -> re.Pattern[str]:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {hook["id"] for hook in hooks} == {"pgconf-fix", "pgconf-fix-write"}
+    patterns = {hook["files"] for hook in hooks}
+    assert len(patterns) == 1
+    return re.compile(patterns.pop())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "postgresql.conf", "etc/postgresql/15/main/conf.d/10-keepalive.conf", "postgresql.auto.conf",
+        "etc/sysctl.conf", "etc/sysctl.d/60-net.conf", "infra/alb.tf", "migrations/0001_settings.sql",
+        "app/settings.py", ".env", ".env.production", "env.sample", "docker-compose.yml", "k8s/db.yaml",
+        "config.json", "pyproject.toml", "setup.cfg", "app.ini", "application.properties", "deploy.sh",
+        "Dockerfile", "docker/Dockerfile.prod",
+    ],
+)
+def test_hook_files_pattern_covers_every_kind(path: str) -> None:
+    assert _hook_files_regex().search(path)
+
+
+@pytest.mark.parametrize("path", ["README.md", "logo.png", "src/main.rs", "notes.txt"])
+def test_hook_files_pattern_skips_other_files(path: str) -> None:
+    assert not _hook_files_regex().search(path)
+
+
+def _pre_commit() -> list[str]:
+    try:
+        import pre_commit  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("pre-commit is a test dependency; it must be installed in CI")
+        pytest.skip("pre-commit is not installed")
+    return [sys.executable, "-m", "pre_commit"]
+
+
+def test_pre_commit_try_repo_check_then_fix(tmp_path: Path) -> None:
+    pre_commit = _pre_commit()
+    checkout = tmp_path / "hook-repo"
+    # try-repo builds the hook from a git repository: take this checkout as it is on disk.
+    shutil.copytree(ROOT, checkout, ignore=shutil.ignore_patterns(".git", "*.egg-info", "__pycache__", ".venv*",
+                                                                   ".pytest_cache", ".hypothesis"))
+    _git(checkout, "init", "-q")
+    _git(checkout, "add", "-A")
+    _git(checkout, "commit", "-q", "-m", "snapshot")
+    project = tmp_path / "project"
+    (project / "db").mkdir(parents=True)
+    (project / "db" / "postgresql.conf").write_text(BAD_CONF)
+    (project / "README.md").write_text("hello\n")
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+
+    def hook(hook_id: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*pre_commit, "try-repo", str(checkout), hook_id, "--all-files"], cwd=project,
+                              env=env, capture_output=True, text=True, timeout=600)
+
+    check = hook("pgconf-fix")
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "db/postgresql.conf:2:1: PGF101" in check.stdout
+    fix = hook("pgconf-fix-write")
+    assert fix.returncode == 1  # files were modified: pre-commit fails so the change is reviewed
+    assert "files were modified by this hook" in fix.stdout
+    fixed = (project / "db" / "postgresql.conf").read_text()
+    assert "tcp_keepalives_idle = 60\t# seconds\n" in fixed and "tcp_keepalives_interval = 10\n" in fixed
+    _git(project, "add", "-A")
+    again = hook("pgconf-fix")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def _expand(value: str, inputs: dict[str, str], context: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        expression = match.group(1).strip()
+        if expression.startswith("inputs."):
+            return inputs[expression.removeprefix("inputs.")]
+        return context[expression]
+
+    return re.sub(r"\$\{\{(.*?)\}\}", replace, value)
+
+
+def run_action(tmp_path: Path, workspace: Path, inputs: dict[str, str]) -> list[subprocess.CompletedProcess]:
+    """Run the composite action's steps with bash, the way the runner does."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    assert action["runs"]["using"] == "composite"
+    values = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
+    values.update(inputs)
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    github_path = tmp_path / "github-path"
+    github_path.write_text("")
+    summary = tmp_path / "summary.md"
+    context = {"github.action_path": str(ROOT)}
+    results = []
+    for step in action["runs"]["steps"]:
+        extra_path = [line for line in github_path.read_text().splitlines() if line]
+        env = {
+            **os.environ,
+            "RUNNER_TEMP": str(runner_temp),
+            "GITHUB_PATH": str(github_path),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "PATH": os.pathsep.join([*reversed(extra_path), "/usr/bin", "/bin"]),
+        }
+        env.pop("VIRTUAL_ENV", None)
+        for key, value in step.get("env", {}).items():
+            env[key] = _expand(str(value), values, context)
+        assert step["shell"] == "bash"
+        result = subprocess.run(["bash", "-e", "-c", _expand(step["run"], values, context)], cwd=workspace, env=env,
+                                capture_output=True, text=True, timeout=600)
+        results.append(result)
+        if result.returncode != 0:
+            break
+    return results
+
+
+def test_composite_action_steps(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    (workspace / "db").mkdir(parents=True)
+    (workspace / "db" / "postgresql.conf").write_text(BAD_CONF)
+    (workspace / "elsewhere").mkdir()
+    (workspace / "elsewhere" / "postgresql.conf").write_text(BAD_CONF)
+    install, run = run_action(tmp_path, workspace, {"paths": "db", "args": "--select PGF101"})
+    assert install.returncode == 0, install.stderr
+    assert run.returncode == 1, run.stderr
+    annotations = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
+    assert annotations == [
+        annotations[0]
+    ] and annotations[0].startswith("::warning file=db/postgresql.conf,line=2,col=1,")
+    assert "title=pgconf-fix (PGF101)" in annotations[0]
+    assert "elsewhere" not in run.stdout
+    assert "### pgconf-fix" in (tmp_path / "summary.md").read_text()
