@@ -12,6 +12,7 @@ from pgconf_fix.engine import make_finding, run_rules
 from pgconf_fix.findings import Finding
 from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
+from pgconf_fix.progress import Progress
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.workspace import Workspace
 
@@ -44,6 +45,7 @@ def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFil
 def check(target: Target, rules: list[Rule], options: Options, workspace: Workspace) -> CheckResult:
     errors = list(target.errors)
     views = []
+    progress = Progress(sum(len(entries) for entries in target.files.values()))
     for layer in layer_modules():
         entries = target.files.get(layer.NAME, [])
         sources = []
@@ -52,8 +54,10 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
                 sources.append(workspace.load(path, display))
             except InputError as exc:
                 errors.append(exc)
+            progress.advance()
         if sources:
             views.extend(layer.build_views(workspace, sources, options))
+    progress.close()
     findings = run_rules(views, rules, options)
     checked = [source for source in workspace.sources() if any(view.in_scope(source) for view in views)]
     findings = _suppress(findings, checked, rules, options)

@@ -162,3 +162,75 @@ def test_no_colour_when_piped_or_no_color(tmp_path: Path, monkeypatch) -> None: 
     assert "\033[" not in run_cli(["."], tmp_path).stdout
     coloured = text.render([finding_at("a.conf", "m")], colour=True)
     assert "\033[1ma.conf\033[0m" in coloured
+
+
+def _run_in_pty(args: list[str], cwd: Path, env: dict[str, str]) -> str:
+    """Run the CLI with a terminal as stdout and stderr; return everything it wrote."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "pgconf_fix", *args], cwd=cwd, stdout=follower,
+                               stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_on_a_terminal_unless_no_color(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "postgresql.conf").write_text(BAD_CONF)
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    assert "\033[1mpostgresql.conf\033[0m" in _run_in_pty(["."], tmp_path, env)
+    plain = _run_in_pty(["."], tmp_path, {**env, "NO_COLOR": "1"})
+    assert "\033[" not in plain and "postgresql.conf:1:1: PGF101" in plain
+
+
+def test_progress_bar_only_on_a_terminal_and_only_when_slow(monkeypatch) -> None:  # noqa: ANN001
+    import io
+
+    from pgconf_fix import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    monkeypatch.setattr(progress, "REFRESH", 0.0)
+    shown = Terminal()
+    bar = progress.Progress(4, stream=shown)
+    for _ in range(4):
+        bar.advance()
+    bar.close()
+    assert "4/4 files" in shown.getvalue() and shown.getvalue().endswith("\r\033[K")
+    piped = io.StringIO()
+    quiet = progress.Progress(4, stream=piped)
+    quiet.advance(4)
+    quiet.close()
+    assert piped.getvalue() == ""
+    monkeypatch.setattr(progress, "DELAY", 60.0)
+    fast = Terminal()
+    quick = progress.Progress(4, stream=fast)
+    quick.advance(4)
+    quick.close()
+    assert fast.getvalue() == ""
+
+
+def test_stdin_diff(tmp_path: Path) -> None:
+    outcome = run_cli(["--diff", "-", "--stdin-filename", "db/postgresql.conf"], tmp_path, stdin=BAD_CONF.encode())
+    assert outcome.code == 1
+    assert outcome.stdout.startswith("--- a/db/postgresql.conf\n+++ b/db/postgresql.conf\n")
+    assert "+tcp_keepalives_idle = 60\n" in outcome.stdout
