@@ -62,6 +62,8 @@ class SettingsView:
     version_origin: str | None = None
 
     def __init__(self) -> None:
+        # Every assignment in the order the consumer reads them: the last one of a key wins.
+        self.assignments: list[Assignment] = []
         self.problems: list[Problem] = []
         self.scope: set[Path] = set()
         # False when the files are fragments about something else: missing settings are not judged.
@@ -75,7 +77,10 @@ class SettingsView:
         return self.judges_missing
 
     def effective(self, key: str) -> Assignment | None:
-        raise NotImplementedError
+        for assignment in reversed(self.assignments):
+            if assignment.key == key:
+                return assignment
+        return None
 
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
         """The value as the consumer reads it; ValueError with a reason when it cannot."""

@@ -46,7 +46,6 @@ class KernelConfig(SettingsView):
         self.documents: list[SysctlDocument] = []
         for source in self._ordered(workspace, root, given):
             self.documents.append(SysctlDocument(source))
-        self.assignments: list[Assignment] = []
         for document in self.documents:
             for line in document.lines:
                 if line.error:
@@ -94,12 +93,6 @@ class KernelConfig(SettingsView):
         if self.main is not None:
             return True
         return any(family(a.key) == family(key) for a in self.assignments)
-
-    def effective(self, key: str) -> Assignment | None:
-        for assignment in reversed(self.assignments):
-            if assignment.key == key:
-                return assignment
-        return None
 
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
         text = assignment.value.strip()

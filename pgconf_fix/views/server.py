@@ -73,7 +73,6 @@ class ServerConfig(SettingsView):
         self.main = main
         self.judges_missing = not standalone
         self.documents: list[PgConfDocument] = []
-        self.assignments: list[Assignment] = []
         self.unresolved: list[str] = []
         # Names written on lines the server rejects: not "missing", and no fix appends them again.
         self.broken_keys: set[str] = set()
@@ -263,12 +262,6 @@ class ServerConfig(SettingsView):
     @property
     def sources(self) -> list[SourceFile]:
         return [document.source for document in self.documents]
-
-    def effective(self, key: str) -> Assignment | None:
-        for assignment in reversed(self.assignments):
-            if assignment.key == key:
-                return assignment
-        return None
 
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
         if assignment.key == "ssl_renegotiation_limit" and unit == "kB":
