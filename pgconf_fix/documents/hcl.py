@@ -1,0 +1,407 @@
+"""A Terraform .tf file: python-hcl2's Lark tree read for positions only.
+
+The tree is never turned back into text. Blocks and attributes keep the exact
+character offsets of the original, and every change is a text edit on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pgconf_fix.findings import Edit
+from pgconf_fix.source import SourceFile
+
+# Expression kinds a view can resolve without a plan.
+NUMBER = "number"
+STRING = "string"
+NULL = "null"
+BOOL = "bool"
+REFERENCE = "reference"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A value as written: a literal, a ``var.x`` / ``local.x`` reference, or something else."""
+
+    kind: str
+    start: int
+    end: int
+    value: Any = None  # int/float, str, bool, or ("var", "x") for a reference
+    quoted: bool = False
+    legacy: bool = False  # wrapped in Terraform 0.11 "${...}"
+
+
+@dataclass(frozen=True)
+class HclAttribute:
+    name: str
+    start: int
+    name_end: int
+    equals: int  # offset of the "=" itself
+    end: int
+    value: Expression
+
+
+@dataclass
+class HclBlock:
+    type: str
+    labels: tuple[str, ...]
+    start: int
+    open_brace: int
+    close_brace: int
+    attributes: list[HclAttribute] = field(default_factory=list)
+    blocks: list[HclBlock] = field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        return self.close_brace + 1
+
+    def attribute(self, name: str) -> HclAttribute | None:
+        # Terraform rejects a repeated argument; the first is the one a reader sees.
+        return next((a for a in self.attributes if a.name == name), None)
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    offset: int
+    message: str
+
+
+class HclDocument:
+    """The top-level blocks of one .tf file, or the syntax error that stops Terraform."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.blocks: list[HclBlock] = []
+        self.error: SyntaxProblem | None = None
+        text = source.text
+        try:
+            tree = _parse(text)
+        except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported as PGF001
+            self.error = _describe(exc, text)
+            return
+        body = tree.children[0]
+        self.blocks = [_block(node, text) for node in body.children if _rule(node) == "block"]
+
+    def blocks_of(self, kind: str) -> list[HclBlock]:
+        return [block for block in self.blocks if block.type == kind]
+
+
+def _parse(text: str) -> Any:
+    import hcl2
+
+    return hcl2.parses_to_tree(text)
+
+
+def _describe(exc: Exception, text: str) -> SyntaxProblem:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    end_of_file = "invalid HCL: unexpected end of file (an unclosed block, bracket or string?)"
+    offset = None
+    if isinstance(exc, UnexpectedCharacters):
+        offset = exc.pos_in_stream
+    elif isinstance(exc, UnexpectedToken) and exc.token.type != "$END" and exc.token.start_pos is not None:
+        offset = exc.token.start_pos
+    elif not isinstance(exc, (UnexpectedToken, UnexpectedEOF)):
+        return SyntaxProblem(0, f"invalid HCL: {exc}")
+    if offset is None or offset >= len(text.rstrip()):
+        return SyntaxProblem(len(text.rstrip()), end_of_file)
+    # The lexer's token may run on over lines; the first word is what a reader sees.
+    shown = text[offset:].split(None, 1)[0][:20]
+    return SyntaxProblem(offset, f"invalid HCL: unexpected {shown!r}")
+
+
+def _rule(node: Any) -> str | None:
+    data = getattr(node, "data", None)
+    return None if data is None else str(data)
+
+
+def _token_type(node: Any) -> str | None:
+    return getattr(node, "type", None) if _rule(node) is None else None
+
+
+def _span(node: Any) -> tuple[int, int]:
+    if _rule(node) is None:
+        return node.start_pos, node.end_pos
+    return node.meta.start_pos, node.meta.end_pos
+
+
+def _name(node: Any, text: str) -> str:
+    """An identifier, keyword or literal used as a name, or a quoted label without its quotes."""
+    start, end = _span(node)
+    if _rule(node) == "string":
+        return text[start + 1 : end - 1]
+    return text[start:end]
+
+
+def _block(node: Any, text: str) -> HclBlock:
+    children = node.children
+    brace = next(i for i, child in enumerate(children) if _token_type(child) == "LBRACE")
+    names = [_name(child, text) for child in children[:brace] if _rule(child) != "new_line_or_comment"]
+    body = children[brace + 1]
+    close = children[brace + 2]
+    block = HclBlock(
+        type=names[0],
+        labels=tuple(names[1:]),
+        start=_span(children[0])[0],
+        open_brace=children[brace].start_pos,
+        close_brace=close.start_pos,
+    )
+    for child in body.children:
+        kind = _rule(child)
+        if kind == "attribute":
+            block.attributes.append(_attribute(child, text))
+        elif kind == "block":
+            block.blocks.append(_block(child, text))
+    return block
+
+
+def _attribute(node: Any, text: str) -> HclAttribute:
+    name_node, equals, value = node.children
+    start, name_end = _span(name_node)
+    value_end = _span(value)[1]
+    return HclAttribute(
+        name=text[start:name_end],
+        start=start,
+        name_end=name_end,
+        equals=equals.end_pos - 1,
+        end=value_end,
+        value=expression(value, text),
+    )
+
+
+def expression(node: Any, text: str) -> Expression:
+    """What an expression is, as far as it can be known from the text alone."""
+    start, end = _span(node)
+    while _rule(node) == "expr_term":
+        inner = [child for child in node.children if _rule(child) not in (None, "new_line_or_comment")]
+        if len(inner) != 1 or len(node.children) not in (1, 3):
+            break  # a parenthesised expression spread over lines, or more than one term
+        node = inner[0]
+    kind = _rule(node)
+    start, end = _span(node)
+    if kind == "int_lit":
+        return Expression(NUMBER, start, end, int(text[start:end]))
+    if kind == "float_lit":
+        return Expression(NUMBER, start, end, float(text[start:end]))
+    if kind == "literal_value":
+        word = text[start:end]
+        if word == "null":
+            return Expression(NULL, start, end)
+        return Expression(BOOL, start, end, word == "true")
+    if kind == "string":
+        return _string(node, text, start, end)
+    if kind == "get_attr_expr_term":
+        reference = _reference(node, text)
+        if reference is not None:
+            return Expression(REFERENCE, start, end, reference)
+    return Expression(OTHER, start, end)
+
+
+def _string(node: Any, text: str, start: int, end: int) -> Expression:
+    parts = [child for child in node.children if _rule(child) == "string_part"]
+    if len(parts) == 1 and _rule(parts[0].children[0]) == "interpolation":
+        # Terraform 0.11 "${var.x}": the same value as var.x.
+        interpolation = parts[0].children[0]
+        inner = expression(interpolation.children[1], text)
+        if inner.kind != OTHER:
+            return Expression(inner.kind, inner.start, inner.end, inner.value, inner.quoted, legacy=True)
+        return Expression(OTHER, start, end)
+    if all(_token_type(part.children[0]) == "STRING_CHARS" for part in parts):
+        return Expression(STRING, start, end, text[start + 1 : end - 1], quoted=True)
+    return Expression(OTHER, start, end)
+
+
+def _reference(node: Any, text: str) -> tuple[str, str] | None:
+    """``var.x`` or ``local.x`` (nothing longer: ``var.x.y`` needs the value's type)."""
+    base, attr = node.children
+    if _rule(base) != "expr_term" or len(base.children) != 1 or _rule(base.children[0]) != "identifier":
+        return None
+    root = _name(base.children[0], text)
+    if root not in ("var", "local") or _rule(attr) != "get_attr":
+        return None
+    return root, _name(attr.children[1], text)
+
+
+# --- edits ---------------------------------------------------------------------------------
+
+
+def line_bounds(source: SourceFile, offset: int) -> tuple[int, int, int]:
+    """The 1-based line of ``offset``, and the offsets of its content (no line ending)."""
+    line, _ = source.position(offset)
+    start, end = source.line_span(line)
+    return line, start, end
+
+
+def indentation(source: SourceFile, offset: int) -> str:
+    _, start, _ = line_bounds(source, offset)
+    text = source.text[start:offset]
+    return text if not text.strip() else text[: len(text) - len(text.lstrip())]
+
+
+def equals_gaps(leads: list[int]) -> list[int]:
+    """Spaces before "=" on each line of a run, as ``terraform fmt`` aligns them.
+
+    ``leads`` are the widths of what comes before the "=" (indentation and name);
+    every "=" lands one column after the widest.
+    """
+    widest = max(leads)
+    return [widest - lead + 1 for lead in leads]
+
+
+def comment_gaps(widths: list[int | None]) -> list[int | None]:
+    """Spaces before a trailing comment, for consecutive lines of code (``None``: no comment).
+
+    ``terraform fmt`` aligns the comments of each unbroken chain of commented lines one
+    column after the chain's widest code.
+    """
+    gaps: list[int | None] = [None] * len(widths)
+    index = 0
+    while index < len(widths):
+        if widths[index] is None:
+            index += 1
+            continue
+        chain_end = index
+        while chain_end < len(widths) and widths[chain_end] is not None:
+            chain_end += 1
+        widest = max(w for w in widths[index:chain_end] if w is not None)
+        for position in range(index, chain_end):
+            gaps[position] = widest - widths[position] + 1  # type: ignore[operator]
+        index = chain_end
+    return gaps
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """One line of an aligned run of attributes, measured on the original text."""
+
+    attribute: HclAttribute
+    line_start: int
+    line_end: int
+    comment_start: int | None  # a trailing comment on the same line
+
+
+def _run_line(source: SourceFile, attribute: HclAttribute) -> RunLine:
+    _, start, end = line_bounds(source, attribute.start)
+    rest = source.text[attribute.end : end]
+    stripped = rest.lstrip(" \t")
+    comment = None
+    # fmt aligns line comments only: a trailing /* */ is not a comment cell for it.
+    if stripped.startswith(("#", "//")):
+        comment = attribute.end + len(rest) - len(stripped)
+    return RunLine(attribute, start, end, comment)
+
+
+def aligned_runs(source: SourceFile, block: HclBlock) -> list[list[RunLine]]:
+    """The block's attributes that ``terraform fmt`` aligns together, run by run.
+
+    A run is consecutive lines that each hold one attribute with a one-line value;
+    a blank line, a comment line, a nested block or a multi-line value ends it.
+    """
+    runs: list[list[RunLine]] = []
+    previous_line = -2
+    for attribute in block.attributes:
+        line, start, _ = line_bounds(source, attribute.start)
+        end_line, _ = source.position(attribute.end)
+        alone = not source.text[start : attribute.start].strip()
+        if (end_line != line and not _is_heredoc(source, attribute)) or not alone:
+            previous_line = -2
+            continue
+        if line == previous_line + 1 and runs:
+            runs[-1].append(_run_line(source, attribute))
+        else:
+            runs.append([_run_line(source, attribute)])
+        previous_line = line
+    return runs
+
+
+def _is_heredoc(source: SourceFile, attribute: HclAttribute) -> bool:
+    # fmt aligns a heredoc's opening line with its neighbours; its body ends the run.
+    return source.text[attribute.equals + 1 : attribute.end].lstrip().startswith("<<")
+
+
+def _one_line(source: SourceFile, line: RunLine) -> bool:
+    return line.attribute.end <= line.line_end
+
+
+META_ARGUMENTS = frozenset({"count", "for_each", "provider", "depends_on", "source", "version"})
+
+
+def _insertion_run(source: SourceFile, runs: list[list[RunLine]]) -> tuple[list[RunLine], int] | None:
+    """The run a new argument joins (the last one not made of meta-arguments alone), and
+    the index of the line it goes after (the run's last one-line attribute)."""
+    for run in reversed(runs):
+        if all(line.attribute.name in META_ARGUMENTS for line in run):
+            continue
+        for index in range(len(run) - 1, -1, -1):
+            if _one_line(source, run[index]):
+                return run, index
+    return None
+
+
+def insert_attribute(source: SourceFile, block: HclBlock, name: str, value: str) -> tuple[Edit, ...]:
+    """Add ``name = value`` to a block, indented and aligned as ``terraform fmt`` would."""
+    text = source.text
+    newline = source.newline
+    runs = aligned_runs(source, block)
+    chosen = _insertion_run(source, runs)
+    if chosen is None:
+        if runs:
+            # Only meta-arguments (count, for_each...): a blank line keeps them apart, as is usual.
+            indent = indentation(source, runs[-1][0].attribute.start)
+            after = max(line.line_end for line in runs[-1])
+            return (Edit(source, after, after, f"{newline}{newline}{indent}{name} = {value}"),)
+        return _insert_alone(source, block, name, value)
+    run, position = chosen
+    indent = indentation(source, run[0].attribute.start)
+    leads = [line.attribute.name_end - line.line_start for line in run]
+    leads.insert(position + 1, len(indent) + len(name))
+    gaps = equals_gaps(leads)
+    new_gap = gaps.pop(position + 1)
+    edits: list[Edit] = []
+    new_widths: list[int | None] = []
+    for line, gap in zip(run, gaps):
+        attribute = line.attribute
+        if text[attribute.name_end : attribute.equals] != " " * gap:
+            edits.append(Edit(source, attribute.name_end, attribute.equals, " " * gap))
+        width = attribute.name_end - line.line_start + gap + (attribute.end - attribute.equals)
+        new_widths.append(width if line.comment_start is not None else None)
+    for line, gap in zip(run, comment_gaps(new_widths)):
+        if gap is None or line.comment_start is None:
+            continue
+        if text[line.attribute.end : line.comment_start] != " " * gap:
+            edits.append(Edit(source, line.attribute.end, line.comment_start, " " * gap))
+    after = run[position].line_end
+    edits.append(Edit(source, after, after, f"{newline}{indent}{name}{' ' * new_gap}= {value}"))
+    return tuple(edits)
+
+
+def _insert_alone(source: SourceFile, block: HclBlock, name: str, value: str) -> tuple[Edit, ...]:
+    """No run to join: the argument goes first in the body, on its own line."""
+    newline = source.newline
+    outer = indentation(source, block.start)
+    inner_indent = outer + "  "
+    text = source.text
+    open_line, _, open_end = line_bounds(source, block.open_brace)
+    close_line, _, _ = line_bounds(source, block.close_brace)
+    if open_line == close_line:
+        if text[block.open_brace + 1 : block.close_brace].strip():
+            return ()  # a one-line block with content: rewriting it is not a small edit
+        return (
+            Edit(
+                source,
+                block.open_brace + 1,
+                block.close_brace,
+                f"{newline}{inner_indent}{name} = {value}{newline}{outer}",
+            ),
+        )
+    if text[block.open_brace + 1 : open_end].strip():
+        return ()  # something follows "{" on its line
+    return (Edit(source, open_end, open_end, f"{newline}{inner_indent}{name} = {value}"),)
+
+
+def replace_expression(source: SourceFile, value: Expression, rendered: str) -> tuple[Edit, ...]:
+    """Put a number where a value is written, keeping its quotes if it had them."""
+    content = f'"{rendered}"' if value.quoted else rendered
+    return (Edit(source, value.start, value.end, content),)

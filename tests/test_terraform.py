@@ -1,0 +1,163 @@
+"""The Terraform layer beyond the fixture cases: patched files parse and re-check clean,
+the terraform fmt alignment rules, and ``terraform fmt -check`` where the binary exists."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import hcl2
+import pytest
+
+from pgconf_fix.documents.hcl import HclDocument, comment_gaps, equals_gaps, insert_attribute
+from pgconf_fix.edits import apply_edits
+from pgconf_fix.source import SourceFile
+from tests.cli_runner import run_cli
+
+FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
+PATCHED = sorted(path.parent for path in FIXTURES.glob("*/after"))
+TERRAFORM = shutil.which("terraform")
+
+
+def case_id(case: Path) -> str:
+    return case.name
+
+
+def tf_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.tf"))
+
+
+@pytest.mark.parametrize("case", PATCHED, ids=case_id)
+def test_patched_files_parse_with_python_hcl2(case: Path) -> None:
+    for path in tf_files(case / "after"):
+        hcl2.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", PATCHED, ids=case_id)
+def test_patched_fixture_rechecks_clean(case: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(case / "after", work)
+    outcome = run_cli(["--format", "json", "--select", "PGF301,PGF302", "."], work)
+    left = json.loads(outcome.stdout)
+    # Only what never had a fix may be left: a value that needs a plan.
+    assert all(item["fix"] is None and "without a plan" in item["message"] for item in left), left
+
+
+def _fmt_clean(path: Path) -> bool:
+    assert TERRAFORM is not None
+    done = subprocess.run(
+        [TERRAFORM, "fmt", "-check", "-list=false", path.name],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize("case", PATCHED, ids=case_id)
+def test_fmt_clean_files_stay_fmt_clean(case: Path) -> None:
+    if TERRAFORM is None:
+        pytest.skip("terraform is not on PATH: terraform fmt -check not run (the alignment unit tests still ran)")
+    checked = 0
+    for before in tf_files(case / "before"):
+        after = case / "after" / before.relative_to(case / "before")
+        if not after.exists() or after.read_bytes() == before.read_bytes() or not _fmt_clean(before):
+            continue
+        assert _fmt_clean(after), f"{after} was fmt-clean before the fix and is not after"
+        checked += 1
+    if not checked:
+        pytest.skip(f"{case.name}: no changed file was fmt-clean before")
+
+
+# --- the alignment rules, without terraform -------------------------------------------------
+
+
+def test_equals_gaps_align_one_column_after_the_widest_name() -> None:
+    assert equals_gaps([6, 10, 8]) == [5, 1, 3]
+    assert equals_gaps([4]) == [1]
+
+
+def test_comment_gaps_align_each_unbroken_chain() -> None:
+    assert comment_gaps([10, 14, None, 5, 7]) == [5, 1, None, 3, 1]
+    assert comment_gaps([None, None]) == [None, None]
+
+
+def _insert(text: str, name: str = "idle_timeout", value: str = "4000") -> str:
+    source = SourceFile.from_bytes(Path("main.tf"), "main.tf", text.encode())
+    block = HclDocument(source).blocks[0]
+    patched, dropped = apply_edits(text, insert_attribute(source, block, name, value))
+    assert not dropped
+    return patched
+
+
+def test_insert_widens_the_run_it_joins() -> None:
+    before = 'resource "aws_lb" "a" {\n  name = "a"\n  internal = true\n}\n'
+    # An unaligned run gets aligned as a whole: fmt would align it with the new line anyway.
+    assert _insert(before) == (
+        'resource "aws_lb" "a" {\n  name         = "a"\n  internal     = true\n  idle_timeout = 4000\n}\n'
+    )
+
+
+def test_insert_keeps_a_wider_run_as_it_is() -> None:
+    before = 'resource "aws_lb" "a" {\n  load_balancer_type = "application"\n  name               = "a"\n}\n'
+    assert _insert(before) == (
+        'resource "aws_lb" "a" {\n  load_balancer_type = "application"\n'
+        '  name               = "a"\n  idle_timeout       = 4000\n}\n'
+    )
+
+
+def test_insert_realigns_trailing_line_comments_of_the_run() -> None:
+    before = 'resource "aws_lb" "a" {\n  name = "a" # short\n  subnets = [] // list\n}\n'
+    assert _insert(before) == (
+        'resource "aws_lb" "a" {\n  name         = "a" # short\n  subnets      = []  // list\n'
+        "  idle_timeout = 4000\n}\n"
+    )
+
+
+def test_insert_skips_meta_arguments_and_nested_blocks() -> None:
+    before = 'resource "aws_lb" "a" {\n  count = 2\n\n  name = "a"\n\n  access_logs {\n    bucket = "b"\n  }\n}\n'
+    assert _insert(before) == (
+        'resource "aws_lb" "a" {\n  count = 2\n\n  name         = "a"\n  idle_timeout = 4000\n\n'
+        '  access_logs {\n    bucket = "b"\n  }\n}\n'
+    )
+
+
+def test_insert_after_meta_arguments_alone_keeps_a_blank_line() -> None:
+    before = 'resource "aws_lb" "a" {\n  count = 2\n}\n'
+    assert _insert(before) == 'resource "aws_lb" "a" {\n  count = 2\n\n  idle_timeout = 4000\n}\n'
+
+
+def test_insert_into_an_empty_block_and_a_nested_one() -> None:
+    assert _insert('resource "aws_lb" "a" {}\n') == 'resource "aws_lb" "a" {\n  idle_timeout = 4000\n}\n'
+    assert _insert('  resource "aws_lb" "a" {\n  }\n') == '  resource "aws_lb" "a" {\n    idle_timeout = 4000\n  }\n'
+
+
+def test_insert_keeps_crlf() -> None:
+    before = 'resource "aws_lb" "a" {\r\n  name = "a"\r\n}\r\n'
+    assert _insert(before) == 'resource "aws_lb" "a" {\r\n  name         = "a"\r\n  idle_timeout = 4000\r\n}\r\n'
+
+
+def test_heredoc_opening_line_belongs_to_the_run() -> None:
+    before = 'resource "aws_lb" "a" {\n  name = "a"\n  policy = <<EOF\n{}\nEOF\n}\n'
+    assert _insert(before) == (
+        'resource "aws_lb" "a" {\n  name         = "a"\n  idle_timeout = 4000\n  policy       = <<EOF\n{}\nEOF\n}\n'
+    )
+
+
+@pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+@pytest.mark.parametrize(
+    "text",
+    [
+        'resource "aws_lb" "a" {\n  name = "a" # short\n  subnets = [] // list\n}\n',
+        'resource "aws_lb" "a" {\n  count = 2\n}\n',
+        'resource "aws_lb" "a" {\n  name = "a"\n  policy = <<EOF\n{}\nEOF\n}\n',
+        'resource "aws_lb" "a" {}\n',
+    ],
+)
+def test_inserted_text_is_what_terraform_fmt_writes(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "main.tf"
+    path.write_text(_insert(text))
+    assert _fmt_clean(path), path.read_text()
