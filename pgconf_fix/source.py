@@ -99,6 +99,8 @@ def read_source(path: Path, display: str, max_size: int = DEFAULT_MAX_FILE_SIZE)
     try:
         st = os.stat(path)
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise InputError(display, f"dangling symlink: its target {os.readlink(path)!r} does not exist") from None
         raise InputError(display, "no such file") from None
     except OSError as exc:
         raise InputError(display, f"cannot read: {exc.strerror}") from None
