@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.engine import make_finding, set_fix
-from pgconf_fix.findings import Finding
+from pgconf_fix.findings import SAFE, Finding, Fix
 from pgconf_fix.options import Options
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, SettingsView
@@ -25,6 +25,10 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
                 "updates default to 512MB, renegotiating SSL on long-lived connections; set it to 0"
             )
             yield make_finding(rule, view.missing_location(SETTING), message, set_fix(view, SETTING, "0"))
+        return
+    statement = getattr(current, "statement", None)
+    if statement is not None:  # written as SQL, where the server answers with an ERROR, not a failed start
+        yield from _check_sql(rule, view, current, statement)
         return
     kilobytes = _read(view, current, "kB")  # the meaning before 9.5
     plain = _read(view, current, None)  # from 9.5 on: a plain integer, and only 0
@@ -46,6 +50,51 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         why = (
             "before PostgreSQL 9.5 the server renegotiates SSL after that much traffic, which breaks "
             "long-lived connections; from 9.5 on any value but 0 stops the server from starting"
+        )
+    yield make_finding(rule, current.location, f"{shown}: {why}; set it to 0", set_fix(view, SETTING, "0"))
+
+
+def _check_sql(rule: Rule, view: SettingsView, current: Assignment, statement: object) -> Iterator[Finding]:
+    """ALTER SYSTEM refuses the parameter from 9.5 on, whatever the value; elsewhere only 0 is accepted.
+
+    Removing the ALTER SYSTEM statement is offered only when the version is known to be 9.5 or
+    later: there the statement can only fail, so removing it changes nothing but the error. On
+    9.4 the same statement works and keeps renegotiation off, and with no version known we cannot
+    tell which of the two we are looking at, so there is no fix.
+    """
+    version = view.version
+    shown = f"{SETTING} = {current.raw_value}"
+    old = version is not None and version < ONLY_ZERO_SINCE
+    if getattr(statement, "target", None) == "system" and not old:
+        why = (
+            f"ALTER SYSTEM SET {SETTING} fails on PostgreSQL 9.5 and later, even for 0 "
+            f'(ERROR: parameter "{SETTING}" cannot be changed), which stops a script run with '
+            "ON_ERROR_STOP or in a transaction; the parameter accepts only 0 there, so the statement "
+            "achieves nothing"
+        )
+        if version is not None:
+            fix = Fix(SAFE, "Remove the ALTER SYSTEM statement", view.remove_edits(current))  # type: ignore[attr-defined]
+            yield make_finding(rule, current.location, f"{why}; remove it", fix)
+        else:
+            yield make_finding(rule, current.location, f"{why}; remove it (on 9.4 it works: keep it there)")
+        return
+    kilobytes = _read(view, current, "kB")
+    plain = _read(view, current, None)
+    if old:
+        if not kilobytes:
+            return
+        why = (
+            f"PostgreSQL {version} renegotiates SSL after every {kilobytes} kB of traffic, which breaks "
+            "long-lived connections with 'SSL connection has been closed unexpectedly'"
+        )
+    elif plain == 0:
+        return
+    elif version is not None:
+        why = f"PostgreSQL {version} accepts only 0 here, so this statement fails with an ERROR"
+    else:
+        why = (
+            "before PostgreSQL 9.5 the server renegotiates SSL after that much traffic, which breaks "
+            "long-lived connections; from 9.5 on any value but 0 makes this statement fail with an ERROR"
         )
     yield make_finding(rule, current.location, f"{shown}: {why}; set it to 0", set_fix(view, SETTING, "0"))
 

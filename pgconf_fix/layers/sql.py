@@ -1,0 +1,31 @@
+"""SQL layer: ``.sql`` files whose statements set server parameters (views of layer "server")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgconf_fix.options import Options
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.workspace import Workspace
+
+NAME = "sql"
+# Every statement this layer reads contains the word SET (ALTER ... SET, SET, RESET does not
+# need reading alone); a file without it is never parsed.
+_SNIFF = re.compile(rb"(?i)(?<![a-z0-9_])set(?![a-z0-9_])")
+
+
+def claim(path: Path, head: Callable[[], bytes]) -> bool:
+    if path.suffix.lower() != ".sql":
+        return False
+    return _SNIFF.search(head()) is not None
+
+
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+    from pgconf_fix.views.sql import build_sql_views
+
+    return list(build_sql_views(workspace, sources, options))
