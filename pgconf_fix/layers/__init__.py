@@ -18,6 +18,7 @@ LAYER_MODULES = (
     "pgconf_fix.layers.kernel",
     "pgconf_fix.layers.sql",
     "pgconf_fix.layers.terraform",
+    "pgconf_fix.layers.client",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 
 from pgconf_fix.findings import Finding
+from pgconf_fix.redact import redact
 from pgconf_fix.reporters import text as text_reporter
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -34,7 +35,7 @@ def annotation(finding: Finding) -> str:
         "title": f"pgconf-fix ({finding.code})",
     }
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(finding.message)}"
+    return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(redact(finding.message))}"
 
 
 def render(findings: list[Finding], unsafe_fixes: bool = False, token: str | None = None) -> str:
@@ -61,5 +62,5 @@ def step_summary(findings: list[Finding]) -> str:
     rows += ["| location | code | message |", "|---|---|---|"]
     for finding in findings:
         line, column, _, _ = finding.span()
-        rows.append(f"| {_cell(finding.path)}:{line}:{column} | [{finding.code}]({finding.url}) | {_cell(finding.message)} |")
+        rows.append(f"| {_cell(finding.path)}:{line}:{column} | [{finding.code}]({finding.url}) | {_cell(redact(finding.message))} |")
     return "\n".join(rows) + "\n"

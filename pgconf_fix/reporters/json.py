@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from pgconf_fix.findings import Edit, Finding
+from pgconf_fix.redact import redact
 
 
 def _edit(edit: Edit) -> dict[str, Any]:
@@ -27,14 +28,14 @@ def as_dict(finding: Finding) -> dict[str, Any]:
     if finding.fix is not None:
         fix = {
             "applicability": finding.fix.applicability,
-            "message": finding.fix.message,
+            "message": redact(finding.fix.message),
             "edits": [_edit(edit) for edit in finding.fix.edits],
         }
     return {
         "code": finding.code,
         "name": finding.name,
         "severity": finding.severity,
-        "message": finding.message,
+        "message": redact(finding.message),
         "path": finding.path,
         "line": line,
         "column": column,

@@ -8,6 +8,7 @@ from typing import Any
 from pgconf_fix import __version__
 from pgconf_fix.catalog import Rule
 from pgconf_fix.findings import Edit, Finding
+from pgconf_fix.redact import redact
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -44,7 +45,7 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": LEVELS.get(finding.severity, "warning"),
-        "message": {"text": finding.message},
+        "message": {"text": redact(finding.message)},
         "locations": [
             {
                 "physicalLocation": {
@@ -69,7 +70,7 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
             )
         result["fixes"] = [
             {
-                "description": {"text": f"{finding.fix.message} ({finding.fix.applicability})"},
+                "description": {"text": f"{redact(finding.fix.message)} ({finding.fix.applicability})"},
                 "artifactChanges": [
                     {"artifactLocation": {"uri": _uri(path)}, "replacements": replacements}
                     for path, replacements in changes.items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pgconf_fix.findings import SAFE, Finding
+from pgconf_fix.redact import redact
 
 
 BOLD, RED, YELLOW, CYAN, RESET = "\033[1m", "\033[31m", "\033[33m", "\033[36m", "\033[0m"
@@ -18,10 +19,10 @@ def render(
         if colour:
             path = f"{BOLD}{path}{RESET}"
             code = f"{RED if finding.severity == 'error' else YELLOW}{code}{RESET}"
-        lines.append(f"{path}:{line}:{column}: {code} {one_line(finding.message)}")
+        lines.append(f"{path}:{line}:{column}: {code} {one_line(redact(finding.message))}")
         if show_fixes and finding.fix is not None:
             marker = f"{CYAN}fix{RESET}" if colour else "fix"
-            lines.append(f"    {marker} ({finding.fix.applicability}): {one_line(finding.fix.message)}")
+            lines.append(f"    {marker} ({finding.fix.applicability}): {one_line(redact(finding.fix.message))}")
     lines.append(summary(findings, unsafe_fixes))
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,66 @@
+"""PGF401: a non-local libpq connection whose keepalives_idle is unset or above the idle budget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pgconf_fix.catalog import Rule
+from pgconf_fix.engine import make_finding
+from pgconf_fix.findings import Finding, Fix
+from pgconf_fix.options import Options
+from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.client import ASYNCPG, PG8000, PGJDBC, ClientConnection
+
+KEYS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")
+NO_KNOB = {
+    ASYNCPG: (
+        "asyncpg has no client keepalive settings and sends unknown URL keywords to the server, which refuses "
+        'them; set the server side instead: connect_args={"server_settings": {"tcp_keepalives_idle": "60", ...}}'
+    ),
+    PG8000: (
+        "pg8000 turns SO_KEEPALIVE on but has no idle, interval or count setting (a libpq keyword in the URL "
+        "raises TypeError), so the kernel's net.ipv4.tcp_keepalive_time applies; lower it (PGF201) or set "
+        "tcp_keepalives_idle on the server (PGF101)"
+    ),
+}
+
+
+def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
+    if not isinstance(view, ClientConnection) or view.consumer == PGJDBC:
+        return  # pgjdbc has only tcpKeepAlive: PGF403
+    budget = int(options.parameter(rule, "idle_budget"))
+    switch = view.effective("keepalives")
+    if switch is not None and _number(view, switch) == 0:
+        return  # keepalives turned off is PGF402's finding
+    current = view.effective("keepalives_idle")
+    if current is None:
+        problem = "keepalives_idle is not set, so the kernel default (7200 s on Linux) applies"
+        where = view.missing_location("keepalives_idle")
+    else:
+        idle = _number(view, current)
+        if idle is None:
+            return  # a template or an unreadable value: nothing true to say
+        if idle == 0:
+            problem = "keepalives_idle = 0 means the kernel default (7200 s on Linux)"
+        elif idle > budget:
+            problem = f"keepalives_idle = {idle} is above the idle budget ({budget} s)"
+        else:
+            return
+        where = current.location
+    targets = [(key, str(options.parameter(rule, key))) for key in KEYS]
+    wanted = [(key, value) for key, value in targets if key == "keepalives_idle" or view.effective(key) is None]
+    advice = NO_KNOB.get(view.consumer)
+    fix = None
+    if advice is None:
+        advice = "set " + " ".join(f"{key}={value}" for key, value in wanted)
+        edits = view.add_edits(wanted)
+        if edits:
+            fix = Fix(view.applicability, f"Set {', '.join(f'{k}={v}' for k, v in wanted)}", edits)
+    yield make_finding(rule, where, f"{view.describe()}: {problem}; {advice}", fix)
+
+
+def _number(view: ClientConnection, assignment) -> int | None:  # noqa: ANN001 - an Assignment
+    try:
+        return view.numeric(assignment, "s")
+    except ValueError:
+        return None

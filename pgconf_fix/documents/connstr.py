@@ -1,0 +1,347 @@
+"""PostgreSQL connection strings found anywhere in a text, with exact spans.
+
+Three forms, parsed the way their consumers parse them:
+
+- URIs: ``postgresql://`` / ``postgres://``, the SQLAlchemy forms
+  (``postgresql+psycopg2://`` ...), Celery's ``db+postgresql://`` and JDBC's
+  ``jdbc:postgresql://``. The authority follows libpq's
+  ``conninfo_uri_parse_options``: user information up to the first ``@``
+  before any ``/``, several ``host[:port]`` separated by commas, IPv6 hosts in
+  brackets, percent-encoding everywhere, ``&``-separated query parameters.
+- key=value DSNs (libpq's ``conninfo_parse``): accepted only with real
+  confidence, a run on one line of at least three libpq keywords, or of
+  ``host``/``hostaddr`` and ``dbname`` together.
+
+A string may hold template parts (``${VAR}``, ``{{ .Values.x }}``, ``{name}``,
+``%(name)s``, ``%s``, ``$VAR``): they are kept as text and mark what they touch
+as templated. A scheme alone (``'postgres://'`` in code) is not a connection
+string. Nothing here decodes or returns a password except inside the
+``password`` field, which callers must never print.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+URI_SCHEME = re.compile(
+    r"(?<![\w+.])(?P<scheme>jdbc:postgresql|(?:db\+)?postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?)://",
+    re.IGNORECASE,
+)
+# Characters that end a URI written in a file: blanks, quotes and the brackets of the text around it.
+_URI_STOP = set(" \t\r\n\"'`<>\\|^}){]")
+_TRAILING_PUNCTUATION = ".,;:!"
+TEMPLATE = re.compile(r"\$\{|\$\(|\{\{|\{|%\(|%[sdv]|\$[A-Za-z_]")
+
+LIBPQ_KEYWORDS = frozenset(
+    """host hostaddr port dbname user password passfile require_auth channel_binding connect_timeout
+    client_encoding options application_name fallback_application_name keepalives keepalives_idle
+    keepalives_interval keepalives_count tcp_user_timeout replication gssencmode sslmode sslnegotiation
+    sslcompression sslcert sslkey sslcertmode sslpassword sslrootcert sslcrl sslcrldir sslsni requirepeer
+    ssl_min_protocol_version ssl_max_protocol_version min_protocol_version max_protocol_version krbsrvname
+    gsslib gssdelegation service target_session_attrs load_balance_hosts""".split()
+)
+_DSN_PAIR = re.compile(r"(?<![\w.\-])(?P<key>[a-z_]+)[ \t]*=[ \t]*")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One ``key=value``: a URI query parameter or a DSN pair. Offsets are into the whole text."""
+
+    key: str
+    value: str  # decoded (percent-decoding, or libpq's quote and backslash rules)
+    start: int
+    end: int
+    value_start: int
+    value_end: int
+    quoted: bool = False
+
+    @property
+    def templated(self) -> bool:
+        return bool(TEMPLATE.search(self.value))
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str  # decoded, without brackets
+    port: str
+    start: int
+    end: int
+
+    @property
+    def templated(self) -> bool:
+        return bool(TEMPLATE.search(self.name))
+
+
+@dataclass(frozen=True)
+class ConnectionString:
+    form: str  # "uri", "jdbc" or "dsn"
+    scheme: str  # lower-case, e.g. "postgresql+asyncpg", "jdbc:postgresql"; "" for a DSN
+    start: int
+    end: int
+    hosts: tuple[Host, ...]
+    params: tuple[Param, ...]
+    query_start: int | None  # just after "?" (URIs with a query), else None
+    has_password: bool = False
+
+    def param(self, key: str) -> Param | None:
+        """The last occurrence wins, for libpq and pgjdbc alike."""
+        for param in reversed(self.params):
+            if param.key == key:
+                return param
+        return None
+
+
+def find_connection_strings(text: str) -> list[ConnectionString]:
+    """Every URI and confident DSN in ``text``, in order; DSNs never overlap URIs."""
+    found: list[ConnectionString] = []
+    for match in URI_SCHEME.finditer(text):
+        if found and match.start() < found[-1].end:
+            continue
+        parsed = parse_uri(text, match.start(), match.end(), match.group("scheme").lower())
+        if parsed is not None:
+            found.append(parsed)
+    taken = [(item.start, item.end) for item in found]
+    for dsn in _find_dsns(text):
+        if not any(start < dsn.end and dsn.start < end for start, end in taken):
+            found.append(dsn)
+    return sorted(found, key=lambda item: item.start)
+
+
+# -- URIs -------------------------------------------------------------------------------
+
+
+def _template_end(text: str, pos: int, limit: int) -> int | None:
+    """End of a template token starting at ``pos``, or None when none starts there."""
+    pairs = (("${", "}"), ("$(", ")"), ("{{", "}}"), ("%(", ")"), ("{", "}"))
+    for opener, closer in pairs:
+        if text.startswith(opener, pos):
+            close = text.find(closer, pos + len(opener), limit)
+            if close == -1:
+                return None
+            end = close + len(closer)
+            if opener == "%(" and end < limit and text[end].isalpha():
+                end += 1  # %(name)s
+            return end
+    return None
+
+
+def _uri_end(text: str, pos: int) -> int:
+    """Where a URI that continues at ``pos`` ends in the surrounding text."""
+    line_end = text.find("\n", pos)
+    limit = len(text) if line_end == -1 else line_end
+    while pos < limit:
+        token_end = _template_end(text, pos, limit)
+        if token_end is not None:
+            pos = token_end
+            continue
+        char = text[pos]
+        if char == "[":
+            close = text.find("]", pos, limit)
+            if close == -1:
+                return pos
+            pos = close + 1
+            continue
+        if char in _URI_STOP:
+            return pos
+        pos += 1
+    return pos
+
+
+def parse_uri(text: str, start: int, body: int, scheme: str) -> ConnectionString | None:
+    """A URI whose scheme spans ``text[start:body]``; None when nothing follows the scheme."""
+    end = _uri_end(text, body)
+    while end > body and text[end - 1] in _TRAILING_PUNCTUATION:
+        end -= 1
+    if end == body:
+        return None  # 'postgres://' alone: a prefix in code, not a connection
+    jdbc = scheme.startswith("jdbc:")
+    # libpq: user information is everything up to the first "@" before any "/".
+    authority_end = _find_outside_templates(text, body, end, "/?")
+    at = _find_outside_templates(text, body, authority_end, "@")
+    hosts_start = body
+    has_password = False
+    if at < authority_end:
+        userinfo = text[body:at]
+        has_password = ":" in userinfo
+        hosts_start = at + 1
+    hosts = _parse_hosts(text, hosts_start, authority_end)
+    if not all(_plausible(host) for host in hosts):
+        return None  # "postgres://*)" in a shell case, "host:port" in a usage line: not a connection
+    query = _find_outside_templates(text, authority_end, end, "?")
+    params: tuple[Param, ...] = ()
+    query_start = None
+    if query < end:
+        query_start = query + 1
+        params = _parse_query(text, query_start, end)
+    if not jdbc:
+        override = [p for p in params if p.key in ("host", "hostaddr")]
+        if override:
+            hosts = tuple(Host(unquote(p.value), "", p.value_start, p.value_end) for p in override)
+    form = "jdbc" if jdbc else "uri"
+    return ConnectionString(form, scheme, start, end, hosts, params, query_start, has_password)
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9._\-~/@%:]*")
+
+
+def _plausible(host: Host) -> bool:
+    """A real host: name characters (or a template) and a numeric (or templated) port."""
+    if host.port and not host.port.isdigit() and not TEMPLATE.search(host.port):
+        return False  # "host:port" in a usage line
+    if host.templated:
+        return True
+    name = host.name
+    return bool(_HOST_NAME.fullmatch(name)) and (not name or name.startswith("/") or any(c.isalnum() for c in name))
+
+
+def _find_outside_templates(text: str, pos: int, end: int, chars: str) -> int:
+    while pos < end:
+        token_end = _template_end(text, pos, end)
+        if token_end is not None:
+            pos = token_end
+            continue
+        if text[pos] in chars:
+            return pos
+        pos += 1
+    return end
+
+
+def _parse_hosts(text: str, start: int, end: int) -> tuple[Host, ...]:
+    hosts = []
+    pos = start
+    while pos <= end:
+        if pos < end and text[pos] == "[":
+            close = text.find("]", pos, end)
+            close = end if close == -1 else close
+            name = text[pos + 1 : close]
+            after = close + 1
+        else:
+            after = _find_outside_templates(text, pos, end, ":,")
+            name = unquote(text[pos:after])
+        port = ""
+        if after < end and text[after] == ":":
+            port_end = _find_outside_templates(text, after + 1, end, ",")
+            port = text[after + 1 : port_end]
+            after = port_end
+        if name or port or pos < end:
+            hosts.append(Host(name, port, pos, after))
+        if after >= end:
+            break
+        pos = after + 1  # past the comma
+    return tuple(hosts)
+
+
+def _parse_query(text: str, start: int, end: int) -> tuple[Param, ...]:
+    params = []
+    pos = start
+    while pos < end:
+        stop = _find_outside_templates(text, pos, end, "&")
+        equals = _find_outside_templates(text, pos, stop, "=")
+        if equals < stop:
+            key = unquote(text[pos:equals])
+            params.append(Param(key, unquote(text[equals + 1 : stop]), pos, stop, equals + 1, stop))
+        pos = stop + 1
+    return tuple(params)
+
+
+# -- key=value DSNs ---------------------------------------------------------------------
+
+
+def _dsn_value(text: str, pos: int, limit: int) -> tuple[str, int, int, int, bool] | None:
+    """(decoded value, value start, value end, pair end, quoted) of a libpq value at ``pos``."""
+    if pos < limit and text[pos] == "'":
+        out = []
+        i = pos + 1
+        while i < limit:
+            char = text[i]
+            if char == "\\" and i + 1 < limit:
+                out.append(text[i + 1])
+                i += 2
+                continue
+            if char == "'":
+                return "".join(out), pos + 1, i, i + 1, True
+            out.append(char)
+            i += 1
+        return None
+    i = pos
+    while i < limit:
+        token_end = _template_end(text, i, limit)
+        if token_end is not None:
+            i = token_end
+            continue
+        if text[i] in " \t\r\"'`":
+            break
+        i += 1
+    if i == pos:
+        return None
+    raw = text[pos:i]
+    return re.sub(r"\\(.)", r"\1", raw), pos, i, i, False
+
+
+def _find_dsns(text: str) -> list[ConnectionString]:
+    found = []
+    for line_start, line in _lines(text):
+        limit = line_start + len(line)
+        pos = line_start
+        while pos < limit:
+            match = _DSN_PAIR.search(text, pos, limit)
+            if match is None:
+                break
+            run = _dsn_run(text, match.start(), limit)
+            if run:
+                keys = {param.key for param in run}
+                confident = (keys & {"host", "hostaddr", "dbname"}) and (
+                    len(keys) >= 3 or (keys & {"host", "hostaddr"} and "dbname" in keys)
+                )
+                if confident:
+                    found.append(_dsn(run))
+                pos = run[-1].end
+            else:
+                pos = match.end()
+    return found
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out = []
+    offset = 0
+    for line in text.split("\n"):
+        out.append((offset, line))
+        offset += len(line) + 1
+    return out
+
+
+def _dsn_run(text: str, pos: int, limit: int) -> list[Param]:
+    """Consecutive libpq ``key=value`` pairs separated by blanks, starting at ``pos``."""
+    run: list[Param] = []
+    while True:
+        match = _DSN_PAIR.match(text, pos, limit)
+        if match is None or match.group("key") not in LIBPQ_KEYWORDS:
+            break
+        value = _dsn_value(text, match.end(), limit)
+        if value is None:
+            break
+        decoded, value_start, value_end, pair_end, quoted = value
+        run.append(Param(match.group("key"), decoded, match.start(), pair_end, value_start, value_end, quoted))
+        gap = pair_end
+        while gap < limit and text[gap] in " \t":
+            gap += 1
+        if gap == pair_end or gap >= limit:
+            break
+        pos = gap
+    return run
+
+
+def _dsn(run: list[Param]) -> ConnectionString:
+    hosts: list[Host] = []
+    for key in ("hostaddr", "host"):
+        param = next((p for p in reversed(run) if p.key == key), None)
+        if param is not None:
+            offset = param.value_start
+            for name in param.value.split(","):
+                hosts.append(Host(name.strip(), "", offset, offset + len(name)))
+                offset += len(name) + 1
+            break  # libpq connects to hostaddr when both are given
+    has_password = any(p.key == "password" for p in run)
+    return ConnectionString("dsn", "", run[0].start, run[-1].end, tuple(hosts), tuple(run), None, has_password)

@@ -1,0 +1,46 @@
+"""Client layer: PostgreSQL connection strings in any text file (URIs, JDBC URLs, key=value DSNs).
+
+Files are claimed by content, not by name: a byte prefilter on the first bytes,
+then the real finder on that head. It comes after the server, kernel and
+Terraform layers, and leaves their files (and PgBouncer's, whose [databases]
+strings are not libpq's) alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgconf_fix.options import Options
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.workspace import Workspace
+
+NAME = "client"
+_NOT_OURS_NAMES = ("postgresql.conf", "postgresql.auto.conf", "sysctl.conf", "pgbouncer.ini", "pg_hba.conf")
+# Terraform and SQL have their own layers; prose documents hold examples, not configuration.
+_NOT_OURS_SUFFIXES = (".tf", ".tfvars", ".hcl", ".tfstate", ".sql", ".md", ".rst", ".adoc")
+_PREFILTER = re.compile(rb"postgres|jdbc:postgresql|(?<![\w.])(?:host|hostaddr|dbname)[ \t]*=")
+_PGBOUNCER = re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def claim(path: Path, head: Callable[[], bytes]) -> bool:
+    if path.name in _NOT_OURS_NAMES or path.suffix in _NOT_OURS_SUFFIXES:
+        return False
+    if path.parent.name == "sysctl.d":
+        return False
+    data = head()  # empty for binary files
+    if not data or not _PREFILTER.search(data) or _PGBOUNCER.search(data):
+        return False
+    from pgconf_fix.documents.connstr import find_connection_strings
+
+    return bool(find_connection_strings(data.decode("utf-8", "surrogateescape")))
+
+
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+    from pgconf_fix.views.client import build_client_views
+
+    return list(build_client_views(workspace, sources, options))
