@@ -121,6 +121,8 @@ def _errors(result: CheckResult) -> int:
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--stdin-filename", metavar="NAME", help="With '-' as path: check standard input as this file.")
+@click.option("--live", metavar="DSN", help="Check a running server's settings; PATHS are where fixes may go.")
+@click.option("--live-timeout", type=float, default=10, show_default=True, metavar="SECONDS", help="connect_timeout for --live.")
 @click.version_option(__version__, prog_name="pgconf-fix")
 def cli(**kwargs: object) -> int:
     return _run(**kwargs)  # type: ignore[arg-type]
@@ -187,6 +189,7 @@ def _run(
         _emit(docs.explain(rule))
         return EXIT_CLEAN
 
+    given_paths = paths
     paths = paths or (".",)
     stdin = None
     if "-" in paths:
@@ -196,6 +199,10 @@ def _run(
         stdin = SourceFile.from_bytes((cwd / stdin_filename).absolute(), stdin_filename, data)
     target = find_targets(list(paths), options, cwd, stdin)
     run = Run(options, cwd, target, stdin)
+    if flags.get("live"):
+        from pgconf_fix.live import LiveRun
+
+        run = LiveRun.connect(run, str(flags["live"]), float(flags["live_timeout"]), given_paths)  # type: ignore[arg-type]
     result = run.check()
     error_count = _errors(result)
 

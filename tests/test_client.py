@@ -290,3 +290,72 @@ def test_patched_string_sets_keepalive_socket_options_on_a_real_server(
     with psycopg.connect(before, **target) as conn:
         options = _socket_options(conn)
         assert options[1:] != fixed[1:], "the unpatched string already had the fixed timers"
+
+
+# -- the view API other layers reuse ---------------------------------------------------------------
+
+
+def _source(name: str, text: str):  # noqa: ANN202 - a SourceFile
+    from pgconf_fix.source import SourceFile
+
+    return SourceFile.from_bytes(Path("/repo") / name, name, text.encode())
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "consumer"),
+    [
+        ("db.py", 'import psycopg\nconn = psycopg.connect("postgresql://u@db.example.com/app")\n', "libpq"),
+        ("db.py", 'import psycopg2, asyncpg\nURL = "postgresql://u@db.example.com/app"\n', "unknown"),
+        ("db.go", 'const URL = "postgresql://u@db.example.com/app" // psycopg\n', "unknown"),
+        (".env", "URL=postgresql+psycopg://u@db.example.com/app\n", "libpq"),
+        (".env", "URL=db+postgresql://u@db.example.com/app\n", "libpq"),
+        (".env", "URL=postgresql+asyncpg://u@db.example.com/app\n", "asyncpg"),
+        (".env", "URL=postgresql+pg8000://u@db.example.com/app\n", "pg8000"),
+        (".env", "URL=jdbc:postgresql://db.example.com/app\n", "pgjdbc"),
+    ],
+)
+def test_consumer(name: str, text: str, consumer: str) -> None:
+    from pgconf_fix.views.client import connection_views
+
+    (view,) = connection_views(_source(name, text))
+    assert view.consumer == consumer
+
+
+def test_a_placement_from_another_layer_receives_the_fix() -> None:
+    """What the Python layer does for psycopg2.connect(...) keyword arguments."""
+    from dataclasses import dataclass
+
+    from pgconf_fix.findings import Edit, Location
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.views.base import Assignment
+    from pgconf_fix.views.client import ClientConnection
+
+    text = 'psycopg2.connect(host="db.example.com", keepalives_idle=7200)\n'
+    source = _source("app.py", text)
+
+    @dataclass(frozen=True)
+    class Kwargs:
+        source: SourceFile
+        close: int
+
+        def location(self) -> Location:
+            return Location(self.source, 0, self.close + 1)
+
+        def render(self, value: str) -> str:
+            return value
+
+        def insert(self, pairs):  # noqa: ANN001, ANN202
+            return (Edit(self.source, self.close, self.close, "".join(f", {k}={v}" for k, v in pairs)),)
+
+    placement = Kwargs(source, text.index(")"))
+    view = ClientConnection("libpq", ["db.example.com"], "kwargs")
+    view.add_placement(placement)
+    start = text.index("7200")
+    view.add_setting(Assignment("keepalives_idle", source, start - 16, start + 4, "7200", start, start + 4), placement)
+    from pgconf_fix.edits import apply_edits
+
+    edits = view.add_edits([("keepalives_idle", "60"), ("keepalives_count", "6")])
+    assert apply_edits(text, edits)[0] == 'psycopg2.connect(host="db.example.com", keepalives_idle=60, keepalives_count=6)\n'
+    refused = ClientConnection("asyncpg", ["db.example.com"], "kwargs")
+    refused.add_placement(placement)
+    assert refused.set_edits("keepalives_idle", "60") == ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
+from pgconf_fix.documents.connstr import TEMPLATE
 from pgconf_fix.engine import make_finding
 from pgconf_fix.findings import Finding, Fix
 from pgconf_fix.options import Options
@@ -21,7 +22,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     if current is None:
         problem = f"{SETTING} is not set and pgjdbc defaults to false (no keepalive probes at all)"
         where = view.missing_location(SETTING)
-    elif current.value.strip().lower() == "true" or current.value != current.value.strip("${}"):
+    elif current.value.strip().lower() == "true" or TEMPLATE.search(current.value):
         return  # on, or from a placeholder we cannot read
     else:
         problem = f"{SETTING}={current.value} turns keepalive probes off"
