@@ -66,6 +66,8 @@ def _found(text: str) -> list[str]:
         ("proxy host=db port=5432", []),  # two keywords without dbname: not confident
         ("x = 'host=db dbname=app foo=bar'", ["host=db dbname=app"]),
         ("http://example.com/?host=a&dbname=b&user=c", []),
+        ("conn = connect(host=DB_HOST, dbname=DB_NAME, user=DB_USER)", []),  # keyword arguments
+        ("dsn = 'host=h1,h2 dbname=app'", ["host=h1,h2 dbname=app"]),
     ],
 )
 def test_finds_connection_strings_and_not_prefixes(text: str, expected: list[str]) -> None:
