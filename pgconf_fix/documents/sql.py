@@ -7,6 +7,10 @@ into the UTF-8 text; everything here is converted to character offsets of
 psql meta-commands (``\\connect db``, ``\\set``) are not SQL: their lines are blanked
 before parsing (same length, so offsets hold), as is the data of ``COPY ... FROM stdin``
 up to its ``\\.`` line, as pg_dump writes it.
+
+Only top-level statements are read: a ``SET`` inside a function body or a ``DO`` block,
+and ``set_config()`` calls, are code, not configuration. psql variables (``:var``) are
+not expanded, so a statement using one is reported as unparsable.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ SYSTEM, DATABASE, ROLE, SESSION = "system", "database", "role", "session"
 _META_LINE = re.compile(r"^[ \t]*\\")
 _COPY_FROM_STDIN = re.compile(r"(?is)\bcopy\b.*\bfrom\s+stdin\b.*;[ \t\r]*$")
 _NUMBER_TOKENS = ("ICONST", "FCONST")
+_SETTING_NODES = ("VariableSetStmt", "AlterSystemStmt", "AlterDatabaseSetStmt", "AlterRoleSetStmt")
 
 
 @dataclass(frozen=True)
@@ -77,18 +82,20 @@ class SqlDocument:
         except parser.ParseError:
             self._parse_piecewise()
             return
-        self._take(tree["stmts"], 0, _CharIndex(self._text))
+        self._take(tree["stmts"], 0, len(self._text), self._chars)
 
     def _parse_piecewise(self) -> None:
         """One statement at a time (split by the scanner), so one bad statement hides no other."""
         from pglast import parser
 
+        end = len(self._text)
         try:
             pieces = parser.split(self._text, with_parser=False, only_slices=True)
-        except parser.ParseError as exc:  # the scanner itself failed: an unterminated quote or comment
-            offset = _error_offset(exc, len(self._text))
-            self.errors.append(SqlError(offset, len(self._text), offset, _error_message(exc), stops_reading=True))
-            return
+        except parser.ParseError as exc:  # the scanner failed (bad literal, unterminated quote or comment)
+            offset = _error_offset(exc, end)
+            self.errors.append(SqlError(offset, end, offset, _error_message(exc), stops_reading=True))
+            # What comes before the failing statement can still be read; what follows cannot be split.
+            pieces = self._split_before(offset)
         for piece in pieces:
             text = self._text[piece.start : piece.stop]
             try:
@@ -101,22 +108,38 @@ class SqlDocument:
                     offset = piece.start + _error_offset(exc, len(text))
                 self.errors.append(SqlError(start, piece.stop, offset, _error_message(exc)))
                 continue
-            self._take(tree["stmts"], piece.start, _CharIndex(text))
+            self._take(tree["stmts"], piece.start, piece.stop, _CharIndex(text))
 
-    def _take(self, raw_statements: list[dict], base: int, chars: _CharIndex) -> None:
-        """Record the setting statements of a parse of ``self._text[base:]``."""
+    def _split_before(self, offset: int) -> tuple[slice, ...]:
+        """The statements that end before ``offset``, found by trying earlier semicolons (a few)."""
+        from pglast import parser
+
+        end = offset
+        for _attempt in range(20):
+            end = self._text.rfind(";", 0, end) + 1
+            if end <= 0:
+                break
+            try:
+                return parser.split(self._text[:end], with_parser=False, only_slices=True)
+            except parser.ParseError:
+                end -= 1  # that semicolon was inside the broken token; try the one before
+        return ()
+
+    def _take(self, raw_statements: list[dict], base: int, limit: int, chars: _CharIndex) -> None:
+        """Record the setting statements of a parse of ``self._text[base:limit]``."""
         from pglast import parser
 
         for raw in raw_statements:
             node_type, node = next(iter(raw["stmt"].items()))
+            if node_type not in _SETTING_NODES:
+                continue
             begin = chars(raw.get("stmt_location", 0))
             length = raw.get("stmt_len", 0)
             stop = chars(raw.get("stmt_location", 0) + length) if length else None
             start = base + begin
-            end = base + stop if stop is not None else len(self._text)
+            end = base + stop if stop is not None else limit
             # stmt_location may sit before leading comments and blanks: start at the first token.
-            statement_text = self._text[start:end]
-            tokens = [t for t in parser.scan(statement_text) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+            tokens = [t for t in parser.scan(self._text[start:end]) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
             if tokens:
                 start, end = start + tokens[0].start, start + tokens[-1].end + 1
             statement = self._statement(node_type, node, start, end, chars, base)
@@ -144,7 +167,7 @@ class SqlDocument:
         name = (setstmt.get("name") or "all").lower()
         value = None
         if kind == "VAR_SET_VALUE":
-            value = self._value(setstmt.get("args", []), chars, base)
+            value = self._value(setstmt.get("args", []), chars, base, end)
         terminator_end = end
         rest = self._text[end:]
         stripped = rest.lstrip()
@@ -163,14 +186,14 @@ class SqlDocument:
             local=bool(setstmt.get("is_local")),
         )
 
-    def _value(self, args: list[dict], chars: _CharIndex, base: int) -> SqlValue | None:
+    def _value(self, args: list[dict], chars: _CharIndex, base: int, limit: int) -> SqlValue | None:
         parts: list[tuple[str, int, int, str]] = []
         for arg in args:
             const = arg.get("A_Const")
             if const is None or "location" not in const:
                 return None
             start = base + chars(const["location"])
-            end, style = self._token_end(start)
+            end, style = self._token_end(start, limit)
             parts.append((_const_text(const), start, end, style))
         if not parts:
             return None
@@ -179,11 +202,11 @@ class SqlDocument:
             return SqlValue(text, start, end, style)
         return SqlValue(", ".join(part[0] for part in parts), parts[0][1], parts[-1][2], "list")
 
-    def _token_end(self, start: int) -> tuple[int, str]:
-        """Where the constant starting at ``start`` ends, and how it is written."""
+    def _token_end(self, start: int, limit: int) -> tuple[int, str]:
+        """Where the constant starting at ``start`` (inside a statement ending at ``limit``) ends."""
         from pglast import parser
 
-        tokens = parser.scan(self._text[start : start + 4096])
+        tokens = parser.scan(self._text[start:limit])
         if not tokens:
             return start, "other"
         first = tokens[0]
