@@ -164,3 +164,31 @@ def test_pglast_is_imported_only_to_parse(tmp_path: Path) -> None:
     code = "import sys; from pgconf_fix.cli import main; main(['.']); print('pglast' in sys.modules)"
     done = subprocess.run([shutil.which("python") or "python", "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert done.stdout.strip().endswith("False"), done.stdout + done.stderr
+
+
+def test_any_mix_of_sql_fragments_parses_without_crashing() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from pgconf_fix.documents.sql import SqlDocument
+
+    fragments = st.sampled_from(
+        ["ALTER SYSTEM SET tcp_keepalives_idle = ", "SET ", "RESET ALL", "0", "'0'", "E'x\\'", "$$", "$a$", ";",
+         "\n", "-- c\n", "/*", "*/", "é", "☕", "\\c db\n", "COPY t FROM stdin;\n", "\\.\n", "500ms", "-", " TO ",
+         "DEFAULT", "ALTER ROLE r IN DATABASE d SET x = 1", '"q"', "\r\n", "\udcff"]
+    )  # fmt: skip
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(fragments, max_size=12))
+    def parse(parts: list[str]) -> None:
+        text = "".join(parts)
+        data = text.encode("utf-8", "surrogateescape")
+        document = SqlDocument(SourceFile(Path("/x.sql"), "x.sql", data, text, utf8=False))
+        for statement in document.statements:
+            assert 0 <= statement.start <= statement.end <= statement.terminator_end <= len(text)
+            if statement.value is not None:
+                assert statement.start <= statement.value.start <= statement.value.end <= statement.end
+        for error in document.errors:
+            assert 0 <= error.offset <= len(text)
+
+    parse()
