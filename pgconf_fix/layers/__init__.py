@@ -16,6 +16,7 @@ from types import ModuleType
 LAYER_MODULES = (
     "pgconf_fix.layers.server",
     "pgconf_fix.layers.kernel",
+    "pgconf_fix.layers.python",
     "pgconf_fix.layers.sql",
     "pgconf_fix.layers.terraform",
     "pgconf_fix.layers.client",

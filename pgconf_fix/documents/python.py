@@ -1,0 +1,494 @@
+"""Python source read with libcst: import-aware names, settings written as keywords or dict keys,
+and text edits that follow the layout of the code around them.
+
+Nothing here re-serialises the module: every offset is a character offset into the original
+text, and every edit is an insertion or replacement of a small piece of that text.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from pgconf_fix.findings import Edit
+from pgconf_fix.source import SourceFile
+
+LINE_LENGTH = 88  # ruff's and black's default
+INDENT = "    "
+# Statements that open a new scope for names: what is bound inside is not seen outside.
+SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__")
+
+
+class Unknown:
+    """A value the code computes at run time (a variable, a call): neither set nor missing."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+
+
+def literal(node: cst.BaseExpression | None) -> object:
+    """The Python value of a literal expression, else UNKNOWN."""
+    if node is None:
+        return UNKNOWN
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    code = cst.Module([]).code_for_node(node)
+    try:
+        return ast.literal_eval(code.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return UNKNOWN
+
+
+def string_prefix(node: cst.BaseExpression | None) -> str | None:
+    """A string literal's value, or the literal text an f-string starts with."""
+    value = literal(node)
+    if isinstance(value, str):
+        return value
+    if isinstance(node, cst.FormattedString):
+        head = ""
+        for part in node.parts:
+            if not isinstance(part, cst.FormattedStringText):
+                break
+            head += part.value
+        return head or None
+    return None
+
+
+@dataclass
+class Entry:
+    """One setting: ``key=value`` in a call, or ``"key": value`` in a dict."""
+
+    key: str
+    value: cst.BaseExpression
+    start: int
+    end: int
+    value_start: int
+    value_end: int
+
+
+@dataclass
+class Settings:
+    """A call's keywords or a dict's constant keys, with what could not be read.
+
+    ``complete`` is False when a ``**splat`` or a computed key may hold any key:
+    a key not found is then unknown rather than missing.
+    """
+
+    document: PythonDocument
+    node: cst.Call | cst.Dict
+    entries: dict[str, Entry] = field(default_factory=dict)
+    spread: list[Settings] = field(default_factory=list)
+    complete: bool = True
+
+    @property
+    def is_call(self) -> bool:
+        return isinstance(self.node, cst.Call)
+
+    def find(self, key: str) -> Entry | None:
+        found = None
+        for spread in self.spread:
+            found = spread.find(key) or found
+        return self.entries.get(key) or found
+
+    def keys(self) -> set[str]:
+        keys = set(self.entries)
+        for spread in self.spread:
+            keys |= spread.keys()
+        return keys
+
+    @property
+    def fully_known(self) -> bool:
+        return self.complete and all(spread.fully_known for spread in self.spread)
+
+    def home(self) -> Settings:
+        """Where a new key goes: the dict the user spread into this call, if there is one."""
+        if not self.entries and len(self.spread) == 1:
+            return self.spread[0].home()
+        return self
+
+    def insert(self, key: str, value_code: str, reserve: int = 0) -> tuple[Edit, ...]:
+        """Edits adding ``key`` (rendered in this container's syntax) after the last item.
+
+        ``reserve`` is room other fixes of the same run may take on the line: a layout
+        decision made for one insertion must still hold when the others land beside it.
+        """
+        home = self.home()
+        if home.is_call:
+            piece = f"{key}={value_code}"
+        else:
+            quote = home.document.key_quote(home.node)
+            piece = f"{quote}{key}{quote}: {value_code}"
+        return home.document.append_item(home.node, piece, reserve)
+
+
+class PythonDocument:
+    """A parsed Python file, or the syntax error that stopped the parse."""
+
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.text = source.text
+        self.error: tuple[int, int, str] | None = None
+        self.unreadable = False  # valid Python this libcst cannot parse: skipped, not an error
+        self.module: cst.Module | None = None
+        self.imports: dict[str, str] = {}
+        self._scopes: dict[int, _ScopeIndex] = {}
+        try:
+            module = cst.parse_module(self.text)
+        except cst.ParserSyntaxError as exc:
+            self.error = _python_error(self.text, exc)
+            self.unreadable = self.error is None
+            return
+        except (UnicodeError, ValueError, RecursionError) as exc:
+            self.error = (1, 0, f"cannot parse as Python: {exc}")
+            return
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.module = module
+        self.positions: dict[cst.CSTNode, CodeRange] = dict(wrapper.resolve(PositionProvider))
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(wrapper.resolve(ParentNodeProvider))
+        self.imports = _collect_imports(module)
+
+    # --- positions -------------------------------------------------------------
+
+    def offset(self, line: int, column: int) -> int:
+        starts = self.source.line_starts
+        return starts[min(line, len(starts)) - 1] + column
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+        where = self.positions[node]
+        return self.offset(where.start.line, where.start.column), self.offset(where.end.line, where.end.column)
+
+    def code(self, node: cst.CSTNode) -> str:
+        start, end = self.span(node)
+        return self.text[start:end]
+
+    def line_start(self, offset: int) -> int:
+        return self.text.rfind("\n", 0, offset) + 1
+
+    def line_end(self, offset: int) -> int:
+        end = self.text.find("\n", offset)
+        if end == -1:
+            return len(self.text)
+        return end - 1 if end > 0 and self.text[end - 1] == "\r" else end
+
+    def indentation(self, offset: int) -> str:
+        start = self.line_start(offset)
+        line = self.text[start:offset]
+        return line[: len(line) - len(line.lstrip(" \t"))]
+
+    # --- names -----------------------------------------------------------------
+
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        """``sa.create_engine`` -> ``sqlalchemy.create_engine`` when ``sa`` was imported; else None."""
+        if isinstance(node, cst.Name):
+            return self.imports.get(node.value)
+        if isinstance(node, cst.Attribute):
+            base = self.qualified(node.value)
+            return f"{base}.{node.attr.value}" if base else None
+        return None
+
+    def calls(self) -> Iterator[tuple[cst.Call, str]]:
+        """Every call whose callee resolves through an import, with its qualified name."""
+        if self.module is None:
+            return
+        for node in self.positions:
+            if isinstance(node, cst.Call):
+                name = self.qualified(node.func)
+                if name:
+                    yield node, name
+
+    def scope_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        current = self.parents.get(node)
+        while current is not None and not isinstance(current, (*SCOPE_NODES, cst.Module)):
+            current = self.parents.get(current)
+        return current if current is not None else self.module  # type: ignore[return-value]
+
+    def _index(self, scope: cst.CSTNode) -> _ScopeIndex:
+        key = id(scope)
+        if key not in self._scopes:
+            self._scopes[key] = _ScopeIndex(scope)
+        return self._scopes[key]
+
+    def binding(self, name: str, near: cst.CSTNode) -> cst.BaseExpression | None:
+        """The one value ``name`` is given in the scope of ``near``, if it is given exactly once
+        and never changed in place afterwards."""
+        index = self._index(self.scope_of(near))
+        values = index.assigned.get(name, [])
+        if len(values) != 1 or name in index.mutated:
+            return None
+        return values[0]
+
+    def resolve(self, node: cst.BaseExpression | None, near: cst.CSTNode) -> cst.BaseExpression | None:
+        """Follow a bare name to its single value in the same scope."""
+        seen = 0
+        while isinstance(node, cst.Name) and seen < 5 and node.value not in ("True", "False", "None"):
+            value = self.binding(node.value, near)
+            if value is None:
+                return node
+            node, seen = value, seen + 1
+        return node
+
+    # --- settings containers ---------------------------------------------------
+
+    def settings(self, node: cst.BaseExpression | None, near: cst.CSTNode) -> Settings | None:
+        """Settings written as a dict literal or a ``dict(...)`` call (after resolving a name)."""
+        node = self.resolve(node, near)
+        if isinstance(node, cst.Dict):
+            return self.dict_settings(node)
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+            if "dict" not in self.imports and all(arg.keyword is not None or arg.star == "**" for arg in node.args):
+                return self.call_settings(node)
+        return None
+
+    def call_settings(self, call: cst.Call) -> Settings:
+        result = Settings(self, call)
+        for arg in call.args:
+            if arg.keyword is not None:
+                start, end = self.span(arg)
+                value_start, value_end = self.span(arg.value)
+                key = arg.keyword.value
+                result.entries[key] = Entry(key, arg.value, start, end, value_start, value_end)
+            elif arg.star == "**":
+                spread = self.settings(arg.value, call)
+                if spread is None:
+                    result.complete = False
+                else:
+                    result.spread.append(spread)
+        return result
+
+    def dict_settings(self, node: cst.Dict) -> Settings:
+        result = Settings(self, node)
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = literal(element.key)
+                if not isinstance(key, str):
+                    result.complete = False
+                    continue
+                start, end = self.span(element)
+                value_start, value_end = self.span(element.value)
+                result.entries[key] = Entry(key, element.value, start, end, value_start, value_end)
+            else:
+                spread = self.settings(element.value, node)
+                if spread is None:
+                    result.complete = False
+                else:
+                    result.spread.append(spread)
+        return result
+
+    def positional(self, call: cst.Call, index: int, keyword: str | None = None) -> cst.BaseExpression | None:
+        """An argument given by position or by keyword."""
+        plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
+        for arg in call.args:
+            if keyword is not None and arg.keyword is not None and arg.keyword.value == keyword:
+                return arg.value
+        return plain[index].value if index < len(plain) else None
+
+    # --- style -----------------------------------------------------------------
+
+    def key_quote(self, node: cst.Dict | None = None) -> str:
+        """The quote of the dict's own string keys, else the one the file uses most."""
+        if node is not None:
+            for element in node.elements:
+                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                    return element.key.quote[-1]
+        singles = len(re.findall(r"(?<![\"\w])'[A-Za-z_]", self.text))
+        doubles = len(re.findall(r"(?<!['\w])\"[A-Za-z_]", self.text))
+        return "'" if singles > doubles else '"'
+
+    def append_item(self, node: cst.Call | cst.Dict, piece: str, reserve: int = 0) -> tuple[Edit, ...]:
+        """Add ``piece`` as the last argument or element, laid out like the others."""
+        items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
+        start, end = self.span(node)
+        close = end - 1
+        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
+        newline = self.source.newline
+        if not items:
+            return (Edit(self.source, opening + 1, close, piece),)
+        last = items[-1]
+        last_start, last_end = self.span(last)
+        first_start = self.span(items[0])[0]
+        exploded = "\n" in self.text[opening + 1 : first_start]
+        comma = last.comma if isinstance(last.comma, cst.Comma) else None
+        line_end = self.line_end(last_end)
+        if exploded and line_end < close:
+            indent = self.indentation(self.span(last)[0])
+            if comma is not None:
+                at = self.line_end(self.span(comma)[1])
+                return (Edit(self.source, at, at, f"{newline}{indent}{piece},"),)
+            return (
+                Edit(self.source, last_end, last_end, ","),
+                Edit(self.source, line_end, line_end, f"{newline}{indent}{piece},"),
+            )
+        edit = Edit(self.source, last_end, last_end, f", {piece}")
+        line_start = self.line_start(last_end)
+        if line_end - line_start + len(edit.content) + reserve <= LINE_LENGTH:
+            return (edit,)
+        return self._explode(node, items, opening, close, piece) or (edit,)
+
+    def _explode(self, node: cst.CSTNode, items: list, opening: int, close: int, piece: str) -> tuple[Edit, ...]:
+        """One item a line with a trailing comma, as ruff lays out a call that no longer fits."""
+        inner = self.text[opening + 1 : close]
+        if "#" in inner and any("#" in self.text[a:b] for a, b in _gaps(self, items, opening, close)):
+            return ()  # comments between items: leave the layout to the user
+        texts = []
+        for item in items:
+            item_start, item_end = self.span(item)
+            text = self.text[item_start:item_end]
+            if "\n" in text:
+                return ()
+            texts.append(text)
+        base = self.indentation(opening)
+        newline = self.source.newline
+        body = "".join(f"{newline}{base}{INDENT}{text}," for text in [*texts, piece])
+        return (Edit(self.source, opening + 1, close, f"{body}{newline}{base}"),)
+
+    def statement_of(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
+        current: cst.CSTNode | None = node
+        while current is not None and not isinstance(current, cst.SimpleStatementLine):
+            current = self.parents.get(current)
+        return current
+
+    def add_line_after(self, statement: cst.SimpleStatementLine, code: str) -> tuple[Edit, ...]:
+        """A new statement on the line after ``statement``, at its indentation."""
+        start, end = self.span(statement)
+        at = self.line_end(max(start, end - 1))
+        return (Edit(self.source, at, at, f"{self.source.newline}{self.indentation(start)}{code}"),)
+
+    def remove_statement(self, statement: cst.SimpleStatementLine) -> tuple[Edit, ...]:
+        """Remove a statement that is alone on its line(s), with its line ending."""
+        start, end = self.span(statement)
+        first = self.line_start(start)
+        last = self.line_end(max(start, end - 1))
+        if self.text[first:start].strip() or len(statement.body) != 1:
+            return ()
+        stop = last + (2 if self.text.startswith("\r\n", last) else 1 if self.text.startswith("\n", last) else 0)
+        return (Edit(self.source, first, stop, ""),)
+
+
+def _python_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str] | None:
+    """Where and why Python itself refuses the file (its words are clearer than the parser's).
+
+    None when Python accepts what libcst could not parse: the file is fine, only unread.
+    """
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    else:
+        return None
+    found = re.search(r"error at (\d+):(\d+): (.*)", exc.message)
+    if found:
+        return (int(found.group(1)), int(found.group(2)), f"not valid Python: {found.group(3)}")
+    return (exc.raw_line, exc.raw_column, f"not valid Python: {exc.message}")
+
+
+def _gaps(document: PythonDocument, items: list, opening: int, close: int) -> Iterator[tuple[int, int]]:
+    cursor = opening + 1
+    for item in items:
+        item_start, item_end = document.span(item)
+        yield cursor, item_start
+        cursor = item_end
+    yield cursor, close
+
+
+class _ScopeIndex:
+    """Names bound by plain assignment in one scope, and names changed in place there."""
+
+    def __init__(self, scope: cst.CSTNode) -> None:
+        self.assigned: dict[str, list[cst.BaseExpression]] = {}
+        self.mutated: set[str] = set()
+        for child in scope.children:
+            self._walk(child)
+
+    def _walk(self, node: cst.CSTNode) -> None:
+        if isinstance(node, SCOPE_NODES):
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                self.assigned.setdefault(node.name.value, []).append(node.name)  # rebinding: not a dict
+            return
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                self._bind(target.target, node.value)
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+            self._bind(node.target, node.value)
+        elif isinstance(node, cst.AugAssign):
+            self._bind(node.target, None)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if isinstance(node.func.value, cst.Name) and node.func.attr.value in _MUTATORS:
+                self.mutated.add(node.func.value.value)
+        elif isinstance(node, (cst.For, cst.With, cst.NamedExpr, cst.Del)):
+            for target in _targets(node):
+                self._bind(target, None)
+        for child in node.children:
+            self._walk(child)
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Name):
+            self.assigned.setdefault(target.value, []).append(value if value is not None else target)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self.mutated.add(target.value.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind(element.value, None)
+
+
+def _targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
+    if isinstance(node, cst.For):
+        return [node.target]
+    if isinstance(node, cst.With):
+        return [item.asname.name for item in node.items if item.asname is not None]  # type: ignore[misc]
+    if isinstance(node, cst.NamedExpr):
+        return [node.target]
+    if isinstance(node, cst.Del):
+        return [node.target]
+    return []
+
+
+def dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _collect_imports(module: cst.Module) -> dict[str, str]:
+    """Local name -> qualified name, for every import in the file.
+
+    A module-level ``def`` or ``class`` after an import of the same name hides it: a
+    function called ``create_async_engine`` that the file defines is not SQLAlchemy's.
+    """
+    names: dict[str, str] = {}
+
+    class Imports(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> None:
+            for alias in node.names:
+                full = dotted(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    names[alias.asname.name.value] = full
+                else:
+                    head = full.split(".")[0]
+                    names[head] = head
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+                return
+            base = dotted(node.module)
+            for alias in node.names:
+                local = alias.asname.name.value if alias.asname is not None else dotted(alias.name)  # type: ignore[union-attr]
+                names[local] = f"{base}.{dotted(alias.name)}"
+
+    module.visit(Imports())
+    for statement in module.body:
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            names.pop(statement.name.value, None)
+    return names

@@ -1,0 +1,639 @@
+"""Connection pools configured in Python: one view per SQLAlchemy engine, Flask-SQLAlchemy
+config, Django DATABASES entry and psycopg pool.
+
+A setting read from code has three states: a literal value, missing, or UNKNOWN (a variable,
+a call, a ``**splat`` we cannot see into). Rules judge the first two and leave UNKNOWN alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.workspace import Workspace
+
+
+class Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = Missing()
+
+ENGINE_FACTORIES = {"create_engine", "create_async_engine", "engine_from_config", "async_engine_from_config"}
+ENGINE_MODULES = ("sqlalchemy", "sqlmodel")
+FLASK_EXTENSION = ("flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQLAlchemy")
+POOLLESS = {"NullPool", "StaticPool"}
+PSYCOPG_POOLS = {"ConnectionPool", "AsyncConnectionPool"}
+DJ_DATABASE_URL = ("dj_database_url.config", "dj_database_url.parse")
+POSTGRES_SCHEMES = ("postgresql", "postgres", "pgsql")
+DJANGO_POSTGRES = ("postgresql", "postgis", "psycopg")
+# Keys two rules may add to one engine in the same run.
+COMPANIONS = {"pool_pre_ping": ("pool_recycle", "300"), "pool_recycle": ("pool_pre_ping", "True")}
+ENGINE_OPTIONS = "SQLALCHEMY_ENGINE_OPTIONS"
+DATABASE_URI = "SQLALCHEMY_DATABASE_URI"
+# Flask-SQLAlchemy 2 keys that version 3 ignores, and the engine option each one meant.
+LEGACY_KEYS = {
+    "SQLALCHEMY_POOL_RECYCLE": "pool_recycle",
+    "SQLALCHEMY_POOL_SIZE": "pool_size",
+    "SQLALCHEMY_POOL_TIMEOUT": "pool_timeout",
+    "SQLALCHEMY_POOL_PRE_PING": "pool_pre_ping",
+    "SQLALCHEMY_MAX_OVERFLOW": "max_overflow",
+}
+
+
+def url_is_postgres(url: str | None) -> bool | None:
+    """True for a PostgreSQL URL, False for another database, None when it cannot be told."""
+    if not url or "://" not in url and ":" not in url:
+        return None
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    if not scheme or not scheme.replace("_", "").isalnum():
+        return None
+    return scheme in POSTGRES_SCHEMES
+
+
+class PoolView(SettingsView):
+    """Settings of one pool, read from one Python file."""
+
+    layer = "pool"
+    kind = ""
+
+    def __init__(self, document: PythonDocument, anchor: cst.CSTNode, label: str) -> None:
+        super().__init__()
+        self.document = document
+        self.source = document.source
+        self.scope = {document.source.path}
+        self.anchor = anchor
+        self.label = label
+
+    def read(self, key: str) -> tuple[Entry | None, object]:
+        raise NotImplementedError
+
+    def location_of(self, node: cst.CSTNode) -> Location:
+        start, end = self.document.span(node)
+        return Location(self.source, start, end)
+
+    def entry_location(self, entry: Entry) -> Location:
+        return Location(self.source, entry.start, entry.end)
+
+    def effective(self, key: str) -> Assignment | None:
+        entry, _ = self.read(key)
+        if entry is None:
+            return None
+        return Assignment(
+            key=key,
+            source=self.source,
+            start=entry.start,
+            end=entry.end,
+            value=self.document.text[entry.value_start : entry.value_end],
+            value_start=entry.value_start,
+            value_end=entry.value_end,
+        )
+
+    def missing_location(self, key: str) -> Location:
+        return self.location_of(self.anchor)
+
+    def describe(self) -> str:
+        return self.label
+
+
+@dataclass
+class ConfigItem:
+    """One Flask config key: a statement (``KEY = v``, ``app.config["KEY"] = v``) or a keyword/dict entry."""
+
+    key: str
+    value: cst.BaseExpression
+    statement: cst.SimpleStatementLine | None
+    entry: Entry | None = None
+    container: Settings | None = None
+
+
+@dataclass
+class FlaskConfig:
+    """Keys given together: a settings module, a config class, or one ``app.config`` object."""
+
+    kind: str  # "module", "class" or "object"
+    owner: str
+    node: cst.CSTNode | None
+    items: dict[str, ConfigItem] = field(default_factory=dict)
+    legacy: list[ConfigItem] = field(default_factory=list)
+    quote: str = '"'
+
+    def statement_code(self, key: str, value: str) -> str:
+        if self.kind == "object":
+            return f"{self.owner}[{self.quote}{key}{self.quote}] = {value}"
+        return f"{key} = {value}"
+
+
+class EngineView(PoolView):
+    """A SQLAlchemy engine: a factory call, or Flask-SQLAlchemy engine options."""
+
+    kind = "engine"
+
+    def __init__(
+        self,
+        document: PythonDocument,
+        anchor: cst.CSTNode,
+        label: str,
+        settings: Settings | None,
+        url: cst.BaseExpression | None,
+        prefix: str = "",
+    ) -> None:
+        super().__init__(document, anchor, label)
+        self.settings = settings
+        self.url = url
+        self.prefix = prefix  # engine_from_config: keys of the configuration dict
+        self.config_settings: Settings | None = None
+        self.flask: FlaskConfig | None = None
+
+    def read(self, key: str) -> tuple[Entry | None, object]:
+        for settings, name in ((self.settings, key), (self.config_settings, f"{self.prefix}{key}")):
+            if settings is None:
+                continue
+            entry = settings.find(name)
+            if entry is not None:
+                value = literal(self.document.resolve(entry.value, entry.value))
+                return entry, _from_ini(value) if settings is self.config_settings else value
+        if self.settings is None and self.flask is not None and self.config_settings is None:
+            return None, MISSING  # a Flask config without SQLALCHEMY_ENGINE_OPTIONS
+        if self.settings is None or not self.settings.fully_known:
+            return None, UNKNOWN
+        if self.config_settings is not None and not self.config_settings.fully_known:
+            return None, UNKNOWN
+        return None, MISSING
+
+    def is_postgres(self) -> bool | None:
+        node = self.document.resolve(self.url, self.anchor) if self.url is not None else None
+        return url_is_postgres(string_prefix(node))
+
+    def keeps_pool(self) -> bool | None:
+        """False for NullPool/StaticPool engines and SQLite URLs, None when poolclass is unknown."""
+        entry, _ = self.read("poolclass")
+        if entry is not None:
+            name = self.document.qualified(entry.value) or ""
+            if name.rsplit(".", 1)[-1] in POOLLESS:
+                return False
+            if not name.startswith(ENGINE_MODULES):
+                return None
+        return self.is_postgres() is not False
+
+    def judged(self) -> bool:
+        return self.keeps_pool() is True
+
+    def _reserve(self, key: str) -> int:
+        """Room for the other key PGF501/PGF502 may add to the same line in the same run."""
+        other, value = COMPANIONS.get(key, ("", ""))
+        if not other or self.read(other)[0] is not None:
+            return 0
+        return len(f", {other}={value}") + (2 if self.settings is not None and not self.settings.home().is_call else 0)
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        entry, _ = self.read(key)
+        if entry is not None:
+            return (Edit(self.source, entry.value_start, entry.value_end, value),)
+        if self.settings is not None:
+            if not self.settings.fully_known:
+                return ()  # a key added beside an unreadable splat could collide with it
+            return self.settings.insert(key, value, self._reserve(key))
+        flask = self.flask
+        if flask is None or flask.legacy or key != "pool_pre_ping":
+            return ()  # one new options dict at a time; the next pass adds to it
+        uri = flask.items.get(DATABASE_URI)
+        quote = self.document.key_quote()
+        options = f"{{{quote}{key}{quote}: {value}}}"
+        if uri is not None and uri.statement is not None:
+            return self.document.add_line_after(uri.statement, flask.statement_code(ENGINE_OPTIONS, options))
+        if uri is not None and uri.container is not None:
+            return uri.container.insert(ENGINE_OPTIONS, options)
+        return ()
+
+
+def _from_ini(value: object) -> object:
+    """engine_from_config turns integer strings into ints; other strings stay strings
+    (so ``"false"`` for pool_pre_ping is a true value, as SQLAlchemy itself reads it)."""
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+class DjangoDatabaseView(PoolView):
+    """One entry of Django's DATABASES, as a dict literal or a dj_database_url call, plus later
+    ``DATABASES["alias"]["KEY"] = ...`` assignments."""
+
+    kind = "django"
+    CALL_KEYWORDS = {"CONN_MAX_AGE": "conn_max_age", "CONN_HEALTH_CHECKS": "conn_health_checks"}
+
+    def __init__(self, document: PythonDocument, anchor: cst.CSTNode, alias: str, base: Settings | None) -> None:
+        super().__init__(document, anchor, f'DATABASES["{alias}"]')
+        self.alias = alias
+        self.base = base
+        self.overrides: dict[str, tuple[Entry, cst.SimpleStatementLine, str]] = {}
+        self.opaque = False  # changed by code we cannot read (``.update(...)``)
+
+    @property
+    def from_url(self) -> bool:
+        return self.base is not None and self.base.is_call
+
+    def _base_key(self, key: str) -> str:
+        return self.CALL_KEYWORDS.get(key, key.lower()) if self.from_url else key
+
+    def read(self, key: str) -> tuple[Entry | None, object]:
+        if key in self.overrides:
+            entry = self.overrides[key][0]
+            return entry, literal(entry.value)
+        if self.base is None or self.opaque:
+            return None, UNKNOWN
+        entry = self.base.find(self._base_key(key))
+        if entry is not None:
+            return entry, literal(self.document.resolve(entry.value, entry.value))
+        return None, MISSING if self.base.fully_known else UNKNOWN
+
+    def is_postgres(self) -> bool | None:
+        if self.from_url:
+            assert self.base is not None
+            call = self.base.node
+            assert isinstance(call, cst.Call)
+            engine = self.base.find("engine")
+            if engine is not None:
+                value = literal(engine.value)
+                return any(word in value for word in DJANGO_POSTGRES) if isinstance(value, str) else None
+            # parse(url, ...) takes the URL first; config() reads the environment, else default=.
+            is_parse = self.document.code(call.func).endswith("parse")
+            url = self.document.positional(call, 0 if is_parse else 99, "url" if is_parse else "default")
+            return url_is_postgres(string_prefix(self.document.resolve(url, call)))
+        _, engine = self.read("ENGINE")
+        if not isinstance(engine, str):
+            return None
+        return any(word in engine.rsplit(".", 1)[-1] for word in DJANGO_POSTGRES)
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        entry, _ = self.read(key)
+        if entry is not None:
+            return (Edit(self.source, entry.value_start, entry.value_end, value),)
+        max_age = self.overrides.get("CONN_MAX_AGE")
+        if max_age is not None:
+            _, statement, prefix = max_age
+            quote = self.document.key_quote()
+            return self.document.add_line_after(statement, f"{prefix}[{quote}{key}{quote}] = {value}")
+        if self.base is None or not self.base.fully_known:
+            return ()
+        return self.base.insert(self._base_key(key), value)
+
+
+class PsycopgPoolView(PoolView):
+    kind = "psycopg-pool"
+
+    def __init__(self, document: PythonDocument, call: cst.Call, class_name: str) -> None:
+        super().__init__(document, call, f"{class_name}()")
+        self.call = call
+        self.class_code = document.code(call.func)
+        self.settings = document.call_settings(call)
+
+    def read(self, key: str) -> tuple[Entry | None, object]:
+        entry = self.settings.find(key)
+        if entry is not None:
+            return entry, literal(entry.value)
+        return None, MISSING if self.settings.fully_known else UNKNOWN
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        entry, _ = self.read(key)
+        if entry is not None:
+            return (Edit(self.source, entry.value_start, entry.value_end, value),)
+        if not self.settings.fully_known:
+            return ()
+        return self.settings.insert(key, value)
+
+
+class FlaskConfigView(PoolView):
+    """A Flask config's keys themselves, for the legacy pool keys Flask-SQLAlchemy 3 ignores."""
+
+    kind = "flask-config"
+
+    def __init__(self, document: PythonDocument, config: FlaskConfig, anchor: cst.CSTNode) -> None:
+        super().__init__(document, anchor, config.owner)
+        self.config = config
+
+    def read(self, key: str) -> tuple[Entry | None, object]:
+        return None, UNKNOWN
+
+    def item_location(self, item: ConfigItem) -> Location:
+        if item.entry is not None:
+            return self.entry_location(item.entry)
+        assert item.statement is not None
+        return self.location_of(item.statement.body[0])
+
+    def move_legacy_edits(self) -> tuple[Edit, ...]:
+        """Every legacy key moved into SQLALCHEMY_ENGINE_OPTIONS, as one set of edits."""
+        config = self.config
+        if any(item.statement is None for item in config.legacy):
+            return ()
+        document = self.document
+        options_item = config.items.get(ENGINE_OPTIONS)
+        options = document.settings(options_item.value, options_item.value) if options_item else None
+        if options_item is not None and (options is None or not options.fully_known):
+            return ()
+        edits: list[Edit] = []
+        pieces: list[tuple[str, str]] = []
+        for item in config.legacy:
+            option = LEGACY_KEYS[item.key]
+            if options is not None and options.find(option) is not None:
+                pass  # the engine options already say it; the dead key just goes
+            elif option not in (name for name, _ in pieces):
+                pieces.append((option, document.code(item.value)))
+        statements = [item.statement for item in config.legacy if item.statement is not None]
+        for statement in statements:
+            removal = document.remove_statement(statement)
+            if not removal:
+                return ()
+            edits.extend(removal)
+        if options is not None:
+            for index, (option, value) in enumerate(pieces):
+                others = sum(len(f", '{name}': {code}") for name, code in pieces[index + 1 :])
+                edits.extend(options.insert(option, value, others))
+        elif pieces:
+            quote = document.key_quote()
+            body = ", ".join(f"{quote}{name}{quote}: {value}" for name, value in pieces)
+            first = edits[0]
+            indent = document.indentation(document.span(statements[0])[0])
+            line = f"{indent}{config.statement_code(ENGINE_OPTIONS, '{' + body + '}')}{self.source.newline}"
+            edits[0] = Edit(first.source, first.start, first.end, line)
+        return tuple(edits)
+
+
+def build_views(document: PythonDocument) -> list[PoolView]:
+    return list(_Builder(document).views())
+
+
+class _Builder:
+    def __init__(self, document: PythonDocument) -> None:
+        self.document = document
+
+    def views(self) -> Iterator[PoolView]:
+        document = self.document
+        configured_by_extension = False
+        for call, name in list(document.calls()):
+            module, _, function = name.rpartition(".")
+            if function in ENGINE_FACTORIES and module.split(".")[0] in ENGINE_MODULES:
+                yield self.engine(call, function)
+            elif name in FLASK_EXTENSION:
+                options = document.positional(call, 99, "engine_options")
+                if options is not None:
+                    configured_by_extension = True
+                    settings = document.settings(options, call)
+                    yield EngineView(document, call, "SQLAlchemy(engine_options=...)", settings, None)
+            elif module.split(".")[0] == "psycopg_pool" and function in PSYCOPG_POOLS:
+                yield PsycopgPoolView(document, call, function)
+        for config in self.flask_configs():
+            yield from self.flask_views(config, configured_by_extension)
+        yield from self.django_views()
+
+    # --- SQLAlchemy ------------------------------------------------------------
+
+    def engine(self, call: cst.Call, function: str) -> EngineView:
+        document = self.document
+        label = f"{function}()"
+        if function.endswith("engine_from_config"):
+            view = EngineView(document, call, label, document.call_settings(call), None, "")
+            configuration = document.positional(call, 0, "configuration")
+            prefix = literal(document.positional(call, 1, "prefix"))
+            view.prefix = prefix if isinstance(prefix, str) else "sqlalchemy."
+            view.config_settings = document.settings(configuration, call)
+            if view.config_settings is None:
+                view.settings = None  # keys may hide in a configuration we cannot read
+            else:
+                url = view.config_settings.find(f"{view.prefix}url")
+                view.url = url.value if url is not None else None
+            return view
+        url = document.positional(call, 0, "url")
+        return EngineView(document, call, label, document.call_settings(call), url)
+
+    # --- Flask-SQLAlchemy ------------------------------------------------------
+
+    def flask_configs(self) -> list[FlaskConfig]:
+        document = self.document
+        assert document.module is not None
+        configs: dict[str, FlaskConfig] = {}
+        quote = document.key_quote()
+
+        def config(kind: str, owner: str, node: cst.CSTNode | None) -> FlaskConfig:
+            key = f"{kind}:{owner}:{id(node)}"
+            if key not in configs:
+                configs[key] = FlaskConfig(kind, owner, node, quote=quote)
+            return configs[key]
+
+        def add(target: FlaskConfig, item: ConfigItem) -> None:
+            if item.key in LEGACY_KEYS:
+                target.legacy.append(item)
+            target.items[item.key] = item
+
+        for node in document.positions:
+            if isinstance(node, cst.SimpleStatementLine):
+                for small in node.body:
+                    if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
+                        continue
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    for target in targets:
+                        self._flask_assignment(node, target, small.value, config, add)
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                owner = node.func.value
+                if node.func.attr.value in ("update", "from_mapping") and _is_config_object(owner):
+                    holder = config("object", document.code(owner), document.scope_of(node))
+                    containers = [document.call_settings(node)]
+                    for arg in node.args:
+                        if arg.keyword is None and not arg.star:
+                            settings = document.settings(arg.value, node)
+                            if settings is not None:
+                                containers.append(settings)
+                    for settings in containers:
+                        for key, entry in settings.entries.items():
+                            if key.startswith("SQLALCHEMY_"):
+                                add(holder, ConfigItem(key, entry.value, None, entry, settings))
+        return list(configs.values())
+
+    def _flask_assignment(self, statement, target, value, config, add) -> None:  # noqa: ANN001
+        document = self.document
+        if isinstance(target, cst.Name) and target.value.startswith("SQLALCHEMY_"):
+            scope = document.scope_of(statement)
+            if isinstance(scope, cst.ClassDef):
+                holder = config("class", scope.name.value, scope)
+            elif isinstance(scope, cst.Module):
+                holder = config("module", "module", scope)
+            else:
+                return
+            add(holder, ConfigItem(target.value, value, statement))
+        elif isinstance(target, cst.Subscript) and _is_config_object(target.value) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            key = literal(index.value) if isinstance(index, cst.Index) else None
+            if isinstance(key, str) and key.startswith("SQLALCHEMY_"):
+                holder = config("object", document.code(target.value), document.scope_of(statement))
+                if isinstance(index.value, cst.SimpleString):
+                    holder.quote = index.value.quote[-1]
+                add(holder, ConfigItem(key, value, statement))
+
+    def flask_views(self, config: FlaskConfig, configured_by_extension: bool) -> Iterator[PoolView]:
+        document = self.document
+        if config.legacy:
+            first = config.legacy[0]
+            anchor = first.statement or first.value
+            yield FlaskConfigView(document, config, anchor)
+        options = config.items.get(ENGINE_OPTIONS)
+        uri = config.items.get(DATABASE_URI)
+        if options is None and uri is None:
+            return
+        if options is not None:
+            anchor = options.statement.body[0] if options.statement is not None else options.value
+            view = EngineView(document, anchor, ENGINE_OPTIONS, document.settings(options.value, options.value), None)
+        else:
+            assert uri is not None
+            anchor = uri.statement.body[0] if uri.statement is not None else uri.value
+            owner = {"module": "this settings module", "class": config.owner}.get(config.kind, config.owner)
+            label = f"the Flask-SQLAlchemy engine of {owner} (no {ENGINE_OPTIONS})"
+            view = EngineView(document, anchor, label, None, None)
+            view.judges_missing = not configured_by_extension and self._inherits_nothing(config)
+        view.flask = config
+        view.url = uri.value if uri is not None else None
+        yield view
+
+    def _inherits_nothing(self, config: FlaskConfig) -> bool:
+        """A config class may get its engine options from a base class (or one we cannot see)."""
+        if config.kind != "class":
+            return True
+        node = config.node
+        assert isinstance(node, cst.ClassDef)
+        classes = {n.name.value: n for n in self.document.positions if isinstance(n, cst.ClassDef)}
+        pending = [base.value for base in node.bases]
+        seen: set[str] = set()
+        while pending:
+            base = pending.pop()
+            if isinstance(base, cst.Name) and base.value == "object":
+                continue
+            if not isinstance(base, cst.Name) or base.value not in classes or base.value in seen:
+                return False
+            seen.add(base.value)
+            parent = classes[base.value]
+            for statement in parent.body.body:
+                if isinstance(statement, cst.SimpleStatementLine):
+                    for small in statement.body:
+                        # Options from the base, or a base with its own URI that is judged (and fixed) itself.
+                        if isinstance(small, cst.Assign) and any(
+                            isinstance(t.target, cst.Name) and t.target.value in (ENGINE_OPTIONS, DATABASE_URI)
+                            for t in small.targets
+                        ):
+                            return False
+            pending.extend(b.value for b in parent.bases)
+        return True
+
+    # --- Django ----------------------------------------------------------------
+
+    def django_views(self) -> Iterator[PoolView]:
+        document = self.document
+        views: dict[str, DjangoDatabaseView] = {}
+        for node in list(document.positions):
+            if not isinstance(node, cst.SimpleStatementLine):
+                continue
+            for small in node.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        self._django_assignment(node, target.target, small.value, views)
+                elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    func = small.value.func
+                    if isinstance(func, cst.Attribute) and func.attr.value in ("update", "setdefault"):
+                        alias = _databases_alias(func.value)
+                        if alias is not None and alias in views:
+                            views[alias].opaque = True
+        yield from views.values()
+
+    def _django_assignment(self, statement, target, value, views) -> None:  # noqa: ANN001
+        document = self.document
+        if isinstance(target, cst.Name) and target.value == "DATABASES":
+            databases = document.resolve(value, statement)
+            if not isinstance(databases, cst.Dict):
+                return
+            for element in databases.elements:
+                if isinstance(element, cst.DictElement):
+                    alias = literal(element.key)
+                    if isinstance(alias, str):
+                        views[alias] = self._django_entry(element, alias, element.value)
+            return
+        alias = _databases_alias(target)
+        if alias is not None:
+            views[alias] = self._django_entry(statement.body[0], alias, value)
+            return
+        if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            alias = _databases_alias(target.value)
+            index = target.slice[0].slice
+            key = literal(index.value) if isinstance(index, cst.Index) else None
+            if alias is None or alias not in views or not isinstance(key, str):
+                return
+            start, end = document.span(statement.body[0])
+            value_start, value_end = document.span(value)
+            entry = Entry(key, value, start, end, value_start, value_end)
+            views[alias].overrides[key] = (entry, statement, document.code(target.value))
+
+    def _django_entry(self, anchor: cst.CSTNode, alias: str, value: cst.BaseExpression) -> DjangoDatabaseView:
+        document = self.document
+        resolved = document.resolve(value, anchor)
+        base: Settings | None = None
+        if isinstance(resolved, cst.Call) and document.qualified(resolved.func) in DJ_DATABASE_URL:
+            base = document.call_settings(resolved)
+        else:
+            base = document.settings(resolved, anchor)
+        return DjangoDatabaseView(document, anchor, alias, base)
+
+
+def _is_config_object(node: cst.BaseExpression) -> bool:
+    """``app.config``, ``self.app.config``, ``config`` names a Flask config mapping."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "config"
+    return False
+
+
+def _databases_alias(node: cst.BaseExpression) -> str | None:
+    """``DATABASES["default"]`` -> ``default``."""
+    if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and node.value.value == "DATABASES":
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            alias = literal(node.slice[0].slice.value)
+            return alias if isinstance(alias, str) else None
+    return None
+
+
+class UnreadablePython(PoolView):
+    """A file that is not Python: it only carries its parse error (PGF001)."""
+
+    kind = "unreadable"
+
+    def __init__(self, source: SourceFile, line: int, column: int, message: str) -> None:
+        SettingsView.__init__(self)
+        self.source = source
+        self.scope = {source.path}
+        self.judges_missing = False
+        lines = source.line_starts
+        number = max(1, min(line, len(lines)))
+        start, end = source.line_span(number)
+        self.problems.append(Problem(Location(source, start, end), message))
+
+    def read(self, key: str) -> tuple[Entry | None, object]:
+        return None, UNKNOWN
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        return ()
+
+
+def build_pool_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[SettingsView]:
+    views: list[SettingsView] = []
+    for source in sources:
+        document = PythonDocument(source)
+        if document.error is not None:
+            views.append(UnreadablePython(source, *document.error))
+        if document.module is not None:
+            views.extend(build_views(document))
+    return views

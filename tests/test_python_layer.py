@@ -1,0 +1,364 @@
+"""The Python layer against the real libraries: each patched fixture module is executed and the
+objects it builds are inspected (SQLAlchemy engines, Flask-SQLAlchemy apps, Django settings,
+psycopg pools). Each check runs in a fresh interpreter: Django settings and environment
+variables are per process.
+
+Also here: the claim prefilter, Python 3.12+ syntax, unreadable files, and a real PostgreSQL
+session killed under a patched engine (skipped when no server is installed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix.layers import python as python_layer
+from tests.cli_runner import run_cli
+
+FIXTURES = Path(__file__).parent / "fixtures" / "python"
+REMOTE = "postgresql+psycopg://app@db.example.com/app"
+# Modules the fixtures import that are not installed: small stand-ins, only so the files execute.
+STUBS = {
+    "app/__init__.py": "",
+    "app/health.py": "def check_alive(conn):\n    conn.execute('select 1')\n",
+    "environ.py": textwrap.dedent(
+        """
+        class Env:
+            def db(self, name):
+                return {"ENGINE": "django.db.backends.postgresql", "NAME": name.lower()}
+        """
+    ),
+}
+
+
+def program(*parts: str) -> str:
+    return "\n".join(textwrap.dedent(part) for part in parts)
+
+
+def run_patched(case: str, script: str, tmp_path: Path, env: dict[str, str] | None = None) -> dict:
+    """Execute ``script`` in a fresh interpreter, in a copy of the case's after/ tree."""
+    work = tmp_path / case
+    shutil.copytree(FIXTURES / case / "after", work)
+    stubs = tmp_path / "stubs"
+    for name, text in STUBS.items():
+        (stubs / name).parent.mkdir(parents=True, exist_ok=True)
+        (stubs / name).write_text(text)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(work), str(stubs)]), **(env or {})}
+    done = subprocess.run(
+        [sys.executable, "-c", program(script)],
+        cwd=work,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_sqlalchemy_engines_pre_ping(tmp_path: Path) -> None:
+    result = run_patched(
+        "sqlalchemy-aliases-and-layouts",
+        """
+        import json, db
+        print(json.dumps({name: getattr(db, name).pool._pre_ping for name in ("short", "reporting", "exploded")}))
+        """,
+        tmp_path,
+    )
+    assert result == {"short": True, "reporting": True, "exploded": True}
+
+
+def test_splat_dicts_carry_the_new_keys(tmp_path: Path) -> None:
+    result = run_patched(
+        "kwargs-splat-resolved-in-scope",
+        f"""
+        import json, db
+        inner = db.make_engine("{REMOTE}")
+        print(json.dumps([db.engine.pool._pre_ping, db.engine.pool._recycle, inner.pool._pre_ping]))
+        """,
+        tmp_path,
+    )
+    assert result == [True, 300, True]
+
+
+def test_pre_ping_false_and_recycle_replaced(tmp_path: Path) -> None:
+    result = run_patched(
+        "pool-pre-ping-false-and-recycle-above-budget",
+        "import json, engine; print(json.dumps([engine.engine.pool._pre_ping, engine.engine.pool._recycle]))",
+        tmp_path,
+    )
+    assert result == [True, 300]
+
+
+def test_engine_from_config_keyword(tmp_path: Path) -> None:
+    script = """
+        import json, sys, types
+        alembic = types.ModuleType("alembic")
+        context = types.SimpleNamespace(config=types.SimpleNamespace(
+            config_ini_section="alembic",
+            get_section=lambda name, default=None: {"sqlalchemy.url": "postgresql+psycopg://app@db/app"},
+        ))
+        alembic.context = context
+        sys.modules["alembic"] = alembic
+        import env
+        print(json.dumps([env.missing.pool._pre_ping, env.literal.pool._pre_ping]))
+    """
+    # engine_from_config keeps "true" a string: SQLAlchemy tests its truth, as pgconf-fix does.
+    assert run_patched("engine-from-config", script, tmp_path) == [True, "true"]
+
+
+FLASK_ENGINE = """
+    import json
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    def engine_of(app):
+        db = SQLAlchemy(app)
+        with app.app_context():
+            pool = db.engine.pool
+            return {"pre_ping": pool._pre_ping, "recycle": pool._recycle, "size": pool.size()}
+"""
+
+
+def test_flask_settings_module(tmp_path: Path) -> None:
+    script = program(FLASK_ENGINE, """
+    app = Flask("incident")
+    app.config.from_pyfile("config.py")
+    print(json.dumps(engine_of(app)))
+    """)
+    result = run_patched("flask-incident-engine-options-without-pre-ping", script, tmp_path, {"DATABASE_URL": REMOTE})
+    assert result == {"pre_ping": True, "recycle": -1, "size": 5}
+
+
+def test_flask_config_classes(tmp_path: Path) -> None:
+    script = program(FLASK_ENGINE, """
+    import config
+    found = {}
+    for name in ("Config", "ProductionConfig", "TunedProduction"):
+        app = Flask(name)
+        app.config.from_object(getattr(config, name))
+        found[name] = engine_of(app)["pre_ping"]
+    print(json.dumps(found))
+    """)
+    env = {"DATABASE_URL": REMOTE, "PRODUCTION_DATABASE_URL": REMOTE}
+    result = run_patched("flask-config-classes", script, tmp_path, env)
+    assert result == {"Config": True, "ProductionConfig": True, "TunedProduction": True}
+
+
+def test_flask_app_config_subscript_and_update(tmp_path: Path) -> None:
+    script = program(FLASK_ENGINE, """
+    import app as module
+    with module.app.app_context():
+        first = module.db.engine.pool._pre_ping
+    print(json.dumps([first, engine_of(module.reports)["pre_ping"]]))
+    """)
+    result = run_patched(
+        "flask-app-config-subscript-and-update", script, tmp_path, {"DATABASE_URL": REMOTE, "REPORTS_URL": REMOTE}
+    )
+    assert result == [True, True]
+
+
+def test_flask_engine_options_argument(tmp_path: Path) -> None:
+    script = """
+    import json
+    import app as module
+    with module.app.app_context():
+        pool = module.db.engine.pool
+        print(json.dumps([pool._pre_ping, pool._recycle]))
+    """
+    env = {"FLASK_SQLALCHEMY_DATABASE_URI": REMOTE}
+    assert run_patched("flask-engine-options-argument", script, tmp_path, env) == [True, 280]
+
+
+def test_flask_legacy_keys_moved_take_effect(tmp_path: Path) -> None:
+    script = program(FLASK_ENGINE, """
+    app = Flask("legacy")
+    app.config.from_pyfile("settings.py")
+    print(json.dumps(engine_of(app)))
+    """)
+    result = run_patched("flask-legacy-pool-keys-unsafe-move", script, tmp_path, {"DATABASE_URL": REMOTE})
+    assert result == {"pre_ping": True, "recycle": 280, "size": 10}
+
+
+DJANGO_SETTINGS = """
+    import json, runpy, sys
+    import django
+    from django.conf import settings
+
+    def configured(path):
+        values = runpy.run_path(path)
+        settings.configure(DATABASES=values["DATABASES"])
+        django.setup()
+        from django.db import connections
+        return {alias: {key: connections[alias].settings_dict[key] for key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")}
+                for alias in connections}
+"""
+
+
+def test_django_settings_dict(tmp_path: Path) -> None:
+    script = program(DJANGO_SETTINGS, "print(json.dumps(configured('settings.py')))")
+    result = run_patched("django-settings-dict", script, tmp_path, {"DB_NAME": "app", "DB_HOST": "db.example.com"})
+    assert result["default"] == {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
+    assert result["analytics"] == {"CONN_MAX_AGE": None, "CONN_HEALTH_CHECKS": True}
+    assert result["checked"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
+    assert result["per_request"] == {"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False}  # Django's defaults
+
+
+def test_django_dj_database_url(tmp_path: Path) -> None:
+    script = program(DJANGO_SETTINGS, "print(json.dumps(configured('settings.py')))")
+    env = {"DATABASE_URL": "postgres://app@db.example.com/app", "CHECKED_URL": "postgres://app@db.example.com/b"}
+    result = run_patched("django-dj-database-url", script, tmp_path, env)
+    assert result["default"] == {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
+    assert result["reports"] == {"CONN_MAX_AGE": None, "CONN_HEALTH_CHECKS": True}
+
+
+def test_django_subscript_assignments(tmp_path: Path) -> None:
+    script = program(DJANGO_SETTINGS, "print(json.dumps(configured('settings/base.py')))")
+    result = run_patched("django-subscript-assignments", script, tmp_path)
+    assert result["jobs"] == {"CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
+    assert result["default"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
+
+
+def test_psycopg_pools_have_their_check(tmp_path: Path) -> None:
+    script = """
+    import json
+    from psycopg_pool import AsyncConnectionPool, ConnectionPool
+    import pools
+    print(json.dumps({
+        "pool": pools.pool._check is ConnectionPool.check_connection,
+        "async_pool": pools.async_pool._check is AsyncConnectionPool.check_connection,
+        "unchecked": pools.unchecked._check is ConnectionPool.check_connection,
+        "custom": pools.custom._check.__name__,
+    }))
+    """
+    result = run_patched("psycopg-pools", script, tmp_path)
+    assert result == {"pool": True, "async_pool": True, "unchecked": True, "custom": "check_alive"}
+
+
+# -- ruff format: a clean file stays clean ----------------------------------------
+
+
+def _ruff_clean(path: Path) -> bool:
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--check", "--quiet", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in FIXTURES.iterdir() if (p / "after").is_dir()))
+def test_ruff_clean_files_stay_clean(case: str) -> None:
+    pytest.importorskip("ruff")
+    for after in sorted((FIXTURES / case / "after").rglob("*.py")):
+        before = FIXTURES / case / "before" / after.relative_to(FIXTURES / case / "after")
+        if before.exists() and _ruff_clean(before):
+            assert _ruff_clean(after), f"{after} is no longer ruff-format clean"
+
+
+# -- claim, syntax, unreadable files ------------------------------------------------
+
+
+def test_claim_reads_only_python_files_with_a_marker() -> None:
+    def never() -> bytes:
+        raise AssertionError("a file that cannot be ours must not be read")
+
+    assert not python_layer.claim(Path("notes.txt"), never)
+    assert not python_layer.claim(Path("engine.pyc"), never)
+    assert python_layer.claim(Path("db.py"), lambda: b"from sqlalchemy import create_engine\n")
+    assert python_layer.claim(Path("settings.py"), lambda: b"DATABASES = {}\n")
+    assert not python_layer.claim(Path("views.py"), lambda: b"def index(request):\n    return 1\n")
+    assert python_layer.claim(Path("latin1.py"), lambda: b"# caf\xe9\nimport psycopg\n")
+
+
+def test_python_312_syntax_is_read(tmp_path: Path) -> None:
+    (tmp_path / "db.py").write_text(
+        textwrap.dedent(
+            """
+            from sqlalchemy import create_engine
+
+            type Url = str
+
+
+            def build[T](url: Url) -> T:
+                return create_engine(f"{url!r:>{10}}", pool_size=5)
+            """
+        )
+    )
+    outcome = run_cli(["--select", "PGF001,PGF501", "."], tmp_path)
+    assert "PGF001" not in outcome.stdout
+    assert "PGF501" in outcome.stdout
+
+
+def test_crlf_file_keeps_its_line_endings(tmp_path: Path) -> None:
+    text = 'import sqlalchemy\r\n\r\nengine = sqlalchemy.create_engine(\r\n    "postgresql://db.example.com/app",\r\n)\r\n'
+    (tmp_path / "db.py").write_bytes(text.encode())
+    run_cli(["--write", "--select", "PGF501", "."], tmp_path)
+    written = (tmp_path / "db.py").read_bytes()
+    assert b"    pool_pre_ping=True,\r\n)" in written
+    assert b"\n" not in written.replace(b"\r\n", b"")
+
+
+def test_undecodable_python_is_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "db.py").write_bytes(b"# \xff\xfe\nimport psycopg\nconn = psycopg.connect('')\n")
+    outcome = run_cli(["."], tmp_path)
+    assert outcome.code in (0, 1), outcome.stderr
+    assert "Traceback" not in outcome.stderr
+
+
+# -- a real server: the failure itself, and the patched engine surviving it ---------
+
+
+def test_patched_engine_survives_a_killed_session(tmp_path: Path) -> None:
+    """pg_terminate_backend is the quickest faithful reproduction of a connection that died idle."""
+    from tests.pg_server import require_server, temporary_cluster
+
+    pytest.importorskip("psycopg")
+    import sqlalchemy
+
+    server = require_server()
+    options = runpy.run_path(str(FIXTURES / "kwargs-splat-resolved-in-scope" / "after" / "db.py"))["ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is True
+    with temporary_cluster(server) as cluster:
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/postgres"
+
+        def survives(engine_options: dict) -> bool:
+            engine = sqlalchemy.create_engine(url, **engine_options)
+            killer = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+            try:
+                with engine.connect() as conn:
+                    pid = conn.execute(sqlalchemy.text("select pg_backend_pid()")).scalar()
+                with killer.connect() as conn:
+                    conn.execute(sqlalchemy.text("select pg_terminate_backend(:pid)"), {"pid": pid})
+                try:
+                    with engine.connect() as conn:
+                        conn.execute(sqlalchemy.text("select 1")).scalar()
+                    return True
+                except sqlalchemy.exc.OperationalError:
+                    return False
+            finally:
+                engine.dispose()
+                killer.dispose()
+
+        assert not survives({"pool_size": 5})
+        assert survives(options)
+
+
+def test_connection_strings_in_python_files_are_still_the_client_layers(tmp_path: Path) -> None:
+    """Discovery gives a file to one layer; a .py file taken here keeps its client findings."""
+    (tmp_path / "db.py").write_text(
+        "from sqlalchemy import create_engine\n\n"
+        'engine = create_engine("postgresql+psycopg://app@db.example.com/app", pool_pre_ping=True)\n'
+    )
+    outcome = run_cli(["--format", "json", "."], tmp_path)
+    codes = {item["code"] for item in json.loads(outcome.stdout)}
+    assert "PGF401" in codes
+    assert "PGF501" not in codes
