@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ REMOTE = "postgresql+psycopg://app@db.example.com/app"
 STUBS = {
     "app/__init__.py": "",
     "app/health.py": "def check_alive(conn):\n    conn.execute('select 1')\n",
+    "app/settings.py": "CONNECT_ARGS = {}\n",
+    "app/db.py": "def connection_options():\n    return {}\n",
     "environ.py": textwrap.dedent(
         """
         class Env:
@@ -362,3 +365,118 @@ def test_connection_strings_in_python_files_are_still_the_client_layers(tmp_path
     codes = {item["code"] for item in json.loads(outcome.stdout)}
     assert "PGF401" in codes
     assert "PGF501" not in codes
+
+
+# -- PGF401 in Python: what the patched code hands to libpq ---------------------------
+
+CAPTURE_CONNECT = """
+    import json, sys, types
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    def capture(conninfo="", **kwargs):
+        # make_conninfo runs libpq's own parser: an unknown keyword raises here.
+        return conninfo_to_dict(make_conninfo(conninfo, **kwargs))
+
+    psycopg.connect = capture
+    sys.modules["psycopg2"] = types.SimpleNamespace(connect=capture)
+"""
+
+
+def test_psycopg_connect_keywords_reach_libpq(tmp_path: Path) -> None:
+    script = program(
+        CAPTURE_CONNECT,
+        """
+        import db
+        names = ("by_keywords", "dsn_and_keywords")
+        print(json.dumps({name: getattr(db, name)().get("keepalives_idle") for name in names}))
+        """,
+    )
+    assert run_patched("client-psycopg-connect-keywords-and-dsn", script, tmp_path) == {
+        "by_keywords": "60",
+        "dsn_and_keywords": "60",
+    }
+
+
+def test_sqlalchemy_connect_args_reach_the_driver(tmp_path: Path) -> None:
+    script = """
+    import json
+    import sqlalchemy
+    from sqlalchemy import event
+    import engines
+
+    class Captured(Exception):
+        pass
+
+    def parameters(engine):
+        seen = {}
+
+        @event.listens_for(engine, "do_connect")
+        def grab(dialect, record, cargs, cparams):
+            seen.update(cparams)
+            raise Captured
+
+        try:
+            engine.connect()
+        except Captured:
+            pass
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        libpq = {key: value for key, value in seen.items() if key not in ("password", "context")}
+        return conninfo_to_dict(make_conninfo(**libpq))
+
+    print(json.dumps({name: parameters(getattr(engines, name)).get("keepalives_idle") for name in ("plain", "tuned")}))
+    """
+    assert run_patched("client-sqlalchemy-connect-args", script, tmp_path) == {"plain": "60", "tuned": "60"}
+
+
+def test_django_options_reach_libpq(tmp_path: Path) -> None:
+    script = program(
+        DJANGO_SETTINGS,
+        """
+        configured("settings.py")
+        from django.db import connections
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        found = {}
+        for alias in ("default", "replica"):
+            params = connections[alias].get_connection_params()
+            params.pop("context", None)
+            params.pop("cursor_factory", None)
+            params.pop("prepare_threshold", None)
+            found[alias] = conninfo_to_dict(make_conninfo(**params)).get("keepalives_idle")
+        print(json.dumps(found))
+        """,
+    )
+    result = run_patched("client-django-options", script, tmp_path, {"DB_HOST": "db.example.com"})
+    assert result == {"default": "60", "replica": "60"}
+
+
+def test_patched_keywords_set_the_socket_keepalive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keywords the fix adds, on a real connection: the client socket's TCP_KEEPIDLE is 60."""
+    import socket
+
+    from tests.pg_server import require_server, temporary_cluster
+
+    psycopg = pytest.importorskip("psycopg")
+    server = require_server()
+    work = tmp_path / "case"
+    shutil.copytree(FIXTURES / "client-psycopg-connect-keywords-and-dsn" / "after", work)
+    captured: dict = {}
+    monkeypatch.setitem(sys.modules, "psycopg2", types.SimpleNamespace(connect=None))
+    namespace = runpy.run_path(str(work / "db.py"))
+    connect = namespace["psycopg"].connect
+    try:
+        namespace["psycopg"].connect = lambda conninfo="", **kwargs: captured.update(kwargs) or None
+        namespace["dsn_and_keywords"]()
+    finally:
+        namespace["psycopg"].connect = connect
+    assert captured["keepalives_idle"] == 60
+    with temporary_cluster(server) as cluster:
+        where = {"host": "127.0.0.1", "port": cluster.port, "user": "postgres", "dbname": "postgres"}
+        with psycopg.connect(**where, **captured) as conn:
+            sock = socket.socket(fileno=conn.pgconn.socket)
+            try:
+                assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 10
+            finally:
+                sock.detach()

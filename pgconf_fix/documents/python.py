@@ -121,13 +121,26 @@ class Settings:
         ``reserve`` is room other fixes of the same run may take on the line: a layout
         decision made for one insertion must still hold when the others land beside it.
         """
+        return self.insert_many([(key, value_code)], reserve)
+
+    def insert_many(self, pairs: list[tuple[str, str]], reserve: int = 0) -> tuple[Edit, ...]:
         home = self.home()
         if home.is_call:
-            piece = f"{key}={value_code}"
+            pieces = [f"{key}={code}" for key, code in pairs]
         else:
-            quote = home.document.key_quote(home.node)
-            piece = f"{quote}{key}{quote}: {value_code}"
-        return home.document.append_item(home.node, piece, reserve)
+            quote = home.document.key_quote(home.node)  # type: ignore[arg-type]
+            pieces = [f"{quote}{key}{quote}: {code}" for key, code in pairs]
+        return home.document.append_items(home.node, pieces, reserve)
+
+    def item_indent(self) -> str | None:
+        """The indentation of items written one a line, else None."""
+        home = self.home()
+        items = list(home.node.args) if isinstance(home.node, cst.Call) else list(home.node.elements)
+        if not items:
+            return None
+        first = home.document.span(items[0])[0]
+        before = home.document.text[home.document.line_start(first) : first]
+        return before if not before.strip() else None
 
 
 class PythonDocument:
@@ -305,13 +318,22 @@ class PythonDocument:
 
     def append_item(self, node: cst.Call | cst.Dict, piece: str, reserve: int = 0) -> tuple[Edit, ...]:
         """Add ``piece`` as the last argument or element, laid out like the others."""
+        return self.append_items(node, [piece], reserve)
+
+    def append_items(self, node: cst.Call | cst.Dict, pieces: list[str], reserve: int = 0) -> tuple[Edit, ...]:
+        """Add ``pieces`` after the last argument or element, laid out like the others.
+
+        A call written one argument a line gets one line a piece (with the trailing comma);
+        a call on one line gets ``, piece`` unless the line would pass the line length, and
+        is then laid out one argument a line, as ruff would.
+        """
         items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
         start, end = self.span(node)
         close = end - 1
         opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
         newline = self.source.newline
         if not items:
-            return (Edit(self.source, opening + 1, close, piece),)
+            return (Edit(self.source, opening + 1, close, ", ".join(pieces)),)
         last = items[-1]
         last_start, last_end = self.span(last)
         first_start = self.span(items[0])[0]
@@ -319,24 +341,24 @@ class PythonDocument:
         comma = last.comma if isinstance(last.comma, cst.Comma) else None
         line_end = self.line_end(last_end)
         if exploded and line_end < close:
-            indent = self.indentation(self.span(last)[0])
+            indent = self.indentation(last_start)
+            lines = "".join(f"{newline}{indent}{piece}," for piece in pieces)
             if comma is not None:
                 at = self.line_end(self.span(comma)[1])
-                return (Edit(self.source, at, at, f"{newline}{indent}{piece},"),)
+                return (Edit(self.source, at, at, lines),)
             return (
                 Edit(self.source, last_end, last_end, ","),
-                Edit(self.source, line_end, line_end, f"{newline}{indent}{piece},"),
+                Edit(self.source, line_end, line_end, lines),
             )
-        edit = Edit(self.source, last_end, last_end, f", {piece}")
+        edit = Edit(self.source, last_end, last_end, "".join(f", {piece}" for piece in pieces))
         line_start = self.line_start(last_end)
         if line_end - line_start + len(edit.content) + reserve <= LINE_LENGTH:
             return (edit,)
-        return self._explode(node, items, opening, close, piece) or (edit,)
+        return self._explode(items, opening, close, pieces) or (edit,)
 
-    def _explode(self, node: cst.CSTNode, items: list, opening: int, close: int, piece: str) -> tuple[Edit, ...]:
+    def _explode(self, items: list, opening: int, close: int, pieces: list[str]) -> tuple[Edit, ...]:
         """One item a line with a trailing comma, as ruff lays out a call that no longer fits."""
-        inner = self.text[opening + 1 : close]
-        if "#" in inner and any("#" in self.text[a:b] for a, b in _gaps(self, items, opening, close)):
+        if any("#" in self.text[a:b] for a, b in _gaps(self, items, opening, close)):
             return ()  # comments between items: leave the layout to the user
         texts = []
         for item in items:
@@ -347,7 +369,7 @@ class PythonDocument:
             texts.append(text)
         base = self.indentation(opening)
         newline = self.source.newline
-        body = "".join(f"{newline}{base}{INDENT}{text}," for text in [*texts, piece])
+        body = "".join(f"{newline}{base}{INDENT}{text}," for text in [*texts, *pieces])
         return (Edit(self.source, opening + 1, close, f"{body}{newline}{base}"),)
 
     def statement_of(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:

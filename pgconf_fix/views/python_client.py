@@ -1,0 +1,303 @@
+"""libpq connections written in Python, as the client layer's ClientConnection views.
+
+A connection's settings may sit in a string literal (a URI or key=value DSN), in the keyword
+arguments of ``psycopg.connect()`` / ``psycopg2.connect()``, in SQLAlchemy's
+``connect_args={...}`` or in a Django ``OPTIONS`` dict. Each place becomes a placement of one
+view, so PGF401/PGF404 judge them together and fix them in that place's own syntax. For asyncpg,
+``connect_args={"server_settings": {"tcp_keepalives_idle": "60"}}`` is the server-side keepalive
+of that session and stands for ``keepalives_idle`` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
+from pgconf_fix.documents.python import INDENT, LINE_LENGTH, UNKNOWN, Entry, PythonDocument, Settings, literal
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.base import Assignment, SettingsView
+from pgconf_fix.views.client import ASYNCPG, LIBPQ, ClientConnection, connection_views
+from pgconf_fix.views.pool import (
+    ENGINE_FACTORIES,
+    ENGINE_MODULES,
+    DjangoDatabaseView,
+    PoolView,
+    UnreadablePython,
+    build_views,
+)
+from pgconf_fix.workspace import Workspace
+
+LIBPQ_CONNECT = ("psycopg.connect", "psycopg2.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect")
+CONNINFO_KEYWORDS = ("conninfo", "dsn")
+# What a value the code computes looks like to the client view: a template, so never judged.
+COMPUTED = "{python}"
+# asyncpg's server_settings keys and the libpq keyword each one stands for.
+SERVER_SETTINGS = {
+    "tcp_keepalives_idle": "keepalives_idle",
+    "tcp_keepalives_interval": "keepalives_interval",
+    "tcp_keepalives_count": "keepalives_count",
+}
+
+
+def _text(value: object) -> str:
+    if value is UNKNOWN or value is None:
+        return COMPUTED
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class PythonSettingsPlacement:
+    """Keyword arguments of a call, or a dict's keys: ``keepalives_idle=60`` / ``"keepalives_idle": 60``."""
+
+    source: SourceFile
+    document: PythonDocument
+    settings: Settings
+    anchor: cst.CSTNode
+
+    def location(self) -> Location:
+        start, end = self.document.span(self.anchor)
+        return Location(self.source, start, end)
+
+    def render(self, value: str) -> str:
+        return _render(self.document, value)
+
+    def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
+        if not self.settings.fully_known:
+            return ()  # a key beside an unreadable splat could collide with it
+        return self.settings.insert_many([(key, self.render(value)) for key, value in pairs])
+
+
+@dataclass(frozen=True)
+class NewOptionsPlacement:
+    """A settings dict that does not exist yet: ``"OPTIONS": {...}`` added to a Django entry,
+    ``connect_args={...}`` to a SQLAlchemy engine."""
+
+    source: SourceFile
+    document: PythonDocument
+    container: Settings
+    key: str
+    anchor: cst.CSTNode
+
+    def location(self) -> Location:
+        start, end = self.document.span(self.anchor)
+        return Location(self.source, start, end)
+
+    def render(self, value: str) -> str:
+        return _render(self.document, value)
+
+    def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
+        if not self.container.fully_known:
+            return ()
+        quote = self.document.key_quote(self.container.node if isinstance(self.container.node, cst.Dict) else None)
+        entries = [f"{quote}{key}{quote}: {self.render(value)}" for key, value in pairs]
+        value = "{" + ", ".join(entries) + "}"
+        written = f"{self.key}={value}," if self.container.home().is_call else f"{quote}{self.key}{quote}: {value},"
+        home = self.container.home().node
+        indent = self.container.item_indent() or self.document.indentation(self.document.span(home)[0]) + INDENT
+        if len(indent + written) > LINE_LENGTH:
+            newline = self.source.newline
+            inner = "".join(f"{newline}{indent}{INDENT}{entry}," for entry in entries)
+            value = "{" + inner + newline + indent + "}"
+        return self.container.insert(self.key, value)
+
+
+def python_client_views(document: PythonDocument, pool_views: Sequence[PoolView]) -> list[ClientConnection]:
+    return list(_Connections(document, pool_views).views())
+
+
+def build_python_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[SettingsView]:
+    """Pool views and client connections of each Python file (PGF001 for a file Python rejects)."""
+    views: list[SettingsView] = []
+    for source in sources:
+        document = PythonDocument(source)
+        if document.error is not None:
+            views.append(UnreadablePython(source, *document.error))
+        if document.module is not None:
+            pools = build_views(document)
+            views.extend(pools)
+            views.extend(python_client_views(document, pools))
+    return views
+
+
+class _Connections:
+    def __init__(self, document: PythonDocument, pool_views: Sequence[PoolView]) -> None:
+        self.document = document
+        self.source = document.source
+        self.pool_views = pool_views
+        self.by_string: dict[int, ClientConnection] = {}
+        self.used: list[ClientConnection] = []
+        self.unknown: set[int] = set()  # views whose settings partly live where we cannot read
+
+    def views(self) -> Iterator[ClientConnection]:
+        literals = self._code_strings()
+        for view in connection_views(self.source):
+            start = view.placements[0].location().start
+            if any(low <= start < high for low, high in literals):
+                self.by_string[start] = view
+        for call, name in list(self.document.calls()):
+            module, _, function = name.rpartition(".")
+            if name in LIBPQ_CONNECT:
+                self._driver_call(call)
+            elif function in ENGINE_FACTORIES and module.split(".")[0] in ENGINE_MODULES:
+                self._engine(call)
+        for pool_view in self.pool_views:
+            if isinstance(pool_view, DjangoDatabaseView):
+                self._django(pool_view)
+        seen = set()
+        for view in [*self.by_string.values(), *self.used]:
+            if id(view) not in seen and id(view) not in self.unknown and not view.local:
+                seen.add(id(view))
+                yield view
+
+    def _code_strings(self) -> list[tuple[int, int]]:
+        """Spans of string literals that are code: not docstrings (comments are never strings)."""
+        spans = []
+        docstrings = set()
+        for node in [self.document.module, *self.document.positions]:
+            if isinstance(node, (cst.Module, cst.IndentedBlock)):
+                body = node.body
+                if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
+                    docstrings.add(id(body[0].body[0].value))
+            if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+                if id(node) not in docstrings:
+                    spans.append(self.document.span(node))
+        return spans
+
+    def _string_view(self, node: cst.BaseExpression | None, near: cst.CSTNode) -> ClientConnection | None:
+        node = self.document.resolve(node, near)
+        if node is None or not isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+            return None
+        low, high = self.document.span(node)
+        for start, view in self.by_string.items():
+            if low <= start < high:
+                return view
+        return None
+
+    def _add(self, view: ClientConnection, settings: Settings, key_map: dict[str, str] | None = None) -> bool:
+        """Add the libpq settings of a call or dict to ``view``; True when it had any."""
+        found = False
+        for key, entry in settings.entries.items():
+            name = key_map.get(key) if key_map is not None else (key if key in LIBPQ_KEYWORDS else None)
+            if name is None or name == "password":
+                continue
+            found = True
+            view.add_setting(self._assignment(name, entry), _placement(self.document, settings, entry.value))
+        return found
+
+    def _assignment(self, key: str, entry: Entry) -> Assignment:
+        value = literal(self.document.resolve(entry.value, entry.value))
+        return Assignment(
+            key=key,
+            source=self.source,
+            start=entry.start,
+            end=entry.end,
+            value=_text(value),
+            value_start=entry.value_start,
+            value_end=entry.value_end,
+        )
+
+    def _host(self, node: cst.BaseExpression) -> str:
+        """A host name, or the code that computes it in braces (a template: never local)."""
+        value = literal(self.document.resolve(node, node))
+        return value if isinstance(value, str) else "{" + self.document.code(node) + "}"
+
+    # -- psycopg / psycopg2 connect() ------------------------------------------------
+
+    def _driver_call(self, call: cst.Call) -> None:
+        document = self.document
+        settings = document.call_settings(call)
+        if not settings.fully_known:
+            return  # the splat may hold any keyword
+        conninfo = document.positional(call, 0)
+        for keyword in CONNINFO_KEYWORDS:
+            entry = settings.find(keyword)
+            if entry is not None:
+                conninfo = entry.value
+        view = self._string_view(conninfo, call)
+        placement = _placement(document, settings, call)
+        if view is None:
+            text = literal(document.resolve(conninfo, call)) if conninfo is not None else ""
+            if text != "":
+                return  # a conninfo the code computes may hold any setting
+            host = settings.find("host")
+            hosts = [self._host(host.value)] if host is not None else []
+            view = ClientConnection(LIBPQ, hosts, "kwargs")
+            view.add_placement(placement)
+        elif any(key in LIBPQ_KEYWORDS for key in settings.entries):
+            view.placements.insert(0, placement)  # the call already speaks in keywords: add there
+        view.consumer = LIBPQ
+        self._add(view, settings)
+        self.used.append(view)
+
+    # -- SQLAlchemy engines ------------------------------------------------------------
+
+    def _engine(self, call: cst.Call) -> None:
+        document = self.document
+        view = self._string_view(document.positional(call, 0, "url"), call)
+        if view is None:
+            return  # a URL the code computes: its query may already say everything
+        scheme = view.scheme
+        if scheme in ("postgresql", "postgres"):
+            view.consumer = LIBPQ  # SQLAlchemy's default PostgreSQL driver is psycopg2
+        engine_settings = document.call_settings(call)
+        entry = engine_settings.find("connect_args")
+        if entry is None:
+            if view.consumer == LIBPQ and engine_settings.fully_known:
+                # New settings go in a connect_args= of their own, not at the end of a long URL.
+                placement = NewOptionsPlacement(self.source, document, engine_settings, "connect_args", call)
+                view.placements.insert(0, placement)
+            return
+        connect_args = document.settings(entry.value, call)
+        if connect_args is None:
+            self.unknown.add(id(view))  # connect_args we cannot read may hold the settings
+            return
+        if view.consumer == ASYNCPG:
+            server = connect_args.find("server_settings")
+            inner = document.settings(server.value, call) if server is not None else None
+            if inner is not None:
+                self._add(view, inner, SERVER_SETTINGS)
+            return
+        if self._add(view, connect_args):
+            view.placements.insert(0, _placement(document, connect_args, entry.value))
+
+    # -- Django OPTIONS ----------------------------------------------------------------
+
+    def _django(self, database: DjangoDatabaseView) -> None:
+        document = self.document
+        base = database.base
+        if base is None or base.is_call or database.is_postgres() is not True:
+            return
+        host_entry, host = database.read("HOST")
+        if host_entry is None or host == "":
+            return  # Django's default: the local socket
+        hosts = [host if isinstance(host, str) else self._host(host_entry.value)]
+        view = ClientConnection(LIBPQ, hosts, "django")
+        options_entry, _ = database.read("OPTIONS")
+        if options_entry is not None:
+            options = document.settings(options_entry.value, options_entry.value)
+            if options is None:
+                return  # OPTIONS built by code: unknown
+            view.add_placement(_placement(document, options, options_entry.value))
+            self._add(view, options)
+        else:
+            anchor = host_entry.value
+            view.add_placement(NewOptionsPlacement(self.source, document, base, "OPTIONS", anchor))
+        self.used.append(view)
+
+
+def _render(document: PythonDocument, value: str) -> str:
+    """A libpq value as Python code: numbers as numbers, the rest as strings in the file's quotes."""
+    if value.isdigit():
+        return value
+    quote = document.key_quote()
+    return f"{quote}{value}{quote}"
+
+
+def _placement(document: PythonDocument, settings: Settings, anchor: cst.CSTNode) -> PythonSettingsPlacement:
+    return PythonSettingsPlacement(document.source, document, settings, anchor)
