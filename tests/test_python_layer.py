@@ -480,3 +480,39 @@ def test_patched_keywords_set_the_socket_keepalive(tmp_path: Path, monkeypatch: 
                 assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 10
             finally:
                 sock.detach()
+
+
+def test_flask_connect_args_and_pool_kwargs_reach_libpq(tmp_path: Path) -> None:
+    script = """
+    import json
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    from sqlalchemy import event
+    import config
+
+    class Captured(Exception):
+        pass
+
+    app = Flask("reports")
+    app.config.from_object(config.ReportsConfig)
+    db = SQLAlchemy(app)
+    seen = {}
+    with app.app_context():
+        @event.listens_for(db.engine, "do_connect")
+        def grab(dialect, record, cargs, cparams):
+            seen.update(cparams)
+            raise Captured
+
+        try:
+            db.engine.connect()
+        except Captured:
+            pass
+    libpq = {key: value for key, value in seen.items() if key not in ("password", "context")}
+    pool = config.without_keepalives
+    print(json.dumps([
+        conninfo_to_dict(make_conninfo(**libpq)).get("keepalives_idle"),
+        conninfo_to_dict(make_conninfo(pool.conninfo, **pool.kwargs)).get("keepalives_idle"),
+    ]))
+    """
+    assert run_patched("client-flask-connect-args-and-pool-kwargs", script, tmp_path) == ["60", "60"]

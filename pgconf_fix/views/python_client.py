@@ -24,8 +24,11 @@ from pgconf_fix.views.client import ASYNCPG, LIBPQ, ClientConnection, connection
 from pgconf_fix.views.pool import (
     ENGINE_FACTORIES,
     ENGINE_MODULES,
+    ENGINE_OPTIONS,
     DjangoDatabaseView,
+    EngineView,
     PoolView,
+    PsycopgPoolView,
     UnreadablePython,
     build_views,
 )
@@ -149,6 +152,10 @@ class _Connections:
         for pool_view in self.pool_views:
             if isinstance(pool_view, DjangoDatabaseView):
                 self._django(pool_view)
+            elif isinstance(pool_view, EngineView):
+                self._flask(pool_view)
+            elif isinstance(pool_view, PsycopgPoolView):
+                self._pool(pool_view)
         seen = set()
         for view in [*self.by_string.values(), *self.used]:
             if id(view) not in seen and id(view) not in self.unknown and not view.local:
@@ -238,33 +245,70 @@ class _Connections:
     # -- SQLAlchemy engines ------------------------------------------------------------
 
     def _engine(self, call: cst.Call) -> None:
+        self._engine_options(self.document.positional(call, 0, "url"), self.document.call_settings(call), call)
+
+    def _engine_options(self, url: cst.BaseExpression | None, options: Settings | None, anchor: cst.CSTNode) -> None:
+        """The URL of an engine joined with its ``connect_args`` (a call's keywords, or a Flask
+        SQLALCHEMY_ENGINE_OPTIONS dict)."""
         document = self.document
-        view = self._string_view(document.positional(call, 0, "url"), call)
+        view = self._string_view(url, anchor)
         if view is None:
             return  # a URL the code computes: its query may already say everything
-        scheme = view.scheme
-        if scheme in ("postgresql", "postgres"):
+        if view.scheme in ("postgresql", "postgres"):
             view.consumer = LIBPQ  # SQLAlchemy's default PostgreSQL driver is psycopg2
-        engine_settings = document.call_settings(call)
-        entry = engine_settings.find("connect_args")
-        if entry is None:
-            if view.consumer == LIBPQ and engine_settings.fully_known:
-                # New settings go in a connect_args= of their own, not at the end of a long URL.
-                placement = NewOptionsPlacement(self.source, document, engine_settings, "connect_args", call)
-                view.placements.insert(0, placement)
+        if options is None:
+            self.unknown.add(id(view))  # engine options we cannot read may hold connect_args
             return
-        connect_args = document.settings(entry.value, call)
+        entry = options.find("connect_args")
+        if entry is None:
+            if view.consumer == LIBPQ and options.fully_known:
+                # New settings go in a connect_args of their own, not at the end of a long URL.
+                view.placements.insert(0, NewOptionsPlacement(self.source, document, options, "connect_args", anchor))
+            return
+        connect_args = document.settings(entry.value, anchor)
         if connect_args is None:
             self.unknown.add(id(view))  # connect_args we cannot read may hold the settings
             return
         if view.consumer == ASYNCPG:
             server = connect_args.find("server_settings")
-            inner = document.settings(server.value, call) if server is not None else None
+            inner = document.settings(server.value, anchor) if server is not None else None
             if inner is not None:
                 self._add(view, inner, SERVER_SETTINGS)
             return
         if self._add(view, connect_args):
             view.placements.insert(0, _placement(document, connect_args, entry.value))
+
+    def _flask(self, engine: EngineView) -> None:
+        if engine.flask is None or engine.url is None:
+            return
+        options = engine.settings
+        if options is None and engine.flask.items.get(ENGINE_OPTIONS) is None:
+            view = self._string_view(engine.url, engine.anchor)
+            if view is not None and view.scheme in ("postgresql", "postgres"):
+                view.consumer = LIBPQ
+            return  # no engine options: the URL's query is the only place
+        self._engine_options(engine.url, options, engine.anchor)
+
+    # -- psycopg_pool: conninfo and kwargs= ----------------------------------------------
+
+    def _pool(self, pool: PsycopgPoolView) -> None:
+        document = self.document
+        if not pool.settings.fully_known:
+            return
+        conninfo = document.positional(pool.call, 0, "conninfo")
+        view = self._string_view(conninfo, pool.call)
+        if view is None:
+            return  # a conninfo the code computes
+        view.consumer = LIBPQ
+        entry = pool.settings.find("kwargs")
+        if entry is None:
+            return
+        kwargs = document.settings(entry.value, pool.call)
+        if kwargs is None:
+            self.unknown.add(id(view))
+            return
+        if self._add(view, kwargs):
+            view.placements.insert(0, _placement(document, kwargs, entry.value))
 
     # -- Django OPTIONS ----------------------------------------------------------------
 
