@@ -6,21 +6,24 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pgconf_fix import __version__
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.config import ConfigError, check_selectors, load_config, options_from_config
-from pgconf_fix.findings import Finding
 from pgconf_fix.options import Options
-from pgconf_fix.patcher import fix_until_stable, unified_diff, write_atomically
-from pgconf_fix.reporters import json as json_reporter
-from pgconf_fix.reporters import text as text_reporter
 from pgconf_fix.run import CheckResult, Target, check, find_targets
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pgconf_fix.findings import Finding
+
+# Reporters, the patcher and the docs are imported where they are used: a pre-commit run on
+# one file pays only for what it prints.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
@@ -79,6 +82,8 @@ def _emit(text: str, err: bool = False) -> None:
 
 def _report(findings: list[Finding], fmt: str, unsafe_fixes: bool, show_fixes: bool, rules: list) -> None:  # noqa: ANN001
     if fmt == "json":
+        from pgconf_fix.reporters import json as json_reporter
+
         _emit(json_reporter.render(findings))
     elif fmt == "sarif":
         from pgconf_fix.reporters import sarif
@@ -93,6 +98,8 @@ def _report(findings: list[Finding], fmt: str, unsafe_fixes: bool, show_fixes: b
             with open(summary_path, "a", encoding="utf-8") as handle:
                 handle.write(github.step_summary(findings))
     else:
+        from pgconf_fix.reporters import text as text_reporter
+
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         _emit(text_reporter.render(findings, unsafe_fixes, show_fixes, colour=colour))
 
@@ -169,8 +176,6 @@ def _run(
     stdin_filename: str | None,
     **flags: object,
 ) -> int:
-    from pgconf_fix import docs
-
     cwd = Path.cwd()
     if diff_mode and write_mode:
         raise click.UsageError("--diff and --write cannot be used together")
@@ -186,6 +191,8 @@ def _run(
         rule = catalog.get(wanted) or next((r for r in catalog.values() if r.name == explain.strip()), None)
         if rule is None:
             raise click.BadParameter(f"no rule {explain!r} (see --list-rules)", param_hint="--explain")
+        from pgconf_fix import docs
+
         _emit(docs.explain(rule))
         return EXIT_CLEAN
 
@@ -207,6 +214,8 @@ def _run(
     error_count = _errors(result)
 
     if diff_mode or write_mode:
+        from pgconf_fix.patcher import fix_until_stable, unified_diff
+
         outcome = fix_until_stable(result.findings, unsafe_fixes, lambda texts: run.check(texts).findings)
         for display in outcome.rejected:
             _emit(f"warning: {display}: a fix was dropped because the result would not parse\n", err=True)
@@ -243,6 +252,8 @@ def _write(run: Run, outcome, stdin: SourceFile | None) -> list[Finding]:  # noq
         sys.stdout.buffer.write(stdin.encode(text))
         sys.stdout.buffer.flush()
         return run.check(outcome.texts).findings
+    from pgconf_fix.patcher import write_atomically
+
     for path, text in outcome.texts.items():
         write_atomically(outcome.originals[path], text)
     return run.check().findings
