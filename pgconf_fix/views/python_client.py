@@ -163,18 +163,14 @@ class _Connections:
                 yield view
 
     def _code_strings(self) -> list[tuple[int, int]]:
-        """Spans of string literals that are code: not docstrings (comments are never strings)."""
-        spans = []
-        docstrings = set()
-        for node in [self.document.module, *self.document.positions]:
-            if isinstance(node, (cst.Module, cst.IndentedBlock)):
-                body = node.body
-                if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr):
-                    docstrings.add(id(body[0].body[0].value))
-            if isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
-                if id(node) not in docstrings:
-                    spans.append(self.document.span(node))
-        return spans
+        """Spans of string literals that are code: a bare string statement (a docstring, an
+        attribute docstring, a commented-out block) is documentation; comments are never strings."""
+        nodes = self.document.positions  # children come before their parents here
+        documentation = {id(node.value) for node in nodes if isinstance(node, cst.Expr)}
+        strings = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+        return [
+            self.document.span(node) for node in nodes if isinstance(node, strings) and id(node) not in documentation
+        ]
 
     def _string_view(self, node: cst.BaseExpression | None, near: cst.CSTNode) -> ClientConnection | None:
         node = self.document.resolve(node, near)
