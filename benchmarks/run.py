@@ -54,6 +54,7 @@ definition:
       value: 300
 """
 PAGE = os.sysconf("SC_PAGE_SIZE")
+PACKAGE_ROOT: Path | None = None  # --package: time another copy of pgconf_fix (a "before" snapshot)
 
 
 @dataclass
@@ -98,9 +99,13 @@ def _group_rss(pgid: int) -> int:
 
 def _peak_memory(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """(largest single process, largest sum over the command's processes) in MB."""
-    process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    # /usr/bin/time -v reports the largest process; os.wait4 here would not, since Linux keeps the
+    # maximum resident size of this (larger) Python process across the fork and exec.
+    with tempfile.NamedTemporaryFile("r") as report:
+        process = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", "-o", report.name, *command],
+            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
     peak = 0
     done = threading.Event()
 
@@ -110,18 +115,21 @@ def _peak_memory(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[fl
             peak = max(peak, _group_rss(process.pid))
             time.sleep(0.01)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, _, usage = os.wait4(process.pid, 0)
-    done.set()
-    sampler.join()
-    process.returncode = 0
-    single = usage.ru_maxrss / 1024
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        process.wait()
+        done.set()
+        sampler.join()
+        single = int(report.read().split()[-1]) / 1024
     return single, max(peak / 1048576, single)
 
 
 def measure(label: str, command: list[str], cwd: Path, repeat: int, memory: bool = True) -> Timing:
     env = {**os.environ, "PGCONF_FIX_NO_PROGRESS": "1", "BC_SKIP_MAPPING": "TRUE", "LC_ALL": "C"}
+    # An installed package runs from bytecode; a sandbox's "write no bytecode" would time the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if PACKAGE_ROOT is not None:
+        env["PYTHONPATH"] = str(PACKAGE_ROOT)
     _once(command, cwd, env)  # warm the page cache and the bytecode cache
     walls, cpus = [], []
     for _ in range(repeat):
@@ -207,7 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-checkov", action="store_true", help="skip the checkov comparison")
     parser.add_argument("--trees", type=Path, default=HERE / ".trees", help="where generated trees are kept")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--package", type=Path, help="directory holding another pgconf_fix to time (PYTHONPATH)")
     args = parser.parse_args(argv)
+    global PACKAGE_ROOT
+    PACKAGE_ROOT = args.package.resolve() if args.package else None
     repeat = args.repeat or (3 if args.quick else 5)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([1000, 10000] if args.quick else [1000, 10000, 50000])
     terraform_files = args.terraform_files or (200 if args.quick else 400)
@@ -215,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     pgconf_fix = _pgconf_fix()
 
     print(f"machine: {machine()}")
+    if PACKAGE_ROOT is not None:
+        print(f"pgconf_fix from: {PACKAGE_ROOT}")
     print(f"method: median of {repeat} timed runs after one untimed run; wall = time.perf_counter, "
           "cpu = user+sys from os.wait4 (children included)\n", flush=True)
 

@@ -23,6 +23,7 @@ DEFAULT_EXCLUDES = (
 HEAD_BYTES = 64 * 1024
 # Below this many files per core, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 2000
+CHUNK_FILES = 1000  # paths a worker claims at a time
 
 
 @dataclass
@@ -83,34 +84,58 @@ def _claim_chunk(job: tuple[tuple[str, ...], list[str]]) -> list[str | None]:
     return [_claim(layers, path) for path in paths]
 
 
-def _claim_all(layers: list[ModuleType], paths: list[str]) -> list[str | None]:
-    """The claiming layer of each path, in order; large trees are shared between the cores."""
-    workers = min(os.cpu_count() or 1, len(paths) // PARALLEL_MIN_FILES)
-    if workers < 2:
-        return [_claim(layers, path) for path in paths]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class _Claims:
+    """Claims paths as the walk finds them: on a large tree, chunks go to one worker per core
+    while the walk goes on; on a small one, everything is claimed here, in one process."""
 
-    names = tuple(layer.__name__ for layer in layers)
-    size = max(1, PARALLEL_MIN_FILES // 4, len(paths) // (workers * 8))
-    jobs = [(names, paths[i : i + size]) for i in range(0, len(paths), size)]
-    # fork: the workers start with the layers already imported and nothing to re-read.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [layer for chunk in pool.map(_claim_chunk, jobs) for layer in chunk]
+    def __init__(self, layers: list[ModuleType]) -> None:
+        self.layers = layers
+        self.paths: list[str] = []
+        self.sent = 0
+        self.pool = None
+        self.futures: list = []
+        self.parallel = (os.cpu_count() or 1) >= 2
+
+    def add(self, path: str) -> None:
+        self.paths.append(path)
+        if self.parallel and len(self.paths) >= 2 * PARALLEL_MIN_FILES and len(self.paths) - self.sent >= CHUNK_FILES:
+            self._send(len(self.paths))
+
+    def _send(self, end: int) -> None:
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # fork: the workers start with the layers already imported.
+            self.pool = ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context("fork"))
+        names = tuple(layer.__name__ for layer in self.layers)
+        self.futures.append(self.pool.submit(_claim_chunk, (names, self.paths[self.sent : end])))
+        self.sent = end
+
+    def results(self) -> list[str | None]:
+        """The claiming layer of each path, in the order they were added."""
+        if self.pool is None:
+            return [_claim(self.layers, path) for path in self.paths]
+        if self.sent < len(self.paths):
+            self._send(len(self.paths))
+        with self.pool:
+            return [layer for future in self.futures for layer in future.result()]
 
 
 def discover(paths: list[str], layers: list[ModuleType], cwd: Path, exclude: tuple[str, ...] = ()) -> Discovered:
     found = Discovered()
     base_rules = IgnoreRules([p for p in (parse_pattern(x, cwd) for x in exclude) if p is not None])
     seen: set[str] = set()
-    candidates: list[tuple[str, str]] = []  # (absolute path, display), in walk order
+    displays: list[str] = []
+    claims = _Claims(layers)
 
     def add(path: str, display: str) -> None:
         absolute = os.path.abspath(path)
         if absolute in seen:
             return
         seen.add(absolute)
-        candidates.append((absolute, display))
+        displays.append(display)
+        claims.add(absolute)
 
     for given in paths:
         if not os.path.lexists(given):
@@ -123,12 +148,10 @@ def discover(paths: list[str], layers: list[ModuleType], cwd: Path, exclude: tup
             found.errors.append(InputError(given, f"dangling symlink: its target {os.readlink(given)!r} does not exist"))
         else:
             found.errors.append(InputError(given, "not a regular file or directory"))
-    claimed = _claim_all(layers, [absolute for absolute, _ in candidates])
-    for (absolute, display), layer in zip(candidates, claimed):
+    for absolute, display, layer in zip(claims.paths, displays, claims.results()):
         if layer is not None:
             found.files.setdefault(layer, []).append((Path(absolute), display))
     return found
-
 
 
 def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discovered) -> None:  # noqa: ANN001
