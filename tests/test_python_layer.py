@@ -20,6 +20,8 @@ import types
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pgconf_fix.layers import python as python_layer
 from tests.cli_runner import run_cli
@@ -516,3 +518,75 @@ def test_flask_connect_args_and_pool_kwargs_reach_libpq(tmp_path: Path) -> None:
     ]))
     """
     assert run_patched("client-flask-connect-args-and-pool-kwargs", script, tmp_path) == ["60", "60"]
+
+
+# -- property: any layout of an engine call is fixed into valid, stable, ruff-clean code --
+
+EXTRA_ARGUMENTS = st.lists(
+    st.sampled_from(
+        [
+            "pool_size=5",
+            "echo=False",
+            "max_overflow=10",
+            'connect_args={"sslmode": "require"}',
+            "pool_pre_ping=False",
+            "pool_recycle=3600",
+            "**OPTIONS",
+        ]
+    ),
+    unique=True,
+    max_size=4,
+)
+
+
+@st.composite
+def engine_modules(draw: st.DrawFn) -> str:
+    urls = ['"postgresql+psycopg://app@db.internal/app"', "DATABASE_URL", "os.environ.get('URL', DATABASE_URL)"]
+    url = draw(st.sampled_from(urls))
+    arguments = [url, *draw(EXTRA_ARGUMENTS)]
+    layout = draw(st.sampled_from(["line", "exploded", "exploded-no-comma", "hugging", "commented"]))
+    callee = draw(st.sampled_from(["sa.create_engine", "create_engine", "make_engine"]))
+    if layout == "line":
+        call = f"{callee}({', '.join(arguments)})"
+    elif layout == "hugging":
+        call = f"{callee}(\n    {', '.join(arguments)}\n)"
+    else:
+        lines = [f"    {argument}," for argument in arguments]
+        if layout == "exploded-no-comma":
+            lines[-1] = lines[-1].rstrip(",")
+        if layout == "commented":
+            lines[0] += "  # the primary"
+        call = f"{callee}(\n" + "\n".join(lines) + "\n)"
+    header = (
+        "import os\n\nimport sqlalchemy as sa\nfrom sqlalchemy import create_engine\n"
+        "from sqlalchemy import create_engine as make_engine\n\n"
+        'DATABASE_URL = "postgresql+psycopg://app@db.internal/app"\nOPTIONS = {"pool_timeout": 30}\n\n'
+    )
+    return f"{header}engine = {call}\n"
+
+
+PROPERTY_SCALE = max(1, int(os.environ.get("PGCONF_FIX_PROPERTY_SCALE", "1")))
+
+
+@settings(max_examples=60 * PROPERTY_SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=engine_modules())
+def test_engine_fixes_keep_the_code_valid_stable_and_formatted(text: str) -> None:
+    import ast
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        path = root / "db.py"
+        path.write_text(text)
+        clean_before = _ruff_clean(path)
+        run_cli(["--write", "--select", "PGF5", "."], root)
+        fixed = path.read_text()
+        ast.parse(fixed)
+        namespace = runpy.run_path(str(path), init_globals={})
+        assert namespace["engine"].pool._pre_ping
+        assert namespace["engine"].pool._recycle <= 300
+        again = run_cli(["--write", "--select", "PGF5", "."], root)
+        assert path.read_text() == fixed
+        assert "PGF50" not in again.stdout
+        if clean_before:
+            assert _ruff_clean(path), fixed

@@ -337,9 +337,12 @@ class PythonDocument:
         last = items[-1]
         last_start, last_end = self.span(last)
         first_start = self.span(items[0])[0]
-        exploded = "\n" in self.text[opening + 1 : first_start]
         comma = last.comma if isinstance(last.comma, cst.Comma) else None
         line_end = self.line_end(last_end)
+        # One item a line: a newline after the bracket, and a trailing comma or items on several
+        # lines. Items together on one indented line ("hugging") are extended on that line.
+        several_lines = self.line_start(first_start) != self.line_start(last_start)
+        exploded = "\n" in self.text[opening + 1 : first_start] and (comma is not None or several_lines)
         if exploded and line_end < close:
             indent = self.indentation(last_start)
             lines = "".join(f"{newline}{indent}{piece}," for piece in pieces)
