@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import Finding, Fix
+from pgconf_fix.findings import UNSAFE, Finding, Fix
 from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.client import ASYNCPG, PG8000, PGJDBC, ClientConnection
@@ -51,7 +51,13 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     wanted = [(key, value) for key, value in targets if key == "keepalives_idle" or view.effective(key) is None]
     advice = NO_KNOB.get(view.consumer)
     fix = None
-    if advice is None:
+    server_side = getattr(view, "server_side", None)
+    if view.consumer == ASYNCPG and server_side is not None:
+        # Unsafe: the startup parameters reach the server, and a pooler such as PgBouncer may refuse them.
+        edits = server_side.insert(wanted)
+        if edits:
+            fix = Fix(UNSAFE, "Set tcp_keepalives_* in connect_args server_settings", edits)
+    elif advice is None:
         advice = "set " + " ".join(f"{key}={value}" for key, value in wanted)
         edits = view.add_edits(wanted)
         if edits:

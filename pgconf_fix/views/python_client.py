@@ -110,6 +110,61 @@ class NewOptionsPlacement:
         return self.container.insert(self.key, value)
 
 
+# The libpq keyword each asyncpg server_settings key answers for, the other way round.
+SERVER_SETTING_FOR = {libpq: server for server, libpq in SERVER_SETTINGS.items()}
+
+
+@dataclass(frozen=True)
+class ServerSettingsPlacement:
+    """asyncpg's keepalives: ``connect_args={"server_settings": {"tcp_keepalives_idle": "60"}}``.
+
+    ``missing`` names the dicts still to be created around the keys, outermost first:
+    ``("connect_args", "server_settings")``, ``("server_settings",)`` or ``()``.
+    asyncpg sends these as startup parameters, and takes only strings.
+    """
+
+    source: SourceFile
+    document: PythonDocument
+    container: Settings
+    missing: tuple[str, ...]
+    anchor: cst.CSTNode
+
+    def location(self) -> Location:
+        start, end = self.document.span(self.anchor)
+        return Location(self.source, start, end)
+
+    def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
+        if not self.container.fully_known:
+            return ()
+        quote = self.document.key_quote()
+        settings = [
+            (SERVER_SETTING_FOR[key], f"{quote}{value}{quote}") for key, value in pairs if key in SERVER_SETTING_FOR
+        ]
+        if not settings:
+            return ()
+        if not self.missing:
+            return self.container.insert_many(settings)
+        code = "{" + ", ".join(f"{quote}{key}{quote}: {value}" for key, value in settings) + "}"
+        for key in reversed(self.missing[1:]):
+            code = "{" + f"{quote}{key}{quote}: {code}" + "}"
+        home = self.container.home()
+        indent = home.item_indent() or self.document.indentation(self.document.span(home.node)[0]) + INDENT
+        lead = f"{self.missing[0]}=" if home.is_call else f"{quote}{self.missing[0]}{quote}: "
+        if len(indent + lead + code) + 1 > LINE_LENGTH:
+            code = self._exploded(settings, indent, quote)
+        return self.container.insert(self.missing[0], code)
+
+    def _exploded(self, settings: list[tuple[str, str]], indent: str, quote: str) -> str:
+        """The nested dicts one item a line, with trailing commas, as ruff format lays them out."""
+        newline = self.source.newline
+        depth = len(self.missing)
+        lines = [f"{indent}{INDENT * depth}{quote}{key}{quote}: {value}," for key, value in settings]
+        for level in range(depth - 1, 0, -1):
+            key = self.missing[level]
+            lines = [f"{indent}{INDENT * level}{quote}{key}{quote}: {{", *lines, f"{indent}{INDENT * level}}},"]
+        return "{" + newline + newline.join(lines) + newline + indent + "}"
+
+
 def python_client_views(document: PythonDocument, pool_views: Sequence[PoolView]) -> list[ClientConnection]:
     return list(_Connections(document, pool_views).views())
 
@@ -257,6 +312,10 @@ class _Connections:
             return
         entry = options.find("connect_args")
         if entry is None:
+            if view.consumer == ASYNCPG and options.fully_known:
+                view.server_side = ServerSettingsPlacement(
+                    self.source, document, options, ("connect_args", "server_settings"), anchor
+                )
             if view.consumer == LIBPQ and options.fully_known:
                 # New settings go in a connect_args of their own, not at the end of a long URL.
                 view.placements.insert(0, NewOptionsPlacement(self.source, document, options, "connect_args", anchor))
@@ -267,9 +326,15 @@ class _Connections:
             return
         if view.consumer == ASYNCPG:
             server = connect_args.find("server_settings")
-            inner = document.settings(server.value, anchor) if server is not None else None
+            if server is None:
+                view.server_side = ServerSettingsPlacement(
+                    self.source, document, connect_args, ("server_settings",), entry.value
+                )
+                return
+            inner = document.settings(server.value, anchor)
             if inner is not None:
                 self._add(view, inner, SERVER_SETTINGS)
+                view.server_side = ServerSettingsPlacement(self.source, document, inner, (), server.value)
             return
         if self._add(view, connect_args):
             view.placements.insert(0, _placement(document, connect_args, entry.value))
