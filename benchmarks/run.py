@@ -99,21 +99,21 @@ def _group_rss(pgid: int) -> int:
 
 def _peak_memory(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """(largest single process, largest sum over the command's processes) in MB."""
-    # /usr/bin/time -v reports the largest process; os.wait4 here would not, since Linux keeps the
+    # /usr/bin/time reports the largest process; os.wait4 here would not, since Linux keeps the
     # maximum resident size of this (larger) Python process across the fork and exec.
+    peak = 0
+    done = threading.Event()
     with tempfile.NamedTemporaryFile("r") as report:
         process = subprocess.Popen(
             ["/usr/bin/time", "-f", "%M", "-o", report.name, *command],
             cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
-    peak = 0
-    done = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _group_rss(process.pid))
-            time.sleep(0.01)
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _group_rss(process.pid))
+                time.sleep(0.01)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()

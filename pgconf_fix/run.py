@@ -19,11 +19,12 @@ from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.workspace import Workspace
 
-# Layers whose documents go through a third-party parser (libcst, python-hcl2, pglast): the
-# slowest per file, and their files include no others. A forked child checks them while this
-# process checks the rest, once both shares have this many files.
-FORKED_LAYERS = ("python", "network", "sql")
-FORK_MIN_FILES = 40
+# Layers checked in a forked child while this process checks the others: libcst (Python) and
+# pglast (SQL) cost the most to import and per file, and their files include no others. The
+# split balances the generated benchmark trees (server trees and Terraform here, Python there).
+# Fork once both shares have this many files; a pre-commit run on a few files stays in one process.
+FORKED_LAYERS = ("python", "sql")
+FORK_MIN_FILES = 10
 
 
 @dataclass
@@ -160,7 +161,7 @@ class _ForkedLayers:
 def _fork_layers(
     layers: list, target: Target, rules: list[Rule], options: Options, workspace: Workspace  # noqa: ANN001
 ) -> _ForkedLayers | None:
-    """Fork a child for the layers with third-party parsers when there are enough of their files."""
+    """Fork a child for FORKED_LAYERS when both it and this process have enough files to check."""
     names = {layer.NAME for layer in layers if layer.NAME in FORKED_LAYERS and target.files.get(layer.NAME)}
     heavy = sum(len(target.files.get(name, [])) for name in names)
     light = sum(len(entries) for name, entries in target.files.items() if name not in names)
