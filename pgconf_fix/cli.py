@@ -216,7 +216,7 @@ def _run(
     if diff_mode or write_mode:
         from pgconf_fix.patcher import fix_until_stable, unified_diff
 
-        outcome = fix_until_stable(result.findings, unsafe_fixes, lambda texts: run.check(texts).findings)
+        outcome = fix_until_stable(result.findings, unsafe_fixes, run.check, result.suppressed)
         for display in outcome.rejected:
             _emit(f"warning: {display}: a fix was dropped because the result would not parse\n", err=True)
         if diff_mode:

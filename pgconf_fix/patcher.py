@@ -5,9 +5,10 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from pgconf_fix.edits import apply_edits
 from pgconf_fix.findings import SAFE, Edit, Finding
@@ -26,12 +27,28 @@ class FixOutcome:
     rejected: list[str] = field(default_factory=list)
 
 
+class Checked(Protocol):
+    """What a re-check returns: the findings left, and those a suppression silenced."""
+
+    findings: list[Finding]
+    suppressed: list[Finding]
+
+
+# A suppressed finding, by rule, file and offset; followed through each round's edits.
+Anchor = tuple[str, Path, int]
+
+
 def wanted(finding: Finding, unsafe: bool) -> bool:
     return finding.fix is not None and (unsafe or finding.fix.applicability == SAFE)
 
 
-def apply_round(findings: list[Finding], unsafe: bool) -> tuple[dict[Path, tuple[SourceFile, str]], int]:
-    """Apply every wanted fix once; a fix with an edit that was dropped for overlap is not counted."""
+def apply_round(
+    findings: list[Finding], unsafe: bool
+) -> tuple[dict[Path, tuple[SourceFile, str]], int, dict[Path, list[Edit]]]:
+    """Apply every wanted fix once; a fix with an edit that was dropped for overlap is not counted.
+
+    Returns the new texts, the count of fixes applied, and the edits kept in each file.
+    """
     by_file: dict[Path, list[Edit]] = {}
     sources: dict[Path, SourceFile] = {}
     chosen = [finding for finding in findings if wanted(finding, unsafe)]
@@ -41,39 +58,62 @@ def apply_round(findings: list[Finding], unsafe: bool) -> tuple[dict[Path, tuple
             by_file.setdefault(edit.source.path, []).append(edit)
             sources[edit.source.path] = edit.source
     results: dict[Path, tuple[SourceFile, str]] = {}
+    applied: dict[Path, list[Edit]] = {}
     dropped_keys: set[tuple] = set()
     for path, edits in by_file.items():
         text, dropped = apply_edits(sources[path].text, edits)
-        dropped_keys |= {edit.key() for edit in dropped}
+        lost = {edit.key() for edit in dropped}
+        dropped_keys |= lost
+        applied[path] = sorted({e.key(): e for e in edits if e.key() not in lost}.values(), key=lambda e: e.start)
         if text != sources[path].text:
             results[path] = (sources[path], text)
     count = sum(
         1 for finding in chosen if not any(edit.key() in dropped_keys for edit in finding.fix.edits)  # type: ignore[union-attr]
     )
-    return results, count
+    return results, count, applied
+
+
+def follow(offset: int, edits: Iterable[Edit]) -> int:
+    """Where ``offset`` of the old text lies in the text the (sorted, disjoint) edits produce."""
+    shift = 0
+    for edit in edits:
+        if edit.end <= offset and edit.start != offset or edit.start == edit.end == offset:
+            shift += len(edit.content) - (edit.end - edit.start)
+        elif edit.start <= offset < edit.end:
+            return edit.start + shift
+        else:
+            break
+    return offset + shift
+
+
+def _anchors(findings: Iterable[Finding]) -> set[Anchor]:
+    return {(finding.code, finding.source.path, finding.location.start) for finding in findings}
 
 
 def fix_until_stable(
     findings: list[Finding],
     unsafe: bool,
-    recheck: Callable[[dict[Path, str]], list[Finding]],
+    recheck: Callable[[dict[Path, str]], Checked],
+    suppressed: Iterable[Finding] = (),
 ) -> FixOutcome:
     """Apply fixes, re-check the result in memory, and repeat while fixes keep coming.
 
     A file whose fixed text has more PGF001 findings than before is left as it was:
-    a fix must never make a file its consumer would reject.
+    a fix must never make a file its consumer would reject. A finding suppressed in the
+    original stays suppressed, even when a fix moved its comment away from it.
     """
     outcome = FixOutcome()
     current = findings
+    anchors = _anchors(suppressed)
     for _ in range(MAX_PASSES):
-        changes, count = apply_round(current, unsafe)
+        changes, count, applied = apply_round(current, unsafe)
         if not changes:
             break
         trial = dict(outcome.texts)
         for path, (source, text) in changes.items():
             outcome.originals.setdefault(path, source)
             trial[path] = text
-        after = recheck(trial)
+        after = recheck(trial).findings
         for path in changes:
             before_errors = _parse_errors(current, path)
             after_errors = _parse_errors(after, path)
@@ -84,9 +124,13 @@ def fix_until_stable(
                     trial[path] = outcome.texts[path]
         if trial == outcome.texts:
             break
+        kept = {path for path in changes if trial.get(path) == changes[path][1]}
+        anchors = {(code, path, follow(offset, applied[path]) if path in kept else offset) for code, path, offset in anchors}
         outcome.texts = trial
         outcome.fixed += count
-        current = recheck(outcome.texts)
+        checked = recheck(outcome.texts)
+        anchors |= _anchors(checked.suppressed)
+        current = [finding for finding in checked.findings if _anchors([finding]) - anchors]
     outcome.texts = {path: text for path, text in outcome.texts.items() if text != outcome.originals[path].text}
     return outcome
 

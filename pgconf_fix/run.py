@@ -31,6 +31,8 @@ FORK_MIN_FILES = 10
 class CheckResult:
     findings: list[Finding]
     errors: list[InputError] = field(default_factory=list)
+    # Findings an inline comment or per-file-ignores silenced: fixes must leave them alone.
+    suppressed: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -84,8 +86,8 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
     findings = sorted(first.values(), key=Finding.sort_key)
     scope = set().union(*(result.scope for result in ordered))
     checked = [source for source in workspace.sources() if source.path in scope]
-    findings = _suppress(findings, checked, rules, options)
-    return CheckResult(findings=findings, errors=errors)
+    findings, suppressed = _suppress(findings, checked, rules, options)
+    return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
 
 
 @dataclass
@@ -190,7 +192,9 @@ def _fork_layers(
     return _ForkedLayers(names, pid, reader)
 
 
-def _suppress(findings: list[Finding], checked: list[SourceFile], rules: list[Rule], options: Options) -> list[Finding]:
+def _suppress(
+    findings: list[Finding], checked: list[SourceFile], rules: list[Rule], options: Options
+) -> tuple[list[Finding], list[Finding]]:
     enabled = {rule.code for rule in rules if options.enabled(rule)}
     unused_rule = next((rule for rule in rules if rule.code == "PGF002"), None)
 
@@ -201,5 +205,5 @@ def _suppress(findings: list[Finding], checked: list[SourceFile], rules: list[Ru
         message = f"the suppression of {code} suppresses nothing: {code} has no finding {where}"
         return make_finding(unused_rule, suppression_module.location(suppression), message)
 
-    kept = suppression_module.apply(findings, checked, enabled, unused, options.per_file_ignores)
-    return sorted(kept, key=Finding.sort_key)
+    kept, suppressed = suppression_module.apply(findings, checked, enabled, unused, options.per_file_ignores)
+    return sorted(kept, key=Finding.sort_key), suppressed

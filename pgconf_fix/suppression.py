@@ -1,4 +1,5 @@
-"""Inline suppressions: ``pgconf-fix: ignore[PGF101] reason`` on the line or the line before,
+"""Inline suppressions: ``pgconf-fix: ignore[PGF101] reason`` on the line or the line before
+(or, for a finding that spans lines, on its last line, where formatters put trailing comments),
 ``pgconf-fix: ignore-file[PGF101,PGF102]`` in a comment near the top of a file.
 
 Comments are recognised by their introducer — ``#``, ``;``, ``//``, ``/*`` or ``--`` —
@@ -40,7 +41,8 @@ class Suppression:
         if self.whole_file:
             return True
         line = finding.source.position(finding.location.start)[0]
-        return line in (self.line, self.line + 1)
+        last = finding.source.position(finding.location.end)[0]
+        return line in (self.line, self.line + 1) or (last > line and last == self.line)
 
 
 def scan(source: SourceFile) -> list[Suppression]:
@@ -74,14 +76,16 @@ def apply(
     enabled_codes: set[str],
     unused_finding,  # noqa: ANN001 - (Suppression, code) -> Finding | None
     per_file_ignores: dict[str, tuple[str, ...]] | None = None,
-) -> list[Finding]:
-    """Drop suppressed findings; add a PGF002 finding for each suppression that did nothing."""
+) -> tuple[list[Finding], list[Finding]]:
+    """Split findings into (kept, suppressed); add a PGF002 finding for each suppression that did nothing."""
     by_path: dict[Path, list[Suppression]] = {}
     for source in sources:
         by_path.setdefault(source.path, scan(source))
     kept: list[Finding] = []
+    suppressed: list[Finding] = []
     for finding in findings:
         if per_file_ignores and finding.code in _per_file_codes(finding, per_file_ignores):
+            suppressed.append(finding)
             continue
         suppressions = by_path.get(finding.source.path)
         if suppressions is None:
@@ -90,6 +94,7 @@ def apply(
         if covering:
             for suppression in covering:
                 suppression.used.add(finding.code)
+            suppressed.append(finding)
             continue
         kept.append(finding)
     for suppressions in by_path.values():
@@ -100,7 +105,7 @@ def apply(
                 extra = unused_finding(suppression, code)
                 if extra is not None:
                     kept.append(extra)
-    return kept
+    return kept, suppressed
 
 
 def _per_file_codes(finding: Finding, patterns: dict[str, tuple[str, ...]]) -> set[str]:

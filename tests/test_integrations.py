@@ -234,3 +234,33 @@ def test_stdin_diff(tmp_path: Path) -> None:
     assert outcome.code == 1
     assert outcome.stdout.startswith("--- a/db/postgresql.conf\n+++ b/db/postgresql.conf\n")
     assert "+tcp_keepalives_idle = 60\n" in outcome.stdout
+
+
+def test_follow_maps_offsets_through_edits() -> None:
+    from pgconf_fix.findings import Edit
+    from pgconf_fix.patcher import follow
+
+    source = SourceFile.from_bytes(Path("/nowhere/x"), "x", b"abcdefghij")
+    edits = [Edit(source, 2, 2, "XY"), Edit(source, 4, 6, "Q"), Edit(source, 8, 8, "")]
+    text = "ab" + "XY" + "cd" + "Q" + "gh" + "ij"
+    assert follow(0, edits) == 0
+    assert follow(2, edits) == 4 and text[4] == "c"  # an insertion at the offset pushes it right
+    assert follow(4, edits) == 6 and text[6] == "Q"  # inside a replaced range: its start
+    assert follow(5, edits) == 6
+    assert follow(6, edits) == 7 and text[7] == "g"
+    assert follow(9, edits) == 10 and text[10] == "j"
+
+
+def test_a_suppressed_finding_stays_suppressed_when_a_fix_moves_its_comment(tmp_path: Path) -> None:
+    engines = tmp_path / "engines.py"
+    engines.write_text(
+        "from sqlalchemy import create_engine\n\n"
+        'api = create_engine("postgresql+psycopg://api@db.internal/api")  # pgconf-fix: ignore[PGF501]\n'
+    )
+    first = run_cli(["--write", "--select", "PGF5", "."], tmp_path)
+    assert first.code == 0, first.stdout
+    text = engines.read_text()
+    assert "pool_recycle=300" in text and "pool_pre_ping" not in text
+    assert text.rstrip().endswith(")  # pgconf-fix: ignore[PGF501]")
+    second = run_cli(["--write", "--select", "PGF5", "."], tmp_path)
+    assert engines.read_text() == text and "Fixed 0 findings" in second.stdout
