@@ -30,28 +30,38 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     if statement is not None:  # written as SQL, where the server answers with an ERROR, not a failed start
         yield from _check_sql(rule, view, current, statement)
         return
+    why = _why(view, current, "the server refuses to start with this file", "stops the server from starting")
+    if why is not None:
+        yield make_finding(rule, current.location, f"{SETTING} = {current.raw_value}: {why}; set it to 0",
+                           set_fix(view, SETTING, "0"))  # fmt: skip
+
+
+def _why(view: SettingsView, current: Assignment, refused: str, refused_later: str) -> str | None:
+    """What a value means on the view's version, or None when it is fine.
+
+    ``refused`` says what happens to a non-zero value from 9.5 on (a server that will not start,
+    a statement that fails); ``refused_later`` is the same, said after "any value but 0".
+    """
+    version = view.version
     kilobytes = _read(view, current, "kB")  # the meaning before 9.5
     plain = _read(view, current, None)  # from 9.5 on: a plain integer, and only 0
-    shown = f"{SETTING} = {current.raw_value}"
     if version is not None and version < ONLY_ZERO_SINCE:
         if not kilobytes:
-            return  # 0, or a value this server cannot read (PGF001's business)
-        why = (
+            return None  # 0, or a value this server cannot read (PGF001's business)
+        return (
             f"PostgreSQL {version} renegotiates SSL after every {kilobytes} kB of traffic, which breaks "
             "long-lived connections with 'SSL connection has been closed unexpectedly'"
         )
-    elif plain == 0:
-        return
-    elif version is not None:
-        why = f"PostgreSQL {version} accepts only a plain 0 here, so the server refuses to start with this file"
-    elif kilobytes == 0:
-        why = "from PostgreSQL 9.5 on only a plain 0 (no unit) is accepted; the server refuses to start otherwise"
-    else:
-        why = (
-            "before PostgreSQL 9.5 the server renegotiates SSL after that much traffic, which breaks "
-            "long-lived connections; from 9.5 on any value but 0 stops the server from starting"
-        )
-    yield make_finding(rule, current.location, f"{shown}: {why}; set it to 0", set_fix(view, SETTING, "0"))
+    if plain == 0:
+        return None
+    if version is not None:
+        return f"PostgreSQL {version} accepts only a plain 0 here, so {refused}"
+    if kilobytes == 0:
+        return f"from PostgreSQL 9.5 on only a plain 0 (no unit) is accepted, and otherwise {refused}"
+    return (
+        "before PostgreSQL 9.5 the server renegotiates SSL after that much traffic, which breaks "
+        f"long-lived connections; from 9.5 on any value but 0 {refused_later}"
+    )
 
 
 def _check_sql(rule: Rule, view: SettingsView, current: Assignment, statement: object) -> Iterator[Finding]:
@@ -78,25 +88,9 @@ def _check_sql(rule: Rule, view: SettingsView, current: Assignment, statement: o
         else:
             yield make_finding(rule, current.location, f"{why}; remove it (on 9.4 it works: keep it there)")
         return
-    kilobytes = _read(view, current, "kB")
-    plain = _read(view, current, None)
-    if old:
-        if not kilobytes:
-            return
-        why = (
-            f"PostgreSQL {version} renegotiates SSL after every {kilobytes} kB of traffic, which breaks "
-            "long-lived connections with 'SSL connection has been closed unexpectedly'"
-        )
-    elif plain == 0:
-        return
-    elif version is not None:
-        why = f"PostgreSQL {version} accepts only 0 here, so this statement fails with an ERROR"
-    else:
-        why = (
-            "before PostgreSQL 9.5 the server renegotiates SSL after that much traffic, which breaks "
-            "long-lived connections; from 9.5 on any value but 0 makes this statement fail with an ERROR"
-        )
-    yield make_finding(rule, current.location, f"{shown}: {why}; set it to 0", set_fix(view, SETTING, "0"))
+    why = _why(view, current, "this statement fails with an ERROR", "makes this statement fail with an ERROR")
+    if why is not None:
+        yield make_finding(rule, current.location, f"{shown}: {why}; set it to 0", set_fix(view, SETTING, "0"))
 
 
 def _read(view: SettingsView, current: Assignment, unit: str | None) -> int | None:
