@@ -51,3 +51,22 @@ def test_auto_conf_is_read_last(tmp_path: Path) -> None:
     (tmp_path / "postgresql.auto.conf").write_text("tcp_keepalives_idle = '30'\n")
     view = view_of(tmp_path, "postgresql.conf")
     assert view.effective("tcp_keepalives_idle").source.path.name == "postgresql.auto.conf"
+
+
+def test_letter_classes_match_the_grammar_definition() -> None:
+    """The negated ASCII classes accept exactly guc-file.l's letters: [A-Za-z_] and all of \\200-\\377
+    (here: every character outside ASCII, including undecodable bytes kept as surrogates)."""
+    import re
+
+    from pgconf_fix.documents import pgconf
+
+    letter = re.compile(pgconf._LETTER)
+    letter_or_digit = re.compile(pgconf._LETTER_OR_DIGIT)
+    unquoted_tail = re.compile(pgconf._UNQUOTED_TAIL)
+    samples = [chr(code) for code in range(0x110000) if code < 0x800 or code % 97 == 0]
+    samples += ["\udc80", "\udcff", "\U0010ffff"]
+    for char in samples:
+        is_letter = char.isascii() and (char.isalpha() or char == "_") or not char.isascii()
+        assert bool(letter.fullmatch(char)) == is_letter, repr(char)
+        assert bool(letter_or_digit.fullmatch(char)) == (is_letter or char in "0123456789"), repr(char)
+        assert bool(unquoted_tail.fullmatch(char)) == (is_letter or char in "0123456789-._:/"), repr(char)

@@ -165,8 +165,9 @@ class PythonDocument:
             return
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self.module = module
-        self.positions: dict[cst.CSTNode, CodeRange] = dict(wrapper.resolve(PositionProvider))
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(wrapper.resolve(ParentNodeProvider))
+        resolved = wrapper.resolve_many([PositionProvider, ParentNodeProvider])  # one pass over the tree
+        self.positions: dict[cst.CSTNode, CodeRange] = dict(resolved[PositionProvider])
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = dict(resolved[ParentNodeProvider])
         self.imports = _collect_imports(module)
 
     # --- positions -------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from functools import lru_cache
 from importlib import resources
@@ -163,6 +162,8 @@ class ServerConfig(SettingsView):
         if key.startswith(BOM):
             self.broken_keys.add(key.lstrip(BOM))
             return  # reported once as the byte-order mark
+        import difflib  # only for names the server does not know
+
         close = difflib.get_close_matches(key, known_parameters(), n=1, cutoff=0.9)
         if close:
             self.broken_keys.add(close[0])
