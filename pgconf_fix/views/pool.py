@@ -16,7 +16,6 @@ from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
-from pgconf_fix.workspace import Workspace
 
 
 class Missing:
@@ -626,14 +625,3 @@ class UnreadablePython(PoolView):
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         return ()
-
-
-def build_pool_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[SettingsView]:
-    views: list[SettingsView] = []
-    for source in sources:
-        document = PythonDocument(source)
-        if document.error is not None:
-            views.append(UnreadablePython(source, *document.error))
-        if document.module is not None:
-            views.extend(build_views(document))
-    return views

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from pathlib import Path
 
 from pgconf_fix.documents.sql import DATABASE, ROLE, SESSION, SYSTEM, SettingStatement, SqlDocument, SqlError
 from pgconf_fix.findings import Edit, Location
