@@ -55,20 +55,27 @@ def _text(value: object) -> str:
 
 
 @dataclass(frozen=True)
-class PythonSettingsPlacement:
-    """Keyword arguments of a call, or a dict's keys: ``keepalives_idle=60`` / ``"keepalives_idle": 60``."""
+class _PythonPlacement:
+    """What every placement in Python code shares: its file, and how a value is written there.
+    Subclasses add the fields they need and end with ``anchor``, the node findings point at."""
 
     source: SourceFile
     document: PythonDocument
-    settings: Settings
-    anchor: cst.CSTNode
 
     def location(self) -> Location:
-        start, end = self.document.span(self.anchor)
+        start, end = self.document.span(self.anchor)  # type: ignore[attr-defined]
         return Location(self.source, start, end)
 
     def render(self, value: str) -> str:
         return _render(self.document, value)
+
+
+@dataclass(frozen=True)
+class PythonSettingsPlacement(_PythonPlacement):
+    """Keyword arguments of a call, or a dict's keys: ``keepalives_idle=60`` / ``"keepalives_idle": 60``."""
+
+    settings: Settings
+    anchor: cst.CSTNode
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         if not self.settings.fully_known:
@@ -77,22 +84,13 @@ class PythonSettingsPlacement:
 
 
 @dataclass(frozen=True)
-class NewOptionsPlacement:
+class NewOptionsPlacement(_PythonPlacement):
     """A settings dict that does not exist yet: ``"OPTIONS": {...}`` added to a Django entry,
     ``connect_args={...}`` to a SQLAlchemy engine."""
 
-    source: SourceFile
-    document: PythonDocument
     container: Settings
     key: str
     anchor: cst.CSTNode
-
-    def location(self) -> Location:
-        start, end = self.document.span(self.anchor)
-        return Location(self.source, start, end)
-
-    def render(self, value: str) -> str:
-        return _render(self.document, value)
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         if not self.container.fully_known:
@@ -115,7 +113,7 @@ SERVER_SETTING_FOR = {libpq: server for server, libpq in SERVER_SETTINGS.items()
 
 
 @dataclass(frozen=True)
-class ServerSettingsPlacement:
+class ServerSettingsPlacement(_PythonPlacement):
     """asyncpg's keepalives: ``connect_args={"server_settings": {"tcp_keepalives_idle": "60"}}``.
 
     ``missing`` names the dicts still to be created around the keys, outermost first:
@@ -123,15 +121,9 @@ class ServerSettingsPlacement:
     asyncpg sends these as startup parameters, and takes only strings.
     """
 
-    source: SourceFile
-    document: PythonDocument
     container: Settings
     missing: tuple[str, ...]
     anchor: cst.CSTNode
-
-    def location(self) -> Location:
-        start, end = self.document.span(self.anchor)
-        return Location(self.source, start, end)
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         if not self.container.fully_known:
