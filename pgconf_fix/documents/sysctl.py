@@ -93,15 +93,24 @@ def is_linux_key(key: str) -> bool:
     return key.startswith(_LINUX_PREFIXES) and not is_bsd_key(key)
 
 
-def looks_like_linux_sysctl(text: str) -> bool:
-    """True when every assignment is a dotted Linux key (and there is at least one)."""
-    keys = []
+def parse_text(text: str) -> list[SysctlLine]:
+    """Every line of a text, for a look at content that is not (yet) a SourceFile."""
+    lines = []
     offset = 0
     for number, line in enumerate(text.split("\n"), start=1):
-        parsed = parse_line(text, number, offset, offset + len(line))
+        lines.append(parse_line(text, number, offset, offset + len(line)))
         offset += len(line) + 1
-        if parsed.error:
-            return False
-        if parsed.key is not None:
-            keys.append(parsed.key)
+    return lines
+
+
+def looks_like_linux_sysctl(text: str) -> bool:
+    """True when every assignment is a dotted Linux key (and there is at least one)."""
+    lines = parse_text(text)
+    if any(line.error for line in lines):
+        return False
+    keys = [line.key for line in lines if line.key is not None]
     return bool(keys) and all(is_linux_key(key) for key in keys)
+
+
+def has_bsd_keys(text: str) -> bool:
+    return any(line.key is not None and is_bsd_key(line.key) for line in parse_text(text))

@@ -22,25 +22,13 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     data = head()
     if not named and b"net." not in data and b"vm." not in data and b"kernel." not in data:
         return False
-    from pgconf_fix.documents.sysctl import looks_like_linux_sysctl
+    from pgconf_fix.documents.sysctl import has_bsd_keys, looks_like_linux_sysctl
 
     text = data.decode("utf-8", "surrogateescape")
     if named:
         # A named file is Linux's unless it holds another system's keys (BSD net.inet.*, kern.*).
-        return not text.strip() or looks_like_linux_sysctl(text) or not _has_bsd_keys(text)
+        return not has_bsd_keys(text)
     return looks_like_linux_sysctl(text)
-
-
-def _has_bsd_keys(text: str) -> bool:
-    from pgconf_fix.documents.sysctl import SysctlLine, is_bsd_key, parse_line
-
-    offset = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        parsed: SysctlLine = parse_line(text, number, offset, offset + len(line))
-        offset += len(line) + 1
-        if parsed.key and is_bsd_key(parsed.key):
-            return True
-    return False
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
