@@ -1,4 +1,7 @@
-"""A Terraform .tf file: python-hcl2's Lark tree read for positions only.
+"""A Terraform .tf file: blocks and attributes with the exact offsets of the original.
+
+Most files are read by ``hcl_reader``; what it does not know, python-hcl2's Lark tree is
+read for, for positions only.
 
 The tree is never turned back into text. Blocks and attributes keep the exact
 character offsets of the original, and every change is a text edit on it.
@@ -75,23 +78,28 @@ class HclDocument:
         self.source = source
         self.blocks: list[HclBlock] = []
         self.error: SyntaxProblem | None = None
+        from pgconf_fix.documents.hcl_reader import read_blocks
+
         text = source.text
-        try:
-            tree = _parse(text)
-        except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported as PGF001
-            self.error = _describe(exc, text)
-            return
-        body = tree.children[0]
-        self.blocks = [_block(node, text) for node in body.children if _rule(node) == "block"]
+        blocks = read_blocks(text)
+        if blocks is None:
+            try:
+                blocks = hcl2_blocks(text)
+            except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported as PGF001
+                self.error = _describe(exc, text)
+                return
+        self.blocks = blocks
 
     def blocks_of(self, kind: str) -> list[HclBlock]:
         return [block for block in self.blocks if block.type == kind]
 
 
-def _parse(text: str) -> Any:
+def hcl2_blocks(text: str) -> list[HclBlock]:
+    """The top-level blocks as python-hcl2 reads them (for what the fast reader leaves to it)."""
     import hcl2
 
-    return hcl2.parses_to_tree(text)
+    body = hcl2.parses_to_tree(text).children[0]
+    return [_block(node, text) for node in body.children if _rule(node) == "block"]
 
 
 def _describe(exc: Exception, text: str) -> SyntaxProblem:

@@ -1,0 +1,349 @@
+"""A fast reader for the plain shape most .tf files have; python-hcl2 judges everything else.
+
+It reads blocks, attributes and the expressions PGF301/PGF302 look at (literals,
+strings with ``${...}``, references, calls, tuples, objects, parentheses) and gives
+the same ``HclBlock`` tree, offset for offset, that ``HclDocument`` builds from
+python-hcl2's parse tree. It accepts a subset of what python-hcl2 accepts: on
+anything else (operators, conditionals, ``for``, splats, heredocs, template
+directives, an item not followed by a newline, a syntax error) it returns ``None``
+and the caller parses the file with python-hcl2, whose verdict then stands.
+tests/test_hcl_reader.py holds the two readers to the same answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pgconf_fix.documents.hcl import (
+    BOOL,
+    NULL,
+    NUMBER,
+    OTHER,
+    REFERENCE,
+    STRING,
+    Expression,
+    HclAttribute,
+    HclBlock,
+)
+
+# One token after optional blanks. Newlines and comments merge into one "nl" token: the
+# grammar allows either in the same places. Anything not listed (an operator, "?", "-",
+# even before a digit, a non-ASCII letter) matches nothing and sends the file to python-hcl2.
+_TOKEN = re.compile(
+    r"""[ \t\r]*(?:
+      (?P<nl>(?:(?:\n|\#[^\n]*|//[^\n]*|/\*.*?\*/)[ \t\r]*)+)
+    | (?P<name>[A-Za-z_][A-Za-z0-9_-]*)
+    | (?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
+    | (?P<op>==|=>|!=|<=|>=|&&|\|\||\.\.\.|::|\.\*|\[\*\]|<<)
+    | (?P<punct>[{}\[\](),.=:"])
+    | (?P<end>\Z)
+    )""",
+    re.VERBOSE | re.DOTALL,
+)
+# Characters of a quoted string up to its end, an escape python-hcl2 reads otherwise, "${" or "%{".
+_STRING_RUN = re.compile(r'(?:[^"\\$%\n]|\\[^\n]|\$(?!\{)|%(?!\{))*')
+# Words python-hcl2's lexer may take for keywords where a name is expected.
+_KEYWORDS = frozenset({"for", "in", "if", "for_each", "else", "endif", "endfor"})
+_LITERALS = {"true": (BOOL, True), "false": (BOOL, False), "null": (NULL, None)}
+
+
+class _Unsupported(Exception):
+    """Outside what this reader knows: python-hcl2 decides."""
+
+
+def read_blocks(text: str) -> list[HclBlock] | None:
+    """The top-level blocks of a .tf file, or None when python-hcl2 must read it."""
+    if "$${" in text or "%%{" in text:
+        return None  # escaped template sequences: python-hcl2 lexes them as their own parts
+    reader = _Reader(text)
+    try:
+        _, blocks = reader.body(closing=False)
+    except _Unsupported:
+        return None
+    except RecursionError:
+        return None
+    return blocks
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.token: tuple[str, int, int] | None = None
+
+    # --- tokens --------------------------------------------------------------------------
+
+    def peek(self) -> tuple[str, int, int]:
+        """(kind, start, end) of the next token; punctuation and operators are their own kind."""
+        token = self.token
+        if token is None:
+            match = _TOKEN.match(self.text, self.pos)
+            if match is None:
+                raise _Unsupported
+            kind = match.lastgroup
+            start = match.start(kind)
+            if kind in ("punct", "op"):
+                kind = match.group(kind)
+            token = self.token = (kind, start, match.end())  # type: ignore[assignment]
+        return token  # type: ignore[return-value]
+
+    def take(self) -> tuple[str, int, int]:
+        token = self.peek()
+        self.pos = token[2]
+        self.token = None
+        return token
+
+    def expect(self, kind: str) -> tuple[str, int, int]:
+        if self.peek()[0] != kind:
+            raise _Unsupported
+        return self.take()
+
+    def skip_newlines(self) -> bool:
+        if self.peek()[0] == "nl":
+            self.take()
+            return True
+        return False
+
+    # --- bodies --------------------------------------------------------------------------
+
+    def body(self, closing: bool) -> tuple[list[HclAttribute], list[HclBlock]]:
+        attributes: list[HclAttribute] = []
+        blocks: list[HclBlock] = []
+        self.skip_newlines()
+        while True:
+            kind = self.peek()[0]
+            if kind == ("}" if closing else "end"):
+                return attributes, blocks
+            if kind != "name":
+                raise _Unsupported
+            item = self.item()
+            if isinstance(item, HclBlock):
+                blocks.append(item)
+            else:
+                attributes.append(item)
+            # One item a line; python-hcl2 also takes "a = 1 b = 2", which it may then judge.
+            if not self.skip_newlines() and self.peek()[0] not in ("}", "end"):
+                raise _Unsupported
+
+    def item(self) -> HclAttribute | HclBlock:
+        text = self.text
+        _, start, name_end = self.take()
+        if self.peek()[0] == "=":
+            _, equals, _ = self.take()
+            _, value_end, value = self.expression()
+            return HclAttribute(text[start:name_end], start, name_end, equals, value_end, value)
+        labels = []
+        while True:
+            kind, label_start, label_end = self.peek()
+            if kind == "name":
+                self.take()
+                labels.append(text[label_start:label_end])
+            elif kind == '"':
+                string_start, string_end, _ = self.string()
+                labels.append(text[string_start + 1 : string_end - 1])
+            elif kind == "{":
+                break
+            else:
+                raise _Unsupported  # python-hcl2 also allows a newline before "{"; Terraform does not
+        _, open_brace, _ = self.take()
+        attributes, blocks = self.body(closing=True)
+        _, close_brace, _ = self.take()
+        return HclBlock(text[start:name_end], tuple(labels), start, open_brace, close_brace, attributes, blocks)
+
+    # --- expressions ---------------------------------------------------------------------
+
+    def expression(self) -> tuple[int, int, Expression]:
+        """(start, end) of the whole expression as written, and what it is once parentheses
+        around it are taken off, as ``documents.hcl.expression`` describes it."""
+        text = self.text
+        kind, start, end = self.peek()
+        if kind == "num":
+            self.take()
+            written = text[start:end]
+            number = float(written) if "." in written or "e" in written or "E" in written else int(written)
+            return self._literal(start, end, Expression(NUMBER, start, end, number))
+        if kind == '"':
+            start, end, value = self.string()
+            return self._literal(start, end, value)
+        if kind == "name":
+            word = text[start:end]
+            if word in _KEYWORDS:
+                raise _Unsupported
+            self.take()
+            if word in _LITERALS:
+                literal_kind, literal_value = _LITERALS[word]
+                return self._literal(start, end, Expression(literal_kind, start, end, literal_value))
+            if self.peek()[0] == "(":
+                end = self.call()
+                return self._postfix(start, end, Expression(OTHER, start, end))
+            return self._traversal(start, end, word)
+        if kind == "[":
+            end = self.tuple()
+        elif kind == "{":
+            end = self.object()
+        elif kind == "(":
+            self.take()
+            spread = self.skip_newlines()
+            _, _, inner = self.expression()
+            spread = self.skip_newlines() or spread
+            _, _, end = self.expect(")")
+            if self.peek()[0] in (".", "["):
+                return self._postfix(start, end, Expression(OTHER, start, end))
+            # "(x)" is x itself; python-hcl2 keeps parentheses spread over lines as a term.
+            return start, end, Expression(OTHER, start, end) if spread else inner
+        else:
+            raise _Unsupported
+        return self._postfix(start, end, Expression(OTHER, start, end))
+
+    def _literal(self, start: int, end: int, value: Expression) -> tuple[int, int, Expression]:
+        if self.peek()[0] in (".", "["):
+            raise _Unsupported  # an index on a literal: rare enough to leave to python-hcl2
+        return start, end, value
+
+    def _traversal(self, start: int, end: int, root: str) -> tuple[int, int, Expression]:
+        """A name and what follows it: ``var.x`` and ``local.x`` are references, longer ones are not."""
+        steps = 0
+        reference = None
+        while True:
+            kind = self.peek()[0]
+            if kind == ".":
+                self.take()
+                name_kind, name_start, name_end = self.peek()
+                if name_kind != "name" or self.text[name_start:name_end] in _KEYWORDS:
+                    raise _Unsupported  # ".0" (a short index) or a keyword: python-hcl2 decides
+                self.take()
+                if steps == 0 and root in ("var", "local"):
+                    reference = (root, self.text[name_start:name_end])
+                end = name_end
+            elif kind == "[":
+                end = self.index()
+            else:
+                break
+            steps += 1
+        if steps == 1 and reference is not None:
+            return start, end, Expression(REFERENCE, start, end, reference)
+        return start, end, Expression(OTHER, start, end)
+
+    def _postfix(self, start: int, end: int, value: Expression) -> tuple[int, int, Expression]:
+        """Attribute and index steps after a call, tuple, object or parentheses."""
+        stepped = False
+        while True:
+            kind = self.peek()[0]
+            if kind == ".":
+                self.take()
+                name_kind, name_start, name_end = self.peek()
+                if name_kind != "name" or self.text[name_start:name_end] in _KEYWORDS:
+                    raise _Unsupported
+                self.take()
+                end = name_end
+            elif kind == "[":
+                end = self.index()
+            else:
+                break
+            stepped = True
+        return (start, end, Expression(OTHER, start, end)) if stepped else (start, end, value)
+
+    def index(self) -> int:
+        self.take()  # "["
+        self.skip_newlines()
+        self.expression()
+        self.skip_newlines()
+        return self.expect("]")[2]
+
+    def call(self) -> int:
+        self.take()  # "("
+        self.skip_newlines()
+        if self.peek()[0] == ")":
+            return self.take()[2]
+        while True:
+            self.expression()
+            self.skip_newlines()
+            kind = self.peek()[0]
+            if kind == ",":
+                self.take()
+                self.skip_newlines()
+                if self.peek()[0] == ")":
+                    return self.take()[2]
+            elif kind == ")":
+                return self.take()[2]
+            else:
+                raise _Unsupported
+
+    def tuple(self) -> int:
+        self.take()  # "["
+        self.skip_newlines()
+        if self.peek()[0] == "]":
+            return self.take()[2]
+        while True:
+            self.expression()
+            self.skip_newlines()
+            kind = self.peek()[0]
+            if kind == ",":
+                self.take()
+                self.skip_newlines()
+                if self.peek()[0] == "]":
+                    return self.take()[2]
+            elif kind == "]":
+                return self.take()[2]
+            else:
+                raise _Unsupported
+
+    def object(self) -> int:
+        text = self.text
+        self.take()  # "{"
+        self.skip_newlines()
+        while True:
+            kind, start, end = self.peek()
+            if kind == "}":
+                return self.take()[2]
+            if kind == "name":
+                if text[start:end] in _KEYWORDS:
+                    raise _Unsupported  # "{ for ..." is a for expression
+                self.take()
+            elif kind == '"':
+                self.string()
+            elif kind == "(":
+                self.expression()
+            else:
+                raise _Unsupported
+            if self.peek()[0] not in ("=", ":"):
+                raise _Unsupported
+            self.take()
+            self.expression()
+            separated = self.skip_newlines()
+            if self.peek()[0] == ",":
+                self.take()
+                separated = True
+                self.skip_newlines()
+            if not separated and self.peek()[0] != "}":
+                raise _Unsupported  # python-hcl2 also takes "{ a = 1 b = 2 }"
+
+    def string(self) -> tuple[int, int, Expression]:
+        """A quoted string, with its ``${...}`` parts read as expressions."""
+        text = self.text
+        _, start, position = self.expect('"')
+        parts: list[Expression | None] = []  # None: plain characters
+        while True:
+            run_end = _STRING_RUN.match(text, position).end()  # type: ignore[union-attr]
+            if run_end > position:
+                parts.append(None)
+                position = run_end
+            if text.startswith('"', position):
+                end = position + 1
+                break
+            if not text.startswith("${", position):
+                raise _Unsupported  # "%{", a newline, a backslash at a line's end, the file's end
+            self.pos = position + 2
+            self.token = None
+            _, _, inner = self.expression()
+            position = self.expect("}")[2]
+            parts.append(inner)
+        self.pos = end
+        self.token = None
+        if all(part is None for part in parts):
+            return start, end, Expression(STRING, start, end, text[start + 1 : end - 1], quoted=True)
+        only = parts[0] if len(parts) == 1 else None
+        if only is not None and only.kind != OTHER:
+            # Terraform 0.11 "${var.x}": the same value as var.x.
+            return start, end, Expression(only.kind, only.start, only.end, only.value, only.quoted, legacy=True)
+        return start, end, Expression(OTHER, start, end)
