@@ -590,3 +590,24 @@ def test_engine_fixes_keep_the_code_valid_stable_and_formatted(text: str) -> Non
         assert "PGF50" not in again.stdout
         if clean_before:
             assert _ruff_clean(path), fixed
+
+
+def test_one_pass_positions_and_parents_equal_libcst_providers() -> None:
+    # documents.python records positions and parents during one code generation pass instead of
+    # MetadataWrapper.resolve_many (ten times slower); the two must agree node for node.
+    import libcst as cst
+
+    from pgconf_fix.documents.python import positions_and_parents, positions_and_parents_by_providers
+
+    root = Path(__file__).resolve().parent.parent
+    paths = sorted([*root.glob("tests/fixtures/**/*.py"), *root.glob("examples/**/*.py"), *root.glob("pgconf_fix/**/*.py")])
+    compared = 0
+    for path in paths:
+        try:
+            module = cst.parse_module(path.read_text(encoding="utf-8"))
+        except (cst.ParserSyntaxError, UnicodeDecodeError):
+            continue
+        positions, parents = positions_and_parents(module)
+        assert (positions, parents) == positions_and_parents_by_providers(module), path
+        compared += len(positions)
+    assert compared > 10000
