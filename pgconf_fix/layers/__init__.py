@@ -4,7 +4,9 @@ its own, and imports its parser only in ``build_views``.
 
 A layer module provides:
     NAME: str
-    claim(path: Path, head: Callable[[], bytes]) -> bool
+    claim(path: Path | FileName, head: Callable[[], bytes]) -> bool
+        (discovery passes a ``discovery.FileName``: only ``name``, ``suffix`` and
+        ``parent.name`` of the path may be read)
     build_views(workspace, sources, options) -> list[SettingsView]
 """
 

@@ -24,8 +24,6 @@ _NOT_OURS_NAMES = ("postgresql.conf", "postgresql.auto.conf", "sysctl.conf", "pg
 # Terraform and SQL have their own layers; prose documents hold examples, not configuration.
 _NOT_OURS_SUFFIXES = (".tf", ".tfvars", ".hcl", ".tfstate", ".sql", ".md", ".rst", ".adoc")
 _PREFILTER = re.compile(rb"postgres|jdbc:postgresql|(?<![\w.])(?:host|hostaddr|dbname)[ \t]*=")
-# Words _PREFILTER cannot match without; a substring search is many times faster than the regex.
-_PREFILTER_WORDS = (b"postgres", b"host", b"dbname")
 _PGBOUNCER = re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
 
 
@@ -35,7 +33,7 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if path.parent.name == "sysctl.d":
         return False
     data = head()  # empty for binary files
-    if not data or not any(word in data for word in _PREFILTER_WORDS):
+    if not (b"postgres" in data or b"host" in data or b"dbname" in data):  # words _PREFILTER needs
         return False
     if not _PREFILTER.search(data) or _PGBOUNCER.search(data):
         return False

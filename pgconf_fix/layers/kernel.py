@@ -16,7 +16,7 @@ NAME = "kernel"
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
-    named = path.name == "sysctl.conf" or (path.parent.name == "sysctl.d" and path.suffix == ".conf")
+    named = path.name == "sysctl.conf" or (path.suffix == ".conf" and path.parent.name == "sysctl.d")
     if not named and path.suffix != ".conf":
         return False
     data = head()
