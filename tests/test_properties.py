@@ -194,6 +194,10 @@ def test_pgconf_parse_is_lossless(text: str) -> None:
             assert source.text[line.comment_start] == "#"
     for commented in document.commented_settings():
         _assert_inside(commented.line, (commented.inner.value_start, commented.inner.value_end))
+    # The lookup by name lexes only lines that mention the name, and finds the same lines.
+    for key in {commented.inner.key for commented in document.commented_settings()} | {"port", "tcp_keepalives_idle"}:
+        every = [commented for commented in document.commented_settings() if commented.inner.key == key]
+        assert document.commented_settings_named(key) == every
 
 
 @FAST

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -166,7 +166,7 @@ class PythonDocument:
             return
         self.module = module
         self.positions, self.parents = positions_and_parents(module)
-        self.imports = _collect_imports(module)
+        self.imports = _collect_imports(module, self.positions)  # every node, in source order
 
     # --- positions -------------------------------------------------------------
 
@@ -535,16 +535,16 @@ def dotted(node: cst.BaseExpression) -> str:
     return ""
 
 
-def _collect_imports(module: cst.Module) -> dict[str, str]:
-    """Local name -> qualified name, for every import in the file.
+def _collect_imports(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[str, str]:
+    """Local name -> qualified name, for every import in the file (``nodes``: all of its nodes,
+    in source order).
 
     A module-level ``def`` or ``class`` after an import of the same name hides it: a
     function called ``create_async_engine`` that the file defines is not SQLAlchemy's.
     """
     names: dict[str, str] = {}
-
-    class Imports(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> None:
+    for node in nodes:
+        if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -552,16 +552,13 @@ def _collect_imports(module: cst.Module) -> dict[str, str]:
                 else:
                     head = full.split(".")[0]
                     names[head] = head
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        elif isinstance(node, cst.ImportFrom):
             if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
-                return
+                continue
             base = dotted(node.module)
             for alias in node.names:
                 local = alias.asname.name.value if alias.asname is not None else dotted(alias.name)  # type: ignore[union-attr]
                 names[local] = f"{base}.{dotted(alias.name)}"
-
-    module.visit(Imports())
     for statement in module.body:
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             names.pop(statement.name.value, None)

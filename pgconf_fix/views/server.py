@@ -275,7 +275,7 @@ class ServerConfig(SettingsView):
         for document in self.documents:
             if not self.in_scope(document.source):
                 continue
-            for commented in document.commented_settings():
+            for commented in document.commented_settings_named(key):
                 if commented.inner.key == key:
                     found.append(
                         CommentedSample(
