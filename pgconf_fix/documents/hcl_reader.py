@@ -32,6 +32,7 @@ from pgconf_fix.documents.hcl import (
 _TOKEN = re.compile(
     r"""[ \t\r]*(?:
       (?P<nl>(?:(?:\n|\#[^\n]*|//[^\n]*|/\*.*?\*/)[ \t\r]*)+)
+    | (?P<str>"(?:[^"\\$%\n]|\\[^\n]|\$(?!\{)|%(?!\{))*")
     | (?P<name>[A-Za-z_][A-Za-z0-9_-]*)
     | (?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
     | (?P<op>==|=>|!=|<=|>=|&&|\|\||\.\.\.|::|\.\*|\[\*\]|<<)
@@ -40,6 +41,7 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE | re.DOTALL,
 )
+# "str" is a string without "${" or "%{"; a template string starts with a '"' token instead.
 # Characters of a quoted string up to its end, an escape python-hcl2 reads otherwise, "${" or "%{".
 _STRING_RUN = re.compile(r'(?:[^"\\$%\n]|\\[^\n]|\$(?!\{)|%(?!\{))*')
 # Words python-hcl2's lexer may take for keywords where a name is expected.
@@ -55,7 +57,8 @@ def read_blocks(text: str) -> list[HclBlock] | None:
     """The top-level blocks of a .tf file, or None when python-hcl2 must read it."""
     if "$${" in text or "%%{" in text:
         return None  # escaped template sequences: python-hcl2 lexes them as their own parts
-    reader = _Reader(text)
+    tokens = _tokens(text)
+    reader = _Reader(text) if tokens is None else _TokenList(text, tokens)
     try:
         _, blocks = reader.body(closing=False)
     except _Unsupported:
@@ -63,6 +66,27 @@ def read_blocks(text: str) -> list[HclBlock] | None:
     except RecursionError:
         return None
     return blocks
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]] | None:
+    """Every token of a file without template strings, in one pass; None if it has one (or a
+    character no token starts with): those are read token by token, as the parse needs them."""
+    tokens = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        if match.start() != position:
+            return None
+        kind = match.lastgroup
+        start = match.start(kind)
+        if kind == "punct" or kind == "op":
+            kind = match.group(kind)
+            if kind == '"':
+                return None
+        position = match.end()
+        tokens.append((kind, start, position))  # type: ignore[arg-type]
+        if kind == "end":
+            return tokens
+    return None
 
 
 class _Reader:
@@ -138,6 +162,9 @@ class _Reader:
             if kind == "name":
                 self.take()
                 labels.append(text[label_start:label_end])
+            elif kind == "str":
+                self.take()
+                labels.append(text[label_start + 1 : label_end - 1])
             elif kind == '"':
                 string_start, string_end, _ = self.string()
                 labels.append(text[string_start + 1 : string_end - 1])
@@ -162,6 +189,9 @@ class _Reader:
             written = text[start:end]
             number = float(written) if "." in written or "e" in written or "E" in written else int(written)
             return self._literal(start, end, Expression(NUMBER, start, end, number))
+        if kind == "str":
+            self.take()
+            return self._literal(start, end, Expression(STRING, start, end, text[start + 1 : end - 1], quoted=True))
         if kind == '"':
             start, end, value = self.string()
             return self._literal(start, end, value)
@@ -300,6 +330,8 @@ class _Reader:
                 if text[start:end] in _KEYWORDS:
                     raise _Unsupported  # "{ for ..." is a for expression
                 self.take()
+            elif kind == "str":
+                self.take()
             elif kind == '"':
                 self.string()
             elif kind == "(":
@@ -347,3 +379,20 @@ class _Reader:
             # Terraform 0.11 "${var.x}": the same value as var.x.
             return start, end, Expression(only.kind, only.start, only.end, only.value, only.quoted, legacy=True)
         return start, end, Expression(OTHER, start, end)
+
+
+class _TokenList(_Reader):
+    """The same reader over tokens found beforehand: the common case, and about twice as fast."""
+
+    def __init__(self, text: str, tokens: list[tuple[str, int, int]]) -> None:
+        super().__init__(text)
+        self.tokens = tokens
+        self.cursor = 0
+
+    def peek(self) -> tuple[str, int, int]:
+        return self.tokens[self.cursor]
+
+    def take(self) -> tuple[str, int, int]:
+        token = self.tokens[self.cursor]
+        self.cursor += 1
+        return token
