@@ -6,6 +6,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover
@@ -19,12 +20,25 @@ from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.workspace import Workspace
 
-# Layers checked in a forked child while this process checks the others: libcst (Python) and
-# pglast (SQL) cost the most to import and per file, and their files include no others. The
-# split balances the generated benchmark trees (server trees and Terraform here, Python there).
-# Fork once both shares have this many files; a pre-commit run on a few files stays in one process.
-FORKED_LAYERS = ("python", "sql")
-FORK_MIN_FILES = 10
+# A large check is split into shares (a layer's files, or part of them) and the shares into
+# two halves of about equal estimated cost: one checked here, one in a forked child. The
+# estimates (milliseconds: per file, and once per process for the layer's parser import)
+# come from profiling the benchmark trees; they only balance the halves, never change a result.
+# Layers whose files depend on each other (include trees, sysctl.d order) stay in one share;
+# Terraform splits between directories (a directory is one module), the others between files.
+SHARE_COSTS: dict[str, tuple[float, float]] = {
+    "server": (0.9, 15.0),
+    "kernel": (0.2, 2.0),
+    "python": (2.6, 250.0),
+    "sql": (1.0, 30.0),
+    "network": (0.3, 5.0),
+    "client": (0.25, 5.0),
+}
+SPLIT_BY = {"python": "file", "sql": "file", "client": "file", "network": "directory"}
+# Fork only when the child's half is estimated at this many milliseconds: below, the fork,
+# the pickled results and a second parser import cost more than they save.
+FORK_MIN_MS = 120.0
+PIECES = 4  # parts a splittable layer is cut into, for the halves to come out even
 
 
 @dataclass
@@ -58,24 +72,21 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
     layers = layer_modules()
     before_layers = workspace.mark()
     progress = Progress(sum(len(entries) for entries in target.files.values()))
-    forked = _fork_layers(layers, target, rules, options, workspace)
-    results: dict[str, _LayerResult] = {}
-    for layer in layers:
-        if forked is None or layer.NAME not in forked.names:
-            results[layer.NAME] = _check_layer(layer, target, rules, options, workspace, progress)
+    shares = plan_shares(layers, target)
+    mine, theirs = halves(shares)
+    forked = _fork(theirs, shares, rules, options, workspace) if theirs else None
+    results: dict[int, _LayerResult] = {}
+    for index in (mine if forked is not None else range(len(shares))):
+        results[index] = _check_share(shares[index], rules, options, workspace, progress)
     if forked is not None:
         done = forked.collect()
         if done is None:  # the worker failed: do its share here, where an error shows as it would
-            done = {
-                layer.NAME: _check_layer(layer, target, rules, options, workspace, progress)
-                for layer in layers
-                if layer.NAME in forked.names
-            }
+            done = {index: _check_share(shares[index], rules, options, workspace, progress) for index in theirs}
         else:
-            progress.advance(sum(len(target.files.get(name, [])) for name in forked.names))
+            progress.advance(sum(len(shares[index].files) for index in theirs))
         results.update(done)
     progress.close()
-    ordered = [results[layer.NAME] for layer in layers]
+    ordered = [results[index] for index in range(len(shares))]
     # The same files, findings and errors, in the order one process checking layer by layer gives.
     workspace.restore(before_layers, [entry for result in ordered for entry in result.loaded])
     errors = list(target.errors) + [error for result in ordered for error in result.errors]
@@ -91,6 +102,84 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
 
 
 @dataclass
+class Share:
+    """Files of one layer checked together: all of the layer's, or a part that depends on no other."""
+
+    layer: ModuleType
+    files: list[tuple[Path, str]]
+
+    @property
+    def cost(self) -> float:
+        per_file, _ = SHARE_COSTS.get(self.layer.NAME, (1.0, 10.0))
+        return per_file * len(self.files)
+
+    @property
+    def import_cost(self) -> float:
+        return SHARE_COSTS.get(self.layer.NAME, (1.0, 10.0))[1]
+
+
+def plan_shares(layers: list[ModuleType], target: Target) -> list[Share]:
+    """Every layer's files as shares, in layer order and, within a layer, in file order."""
+    shares = []
+    for layer in layers:
+        files = target.files.get(layer.NAME, [])
+        if not files:
+            continue
+        how = SPLIT_BY.get(layer.NAME)
+        pieces = PIECES if how is not None and len(files) >= 2 * PIECES else 1
+        size = -(-len(files) // pieces)
+        # A cut may fall before file i only if no directory has files on both sides of it
+        # (a directory's .tf files are one module); for other layers every cut is fine.
+        reach = _directory_reach(files) if how == "directory" else None
+        start = 0
+        while start < len(files):
+            end = min(start + size, len(files))
+            while reach is not None and end < len(files) and reach[end - 1] >= end:
+                end += 1
+            shares.append(Share(layer, files[start:end]))
+            start = end
+    return shares
+
+
+def _directory_reach(files: list[tuple[Path, str]]) -> list[int]:
+    """For each file, the last index any directory seen up to it still has a file at."""
+    last = {path.parent: index for index, (path, _) in enumerate(files)}
+    reach = []
+    furthest = -1
+    for path, _ in files:
+        furthest = max(furthest, last[path.parent])
+        reach.append(furthest)
+    return reach
+
+
+def halves(shares: list[Share]) -> tuple[list[int], list[int]]:
+    """Share indices for this process and for a forked child (empty: no child), the child's
+    half worth at least FORK_MIN_MS. Greedy, largest share first; a layer's parser import
+    counts once in each process that checks some of its files."""
+    everything = list(range(len(shares)))
+    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or len(shares) < 2:
+        return everything, []
+    loads = [0.0, 0.0]
+    imported: list[set[str]] = [set(), set()]
+    sides: list[list[int]] = [[], []]
+    for index in sorted(everything, key=lambda i: shares[i].cost + shares[i].import_cost, reverse=True):
+        share = shares[index]
+
+        def after(side: int) -> float:
+            extra = 0.0 if share.layer.NAME in imported[side] else share.import_cost
+            return loads[side] + share.cost + extra
+
+        side = 0 if after(0) <= after(1) else 1
+        loads[side] = after(side)
+        imported[side].add(share.layer.NAME)
+        sides[side].append(index)
+    mine, theirs = sorted(sides[0]), sorted(sides[1])
+    if not theirs or not mine or loads[1] < FORK_MIN_MS:
+        return everything, []
+    return mine, theirs
+
+
+@dataclass
 class _LayerResult:
     findings: list[Finding]
     errors: list[InputError]
@@ -103,20 +192,20 @@ def _finding_key(finding: Finding) -> tuple:
     return (finding.code, str(finding.source.path), finding.location.start, finding.message)
 
 
-def _check_layer(
-    layer, target: Target, rules: list[Rule], options: Options, workspace: Workspace, progress: Progress | None  # noqa: ANN001
+def _check_share(
+    share: Share, rules: list[Rule], options: Options, workspace: Workspace, progress: Progress | None
 ) -> _LayerResult:
     mark = workspace.mark()
     errors = []
     sources = []
-    for path, display in target.files.get(layer.NAME, []):
+    for path, display in share.files:
         try:
             sources.append(workspace.load(path, display))
         except InputError as exc:
             errors.append(exc)
         if progress is not None:
             progress.advance()
-    views = layer.build_views(workspace, sources, options) if sources else []
+    views = share.layer.build_views(workspace, sources, options) if sources else []
     findings = run_rules(views, rules, options)
     loaded = workspace.loaded_since(mark)
     return _LayerResult(findings=findings, errors=errors, loaded=loaded, scope=_scope(views, workspace))
@@ -141,15 +230,14 @@ def _scope(views: list[SettingsView], workspace: Workspace) -> set[Path]:
     return paths
 
 
-class _ForkedLayers:
-    """Layers checked in a forked child while this process checks the others."""
+class _ForkedShares:
+    """Shares checked in a forked child while this process checks the others."""
 
-    def __init__(self, names: set[str], pid: int, reader: int) -> None:
-        self.names = names
+    def __init__(self, pid: int, reader: int) -> None:
         self.pid = pid
         self.reader = reader
 
-    def collect(self) -> dict[str, _LayerResult] | None:
+    def collect(self) -> dict[int, _LayerResult] | None:
         import pickle
 
         with os.fdopen(self.reader, "rb") as pipe:
@@ -160,28 +248,20 @@ class _ForkedLayers:
         return pickle.loads(data)
 
 
-def _fork_layers(
-    layers: list, target: Target, rules: list[Rule], options: Options, workspace: Workspace  # noqa: ANN001
-) -> _ForkedLayers | None:
-    """Fork a child for FORKED_LAYERS when both it and this process have enough files to check."""
-    names = {layer.NAME for layer in layers if layer.NAME in FORKED_LAYERS and target.files.get(layer.NAME)}
-    heavy = sum(len(target.files.get(name, [])) for name in names)
-    light = sum(len(entries) for name, entries in target.files.items() if name not in names)
-    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or min(heavy, light) < FORK_MIN_FILES:
-        return None
+def _fork(
+    indices: list[int], shares: list[Share], rules: list[Rule], options: Options, workspace: Workspace
+) -> _ForkedShares | None:
     import pickle
 
     reader, writer = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
-    if pid == 0:  # the child: check its layers, send the results, leave without cleanup handlers
+    if pid == 0:  # the child: check its shares, send the results, leave without cleanup handlers
         os.close(reader)
         code = 1
         try:
-            results = {
-                layer.NAME: _check_layer(layer, target, rules, options, workspace, None) for layer in layers if layer.NAME in names
-            }
+            results = {index: _check_share(shares[index], rules, options, workspace, None) for index in indices}
             payload = pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(writer, "wb") as pipe:
                 pipe.write(payload)
@@ -189,7 +269,7 @@ def _fork_layers(
         finally:
             os._exit(code)
     os.close(writer)
-    return _ForkedLayers(names, pid, reader)
+    return _ForkedShares(pid, reader)
 
 
 def _suppress(

@@ -119,7 +119,11 @@ def read_source(path: Path, display: str, max_size: int = DEFAULT_MAX_FILE_SIZE)
         )
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_size + 1)
+            # Ask for the size stat gave (a 10 MB request allocates 10 MB); a file that grew
+            # since is read on, up to the limit.
+            data = handle.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += handle.read(max_size + 1 - len(data))
     except OSError as exc:
         raise InputError(display, f"cannot read: {exc.strerror}") from None
     if looks_binary(data):
