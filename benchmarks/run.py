@@ -1,7 +1,7 @@
 """Time pgconf-fix against grep, checkov and the interpreter's own start-up.
 
     python benchmarks/run.py            # 1k, 10k and 50k files, 5 timed runs each (about 10 minutes)
-    python benchmarks/run.py --quick    # 1k and 10k files, 3 timed runs, a smaller Terraform tree
+    python benchmarks/run.py --quick    # 1k and 10k files, 3 timed runs, smaller Terraform trees
 
 Every command runs as a subprocess, once untimed (to warm the page cache) and then
 ``--repeat`` times; the figures are medians of wall-clock time (time.perf_counter around
@@ -208,10 +208,10 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="1k and 10k files, 3 runs, 200 .tf files")
+    parser.add_argument("--quick", action="store_true", help="1k and 10k files, 3 runs, 200 and 1000 .tf files")
     parser.add_argument("--repeat", type=int, help="timed runs per command (default 5, or 3 with --quick)")
     parser.add_argument("--sizes", help="comma-separated tree sizes (default 1000,10000,50000)")
-    parser.add_argument("--terraform-files", type=int, help="size of the Terraform-only tree (default 400)")
+    parser.add_argument("--terraform-files", help="sizes of the Terraform-only trees (default 400,2000; 200,1000 with --quick)")
     parser.add_argument("--no-checkov", action="store_true", help="skip the checkov comparison")
     parser.add_argument("--trees", type=Path, default=HERE / ".trees", help="where generated trees are kept")
     parser.add_argument("--seed", type=int, default=8)
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     PACKAGE_ROOT = args.package.resolve() if args.package else None
     repeat = args.repeat or (3 if args.quick else 5)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([1000, 10000] if args.quick else [1000, 10000, 50000])
-    terraform_files = args.terraform_files or (200 if args.quick else 400)
+    terraform_sizes = [int(n) for n in (args.terraform_files or ("200,1000" if args.quick else "400,2000")).split(",")]
     args.trees.mkdir(parents=True, exist_ok=True)
     pgconf_fix = _pgconf_fix()
 
@@ -245,24 +245,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ratio pgconf-fix / grep: {ours.wall / grep.wall:.2f}x wall (target at most 3x), "
               f"{ours.cpu / grep.cpu:.2f}x cpu\n", flush=True)
 
-    print("(2) Terraform-only tree against checkov with an equivalent PGF301 policy")
-    versus_checkov = None
-    directory = tree(args.trees, f"terraform-{terraform_files}-seed{args.seed}", lambda: plan_terraform(terraform_files, args.seed))
+    print("(2) Terraform-only trees against checkov with an equivalent PGF301 policy")
     executable = None if args.no_checkov else checkov()
-    ours_tf = measure(f"pgconf-fix --select PGF301 . ({terraform_files} .tf)", [*pgconf_fix, "--select", "PGF301", "."], directory, repeat)
-    if executable is not None:
-        with tempfile.TemporaryDirectory() as policies:
-            Path(policies, "pgf301.yaml").write_text(CHECKOV_POLICY)
-            command = [
-                str(executable), "-d", ".", "--framework", "terraform", "--external-checks-dir", policies,
-                "--check", "CKV2_PGF_301", "--compact", "--quiet", "--skip-download", "-o", "json",
-            ]
-            ours_count = count_findings([*pgconf_fix, "--select", "PGF301", "."], directory, ": PGF301 ")
-            their_count = checkov_failures(command, directory)
-            print(f"  findings: pgconf-fix {ours_count} PGF301, checkov {their_count} failed CKV2_PGF_301")
-            theirs = measure(f"checkov (same policy, {terraform_files} .tf)", command, directory, max(3, repeat // 2))
-        versus_checkov = theirs.wall / ours_tf.wall
-        print(f"  checkov / pgconf-fix: {versus_checkov:.1f}x faster (target at least 30x)\n", flush=True)
+    terraform = []  # (files, ours, theirs or None)
+    for terraform_files in terraform_sizes:
+        directory = tree(args.trees, f"terraform-{terraform_files}-seed{args.seed}",
+                         lambda n=terraform_files: plan_terraform(n, args.seed))
+        ours_tf = measure(f"pgconf-fix --select PGF301 . ({terraform_files} .tf)", [*pgconf_fix, "--select", "PGF301", "."],
+                          directory, repeat)
+        theirs = None
+        if executable is not None:
+            with tempfile.TemporaryDirectory() as policies:
+                Path(policies, "pgf301.yaml").write_text(CHECKOV_POLICY)
+                command = [
+                    str(executable), "-d", ".", "--framework", "terraform", "--external-checks-dir", policies,
+                    "--check", "CKV2_PGF_301", "--compact", "--quiet", "--skip-download", "-o", "json",
+                ]
+                ours_count = count_findings([*pgconf_fix, "--select", "PGF301", "."], directory, ": PGF301 ")
+                their_count = checkov_failures(command, directory)
+                print(f"  findings: pgconf-fix {ours_count} PGF301, checkov {their_count} failed CKV2_PGF_301")
+                theirs = measure(f"checkov (same policy, {terraform_files} .tf)", command, directory, max(3, repeat // 2))
+            print(f"  checkov / pgconf-fix: {theirs.wall / ours_tf.wall:.1f}x faster (target at least 30x)\n", flush=True)
+        terraform.append((terraform_files, ours_tf, theirs))
 
     print("(3) one small file, as pre-commit calls it, against python -c 'import click'")
     with tempfile.TemporaryDirectory() as scratch:
@@ -270,7 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(sample, Path(scratch) / "postgresql.conf")
         single = measure("pgconf-fix postgresql.conf", [*pgconf_fix, "postgresql.conf"], Path(scratch), max(repeat, 10))
         click = measure("python -c 'import click'", [sys.executable, "-c", "import click"], Path(scratch), max(repeat, 10))
-    print(f"  ratio: {single.wall / click.wall:.2f}x wall (target at most 2.5x)\n", flush=True)
+        bare = measure("python -c pass (the interpreter alone)", [sys.executable, "-c", "pass"], Path(scratch), max(repeat, 10))
+    print(f"  ratio: {single.wall / click.wall:.2f}x wall (target at most 2.5x); "
+          f"the interpreter's own start-up is {bare.wall:.3f} s of every command here\n", flush=True)
 
     print("(4) growth and memory")
     print(f"  {'files':>7} {'parsed':>7} {'parsed MB':>10} {'all MB':>8} {'wall s':>8} {'cpu s':>8} "
@@ -279,8 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {files:>7} {claimed:>7} {claimed_bytes / 1048576:>10.2f} {total_bytes / 1048576:>8.1f} {ours.wall:>8.3f} "
               f"{ours.cpu:>8.3f} {ours.wall / files * 1e6:>12.1f} {ours.wall / (claimed_bytes / 1048576):>12.2f} "
               f"{ours.peak_total_mb:>14.1f} {ours.peak_process_mb:>18.1f} {grep.peak_total_mb:>8.1f}")
-    if executable is not None:
-        print(f"  Terraform tree: pgconf-fix {ours_tf.peak_total_mb:.1f} MB, checkov {theirs.peak_total_mb:.1f} MB")
+    for terraform_files, ours_tf, theirs in terraform:
+        if theirs is not None:
+            print(f"  Terraform tree of {terraform_files}: pgconf-fix {ours_tf.peak_total_mb:.1f} MB, "
+                  f"checkov {theirs.peak_total_mb:.1f} MB")
     print(f"  one file: pgconf-fix {single.peak_total_mb:.1f} MB, python -c 'import click' {click.peak_total_mb:.1f} MB")
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     return 0

@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from pgconf_fix.cli import main
+from pgconf_fix.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

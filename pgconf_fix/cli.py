@@ -259,6 +259,21 @@ def _write(run: Run, outcome, stdin: SourceFile | None) -> list[Finding]:  # noq
     return run.check().findings
 
 
+def entry() -> int:
+    """The ``pgconf-fix`` command: ``main`` with a garbage-collector policy for one short run.
+
+    A large check allocates millions of small objects and very few cycles; the collector's
+    passes over them cost about a tenth of the run. Objects from imports are frozen out of
+    its sight and it runs less often (cycles are still freed). Not in ``main``, which tests
+    and other programs call in their own process.
+    """
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    return main()
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         result = cli.main(args=argv, prog_name="pgconf-fix", standalone_mode=False)

@@ -37,7 +37,7 @@ SHARE_COSTS: dict[str, tuple[float, float]] = {
 SPLIT_BY = {"python": "file", "sql": "file", "client": "file", "network": "directory"}
 # Fork only when the child's half is estimated at this many milliseconds: below, the fork,
 # the pickled results and a second parser import cost more than they save.
-FORK_MIN_MS = 120.0
+FORK_MIN_MS = 50.0
 PIECES = 4  # parts a splittable layer is cut into, for the halves to come out even
 
 
