@@ -27,12 +27,12 @@ from pgconf_fix.workspace import Workspace
 # Layers whose files depend on each other (include trees, sysctl.d order) stay in one share;
 # Terraform splits between directories (a directory is one module), the others between files.
 SHARE_COSTS: dict[str, tuple[float, float]] = {
-    "server": (0.9, 15.0),
+    "server": (1.0, 15.0),
     "kernel": (0.2, 2.0),
-    "python": (2.6, 250.0),
-    "sql": (1.0, 30.0),
-    "network": (0.3, 5.0),
-    "client": (0.25, 5.0),
+    "python": (2.2, 350.0),
+    "sql": (0.2, 60.0),
+    "network": (0.4, 10.0),
+    "client": (0.4, 5.0),
 }
 SPLIT_BY = {"python": "file", "sql": "file", "client": "file", "network": "directory"}
 # Fork only when the child's half is estimated at this many milliseconds: below, the fork,
@@ -154,29 +154,52 @@ def _directory_reach(files: list[tuple[Path, str]]) -> list[int]:
 
 def halves(shares: list[Share]) -> tuple[list[int], list[int]]:
     """Share indices for this process and for a forked child (empty: no child), the child's
-    half worth at least FORK_MIN_MS. Greedy, largest share first; a layer's parser import
-    counts once in each process that checks some of its files."""
+    half worth at least FORK_MIN_MS. A layer's parser import counts once in each process
+    that checks some of its files, so the best split may keep a layer whole: every way of
+    giving whole layers to one side or the other is tried, and a greedy split of the shares
+    (largest first), and the one that finishes first wins."""
     everything = list(range(len(shares)))
     if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2 or len(shares) < 2:
         return everything, []
-    loads = [0.0, 0.0]
-    imported: list[set[str]] = [set(), set()]
-    sides: list[list[int]] = [[], []]
-    for index in sorted(everything, key=lambda i: shares[i].cost + shares[i].import_cost, reverse=True):
-        share = shares[index]
-
-        def after(side: int) -> float:
-            extra = 0.0 if share.layer.NAME in imported[side] else share.import_cost
-            return loads[side] + share.cost + extra
-
-        side = 0 if after(0) <= after(1) else 1
-        loads[side] = after(side)
-        imported[side].add(share.layer.NAME)
-        sides[side].append(index)
-    mine, theirs = sorted(sides[0]), sorted(sides[1])
-    if not theirs or not mine or loads[1] < FORK_MIN_MS:
+    names = list(dict.fromkeys(share.layer.NAME for share in shares))
+    candidates = [_greedy_sides(shares)]
+    for mask in range(1, 2 ** len(names) - 1):
+        candidates.append([(mask >> names.index(share.layer.NAME)) & 1 for share in shares])
+    loads, sides = min((_loads(shares, sides), sides) for sides in candidates)
+    mine = [index for index in everything if sides[index] == 0]
+    theirs = [index for index in everything if sides[index] == 1]
+    if not theirs or not mine or min(loads[1], loads[2]) < FORK_MIN_MS:
         return everything, []
     return mine, theirs
+
+
+def _loads(shares: list[Share], sides: list[int]) -> tuple[float, float, float]:
+    """(the longer side, this side, the child's side) in estimated milliseconds."""
+    loads = [0.0, 0.0]
+    imported: list[set[str]] = [set(), set()]
+    for share, side in zip(shares, sides):
+        loads[side] += share.cost
+        if share.layer.NAME not in imported[side]:
+            imported[side].add(share.layer.NAME)
+            loads[side] += share.import_cost
+    return max(loads), loads[0], loads[1]
+
+
+def _greedy_sides(shares: list[Share]) -> list[int]:
+    sides = [0] * len(shares)
+    loads = [0.0, 0.0]
+    imported: list[set[str]] = [set(), set()]
+    for index in sorted(range(len(shares)), key=lambda i: shares[i].cost + shares[i].import_cost, reverse=True):
+        share = shares[index]
+        after = [
+            loads[side] + share.cost + (0.0 if share.layer.NAME in imported[side] else share.import_cost)
+            for side in (0, 1)
+        ]
+        side = 0 if after[0] <= after[1] else 1
+        loads[side] = after[side]
+        imported[side].add(share.layer.NAME)
+        sides[index] = side
+    return sides
 
 
 @dataclass

@@ -186,9 +186,16 @@ class PgConfDocument:
         self._commented: list[CommentedSetting] | None = None
         self._commented_named: dict[str, list[CommentedSetting]] = {}
         self.lines: list[ConfLine] = []
-        for number in range(1, len(source.line_starts) + 1):
-            start, end = source.line_span(number)
-            if number == len(source.line_starts) and start == end:
+        starts = source.line_starts
+        count = len(starts)
+        for number in range(1, count + 1):
+            start = starts[number - 1]
+            end = starts[number] if number < count else len(text)
+            if end > start and text[end - 1] == "\n":  # the content, without the line ending (as line_span)
+                end -= 1
+                if end > start and text[end - 1] == "\r":
+                    end -= 1
+            if number == count and start == end:
                 break  # the empty remainder after a final newline is not a line
             self.lines.append(parse_line(text, number, start, end))
 

@@ -102,7 +102,7 @@ class ServerConfig(SettingsView):
     def _read(self, source: SourceFile, depth: int, stack: tuple[Path, ...]) -> None:
         document = PgConfDocument(source)
         self.documents.append(document)
-        stack = (*stack, source.path.resolve())
+        own_stack: tuple[Path, ...] | None = None  # resolved when an include needs it: most files have none
         for line in document.lines:
             if line.number == 1 and source.text.startswith(BOM):
                 self._problem(
@@ -114,7 +114,9 @@ class ServerConfig(SettingsView):
                 self._problem(source, line, line.error)
                 self._note_broken(source, line)
             elif line.is_include:
-                self._include(source, line, depth, stack)
+                if own_stack is None:
+                    own_stack = (*stack, source.path.resolve())
+                self._include(source, line, depth, own_stack)
             elif line.is_setting:
                 self._assign(source, line)
 
