@@ -232,8 +232,21 @@ class _Reader:
 
     def _traversal(self, start: int, end: int, root: str) -> tuple[int, int, Expression]:
         """A name and what follows it: ``var.x`` and ``local.x`` are references, longer ones are not."""
+        end, steps, first = self._steps(end)
+        if steps == 1 and first is not None and root in ("var", "local"):
+            return start, end, Expression(REFERENCE, start, end, (root, first))
+        return start, end, Expression(OTHER, start, end)
+
+    def _postfix(self, start: int, end: int, value: Expression) -> tuple[int, int, Expression]:
+        """Attribute and index steps after a call, tuple, object or parentheses."""
+        end, steps, _ = self._steps(end)
+        return (start, end, Expression(OTHER, start, end)) if steps else (start, end, value)
+
+    def _steps(self, end: int) -> tuple[int, int, str | None]:
+        """``.name`` and ``[index]`` steps: where they end, how many, and the first step's name
+        (None when the first is an index)."""
         steps = 0
-        reference = None
+        first = None
         while True:
             kind = self.peek()[0]
             if kind == ".":
@@ -242,36 +255,14 @@ class _Reader:
                 if name_kind != "name" or self.text[name_start:name_end] in _KEYWORDS:
                     raise _Unsupported  # ".0" (a short index) or a keyword: python-hcl2 decides
                 self.take()
-                if steps == 0 and root in ("var", "local"):
-                    reference = (root, self.text[name_start:name_end])
+                if steps == 0:
+                    first = self.text[name_start:name_end]
                 end = name_end
             elif kind == "[":
                 end = self.index()
             else:
-                break
+                return end, steps, first
             steps += 1
-        if steps == 1 and reference is not None:
-            return start, end, Expression(REFERENCE, start, end, reference)
-        return start, end, Expression(OTHER, start, end)
-
-    def _postfix(self, start: int, end: int, value: Expression) -> tuple[int, int, Expression]:
-        """Attribute and index steps after a call, tuple, object or parentheses."""
-        stepped = False
-        while True:
-            kind = self.peek()[0]
-            if kind == ".":
-                self.take()
-                name_kind, name_start, name_end = self.peek()
-                if name_kind != "name" or self.text[name_start:name_end] in _KEYWORDS:
-                    raise _Unsupported
-                self.take()
-                end = name_end
-            elif kind == "[":
-                end = self.index()
-            else:
-                break
-            stepped = True
-        return (start, end, Expression(OTHER, start, end)) if stepped else (start, end, value)
 
     def index(self) -> int:
         self.take()  # "["
@@ -281,28 +272,16 @@ class _Reader:
         return self.expect("]")[2]
 
     def call(self) -> int:
-        self.take()  # "("
-        self.skip_newlines()
-        if self.peek()[0] == ")":
-            return self.take()[2]
-        while True:
-            self.expression()
-            self.skip_newlines()
-            kind = self.peek()[0]
-            if kind == ",":
-                self.take()
-                self.skip_newlines()
-                if self.peek()[0] == ")":
-                    return self.take()[2]
-            elif kind == ")":
-                return self.take()[2]
-            else:
-                raise _Unsupported
+        return self.sequence(")")
 
     def tuple(self) -> int:
-        self.take()  # "["
+        return self.sequence("]")
+
+    def sequence(self, close: str) -> int:
+        """Arguments or tuple items, from the opening bracket to ``close``; a comma may trail."""
+        self.take()  # "(" or "["
         self.skip_newlines()
-        if self.peek()[0] == "]":
+        if self.peek()[0] == close:
             return self.take()[2]
         while True:
             self.expression()
@@ -311,9 +290,9 @@ class _Reader:
             if kind == ",":
                 self.take()
                 self.skip_newlines()
-                if self.peek()[0] == "]":
+                if self.peek()[0] == close:
                     return self.take()[2]
-            elif kind == "]":
+            elif kind == close:
                 return self.take()[2]
             else:
                 raise _Unsupported
