@@ -24,7 +24,9 @@ REFERENCE = "reference"
 OTHER = "other"
 
 
-@dataclass(frozen=True)
+# Expression and HclAttribute are built for every attribute of every file: plain slotted
+# dataclasses, since a frozen one costs about three times as much to build.
+@dataclass(slots=True)
 class Expression:
     """A value as written: a literal, a ``var.x`` / ``local.x`` reference, or something else."""
 
@@ -36,7 +38,7 @@ class Expression:
     legacy: bool = False  # wrapped in Terraform 0.11 "${...}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class HclAttribute:
     name: str
     start: int

@@ -35,7 +35,9 @@ _BLANKS = " \t\r"
 INCLUDE_DIRECTIVES = ("include", "include_if_exists", "include_dir")
 
 
-@dataclass(frozen=True)
+# Token and ConfLine are built for every token and line of every file: plain slotted dataclasses,
+# since a frozen one costs about three times as much to build (a third of this module's time).
+@dataclass(slots=True)
 class Token:
     kind: str
     start: int
@@ -43,7 +45,7 @@ class Token:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ConfLine:
     """One line of a postgresql.conf: a setting, an include, a comment, a blank, or an error."""
 
