@@ -166,7 +166,23 @@ class PythonDocument:
             return
         self.module = module
         self.positions, self.parents = positions_and_parents(module)
-        self.imports = _collect_imports(module, self.positions)  # every node, in source order
+        self._by_class: dict[type, list[tuple[int, cst.CSTNode]]] | None = None
+        self.imports = _collect_imports(module, self.nodes(cst.Import, cst.ImportFrom))
+
+    # --- nodes -----------------------------------------------------------------
+
+    def nodes(self, *classes: type) -> list[cst.CSTNode]:
+        """Every node of exactly these libcst classes (leaf classes: none has subclasses), in
+        the order of ``positions``. One pass sorts all nodes by class: scanning every node
+        with ``isinstance`` goes through ABCMeta each time, a third of this layer's time."""
+        if self._by_class is None:
+            self._by_class = {}
+            for order, node in enumerate(self.positions):
+                self._by_class.setdefault(type(node), []).append((order, node))
+        if len(classes) == 1:
+            return [node for _, node in self._by_class.get(classes[0], ())]
+        merged = sorted(entry for kind in classes for entry in self._by_class.get(kind, ()))
+        return [node for _, node in merged]
 
     # --- positions -------------------------------------------------------------
 
@@ -211,11 +227,10 @@ class PythonDocument:
         """Every call whose callee resolves through an import, with its qualified name."""
         if self.module is None:
             return
-        for node in self.positions:
-            if isinstance(node, cst.Call):
-                name = self.qualified(node.func)
-                if name:
-                    yield node, name
+        for node in self.nodes(cst.Call):
+            name = self.qualified(node.func)  # type: ignore[attr-defined]
+            if name:
+                yield node, name  # type: ignore[misc]
 
     def scope_of(self, node: cst.CSTNode) -> cst.CSTNode:
         current = self.parents.get(node)
@@ -536,8 +551,8 @@ def dotted(node: cst.BaseExpression) -> str:
 
 
 def _collect_imports(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[str, str]:
-    """Local name -> qualified name, for every import in the file (``nodes``: all of its nodes,
-    in source order).
+    """Local name -> qualified name, for every import in the file (``nodes``: its import
+    statements, in source order).
 
     A module-level ``def`` or ``class`` after an import of the same name hides it: a
     function called ``create_async_engine`` that the file defines is not SQLAlchemy's.

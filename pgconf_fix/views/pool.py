@@ -434,7 +434,7 @@ class _Builder:
                 target.legacy.append(item)
             target.items[item.key] = item
 
-        for node in document.positions:
+        for node in document.nodes(cst.SimpleStatementLine, cst.Call):
             if isinstance(node, cst.SimpleStatementLine):
                 for small in node.body:
                     if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
@@ -508,7 +508,7 @@ class _Builder:
             return True
         node = config.node
         assert isinstance(node, cst.ClassDef)
-        classes = {n.name.value: n for n in self.document.positions if isinstance(n, cst.ClassDef)}
+        classes = {n.name.value: n for n in self.document.nodes(cst.ClassDef)}  # type: ignore[attr-defined]
         pending = [base.value for base in node.bases]
         seen: set[str] = set()
         while pending:
@@ -536,10 +536,8 @@ class _Builder:
     def django_views(self) -> Iterator[PoolView]:
         document = self.document
         views: dict[str, DjangoDatabaseView] = {}
-        for node in list(document.positions):
-            if not isinstance(node, cst.SimpleStatementLine):
-                continue
-            for small in node.body:
+        for node in document.nodes(cst.SimpleStatementLine):
+            for small in node.body:  # type: ignore[attr-defined]
                 if isinstance(small, cst.Assign):
                     for target in small.targets:
                         self._django_assignment(node, target.target, small.value, views)

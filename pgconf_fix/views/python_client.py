@@ -212,12 +212,10 @@ class _Connections:
     def _code_strings(self) -> list[tuple[int, int]]:
         """Spans of string literals that are code: a bare string statement (a docstring, an
         attribute docstring, a commented-out block) is documentation; comments are never strings."""
-        nodes = self.document.positions  # children come before their parents here
-        documentation = {id(node.value) for node in nodes if isinstance(node, cst.Expr)}
-        strings = (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
-        return [
-            self.document.span(node) for node in nodes if isinstance(node, strings) and id(node) not in documentation
-        ]
+        document = self.document
+        documentation = {id(node.value) for node in document.nodes(cst.Expr)}  # type: ignore[attr-defined]
+        strings = document.nodes(cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+        return [document.span(node) for node in strings if id(node) not in documentation]
 
     def _string_view(self, node: cst.BaseExpression | None, near: cst.CSTNode) -> ClientConnection | None:
         node = self.document.resolve(node, near)
