@@ -34,6 +34,7 @@ SHARE_COSTS: dict[str, tuple[float, float]] = {
     "network": (0.4, 10.0),
     "client": (0.4, 5.0),
 }
+UNKNOWN_COST = (1.0, 10.0)  # a layer not profiled yet
 SPLIT_BY = {"python": "file", "sql": "file", "client": "file", "network": "directory"}
 # Fork only when the child's half is estimated at this many milliseconds: below, the fork,
 # the pickled results and a second parser import cost more than they save.
@@ -110,12 +111,11 @@ class Share:
 
     @property
     def cost(self) -> float:
-        per_file, _ = SHARE_COSTS.get(self.layer.NAME, (1.0, 10.0))
-        return per_file * len(self.files)
+        return SHARE_COSTS.get(self.layer.NAME, UNKNOWN_COST)[0] * len(self.files)
 
     @property
     def import_cost(self) -> float:
-        return SHARE_COSTS.get(self.layer.NAME, (1.0, 10.0))[1]
+        return SHARE_COSTS.get(self.layer.NAME, UNKNOWN_COST)[1]
 
 
 def plan_shares(layers: list[ModuleType], target: Target) -> list[Share]:
@@ -143,11 +143,12 @@ def plan_shares(layers: list[ModuleType], target: Target) -> list[Share]:
 
 def _directory_reach(files: list[tuple[Path, str]]) -> list[int]:
     """For each file, the last index any directory seen up to it still has a file at."""
-    last = {path.parent: index for index, (path, _) in enumerate(files)}
+    parents = [path.parent for path, _ in files]
+    last = {parent: index for index, parent in enumerate(parents)}
     reach = []
     furthest = -1
-    for path, _ in files:
-        furthest = max(furthest, last[path.parent])
+    for parent in parents:
+        furthest = max(furthest, last[parent])
         reach.append(furthest)
     return reach
 
@@ -173,31 +174,36 @@ def halves(shares: list[Share]) -> tuple[list[int], list[int]]:
     return mine, theirs
 
 
+class _Side:
+    """One process's estimated load: its shares, plus each layer's import once."""
+
+    def __init__(self) -> None:
+        self.load = 0.0
+        self.imported: set[str] = set()
+
+    def after(self, share: Share) -> float:
+        return self.load + share.cost + (0.0 if share.layer.NAME in self.imported else share.import_cost)
+
+    def add(self, share: Share) -> None:
+        self.load = self.after(share)
+        self.imported.add(share.layer.NAME)
+
+
 def _loads(shares: list[Share], sides: list[int]) -> tuple[float, float, float]:
     """(the longer side, this side, the child's side) in estimated milliseconds."""
-    loads = [0.0, 0.0]
-    imported: list[set[str]] = [set(), set()]
+    both = (_Side(), _Side())
     for share, side in zip(shares, sides):
-        loads[side] += share.cost
-        if share.layer.NAME not in imported[side]:
-            imported[side].add(share.layer.NAME)
-            loads[side] += share.import_cost
-    return max(loads), loads[0], loads[1]
+        both[side].add(share)
+    return max(both[0].load, both[1].load), both[0].load, both[1].load
 
 
 def _greedy_sides(shares: list[Share]) -> list[int]:
+    """Largest share first, each to the side it leaves the lighter."""
     sides = [0] * len(shares)
-    loads = [0.0, 0.0]
-    imported: list[set[str]] = [set(), set()]
+    both = (_Side(), _Side())
     for index in sorted(range(len(shares)), key=lambda i: shares[i].cost + shares[i].import_cost, reverse=True):
-        share = shares[index]
-        after = [
-            loads[side] + share.cost + (0.0 if share.layer.NAME in imported[side] else share.import_cost)
-            for side in (0, 1)
-        ]
-        side = 0 if after[0] <= after[1] else 1
-        loads[side] = after[side]
-        imported[side].add(share.layer.NAME)
+        side = 0 if both[0].after(shares[index]) <= both[1].after(shares[index]) else 1
+        both[side].add(shares[index])
         sides[index] = side
     return sides
 

@@ -84,14 +84,26 @@ class SourceFile:
     def line_span(self, line: int) -> tuple[int, int]:
         """Offsets of a 1-based line's content, without its line ending."""
         starts = self.line_starts
-        start = starts[line - 1]
         end = starts[line] if line < len(starts) else len(self.text)
+        return starts[line - 1], self._content_end(starts[line - 1], end)
+
+    def line_spans(self) -> list[tuple[int, int]]:
+        """``line_span`` of every line, first to last; the empty remainder after a final
+        newline is not a line. One pass, for documents that read every line."""
+        starts = self.line_starts
+        ends = [*starts[1:], len(self.text)]
+        spans = [(start, self._content_end(start, end)) for start, end in zip(starts, ends)]
+        if spans[-1][0] == spans[-1][1]:
+            spans.pop()
+        return spans
+
+    def _content_end(self, start: int, end: int) -> int:
         text = self.text
         if end > start and text[end - 1] == "\n":
             end -= 1
             if end > start and text[end - 1] == "\r":
                 end -= 1
-        return start, end
+        return end
 
 
 def looks_binary(data: bytes) -> bool:

@@ -61,9 +61,7 @@ def read_blocks(text: str) -> list[HclBlock] | None:
     reader = _Reader(text) if tokens is None else _TokenList(text, tokens)
     try:
         _, blocks = reader.body(closing=False)
-    except _Unsupported:
-        return None
-    except RecursionError:
+    except (_Unsupported, RecursionError):
         return None
     return blocks
 
@@ -76,17 +74,23 @@ def _tokens(text: str) -> list[tuple[str, int, int]] | None:
     for match in _TOKEN.finditer(text):
         if match.start() != position:
             return None
-        kind = match.lastgroup
-        start = match.start(kind)
-        if kind == "punct" or kind == "op":
-            kind = match.group(kind)
-            if kind == '"':
-                return None
-        position = match.end()
-        tokens.append((kind, start, position))  # type: ignore[arg-type]
-        if kind == "end":
+        token = _token(match)
+        if token[0] == '"':
+            return None
+        tokens.append(token)
+        position = token[2]
+        if token[0] == "end":
             return tokens
     return None
+
+
+def _token(match: re.Match[str]) -> tuple[str, int, int]:
+    """(kind, start, end) of a _TOKEN match; punctuation and operators are their own kind."""
+    kind = match.lastgroup
+    start = match.start(kind)
+    if kind == "punct" or kind == "op":
+        kind = match.group(kind)
+    return kind, start, match.end()  # type: ignore[return-value]
 
 
 class _Reader:
@@ -98,18 +102,13 @@ class _Reader:
     # --- tokens --------------------------------------------------------------------------
 
     def peek(self) -> tuple[str, int, int]:
-        """(kind, start, end) of the next token; punctuation and operators are their own kind."""
-        token = self.token
-        if token is None:
+        """(kind, start, end) of the next token."""
+        if self.token is None:
             match = _TOKEN.match(self.text, self.pos)
             if match is None:
                 raise _Unsupported
-            kind = match.lastgroup
-            start = match.start(kind)
-            if kind in ("punct", "op"):
-                kind = match.group(kind)
-            token = self.token = (kind, start, match.end())  # type: ignore[assignment]
-        return token  # type: ignore[return-value]
+            self.token = _token(match)
+        return self.token
 
     def take(self) -> tuple[str, int, int]:
         token = self.peek()

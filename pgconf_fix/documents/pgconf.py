@@ -185,21 +185,9 @@ class PgConfDocument:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         text = source.text
-        self._commented: list[CommentedSetting] | None = None
         self._commented_named: dict[str, list[CommentedSetting]] = {}
-        self.lines: list[ConfLine] = []
-        starts = source.line_starts
-        count = len(starts)
-        for number in range(1, count + 1):
-            start = starts[number - 1]
-            end = starts[number] if number < count else len(text)
-            if end > start and text[end - 1] == "\n":  # the content, without the line ending (as line_span)
-                end -= 1
-                if end > start and text[end - 1] == "\r":
-                    end -= 1
-            if number == count and start == end:
-                break  # the empty remainder after a final newline is not a line
-            self.lines.append(parse_line(text, number, start, end))
+        spans = source.line_spans()
+        self.lines: list[ConfLine] = [parse_line(text, number, *span) for number, span in enumerate(spans, 1)]
 
     @property
     def settings(self) -> list[ConfLine]:
@@ -209,26 +197,22 @@ class PgConfDocument:
     def errors(self) -> list[ConfLine]:
         return [line for line in self.lines if line.error]
 
-    def commented_settings(self) -> list[CommentedSetting]:
-        """Comment-only lines whose text after ``#`` is itself a valid setting line (lexed once)."""
-        if self._commented is None:
-            self._commented = self._find_commented_settings()
-        return self._commented
-
     def commented_settings_named(self, key: str) -> list[CommentedSetting]:
         """``commented_settings()`` of one parameter (lower-case ``key``), lexing only the
-        comment lines that mention it: a sample postgresql.conf has ~170 others."""
+        comment lines that mention it (a sample postgresql.conf has ~170 others); cached."""
         found = self._commented_named.get(key)
         if found is None:
             source = self.source
             numbers = {source.position(match.start())[0] for match in re.finditer(re.escape(key), source.text, re.IGNORECASE)}
             lines = [self.lines[number - 1] for number in sorted(numbers) if number <= len(self.lines)]
             found = self._commented_named[key] = [
-                commented for commented in self._find_commented_settings(lines) if commented.inner.key == key
+                commented for commented in self.commented_settings(lines) if commented.inner.key == key
             ]
         return found
 
-    def _find_commented_settings(self, lines: list[ConfLine] | None = None) -> list[CommentedSetting]:
+    def commented_settings(self, lines: list[ConfLine] | None = None) -> list[CommentedSetting]:
+        """Comment-only lines (of ``lines``, else all) whose text after ``#`` is itself a
+        valid setting line."""
         found: list[CommentedSetting] = []
         text = self.source.text
         for line in self.lines if lines is None else lines:

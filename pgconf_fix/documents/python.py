@@ -94,6 +94,13 @@ class Settings:
     def is_call(self) -> bool:
         return isinstance(self.node, cst.Call)
 
+    def add_spread(self, spread: Settings | None) -> None:
+        """A ``**splat`` read as settings, or None when it cannot be: then any key may be there."""
+        if spread is None:
+            self.complete = False
+        else:
+            self.spread.append(spread)
+
     def find(self, key: str) -> Entry | None:
         found = None
         for spread in self.spread:
@@ -284,11 +291,7 @@ class PythonDocument:
                 key = arg.keyword.value
                 result.entries[key] = Entry(key, arg.value, start, end, value_start, value_end)
             elif arg.star == "**":
-                spread = self.settings(arg.value, call)
-                if spread is None:
-                    result.complete = False
-                else:
-                    result.spread.append(spread)
+                result.add_spread(self.settings(arg.value, call))
         return result
 
     def dict_settings(self, node: cst.Dict) -> Settings:
@@ -303,11 +306,7 @@ class PythonDocument:
                 value_start, value_end = self.span(element.value)
                 result.entries[key] = Entry(key, element.value, start, end, value_start, value_end)
             else:
-                spread = self.settings(element.value, node)
-                if spread is None:
-                    result.complete = False
-                else:
-                    result.spread.append(spread)
+                result.add_spread(self.settings(element.value, node))
         return result
 
     def positional(self, call: cst.Call, index: int, keyword: str | None = None) -> cst.BaseExpression | None:

@@ -62,12 +62,8 @@ def parse_line(text: str, number: int, start: int, end: int) -> SysctlLine:
 class SysctlDocument:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
-        self.lines: list[SysctlLine] = []
-        for number in range(1, len(source.line_starts) + 1):
-            start, end = source.line_span(number)
-            if number == len(source.line_starts) and start == end:
-                break
-            self.lines.append(parse_line(source.text, number, start, end))
+        spans = source.line_spans()
+        self.lines: list[SysctlLine] = [parse_line(source.text, number, *span) for number, span in enumerate(spans, 1)]
 
     @property
     def assignments(self) -> list[SysctlLine]:

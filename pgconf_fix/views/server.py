@@ -278,19 +278,18 @@ class ServerConfig(SettingsView):
             if not self.in_scope(document.source):
                 continue
             for commented in document.commented_settings_named(key):
-                if commented.inner.key == key:
-                    found.append(
-                        CommentedSample(
-                            key=key,
-                            source=document.source,
-                            hash_offset=commented.hash_offset,
-                            name_start=commented.inner.name_start,
-                            value_start=commented.inner.value_start,
-                            value_end=commented.inner.value_end,
-                            line_start=commented.line.start,
-                            line_end=commented.line.end,
-                        )
+                found.append(
+                    CommentedSample(
+                        key=key,
+                        source=document.source,
+                        hash_offset=commented.hash_offset,
+                        name_start=commented.inner.name_start,
+                        value_start=commented.inner.value_start,
+                        value_end=commented.inner.value_end,
+                        line_start=commented.line.start,
+                        line_end=commented.line.end,
                     )
+                )
         # Prefer the main file's sample, as a reader looks there first.
         found.sort(key=lambda sample: sample.source is not self.main)
         return found
