@@ -275,6 +275,11 @@ def entry() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["serve"]:  # the paste-and-fix page; check a directory named serve as ./serve
+        from pgconf_fix.serve import serve_main
+
+        return serve_main(args[1:])
     try:
         result = cli.main(args=argv, prog_name="pgconf-fix", standalone_mode=False)
     except click.exceptions.Exit as exc:
