@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -10,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from pgconf_fix import linediff
 from pgconf_fix.edits import apply_edits
 from pgconf_fix.findings import SAFE, Edit, Finding
 from pgconf_fix.source import SourceFile
@@ -149,7 +149,7 @@ def unified_diff(source: SourceFile, new_text: str, cwd: Path) -> bytes:
     old_lines = _lines(source.text)
     new_lines = _lines(new_text)
     out: list[str] = []
-    for line in difflib.unified_diff(old_lines, new_lines, f"a/{name}", f"b/{name}", n=3):
+    for line in linediff.unified_diff(old_lines, new_lines, f"a/{name}", f"b/{name}", n=3):
         if line.startswith(("---", "+++")):
             out.append(line.rstrip("\n") + "\n")
             continue

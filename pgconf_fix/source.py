@@ -6,6 +6,7 @@ import bisect
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 # Files above this size are not parsed; configuration files are kilobytes.
@@ -56,9 +57,10 @@ class SourceFile:
     def encode(self, text: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")
 
-    @property
+    @cached_property
     def newline(self) -> str:
-        """The file's dominant line ending, used for inserted lines."""
+        """The file's dominant line ending, used for inserted lines (counted once: a file's
+        text never changes; a patched text is a new SourceFile)."""
         crlf = self.text.count("\r\n")
         lf = self.text.count("\n") - crlf
         return "\r\n" if crlf > lf else "\n"

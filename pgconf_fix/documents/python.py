@@ -11,6 +11,7 @@ import ast
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
@@ -325,6 +326,11 @@ class PythonDocument:
             for element in node.elements:
                 if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
                     return element.key.quote[-1]
+        return self._file_quote
+
+    @cached_property
+    def _file_quote(self) -> str:
+        """The string quote the module uses most (counted once: every fix asks for it)."""
         singles = len(re.findall(r"(?<![\"\w])'[A-Za-z_]", self.text))
         doubles = len(re.findall(r"(?<!['\w])\"[A-Za-z_]", self.text))
         return "'" if singles > doubles else '"'

@@ -10,6 +10,7 @@ of that session and stands for ``keepalives_idle`` here.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -175,21 +176,46 @@ def build_python_views(workspace: Workspace, sources: list[SourceFile], options:
     return views
 
 
+class _SpanIndex:
+    """Whether an offset lies in any of a list of (start, end) spans, in O(log n) a question.
+
+    Spans may nest (an f-string's inner strings); sorted by start, the largest end among the
+    spans starting at or before the offset tells whether one of them still covers it.
+    """
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [low for low, _high in ordered]
+        self.reach: list[int] = []
+        furthest = -1
+        for _low, high in ordered:
+            furthest = max(furthest, high)
+            self.reach.append(furthest)
+
+    def __call__(self, offset: int) -> bool:
+        last = bisect_right(self.starts, offset) - 1
+        return last >= 0 and self.reach[last] > offset
+
+
 class _Connections:
     def __init__(self, document: PythonDocument, pool_views: Sequence[PoolView]) -> None:
         self.document = document
         self.source = document.source
         self.pool_views = pool_views
         self.by_string: dict[int, ClientConnection] = {}
+        self._string_starts: list[int] = []
+        self._string_rank: dict[int, int] = {}
         self.used: list[ClientConnection] = []
         self.unknown: set[int] = set()  # views whose settings partly live where we cannot read
 
     def views(self) -> Iterator[ClientConnection]:
-        literals = self._code_strings()
+        inside_code_string = _SpanIndex(self._code_strings())
         for view in connection_views(self.source):
             start = view.placements[0].location().start
-            if any(low <= start < high for low, high in literals):
+            if inside_code_string(start):
                 self.by_string[start] = view
+        self._string_starts = sorted(self.by_string)
+        self._string_rank = {start: rank for rank, start in enumerate(self.by_string)}
         for call, name in list(self.document.calls()):
             module, _, function = name.rpartition(".")
             if name in LIBPQ_CONNECT:
@@ -222,9 +248,10 @@ class _Connections:
         if node is None or not isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
             return None
         low, high = self.document.span(node)
-        for start, view in self.by_string.items():
-            if low <= start < high:
-                return view
+        starts = self._string_starts
+        inside = starts[bisect_left(starts, low) : bisect_left(starts, high)]
+        if inside:  # the first one found, as the file's views were listed
+            return self.by_string[min(inside, key=self._string_rank.__getitem__)]
         return None
 
     def _add(self, view: ClientConnection, settings: Settings, key_map: dict[str, str] | None = None) -> bool:
