@@ -10,7 +10,7 @@ from typing import Any
 
 DOCS_URL = "https://github.com/pgconf-fix/pgconf-fix/blob/main/docs/rules.md"
 SEVERITIES = ("error", "warning", "info")
-LAYERS = ("any", "server", "kernel", "network", "client", "pool")
+LAYERS = ("any", "server", "kernel", "network", "client", "pool", "pgbouncer")
 DATA_KINDS = ("threshold", "forbidden", "required", "absent")
 KINDS = (*DATA_KINDS, "parse-error", "suppression", "python")
 # Options every rule may refer to by name, with their defaults.

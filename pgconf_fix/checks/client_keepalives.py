@@ -9,7 +9,7 @@ from pgconf_fix.engine import make_finding
 from pgconf_fix.findings import UNSAFE, Finding, Fix
 from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
-from pgconf_fix.views.client import ASYNCPG, PG8000, PGJDBC, ClientConnection
+from pgconf_fix.views.client import ASYNCPG, PG8000, PGBOUNCER, PGJDBC, ClientConnection
 
 KEYS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")
 NO_KNOB = {
@@ -26,8 +26,8 @@ NO_KNOB = {
 
 
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, ClientConnection) or view.consumer == PGJDBC:
-        return  # pgjdbc has only tcpKeepAlive: PGF403
+    if not isinstance(view, ClientConnection) or view.consumer in (PGJDBC, PGBOUNCER):
+        return  # pgjdbc has only tcpKeepAlive: PGF403; PgBouncer's tcp_keep* settings are PGF601/PGF602's
     budget = int(options.parameter(rule, "idle_budget"))
     switch = view.effective("keepalives")
     if switch is not None and _number(view, switch) == 0:

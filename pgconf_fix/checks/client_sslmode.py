@@ -25,7 +25,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         if ssl is not None and ssl.value.strip().lower() not in ("false", "disable", "allow", "prefer", "0"):
             return  # asyncpg's ssl=require and pgjdbc's ssl=true both encrypt
     if current is None:
-        problem = "sslmode is not set, and the default (prefer) silently falls back to an unencrypted connection"
+        problem = view.unset_sslmode
         where = view.missing_location("sslmode")
     else:
         mode = current.value.strip().lower()
@@ -38,7 +38,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     elif view.consumer == PG8000:
         advice = "pg8000 encrypts only with an ssl_context in connect_args; pass one"
     else:
-        advice = f"set sslmode={target}"
+        advice = view.sslmode_advice(target)
     edits = () if view.consumer in (ASYNCPG, PG8000) else view.set_edits("sslmode", target)
     fix = Fix(UNSAFE, f"Set sslmode={target}", edits) if edits else None
     yield make_finding(rule, where, f"{view.describe('public host')}: {problem}; {advice}", fix)

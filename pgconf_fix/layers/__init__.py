@@ -21,6 +21,7 @@ LAYER_MODULES = (
     "pgconf_fix.layers.python",
     "pgconf_fix.layers.sql",
     "pgconf_fix.layers.terraform",
+    "pgconf_fix.layers.pgbouncer",
     "pgconf_fix.layers.client",
 )
 

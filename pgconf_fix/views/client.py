@@ -44,6 +44,7 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
 
 LIBPQ, ASYNCPG, PGJDBC, PG8000, UNKNOWN = "libpq", "asyncpg", "pgjdbc", "pg8000", "unknown"
+PGBOUNCER = "pgbouncer"  # a [databases] entry: PgBouncer's own connection to the server
 PGJDBC_KEYS = frozenset({"tcpKeepAlive", "sslmode", "ssl"})
 _LIBPQ_DRIVERS = ("psycopg2", "psycopg", "psycopg2cffi", "psycopg_async", "pygresql")
 # Name suffixes that never resolve on the public internet.
@@ -112,6 +113,8 @@ class DsnPairs:
 
 class ClientConnection(SettingsView):
     layer = "client"
+    # What PGF404 says of a connection without sslmode.
+    unset_sslmode = "sslmode is not set, and the default (prefer) silently falls back to an unencrypted connection"
 
     def __init__(self, consumer: str, hosts: Sequence[str], form: str, scheme: str = "") -> None:
         super().__init__()
@@ -164,6 +167,10 @@ class ClientConnection(SettingsView):
         kind = {"dsn": "key=value connection", "jdbc": "JDBC connection"}.get(self.form, "connection")
         notes = (self.consumer, *notes) if self.consumer not in (UNKNOWN, PGJDBC) else notes
         return f"{kind} to {shown}" + (f" ({', '.join(notes)})" if notes else "")
+
+    def sslmode_advice(self, target: str) -> str:
+        """What PGF404 tells the user to write."""
+        return f"set sslmode={target}"
 
     def effective(self, key: str) -> Assignment | None:
         found = self._effective(key)

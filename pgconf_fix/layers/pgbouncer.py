@@ -1,0 +1,34 @@
+"""PgBouncer layer: pgbouncer.ini files (and other .ini files with a [pgbouncer] or [databases] section).
+
+The same INI inside a Kubernetes ConfigMap is read by the YAML layer, through the same view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgconf_fix.options import Options
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.workspace import Workspace
+
+NAME = "pgbouncer"
+_SECTION = re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*\r?$", re.MULTILINE)
+
+
+def claim(path: Path, head: Callable[[], bytes]) -> bool:
+    if path.name == "pgbouncer.ini":
+        return True
+    if path.suffix != ".ini":
+        return False
+    return _SECTION.search(head()) is not None
+
+
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+    from pgconf_fix.views.pgbouncer import WholeFile, build_pgbouncer_views
+
+    return [view for source in sources for view in build_pgbouncer_views(WholeFile(source))]

@@ -1,0 +1,386 @@
+"""PgBouncer: the [pgbouncer] settings of a pgbouncer.ini, and its [databases] entries as connections.
+
+:class:`PgBouncerConfig` (layer ``pgbouncer``) holds the [pgbouncer] section's settings
+under PgBouncer's own names (``tcp_keepalive``, ``tcp_keepidle``, ``server_check_query``,
+``server_idle_timeout`` ...). Its fixes are section-aware: a value is replaced where it
+is set, else a ``;tcp_keepidle = 0`` sample inside [pgbouncer] is uncommented, else a
+line is added after the last line of the [pgbouncer] section, never at the end of
+[databases] or [users].
+
+:class:`PgBouncerDatabase` (layer ``client``) is one [databases] entry seen as the
+connection PgBouncer opens to the server; its ``sslmode`` is [pgbouncer]'s
+``server_tls_sslmode``. Its keepalives are the [pgbouncer] ``tcp_keep*`` settings,
+which PGF601/PGF602 judge, so PGF401 leaves it alone.
+
+The text may be a whole file or a block scalar's value in a ConfigMap (anything with
+``source``, ``text``, ``to_file(offset)`` and ``edit(start, end, content)``, such as
+:class:`pgconf_fix.documents.yaml_nodes.BlockText`).
+
+Facts (PgBouncer 1.18 run for each, doc/config.md for the rest): a second [pgbouncer]
+header resets every setting before it to its default, integer settings are
+read with ``strtol(..., 0)`` (``0x3c`` is 60), times as non-negative decimal seconds
+without units (``10min`` is refused), ``tcp_keepalive`` takes 0 or 1 only, names and
+section names are case-sensitive, and a libpq keyword PgBouncer does not know in a
+[databases] entry (``keepalives_idle``, ``sslmode``, ``connect_timeout``) stops it at
+start-up ("unrecognized connection parameter").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from pgconf_fix.documents.pgbouncer_ini import (
+    IniLine,
+    commented_setting,
+    parse_connstr,
+    parse_ini,
+)
+from pgconf_fix.findings import UNSAFE, Edit, Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.views.client import PGBOUNCER, ClientConnection
+
+LAYER = "pgbouncer"
+SECTION = "pgbouncer"
+INTEGER_KEYS = ("tcp_keepalive", "tcp_keepidle", "tcp_keepintvl", "tcp_keepcnt", "tcp_user_timeout")
+SECONDS_KEYS = ("server_idle_timeout", "server_lifetime", "server_check_delay", "server_connect_timeout")
+# Defaults of PgBouncer (doc/config.md; FACTS.md): 0 for the tcp_keep* trio means "not set".
+DEFAULTS = {
+    "tcp_keepalive": 1,
+    "tcp_keepidle": 0,
+    "tcp_keepintvl": 0,
+    "tcp_keepcnt": 0,
+    "server_check_delay": 30.0,
+    "server_idle_timeout": 600.0,
+    "server_lifetime": 3600.0,
+}
+KNOWN_KEYS = frozenset((*INTEGER_KEYS, *SECONDS_KEYS, "server_check_query", "server_tls_sslmode"))
+# libpq keywords PgBouncer's [databases] parser refuses in every release (it has its own
+# set: dbname, host, port, user, password, client_encoding, application_name, pool_size ...).
+# Where the same effect is configured instead, for the message.
+REFUSED_LIBPQ = {
+    "keepalives": "tcp_keepalive in [pgbouncer]",
+    "keepalives_idle": "tcp_keepidle in [pgbouncer]",
+    "keepalives_interval": "tcp_keepintvl in [pgbouncer]",
+    "keepalives_count": "tcp_keepcnt in [pgbouncer]",
+    "tcp_user_timeout": "tcp_user_timeout in [pgbouncer]",
+    "connect_timeout": "server_connect_timeout in [pgbouncer]",
+    "sslmode": "server_tls_sslmode in [pgbouncer]",
+    "sslrootcert": "server_tls_ca_file in [pgbouncer]",
+    "sslcert": "server_tls_cert_file in [pgbouncer]",
+    "sslkey": "server_tls_key_file in [pgbouncer]",
+    "target_session_attrs": None,
+    "gssencmode": None,
+    "channel_binding": None,
+    "passfile": "auth_file in [pgbouncer]",
+    "service": None,
+}
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+class Host(Protocol):
+    """Text some file holds, with the way back to that file's offsets."""
+
+    source: SourceFile
+    text: str
+
+    def to_file(self, offset: int) -> int: ...
+
+    def edit(self, start: int, end: int, content: str) -> Edit: ...
+
+
+@dataclass(frozen=True)
+class WholeFile:
+    """A whole file as the host of a pgbouncer.ini."""
+
+    source: SourceFile
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+    def to_file(self, offset: int) -> int:
+        return offset
+
+    def edit(self, start: int, end: int, content: str) -> Edit:
+        return Edit(self.source, start, end, content.replace("\n", self.source.newline))
+
+
+def strtol(text: str) -> int:
+    """C's ``strtol(text, &end, 0)`` with the whole text consumed; ValueError otherwise."""
+    match = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", text)
+    if not match:
+        raise ValueError(f'"{text}" is not an integer')
+    sign, digits = match.groups()
+    if digits[:2].lower() == "0x":
+        value = int(digits, 16)
+    elif digits.startswith("0"):
+        value = int(digits, 8)
+    else:
+        value = int(digits)
+    return -value if sign == "-" else value
+
+
+def seconds(text: str) -> float:
+    """PgBouncer's time values: a non-negative decimal number of seconds; ValueError otherwise."""
+    if not re.fullmatch(r"[ \t]*[+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", text):
+        raise ValueError(f'"{text}" is not a number of seconds (PgBouncer takes no units)')
+    return float(text)
+
+
+class PgBouncerConfig(SettingsView):
+    layer = LAYER
+
+    def __init__(self, host: Host) -> None:
+        super().__init__()
+        self.host = host
+        self.source = host.source
+        self.scope = {host.source.path}
+        self.lines = parse_ini(host.text)
+        self._line_of: dict[int, IniLine] = {}
+        # Settings of an earlier [pgbouncer] section that a later header reset to their defaults.
+        self.reset: dict[str, Assignment] = {}
+        self.sections = [line for line in self.lines if line.kind == "section" and line.key == SECTION]
+        self.judges_missing = bool(self.sections)
+        for line in self.lines:
+            if line.error:
+                self._problem(line, line.error)
+            elif line.kind == "section" and line.key == SECTION:
+                # Each [pgbouncer] header resets the section's settings to their defaults
+                # (libusual's fill_defaults; checked on PgBouncer 1.18): only the last one counts.
+                for assignment in self.assignments:
+                    self.reset[assignment.key] = assignment
+                self.assignments.clear()
+            elif line.kind == "setting" and line.section == SECTION:
+                self._assign(line)
+            elif line.kind == "setting" and line.section == "databases":
+                self._check_database(line)
+        for key in (*INTEGER_KEYS, *SECONDS_KEYS):
+            current = self.effective(key)
+            if current is not None:
+                try:
+                    self.numeric(current, None)
+                except ValueError as exc:
+                    self.problems.append(
+                        Problem(current.location, f"{key}: {exc}; PgBouncer refuses to load the file")
+                    )
+
+    def location(self, start: int, end: int) -> Location:
+        return Location(self.source, self.host.to_file(start), self.host.to_file(end))
+
+    def _problem(self, line: IniLine, message: str) -> None:
+        self.problems.append(Problem(self.location(line.start, line.end), message))
+
+    def _assign(self, line: IniLine) -> None:
+        if line.key not in KNOWN_KEYS and line.key.lower() in KNOWN_KEYS:
+            self._problem(line, f"unknown parameter {line.key}: PgBouncer's names are lower-case ({line.key.lower()})")
+            return
+        to_file = self.host.to_file
+        assignment = Assignment(
+            key=line.key,
+            source=self.source,
+            start=to_file(line.start),
+            end=to_file(line.end),
+            value=line.value,
+            value_start=to_file(line.value_start),
+            value_end=to_file(line.value_end),
+        )
+        self._line_of[id(assignment)] = line
+        self.assignments.append(assignment)
+
+    def _check_database(self, line: IniLine) -> None:
+        params = parse_connstr(self.host.text, line.value_start, line.value_end)
+        if isinstance(params, str):
+            return  # PgBouncer's own error; a shape we do not read is not ours to report
+        for param in params:
+            if param.key in REFUSED_LIBPQ:
+                instead = REFUSED_LIBPQ[param.key]
+                where = f"; set {instead} instead" if instead else ""
+                self.problems.append(
+                    Problem(
+                        self.location(param.start, param.end),
+                        f"[databases] {line.key}: PgBouncer does not know the libpq keyword {param.key} "
+                        f"(unrecognized connection parameter) and refuses to start{where}",
+                    )
+                )
+
+    # -- what the rules ask ---------------------------------------------------------------
+
+    def numeric(self, assignment: Assignment, unit: str | None) -> int:
+        if assignment.key in SECONDS_KEYS:
+            value = seconds(assignment.value)
+            return int(value) if value == int(value) else int(value) + 1
+        return strtol(assignment.value)
+
+    def value(self, key: str) -> tuple[float, Assignment | None]:
+        """The effective number of a setting and where it is set (None: PgBouncer's default).
+
+        Raises ValueError for a value PgBouncer refuses (a PGF001 of its own).
+        """
+        current = self.effective(key)
+        if current is None:
+            return float(DEFAULTS[key]), None
+        if key in SECONDS_KEYS:
+            return seconds(current.value), current
+        return float(strtol(current.value)), current
+
+    def reset_note(self, key: str) -> str:
+        """For a message about an unset key: the earlier value a second [pgbouncer] header discarded."""
+        earlier = self.reset.get(key)
+        if earlier is None:
+            return ""
+        line, _ = earlier.source.position(earlier.start)
+        return (
+            f" (the {key} = {earlier.raw_value} at line {line} does not count: a later [pgbouncer] "
+            "header resets the section's settings to PgBouncer's defaults)"
+        )
+
+    def keepalive_tuned(self, budget: int) -> bool:
+        """TCP keepalives on, with an idle time at or below the budget."""
+        try:
+            switch, _ = self.value("tcp_keepalive")
+            idle, _ = self.value("tcp_keepidle")
+        except ValueError:
+            return False
+        return switch != 0 and 0 < idle <= budget
+
+    def _samples(self, key: str) -> list:
+        found = []
+        for line in self.lines:
+            if line.section == SECTION and line.kind == "comment":
+                sample = commented_setting(self.host.text, line)
+                if sample is not None and sample.key == key:
+                    found.append(sample)
+        return found
+
+    def missing_location(self, key: str) -> Location:
+        samples = self._samples(key)
+        if samples:
+            return self.location(samples[0].line.start, samples[0].line.end)
+        if self.sections:
+            header = self.sections[-1]
+            return self.location(header.start, header.end)
+        first = self.lines[0] if self.lines else None
+        return self.location(first.start, first.end) if first else Location(self.source, 0, 0)
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        current = self.effective(key)
+        if current is not None:
+            line = self._line_of[id(current)]
+            if line.value_start == line.value_end and self.host.text[line.value_start - 1] == "=":
+                value = f" {value}"  # "key =" with nothing after it
+            return (self.host.edit(line.value_start, line.value_end, value),)
+        samples = self._samples(key)
+        if samples:
+            sample = samples[0]
+            return (
+                self.host.edit(sample.marker, sample.key_start, ""),
+                self.host.edit(sample.value_start, sample.value_end, value),
+            )
+        at = self._section_end()
+        if at is None:
+            return ()
+        return (self.host.edit(at, at, f"\n{key} = {value}"),)
+
+    def _section_end(self) -> int | None:
+        """End of the last setting (or the header) of the last [pgbouncer] section."""
+        if not self.sections:
+            return None
+        header = self.sections[-1]
+        end = header.end
+        for line in self.lines:
+            if line.start <= header.start:
+                continue
+            if line.kind in ("section", "error") and line.section != SECTION:
+                break
+            if line.kind in ("setting", "include"):
+                end = line.end
+        return end
+
+
+class PgBouncerDatabase(ClientConnection):
+    """A [databases] entry: the connection PgBouncer opens to that server."""
+
+    unset_sslmode = (
+        "server_tls_sslmode is not set in [pgbouncer], so PgBouncer connects to the server "
+        "without TLS (disable is PgBouncer 1.18's default; the newest documentation gives prefer, which "
+        "falls back to plain TCP as well)"
+    )
+
+    def __init__(self, config: PgBouncerConfig, line: IniLine, hosts: Sequence[str]) -> None:
+        super().__init__(PGBOUNCER, hosts, "pgbouncer")
+        self.config = config
+        self.entry = line
+        self.add_placement(_PooledServer(config.source, config, line))
+        current = config.effective("server_tls_sslmode")
+        if current is not None:
+            self.add_setting(
+                Assignment("sslmode", current.source, current.start, current.end, current.value,
+                           current.value_start, current.value_end),
+                self.placements[0],
+            )  # fmt: skip
+
+    @property
+    def applicability(self) -> str:
+        return UNSAFE
+
+    def writable(self, key: str) -> bool:
+        return key == "sslmode"
+
+    def sslmode_advice(self, target: str) -> str:
+        return f"set server_tls_sslmode = {target} in [pgbouncer]"
+
+    def describe(self, *notes: str) -> str:
+        shown = ",".join(self.hosts)
+        extra = f" ({', '.join(notes)})" if notes else ""
+        return f"PgBouncer's connection for [databases] {self.entry.key} to {shown}{extra}"
+
+
+@dataclass(frozen=True)
+class _PooledServer:
+    """Where a [databases] entry's settings are written: PgBouncer's own names in [pgbouncer]."""
+
+    source: SourceFile
+    config: PgBouncerConfig
+    line: IniLine
+
+    def location(self) -> Location:
+        return self.config.location(self.line.start, self.line.end)
+
+    def render(self, value: str) -> str:
+        return value
+
+    def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
+        names = {"sslmode": "server_tls_sslmode"}
+        edits: list[Edit] = []
+        for key, value in pairs:
+            if key not in names:
+                return ()
+            edits.extend(self.config.set_edits(names[key], value))
+        return tuple(edits)
+
+
+def database_connections(config: PgBouncerConfig) -> list[PgBouncerDatabase]:
+    """A connection view for each [databases] entry that goes to a TCP host other than loopback."""
+    views = []
+    for line in config.lines:
+        if line.kind != "setting" or line.section != "databases":
+            continue
+        params = parse_connstr(config.host.text, line.value_start, line.value_end)
+        if isinstance(params, str):
+            continue
+        host = next((param.value for param in reversed(params) if param.key == "host"), "")
+        hosts = [name.strip() for name in host.split(",")] if host else [""]
+        view = PgBouncerDatabase(config, line, hosts)
+        if not view.local:
+            views.append(view)
+    return views
+
+
+def build_pgbouncer_views(host: Host) -> list[SettingsView]:
+    """The [pgbouncer] view of one pgbouncer.ini, then its [databases] connections."""
+    config = PgBouncerConfig(host)
+    return [config, *database_connections(config)]

@@ -1,0 +1,136 @@
+"""Start the real PgBouncer (Debian's ``pgbouncer`` package) on a pgbouncer.ini, for tests.
+
+:func:`running_pgbouncer` copies an ini into a directory under /tmp, points the
+listener at a free 127.0.0.1 port (and nothing else: no Unix socket, a throw-away
+auth file, ``auth_type = any`` so the admin console answers), starts
+``pgbouncer`` in the foreground, and yields a :class:`Bouncer` once it logs
+"process up", or raises :class:`BouncerRefused` with its log when it exits instead.
+It is always stopped (SIGTERM to the process it started).
+
+The rest of the file is kept as written: the lines that set the listener and
+authentication keys are dropped and the replacements put right after the last
+``[pgbouncer]`` header (a second header resets every setting to its default, so
+they must follow the last one).
+
+PgBouncer refuses to run as root; as root, it runs as the ``postgres`` user of the
+PostgreSQL package (``runuser``), else as the current user.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+RUN_AS = "postgres"
+OVERRIDDEN = ("listen_addr", "listen_port", "unix_socket_dir", "auth_file", "auth_type", "auth_hba_file",
+              "logfile", "pidfile", "user", "admin_users", "stats_users", "auth_query", "auth_user")  # fmt: skip
+
+
+class BouncerRefused(Exception):
+    """PgBouncer exited instead of starting; the message is its log."""
+
+
+@dataclass
+class Bouncer:
+    port: int
+    log: Path
+
+    def show_config(self) -> dict[str, str]:
+        """``SHOW CONFIG`` from the admin console: key -> value as PgBouncer holds it."""
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, dbname="pgbouncer", user="admin",
+                             autocommit=True, connect_timeout=10) as conn:  # fmt: skip
+            result = conn.pgconn.exec_(b"SHOW CONFIG")  # the console speaks the simple protocol only
+            rows = [
+                [(result.get_value(row, col) or b"").decode() for col in range(result.nfields)]
+                for row in range(result.ntuples)
+            ]
+        return {row[0]: row[1] for row in rows}
+
+
+def find_pgbouncer() -> str | None:
+    return shutil.which("pgbouncer") or (
+        "/usr/sbin/pgbouncer" if os.access("/usr/sbin/pgbouncer", os.X_OK) else None
+    )
+
+
+def require_pgbouncer() -> str:
+    binary = find_pgbouncer()
+    if binary is None:
+        reason = "pgbouncer is not installed (apt-get install pgbouncer; .ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason} (CI is set, so this is an error, not a skip)", pytrace=False)
+        pytest.skip(reason)
+    return binary
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def staged_ini(text: str, directory: Path, port: int) -> str:
+    """``text`` with the listener and authentication of a test run (see the module docstring)."""
+    pattern = re.compile(rf"^[ \t]*(?:{'|'.join(OVERRIDDEN)})[ \t]*=.*$", re.MULTILINE)
+    kept = pattern.sub("", text)
+    ours = (
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = any\nauth_file = {directory}/userlist.txt\nadmin_users = admin\n"
+    )
+    headers = list(re.finditer(r"^[ \t]*\[pgbouncer\][ \t]*\r?$", kept, re.MULTILINE))
+    if not headers:
+        return kept.rstrip("\n") + "\n[pgbouncer]\n" + ours
+    at = headers[-1].end()
+    return kept[:at] + "\n" + ours + kept[at:]
+
+
+@contextmanager
+def running_pgbouncer(ini_text: str, timeout: float = 15.0) -> Iterator[Bouncer]:
+    binary = require_pgbouncer()
+    directory = Path(tempfile.mkdtemp(prefix="pgconf-fix-pgbouncer-", dir="/tmp"))
+    port = _free_port()
+    (directory / "userlist.txt").write_text('"admin" ""\n')
+    ini = directory / "pgbouncer.ini"
+    ini.write_text(staged_ini(ini_text, directory, port))
+    log = directory / "log"
+    argv = [binary, str(ini)]
+    if os.geteuid() == 0:
+        user = pwd.getpwnam(RUN_AS)
+        for path in (directory, *directory.iterdir()):
+            os.chown(path, user.pw_uid, user.pw_gid)
+        argv = ["runuser", "-u", RUN_AS, "--", *argv]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = log.read_text(errors="replace")
+            if "process up" in text:
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise BouncerRefused(text or f"pgbouncer exited with {process.returncode}")
+            time.sleep(0.05)
+        yield Bouncer(port, log)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,107 @@
+"""The PgBouncer layer, checked against the real PgBouncer (Debian's package).
+
+- Every patched fixture (``--write``, and ``--write --unsafe-fixes``) starts a real
+  ``pgbouncer``, and its admin console's ``SHOW CONFIG`` holds the values the fixes
+  wrote; a fixture whose findings include PGF001 is refused by the real PgBouncer.
+- For a set of lines, the tool reports PGF001 exactly when the real PgBouncer refuses
+  to load the file.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cli_runner import run_cli
+from tests.pgbouncer_server import BouncerRefused, running_pgbouncer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(
+    [*(FIXTURES / "pgbouncer").glob("*/before"), FIXTURES / "client" / "pgbouncer-databases" / "before"]
+)
+BUDGET = 300
+
+
+def ini_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.ini"))
+
+
+def case_id(before: Path) -> str:
+    return before.parent.name
+
+
+def _findings(work: Path) -> list[str]:
+    return [line for line in run_cli(["."], work).stdout.splitlines() if ": PGF" in line]
+
+
+@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("before", CASES, ids=case_id)
+def test_patched_fixture_starts_a_real_pgbouncer(before: Path, unsafe: bool, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(before, work)
+    found = _findings(work)
+    refused = any(" PGF001 " in line for line in found)
+    run_cli(["--write", *(["--unsafe-fixes"] if unsafe else []), "."], work)
+    for ini in ini_files(work):
+        text = ini.read_text()
+        if refused:
+            with pytest.raises(BouncerRefused, match="unrecognized connection parameter"), running_pgbouncer(text):
+                pass
+            continue
+        with running_pgbouncer(text) as bouncer:
+            config = bouncer.show_config()
+        left = [line for line in _findings(work) if line.startswith(ini.relative_to(work).as_posix() + ":")]
+        if not any(code in line for line in left for code in (" PGF601 ", " PGF602 ")):
+            assert config["tcp_keepalive"] == "1"
+            assert 0 < int(config["tcp_keepidle"]) <= BUDGET
+        if not any(" PGF603 " in line for line in left):
+            assert config["server_check_query"].strip()
+            assert float(config["server_check_delay"]) <= BUDGET
+        name = ini.relative_to(work).as_posix() + ":"
+        if unsafe and any(line.startswith(name) and " PGF404 " in line for line in found):
+            assert config["server_tls_sslmode"] == "require"
+
+
+@pytest.mark.parametrize(
+    ("lines", "accepted"),
+    [
+        (["tcp_keepidle = 60 ; no trailing comments"], False),
+        (["tcp_keepidle = 0x3c"], True),
+        (["tcp_keepidle = 60s"], False),
+        (["server_idle_timeout = 10min"], False),
+        (["server_idle_timeout = 300.5", "server_lifetime = 0"], True),
+        (["Tcp_keepidle = 60"], False),
+        (["tcp_keepalive = yes"], False),
+        (["a line without an equals sign"], False),
+        (["[PgBouncer]"], False),
+        (["[databases]", "app = host=db.example.com dbname=app keepalives=1"], False),
+        (["[databases]", "app = host=db.example.com dbname=app connect_timeout=5"], False),
+        (["[databases]", "app = host=db.example.com dbname=app application_name=app"], True),
+        (["[databases]", "app = host='db.example.com' dbname=app client_encoding=UTF8"], True),
+    ],
+)
+def test_parse_errors_match_the_real_pgbouncer(lines: list[str], accepted: bool, tmp_path: Path) -> None:
+    text = "[pgbouncer]\nlisten_port = 6432\n" + "\n".join(lines) + "\n"
+    (tmp_path / "pgbouncer.ini").write_text(text)
+    reported = any(" PGF001 " in line for line in _findings(tmp_path))
+    try:
+        with running_pgbouncer(text):
+            started = True
+    except BouncerRefused:
+        started = False
+    assert started == accepted
+    assert reported == (not accepted)
+
+
+def test_a_key_lands_in_the_pgbouncer_section_not_at_the_end_of_databases(tmp_path: Path) -> None:
+    (tmp_path / "pgbouncer.ini").write_text(
+        "[pgbouncer]\nlisten_port = 6432\n; the pool\npool_mode = session\n\n[databases]\napp = host=10.1.2.3 dbname=app\n"
+    )
+    run_cli(["--write", "."], tmp_path)
+    text = (tmp_path / "pgbouncer.ini").read_text()
+    assert text == (
+        "[pgbouncer]\nlisten_port = 6432\n; the pool\npool_mode = session\n"
+        "tcp_keepidle = 60\ntcp_keepintvl = 10\ntcp_keepcnt = 6\n\n[databases]\napp = host=10.1.2.3 dbname=app\n"
+    )
