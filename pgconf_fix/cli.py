@@ -74,6 +74,11 @@ class Run:
 
 
 def _emit(text: str, err: bool = False) -> None:
+    """Write to stdout, or to stderr through the redactor (errors may quote a file or a DSN)."""
+    if err:
+        from pgconf_fix.redact import redact
+
+        text = redact(text)
     stream = sys.stderr if err else sys.stdout
     stream.flush()
     stream.buffer.write(text.encode("utf-8", "replace"))

@@ -30,6 +30,7 @@ from pgconf_fix.documents.pgconf import parse_line
 from pgconf_fix.engine import run_rules
 from pgconf_fix.findings import Edit, Finding, Location
 from pgconf_fix.guc_values import GucInt, parse_int
+from pgconf_fix.redact import MASK, redact, secret_spans, secrets
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, SettingsView, replace_value
@@ -45,22 +46,8 @@ RENEGOTIATION = "ssl_renegotiation_limit"
 SETTINGS_QUERY = "SELECT name, reset_val, unit, source, sourcefile, sourceline FROM pg_settings"
 MAX_CANDIDATES = 20000  # files looked at when matching the server's paths to the given ones
 
-_URI_PASSWORD = re.compile(r"^(?P<head>[a-z][a-z0-9+.-]*://[^:/?#@]*):[^@/?#]*@", re.IGNORECASE)
-_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)[^&#]*", re.IGNORECASE)
-_KEYWORD_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
-
-
 class LiveError(click.ClickException):
     """A connection the user can fix (exit 2, message without a traceback)."""
-
-
-def redact(dsn: str) -> str:
-    """The DSN with any password replaced by ***, in URI and key=value form."""
-    text = _URI_PASSWORD.sub(lambda m: f"{m.group('head')}:***@", dsn)
-    text = _QUERY_PASSWORD.sub(lambda m: f"{m.group('head')}***", text)
-    if "://" not in text:
-        text = _KEYWORD_PASSWORD.sub(lambda m: f"{m.group('head')}***", text)
-    return text
 
 
 @dataclass(frozen=True)
@@ -134,24 +121,23 @@ def _connect_message(shown: str, dsn: str, exc: Exception, timeout: float) -> st
 
 
 def _scrub(text: str, dsn: str) -> str:
-    """Messages from libpq should not carry the password; make sure of it."""
-    for password in _passwords(dsn):
-        text = text.replace(password, "***")
-    return text
+    """Messages from libpq should not carry the password; make sure of it.
 
+    libpq's complaints about a malformed DSN quote a piece of it (``missing "=" after
+    "..."``), cut where its parser stopped: a quoted piece that overlaps a password is masked.
+    """
+    spans = secret_spans(dsn)
 
-def _passwords(dsn: str) -> list[str]:
-    from urllib.parse import unquote
+    def piece(match: re.Match[str]) -> str:
+        fragment = match.group(1)
+        at = dsn.find(fragment)
+        while fragment and at != -1:
+            if any(start < at + len(fragment) and at < end for start, end in spans):
+                return f'"{MASK}"'
+            at = dsn.find(fragment, at + 1)
+        return match.group(0)
 
-    found = []
-    uri = re.match(r"^[a-z][a-z0-9+.-]*://[^:/?#@]*:([^@/?#]*)@", dsn, re.IGNORECASE)
-    if uri and uri.group(1):
-        found += [uri.group(1), unquote(uri.group(1))]
-    for match in re.finditer(r"[?&]password=([^&#]*)", dsn, re.IGNORECASE):
-        found += [match.group(1), unquote(match.group(1))]
-    for match in re.finditer(r"\bpassword\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", dsn, re.IGNORECASE):
-        found += [match.group(1), match.group(1).strip("'")]
-    return [password for password in found if password]
+    return re.sub(r'"([^"\n]*)"', piece, redact(text, secrets(dsn)))
 
 
 # -- the view ---------------------------------------------------------------------

@@ -1,25 +1,130 @@
-"""Passwords out of anything printed: URI user information, key=value and JDBC ``password=``.
+"""Passwords out of anything printed: the one redactor of the program.
 
-A safety net for reporters; messages are written not to carry passwords in the
-first place. Files are never touched: a fix or a diff shows them as they are.
+Every message, fix description, edit shown in JSON/SARIF, stderr ``error:`` line and
+``--live`` error passes through here. It recognises a password by its carrier:
+
+- URI user information, ``scheme://user:PASSWORD@host`` (libpq ends the user
+  information at the first ``@`` or ``/``: libpq's ``conninfo_uri_parse_options``; the
+  mask runs to the last ``@``, for passwords that hold an unencoded one);
+- ``password=``, ``sslpassword=``, ``PGPASSWORD=``, ``DB_PASSWORD=``... in key=value
+  strings, URL and JDBC queries, environment files and Python keyword arguments,
+  quoted (with backslash escapes or the doubled quotes of postgresql.conf and SQL)
+  or not;
+- a quoted dictionary key ``"PASSWORD": "..."`` (Django ``DATABASES``).
+
+Quoted values run to a closing quote followed by a delimiter, or to the end of the line:
+a password holding quotes, ``''``, backslashes, ``@`` or spaces is masked whole, at the
+cost of masking a little more than needed when the text is malformed.
+
+``secrets(text)`` lists the passwords of a whole file, raw and decoded (quotes removed,
+escapes undone, percent-decoded), so that a message quoting a piece of the file (a parse
+error's token, cut short) is masked even where the carrier is out of sight. Files are
+never touched: ``--diff`` and ``--write`` show and write them as they are.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from urllib.parse import unquote
 
 MASK = "***"
-# scheme://user:password@ — the password runs to the first "@" (libpq and SQLAlchemy agree).
-_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*:(?://)?[^\s/@:'\"`]*:)(?P<secret>[^\s@'\"`]+)(?=@)")
-# password=..., sslpassword=..., PASSWORD=... in key=value strings and URL or JDBC queries.
-_KEYWORD = re.compile(
-    r"(?P<head>(?<![A-Za-z0-9])(?:ssl)?pass(?:word|wd)?[ \t]*=[ \t]*)"
-    r"(?P<secret>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^\s&;'\"`,)]+)",
-    re.IGNORECASE,
+# Known secrets shorter than this are masked only where a carrier shows them: masking
+# every "ab" of a message would make it unreadable and protect little.
+MIN_KNOWN_LENGTH = 4
+
+_DELIMITER = r"(?:[\s,;&)}\]]|$)"
+_QUOTED = (
+    r"(?P<q>['\"])(?:\\.|(?!(?P=q)" + _DELIMITER + r").)*(?:(?P=q)|$)"
+)
+_UNQUOTED = r"[^\s&;]+"
+_PATTERNS = (
+    # scheme://user:password@ -- libpq ends it at the first "@" or "/"; masked to the last "@"
+    # before the host, so that an unencoded "@" in a password does not leave its tail shown.
+    re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
+    # password=..., sslpassword=..., PGPASSWORD=..., DB_PASSWORD=..., pass=..., passwd=...
+    re.compile(
+        r"(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?[ \t]*=[ \t]*(?P<secret>" + _QUOTED + "|" + _UNQUOTED + ")",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    # "PASSWORD": "..." (a Python or JSON dictionary), password: ... (YAML)
+    re.compile(
+        r"(?<![A-Za-z0-9])(?P<k>['\"]?)(?:[A-Za-z0-9_]*_)?(?:ssl)?pass(?:word|wd)?(?P=k)[ \t]*:[ \t]*"
+        r"(?P<secret>" + _QUOTED + r"|[^\s,}#]+)",
+        re.IGNORECASE | re.MULTILINE,
+    ),
 )
 
 
-def redact(text: str) -> str:
-    """``text`` with every password it recognises replaced by ``***``."""
-    text = _USERINFO.sub(lambda m: m.group("head") + MASK, text)
-    return _KEYWORD.sub(lambda m: m.group("head") + MASK, text)
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every password the patterns recognise in ``text``, merged."""
+    spans = []
+    for pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span("secret")
+            if end > start:
+                spans.append((start, end))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _decoded(raw: str) -> set[str]:
+    """A password as written and as each consumer reads it: unquoted, unescaped, percent-decoded."""
+    forms = {raw}
+    for _ in range(3):  # conf or SQL quoting around libpq quoting around the password
+        for form in list(forms):
+            inner = form
+            if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
+                inner = inner[1:-1]
+            elif inner[:1] in ("'", '"'):
+                inner = inner[1:]
+            forms.add(inner)
+            forms.add(inner.replace("''", "'"))
+            forms.add(re.sub(r"\\(.)", r"\1", inner))
+            forms.add(unquote(inner))
+    return forms
+
+
+def secrets(text: str) -> frozenset[str]:
+    """Every password in ``text`` in each form it may be printed in (see ``_decoded``)."""
+    found: set[str] = set()
+    for start, end in secret_spans(text):
+        found |= _decoded(text[start:end])
+    return frozenset(form for form in found if len(form.strip("'\" ")) >= MIN_KNOWN_LENGTH)
+
+
+def redact(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with every password it carries, and every ``known`` one, replaced by ``***``."""
+    for secret in sorted(known, key=len, reverse=True):
+        if len(secret) >= MIN_KNOWN_LENGTH and secret in text:
+            text = text.replace(secret, MASK)
+    pieces = []
+    cursor = 0
+    for start, end in secret_spans(text):
+        pieces.append(text[cursor:start])
+        pieces.append(MASK)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def excerpt(text: str, start: int, end: int, limit: int) -> str:
+    """``text[start:end]`` for a message, passwords masked first (seen in the whole ``text``,
+    so a token that holds only part of a carrier is still masked), then cut to ``limit``."""
+    pieces = []
+    cursor = start
+    for secret_start, secret_end in secret_spans(text):
+        if secret_end <= start or secret_start >= end:
+            continue
+        pieces.append(text[cursor : max(cursor, secret_start)])
+        pieces.append(MASK)
+        cursor = max(cursor, min(secret_end, end))
+    pieces.append(text[cursor:end])
+    shown = redact("".join(pieces), secrets(text))
+    return shown[:limit]

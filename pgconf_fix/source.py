@@ -42,6 +42,7 @@ class SourceFile:
     utf8: bool
     mode: int | None = None
     _line_starts: list[int] | None = field(default=None, repr=False)
+    _secrets: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_bytes(cls, path: Path, display: str, data: bytes, mode: int | None = None) -> SourceFile:
@@ -53,6 +54,15 @@ class SourceFile:
             text = data.decode("utf-8", "surrogateescape")
             utf8 = False
         return cls(path=path, display=display, data=data, text=text, utf8=utf8, mode=mode)
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The passwords this file holds, in every form a message could show them (redact.secrets)."""
+        if self._secrets is None:
+            from pgconf_fix.redact import secrets
+
+            self._secrets = secrets(self.text)
+        return self._secrets
 
     def encode(self, text: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import pytest
 
-from pgconf_fix.live import redact
+from pgconf_fix.redact import redact
 from tests.cli_runner import run_cli
 from tests.pg_server import free_port, psql_path, require_server, temporary_cluster
 

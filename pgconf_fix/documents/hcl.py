@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pgconf_fix.findings import Edit
+from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
 
 # Expression kinds a view can resolve without a plan.
@@ -118,7 +119,12 @@ def _describe(exc: Exception, text: str) -> SyntaxProblem:
     if offset is None or offset >= len(text.rstrip()):
         return SyntaxProblem(len(text.rstrip()), end_of_file)
     # The lexer's token may run on over lines; the first word is what a reader sees.
-    shown = text[offset:].split(None, 1)[0][:20]
+    token = text[offset:].split(None, 1)[0]
+    first = text.rfind("\n", 0, offset) + 1
+    last = text.find("\n", offset)
+    line = text[first : len(text) if last == -1 else last]
+    # Masked on the whole line before the cut: the token may hold only part of a password's carrier.
+    shown = excerpt(line, offset - first, offset - first + len(token), 20)
     return SyntaxProblem(offset, f"invalid HCL: unexpected {shown!r}")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
 
 # guc-file.l's letters are ASCII letters, "_" and every byte from \200 on: here every character
@@ -147,7 +148,8 @@ def parse_line(text: str, number: int, start: int, end: int) -> ConfLine:
         return ConfLine(number, start, end, comment_start=comment)
 
     def error(near: Token | None) -> ConfLine:
-        where = f'near token "{near.text}"' if near else "near end of line"
+        # Passwords masked on the whole line (a primary_conninfo token holds one), then the token shown.
+        where = f'near token "{excerpt(text[start:end], near.start - start, near.end - start, 200)}"' if near else "near end of line"
         return ConfLine(number, start, end, comment_start=comment, error=f"syntax error {where}")
 
     name = tokens[0]

@@ -379,20 +379,28 @@ class PythonDocument:
         return self._explode(items, opening, close, pieces) or (edit,)
 
     def _explode(self, items: list, opening: int, close: int, pieces: list[str]) -> tuple[Edit, ...]:
-        """One item a line with a trailing comma, as ruff lays out a call that no longer fits."""
-        if any("#" in self.text[a:b] for a, b in _gaps(self, items, opening, close)):
+        """One item a line with a trailing comma, as ruff lays out a call that no longer fits.
+
+        Only the gaps between items are rewritten, never an item: an edit must not carry
+        text it does not change (a URL or ``password=`` argument would show in JSON/SARIF).
+        """
+        gaps = list(_gaps(self, items, opening, close))
+        if any("#" in self.text[a:b] for a, b in gaps):
             return ()  # comments between items: leave the layout to the user
-        texts = []
         for item in items:
             item_start, item_end = self.span(item)
-            text = self.text[item_start:item_end]
-            if "\n" in text:
+            if "\n" in self.text[item_start:item_end] or "\r" in self.text[item_start:item_end]:
                 return ()
-            texts.append(text)
         base = self.indentation(opening)
         newline = self.source.newline
-        body = "".join(f"{newline}{base}{INDENT}{text}," for text in [*texts, *pieces])
-        return (Edit(self.source, opening + 1, close, f"{body}{newline}{base}"),)
+        lead = f"{newline}{base}{INDENT}"
+        edits = [Edit(self.source, *gaps[0], lead)]
+        edits += [Edit(self.source, a, b, f",{lead}") for a, b in gaps[1:-1]]
+        tail = "".join(f",{lead}{piece}" for piece in pieces)
+        # The closing bracket is rewritten too, so that two fixes laying out the same call
+        # overlap (one waits for the next round) instead of both adding their closing lines.
+        edits.append(Edit(self.source, gaps[-1][0], close + 1, f"{tail},{newline}{base}{self.text[close]}"))
+        return tuple(edits)
 
     def statement_of(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
         current: cst.CSTNode | None = node

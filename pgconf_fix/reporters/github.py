@@ -35,7 +35,7 @@ def annotation(finding: Finding) -> str:
         "title": f"pgconf-fix ({finding.code})",
     }
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(redact(finding.message))}"
+    return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(redact(finding.message, finding.source.secrets))}"
 
 
 def render(findings: list[Finding], unsafe_fixes: bool = False, token: str | None = None) -> str:
@@ -62,5 +62,5 @@ def step_summary(findings: list[Finding]) -> str:
     rows += ["| location | code | message |", "|---|---|---|"]
     for finding in findings:
         line, column, _, _ = finding.span()
-        rows.append(f"| {_cell(finding.path)}:{line}:{column} | [{finding.code}]({finding.url}) | {_cell(redact(finding.message))} |")
+        rows.append(f"| {_cell(finding.path)}:{line}:{column} | [{finding.code}]({finding.url}) | {_cell(redact(finding.message, finding.source.secrets))} |")
     return "\n".join(rows) + "\n"

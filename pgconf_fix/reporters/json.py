@@ -12,14 +12,19 @@ from pgconf_fix.redact import redact
 def _edit(edit: Edit) -> dict[str, Any]:
     line, column = edit.source.position(edit.start)
     end_line, end_column = edit.source.position(edit.end)
-    return {
+    content = redact(edit.content, edit.source.secrets)
+    shown: dict[str, Any] = {
         "path": edit.source.display,
         "line": line,
         "column": column,
         "end_line": end_line,
         "end_column": end_column,
-        "content": edit.content,
+        "content": content,
     }
+    if content != edit.content:
+        # The edit rewrites text that holds a password: shown masked; --diff/--write are exact.
+        shown["redacted"] = True
+    return shown
 
 
 def as_dict(finding: Finding) -> dict[str, Any]:
@@ -28,14 +33,14 @@ def as_dict(finding: Finding) -> dict[str, Any]:
     if finding.fix is not None:
         fix = {
             "applicability": finding.fix.applicability,
-            "message": redact(finding.fix.message),
+            "message": redact(finding.fix.message, finding.source.secrets),
             "edits": [_edit(edit) for edit in finding.fix.edits],
         }
     return {
         "code": finding.code,
         "name": finding.name,
         "severity": finding.severity,
-        "message": redact(finding.message),
+        "message": redact(finding.message, finding.source.secrets),
         "path": finding.path,
         "line": line,
         "column": column,

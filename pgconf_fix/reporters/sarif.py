@@ -45,7 +45,7 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": LEVELS.get(finding.severity, "warning"),
-        "message": {"text": redact(finding.message)},
+        "message": {"text": redact(finding.message, finding.source.secrets)},
         "locations": [
             {
                 "physicalLocation": {
@@ -65,12 +65,15 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     if finding.fix is not None:
         changes: dict[str, list[dict[str, Any]]] = {}
         for edit in finding.fix.edits:
-            changes.setdefault(edit.source.display, []).append(
-                {"deletedRegion": _region(edit), "insertedContent": {"text": edit.content}}
-            )
+            content = redact(edit.content, edit.source.secrets)
+            replacement: dict[str, Any] = {"deletedRegion": _region(edit), "insertedContent": {"text": content}}
+            if content != edit.content:
+                # SARIF objects take extra fields only in their property bag.
+                replacement["properties"] = {"redacted": True}
+            changes.setdefault(edit.source.display, []).append(replacement)
         result["fixes"] = [
             {
-                "description": {"text": f"{redact(finding.fix.message)} ({finding.fix.applicability})"},
+                "description": {"text": f"{redact(finding.fix.message, finding.source.secrets)} ({finding.fix.applicability})"},
                 "artifactChanges": [
                     {"artifactLocation": {"uri": _uri(path)}, "replacements": replacements}
                     for path, replacements in changes.items()

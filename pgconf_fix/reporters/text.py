@@ -19,10 +19,10 @@ def render(
         if colour:
             path = f"{BOLD}{path}{RESET}"
             code = f"{RED if finding.severity == 'error' else YELLOW}{code}{RESET}"
-        lines.append(f"{path}:{line}:{column}: {code} {one_line(redact(finding.message))}")
+        lines.append(f"{path}:{line}:{column}: {code} {one_line(redact(finding.message, finding.source.secrets))}")
         if show_fixes and finding.fix is not None:
             marker = f"{CYAN}fix{RESET}" if colour else "fix"
-            lines.append(f"    {marker} ({finding.fix.applicability}): {one_line(redact(finding.fix.message))}")
+            lines.append(f"    {marker} ({finding.fix.applicability}): {one_line(redact(finding.fix.message, finding.source.secrets))}")
     lines.append(summary(findings, unsafe_fixes))
     return "\n".join(lines) + "\n"
 

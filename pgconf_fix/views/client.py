@@ -161,7 +161,8 @@ class ClientConnection(SettingsView):
 
     def describe(self, *notes: str) -> str:
         """The connection for messages, by host only: never the user information."""
-        shown = ",".join(host or "(default socket)" for host in self.hosts) or "the default socket"
+        # A host holding "@" comes from a password with an unencoded "@": show what follows it.
+        shown = ",".join(host.rpartition("@")[2] or "(default socket)" for host in self.hosts) or "the default socket"
         if len(shown) > 60:
             shown = shown[:57] + "..."
         kind = {"dsn": "key=value connection", "jdbc": "JDBC connection"}.get(self.form, "connection")

@@ -1,0 +1,203 @@
+"""No password in anything pgconf-fix prints: findings in every format, fixes, errors, --live.
+
+Passwords are planted in every carrier the tool reads (URI user information plain and
+percent-encoded, key=value quoted and unquoted, JDBC ``password=``, ``PGPASSWORD=``,
+Python ``password=``, Django ``PASSWORD``, ``URL.create(password=...)``, asyncpg keywords,
+``primary_conninfo`` in postgresql.conf and SQL, Terraform) and in the shapes that
+defeat a naive redactor (quotes, doubled quotes, backslashes, ``@``, ``%40``, spaces).
+Each password starts with ``ZQK`` and ends with ``QKZ``: neither may appear in any output
+but a ``--diff`` (which shows the files as they are, by design).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from pgconf_fix.redact import excerpt, redact, secrets
+from tests.cli_runner import Outcome, run_cli
+
+SPECIALS = ["'", '"', "''", "\\", "@", "%40", " ", "a b'c\"d\\e@f"]
+PASSWORDS = [f"ZQK{n}x{special}yQKZ" for n, special in enumerate(SPECIALS)]
+
+
+def _libpq_quoted(password: str) -> str:
+    """A key=value value as libpq reads it: single quotes, backslash escapes."""
+    return "'" + password.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _libpq_unquoted(password: str) -> str:
+    return "".join("\\" + char if char in " '\\" else char for char in password)
+
+
+def _conf_quoted(text: str) -> str:
+    """A postgresql.conf or SQL string literal: quotes doubled."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def plant(root: Path) -> None:
+    """One tree with every password in every carrier."""
+    for n, password in enumerate(PASSWORDS):
+        encoded = quote(password, safe="")
+        host = f"db{n}.example.com"
+        d = root / f"case{n}"
+        d.mkdir()
+        (d / ".env").write_text(
+            f"DATABASE_URL=postgresql://u:{password}@{host}/app\n"
+            f"ENCODED_URL=postgresql://u:{encoded}@{host}/app\n"
+            f"DSN=host={host} user=u password={_libpq_quoted(password)} dbname=x\n"
+            f"DSN2=host={host} user=u password={_libpq_unquoted(password)} dbname=x\n"
+            f"JDBC_URL=jdbc:postgresql://{host}/app?user=u&password={encoded}\n"
+            f"PGPASSWORD={_libpq_unquoted(password)}\n"
+        )
+        (d / "app.py").write_text(
+            "import asyncpg\nimport psycopg2\nimport psycopg_pool\nimport sqlalchemy\n\n"
+            f'engine = sqlalchemy.create_engine("postgresql+psycopg2://u:{encoded}@{host}/app")\n'
+            f"conn = psycopg2.connect(host={host!r}, user='u', password={password!r}, dbname='x')\n"
+            f"DATABASES = {{'default': {{'ENGINE': 'django.db.backends.postgresql', 'HOST': {host!r}, "
+            f"'PASSWORD': {password!r}, 'CONN_MAX_AGE': 60}}}}\n"
+            f"pool = psycopg_pool.ConnectionPool({('host=' + host + ' password=' + _libpq_quoted(password))!r})\n"
+            f"url = sqlalchemy.engine.URL.create('postgresql+psycopg2', username='u', password={password!r}, host={host!r})\n"
+            "engine2 = sqlalchemy.create_engine(url)\n\n\n"
+            "async def main():\n"
+            f"    return await asyncpg.connect(host={host!r}, user='u', password={password!r})\n"
+        )
+        conninfo = f"host={host} user=rep password={_libpq_quoted(password)}"
+        (d / "postgresql.conf").write_text(
+            f"primary_conninfo = {_conf_quoted(conninfo)}\ntcp_keepalives_idle = 0\n"
+        )
+        (d / "settings.sql").write_text(f"ALTER SYSTEM SET primary_conninfo = {_conf_quoted(conninfo)};\n")
+        (d / "main.tf").write_text(
+            f'resource "aws_db_instance" "db" {{\n  password = {json.dumps(password)}\n}}\n'
+            f'resource "aws_lb" "x" {{\n  load_balancer_type = "application"\n  idle_timeout = 30\n}}\n'
+        )
+        # Broken files whose parse error (PGF001) sits on the password.
+        broken = root / f"broken{n}"
+        broken.mkdir()
+        (broken / "main.tf").write_text(f'locals {{\n  x = postgresql://u:{encoded}@{host}/db\n}}\n')
+        (broken / "postgresql.conf").write_text(
+            f"primary_conninfo = 'x' {_conf_quoted('password=' + _libpq_quoted(password))}\n"
+        )
+        (broken / "bad.sql").write_text(f"ALTER SYSTEM SET primary_conninfo = {_conf_quoted(conninfo)[:-1]};\n")
+        # An input error that quotes a URL: a dangling symlink whose target text holds one.
+        (broken / "dangling").mkdir()
+        (broken / "dangling" / "postgresql.conf").symlink_to(f"postgresql://u:{password}@{host}/db")
+
+
+def leaks(text: str) -> list[str]:
+    found = []
+    for marker in ("ZQK", "QKZ"):
+        at = text.find(marker)
+        if at != -1:
+            found.append(text[max(0, at - 60) : at + 60])
+    return found
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("secrets")
+    plant(root)
+    return root
+
+
+def _no_leak(outcome: Outcome, streams: tuple[str, ...] = ("stdout", "stderr")) -> None:
+    assert "Traceback" not in outcome.stderr, outcome.stderr
+    for name in streams:
+        assert not leaks(getattr(outcome, name)), (name, leaks(getattr(outcome, name)))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_no_password_in_any_format(planted: Path, fmt: str) -> None:
+    outcome = run_cli(["--format", fmt, "--show-fixes", "--unsafe-fixes", "."], planted)
+    assert outcome.code == 2, outcome.stderr  # the dangling symlinks
+    assert "PGF401" in outcome.stdout and "PGF001" in outcome.stdout  # the planted files were judged
+    _no_leak(outcome)
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_fix_edits_redacted_and_marked(planted: Path, fmt: str) -> None:
+    outcome = run_cli(["--format", fmt, "--unsafe-fixes", "."], planted)
+    _no_leak(outcome)
+    document = json.loads(outcome.stdout)
+    if fmt == "json":
+        edits = [edit for finding in document if finding["fix"] for edit in finding["fix"]["edits"]]
+        marked = [edit for edit in edits if edit.get("redacted")]
+    else:
+        results = document["runs"][0]["results"]
+        edits = [
+            replacement
+            for result in results
+            for fix in result.get("fixes", [])
+            for change in fix["artifactChanges"]
+            for replacement in change["replacements"]
+        ]
+        marked = [edit for edit in edits if edit.get("properties", {}).get("redacted")]
+    assert edits
+    for edit in marked:
+        content = edit["content"] if fmt == "json" else edit["insertedContent"]["text"]
+        assert "***" in content
+
+
+def test_diff_and_write_stay_exact(planted: Path, tmp_path: Path) -> None:
+    import shutil
+
+    work = tmp_path / "w"
+    shutil.copytree(planted, work, symlinks=True)
+    diff = run_cli(["--diff", "--unsafe-fixes", "."], work)
+    _no_leak(diff, ("stderr",))
+    assert "ZQK" in diff.stdout  # the diff shows the files as they are, passwords included
+    write = run_cli(["--write", "--unsafe-fixes", "--show-fixes", "."], work)
+    _no_leak(write)
+    for n, password in enumerate(PASSWORDS):
+        assert f"password={password!r}" in (work / f"case{n}" / "app.py").read_text()
+
+
+def test_redact_before_truncating_on_the_decoded_token() -> None:
+    line = "x = postgresql://u:ZQKxxxxxxxxxxxxxxxxxxxxxxxQKZ@h/db"
+    start = line.index("://")
+    assert "ZQK" not in excerpt(line, start, len(line), 20)
+    conf = "primary_conninfo = 'host=h password=''ZQK''x''QKZ'' user=rep'"
+    assert not leaks(redact(conf))
+    assert "ZQK'x'QKZ" in secrets(conf)  # decoded: conf quoting, then libpq quoting
+    assert redact("error: ZQK'x'QKZ", secrets(conf)) == "error: ***"
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "host=127.0.0.1 port={port} user=u sslpassword='ZQK1 x\\'yQKZ' password=ZQK2yQKZ connect_timeout=2",
+        "postgresql://u:ZQK3%40x'QKZ@127.0.0.1:{port}/db?sslpassword=ZQK4QKZ",
+        "host=127.0.0.1 port={port} password='ZQK5''QKZ",  # a malformed DSN: libpq's own error
+    ],
+)
+def test_live_errors_mask_every_password(tmp_path: Path, dsn: str) -> None:
+    from tests.pg_server import free_port
+
+    pytest.importorskip("psycopg")
+    outcome = run_cli(["--live", dsn.format(port=free_port())], tmp_path)
+    assert outcome.code == 2
+    _no_leak(outcome)
+
+
+def test_live_report_masks_the_password(tmp_path: Path) -> None:
+    from tests.pg_server import require_server, temporary_cluster
+
+    pytest.importorskip("psycopg")
+    server = require_server()
+    password = "ZQK9 a'b\"c\\d@e%40fQKZ"
+    with temporary_cluster(server) as cluster:
+        import psycopg
+
+        with psycopg.connect(host=cluster.host, port=cluster.port, user="postgres", dbname="postgres", autocommit=True) as conn:
+            conn.execute(f"ALTER ROLE postgres PASSWORD {_conf_quoted(password)}")
+        for dsn in (
+            f"postgresql://postgres:{quote(password, safe='')}@127.0.0.1:{cluster.port}/postgres",
+            f"host=127.0.0.1 port={cluster.port} user=postgres dbname=postgres password={_libpq_quoted(password)}",
+        ):
+            for fmt in ("text", "json", "sarif", "github"):
+                outcome = run_cli(["--live", dsn, "--format", fmt, "--show-fixes"], tmp_path)
+                assert outcome.code in (0, 1), outcome.stderr
+                _no_leak(outcome)
