@@ -30,7 +30,8 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     if statement is not None:  # written as SQL, where the server answers with an ERROR, not a failed start
         yield from _check_sql(rule, view, current, statement)
         return
-    why = _why(view, current, "the server refuses to start with this file", "stops the server from starting")
+    refused = getattr(view, "refusal", "the server refuses to start with this file")
+    why = _why(view, current, refused, "stops the server from starting")
     if why is not None:
         yield make_finding(rule, current.location, f"{SETTING} = {current.raw_value}: {why}; set it to 0",
                            set_fix(view, SETTING, "0"))  # fmt: skip

@@ -55,10 +55,10 @@ class YamlError(Exception):
 def compose_documents(text: str) -> list[Node]:
     """The root node of every document in ``text`` (empty documents are skipped).
 
-    Raises YamlError. Marks of the nodes index ``text``.
+    Raises YamlError. Marks of the nodes index ``text``; a plain scalar's ``style`` is None.
     """
     try:
-        return [node for node in yaml.compose_all(text, Loader=Loader) if node is not None]
+        documents = [node for node in yaml.compose_all(text, Loader=Loader) if node is not None]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -68,6 +68,11 @@ def compose_documents(text: str) -> list[Node]:
         raise YamlError(problem, line, column) from None
     except yaml.YAMLError as exc:  # a reader error (a control character) has no problem mark
         raise YamlError(str(exc).splitlines()[0], 1, 1) from None
+    for root in documents:
+        for node in walk(root):
+            if isinstance(node, ScalarNode) and not node.style:
+                node.style = None  # plain: libyaml says "", PyYAML's own composer None
+    return documents
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -271,10 +276,13 @@ def insert_path(
     block mappings (``postgresql:`` / ``  parameters:`` / ``    key: value``) indented by the
     file's own step. An existing null value (``parameters:`` or ``~``) becomes the mapping.
     Returns () when a step of the path holds something that is not a mapping.
+
+    The new mapping keys are one edit and each entry another, at the same offset: calls
+    for several entries of the same missing path give the identical key edit, which the
+    patcher applies once, so three fixes create one ``parameters:``, not three.
     """
     text = source.text
     step = step if step is not None else indentation_step(root)
-    newline = _newline(source)
     node: Node = root
     depth = 0
     for depth, key in enumerate(path):
@@ -290,12 +298,12 @@ def insert_path(
             rest = path[depth + 1 :]
             at = _line_end(text, key_node.end_mark.index)
             null_start, null_end = span(value)
-            lines = _nested_lines(rest, pairs, key_node.start_mark.column + step, step, newline)
+            lines = _nested_edits(source, at, rest, pairs, key_node.start_mark.column + step, step)
             if null_end > null_start:  # an explicit ~ or null goes (with the blank before it); a comment stays
                 while null_start > key_node.end_mark.index + 1 and text[null_start - 1] in " \t":
                     null_start -= 1
-                return (Edit(source, null_start, null_end, ""), Edit(source, at, at, lines))
-            return (Edit(source, at, at, lines),)
+                return (Edit(source, null_start, null_end, ""), *lines)
+            return lines
         return ()
     else:
         return insert_entries(source, node, pairs)  # type: ignore[arg-type]
@@ -305,17 +313,20 @@ def insert_path(
         return ()
     column = _mapping_indent(node)
     at = _line_end(text, content_end(text, node))
-    return (Edit(source, at, at, _nested_lines(rest, pairs, column, step, newline)),)
+    return _nested_edits(source, at, rest, pairs, column, step)
 
 
-def _nested_lines(keys: Sequence[str], pairs: Sequence[tuple[str, str]], column: int, step: int, newline: str) -> str:
-    """``\\n<indent>key:`` for each key, one step deeper each time, then the entries."""
-    out = []
+def _nested_edits(
+    source: SourceFile, at: int, keys: Sequence[str], pairs: Sequence[tuple[str, str]], column: int, step: int
+) -> tuple[Edit, ...]:
+    """``\\n<indent>key:`` for each key, one step deeper each time (one edit), then each entry."""
+    newline = _newline(source)
+    opened = []
     for key in keys:
-        out.append(f"{newline}{' ' * column}{key}:")
+        opened.append(f"{newline}{' ' * column}{key}:")
         column += step
-    out.extend(f"{newline}{' ' * column}{key}: {value}" for key, value in pairs)
-    return "".join(out)
+    entries = [Edit(source, at, at, f"{newline}{' ' * column}{key}: {value}") for key, value in pairs]
+    return (Edit(source, at, at, "".join(opened)), *entries) if opened else tuple(entries)
 
 
 def append_items(source: SourceFile, sequence: SequenceNode, rendered: Sequence[str]) -> tuple[Edit, ...]:
@@ -353,10 +364,12 @@ def append_to_scalar(source: SourceFile, node: ScalarNode, addition: str) -> tup
 
 @dataclass(frozen=True)
 class BlockText:
-    """The value of a literal block scalar, with the file offset of each of its lines.
+    """The value of a literal block scalar as a file, with the file offset of each of its lines.
 
-    ``text`` is the node's value; ``line_starts[i]`` is the file offset where value line
-    ``i`` begins (after the block's indentation), ``indent`` that indentation.
+    ``text`` is the node's value, ending with a line break like a file does (one is added
+    when the block strips it, ``|-``: ``stripped``); ``line_starts[i]`` is the YAML file's
+    offset where value line ``i`` begins (after the block's indentation), ``indent`` that
+    indentation, ``tail`` where text added after the last line goes.
     """
 
     source: SourceFile
@@ -365,18 +378,20 @@ class BlockText:
     line_starts: tuple[int, ...]
     value_line_starts: tuple[int, ...]
     indent: str
-    tail: int  # file offset just after the last content line's line break
+    tail: int  # after the last content line's line break; for ``|-``, before it
+    stripped: bool = False
 
     @classmethod
     def of(cls, source: SourceFile, node: Node) -> BlockText | None:
         """None unless ``node`` is a literal block scalar whose lines can be matched in the file."""
-        if not isinstance(node, ScalarNode) or node.style != "|":
+        if not isinstance(node, ScalarNode) or node.style != "|" or not node.value:
             return None
         text = source.text
         header_end = text.find("\n", node.start_mark.index)
         if header_end == -1:
             return None
         value = node.value
+        stripped = not value.endswith("\n")
         pieces = value.split("\n")
         if pieces and pieces[-1] == "":
             pieces.pop()
@@ -385,6 +400,7 @@ class BlockText:
         value_starts: list[int] = []
         cursor = 0
         indent = None
+        last_end = offset
         for piece in pieces:
             line_end = _line_end(text, offset)
             line = text[offset:line_end]
@@ -402,11 +418,14 @@ class BlockText:
                 starts.append(line_end)
             value_starts.append(cursor)
             cursor += len(piece) + 1
+            last_end = line_end
             next_break = text.find("\n", offset)
             offset = len(text) if next_break == -1 else next_break + 1
         if indent is None:
             return None
-        return cls(source, node, value, tuple(starts), tuple(value_starts), indent, offset)
+        as_file = value if not stripped else value + "\n"
+        tail = last_end if stripped else offset
+        return cls(source, node, as_file, tuple(starts), tuple(value_starts), indent, tail, stripped)
 
     def _line_of(self, offset: int) -> int:
         import bisect
@@ -415,22 +434,28 @@ class BlockText:
 
     def to_file(self, offset: int) -> int:
         """The file offset of a value offset (inside a line, or at a line's start or end)."""
-        if offset >= len(self.text) and self.text.endswith("\n"):
+        if offset >= len(self.text):
             return self.tail
         line = self._line_of(offset)
         return self.line_starts[line] + offset - self.value_line_starts[line]
 
     def edit(self, start: int, end: int, content: str) -> Edit:
-        """An edit of the value, as an edit of the file: new lines get the block's indentation."""
-        at_tail = start >= len(self.text) and self.text.endswith("\n")
+        """An edit of the value, as an edit of the file: new lines get the block's indentation
+        (blank ones none)."""
         newline = self.source.newline
-        if at_tail:
-            body = content.removesuffix("\n")
-            lines = body.split("\n")
-            rendered = "".join(f"{self.indent if line else ''}{line}{newline}" for line in lines)
-            text = self.source.text
-            if self.tail == len(text) and text and not text.endswith("\n"):
-                rendered = newline + rendered  # the block is the file's last line, without a line break
+        if start >= len(self.text):
+            lines = content.removesuffix("\n").split("\n")
+            if self.stripped:  # after the last line's text: each new line starts with its break
+                rendered = "".join(f"{newline}{self.indent if line else ''}{line}" for line in lines)
+            else:
+                rendered = "".join(f"{self.indent if line else ''}{line}{newline}" for line in lines)
+                text = self.source.text
+                if self.tail == len(text) and text and not text.endswith("\n"):
+                    rendered = newline + rendered  # the block is the file's last line, without a line break
             return Edit(self.source, self.tail, self.tail, rendered)
-        rendered = content.replace("\n", newline + self.indent)
+        pieces = content.split("\n")
+        rendered = pieces[0]
+        for index, piece in enumerate(pieces[1:], start=1):
+            last = index == len(pieces) - 1
+            rendered += newline + (self.indent if piece or last else "") + piece
         return Edit(self.source, self.to_file(start), self.to_file(end), rendered)

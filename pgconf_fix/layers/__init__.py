@@ -22,6 +22,7 @@ LAYER_MODULES = (
     "pgconf_fix.layers.sql",
     "pgconf_fix.layers.terraform",
     "pgconf_fix.layers.pgbouncer",
+    "pgconf_fix.layers.yaml_config",
     "pgconf_fix.layers.client",
 )
 

@@ -270,8 +270,11 @@ class PgBouncerConfig(SettingsView):
         current = self.effective(key)
         if current is not None:
             line = self._line_of[id(current)]
-            if line.value_start == line.value_end and self.host.text[line.value_start - 1] == "=":
-                value = f" {value}"  # "key =" with nothing after it
+            if line.value_start == line.value_end:
+                # "key =" with nothing after it: rewrite from the "=", so that the edit sorts
+                # before a line another fix adds at the end of this one.
+                equals = self.host.text.rindex("=", line.start, line.value_start)
+                return (self.host.edit(equals, line.value_end, f"= {value}"),)
             return (self.host.edit(line.value_start, line.value_end, value),)
         samples = self._samples(key)
         if samples:

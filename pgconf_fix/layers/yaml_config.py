@@ -1,0 +1,47 @@
+"""YAML layer: compose and Swarm stack files, Kubernetes manifests, Helm values and Patroni
+configuration (views of the server, kernel, PgBouncer and client layers).
+
+Claimed by name (``compose.yaml``, ``docker-compose*.yml``) or, for other ``.yml``/``.yaml``
+files, by a cheap look at the first bytes for the keys this layer reads. A YAML file it does
+not claim stays the client layer's (connection strings only).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgconf_fix.options import Options
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.workspace import Workspace
+
+NAME = "yaml"
+_COMPOSE = re.compile(r"(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml|compose\.ya?ml")
+# Keys this layer reads, at the start of a line (a YAML key or a list item).
+_KEYS = re.compile(
+    rb"^[ \t-]*(?:services|sysctls|parameters|extendedConfiguration|postgresql\.conf|pgbouncer\.ini"
+    rb"|dynamicConfiguration|args|command)[ \t]*:",
+    re.MULTILINE,
+)
+
+
+def claim(path: Path, head: Callable[[], bytes]) -> bool:
+    name = path.name.lower()
+    if not name.endswith((".yml", ".yaml")):
+        return False
+    if name.startswith(("docker-compose", "compose")) and _COMPOSE.fullmatch(name):
+        return True
+    data = head()
+    if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctls" not in data:
+        return False
+    return _KEYS.search(data) is not None
+
+
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+    from pgconf_fix.views.yaml_config import build_yaml_views
+
+    return build_yaml_views(workspace, sources, options)

@@ -1,0 +1,277 @@
+"""Server, kernel and PgBouncer settings in Kubernetes manifests, Helm values and Patroni files.
+
+Each YAML document is judged alone. The places read, and where a missing setting goes:
+
+- CloudNativePG ``Cluster`` (``postgresql.cnpg.io``): ``spec.postgresql.parameters``
+  (strings); version from ``spec.imageName``.
+- Zalando ``postgresql`` (``acid.zalan.do``): ``spec.postgresql.parameters`` (strings);
+  version from ``spec.postgresql.version``.
+- Crunchy PGO ``PostgresCluster`` (``postgres-operator.crunchydata.com``):
+  ``spec.patroni.dynamicConfiguration.postgresql.parameters``; version from
+  ``spec.postgresVersion``.
+- Patroni's own YAML (``scope`` with ``postgresql`` or ``bootstrap.dcs``):
+  ``bootstrap.dcs.postgresql.parameters`` then ``postgresql.parameters`` (the local
+  configuration wins over the dynamic one); new settings go to ``postgresql.parameters``.
+- Bitnami's chart values: ``primary.extendedConfiguration`` (a postgresql.conf appended to
+  the chart's) and ``primary.configuration``; version from ``image.tag``.
+- A ``ConfigMap`` whose ``data`` holds a ``*.conf`` that reads as a postgresql.conf, or a
+  ``pgbouncer.ini`` (any ``*.ini`` with a [pgbouncer] or [databases] section).
+- Pod templates (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob): a postgres-image
+  container's ``args`` (or ``command``) ``-c`` flags, and ``securityContext.sysctls``
+  (``name``/``value`` items). A missing sysctl is reported without a fix: before
+  Kubernetes 1.29 the keepalive sysctls are "unsafe" ones a kubelet must allow, and a pod
+  that asks for a forbidden one is rejected.
+
+Maps of operator parameters take strings (Kubernetes refuses ``60`` for a
+``map[string]string``): values are written quoted unless the map already writes them
+otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.versions import PgVersion
+from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.compose import (
+    command_words,
+    flag_replace,
+    is_postgres_image,
+    runs_server,
+    server_flags,
+    version_from_image,
+)
+from pgconf_fix.views.embedded import EmbeddedServerConfig
+from pgconf_fix.views.placed import PlacedSettings
+from pgconf_fix.workspace import Workspace
+
+POD_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
+
+
+def _where(source: SourceFile, node: Node) -> Location:
+    return Location(source, node.start_mark.index, Y.content_end(source.text, node))
+
+
+def parameter_map_view(
+    source: SourceFile,
+    root: MappingNode,
+    paths: Sequence[Sequence[str]],
+    insert_at: Sequence[str],
+    what: str,
+    *,
+    strings: bool,
+    version: PgVersion | None,
+    version_origin: str | None,
+) -> PlacedSettings:
+    """Server parameters from the maps at ``paths`` (read in that order: the last one wins),
+    new ones inserted into the map at ``insert_at`` (created when missing)."""
+    existing = Y.get(root, *insert_at)
+    home = Location(source, root.start_mark.index, root.start_mark.index)
+    parent: Node | None = root
+    for key in insert_at:  # the deepest key of the path that is there
+        pair = Y.entry(parent, key)
+        if pair is None:
+            break
+        home, parent = _where(source, pair[0]), pair[1]
+    siblings = [value for _, value in Y.items(existing)]
+    style = Y.quote_style(siblings) if siblings else ('"' if strings else None)
+
+    def insert(key: str, value: str) -> tuple[Edit, ...]:
+        return Y.insert_path(source, root, list(insert_at), [(key, Y.render_scalar(value, style=style, string=strings))])
+
+    view = PlacedSettings(
+        "server", source, what, home, insert, version=version, version_origin=version_origin
+    )
+    for path in paths:
+        for key, value in Y.items(Y.get(root, *path)):
+            if not isinstance(value, ScalarNode):
+                continue
+
+            def replace(new: str, value: ScalarNode = value) -> tuple[Edit, ...]:
+                return (Y.replace_scalar(source, value, new, string=strings or value.style is not None),)
+
+            location = Location(source, key.start_mark.index, value.end_mark.index)
+            view.add(key.value.lower(), value.value, location, Y.span(value), replace)
+    return view.finish()
+
+
+def _version(text: str | None, origin: str) -> tuple[PgVersion | None, str | None]:
+    version = PgVersion.parse(text) if text else None
+    return version, (origin if version else None)
+
+
+def operator_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
+    api = Y.scalar_value(Y.get(root, "apiVersion")) or ""
+    kind = Y.scalar_value(Y.get(root, "kind")) or ""
+    if api.startswith("postgresql.cnpg.io/") and kind == "Cluster":
+        image = Y.scalar_value(Y.get(root, "spec", "imageName")) or ""
+        version = version_from_image(image) if image else None
+        path = ("spec", "postgresql", "parameters")
+        return [parameter_map_view(source, root, [path], path, "the CloudNativePG Cluster's parameters", strings=True,
+                                   version=version, version_origin=f"the image {image}" if version else None)]
+    if api.startswith("acid.zalan.do/") and kind == "postgresql":
+        version, origin = _version(Y.scalar_value(Y.get(root, "spec", "postgresql", "version")), "spec.postgresql.version")
+        path = ("spec", "postgresql", "parameters")
+        return [parameter_map_view(source, root, [path], path, "the Zalando postgresql's parameters", strings=True,
+                                   version=version, version_origin=origin)]
+    if api.startswith("postgres-operator.crunchydata.com/") and kind == "PostgresCluster":
+        version, origin = _version(Y.scalar_value(Y.get(root, "spec", "postgresVersion")), "spec.postgresVersion")
+        path = ("spec", "patroni", "dynamicConfiguration", "postgresql", "parameters")
+        return [parameter_map_view(source, root, [path], path, "the PostgresCluster's Patroni parameters",
+                                   strings=False, version=version, version_origin=origin)]
+    return []
+
+
+def is_patroni(root: Node) -> bool:
+    return isinstance(root, MappingNode) and (
+        Y.get(root, "bootstrap", "dcs") is not None
+        or (Y.get(root, "scope") is not None and isinstance(Y.get(root, "postgresql"), MappingNode))
+    )
+
+
+def patroni_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
+    dcs = ("bootstrap", "dcs", "postgresql", "parameters")
+    local = ("postgresql", "parameters")
+    insert_at = local if Y.get(root, "postgresql") is not None or Y.get(root, *dcs) is None else dcs
+    return [parameter_map_view(source, root, [dcs, local], insert_at, "Patroni's postgresql parameters",
+                               strings=False, version=None, version_origin=None)]
+
+
+def helm_values_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:
+    views: list[SettingsView] = []
+    tag = Y.scalar_value(Y.get(root, "image", "tag"))
+    version = version_from_image(f"postgresql:{tag}") if tag else None
+    for key in ("extendedConfiguration", "configuration"):
+        node = Y.get(root, "primary", key)
+        block = Y.BlockText.of(source, node) if node is not None else None
+        if block is not None:
+            views.append(
+                EmbeddedServerConfig(workspace, block, f"primary.{key}", version=version,
+                                     version_origin="image.tag" if version else None)
+            )
+    return views
+
+
+def configmap_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> tuple[list[SettingsView], list[tuple[int, int]]]:
+    """Views of a ConfigMap's embedded files, and the spans of embedded pgbouncer.ini files."""
+    from pgconf_fix.views.pgbouncer import build_pgbouncer_views
+
+    views: list[SettingsView] = []
+    spans: list[tuple[int, int]] = []
+    for key, value in Y.items(Y.get(root, "data")):
+        block = Y.BlockText.of(source, value)
+        if block is None:
+            continue
+        name = key.value
+        if name.endswith(".ini") and _looks_like_pgbouncer(block.text):
+            views.extend(build_pgbouncer_views(block))
+            spans.append(Y.span(value))
+        elif name.endswith(".conf") and (name == "postgresql.conf" or _looks_like_pgconf(block.text)):
+            views.append(EmbeddedServerConfig(workspace, block, f"the ConfigMap's {name}"))
+    return views, spans
+
+
+def _looks_like_pgbouncer(text: str) -> bool:
+    return any(line.strip() in ("[pgbouncer]", "[databases]") for line in text.splitlines())
+
+
+def _looks_like_pgconf(text: str) -> bool:
+    from pgconf_fix.views.server import looks_like_pgconf
+
+    return looks_like_pgconf(text.encode("utf-8", "surrogateescape"))
+
+
+def pod_specs(root: MappingNode) -> list[MappingNode]:
+    kind = Y.scalar_value(Y.get(root, "kind")) or ""
+    if kind not in POD_KINDS:
+        return []
+    candidates = [Y.get(root, "spec"), Y.get(root, "spec", "template", "spec"),
+                  Y.get(root, "spec", "jobTemplate", "spec", "template", "spec")]
+    return [node for node in candidates if isinstance(node, MappingNode) and Y.get(node, "containers") is not None]
+
+
+def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
+    views: list[SettingsView] = []
+    for spec in pod_specs(root):
+        for container in Y.get(spec, "containers").value if isinstance(Y.get(spec, "containers"), SequenceNode) else []:
+            image = Y.scalar_value(Y.get(container, "image")) or ""
+            name = Y.scalar_value(Y.get(container, "name")) or "?"
+            if not is_postgres_image(image):
+                continue
+            for field in ("args", "command"):
+                pair = Y.entry(container, field)
+                if pair is None:
+                    continue
+                view = _args_view(source, pair, image, f"the {field} of container {name}")
+                if view is not None:
+                    views.append(view)
+                    break
+        sysctls = Y.entry(Y.get(spec, "securityContext"), "sysctls")
+        if sysctls is not None and isinstance(sysctls[1], SequenceNode):
+            views.append(_pod_sysctls(source, sysctls[0], sysctls[1]))
+    return views
+
+
+def _args_view(source: SourceFile, pair: tuple[ScalarNode, Node], image: str, what: str) -> PlacedSettings | None:
+    read = command_words(source, pair[1])
+    if read is None:
+        return None
+    words, append = read
+    if not runs_server(words):
+        return None
+    flags = server_flags(words)
+    version = version_from_image(image)
+
+    def insert(key: str, value: str) -> tuple[Edit, ...]:
+        return append(["-c", f"{key}={value}"])
+
+    view = PlacedSettings("server", source, what, _where(source, pair[0]), insert,
+                          judges_missing=not any(flag[0] == "config_file" for flag in flags),
+                          version=version, version_origin=f"the image {image}" if version else None)
+    for key, value, word, offset in flags:
+        first = word.at(offset)
+        span = (first, first + len(value)) if first is not None else (word.location.start, word.location.end)
+        view.add(key, value, word.location, span, flag_replace(word, word.value[:offset], offset))
+    return view.finish()
+
+
+def _pod_sysctls(source: SourceFile, key: ScalarNode, items: SequenceNode) -> PlacedSettings:
+    view = PlacedSettings("kernel", source, "the pod's securityContext.sysctls", _where(source, key), None)
+    for item in items.value:
+        name = Y.scalar_value(Y.get(item, "name"))
+        value = Y.get(item, "value")
+        if name is None or not isinstance(value, ScalarNode):
+            continue
+
+        def replace(new: str, value: ScalarNode = value) -> tuple[Edit, ...]:
+            return (Y.replace_scalar(source, value, new, string=True),)
+
+        view.add(name, value.value, _where(source, item), Y.span(value), replace)
+    view.judges_missing = any(a.key.startswith("net.ipv4.tcp_keepalive_") for a in view.assignments)
+    return view.finish()
+
+
+def looks_like_helm_values(root: Node) -> bool:
+    return isinstance(Y.get(root, "primary"), MappingNode) and (
+        Y.get(root, "primary", "extendedConfiguration") is not None or Y.get(root, "primary", "configuration") is not None
+    )
+
+
+def kubernetes_views(workspace: Workspace, source: SourceFile, root: Node) -> tuple[list[SettingsView], list[tuple[int, int]]]:
+    """The views of one document, and spans of embedded files whose strings are not libpq's."""
+    if not isinstance(root, MappingNode):
+        return [], []
+    kind = Y.scalar_value(Y.get(root, "kind"))
+    if kind == "ConfigMap":
+        return configmap_views(workspace, source, root)
+    views = operator_views(source, root) or pod_views(source, root)
+    if not views and is_patroni(root):
+        views = patroni_views(source, root)
+    if not views and looks_like_helm_values(root):
+        views = helm_values_views(workspace, source, root)
+    return views, []

@@ -1,0 +1,155 @@
+"""Settings written one by one somewhere other than their own config file.
+
+A container's ``postgres -c name=value`` flags, an operator manifest's
+``parameters:`` map, Patroni's ``postgresql.parameters``, a compose service's
+``sysctls:``: each is a set of name/value pairs inside another format. A
+:class:`PlacedSettings` view gathers one such set and feeds the existing server or
+kernel rules (``layer`` is ``server`` or ``kernel``), so those rules apply unchanged.
+
+Each setting is added with the edit that rewrites its value in its own syntax
+(``add(key, value, location, value_span, replace)``); a missing setting is added by
+the view's ``insert(key, value)`` (a new ``-c`` flag, a new map entry). Values are
+read the way their consumer reads them: the server's GUC parser for ``server``
+(``pgconf_fix.guc_values``; a value it refuses is PGF001, and so is a parameter
+name it does not know when the version is known, or a near miss of a known one),
+a plain integer for ``kernel``. A value with template markup (``{{ .Values.x }}``,
+``${VAR}``) is unknown: neither wrong nor a number.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+
+from pgconf_fix.documents.connstr import TEMPLATE
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
+from pgconf_fix.source import SourceFile
+from pgconf_fix.versions import PgVersion
+from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.views.server import (
+    INTEGER_PARAMETERS,
+    KNOWN_VERSION,
+    RENEGOTIATION_BEFORE_9_5,
+    known_parameters,
+)
+
+Replace = Callable[[str], tuple[Edit, ...]]
+Insert = Callable[[str, str], tuple[Edit, ...]]
+KERNEL_KEYS = ("net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes")
+
+
+class PlacedSettings(SettingsView):
+    """Name/value pairs of one place (a command line, a map), judged as ``layer`` settings."""
+
+    def __init__(
+        self,
+        layer: str,
+        source: SourceFile,
+        what: str,
+        home: Location,
+        insert: Insert | None,
+        *,
+        judges_missing: bool = True,
+        version: PgVersion | None = None,
+        version_origin: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.layer = layer
+        self.source = source
+        self.what = what  # "the command of compose service db", for messages
+        self.home = home  # where a missing setting is reported
+        self.insert = insert
+        self.judges_missing = judges_missing
+        self.version = version
+        self.version_origin = version_origin
+        self.scope = {source.path}
+        # What PGF104 says a non-zero ssl_renegotiation_limit does here.
+        self.refusal = f"the server refuses to start with this setting in {what}"
+        self._replace: dict[int, Replace] = {}
+        self.broken_keys: set[str] = set()
+
+    def judges(self, key: str) -> bool:
+        return self.judges_missing and key not in self.broken_keys
+
+    def add(self, key: str, value: str, location: Location, value_span: tuple[int, int], replace: Replace) -> None:
+        """One setting as written: the last one of a key wins, as it does for -c flags and YAML maps."""
+        assignment = Assignment(
+            key=key,
+            source=self.source,
+            start=location.start,
+            end=location.end,
+            value=value,
+            value_start=value_span[0],
+            value_end=value_span[1],
+        )
+        self._replace[id(assignment)] = replace
+        self.assignments.append(assignment)
+
+    def finish(self) -> PlacedSettings:
+        """Check the values (and, for the server, the names) the way the consumer does."""
+        if self.layer == "server":
+            self._check_server()
+        elif self.layer == "kernel":
+            for key in KERNEL_KEYS:
+                current = self.effective(key)
+                if current is not None and not TEMPLATE.search(current.value):
+                    try:
+                        self.numeric(current, None)
+                    except ValueError as exc:
+                        self.problems.append(Problem(current.location, f"{key}: {exc}; the kernel rejects the write"))
+        return self
+
+    def _check_server(self) -> None:
+        seen: set[str] = set()
+        for assignment in self.assignments:
+            key = assignment.key
+            if key in seen or "." in key or key in known_parameters():
+                seen.add(key)
+                continue
+            seen.add(key)
+            close = difflib.get_close_matches(key, known_parameters(), n=1, cutoff=0.9)
+            if close:
+                self.broken_keys.add(close[0])  # the near miss is there, only misspelt: not "missing"
+                self.problems.append(
+                    Problem(assignment.location, f'unrecognized configuration parameter "{key}" (did you mean '
+                            f'"{close[0]}"?); the server refuses to start with it')
+                )
+            elif self.version == KNOWN_VERSION:
+                self.problems.append(
+                    Problem(assignment.location, f'unrecognized configuration parameter "{key}"; PostgreSQL '
+                            f"{self.version} refuses to start with it")
+                )
+        for key, meta in INTEGER_PARAMETERS.items():
+            current = self.effective(key)
+            if current is not None and not TEMPLATE.search(current.value):
+                try:
+                    parse_int(current.value, meta)
+                except GucValueError as exc:
+                    self.problems.append(Problem(current.location, f'invalid value for parameter "{key}": {exc}'))
+
+    def numeric(self, assignment: Assignment, unit: str | None) -> int:
+        if TEMPLATE.search(assignment.value):
+            raise ValueError(f"{assignment.key} comes from a template")
+        if self.layer == "kernel":
+            text = assignment.value.strip()
+            if not text.lstrip("-").isdigit():
+                raise ValueError(f'"{text}" is not an integer')
+            return int(text)
+        if assignment.key == "ssl_renegotiation_limit" and unit == "kB":
+            return parse_int(assignment.value, RENEGOTIATION_BEFORE_9_5)
+        return parse_int(assignment.value, INTEGER_PARAMETERS.get(assignment.key, GucInt(unit)))
+
+    def missing_location(self, key: str) -> Location:
+        return self.home
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        current = self.effective(key)
+        if current is not None:
+            return self._replace[id(current)](value)
+        if self.insert is None:
+            return ()
+        return self.insert(key, value)
+
+    def describe_missing(self) -> str:
+        return f" (not set in {self.what})"

@@ -1,0 +1,88 @@
+"""Settings kept in YAML: compose and Swarm stack files, Kubernetes manifests, Helm values, Patroni.
+
+One reading per file (:mod:`pgconf_fix.documents.yaml_nodes`), each document judged
+alone; each place a setting can be written becomes a document feeding an existing
+view: server parameters (PGF1xx), kernel sysctls (PGF2xx), PgBouncer (PGF6xx), and the
+file's connection strings (PGF4xx), found in the text as the client layer finds them,
+except inside an embedded pgbouncer.ini, whose [databases] entries are PgBouncer's.
+
+A file that is not YAML is PGF001, unless it holds template markup (``{{ }}``, a Helm
+template), which only the template engine can turn into YAML: then its connection
+strings are still judged, and nothing else. A template that parses as YAML is read,
+but nothing is "missing" from it (the engine may add it), and templated values are
+unknown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.findings import Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.base import Problem, SettingsView
+from pgconf_fix.views.client import connection_views
+from pgconf_fix.views.compose import compose_views, is_compose
+from pgconf_fix.views.kubernetes import kubernetes_views
+from pgconf_fix.workspace import Workspace
+
+
+class YamlFile(SettingsView):
+    """The file itself, for what is wrong with it as YAML (PGF001)."""
+
+    layer = "yaml"
+
+    def __init__(self, source: SourceFile) -> None:
+        super().__init__()
+        self.scope = {source.path}
+
+
+def _client_views(source: SourceFile, skip: list[tuple[int, int]]) -> list[SettingsView]:
+    views: list[SettingsView] = []
+    for view in connection_views(source):
+        if view.local:
+            continue
+        where = view.placements[0].location().start
+        if any(start <= where < end for start, end in skip):
+            continue
+        views.append(view)
+    return views
+
+
+def yaml_views(workspace: Workspace, source: SourceFile) -> list[SettingsView]:
+    """Every view of one YAML file."""
+    file_view = YamlFile(source)
+    try:
+        documents = Y.compose_documents(source.text)
+    except Y.YamlError as exc:
+        if "{{" not in source.text:
+            line_start, line_end = source.line_span(min(exc.line, len(source.line_starts)))
+            file_view.problems.append(
+                Problem(Location(source, line_start, line_end), f"not valid YAML: {exc.message}")
+            )
+        return [file_view, *_client_views(source, [])]
+    views: list[SettingsView] = [file_view]
+    embedded: list[tuple[int, int]] = []
+    for root in documents:
+        if is_compose(root):
+            views.extend(compose_views(source, root))
+            continue
+        found, spans = kubernetes_views(workspace, source, root)
+        views.extend(found)
+        embedded.extend(spans)
+    if "{{" in source.text:
+        # A template that happens to parse: what it leaves out may come from the template engine.
+        for view in views:
+            view.judges_missing = False
+    return [*views, *_client_views(source, embedded)]
+
+
+def build_yaml_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[SettingsView]:
+    return [view for source in sources for view in yaml_views(workspace, source)]
+
+
+def is_compose_name(path: Path) -> bool:
+    name = path.name.lower()
+    return name in ("compose.yaml", "compose.yml") or (
+        name.startswith("docker-compose") and name.endswith((".yml", ".yaml"))
+    )

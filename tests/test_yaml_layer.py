@@ -1,0 +1,189 @@
+"""Compose files, Kubernetes manifests, Helm values and Patroni: the patched YAML, checked by its consumers.
+
+- Every ``after`` file of tests/fixtures/compose and tests/fixtures/kubernetes reads back
+  (PyYAML, every document) with the fix values where the fixes put them, and everything
+  else as it was in ``before``.
+- A compose or pod ``-c`` command line becomes a postgresql.conf that the real server
+  validates (``postgres -C``): the patched one starts with the fix values; a ``before``
+  the tool reports PGF001 or PGF104 for is refused.
+- An embedded postgresql.conf (Helm values, ConfigMap) is handed to the real server the
+  same way, and an embedded pgbouncer.ini to the real PgBouncer.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.cli_runner import run_cli
+from tests.pg_server import PgServer, pg_server  # noqa: F401
+from tests.pgbouncer_server import running_pgbouncer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = sorted(
+    case for layer in ("compose", "kubernetes") for case in (FIXTURES / layer).glob("*") if (case / "after").is_dir()
+)
+KEEPALIVES = {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6"}
+
+
+def documents(path: Path) -> list[Any]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
+
+
+def yaml_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml"))
+
+
+def flags_of(command: Any) -> dict[str, str]:
+    """The -c / --name=value settings of a command (string or list), as postgres reads them."""
+    words = shlex.split(command) if isinstance(command, str) else [str(word) for word in command]
+    found: dict[str, str] = {}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "-c" and index + 1 < len(words):
+            pair = words[index + 1]
+            index += 1
+        elif word.startswith("-c") and "=" in word:
+            pair = word[2:]
+        elif word.startswith("--") and "=" in word:
+            name, value = word[2:].split("=", 1)
+            pair = f"{name.replace('-', '_')}={value}"
+        else:
+            index += 1
+            continue
+        index += 1
+        name, value = pair.split("=", 1)
+        found[name.lower()] = value
+    return found
+
+
+def server_commands(doc: Any) -> list[Any]:
+    """Commands of postgres-image containers: compose services, pod template containers."""
+    commands = []
+    for service in (doc.get("services") or {}).values() if isinstance(doc, dict) else []:
+        if "postgres" in str(service.get("image", "")) and "command" in service:
+            commands.append(service["command"])
+    spec = (doc.get("spec") or {}) if isinstance(doc, dict) else {}
+    for container in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
+        if "postgres:" in str(container.get("image", "")) and "args" in container:
+            commands.append(container["args"])
+    return commands
+
+
+def parameter_maps(doc: Any) -> list[dict]:
+    """Operator parameter maps of a document; for Patroni the bootstrap DCS parameters with the
+    local ones over them (the local configuration wins)."""
+    if not isinstance(doc, dict):
+        return []
+    if "scope" in doc:
+        dcs = (((doc.get("bootstrap") or {}).get("dcs") or {}).get("postgresql") or {}).get("parameters") or {}
+        return [{**dcs, **((doc.get("postgresql") or {}).get("parameters") or {})}]
+    spec = doc.get("spec") or {}
+    maps = [
+        (spec.get("postgresql") or {}).get("parameters"),
+        ((((spec.get("patroni") or {}).get("dynamicConfiguration") or {}).get("postgresql")) or {}).get("parameters"),
+    ]
+    return [found for found in maps if isinstance(found, dict)]
+
+
+def embedded(doc: Any) -> dict[str, str]:
+    """Embedded files: Helm values' primary.extendedConfiguration, a ConfigMap's data."""
+    if not isinstance(doc, dict):
+        return {}
+    if doc.get("kind") == "ConfigMap":
+        return {name: text for name, text in (doc.get("data") or {}).items() if name.endswith((".conf", ".ini"))}
+    primary = doc.get("primary") or {}
+    return {"postgresql.conf": primary["extendedConfiguration"]} if "extendedConfiguration" in primary else {}
+
+
+def as_conf(settings: dict[str, str]) -> str:
+    return "".join(f"{name} = '{str(value).replace(chr(39), chr(39) * 2)}'\n" for name, value in settings.items())
+
+
+def server_accepts(pg_server: PgServer, conf: str, tmp_path: Path) -> tuple[int, str]:  # noqa: F811
+    directory = tmp_path / "conf"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir()
+    (directory / "postgresql.conf").write_text(conf)
+    return pg_server.config_value(directory, "tcp_keepalives_idle")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.parent.name}/{case.name}")
+def test_patched_yaml_reads_back_and_its_consumers_accept_it(
+    case: Path, pg_server: PgServer, tmp_path: Path  # noqa: F811
+) -> None:
+    for after in yaml_files(case / "after"):
+        before = case / "before" / after.relative_to(case / "after")
+        new, old = documents(after), documents(before)
+        assert len(new) == len(old), "a fix must not add or remove documents"
+        for doc in new:
+            for command in server_commands(doc):
+                flags = flags_of(command)
+                if "config_file" in flags:
+                    continue  # the settings live in that file; the flags given are still checked
+                code, value = server_accepts(pg_server, as_conf(flags), tmp_path)
+                assert code == 0, value
+                assert value == "60"
+            for parameters in parameter_maps(doc):
+                for name, value in KEEPALIVES.items():
+                    assert str(parameters.get(name)) == value, (after, name)
+                if doc.get("kind") in ("Cluster", "postgresql"):
+                    assert all(isinstance(value, str) for value in parameters.values()), "map[string]string"
+                code, shown = server_accepts(pg_server, as_conf({k: str(v) for k, v in parameters.items()}), tmp_path)
+                assert code == 0, shown
+            for name, text in embedded(doc).items():
+                if name.endswith(".ini"):
+                    with running_pgbouncer(text) as bouncer:
+                        config = bouncer.show_config()
+                    assert config["tcp_keepidle"] == "60"
+                    assert config["server_check_query"].strip()
+                else:
+                    code, value = server_accepts(pg_server, text, tmp_path)
+                    assert (code, value) == (0, "60")
+
+
+@pytest.mark.parametrize(
+    ("case", "refusal"),
+    [
+        ("compose/command-string-renegotiation", "ssl_renegotiation_limit"),
+        ("compose/typo-in-flag", 'unrecognized configuration parameter "tcp_keepalive_idle"'),
+    ],
+)
+def test_what_the_tool_calls_fatal_the_real_server_refuses(
+    case: str, refusal: str, pg_server: PgServer, tmp_path: Path  # noqa: F811
+) -> None:
+    before = yaml_files(FIXTURES / case / "before")[0]
+    flags = {}
+    for doc in documents(before):
+        for command in server_commands(doc):
+            flags.update(flags_of(command))
+    code, errors = server_accepts(pg_server, as_conf(flags), tmp_path)
+    assert code != 0
+    assert refusal in errors
+    findings = run_cli(["."], FIXTURES / case / "before").stdout
+    assert " PGF001 " in findings or " PGF104 " in findings
+
+
+def test_a_helm_template_is_not_a_yaml_error_and_its_strings_are_still_read(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "statefulset.yaml").write_text(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: db\n          image: postgres:16\n"
+        '          args: ["-c", "tcp_keepalives_idle={{ .Values.idle }}"]\n'
+        "          env:\n            - name: URL\n              value: postgresql://app@db.example.com/app\n"
+    )
+    out = run_cli(["."], tmp_path).stdout
+    assert " PGF001 " not in out
+    assert " PGF401 " in out
+
+
+def test_broken_yaml_is_pgf001_with_line(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:16\n    command: [postgres, -c\n")
+    out = run_cli(["."], tmp_path).stdout
+    assert "docker-compose.yml:5:1: PGF001 not valid YAML" in out or "docker-compose.yml:4:" in out, out
