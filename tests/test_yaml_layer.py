@@ -187,3 +187,33 @@ def test_broken_yaml_is_pgf001_with_line(tmp_path: Path) -> None:
     (tmp_path / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:16\n    command: [postgres, -c\n")
     out = run_cli(["."], tmp_path).stdout
     assert "docker-compose.yml:5:1: PGF001 not valid YAML" in out or "docker-compose.yml:4:" in out, out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "postgres -c tcp_keepalives_idle=60 -c 'shared_preload_libraries=pg_stat_statements,auto_explain'",
+        'postgres -c "log_line_prefix=%m [%p] " -c max_connections=200',
+        "postgres -c search_path=app\\ schema --tcp-keepalives-count=6",
+        "-c 'a=it'\\''s' -cfsync=off",
+    ],
+)
+def test_command_words_split_like_shlex_and_flags_like_postgres(command: str, tmp_path: Path) -> None:
+    from pgconf_fix.views.compose import server_flags, shell_words
+
+    assert [word for word, *_ in shell_words(command)] == shlex.split(command)
+    path = tmp_path / "docker-compose.yml"
+    path.write_text(f"services:\n  db:\n    image: postgres:16\n    command: {json_string(command)}\n")
+    from pgconf_fix.documents.yaml_nodes import compose_documents, get
+    from pgconf_fix.source import read_source
+    from pgconf_fix.views.compose import command_words
+
+    source = read_source(path, "docker-compose.yml")
+    words, _ = command_words(source, get(compose_documents(source.text)[0], "services", "db", "command"))
+    assert {name: value for name, value, *_ in server_flags(words)} == flags_of(command)
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)

@@ -290,7 +290,7 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     for key, value, word, offset in flags:
         prefix = word.value[:offset]
         first = word.at(offset)
-        span = (first, first + len(value)) if first is not None else (word.location.start, word.location.end)
+        span = (first, first + len(value)) if first is not None else None
         view.add(key, value, word.location, span, flag_replace(word, prefix, offset))
     return view.finish()
 
@@ -324,7 +324,7 @@ def sysctl_view(source: SourceFile, what: str, node: Node, key_node: ScalarNode)
                 key, value = item.value.split("=", 1)
                 at = _scalar_offsets(source, item)
                 first = at(len(key) + 1)
-                span = (first, first + len(value)) if first is not None else Y.span(item)
+                span = (first, first + len(value)) if first is not None else None
 
                 def replace(new: str, item: ScalarNode = item, key: str = key) -> tuple[Edit, ...]:
                     return (Y.replace_scalar(source, item, f"{key}={new}", string=True),)

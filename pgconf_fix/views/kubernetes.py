@@ -235,7 +235,7 @@ def _args_view(source: SourceFile, pair: tuple[ScalarNode, Node], image: str, wh
                           version=version, version_origin=f"the image {image}" if version else None)
     for key, value, word, offset in flags:
         first = word.at(offset)
-        span = (first, first + len(value)) if first is not None else (word.location.start, word.location.end)
+        span = (first, first + len(value)) if first is not None else None
         view.add(key, value, word.location, span, flag_replace(word, word.value[:offset], offset))
     return view.finish()
 

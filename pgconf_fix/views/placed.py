@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pgconf_fix.documents.connstr import TEMPLATE
 from pgconf_fix.findings import Edit, Location
@@ -37,6 +38,18 @@ from pgconf_fix.views.server import (
 Replace = Callable[[str], tuple[Edit, ...]]
 Insert = Callable[[str, str], tuple[Edit, ...]]
 KERNEL_KEYS = ("net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes")
+
+
+@dataclass(frozen=True)
+class PlacedAssignment(Assignment):
+    """An assignment whose value cannot be pointed at alone (inside a quoted, escaped command):
+    ``written`` is how messages show it."""
+
+    written: str | None = None
+
+    @property
+    def raw_value(self) -> str:
+        return self.written if self.written is not None else super().raw_value
 
 
 class PlacedSettings(SettingsView):
@@ -72,9 +85,22 @@ class PlacedSettings(SettingsView):
     def judges(self, key: str) -> bool:
         return self.judges_missing and key not in self.broken_keys
 
-    def add(self, key: str, value: str, location: Location, value_span: tuple[int, int], replace: Replace) -> None:
-        """One setting as written: the last one of a key wins, as it does for -c flags and YAML maps."""
-        assignment = Assignment(
+    def add(
+        self,
+        key: str,
+        value: str,
+        location: Location,
+        value_span: tuple[int, int] | None,
+        replace: Replace,
+    ) -> None:
+        """One setting as written: the last one of a key wins, as it does for -c flags and YAML maps.
+
+        ``value_span`` is None when the value has no span of its own in the file (an escaped
+        string): the setting is then located at ``location`` and shown by its value."""
+        written = None
+        if value_span is None:
+            value_span, written = (location.start, location.end), value
+        assignment = PlacedAssignment(
             key=key,
             source=self.source,
             start=location.start,
@@ -82,6 +108,7 @@ class PlacedSettings(SettingsView):
             value=value,
             value_start=value_span[0],
             value_end=value_span[1],
+            written=written,
         )
         self._replace[id(assignment)] = replace
         self.assignments.append(assignment)
