@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -105,3 +106,39 @@ def test_a_key_lands_in_the_pgbouncer_section_not_at_the_end_of_databases(tmp_pa
         "[pgbouncer]\nlisten_port = 6432\n; the pool\npool_mode = session\n"
         "tcp_keepidle = 60\ntcp_keepintvl = 10\ntcp_keepcnt = 6\n\n[databases]\napp = host=10.1.2.3 dbname=app\n"
     )
+
+
+@pytest.mark.parametrize(("query", "sent"), [("", None), ("select 1", "select 1"), ("<empty>", "<empty>")])
+def test_what_server_check_query_sends_to_a_real_server(query: str, sent: str | None) -> None:
+    """The fact behind PGF603: an empty server_check_query sends no check at all (PgBouncer 1.18,
+    a real PostgreSQL with log_statement = all); 1.18 sends ``<empty>`` as text."""
+    import time
+
+    import psycopg
+
+    from tests.pg_server import temporary_cluster
+
+    with temporary_cluster(settings={"log_statement": "all"}) as cluster:
+        server_log = Path(cluster.datadir).parent / "server.log"
+        ini = (
+            f"[databases]\napp = host=127.0.0.1 port={cluster.port} dbname=postgres user=postgres\n"
+            f"[pgbouncer]\npool_mode = session\nserver_check_delay = 0\nserver_check_query = {query}\n"
+        )
+        with running_pgbouncer(ini) as bouncer:
+            for _ in range(3):  # later sessions reuse the server connection: the check runs then
+                with psycopg.connect(host="127.0.0.1", port=bouncer.port, dbname="app", user="admin",
+                                     autocommit=True) as conn:  # fmt: skip
+                    conn.execute("select 42")
+                time.sleep(0.3)
+        # "statement:" for what the server ran, "STATEMENT:" after the error of what it refused.
+        statements = [
+            re.split(r"statement: +", line, maxsplit=1, flags=re.IGNORECASE)[1]
+            for line in server_log.read_text().splitlines()
+            if re.search(r"(?i)statement: ", line)
+        ]
+    others = [statement for statement in statements if statement not in ("select 42", "DISCARD ALL")]
+    assert statements.count("select 42") == 3
+    if sent is None:
+        assert others == []
+    else:
+        assert others and set(others) == {sent}
