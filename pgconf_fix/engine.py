@@ -53,7 +53,11 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
     check = rule.check
     setting = check["setting"]
     unit = check.get("unit")
-    fix_value = str(options.resolve(rule, check["fix"])) if "fix" in check else None
+    fix_value = (
+        str(options.fix_target(rule, check["fix"], check.get("maximum"), check.get("minimum")))
+        if "fix" in check
+        else None
+    )
     maximum = options.resolve(rule, check["maximum"]) if "maximum" in check else None
     minimum = options.resolve(rule, check["minimum"]) if "minimum" in check else None
     limit_name = check.get("maximum_name", "the maximum")

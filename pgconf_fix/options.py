@@ -41,6 +41,23 @@ class Options:
             return self.parameter(rule, value)
         return value
 
+    def fix_target(self, rule: Rule, value: Any, maximum: Any = None, minimum: Any = None) -> Any:
+        """The value a fix writes: the rule's target (a number or a parameter name, as in
+        ``resolve``) brought within the bounds the same rule judges with, so that the fixed
+        setting passes the rule that asked for it (an idle budget of 240 s makes a target of
+        300 s into 240 s). ``maximum``/``minimum`` are numbers, parameter names or None; a
+        non-numeric target is returned as it is. When the bounds cross, the maximum wins."""
+        target = self.resolve(rule, value)
+        if isinstance(target, bool) or not isinstance(target, (int, float)):
+            return target
+        low = self.resolve(rule, minimum) if minimum is not None else None
+        high = self.resolve(rule, maximum) if maximum is not None else None
+        if low is not None and target < low:
+            target = low
+        if high is not None and target > high:
+            target = high
+        return target
+
     def enabled(self, rule: Rule) -> bool:
         def matches(prefixes: tuple[str, ...]) -> bool:
             return any(

@@ -25,9 +25,8 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         return  # another kind of load balancer, or one whose type needs a plan: not guessed
     minimum = int(options.resolve(rule, rule.check["minimum"]))
     ceiling = rule.check.get("maximum")
-    target = int(options.resolve(rule, rule.check["fix"]))
-    if ceiling is not None:
-        target = min(target, int(ceiling))
+    # Within [minimum, ceiling], the bounds this rule judges with: the fixed value passes it.
+    target = int(options.fix_target(rule, rule.check["fix"], maximum=ceiling, minimum=minimum))
     default = int(options.resolve(rule, rule.check["module_default"])) if view.is_module else AWS_DEFAULT
     who = "the module's" if view.is_module else "the AWS"
 

@@ -47,7 +47,11 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         else:
             return
         where = current.location
-    targets = [(key, str(options.parameter(rule, key))) for key in KEYS]
+    # keepalives_idle is judged against the budget, so its fix never exceeds it.
+    targets = [
+        (key, str(options.fix_target(rule, key, maximum=budget if key == "keepalives_idle" else None)))
+        for key in KEYS
+    ]
     wanted = [(key, value) for key, value in targets if key == "keepalives_idle" or view.effective(key) is None]
     advice = NO_KNOB.get(view.consumer)
     fix = None

@@ -18,7 +18,8 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     if not isinstance(view, EngineView) or not view.judged():
         return
     budget = int(options.parameter(rule, "idle_budget"))
-    target = str(options.parameter(rule, "target"))
+    # The fix must pass this rule: never above the budget it is judged against.
+    target = str(options.fix_target(rule, "target", maximum=budget))
     entry, recycle = view.read(SETTING)
     if recycle is UNKNOWN:
         return
