@@ -12,6 +12,7 @@ import click
 
 from pgconf_fix import __version__
 from pgconf_fix.catalog import CatalogError, load_catalog
+from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import ConfigError, check_selectors, load_config, options_from_config
 from pgconf_fix.options import Options
 from pgconf_fix.run import CheckResult, Target, check, find_targets
@@ -20,13 +21,14 @@ from pgconf_fix.versions import PgVersion
 from pgconf_fix.workspace import Workspace
 
 if TYPE_CHECKING:
-    from pgconf_fix.findings import Finding
+    from collections.abc import Callable
 
 # Reporters, the patcher and the docs are imported where they are used: a pre-commit run on
 # one file pays only for what it prints.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
+COUNTED = ("text", "github")  # formats whose summary counts fixable findings
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -70,7 +72,22 @@ class Run:
         workspace = self.workspace(overrides)
         if self._first is None:
             self._first = workspace  # the originals, as read by the first check
-        return check(self.target, self.rules, self.options, workspace)
+        result = check(self.target, self.rules, self.options, workspace)
+        if self.stdin is not None:
+            result.findings = stdin_fixes_only(result.findings, self.stdin.path)
+        return result
+
+
+def stdin_fixes_only(findings: list[Finding], path: Path) -> list[Finding]:
+    """With standard input, only its document can be fixed (the fixed text goes to standard
+    output; nothing is written): a fix that edits any other file is taken off its finding,
+    which is still reported."""
+    return [
+        finding
+        if finding.fix is None or all(edit.source.path == path for edit in finding.fix.edits)
+        else replace(finding, fix=None)
+        for finding in findings
+    ]
 
 
 def _emit(text: str, err: bool = False) -> None:
@@ -85,28 +102,79 @@ def _emit(text: str, err: bool = False) -> None:
     stream.buffer.flush()
 
 
-def _report(findings: list[Finding], fmt: str, unsafe_fixes: bool, show_fixes: bool, rules: list) -> None:  # noqa: ANN001
+def fixable(
+    findings: list[Finding], suppressed: list[Finding], recheck: Callable[[dict[Path, str]], CheckResult], unsafe_fixes: bool
+) -> Fixable:
+    """What ``--write`` (and ``--write --unsafe-fixes``) would really fix of ``findings``, from
+    the patcher itself: a fix it drops (overlap, a result that does not parse or that a
+    consumer refuses) is not counted or shown, so "[*] N fixable", "Would fix N" and
+    "Fixed N" agree. Costs the patcher's in-memory re-checks, only when some finding has a fix."""
+    from pgconf_fix.patcher import fix_until_stable
+
+    if not any(finding.fix is not None for finding in findings):
+        return Fixable()
+    mine = fix_until_stable(findings, unsafe_fixes, recheck, suppressed)
+    matched, follow_on = _matched(findings, mine.applied)
+    applied = dict.fromkeys(matched, False)
+    more = 0
+    if not unsafe_fixes and any(f.fix is not None and f.fix.applicability != SAFE for f in findings):
+        everything = fix_until_stable(findings, True, recheck, suppressed)
+        more = max(everything.fixed - mine.fixed, 0)
+        for key in _matched(findings, everything.applied)[0]:
+            applied.setdefault(key, True)
+    return Fixable(count=mine.fixed, more=more, applied=applied, follow_on=tuple(follow_on))
+
+
+def _matched(reported: list[Finding], applied: list[Finding]) -> tuple[list[int], list[Finding]]:
+    """Ids of the reported findings that applied ones are, and the applied ones that were not
+    reported. A later pass re-finds a finding at a new offset when an earlier fix in its file
+    moved it: rule, file and message remain."""
+    waiting: dict[tuple, list[int]] = {}
+    for finding in reported:
+        waiting.setdefault(finding_key(finding), []).append(id(finding))
+    matched, others = [], []
+    for finding in applied:
+        ids = waiting.get(finding_key(finding))
+        if ids:
+            matched.append(ids.pop(0))
+        else:
+            others.append(finding)
+    return matched, others
+
+
+def _report(
+    findings: list[Finding],
+    fmt: str,
+    unsafe_fixes: bool,
+    show_fixes: bool,
+    rules: list,  # noqa: ANN001
+    fixes: Fixable | None = None,
+    errors: int = 0,
+    err: bool = False,
+) -> None:
+    """Print the report in ``fmt`` (to standard error with ``err``: standard output then
+    carries the fixed standard input)."""
     if fmt == "json":
         from pgconf_fix.reporters import json as json_reporter
 
-        _emit(json_reporter.render(findings))
+        _emit(json_reporter.render(findings), err)
     elif fmt == "sarif":
         from pgconf_fix.reporters import sarif
 
-        _emit(sarif.render(findings, rules))
+        _emit(sarif.render(findings, rules), err)
     elif fmt == "github":
         from pgconf_fix.reporters import github
 
-        _emit(github.render(findings, unsafe_fixes))
+        _emit(github.render(findings, unsafe_fixes, fixable=fixes, errors=errors), err)
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
             with open(summary_path, "a", encoding="utf-8") as handle:
-                handle.write(github.step_summary(findings))
+                handle.write(github.step_summary(findings, fixes, errors))
     else:
         from pgconf_fix.reporters import text as text_reporter
 
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        _emit(text_reporter.render(findings, unsafe_fixes, show_fixes, colour=colour))
+        colour = (sys.stderr if err else sys.stdout).isatty() and not os.environ.get("NO_COLOR")
+        _emit(text_reporter.render(findings, unsafe_fixes, show_fixes, colour=colour, fixable=fixes, errors=errors), err)
 
 
 def _errors(result: CheckResult) -> int:
@@ -204,6 +272,8 @@ def _run(
     given_paths = paths
     paths = paths or (".",)
     stdin = None
+    if stdin_filename and "-" not in paths:
+        raise click.UsageError("--stdin-filename names what standard input holds: pass '-' as a path to read it")
     if "-" in paths:
         if not stdin_filename:
             raise click.UsageError("reading standard input ('-') needs --stdin-filename NAME")
@@ -233,35 +303,39 @@ def _run(
             if error_count:
                 return EXIT_ERROR
             return EXIT_FINDINGS if outcome.texts and not exit_zero else EXIT_CLEAN
-        remaining = _write(run, outcome, stdin)
+        left = _write(run, outcome, stdin)
+        remaining = left.findings
         noun = "finding" if outcome.fixed == 1 else "findings"
         files = len(outcome.texts)
-        summary = f"Fixed {outcome.fixed} {noun} in {files} file{'s' if files != 1 else ''}.\n"
+        where = "standard input" if stdin is not None else f"{files} file{'s' if files != 1 else ''}"
+        summary = f"Fixed {outcome.fixed} {noun} in {where}.\n"
         _emit(summary, err=fmt != "text" or stdin is not None)
-        if stdin is None:
-            _report(remaining, fmt, unsafe_fixes, show_fixes, run.active_rules)
+        fixes = fixable(left.findings, left.suppressed, run.check, unsafe_fixes) if fmt in COUNTED else None
+        # With standard input, standard output is the fixed document: the report goes to stderr.
+        _report(remaining, fmt, unsafe_fixes, show_fixes, run.active_rules, fixes, error_count, err=stdin is not None)
         if error_count:
             return EXIT_ERROR
         return EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN
 
-    _report(result.findings, fmt, unsafe_fixes, show_fixes, run.active_rules)
+    fixes = fixable(result.findings, result.suppressed, run.check, unsafe_fixes) if fmt in COUNTED else None
+    _report(result.findings, fmt, unsafe_fixes, show_fixes, run.active_rules, fixes, error_count)
     if error_count:
         return EXIT_ERROR
     return EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
 
 
-def _write(run: Run, outcome, stdin: SourceFile | None) -> list[Finding]:  # noqa: ANN001
+def _write(run: Run, outcome, stdin: SourceFile | None) -> CheckResult:  # noqa: ANN001
     """Write fixed files (standard input goes to standard output) and re-check from disk."""
     if stdin is not None:
         text = outcome.texts.get(stdin.path, stdin.text)
         sys.stdout.buffer.write(stdin.encode(text))
         sys.stdout.buffer.flush()
-        return run.check(outcome.texts).findings
+        return run.check(outcome.texts)
     from pgconf_fix.patcher import write_atomically
 
     for path, text in outcome.texts.items():
         write_atomically(outcome.originals[path], text)
-    return run.check().findings
+    return run.check()
 
 
 def entry() -> int:

@@ -64,3 +64,32 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.location.start, self.location.end, self.code)
+
+
+
+def finding_key(finding: Finding) -> tuple[str, str, str]:
+    """What stays of a finding when a fix elsewhere in its file moves it: rule, file, message."""
+    return (finding.code, str(finding.source.path), finding.message)
+
+
+@dataclass(frozen=True)
+class Fixable:
+    """What the patcher really applies to a set of reported findings (not what their fixes promise).
+
+    ``count``: findings fixed by ``--write`` with this run's flags (``--diff``'s "Would fix"
+    and ``--write``'s "Fixed" come from the same patcher run); ``more``: findings that
+    ``--unsafe-fixes`` would fix in addition (0 when it was given); ``applied``: for each
+    reported finding (by ``id``) whose fix is applied, whether only ``--unsafe-fixes`` applies it;
+    ``follow_on``: findings that appear only once other fixes are in (``keepalives=1`` makes a
+    connection string judged for ``keepalives_idle``), whose fixes the patcher applies too and
+    counts in ``count``.
+    """
+
+    count: int = 0
+    more: int = 0
+    applied: dict[int, bool] = field(default_factory=dict)
+    follow_on: tuple[Finding, ...] = ()
+
+    def shows(self, finding: Finding) -> bool | None:
+        """None when the patcher does not apply this finding's fix, else whether only unsafely."""
+        return self.applied.get(id(finding))

@@ -19,12 +19,21 @@ MAX_PASSES = 4
 
 @dataclass
 class FixOutcome:
-    """New texts by path, the originals, and how many findings the fixes addressed."""
+    """New texts by path, the originals, and the findings whose fixes are in those texts.
+
+    ``applied`` is the one source of truth for "fixable", "Would fix" and "Fixed": a fix
+    dropped for overlap, or with a file whose result was rejected, is not in it.
+    """
 
     originals: dict[Path, SourceFile] = field(default_factory=dict)
     texts: dict[Path, str] = field(default_factory=dict)
-    fixed: int = 0
+    applied: list[Finding] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+
+    @property
+    def fixed(self) -> int:
+        """How many findings the fixes in ``texts`` address."""
+        return len(self.applied)
 
 
 class Checked(Protocol):
@@ -44,10 +53,10 @@ def wanted(finding: Finding, unsafe: bool) -> bool:
 
 def apply_round(
     findings: list[Finding], unsafe: bool
-) -> tuple[dict[Path, tuple[SourceFile, str]], int, dict[Path, list[Edit]]]:
+) -> tuple[dict[Path, tuple[SourceFile, str]], list[Finding], dict[Path, list[Edit]]]:
     """Apply every wanted fix once; a fix with an edit that was dropped for overlap is not counted.
 
-    Returns the new texts, the count of fixes applied, and the edits kept in each file.
+    Returns the new texts, the findings whose fixes were applied, and the edits kept in each file.
     """
     by_file: dict[Path, list[Edit]] = {}
     sources: dict[Path, SourceFile] = {}
@@ -67,10 +76,10 @@ def apply_round(
         applied[path] = sorted({e.key(): e for e in edits if e.key() not in lost}.values(), key=lambda e: e.start)
         if text != sources[path].text:
             results[path] = (sources[path], text)
-    count = sum(
-        1 for finding in chosen if not any(edit.key() in dropped_keys for edit in finding.fix.edits)  # type: ignore[union-attr]
-    )
-    return results, count, applied
+    done = [
+        finding for finding in chosen if not any(edit.key() in dropped_keys for edit in finding.fix.edits)  # type: ignore[union-attr]
+    ]
+    return results, done, applied
 
 
 def follow(offset: int, edits: Iterable[Edit]) -> int:
@@ -106,14 +115,16 @@ def fix_until_stable(
     current = findings
     anchors = _anchors(suppressed)
     for _ in range(MAX_PASSES):
-        changes, count, applied = apply_round(current, unsafe)
+        changes, done, applied = apply_round(current, unsafe)
         if not changes:
             break
         trial = dict(outcome.texts)
         for path, (source, text) in changes.items():
             outcome.originals.setdefault(path, source)
             trial[path] = text
-        after = recheck(trial).findings
+        first = recheck(trial)
+        after = first.findings
+        checked_texts = dict(trial)
         for path in changes:
             before_errors = _parse_errors(current, path)
             after_errors = _parse_errors(after, path)
@@ -127,8 +138,12 @@ def fix_until_stable(
         kept = {path for path in changes if trial.get(path) == changes[path][1]}
         anchors = {(code, path, follow(offset, applied[path]) if path in kept else offset) for code, path, offset in anchors}
         outcome.texts = trial
-        outcome.fixed += count
-        checked = recheck(outcome.texts)
+        # A fix counts only when every file it edits kept this round's text.
+        outcome.applied += [
+            finding for finding in done if all(edit.source.path in kept for edit in finding.fix.edits)  # type: ignore[union-attr]
+        ]
+        # The trial's check is the check of these texts unless a file was put back.
+        checked = first if trial == checked_texts else recheck(outcome.texts)
         anchors |= _anchors(checked.suppressed)
         current = [finding for finding in checked.findings if _anchors([finding]) - anchors]
     outcome.texts = {path: text for path, text in outcome.texts.items() if text != outcome.originals[path].text}

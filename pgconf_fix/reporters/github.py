@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from pgconf_fix.findings import Finding
+from pgconf_fix.findings import Finding, Fixable
 from pgconf_fix.redact import redact
 from pgconf_fix.reporters import text as text_reporter
 
@@ -38,11 +38,17 @@ def annotation(finding: Finding) -> str:
     return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(redact(finding.message, finding.source.secrets))}"
 
 
-def render(findings: list[Finding], unsafe_fixes: bool = False, token: str | None = None) -> str:
+def render(
+    findings: list[Finding],
+    unsafe_fixes: bool = False,
+    token: str | None = None,
+    fixable: Fixable | None = None,
+    errors: int = 0,
+) -> str:
     token = token or secrets.token_hex(16)
     lines = [annotation(finding) for finding in findings]
     lines.append(f"::stop-commands::{token}")
-    report = text_reporter.render(findings, unsafe_fixes)
+    report = text_reporter.render(findings, unsafe_fixes, fixable=fixable, errors=errors)
     lines.append(report.rstrip("\n"))
     lines.append(f"::{token}::")
     return "\n".join(lines) + "\n"
@@ -55,10 +61,12 @@ def _cell(value: str) -> str:
     return value.replace("\r", " ").replace("\n", " ")
 
 
-def step_summary(findings: list[Finding]) -> str:
-    if not findings:
+def step_summary(findings: list[Finding], fixable: Fixable | None = None, errors: int = 0) -> str:
+    if not findings and not errors:
         return "### pgconf-fix\n\nAll checks passed.\n"
-    rows = ["### pgconf-fix", "", text_reporter.summary(findings).replace("\n", "  \n"), ""]
+    rows = ["### pgconf-fix", "", text_reporter.summary(findings, False, fixable, errors).replace("\n", "  \n"), ""]
+    if not findings:
+        return "\n".join(rows) + "\n"
     rows += ["| location | code | message |", "|---|---|---|"]
     for finding in findings:
         line, column, _, _ = finding.span()

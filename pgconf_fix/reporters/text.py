@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgconf_fix.findings import SAFE, Finding
+from pgconf_fix.findings import SAFE, Finding, Fixable
 from pgconf_fix.redact import redact
 
 
@@ -10,8 +10,16 @@ BOLD, RED, YELLOW, CYAN, RESET = "\033[1m", "\033[31m", "\033[33m", "\033[36m", 
 
 
 def render(
-    findings: list[Finding], unsafe_fixes: bool = False, show_fixes: bool = False, colour: bool = False
+    findings: list[Finding],
+    unsafe_fixes: bool = False,
+    show_fixes: bool = False,
+    colour: bool = False,
+    fixable: Fixable | None = None,
+    errors: int = 0,
 ) -> str:
+    """Finding lines and the summary. With ``fixable`` (the patcher's real outcome), only
+    fixes the patcher applies are shown and counted; ``errors`` is the number of input
+    errors already reported, which rules out a success line."""
     lines = []
     for finding in findings:
         line, column, _, _ = finding.span()
@@ -21,9 +29,24 @@ def render(
             code = f"{RED if finding.severity == 'error' else YELLOW}{code}{RESET}"
         lines.append(f"{path}:{line}:{column}: {code} {one_line(redact(finding.message, finding.source.secrets))}")
         if show_fixes and finding.fix is not None:
+            applicability = finding.fix.applicability
+            if fixable is not None:
+                only_unsafe = fixable.shows(finding)
+                if only_unsafe is None:
+                    continue  # the patcher would not apply it: announce nothing
+                applicability = "unsafe" if only_unsafe else applicability
             marker = f"{CYAN}fix{RESET}" if colour else "fix"
-            lines.append(f"    {marker} ({finding.fix.applicability}): {one_line(redact(finding.fix.message, finding.source.secrets))}")
-    lines.append(summary(findings, unsafe_fixes))
+            lines.append(f"    {marker} ({applicability}): {one_line(redact(finding.fix.message, finding.source.secrets))}")
+    if show_fixes and fixable is not None and fixable.follow_on:
+        lines.append("Fixes that follow once those above are applied:")
+        for finding in fixable.follow_on:
+            assert finding.fix is not None
+            marker = f"{CYAN}fix{RESET}" if colour else "fix"
+            lines.append(
+                f"    {marker} ({finding.fix.applicability}): {one_line(finding.path)}: {finding.code} "
+                f"{one_line(redact(finding.fix.message, finding.source.secrets))}"
+            )
+    lines.append(summary(findings, unsafe_fixes, fixable, errors))
     return "\n".join(lines) + "\n"
 
 
@@ -32,17 +55,27 @@ def one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def summary(findings: list[Finding], unsafe_fixes: bool = False) -> str:
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def summary(findings: list[Finding], unsafe_fixes: bool = False, fixable: Fixable | None = None, errors: int = 0) -> str:
+    """"All checks passed!" only when there is nothing to report and no input error."""
     if not findings:
+        if errors:
+            return f"No findings in the files that could be read; {_plural(errors, 'input error')} (see above)."
         return "All checks passed!"
-    safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == SAFE)
-    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability != SAFE)
-    noun = "finding" if len(findings) == 1 else "findings"
-    text = f"Found {len(findings)} {noun}."
-    if unsafe_fixes and safe + unsafe:
-        text += f"\n[*] {safe + unsafe} fixable with --write --unsafe-fixes."
-    elif safe:
-        text += f"\n[*] {safe} fixable with --write."
-    if unsafe and not unsafe_fixes:
-        text += f" ({unsafe} more with --unsafe-fixes.)"
+    if fixable is None:  # no patcher run: what the findings' fixes promise
+        safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == SAFE)
+        unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability != SAFE)
+        fixable = Fixable(count=safe + unsafe if unsafe_fixes else safe, more=0 if unsafe_fixes else unsafe)
+    text = f"Found {_plural(len(findings), 'finding')}."
+    if errors:
+        text += f" {_plural(errors, 'input error')} (see above)."
+    if unsafe_fixes and fixable.count:
+        text += f"\n[*] {fixable.count} fixable with --write --unsafe-fixes."
+    elif fixable.count:
+        text += f"\n[*] {fixable.count} fixable with --write."
+    if fixable.more and not unsafe_fixes:
+        text += f" ({fixable.more} more with --unsafe-fixes.)" if fixable.count else f"\n[*] {fixable.more} fixable with --write --unsafe-fixes."
     return text
