@@ -13,7 +13,7 @@ import click
 from pgconf_fix import __version__
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
-from pgconf_fix.config import ConfigError, check_selectors, load_config, options_from_config
+from pgconf_fix.config import ConfigError, check_selectors, find_config, load_config, options_from_config
 from pgconf_fix.options import Options
 from pgconf_fix.run import CheckResult, Target, check, find_targets
 from pgconf_fix.source import SourceFile
@@ -197,6 +197,7 @@ def _errors(result: CheckResult) -> int:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file to use.")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Extra directory of TOML rules.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to paths named on the command line too.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are left.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
@@ -208,8 +209,12 @@ def cli(**kwargs: object) -> int:
     return _run(**kwargs)  # type: ignore[arg-type]
 
 
-def _options(cwd: Path, config_path: str | None, **flags: object) -> Options:
-    path, table = load_config(Path(config_path) if config_path else None, cwd)
+def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None = None, **flags: object) -> Options:
+    """Options from the config (``--config``, else ``found``, else the nearest to ``cwd``) and the flags."""
+    if config_path or found is None:
+        path, table = load_config(Path(config_path) if config_path else None, cwd)
+    else:
+        path, table = found
     options = options_from_config(path, table)
     values: dict[str, object] = {}
     for key in ("select", "ignore", "extend_select"):
@@ -226,6 +231,8 @@ def _options(cwd: Path, config_path: str | None, **flags: object) -> Options:
         if budget <= 0:
             raise click.BadParameter("must be positive", param_hint="--idle-budget")
         values["global_parameters"] = {**options.global_parameters, "idle_budget": budget}
+    if flags.get("force_exclude"):
+        values["force_exclude"] = True
     if flags.get("rules_dir"):
         values["rules_dirs"] = options.rules_dirs + tuple(Path(p).resolve() for p in flags["rules_dir"])  # type: ignore[union-attr]
     options = replace(options, **values)
@@ -279,8 +286,10 @@ def _run(
             raise click.UsageError("reading standard input ('-') needs --stdin-filename NAME")
         data = sys.stdin.buffer.read()
         stdin = SourceFile.from_bytes((cwd / stdin_filename).absolute(), stdin_filename, data)
-    target = find_targets(list(paths), options, cwd, stdin)
-    run = Run(options, cwd, target, stdin)
+    if flags.get("live") or config_path:
+        run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin), stdin)
+    else:
+        run = _runs_by_config(list(paths), cwd, stdin, options, flags)
     if flags.get("live"):
         from pgconf_fix.live import LiveRun
 
@@ -324,7 +333,59 @@ def _run(
     return EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
 
 
-def _write(run: Run, outcome, stdin: SourceFile | None) -> CheckResult:  # noqa: ANN001
+def _config_start(path: str, cwd: Path, stdin_filename: str | None) -> Path:
+    """Where the config search for a command-line path starts: the directory itself, or the
+    file's directory (for '-', the directory --stdin-filename names)."""
+    given = cwd / (stdin_filename if path == "-" and stdin_filename else path)
+    absolute = Path(os.path.abspath(given))
+    return absolute if absolute.is_dir() else absolute.parent
+
+
+def _runs_by_config(
+    paths: list[str], cwd: Path, stdin: SourceFile | None, default: Options, flags: dict[str, object]
+) -> Run | Runs:
+    """One run per config file: as ruff does, each path is judged by the config found from
+    it upwards (not only from the working directory). Paths without one share ``default``
+    (the working directory's, as before)."""
+    groups: dict[Path | None, list[str]] = {}
+    found: dict[Path | None, tuple[Path, dict] | None] = {}
+    for path in paths:
+        hit = find_config(_config_start(path, cwd, stdin.display if stdin else None))
+        key = hit[0].resolve() if hit else None
+        groups.setdefault(key, []).append(path)
+        found[key] = hit
+    runs = []
+    for key, members in groups.items():
+        hit = found[key]
+        options = _options(cwd, None, hit, **flags) if hit is not None else default
+        mine = stdin if stdin is not None and "-" in members else None
+        runs.append(Run(options, cwd, find_targets(members, options, cwd, mine), mine))
+    return runs[0] if len(runs) == 1 else Runs(runs)
+
+
+class Runs:
+    """Several runs (one per config) seen as one: findings, errors and re-checks merged."""
+
+    def __init__(self, runs: list[Run]) -> None:
+        self.runs = runs
+        self.options = runs[0].options
+        self.stdin = next((run.stdin for run in runs if run.stdin is not None), None)
+        by_code: dict[str, object] = {}
+        for run in runs:
+            for rule in run.active_rules:
+                by_code.setdefault(rule.code, rule)
+        self.active_rules = list(by_code.values())
+
+    def check(self, overrides: dict[Path, str] | None = None) -> CheckResult:
+        results = [run.check(overrides) for run in self.runs]
+        return CheckResult(
+            findings=sorted((f for r in results for f in r.findings), key=Finding.sort_key),
+            errors=[e for r in results for e in r.errors],
+            suppressed=[f for r in results for f in r.suppressed],
+        )
+
+
+def _write(run: Run | Runs, outcome, stdin: SourceFile | None) -> CheckResult:  # noqa: ANN001
     """Write fixed files (standard input goes to standard output) and re-check from disk."""
     if stdin is not None:
         text = outcome.texts.get(stdin.path, stdin.text)

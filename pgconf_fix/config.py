@@ -13,7 +13,9 @@ from pgconf_fix.versions import PgVersion
 
 CONFIG_NAMES = (".pgconf-fix.toml", "pyproject.toml")
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
-_KNOWN_KEYS = {*_LIST_KEYS, "pg-version", "idle-budget", "rules-dir", "max-file-size", "per-file-ignores", "rule"}
+_KNOWN_KEYS = {
+    *_LIST_KEYS, "pg-version", "idle-budget", "rules-dir", "max-file-size", "per-file-ignores", "rule", "force-exclude"
+}
 
 
 class ConfigError(Exception):
@@ -104,6 +106,12 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     if "idle-budget" in table:
         global_parameters["idle_budget"] = _positive_int(where, "idle-budget", table["idle-budget"])
     values["global_parameters"] = global_parameters
+    if path is not None:
+        values["config_dir"] = path.parent.absolute()
+    if "force-exclude" in table:
+        if not isinstance(table["force-exclude"], bool):
+            raise ConfigError(f"{where}: 'force-exclude' must be true or false, not {table['force-exclude']!r}")
+        values["force_exclude"] = table["force-exclude"]
     if "max-file-size" in table:
         values["max_file_size"] = _positive_int(where, "max-file-size", table["max-file-size"])
     if "rules-dir" in table:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from pgconf_fix.ignore import IgnoreRules, parse_pattern, read_ignore_file
+from pgconf_fix.ignore import IgnoreRules, read_lines, relative_to, rules_above
 from pgconf_fix.source import InputError, looks_binary
 
 DEFAULT_EXCLUDES = (
@@ -142,9 +142,25 @@ class _Claims:
             return [layer for future in self.futures for layer in future.result()]
 
 
-def discover(paths: list[str], layers: list[ModuleType], cwd: Path, exclude: tuple[str, ...] = ()) -> Discovered:
+def discover(
+    paths: list[str],
+    layers: list[ModuleType],
+    cwd: Path,
+    exclude: tuple[str, ...] = (),
+    exclude_base: Path | None = None,
+    force_exclude: bool = False,
+) -> Discovered:
+    """Walk ``paths`` and claim each file for a layer.
+
+    ``exclude`` holds gitignore-style patterns relative to ``exclude_base`` (the directory
+    of the config that defines them; default ``cwd``). Walks also follow ``.gitignore``
+    files, the repository's ``.git/info/exclude`` and DEFAULT_EXCLUDES. A file named
+    directly is taken as it is unless ``force_exclude`` (as ruff's ``--force-exclude``, for
+    pre-commit, which names files one by one).
+    """
     found = Discovered()
-    base_rules = IgnoreRules([p for p in (parse_pattern(x, cwd) for x in exclude) if p is not None])
+    base = Path(os.path.abspath(exclude_base or cwd))
+    base_rules = IgnoreRules().extended(base, exclude)
     seen: set[str] = set()
     displays: list[str] = []
     claims = _Claims(layers)
@@ -157,11 +173,24 @@ def discover(paths: list[str], layers: list[ModuleType], cwd: Path, exclude: tup
         displays.append(display)
         claims.add(absolute)
 
+    def excluded(given: str) -> bool:
+        absolute = os.path.abspath(given)
+        inside = relative_to(absolute, str(base)) or relative_to(absolute, os.path.abspath(cwd)) or ""
+        parts = inside.split("/") if os.path.isdir(absolute) else inside.split("/")[:-1]
+        if any(part in DEFAULT_EXCLUDES for part in parts):
+            return True
+        parent = Path(absolute).parent
+        rules = rules_above(parent, base_rules).extended(parent, read_lines(parent / ".gitignore"))
+        return rules.ignored_with_parents(absolute, os.path.isdir(absolute))
+
     for given in paths:
         if not os.path.lexists(given):
             found.errors.append(InputError(given, "no such file or directory"))
+        elif force_exclude and excluded(given):
+            continue  # named on the command line, and excluded all the same
         elif os.path.isdir(given):
-            _walk(os.path.abspath(given), given, base_rules, add, found)
+            root = os.path.abspath(given)
+            _walk(root, given, rules_above(Path(root), base_rules), add, found)
         elif os.path.isfile(given):
             add(given, given)
         elif os.path.islink(given) and not os.path.exists(given):
@@ -185,7 +214,7 @@ def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discover
             continue
         # Most directories have no .gitignore: look in the listing before trying to open one.
         if any(entry.name == ".gitignore" for entry in entries):
-            active = active.extended(read_ignore_file(Path(directory) / ".gitignore"))
+            active = active.extended(directory, read_lines(Path(directory) / ".gitignore"))
         subdirectories = []
         for entry in entries:
             child_shown = os.path.join(shown, entry.name) if shown != "." else entry.name
@@ -195,10 +224,10 @@ def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discover
             except OSError:
                 continue
             if is_dir:
-                if entry.name in DEFAULT_EXCLUDES or (active.patterns and active.ignored(Path(entry.path), True)):
+                if entry.name in DEFAULT_EXCLUDES or (active.patterns and active.ignored(entry.path, True)):
                     continue
                 subdirectories.append((entry.path, child_shown))
-            elif (is_file or _dangling(entry)) and not (active.patterns and active.ignored(Path(entry.path), False)):
+            elif (is_file or _dangling(entry)) and not (active.patterns and active.ignored(entry.path, False)):
                 # A dangling symlink is handed on too: a layer that claims its name reports it.
                 add(entry.path, child_shown, entry.path)  # the walk's root is absolute and normalised
         for path, child_shown in reversed(subdirectories):

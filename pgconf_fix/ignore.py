@@ -1,104 +1,115 @@
-"""gitignore-style patterns: ``*``, ``?``, ``[..]``, ``**``, a trailing ``/``, a leading ``/`` or ``!``."""
+"""Which paths a run leaves out: ``.gitignore`` files, ``.git/info/exclude`` and the config's
+``exclude`` list, with git's own semantics from ``pathspec`` (``GitIgnoreSpec``).
+
+Each source of patterns is relative to its own directory, as in git and ruff: a
+``.gitignore`` to the directory it sits in, ``.git/info/exclude`` to the repository's
+root, ``exclude``/``per-file-ignores`` to the directory of the config file that defines
+them (https://git-scm.com/docs/gitignore, https://docs.astral.sh/ruff/settings/#exclude).
+Later (deeper) sources win over earlier ones, and within one source the last matching
+pattern wins, so ``!keep.conf`` re-includes a file.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import os
+from collections.abc import Iterable
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class Pattern:
-    base: Path
-    regex: re.Pattern[str]
-    negated: bool
-    directory_only: bool
-    anchored: bool
+from pathspec import GitIgnoreSpec
 
 
-def _translate(glob: str) -> str:
-    out = []
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("/**", i) and i + 3 == len(glob):
-            out.append("/.*")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif glob[i] == "[":
-            close = glob.find("]", i + 1)
-            if close == -1:
-                out.append(re.escape(glob[i]))
-                i += 1
-            else:
-                body = glob[i + 1 : close].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = close + 1
-        elif glob[i] == "\\" and i + 1 < len(glob):
-            out.append(re.escape(glob[i + 1]))
-            i += 2
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return "".join(out)
+def spec(lines: Iterable[str]) -> GitIgnoreSpec | None:
+    """A compiled pattern list, or None when it has no pattern (only blanks and comments)."""
+    compiled = GitIgnoreSpec.from_lines(lines)
+    return compiled if len(compiled.patterns) else None
 
 
-def parse_pattern(line: str, base: Path) -> Pattern | None:
-    text = line.rstrip("\n").rstrip("\r")
-    if not text.strip() or text.startswith("#"):
+def relative_to(path: str, base: str) -> str | None:
+    """``path`` relative to ``base`` with ``/`` separators (both absolute and normalised),
+    or None when it is not under ``base``."""
+    if path == base:
+        return ""
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if not path.startswith(prefix):
         return None
-    text = text.rstrip(" ")
-    negated = text.startswith("!")
-    if negated:
-        text = text[1:]
-    directory_only = text.endswith("/")
-    text = text.rstrip("/")
-    anchored = "/" in text
-    text = text.lstrip("/")
-    if not text:
-        return None
-    return Pattern(base, re.compile(_translate(text) + r"\Z"), negated, directory_only, anchored)
+    rest = path[len(prefix) :]
+    return rest if os.sep == "/" else rest.replace(os.sep, "/")
 
 
 class IgnoreRules:
-    """Patterns collected from the command line, the config and .gitignore files."""
+    """Pattern sources in force for a directory of a walk, outermost first."""
 
-    def __init__(self, patterns: list[Pattern] | None = None) -> None:
-        self.patterns = patterns or []
+    __slots__ = ("sources",)
 
-    def extended(self, patterns: list[Pattern]) -> IgnoreRules:
-        return IgnoreRules(self.patterns + patterns) if patterns else self
+    def __init__(self, sources: tuple[tuple[str, GitIgnoreSpec], ...] = ()) -> None:
+        self.sources = sources
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    @property
+    def patterns(self) -> bool:
+        """Whether any pattern is in force (most walks have none: nothing to match)."""
+        return bool(self.sources)
+
+    def extended(self, base: str | Path, lines: Iterable[str]) -> IgnoreRules:
+        """These rules and the patterns of ``lines``, relative to directory ``base``."""
+        compiled = spec(lines)
+        if compiled is None:
+            return self
+        return IgnoreRules((*self.sources, (os.path.abspath(base), compiled)))
+
+    def ignored(self, path: str | Path, is_dir: bool) -> bool:
+        """Whether the absolute ``path`` is left out: the last source with a matching pattern decides."""
+        path = os.path.abspath(path)
         result = False
-        for pattern in self.patterns:
-            if pattern.directory_only and not is_dir:
+        for base, compiled in self.sources:
+            relative = relative_to(path, base)
+            if not relative:
                 continue
-            try:
-                relative = path.relative_to(pattern.base).as_posix()
-            except ValueError:
-                continue
-            subject = relative if pattern.anchored else path.name
-            if pattern.regex.match(subject):
-                result = not pattern.negated
+            verdict = compiled.check_file(relative + "/" if is_dir else relative).include
+            if verdict is not None:
+                result = verdict
         return result
 
+    def ignored_with_parents(self, path: str | Path, is_dir: bool) -> bool:
+        """Like ``ignored``, for a path named directly rather than reached by a walk: a path
+        inside an ignored directory is ignored too (git cannot re-include it)."""
+        path = os.path.abspath(path)
+        parent = os.path.dirname(path)
+        while parent and parent != os.path.dirname(parent):
+            if any(relative_to(parent, base) for base, _ in self.sources) and self.ignored(parent, True):
+                return True
+            parent = os.path.dirname(parent)
+        return self.ignored(path, is_dir)
 
-def read_ignore_file(path: Path) -> list[Pattern]:
+
+def read_lines(path: Path) -> list[str]:
+    """The lines of an ignore file; an unreadable one counts as empty, as it does for git."""
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return []
-    return [p for p in (parse_pattern(line, path.parent) for line in lines) if p is not None]
+
+
+def repository_root(directory: Path) -> Path | None:
+    """The nearest directory at or above ``directory`` that holds a ``.git`` (a directory, or a
+    file as in worktrees and submodules)."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def rules_above(directory: Path, rules: IgnoreRules) -> IgnoreRules:
+    """``rules`` and what git applies to ``directory`` from above it: the repository's
+    ``.git/info/exclude``, then every ``.gitignore`` from the repository root down to, not
+    including, ``directory`` (its own is read by the walk)."""
+    directory = Path(os.path.abspath(directory))
+    root = repository_root(directory)
+    if root is None:
+        return rules
+    git = root / ".git"
+    if git.is_dir():
+        rules = rules.extended(root, read_lines(git / "info" / "exclude"))
+    chain = [directory, *directory.parents]
+    for ancestor in reversed(chain[1 : chain.index(root) + 1]):
+        rules = rules.extended(ancestor, read_lines(ancestor / ".gitignore"))
+    return rules

@@ -23,6 +23,10 @@ class Options:
     rules_dirs: tuple[Path, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The directory of the config file: ``exclude`` and ``per-file-ignores`` are relative to it.
+    config_dir: Path | None = None
+    # Apply ``exclude`` to paths named on the command line too (ruff's --force-exclude).
+    force_exclude: bool = False
 
     def parameter(self, rule: Rule, name: str) -> Any:
         """A rule's parameter: the config's value, else the rule's default, else a global option."""

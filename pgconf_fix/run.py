@@ -60,7 +60,9 @@ class Target:
 
 def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFile | None = None) -> Target:
     layers = layer_modules()
-    found = discover([p for p in paths if p != "-"], layers, cwd, options.exclude)
+    found = discover(
+        [p for p in paths if p != "-"], layers, cwd, options.exclude, options.config_dir, options.force_exclude
+    )
     if stdin is not None:
         for layer in layers:
             if layer.claim(stdin.path, lambda: stdin.data[:65536]):
@@ -314,5 +316,7 @@ def _suppress(
         message = f"the suppression of {code} suppresses nothing: {code} has no finding {where}"
         return make_finding(unused_rule, suppression_module.location(suppression), message)
 
-    kept, suppressed = suppression_module.apply(findings, checked, enabled, unused, options.per_file_ignores)
+    kept, suppressed = suppression_module.apply(
+        findings, checked, enabled, unused, options.per_file_ignores, options.config_dir
+    )
     return sorted(kept, key=Finding.sort_key), suppressed

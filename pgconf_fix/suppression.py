@@ -9,13 +9,17 @@ suppresses nothing is reported as PGF002.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pathspec import GitIgnoreSpec
+
 from pgconf_fix.findings import Finding, Location
+from pgconf_fix.ignore import relative_to, spec
 from pgconf_fix.source import SourceFile
 
 _MARKER = re.compile(
@@ -60,14 +64,28 @@ def scan(source: SourceFile) -> list[Suppression]:
     return found
 
 
-def matches_per_file(path_shown: str, patterns: dict[str, tuple[str, ...]]) -> set[str]:
-    """Codes that ``per-file-ignores`` switches off for a path."""
+def matches_per_file(path: Path, patterns: dict[str, tuple[str, ...]], base: Path | None = None) -> set[str]:
+    """Codes that ``per-file-ignores`` switches off for the file at ``path`` (absolute).
+
+    The patterns are gitignore-style and relative to ``base``, the directory of the config
+    that defines them (default: the working directory), as ruff reads them: ``db/*.conf``
+    is that directory's ``db``, ``*.conf`` any depth below it. A file outside ``base`` is
+    matched by its name alone.
+    """
+    root = os.path.abspath(base or Path.cwd())
+    absolute = os.path.abspath(path)
+    relative = relative_to(absolute, root) or os.path.basename(absolute)
     codes: set[str] = set()
-    posix = Path(path_shown).as_posix()
     for pattern, ignored in patterns.items():
-        if fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(Path(posix).name, pattern):
+        compiled = _compiled(pattern)
+        if compiled is not None and compiled.match_file(relative):
             codes.update(ignored)
     return codes
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> GitIgnoreSpec | None:
+    return spec([pattern])
 
 
 def apply(
@@ -76,6 +94,7 @@ def apply(
     enabled_codes: set[str],
     unused_finding,  # noqa: ANN001 - (Suppression, code) -> Finding | None
     per_file_ignores: dict[str, tuple[str, ...]] | None = None,
+    per_file_base: Path | None = None,
 ) -> tuple[list[Finding], list[Finding]]:
     """Split findings into (kept, suppressed); add a PGF002 finding for each suppression that did nothing."""
     by_path: dict[Path, list[Suppression]] = {}
@@ -84,7 +103,7 @@ def apply(
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     for finding in findings:
-        if per_file_ignores and finding.code in _per_file_codes(finding, per_file_ignores):
+        if per_file_ignores and finding.code in matches_per_file(finding.source.path, per_file_ignores, per_file_base):
             suppressed.append(finding)
             continue
         suppressions = by_path.get(finding.source.path)
@@ -106,10 +125,6 @@ def apply(
                 if extra is not None:
                     kept.append(extra)
     return kept, suppressed
-
-
-def _per_file_codes(finding: Finding, patterns: dict[str, tuple[str, ...]]) -> set[str]:
-    return matches_per_file(finding.path, patterns)
 
 
 def location(suppression: Suppression) -> Location:
