@@ -298,14 +298,17 @@ def _run(
     error_count = _errors(result)
 
     if diff_mode or write_mode:
-        from pgconf_fix.patcher import fix_until_stable, unified_diff
+        from pgconf_fix.patcher import diff_base, fix_until_stable, unified_diff
 
         outcome = fix_until_stable(result.findings, unsafe_fixes, run.check, result.suppressed)
         for display in outcome.rejected:
             _emit(f"warning: {display}: a fix was dropped because the result would not parse\n", err=True)
         if diff_mode:
+            base = diff_base(outcome.texts, cwd)
+            if base != Path(os.path.abspath(cwd)):
+                _emit(f"note: the diff's paths are relative to {base}: apply it there\n", err=True)
             for path, text in sorted(outcome.texts.items()):
-                sys.stdout.buffer.write(unified_diff(outcome.originals[path], text, cwd))
+                sys.stdout.buffer.write(unified_diff(outcome.originals[path], text, cwd, base))
             sys.stdout.buffer.flush()
             noun = "finding" if outcome.fixed == 1 else "findings"
             _emit(f"Would fix {outcome.fixed} {noun}.\n" if outcome.texts else "No fixes available.\n", err=True)

@@ -154,20 +154,62 @@ def _parse_errors(findings: list[Finding], path: Path) -> int:
     return sum(1 for finding in findings if finding.code == "PGF001" and finding.source.path == path)
 
 
-def unified_diff(source: SourceFile, new_text: str, cwd: Path) -> bytes:
-    """A diff that ``git apply`` and ``patch -p1`` accept from ``cwd``."""
+def diff_base(paths: Iterable[Path], cwd: Path) -> Path:
+    """The directory a diff's paths are relative to: the working directory when every file
+    is under it; else the root of the git repository holding the working directory, when
+    every file is in it; else the filesystem root. Never a path with ``..``, which neither
+    ``git apply`` nor ``patch -p1`` accepts."""
+    files = [Path(os.path.abspath(path)) for path in paths]
+    here = Path(os.path.abspath(cwd))
+    if all(here == file or here in file.parents for file in files):
+        return here
+    from pgconf_fix.ignore import repository_root
+
+    root = repository_root(here)
+    if root is not None and all(root in file.parents for file in files):
+        return root
+    return Path(here.anchor)
+
+
+# How git writes a path byte in a quoted name (quote_c_style in git's quote.c).
+_C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r",
+              0x22: '\\"', 0x5C: "\\\\"}
+
+
+def header_name(name: str) -> str:
+    """A ``---``/``+++`` file name as git writes it, so that ``git apply`` and ``patch -p1``
+    read back the same path: C-style quoted (octal for control and non-ASCII bytes) when it
+    has a quote, backslash, control or non-ASCII byte; followed by a tab when it has a space
+    (git's terminator for such names). Checked with git 2.39 and GNU patch 2.7.6."""
+    raw = os.fsencode(name)
+    if not any(byte < 0x20 or byte >= 0x7F or byte in (0x22, 0x5C) for byte in raw):
+        return name + "\t" if " " in name else name
+    quoted = "".join(
+        _C_ESCAPES.get(byte) or (f"\\{byte:03o}" if byte < 0x20 or byte >= 0x7F else chr(byte)) for byte in raw
+    )
+    return f'"{quoted}"'
+
+
+def unified_diff(source: SourceFile, new_text: str, cwd: Path, base: Path | None = None) -> bytes:
+    """A diff whose paths are relative to ``base`` (default ``cwd``; see ``diff_base``), so
+    that ``git apply`` and ``patch -p1`` accept it there."""
     try:
-        name = os.path.relpath(source.path, cwd)
+        name = os.path.relpath(os.path.abspath(source.path), base or cwd)
     except ValueError:
         name = str(source.path)
     name = name.replace(os.sep, "/")
     old_lines = _lines(source.text)
     new_lines = _lines(new_text)
     out: list[str] = []
-    for line in linediff.unified_diff(old_lines, new_lines, f"a/{name}", f"b/{name}", n=3):
-        if line.startswith(("---", "+++")):
-            out.append(line.rstrip("\n") + "\n")
+    in_header = True  # the ---/+++ pair comes before the first hunk; later "---" lines are content
+    for line in linediff.unified_diff(old_lines, new_lines, "a", "b", n=3):
+        if in_header and line.startswith("---"):
+            out.append(f"--- {header_name('a/' + name)}\n")
             continue
+        if in_header and line.startswith("+++"):
+            out.append(f"+++ {header_name('b/' + name)}\n")
+            continue
+        in_header = in_header and not line.startswith("@@")
         if line.startswith("@@"):
             out.append(line)
             continue

@@ -147,3 +147,66 @@ def test_gitignore_semantics_from_pathspec(tmp_path: Path) -> None:
         "deploy/b/postgresql.conf"}
     inside = run_cli(["--select", "PGF101", "."], root / "vendor")
     assert _found(inside.stdout) == set() and inside.code == 0
+
+
+# -- diff headers ----------------------------------------------------------------------
+
+STRANGE_NAMES = ["with space", "new\nline", 'quo"te', "tab\there", "back\\slash", "ünï"]
+
+
+def _apply_both_ways(patch: bytes, pristine: Path, tmp_path: Path, expected: dict[str, bytes]) -> None:
+    """Apply with ``git apply`` and with ``patch -p1`` in copies of ``pristine``."""
+    patch_file = tmp_path / "fix.patch"
+    patch_file.write_bytes(patch)
+    for tool in (["git", "apply"], ["patch", "-p1", "-s", "-i"]):
+        copy = tmp_path / f"apply-{tool[0]}"
+        shutil.copytree(pristine, copy, symlinks=True)
+        subprocess.run([*tool, str(patch_file)], cwd=copy, check=True, capture_output=True)
+        assert {k: v for k, v in tree(copy).items() if not k.startswith(".git/")} == expected
+        shutil.rmtree(copy)
+
+
+@pytest.mark.parametrize("where", ["root", "sub"])
+def test_diff_headers_never_climb_and_apply_from_the_repository_root(tmp_path: Path, where: str) -> None:
+    repo = tmp_path / "repo"
+    (repo / "db").mkdir(parents=True)
+    (repo / "sub").mkdir()
+    (repo / "db" / "postgresql.conf").write_text(BAD)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    cwd, path = (repo, "db") if where == "root" else (repo / "sub", "../db")
+    pristine = tmp_path / "pristine"
+    shutil.copytree(repo, pristine, symlinks=True)
+    outcome = run_cli(["--diff", path], cwd)
+    assert outcome.code == 1, outcome.stderr
+    headers = [line for line in outcome.stdout.splitlines() if line.startswith(("---", "+++"))]
+    assert headers == ["--- a/db/postgresql.conf", "+++ b/db/postgresql.conf"]
+    assert ("relative to" in outcome.stderr) == (where == "sub")
+    written = tmp_path / "written"
+    shutil.copytree(repo, written, symlinks=True)
+    assert run_cli(["--write", "db"], written).code == 0
+    expected = {k: v for k, v in tree(written).items() if not k.startswith(".git/")}
+    _apply_both_ways(outcome.stdout_bytes, pristine, tmp_path, expected)
+
+
+def test_diff_headers_quote_names_as_git_does(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    for name in STRANGE_NAMES:
+        (work / name).mkdir()
+        (work / name / "postgresql.conf").write_text(BAD)
+    pristine = tmp_path / "pristine"
+    shutil.copytree(work, pristine)
+    outcome = run_cli(["--diff", "."], work)
+    assert outcome.code == 1, outcome.stderr
+    assert '--- "a/new\\nline/postgresql.conf"\n' in outcome.stdout
+    assert '--- "a/quo\\"te/postgresql.conf"\n' in outcome.stdout
+    assert '--- "a/tab\\there/postgresql.conf"\n' in outcome.stdout
+    assert "--- a/with space/postgresql.conf\t\n" in outcome.stdout
+    assert '--- "a/\\303\\274n\\303\\257/postgresql.conf"\n' in outcome.stdout
+    # The same quoting as git's own diff of the same change.
+    subprocess.run(["git", "init", "-q", str(pristine)], check=True)
+    expected_tree = tmp_path / "expected"
+    shutil.copytree(work, expected_tree)
+    assert run_cli(["--write", "."], expected_tree).code == 0
+    expected = tree(expected_tree)
+    _apply_both_ways(outcome.stdout_bytes, pristine, tmp_path, expected)
