@@ -13,7 +13,14 @@ import click
 from pgconf_fix import __version__
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
-from pgconf_fix.config import ConfigError, check_selectors, find_config, load_config, options_from_config
+from pgconf_fix.config import (
+    ConfigError,
+    check_selectors,
+    find_config,
+    load_config,
+    normalise_selectors,
+    options_from_config,
+)
 from pgconf_fix.options import Options
 from pgconf_fix.run import CheckResult, Target, check, find_targets
 from pgconf_fix.source import SourceFile
@@ -237,9 +244,12 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
         values["rules_dirs"] = options.rules_dirs + tuple(Path(p).resolve() for p in flags["rules_dir"])  # type: ignore[union-attr]
     options = replace(options, **values)
     catalog = load_catalog(options.rules_dirs)
+    normalised = {}
     for key in ("select", "ignore", "extend_select"):
-        check_selectors(getattr(options, key) or (), catalog, f"--{key.replace('_', '-')}")
-    return options
+        if key in values:
+            normalised[key] = normalise_selectors(values[key], catalog)  # type: ignore[arg-type]
+            check_selectors(normalised[key], catalog, f"--{key.replace('_', '-')}")
+    return replace(options, **normalised)
 
 
 def _run(

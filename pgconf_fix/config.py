@@ -70,6 +70,13 @@ def _positive_int(path: Path, key: str, value: Any) -> int:
     return value
 
 
+def normalise_selectors(selectors: tuple[str, ...], catalog: dict[str, Rule]) -> tuple[str, ...]:
+    """Selectors as the catalog spells them: codes and prefixes are case-insensitive
+    (``pgf401`` is PGF401), rule names lower case, ``ALL`` in any case."""
+    names = {rule.name for rule in catalog.values()}
+    return tuple(item.lower() if item.lower() in names else item.upper() for item in selectors)
+
+
 def check_selectors(selectors: tuple[str, ...], catalog: dict[str, Rule], origin: str) -> None:
     names = {rule.name for rule in catalog.values()}
     for selector in selectors:
@@ -121,16 +128,20 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
         catalog = load_catalog(options.rules_dirs)
     except CatalogError as exc:
         raise ConfigError(str(exc)) from None
+    values = {}
     for key in ("select", "ignore", "extend_select"):
-        selectors = getattr(options, key) or ()
-        check_selectors(selectors, catalog, f"{where}: '{key.replace('_', '-')}'")
+        selectors = getattr(options, key)
+        if selectors is not None:
+            values[key] = normalise_selectors(selectors, catalog)
+            check_selectors(values[key], catalog, f"{where}: '{key.replace('_', '-')}'")
+    options = replace(options, **values)
     rule_parameters = _rule_parameters(where, table.get("rule", {}), catalog)
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
         raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
     per_file_ignores = {}
     for pattern, codes in per_file.items():
-        selectors = _strings(where, f"per-file-ignores.{pattern}", codes)
+        selectors = normalise_selectors(_strings(where, f"per-file-ignores.{pattern}", codes), catalog)
         check_selectors(selectors, catalog, f"{where}: 'per-file-ignores'")
         per_file_ignores[pattern] = tuple(
             rule.code for rule in catalog.values() if any(rule.code.startswith(s) or s == "ALL" for s in selectors)
@@ -144,7 +155,7 @@ def _rule_parameters(where: Path, tables: Any, catalog: dict[str, Rule]) -> dict
     by_name = {rule.name: rule for rule in catalog.values()}
     result: dict[str, dict[str, Any]] = {}
     for key, parameters in tables.items():
-        rule = catalog.get(key) or by_name.get(key)
+        rule = catalog.get(key.upper()) or by_name.get(key.lower())
         if rule is None:
             raise ConfigError(f"{where}: [rule.{key}]: no such rule")
         if not isinstance(parameters, dict):

@@ -312,11 +312,18 @@ def _suppress(
     def unused(suppression: suppression_module.Suppression, code: str) -> Finding | None:
         if unused_rule is None or "PGF002" not in enabled:
             return None
-        where = "in this file" if suppression.whole_file else "on this line or the next"
-        message = f"the suppression of {code} suppresses nothing: {code} has no finding {where}"
+        message = f"the suppression of {code} suppresses nothing: {code} has no finding {suppression.reach()}"
         return make_finding(unused_rule, suppression_module.location(suppression), message)
 
+    invalid_rule = next((rule for rule in rules if rule.code == "PGF003"), None)
+
+    def invalid(suppression: suppression_module.Suppression, message: str) -> Finding | None:
+        if invalid_rule is None or "PGF003" not in enabled:
+            return None
+        return make_finding(invalid_rule, suppression_module.location(suppression), message)
+
     kept, suppressed = suppression_module.apply(
-        findings, checked, enabled, unused, options.per_file_ignores, options.config_dir
+        findings, checked, enabled, unused, options.per_file_ignores, options.config_dir,
+        known_codes={rule.code for rule in rules}, invalid_finding=invalid,
     )
     return sorted(kept, key=Finding.sort_key), suppressed

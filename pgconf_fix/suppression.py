@@ -1,10 +1,15 @@
-"""Inline suppressions: ``pgconf-fix: ignore[PGF101] reason`` on the line or the line before
-(or, for a finding that spans lines, on its last line, where formatters put trailing comments),
-``pgconf-fix: ignore-file[PGF101,PGF102]`` in a comment near the top of a file.
+"""Inline suppressions: ``pgconf-fix: ignore[PGF101] reason``, ``pgconf-fix:
+ignore-file[PGF101,PGF102]`` in a comment near the top of a file.
+
+As ruff's ``noqa``, a comment that trails code covers its own line only (or, for a
+finding that spans lines, its last line, where formatters put trailing comments); a
+comment alone on its line covers the next line. Codes are case-insensitive and must be
+whole codes of known rules: an unknown code, a prefix (``PGF5``) or a malformed
+suppression (``ignore PGF501``) is reported as PGF003, and a suppression that
+suppresses nothing as PGF002.
 
 Comments are recognised by their introducer — ``#``, ``;``, ``//``, ``/*`` or ``--`` —
-so one scanner serves every format that has comments. A suppression that
-suppresses nothing is reported as PGF002.
+so one scanner serves every format that has comments.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,15 +27,22 @@ from pgconf_fix.findings import Finding, Location
 from pgconf_fix.ignore import relative_to, spec
 from pgconf_fix.source import SourceFile
 
-_MARKER = re.compile(
-    r"(?:#|;|//|/\*|--)[ \t]*pgconf-fix:[ \t]*(?P<kind>ignore-file|ignore)\[(?P<codes>[A-Za-z0-9_, \t-]*)\]"
-)
+# Any pgconf-fix comment; what follows the marker is parsed by _FORM.
+_MARKER = re.compile(r"(?:#|;|//|/\*|--)[ \t]*pgconf-fix:[ \t]*(?P<rest>[^\r\n]*)", re.IGNORECASE)
+_FORM = re.compile(r"(?P<kind>ignore-file|ignore)\[(?P<codes>[^\]\r\n]*)\]", re.IGNORECASE)
 # An ignore-file comment counts in this many first lines.
 FILE_HEADER_LINES = 20
 
 
 @dataclass
 class Suppression:
+    """One suppression comment: the codes it names (upper case), where, and what it covered.
+
+    ``trailing``: the comment follows code on its line (covers that line only); otherwise
+    it stands alone (covers the next line). ``problem``: why a malformed comment is not a
+    suppression (it then has no codes).
+    """
+
     source: SourceFile
     line: int
     start: int
@@ -38,6 +50,8 @@ class Suppression:
     codes: tuple[str, ...]
     whole_file: bool
     used: set[str] = field(default_factory=set)
+    trailing: bool = False
+    problem: str | None = None
 
     def covers(self, finding: Finding) -> bool:
         if finding.code not in self.codes:
@@ -46,22 +60,60 @@ class Suppression:
             return True
         line = finding.source.position(finding.location.start)[0]
         last = finding.source.position(finding.location.end)[0]
-        return line in (self.line, self.line + 1) or (last > line and last == self.line)
+        if self.trailing:
+            return line == self.line or (last > line and last == self.line)
+        return line in (self.line, self.line + 1)
+
+    def reach(self) -> str:
+        """What the comment covers, in words, for messages."""
+        if self.whole_file:
+            return "in this file"
+        return "on this line" if self.trailing else "on the next line"
 
 
 def scan(source: SourceFile) -> list[Suppression]:
+    """Every suppression comment of a file, malformed ones included (with a ``problem``)."""
     text = source.text
-    if "pgconf-fix:" not in text:
+    if "pgconf-fix:" not in text.lower():
         return []
     found = []
     for match in _MARKER.finditer(text):
         line = source.position(match.start())[0]
-        whole_file = match.group("kind") == "ignore-file"
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        trailing = bool(text[line_start : match.start()].strip())
+        rest = match.group("rest")
+        form = _FORM.match(rest)
+        if form is None:
+            if rest.lower().startswith("ignore"):
+                problem = "a suppression is written pgconf-fix: ignore[CODE,...] or ignore-file[CODE,...]"
+                end = match.end()
+                found.append(Suppression(source, line, match.start(), end, (), False, trailing=trailing, problem=problem))
+            continue  # some other remark after "pgconf-fix:"
+        whole_file = form.group("kind").lower() == "ignore-file"
         if whole_file and line > FILE_HEADER_LINES:
             continue
-        codes = tuple(code.strip().upper() for code in match.group("codes").split(",") if code.strip())
-        found.append(Suppression(source, line, match.start(), match.end(), codes, whole_file))
+        end = match.start("rest") + form.end()
+        codes = tuple(code.strip().upper() for code in form.group("codes").split(",") if code.strip())
+        problem = None if codes else "the suppression names no code"
+        found.append(Suppression(source, line, match.start(), end, codes, whole_file, trailing=trailing, problem=problem))
     return found
+
+
+def invalid_codes(suppression: Suppression, known: Iterable[str]) -> list[str]:
+    """Messages for what is wrong with a suppression: malformed, or codes that name no rule."""
+    if suppression.problem is not None:
+        return [suppression.problem]
+    known = set(known)
+    messages = []
+    for code in suppression.codes:
+        if code in known:
+            continue
+        if any(rule.startswith(code) for rule in known):
+            messages.append(f"{code} is a prefix, not a rule code: a suppression names whole codes, such as "
+                            f"{min(rule for rule in known if rule.startswith(code))}")
+        else:
+            messages.append(f"{code} is not a rule code (see pgconf-fix --list-rules)")
+    return messages
 
 
 def matches_per_file(path: Path, patterns: dict[str, tuple[str, ...]], base: Path | None = None) -> set[str]:
@@ -95,8 +147,12 @@ def apply(
     unused_finding,  # noqa: ANN001 - (Suppression, code) -> Finding | None
     per_file_ignores: dict[str, tuple[str, ...]] | None = None,
     per_file_base: Path | None = None,
+    known_codes: Iterable[str] | None = None,
+    invalid_finding: Callable[[Suppression, str], Finding | None] | None = None,
 ) -> tuple[list[Finding], list[Finding]]:
-    """Split findings into (kept, suppressed); add a PGF002 finding for each suppression that did nothing."""
+    """Split findings into (kept, suppressed); add a PGF002 finding for each suppression that
+    did nothing, and (given ``known_codes`` and ``invalid_finding``) a PGF003 finding for each
+    malformed suppression or code that names no rule."""
     by_path: dict[Path, list[Suppression]] = {}
     for source in sources:
         by_path.setdefault(source.path, scan(source))
@@ -118,6 +174,11 @@ def apply(
         kept.append(finding)
     for suppressions in by_path.values():
         for suppression in suppressions:
+            if known_codes is not None and invalid_finding is not None:
+                for message in invalid_codes(suppression, known_codes):
+                    extra = invalid_finding(suppression, message)
+                    if extra is not None:
+                        kept.append(extra)
             for code in suppression.codes:
                 if code in suppression.used or code not in enabled_codes:
                     continue

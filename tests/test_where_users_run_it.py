@@ -210,3 +210,34 @@ def test_diff_headers_quote_names_as_git_does(tmp_path: Path) -> None:
     assert run_cli(["--write", "."], expected_tree).code == 0
     expected = tree(expected_tree)
     _apply_both_ways(outcome.stdout_bytes, pristine, tmp_path, expected)
+
+
+# -- suppressions and codes ------------------------------------------------------------
+
+
+def test_codes_are_case_insensitive_everywhere(tmp_path: Path) -> None:
+    (tmp_path / "postgresql.conf").write_text(BAD)
+    both = {("postgresql.conf", "PGF101"), ("postgresql.conf", "PGF102")}
+    assert _found(run_cli(["--select", "pgf10", "."], tmp_path).stdout) == both
+    assert _found(run_cli(["--select", "pgf10", "--ignore", "pgf101", "."], tmp_path).stdout) == {
+        ("postgresql.conf", "PGF102")}
+    assert _found(run_cli(["--select", "PGF10", "--extend-select", "all", "--ignore", "Pgf1", "."],
+                          tmp_path).stdout) == set()
+    (tmp_path / ".pgconf-fix.toml").write_text(
+        'select = ["pgf1"]\nignore = ["pgf102"]\n[rule.pgf101]\ntarget = 30\n[per-file-ignores]\n"x.conf" = ["pgf1"]\n'
+    )
+    outcome = run_cli(["--show-fixes", "."], tmp_path)
+    assert _found(outcome.stdout) == {("postgresql.conf", "PGF101")}
+    assert "tcp_keepalives_idle = 30" in outcome.stdout
+    assert run_cli(["--explain", "pgf502"], tmp_path).code == 0
+
+
+def test_a_trailing_suppression_covers_its_own_line_only(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "A=postgresql://u@db.example.com/a?sslmode=require  # pgconf-fix: ignore[PGF401] keepalives from the sidecar\n"
+        "B=postgresql://u@db.example.com/b?sslmode=require\n"
+        "# pgconf-fix: ignore[PGF401] a comment alone covers the next line\n"
+        "C=postgresql://u@db.example.com/c?sslmode=require\n"
+    )
+    lines = [line for line in run_cli(["--select", "PGF0,PGF401", "."], tmp_path).stdout.splitlines() if ": PGF" in line]
+    assert [line.split(": ")[0] + " " + line.split(": ")[1].split(" ")[0] for line in lines] == [".env:2:3 PGF401"]
