@@ -7,8 +7,10 @@ walked once and its files claimed in chunks by one process per core.
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -20,6 +22,43 @@ DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", ".terraform",
     "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".direnv",
 )
+# The file names each layer may claim (shell-style patterns on the name alone, case-sensitive):
+# discovery hands a layer no other file, and the pre-commit hooks' ``files:`` pattern is
+# generated from this table (``pre_commit_files``), so the hook passes exactly these.
+# Connection strings live in configuration and in source code of any language, so the client
+# layer's list is long; prose (.md, .rst) and data files are not read.
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "server": ("*.conf",),
+    "kernel": ("*.conf",),
+    "network": ("*.tf",),
+    "sql": ("*.sql", "*.SQL"),
+    "python": ("*.py",),
+    "client": (
+        "*.conf", "*.py", "*.env", ".env", ".env.*", ".envrc", "env.sample", "env.example", "*.sample", "*.example",
+        "*.yml", "*.yaml", "*.json", "*.toml", "*.ini", "*.cfg", "*.properties", "*.xml",
+        "*.sh", "*.bash", "*.zsh", "Procfile", "Procfile.*", "Dockerfile", "Dockerfile.*", "*.Dockerfile",
+        "Containerfile", "Containerfile.*",
+        "*.go", "*.js", "*.mjs", "*.cjs", "*.ts", "*.java", "*.kt", "*.scala", "*.groovy", "*.rb", "*.php",
+        "*.cs", "*.rs", "*.ex", "*.exs",
+    ),
+}
+_CANDIDATE_NAMES = {layer: re.compile("|".join(fnmatch.translate(p) for p in globs)) for layer, globs in CANDIDATES.items()}
+
+
+def candidate(layer: str, name: str) -> bool:
+    """Whether discovery offers a file of this name to ``layer`` (a layer not in CANDIDATES: any)."""
+    pattern = _CANDIDATE_NAMES.get(layer)
+    return pattern is None or pattern.match(name) is not None
+
+
+def pre_commit_files() -> str:
+    """The ``files:`` regular expression of the pre-commit hooks: a path (with ``/``) whose
+    last component some layer of CANDIDATES may claim."""
+    globs = sorted({glob for globs in CANDIDATES.values() for glob in globs})
+    names = "|".join(re.escape(glob).replace(r"\*", "[^/]*") for glob in globs)
+    return f"(^|/)({names})$"
+
+
 HEAD_BYTES = 64 * 1024
 # Below this many files per core, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 2000
@@ -93,7 +132,7 @@ def _claim(layers: list[ModuleType], path: str) -> str | None:
     head = _Head(path)
     name = FileName(path)
     for layer in layers:
-        if layer.claim(name, head):
+        if candidate(layer.NAME, name.name) and layer.claim(name, head):
             return layer.NAME
     return None
 

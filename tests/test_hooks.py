@@ -37,16 +37,42 @@ def _hook_files_regex() -> re.Pattern[str]:
         "etc/sysctl.conf", "etc/sysctl.d/60-net.conf", "infra/alb.tf", "migrations/0001_settings.sql",
         "app/settings.py", ".env", ".env.production", "env.sample", "docker-compose.yml", "k8s/db.yaml",
         "config.json", "pyproject.toml", "setup.cfg", "app.ini", "application.properties", "deploy.sh",
-        "Dockerfile", "docker/Dockerfile.prod",
+        "Dockerfile", "docker/Dockerfile.prod", "cmd/api/main.go", "web/db.js", "src/main/java/Db.java", ".envrc",
+        "Procfile", "src/main.rs",
     ],
 )
 def test_hook_files_pattern_covers_every_kind(path: str) -> None:
     assert _hook_files_regex().search(path)
 
 
-@pytest.mark.parametrize("path", ["README.md", "logo.png", "src/main.rs", "notes.txt"])
+@pytest.mark.parametrize("path", ["README.md", "logo.png", "Cargo.lock", "notes.txt", "docs/conf.py.md"])
 def test_hook_files_pattern_skips_other_files(path: str) -> None:
     assert not _hook_files_regex().search(path)
+
+
+def test_hook_files_pattern_is_generated_from_discovery_table() -> None:
+    from pgconf_fix import docs
+    from pgconf_fix.discovery import CANDIDATES, candidate, pre_commit_files
+
+    assert (ROOT / ".pre-commit-hooks.yaml").read_text() == docs.pre_commit_hooks(), "run: python -m pgconf_fix.docs"
+    assert _hook_files_regex().pattern == pre_commit_files()
+    # They agree name by name: on the table's own patterns made concrete, and on other names.
+    names = {glob.replace("*", "x") for globs in CANDIDATES.values() for glob in globs}
+    names |= {"README.md", "x.conf.md", "notes.txt", "Dockerfile", "sub.dir.yaml", ".env.local", "a.tfvars", "x.SQL"}
+    for name in sorted(names):
+        wanted = any(candidate(layer, name) for layer in CANDIDATES)
+        assert bool(_hook_files_regex().search(f"deep/dir/{name}")) == wanted, name
+
+
+def test_every_file_the_cli_reads_in_the_corpus_reaches_the_hook(tmp_path: Path) -> None:
+    from pgconf_fix.discovery import discover
+    from pgconf_fix.layers import layer_modules
+
+    pattern = _hook_files_regex()
+    for root in (ROOT / "tests" / "fixtures", ROOT / "examples"):
+        found = discover([str(root)], layer_modules(), root)
+        read = [path.relative_to(root).as_posix() for files in found.files.values() for path, _ in files]
+        assert read and [path for path in read if not pattern.search(path)] == []
 
 
 def _pre_commit() -> list[str]:
@@ -91,6 +117,49 @@ def test_pre_commit_try_repo_check_then_fix(tmp_path: Path) -> None:
     _git(project, "add", "-A")
     again = hook("pgconf-fix")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_pre_commit_run_all_files_with_both_hooks_and_excludes(tmp_path: Path) -> None:
+    """`pre-commit run --all-files` from a real .pre-commit-config.yaml: a file the project's
+    pgconf-fix config excludes is neither reported nor rewritten (the hooks pass
+    --force-exclude), a file pre-commit's own `exclude` leaves out is never passed, and
+    kinds outside the old pattern (.go, Procfile) reach the hook."""
+    pre_commit = _pre_commit()
+    checkout = tmp_path / "hook-repo"
+    shutil.copytree(ROOT, checkout, ignore=shutil.ignore_patterns(".git", "*.egg-info", "__pycache__", ".venv*",
+                                                                   ".pytest_cache", ".hypothesis"))
+    _git(checkout, "init", "-q")
+    _git(checkout, "add", "-A")
+    _git(checkout, "commit", "-q", "-m", "snapshot")
+    sha = _git(checkout, "rev-parse", "HEAD").stdout.strip()
+    project = tmp_path / "project"
+    for where in ("db", "legacy", "vendored"):
+        (project / where).mkdir(parents=True)
+        (project / where / "postgresql.conf").write_text(BAD_CONF)
+    (project / "main.go").write_text('package main\n\nconst dsn = "host=db.example.com dbname=app sslmode=require"\n')
+    (project / "Procfile").write_text("web: DATABASE_URL=postgresql://u@db.example.com/app?sslmode=require gunicorn app\n")
+    (project / ".pgconf-fix.toml").write_text('exclude = ["legacy/"]\n')
+    (project / ".pre-commit-config.yaml").write_text(
+        f"exclude: ^vendored/\nrepos:\n  - repo: {checkout}\n    rev: {sha}\n    hooks:\n"
+        "      - id: pgconf-fix-write\n      - id: pgconf-fix\n"
+    )
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    run = subprocess.run([*pre_commit, "run", "--all-files"], cwd=project, env=env, capture_output=True, text=True,
+                         timeout=900)
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, output
+    assert "files were modified by this hook" in output
+    assert "tcp_keepalives_idle = 60" in (project / "db" / "postgresql.conf").read_text()
+    assert (project / "legacy" / "postgresql.conf").read_text() == BAD_CONF
+    assert (project / "vendored" / "postgresql.conf").read_text() == BAD_CONF
+    assert "legacy/" not in output and "vendored/" not in output
+    assert "main.go:3:" in output and "Procfile:1:" in output  # PGF401: reported by the check hook
+    _git(project, "add", "-A")
+    again = subprocess.run([*pre_commit, "run", "--all-files", "pgconf-fix-write"], cwd=project, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert "files were modified" not in again.stdout + again.stderr
 
 
 def _expand(value: str, inputs: dict[str, str], context: dict[str, str]) -> str:
