@@ -12,7 +12,7 @@ DOCS_URL = "https://github.com/pgconf-fix/pgconf-fix/blob/main/docs/rules.md"
 SEVERITIES = ("error", "warning", "info")
 LAYERS = ("any", "server", "kernel", "network", "client", "pool", "pgbouncer")
 DATA_KINDS = ("threshold", "forbidden", "required", "absent")
-KINDS = (*DATA_KINDS, "parse-error", "suppression", "python")
+KINDS = (*DATA_KINDS, "parse-error", "suppression", "python", "input-error")
 # Options every rule may refer to by name, with their defaults.
 GLOBAL_PARAMETERS = {"idle_budget": 300}
 

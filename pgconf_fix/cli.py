@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ from pgconf_fix.config import (
 )
 from pgconf_fix.options import Options
 from pgconf_fix.run import CheckResult, Target, check, find_targets
-from pgconf_fix.source import SourceFile
+from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.workspace import Workspace
 
@@ -149,39 +149,91 @@ def _matched(reported: list[Finding], applied: list[Finding]) -> tuple[list[int]
     return matched, others
 
 
+@dataclass(frozen=True)
+class ReportStyle:
+    """How findings are printed: format, flags, destination and colour."""
+
+    fmt: str = "text"
+    unsafe_fixes: bool = False
+    show_fixes: bool = False
+    statistics: bool = False
+    output_file: str | None = None
+    color: str = "auto"  # auto | always | never
+
+
+def use_colour(choice: str, stream: object) -> bool:
+    """``--color``: always/never as given; auto colours a terminal unless NO_COLOR is set, and
+    anything when FORCE_COLOR is (https://no-color.org, https://force-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
 def _report(
     findings: list[Finding],
-    fmt: str,
-    unsafe_fixes: bool,
-    show_fixes: bool,
+    style: ReportStyle,
     rules: list,  # noqa: ANN001
     fixes: Fixable | None = None,
-    errors: int = 0,
+    errors: list[InputError] | None = None,
     err: bool = False,
+    cwd: Path | None = None,
 ) -> None:
-    """Print the report in ``fmt`` (to standard error with ``err``: standard output then
-    carries the fixed standard input)."""
-    if fmt == "json":
+    """Print the report (to standard error with ``err``: standard output then carries the
+    fixed standard input; to ``style.output_file`` when given)."""
+    errors = errors or []
+    stream = sys.stderr if err else sys.stdout
+    colour = use_colour(style.color, stream) if style.output_file is None else style.color == "always"
+    fmt = style.fmt
+    if style.statistics:
+        from pgconf_fix.reporters import statistics
+
+        text = statistics.render(findings, fixes, fmt == "json", colour, len(errors))
+    elif fmt == "json":
         from pgconf_fix.reporters import json as json_reporter
 
-        _emit(json_reporter.render(findings), err)
+        text = json_reporter.render(findings, errors)
     elif fmt == "sarif":
+        from pgconf_fix.ignore import repository_root
         from pgconf_fix.reporters import sarif
 
-        _emit(sarif.render(findings, rules), err)
+        here = cwd or Path.cwd()
+        # %SRCROOT% is the repository's root, where code scanning resolves paths.
+        root = repository_root(Path(os.path.abspath(here))) or Path(os.path.abspath(here))
+        text = sarif.render(findings, rules, errors, root, here)
     elif fmt == "github":
         from pgconf_fix.reporters import github
 
-        _emit(github.render(findings, unsafe_fixes, fixable=fixes, errors=errors), err)
+        text = github.render(findings, style.unsafe_fixes, fixable=fixes, errors=len(errors))
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
             with open(summary_path, "a", encoding="utf-8") as handle:
-                handle.write(github.step_summary(findings, fixes, errors))
+                handle.write(github.step_summary(findings, fixes, len(errors)))
     else:
         from pgconf_fix.reporters import text as text_reporter
 
-        colour = (sys.stderr if err else sys.stdout).isatty() and not os.environ.get("NO_COLOR")
-        _emit(text_reporter.render(findings, unsafe_fixes, show_fixes, colour=colour, fixable=fixes, errors=errors), err)
+        text = text_reporter.render(
+            findings, style.unsafe_fixes, style.show_fixes, colour=colour, fixable=fixes, errors=len(errors)
+        )
+    if style.output_file is not None:
+        try:
+            with open(style.output_file, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+        except OSError as exc:
+            raise click.FileError(style.output_file, exc.strerror) from None
+        return
+    _emit(text, err)
+
+
+def _counted(style: ReportStyle) -> bool:
+    """Whether the report shows fixable counts (worth the patcher's re-checks)."""
+    return style.fmt in COUNTED or style.statistics
 
 
 def _errors(result: CheckResult) -> int:
@@ -204,6 +256,13 @@ def _errors(result: CheckResult) -> int:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file to use.")
 @click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False), help="Extra directory of TOML rules.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings of each rule instead of the findings.")
+@click.option("--output-file", "-o", type=click.Path(dir_okay=False), help="Write the report to this file.")
+@click.option(
+    "--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True,
+    help="Colour the text report (auto: on a terminal, unless NO_COLOR; FORCE_COLOR forces it).",
+)
+@click.option("--add-suppressions", metavar="REASON", help="Add a suppression comment, with REASON, before each finding.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths named on the command line too.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are left.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
@@ -267,6 +326,15 @@ def _run(
     **flags: object,
 ) -> int:
     cwd = Path.cwd()
+    style = ReportStyle(
+        fmt=fmt,
+        unsafe_fixes=unsafe_fixes,
+        show_fixes=show_fixes,
+        statistics=bool(flags.pop("statistics", False)),
+        output_file=flags.pop("output_file", None),  # type: ignore[arg-type]
+        color=str(flags.pop("color", "auto")),
+    )
+    add_suppressions = flags.pop("add_suppressions", None)
     if diff_mode and write_mode:
         raise click.UsageError("--diff and --write cannot be used together")
     options = _options(cwd, config_path, **flags)
@@ -306,6 +374,8 @@ def _run(
         run = LiveRun.connect(run, str(flags["live"]), float(flags["live_timeout"]), given_paths)  # type: ignore[arg-type]
     result = run.check()
     error_count = _errors(result)
+    if add_suppressions is not None:
+        return _add_suppressions(run, result, str(add_suppressions), stdin, error_count)
 
     if diff_mode or write_mode:
         from pgconf_fix.patcher import diff_base, fix_until_stable, unified_diff
@@ -332,18 +402,66 @@ def _run(
         where = "standard input" if stdin is not None else f"{files} file{'s' if files != 1 else ''}"
         summary = f"Fixed {outcome.fixed} {noun} in {where}.\n"
         _emit(summary, err=fmt != "text" or stdin is not None)
-        fixes = fixable(left.findings, left.suppressed, run.check, unsafe_fixes) if fmt in COUNTED else None
+        fixes = fixable(left.findings, left.suppressed, run.check, unsafe_fixes) if _counted(style) else None
         # With standard input, standard output is the fixed document: the report goes to stderr.
-        _report(remaining, fmt, unsafe_fixes, show_fixes, run.active_rules, fixes, error_count, err=stdin is not None)
+        _report(remaining, style, run.active_rules, fixes, result.errors, err=stdin is not None, cwd=cwd)
         if error_count:
             return EXIT_ERROR
         return EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN
 
-    fixes = fixable(result.findings, result.suppressed, run.check, unsafe_fixes) if fmt in COUNTED else None
-    _report(result.findings, fmt, unsafe_fixes, show_fixes, run.active_rules, fixes, error_count)
+    fixes = fixable(result.findings, result.suppressed, run.check, unsafe_fixes) if _counted(style) else None
+    _report(result.findings, style, run.active_rules, fixes, result.errors, cwd=cwd)
     if error_count:
         return EXIT_ERROR
     return EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+
+
+def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: SourceFile | None, errors: int) -> int:
+    """``--add-suppressions REASON``: a suppression comment before each finding's line (as
+    ruff's --add-noqa), kept for a file only when a re-check shows those findings suppressed
+    and no new parse error; then written as --write writes."""
+    from pgconf_fix import suppression
+    from pgconf_fix.patcher import write_atomically
+
+    if stdin is not None:
+        raise click.UsageError("--add-suppressions writes files; it cannot be used with '-'")
+    if not reason.strip():
+        raise click.BadParameter("give the reason the findings are accepted", param_hint="--add-suppressions")
+    wanted: dict[Path, dict[int, set[str]]] = {}
+    sources: dict[Path, SourceFile] = {}
+    for finding in result.findings:
+        if finding.code in suppression.NOT_SUPPRESSIBLE:
+            continue
+        line = finding.source.position(finding.location.start)[0]
+        wanted.setdefault(finding.source.path, {}).setdefault(line, set()).add(finding.code)
+        sources[finding.source.path] = finding.source
+    texts = {}
+    skipped: dict[Path, list[int]] = {}
+    for path, lines in wanted.items():
+        text, skipped[path] = suppression.with_suppressions(sources[path], lines, reason)
+        for line in skipped[path]:
+            _emit(f"warning: {sources[path].display}:{line}: no suppression comment can be added here safely\n",
+                  err=True)
+        if text is not None:
+            texts[path] = text
+    if texts:
+        after = run.check(texts).findings
+        for path in list(texts):
+            before_errors = sum(1 for f in result.findings if f.source.path == path and f.code == "PGF001")
+            left = [f for f in after if f.source.path == path and f.code not in suppression.NOT_SUPPRESSIBLE]
+            expected = sum(len(wanted[path][line]) for line in skipped[path])
+            if sum(1 for f in left if f.code == "PGF001") > before_errors or len(left) > expected:
+                _emit(f"warning: {sources[path].display}: the comments would not suppress every finding; left as it was\n",
+                      err=True)
+                del texts[path]
+    for path, text in texts.items():
+        write_atomically(sources[path], text)
+    added = sum(len(wanted[path]) - len(skipped[path]) for path in texts)
+    _emit(f"Added {added} suppression{'s' if added != 1 else ''} to {len(texts)} file{'s' if len(texts) != 1 else ''}.\n")
+    if errors:
+        return EXIT_ERROR
+    complete = len(texts) == len(wanted) and not any(skipped.values())
+    return EXIT_CLEAN if complete else EXIT_FINDINGS
 
 
 def _config_start(path: str, cwd: Path, stdin_filename: str | None) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 from pgconf_fix.ignore import IgnoreRules, read_lines, relative_to, rules_above
+from pgconf_fix.progress import Progress
 from pgconf_fix.source import InputError, looks_binary
 
 DEFAULT_EXCLUDES = (
@@ -203,6 +204,7 @@ def discover(
     seen: set[str] = set()
     displays: list[str] = []
     claims = _Claims(layers)
+    progress = Progress(0, label="discovering")
 
     def add(path: str, display: str, absolute: str | None = None) -> None:
         absolute = absolute or os.path.abspath(path)
@@ -211,6 +213,7 @@ def discover(
         seen.add(absolute)
         displays.append(display)
         claims.add(absolute)
+        progress.advance()
 
     def excluded(given: str) -> bool:
         absolute = os.path.abspath(given)
@@ -236,7 +239,9 @@ def discover(
             found.errors.append(InputError(given, f"dangling symlink: its target {os.readlink(given)!r} does not exist"))
         else:
             found.errors.append(InputError(given, "not a regular file or directory"))
-    for absolute, display, layer in zip(claims.paths, displays, claims.results()):
+    results = claims.results()
+    progress.close()
+    for absolute, display, layer in zip(claims.paths, displays, results):
         if layer is not None:
             found.files.setdefault(layer, []).append((Path(absolute), display))
     return found

@@ -155,8 +155,8 @@ def run_rules(views: Iterable[SettingsView], rules: Iterable[Rule], options: Opt
                 continue
             if not _version_applies(rule, view.version):
                 continue
-            if rule.kind == "suppression":
-                continue  # applied over all findings afterwards (pgconf_fix.suppression)
+            if rule.kind in ("suppression", "input-error"):
+                continue  # applied over all findings afterwards (pgconf_fix.suppression); errors are not judged
             evaluator = _python_check(rule) if rule.kind == "python" else _EVALUATORS[rule.kind]
             for finding in evaluator(rule, view, options):
                 if not view.in_scope(finding.source):

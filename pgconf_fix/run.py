@@ -235,7 +235,7 @@ def _check_share(
         except InputError as exc:
             errors.append(exc)
         if progress is not None:
-            progress.advance()
+            progress.advance(layer=share.layer.NAME)
     views = share.layer.build_views(workspace, sources, options) if sources else []
     findings = run_rules(views, rules, options)
     loaded = workspace.loaded_since(mark)

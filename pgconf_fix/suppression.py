@@ -190,3 +190,117 @@ def apply(
 
 def location(suppression: Suppression) -> Location:
     return Location(suppression.source, suppression.start, suppression.end)
+
+
+# --add-suppressions: the line-comment introducer of a file, by name; None where a file has
+# no line comments (JSON) or where a comment line could land inside a value.
+_SLASH_COMMENTS = (".go", ".js", ".mjs", ".cjs", ".ts", ".java", ".kt", ".scala", ".groovy", ".cs", ".rs", ".php")
+_NO_COMMENTS = (".json", ".xml")
+# Codes about suppressions and input themselves: a suppression of them would hide nothing useful.
+NOT_SUPPRESSIBLE = ("PGF000", "PGF002", "PGF003")
+
+
+def comment_introducer(path: Path) -> str | None:
+    """How a whole-line comment starts in this file, or None when none can be added safely."""
+    suffix = path.suffix.lower()
+    if suffix in _NO_COMMENTS:
+        return None
+    if suffix == ".sql":
+        return "--"
+    if suffix in _SLASH_COMMENTS:
+        return "//"
+    return "#"
+
+
+def _inside_yaml_block(lines: list[str], index: int) -> bool:
+    """Whether line ``index`` of a YAML file may belong to a block scalar (``key: |``), where a
+    comment line would become part of the value."""
+    indent = len(lines[index]) - len(lines[index].lstrip(" "))
+    for previous in reversed(lines[:index]):
+        stripped = previous.rstrip("\r\n")
+        if not stripped.strip():
+            continue
+        if re.search(r"[|>][-+0-9]*[ \t]*(#.*)?$", stripped):
+            return True
+        if len(stripped) - len(stripped.lstrip(" ")) < indent:
+            return False
+    return False
+
+
+def _python_comment_at(text: str, line: int) -> bool:
+    """Whether Python's tokenizer reads line ``line`` (1-based) of ``text`` as a comment."""
+    import io
+    import tokenize
+
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.start[0] == line:
+                return token.type == tokenize.COMMENT
+            if token.start[0] > line:
+                return False
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return False
+    return False
+
+
+def _standalone_suppression(line: str) -> tuple[int, int, list[str]] | None:
+    """For a line that is only an ``ignore[...]`` comment: the span of its codes and the codes."""
+    match = _MARKER.search(line)
+    if match is None or line[: match.start()].strip():
+        return None
+    form = _FORM.match(match.group("rest"))
+    if form is None or form.group("kind").lower() != "ignore":
+        return None
+    offset = match.start("rest")
+    codes = [code.strip().upper() for code in form.group("codes").split(",") if code.strip()]
+    return offset + form.start("codes"), offset + form.end("codes"), codes
+
+
+def with_suppressions(
+    source: SourceFile, codes_by_line: dict[int, set[str]], reason: str
+) -> tuple[str | None, list[int]]:
+    """``source``'s text with a comment line ``pgconf-fix: ignore[CODES] REASON`` before each
+    given line (1-based), indented as that line, and the lines that cannot take one without
+    changing a value (inside a Python string, a YAML block scalar; any line of JSON). The text
+    is None when no line can. Line endings follow the file's."""
+    introducer = comment_introducer(source.path)
+    if introducer is None:
+        return None, sorted(codes_by_line)
+    usable = {line: codes for line, codes in codes_by_line.items() if _comment_fits(source, line, introducer)}
+    skipped = sorted(set(codes_by_line) - set(usable))
+    if not usable:
+        return None, skipped
+    return _insert(source, usable, introducer, reason), skipped
+
+
+def _comment_fits(source: SourceFile, line: int, introducer: str) -> bool:
+    """Whether a comment line before ``line`` is read as a comment by this kind of file."""
+    lines = source.text.splitlines(keepends=True)
+    if 1 < line <= len(lines) and _standalone_suppression(lines[line - 2]) is not None:
+        return True  # the codes join the suppression comment already above it
+    if source.path.suffix.lower() in (".yml", ".yaml") and line - 1 < len(lines):
+        return not _inside_yaml_block(lines, line - 1)
+    if source.path.suffix == ".py":
+        return _python_comment_at(_insert(source, {line: {"PGF000"}}, introducer, "probe"), line)
+    return True
+
+
+def _insert(source: SourceFile, codes_by_line: dict[int, set[str]], introducer: str, reason: str) -> str:
+    reason = " ".join(reason.split())
+    lines = source.text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in source.text else "\n"
+    for line in sorted(codes_by_line, reverse=True):
+        index = line - 1
+        if index >= len(lines):
+            lines.append("")
+        current = lines[index]
+        above = _standalone_suppression(lines[index - 1]) if index > 0 else None
+        if above is not None:  # the comment alone above already covers this line: add the codes to it
+            start, end, present = above
+            codes = ",".join(sorted(set(present) | codes_by_line[line]))
+            lines[index - 1] = lines[index - 1][:start] + codes + lines[index - 1][end:]
+            continue
+        indent = current[: len(current) - len(current.lstrip(" \t"))]
+        codes = ",".join(sorted(codes_by_line[line]))
+        lines.insert(index, f"{indent}{introducer} pgconf-fix: ignore[{codes}] {reason}".rstrip() + newline)
+    return "".join(lines)

@@ -162,21 +162,59 @@ def test_pre_commit_run_all_files_with_both_hooks_and_excludes(tmp_path: Path) -
     assert "files were modified" not in again.stdout + again.stderr
 
 
+PYTHON_312 = sorted(Path("/root/.pyenv/versions").glob("3.12*/bin/python3.12")) if Path("/root/.pyenv").exists() else []
+
+
+def _python_312() -> Path:
+    """A real Python 3.12 to stand in for what actions/setup-python installs on the runner."""
+    found = shutil.which("python3.12")
+    candidates = [*PYTHON_312, *([Path(found)] if found else [])]
+    for candidate in candidates:
+        probe = subprocess.run([str(candidate), "-c", "import sys, venv; print(sys.version_info[:2])"],
+                               capture_output=True, text=True)
+        if probe.returncode == 0 and probe.stdout.strip() == "(3, 12)":
+            return candidate.resolve()
+    pytest.skip("no Python 3.12 on this machine (looked in /root/.pyenv/versions and PATH)")
+
+
 def _expand(value: str, inputs: dict[str, str], context: dict[str, str]) -> str:
     def replace(match: re.Match[str]) -> str:
-        expression = match.group(1).strip()
-        if expression.startswith("inputs."):
-            return inputs[expression.removeprefix("inputs.")]
-        return context[expression]
+        return _value(match.group(1).strip(), inputs, context)
 
     return re.sub(r"\$\{\{(.*?)\}\}", replace, value)
 
 
-def run_action(tmp_path: Path, workspace: Path, inputs: dict[str, str]) -> list[subprocess.CompletedProcess]:
-    """Run the composite action's steps with bash, the way the runner does."""
+def _value(expression: str, inputs: dict[str, str], context: dict[str, str]) -> str:
+    if expression.startswith("inputs."):
+        return inputs[expression.removeprefix("inputs.")]
+    return context.get(expression, "")
+
+
+def _condition(expression: str | None, inputs: dict[str, str], context: dict[str, str], failed: bool) -> bool:
+    """The `if:` forms action.yml uses: always(), `a == 'x'`, `a != ''`, joined by &&.
+    Without always(), a step runs only while no step has failed (the runner's success())."""
+    if expression is None:
+        return not failed
+    terms = [term.strip() for term in expression.split("&&")]
+    result = "always()" in terms or not failed
+    for term in terms:
+        if term == "always()":
+            continue
+        match = re.fullmatch(r"([\w.-]+) (==|!=) '([^']*)'", term)
+        assert match, f"action.yml uses an expression this runner does not know: {term}"
+        left = _value(match.group(1), inputs, context)
+        result = result and ((left == match.group(3)) == (match.group(2) == "=="))
+    return result
+
+
+def run_action(tmp_path: Path, workspace: Path, inputs: dict[str, str]) -> dict[str, subprocess.CompletedProcess]:
+    """Run the composite action's steps the way the runner does: `run:` steps with bash under
+    GITHUB_ACTIONS=true; actions/setup-python by putting a real Python of the asked version
+    first on PATH; code scanning's upload by checking what it would upload. Returns each
+    step's result by name (uploads: the SARIF document's path as stdout)."""
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    values = {name: spec.get("default", "") for name, spec in action["inputs"].items()}
+    values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     values.update(inputs)
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
@@ -184,25 +222,53 @@ def run_action(tmp_path: Path, workspace: Path, inputs: dict[str, str]) -> list[
     github_path.write_text("")
     summary = tmp_path / "summary.md"
     context = {"github.action_path": str(ROOT)}
-    results = []
+    results: dict[str, subprocess.CompletedProcess] = {}
+    failed = False
     for step in action["runs"]["steps"]:
+        if not _condition(step.get("if"), values, context, failed):
+            continue
+        name = step["name"]
+        if "uses" in step:
+            action_name, _, version = step["uses"].partition("@")
+            assert version, f"{name}: pin a version"
+            arguments = {key: _expand(str(value), values, context) for key, value in step.get("with", {}).items()}
+            if action_name == "actions/setup-python":
+                assert arguments["python-version"] == "3.12"
+                with github_path.open("a") as handle:
+                    handle.write(f"{_python_312().parent}\n")
+                results[name] = subprocess.CompletedProcess(step["uses"], 0, "", "")
+            elif action_name == "github/codeql-action/upload-sarif":
+                sarif = workspace / arguments["sarif_file"]
+                assert sarif.is_file(), f"{name}: {sarif} was not written"
+                results[name] = subprocess.CompletedProcess(step["uses"], 0, str(sarif), "")
+            else:
+                raise AssertionError(f"{name}: this test does not know {step['uses']}")
+            continue
         extra_path = [line for line in github_path.read_text().splitlines() if line]
+        output = tmp_path / f"output-{len(results)}"
+        output.write_text("")
         env = {
             **os.environ,
+            "GITHUB_ACTIONS": "true",
             "RUNNER_TEMP": str(runner_temp),
             "GITHUB_PATH": str(github_path),
+            "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(summary),
             "PATH": os.pathsep.join([*reversed(extra_path), "/usr/bin", "/bin"]),
         }
-        env.pop("VIRTUAL_ENV", None)
+        for key in ("VIRTUAL_ENV", "PYTHONPATH"):
+            env.pop(key, None)
         for key, value in step.get("env", {}).items():
             env[key] = _expand(str(value), values, context)
         assert step["shell"] == "bash"
         result = subprocess.run(["bash", "-e", "-c", _expand(step["run"], values, context)], cwd=workspace, env=env,
-                                capture_output=True, text=True, timeout=600)
-        results.append(result)
-        if result.returncode != 0:
-            break
+                                capture_output=True, text=True, timeout=900)
+        results[name] = result
+        for line in output.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if step.get("id"):
+                context[f"steps.{step['id']}.outputs.{key}"] = value
+        failed = failed or result.returncode != 0
     return results
 
 
@@ -212,8 +278,14 @@ def test_composite_action_steps(tmp_path: Path) -> None:
     (workspace / "db" / "postgresql.conf").write_text(BAD_CONF)
     (workspace / "elsewhere").mkdir()
     (workspace / "elsewhere" / "postgresql.conf").write_text(BAD_CONF)
-    install, run = run_action(tmp_path, workspace, {"paths": "db", "args": "--select PGF101"})
+    steps = run_action(tmp_path, workspace, {"paths": "db", "args": "--select PGF101"})
+    assert list(steps) == ["Set up Python", "Install pgconf-fix", "Run pgconf-fix"]  # no SARIF unless asked
+    install, run = steps["Install pgconf-fix"], steps["Run pgconf-fix"]
     assert install.returncode == 0, install.stderr
+    venv_python = tmp_path / "runner-temp" / "pgconf-fix-venv" / "bin" / "python"
+    version = subprocess.run([str(venv_python), "-c", "import sys; print(sys.version_info[:2])"],
+                             capture_output=True, text=True)
+    assert version.stdout.strip() == "(3, 12)"  # the venv is made by setup-python's interpreter
     assert run.returncode == 1, run.stderr
     annotations = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
     assert annotations == [
@@ -222,3 +294,33 @@ def test_composite_action_steps(tmp_path: Path) -> None:
     assert "title=pgconf-fix (PGF101)" in annotations[0]
     assert "elsewhere" not in run.stdout
     assert "### pgconf-fix" in (tmp_path / "summary.md").read_text()
+
+
+def test_composite_action_writes_and_uploads_sarif(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+
+    workspace = tmp_path / "workspace"
+    (workspace / "db").mkdir(parents=True)
+    (workspace / "db" / "postgresql.conf").write_text(BAD_CONF)
+    steps = run_action(tmp_path, workspace, {"paths": "db", "sarif": "true"})
+    assert list(steps) == ["Set up Python", "Install pgconf-fix", "Write SARIF", "Upload SARIF to code scanning",
+                           "Run pgconf-fix"]
+    assert steps["Write SARIF"].returncode == 0, steps["Write SARIF"].stderr
+    assert steps["Run pgconf-fix"].returncode == 1
+    document = json.loads(Path(steps["Upload SARIF to code scanning"].stdout).read_text())
+    schema = json.loads((ROOT / "tests" / "schemas" / "sarif-2.1.0-rtm.5.json").read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(document)
+    assert {r["ruleId"] for r in document["runs"][0]["results"]} == {"PGF101", "PGF102", "PGF103"}
+
+
+def test_readme_names_action_and_hook_versions_that_resolve() -> None:
+    """The README pins the action and the hooks to a commit (no release tag exists yet), and
+    the third-party actions action.yml uses are named by their published major tags."""
+    readme = (ROOT / "README.md").read_text()
+    assert "pgconf-fix/pgconf-fix@v0.1.0" not in readme and "rev: v0.1.0" not in readme
+    assert re.search(r"uses: pgconf-fix/pgconf-fix@<full commit SHA>", readme)
+    assert re.search(r"rev: <full commit SHA>", readme)
+    uses = [step["uses"] for step in yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"] if "uses" in step]
+    assert uses == ["actions/setup-python@v5", "github/codeql-action/upload-sarif@v3"]

@@ -215,7 +215,7 @@ def test_progress_bar_only_on_a_terminal_and_only_when_slow(monkeypatch) -> None
     for _ in range(4):
         bar.advance()
     bar.close()
-    assert "4/4 files" in shown.getvalue() and shown.getvalue().endswith("\r\033[K")
+    assert "4/4" in shown.getvalue() and shown.getvalue().endswith("\r\033[K\033[?25h")
     piped = io.StringIO()
     quiet = progress.Progress(4, stream=piped)
     quiet.advance(4)

@@ -241,3 +241,99 @@ def test_a_trailing_suppression_covers_its_own_line_only(tmp_path: Path) -> None
     )
     lines = [line for line in run_cli(["--select", "PGF0,PGF401", "."], tmp_path).stdout.splitlines() if ": PGF" in line]
     assert [line.split(": ")[0] + " " + line.split(": ")[1].split(" ")[0] for line in lines] == [".env:2:3 PGF401"]
+
+
+# -- new flags -------------------------------------------------------------------------
+
+
+def test_statistics_counts_per_code(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "postgresql.conf").write_text(BAD)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "postgresql.conf").write_text(BAD.replace("#tcp_keepalives_idle = 0", "tcp_keepalives_idle = 60"))
+    outcome = run_cli(["--statistics", "."], tmp_path)
+    assert outcome.code == 1
+    assert outcome.stdout.splitlines() == ["2\tPGF102\t[*] server-keepalives-interval",
+                                           "1\tPGF101\t[*] server-keepalives-idle"]
+    rows = json.loads(run_cli(["--statistics", "--format", "json", "."], tmp_path).stdout)
+    assert rows == [{"code": "PGF102", "name": "server-keepalives-interval", "count": 2, "fixable": 2},
+                    {"code": "PGF101", "name": "server-keepalives-idle", "count": 1, "fixable": 1}]
+
+
+def test_output_file_gets_the_report(tmp_path: Path) -> None:
+    (tmp_path / "postgresql.conf").write_text(BAD)
+    outcome = run_cli(["--format", "json", "--output-file", "report.json", "postgresql.conf"], tmp_path)
+    assert outcome.code == 1 and outcome.stdout == ""
+    assert {item["code"] for item in json.loads((tmp_path / "report.json").read_text())} == {"PGF101", "PGF102"}
+    text = run_cli(["-o", "report.txt", "postgresql.conf"], tmp_path)
+    assert text.stdout == "" and "Found 2 findings." in (tmp_path / "report.txt").read_text()
+    assert "\033[" not in (tmp_path / "report.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "coloured"),
+    [
+        ([], {}, False),  # not a terminal
+        ([], {"FORCE_COLOR": "1"}, True),
+        ([], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        (["--color", "always"], {"NO_COLOR": "1"}, True),
+        (["--color", "never"], {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_color_flag_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: list[str],
+                                    env: dict[str, str], coloured: bool) -> None:
+    (tmp_path / "postgresql.conf").write_text(BAD)
+    for name in ("FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    outcome = run_cli([*flag, "postgresql.conf"], tmp_path)
+    assert ("\033[" in outcome.stdout) == coloured
+
+
+def test_add_suppressions_silences_each_finding_and_keeps_files_valid(tmp_path: Path) -> None:
+    (tmp_path / "postgresql.conf").write_text(BAD)
+    (tmp_path / "app.py").write_text(
+        "from sqlalchemy import create_engine\n\n"
+        "# pgconf-fix: ignore[PGF502] one short job\n"
+        'engine = create_engine("postgresql+psycopg://u@db.internal/app")\n'
+        'doc = """\nDATABASE_URL=postgresql://u@db.example.com/app\n"""\n'
+    )
+    (tmp_path / "config.json").write_text('{"url": "postgresql://u@db.example.com/app?sslmode=require"}\n')
+    outcome = run_cli(["--add-suppressions", "accepted in review 42", "."], tmp_path)
+    assert outcome.code == 1  # some findings could not be suppressed
+    assert "config.json:1: no suppression comment can be added here safely" in outcome.stderr
+    assert "app.py:6: no suppression comment can be added here safely" in outcome.stderr  # inside a string
+    conf = (tmp_path / "postgresql.conf").read_text()
+    assert conf.startswith("# pgconf-fix: ignore[PGF101] accepted in review 42\n#tcp_keepalives_idle = 0\n")
+    left = _found(run_cli(["."], tmp_path).stdout)
+    assert {file for file, _ in left} == {"config.json", "app.py"} and {code for _, code in left} == {"PGF401", "PGF404"}
+    compile((tmp_path / "app.py").read_text(), "app.py", "exec")
+    assert "# pgconf-fix: ignore[PGF401,PGF501,PGF502] one short job\n" in (tmp_path / "app.py").read_text()
+
+
+def test_progress_shows_discovery_then_layers_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    import io
+    import sys
+
+    from pgconf_fix import progress
+    from pgconf_fix.discovery import discover
+    from pgconf_fix.layers import layer_modules
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for index in range(3):
+        (tmp_path / f"d{index}").mkdir()
+        (tmp_path / f"d{index}" / "postgresql.conf").write_text(BAD)
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    monkeypatch.setattr(progress, "REFRESH", 0.0)
+    monkeypatch.delenv("PGCONF_FIX_NO_PROGRESS", raising=False)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    discover([str(tmp_path)], layer_modules(), tmp_path)
+    assert "discovering: 3 files found" in terminal.getvalue()
+    outcome = run_cli(["."], tmp_path)  # run_cli's stderr is not a terminal
+    assert "discovering" not in outcome.stderr and "checking" not in outcome.stderr

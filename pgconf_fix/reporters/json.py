@@ -1,12 +1,24 @@
-"""One JSON array; each finding as DESIGN.md describes it, positions 1-based."""
+"""One JSON array; each finding as DESIGN.md describes it, positions 1-based.
+
+Input errors (a missing path, an unreadable or binary file) are in the same array, as
+objects of the same shape with code PGF000 (``input-error``), severity ``error`` and
+``fix`` null, at line 1 column 1 unless the error has a line: a consumer that reads the
+array as findings keeps working (the top level stays an array, every field keeps its
+type), and one that wants the errors filters on the code. This is how ruff reports an
+unreadable file (E902) in its JSON.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from pgconf_fix.catalog import DOCS_URL
 from pgconf_fix.findings import Edit, Finding
 from pgconf_fix.redact import redact
+from pgconf_fix.source import InputError
+
+INPUT_ERROR = ("PGF000", "input-error")
 
 
 def _edit(edit: Edit) -> dict[str, Any]:
@@ -51,5 +63,25 @@ def as_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def render(findings: list[Finding]) -> str:
-    return json.dumps([as_dict(finding) for finding in findings], indent=2, ensure_ascii=False) + "\n"
+def error_dict(error: InputError) -> dict[str, Any]:
+    """An input error in the findings' shape (code PGF000)."""
+    line = error.line or 1
+    code, name = INPUT_ERROR
+    return {
+        "code": code,
+        "name": name,
+        "severity": "error",
+        "message": redact(error.message),
+        "path": error.display,
+        "line": line,
+        "column": 1,
+        "end_line": line,
+        "end_column": 1,
+        "url": f"{DOCS_URL}#{code.lower()}-{name}",
+        "fix": None,
+    }
+
+
+def render(findings: list[Finding], errors: list[InputError] | tuple[InputError, ...] = ()) -> str:
+    items = [as_dict(finding) for finding in findings] + [error_dict(error) for error in errors]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"

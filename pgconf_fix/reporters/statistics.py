@@ -1,0 +1,40 @@
+"""``--statistics``: how many findings each rule has, and how many of them ``--write`` fixes."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from pgconf_fix.findings import Finding, Fixable
+
+BOLD, RESET = "\033[1m", "\033[0m"
+
+
+def counts(findings: list[Finding], fixable: Fixable | None) -> list[dict[str, object]]:
+    """Per rule, most findings first: code, name, count, and how many the patcher fixes
+    with this run's flags (from ``fixable``; 0 without it)."""
+    total = Counter(finding.code for finding in findings)
+    fixed: Counter[str] = Counter()
+    names = {finding.code: finding.name for finding in findings}
+    for finding in findings:
+        if fixable is not None and fixable.shows(finding) is False:
+            fixed[finding.code] += 1
+    ordered = sorted(total, key=lambda code: (-total[code], code))
+    return [{"code": code, "name": names[code], "count": total[code], "fixable": fixed[code]} for code in ordered]
+
+
+def render(
+    findings: list[Finding], fixable: Fixable | None, as_json: bool = False, colour: bool = False, errors: int = 0
+) -> str:
+    rows = counts(findings, fixable)
+    if as_json:
+        return json.dumps(rows, indent=2) + "\n"
+    if not rows:
+        return "" if errors else "All checks passed!\n"
+    width = max(len(str(row["count"])) for row in rows)
+    lines = []
+    for row in rows:
+        code = f"{BOLD}{row['code']}{RESET}" if colour else str(row["code"])
+        mark = "[*]" if row["fixable"] else "[ ]"
+        lines.append(f"{row['count']:>{width}}\t{code}\t{mark} {row['name']}")
+    return "\n".join(lines) + "\n"
