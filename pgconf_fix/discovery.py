@@ -32,6 +32,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "server": ("*.conf",),
     "kernel": ("*.conf",),
     "network": ("*.tf",),
+    "pgbouncer": ("*.ini",),
     "sql": ("*.sql", "*.SQL"),
     "python": ("*.py",),
     "client": (

@@ -54,6 +54,9 @@ def test_hook_files_pattern_is_generated_from_discovery_table() -> None:
     from pgconf_fix import docs
     from pgconf_fix.discovery import CANDIDATES, candidate, pre_commit_files
 
+    from pgconf_fix.layers import layer_modules
+
+    assert {layer.NAME for layer in layer_modules()} == set(CANDIDATES), "every layer names its files in CANDIDATES"
     assert (ROOT / ".pre-commit-hooks.yaml").read_text() == docs.pre_commit_hooks(), "run: python -m pgconf_fix.docs"
     assert _hook_files_regex().pattern == pre_commit_files()
     # They agree name by name: on the table's own patterns made concrete, and on other names.
