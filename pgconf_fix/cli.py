@@ -480,8 +480,12 @@ def _runs_by_config(
     (the working directory's, as before)."""
     groups: dict[Path | None, list[str]] = {}
     found: dict[Path | None, tuple[Path, dict] | None] = {}
+    by_start: dict[Path, tuple[Path, dict] | None] = {}  # pre-commit names many files of few directories
     for path in paths:
-        hit = find_config(_config_start(path, cwd, stdin.display if stdin else None))
+        start = _config_start(path, cwd, stdin.display if stdin else None)
+        if start not in by_start:
+            by_start[start] = find_config(start)
+        hit = by_start[start]
         key = hit[0].resolve() if hit else None
         groups.setdefault(key, []).append(path)
         found[key] = hit

@@ -216,6 +216,8 @@ def discover(
         claims.add(absolute)
         progress.advance()
 
+    rules_by_directory: dict[Path, IgnoreRules] = {}
+
     def excluded(given: str) -> bool:
         absolute = os.path.abspath(given)
         inside = relative_to(absolute, str(base)) or relative_to(absolute, os.path.abspath(cwd)) or ""
@@ -223,8 +225,11 @@ def discover(
         if any(part in DEFAULT_EXCLUDES for part in parts):
             return True
         parent = Path(absolute).parent
-        rules = rules_above(parent, base_rules).extended(parent, read_lines(parent / ".gitignore"))
-        return rules.ignored_with_parents(absolute, os.path.isdir(absolute))
+        if parent not in rules_by_directory:  # pre-commit names many files of few directories
+            rules_by_directory[parent] = rules_above(parent, base_rules).extended(
+                parent, read_lines(parent / ".gitignore")
+            )
+        return rules_by_directory[parent].ignored_with_parents(absolute, os.path.isdir(absolute))
 
     for given in paths:
         if not os.path.lexists(given):

@@ -337,3 +337,14 @@ def test_progress_shows_discovery_then_layers_on_a_terminal_only(monkeypatch: py
     assert "discovering: 3 files found" in terminal.getvalue()
     outcome = run_cli(["."], tmp_path)  # run_cli's stderr is not a terminal
     assert "discovering" not in outcome.stderr and "checking" not in outcome.stderr
+
+
+def test_a_removed_line_that_starts_with_dashes_is_content_not_a_header(tmp_path: Path) -> None:
+    from pgconf_fix.patcher import unified_diff
+    from pgconf_fix.source import SourceFile
+
+    path = tmp_path / "001.sql"
+    source = SourceFile.from_bytes(path, "001.sql", b"-- old comment\nSET x = 1;\n")
+    diff = unified_diff(source, "SET x = 1;\n", tmp_path).decode()
+    assert diff.splitlines()[:2] == ["--- a/001.sql", "+++ b/001.sql"]
+    assert "--- old comment\n" in diff  # the removed line, kept as it is
