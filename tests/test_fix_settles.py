@@ -52,6 +52,7 @@ target = 3600
 target = 9000
 """,
     "budget-59": "idle-budget = 59\n",
+    "budget-20": "idle-budget = 20\n",
 }
 
 

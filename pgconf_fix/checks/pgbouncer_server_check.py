@@ -31,7 +31,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     except ValueError:
         return  # PGF001's
     if current is not None and delay > budget:
-        target = str(options.parameter(rule, "delay"))
+        target = str(options.fix_target(rule, "delay", maximum=budget))  # the fix passes this rule
         message = (
             f"server_check_delay = {current.raw_value} hands out server connections idle for up to "
             f"{delay:g} s without checking them, above the idle budget ({budget} s): one a middlebox "
