@@ -33,6 +33,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "kernel": ("*.conf",),
     "network": ("*.tf",),
     "pgbouncer": ("*.ini",),
+    "yaml": ("*.yml", "*.yaml", "*.YML", "*.YAML"),
     "sql": ("*.sql", "*.SQL"),
     "python": ("*.py",),
     "client": (
