@@ -39,6 +39,9 @@ STUBS = {
         class Env:
             def db(self, name):
                 return {"ENGINE": "django.db.backends.postgresql", "NAME": name.lower()}
+
+            def int(self, name, default=None):
+                return default
         """
     ),
 }
@@ -443,6 +446,40 @@ def test_sqlalchemy_connect_args_reach_the_driver(tmp_path: Path) -> None:
     assert run_patched("client-sqlalchemy-connect-args", script, tmp_path) == {"plain": "60", "tuned": "60"}
 
 
+def test_two_fixes_on_one_connect_args_both_reach_the_driver(tmp_path: Path) -> None:
+    # PGF401 and PGF404 both insert into one connect_args dict: they compose, the timeout stays.
+    script = """
+    import json
+    from sqlalchemy import event
+    import db
+
+    class Captured(Exception):
+        pass
+
+    seen = {}
+
+    @event.listens_for(db.engine, "do_connect")
+    def grab(dialect, record, cargs, cparams):
+        seen.update(cparams)
+        raise Captured
+
+    try:
+        db.engine.connect()
+    except Captured:
+        pass
+    keys = ("connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "sslmode")
+    print(json.dumps({key: seen.get(key) for key in keys}))
+    """
+    assert run_patched("two-fixes-one-connect-args-unsafe", script, tmp_path) == {
+        "connect_timeout": 10,
+        "keepalives": 1,
+        "keepalives_idle": 60,
+        "keepalives_interval": 10,
+        "keepalives_count": 6,
+        "sslmode": "require",
+    }
+
+
 def test_django_options_reach_libpq(tmp_path: Path) -> None:
     script = program(
         DJANGO_SETTINGS,
@@ -625,3 +662,70 @@ def test_one_pass_positions_and_parents_equal_libcst_providers() -> None:
         assert (positions, parents) == positions_and_parents_by_providers(module), path
         compared += len(positions)
     assert compared > 10000
+
+
+# -- issue 13: what the consumer really reads ------------------------------------------------
+
+FLASK_POOL = """
+    import json
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+    import config
+
+    def pool_of(config_class):
+        app = Flask(config_class.__name__)
+        app.config.from_object(config_class)
+        db = SQLAlchemy(app)
+        with app.app_context():
+            pool = db.engine.pool
+            return {"size": pool.size(), "recycle": pool._recycle, "pre_ping": pool._pre_ping}
+"""
+
+
+def test_flask_config_inheritance_keeps_the_base_options(tmp_path: Path) -> None:
+    # PGF505 moves the base's keys into the base's dict, PGF501 adds pre-ping to that same dict,
+    # and a subclass's legacy key becomes a dict that starts from the base's (no shadowing).
+    script = program(
+        FLASK_POOL,
+        "print(json.dumps({name: pool_of(getattr(config, name)) for name in ('ProductionConfig', 'ReportsConfig')}))",
+    )
+    result = run_patched(
+        "flask-config-inheritance-unsafe",
+        script,
+        tmp_path,
+        {"DATABASE_URL": REMOTE, "REPORTS_DATABASE_URL": REMOTE},
+    )
+    assert result == {
+        "ProductionConfig": {"size": 10, "recycle": 280, "pre_ping": True},
+        "ReportsConfig": {"size": 20, "recycle": 280, "pre_ping": True},
+    }
+
+
+def test_flask_sqlalchemy_24_move_reaches_the_engine(tmp_path: Path) -> None:
+    script = program(FLASK_POOL, "print(json.dumps(pool_of(config.Config)))")
+    result = run_patched("flask-sqlalchemy-2.4-poetry-unsafe", script, tmp_path, {"DATABASE_URL": REMOTE})
+    assert result == {"size": 5, "recycle": 280, "pre_ping": True}
+
+
+def test_psycopg2_pool_keywords_reach_libpq(tmp_path: Path) -> None:
+    script = """
+    import json
+    import psycopg2
+    import psycopg2.pool
+    from psycopg2.extensions import make_dsn, parse_dsn
+
+    seen = []
+    psycopg2.pool.psycopg2.connect = lambda *args, **kwargs: seen.append(make_dsn(*args, **kwargs)) or object()
+    import db
+    print(json.dumps([parse_dsn(dsn).get("keepalives_idle") for dsn in seen]))
+    """
+    # Each pool opens minconn connections at once: the threaded pool's, the simple one's, the local one's.
+    assert run_patched("psycopg2-pools-keyword-dsn", script, tmp_path) == ["60", "60", None]
+
+
+def test_django_environ_health_checks_reach_django(tmp_path: Path) -> None:
+    script = program(DJANGO_SETTINGS, "print(json.dumps(configured('settings.py')))")
+    result = run_patched("django-environ-env-db", script, tmp_path)
+    assert result["legacy"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
+    # CONN_MAX_AGE from env.int(...) is a value the code computes: not judged, so left as it was.
+    assert result["default"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": False}

@@ -1,4 +1,9 @@
-"""PGF503: Django keeps connections (CONN_MAX_AGE) without checking them (CONN_HEALTH_CHECKS)."""
+"""PGF503: Django keeps connections (CONN_MAX_AGE) without checking them (CONN_HEALTH_CHECKS).
+
+CONN_HEALTH_CHECKS exists from Django 4.1 on (FACTS.md): where the project pins an older Django
+the key is ignored, so the advice is an upgrade and no fix is offered; where no pin says which
+Django runs, the message says what holds for each.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ from collections.abc import Iterator
 from pgconf_fix.catalog import Rule
 from pgconf_fix.engine import make_finding
 from pgconf_fix.findings import SAFE, Finding, Fix
+from pgconf_fix.library_versions import HEALTH_CHECKS_SINCE, django_version
 from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.pool import MISSING, UNKNOWN, DjangoDatabaseView
 
 SETTING = "CONN_HEALTH_CHECKS"
+CONSEQUENCE = "a connection that died while idle reaches the next request as 'SSL connection has been closed unexpectedly'"
 
 
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
@@ -22,16 +29,31 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         return
     if max_age is not None and not (isinstance(max_age, (int, float)) and max_age > 0):
         return
+    kept = "for ever" if max_age is None else f"for {max_age} s"
     checks_entry, checks = view.read(SETTING)
+    version = django_version(view.source.path)
+    location = view.entry_location(checks_entry) if checks_entry is not None else view.entry_location(entry)
+    if version.has_health_checks is False:
+        if checks is UNKNOWN:
+            return
+        state = f"its {SETTING} is ignored" if checks_entry is not None else f"there is no {SETTING}"
+        message = (
+            f"{view.describe()} keeps connections {kept}, and {state}: Django before {HEALTH_CHECKS_SINCE} "
+            f"({version.describe()}) never checks a kept connection, so {CONSEQUENCE}; upgrade Django to "
+            f"{HEALTH_CHECKS_SINCE} or later and set {SETTING} to True, or set CONN_MAX_AGE to 0"
+        )
+        yield make_finding(rule, location, message, None)
+        return
     if checks is UNKNOWN or (checks is not MISSING and checks):
         return
-    kept = "for ever" if max_age is None else f"for {max_age} s"
     state = f"{SETTING} is off" if checks_entry is not None else f"{SETTING} is not set"
-    message = (
-        f"{view.describe()} keeps connections {kept} but {state}: a connection that died while idle "
-        f"reaches the next request as 'SSL connection has been closed unexpectedly'; set {SETTING} to True"
+    unknown = (
+        f" (Django {HEALTH_CHECKS_SINCE} or later; an older Django ignores it, and there only "
+        f"CONN_MAX_AGE = 0 helps: {version.describe()})"
+        if version.has_health_checks is None
+        else ""
     )
+    message = f"{view.describe()} keeps connections {kept} but {state}: {CONSEQUENCE}; set {SETTING} to True{unknown}"
     edits = view.set_edits(SETTING, "True")
     fix = Fix(SAFE, f"Set {SETTING} = True", edits) if edits else None
-    location = view.entry_location(checks_entry) if checks_entry is not None else view.entry_location(entry)
     yield make_finding(rule, location, message, fix)

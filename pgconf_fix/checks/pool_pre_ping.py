@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pgconf_fix.catalog import Rule
 from pgconf_fix.engine import make_finding
 from pgconf_fix.findings import SAFE, Finding, Fix
+from pgconf_fix.library_versions import ENGINE_OPTIONS_SINCE
 from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
-from pgconf_fix.views.pool import MISSING, UNKNOWN, EngineView
+from pgconf_fix.views.pool import ENGINE_OPTIONS, MISSING, UNKNOWN, EngineView
 
 SETTING = "pool_pre_ping"
 CONSEQUENCE = (
@@ -20,6 +21,9 @@ CONSEQUENCE = (
 
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     if not isinstance(view, EngineView) or not view.judged():
+        return
+    if view.flask is not None and view.flask_version().reads_engine_options is False:
+        yield from _before_engine_options(rule, view)
         return
     entry, value = view.read(SETTING)
     if value is MISSING:
@@ -34,3 +38,18 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         fix = Fix(SAFE, "Set pool_pre_ping=True", edits) if edits else None
         message = f"{view.describe()} sets {SETTING} off: {CONSEQUENCE}; set it to True"
         yield make_finding(rule, view.entry_location(entry), message, fix)
+
+
+def _before_engine_options(rule: Rule, view: EngineView) -> Iterator[Finding]:
+    """Flask-SQLAlchemy before 2.4 reads no engine options from the config: pre-ping cannot be
+    turned on there, and a SQLALCHEMY_ENGINE_OPTIONS dict is ignored. The advice is an upgrade."""
+    if view.settings is None and not view.judges_missing:
+        return
+    version = view.flask_version().describe()
+    where = f"{ENGINE_OPTIONS} is ignored" if view.settings is not None else f"there is no {ENGINE_OPTIONS}"
+    message = (
+        f"{view.describe()} never pre-pings: before Flask-SQLAlchemy {ENGINE_OPTIONS_SINCE} ({version}) "
+        f"{where} and {SETTING} cannot be set from the config, so {CONSEQUENCE}; upgrade Flask-SQLAlchemy "
+        f"to {ENGINE_OPTIONS_SINCE} or later and set {ENGINE_OPTIONS} = {{\"{SETTING}\": True}}"
+    )
+    yield make_finding(rule, view.missing_location(SETTING), message, None)

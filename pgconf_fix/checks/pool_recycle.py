@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from pgconf_fix.catalog import Rule, load_catalog
 from pgconf_fix.engine import make_finding
 from pgconf_fix.findings import SAFE, Finding, Fix
+from pgconf_fix.library_versions import LEGACY_KEYS_IGNORED_SINCE
 from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.pool import MISSING, UNKNOWN, EngineView
 
 SETTING = "pool_recycle"
 PRE_PING_RULE = "PGF501"
+LEGACY_RECYCLE = "SQLALCHEMY_POOL_RECYCLE"
 
 
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
@@ -38,6 +40,17 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         return  # a recycle interval within the budget (or a value only the code knows)
     if entry is None and not view.judges_missing:
         return
+    name, note = SETTING, ""
+    if view.flask is not None:
+        version = view.flask_version()
+        legacy = view.flask.legacy_item(SETTING)
+        if version.reads_engine_options is False:
+            name = LEGACY_RECYCLE  # before Flask-SQLAlchemy 2.4 the only recycle the config has
+        elif legacy is not None and version.reads_legacy_keys is None:
+            note = (
+                f" ({LEGACY_RECYCLE} = {view.document.code(legacy.value)} is read only before Flask-SQLAlchemy "
+                f"{LEGACY_KEYS_IGNORED_SINCE}; {version.describe()})"
+            )
     fix: Fix | None = None
     if entry is not None and _pre_ping_fixable(view, options):
         # The team chose this interval: turning pre-ping on (PGF501's fix) makes it safe as it is.
@@ -46,18 +59,20 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         edits = view.set_edits(SETTING, target)
         fix = Fix(SAFE, f"Set {SETTING}={target}", edits) if edits else None
         advice = f"set it to {target}" if entry is not None else f"add {SETTING}={target}"
+        if name != SETTING:
+            advice = f"set {name} = {target}"
     if above:
         assert entry is not None
         message = (
-            f"{view.describe()} sets {SETTING}={view.document.code(entry.value)}, above the idle budget "
+            f"{view.describe()} sets {name}={view.document.code(entry.value)}, above the idle budget "
             f"({budget} s), and no pool_pre_ping: connections idle longer than that are already dead when "
             f"reused; {advice}"
         )
         yield make_finding(rule, view.entry_location(entry), message, fix)
         return
-    how = f"sets {SETTING}={view.document.code(entry.value)} (never)" if entry is not None else f"has no {SETTING}"
+    how = f"sets {name}={view.document.code(entry.value)} (never)" if entry is not None else f"has no {name}"
     message = (
-        f"{view.describe()} {how} and no pool_pre_ping: nothing replaces a connection "
+        f"{view.describe()} {how} and no pool_pre_ping{note}: nothing replaces a connection "
         f"that a middlebox or the server dropped while it sat idle; {advice}"
     )
     location = view.entry_location(entry) if entry is not None else view.missing_location(SETTING)

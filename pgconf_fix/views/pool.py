@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from pgconf_fix.dependencies import project_of
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
 from pgconf_fix.findings import Edit, Location
+from pgconf_fix.library_versions import FlaskSQLAlchemyVersion, flask_sqlalchemy_version
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
 
@@ -31,6 +33,12 @@ FLASK_EXTENSION = ("flask_sqlalchemy.SQLAlchemy", "flask_sqlalchemy.extension.SQ
 POOLLESS = {"NullPool", "StaticPool"}
 PSYCOPG_POOLS = {"ConnectionPool", "AsyncConnectionPool"}
 DJ_DATABASE_URL = ("dj_database_url.config", "dj_database_url.parse")
+# django-environ: ``env.db("DATABASE_URL")`` / ``env.db_url(...)`` on an ``environ.Env()``.
+ENVIRON_DB_METHODS = ("db", "db_url")
+# Settings classes that are models, not Flask config objects: their fields are not config keys.
+SETTINGS_MODELS = ("pydantic", "pydantic_settings")
+# What shows, somewhere in a project, that Flask-SQLAlchemy reads a settings module.
+FLASK_EVIDENCE = (b"flask_sqlalchemy", b".from_object(", b".from_pyfile(")
 POSTGRES_SCHEMES = ("postgresql", "postgres", "pgsql")
 DJANGO_POSTGRES = ("postgresql", "postgis", "psycopg")
 # Keys two rules may add to one engine in the same run.
@@ -45,6 +53,8 @@ LEGACY_KEYS = {
     "SQLALCHEMY_POOL_PRE_PING": "pool_pre_ping",
     "SQLALCHEMY_MAX_OVERFLOW": "max_overflow",
 }
+# Looks like a legacy key, but no Flask-SQLAlchemy version reads it (checked on 2.3.2 and 2.4.4).
+NEVER_READ = {"SQLALCHEMY_POOL_PRE_PING"}
 
 
 def url_is_postgres(url: str | None) -> bool | None:
@@ -123,6 +133,29 @@ class FlaskConfig:
     items: dict[str, ConfigItem] = field(default_factory=dict)
     legacy: list[ConfigItem] = field(default_factory=list)
     quote: str = '"'
+    # Config classes of the same file this class inherits from, nearest first (Python's MRO).
+    bases: list[FlaskConfig] = field(default_factory=list)
+    # Said when the file is judged without evidence that Flask-SQLAlchemy reads it.
+    assumption: str = ""
+
+    def chain(self) -> list[FlaskConfig]:
+        """This config and the classes it inherits from, in the order Python looks a key up."""
+        return [self, *self.bases]
+
+    def lookup(self, key: str) -> tuple[FlaskConfig, ConfigItem] | None:
+        """Where ``key`` comes from for this config: itself or the nearest base that sets it."""
+        for config in self.chain():
+            if key in config.items:
+                return config, config.items[key]
+        return None
+
+    def legacy_item(self, option: str) -> ConfigItem | None:
+        """The Flask-SQLAlchemy 2 key that sets engine ``option`` for this config, if any."""
+        for name, meant in LEGACY_KEYS.items():
+            found = self.lookup(name) if name not in NEVER_READ else None
+            if meant == option and found is not None:
+                return found[1]
+        return None
 
     def statement_code(self, key: str, value: str) -> str:
         if self.kind == "object":
@@ -152,20 +185,43 @@ class EngineView(PoolView):
         self.flask: FlaskConfig | None = None
 
     def read(self, key: str) -> tuple[Entry | None, object]:
+        ignored = self.flask is not None and self.flask_version().reads_engine_options is False
         for settings, name in ((self.settings, key), (self.config_settings, f"{self.prefix}{key}")):
-            if settings is None:
-                continue
+            if settings is None or ignored and settings is self.settings:
+                continue  # before Flask-SQLAlchemy 2.4, SQLALCHEMY_ENGINE_OPTIONS is not read
             entry = settings.find(name)
             if entry is not None:
                 value = literal(self.document.resolve(entry.value, entry.value))
                 return entry, _from_ini(value) if settings is self.config_settings else value
-        if self.settings is None and self.flask is not None and self.config_settings is None:
+        if self.flask is not None and self.flask_version().reads_legacy_keys:
+            item = self.flask.legacy_item(key)
+            if item is not None and item.statement is not None:
+                return self._legacy_entry(item), literal(self.document.resolve(item.value, item.value))
+        if (self.settings is None or ignored) and self.flask is not None and self.config_settings is None:
             return None, MISSING  # a Flask config without SQLALCHEMY_ENGINE_OPTIONS
         if self.settings is None or not self.settings.fully_known:
             return None, UNKNOWN
         if self.config_settings is not None and not self.config_settings.fully_known:
             return None, UNKNOWN
         return None, MISSING
+
+    def flask_version(self) -> FlaskSQLAlchemyVersion:
+        """The Flask-SQLAlchemy the project pins (only asked of Flask configs)."""
+        return flask_sqlalchemy_version(self.source.path)
+
+    def _legacy_entry(self, item: ConfigItem) -> Entry:
+        assert item.statement is not None
+        start, end = self.document.span(item.statement.body[0])
+        value_start, value_end = self.document.span(item.value)
+        return Entry(item.key, item.value, start, end, value_start, value_end)
+
+    def describe(self) -> str:
+        assumption = self.flask.assumption if self.flask is not None else ""
+        if not assumption:
+            return self.label
+        if self.label.endswith(")"):
+            return f"{self.label[:-1]}; {assumption})"
+        return f"{self.label} ({assumption})"
 
     def is_postgres(self) -> bool | None:
         node = self.document.resolve(self.url, self.anchor) if self.url is not None else None
@@ -196,13 +252,24 @@ class EngineView(PoolView):
         entry, _ = self.read(key)
         if entry is not None:
             return (Edit(self.source, entry.value_start, entry.value_end, value),)
+        flask = self.flask
+        if flask is not None and self.flask_version().reads_engine_options is False:
+            # Flask-SQLAlchemy before 2.4: only the legacy keys reach the engine; pre-ping cannot.
+            uri = flask.items.get(DATABASE_URI)
+            legacy = next((name for name, option in LEGACY_KEYS.items() if option == key), None)
+            if legacy is None or key == "pool_pre_ping" or uri is None or uri.statement is None:
+                return ()
+            return self.document.add_line_after(uri.statement, flask.statement_code(legacy, value))
         if self.settings is not None:
             if not self.settings.fully_known:
                 return ()  # a key added beside an unreadable splat could collide with it
             return self.settings.insert(key, value, self._reserve(key))
-        flask = self.flask
-        if flask is None or flask.legacy or key != "pool_pre_ping":
-            return ()  # one new options dict at a time; the next pass adds to it
+        if flask is None:
+            return ()
+        if any(config.legacy for config in flask.chain()) or key != "pool_pre_ping":
+            # One new options dict at a time (PGF505 moves the legacy keys into one); the next
+            # pass adds to the dict this config resolves to, never a new one that shadows a base's.
+            return ()
         uri = flask.items.get(DATABASE_URI)
         quote = self.document.key_quote()
         options = f"{{{quote}{key}{quote}: {value}}}"
@@ -361,6 +428,10 @@ class FlaskConfigView(PoolView):
         elif pieces:
             quote = document.key_quote()
             body = ", ".join(f"{quote}{name}{quote}: {value}" for name, value in pieces)
+            inherited = config.lookup(ENGINE_OPTIONS) if config.kind == "class" else None
+            if inherited is not None:
+                # A new dict here would hide the base's options: start from them.
+                body = f"**{inherited[0].owner}.{ENGINE_OPTIONS}, {body}"
             first = edits[0]
             indent = document.indentation(document.span(statements[0])[0])
             line = f"{indent}{config.statement_code(ENGINE_OPTIONS, '{' + body + '}')}{self.source.newline}"
@@ -375,6 +446,7 @@ def build_views(document: PythonDocument) -> list[PoolView]:
 class _Builder:
     def __init__(self, document: PythonDocument) -> None:
         self.document = document
+        self._evidence: tuple[bool, str] | None = None
 
     def views(self) -> Iterator[PoolView]:
         document = self.document
@@ -456,13 +528,83 @@ class _Builder:
                         for key, entry in settings.entries.items():
                             if key.startswith("SQLALCHEMY_"):
                                 add(holder, ConfigItem(key, entry.value, None, entry, settings))
-        return list(configs.values())
+        found = list(configs.values())
+        classes = {config.owner: config for config in found if config.kind == "class"}
+        for config in found:
+            if config.kind == "class":
+                config.bases = [classes[name] for name in self._ancestors(config.node) if name in classes]
+        return found
+
+    def _class_index(self) -> dict[str, cst.ClassDef]:
+        return {node.name.value: node for node in self.document.nodes(cst.ClassDef)}  # type: ignore[attr-defined]
+
+    def _ancestors(self, node: cst.CSTNode | None) -> list[str]:
+        """Names of the classes of this file ``node`` inherits from, in method resolution order
+        (depth first, left to right: exact for the single inheritance config classes use)."""
+        classes = self._class_index()
+        order: list[str] = []
+        pending = [base.value for base in node.bases] if isinstance(node, cst.ClassDef) else []
+        while pending:
+            base = pending.pop(0)
+            if isinstance(base, cst.Name) and base.value in classes and base.value not in order:
+                order.append(base.value)
+                pending[:0] = [b.value for b in classes[base.value].bases]
+        return order
+
+    def _is_settings_model(self, node: cst.ClassDef) -> bool:
+        """A pydantic model (BaseSettings, BaseModel): its annotated fields are not Flask config
+        keys, even when named like them, and what it hands Flask-SQLAlchemy is computed."""
+        classes = self._class_index()
+        pending = [node]
+        seen: set[str] = set()
+        while pending:
+            current = pending.pop()
+            for base in current.bases:
+                name = self.document.qualified(base.value) or ""
+                if name.split(".")[0] in SETTINGS_MODELS:
+                    return True
+                if isinstance(base.value, cst.Name) and base.value.value in classes and base.value.value not in seen:
+                    seen.add(base.value.value)
+                    pending.append(classes[base.value.value])
+        return False
+
+    def _computes_engine_options(self, node: cst.CSTNode | None) -> bool:
+        """A class whose SQLALCHEMY_ENGINE_OPTIONS is a method or property: the options are code."""
+        if not isinstance(node, cst.ClassDef):
+            return False
+        return any(
+            isinstance(statement, cst.FunctionDef) and statement.name.value == ENGINE_OPTIONS
+            for statement in node.body.body
+        )
+
+    def flask_evidence(self) -> tuple[bool, str]:
+        """Whether a settings module or class is read by Flask-SQLAlchemy, and what to say when
+        that is assumed: an import in this file, a pin, a mention in the project's code (an
+        import, ``app.config.from_object``), or nothing around the file to say otherwise."""
+        if self._evidence is not None:
+            return self._evidence
+        document = self.document
+        if any(name.split(".")[0] in ("flask", "flask_sqlalchemy") for name in document.imports.values()):
+            self._evidence = (True, "")
+            return self._evidence
+        project = project_of(self.document.source.path)
+        if project.pin("flask-sqlalchemy") is not None or project.pin("flask") is not None:
+            self._evidence = (True, "")
+        elif project.code_mentions(FLASK_EVIDENCE) is not False:
+            self._evidence = (True, "")  # found, or too large a tree to tell: as before
+        elif project.is_project:
+            self._evidence = (False, "")
+        else:
+            self._evidence = (True, "assumed to be read by Flask-SQLAlchemy: nothing around the file shows which library reads it")
+        return self._evidence
 
     def _flask_assignment(self, statement, target, value, config, add) -> None:  # noqa: ANN001
         document = self.document
         if isinstance(target, cst.Name) and target.value.startswith("SQLALCHEMY_"):
             scope = document.scope_of(statement)
             if isinstance(scope, cst.ClassDef):
+                if self._is_settings_model(scope):
+                    return
                 holder = config("class", scope.name.value, scope)
             elif isinstance(scope, cst.Module):
                 holder = config("module", "module", scope)
@@ -480,6 +622,13 @@ class _Builder:
 
     def flask_views(self, config: FlaskConfig, configured_by_extension: bool) -> Iterator[PoolView]:
         document = self.document
+        classes = self._class_index()
+        if any(self._computes_engine_options(node) for node in [config.node, *(classes[name] for name in self._ancestors(config.node))]):
+            return  # the options are computed from the other keys: nothing here is ignored or missing
+        if config.kind != "object":
+            judged, config.assumption = self.flask_evidence()
+            if not judged:
+                return  # no sign that Flask-SQLAlchemy reads these names
         if config.legacy:
             first = config.legacy[0]
             anchor = first.statement or first.value
@@ -580,11 +729,25 @@ class _Builder:
         document = self.document
         resolved = document.resolve(value, anchor)
         base: Settings | None = None
-        if isinstance(resolved, cst.Call) and document.qualified(resolved.func) in DJ_DATABASE_URL:
+        if isinstance(resolved, cst.Call) and (
+            document.qualified(resolved.func) in DJ_DATABASE_URL or self._is_environ_db(resolved)
+        ):
             base = document.call_settings(resolved)
         else:
             base = document.settings(resolved, anchor)
         return DjangoDatabaseView(document, anchor, alias, base)
+
+
+    def _is_environ_db(self, call: cst.Call) -> bool:
+        """django-environ's ``env.db("DATABASE_URL")`` (or ``db_url``), ``env`` an ``environ.Env()``:
+        a dict parsed from a URL, as dj_database_url returns, whose keywords are its only settings."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ENVIRON_DB_METHODS:
+            return False
+        owner = self.document.resolve(func.value, call)
+        if isinstance(owner, cst.Call):
+            return (self.document.qualified(owner.func) or "").split(".")[0] == "environ"
+        return (self.document.qualified(func.value) or "").split(".")[0] == "environ"
 
 
 def _is_config_object(node: cst.BaseExpression) -> bool:

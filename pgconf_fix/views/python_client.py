@@ -37,6 +37,10 @@ from pgconf_fix.workspace import Workspace
 
 LIBPQ_CONNECT = ("psycopg.connect", "psycopg2.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect")
 CONNINFO_KEYWORDS = ("conninfo", "dsn")
+# psycopg2's pools: (minconn, maxconn, *args, **kwargs), each connection psycopg2.connect(*args, **kwargs).
+PSYCOPG2_POOLS = tuple(
+    f"psycopg2.pool.{name}" for name in ("SimpleConnectionPool", "ThreadedConnectionPool", "PersistentConnectionPool")
+)
 # What a value the code computes looks like to the client view: a template, so never judged.
 COMPUTED = "{python}"
 # asyncpg's server_settings keys and the libpq keyword each one stands for.
@@ -220,6 +224,8 @@ class _Connections:
             module, _, function = name.rpartition(".")
             if name in LIBPQ_CONNECT:
                 self._driver_call(call)
+            elif name in PSYCOPG2_POOLS:
+                self._driver_call(call, conninfo_index=2)
             elif function in ENGINE_FACTORIES and module.split(".")[0] in ENGINE_MODULES:
                 self._engine(call)
         for pool_view in self.pool_views:
@@ -284,12 +290,12 @@ class _Connections:
 
     # -- psycopg / psycopg2 connect() ------------------------------------------------
 
-    def _driver_call(self, call: cst.Call) -> None:
+    def _driver_call(self, call: cst.Call, conninfo_index: int = 0) -> None:
         document = self.document
         settings = document.call_settings(call)
         if not settings.fully_known:
             return  # the splat may hold any keyword
-        conninfo = document.positional(call, 0)
+        conninfo = document.positional(call, conninfo_index)
         for keyword in CONNINFO_KEYWORDS:
             entry = settings.find(keyword)
             if entry is not None:
