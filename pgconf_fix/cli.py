@@ -368,6 +368,7 @@ def _run(
         run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin), stdin)
     else:
         run = _runs_by_config(list(paths), cwd, stdin, options, flags)
+    _warn_unread([each.target for each in (run.runs if isinstance(run, Runs) else [run])])
     if flags.get("live"):
         from pgconf_fix.live import LiveRun
 
@@ -518,6 +519,16 @@ class Runs:
             errors=[e for r in results for e in r.errors],
             suppressed=[f for r in results for f in r.suppressed],
         )
+
+
+def _warn_unread(targets: list[Target]) -> None:
+    """Say which named files were not checked and why, as ruff does; the exit status is unchanged
+    (ruff exits 0 when it finds no file to check, and so do we: nothing checked, nothing found)."""
+    for target in targets:
+        for display, reason in target.unread:
+            _emit(f"warning: {display}: not checked: {reason}\n", err=True)
+    if not any(any(target.files.values()) or target.errors for target in targets):
+        _emit("warning: no file under the given paths is one pgconf-fix reads\n", err=True)
 
 
 def _write(run: Run | Runs, outcome, stdin: SourceFile | None) -> CheckResult:  # noqa: ANN001

@@ -72,6 +72,20 @@ CHUNK_FILES = 1000  # paths a worker claims at a time
 class Discovered:
     files: dict[str, list[tuple[Path, str]]] = field(default_factory=dict)  # layer -> (path, display)
     errors: list[InputError] = field(default_factory=list)
+    # Files named on the command line that no layer reads: (display, why), said as a warning.
+    unread: list[tuple[str, str]] = field(default_factory=list)
+
+
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".erb", ".mustache")
+
+
+def unread_reason(name: str) -> str:
+    """Why a file named on the command line was not checked, for the warning line."""
+    if name.endswith(TEMPLATE_SUFFIXES):
+        return "a template: pgconf-fix reads the rendered file, not the template"
+    if name == "pgbouncer.ini":
+        return "PgBouncer's configuration is not read yet"
+    return "no reader for this kind of file (no setting or connection string pgconf-fix knows was recognised)"
 
 
 class _Head:
@@ -205,6 +219,7 @@ def discover(
     base_rules = IgnoreRules().extended(base, exclude)
     seen: set[str] = set()
     displays: list[str] = []
+    named: set[str] = set()  # files given by name, not found by a walk
     claims = _Claims(layers)
     progress = Progress(0, label="discovering")
 
@@ -241,6 +256,7 @@ def discover(
             root = os.path.abspath(given)
             _walk(root, given, rules_above(Path(root), base_rules), add, found)
         elif os.path.isfile(given):
+            named.add(os.path.abspath(given))
             add(given, given)
         elif os.path.islink(given) and not os.path.exists(given):
             found.errors.append(InputError(given, f"dangling symlink: its target {os.readlink(given)!r} does not exist"))
@@ -251,6 +267,8 @@ def discover(
     for absolute, display, layer in zip(claims.paths, displays, results):
         if layer is not None:
             found.files.setdefault(layer, []).append((Path(absolute), display))
+        elif absolute in named:
+            found.unread.append((display, unread_reason(os.path.basename(absolute))))
     return found
 
 

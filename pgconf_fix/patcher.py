@@ -71,6 +71,13 @@ def apply_round(
     dropped_keys: set[tuple] = set()
     for path, edits in by_file.items():
         text, dropped = apply_edits(sources[path].text, edits)
+        if _refused(path, sources[path].text, text):
+            # Fixes that are fine alone may clash together (two fixes each adding connect_args=
+            # to one call): keep them one by one while the file stays good; the rest wait for
+            # the next pass, where they are found again on the text with the others in it.
+            edits, deferred = _compatible(path, sources[path].text, chosen)
+            text, dropped = apply_edits(sources[path].text, edits)
+            dropped = [*dropped, *deferred]
         lost = {edit.key() for edit in dropped}
         dropped_keys |= lost
         applied[path] = sorted({e.key(): e for e in edits if e.key() not in lost}.values(), key=lambda e: e.start)
@@ -80,6 +87,33 @@ def apply_round(
         finding for finding in chosen if not any(edit.key() in dropped_keys for edit in finding.fix.edits)  # type: ignore[union-attr]
     ]
     return results, done, applied
+
+
+def _refused(path: Path, old: str, new: str) -> bool:
+    """Whether the file's consumer would refuse the combined edits (Python: compile, calls)."""
+    if path.suffix != ".py" or new == old:
+        return False
+    from pgconf_fix.python_calls import python_edit_problem
+
+    return python_edit_problem(str(path), old, new) is not None
+
+
+def _compatible(path: Path, text: str, chosen: list[Finding]) -> tuple[list[Edit], list[Edit]]:
+    """The fixes' edits in ``path`` taken fix by fix, in finding order, each kept only when the
+    text with it and those kept before is accepted; returns (kept edits, deferred edits)."""
+    kept: list[Edit] = []
+    deferred: list[Edit] = []
+    for finding in chosen:
+        assert finding.fix is not None
+        mine = [edit for edit in finding.fix.edits if edit.source.path == path]
+        if not mine:
+            continue
+        trial, overlapping = apply_edits(text, [*kept, *mine])
+        if overlapping or _refused(path, text, trial):
+            deferred.extend(mine)
+        else:
+            kept.extend(mine)
+    return kept, deferred
 
 
 def follow(offset: int, edits: Iterable[Edit]) -> int:

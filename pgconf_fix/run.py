@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.discovery import discover
+from pgconf_fix.discovery import discover, unread_reason
 from pgconf_fix import suppression as suppression_module
 from pgconf_fix.engine import make_finding, run_rules
 from pgconf_fix.findings import Finding
@@ -56,6 +56,8 @@ class Target:
 
     files: dict[str, list[tuple[Path, str]]]
     errors: list[InputError]
+    # Files named on the command line that no layer reads: (display, why).
+    unread: list[tuple[str, str]] = field(default_factory=list)
 
 
 def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFile | None = None) -> Target:
@@ -68,7 +70,9 @@ def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFil
             if layer.claim(stdin.path, lambda: stdin.data[:65536]):
                 found.files.setdefault(layer.NAME, []).append((stdin.path, stdin.display))
                 break
-    return Target(files=found.files, errors=list(found.errors))
+        else:
+            found.unread.append((stdin.display, unread_reason(stdin.path.name)))
+    return Target(files=found.files, errors=list(found.errors), unread=list(found.unread))
 
 
 def check(target: Target, rules: list[Rule], options: Options, workspace: Workspace) -> CheckResult:

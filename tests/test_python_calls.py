@@ -1,0 +1,68 @@
+"""The Python edit check: a fix keeps each call one call, with no keyword or dict key twice."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix.python_calls import edited_calls_problem
+from tests.cli_runner import run_cli
+
+ENGINE = 'engine = create_engine("postgresql://db.example.com/app", pool_size=5)\n'
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        'engine = create_engine("postgresql://db.example.com/app", pool_size=5, pool_pre_ping=True)\n',
+        'engine = create_engine(\n    "postgresql://db.example.com/app",\n    pool_size=5,\n    connect_args={"keepalives": 1},\n)\n',
+    ],
+)
+def test_keyword_and_dict_insertions_pass(new: str) -> None:
+    assert edited_calls_problem(ENGINE, new) is None
+
+
+@pytest.mark.parametrize(
+    ("new", "reason"),
+    [
+        ('engine = create_engine("postgresql://db.example.com/app")(pool_size=5)\n', "add a call"),
+        ('engine = create_engine("postgresql://db.example.com/app", 5)\n', "positional"),
+        ('engine = create_engine("postgresql://db.example.com/app", **{"pool_size": 5}, pool_size=6)\n', "repeat the keyword 'pool_size'"),
+        ('engine = create_engine("postgresql://db.example.com/app")\n', "lose the keyword 'pool_size'"),
+        (
+            'engine = create_engine("postgresql://db.example.com/app", pool_size=5, connect_args={"sslmode": "disable", "sslmode": "require"})\n',
+            "repeat the key 'sslmode'",
+        ),
+    ],
+)
+def test_edits_that_change_what_the_call_means_are_refused(new: str, reason: str) -> None:
+    problem = edited_calls_problem(ENGINE, new)
+    assert problem is not None and reason in problem
+
+
+def test_what_the_module_already_had_is_not_held_against_the_edit() -> None:
+    old = 'OPTIONS = {"a": 1, "a": 2}\nf(x=1)\n'
+    assert edited_calls_problem(old, 'OPTIONS = {"a": 1, "a": 2, "b": 3}\nf(x=1)\n') is None
+    assert edited_calls_problem("f(\n", "f()\n") is None  # not Python before: the compile check's case
+    assert edited_calls_problem("f()\n", "f(\n") is None
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PYTHON_CASES = sorted(path.parent for path in FIXTURES.glob("python/*/before"))
+
+
+@pytest.mark.parametrize("case", PYTHON_CASES, ids=lambda case: case.name)
+def test_unsafe_fixes_over_the_corpus_keep_calls_and_compile(case: Path, tmp_path: Path) -> None:
+    """Every Python file --write --unsafe-fixes changes still compiles and keeps its calls."""
+    work = tmp_path / "work"
+    shutil.copytree(case / "before", work, symlinks=True)
+    before = {path: path.read_text() for path in work.rglob("*.py")}
+    run_cli(["--write", "--unsafe-fixes", "."], work)
+    for path, old in before.items():
+        new = path.read_text()
+        if new == old:
+            continue
+        compile(new, str(path), "exec")
+        assert edited_calls_problem(old, new) is None, (path, new)
