@@ -288,4 +288,23 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
 
 def build_client_views(workspace: object, sources: list[SourceFile], options: object) -> list[ClientConnection]:
     """Non-local connections only: loopback and Unix-socket connections are never judged."""
-    return [view for source in sources for view in connection_views(source) if not view.local]
+    views = [view for source in sources for view in connection_views(source) if not view.local]
+    _add_airflow_connect_args(workspace, views)
+    return views
+
+
+def _add_airflow_connect_args(workspace: object, views: list[ClientConnection]) -> None:
+    """Airflow's sql_alchemy_conn gets the settings of the dict sql_alchemy_connect_args names."""
+    from pgconf_fix.views import airflow
+
+    cache: dict[object, list[Assignment]] = {}
+    for view in views:
+        placement = view.placements[0] if view.placements else None
+        if placement is None or not airflow.applies_to(placement.source, placement.location().start):
+            continue
+        source = placement.source
+        if source.path not in cache:
+            cache[source.path] = airflow.connect_args_settings(workspace, source)
+        for assignment in cache[source.path]:
+            if view.effective(assignment.key) is None:
+                view.add_setting(assignment, placement)
