@@ -83,8 +83,6 @@ def unread_reason(name: str) -> str:
     """Why a file named on the command line was not checked, for the warning line."""
     if name.endswith(TEMPLATE_SUFFIXES):
         return "a template: pgconf-fix reads the rendered file, not the template"
-    if name == "pgbouncer.ini":
-        return "PgBouncer's configuration is not read yet"
     return "no reader for this kind of file (no setting or connection string pgconf-fix knows was recognised)"
 
 

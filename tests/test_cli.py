@@ -248,14 +248,14 @@ def test_check_does_not_write(repo: Path) -> None:
 
 
 def test_named_files_no_reader_takes_are_said_not_checked(tmp_path: Path) -> None:
-    (tmp_path / "pgbouncer.ini").write_text("[pgbouncer]\nlisten_port = 6432\n")
+    (tmp_path / "haproxy.cfg").write_text("defaults\n    timeout client 1h\n")
     (tmp_path / "postgresql.conf.j2").write_text("tcp_keepalives_idle = {{ idle }}\n")
     (tmp_path / "patroni.yml").write_text("scope: main\nttl: 30\n")
     (tmp_path / "postgresql.conf").write_text("tcp_keepalives_idle = 60\ntcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n")
-    alone = run_cli(["pgbouncer.ini", "postgresql.conf.j2", "patroni.yml"], tmp_path)
+    alone = run_cli(["haproxy.cfg", "postgresql.conf.j2", "patroni.yml"], tmp_path)
     assert alone.code == 0, alone.stderr
     lines = alone.stderr.splitlines()
-    assert "warning: pgbouncer.ini: not checked: PgBouncer's configuration is not read yet" in lines
+    assert any(line.startswith("warning: haproxy.cfg: not checked: no reader") for line in lines)
     assert any(line.startswith("warning: postgresql.conf.j2: not checked: a template") for line in lines)
     assert any(line.startswith("warning: patroni.yml: not checked: no reader") for line in lines)
     assert "warning: no file under the given paths is one pgconf-fix reads" in lines
