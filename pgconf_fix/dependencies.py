@@ -41,6 +41,7 @@ SKIPPED_DIRECTORIES = {
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".direnv", "build", "dist",
 }
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def _code_mentions(root: str, words: tuple[bytes, ...]) -> bool | None:
                 return None
             try:
                 with open(os.path.join(directory, name), "rb") as stream:
-                    data = stream.read(MAX_MANIFEST_BYTES)
+                    data = stream.read(HEAD_BYTES)  # imports and app setup sit at the top
             except OSError:
                 continue
             if any(word in data for word in words):
