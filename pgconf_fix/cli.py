@@ -210,7 +210,7 @@ def _report(
     elif fmt == "github":
         from pgconf_fix.reporters import github
 
-        text = github.render(findings, style.unsafe_fixes, fixable=fixes, errors=len(errors))
+        text = github.render(findings, style.unsafe_fixes, fixable=fixes, errors=list(errors))
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
             with open(summary_path, "a", encoding="utf-8") as handle:

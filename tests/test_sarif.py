@@ -83,3 +83,12 @@ def test_input_errors_are_notifications_in_sarif_and_pgf000_in_json(tmp_path: Pa
     finding = next(item for item in items if item["code"] == "PGF101")
     assert {k: type(v) for k, v in errors[0].items() if k != "fix"} == {
         k: type(v) for k, v in finding.items() if k != "fix"}
+
+
+def test_input_errors_are_error_annotations_in_github_format(tmp_path: Path) -> None:
+    (tmp_path / "postgresql.conf").write_text(BAD)
+    outcome = run_cli(["--format", "github", "postgresql.conf", "missing, dir/x.conf"], tmp_path)
+    assert outcome.code == 2
+    errors = [line for line in outcome.stdout.splitlines() if line.startswith("::error ")]
+    assert errors == ["::error file=missing%2C dir/x.conf,title=pgconf-fix (PGF000 input-error)::no such file or directory"]
+    assert "All checks passed" not in outcome.stdout

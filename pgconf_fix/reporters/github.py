@@ -11,6 +11,7 @@ import secrets
 
 from pgconf_fix.findings import Finding, Fixable
 from pgconf_fix.redact import redact
+from pgconf_fix.source import InputError
 from pgconf_fix.reporters import text as text_reporter
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -38,15 +39,29 @@ def annotation(finding: Finding) -> str:
     return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(redact(finding.message, finding.source.secrets))}"
 
 
+def error_annotation(error: InputError) -> str:
+    """An input error as an ``::error`` annotation on the path it names."""
+    properties = {"file": error.display, "title": "pgconf-fix (PGF000 input-error)"}
+    if error.line:
+        properties["line"] = str(error.line)
+    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::error {rendered}::{escape_data(redact(error.message))}"
+
+
 def render(
     findings: list[Finding],
     unsafe_fixes: bool = False,
     token: str | None = None,
     fixable: Fixable | None = None,
-    errors: int = 0,
+    errors: int | list[InputError] = 0,
 ) -> str:
+    """Annotations (input errors as ``::error`` ones on their path), then the text report
+    fenced by ``::stop-commands::``. ``errors``: the input errors, or just their number."""
     token = token or secrets.token_hex(16)
     lines = [annotation(finding) for finding in findings]
+    if isinstance(errors, list):
+        lines += [error_annotation(error) for error in errors]
+        errors = len(errors)
     lines.append(f"::stop-commands::{token}")
     report = text_reporter.render(findings, unsafe_fixes, fixable=fixable, errors=errors)
     lines.append(report.rstrip("\n"))
