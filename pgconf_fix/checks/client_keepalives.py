@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import UNSAFE, Finding, Fix
+from pgconf_fix.findings import UNSAFE, Edit, Finding, Fix
 from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.client import ASYNCPG, PG8000, PGBOUNCER, PGJDBC, ClientConnection
@@ -58,7 +58,10 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     server_side = getattr(view, "server_side", None)
     if view.consumer == ASYNCPG and server_side is not None:
         # Unsafe: the startup parameters reach the server, and a pooler such as PgBouncer may refuse them.
-        edits = server_side.insert(wanted)
+        # A key already in server_settings gets its value replaced (a second one would be refused).
+        present = [(key, value) for key, value in wanted if view.effective(key) is not None]
+        edits = server_side.insert([pair for pair in wanted if pair not in present])
+        edits = tuple(edits) + tuple(_replace_server_setting(view.effective(key), value) for key, value in present)
         if edits:
             fix = Fix(UNSAFE, "Set tcp_keepalives_* in connect_args server_settings", edits)
     elif advice is None:
@@ -67,6 +70,14 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         if edits:
             fix = Fix(view.applicability, f"Set {', '.join(f'{k}={v}' for k, v in wanted)}", edits)
     yield make_finding(rule, where, f"{view.describe()}: {problem}; {advice}", fix)
+
+
+def _replace_server_setting(assignment, value: str) -> Edit:  # noqa: ANN001 - an Assignment
+    """An edit that writes ``value`` over a server_settings entry's value, as the string asyncpg
+    requires (in the quote the entry used)."""
+    text = assignment.source.text
+    quote = text[assignment.value_start] if text[assignment.value_start] in "'\"" else '"'
+    return Edit(assignment.source, assignment.value_start, assignment.value_end, f"{quote}{value}{quote}")
 
 
 def _number(view: ClientConnection, assignment) -> int | None:  # noqa: ANN001 - an Assignment
