@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.findings import SAFE, Finding, Fix, Location
@@ -128,7 +129,10 @@ def evaluate_presence(rule: Rule, view: SettingsView, options: Options) -> Itera
 
 def evaluate_parse_errors(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     for problem in view.problems:
-        yield make_finding(rule, problem.location, problem.message)
+        finding = make_finding(rule, problem.location, problem.message)
+        if problem.severity is not None:
+            finding = replace(finding, severity=problem.severity)
+        yield finding
 
 
 _EVALUATORS = {

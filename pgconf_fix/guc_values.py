@@ -1,4 +1,10 @@
-"""Integer GUC values as the server reads them (guc.c parse_int and convert_to_base_unit)."""
+"""Integer GUC values as the server reads them (guc.c parse_int and convert_to_base_unit).
+
+The syntax changed twice (measured with the real servers of 10, 11 and 12, FACTS.md): "B" is a
+memory unit from PostgreSQL 11 on; fractional values ("1.5s", "0.5MB") and the "us" time unit
+are accepted from 12 on. Before 12 a value given in a smaller unit than the parameter's own is
+divided with truncation, from 12 on it is rounded.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +20,18 @@ INT_MIN = -(2**31)
 
 # Per base unit, the accepted unit names from largest to smallest, with their size in the base unit.
 _TIME = [("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1 / 1000), ("us", 1 / 1000000)]
+_MEMORY = [("TB", 1024.0**4), ("GB", 1024.0**3), ("MB", 1024.0**2), ("kB", 1024.0), ("B", 1.0)]
+# Per base unit as pg_settings names it ("8kB" is a block), the size of each unit name in that base.
 _UNITS = {
     "s": _TIME,
     "ms": [(name, size * 1000) for name, size in _TIME],
     "min": [(name, size / 60) for name, size in _TIME],
-    "kB": [("TB", 1024.0**3), ("GB", 1024.0**2), ("MB", 1024.0), ("kB", 1.0), ("B", 1 / 1024)],
+    **{
+        base: [(name, size / base_size) for name, size in _MEMORY]
+        for base, base_size in (("B", 1.0), ("kB", 1024.0), ("8kB", 8192.0), ("MB", 1024.0**2))
+    },
 }
+NEWEST_SYNTAX = 12  # the parse rules have not changed since PostgreSQL 12
 _MAX_UNIT_LEN = 3
 _C_SPACE = " \t\n\v\f\r"
 _STRTOD = re.compile(r"[ \t\n\v\f\r]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -33,11 +45,20 @@ _DBL_MIN = sys.float_info.min
 
 @dataclass(frozen=True)
 class GucInt:
-    """Metadata of an integer parameter: its base unit (None for unitless) and range."""
+    """Metadata of an integer parameter: its base unit (None for unitless) and range.
+
+    ``syntax`` is the major whose parse rules apply (see the module docstring); None means the
+    newest rules, which accept everything the older ones do.
+    """
 
     unit: str | None
     minimum: int = 0
     maximum: int = INT_MAX
+    syntax: int | None = None
+
+    @property
+    def fractions(self) -> bool:
+        return self.syntax is None or self.syntax >= 12
 
 
 class GucValueError(ValueError):
@@ -113,8 +134,13 @@ def _rint(value: float) -> float:
     return float(round(value)) if math.isfinite(value) else value
 
 
-def _unit_table(base_unit: str) -> list[tuple[str, float]]:
-    return _UNITS[base_unit]
+def _unit_table(base_unit: str, syntax: int | None = None) -> list[tuple[str, float]]:
+    table = _UNITS[base_unit]
+    if syntax is not None and syntax < 12:
+        table = [entry for entry in table if entry[0] != "us"]
+    if syntax is not None and syntax < 11:
+        table = [entry for entry in table if entry[0] != "B"]
+    return table
 
 
 def parse_int(value: str, meta: GucInt) -> int:
@@ -122,7 +148,7 @@ def parse_int(value: str, meta: GucInt) -> int:
     # guc.c: strtol(value, &end, 0); when it stops at ".", "e" or "E" (even without
     # having read a digit, as in ".5") or overflows, read the value again with strtod.
     number, end, overflow = _strtol(value)
-    if overflow or value[end : end + 1] in (".", "e", "E"):
+    if meta.fractions and (overflow or value[end : end + 1] in (".", "e", "E")):
         parsed = _strtod(value)
         if parsed is None:
             raise GucValueError(f'"{value}" is not a number')
@@ -131,13 +157,15 @@ def parse_int(value: str, meta: GucInt) -> int:
             raise GucValueError(f'"{value}" is out of the range of a floating-point number')
     elif number is None:
         raise GucValueError(f'"{value}" is not an integer')
+    elif overflow:
+        raise GucValueError(f'"{value}" exceeds the integer range')
     else:
         result = float(number)
     rest = value[end:].lstrip(_C_SPACE)
     if rest:
         if meta.unit is None:
             raise GucValueError(f'"{value}": this parameter takes no unit')
-        result = _convert_unit(result, rest, meta.unit, value)
+        result = _convert_unit(result, rest, meta, value)
     result = _rint(result)  # halves go to the even neighbour, as in C
     if not math.isfinite(result) or result > INT_MAX or result < INT_MIN:
         raise GucValueError(f'"{value}" exceeds the integer range')
@@ -150,25 +178,29 @@ def parse_int(value: str, meta: GucInt) -> int:
     return rounded
 
 
-def _convert_unit(number: float, rest: str, base_unit: str, value: str) -> float:
+def _convert_unit(number: float, rest: str, meta: GucInt, value: str) -> float:
+    base_unit = meta.unit
+    assert base_unit is not None
     unit = ""
     i = 0
     while i < len(rest) and rest[i] not in _C_SPACE and len(unit) < _MAX_UNIT_LEN:
         unit += rest[i]
         i += 1
     if rest[i:].strip(_C_SPACE):
-        raise GucValueError(_unit_message(value, base_unit))
-    table = _unit_table(base_unit)
+        raise GucValueError(_unit_message(value, meta))
+    table = _unit_table(base_unit, meta.syntax)
     for index, (name, size) in enumerate(table):
         if name == unit:
+            if not meta.fractions:  # before 12: integer arithmetic, a smaller unit divides and truncates
+                return float(int(number * size)) if size >= 1 else float(int(number / round(1 / size)))
             converted = number * size
             if index + 1 < len(table):
                 smaller = table[index + 1][1]
                 converted = _rint(converted / smaller) * smaller
             return converted
-    raise GucValueError(_unit_message(value, base_unit))
+    raise GucValueError(_unit_message(value, meta))
 
 
-def _unit_message(value: str, base_unit: str) -> str:
-    names = ", ".join(f'"{name}"' for name, _ in _unit_table(base_unit))
+def _unit_message(value: str, meta: GucInt) -> str:
+    names = ", ".join(f'"{name}"' for name, _ in _unit_table(meta.unit or "", meta.syntax))
     return f'"{value}": valid units for this parameter are {names} (case-sensitive)'

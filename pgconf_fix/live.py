@@ -29,12 +29,13 @@ import click
 from pgconf_fix.documents.pgconf import parse_line
 from pgconf_fix.engine import run_rules
 from pgconf_fix.findings import Edit, Finding, Location
+from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, parse_int
 from pgconf_fix.redact import MASK, redact, secret_spans, secrets
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, SettingsView, replace_value
-from pgconf_fix.views.server import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5, ServerConfig, render_like
+from pgconf_fix.views.server import ServerConfig, render_like
 
 if TYPE_CHECKING:
     from pgconf_fix.run import CheckResult

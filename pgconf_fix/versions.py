@@ -35,7 +35,11 @@ class PgVersion:
 
 
 def version_near(conf_path: Path) -> tuple[PgVersion, str] | None:
-    """The version a data directory or a Debian-style path gives, with where it came from."""
+    """The version a data directory or a Debian-style path gives, with where it came from.
+
+    In order: ``PG_VERSION`` beside the file, a path like ``/etc/postgresql/13/main/``, a Docker
+    image tag in the same tree (:func:`version_from_tree`).
+    """
     marker = conf_path.parent / "PG_VERSION"
     try:
         version = PgVersion.parse(marker.read_text(encoding="ascii", errors="replace"))
@@ -48,4 +52,98 @@ def version_near(conf_path: Path) -> tuple[PgVersion, str] | None:
         parsed = PgVersion.parse(match.group(1))
         if parsed:
             return parsed, "the path"
+    return version_from_tree(conf_path)
+
+
+# RDS/Aurora parameter group families name the major: postgres16, postgres9.6, aurora-postgresql15.
+_FAMILY = re.compile(r"^\s*(?:aurora-)?postgres(?:ql)?(\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
+# Images whose tag starts with the server's version: postgres:16-alpine, postgis/postgis:15-3.4.
+_VERSION_TAGGED_IMAGES = frozenset(
+    {"postgres", "postgresql", "postgis", "postgresql-repmgr", "postgres-ha", "crunchy-postgres", "postgres-alpine"}
+)
+_TAG_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:[.\-_][\w.\-]*)?$")
+# Images that name the major inside the tag: timescale/timescaledb:2.14.2-pg16, pgvector/pgvector:pg17.
+_TAG_PG = re.compile(r"(?:^|[.\-_])pg(\d+(?:\.\d)?)(?:$|[.\-_])")
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)", re.IGNORECASE | re.MULTILINE)
+_COMPOSE_IMAGE = re.compile(r"^\s*-?\s*image\s*:\s*[\"']?(?P<image>[^\s\"'#]+)", re.MULTILINE)
+TREE_FILE_PATTERNS = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "*compose*.yml", "*compose*.yaml")
+MAX_TREE_LEVELS = 6  # directories looked at above a postgresql.conf, the first one included
+
+
+def version_from_family(family: str) -> PgVersion | None:
+    """The major an RDS/Aurora parameter group ``family`` names (``postgres16`` -> 16,
+    ``aurora-postgresql15`` -> 15, ``postgres9.6`` -> 9.6), or None for another engine.
+    Source: FACTS.md (Middleboxes and providers: the family names the major version)."""
+    match = _FAMILY.match(family)
+    return PgVersion.parse(match.group(1)) if match else None
+
+
+def version_from_image(reference: str) -> PgVersion | None:
+    """The PostgreSQL major a container image reference runs, from its tag, or None.
+
+    ``postgres:16``, ``postgres:16.4-alpine``, ``docker.io/library/postgres:9.6``,
+    ``postgis/postgis:15-3.4``, ``bitnami/postgresql:14``, ``timescale/timescaledb:2.14.2-pg16``,
+    ``pgvector/pgvector:pg17``. No tag, ``latest`` or a variable (``postgres:${PG}``) gives None.
+    """
+    reference = reference.strip().strip("\"'")
+    reference = reference.split("@", 1)[0]
+    name, _, tag = reference.rpartition(":")
+    if not name or "/" in tag or "$" in reference:
+        return None
+    last = name.rsplit("/", 1)[-1].lower()
+    if last in _VERSION_TAGGED_IMAGES:
+        match = _TAG_VERSION.match(tag)
+        if match:
+            return PgVersion.parse(f"{match.group(1)}.{match.group(2) or 0}" if int(match.group(1)) < 10 else match.group(1))
+    pg = _TAG_PG.search(tag.lower())
+    if pg and ("postgres" in last or last in {"timescaledb", "timescaledb-ha", "pgvector", "pgvecto-rs", "postgis"}):
+        return PgVersion.parse(pg.group(1))
     return None
+
+
+def images_in(text: str, file_name: str) -> list[str]:
+    """Image references a Dockerfile (``FROM``) or a compose file (``image:``) names."""
+    pattern = _COMPOSE_IMAGE if file_name.endswith((".yml", ".yaml")) else _FROM
+    return [match.group("image") for match in pattern.finditer(text)]
+
+
+def version_from_tree(conf_path: Path) -> tuple[PgVersion, str] | None:
+    """The major a Docker image tag gives, in the directory of ``conf_path`` or a parent.
+
+    The closest directory (up to :data:`MAX_TREE_LEVELS`, stopping at a repository root holding
+    ``.git``) whose Dockerfiles or compose files name a PostgreSQL image decides; when its files
+    name different majors the answer is None (which container reads this file is not known).
+    """
+    directory = conf_path.resolve().parent
+    for _ in range(MAX_TREE_LEVELS):
+        found = _versions_in_directory(directory)
+        if found:
+            if len({version for version, _ in found}) == 1:
+                version, where = found[0]
+                return version, where
+            return None
+        if (directory / ".git").exists() or directory.parent == directory:
+            return None
+        directory = directory.parent
+    return None
+
+
+def _versions_in_directory(directory: Path) -> list[tuple[PgVersion, str]]:
+    found: list[tuple[PgVersion, str]] = []
+    seen: set[Path] = set()
+    for pattern in TREE_FILE_PATTERNS:
+        for path in sorted(directory.glob(pattern)):
+            if path in seen or not path.is_file():
+                continue
+            seen.add(path)
+            try:
+                if path.stat().st_size > 1_000_000:
+                    continue
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for image in images_in(text, path.name):
+                version = version_from_image(image)
+                if version is not None:
+                    found.append((version, f"the image {image} in {path.name}"))
+    return found

@@ -258,7 +258,7 @@ def temporary_cluster(server: PgServer | None = None, settings: dict[str, str] |
         server.hand_over(base)
         init = server.run(
             "initdb", "-D", str(datadir), "-U", "postgres", "--auth=trust",
-            "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions",
+            "--encoding=UTF8", "--locale=C", "--no-sync",
             cwd=base, timeout=180,
         )  # fmt: skip
         if init.returncode != 0:

@@ -14,7 +14,7 @@ from pgconf_fix.guc_values import parse_int
 from pgconf_fix.documents.sql import DATABASE, ROLE, SESSION, SYSTEM
 from pgconf_fix.layers import sql as sql_layer
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.server import INTEGER_PARAMETERS
+from pgconf_fix.guc_catalog import INTEGER_PARAMETERS
 from pgconf_fix.views.sql import Target, build_sql_views
 from pgconf_fix.workspace import Workspace
 from tests.cli_runner import run_cli

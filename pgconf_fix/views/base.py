@@ -34,10 +34,15 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Problem:
-    """A place the real consumer of the file would reject (PGF001)."""
+    """A place the real consumer of the file would reject (PGF001).
+
+    ``severity`` overrides the rule's (error) for what only some consumers reject, such as a
+    parameter that some PostgreSQL majors lack when the version is unknown.
+    """
 
     location: Location
     message: str
+    severity: str | None = None
 
 
 @dataclass(frozen=True)

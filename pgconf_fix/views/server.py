@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
+from pgconf_fix import guc_catalog
 from pgconf_fix.documents.pgconf import ConfLine, PgConfDocument, tokenize_line
 from pgconf_fix.findings import Edit, Location
+from pgconf_fix.guc_catalog import RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import PgVersion, version_near
@@ -27,28 +27,7 @@ MAIN_NAME = "postgresql.conf"
 AUTO_NAME = "postgresql.auto.conf"
 MAX_DEPTH = 10  # CONF_FILE_MAX_DEPTH in the server
 
-# Integer parameters whose values are checked the way the server checks them.
-INTEGER_PARAMETERS = {
-    "tcp_keepalives_idle": GucInt("s"),
-    "tcp_keepalives_interval": GucInt("s"),
-    "tcp_keepalives_count": GucInt(None),
-    "tcp_user_timeout": GucInt("ms"),
-    "statement_timeout": GucInt("ms"),
-    "idle_in_transaction_session_timeout": GucInt("ms"),
-    "idle_session_timeout": GucInt("ms"),
-    "client_connection_check_interval": GucInt("ms"),
-}
-# ssl_renegotiation_limit took kB before 9.5; from 9.5 on it takes a plain 0 and nothing else.
-# PGF104 owns every judgement of it, with a version-aware message.
-RENEGOTIATION_BEFORE_9_5 = GucInt("kB")
 BOM = "\ufeff"
-KNOWN_VERSION = PgVersion(15)
-
-
-@lru_cache(maxsize=1)
-def known_parameters() -> frozenset[str]:
-    text = resources.files("pgconf_fix.data").joinpath("pg15_parameters.txt").read_text("utf-8")
-    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
 def render_like(value: str, quoted: bool) -> str:
@@ -146,41 +125,81 @@ class ServerConfig(SettingsView):
                 quoted=line.value_kind == "STRING",
             )
         )
-        if "." not in key and key not in known_parameters():
+        if "." not in key and not self._accepts(key):
             self._unknown_name(source, line, key)
+
+    def _accepts(self, key: str) -> bool:
+        """Whether the name is one the server of this view's version knows (any major when unknown)."""
+        catalog = guc_catalog.catalog_for(self.version)
+        if catalog is not None:
+            return key in catalog
+        return len(guc_catalog.missing_from(key)) == 0
 
     def _validate_effective_values(self) -> None:
         """Check values as the server does: only the last value of each name counts."""
-        for key, meta in INTEGER_PARAMETERS.items():
-            current = self.effective(key)
-            if current is None:
+        last: dict[str, Assignment] = {}
+        for assignment in self.assignments:
+            last[assignment.key] = assignment
+        catalog = guc_catalog.catalog_for(self.version)
+        for key, current in last.items():
+            if "." in key:
+                continue
+            guc = catalog.get(key) if catalog is not None else None
+            if guc is not None and guc.context in guc_catalog.FILE_REFUSED_CONTEXTS:
+                self.problems.append(
+                    Problem(
+                        current.location,
+                        f'parameter "{key}" cannot be changed: PostgreSQL {self.version} sets it itself, '
+                        "and refuses to start with it in a configuration file",
+                    )
+                )
+                continue
+            meta = guc_catalog.value_meta(key, self.version)
+            if meta is None:
                 continue
             try:
                 parse_int(current.value, meta)
             except GucValueError as exc:
-                self.problems.append(Problem(current.location, f'invalid value for parameter "{key}": {exc}'))
+                on = f" on PostgreSQL {self.version}" if catalog is not None else ""
+                self.problems.append(Problem(current.location, f'invalid value for parameter "{key}"{on}: {exc}'))
 
     def _unknown_name(self, source: SourceFile, line: ConfLine, key: str) -> None:
         if key.startswith(BOM):
             self.broken_keys.add(key.lstrip(BOM))
             return  # reported once as the byte-order mark
-        import difflib  # only for names the server does not know
-
-        close = difflib.get_close_matches(key, known_parameters(), n=1, cutoff=0.9)
+        catalog = guc_catalog.catalog_for(self.version)
+        having = guc_catalog.versions_with(key)
+        if catalog is None and having:
+            # Version unknown, and some majors have it: true for those, fatal on the others.
+            lacking = guc_catalog.missing_from(key)
+            self.problems.append(
+                Problem(
+                    Location(source, line.start, line.end),
+                    f'"{line.name}" is not on {guc_catalog.span(lacking)}: a server of those versions refuses '
+                    f"to start with it (it exists on {guc_catalog.span(having)}; this server's version is "
+                    "unknown: give --pg-version)",
+                    severity="warning",
+                )
+            )
+            return
+        self.broken_keys.add(key)
+        refuses = f"PostgreSQL {self.version} refuses" if catalog is not None else "the server refuses"
+        if having:
+            self._problem(
+                source,
+                line,
+                f'"{line.name}" is not a parameter of PostgreSQL {self.version} (it exists on '
+                f"{guc_catalog.span(having)}); {refuses} to start with it",
+            )
+            return
+        close = guc_catalog.did_you_mean(key, self.version)
+        hint = f' (did you mean "{close}"?)' if close else ""
         if close:
-            self.broken_keys.add(close[0])
-            self._problem(
-                source,
-                line,
-                f'unrecognized configuration parameter "{line.name}" (did you mean "{close[0]}"?); '
-                "the server refuses to start with it",
-            )
-        elif self.version == KNOWN_VERSION:
-            self._problem(
-                source,
-                line,
-                f'unrecognized configuration parameter "{line.name}"; PostgreSQL 15 refuses to start with it',
-            )
+            self.broken_keys.add(close.lower())
+        nowhere = "" if catalog is not None else f"; no release of {guc_catalog.span(guc_catalog.supported_versions())} has it"
+        self._problem(
+            source, line, f'unrecognized configuration parameter "{line.name}"{hint}{nowhere}; {refuses} to start with it'
+        )
 
     def _include(self, source: SourceFile, line: ConfLine, depth: int, stack: tuple[Path, ...]) -> None:
         directive = line.key
@@ -269,7 +288,7 @@ class ServerConfig(SettingsView):
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
         if assignment.key == "ssl_renegotiation_limit" and unit == "kB":
             return parse_int(assignment.value, RENEGOTIATION_BEFORE_9_5)
-        meta = INTEGER_PARAMETERS.get(assignment.key, GucInt(unit))
+        meta = guc_catalog.value_meta(assignment.key, self.version) or GucInt(unit)
         return parse_int(assignment.value, meta)
 
     def samples(self, key: str) -> list[CommentedSample]:
@@ -334,7 +353,7 @@ def looks_like_pgconf(data: bytes) -> bool:
         offset += len(line) + 1
         if parsed.error:
             errors += 1
-        elif parsed.is_setting and (parsed.is_include or parsed.key in known_parameters()):
+        elif parsed.is_setting and (parsed.is_include or guc_catalog.known_anywhere(parsed.key or "")):
             known += 1
     return known > 0 and errors <= known // 4
 

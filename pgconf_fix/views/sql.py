@@ -25,16 +25,24 @@ about them, so :meth:`SqlSettings.judges` is False for every key.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
-from pgconf_fix.documents.sql import DATABASE, ROLE, SESSION, SYSTEM, SettingStatement, SqlDocument, SqlError
+from pgconf_fix import guc_catalog
+from pgconf_fix.documents.sql import (
+    DATABASE,
+    ROLE,
+    SESSION,
+    SYSTEM,
+    SettingStatement,
+    SqlDocument,
+    SqlError,
+)
 from pgconf_fix.findings import Edit, Location
+from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, Problem, SettingsView, replace_value
-from pgconf_fix.views.server import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5, known_parameters
 from pgconf_fix.workspace import Workspace
 
 TRANSACTION = "transaction"
@@ -189,11 +197,11 @@ def _problems(document: SqlDocument) -> list[Problem]:
                 parse_int(statement.value.text, meta)
             except GucValueError as exc:
                 problems.append(Problem(where, f'invalid value for parameter "{name}": {exc}'))
-        elif "." not in name and name not in known_parameters():
-            close = difflib.get_close_matches(name, known_parameters(), n=1, cutoff=0.9)
+        elif "." not in name and not guc_catalog.known_anywhere(name):
+            close = guc_catalog.did_you_mean(name)
             if close:
                 problems.append(
-                    Problem(where, f'unrecognized configuration parameter "{name}" (did you mean "{close[0]}"?)')
+                    Problem(where, f'unrecognized configuration parameter "{name}" (did you mean "{close}"?)')
                 )
     return problems
 

@@ -1,0 +1,245 @@
+"""Which configuration parameters (GUCs) each PostgreSQL major accepts, and what values.
+
+One catalog a major, generated from the real server and shipped as data:
+
+- 10-18: ``pgconf_fix/data/guc/pg<major>.tsv``, written by ``scripts/generate_catalogs.py`` from the
+  server's ``pg_settings`` (name, vartype, unit, min_val, max_val, context, enumvals), the names
+  ``postgres --describe-config`` lists (flag ``described``) and the names hidden even from
+  pg_settings (GUC_NO_SHOW_ALL: ``ssl_renegotiation_limit``, the aliases ``sort_mem`` and
+  ``vacuum_mem``; flag ``hidden``, type unknown). FACTS.md, "Verified on real software".
+- 9.x: ``pgconf_fix/data/guc/pg9.<minor>.tsv`` when present, from that release's sources (flag
+  ``partial`` on the catalog: fewer columns are known).
+
+Every other module asks here: the server view (unknown names, values), the SQL view, ``--live``,
+and the rules whose bounds depend on the version.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from pgconf_fix.guc_values import INT_MAX, INT_MIN, GucInt
+from pgconf_fix.versions import PgVersion
+
+DATA_PACKAGE = "pgconf_fix.data"
+DATA_DIR = "guc"
+# Contexts in which a postgresql.conf line cannot set the parameter ("parameter cannot be changed").
+FILE_REFUSED_CONTEXTS = frozenset({"internal"})
+
+
+@dataclass(frozen=True)
+class Guc:
+    """One parameter of one major, as ``pg_settings`` describes it.
+
+    ``vartype`` is bool, integer, real, string or enum ("" for a hidden parameter, whose type the
+    server does not show). ``unit`` is pg_settings' unit text (``ms``, ``s``, ``min``, ``B``,
+    ``kB``, ``8kB``, ``MB``) or None; ``minimum``/``maximum`` are in that unit (None for
+    non-numeric types). ``context`` is pg_settings' context (``internal`` cannot be set in a file).
+    """
+
+    name: str
+    vartype: str
+    unit: str | None
+    minimum: float | None
+    maximum: float | None
+    context: str
+    enum_values: tuple[str, ...]
+    described: bool
+    hidden: bool
+
+    def integer_meta(self, version: PgVersion) -> GucInt | None:
+        """The unit and range :func:`pgconf_fix.guc_values.parse_int` checks, for an integer parameter."""
+        if self.vartype != "integer":
+            return None
+        low = int(self.minimum) if self.minimum is not None else INT_MIN
+        high = int(self.maximum) if self.maximum is not None else INT_MAX
+        return GucInt(self.unit, low, high, syntax=version.major)
+
+
+@dataclass(frozen=True)
+class MajorCatalog:
+    """The parameters of one major (``version``), built from ``release`` (e.g. ``18.4``)."""
+
+    version: PgVersion
+    release: str
+    parameters: dict[str, Guc]  # by lower-case name: the server compares names case-insensitively
+    partial: bool = False
+
+    def get(self, name: str) -> Guc | None:
+        return self.parameters.get(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self.parameters
+
+    def names(self) -> frozenset[str]:
+        """Lower-case names."""
+        return frozenset(self.parameters)
+
+
+def _number(text: str) -> float | None:
+    if not text:
+        return None
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _parse(text: str, file_name: str) -> MajorCatalog:
+    release = ""
+    parameters: dict[str, Guc] = {}
+    header: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("#"):
+            if not release and line.startswith("# PostgreSQL "):
+                release = line.split()[2].rstrip(":")
+            continue
+        fields = line.split("\t")
+        if header is None:
+            header = fields
+            continue
+        row = dict(zip(header, fields, strict=True))
+        flags = set(row["flags"].split(",")) - {""}
+        parameters[row["name"].lower()] = Guc(
+            name=row["name"],
+            vartype=row["vartype"],
+            unit=row["unit"] or None,
+            minimum=_number(row["min"]),
+            maximum=_number(row["max"]),
+            context=row["context"],
+            enum_values=tuple(value for value in row["enumvals"].split(",") if value),
+            described="described" in flags,
+            hidden="hidden" in flags,
+        )
+    stem = file_name.removeprefix("pg").removesuffix(".tsv")
+    version = PgVersion.parse(stem)
+    if version is None:
+        raise ValueError(f"{file_name}: not a catalog file name")
+    return MajorCatalog(version, release or stem, parameters, partial=version.major < 10)
+
+
+@lru_cache(maxsize=1)
+def _catalogs() -> dict[PgVersion, MajorCatalog]:
+    found: dict[PgVersion, MajorCatalog] = {}
+    folder = resources.files(DATA_PACKAGE).joinpath(DATA_DIR)
+    for entry in folder.iterdir():
+        if entry.name.startswith("pg") and entry.name.endswith(".tsv"):
+            catalog = _parse(entry.read_text(encoding="utf-8"), entry.name)
+            found[catalog.version] = catalog
+    return dict(sorted(found.items()))
+
+
+def supported_versions() -> tuple[PgVersion, ...]:
+    """The majors with a catalog, oldest first."""
+    return tuple(_catalogs())
+
+
+def catalog_for(version: PgVersion | None) -> MajorCatalog | None:
+    """The catalog of ``version``'s major, or None when the version is unknown or has no catalog."""
+    if version is None:
+        return None
+    return _catalogs().get(version)
+
+
+def versions_with(name: str) -> tuple[PgVersion, ...]:
+    """The majors whose server accepts the parameter ``name`` (any case), oldest first."""
+    return tuple(version for version, catalog in _catalogs().items() if name in catalog)
+
+
+@lru_cache(maxsize=1)
+def all_names() -> frozenset[str]:
+    """Every lower-case parameter name some supported major accepts."""
+    return frozenset().union(*(catalog.names() for catalog in _catalogs().values()))
+
+
+def known_anywhere(name: str) -> bool:
+    return name.lower() in all_names()
+
+
+def did_you_mean(name: str, version: PgVersion | None = None) -> str | None:
+    """The parameter ``name`` was probably meant to be: a close name of ``version``'s catalog
+    (or of any major when the version is unknown or has no catalog), as the server spells it."""
+    catalog = catalog_for(version)
+    if catalog is not None:
+        spelled = {key: guc.name for key, guc in catalog.parameters.items()}
+    else:
+        spelled = {}
+        for each in _catalogs().values():
+            spelled.update((key, guc.name) for key, guc in each.parameters.items())
+    close = difflib.get_close_matches(name.lower(), spelled, n=1, cutoff=0.9)
+    return spelled[close[0]] if close else None
+
+
+def span(versions: Iterable[PgVersion]) -> str:
+    """``PostgreSQL 9.0-9.2``, ``PostgreSQL 12-18``, ``PostgreSQL 10, 12-18``: consecutive supported
+    majors joined into ranges."""
+    order = supported_versions()
+    chosen = sorted(set(versions))
+    if not chosen:
+        return "no supported PostgreSQL release"
+    runs: list[list[PgVersion]] = []
+    for version in chosen:
+        if runs and version in order and runs[-1][-1] in order and order.index(version) == order.index(runs[-1][-1]) + 1:
+            runs[-1].append(version)
+        else:
+            runs.append([version])
+    parts = [str(run[0]) if len(run) == 1 else f"{run[0]}\u2013{run[-1]}" for run in runs]
+    return "PostgreSQL " + ", ".join(parts)
+
+
+def missing_from(name: str) -> tuple[PgVersion, ...]:
+    """The supported majors that refuse ``name``, oldest first."""
+    return tuple(version for version, catalog in _catalogs().items() if name not in catalog)
+
+
+def integer_meta(name: str, version: PgVersion | None) -> GucInt | None:
+    """How to read an integer parameter's value on ``version`` (unit, range, the major's syntax).
+
+    With no version (or no catalog for it), the meta every major that has the parameter agrees on,
+    read with the newest syntax; None when the majors disagree, when no major has the name or it
+    is not an integer.
+    """
+    catalog = catalog_for(version)
+    if catalog is not None and version is not None:
+        guc = catalog.get(name)
+        return guc.integer_meta(version) if guc is not None else None
+    metas = set()
+    for each_version, each in _catalogs().items():
+        guc = each.get(name)
+        if guc is not None and not guc.hidden:
+            meta = guc.integer_meta(each_version)
+            if meta is None:
+                return None
+            metas.add((meta.unit, meta.minimum, meta.maximum))
+    if len(metas) != 1:
+        return None
+    unit, low, high = metas.pop()
+    return GucInt(unit, low, high)
+
+
+# The integer parameters the rules read, with the unit and range every major that has them agrees
+# on: what a value means when the version is unknown. tcp_user_timeout exists from 12 on,
+# idle_session_timeout and client_connection_check_interval from 14 on (the catalogs say so).
+INTEGER_PARAMETERS = {
+    "tcp_keepalives_idle": GucInt("s"),
+    "tcp_keepalives_interval": GucInt("s"),
+    "tcp_keepalives_count": GucInt(None),
+    "tcp_user_timeout": GucInt("ms"),
+    "statement_timeout": GucInt("ms"),
+    "idle_in_transaction_session_timeout": GucInt("ms"),
+    "idle_session_timeout": GucInt("ms"),
+    "client_connection_check_interval": GucInt("ms"),
+}
+# ssl_renegotiation_limit took kB before 9.5; from 9.5 on it takes a plain 0 and nothing else.
+# PGF104 owns every judgement of it, with a version-aware message.
+RENEGOTIATION_BEFORE_9_5 = GucInt("kB")
+
+
+def value_meta(name: str, version: PgVersion | None) -> GucInt | None:
+    """How a rule reads the integer ``name`` on ``version``: the catalog's unit and range when the
+    version has a catalog, else :data:`INTEGER_PARAMETERS`' entry, else what all majors agree on."""
+    if catalog_for(version) is not None:
+        return integer_meta(name, version)
+    return INTEGER_PARAMETERS.get(name) or integer_meta(name, None)

@@ -1,0 +1,105 @@
+"""The committed per-major catalogs against what was measured on the real servers (FACTS.md,
+"Verified on real software in the second round"), and the catalog module's answers.
+
+The comparison with the live servers themselves is in tests/test_majors_matrix.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pgconf_fix import guc_catalog
+from pgconf_fix.guc_values import GucValueError, parse_int
+from pgconf_fix.versions import PgVersion
+
+V = PgVersion
+
+
+def shown(major: int) -> int:
+    """How many parameters pg_settings shows on that major (the catalog also holds hidden ones)."""
+    catalog = guc_catalog.catalog_for(V(major))
+    assert catalog is not None
+    return sum(1 for guc in catalog.parameters.values() if not guc.hidden)
+
+
+@pytest.mark.parametrize(
+    ("major", "count"),
+    # FACTS.md: 271 on 10, 316 on 12, 353 on 15, 362 on 16, 378 on 17, 396 on 18. Those are
+    # pg_settings counts (--describe-config lists fewer: it leaves out developer options).
+    # 18.4 has 398: two more than the 18 build FACTS.md counted.
+    [(10, 271), (12, 316), (15, 353), (16, 362), (17, 378), (18, 398)],
+)
+def test_parameter_counts_match_the_measured_servers(major: int, count: int) -> None:
+    assert shown(major) == count
+
+
+def test_every_major_10_to_18_has_a_catalog() -> None:
+    assert {version.major for version in guc_catalog.supported_versions()} >= set(range(10, 19))
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "last"),
+    [
+        ("tcp_user_timeout", 12, 18),
+        ("idle_session_timeout", 14, 18),
+        ("client_connection_check_interval", 14, 18),
+        ("autovacuum_vacuum_max_threshold", 18, 18),
+        ("promote_trigger_file", 12, 15),
+        ("vacuum_defer_cleanup_age", 10, 15),
+        ("old_snapshot_threshold", 10, 16),
+        ("db_user_namespace", 10, 16),
+        ("ssl_renegotiation_limit", 10, 18),
+        ("tcp_keepalives_idle", 10, 18),
+    ],
+)
+def test_which_majors_have_a_parameter(name: str, first: int, last: int) -> None:
+    modern = [version.major for version in guc_catalog.versions_with(name) if version.major >= 10]
+    assert modern == list(range(first, last + 1))
+
+
+def test_names_no_modern_major_has() -> None:
+    for name in ("checkpoint_segments", "unix_socket_directory", "tcp_keepalive_idle"):
+        assert not [version for version in guc_catalog.versions_with(name) if version.major >= 10], name
+
+
+def test_hidden_parameters_are_known_but_untyped() -> None:
+    guc = guc_catalog.catalog_for(V(18)).get("ssl_renegotiation_limit")
+    assert guc is not None and guc.hidden and guc.vartype == ""
+    assert "sort_mem" in guc_catalog.catalog_for(V(18))  # accepted as an alias of work_mem
+
+
+def test_names_are_case_insensitive_and_keep_their_spelling() -> None:
+    catalog = guc_catalog.catalog_for(V(16))
+    assert "datestyle" in catalog and catalog.get("DATESTYLE").name == "DateStyle"
+
+
+def test_did_you_mean_uses_the_version_when_it_has_a_catalog() -> None:
+    assert guc_catalog.did_you_mean("autovacuum_vacuum_max_treshold", V(18)) == "autovacuum_vacuum_max_threshold"
+    assert guc_catalog.did_you_mean("autovacuum_vacuum_max_treshold", V(15)) == "autovacuum_vacuum_threshold"
+    assert guc_catalog.did_you_mean("tcp_keepalive_idle") == "tcp_keepalives_idle"
+
+
+def test_span_joins_consecutive_majors() -> None:
+    assert guc_catalog.span([V(12), V(13), V(14), V(15)]) == "PostgreSQL 12\u201315"
+    assert guc_catalog.span([V(10), V(12), V(13)]) == "PostgreSQL 10, 12\u201313"
+    assert guc_catalog.span([V(18)]) == "PostgreSQL 18"
+
+
+def test_integer_meta_comes_from_the_version() -> None:
+    on_10 = guc_catalog.integer_meta("work_mem", V(10))
+    assert (on_10.unit, on_10.minimum, on_10.syntax) == ("kB", 64, 10)
+    # Measured: 10 knows no "B" unit nor fractions, 11 adds "B", 12 adds fractions and "us".
+    with pytest.raises(GucValueError):
+        parse_int("1024B", on_10)
+    with pytest.raises(GucValueError):
+        parse_int("1.5MB", guc_catalog.integer_meta("work_mem", V(11)))
+    assert parse_int("1.5MB", guc_catalog.integer_meta("work_mem", V(12))) == 1536
+    assert parse_int("'1048576B'".strip("'"), guc_catalog.integer_meta("shared_buffers", V(11))) == 128
+    assert parse_int("64kB", guc_catalog.integer_meta("wal_buffers", V(10))) == 8
+
+
+def test_integer_meta_without_version_needs_agreement() -> None:
+    idle = guc_catalog.integer_meta("tcp_keepalives_idle", None)
+    assert (idle.unit, idle.minimum) == ("s", 0)
+    assert guc_catalog.integer_meta("no_such_parameter", None) is None
+    assert guc_catalog.integer_meta("ssl_renegotiation_limit", None) is None
