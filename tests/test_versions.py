@@ -1,0 +1,74 @@
+"""Where a repository says which PostgreSQL major it runs: image tags and RDS families."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix.versions import PgVersion, version_from_family, version_from_image, version_from_tree, version_near
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("postgres:16", PgVersion(16)),
+        ("postgres:16.4-alpine3.20", PgVersion(16)),
+        ("docker.io/library/postgres:9.6", PgVersion(9, 6)),
+        ("postgres:9.6.24-alpine", PgVersion(9, 6)),
+        ("postgis/postgis:15-3.4", PgVersion(15)),
+        ("bitnami/postgresql:14", PgVersion(14)),
+        ("timescale/timescaledb:2.14.2-pg16", PgVersion(16)),
+        ("pgvector/pgvector:pg17", PgVersion(17)),
+        ("postgres:13@sha256:0123abcd", PgVersion(13)),
+        ("postgres", None),
+        ("postgres:latest", None),
+        ("postgres:${PG_MAJOR}", None),
+        ("redis:7", None),
+        ("localhost:5000/app", None),
+    ],
+)
+def test_version_from_image(reference: str, expected: PgVersion | None) -> None:
+    assert version_from_image(reference) == expected
+
+
+@pytest.mark.parametrize(
+    ("family", "expected"),
+    [
+        ("postgres16", PgVersion(16)),
+        ("postgres9.6", PgVersion(9, 6)),
+        ("aurora-postgresql15", PgVersion(15)),
+        ("mysql8.0", None),
+        ("aurora-mysql5.7", None),
+    ],
+)
+def test_version_from_family(family: str, expected: PgVersion | None) -> None:
+    assert version_from_family(family) == expected
+
+
+def test_the_closest_directory_with_an_image_decides(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:12\n")
+    conf = tmp_path / "deploy" / "db" / "postgresql.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("")
+    assert version_near(conf) == (PgVersion(12), "the image postgres:12 in docker-compose.yml")
+    (conf.parent / "Dockerfile").write_text("FROM --platform=linux/amd64 postgres:17-bookworm AS db\n")
+    assert version_from_tree(conf)[0] == PgVersion(17)
+
+
+def test_different_majors_in_one_directory_say_nothing(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "compose.yaml").write_text("services:\n  a:\n    image: postgres:12\n  b:\n    image: postgres:16\n")
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("")
+    assert version_from_tree(conf) is None
+
+
+def test_the_search_stops_at_the_repository_root(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM postgres:11\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    conf = repo / "postgresql.conf"
+    conf.write_text("")
+    assert version_from_tree(conf) is None
