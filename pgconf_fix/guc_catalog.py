@@ -208,8 +208,8 @@ def integer_meta(name: str, version: PgVersion | None) -> GucInt | None:
     metas = set()
     for each_version, each in _catalogs().items():
         guc = each.get(name)
-        if guc is not None and not guc.hidden:
-            meta = guc.integer_meta(each_version)
+        if guc is not None:
+            meta = guc.integer_meta(each_version)  # None for a hidden one: its type is not known
             if meta is None:
                 return None
             metas.add((meta.unit, meta.minimum, meta.maximum))

@@ -103,3 +103,29 @@ def test_integer_meta_without_version_needs_agreement() -> None:
     assert (idle.unit, idle.minimum) == ("s", 0)
     assert guc_catalog.integer_meta("no_such_parameter", None) is None
     assert guc_catalog.integer_meta("ssl_renegotiation_limit", None) is None
+
+
+def test_9x_catalogs_exist_and_are_partial() -> None:
+    for minor in range(7):
+        catalog = guc_catalog.catalog_for(V(9, minor))
+        assert catalog is not None and catalog.partial, minor
+
+
+@pytest.mark.parametrize(
+    ("name", "majors"),
+    [
+        # FACTS.md: unix_socket_directory is valid through 9.2 (renamed in 9.3); checkpoint_segments
+        # is refused by 9.5 and later.
+        ("unix_socket_directory", [V(9, 0), V(9, 1), V(9, 2)]),
+        ("checkpoint_segments", [V(9, 0), V(9, 1), V(9, 2), V(9, 3), V(9, 4)]),
+    ],
+)
+def test_9x_facts(name: str, majors: list[PgVersion]) -> None:
+    assert list(guc_catalog.versions_with(name)) == majors
+
+
+def test_ssl_renegotiation_limit_is_on_every_major() -> None:
+    assert len(guc_catalog.versions_with("ssl_renegotiation_limit")) == len(guc_catalog.supported_versions())
+    # It took kB before 9.5; from 9.5 on it is hidden (GUC_NO_SHOW_ALL) and accepts only 0.
+    assert guc_catalog.catalog_for(V(9, 4)).get("ssl_renegotiation_limit").unit == "kB"
+    assert guc_catalog.catalog_for(V(9, 6)).get("ssl_renegotiation_limit").hidden

@@ -182,6 +182,18 @@ class ServerConfig(SettingsView):
                 )
             )
             return
+        if catalog is not None and catalog.partial and any(version > catalog.version for version in having):
+            # 9.x catalogs come from one minor's source; a later minor may have gained the name.
+            self.problems.append(
+                Problem(
+                    Location(source, line.start, line.end),
+                    f"\"{line.name}\" is not in pgconf-fix's catalog of PostgreSQL {catalog.release}, read "
+                    f"from that release's source (it exists on {guc_catalog.span(having)}); unless a later "
+                    f"{self.version} minor release added it, the server refuses to start with it",
+                    severity="warning",
+                )
+            )
+            return
         self.broken_keys.add(key)
         refuses = f"PostgreSQL {self.version} refuses" if catalog is not None else "the server refuses"
         if having:
