@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
+from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
 from pgconf_fix.findings import SAFE, Finding, Fix, Location
 from pgconf_fix.options import Options
@@ -33,6 +34,12 @@ def set_fix(view: SettingsView, setting: str, value: str, applicability: str = S
 
 
 def _version_applies(rule: Rule, version: PgVersion | None) -> bool:
+    """Whether a rule speaks to this version: ``min_version``/``max_version`` bounds, and
+    ``requires_parameter`` (a parameter the version's catalog must have: tcp_user_timeout from
+    12, idle_session_timeout from 14; with an unknown version the rule applies)."""
+    needed = rule.check.get("requires_parameter")
+    if needed is not None and guc_catalog.has_parameter(str(needed), version) is False:
+        return False
     low = rule.check.get("min_version")
     high = rule.check.get("max_version")
     if low is None and high is None:
@@ -83,7 +90,9 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         return  # an unreadable value is PGF001's to report
     shown = f"{setting} = {current.raw_value}"
     exact = "" if current.value.strip() == str(value) else f" ({_quantity(value, unit)})"
-    if value == 0 and "zero_means" in check:
+    if value < 0 and "negative_means" in check:
+        yield make_finding(rule, current.location, f"{shown} means {check['negative_means']}{advice}", fixed())
+    elif value == 0 and "zero_means" in check:
         rounded = current.value.strip() not in ("0", "'0'") and _looks_nonzero(current.value)
         how = f"rounds to 0, which means {check['zero_means']}" if rounded else f"means {check['zero_means']}"
         yield make_finding(rule, current.location, f"{shown} {how}{advice}", fixed())

@@ -17,12 +17,12 @@ and the rules whose bounds depend on the version.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from pgconf_fix.guc_values import INT_MAX, INT_MIN, GucInt
+from pgconf_fix.guc_values import INT_MAX, INT_MIN, GucInt, GucValueError, parse_int
 from pgconf_fix.versions import PgVersion
 
 DATA_PACKAGE = "pgconf_fix.data"
@@ -50,6 +50,28 @@ class Guc:
     enum_values: tuple[str, ...]
     described: bool
     hidden: bool
+    hidden_enum_values: tuple[str, ...] = ()  # spellings accepted but not listed; ("*",) = not probed
+
+    def value_error(self, value: str, version: PgVersion) -> str | None:
+        """Why the server of ``version`` refuses ``value`` for this parameter in a configuration file,
+        or None when it accepts it or we cannot tell (strings, reals, hidden parameters, enums whose
+        spellings were not probed). Integers as :func:`pgconf_fix.guc_values.parse_int`, booleans as
+        guc.c's parse_bool, enums case-insensitively against the listed and the hidden spellings."""
+        if self.vartype == "integer":
+            meta = self.integer_meta(version)
+            assert meta is not None
+            try:
+                parse_int(value, meta)
+            except GucValueError as exc:
+                return str(exc)
+            return None
+        if self.vartype == "bool":
+            return None if parse_bool(value) is not None else f'"{value}" is not a Boolean (on, off, true, false, yes, no, 1, 0)'
+        if self.vartype == "enum" and self.enum_values and "*" not in self.hidden_enum_values:
+            accepted = {spelling.lower() for spelling in (*self.enum_values, *self.hidden_enum_values)}
+            if value.lower() not in accepted:
+                return f'"{value}" is not one of {", ".join(self.enum_values)}'
+        return None
 
     def integer_meta(self, version: PgVersion) -> GucInt | None:
         """The unit and range :func:`pgconf_fix.guc_values.parse_int` checks, for an integer parameter."""
@@ -78,6 +100,44 @@ class MajorCatalog:
     def names(self) -> frozenset[str]:
         """Lower-case names."""
         return frozenset(self.parameters)
+
+
+def parse_bool(value: str) -> bool | None:
+    """guc.c parse_bool: a case-insensitive prefix of true/false/yes/no, "on", "of[f]", "1" or "0";
+    None when the value is none of them."""
+    lowered = value.lower()
+    if not lowered:
+        return None
+    for word, meaning in (("true", True), ("false", False), ("yes", True), ("no", False)):
+        if word.startswith(lowered):
+            return meaning
+    if lowered == "on":
+        return True
+    if lowered in ("of", "off"):
+        return False
+    if lowered in ("1", "0"):
+        return lowered == "1"
+    return None
+
+
+def value_error(name: str, value: str, version: PgVersion | None) -> str | None:
+    """Why a server refuses ``name = value`` (:meth:`Guc.value_error`): on ``version`` when it has a
+    catalog; otherwise only when every major that has the parameter refuses it (the reason of the
+    newest); None when some accept it or nobody can tell."""
+    catalog = catalog_for(version)
+    if catalog is not None and version is not None:
+        guc = catalog.get(name)
+        return guc.value_error(value, version) if guc is not None else None
+    reason = None
+    for each_version, each in _catalogs().items():
+        guc = each.get(name)
+        if guc is None:
+            continue
+        found = guc.value_error(value, each_version)
+        if found is None:
+            return None
+        reason = found
+    return reason
 
 
 def _number(text: str) -> float | None:
@@ -112,6 +172,7 @@ def _parse(text: str, file_name: str) -> MajorCatalog:
             enum_values=tuple(value for value in row["enumvals"].split(",") if value),
             described="described" in flags,
             hidden="hidden" in flags,
+            hidden_enum_values=tuple(value for value in row.get("hidden_enumvals", "").split(",") if value),
         )
     stem = file_name.removeprefix("pg").removesuffix(".tsv")
     version = PgVersion.parse(stem)
@@ -243,3 +304,22 @@ def value_meta(name: str, version: PgVersion | None) -> GucInt | None:
     if catalog_for(version) is not None:
         return integer_meta(name, version)
     return INTEGER_PARAMETERS.get(name) or integer_meta(name, None)
+
+
+def first_version_where(name: str, holds: Callable[[Guc], bool]) -> PgVersion | None:
+    """The oldest major whose catalog has ``name`` with ``holds(guc)`` true, or None.
+
+    PGF104 asks it when ssl_renegotiation_limit started to accept only 0 (its range became 0..0:
+    9.5, from the 9.x catalogs).
+    """
+    for version, catalog in _catalogs().items():
+        guc = catalog.get(name)
+        if guc is not None and holds(guc):
+            return version
+    return None
+
+
+def has_parameter(name: str, version: PgVersion | None) -> bool | None:
+    """Whether ``version``'s server has the parameter; None when the version (or its catalog) is unknown."""
+    catalog = catalog_for(version)
+    return None if catalog is None else name in catalog

@@ -129,3 +129,25 @@ def test_ssl_renegotiation_limit_is_on_every_major() -> None:
     # It took kB before 9.5; from 9.5 on it is hidden (GUC_NO_SHOW_ALL) and accepts only 0.
     assert guc_catalog.catalog_for(V(9, 4)).get("ssl_renegotiation_limit").unit == "kB"
     assert guc_catalog.catalog_for(V(9, 6)).get("ssl_renegotiation_limit").hidden
+
+
+def test_a_rule_can_require_a_parameter_of_the_version(tmp_path) -> None:  # noqa: ANN001
+    from pgconf_fix.catalog import load_rule
+    from pgconf_fix.engine import _version_applies
+
+    (tmp_path / "X901.toml").write_text(
+        'code = "X901"\nname = "user-timeout"\nlayer = "server"\nseverity = "warning"\n'
+        'summary = "s"\nwhy = "w"\nfix_safety = "f"\n'
+        '[check]\nkind = "required"\nsetting = "tcp_user_timeout"\nrequires_parameter = "tcp_user_timeout"\n'
+    )
+    rule = load_rule(tmp_path / "X901.toml", builtin=False)
+    assert not _version_applies(rule, V(11))  # PostgreSQL 11 has no tcp_user_timeout
+    assert _version_applies(rule, V(12))
+    assert _version_applies(rule, None)  # unknown: the rule still speaks
+
+
+def test_pgf104_reads_when_renegotiation_became_zero_only_from_the_catalogs() -> None:
+    from pgconf_fix.checks.ssl_renegotiation import ONLY_ZERO_SINCE
+
+    assert ONLY_ZERO_SINCE == V(9, 5)
+    assert guc_catalog.first_version_where("ssl_renegotiation_limit", lambda guc: guc.maximum == 0) == V(9, 5)

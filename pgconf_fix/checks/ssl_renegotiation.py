@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
 from pgconf_fix.engine import make_finding, set_fix
 from pgconf_fix.findings import SAFE, Finding, Fix
@@ -12,7 +13,8 @@ from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, SettingsView
 
 SETTING = "ssl_renegotiation_limit"
-ONLY_ZERO_SINCE = PgVersion(9, 5)
+# The first major whose catalog gives the parameter the range 0..0 (9.5, from guc.c; FACTS.md).
+ONLY_ZERO_SINCE = guc_catalog.first_version_where(SETTING, lambda guc: guc.maximum == 0) or PgVersion(9, 5)
 
 
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:

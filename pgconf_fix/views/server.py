@@ -8,7 +8,7 @@ from pathlib import Path
 from pgconf_fix import guc_catalog
 from pgconf_fix.documents.pgconf import ConfLine, PgConfDocument, tokenize_line
 from pgconf_fix.findings import Edit, Location
-from pgconf_fix.guc_catalog import RENEGOTIATION_BEFORE_9_5
+from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import PgVersion, version_near
@@ -154,14 +154,15 @@ class ServerConfig(SettingsView):
                     )
                 )
                 continue
-            meta = guc_catalog.value_meta(key, self.version)
-            if meta is None:
-                continue
-            try:
-                parse_int(current.value, meta)
-            except GucValueError as exc:
+            reason = guc_catalog.value_error(key, current.value, self.version)
+            if reason is None and catalog is None and key in INTEGER_PARAMETERS:
+                try:  # the rules' own settings, read as every major agrees
+                    parse_int(current.value, INTEGER_PARAMETERS[key])
+                except GucValueError as exc:
+                    reason = str(exc)
+            if reason is not None:
                 on = f" on PostgreSQL {self.version}" if catalog is not None else ""
-                self.problems.append(Problem(current.location, f'invalid value for parameter "{key}"{on}: {exc}'))
+                self.problems.append(Problem(current.location, f'invalid value for parameter "{key}"{on}: {reason}'))
 
     def _unknown_name(self, source: SourceFile, line: ConfLine, key: str) -> None:
         if key.startswith(BOM):
