@@ -1,7 +1,13 @@
 """sysctl.conf and sysctl.d/*.conf, as procps sysctl and systemd-sysctl read them.
 
 ``#`` and ``;`` start comment lines only: there are no trailing comments, so
-``key = 60 # note`` assigns the value ``60 # note``.
+``key = 60 # note`` writes ``60 # note`` to the kernel, which reads 60 and ignores
+the rest (:func:`kernel_integer`).
+
+Measured inside ``unshare -n`` with procps-ng 4.0.2 ``sysctl -p`` and systemd 252's
+``systemd-sysctl`` on Linux 6.18 (FACTS.md): a leading ``-`` makes a failed write
+non-fatal; ``/`` may replace ``.``; a key with ``*``, ``?`` or ``[`` is a glob that
+sets every matching key, and a key written out beats a glob whatever their order.
 """
 
 from __future__ import annotations
@@ -17,8 +23,59 @@ _LINUX_PREFIXES = ("net.", "kernel.", "vm.", "fs.", "dev.", "user.", "abi.", "de
 _BSD_PREFIXES = ("net.inet.", "net.inet6.", "net.link.", "kern.", "hw.", "vfs.", "security.", "machdep.", "compat.")
 
 
+GLOB_CHARACTERS = "*?["
+# The characters the kernel accepts right after a number (proc_wspace_sep); the rest is ignored.
+_KERNEL_SEPARATORS = " \t\n"
+_KERNEL_NUMBER = re.compile(r"(-?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+
+
 def canonical_key(key: str) -> str:
     return key.replace("/", ".")
+
+
+def is_glob(key: str) -> bool:
+    """Whether a key is a pattern (``net.ipv4.tcp_keepalive_*``) rather than one key."""
+    return any(char in key for char in GLOB_CHARACTERS)
+
+
+@dataclass(frozen=True)
+class KernelInteger:
+    """What the kernel stores for a written value: ``value``, and the text after it it ignored."""
+
+    value: int
+    ignored: str
+    length: int  # characters of the number itself, sign included
+
+
+def kernel_integer(text: str, minimum: int, maximum: int) -> KernelInteger:
+    """Read ``text`` as the kernel's integer sysctl handlers do (proc_dointvec and friends).
+
+    An optional ``-``, then a C integer literal (``0x3c`` is 60, ``060`` is octal 48), then the
+    end or a space, tab or newline, after which anything is ignored: ``600 # comment`` sets
+    600, ``600abc``, ``+60``, ``08``, ``1.5`` and ``'60'`` are rejected (measured, FACTS.md).
+    Raises ValueError with the reason when the kernel would reject the write, including a value
+    outside ``minimum``..``maximum``.
+    """
+    match = _KERNEL_NUMBER.match(text)
+    if not match:
+        raise ValueError(f'"{text}" is not an integer')
+    rest = text[match.end() :]
+    digits = match.group(2)
+    if rest and rest[0] not in _KERNEL_SEPARATORS:
+        if digits.startswith("0") and digits[:2].lower() != "0x" and rest[0] in "89":
+            raise ValueError(f'"{text}" is not an integer: a leading 0 makes it octal, where {rest[0]} is no digit')
+        raise ValueError(f'"{text}" is not an integer: the kernel accepts only a space after the number')
+    if digits[:2].lower() == "0x":
+        value = int(digits, 16)
+    elif digits.startswith("0"):
+        value = int(digits, 8)
+    else:
+        value = int(digits)
+    if match.group(1):
+        value = -value
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{value} is outside the range the kernel accepts ({minimum} .. {maximum})")
+    return KernelInteger(value, rest.strip(_KERNEL_SEPARATORS), match.end())
 
 
 @dataclass(slots=True)  # built for every line: not frozen, which costs three times as much to build

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from pgconf_fix.documents.sysctl import SysctlDocument
+from pgconf_fix.documents.sysctl import SysctlDocument, SysctlLine, is_glob, kernel_integer
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import (
@@ -21,7 +23,21 @@ from pgconf_fix.workspace import Workspace
 
 MAIN_NAME = "sysctl.conf"
 INTEGER_KEYS = ("net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes")
+# What the kernel accepts for each (measured, FACTS.md): the times are C ints, negative ones
+# included; probes is an unsigned byte (255 is accepted, 256 and -1 are not).
+KEY_RANGES = {
+    "net.ipv4.tcp_keepalive_time": (-(2**31), 2**31 - 1),
+    "net.ipv4.tcp_keepalive_intvl": (-(2**31), 2**31 - 1),
+    "net.ipv4.tcp_keepalive_probes": (0, 255),
+}
 FRAGMENT_DIR = "sysctl.d"
+
+
+@dataclass(frozen=True)
+class KernelAssignment(Assignment):
+    """An assignment of one key; ``pattern`` is the glob it came from (None when written out)."""
+
+    pattern: str | None = None
 
 
 def group_root(path: Path) -> Path:
@@ -51,25 +67,68 @@ class KernelConfig(SettingsView):
                 if line.error:
                     self.problems.append(Problem(Location(document.source, line.start, line.end), line.error))
                 elif line.key is not None:
-                    self.assignments.append(
-                        Assignment(
-                            key=line.key,
-                            source=document.source,
-                            start=line.start,
-                            end=line.end,
-                            value=line.value,
-                            value_start=line.value_start,
-                            value_end=line.value_end,
-                        )
-                    )
+                    self._assign(document.source, line)
+        self._validate()
+        self.main = next((d.source for d in self.documents if d.source.path.name == MAIN_NAME), None)
+
+    def _assign(self, source: SourceFile, line: SysctlLine) -> None:
+        assert line.key is not None
+        keys: tuple[str, ...] = (line.key,)
+        pattern = None
+        if is_glob(line.key):
+            # systemd-sysctl and procps 4 expand a glob over the keys that exist; of those, we judge ours.
+            pattern = line.key
+            keys = tuple(key for key in INTEGER_KEYS if fnmatch.fnmatchcase(key, pattern))
+        for key in keys:
+            self.assignments.append(
+                KernelAssignment(
+                    key=key,
+                    source=source,
+                    start=line.start,
+                    end=line.end,
+                    value=line.value,
+                    value_start=line.value_start,
+                    value_end=line.value_end,
+                    pattern=pattern,
+                )
+            )
+
+    def effective(self, key: str) -> Assignment | None:
+        """The last assignment written out for ``key``, else the last glob matching it: a key written
+        out beats a glob whatever their order (measured with sysctl -p and systemd-sysctl)."""
+        from_glob = None
+        for assignment in reversed(self.assignments):
+            if assignment.key != key:
+                continue
+            if getattr(assignment, "pattern", None) is None:
+                return assignment
+            from_glob = from_glob or assignment
+        return from_glob
+
+    def _validate(self) -> None:
+        """The lines whose value the kernel ends up with: rejected writes, and ignored trailing text."""
+        seen: set[tuple[Path, int]] = set()
         for key in INTEGER_KEYS:
             current = self.effective(key)
-            if current is not None:
-                try:
-                    self.numeric(current, None)
-                except ValueError as exc:
-                    self.problems.append(Problem(current.location, f"{key}: {exc}; the kernel rejects the write"))
-        self.main = next((d.source for d in self.documents if d.source.path.name == MAIN_NAME), None)
+            if current is None or (current.source.path, current.start) in seen:
+                continue
+            seen.add((current.source.path, current.start))
+            written = getattr(current, "pattern", None) or key
+            try:
+                read = kernel_integer(current.value, *KEY_RANGES[key])
+            except ValueError as exc:
+                hint = " (sysctl files have no trailing comments)" if "#" in current.value or ";" in current.value else ""
+                self.problems.append(Problem(current.location, f"{written}: {exc}{hint}; the kernel rejects the write"))
+                continue
+            if read.ignored:
+                self.problems.append(
+                    Problem(
+                        current.location,
+                        f'{written} = {current.value}: the kernel sets {read.value} and ignores "{read.ignored}" '
+                        "(sysctl files have no trailing comments)",
+                        severity="warning",
+                    )
+                )
 
     @staticmethod
     def _ordered(workspace: Workspace, root: Path, given: list[SourceFile]) -> list[SourceFile]:
@@ -95,11 +154,10 @@ class KernelConfig(SettingsView):
         return any(family(a.key) == family(key) for a in self.assignments)
 
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
-        text = assignment.value.strip()
-        if not text.lstrip("-").isdigit():
-            hint = " (sysctl files have no trailing comments)" if "#" in text or ";" in text else ""
-            raise ValueError(f'"{text}" is not an integer{hint}')
-        return int(text)
+        """The integer the kernel stores for the assignment (:func:`kernel_integer`); ValueError when it
+        rejects the write."""
+        low, high = KEY_RANGES.get(assignment.key, (-(2**63), 2**63 - 1))
+        return kernel_integer(assignment.value.strip(), low, high).value
 
     def _home(self, key: str) -> SourceFile | None:
         """The file where a missing key belongs: beside its family, else the main file."""
@@ -144,8 +202,17 @@ class KernelConfig(SettingsView):
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         current = self.effective(key)
+        if current is not None and getattr(current, "pattern", None) is not None:
+            # Changing the glob's value would change the other keys it sets: write this key out
+            # below it, which wins over the glob.
+            return (Edit(current.source, current.end, current.end, f"{current.source.newline}{key} = {value}"),)
         if current is not None:
-            return replace_value(current, value)
+            try:
+                read = kernel_integer(current.value, *KEY_RANGES.get(key, (-(2**63), 2**63 - 1)))
+            except ValueError:
+                return replace_value(current, value)
+            # Replace the number only: text after it that the kernel ignores (a comment) stays.
+            return (Edit(current.source, current.value_start, current.value_start + read.length, value),)
         samples = self.samples(key)
         if samples:
             return uncomment(samples[0], value)
