@@ -34,11 +34,11 @@ class PgVersion:
         return f"{self.major}.{self.minor}" if self.major < 10 else str(self.major)
 
 
-def version_near(conf_path: Path) -> tuple[PgVersion, str] | None:
+def version_near(conf_path: Path, boundary: Path | None = None) -> tuple[PgVersion, str] | None:
     """The version a data directory or a Debian-style path gives, with where it came from.
 
     In order: ``PG_VERSION`` beside the file, a path like ``/etc/postgresql/13/main/``, a Docker
-    image tag in the same tree (:func:`version_from_tree`).
+    image tag in the same tree (:func:`version_from_tree`, which looks no higher than ``boundary``).
     """
     marker = conf_path.parent / "PG_VERSION"
     try:
@@ -52,7 +52,7 @@ def version_near(conf_path: Path) -> tuple[PgVersion, str] | None:
         parsed = PgVersion.parse(match.group(1))
         if parsed:
             return parsed, "the path"
-    return version_from_tree(conf_path)
+    return version_from_tree(conf_path, boundary)
 
 
 # RDS/Aurora parameter group families name the major: postgres16, postgres9.6, aurora-postgresql15.
@@ -107,14 +107,18 @@ def images_in(text: str, file_name: str) -> list[str]:
     return [match.group("image") for match in pattern.finditer(text)]
 
 
-def version_from_tree(conf_path: Path) -> tuple[PgVersion, str] | None:
+def version_from_tree(conf_path: Path, boundary: Path | None = None) -> tuple[PgVersion, str] | None:
     """The major a Docker image tag gives, in the directory of ``conf_path`` or a parent.
 
     The closest directory (up to :data:`MAX_TREE_LEVELS`, stopping at a repository root holding
-    ``.git``) whose Dockerfiles or compose files name a PostgreSQL image decides; when its files
-    name different majors the answer is None (which container reads this file is not known).
+    ``.git`` and at ``boundary``, the directory the run started in, when the file is inside it)
+    whose Dockerfiles or compose files name a PostgreSQL image decides; when its files name
+    different majors the answer is None (which container reads this file is not known).
     """
     directory = conf_path.resolve().parent
+    limit = boundary.resolve() if boundary is not None else None
+    if limit is not None and limit != directory and limit not in directory.parents:
+        limit = directory  # a file outside the run's directory: only its own directory counts
     for _ in range(MAX_TREE_LEVELS):
         found = _versions_in_directory(directory)
         if found:
@@ -122,7 +126,7 @@ def version_from_tree(conf_path: Path) -> tuple[PgVersion, str] | None:
                 version, where = found[0]
                 return version, where
             return None
-        if (directory / ".git").exists() or directory.parent == directory:
+        if (directory / ".git").exists() or directory.parent == directory or directory == limit:
             return None
         directory = directory.parent
     return None

@@ -72,3 +72,14 @@ def test_the_search_stops_at_the_repository_root(tmp_path: Path) -> None:
     conf = repo / "postgresql.conf"
     conf.write_text("")
     assert version_from_tree(conf) is None
+
+
+def test_the_search_stops_at_the_directory_the_run_started_in(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:12\n")
+    project = tmp_path / "project"
+    conf = project / "db" / "postgresql.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("")
+    assert version_from_tree(conf, boundary=project) is None
+    assert version_from_tree(conf, boundary=tmp_path)[0] == PgVersion(12)
+    assert version_from_tree(conf, boundary=tmp_path / "elsewhere") is None  # outside: its own directory only

@@ -55,7 +55,7 @@ class ServerConfig(SettingsView):
         # Names written on lines the server rejects: not "missing", and no fix appends them again.
         self.broken_keys: set[str] = set()
         if version is None and not standalone:
-            near = version_near(main.path)
+            near = version_near(main.path, workspace.cwd)
             if near:
                 version, version_origin = near
         self.version = version
