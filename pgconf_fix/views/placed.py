@@ -18,7 +18,6 @@ a plain integer for ``kernel``. A value with template markup (``{{ .Values.x }}`
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,12 +27,9 @@ from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
-from pgconf_fix.views.server import (
-    INTEGER_PARAMETERS,
-    KNOWN_VERSION,
-    RENEGOTIATION_BEFORE_9_5,
-    known_parameters,
-)
+from pgconf_fix import guc_catalog
+from pgconf_fix.documents.sysctl import kernel_integer
+from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 
 Replace = Callable[[str], tuple[Edit, ...]]
 Insert = Callable[[str, str], tuple[Edit, ...]]
@@ -128,28 +124,41 @@ class PlacedSettings(SettingsView):
         return self
 
     def _check_server(self) -> None:
+        """Names and values against the catalog of the view's major (pgconf_fix.guc_catalog)."""
+        catalog = guc_catalog.catalog_for(self.version)
         seen: set[str] = set()
         for assignment in self.assignments:
             key = assignment.key
-            if key in seen or "." in key or key in known_parameters():
-                seen.add(key)
+            if key in seen or "." in key:
                 continue
             seen.add(key)
-            close = difflib.get_close_matches(key, known_parameters(), n=1, cutoff=0.9)
+            if (key in catalog) if catalog is not None else guc_catalog.known_anywhere(key):
+                continue
+            having = guc_catalog.versions_with(key)
+            if having:  # the version is known and lacks it
+                self.problems.append(
+                    Problem(assignment.location, f'"{key}" is not a parameter of PostgreSQL {self.version} (it exists '
+                            f"on {guc_catalog.span(having)}); PostgreSQL {self.version} refuses to start with it")
+                )
+                continue
+            close = guc_catalog.did_you_mean(key, self.version)
             if close:
-                self.broken_keys.add(close[0])  # the near miss is there, only misspelt: not "missing"
+                self.broken_keys.add(close.lower())  # the near miss is there, only misspelt: not "missing"
                 self.problems.append(
                     Problem(assignment.location, f'unrecognized configuration parameter "{key}" (did you mean '
-                            f'"{close[0]}"?); the server refuses to start with it')
+                            f'"{close}"?); the server refuses to start with it')
                 )
-            elif self.version == KNOWN_VERSION:
+            elif catalog is not None:
                 self.problems.append(
                     Problem(assignment.location, f'unrecognized configuration parameter "{key}"; PostgreSQL '
                             f"{self.version} refuses to start with it")
                 )
-        for key, meta in INTEGER_PARAMETERS.items():
+        for key in INTEGER_PARAMETERS:
             current = self.effective(key)
             if current is not None and not TEMPLATE.search(current.value):
+                meta = guc_catalog.value_meta(key, self.version)
+                if meta is None:
+                    continue
                 try:
                     parse_int(current.value, meta)
                 except GucValueError as exc:
@@ -158,14 +167,12 @@ class PlacedSettings(SettingsView):
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
         if TEMPLATE.search(assignment.value):
             raise ValueError(f"{assignment.key} comes from a template")
-        if self.layer == "kernel":
-            text = assignment.value.strip()
-            if not text.lstrip("-").isdigit():
-                raise ValueError(f'"{text}" is not an integer')
-            return int(text)
+        if self.layer == "kernel":  # as the kernel reads a write (pgconf_fix.documents.sysctl)
+            low, high = (0, 255) if assignment.key.endswith("_probes") else (-(2**31), 2**31 - 1)
+            return kernel_integer(assignment.value.strip(), low, high).value
         if assignment.key == "ssl_renegotiation_limit" and unit == "kB":
             return parse_int(assignment.value, RENEGOTIATION_BEFORE_9_5)
-        return parse_int(assignment.value, INTEGER_PARAMETERS.get(assignment.key, GucInt(unit)))
+        return parse_int(assignment.value, guc_catalog.value_meta(assignment.key, self.version) or GucInt(unit))
 
     def missing_location(self, key: str) -> Location:
         return self.home
