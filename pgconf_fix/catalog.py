@@ -13,8 +13,6 @@ SEVERITIES = ("error", "warning", "info")
 LAYERS = ("any", "server", "kernel", "network", "client", "pool", "pgbouncer")
 DATA_KINDS = ("threshold", "forbidden", "required", "absent")
 KINDS = (*DATA_KINDS, "parse-error", "suppression", "python", "input-error")
-# Options every rule may refer to by name, with their defaults.
-GLOBAL_PARAMETERS = {"idle_budget": 300}
 
 
 class CatalogError(Exception):
@@ -70,6 +68,11 @@ def load_rule(path: Path, builtin: bool = True) -> Rule:
     check = data["check"]
     if not isinstance(check, dict) or check.get("kind") not in KINDS:
         raise CatalogError(f"{path}: [check] kind must be one of {', '.join(KINDS)}")
+    if "function" in check:
+        raise CatalogError(
+            f"{path}: [check] function is no longer read: a Python check registers itself with "
+            f'@check("{data["code"]}", judges=ViewType) in a pgconf_fix/checks/ module named after the rule'
+        )
     if not builtin and check["kind"] not in DATA_KINDS:
         raise CatalogError(f"{path}: user rules may use the kinds {', '.join(DATA_KINDS)}")
     if check["kind"] in DATA_KINDS and "setting" not in check:

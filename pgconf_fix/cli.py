@@ -21,7 +21,7 @@ from pgconf_fix.config import (
     normalise_selectors,
     options_from_config,
 )
-from pgconf_fix.options import Options
+from pgconf_fix.options import Budget, BudgetOrigin, Options
 from pgconf_fix.run import CheckResult, Target, check, find_targets
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import PgVersion
@@ -296,7 +296,7 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
         budget = int(flags["idle_budget"])  # type: ignore[arg-type]
         if budget <= 0:
             raise click.BadParameter("must be positive", param_hint="--idle-budget")
-        values["global_parameters"] = {**options.global_parameters, "idle_budget": budget}
+        values["idle_budget"] = Budget(budget, BudgetOrigin.FLAG)
     if flags.get("force_exclude"):
         values["force_exclude"] = True
     if flags.get("rules_dir"):

@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pgconf_fix.catalog import GLOBAL_PARAMETERS, CatalogError, Rule, load_catalog
-from pgconf_fix.options import Options
+from pgconf_fix.catalog import CatalogError, Rule, load_catalog
+from pgconf_fix.options import Budget, BudgetOrigin, Options
 from pgconf_fix.versions import PgVersion
 
 CONFIG_NAMES = (".pgconf-fix.toml", "pyproject.toml")
@@ -109,10 +109,9 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
         if version is None:
             raise ConfigError(f"{where}: 'pg-version' must look like 13 or 9.4, not {table['pg-version']!r}")
         values["pg_version"] = version
-    global_parameters = dict(GLOBAL_PARAMETERS)
     if "idle-budget" in table:
-        global_parameters["idle_budget"] = _positive_int(where, "idle-budget", table["idle-budget"])
-    values["global_parameters"] = global_parameters
+        seconds = _positive_int(where, "idle-budget", table["idle-budget"])
+        values["idle_budget"] = Budget(seconds, BudgetOrigin.CONFIG, str(where))
     if path is not None:
         values["config_dir"] = path.parent.absolute()
     if "force-exclude" in table:

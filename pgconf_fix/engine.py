@@ -1,36 +1,18 @@
-"""Rules meet views: the data kinds are evaluated here, Python checks are looked up by name."""
+"""Rules meet views: the data kinds are evaluated here, Python checks come from their registry."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
-from pgconf_fix.findings import SAFE, Finding, Fix, Location
+from pgconf_fix.checks import registered
+from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
+from pgconf_fix.setting import fix_or_none
 from pgconf_fix.options import Options
 from pgconf_fix.versions import PgVersion
-from pgconf_fix.views.base import Assignment, SettingsView
-
-
-def make_finding(rule: Rule, location: Location, message: str, fix: Fix | None = None) -> Finding:
-    return Finding(
-        code=rule.code,
-        name=rule.name,
-        severity=rule.severity,
-        message=message,
-        location=location,
-        url=rule.url,
-        fix=fix,
-    )
-
-
-def set_fix(view: SettingsView, setting: str, value: str, applicability: str = SAFE) -> Fix | None:
-    edits = view.set_edits(setting, value)
-    if not edits:
-        return None
-    return Fix(applicability=applicability, message=f"Set {setting} = {value}", edits=edits)
+from pgconf_fix.views.base import Assignment, SettingsView, set_fix
 
 
 def _version_applies(rule: Rule, version: PgVersion | None) -> bool:
@@ -66,34 +48,32 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         if "fix" in check
         else None
     )
-    maximum = options.resolve(rule, check["maximum"]) if "maximum" in check else None
+    upper = options.limit(rule, check["maximum"], check.get("maximum_name", "the maximum")) if "maximum" in check else None
+    maximum = upper.value if upper is not None else None
+    limit_name = upper.label if upper is not None else ""
     minimum = options.resolve(rule, check["minimum"]) if "minimum" in check else None
-    limit_name = check.get("maximum_name", "the maximum")
-    if isinstance(check.get("maximum"), str) and check["maximum"] == "idle_budget":
-        limit_name = "the idle budget"
     applicability = check.get("fix_applicability", SAFE)
     advice = f"; set it to {fix_value}" if fix_value is not None else ""
 
     def fixed() -> Fix | None:
-        return set_fix(view, setting, fix_value, applicability) if fix_value is not None else None
+        return fix_or_none(view.fix(setting, fix_value), applicability=applicability) if fix_value is not None else None
 
-    current = view.effective(setting)
-    if current is None:
-        if not check.get("report_unset", True) or not view.judges(setting):
+    current = view.get(setting, unit, number=True)
+    if current.is_missing:
+        if not check.get("report_unset", True) or not current.judged:
             return
-        message = f"{setting} is not set: {check.get('unset_means', 'no value')}{view.describe_missing()}{advice}"
-        yield make_finding(rule, view.missing_location(setting), message, fixed())
+        message = f"{setting} is not set: {check.get('unset_means', 'no value')}{current.reason}{advice}"
+        yield make_finding(rule, current.location, message, fixed())
         return
-    try:
-        value = view.numeric(current, unit)
-    except ValueError:
+    if current.is_unknown:
         return  # an unreadable value is PGF001's to report
-    shown = f"{setting} = {current.raw_value}"
-    exact = "" if current.value.strip() == str(value) else f" ({_quantity(value, unit)})"
+    value = current.value
+    shown = f"{setting} = {current.raw}"
+    exact = "" if current.text.strip() == str(value) else f" ({_quantity(value, unit)})"
     if value < 0 and "negative_means" in check:
         yield make_finding(rule, current.location, f"{shown} means {check['negative_means']}{advice}", fixed())
     elif value == 0 and "zero_means" in check:
-        rounded = current.value.strip() not in ("0", "'0'") and _looks_nonzero(current.value)
+        rounded = current.text.strip() not in ("0", "'0'") and _looks_nonzero(current.text)
         how = f"rounds to 0, which means {check['zero_means']}" if rounded else f"means {check['zero_means']}"
         yield make_finding(rule, current.location, f"{shown} {how}{advice}", fixed())
     elif maximum is not None and value > maximum:
@@ -117,23 +97,28 @@ def _looks_nonzero(raw: str) -> bool:
 
 
 def evaluate_presence(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
+    """The kinds ``required`` (missing is a finding), ``absent`` (set is one) and ``forbidden``
+    (set to one of ``values``)."""
     check = rule.check
     setting = check["setting"]
-    current = view.effective(setting)
+    current = view.get(setting)
     kind = rule.kind
     fix_value = str(options.resolve(rule, check["fix"])) if "fix" in check else None
-    fix = (
-        set_fix(view, setting, fix_value, check.get("fix_applicability", SAFE)) if fix_value is not None else None
-    )
+
+    def fixed() -> Fix | None:
+        if fix_value is None:
+            return None
+        return fix_or_none(view.fix(setting, fix_value), applicability=check.get("fix_applicability", SAFE))
+
     message = check.get("message", rule.summary)
-    if kind == "required" and current is None and view.judges(setting):
-        yield make_finding(rule, view.missing_location(setting), f"{setting} is not set: {message}", fix)
-    elif kind == "absent" and current is not None:
+    if kind == "required" and current.is_missing and current.judged:
+        yield make_finding(rule, current.location, f"{setting} is not set: {message}", fixed())
+    elif kind == "absent" and not current.is_missing:
         yield make_finding(rule, current.location, f"{setting} is set: {message}", None)
-    elif kind == "forbidden" and current is not None:
+    elif kind == "forbidden" and not current.is_missing:
         forbidden = [str(value) for value in check.get("values", ())]
-        if current.value.strip() in forbidden:
-            yield make_finding(rule, current.location, f"{setting} = {current.raw_value}: {message}", fix)
+        if current.text.strip() in forbidden:
+            yield make_finding(rule, current.location, f"{setting} = {current.raw}: {message}", fixed())
 
 
 def evaluate_parse_errors(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
@@ -144,19 +129,33 @@ def evaluate_parse_errors(rule: Rule, view: SettingsView, options: Options) -> I
         yield finding
 
 
+def evaluate_python(rule: Rule, view: SettingsView, options: Options) -> Iterable[Finding]:
+    """The registered check of ``rule`` over ``view``, when the view is of the type it judges.
+
+    The reader that built ``view`` imported the checks judging it (``pgconf_fix.layers``); a
+    Python rule of the view's layer with no registered check is a programming error (LookupError).
+    """
+    found = registered(rule.code)
+    if found is None:
+        raise LookupError(f"{rule.code}: kind = \"python\" but no @check registered (layer {view.layer})")
+    if not isinstance(view, found.judges):
+        return ()
+    return found.function(rule, view, options)
+
+
 _EVALUATORS = {
     "threshold": evaluate_threshold,
     "forbidden": evaluate_presence,
     "required": evaluate_presence,
     "absent": evaluate_presence,
     "parse-error": evaluate_parse_errors,
+    "python": evaluate_python,
 }
 
 
-def _python_check(rule: Rule):  # noqa: ANN202 - a check function
-    name = rule.check.get("function", "")
-    module = importlib.import_module(f"pgconf_fix.checks.{name}")
-    return module.check
+def finding_key(finding: Finding) -> tuple:
+    """Two findings with this key are one: the first one found (views come layer by layer) is kept."""
+    return (finding.code, str(finding.source.path), finding.location.start, finding.message)
 
 
 def run_rules(views: Iterable[SettingsView], rules: Iterable[Rule], options: Options) -> list[Finding]:
@@ -170,13 +169,11 @@ def run_rules(views: Iterable[SettingsView], rules: Iterable[Rule], options: Opt
                 continue
             if rule.kind in ("suppression", "input-error"):
                 continue  # applied over all findings afterwards (pgconf_fix.suppression); errors are not judged
-            evaluator = _python_check(rule) if rule.kind == "python" else _EVALUATORS[rule.kind]
-            for finding in evaluator(rule, view, options):
+            for finding in _EVALUATORS[rule.kind](rule, view, options):
                 if not view.in_scope(finding.source):
                     continue
-                key = (finding.code, str(finding.source.path), finding.location.start, finding.message)
-                findings.setdefault(key, finding)
+                findings.setdefault(finding_key(finding), finding)
     return sorted(findings.values(), key=Finding.sort_key)
 
 
-__all__ = ["Assignment", "make_finding", "run_rules", "set_fix"]
+__all__ = ["Assignment", "finding_key", "make_finding", "run_rules", "set_fix"]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pgconf_fix.source import SourceFile
+
+if TYPE_CHECKING:
+    from pgconf_fix.catalog import Rule
 
 SAFE = "safe"
 UNSAFE = "unsafe"
@@ -93,3 +97,16 @@ class Fixable:
     def shows(self, finding: Finding) -> bool | None:
         """None when the patcher does not apply this finding's fix, else whether only unsafely."""
         return self.applied.get(id(finding))
+
+
+def make_finding(rule: Rule, location: Location, message: str, fix: Fix | None = None) -> Finding:
+    """A finding of ``rule`` at ``location``, with the rule's code, name, severity and docs URL."""
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        severity=rule.severity,
+        message=message,
+        location=location,
+        url=rule.url,
+        fix=fix,
+    )

@@ -3,12 +3,52 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pgconf_fix.catalog import GLOBAL_PARAMETERS, Rule
 from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE
 from pgconf_fix.versions import PgVersion
+
+if TYPE_CHECKING:
+    from pgconf_fix.catalog import Rule
+
+
+class BudgetOrigin(Enum):
+    """Where the idle budget of a run came from."""
+
+    DEFAULT = "default"
+    CONFIG = "config"  # idle-budget in pyproject.toml [tool.pgconf-fix] or .pgconf-fix.toml
+    FLAG = "--idle-budget"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The idle budget: the shortest idle timeout a connection can meet on its path, in seconds.
+
+    No keepalive idle time or pool recycle interval may exceed it; a value equal to it passes
+    (DESIGN.md, "The idle budget"). ``origin`` says who set it; ``where`` names the config file
+    (or, once learned from the tree, the box and its file:line) and is empty for the default.
+    """
+
+    seconds: int = 300
+    origin: BudgetOrigin = BudgetOrigin.DEFAULT
+    where: str = ""
+
+    # How threshold messages name the limit ("is above the idle budget (300 s)").
+    label = "the idle budget"
+
+
+# Names a rule TOML's [check] fields may use for a run-wide option instead of a rule parameter.
+BUDGET_NAME = "idle_budget"
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A [check] bound resolved for one run: its number, and how a message names it."""
+
+    value: Any
+    label: str
 
 
 @dataclass(frozen=True)
@@ -17,7 +57,7 @@ class Options:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     pg_version: PgVersion | None = None
-    global_parameters: dict[str, Any] = field(default_factory=lambda: dict(GLOBAL_PARAMETERS))
+    idle_budget: Budget = Budget()
     rule_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
@@ -29,14 +69,15 @@ class Options:
     force_exclude: bool = False
 
     def parameter(self, rule: Rule, name: str) -> Any:
-        """A rule's parameter: the config's value, else the rule's default, else a global option."""
+        """A rule's parameter: the config's value, else the rule's default, else the idle budget
+        (``idle_budget``, seconds). KeyError for any other name."""
         own = self.rule_parameters.get(rule.code, {})
         if name in own:
             return own[name]
         if name in rule.parameters:
             return rule.parameters[name]
-        if name in self.global_parameters:
-            return self.global_parameters[name]
+        if name == BUDGET_NAME:
+            return self.idle_budget.seconds
         raise KeyError(name)
 
     def resolve(self, rule: Rule, value: Any) -> Any:
@@ -61,6 +102,11 @@ class Options:
         if high is not None and target > high:
             target = high
         return target
+
+    def limit(self, rule: Rule, value: Any, label: str) -> Limit:
+        """A [check] bound with its name in messages: ``label``, or the budget's own name when
+        the field names the idle budget."""
+        return Limit(self.resolve(rule, value), self.idle_budget.label if value == BUDGET_NAME else label)
 
     def enabled(self, rule: Rule) -> bool:
         def matches(prefixes: tuple[str, ...]) -> bool:

@@ -11,7 +11,8 @@ from types import ModuleType
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover, unread_reason
 from pgconf_fix import suppression as suppression_module
-from pgconf_fix.engine import make_finding, run_rules
+from pgconf_fix.engine import finding_key, run_rules
+from pgconf_fix.findings import make_finding
 from pgconf_fix.findings import Finding
 from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
@@ -100,7 +101,7 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
     first: dict[tuple, Finding] = {}
     for result in ordered:
         for finding in result.findings:
-            first.setdefault(_finding_key(finding), finding)
+            first.setdefault(finding_key(finding), finding)
     findings = sorted(first.values(), key=Finding.sort_key)
     scope = set().union(*(result.scope for result in ordered))
     checked = [source for source in workspace.sources() if source.path in scope]
@@ -220,11 +221,6 @@ class _LayerResult:
     errors: list[InputError]
     loaded: list[tuple[Path, SourceFile | InputError]]  # what this layer read, in reading order
     scope: set[Path]  # paths some view of this layer judges
-
-
-def _finding_key(finding: Finding) -> tuple:
-    # run_rules keeps the first finding of a key across views; views come layer by layer.
-    return (finding.code, str(finding.source.path), finding.location.start, finding.message)
 
 
 def _check_share(

@@ -8,6 +8,7 @@ A layer module provides:
         (discovery passes a ``discovery.FileName``: only ``name``, ``suffix`` and
         ``parent.name`` of the path may be read)
     build_views(workspace, sources, options) -> list[SettingsView]
+        (imports, statically, the pgconf_fix.checks modules judging the views it builds)
 """
 
 from __future__ import annotations

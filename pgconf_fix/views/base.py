@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import SAFE, Edit, Fix, Location
+from pgconf_fix.setting import Refusal, Setting, State
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion
 
@@ -60,11 +61,19 @@ class CommentedSample:
 
 
 class SettingsView:
-    """A set of settings judged together: a server's config tree, a kernel's sysctl files."""
+    """A set of settings judged together: a server's config tree, a kernel's sysctl files.
+
+    Rules ask a view two things: ``get(key) -> Setting`` and ``fix(key, value) -> Fix | Refusal``
+    (:mod:`pgconf_fix.setting`). A view type implements them through four hooks: ``effective``
+    (the assignment that wins), ``numeric`` (a value as its consumer reads it), ``missing_location``
+    and ``set_edits``; a view whose settings are not assignments (code, Terraform expressions)
+    overrides ``get`` itself.
+    """
 
     layer: str = ""
     version: PgVersion | None = None
     version_origin: str | None = None
+    fix_applicability: str = SAFE
 
     def __init__(self) -> None:
         # Every assignment in the order the consumer reads them: the last one of a key wins.
@@ -80,6 +89,36 @@ class SettingsView:
     def judges(self, key: str) -> bool:
         """Whether a missing ``key`` is a finding here (fragments about other things are not nagged)."""
         return self.judges_missing
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        """``key`` as the consumer sees it. With ``number``, ``value`` is an ``int`` read the way
+        the consumer reads it (in ``unit`` where the setting has none of its own), and a value it
+        cannot read is UNKNOWN with the reason."""
+        current = self.effective(key)
+        if current is None:
+            return Setting(
+                key,
+                State.MISSING,
+                locate=lambda: self.missing_location(key),
+                reason=self.describe_missing(),
+                judged=self.judges(key),
+            )
+        setting = Setting(
+            key, State.SET, at=current.location, value=current.value, text=current.value, raw=current.raw_value
+        )
+        if not number:
+            return setting
+        try:
+            return replace(setting, value=self.numeric(current, unit), unit=unit)
+        except ValueError as error:
+            return replace(setting, state=State.UNKNOWN, value=None, reason=str(error))
+
+    def fix(self, key: str, value: str) -> Fix | Refusal:
+        """Set ``key`` to ``value`` where it is written, else where it belongs ("Set key = value")."""
+        edits = self.set_edits(key, value)
+        if not edits:
+            return Refusal(f"no place in this {self.layer} view to write {key}")
+        return Fix(applicability=self.fix_applicability, message=f"Set {key} = {value}", edits=edits)
 
     def effective(self, key: str) -> Assignment | None:
         for assignment in reversed(self.assignments):
@@ -129,3 +168,9 @@ def append_lines(source: SourceFile, header: str, line: str) -> tuple[Edit, ...]
         Edit(source, end, end, f"{lead}{separator}# {header}{newline}"),
         Edit(source, end, end, f"{line}{newline}"),
     )
+
+
+def set_fix(view: SettingsView, setting: str, value: str, applicability: str = SAFE) -> Fix | None:
+    """``view.fix(setting, value)`` with ``applicability``, or None when the view refuses."""
+    fixed = view.fix(setting, value)
+    return None if isinstance(fixed, Refusal) else replace(fixed, applicability=applicability)

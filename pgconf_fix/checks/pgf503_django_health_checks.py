@@ -10,19 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import SAFE, Finding, Fix
+from pgconf_fix.checks import check
+from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
 from pgconf_fix.library_versions import HEALTH_CHECKS_SINCE, django_version
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.pool import MISSING, UNKNOWN, DjangoDatabaseView
 
 SETTING = "CONN_HEALTH_CHECKS"
 CONSEQUENCE = "a connection that died while idle reaches the next request as 'SSL connection has been closed unexpectedly'"
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, DjangoDatabaseView) or view.is_postgres() is False:
+@check("PGF503", judges=DjangoDatabaseView)
+def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options) -> Iterator[Finding]:
+    if view.is_postgres() is False:
         return
     entry, max_age = view.read("CONN_MAX_AGE")
     if entry is None or max_age is UNKNOWN or isinstance(max_age, (bool, str)):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import SAFE, Finding, Fix
+from pgconf_fix.checks import check
+from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
 from pgconf_fix.library_versions import ENGINE_OPTIONS_SINCE
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.pool import ENGINE_OPTIONS, MISSING, UNKNOWN, EngineView
 
 SETTING = "pool_pre_ping"
@@ -19,8 +18,9 @@ CONSEQUENCE = (
 )
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, EngineView) or not view.judged():
+@check("PGF501", judges=EngineView)
+def pool_pre_ping(rule: Rule, view: EngineView, options: Options) -> Iterator[Finding]:
+    if not view.judged():
         return
     if view.flask is not None and view.flask_version().reads_engine_options is False:
         yield from _before_engine_options(rule, view)

@@ -6,18 +6,19 @@ from collections.abc import Iterator
 
 from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding, set_fix
-from pgconf_fix.findings import SAFE, Finding, Fix
+from pgconf_fix.checks import check
+from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
 from pgconf_fix.options import Options
 from pgconf_fix.versions import PgVersion
-from pgconf_fix.views.base import Assignment, SettingsView
+from pgconf_fix.views.base import Assignment, SettingsView, set_fix
 
 SETTING = "ssl_renegotiation_limit"
 # The first major whose catalog gives the parameter the range 0..0 (9.5, from guc.c; FACTS.md).
 ONLY_ZERO_SINCE = guc_catalog.first_version_where(SETTING, lambda guc: guc.maximum == 0) or PgVersion(9, 5)
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
+@check("PGF104", judges=SettingsView)
+def ssl_renegotiation(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     version = view.version
     current = view.effective(SETTING)
     if current is None:

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import UNSAFE, Finding, Fix
+from pgconf_fix.checks import check
+from pgconf_fix.findings import UNSAFE, Finding, Fix, make_finding
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.client import ASYNCPG, PG8000, PGJDBC, ClientConnection
 
 WEAK = ("disable", "allow", "prefer")
 STRONG_JDBC_SSL = ("true",)
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, ClientConnection) or not view.public:
+@check("PGF404", judges=ClientConnection)
+def client_sslmode(rule: Rule, view: ClientConnection, options: Options) -> Iterator[Finding]:
+    if not view.public:
         return
     target = str(options.parameter(rule, "sslmode"))
     current = view.effective("sslmode")

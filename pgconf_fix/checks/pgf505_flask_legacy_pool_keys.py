@@ -10,17 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import UNSAFE, Finding, Fix
-from pgconf_fix.library_versions import ENGINE_OPTIONS_SINCE, LEGACY_KEYS_IGNORED_SINCE, flask_sqlalchemy_version
+from pgconf_fix.checks import check
+from pgconf_fix.findings import UNSAFE, Finding, Fix, make_finding
+from pgconf_fix.library_versions import (
+    ENGINE_OPTIONS_SINCE,
+    LEGACY_KEYS_IGNORED_SINCE,
+    flask_sqlalchemy_version,
+)
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
-from pgconf_fix.views.pool import ENGINE_OPTIONS, LEGACY_KEYS, NEVER_READ, FlaskConfigView
+from pgconf_fix.views.pool import (
+    ENGINE_OPTIONS,
+    LEGACY_KEYS,
+    NEVER_READ,
+    FlaskConfigView,
+)
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, FlaskConfigView):
-        return
+@check("PGF505", judges=FlaskConfigView)
+def flask_legacy_pool_keys(rule: Rule, view: FlaskConfigView, options: Options) -> Iterator[Finding]:
     version = flask_sqlalchemy_version(view.source.path)
     legacy_read, options_read = version.reads_legacy_keys, version.reads_engine_options
     items = view.config.legacy

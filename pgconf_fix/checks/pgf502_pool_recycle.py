@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule, load_catalog
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import SAFE, Finding, Fix
+from pgconf_fix.checks import check
+from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
 from pgconf_fix.library_versions import LEGACY_KEYS_IGNORED_SINCE
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.pool import MISSING, UNKNOWN, EngineView
 
 SETTING = "pool_recycle"
@@ -22,10 +21,11 @@ PRE_PING_RULE = "PGF501"
 LEGACY_RECYCLE = "SQLALCHEMY_POOL_RECYCLE"
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, EngineView) or not view.judged():
+@check("PGF502", judges=EngineView)
+def pool_recycle(rule: Rule, view: EngineView, options: Options) -> Iterator[Finding]:
+    if not view.judged():
         return
-    budget = int(options.parameter(rule, "idle_budget"))
+    budget = options.idle_budget.seconds
     # The fix must pass this rule: never above the budget it is judged against.
     target = str(options.fix_target(rule, "target", maximum=budget))
     entry, recycle = view.read(SETTING)

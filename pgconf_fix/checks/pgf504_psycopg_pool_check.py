@@ -5,18 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import SAFE, Finding, Fix
+from pgconf_fix.checks import check
+from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.pool import MISSING, PsycopgPoolView
 
 SETTING = "check"
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, PsycopgPoolView):
-        return
+@check("PGF504", judges=PsycopgPoolView)
+def psycopg_pool_check(rule: Rule, view: PsycopgPoolView, options: Options) -> Iterator[Finding]:
     entry, value = view.read(SETTING)
     if value is not MISSING and value is not None:
         return  # a check function, or one only the code knows

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import UNSAFE, Edit, Finding, Fix
+from pgconf_fix.checks import check
+from pgconf_fix.findings import UNSAFE, Edit, Finding, Fix, make_finding
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.client import ASYNCPG, PG8000, PGBOUNCER, PGJDBC, ClientConnection
 
 KEYS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")
@@ -25,10 +24,11 @@ NO_KNOB = {
 }
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, ClientConnection) or view.consumer in (PGJDBC, PGBOUNCER):
+@check("PGF401", judges=ClientConnection)
+def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> Iterator[Finding]:
+    if view.consumer in (PGJDBC, PGBOUNCER):
         return  # pgjdbc has only tcpKeepAlive: PGF403; PgBouncer's tcp_keep* settings are PGF601/PGF602's
-    budget = int(options.parameter(rule, "idle_budget"))
+    budget = options.idle_budget.seconds
     switch = view.effective("keepalives")
     if switch is not None and _number(view, switch) == 0:
         return  # keepalives turned off is PGF402's finding

@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import SAFE, Finding, Fix, Location
+from pgconf_fix.checks import check
+from pgconf_fix.findings import SAFE, Finding, Fix, Location, make_finding
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.network import SET, UNKNOWN, LoadBalancer, Resolution
 
 SETTING = "idle_timeout"
 AWS_DEFAULT = 60
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, LoadBalancer) or view.kind not in rule.check["load_balancers"]:
+@check("PGF301", judges=LoadBalancer)
+def load_balancer_idle_timeout(rule: Rule, view: LoadBalancer, options: Options) -> Iterator[Finding]:
+    if view.kind not in rule.check["load_balancers"]:
         return  # another kind of load balancer, or one whose type needs a plan: not guessed
     minimum = int(options.resolve(rule, rule.check["minimum"]))
     ceiling = rule.check.get("maximum")

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
+from pgconf_fix.checks import check
 from pgconf_fix.documents.connstr import TEMPLATE
-from pgconf_fix.engine import make_finding
-from pgconf_fix.findings import Finding, Fix
+from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.client import PGJDBC, ClientConnection
 
 SETTING = "tcpKeepAlive"
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, ClientConnection) or view.consumer != PGJDBC:
+@check("PGF403", judges=ClientConnection)
+def jdbc_tcp_keepalive(rule: Rule, view: ClientConnection, options: Options) -> Iterator[Finding]:
+    if view.consumer != PGJDBC:
         return
     current = view.effective(SETTING)
     if current is None:

@@ -1,0 +1,55 @@
+"""Python checks register by code; the idle budget is a typed option that knows its origin."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import pgconf_fix.checks as checks_package
+from pgconf_fix.catalog import CatalogError, load_catalog, load_rule
+from pgconf_fix.checks import REGISTRY
+from pgconf_fix.cli import _options
+from pgconf_fix.config import options_from_config
+from pgconf_fix.options import Budget, BudgetOrigin
+
+
+def _import_every_check() -> list[str]:
+    names = [info.name for info in pkgutil.iter_modules(checks_package.__path__)]
+    for name in names:
+        importlib.import_module(f"pgconf_fix.checks.{name}")
+    return names
+
+
+def test_every_python_rule_has_one_registered_check_in_a_module_named_after_it() -> None:
+    modules = _import_every_check()
+    python_rules = {rule.code for rule in load_catalog().values() if rule.kind == "python"}
+    assert set(REGISTRY) == python_rules
+    for code, check in REGISTRY.items():
+        assert f"{code.lower()}_" in " ".join(modules), f"no module named after {code}"
+        module = importlib.import_module(f"pgconf_fix.checks.{next(m for m in modules if m.startswith(code.lower()))}")
+        assert module.__name__.startswith(f"pgconf_fix.checks.{code.lower()}_")
+        assert isinstance(check.judges, type)
+
+
+def test_a_function_key_in_a_rule_is_refused_with_the_way_to_register(tmp_path: Path) -> None:
+    rule = tmp_path / "PGF999.toml"
+    rule.write_text(
+        'code = "PGF999"\nname = "x"\nlayer = "server"\nseverity = "warning"\nsummary = "s"\nwhy = "w"\n'
+        'fix_safety = "f"\n[check]\nkind = "python"\nfunction = "pool_pre_ping"\n'
+    )
+    with pytest.raises(CatalogError, match=r'@check\("PGF999", judges=ViewType\)'):
+        load_rule(rule)
+
+
+def test_budget_origin_default_config_and_flag(tmp_path: Path) -> None:
+    assert options_from_config(None, {}).idle_budget == Budget(300, BudgetOrigin.DEFAULT)
+    config = tmp_path / ".pgconf-fix.toml"
+    configured = options_from_config(config, {"idle-budget": 120}).idle_budget
+    assert (configured.seconds, configured.origin, configured.where) == (120, BudgetOrigin.CONFIG, str(config))
+    config.write_text("idle-budget = 120\n")
+    flagged = _options(tmp_path, None, idle_budget=45).idle_budget
+    assert (flagged.seconds, flagged.origin) == (45, BudgetOrigin.FLAG)
+    assert _options(tmp_path, None).idle_budget.origin is BudgetOrigin.CONFIG
