@@ -9,8 +9,8 @@ from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import registered
 from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
-from pgconf_fix.setting import fix_or_none
 from pgconf_fix.options import Options
+from pgconf_fix.setting import fix_or_none
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, SettingsView, set_fix
 

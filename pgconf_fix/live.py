@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pgconf_fix.documents.pgconf import parse_line
 from pgconf_fix.checks import pgf104_ssl_renegotiation  # noqa: F401 - registers the check of server views
+from pgconf_fix.documents.pgconf import parse_line
 from pgconf_fix.engine import run_rules
 from pgconf_fix.findings import Edit, Finding, Location
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from pgconf_fix import suppression as suppression_module
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover, unread_reason
-from pgconf_fix import suppression as suppression_module
 from pgconf_fix.engine import finding_key, run_rules
-from pgconf_fix.findings import make_finding
-from pgconf_fix.findings import Finding
+from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
 from pgconf_fix.progress import Progress

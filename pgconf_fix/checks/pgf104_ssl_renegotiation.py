@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
-from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
+from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.options import Options
+from pgconf_fix.setting import Setting, fix_or_none
 from pgconf_fix.versions import PgVersion
-from pgconf_fix.views.base import Assignment, SettingsView, set_fix
+from pgconf_fix.views.base import SettingsView
 
 SETTING = "ssl_renegotiation_limit"
 # The first major whose catalog gives the parameter the range 0..0 (9.5, from guc.c; FACTS.md).
@@ -20,35 +21,33 @@ ONLY_ZERO_SINCE = guc_catalog.first_version_where(SETTING, lambda guc: guc.maxim
 @check("PGF104", judges=SettingsView)
 def ssl_renegotiation(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     version = view.version
-    current = view.effective(SETTING)
-    if current is None:
-        if version is not None and version < ONLY_ZERO_SINCE and view.judges(SETTING):
+    current = view.get(SETTING)
+    if current.is_missing:
+        if version is not None and version < ONLY_ZERO_SINCE and current.judged:
             message = (
                 f"{SETTING} is not set: on PostgreSQL {version}, releases before the late-2015 minor "
                 "updates default to 512MB, renegotiating SSL on long-lived connections; set it to 0"
             )
-            yield make_finding(rule, view.missing_location(SETTING), message, set_fix(view, SETTING, "0"))
+            yield make_finding(rule, current.location, message, fix_or_none(view.fix(SETTING, "0")))
         return
-    statement = getattr(current, "statement", None)
-    if statement is not None:  # written as SQL, where the server answers with an ERROR, not a failed start
-        yield from _check_sql(rule, view, current, statement)
+    if current.how:  # written as SQL, where the server answers with an ERROR, not a failed start
+        yield from _check_sql(rule, view, current)
         return
-    refused = getattr(view, "refusal", "the server refuses to start with this file")
-    why = _why(view, current, refused, "stops the server from starting")
+    why = _why(view, view.refusal, "stops the server from starting")
     if why is not None:
-        yield make_finding(rule, current.location, f"{SETTING} = {current.raw_value}: {why}; set it to 0",
-                           set_fix(view, SETTING, "0"))  # fmt: skip
+        yield make_finding(rule, current.location, f"{SETTING} = {current.raw}: {why}; set it to 0",
+                           fix_or_none(view.fix(SETTING, "0")))  # fmt: skip
 
 
-def _why(view: SettingsView, current: Assignment, refused: str, refused_later: str) -> str | None:
-    """What a value means on the view's version, or None when it is fine.
+def _why(view: SettingsView, refused: str, refused_later: str) -> str | None:
+    """What the view's value means on its version, or None when it is fine.
 
     ``refused`` says what happens to a non-zero value from 9.5 on (a server that will not start,
     a statement that fails); ``refused_later`` is the same, said after "any value but 0".
     """
     version = view.version
-    kilobytes = _read(view, current, "kB")  # the meaning before 9.5
-    plain = _read(view, current, None)  # from 9.5 on: a plain integer, and only 0
+    kilobytes = view.get(SETTING, "kB", number=True).value  # the meaning before 9.5
+    plain = view.get(SETTING, None, number=True).value  # from 9.5 on: a plain integer, and only 0
     if version is not None and version < ONLY_ZERO_SINCE:
         if not kilobytes:
             return None  # 0, or a value this server cannot read (PGF001's business)
@@ -68,7 +67,7 @@ def _why(view: SettingsView, current: Assignment, refused: str, refused_later: s
     )
 
 
-def _check_sql(rule: Rule, view: SettingsView, current: Assignment, statement: object) -> Iterator[Finding]:
+def _check_sql(rule: Rule, view: SettingsView, current: Setting) -> Iterator[Finding]:
     """ALTER SYSTEM refuses the parameter from 9.5 on, whatever the value; elsewhere only 0 is accepted.
 
     Removing the ALTER SYSTEM statement is offered only when the version is known to be 9.5 or
@@ -77,9 +76,9 @@ def _check_sql(rule: Rule, view: SettingsView, current: Assignment, statement: o
     tell which of the two we are looking at, so there is no fix.
     """
     version = view.version
-    shown = f"{SETTING} = {current.raw_value}"
+    shown = f"{SETTING} = {current.raw}"
     old = version is not None and version < ONLY_ZERO_SINCE
-    if getattr(statement, "target", None) == "system" and not old:
+    if current.how == "system" and not old:
         why = (
             f"ALTER SYSTEM SET {SETTING} fails on PostgreSQL 9.5 and later, even for 0 "
             f'(ERROR: parameter "{SETTING}" cannot be changed), which stops a script run with '
@@ -87,18 +86,10 @@ def _check_sql(rule: Rule, view: SettingsView, current: Assignment, statement: o
             "achieves nothing"
         )
         if version is not None:
-            fix = Fix(SAFE, "Remove the ALTER SYSTEM statement", view.remove_edits(current))  # type: ignore[attr-defined]
-            yield make_finding(rule, current.location, f"{why}; remove it", fix)
+            yield make_finding(rule, current.location, f"{why}; remove it", fix_or_none(view.remove(SETTING)))
         else:
             yield make_finding(rule, current.location, f"{why}; remove it (on 9.4 it works: keep it there)")
         return
-    why = _why(view, current, "this statement fails with an ERROR", "makes this statement fail with an ERROR")
+    why = _why(view, "this statement fails with an ERROR", "makes this statement fail with an ERROR")
     if why is not None:
-        yield make_finding(rule, current.location, f"{shown}: {why}; set it to 0", set_fix(view, SETTING, "0"))
-
-
-def _read(view: SettingsView, current: Assignment, unit: str | None) -> int | None:
-    try:
-        return view.numeric(current, unit)
-    except ValueError:
-        return None
+        yield make_finding(rule, current.location, f"{shown}: {why}; set it to 0", fix_or_none(view.fix(SETTING, "0")))

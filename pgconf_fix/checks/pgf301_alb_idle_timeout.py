@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
-from pgconf_fix.findings import SAFE, Finding, Fix, Location, make_finding
+from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.options import Options
-from pgconf_fix.views.network import SET, UNKNOWN, LoadBalancer, Resolution
+from pgconf_fix.setting import Trail, fix_or_none
+from pgconf_fix.views.network import LoadBalancer
 
 SETTING = "idle_timeout"
 AWS_DEFAULT = 60
@@ -30,25 +31,21 @@ def load_balancer_idle_timeout(rule: Rule, view: LoadBalancer, options: Options)
     default = int(options.resolve(rule, rule.check["module_default"])) if view.is_module else AWS_DEFAULT
     who = "the module's" if view.is_module else "the AWS"
 
-    resolution = view.resolve(SETTING)
-    written = view.attribute(SETTING)
+    current = view.get(SETTING)
     shown = f"{view.address}: {SETTING}"
-    if written is not None:
-        shown += f" = {written.text()}"
-        location = Location(view.source, written.attribute.start, written.attribute.end)
-    else:
-        location = view.header_location()
+    if current.written:
+        shown += f" = {current.raw}"
 
-    if resolution.status == UNKNOWN:
-        message = f"{shown} cannot be resolved without a plan ({_trail(resolution)}{resolution.reason}); "
+    if current.is_unknown:
+        message = f"{shown} cannot be resolved without a plan ({_trail(current.trail)}{current.reason}); "
         message += f"make sure it is at least {minimum} s"
-        yield make_finding(rule, location, message)
+        yield make_finding(rule, current.location, message)
         return
-    if resolution.status == SET:
-        seconds = _seconds(resolution.value)
+    if current.is_set:
+        seconds = _seconds(current.value)
         if seconds is None:
             return  # not a number: Terraform rejects it at plan time
-        origin = _origin(resolution)
+        origin = _origin(current.trail)
         amount = f" is {seconds} s," if origin else " is"
         if ceiling is not None and seconds > int(ceiling):
             problem = f"{shown}{origin}{amount} above the maximum AWS accepts ({ceiling} s)"
@@ -57,11 +54,12 @@ def load_balancer_idle_timeout(rule: Rule, view: LoadBalancer, options: Options)
         else:
             return
     else:
-        why = "is not set" if written is None else f"is null{_origin(resolution)}"
+        why = "is not set" if not current.written else f"is null{_origin(current.trail)}"
         problem = f"{shown} {why}: {who} default of {default} s applies, below the minimum ({minimum} s)"
         if default >= minimum:
             return
-    yield make_finding(rule, location, f"{problem}; {_advice(resolution, target)}", _fix(view, target, resolution))
+    fix = _fix(view, target, current.trail)
+    yield make_finding(rule, current.location, f"{problem}; {_advice(current.trail, target)}", fix)
 
 
 def _seconds(value: object) -> int | None:
@@ -76,28 +74,24 @@ def _seconds(value: object) -> int | None:
     return None
 
 
-def _trail(resolution: Resolution) -> str:
-    return f"{' -> '.join(resolution.via)}: " if resolution.via else ""
+def _trail(trail: Trail) -> str:
+    return f"{' -> '.join(trail.via)}: " if trail.via else ""
 
 
-def _origin(resolution: Resolution) -> str:
+def _origin(trail: Trail) -> str:
     """Where a value that is not written on the load balancer itself comes from."""
-    if not resolution.via or resolution.written is None:
+    if not trail.via or trail.text is None:
         return ""
-    written = resolution.written
-    return f" ({' -> '.join(resolution.via)} = {written.text()} at {written.where()})"
+    return f" ({' -> '.join(trail.via)} = {trail.text} at {trail.where})"
 
 
-def _advice(resolution: Resolution, target: int) -> str:
-    if resolution.via and resolution.written is not None:
-        last = resolution.via[-1]
+def _advice(trail: Trail, target: int) -> str:
+    if trail.via and trail.text is not None:
+        last = trail.via[-1]
         return f"set the default of {last} to {target}" if last.startswith("var.") else f"set {last} to {target}"
     return f"set it to {target}"
 
 
-def _fix(view: LoadBalancer, target: int, resolution: Resolution) -> Fix | None:
-    edits = view.set_edits(SETTING, str(target))
-    if not edits:
-        return None
-    where = f" (in {resolution.written.where()})" if resolution.via and resolution.written is not None else ""
-    return Fix(applicability=SAFE, message=f"Set {SETTING} = {target}{where}", edits=edits)
+def _fix(view: LoadBalancer, target: int, trail: Trail) -> Fix | None:
+    where = f" (in {trail.where})" if trail.via and trail.text is not None else ""
+    return fix_or_none(view.fix(SETTING, str(target)), f"Set {SETTING} = {target}{where}")

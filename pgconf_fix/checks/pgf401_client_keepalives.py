@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
-from pgconf_fix.findings import UNSAFE, Edit, Finding, Fix, make_finding
+from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.options import Options
+from pgconf_fix.setting import fix_or_none
 from pgconf_fix.views.client import ASYNCPG, PG8000, PGBOUNCER, PGJDBC, ClientConnection
 
 KEYS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")
@@ -29,59 +30,32 @@ def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> I
     if view.consumer in (PGJDBC, PGBOUNCER):
         return  # pgjdbc has only tcpKeepAlive: PGF403; PgBouncer's tcp_keep* settings are PGF601/PGF602's
     budget = options.idle_budget.seconds
-    switch = view.effective("keepalives")
-    if switch is not None and _number(view, switch) == 0:
+    switch = view.get("keepalives", "s", number=True)
+    if switch.is_set and switch.value == 0:
         return  # keepalives turned off is PGF402's finding
-    current = view.effective("keepalives_idle")
-    if current is None:
+    current = view.get("keepalives_idle", "s", number=True)
+    if current.is_missing:
         problem = "keepalives_idle is not set, so the kernel default (7200 s on Linux) applies"
-        where = view.missing_location("keepalives_idle")
+    elif current.is_unknown:
+        return  # a template or an unreadable value: nothing true to say
+    elif current.value == 0:
+        problem = "keepalives_idle = 0 means the kernel default (7200 s on Linux)"
+    elif current.value > budget:
+        problem = f"keepalives_idle = {current.value} is above the idle budget ({budget} s)"
     else:
-        idle = _number(view, current)
-        if idle is None:
-            return  # a template or an unreadable value: nothing true to say
-        if idle == 0:
-            problem = "keepalives_idle = 0 means the kernel default (7200 s on Linux)"
-        elif idle > budget:
-            problem = f"keepalives_idle = {idle} is above the idle budget ({budget} s)"
-        else:
-            return
-        where = current.location
+        return
     # keepalives_idle is judged against the budget, so its fix never exceeds it.
     targets = [
         (key, str(options.fix_target(rule, key, maximum=budget if key == "keepalives_idle" else None)))
         for key in KEYS
     ]
-    wanted = [(key, value) for key, value in targets if key == "keepalives_idle" or view.effective(key) is None]
+    wanted = [(key, value) for key, value in targets if key == "keepalives_idle" or view.get(key).is_missing]
     advice = NO_KNOB.get(view.consumer)
     fix = None
-    server_side = getattr(view, "server_side", None)
-    if view.consumer == ASYNCPG and server_side is not None:
+    if view.consumer == ASYNCPG and view.server_side is not None:
         # Unsafe: the startup parameters reach the server, and a pooler such as PgBouncer may refuse them.
-        # A key already in server_settings gets its value replaced (a second one would be refused).
-        present = [(key, value) for key, value in wanted if view.effective(key) is not None]
-        edits = server_side.insert([pair for pair in wanted if pair not in present])
-        edits = tuple(edits) + tuple(_replace_server_setting(view.effective(key), value) for key, value in present)
-        if edits:
-            fix = Fix(UNSAFE, "Set tcp_keepalives_* in connect_args server_settings", edits)
+        fix = fix_or_none(view.fix_server_side(wanted))
     elif advice is None:
         advice = "set " + " ".join(f"{key}={value}" for key, value in wanted)
-        edits = view.add_edits(wanted)
-        if edits:
-            fix = Fix(view.applicability, f"Set {', '.join(f'{k}={v}' for k, v in wanted)}", edits)
-    yield make_finding(rule, where, f"{view.describe()}: {problem}; {advice}", fix)
-
-
-def _replace_server_setting(assignment, value: str) -> Edit:  # noqa: ANN001 - an Assignment
-    """An edit that writes ``value`` over a server_settings entry's value, as the string asyncpg
-    requires (in the quote the entry used)."""
-    text = assignment.source.text
-    quote = text[assignment.value_start] if text[assignment.value_start] in "'\"" else '"'
-    return Edit(assignment.source, assignment.value_start, assignment.value_end, f"{quote}{value}{quote}")
-
-
-def _number(view: ClientConnection, assignment) -> int | None:  # noqa: ANN001 - an Assignment
-    try:
-        return view.numeric(assignment, "s")
-    except ValueError:
-        return None
+        fix = fix_or_none(view.fix_all(wanted))
+    yield make_finding(rule, current.location, f"{view.describe()}: {problem}; {advice}", fix)

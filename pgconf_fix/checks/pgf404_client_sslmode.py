@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
-from pgconf_fix.findings import UNSAFE, Finding, Fix, make_finding
+from pgconf_fix.findings import UNSAFE, Finding, make_finding
 from pgconf_fix.options import Options
+from pgconf_fix.setting import fix_or_none
 from pgconf_fix.views.client import ASYNCPG, PG8000, PGJDBC, ClientConnection
 
 WEAK = ("disable", "allow", "prefer")
@@ -19,26 +20,25 @@ def client_sslmode(rule: Rule, view: ClientConnection, options: Options) -> Iter
     if not view.public:
         return
     target = str(options.parameter(rule, "sslmode"))
-    current = view.effective("sslmode")
-    if view.consumer in (ASYNCPG, PGJDBC) and current is None:
-        ssl = view.effective("ssl")
-        if ssl is not None and ssl.value.strip().lower() not in ("false", "disable", "allow", "prefer", "0"):
+    current = view.get("sslmode")
+    if view.consumer in (ASYNCPG, PGJDBC) and current.is_missing:
+        ssl = view.get("ssl")
+        if ssl.is_set and ssl.text.strip().lower() not in ("false", "disable", "allow", "prefer", "0"):
             return  # asyncpg's ssl=require and pgjdbc's ssl=true both encrypt
-    if current is None:
+    if current.is_missing:
         problem = view.unset_sslmode
-        where = view.missing_location("sslmode")
     else:
-        mode = current.value.strip().lower()
+        mode = current.text.strip().lower()
         if mode not in WEAK:
             return  # require, verify-ca, verify-full, or a template
         problem = f"sslmode={mode} lets the connection travel unencrypted"
-        where = current.location
     if view.consumer == ASYNCPG:
         advice = "asyncpg through SQLAlchemy takes ssl=require in the URL (not sslmode); set it"
     elif view.consumer == PG8000:
         advice = "pg8000 encrypts only with an ssl_context in connect_args; pass one"
     else:
         advice = view.sslmode_advice(target)
-    edits = () if view.consumer in (ASYNCPG, PG8000) else view.set_edits("sslmode", target)
-    fix = Fix(UNSAFE, f"Set sslmode={target}", edits) if edits else None
-    yield make_finding(rule, where, f"{view.describe('public host')}: {problem}; {advice}", fix)
+    fix = None
+    if view.consumer not in (ASYNCPG, PG8000):
+        fix = fix_or_none(view.fix("sslmode", target), f"Set sslmode={target}", UNSAFE)
+    yield make_finding(rule, current.location, f"{view.describe('public host')}: {problem}; {advice}", fix)

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
-from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
+from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.library_versions import ENGINE_OPTIONS_SINCE
 from pgconf_fix.options import Options
-from pgconf_fix.views.pool import ENGINE_OPTIONS, MISSING, UNKNOWN, EngineView
+from pgconf_fix.setting import fix_or_none
+from pgconf_fix.views.pool import ENGINE_OPTIONS, EngineView
 
 SETTING = "pool_pre_ping"
 CONSEQUENCE = (
@@ -25,19 +26,17 @@ def pool_pre_ping(rule: Rule, view: EngineView, options: Options) -> Iterator[Fi
     if view.flask is not None and view.flask_version().reads_engine_options is False:
         yield from _before_engine_options(rule, view)
         return
-    entry, value = view.read(SETTING)
-    if value is MISSING:
-        if not view.judges_missing:
+    current = view.get(SETTING)
+    if current.is_missing:
+        if not current.judged:
             return
-        edits = view.set_edits(SETTING, "True")
-        fix = Fix(SAFE, "Add pool_pre_ping=True", edits) if edits else None
+        fix = fix_or_none(view.fix(SETTING, "True"), "Add pool_pre_ping=True")
         message = f"{view.describe()} has no {SETTING}: {CONSEQUENCE}; add {SETTING}=True"
-        yield make_finding(rule, view.missing_location(SETTING), message, fix)
-    elif entry is not None and value is not UNKNOWN and not value:
-        edits = view.set_edits(SETTING, "True")
-        fix = Fix(SAFE, "Set pool_pre_ping=True", edits) if edits else None
+        yield make_finding(rule, current.location, message, fix)
+    elif current.is_set and not current.value:
+        fix = fix_or_none(view.fix(SETTING, "True"), "Set pool_pre_ping=True")
         message = f"{view.describe()} sets {SETTING} off: {CONSEQUENCE}; set it to True"
-        yield make_finding(rule, view.entry_location(entry), message, fix)
+        yield make_finding(rule, current.location, message, fix)
 
 
 def _before_engine_options(rule: Rule, view: EngineView) -> Iterator[Finding]:

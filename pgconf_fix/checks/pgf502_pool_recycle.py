@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule, load_catalog
 from pgconf_fix.checks import check
-from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
+from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.library_versions import LEGACY_KEYS_IGNORED_SINCE
 from pgconf_fix.options import Options
-from pgconf_fix.views.pool import MISSING, UNKNOWN, EngineView
+from pgconf_fix.setting import fix_or_none
+from pgconf_fix.views.pool import EngineView
 
 SETTING = "pool_recycle"
 PRE_PING_RULE = "PGF501"
@@ -28,17 +29,18 @@ def pool_recycle(rule: Rule, view: EngineView, options: Options) -> Iterator[Fin
     budget = options.idle_budget.seconds
     # The fix must pass this rule: never above the budget it is judged against.
     target = str(options.fix_target(rule, "target", maximum=budget))
-    entry, recycle = view.read(SETTING)
-    if recycle is UNKNOWN:
+    recycle = view.get(SETTING)
+    if recycle.is_unknown:
         return
-    _, pre_ping = view.read("pool_pre_ping")
-    if pre_ping is UNKNOWN or (pre_ping is not MISSING and bool(pre_ping)):
+    pre_ping = view.get("pool_pre_ping")
+    if pre_ping.is_unknown or (pre_ping.is_set and bool(pre_ping.value)):
         return  # pre-ping catches a dead connection at checkout, or the code decides it
-    number = recycle if isinstance(recycle, (int, float)) and not isinstance(recycle, bool) else None
-    above = entry is not None and number is not None and number > budget
-    if entry is not None and not above and (number is None or number >= 0):
+    value = recycle.value
+    number = value if recycle.is_set and isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    above = number is not None and number > budget
+    if recycle.is_set and not above and (number is None or number >= 0):
         return  # a recycle interval within the budget (or a value only the code knows)
-    if entry is None and not view.judges_missing:
+    if recycle.is_missing and not recycle.judged:
         return
     name, note = SETTING, ""
     if view.flask is not None:
@@ -52,31 +54,28 @@ def pool_recycle(rule: Rule, view: EngineView, options: Options) -> Iterator[Fin
                 f"{LEGACY_KEYS_IGNORED_SINCE}; {version.describe()})"
             )
     fix: Fix | None = None
-    if entry is not None and _pre_ping_fixable(view, options):
+    if recycle.is_set and _pre_ping_fixable(view, options):
         # The team chose this interval: turning pre-ping on (PGF501's fix) makes it safe as it is.
         advice = f"turn pool_pre_ping on (PGF501's fix), which makes any interval safe, or set it to {target}"
     else:
-        edits = view.set_edits(SETTING, target)
-        fix = Fix(SAFE, f"Set {SETTING}={target}", edits) if edits else None
-        advice = f"set it to {target}" if entry is not None else f"add {SETTING}={target}"
+        fix = fix_or_none(view.fix(SETTING, target), f"Set {SETTING}={target}")
+        advice = f"set it to {target}" if recycle.is_set else f"add {SETTING}={target}"
         if name != SETTING:
             advice = f"set {name} = {target}"
     if above:
-        assert entry is not None
         message = (
-            f"{view.describe()} sets {name}={view.document.code(entry.value)}, above the idle budget "
+            f"{view.describe()} sets {name}={recycle.raw}, above the idle budget "
             f"({budget} s), and no pool_pre_ping: connections idle longer than that are already dead when "
             f"reused; {advice}"
         )
-        yield make_finding(rule, view.entry_location(entry), message, fix)
+        yield make_finding(rule, recycle.location, message, fix)
         return
-    how = f"sets {name}={view.document.code(entry.value)} (never)" if entry is not None else f"has no {name}"
+    how = f"sets {name}={recycle.raw} (never)" if recycle.is_set else f"has no {name}"
     message = (
         f"{view.describe()} {how} and no pool_pre_ping{note}: nothing replaces a connection "
         f"that a middlebox or the server dropped while it sat idle; {advice}"
     )
-    location = view.entry_location(entry) if entry is not None else view.missing_location(SETTING)
-    yield make_finding(rule, location, message, fix)
+    yield make_finding(rule, recycle.location, message, fix)
 
 
 def _pre_ping_fixable(view: EngineView, options: Options) -> bool:
@@ -84,6 +83,6 @@ def _pre_ping_fixable(view: EngineView, options: Options) -> bool:
     pre_ping_rule = load_catalog().get(PRE_PING_RULE)
     if pre_ping_rule is None or not options.enabled(pre_ping_rule):
         return False
-    if view.read("pool_pre_ping")[0] is None and not view.judges_missing:
+    if not view.get("pool_pre_ping").written and not view.judges_missing:
         return False
-    return bool(view.set_edits("pool_pre_ping", "True"))
+    return isinstance(view.fix("pool_pre_ping", "True"), Fix)

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
-from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
+from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.library_versions import HEALTH_CHECKS_SINCE, django_version
 from pgconf_fix.options import Options
-from pgconf_fix.views.pool import MISSING, UNKNOWN, DjangoDatabaseView
+from pgconf_fix.setting import fix_or_none
+from pgconf_fix.views.pool import DjangoDatabaseView
 
 SETTING = "CONN_HEALTH_CHECKS"
 CONSEQUENCE = "a connection that died while idle reaches the next request as 'SSL connection has been closed unexpectedly'"
@@ -24,19 +25,20 @@ CONSEQUENCE = "a connection that died while idle reaches the next request as 'SS
 def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options) -> Iterator[Finding]:
     if view.is_postgres() is False:
         return
-    entry, max_age = view.read("CONN_MAX_AGE")
-    if entry is None or max_age is UNKNOWN or isinstance(max_age, (bool, str)):
+    conn_max_age = view.get("CONN_MAX_AGE")
+    max_age = conn_max_age.value
+    if not conn_max_age.is_set or isinstance(max_age, (bool, str)):
         return
     if max_age is not None and not (isinstance(max_age, (int, float)) and max_age > 0):
         return
     kept = "for ever" if max_age is None else f"for {max_age} s"
-    checks_entry, checks = view.read(SETTING)
+    checks = view.get(SETTING)
     version = django_version(view.source.path)
-    location = view.entry_location(checks_entry) if checks_entry is not None else view.entry_location(entry)
+    location = checks.location if checks.written else conn_max_age.location
     if version.has_health_checks is False:
-        if checks is UNKNOWN:
+        if checks.is_unknown:
             return
-        state = f"its {SETTING} is ignored" if checks_entry is not None else f"there is no {SETTING}"
+        state = f"its {SETTING} is ignored" if checks.written else f"there is no {SETTING}"
         message = (
             f"{view.describe()} keeps connections {kept}, and {state}: Django before {HEALTH_CHECKS_SINCE} "
             f"({version.describe()}) never checks a kept connection, so {CONSEQUENCE}; upgrade Django to "
@@ -44,9 +46,9 @@ def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options)
         )
         yield make_finding(rule, location, message, None)
         return
-    if checks is UNKNOWN or (checks is not MISSING and checks):
+    if checks.is_unknown or (checks.is_set and checks.value):
         return
-    state = f"{SETTING} is off" if checks_entry is not None else f"{SETTING} is not set"
+    state = f"{SETTING} is off" if checks.written else f"{SETTING} is not set"
     unknown = (
         f" (Django {HEALTH_CHECKS_SINCE} or later; an older Django ignores it, and there only "
         f"CONN_MAX_AGE = 0 helps: {version.describe()})"
@@ -54,6 +56,4 @@ def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options)
         else ""
     )
     message = f"{view.describe()} keeps connections {kept} but {state}: {CONSEQUENCE}; set {SETTING} to True{unknown}"
-    edits = view.set_edits(SETTING, "True")
-    fix = Fix(SAFE, f"Set {SETTING} = True", edits) if edits else None
-    yield make_finding(rule, location, message, fix)
+    yield make_finding(rule, location, message, fix_or_none(view.fix(SETTING, "True")))

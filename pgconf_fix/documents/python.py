@@ -14,10 +14,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, ParentNodeProvider, PositionProvider
+from libcst.metadata import (
+    CodeRange,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+)
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from pgconf_fix.findings import Edit
+from pgconf_fix.setting import State
 from pgconf_fix.source import SourceFile
 
 LINE_LENGTH = 88  # ruff's and black's default
@@ -27,14 +33,8 @@ SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__")
 
 
-class Unknown:
-    """A value the code computes at run time (a variable, a call): neither set nor missing."""
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN = Unknown()
+# A value the code computes at run time (a variable, a call): neither set nor missing.
+UNKNOWN = State.UNKNOWN
 
 
 def literal(node: cst.BaseExpression | None) -> object:

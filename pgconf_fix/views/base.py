@@ -74,6 +74,9 @@ class SettingsView:
     version: PgVersion | None = None
     version_origin: str | None = None
     fix_applicability: str = SAFE
+    # What the server does with a value it refuses written here (server-layer views; a
+    # -c flag in a compose file or a pod spec says it its own way).
+    refusal: str = "the server refuses to start with this file"
 
     def __init__(self) -> None:
         # Every assignment in the order the consumer reads them: the last one of a key wins.
@@ -119,6 +122,10 @@ class SettingsView:
         if not edits:
             return Refusal(f"no place in this {self.layer} view to write {key}")
         return Fix(applicability=self.fix_applicability, message=f"Set {key} = {value}", edits=edits)
+
+    def remove(self, key: str) -> Fix | Refusal:
+        """Delete what sets ``key`` (a statement that can only fail); most views refuse."""
+        return Refusal(f"{key} cannot be removed from this {self.layer} view")
 
     def effective(self, key: str) -> Assignment | None:
         for assignment in reversed(self.assignments):

@@ -38,8 +38,14 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
-from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS, TEMPLATE, ConnectionString, find_connection_strings
-from pgconf_fix.findings import SAFE, UNSAFE, Edit, Location
+from pgconf_fix.documents.connstr import (
+    LIBPQ_KEYWORDS,
+    TEMPLATE,
+    ConnectionString,
+    find_connection_strings,
+)
+from pgconf_fix.findings import SAFE, UNSAFE, Edit, Fix, Location
+from pgconf_fix.setting import Refusal
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
 
@@ -124,6 +130,9 @@ class ClientConnection(SettingsView):
         self.scheme = scheme
         self.placements: list[Placement] = []
         self.assignments: list[tuple[Assignment, Placement]] = []
+        # asyncpg has no keepalive keywords: where its server_settings (startup parameters the
+        # server applies) can be written instead, when the Python layer found such a place.
+        self.server_side: Placement | None = None
 
     # -- building -----------------------------------------------------------------------
 
@@ -151,6 +160,10 @@ class ClientConnection(SettingsView):
     def applicability(self) -> str:
         """Known consumers get safe fixes; a string whose reader we cannot see gets unsafe ones."""
         return SAFE if self.consumer in (LIBPQ, PGJDBC) else UNSAFE
+
+    @property
+    def fix_applicability(self) -> str:  # type: ignore[override]
+        return self.applicability
 
     def writable(self, key: str) -> bool:
         if self.consumer == PGJDBC:
@@ -197,6 +210,27 @@ class ClientConnection(SettingsView):
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         return self.add_edits([(key, value)])
 
+    def fix_all(self, pairs: Sequence[tuple[str, str]]) -> Fix | Refusal:
+        """Several settings in one fix ("Set k=v, k2=v2"), replaced where written, else inserted
+        through the first placement; a Refusal when the consumer would not read them."""
+        edits = self.add_edits(pairs)
+        if not edits:
+            return Refusal(f"{self.consumer} does not read {', '.join(key for key, _ in pairs)} here")
+        return Fix(self.applicability, f"Set {', '.join(f'{k}={v}' for k, v in pairs)}", edits)
+
+    def fix_server_side(self, pairs: Sequence[tuple[str, str]]) -> Fix | Refusal:
+        """libpq keepalive keywords written as the server-side settings they stand for, in
+        asyncpg's ``server_settings`` (unsafe: a pooler may refuse startup parameters)."""
+        if self.server_side is None:
+            return Refusal("no server_settings to write to")
+        # A key already in server_settings gets its value replaced (a second one would be refused).
+        present = [(key, value) for key, value in pairs if self.effective(key) is not None]
+        edits = tuple(self.server_side.insert([pair for pair in pairs if pair not in present]))
+        edits += tuple(_replace_quoted(self.effective(key), value) for key, value in present)  # type: ignore[arg-type]
+        if not edits:
+            return Refusal("no server_settings to write to")
+        return Fix(UNSAFE, "Set tcp_keepalives_* in connect_args server_settings", edits)
+
     def add_edits(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         """Replace each value where it is written, insert the others in one go; () if refused."""
         if not self.placements or not all(self.writable(key) for key, _ in pairs):
@@ -213,6 +247,14 @@ class ClientConnection(SettingsView):
         if missing:
             edits.extend(self.placements[0].insert(missing))
         return tuple(edits)
+
+
+def _replace_quoted(assignment: Assignment, value: str) -> Edit:
+    """An edit that writes ``value`` over a server_settings entry's value, as the string asyncpg
+    requires (in the quote the entry used)."""
+    text = assignment.source.text
+    quote = text[assignment.value_start] if text[assignment.value_start] in "'\"" else '"'
+    return Edit(assignment.source, assignment.value_start, assignment.value_end, f"{quote}{value}{quote}")
 
 
 def is_local_host(host: str) -> bool:

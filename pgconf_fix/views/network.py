@@ -8,7 +8,7 @@ block's default and ``local.x`` from ``locals``, wherever in the directory they 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pgconf_fix.documents.hcl import (
@@ -26,6 +26,7 @@ from pgconf_fix.documents.hcl import (
     replace_expression,
 )
 from pgconf_fix.findings import Edit, Location
+from pgconf_fix.setting import Setting, State, Trail
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
 from pgconf_fix.workspace import Workspace
@@ -36,9 +37,10 @@ LB_RESOURCES = {"aws_lb": None, "aws_alb": None, "aws_elb": CLASSIC}  # None: re
 # Registry sources of modules whose inputs are named like the aws_lb arguments.
 ALB_MODULE_SOURCES = ("terraform-aws-modules/alb/aws", "github.com/terraform-aws-modules/terraform-aws-alb")
 
-SET = "set"
-UNSET = "unset"
-UNKNOWN = "unknown"
+# What a resolution comes to (pgconf_fix.setting.State): null or absent is MISSING.
+SET = State.SET
+UNSET = State.MISSING
+UNKNOWN = State.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Written:
 class Resolution:
     """What a setting comes to: a value, unset (null or absent), or unknown without a plan."""
 
-    status: str
+    status: State
     value: int | float | str | bool | None = None
     written: Written | None = None  # the literal (or null) the value comes from: where a fix edits
     via: tuple[str, ...] = ()  # the references followed: ("var.idle_timeout",)
@@ -180,6 +182,42 @@ class LoadBalancer(SettingsView):
         return self.module.resolve(written)
 
     # --- the SettingsView interface --------------------------------------------------------
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        """``key`` as the load balancer gets it: ``location`` and ``raw`` are the attribute on the
+        load balancer (its header when absent), ``trail`` the variables and locals followed to
+        the value, ``reason`` why it is UNKNOWN without a plan (when MISSING: " in <address>").
+        With ``number``, a value that is not a whole number of seconds is UNKNOWN."""
+        resolution = self.resolve(key)
+        attribute = self.attribute(key)
+        if attribute is not None:
+            at = Location(self.source, attribute.attribute.start, attribute.attribute.end)
+            raw = attribute.text()
+        else:
+            at, raw = self.header_location(), ""
+        origin = resolution.written
+        trail = Trail(
+            resolution.via,
+            origin.text() if origin is not None else None,
+            origin.where() if origin is not None else None,
+        )
+        setting = Setting(
+            key,
+            resolution.status,
+            at=at,
+            value=resolution.value,
+            text=raw,
+            raw=raw,
+            trail=trail,
+            reason=self.describe_missing() if resolution.status is UNSET else resolution.reason,
+            judged=self.judges(key),
+        )
+        if number and setting.is_set:
+            text = str(resolution.value).strip()
+            if isinstance(resolution.value, bool) or not text.isdigit():
+                return replace(setting, state=State.UNKNOWN, value=None, reason=f'"{text}" is not a whole number of seconds')
+            return replace(setting, value=int(text), unit=unit)
+        return setting
 
     def effective(self, key: str) -> Assignment | None:
         """Where the value the load balancer gets is written (the attribute, a local or a

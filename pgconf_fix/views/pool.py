@@ -16,16 +16,11 @@ from pgconf_fix.dependencies import project_of
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.library_versions import FlaskSQLAlchemyVersion, flask_sqlalchemy_version
+from pgconf_fix.setting import Setting, State
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
 
-
-class Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING = Missing()
+MISSING = State.MISSING
 
 ENGINE_FACTORIES = {"create_engine", "create_async_engine", "engine_from_config", "async_engine_from_config"}
 ENGINE_MODULES = ("sqlalchemy", "sqlmodel")
@@ -82,7 +77,28 @@ class PoolView(SettingsView):
         self.label = label
 
     def read(self, key: str) -> tuple[Entry | None, object]:
+        """The entry that sets ``key`` (None if none) and its Python value, MISSING or UNKNOWN."""
         raise NotImplementedError
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        """``key`` as the pool receives it: ``value`` is the Python literal (``True``, ``300``,
+        ``None``); UNKNOWN when the code computes it or a ``**splat`` may supply it. ``raw`` is
+        the expression's code."""
+        entry, value = self.read(key)
+        if entry is None:
+            state = State.UNKNOWN if value is UNKNOWN else State.MISSING
+            return Setting(key, state, locate=lambda: self.missing_location(key), judged=self.judges(key))
+        code = self.document.code(entry.value)
+        state = State.UNKNOWN if value is UNKNOWN else State.SET
+        return Setting(
+            key,
+            state,
+            at=self.entry_location(entry),
+            value=None if value is UNKNOWN else value,
+            text=code,
+            raw=code,
+            reason="the code computes it" if value is UNKNOWN else "",
+        )
 
     def location_of(self, node: cst.CSTNode) -> Location:
         start, end = self.document.span(node)

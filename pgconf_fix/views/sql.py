@@ -25,7 +25,7 @@ about them, so :meth:`SqlSettings.judges` is False for every key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pgconf_fix import guc_catalog
 from pgconf_fix.documents.sql import (
@@ -37,9 +37,10 @@ from pgconf_fix.documents.sql import (
     SqlDocument,
     SqlError,
 )
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import SAFE, Edit, Fix, Location
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
+from pgconf_fix.setting import Refusal, Setting
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, Problem, SettingsView, replace_value
@@ -128,6 +129,23 @@ class SqlSettings(SettingsView):
         if current is None or current.statement is None or current.statement.value is None:
             return ()
         return replace_value(current, render_sql(value, current.statement.value.style, current.raw_value))
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        """As for every view; ``how`` is the statement's target ("system", "database", "role",
+        "session") of the statement that sets ``key``."""
+        setting = super().get(key, unit, number)
+        current = self.effective(key) if not setting.is_missing else None
+        if current is not None and current.statement is not None:
+            return replace(setting, how=current.statement.target)
+        return setting
+
+    def remove(self, key: str) -> Fix | Refusal:
+        """Delete the statement that sets ``key`` ("Remove the <target> statement")."""
+        current = self.effective(key)
+        edits = self.remove_edits(current) if current is not None else ()
+        if not edits or current is None or current.statement is None:
+            return Refusal(f"no statement sets {key}")
+        return Fix(SAFE, f"Remove the {Target.of(current.statement).describe()} statement", edits)
 
     def remove_edits(self, assignment: SqlAssignment) -> tuple[Edit, ...]:
         """Delete the statement (and its line, when it is alone there)."""
