@@ -37,6 +37,10 @@ class Rule:
     path: Path
     options: str = ""
     builtin: bool = True
+    # For the test that runs the example (tests/test_rule_examples.py), not shown in the docs:
+    # the file name to write it to, and lines the snippet needs to be complete (an import).
+    example_file: str = ""
+    example_context: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -96,6 +100,8 @@ def load_rule(path: Path, builtin: bool = True) -> Rule:
         check=dict(check),
         example_before=example.get("before", ""),
         example_after=example.get("after", ""),
+        example_file=example.get("file", ""),
+        example_context=example.get("context", ""),
         options=data.get("options", "").strip(),
         path=path,
         builtin=builtin,
