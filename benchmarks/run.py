@@ -8,7 +8,7 @@ Every command runs as a subprocess, once untimed (to warm the page cache) and th
 the subprocess) and of CPU time (user + system, from os.wait4, children included).
 Peak memory is measured on one more run: the largest resident set of any process of
 the command (os.wait4's ru_maxrss) and the largest sum over all its processes at once
-(/proc sampled every 10 ms; pgconf-fix uses worker processes on large trees).
+(/proc sampled every 10 ms; checkov starts several).
 
 checkov is installed on first use into benchmarks/.venv-checkov (git-ignored), with a
 custom YAML policy equivalent to PGF301; --no-checkov skips that comparison.

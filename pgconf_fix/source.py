@@ -26,10 +26,6 @@ class InputError(Exception):
         where = f"{self.display}:{self.line}" if self.line else self.display
         return f"{where}: {self.message}"
 
-    def __reduce__(self) -> tuple:
-        # Pickled by a forked worker (pgconf_fix.run): rebuild from all three fields, not args.
-        return (InputError, (self.display, self.message, self.line))
-
 
 @dataclass
 class SourceFile:

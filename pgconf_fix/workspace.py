@@ -42,23 +42,9 @@ class Workspace:
         """Every file read so far."""
         return [entry for entry in self._cache.values() if isinstance(entry, SourceFile)]
 
-    def mark(self) -> int:
-        """A point in the reading order, for ``loaded_since``."""
-        return len(self._cache)
-
     def loaded(self) -> list[tuple[Path, SourceFile | InputError]]:
         """Every file read so far, with the error of those that could not be, in reading order."""
         return list(self._cache.items())
-
-    def loaded_since(self, mark: int) -> list[tuple[Path, SourceFile | InputError]]:
-        return self.loaded()[mark:]
-
-    def restore(self, mark: int, entries: list[tuple[Path, SourceFile | InputError]]) -> None:
-        """Keep what was read before ``mark``, then take ``entries`` in their order (read elsewhere too)."""
-        kept = dict(self.loaded()[:mark])
-        for key, entry in entries:
-            kept.setdefault(key, entry)
-        self._cache = kept
 
     def adopt(self, source: SourceFile) -> None:
         """Register a source read elsewhere (standard input)."""
