@@ -23,7 +23,7 @@ from pgconf_fix.config import (
 )
 from pgconf_fix.options import Budget, BudgetOrigin, Options
 from pgconf_fix.run import CheckResult, Target, check, find_targets
-from pgconf_fix.source import InputError, SourceFile
+from pgconf_fix.source import InputError, SourceFile, UserError
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.workspace import Workspace
 
@@ -576,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         _emit(f"error: {exc.format_message()}\n", err=True)
         return EXIT_ERROR
-    except (ConfigError, CatalogError) as exc:
+    except (ConfigError, CatalogError, UserError) as exc:
         _emit(f"error: {exc}\n", err=True)
         return EXIT_ERROR
     return int(result) if isinstance(result, int) else EXIT_CLEAN

@@ -11,6 +11,7 @@ import fnmatch
 import importlib
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -268,6 +269,16 @@ def discover(
         elif absolute in named:
             found.unread.append((display, unread_reason(os.path.basename(absolute))))
     return found
+
+
+def walk_files(root: Path, cwd: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Every file under the directory ``root`` that a check would look at, in walk order:
+    ``.gitignore`` files, ``exclude`` patterns and the default excludes are respected.
+    Directories that cannot be listed are skipped."""
+    rules = IgnoreRules().extended(Path(os.path.abspath(cwd)), exclude)
+    found: list[str] = []
+    _walk(os.path.abspath(root), str(root), rules, lambda path, shown, absolute=None: found.append(path), Discovered())
+    return (Path(path) for path in found)
 
 
 def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discovered) -> None:  # noqa: ANN001

@@ -20,20 +20,20 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import click
-
 from pgconf_fix.checks import pgf104_ssl_renegotiation  # noqa: F401 - registers the check of server views
+from pgconf_fix.discovery import walk_files
 from pgconf_fix.documents.pgconf import parse_line
 from pgconf_fix.engine import run_rules
 from pgconf_fix.findings import Edit, Finding, Location
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, parse_int
 from pgconf_fix.redact import MASK, redact, secret_spans, secrets
-from pgconf_fix.source import InputError, SourceFile
+from pgconf_fix.source import InputError, SourceFile, UserError
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import Assignment, SettingsView, replace_value
 from pgconf_fix.views.server import ServerConfig, render_like
@@ -48,7 +48,7 @@ RENEGOTIATION = "ssl_renegotiation_limit"
 SETTINGS_QUERY = "SELECT name, reset_val, unit, source, sourcefile, sourceline FROM pg_settings"
 MAX_CANDIDATES = 20000  # files looked at when matching the server's paths to the given ones
 
-class LiveError(click.ClickException):
+class LiveError(UserError):
     """A connection the user can fix (exit 2, message without a traceback)."""
 
 
@@ -284,9 +284,8 @@ class FileMap:
             if path.is_file():
                 self.files.append(path)
             elif path.is_dir():
-                for directory, dirnames, filenames in os.walk(path):
-                    dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-                    self.files.extend(Path(directory) / name for name in filenames)
+                for found in walk_files(path, cwd):
+                    self.files.append(found)
                     if len(self.files) > MAX_CANDIDATES:
                         break
 
@@ -325,10 +324,9 @@ class LiveRun:
             raise LiveError("--live-timeout must be a positive number of seconds")
         snapshot = fetch(dsn, timeout)
         if snapshot.hidden_sources:
-            click.echo(
+            sys.stderr.write(
                 "note: this role cannot see which file each setting comes from (sourcefile needs superuser "
-                "or pg_read_all_settings); findings point at the server, without fixes",
-                err=True,
+                "or pg_read_all_settings); findings point at the server, without fixes\n"
             )
         return cls(run, snapshot, paths)
 

@@ -13,6 +13,11 @@ from pathlib import Path
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 
 
+class UserError(Exception):
+    """A mistake the user can fix (a connection refused, a bad option): the command prints
+    ``error: <message>`` and exits 2, without a traceback."""
+
+
 class InputError(Exception):
     """A file the run could not judge (unreadable, binary, too large...)."""
 

@@ -9,69 +9,25 @@ character offsets of the original, and every change is a text edit on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from pgconf_fix.documents.hcl_model import (  # noqa: F401 - the model, named from here too
+    BOOL,
+    NULL,
+    NUMBER,
+    OTHER,
+    REFERENCE,
+    STRING,
+    Expression,
+    HclAttribute,
+    HclBlock,
+    SyntaxProblem,
+)
+from pgconf_fix.documents.hcl_reader import read_blocks
 from pgconf_fix.findings import Edit
 from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
-
-# Expression kinds a view can resolve without a plan.
-NUMBER = "number"
-STRING = "string"
-NULL = "null"
-BOOL = "bool"
-REFERENCE = "reference"
-OTHER = "other"
-
-
-# Expression and HclAttribute are built for every attribute of every file: plain slotted
-# dataclasses, since a frozen one costs about three times as much to build.
-@dataclass(slots=True)
-class Expression:
-    """A value as written: a literal, a ``var.x`` / ``local.x`` reference, or something else."""
-
-    kind: str
-    start: int
-    end: int
-    value: Any = None  # int/float, str, bool, or ("var", "x") for a reference
-    quoted: bool = False
-    legacy: bool = False  # wrapped in Terraform 0.11 "${...}"
-
-
-@dataclass(slots=True)
-class HclAttribute:
-    name: str
-    start: int
-    name_end: int
-    equals: int  # offset of the "=" itself
-    end: int
-    value: Expression
-
-
-@dataclass
-class HclBlock:
-    type: str
-    labels: tuple[str, ...]
-    start: int
-    open_brace: int
-    close_brace: int
-    attributes: list[HclAttribute] = field(default_factory=list)
-    blocks: list[HclBlock] = field(default_factory=list)
-
-    @property
-    def end(self) -> int:
-        return self.close_brace + 1
-
-    def attribute(self, name: str) -> HclAttribute | None:
-        # Terraform rejects a repeated argument; the first is the one a reader sees.
-        return next((a for a in self.attributes if a.name == name), None)
-
-
-@dataclass(frozen=True)
-class SyntaxProblem:
-    offset: int
-    message: str
 
 
 class HclDocument:
@@ -81,8 +37,6 @@ class HclDocument:
         self.source = source
         self.blocks: list[HclBlock] = []
         self.error: SyntaxProblem | None = None
-        from pgconf_fix.documents.hcl_reader import read_blocks
-
         text = source.text
         blocks = read_blocks(text)
         if blocks is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from pgconf_fix.documents.hcl import (
+from pgconf_fix.documents.hcl_model import (
     BOOL,
     NULL,
     NUMBER,
