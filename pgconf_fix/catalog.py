@@ -59,13 +59,19 @@ class Rule:
 _REQUIRED = ("code", "name", "layer", "severity", "summary", "why", "fix_safety", "check")
 
 
-def load_rule(path: Path, builtin: bool = True) -> Rule:
+def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, Any]:
+    """A TOML file's table; ``error("<path>: cannot read<what>: ...")`` or ``error("<path>:
+    invalid TOML: ...")`` when it cannot be read or parsed."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read rule: {exc}") from None
+        raise error(f"{path}: cannot read{what}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path}: invalid TOML: {exc}") from None
+        raise error(f"{path}: invalid TOML: {exc}") from None
+
+
+def load_rule(path: Path, builtin: bool = True) -> Rule:
+    data = read_toml(path, CatalogError, " rule")
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
         raise CatalogError(f"{path}: rule lacks {', '.join(missing)}")
@@ -126,12 +132,31 @@ def _load_dir(directory: Path, builtin: bool) -> tuple[Rule, ...]:
 
 
 def load_catalog(extra_dirs: tuple[Path, ...] = ()) -> dict[str, Rule]:
+    """The built-in rules and those of ``extra_dirs`` (user rules: data kinds only), by code.
+
+    Parsed once per run: the command asks several times (options, selectors, the run), and
+    a directory is parsed again only when its TOML files changed (names, sizes, mtimes).
+    Raises CatalogError for an unreadable or invalid rule, or a code already taken.
+    """
+    return dict(_catalog(tuple((directory, _listing(directory)) for directory in extra_dirs)))
+
+
+def _listing(directory: Path) -> tuple[tuple[str, int, int], ...] | None:
+    try:
+        entries = sorted(directory.resolve().glob("*.toml"))
+        return tuple((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size) for entry in entries)
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _catalog(extra: tuple[tuple[Path, object], ...]) -> tuple[tuple[str, Rule], ...]:
     rules: dict[str, Rule] = {}
     for rule in _builtin_rules(builtin_rules_dir()):
         rules[rule.code] = rule
-    for directory in extra_dirs:
+    for directory, _ in extra:
         for rule in _load_dir(directory.resolve(), False):
             if rule.code in rules:
                 raise CatalogError(f"{rule.path}: code {rule.code} is already taken")
             rules[rule.code] = rule
-    return dict(sorted(rules.items()))
+    return tuple(sorted(rules.items()))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pgconf_fix.catalog import CatalogError, Rule, load_catalog
+from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml
 from pgconf_fix.options import Budget, BudgetOrigin, Options
 from pgconf_fix.versions import PgVersion
 
@@ -24,12 +23,7 @@ class ConfigError(Exception):
 
 def _table(path: Path) -> dict[str, Any] | None:
     """The pgconf-fix table of a config file, or None when a pyproject.toml has none."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path, ConfigError)
     if path.name == "pyproject.toml":
         return data.get("tool", {}).get("pgconf-fix")
     return data.get("tool", {}).get("pgconf-fix", data)

@@ -48,9 +48,9 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         if "fix" in check
         else None
     )
-    upper = options.limit(rule, check["maximum"], check.get("maximum_name", "the maximum")) if "maximum" in check else None
-    maximum = upper.value if upper is not None else None
-    limit_name = upper.label if upper is not None else ""
+    maximum, limit_name = (
+        options.limit(rule, check["maximum"], check.get("maximum_name", "the maximum")) if "maximum" in check else (None, "")
+    )
     minimum = options.resolve(rule, check["minimum"]) if "minimum" in check else None
     applicability = check.get("fix_applicability", SAFE)
     advice = f"; set it to {fix_value}" if fix_value is not None else ""

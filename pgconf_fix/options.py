@@ -44,14 +44,6 @@ BUDGET_NAME = "idle_budget"
 
 
 @dataclass(frozen=True)
-class Limit:
-    """A [check] bound resolved for one run: its number, and how a message names it."""
-
-    value: Any
-    label: str
-
-
-@dataclass(frozen=True)
 class Options:
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
@@ -103,10 +95,10 @@ class Options:
             target = high
         return target
 
-    def limit(self, rule: Rule, value: Any, label: str) -> Limit:
-        """A [check] bound with its name in messages: ``label``, or the budget's own name when
+    def limit(self, rule: Rule, value: Any, label: str) -> tuple[Any, str]:
+        """A [check] bound and its name in messages: ``label``, or the budget's own name when
         the field names the idle budget."""
-        return Limit(self.resolve(rule, value), self.idle_budget.label if value == BUDGET_NAME else label)
+        return self.resolve(rule, value), self.idle_budget.label if value == BUDGET_NAME else label
 
     def enabled(self, rule: Rule) -> bool:
         def matches(prefixes: tuple[str, ...]) -> bool:

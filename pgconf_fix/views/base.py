@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from pgconf_fix.findings import SAFE, Edit, Fix, Location
 from pgconf_fix.setting import Refusal, Setting, State
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion
+
+
+class Spanned(Protocol):
+    """A parsed line or parameter: where it is, its value and where the value is."""
+
+    start: int
+    end: int
+    value: str | None
+    value_start: int
+    value_end: int
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,12 @@ class Assignment:
     value_start: int
     value_end: int
     quoted: bool = False
+
+    @classmethod
+    def spanning(cls, key: str, source: SourceFile, written: Spanned, quoted: bool = False) -> Assignment:
+        """The assignment a parsed line or parameter describes (its span, value and value span)."""
+        assert written.value is not None
+        return cls(key, source, written.start, written.end, written.value, written.value_start, written.value_end, quoted)
 
     @property
     def location(self) -> Location:
@@ -146,6 +163,39 @@ class SettingsView:
     def describe_missing(self) -> str:
         """Where a missing setting was looked for, for messages."""
         return ""
+
+
+class CommentedDefaultsView(SettingsView):
+    """A view of line-oriented files (postgresql.conf, sysctl.conf) whose samples show the
+    defaults in comments: a fix replaces the value where it is set, else uncomments the
+    sample, else appends the line under ``fix_header`` to the key's home file."""
+
+    fix_header = ""
+
+    def samples(self, key: str) -> list[CommentedSample]:
+        """``#key = value`` lines, the preferred one first."""
+        raise NotImplementedError
+
+    def home(self, key: str) -> SourceFile | None:
+        """The file a missing key is appended to (None: nowhere)."""
+        raise NotImplementedError
+
+    def render(self, value: str, quoted: bool) -> str:
+        """``value`` as written where the old value was (quoted or not)."""
+        return value
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        current = self.effective(key)
+        if current is not None:
+            return replace_value(current, self.render(value, current.quoted))
+        samples = self.samples(key)
+        if samples:
+            sample = samples[0]
+            return uncomment(sample, self.render(value, sample.source.text[sample.value_start] == "'"))
+        home = self.home(key)
+        if home is None:
+            return ()
+        return append_lines(home, self.fix_header, f"{key} = {value}")
 
 
 def replace_value(assignment: Assignment, rendered: str) -> tuple[Edit, ...]:

@@ -73,14 +73,18 @@ class Placement(Protocol):
 
 
 @dataclass(frozen=True)
-class UriQuery:
-    """The query of a URI: ``?k=v`` when there is none, ``&k=v`` after the last parameter."""
+class _InString:
+    """A placement inside one connection string: missing settings are reported on the string."""
 
     source: SourceFile
     string: ConnectionString
 
     def location(self) -> Location:
         return Location(self.source, self.string.start, self.string.end)
+
+
+class UriQuery(_InString):
+    """The query of a URI: ``?k=v`` when there is none, ``&k=v`` after the last parameter."""
 
     def render(self, value: str) -> str:
         return quote(value, safe="")
@@ -97,15 +101,8 @@ class UriQuery:
         return (Edit(self.source, end, end, f"{separator}{added}"),)
 
 
-@dataclass(frozen=True)
-class DsnPairs:
+class DsnPairs(_InString):
     """A libpq key=value string: `` key=value`` after the last pair."""
-
-    source: SourceFile
-    string: ConnectionString
-
-    def location(self) -> Location:
-        return Location(self.source, self.string.start, self.string.end)
 
     def render(self, value: str) -> str:
         if value and not re.search(r"[\s'\\]", value):
@@ -311,19 +308,7 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
         for param in string.params:
             if param.key == "password":
                 continue  # never a setting: nothing may echo it
-            view.add_setting(
-                Assignment(
-                    key=param.key,
-                    source=source,
-                    start=param.start,
-                    end=param.end,
-                    value=param.value,
-                    value_start=param.value_start,
-                    value_end=param.value_end,
-                    quoted=param.quoted,
-                ),
-                placement,
-            )
+            view.add_setting(Assignment.spanning(param.key, source, param, param.quoted), placement)
         views.append(view)
     return views
 

@@ -7,20 +7,12 @@ from pathlib import Path
 
 from pgconf_fix import guc_catalog
 from pgconf_fix.documents.pgconf import ConfLine, PgConfDocument, tokenize_line
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Location
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import PgVersion, version_near
-from pgconf_fix.views.base import (
-    Assignment,
-    CommentedSample,
-    Problem,
-    SettingsView,
-    append_lines,
-    replace_value,
-    uncomment,
-)
+from pgconf_fix.views.base import Assignment, CommentedDefaultsView, CommentedSample, Problem
 from pgconf_fix.workspace import Workspace
 
 MAIN_NAME = "postgresql.conf"
@@ -34,8 +26,9 @@ def render_like(value: str, quoted: bool) -> str:
     return f"'{value}'" if quoted else value
 
 
-class ServerConfig(SettingsView):
+class ServerConfig(CommentedDefaultsView):
     layer = "server"
+    fix_header = "Added by pgconf-fix: notice dead client connections (see pgconf-fix --explain)"
 
     def __init__(
         self,
@@ -113,18 +106,7 @@ class ServerConfig(SettingsView):
     def _assign(self, source: SourceFile, line: ConfLine) -> None:
         key = line.key or ""
         assert line.value is not None
-        self.assignments.append(
-            Assignment(
-                key=key,
-                source=source,
-                start=line.start,
-                end=line.end,
-                value=line.value,
-                value_start=line.value_start,
-                value_end=line.value_end,
-                quoted=line.value_kind == "STRING",
-            )
-        )
+        self.assignments.append(Assignment.spanning(key, source, line, quoted=line.value_kind == "STRING"))
         if "." not in key and not self._accepts(key):
             self._unknown_name(source, line, key)
 
@@ -333,20 +315,11 @@ class ServerConfig(SettingsView):
         start, end = self.main.line_span(1)
         return Location(self.main, start, end)
 
-    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
-        current = self.effective(key)
-        if current is not None:
-            return replace_value(current, render_like(value, current.quoted))
-        samples = self.samples(key)
-        if samples:
-            sample = samples[0]
-            quoted = sample.source.text[sample.value_start] == "'"
-            return uncomment(sample, render_like(value, quoted))
-        return append_lines(
-            self.main,
-            "Added by pgconf-fix: notice dead client connections (see pgconf-fix --explain)",
-            f"{key} = {value}",
-        )
+    def home(self, key: str) -> SourceFile | None:
+        return self.main
+
+    def render(self, value: str, quoted: bool) -> str:
+        return render_like(value, quoted)
 
     def describe_missing(self) -> str:
         if self.unresolved:
