@@ -24,6 +24,7 @@ FILE_FOR_LAYER = {
     "network": "main.tf",
     "client": ".env",
     "pool": "settings.py",
+    "pgbouncer": "pgbouncer.ini",
 }
 RULES = [rule for rule in load_catalog().values() if rule.example_before]
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from pgconf_fix.documents.pgbouncer_ini import (
@@ -39,6 +39,7 @@ from pgconf_fix.documents.pgbouncer_ini import (
     parse_ini,
 )
 from pgconf_fix.findings import UNSAFE, Edit, Location
+from pgconf_fix.setting import Setting, State
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
 from pgconf_fix.views.client import PGBOUNCER, ClientConnection
@@ -226,6 +227,19 @@ class PgBouncerConfig(SettingsView):
         if key in SECONDS_KEYS:
             return seconds(current.value), current
         return float(strtol(current.value)), current
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        """As for every view; with ``number``, ``value`` is PgBouncer's number (seconds for the
+        time settings) and, for a missing key, PgBouncer's default; a value PgBouncer refuses
+        is UNKNOWN (its PGF001 says why)."""
+        setting = super().get(key, unit)
+        if not number:
+            return setting
+        try:
+            value, _ = self.value(key)
+        except ValueError as error:
+            return replace(setting, state=State.UNKNOWN, value=None, reason=str(error))
+        return replace(setting, value=value, unit=unit)
 
     def reset_note(self, key: str) -> str:
         """For a message about an unset key: the earlier value a second [pgbouncer] header discarded."""

@@ -6,40 +6,38 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
-from pgconf_fix.engine import make_finding, set_fix
-from pgconf_fix.findings import UNSAFE, Finding
+from pgconf_fix.checks import check
+from pgconf_fix.findings import UNSAFE, Finding, make_finding
 from pgconf_fix.options import Options
-from pgconf_fix.views.base import SettingsView
+from pgconf_fix.setting import fix_or_none
 from pgconf_fix.views.pgbouncer import PgBouncerConfig
 
 SETTING = "server_idle_timeout"
 
 
-def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, PgBouncerConfig) or not view.judges(SETTING):
+@check("PGF604", judges=PgBouncerConfig)
+def pgbouncer_server_idle_timeout(rule: Rule, view: PgBouncerConfig, options: Options) -> Iterator[Finding]:
+    if not view.judges(SETTING):
         return
-    budget = int(options.parameter(rule, "idle_budget"))
+    budget = options.idle_budget.seconds
     if view.keepalive_tuned(budget):
         return
-    try:
-        idle, idle_at = view.value(SETTING)
-        lifetime, lifetime_at = view.value("server_lifetime")
-    except ValueError:
+    idle = view.get(SETTING, number=True)
+    lifetime = view.get("server_lifetime", number=True)
+    if idle.is_unknown or lifetime.is_unknown:
         return  # PGF001's
-    if idle > 0:
-        key, keep, where = SETTING, idle, idle_at
-    elif lifetime > 0:
-        key, keep, where = "server_lifetime", lifetime, lifetime_at
+    if idle.value > 0:
+        key, keep, where = SETTING, idle.value, idle
+    elif lifetime.value > 0:
+        key, keep, where = "server_lifetime", lifetime.value, lifetime
     else:
-        key, keep, where = SETTING, float("inf"), idle_at
+        key, keep, where = SETTING, float("inf"), idle
     if keep <= budget:
         return
-    if where is None:
+    if where.is_missing:
         shown = f"{key} is not set (PgBouncer's default: {keep:g} s){view.reset_note(key)}"
-        location = view.missing_location(key)
     else:
-        shown = f"{key} = {where.raw_value}"
-        location = where.location
+        shown = f"{key} = {where.raw}"
     kept = "forever (server_idle_timeout and server_lifetime are 0)" if keep == float("inf") else f"{keep:g} s"
     target = str(min(int(options.parameter(rule, "target")), budget))
     message = (
@@ -47,4 +45,4 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         f"({budget} s), and no TCP keepalive keeps them alive (tcp_keepidle is not at or below the budget); "
         f"set tcp_keepidle (PGF602), or {SETTING} = {target}"
     )
-    yield make_finding(rule, location, message, set_fix(view, SETTING, target, UNSAFE))
+    yield make_finding(rule, where.location, message, fix_or_none(view.fix(SETTING, target), applicability=UNSAFE))
