@@ -12,7 +12,7 @@ from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
 from pgconf_fix.options import Options
 from pgconf_fix.setting import fix_or_none
 from pgconf_fix.versions import PgVersion
-from pgconf_fix.views.base import Assignment, SettingsView, set_fix
+from pgconf_fix.views.base import SettingsView
 
 
 def _version_applies(rule: Rule, version: PgVersion | None) -> bool:
@@ -176,4 +176,3 @@ def run_rules(views: Iterable[SettingsView], rules: Iterable[Rule], options: Opt
     return sorted(findings.values(), key=Finding.sort_key)
 
 
-__all__ = ["Assignment", "finding_key", "make_finding", "run_rules", "set_fix"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pgconf_fix.engine import make_finding
+from pgconf_fix.findings import make_finding
 from pgconf_fix.catalog import load_catalog
 from pgconf_fix.findings import Location
 from pgconf_fix.reporters import github

@@ -15,7 +15,7 @@ from pgconf_fix.documents.sql import DATABASE, ROLE, SESSION, SYSTEM
 from pgconf_fix.layers import sql as sql_layer
 from pgconf_fix.source import SourceFile
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS
-from pgconf_fix.views.sql import Target, build_sql_views
+from pgconf_fix.views.sql import StatementTarget, build_sql_views
 from pgconf_fix.workspace import Workspace
 from tests.cli_runner import run_cli
 from tests.pg_server import Cluster, psql_path, require_server, temporary_cluster
@@ -59,11 +59,11 @@ def reset(cluster: Cluster) -> None:
     )
 
 
-def model(path: Path) -> tuple[dict[Target, dict[str, str | None]], bool]:
+def model(path: Path) -> tuple[dict[StatementTarget, dict[str, str | None]], bool]:
     """What the tool believes the file sets, per target, and whether it says the server refuses the file."""
     source = SourceFile.from_bytes(path, path.name, path.read_bytes())
     views = build_sql_views(Workspace(path.parent), [source], None)
-    values: dict[Target, dict[str, str | None]] = {}
+    values: dict[StatementTarget, dict[str, str | None]] = {}
     for view in views:
         if view.target is None:
             continue
@@ -77,12 +77,12 @@ def model(path: Path) -> tuple[dict[Target, dict[str, str | None]], bool]:
     return values, refused or any(view.problems for view in views)
 
 
-def server_values(cluster: Cluster) -> dict[Target, dict[str, str | None]]:
-    found: dict[Target, dict[str, str | None]] = {}
+def server_values(cluster: Cluster) -> dict[StatementTarget, dict[str, str | None]]:
+    found: dict[StatementTarget, dict[str, str | None]] = {}
     for name, setting in query(
         cluster, "SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf'"
     ):
-        found.setdefault(Target(SYSTEM), {})[name] = setting
+        found.setdefault(StatementTarget(SYSTEM), {})[name] = setting
     rows = query(
         cluster,
         "SELECT coalesce(d.datname, ''), coalesce(r.rolname, ''), unnest(s.setconfig) FROM pg_db_role_setting s "
@@ -90,7 +90,7 @@ def server_values(cluster: Cluster) -> dict[Target, dict[str, str | None]]:
     )
     for database, role, item in rows:
         name, _, value = item.partition("=")
-        target = Target(ROLE, database or None, role) if role else Target(DATABASE, database)
+        target = StatementTarget(ROLE, database or None, role) if role else StatementTarget(DATABASE, database)
         found.setdefault(target, {})[name] = value
     return found
 
@@ -102,7 +102,7 @@ def test_patched_sql_runs_on_the_server(case: Path, cluster: Cluster) -> None:
         reset(cluster)
         believed, rejected = model(path)
         text = path.read_text("utf-8")
-        session_keys = [key for key in KEYS if believed.get(Target(SESSION), {}).get(key) is not None]
+        session_keys = [key for key in KEYS if believed.get(StatementTarget(SESSION), {}).get(key) is not None]
         show = "".join(f"SELECT '{key}', setting FROM pg_settings WHERE name = '{key}';\n" for key in session_keys)
         done = psql(cluster, text + "\n" + show)
         if rejected:
@@ -132,7 +132,7 @@ def test_alter_system_renegotiation_is_refused_and_the_fix_runs(cluster: Cluster
     reset(cluster)
     after = psql(cluster, (case / "after/docker-entrypoint-initdb.d/10-ssl.sql").read_text())
     assert after.returncode == 0, after.stderr
-    assert server_values(cluster)[Target(SYSTEM)] == {"tcp_keepalives_idle": "60"}
+    assert server_values(cluster)[StatementTarget(SYSTEM)] == {"tcp_keepalives_idle": "60"}
     reset(cluster)
 
 

@@ -1,8 +1,10 @@
-"""The layers pgconf-fix reads. Each module here is cheap to import: it decides from a
-file's name (and, when the name is not enough, its first bytes) whether the file is
-its own, and imports its parser only in ``build_views``.
+"""The readers: discovery's units, one module a kind of file (a rule's ``layer`` is something
+else: a place on the connection's path, which a view's ``layer`` names; the sql reader builds
+server-layer views, the python reader pool- and client-layer ones). Each module here is cheap
+to import: it decides from a file's name (and, when the name is not enough, its first bytes)
+whether the file is its own, and imports its parser only in ``build_views``.
 
-A layer module provides:
+A reader module provides:
     NAME: str
     claim(path: Path | FileName, head: Callable[[], bytes]) -> bool
         (discovery passes a ``discovery.FileName``: only ``name``, ``suffix`` and

@@ -225,9 +225,3 @@ def append_lines(source: SourceFile, header: str, line: str) -> tuple[Edit, ...]
         Edit(source, end, end, f"{lead}{separator}# {header}{newline}"),
         Edit(source, end, end, f"{line}{newline}"),
     )
-
-
-def set_fix(view: SettingsView, setting: str, value: str, applicability: str = SAFE) -> Fix | None:
-    """``view.fix(setting, value)`` with ``applicability``, or None when the view refuses."""
-    fixed = view.fix(setting, value)
-    return None if isinstance(fixed, Refusal) else replace(fixed, applicability=applicability)

@@ -76,15 +76,16 @@ class PoolView(SettingsView):
         self.anchor = anchor
         self.label = label
 
-    def read(self, key: str) -> tuple[Entry | None, object]:
-        """The entry that sets ``key`` (None if none) and its Python value, MISSING or UNKNOWN."""
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
+        """The entry that sets ``key`` (None if none) and its Python value, MISSING or UNKNOWN:
+        for builders that need the syntax node; rules ask ``get``."""
         raise NotImplementedError
 
     def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
         """``key`` as the pool receives it: ``value`` is the Python literal (``True``, ``300``,
         ``None``); UNKNOWN when the code computes it or a ``**splat`` may supply it. ``raw`` is
         the expression's code."""
-        entry, value = self.read(key)
+        entry, value = self.read_entry(key)
         if entry is None:
             state = State.UNKNOWN if value is UNKNOWN else State.MISSING
             return Setting(key, state, locate=lambda: self.missing_location(key), judged=self.judges(key))
@@ -108,7 +109,7 @@ class PoolView(SettingsView):
         return Location(self.source, entry.start, entry.end)
 
     def effective(self, key: str) -> Assignment | None:
-        entry, _ = self.read(key)
+        entry, _ = self.read_entry(key)
         if entry is None:
             return None
         return Assignment(
@@ -200,7 +201,7 @@ class EngineView(PoolView):
         self.config_settings: Settings | None = None
         self.flask: FlaskConfig | None = None
 
-    def read(self, key: str) -> tuple[Entry | None, object]:
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
         ignored = self.flask is not None and self.flask_version().reads_engine_options is False
         for settings, name in ((self.settings, key), (self.config_settings, f"{self.prefix}{key}")):
             if settings is None or ignored and settings is self.settings:
@@ -245,7 +246,7 @@ class EngineView(PoolView):
 
     def keeps_pool(self) -> bool | None:
         """False for NullPool/StaticPool engines and SQLite URLs, None when poolclass is unknown."""
-        entry, _ = self.read("poolclass")
+        entry, _ = self.read_entry("poolclass")
         if entry is not None:
             name = self.document.qualified(entry.value) or ""
             if name.rsplit(".", 1)[-1] in POOLLESS:
@@ -260,12 +261,12 @@ class EngineView(PoolView):
     def _reserve(self, key: str) -> int:
         """Room for the other key PGF501/PGF502 may add to the same line in the same run."""
         other, value = COMPANIONS.get(key, ("", ""))
-        if not other or self.read(other)[0] is not None:
+        if not other or self.read_entry(other)[0] is not None:
             return 0
         return len(f", {other}={value}") + (2 if self.settings is not None and not self.settings.home().is_call else 0)
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
-        entry, _ = self.read(key)
+        entry, _ = self.read_entry(key)
         if entry is not None:
             return (Edit(self.source, entry.value_start, entry.value_end, value),)
         flask = self.flask
@@ -328,7 +329,7 @@ class DjangoDatabaseView(PoolView):
     def _base_key(self, key: str) -> str:
         return self.CALL_KEYWORDS.get(key, key.lower()) if self.from_url else key
 
-    def read(self, key: str) -> tuple[Entry | None, object]:
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
         if key in self.overrides:
             entry = self.overrides[key][0]
             return entry, literal(entry.value)
@@ -352,13 +353,13 @@ class DjangoDatabaseView(PoolView):
             is_parse = self.document.code(call.func).endswith("parse")
             url = self.document.positional(call, 0 if is_parse else 99, "url" if is_parse else "default")
             return url_is_postgres(string_prefix(self.document.resolve(url, call)))
-        _, engine = self.read("ENGINE")
+        _, engine = self.read_entry("ENGINE")
         if not isinstance(engine, str):
             return None
         return any(word in engine.rsplit(".", 1)[-1] for word in DJANGO_POSTGRES)
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
-        entry, _ = self.read(key)
+        entry, _ = self.read_entry(key)
         if entry is not None:
             return (Edit(self.source, entry.value_start, entry.value_end, value),)
         max_age = self.overrides.get("CONN_MAX_AGE")
@@ -380,14 +381,14 @@ class PsycopgPoolView(PoolView):
         self.class_code = document.code(call.func)
         self.settings = document.call_settings(call)
 
-    def read(self, key: str) -> tuple[Entry | None, object]:
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
         entry = self.settings.find(key)
         if entry is not None:
             return entry, literal(entry.value)
         return None, MISSING if self.settings.fully_known else UNKNOWN
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
-        entry, _ = self.read(key)
+        entry, _ = self.read_entry(key)
         if entry is not None:
             return (Edit(self.source, entry.value_start, entry.value_end, value),)
         if not self.settings.fully_known:
@@ -404,7 +405,7 @@ class FlaskConfigView(PoolView):
         super().__init__(document, anchor, config.owner)
         self.config = config
 
-    def read(self, key: str) -> tuple[Entry | None, object]:
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
         return None, UNKNOWN
 
     def item_location(self, item: ConfigItem) -> Location:
@@ -797,7 +798,7 @@ class UnreadablePython(PoolView):
         start, end = source.line_span(number)
         self.problems.append(Problem(Location(source, start, end), message))
 
-    def read(self, key: str) -> tuple[Entry | None, object]:
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
         return None, UNKNOWN
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:

@@ -409,12 +409,12 @@ class _Connections:
         base = database.base
         if base is None or base.is_call or database.is_postgres() is not True:
             return
-        host_entry, host = database.read("HOST")
+        host_entry, host = database.read_entry("HOST")
         if host_entry is None or host == "":
             return  # Django's default: the local socket
         hosts = [host if isinstance(host, str) else self._host(host_entry.value)]
         view = ClientConnection(LIBPQ, hosts, "django")
-        options_entry, _ = database.read("OPTIONS")
+        options_entry, _ = database.read_entry("OPTIONS")
         if options_entry is not None:
             options = document.settings(options_entry.value, options_entry.value)
             if options is None:

@@ -50,7 +50,7 @@ TRANSACTION = "transaction"
 
 
 @dataclass(frozen=True)
-class Target:
+class StatementTarget:
     """What a statement writes to: the system, a database, a role (in a database), a session."""
 
     kind: str
@@ -58,7 +58,7 @@ class Target:
     role: str | None = None
 
     @classmethod
-    def of(cls, statement: SettingStatement) -> Target:
+    def of(cls, statement: SettingStatement) -> StatementTarget:
         if statement.target == SESSION and statement.local:
             return cls(TRANSACTION)
         return cls(statement.target, statement.database, statement.role)
@@ -89,7 +89,7 @@ class SqlSettings(SettingsView):
     def __init__(
         self,
         document: SqlDocument,
-        target: Target | None,
+        target: StatementTarget | None,
         version: PgVersion | None = None,
         version_origin: str | None = None,
     ) -> None:
@@ -101,7 +101,7 @@ class SqlSettings(SettingsView):
         self.version_origin = version_origin
         self.judges_missing = False
         self.scope = {document.source.path}
-        self.statements = [s for s in document.statements if target is not None and Target.of(s) == target]
+        self.statements = [s for s in document.statements if target is not None and StatementTarget.of(s) == target]
 
     def judges(self, key: str) -> bool:
         return False
@@ -145,7 +145,7 @@ class SqlSettings(SettingsView):
         edits = self.remove_edits(current) if current is not None else ()
         if not edits or current is None or current.statement is None:
             return Refusal(f"no statement sets {key}")
-        return Fix(SAFE, f"Remove the {Target.of(current.statement).describe()} statement", edits)
+        return Fix(SAFE, f"Remove the {StatementTarget.of(current.statement).describe()} statement", edits)
 
     def remove_edits(self, assignment: SqlAssignment) -> tuple[Edit, ...]:
         """Delete the statement (and its line, when it is alone there)."""
@@ -235,9 +235,9 @@ def build_sql_views(workspace: Workspace, sources: list[SourceFile], options: ob
     views: list[SqlSettings] = []
     for source in sources:
         document = SqlDocument(source)
-        targets: list[Target] = []
+        targets: list[StatementTarget] = []
         for statement in document.statements:
-            target = Target.of(statement)
+            target = StatementTarget.of(statement)
             if target not in targets:
                 targets.append(target)
         file_views = [SqlSettings(document, target, version, origin) for target in targets]
@@ -248,4 +248,4 @@ def build_sql_views(workspace: Workspace, sources: list[SourceFile], options: ob
     return views
 
 
-__all__ = ["SESSION", "SqlAssignment", "SqlSettings", "Target", "build_sql_views", "render_sql"]
+__all__ = ["SESSION", "SqlAssignment", "SqlSettings", "StatementTarget", "build_sql_views", "render_sql"]
