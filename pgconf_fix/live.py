@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pgconf_fix.checks import pgf104_ssl_renegotiation  # noqa: F401 - registers the check of server views
+from pgconf_fix.checks import server_checks  # noqa: F401 - registers the checks of server views
 from pgconf_fix.discovery import walk_files
 from pgconf_fix.documents.pgconf import parse_line
 from pgconf_fix.engine import run_rules

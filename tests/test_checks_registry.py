@@ -34,6 +34,15 @@ def test_every_python_rule_has_one_registered_check_in_a_module_named_after_it()
         assert isinstance(check.judges, type)
 
 
+def test_every_check_module_is_in_the_group_of_its_layer() -> None:
+    _import_every_check()
+    catalog = load_catalog()
+    for code, check in REGISTRY.items():
+        group = importlib.import_module(f"pgconf_fix.checks.{catalog[code].layer}_checks")
+        module = check.function.__module__.rsplit(".", 1)[-1]
+        assert module in vars(group), f"{code}: {module} is not in {group.__name__}"
+
+
 def test_a_function_key_in_a_rule_is_refused_with_the_way_to_register(tmp_path: Path) -> None:
     rule = tmp_path / "PGF999.toml"
     rule.write_text(

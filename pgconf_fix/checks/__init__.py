@@ -6,8 +6,10 @@ A check registers itself by code with the view type it judges::
     def pool_pre_ping(rule: Rule, view: EngineView, options: Options) -> Iterator[Finding]: ...
 
 The engine calls it for every view of that type (``isinstance``) whose layer is the rule's,
-and never imports a check by name: a reader (``pgconf_fix.layers``) imports the checks that
-judge the views it builds, so a run pays for a check's imports only when it has such views.
+and never imports a check by name. Each check is listed in the group of the views it judges
+(``server_checks``, ``network_checks``, ``client_checks``, ``pool_checks``,
+``pgbouncer_checks``); a reader (``pgconf_fix.layers``) imports the groups of the views it
+builds, so a run pays for a check's imports only when it has such views.
 """
 
 from __future__ import annotations

@@ -43,12 +43,8 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
-    # The checks that judge the views built here register themselves (pgconf_fix.checks).
-    from pgconf_fix.checks import (  # noqa: F401
-        pgf401_client_keepalives,
-        pgf403_jdbc_tcp_keepalive,
-        pgf404_client_sslmode,
-    )
+    # The checks judging the views built here register themselves (pgconf_fix.checks).
+    from pgconf_fix.checks import client_checks  # noqa: F401
     from pgconf_fix.views.client import build_client_views
 
     return list(build_client_views(workspace, sources, options))

@@ -29,16 +29,8 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
-    # The checks that judge the views built here register themselves (pgconf_fix.checks).
-    from pgconf_fix.checks import (  # noqa: F401
-        pgf401_client_keepalives,
-        pgf403_jdbc_tcp_keepalive,
-        pgf404_client_sslmode,
-        pgf601_pgbouncer_tcp_keepalive_off,
-        pgf602_pgbouncer_tcp_keepidle,
-        pgf603_pgbouncer_server_check,
-        pgf604_pgbouncer_server_idle_timeout,
-    )
+    # The checks judging the views built here register themselves (pgconf_fix.checks).
+    from pgconf_fix.checks import client_checks, pgbouncer_checks  # noqa: F401
     from pgconf_fix.views.pgbouncer import WholeFile, build_pgbouncer_views
 
     return [view for source in sources for view in build_pgbouncer_views(WholeFile(source))]

@@ -31,17 +31,8 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
-    # The checks that judge the views built here register themselves (pgconf_fix.checks).
-    from pgconf_fix.checks import (  # noqa: F401
-        pgf401_client_keepalives,
-        pgf403_jdbc_tcp_keepalive,
-        pgf404_client_sslmode,
-        pgf501_pool_pre_ping,
-        pgf502_pool_recycle,
-        pgf503_django_health_checks,
-        pgf504_psycopg_pool_check,
-        pgf505_flask_legacy_pool_keys,
-    )
+    # The checks judging the views built here register themselves (pgconf_fix.checks).
+    from pgconf_fix.checks import client_checks, pool_checks  # noqa: F401
     from pgconf_fix.views.python_client import build_python_views
 
     return build_python_views(workspace, sources, options)

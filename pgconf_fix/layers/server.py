@@ -37,10 +37,8 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
-    # The checks that judge the views built here register themselves (pgconf_fix.checks).
-    from pgconf_fix.checks import (  # noqa: F401
-        pgf104_ssl_renegotiation,
-    )
+    # The checks judging the views built here register themselves (pgconf_fix.checks).
+    from pgconf_fix.checks import server_checks  # noqa: F401
     from pgconf_fix.views.server import build_server_views
 
     return build_server_views(workspace, sources, options)

@@ -23,11 +23,8 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
-    # The checks that judge the views built here register themselves (pgconf_fix.checks).
-    from pgconf_fix.checks import (  # noqa: F401
-        pgf301_alb_idle_timeout,
-        pgf302_elb_idle_timeout,
-    )
+    # The checks judging the views built here register themselves (pgconf_fix.checks).
+    from pgconf_fix.checks import network_checks  # noqa: F401
     from pgconf_fix.views.network import build_network_views
 
     return build_network_views(workspace, sources, options)

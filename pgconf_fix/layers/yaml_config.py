@@ -42,18 +42,8 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
-    # The checks that judge the views built here register themselves (pgconf_fix.checks):
-    # server and kernel settings, PgBouncer configs and connection strings held in YAML.
-    from pgconf_fix.checks import (  # noqa: F401
-        pgf104_ssl_renegotiation,
-        pgf401_client_keepalives,
-        pgf403_jdbc_tcp_keepalive,
-        pgf404_client_sslmode,
-        pgf601_pgbouncer_tcp_keepalive_off,
-        pgf602_pgbouncer_tcp_keepidle,
-        pgf603_pgbouncer_server_check,
-        pgf604_pgbouncer_server_idle_timeout,
-    )
+    # The checks judging the views built here register themselves (pgconf_fix.checks).
+    from pgconf_fix.checks import server_checks, client_checks, pgbouncer_checks  # noqa: F401
     from pgconf_fix.views.yaml_config import build_yaml_views
 
     return build_yaml_views(workspace, sources, options)
