@@ -153,7 +153,7 @@ _EVALUATORS = {
 }
 
 
-def finding_key(finding: Finding) -> tuple:
+def duplicate_key(finding: Finding) -> tuple:
     """Two findings with this key are one: the first one found (views come layer by layer) is kept."""
     return (finding.code, str(finding.source.path), finding.location.start, finding.message)
 
@@ -172,7 +172,7 @@ def run_rules(views: Iterable[SettingsView], rules: Iterable[Rule], options: Opt
             for finding in _EVALUATORS[rule.kind](rule, view, options):
                 if not view.in_scope(finding.source):
                     continue
-                findings.setdefault(finding_key(finding), finding)
+                findings.setdefault(duplicate_key(finding), finding)
     return sorted(findings.values(), key=Finding.sort_key)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pgconf_fix import suppression as suppression_module
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover, unread_reason
-from pgconf_fix.engine import finding_key, run_rules
+from pgconf_fix.engine import duplicate_key, run_rules
 from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
@@ -75,7 +75,7 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
             progress.advance(layer=layer.NAME)
         views = layer.build_views(workspace, sources, options) if sources else []
         for finding in run_rules(views, rules, options):
-            first.setdefault(finding_key(finding), finding)
+            first.setdefault(duplicate_key(finding), finding)
         scope |= _scope(views, workspace)
     progress.close()
     findings = sorted(first.values(), key=Finding.sort_key)
