@@ -26,7 +26,8 @@ FILE_FOR_LAYER = {
     "pool": "settings.py",
     "pgbouncer": "pgbouncer.ini",
 }
-RULES = [rule for rule in load_catalog().values() if rule.example_before]
+# PGF000's example is a transcript of the command (an input error), not a file's text.
+RULES = [rule for rule in load_catalog().values() if rule.example_before and rule.kind != "input-error"]
 
 
 def _findings(work: Path, name: str, code: str) -> list[dict]:
