@@ -200,6 +200,21 @@ def command_words(source: SourceFile, node: Node) -> tuple[list[Word], Callable[
     return None
 
 
+def server_command(
+    source: SourceFile, node: Node, image: str
+) -> tuple[list[Word], Callable[[list[str]], tuple[Edit, ...]], list[tuple[str, str, Word, int]], PgVersion | None] | None:
+    """A command (compose ``command:``, a container's ``args``) that starts postgres: its words,
+    the function that appends words to it, its ``-c`` flags and the image's major version;
+    None when it is not readable or does not run the server."""
+    read = command_words(source, node)
+    if read is None:
+        return None
+    words, append = read
+    if not runs_server(words):
+        return None
+    return words, append, server_flags(words), version_from_image(image)
+
+
 def runs_server(words: list[Word]) -> bool:
     """Whether the command starts the server (what the official image's entrypoint runs)."""
     if not words:
@@ -262,14 +277,10 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     command = Y.get(service, "command")
     if command is None:
         return None
-    read = command_words(source, command)
-    if read is None:
+    found = server_command(source, command, image)
+    if found is None:
         return None
-    words, append = read
-    if not runs_server(words):
-        return None
-    flags = server_flags(words)
-    version = version_from_image(image)
+    words, append, flags, version = found
     key_node = Y.entry(service, "command")
     assert key_node is not None
     home = Location(source, key_node[0].start_mark.index, Y.content_end(source.text, command))

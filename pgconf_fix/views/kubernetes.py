@@ -39,11 +39,9 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.compose import (
-    command_words,
     flag_replace,
     is_postgres_image,
-    runs_server,
-    server_flags,
+    server_command,
     version_from_image,
 )
 from pgconf_fix.views.embedded import EmbeddedServerConfig
@@ -218,14 +216,10 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
 
 
 def _args_view(source: SourceFile, pair: tuple[ScalarNode, Node], image: str, what: str) -> PlacedSettings | None:
-    read = command_words(source, pair[1])
-    if read is None:
+    found = server_command(source, pair[1], image)
+    if found is None:
         return None
-    words, append = read
-    if not runs_server(words):
-        return None
-    flags = server_flags(words)
-    version = version_from_image(image)
+    words, append, flags, version = found
 
     def insert(key: str, value: str) -> tuple[Edit, ...]:
         return append(["-c", f"{key}={value}"])
