@@ -382,8 +382,8 @@ def _run(
         from pgconf_fix.patcher import diff_base, fix_until_stable, unified_diff
 
         outcome = fix_until_stable(result.findings, unsafe_fixes, run.check, result.suppressed)
-        for display in outcome.rejected:
-            _emit(f"warning: {display}: a fix was dropped because the result would not parse\n", err=True)
+        for display, reason in dict.fromkeys(outcome.refusals):
+            _emit(f"warning: {display}: a fix was dropped, because {reason}\n", err=True)
         if diff_mode:
             base = diff_base(outcome.texts, cwd)
             if base != Path(os.path.abspath(cwd)):

@@ -30,7 +30,7 @@ def set_fix(view: SettingsView, setting: str, value: str, applicability: str = S
     edits = view.set_edits(setting, value)
     if not edits:
         return None
-    return Fix(applicability=applicability, message=f"Set {setting} = {value}", edits=edits)
+    return Fix(applicability=applicability, message=f"Set {setting} = {value}", edits=edits, expect=((setting, value),))
 
 
 def _version_applies(rule: Rule, version: PgVersion | None) -> bool:

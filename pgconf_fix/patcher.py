@@ -13,6 +13,7 @@ from pgconf_fix import linediff
 from pgconf_fix.edits import apply_edits
 from pgconf_fix.findings import SAFE, Edit, Finding
 from pgconf_fix.source import SourceFile
+from pgconf_fix.verify import Trial, refusal
 
 MAX_PASSES = 4
 
@@ -29,6 +30,8 @@ class FixOutcome:
     texts: dict[Path, str] = field(default_factory=dict)
     applied: list[Finding] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    # Why a file's fixes were put back: (display path, reason), in order.
+    refusals: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def fixed(self) -> int:
@@ -71,11 +74,11 @@ def apply_round(
     dropped_keys: set[tuple] = set()
     for path, edits in by_file.items():
         text, dropped = apply_edits(sources[path].text, edits)
-        if _refused(path, sources[path].text, text):
+        if _refused(sources[path], text, chosen, unsafe):
             # Fixes that are fine alone may clash together (two fixes each adding connect_args=
             # to one call): keep them one by one while the file stays good; the rest wait for
             # the next pass, where they are found again on the text with the others in it.
-            edits, deferred = _compatible(path, sources[path].text, chosen)
+            edits, deferred = _compatible(path, sources[path], chosen, unsafe)
             text, dropped = apply_edits(sources[path].text, edits)
             dropped = [*dropped, *deferred]
         lost = {edit.key() for edit in dropped}
@@ -89,31 +92,43 @@ def apply_round(
     return results, done, applied
 
 
-def _refused(path: Path, old: str, new: str) -> bool:
-    """Whether the file's consumer would refuse the combined edits (Python: compile, calls)."""
-    if path.suffix != ".py" or new == old:
+def _refused(source: SourceFile, new: str, chosen: list[Finding], unsafe: bool) -> bool:
+    """Whether the file's consumer would refuse the combined edits: every verifier of
+    pgconf_fix.verify (Python compiles and keeps its calls; JSON, YAML, TOML, INI,
+    postgresql.conf and Terraform parse; libpq strings read back as the fixes intend)."""
+    if new == source.text:
         return False
-    from pgconf_fix.python_calls import python_edit_problem
-
-    return python_edit_problem(str(path), old, new) is not None
+    return refusal(Trial(source, new, _intended(chosen, source.path, unsafe)), costly=True) is not None
 
 
-def _compatible(path: Path, text: str, chosen: list[Finding]) -> tuple[list[Edit], list[Edit]]:
+def _compatible(path: Path, source: SourceFile, chosen: list[Finding], unsafe: bool) -> tuple[list[Edit], list[Edit]]:
     """The fixes' edits in ``path`` taken fix by fix, in finding order, each kept only when the
     text with it and those kept before is accepted; returns (kept edits, deferred edits)."""
+    text = source.text
     kept: list[Edit] = []
     deferred: list[Edit] = []
+    taken: list[Finding] = []
     for finding in chosen:
         assert finding.fix is not None
         mine = [edit for edit in finding.fix.edits if edit.source.path == path]
         if not mine:
             continue
         trial, overlapping = apply_edits(text, [*kept, *mine])
-        if overlapping or _refused(path, text, trial):
+        if overlapping or _refused(source, trial, [*taken, finding], unsafe):
             deferred.extend(mine)
         else:
             kept.extend(mine)
+            taken.append(finding)
     return kept, deferred
+
+
+def _intended(findings: list[Finding], path: Path, unsafe: bool) -> tuple[tuple[str, str], ...]:
+    """The libpq pairs the wanted fixes in ``path`` mean to write (Fix.expect of each)."""
+    pairs: dict[str, str] = {}
+    for finding in findings:
+        if wanted(finding, unsafe) and any(edit.source.path == path for edit in finding.fix.edits):  # type: ignore[union-attr]
+            pairs.update(finding.fix.expect)  # type: ignore[union-attr]
+    return tuple(sorted(pairs.items()))
 
 
 def follow(offset: int, edits: Iterable[Edit]) -> int:
@@ -164,6 +179,7 @@ def fix_until_stable(
             after_errors = _parse_errors(after, path)
             if after_errors > before_errors:
                 outcome.rejected.append(outcome.originals[path].display)
+                outcome.refusals.append((outcome.originals[path].display, "the result would not parse"))
                 trial.pop(path, None)
                 if path in outcome.texts:
                     trial[path] = outcome.texts[path]

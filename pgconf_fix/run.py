@@ -105,6 +105,9 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
     scope = set().union(*(result.scope for result in ordered))
     checked = [source for source in workspace.sources() if source.path in scope]
     findings, suppressed = _suppress(findings, checked, rules, options)
+    from pgconf_fix.verify import vet_fixes
+
+    findings = vet_fixes(findings)  # a fix its file's consumer would refuse is not offered
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
 
 

@@ -68,7 +68,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         advice = "set " + " ".join(f"{key}={value}" for key, value in wanted)
         edits = view.add_edits(wanted)
         if edits:
-            fix = Fix(view.applicability, f"Set {', '.join(f'{k}={v}' for k, v in wanted)}", edits)
+            fix = Fix(view.applicability, f"Set {', '.join(f'{k}={v}' for k, v in wanted)}", edits, tuple(wanted))
     yield make_finding(rule, where, f"{view.describe()}: {problem}; {advice}", fix)
 
 

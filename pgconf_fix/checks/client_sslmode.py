@@ -40,5 +40,5 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     else:
         advice = view.sslmode_advice(target)
     edits = () if view.consumer in (ASYNCPG, PG8000) else view.set_edits("sslmode", target)
-    fix = Fix(UNSAFE, f"Set sslmode={target}", edits) if edits else None
+    fix = Fix(UNSAFE, f"Set sslmode={target}", edits, (("sslmode", target),)) if edits else None
     yield make_finding(rule, where, f"{view.describe('public host')}: {problem}; {advice}", fix)
