@@ -87,23 +87,23 @@ def test_a_registered_verifier_is_consulted() -> None:
         verify_module._CACHE.clear()
 
 
-ESCAPED_DSN = """import psycopg
-
-DSN = 'host=db.example.com dbname=app options=\\'-c search_path=app\\''
-conn = psycopg.connect(DSN)
-"""
-
-
 def test_refused_fix_is_reported_with_reason_and_not_counted(tmp_path: Path) -> None:
-    (tmp_path / "settings.py").write_text(ESCAPED_DSN)
-    first = run_cli(["--unsafe-fixes", "."], tmp_path)
-    assert "fixable" not in first.stdout or "0 fixable" in first.stdout
-    written = run_cli(["--write", "--unsafe-fixes", "."], tmp_path)
-    assert written.code == 1
-    compile((tmp_path / "settings.py").read_text(), "settings.py", "exec")
-    again = run_cli(["--write", "--unsafe-fixes", "."], tmp_path)
-    assert "fixable" not in again.stdout, again.stdout  # no loop on "N fixable"
-    assert "Fixed 0 findings" in again.stderr + again.stdout
+    @verifier("test refuses every edit", applies=lambda path: path.name == "db.env")
+    def refuse_all(trial: Trial) -> str | None:
+        return "refused for the test"
+
+    try:
+        (tmp_path / "db.env").write_text("DATABASE_URL=postgresql+psycopg2://u@db.example.com/app\n")
+        first = run_cli(["--unsafe-fixes", "."], tmp_path)
+        assert "(no fix: test refuses every edit: refused for the test)" in first.stdout
+        assert "fixable" not in first.stdout
+        written = run_cli(["--write", "--unsafe-fixes", "."], tmp_path)
+        assert written.code == 1
+        assert "Fixed 0 findings" in written.stderr + written.stdout
+        assert "fixable" not in written.stdout  # no loop on "N fixable"
+    finally:
+        verify_module._VERIFIERS[:] = [r for r in verify_module._VERIFIERS if r.check is not refuse_all]
+        verify_module._CACHE.clear()
 
 
 def test_patcher_drops_only_the_fix_refused_in_combination(tmp_path: Path) -> None:

@@ -69,6 +69,8 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         edits = view.add_edits(wanted)
         if edits:
             fix = Fix(view.applicability, f"Set {', '.join(f'{k}={v}' for k, v in wanted)}", edits, tuple(wanted))
+        else:
+            advice += view.no_fix_note()
     yield make_finding(rule, where, f"{view.describe()}: {problem}; {advice}", fix)
 
 

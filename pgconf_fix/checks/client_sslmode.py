@@ -41,4 +41,6 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         advice = view.sslmode_advice(target)
     edits = () if view.consumer in (ASYNCPG, PG8000) else view.set_edits("sslmode", target)
     fix = Fix(UNSAFE, f"Set sslmode={target}", edits, (("sslmode", target),)) if edits else None
+    if fix is None and current is None and view.consumer not in (ASYNCPG, PG8000):
+        advice += view.no_fix_note()
     yield make_finding(rule, where, f"{view.describe('public host')}: {problem}; {advice}", fix)

@@ -31,6 +31,7 @@ string literals and add its own placements for keyword arguments.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
+from pgconf_fix.documents.carriers import Carrier
 from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS, TEMPLATE, ConnectionString, find_connection_strings
 from pgconf_fix.findings import SAFE, UNSAFE, Edit, Location
 from pgconf_fix.source import SourceFile
@@ -67,39 +69,87 @@ class Placement(Protocol):
 
 
 @dataclass(frozen=True)
-class UriQuery:
-    """The query of a URI: ``?k=v`` when there is none, ``&k=v`` after the last parameter."""
+class _StringPlacement:
+    """A connection string inside a carrier (a decoded string value of the file): its offsets
+    are the carrier's, and edits are written back in the carrier's own encoding."""
 
     source: SourceFile
     string: ConnectionString
+    carrier: Carrier
 
     def location(self) -> Location:
-        return Location(self.source, self.string.start, self.string.end)
+        carrier = self.carrier
+        return Location(self.source, carrier.to_file(self.string.start), carrier.to_file(self.string.end))
+
+    def replace(self, assignment: Assignment, value: str) -> tuple[Edit, ...]:
+        """``assignment``'s value (file offsets) set to ``value``; () when it cannot be written."""
+        carrier = self.carrier
+        edit = carrier.edit(carrier.from_file(assignment.value_start), carrier.from_file(assignment.value_end), self.render(value))
+        return (edit,) if edit is not None else ()
+
+    def render(self, value: str) -> str:
+        raise NotImplementedError
+
+    def _edit(self, start: int, end: int, content: str) -> tuple[Edit, ...]:
+        edit = self.carrier.edit(start, end, content)
+        return (edit,) if edit is not None else ()
+
+
+def open_tail(text: str, string: ConnectionString) -> bool:
+    """The URI ends in a template placeholder outside any ``key=value`` (``.../{DB}{OPTS}``,
+    ``://{rest}``, ``?{EXTRA}``): the placeholder may already hold a query, so nothing can be
+    appended safely (issue 13, 2.1)."""
+    end = string.end
+    tail_start = string.query_start if string.query_start is not None else string.start
+    tail = text[tail_start:end]
+    if not tail or TEMPLATE.search(tail) is None:
+        return False
+    if string.query_start is None:
+        path = tail.split("://", 1)[-1]
+        last = path.rsplit("/", 1)[-1]
+        return bool(TEMPLATE.search(last)) and _ends_with_template(last)
+    last_item = tail.rsplit("&", 1)[-1]
+    return "=" not in last_item.split("}")[-1] and "=" not in last_item
+
+
+def _ends_with_template(text: str) -> bool:
+    stripped = text.rstrip()
+    return stripped.endswith(("}", ")")) or bool(re.search(r"%\([^)]*\)[a-z]$|%[sdv]$|\$[A-Za-z_]\w*$", stripped))
+
+
+@dataclass(frozen=True)
+class UriQuery(_StringPlacement):
+    """The query of a URI: ``?k=v`` when there is none, ``&k=v`` after the last parameter.
+
+    Merged as libpq reads a query (fe-connect.c ``conninfo_uri_parse_params``): parameters are
+    split at ``&`` only, so a trailing ``?`` or ``&`` is followed directly, and a ``#`` is no
+    fragment but part of the value it ends: new parameters go after it, at the very end, where
+    libpq reads them as written and leaves the last value as it was.
+    """
 
     def render(self, value: str) -> str:
         return quote(value, safe="")
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         added = "&".join(f"{quote(key, safe='')}={self.render(value)}" for key, value in pairs)
-        text, end = self.source.text, self.string.end
+        text, end = self.carrier.value, self.string.end
+        if open_tail(text, self.string):
+            return ()
         if self.string.query_start is None:
             # Rewrite the character before the insertion point too: two fixes that both open the
             # query then overlap, and the second is re-done in the next pass with "&" (never "??").
-            return (Edit(self.source, end - 1, end, f"{text[end - 1]}?{added}"),)
+            return self._edit(end - 1, end, f"{text[end - 1]}?{added}")
         query = text[self.string.query_start : end]
-        separator = "" if not query or query.endswith("&") else "&"
-        return (Edit(self.source, end, end, f"{separator}{added}"),)
+        if not query or query.endswith("&"):
+            # An open query ("?" or a trailing "&"): rewrite that character as above, so a second
+            # fix in the same pass overlaps and is redone with "&" instead of running on.
+            return self._edit(end - 1, end, f"{text[end - 1]}{added}")
+        return self._edit(end, end, f"&{added}")
 
 
 @dataclass(frozen=True)
-class DsnPairs:
+class DsnPairs(_StringPlacement):
     """A libpq key=value string: `` key=value`` after the last pair."""
-
-    source: SourceFile
-    string: ConnectionString
-
-    def location(self) -> Location:
-        return Location(self.source, self.string.start, self.string.end)
 
     def render(self, value: str) -> str:
         if value and not re.search(r"[\s'\\]", value):
@@ -108,7 +158,7 @@ class DsnPairs:
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         added = "".join(f" {key}={self.render(value)}" for key, value in pairs)
-        return (Edit(self.source, self.string.end, self.string.end, added),)
+        return self._edit(self.string.end, self.string.end, added)
 
 
 class ClientConnection(SettingsView):
@@ -194,6 +244,16 @@ class ClientConnection(SettingsView):
     def missing_location(self, key: str) -> Location:
         return self.placements[0].location()
 
+    def no_fix_note(self) -> str:
+        """Why a missing setting gets no fix here, for messages ("" when nothing stands in the way)."""
+        for placement in self.placements:
+            if isinstance(placement, UriQuery) and open_tail(placement.carrier.value, placement.string):
+                return (
+                    " (no fix: the URL ends in a template placeholder, which may already hold a query;"
+                    " add the settings where the placeholder is filled)"
+                )
+        return ""
+
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         return self.add_edits([(key, value)])
 
@@ -209,9 +269,24 @@ class ClientConnection(SettingsView):
                 missing.append((key, value))
             elif current[0].value != value:
                 assignment, placement = current
-                edits.append(Edit(assignment.source, assignment.value_start, assignment.value_end, placement.render(value)))
+                replace = getattr(placement, "replace", None)
+                if replace is None:
+                    edits.append(Edit(assignment.source, assignment.value_start, assignment.value_end, placement.render(value)))
+                else:
+                    done = replace(assignment, value)
+                    if not done:
+                        return ()  # the value cannot be written in its place's encoding
+                    edits.extend(done)
         if missing:
-            edits.extend(self.placements[0].insert(missing))
+            # The first place that can take them (a URL whose tail is a placeholder cannot).
+            inserted: tuple[Edit, ...] = ()
+            for placement in self.placements:
+                inserted = placement.insert(missing)
+                if inserted:
+                    break
+            if not inserted:
+                return ()
+            edits.extend(inserted)
         return tuple(edits)
 
 
@@ -229,7 +304,29 @@ def is_local_host(host: str) -> bool:
         return False
 
 
+# Top-level domains of RFC 1591 (plus the two-letter country codes): a two-label name ends in
+# one of these when it is a registered domain, not a Kubernetes <service>.<namespace>.
+_CLASSIC_TLDS = frozenset({"com", "net", "org", "edu", "gov", "mil", "int"})
+
+
+@functools.lru_cache(maxsize=1)
+def _public_suffixes():  # noqa: ANN202 - a publicsuffixlist.PublicSuffixList
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(only_icann=True)  # the list bundled with the package: no network
+
+
 def is_public_host(host: str) -> bool:
+    """A host reachable over the internet, decided positively: a global IP address, or a name
+    under a registered public suffix (the ICANN section of the Public Suffix List, as bundled by
+    the ``publicsuffixlist`` package; https://publicsuffix.org/) with a label of its own.
+
+    Not public: templates, loopback and sockets, private and reserved addresses, single labels,
+    names under a suffix the list does not know (``.internal``, ``.local``, ``.svc``,
+    ``postgres.postgres``), and two-label names whose top-level domain is not one of RFC 1591's
+    or a country code: inside Kubernetes (search domains, ``ndots:5``) ``db.prod`` is the
+    service ``db`` of the namespace ``prod`` before it is anything under the ``.prod`` TLD.
+    """
     if TEMPLATE.search(host) or is_local_host(host):
         return False
     name = host.strip().lower().rstrip(".")
@@ -237,9 +334,16 @@ def is_public_host(host: str) -> bool:
         return ipaddress.ip_address(name.split("%")[0]).is_global
     except ValueError:
         pass
-    if "." not in name or not re.fullmatch(r"[a-z0-9.\-_]+", name):
+    if "." not in name or not re.fullmatch(r"[a-z0-9.\-_]+", name) or name.endswith(PRIVATE_SUFFIXES):
         return False  # a single label (a compose service, a search-domain name) is private
-    return not name.endswith(PRIVATE_SUFFIXES) and not name.replace(".", "").isdigit()
+    suffixes = _public_suffixes()
+    suffix = suffixes.publicsuffix(name, accept_unknown=False)
+    if suffix is None or suffixes.privatesuffix(name, accept_unknown=False) is None:
+        return False  # no registered suffix, or the name is a public suffix itself
+    labels = name.split(".")
+    if len(labels) == 2 and suffix not in _CLASSIC_TLDS and len(suffix) != 2:
+        return False  # <service>.<namespace>
+    return True
 
 
 def consumer_of(scheme: str, source: SourceFile) -> str:
@@ -259,31 +363,45 @@ def consumer_of(scheme: str, source: SourceFile) -> str:
 
 
 def connection_views(source: SourceFile) -> list[ClientConnection]:
-    """A view for every connection string in a file (local ones included; callers drop them)."""
+    """A view for every connection string in a file (local ones included; callers drop them).
+
+    Strings are found in the file's string values as its format decodes them
+    (:func:`pgconf_fix.documents.carriers.carriers_of`): comment lines are not read, and a
+    JSON ``\u0026`` or a Python ``\'`` is the character it stands for."""
+    from pgconf_fix.documents.carriers import carriers_of
+
     views = []
-    for string in find_connection_strings(source.text):
-        hosts = [host.name for host in string.hosts]
-        view = ClientConnection(consumer_of(string.scheme, source), hosts, string.form, string.scheme)
-        placement: Placement = DsnPairs(source, string) if string.form == "dsn" else UriQuery(source, string)
-        view.add_placement(placement)
-        for param in string.params:
-            if param.key == "password":
-                continue  # never a setting: nothing may echo it
-            view.add_setting(
-                Assignment(
-                    key=param.key,
-                    source=source,
-                    start=param.start,
-                    end=param.end,
-                    value=param.value,
-                    value_start=param.value_start,
-                    value_end=param.value_end,
-                    quoted=param.quoted,
-                ),
-                placement,
-            )
-        views.append(view)
+    for carrier in carriers_of(source):
+        for string in find_connection_strings(carrier.value):
+            views.append(_string_view(source, carrier, string))
     return views
+
+
+def _string_view(source: SourceFile, carrier: Carrier, string: ConnectionString) -> ClientConnection:
+    hosts = [host.name for host in string.hosts]
+    view = ClientConnection(consumer_of(string.scheme, source), hosts, string.form, string.scheme)
+    placement: Placement = (
+        DsnPairs(source, string, carrier) if string.form == "dsn" else UriQuery(source, string, carrier)
+    )
+    view.add_placement(placement)
+    at = carrier.to_file
+    for param in string.params:
+        if param.key == "password":
+            continue  # never a setting: nothing may echo it
+        view.add_setting(
+            Assignment(
+                key=param.key,
+                source=source,
+                start=at(param.start),
+                end=at(param.end),
+                value=param.value,
+                value_start=at(param.value_start),
+                value_end=at(param.value_end),
+                quoted=param.quoted,
+            ),
+            placement,
+        )
+    return view
 
 
 def build_client_views(workspace: object, sources: list[SourceFile], options: object) -> list[ClientConnection]:
