@@ -57,13 +57,26 @@ def wanted(finding: Finding, unsafe: bool) -> bool:
 def apply_round(
     findings: list[Finding], unsafe: bool
 ) -> tuple[dict[Path, tuple[SourceFile, str]], list[Finding], dict[Path, list[Edit]]]:
-    """Apply every wanted fix once; a fix with an edit that was dropped for overlap is not counted.
+    """Apply every wanted fix once, whole or not at all: a fix with an edit dropped for overlap,
+    or deferred because the file would be refused with it, is left out of the round entirely
+    (the next pass re-reads the file and redoes it), so no fix is ever half applied.
 
     Returns the new texts, the findings whose fixes were applied, and the edits kept in each file.
     """
+    chosen = [finding for finding in findings if wanted(finding, unsafe)]
+    while True:
+        results, applied, dropped_keys = _apply_fixes(chosen, unsafe)
+        losers = [f for f in chosen if any(e.key() in dropped_keys for e in f.fix.edits)]  # type: ignore[union-attr]
+        if not losers:
+            return results, chosen, applied
+        chosen = [f for f in chosen if f not in losers]  # the winners stay: this ends
+
+
+def _apply_fixes(
+    chosen: list[Finding], unsafe: bool
+) -> tuple[dict[Path, tuple[SourceFile, str]], dict[Path, list[Edit]], set[tuple]]:
     by_file: dict[Path, list[Edit]] = {}
     sources: dict[Path, SourceFile] = {}
-    chosen = [finding for finding in findings if wanted(finding, unsafe)]
     for finding in chosen:
         assert finding.fix is not None
         for edit in finding.fix.edits:
@@ -86,10 +99,7 @@ def apply_round(
         applied[path] = sorted({e.key(): e for e in edits if e.key() not in lost}.values(), key=lambda e: e.start)
         if text != sources[path].text:
             results[path] = (sources[path], text)
-    done = [
-        finding for finding in chosen if not any(edit.key() in dropped_keys for edit in finding.fix.edits)  # type: ignore[union-attr]
-    ]
-    return results, done, applied
+    return results, applied, dropped_keys
 
 
 def _refused(source: SourceFile, new: str, chosen: list[Finding], unsafe: bool) -> bool:

@@ -9,7 +9,16 @@ from pgconf_fix.engine import make_finding
 from pgconf_fix.findings import UNSAFE, Edit, Finding, Fix
 from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
-from pgconf_fix.views.client import ASYNCPG, PG8000, PGBOUNCER, PGJDBC, ClientConnection
+from pgconf_fix.views.client import (
+    ASYNCPG,
+    GO_KEEPALIVE_DEFAULTS,
+    NODE_PG,
+    NPGSQL,
+    PG8000,
+    PGBOUNCER,
+    PGJDBC,
+    ClientConnection,
+)
 
 KEYS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")
 NO_KNOB = {
@@ -22,13 +31,30 @@ NO_KNOB = {
         "raises TypeError), so the kernel's net.ipv4.tcp_keepalive_time applies; lower it (PGF201) or set "
         "tcp_keepalives_idle on the server (PGF101)"
     ),
+    NODE_PG: (
+        "node-postgres ignores libpq keywords in a URL and leaves TCP keepalive off; set keepAlive: true and "
+        "keepAliveInitialDelayMillis: 60000 in the Pool (or Client) options"
+    ),
+    NPGSQL: (
+        "Npgsql reads its own keywords, not libpq's; set Keepalive=60 (seconds) or Tcp Keepalive=true with "
+        "Tcp Keepalive Time=60000 (ms) in its connection string"
+    ),
 }
+# Why node-postgres and Npgsql are judged by the kernel default even with libpq keywords set.
+IGNORES_LIBPQ = (NODE_PG, NPGSQL)
 
 
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     if not isinstance(view, ClientConnection) or view.consumer in (PGJDBC, PGBOUNCER):
         return  # pgjdbc has only tcpKeepAlive: PGF403; PgBouncer's tcp_keep* settings are PGF601/PGF602's
     budget = int(options.parameter(rule, "idle_budget"))
+    if view.consumer in GO_KEEPALIVE_DEFAULTS:
+        yield from _go(rule, view, budget)
+        return
+    if view.consumer in IGNORES_LIBPQ:
+        problem = "TCP keepalive is off unless the client turns it on, so the kernel default (7200 s on Linux) applies"
+        yield make_finding(rule, view.missing_location("keepalives_idle"), f"{view.describe()}: {problem}; {NO_KNOB[view.consumer]}")
+        return
     switch = view.effective("keepalives")
     if switch is not None and _number(view, switch) == 0:
         return  # keepalives turned off is PGF402's finding
@@ -80,6 +106,20 @@ def _replace_server_setting(assignment, value: str) -> Edit:  # noqa: ANN001 - a
     text = assignment.source.text
     quote = text[assignment.value_start] if text[assignment.value_start] in "'\"" else '"'
     return Edit(assignment.source, assignment.value_start, assignment.value_end, f"{quote}{value}{quote}")
+
+
+def _go(rule: Rule, view: ClientConnection, budget: int) -> Iterator[Finding]:
+    """Go's drivers dial with net.Dialer, which sends keepalives on its own (FACTS.md "Clients"):
+    a finding only when that default period is above the idle budget, and never a libpq fix."""
+    period = GO_KEEPALIVE_DEFAULTS[view.consumer]
+    if period <= budget:
+        return
+    problem = (
+        f"{view.consumer} dials with Go's net.Dialer, which probes an idle connection every {period} s by default, "
+        f"above the idle budget ({budget} s)"
+    )
+    advice = "set a shorter KeepAlive on the net.Dialer the driver dials with (libpq keywords in the URL do nothing here)"
+    yield make_finding(rule, view.missing_location("keepalives_idle"), f"{view.describe()}: {problem}; {advice}")
 
 
 def _number(view: ClientConnection, assignment) -> int | None:  # noqa: ANN001 - an Assignment

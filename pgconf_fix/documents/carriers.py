@@ -46,6 +46,7 @@ class Carrier:
     offsets: tuple[int, ...]
     encode: Encoder | None
     parts: tuple[tuple[int, tuple[int, ...], Encoder | None], ...] = ()
+    decoded: bool = True  # one whole string value (False: a stretch of raw text)
 
     def to_file(self, index: int) -> int:
         return self.offsets[index]
@@ -74,7 +75,7 @@ class Carrier:
 
 def identity(source: SourceFile, start: int, end: int, encode: Encoder | None = None) -> Carrier:
     """Raw text ``source.text[start:end]``, written as it is."""
-    return Carrier(source, source.text[start:end], tuple(range(start, end + 1)), encode or (lambda text: text))
+    return Carrier(source, source.text[start:end], tuple(range(start, end + 1)), encode or (lambda text: text), decoded=encode is not None)
 
 
 # -- which reader ------------------------------------------------------------------------

@@ -31,6 +31,7 @@ URI_SCHEME = re.compile(
 )
 # Characters that end a URI written in a file: blanks, quotes and the brackets of the text around it.
 _URI_STOP = set(" \t\r\n\"'`<>\\|^}){]")
+_VALUE_STOP = set(" \t\r\n")
 _TRAILING_PUNCTUATION = ".,;:!"
 TEMPLATE = re.compile(r"\$\{|\$\(|\{\{|\{|%\(|%[sdv]|\$[A-Za-z_]")
 
@@ -88,17 +89,21 @@ class ConnectionString:
         return None
 
 
-def find_connection_strings(text: str) -> list[ConnectionString]:
-    """Every URI and confident DSN in ``text``, in order; DSNs never overlap URIs."""
+def find_connection_strings(text: str, decoded: bool = False) -> list[ConnectionString]:
+    """Every URI and confident DSN in ``text``, in order; DSNs never overlap URIs.
+
+    ``decoded``: ``text`` is one string value as its format decodes it (a JSON or YAML string,
+    a Python literal's value), so quotes and brackets in it are content, and only blanks end
+    a URI; in raw file text they end it."""
     found: list[ConnectionString] = []
     for match in URI_SCHEME.finditer(text):
         if found and match.start() < found[-1].end:
             continue
-        parsed = parse_uri(text, match.start(), match.end(), match.group("scheme").lower())
+        parsed = parse_uri(text, match.start(), match.end(), match.group("scheme").lower(), decoded)
         if parsed is not None:
             found.append(parsed)
     taken = [(item.start, item.end) for item in found]
-    for dsn in _find_dsns(text):
+    for dsn in _find_dsns(text, decoded):
         if not any(start < dsn.end and dsn.start < end for start, end in taken):
             found.append(dsn)
     return sorted(found, key=lambda item: item.start)
@@ -122,8 +127,9 @@ def _template_end(text: str, pos: int, limit: int) -> int | None:
     return None
 
 
-def _uri_end(text: str, pos: int) -> int:
+def _uri_end(text: str, pos: int, decoded: bool = False) -> int:
     """Where a URI that continues at ``pos`` ends in the surrounding text."""
+    stops = _VALUE_STOP if decoded else _URI_STOP
     line_end = text.find("\n", pos)
     limit = len(text) if line_end == -1 else line_end
     while pos < limit:
@@ -138,15 +144,15 @@ def _uri_end(text: str, pos: int) -> int:
                 return pos
             pos = close + 1
             continue
-        if char in _URI_STOP:
+        if char in stops:
             return pos
         pos += 1
     return pos
 
 
-def parse_uri(text: str, start: int, body: int, scheme: str) -> ConnectionString | None:
+def parse_uri(text: str, start: int, body: int, scheme: str, decoded: bool = False) -> ConnectionString | None:
     """A URI whose scheme spans ``text[start:body]``; None when nothing follows the scheme."""
-    end = _uri_end(text, body)
+    end = _uri_end(text, body, decoded)
     while end > body and text[end - 1] in _TRAILING_PUNCTUATION:
         end -= 1
     if end == body:
@@ -244,7 +250,7 @@ def _parse_query(text: str, start: int, end: int) -> tuple[Param, ...]:
 # -- key=value DSNs ---------------------------------------------------------------------
 
 
-def _dsn_value(text: str, pos: int, limit: int) -> tuple[str, int, int, int, bool] | None:
+def _dsn_value(text: str, pos: int, limit: int, decoded: bool = False) -> tuple[str, int, int, int, bool] | None:
     """(decoded value, value start, value end, pair end, quoted) of a libpq value at ``pos``."""
     if pos < limit and text[pos] == "'":
         out = []
@@ -266,7 +272,10 @@ def _dsn_value(text: str, pos: int, limit: int) -> tuple[str, int, int, int, boo
         if token_end is not None:
             i = token_end
             continue
-        if text[i] in " \t\r\"'`":
+        if decoded and text[i] == "\\" and i + 1 < limit:
+            i += 2  # libpq: a backslash takes the next character as it is
+            continue
+        if text[i] in (" \t\r" if decoded else " \t\r\"'`"):
             break
         i += 1
     if i == pos:
@@ -275,7 +284,7 @@ def _dsn_value(text: str, pos: int, limit: int) -> tuple[str, int, int, int, boo
     return re.sub(r"\\(.)", r"\1", raw), pos, i, i, False
 
 
-def _find_dsns(text: str) -> list[ConnectionString]:
+def _find_dsns(text: str, decoded: bool = False) -> list[ConnectionString]:
     found = []
     for line_start, line in _lines(text):
         limit = line_start + len(line)
@@ -284,7 +293,7 @@ def _find_dsns(text: str) -> list[ConnectionString]:
             match = _DSN_PAIR.search(text, pos, limit)
             if match is None:
                 break
-            run = _dsn_run(text, match.start(), limit)
+            run = _dsn_run(text, match.start(), limit, decoded)
             if run:
                 keys = {param.key for param in run}
                 confident = (keys & {"host", "hostaddr", "dbname"}) and (
@@ -307,14 +316,14 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _dsn_run(text: str, pos: int, limit: int) -> list[Param]:
+def _dsn_run(text: str, pos: int, limit: int, decoded: bool = False) -> list[Param]:
     """Consecutive libpq ``key=value`` pairs separated by blanks, starting at ``pos``."""
     run: list[Param] = []
     while True:
         match = _DSN_PAIR.match(text, pos, limit)
         if match is None or match.group("key") not in LIBPQ_KEYWORDS:
             break
-        value = _dsn_value(text, match.end(), limit)
+        value = _dsn_value(text, match.end(), limit, decoded)
         if value is None:
             break
         decoded, value_start, value_end, pair_end, quoted = value

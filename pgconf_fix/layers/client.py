@@ -35,8 +35,10 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     data = head()  # empty for binary files
     if not (b"postgres" in data or b"host" in data or b"dbname" in data):  # words _PREFILTER needs
         return False
-    if not _PREFILTER.search(data) or _PGBOUNCER.search(data):
+    if not _PREFILTER.search(data):
         return False
+    if _PGBOUNCER.search(data) and path.suffix not in (".yaml", ".yml"):
+        return False  # a pgbouncer.ini; in YAML, only the value holding it is left out (views.client)
     from pgconf_fix.documents.connstr import find_connection_strings
 
     return bool(find_connection_strings(data.decode("utf-8", "surrogateescape")))

@@ -65,8 +65,8 @@ def _python_strings(text: str) -> list[str]:
 
 
 def decoded_strings(path: Path, text: str) -> list[str]:
-    """The string values of ``text`` as its format decodes them; the raw text when the format
-    has no reader here or the file does not parse."""
+    """The string values of ``text`` as its format decodes them; ``[text]`` (the raw text, one
+    item) when the format has no reader here or the file does not parse."""
     try:
         if path.suffix == ".json":
             return list(_walk(json.loads(text)))
@@ -84,10 +84,12 @@ def decoded_strings(path: Path, text: str) -> list[str]:
 
 
 def _strings(path: Path, text: str) -> list[tuple[str, ConnectionString]]:
+    values = decoded_strings(path, text)
+    decoded = values != [text]
     return [
         (value[found.start : found.end], found)
-        for value in decoded_strings(path, text)
-        for found in find_connection_strings(value)
+        for value in values
+        for found in find_connection_strings(value, decoded)
     ]
 
 

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import os
+from pathlib import Path
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +49,12 @@ from pgconf_fix.views.base import Assignment, SettingsView
 
 LIBPQ, ASYNCPG, PGJDBC, PG8000, UNKNOWN = "libpq", "asyncpg", "pgjdbc", "pg8000", "unknown"
 PGBOUNCER = "pgbouncer"  # a [databases] entry: PgBouncer's own connection to the server
+# Clients that are not libpq, decided from the file's language and the repository's manifests
+# (FACTS.md "Clients": Go's net.Dialer keeps alive every 15 s by default, pgx every 5 min;
+# node-postgres ignores libpq keywords in a URL and leaves keepAlive off).
+PGX, GO_PQ, NODE_PG, NPGSQL = "pgx", "lib/pq", "node-postgres", "Npgsql"
+# Seconds between keepalive probes a Go driver sets when nothing else is configured.
+GO_KEEPALIVE_DEFAULTS = {PGX: 300, GO_PQ: 15}
 PGJDBC_KEYS = frozenset({"tcpKeepAlive", "sslmode", "ssl"})
 _LIBPQ_DRIVERS = ("psycopg2", "psycopg", "psycopg2cffi", "psycopg_async", "pygresql")
 # Name suffixes that never resolve on the public internet.
@@ -54,6 +62,7 @@ PRIVATE_SUFFIXES = (
     ".local", ".localdomain", ".internal", ".lan", ".home.arpa", ".svc", ".cluster.local", ".corp",
     ".intranet", ".private", ".test", ".example", ".invalid", ".localhost", ".home", ".intra",
 )  # fmt: skip
+PGBOUNCER_INI = re.compile(r"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
 _PSYCOPG_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+psycopg", re.MULTILINE)
 _OTHER_DRIVER = re.compile(r"\b(?:asyncpg|pg8000)\b")
 
@@ -205,6 +214,8 @@ class ClientConnection(SettingsView):
     def writable(self, key: str) -> bool:
         if self.consumer == PGJDBC:
             return key in PGJDBC_KEYS
+        if self.consumer in (PGX, GO_PQ, NODE_PG):
+            return key == "sslmode"  # they read sslmode from a URL, and no libpq keepalive keyword
         if self.consumer in (LIBPQ, UNKNOWN):
             return key in LIBPQ_KEYWORDS
         return False  # asyncpg and pg8000 send or reject unknown keywords: never add libpq ones
@@ -346,8 +357,69 @@ def is_public_host(host: str) -> bool:
     return True
 
 
+_GO_SUFFIXES = (".go",)
+_NODE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
+_MANIFESTS = ("go.mod", "package.json", "Gemfile", "pom.xml", "build.gradle", "build.gradle.kts")
+_PYTHON_MANIFESTS = ("pyproject.toml", "requirements.txt", "setup.py", "setup.cfg", "Pipfile")
+
+
+def _go_driver(text: str) -> str:
+    if "github.com/jackc/pgx" in text:
+        return PGX
+    if "github.com/lib/pq" in text:
+        return GO_PQ
+    return UNKNOWN
+
+
+def _manifest_consumer(source: SourceFile) -> str:
+    """The client library the nearest project manifest above ``source`` names, or UNKNOWN.
+
+    The first directory upwards with any manifest decides; two languages there (a Go module
+    beside a Python project) decide nothing."""
+    folder = source.path.parent
+    for _ in range(12):
+        names = _manifest_names(folder)
+        if names:
+            found = set()
+            if "go.mod" in names:
+                found.add(_go_driver(_read(folder / "go.mod")))
+            if "package.json" in names:
+                found.add(NODE_PG if '"pg"' in _read(folder / "package.json") else UNKNOWN)
+            if "Gemfile" in names:
+                # ruby-pg is a binding of libpq itself.
+                found.add(LIBPQ if re.search(r"""gem\s+["']pg["']""", _read(folder / "Gemfile")) else UNKNOWN)
+            if any(name.endswith(".csproj") for name in names):
+                found.add(NPGSQL)
+            if names & {"pom.xml", "build.gradle", "build.gradle.kts"} or names & set(_PYTHON_MANIFESTS):
+                found.add(UNKNOWN)
+            return found.pop() if len(found) == 1 else UNKNOWN
+        if (folder / ".git").exists() or folder.parent == folder:
+            break
+        folder = folder.parent
+    return UNKNOWN
+
+
+@functools.lru_cache(maxsize=256)
+def _manifest_names(folder: Path) -> frozenset[str]:
+    try:
+        entries = set(os.listdir(folder))
+    except OSError:
+        return frozenset()
+    wanted = {name for name in entries if name in _MANIFESTS or name in _PYTHON_MANIFESTS or name.endswith(".csproj")}
+    return frozenset(wanted)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", "replace")[:200_000]
+    except OSError:
+        return ""
+
+
 def consumer_of(scheme: str, source: SourceFile) -> str:
-    """Who reads a connection string: the scheme names the driver, or a psycopg import in the file."""
+    """Who reads a connection string: the scheme names the driver; else the file's language
+    (a psycopg import in Python, pgx or lib/pq in Go, node-postgres in JavaScript), else the
+    repository's manifest (``go.mod``, ``package.json``, ``Gemfile``, ``*.csproj``)."""
     if scheme.startswith("jdbc:"):
         return PGJDBC
     if scheme.startswith("db+"):
@@ -357,9 +429,17 @@ def consumer_of(scheme: str, source: SourceFile) -> str:
         if driver in _LIBPQ_DRIVERS:
             return LIBPQ
         return {"asyncpg": ASYNCPG, "pg8000": PG8000}.get(driver, UNKNOWN)
-    if source.path.suffix == ".py" and _PSYCOPG_IMPORT.search(source.text) and not _OTHER_DRIVER.search(source.text):
-        return LIBPQ
-    return UNKNOWN
+    suffix = source.path.suffix
+    if suffix == ".py":
+        if _PSYCOPG_IMPORT.search(source.text) and not _OTHER_DRIVER.search(source.text):
+            return LIBPQ
+        return UNKNOWN
+    if suffix in _GO_SUFFIXES:
+        driver = _go_driver(source.text)
+        return driver if driver != UNKNOWN else _manifest_consumer(source)
+    if suffix in _NODE_SUFFIXES:
+        return NODE_PG if re.search(r"""(?:require\(|from\s+)["']pg["']""", source.text) else _manifest_consumer(source)
+    return _manifest_consumer(source)
 
 
 def connection_views(source: SourceFile) -> list[ClientConnection]:
@@ -372,7 +452,9 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
 
     views = []
     for carrier in carriers_of(source):
-        for string in find_connection_strings(carrier.value):
+        if PGBOUNCER_INI.search(carrier.value):
+            continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
+        for string in find_connection_strings(carrier.value, carrier.decoded):
             views.append(_string_view(source, carrier, string))
     return views
 
