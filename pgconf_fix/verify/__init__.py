@@ -110,15 +110,49 @@ def fix_refusal(fix: Fix, costly: bool = False) -> str | None:
 
 def vet_fixes(findings: list[Finding]) -> list[Finding]:
     """The findings with every fix a verifier refuses taken away, and the reason in the message:
-    a fix that would break its file is neither offered nor counted as fixable."""
-    vetted = []
-    for finding in findings:
-        if finding.fix is not None and finding.fix.edits:
-            reason = fix_refusal(finding.fix)
-            if reason is not None:
-                finding = replace(finding, fix=None, message=f"{finding.message} (no fix: {reason})")
-        vetted.append(finding)
+    a fix that would break its file is neither offered nor counted as fixable.
+
+    A file's fixes are tried together first (one parse a file, so the cost stays linear in the
+    file); only when that is refused, or for a fix whose edits overlapped another's, is each
+    fix tried alone."""
+    alone: set[int] = set()
+    by_file: dict[Path, list[int]] = {}
+    for index, finding in enumerate(findings):
+        if finding.fix is None or not finding.fix.edits:
+            continue
+        paths = {edit.source.path for edit in finding.fix.edits}
+        if len(paths) != 1:
+            alone.add(index)
+        else:
+            by_file.setdefault(paths.pop(), []).append(index)
+    for indices in by_file.values():
+        alone.update(_together(findings, indices))
+    vetted = list(findings)
+    for index in sorted(alone):
+        finding = findings[index]
+        reason = fix_refusal(finding.fix)  # type: ignore[arg-type]
+        if reason is not None:
+            vetted[index] = replace(finding, fix=None, message=f"{finding.message} (no fix: {reason})")
     return vetted
+
+
+def _together(findings: list[Finding], indices: list[int]) -> list[int]:
+    """The fixes of one file that still need a trial of their own (all, when together they fail)."""
+    edits = [edit for index in indices for edit in findings[index].fix.edits]  # type: ignore[union-attr]
+    source = edits[0].source
+    text, dropped = apply_edits(source.text, edits)
+    lost = {edit.key() for edit in dropped}
+    overlapped = [i for i in indices if any(e.key() in lost for e in findings[i].fix.edits)]  # type: ignore[union-attr]
+    pairs: dict[str, str] = {}
+    for index in indices:
+        pairs.update(findings[index].fix.expect)  # type: ignore[union-attr]
+    if lost:
+        # A trial of the others, without any part of the overlapping fixes.
+        kept = [e for i in indices if i not in overlapped for e in findings[i].fix.edits]  # type: ignore[union-attr]
+        text, _ = apply_edits(source.text, kept)
+    if refusal(Trial(source, text, tuple(sorted(pairs.items()))), costly=False) is not None:
+        return indices
+    return overlapped
 
 
 # The verifiers, one module per format; importing them registers them.
