@@ -326,10 +326,10 @@ def _dsn_run(text: str, pos: int, limit: int, decoded: bool = False) -> list[Par
         value = _dsn_value(text, match.end(), limit, decoded)
         if value is None:
             break
-        decoded, value_start, value_end, pair_end, quoted = value
+        reading, value_start, value_end, pair_end, quoted = value
         if not quoted and text[value_end - 1] in ",;)":
             break  # host=DB_HOST, dbname=... is a call's keyword arguments, not a libpq string
-        run.append(Param(match.group("key"), decoded, match.start(), pair_end, value_start, value_end, quoted))
+        run.append(Param(match.group("key"), reading, match.start(), pair_end, value_start, value_end, quoted))
         gap = pair_end
         while gap < limit and text[gap] in " \t":
             gap += 1
