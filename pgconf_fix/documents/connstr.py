@@ -31,7 +31,9 @@ URI_SCHEME = re.compile(
 )
 # Characters that end a URI written in a file: blanks, quotes and the brackets of the text around it.
 _URI_STOP = set(" \t\r\n\"'`<>\\|^}){]")
-_VALUE_STOP = set(" \t\r\n")
+# In a decoded value only blanks end a URI, and a "}" no template opened (the end of a
+# "${VAR:default}" whose default is the URI).
+_VALUE_STOP = set(" \t\r\n}")
 _TRAILING_PUNCTUATION = ".,;:!"
 TEMPLATE = re.compile(r"\$\{|\$\(|\{\{|\{|%\(|%[sdv]|\$[A-Za-z_]")
 

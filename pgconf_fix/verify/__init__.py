@@ -102,7 +102,8 @@ def fix_refusal(fix: Fix, costly: bool = False) -> str | None:
         sources[edit.source.path] = edit.source
     for path, edits in by_file.items():
         text, _ = apply_edits(sources[path].text, edits)
-        reason = refusal(Trial(sources[path], text, fix.expect, single=True), costly=costly)
+        # A fix over several files (a URL here, its connect_args dict there) says in each only part.
+        reason = refusal(Trial(sources[path], text, fix.expect, single=len(by_file) == 1), costly=costly)
         if reason is not None:
             return reason
     return None

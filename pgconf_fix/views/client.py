@@ -91,7 +91,10 @@ class _StringPlacement:
         return Location(self.source, carrier.to_file(self.string.start), carrier.to_file(self.string.end))
 
     def replace(self, assignment: Assignment, value: str) -> tuple[Edit, ...]:
-        """``assignment``'s value (file offsets) set to ``value``; () when it cannot be written."""
+        """``assignment``'s value (file offsets) set to ``value``; () when it cannot be written.
+        A setting read from another file (Airflow's connect_args dict) is replaced there as written."""
+        if assignment.source.path != self.carrier.source.path:
+            return (Edit(assignment.source, assignment.value_start, assignment.value_end, self.render(value)),)
         carrier = self.carrier
         edit = carrier.edit(carrier.from_file(assignment.value_start), carrier.from_file(assignment.value_end), self.render(value))
         return (edit,) if edit is not None else ()
