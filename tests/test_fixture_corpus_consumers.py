@@ -25,8 +25,8 @@ import yaml
 from psycopg import ProgrammingError
 from psycopg.conninfo import conninfo_to_dict
 
-from pgconf_fix.verify.conninfo import _SCHEME, decoded_strings, opaque_templates
 from pgconf_fix.documents.connstr import find_connection_strings
+from pgconf_fix.verify.conninfo import _SCHEME, decoded_strings, opaque_templates
 from tests.cli_runner import run_cli, tree
 from tests.pg_server import PgServer, pg_server  # noqa: F401
 from tests.test_carrier_properties import _java_properties

@@ -212,7 +212,7 @@ def yaml_carriers(source: SourceFile) -> list[Carrier] | None:
     return carriers
 
 
-def _yaml_scalar(source: SourceFile, node) -> Carrier | None:  # noqa: ANN001 - a yaml ScalarNode
+def _yaml_scalar(source: SourceFile, node) -> Carrier | None:
     from pgconf_fix.documents import yaml_nodes
 
     text = source.text
@@ -268,7 +268,7 @@ _YAML_ESCAPES = {
 _YAML_HEX = {"x": 2, "u": 4, "U": 8}
 
 
-def _yaml_double(source: SourceFile, node, start: int, end: int) -> Carrier | None:  # noqa: ANN001
+def _yaml_double(source: SourceFile, node, start: int, end: int) -> Carrier | None:
     text = source.text
     decoded: list[str] = []
     offsets: list[int] = []

@@ -34,15 +34,20 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-from pathlib import Path
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
 from pgconf_fix.documents.carriers import Carrier
-from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS, TEMPLATE, ConnectionString, find_connection_strings
+from pgconf_fix.documents.connstr import (
+    LIBPQ_KEYWORDS,
+    TEMPLATE,
+    ConnectionString,
+    find_connection_strings,
+)
 from pgconf_fix.findings import SAFE, UNSAFE, Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
@@ -324,7 +329,7 @@ _CLASSIC_TLDS = frozenset({"com", "net", "org", "edu", "gov", "mil", "int"})
 
 
 @functools.lru_cache(maxsize=1)
-def _public_suffixes():  # noqa: ANN202 - a publicsuffixlist.PublicSuffixList
+def _public_suffixes():
     from publicsuffixlist import PublicSuffixList
 
     return PublicSuffixList(only_icann=True)  # the list bundled with the package: no network
