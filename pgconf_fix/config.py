@@ -30,9 +30,13 @@ def _table(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml":
-        return data.get("tool", {}).get("pgconf-fix")
-    return data.get("tool", {}).get("pgconf-fix", data)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, not {type(tool).__name__}")
+    table = tool.get("pgconf-fix") if path.name == "pyproject.toml" else tool.get("pgconf-fix", data)
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.pgconf-fix] must be a table, not {table!r}")
+    return table
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:

@@ -17,7 +17,7 @@ from types import ModuleType
 
 from pgconf_fix.ignore import IgnoreRules, read_lines, relative_to, rules_above
 from pgconf_fix.progress import Progress
-from pgconf_fix.source import InputError, looks_binary
+from pgconf_fix.source import InputError, link_problem, looks_binary
 
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", ".terraform",
@@ -92,21 +92,34 @@ class _Head:
     def __init__(self, path: str) -> None:
         self.path = path
         self.data: bytes | None = None
+        self.hidden = False  # the content could not be seen: unreadable, or binary
 
     def __call__(self) -> bytes:
         if self.data is None:
-            self.data = _read_head(self.path)
-            if looks_binary(self.data):
-                self.data = b""
+            data = _read_head(self.path)
+            self.hidden = data is None or looks_binary(data)
+            self.data = b"" if self.hidden else data
         return self.data
 
 
-def _read_head(path: str) -> bytes:
+# When a file's content cannot be seen (unreadable, binary, UTF-16), its name decides: the
+# layer that reads such names takes it, and its reader says why it cannot (exit 2) instead
+# of the file being skipped without a word.
+_BY_SUFFIX = {".py": "python", ".sql": "sql", ".conf": "server", ".tf": "terraform"}
+
+
+def _named_layer(name: FileName) -> str | None:
+    if name.name == ".env" or name.name.startswith(".env.") or name.suffix == ".env":
+        return "client"
+    return _BY_SUFFIX.get(name.suffix.lower())
+
+
+def _read_head(path: str) -> bytes | None:
     # os.read spares the buffered file object that open() builds for one read of every file.
     try:
         descriptor = os.open(path, os.O_RDONLY)
     except OSError:
-        return b""
+        return None
     try:
         chunks = []
         wanted = HEAD_BYTES
@@ -118,7 +131,7 @@ def _read_head(path: str) -> bytes:
             wanted -= len(chunk)
         return b"".join(chunks)
     except OSError:
-        return b""
+        return None
     finally:
         os.close(descriptor)
 
@@ -149,6 +162,10 @@ def _claim(layers: list[ModuleType], path: str) -> str | None:
     for layer in layers:
         if candidate(layer.NAME, name.name) and layer.claim(name, head):
             return layer.NAME
+    if head.hidden:
+        named = _named_layer(name)
+        if named is not None and candidate(named, name.name) and any(layer.NAME == named for layer in layers):
+            return named
     return None
 
 
@@ -257,7 +274,7 @@ def discover(
             named.add(os.path.abspath(given))
             add(given, given)
         elif os.path.islink(given) and not os.path.exists(given):
-            found.errors.append(InputError(given, f"dangling symlink: its target {os.readlink(given)!r} does not exist"))
+            found.errors.append(InputError(given, link_problem(given)))
         else:
             found.errors.append(InputError(given, "not a regular file or directory"))
     results = claims.results()
@@ -288,8 +305,8 @@ def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discover
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_file = entry.is_file()
-            except OSError:
-                continue
+            except OSError:  # a symlink loop (ELOOP): handed on like a dangling link, reported by its reader
+                is_dir, is_file = False, entry.is_symlink()
             if is_dir:
                 if entry.name in DEFAULT_EXCLUDES or (active.patterns and active.ignored(entry.path, True)):
                     continue

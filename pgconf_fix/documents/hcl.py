@@ -198,7 +198,7 @@ def expression(node: Any, text: str) -> Expression:
     kind = _rule(node)
     start, end = _span(node)
     if kind == "int_lit":
-        return Expression(NUMBER, start, end, int(text[start:end]))
+        return Expression(NUMBER, start, end, hcl_number(text[start:end]))
     if kind == "float_lit":
         return Expression(NUMBER, start, end, float(text[start:end]))
     if kind == "literal_value":
@@ -421,3 +421,11 @@ def replace_expression(source: SourceFile, value: Expression, rendered: str) -> 
     """Put a number where a value is written, keeping its quotes if it had them."""
     content = f'"{rendered}"' if value.quoted else rendered
     return (Edit(source, value.start, value.end, content),)
+
+
+def hcl_number(written: str) -> int | float:
+    """An HCL number literal's value. Terraform's numbers are arbitrary precision; past
+    Python's int-conversion limit (4,300 digits) the value is kept as a float (inf)."""
+    if "." in written or "e" in written or "E" in written or len(written) > 4000:
+        return float(written)
+    return int(written)

@@ -24,6 +24,7 @@ from pgconf_fix.documents.hcl import (
     Expression,
     HclAttribute,
     HclBlock,
+    hcl_number,
 )
 
 # One token after optional blanks. Newlines and comments merge into one "nl" token: the
@@ -186,7 +187,7 @@ class _Reader:
         if kind == "num":
             self.take()
             written = text[start:end]
-            number = float(written) if "." in written or "e" in written or "E" in written else int(written)
+            number = hcl_number(written)
             return self._literal(start, end, Expression(NUMBER, start, end, number))
         if kind == "str":
             self.take()

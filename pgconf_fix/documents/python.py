@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,11 @@ from pgconf_fix.source import SourceFile
 
 LINE_LENGTH = 88  # ruff's and black's default
 INDENT = "    "
+_LINE_BREAK = re.compile(r"[\r\n]")
+# Shorter files cannot nest deep enough to crash libcst's parser: at one character a level,
+# 1,000 levels of every kind tried (brackets, calls, unary and binary operators, lambdas,
+# attributes) parse; the crashes start between that and 100,000.
+DEEP_CHECK_SIZE = 1000
 # Statements that open a new scope for names: what is bound inside is not seen outside.
 SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__")
@@ -163,6 +169,11 @@ class PythonDocument:
         self.module: cst.Module | None = None
         self.imports: dict[str, str] = {}
         self._scopes: dict[int, _ScopeIndex] = {}
+        self._cr_starts: list[int] | None = None
+        deep = _too_deep(self.text)
+        if deep is not None:
+            self.error = deep
+            return
         try:
             module = cst.parse_module(self.text)
         except cst.ParserSyntaxError as exc:
@@ -195,8 +206,18 @@ class PythonDocument:
     # --- positions -------------------------------------------------------------
 
     def offset(self, line: int, column: int) -> int:
-        starts = self.source.line_starts
+        starts = self._line_starts
         return starts[min(line, len(starts)) - 1] + column
+
+    @property
+    def _line_starts(self) -> list[int]:
+        """Line starts as libcst (and Python) count lines: a lone CR ends one too."""
+        if self._cr_starts is None:
+            if "\r" in self.text and re.search(r"\r(?!\n)", self.text):
+                self._cr_starts = [0, *(match.end() for match in re.finditer(r"\r\n?|\n", self.text))]
+            else:
+                self._cr_starts = self.source.line_starts
+        return self._cr_starts
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         where = self.positions[node]
@@ -207,13 +228,11 @@ class PythonDocument:
         return self.text[start:end]
 
     def line_start(self, offset: int) -> int:
-        return self.text.rfind("\n", 0, offset) + 1
+        return max(self.text.rfind("\n", 0, offset), self.text.rfind("\r", 0, offset)) + 1
 
     def line_end(self, offset: int) -> int:
-        end = self.text.find("\n", offset)
-        if end == -1:
-            return len(self.text)
-        return end - 1 if end > 0 and self.text[end - 1] == "\r" else end
+        found = _LINE_BREAK.search(self.text, offset)
+        return found.start() if found else len(self.text)
 
     def indentation(self, offset: int) -> str:
         start = self.line_start(offset)
@@ -361,7 +380,7 @@ class PythonDocument:
         # One item a line: a newline after the bracket, and a trailing comma or items on several
         # lines. Items together on one indented line ("hugging") are extended on that line.
         several_lines = self.line_start(first_start) != self.line_start(last_start)
-        exploded = "\n" in self.text[opening + 1 : first_start] and (comma is not None or several_lines)
+        exploded = _LINE_BREAK.search(self.text, opening + 1, first_start) is not None and (comma is not None or several_lines)
         if exploded and line_end < close:
             indent = self.indentation(last_start)
             lines = "".join(f"{newline}{indent}{piece}," for piece in pieces)
@@ -473,6 +492,32 @@ def positions_and_parents_by_providers(
 ) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]:
     resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many([PositionProvider, ParentNodeProvider])
     return dict(resolved[PositionProvider]), dict(resolved[ParentNodeProvider])
+
+
+def _too_deep(text: str) -> tuple[int, int, str] | None:
+    """Python's refusal of nesting too deep for it, else None.
+
+    libcst's native parser recurses on the machine stack: some thousands of nested brackets,
+    unary operators or lambdas crash the whole process (SIGSEGV, exit 139). Python's own
+    parser and compiler refuse nesting far shallower than that (200 brackets, about 1,000
+    operators) with a SyntaxError, RecursionError or MemoryError, so a file long enough to
+    hold a crashing depth is shown to Python first. Any other complaint of Python's is left
+    to the usual path: the file may be valid for the Python version it is written for.
+    """
+    if len(text) < DEEP_CHECK_SIZE:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are not ours to print
+            compile(text, "<checked>", "exec", dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return (1, 0, "not valid Python: nested too deeply for Python's parser")
+    except SyntaxError as error:
+        if "too many nested" in error.msg or "too complex" in error.msg or "nested too deeply" in error.msg:
+            return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
+    except ValueError:  # NUL bytes: the usual path reports them
+        pass
+    return None
 
 
 def _python_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str] | None:

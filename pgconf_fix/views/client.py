@@ -258,6 +258,8 @@ class ClientConnection(SettingsView):
             raise ValueError(f"{assignment.key} comes from a template")
         if not re.fullmatch(r"[+-]?\d+", text):
             raise ValueError(f"{assignment.key} is not an integer")
+        if len(text.lstrip("+-").lstrip("0")) > 20:
+            raise ValueError(f"{assignment.key} is out of range")
         return int(text)
 
     def missing_location(self, key: str) -> Location:

@@ -204,6 +204,8 @@ class LoadBalancer(SettingsView):
         text = assignment.value.strip()
         if not text.isdigit():
             raise ValueError(f'"{text}" is not a whole number of seconds')
+        if len(text.lstrip("0")) > 20:
+            raise ValueError("the value is out of range")
         return int(text)
 
     def header_location(self) -> Location:

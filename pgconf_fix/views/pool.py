@@ -286,7 +286,7 @@ def _from_ini(value: object) -> object:
     if isinstance(value, str):
         try:
             return int(value.strip())
-        except ValueError:
+        except ValueError:  # not an integer, or past Python's int-conversion limit
             return value
     return value
 
