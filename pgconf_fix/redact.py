@@ -32,6 +32,7 @@ MASK = "***"
 # Known secrets shorter than this are masked only where a carrier shows them: masking
 # every "ab" of a message would make it unreadable and protect little.
 MIN_KNOWN_LENGTH = 4
+FRAGMENT = 6  # the shortest piece of a known password that is masked on its own
 
 _DELIMITER = r"(?:[\s,;&)}\]]|$)"
 _QUOTED = (
@@ -100,10 +101,17 @@ def secrets(text: str) -> frozenset[str]:
 
 
 def redact(text: str, known: Iterable[str] = ()) -> str:
-    """``text`` with every password it carries, and every ``known`` one, replaced by ``***``."""
-    for secret in sorted(known, key=len, reverse=True):
-        if len(secret) >= MIN_KNOWN_LENGTH and secret in text:
+    """``text`` with every password it carries, and every ``known`` one, replaced by ``***``.
+
+    A piece of a known password (FRAGMENT characters or more) is masked too: a parse error
+    may quote a line where a password was cut or pasted twice, out of its carrier.
+    """
+    known = sorted((secret for secret in known if len(secret) >= MIN_KNOWN_LENGTH), key=len, reverse=True)
+    for secret in known:
+        if secret in text:
             text = text.replace(secret, MASK)
+    if known:
+        text = _mask_fragments(text, known)
     pieces = []
     cursor = 0
     for start, end in secret_spans(text):
@@ -111,6 +119,25 @@ def redact(text: str, known: Iterable[str] = ()) -> str:
         pieces.append(MASK)
         cursor = end
     pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _mask_fragments(text: str, known: list[str]) -> str:
+    hidden = [False] * len(text)
+    for start in range(len(text) - FRAGMENT + 1):
+        window = text[start : start + FRAGMENT]
+        if MASK in window:
+            continue
+        if any(window in secret for secret in known):
+            hidden[start : start + FRAGMENT] = [True] * FRAGMENT
+    if not any(hidden):
+        return text
+    pieces = []
+    for index, char in enumerate(text):
+        if not hidden[index]:
+            pieces.append(char)
+        elif index == 0 or not hidden[index - 1]:
+            pieces.append(MASK)
     return "".join(pieces)
 
 
