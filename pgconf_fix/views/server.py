@@ -238,7 +238,9 @@ class ServerConfig(SettingsView):
             return
         status, why = _stat(path)
         if status is None:
-            if directive == "include" or why != NO_SUCH_FILE:
+            # include_if_exists skips a file it cannot open for any reason (postgres -C of
+            # PostgreSQL 15 accepts a name too long and a symlink loop there, as a missing file).
+            if directive == "include":
                 self._problem(source, line, f'could not open configuration file "{target}": {why}')
             return
         if stat.S_ISDIR(status.st_mode):
