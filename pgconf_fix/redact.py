@@ -42,7 +42,7 @@ _UNQUOTED = r"[^\s&;]+"
 _PATTERNS = (
     # scheme://user:password@ -- libpq ends it at the first "@" or "/"; masked to the last "@"
     # before the host, so that an unencoded "@" in a password does not leave its tail shown.
-    re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
+    re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
     # password=..., sslpassword=..., PGPASSWORD=..., DB_PASSWORD=..., pass=..., passwd=...
     re.compile(
         r"(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?[ \t]*=[ \t]*(?P<secret>" + _QUOTED + "|" + _UNQUOTED + ")",

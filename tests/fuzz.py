@@ -17,7 +17,10 @@ with ``--write --unsafe-fixes --show-fixes --format json`` on a scratch copy, an
   client strings: libpq's ``conninfo_to_dict``; postgresql.conf: ``postgres -C`` when a
   server is installed, else the project's lexer of guc-file.l; sysctl: the project's
   parser, since the kernel's own check needs a network namespace);
-- leak: the planted password (its ``ZQK``/``QKZ`` ends) in anything printed.
+- leak: six characters or more of a planted password (in any of its spellings) in anything
+  printed, while its carrier is intact in the input: the planted line as planted, or a
+  hostile ``postgresql://u:...@`` / ``password=...`` token as inserted. A mutation that cuts
+  a password from its keyword leaves a string no program could know to be one.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
 HOSTILE = [
     "'", '"', "''", "\\", "\\'", "@", "%40", " ", "\t", "\r", "\r\n", "\n", "#", "=", "(", ")", "[", "]", "{", "}",
     "\x00", "\ufeff", "\u2028", "é", "\U0001f600", "${var.x}", "{{ x }}", "include 'x.conf'", "include_dir 'd'",
-    "postgresql://u:ZQKx@h/db", "password=ZQKyQKZ", "9" * 5000, "-" * 3000, "(" * 3000, "[" * 3000, "not " * 1500,
+    "postgresql://u:ZQKxsecretQKZ@h/db", "password=ZQKysecretQKZ", "9" * 5000, "-" * 3000, "(" * 3000, "[" * 3000, "not " * 1500,
     "0x", "1e400", "1e-400", ";", "--", "/*", "*/", "$$", "<<EOF\n", "\\\n", "'''", '"""', "\x1b[31m",
 ]
 
@@ -238,16 +241,42 @@ def judge(fmt: str, data: bytes, consumers: Consumers, scratch: Path) -> Verdict
         verdict.traceback = printed[-2000:]
     if outcome.code not in (0, 1, 2):
         verdict.bad_exit = outcome.code
-    for marker in MARKERS:
-        if marker in printed:
-            at = printed.index(marker)
-            verdict.leak = printed[max(0, at - 80) : at + 40]
+    verdict.leak = _leak(printed, data.decode("utf-8", "surrogateescape"), fmt)
     written = (scratch / name).read_bytes()
     if written != data:  # the consumer is asked only about inputs --write changed
         accepted_before = consumers.accepts(fmt, original, name)
         if accepted_before and consumers.accepts(fmt, scratch, name) < accepted_before:
             verdict.corrupted = True
     return verdict
+
+
+_WINDOW = 6
+
+
+def _spellings(password: str) -> set[str]:
+    from pgconf_fix.redact import secrets
+
+    forms = {password, quote(password, safe="")}
+    forms |= set(secrets(f"password={_LIBPQ if password == PASSWORD else password}"))
+    return forms | {json.dumps(form)[1:-1] for form in forms}
+
+
+def _leak(printed: str, text: str, fmt: str) -> str:
+    """A piece of a planted password that is printed while its carrier is intact in ``text``."""
+    planted = []
+    if FORMATS[fmt][2].rstrip("\n") in text:
+        planted.append(PASSWORD)
+    for token, password in (("postgresql://u:ZQKxsecretQKZ@h/db", "ZQKxsecretQKZ"), ("password=ZQKysecretQKZ", "ZQKysecretQKZ")):
+        if token in text:
+            planted.append(password)
+    for password in planted:
+        for form in _spellings(password):
+            for start in range(len(form) - _WINDOW + 1):
+                window = form[start : start + _WINDOW]
+                at = printed.find(window)
+                if at != -1 and any(ch.isalnum() for ch in window):
+                    return printed[max(0, at - 80) : at + 40]
+    return ""
 
 
 # -- the long run -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz import FORMATS, HOSTILE, Consumers, Mutation, judge, mutate, seeds
+from tests.fuzz import FORMATS, HOSTILE, PASSWORD, Consumers, Mutation, _leak, judge, mutate, seeds
 
 EXAMPLES = 12 * max(1, int(os.environ.get("PGCONF_FIX_PROPERTY_SCALE", "1")))
 MUTATIONS = st.lists(
@@ -55,6 +55,9 @@ def test_the_seeds_are_judged(consumers: Consumers, tmp_path: Path) -> None:
     for fmt in FORMATS:
         pool = seeds(fmt)
         assert all(b"ZQK" in seed for seed in pool)
+        text = pool[0].decode("utf-8", "surrogateescape")
+        assert _leak(f"message: {PASSWORD[3:12]}", text, fmt)  # a printed piece of it is caught
+        assert not _leak("message: ***", text, fmt)
         assert any(consumers.accepts(fmt, *_written(tmp_path / fmt, FORMATS[fmt][0], seed)) for seed in pool), fmt
 
 
