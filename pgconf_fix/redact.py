@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 MASK = "***"
+PARSE_ERROR = "PGF001"  # its messages quote the file's own text: pieces of passwords are masked too
 # Known secrets shorter than this are masked only where a carrier shows them: masking
 # every "ab" of a message would make it unreadable and protect little.
 MIN_KNOWN_LENGTH = 4
@@ -55,6 +56,9 @@ _PATTERNS = (
         re.IGNORECASE | re.MULTILINE,
     ),
 )
+
+
+_REFERENCE = re.compile(r"^['\"]?(?:\$\{|\{\{|\{|%\(|\$[A-Za-z_])|environ|getenv|\bsettings\.|\bconfig\.")
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
@@ -93,24 +97,33 @@ def _decoded(raw: str) -> set[str]:
 
 
 def secrets(text: str) -> frozenset[str]:
-    """Every password in ``text`` in each form it may be printed in (see ``_decoded``)."""
+    """Every password in ``text`` in each form it may be printed in (see ``_decoded``).
+
+    A value that is a reference, not a password (``${DB_PASSWORD}``, ``{{ vault }}``,
+    ``os.environ['PGPASSWORD']``, ``%(password)s``), is left out: its pieces are code that
+    messages quote for other reasons.
+    """
     found: set[str] = set()
     for start, end in secret_spans(text):
-        found |= _decoded(text[start:end])
+        raw = text[start:end]
+        if _REFERENCE.search(raw):
+            continue
+        found |= _decoded(raw)
     return frozenset(form for form in found if len(form.strip("'\" ")) >= MIN_KNOWN_LENGTH)
 
 
-def redact(text: str, known: Iterable[str] = ()) -> str:
+def redact(text: str, known: Iterable[str] = (), fragments: bool = False) -> str:
     """``text`` with every password it carries, and every ``known`` one, replaced by ``***``.
 
-    A piece of a known password (FRAGMENT characters or more) is masked too: a parse error
-    may quote a line where a password was cut or pasted twice, out of its carrier.
+    With ``fragments``, a piece of a known password (FRAGMENT characters or more) is masked
+    too: a parse error quotes the file where a password was cut or pasted twice, out of its
+    carrier. Other messages are written by us and quote names, not stray file text.
     """
     known = sorted((secret for secret in known if len(secret) >= MIN_KNOWN_LENGTH), key=len, reverse=True)
     for secret in known:
         if secret in text:
             text = text.replace(secret, MASK)
-    if known:
+    if known and fragments:
         text = _mask_fragments(text, known)
     pieces = []
     cursor = 0
@@ -153,5 +166,5 @@ def excerpt(text: str, start: int, end: int, limit: int) -> str:
         pieces.append(MASK)
         cursor = max(cursor, min(secret_end, end))
     pieces.append(text[cursor:end])
-    shown = redact("".join(pieces), secrets(text))
+    shown = redact("".join(pieces), secrets(text), fragments=True)
     return shown[:limit]

@@ -79,10 +79,17 @@ class SourceFile:
         text never changes; a patched text is a new SourceFile)."""
         crlf = self.text.count("\r\n")
         lf = self.text.count("\n") - crlf
-        cr = self.text.count("\r") - crlf  # classic Mac OS line endings, which Python reads too
-        if cr > lf and cr > crlf:
-            return "\r"
         return "\r\n" if crlf > lf else "\n"
+
+    @property
+    def universal_newline(self) -> str:
+        """``newline`` for a reader that ends a line at a lone CR too (Python does; the
+        server's and the kernel's readers do not, so their documents use ``newline``)."""
+        crlf = self.text.count("\r\n")
+        cr = self.text.count("\r") - crlf
+        if cr > self.text.count("\n") - crlf and cr > crlf:
+            return "\r"
+        return self.newline
 
     @property
     def line_starts(self) -> list[int]:

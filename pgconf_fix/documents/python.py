@@ -369,7 +369,7 @@ class PythonDocument:
         start, end = self.span(node)
         close = end - 1
         opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
-        newline = self.source.newline
+        newline = self.source.universal_newline
         if not items:
             return (Edit(self.source, opening + 1, close, ", ".join(pieces)),)
         last = items[-1]
@@ -411,7 +411,7 @@ class PythonDocument:
             if "\n" in self.text[item_start:item_end] or "\r" in self.text[item_start:item_end]:
                 return ()
         base = self.indentation(opening)
-        newline = self.source.newline
+        newline = self.source.universal_newline
         lead = f"{newline}{base}{INDENT}"
         edits = [Edit(self.source, *gaps[0], lead)]
         edits += [Edit(self.source, a, b, f",{lead}") for a, b in gaps[1:-1]]
@@ -431,7 +431,7 @@ class PythonDocument:
         """A new statement on the line after ``statement``, at its indentation."""
         start, end = self.span(statement)
         at = self.line_end(max(start, end - 1))
-        return (Edit(self.source, at, at, f"{self.source.newline}{self.indentation(start)}{code}"),)
+        return (Edit(self.source, at, at, f"{self.source.universal_newline}{self.indentation(start)}{code}"),)
 
     def remove_statement(self, statement: cst.SimpleStatementLine) -> tuple[Edit, ...]:
         """Remove a statement that is alone on its line(s), with its line ending."""

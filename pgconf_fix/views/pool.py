@@ -434,7 +434,7 @@ class FlaskConfigView(PoolView):
                 body = f"**{inherited[0].owner}.{ENGINE_OPTIONS}, {body}"
             first = edits[0]
             indent = document.indentation(document.span(statements[0])[0])
-            line = f"{indent}{config.statement_code(ENGINE_OPTIONS, '{' + body + '}')}{self.source.newline}"
+            line = f"{indent}{config.statement_code(ENGINE_OPTIONS, '{' + body + '}')}{self.source.universal_newline}"
             edits[0] = Edit(first.source, first.start, first.end, line)
         return tuple(edits)
 
