@@ -107,7 +107,15 @@ def replace_value(assignment: Assignment, rendered: str) -> tuple[Edit, ...]:
 
 
 def uncomment(sample: CommentedSample, rendered: str) -> tuple[Edit, ...]:
-    """Drop the ``#`` (and the blanks after it) before the name, and set the value."""
+    """Drop the ``#`` (and the blanks after it) before the name, and set the value.
+
+    An empty value at the very end of the file (``#name = `` without a final newline) is
+    set by an edit that spans the line, not by an insertion at the end: an insertion there
+    would be ordered among the appended lines of other fixes and land after them.
+    """
+    if sample.value_start == sample.value_end == len(sample.source.text):
+        text = sample.source.text
+        return (Edit(sample.source, sample.hash_offset, sample.value_end, text[sample.name_start : sample.value_start] + rendered),)
     return (
         Edit(sample.source, sample.hash_offset, sample.name_start, ""),
         Edit(sample.source, sample.value_start, sample.value_end, rendered),
