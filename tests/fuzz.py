@@ -297,8 +297,11 @@ class Tally:
         self.bad_exits += verdict.bad_exit is not None
         self.corrupted += verdict.corrupted
         self.leaks += bool(verdict.leak)
-        if not verdict.ok and len(self.examples) < 3:
-            self.examples.append(f"{verdict}\n  input: {data[:300]!r}")
+        if not verdict.ok:
+            example = f"{verdict}\n  input: {data[:300]!r}"
+            print(f"FOUND: {example}", file=sys.stderr, flush=True)  # as it happens: a long run may be stopped
+            if len(self.examples) < 3:
+                self.examples.append(example)
 
 
 def _worker(job: tuple[str, int, int, str]) -> list[tuple[Verdict, bytes]]:
