@@ -428,3 +428,24 @@ def test_root_owned_file_in_a_users_directory_keeps_its_owner(public_work: Path)
     assert result["code"] == 2, result
     assert "cannot keep its owner and group (0:0)" in result["stderr"], result
     assert os.stat(path).st_uid == 0 and path.read_text() == "tcp_keepalives_idle = 0\n"
+
+
+def test_two_fixes_creating_connect_args_do_not_repeat_the_keyword(work: Path) -> None:
+    """Found by the fuzz: PGF401 and PGF404 each added connect_args= to a call laid out one
+    argument a line, and Python refused the result ("keyword argument repeated")."""
+    (work / "app.py").write_text(
+        'import sqlalchemy as sa\nexploded = sa.create_engine(\n    "postgresql://db.example.com/app",\n    pool_size=5,\n)\n'
+    )
+    outcome = run_cli(["--write", "--unsafe-fixes", "app.py"], work)
+    clean(outcome)
+    text = (work / "app.py").read_text()
+    compile(text, "app.py", "exec")
+    assert text.count("connect_args=") == 1 and '"sslmode": "require"' in text and '"keepalives": 1' in text
+    again = run_cli(["--write", "--unsafe-fixes", "app.py"], work)
+    assert (work / "app.py").read_text() == text, again.stderr
+
+
+def test_a_repeated_keyword_is_pgf001(work: Path) -> None:
+    (work / "app.py").write_text('import sqlalchemy\ne = sqlalchemy.create_engine("postgresql://h/db", echo=1, echo=2)\n')
+    outcome = run_cli(["app.py"], work)
+    assert "PGF001 not valid Python: keyword argument repeated: echo" in outcome.stdout

@@ -24,6 +24,7 @@ from pgconf_fix.source import SourceFile
 LINE_LENGTH = 88  # ruff's and black's default
 INDENT = "    "
 _LINE_BREAK = re.compile(r"[\r\n]")
+_CREATES = re.compile(r"""\s*(?:\w+=|['"]\w+['"]:\s*)\{""")  # a keyword or key whose value is a new dict
 # Shorter files cannot nest deep enough to crash libcst's parser: at one character a level,
 # 1,000 levels of every kind tried (brackets, calls, unary and binary operators, lambdas,
 # attributes) parse; the crashes start between that and 100,000.
@@ -187,6 +188,21 @@ class PythonDocument:
         self.positions, self.parents = positions_and_parents(module)
         self._by_class: dict[type, list[tuple[int, cst.CSTNode]]] | None = None
         self.imports = _collect_imports(module, self.nodes(cst.Import, cst.ImportFrom))
+        self.error = self._repeated_keyword()
+
+    def _repeated_keyword(self) -> tuple[int, int, str] | None:
+        """Python's compiler refuses a call that repeats a keyword argument; libcst parses it.
+        Checked here so that a fix that would write one is refused by the re-check."""
+        for call in self.nodes(cst.Call):
+            seen: set[str] = set()
+            for arg in call.args:
+                if arg.keyword is None:
+                    continue
+                if arg.keyword.value in seen:
+                    where = self.positions[arg].start
+                    return (where.line, where.column, f"not valid Python: keyword argument repeated: {arg.keyword.value}")
+                seen.add(arg.keyword.value)
+        return None
 
     # --- nodes -----------------------------------------------------------------
 
@@ -371,7 +387,7 @@ class PythonDocument:
         opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
         newline = self.source.universal_newline
         if not items:
-            return (Edit(self.source, opening + 1, close, ", ".join(pieces)),)
+            return (self._claiming(Edit(self.source, opening + 1, close, ", ".join(pieces)), pieces),)
         last = items[-1]
         last_start, last_end = self.span(last)
         first_start = self.span(items[0])[0]
@@ -386,16 +402,25 @@ class PythonDocument:
             lines = "".join(f"{newline}{indent}{piece}," for piece in pieces)
             if comma is not None:
                 at = self.line_end(self.span(comma)[1])
-                return (Edit(self.source, at, at, lines),)
+                return (self._claiming(Edit(self.source, at, at, lines), pieces),)
             return (
                 Edit(self.source, last_end, last_end, ","),
-                Edit(self.source, line_end, line_end, lines),
+                self._claiming(Edit(self.source, line_end, line_end, lines), pieces),
             )
         edit = Edit(self.source, last_end, last_end, "".join(f", {piece}" for piece in pieces))
         line_start = self.line_start(last_end)
         if line_end - line_start + len(edit.content) + reserve <= LINE_LENGTH:
-            return (edit,)
-        return self._explode(items, opening, close, pieces) or (edit,)
+            return (self._claiming(edit, pieces),)
+        return self._explode(items, opening, close, pieces) or (self._claiming(edit, pieces),)
+
+    def _claiming(self, edit: Edit, pieces: list[str]) -> Edit:
+        """An insertion that creates a container (``connect_args={...}``) takes the next
+        character along, so that two fixes creating the same one in one round overlap (the
+        second waits a round and then adds to it) instead of repeating the keyword, which
+        Python refuses ("keyword argument repeated"). Plain keywords stay insertions."""
+        if edit.start != edit.end or edit.end >= len(self.text) or not any(_CREATES.match(piece) for piece in pieces):
+            return edit
+        return Edit(edit.source, edit.start, edit.end + 1, edit.content + self.text[edit.end])
 
     def _explode(self, items: list, opening: int, close: int, pieces: list[str]) -> tuple[Edit, ...]:
         """One item a line with a trailing comma, as ruff lays out a call that no longer fits.
