@@ -6,7 +6,7 @@ Every message, fix description, edit shown in JSON/SARIF, stderr ``error:`` line
 - URI user information, ``scheme://user:PASSWORD@host`` (libpq ends the user
   information at the first ``@`` or ``/``: libpq's ``conninfo_uri_parse_options``; the
   mask runs to the last ``@``, for passwords that hold an unencoded one);
-- ``password=``, ``sslpassword=``, ``PGPASSWORD=``, ``DB_PASSWORD=``... in key=value
+- ``password=``, ``sslpassword=``, ``PGPASSWORD=``, ``DB_PASSWORD=``, ``dbpassword=``... in key=value
   strings, URL and JDBC queries, environment files and Python keyword arguments,
   quoted (with backslash escapes or the doubled quotes of postgresql.conf and SQL)
   or not;
@@ -46,7 +46,8 @@ _PATTERNS = (
     re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
     # password=..., sslpassword=..., PGPASSWORD=..., DB_PASSWORD=..., pass=..., passwd=...
     re.compile(
-        r"(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?[ \t]*=[ \t]*(?P<secret>" + _QUOTED + "|" + _UNQUOTED + ")",
+        r"(?:(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?|[A-Za-z0-9_]+pass(?:word|wd))"
+        r"[ \t]*=[ \t]*(?P<secret>" + _QUOTED + "|" + _UNQUOTED + ")",
         re.IGNORECASE | re.MULTILINE,
     ),
     # "PASSWORD": "..." (a Python or JSON dictionary), password: ... (YAML)

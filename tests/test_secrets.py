@@ -225,3 +225,9 @@ def test_an_edit_that_must_carry_a_password_is_masked_and_marked(tmp_path: Path)
     unmarked = json.loads(json_reporter.render([Finding("PGF401", "n", "warning", "m", Location(source, 4, 10), "u",
                                                         Fix("safe", "x", (plain,)))]))[0]["fix"]["edits"][0]  # fmt: skip
     assert "redacted" not in unmarked
+
+
+def test_password_keys_with_a_prefix() -> None:
+    """Found by the fuzz: a password= glued to a word (dbpassword=, appassword=) was shown."""
+    assert redact("DBPASSWORD=ZQK1QKZ dbpasswd=ZQK2QKZ x_password=ZQK3QKZ") == "DBPASSWORD=*** dbpasswd=*** x_password=***"
+    assert redact("bypass=1 compass=north") == "bypass=1 compass=north"
