@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pgconf_fix import __version__
+from pgconf_fix.budget import Budget
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import (
@@ -300,6 +301,7 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
         if budget <= 0:
             raise click.BadParameter("must be positive", param_hint="--idle-budget")
         values["global_parameters"] = {**options.global_parameters, "idle_budget": budget}
+        values["budget"] = Budget(budget, "--idle-budget")
     if flags.get("force_exclude"):
         values["force_exclude"] = True
     if flags.get("rules_dir"):
@@ -355,6 +357,8 @@ def _run(
         from pgconf_fix import docs
 
         _emit(docs.explain(rule))
+        if docs.uses_idle_budget(rule):
+            _emit(_explain_budget(options, cwd, paths))
         return EXIT_CLEAN
 
     given_paths = paths
@@ -557,6 +561,28 @@ def _stdin_problem(data: bytes, max_size: int) -> str | None:
     if looks_binary(data):
         return binary_problem(data)
     return None
+
+
+def _explain_budget(options: Options, cwd: Path, paths: tuple[str, ...]) -> str:
+    """How the idle budget is found, and what it comes to for the given paths (if any)."""
+    import textwrap
+
+    from pgconf_fix.budget import EXPLAIN
+    from pgconf_fix.run import with_learned_budget
+
+    lines = ["", "Idle budget", textwrap.indent(EXPLAIN, "  ")]
+    if paths:
+        target = find_targets(list(paths), options, cwd)
+        learned = with_learned_budget(options, target, Workspace(cwd, options.max_file_size))
+        keepalive = learned.budget_for(keepalives=True)
+        recycle = learned.budget_for(keepalives=False)
+        lines += [
+            "",
+            f"  For {' '.join(paths)}:",
+            f"    keepalive budget: {keepalive.describe() if keepalive.origin else f'{keepalive.seconds} s (the default)'}",
+            f"    recycle budget:   {recycle.describe() if recycle.origin else f'{recycle.seconds} s (the default)'}",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def _write(run: Run | Runs, outcome, stdin: SourceFile | None) -> CheckResult:  # noqa: ANN001

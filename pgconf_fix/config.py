@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pgconf_fix.budget import Budget
 from pgconf_fix.catalog import GLOBAL_PARAMETERS, CatalogError, Rule, load_catalog
 from pgconf_fix.options import Options
 from pgconf_fix.versions import PgVersion
@@ -116,6 +117,7 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     global_parameters = dict(GLOBAL_PARAMETERS)
     if "idle-budget" in table:
         global_parameters["idle_budget"] = _positive_int(where, "idle-budget", table["idle-budget"])
+        values["budget"] = Budget(global_parameters["idle_budget"], f"idle-budget in {where.name}")
     values["global_parameters"] = global_parameters
     if path is not None:
         values["config_dir"] = path.parent.absolute()

@@ -69,8 +69,14 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
     maximum = options.resolve(rule, check["maximum"]) if "maximum" in check else None
     minimum = options.resolve(rule, check["minimum"]) if "minimum" in check else None
     limit_name = check.get("maximum_name", "the maximum")
-    if isinstance(check.get("maximum"), str) and check["maximum"] == "idle_budget":
+    limit_shown = None
+    if check.get("maximum") == "idle_budget":
+        budget = options.budget_for(keepalives=True)
+        maximum = budget.seconds
         limit_name = "the idle budget"
+        limit_shown = budget.describe()
+        if fix_value is not None and fix_value.isdigit() and int(fix_value) > budget.seconds:
+            fix_value = str(budget.seconds)  # the fix's own value must fit a short box too
     applicability = check.get("fix_applicability", SAFE)
     advice = f"; set it to {fix_value}" if fix_value is not None else ""
 
@@ -78,6 +84,11 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         return set_fix(view, setting, fix_value, applicability) if fix_value is not None else None
 
     current = view.effective(setting)
+    platform = view.platform_default(setting) if current is None else None
+    if platform is not None:
+        if view.judges(setting):
+            yield from _judge_platform_default(rule, view, setting, platform, maximum, limit_name, limit_shown, advice, fixed)
+        return
     if current is None:
         if not check.get("report_unset", True) or not view.judges(setting):
             return
@@ -89,7 +100,9 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
     except ValueError:
         return  # an unreadable value is PGF001's to report
     shown = f"{setting} = {current.raw_value}"
-    exact = "" if current.value.strip() == str(value) else f" ({_quantity(value, unit)})"
+    # The value read, unless the text shows it (a unit, or a variable that holds it).
+    plain = current.value.strip() == str(value) and current.value.strip() in current.raw_value
+    exact = "" if plain else f" ({_quantity(value, unit)})"
     if value < 0 and "negative_means" in check:
         yield make_finding(rule, current.location, f"{shown} means {check['negative_means']}{advice}", fixed())
     elif value == 0 and "zero_means" in check:
@@ -100,7 +113,7 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         yield make_finding(
             rule,
             current.location,
-            f"{shown}{exact} is above {limit_name} ({_quantity(maximum, unit)}){advice}",
+            f"{shown}{exact} is above {limit_name} ({limit_shown or _quantity(maximum, unit)}){advice}",
             fixed(),
         )
     elif minimum is not None and value < minimum:
@@ -110,6 +123,17 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
             f"{shown}{exact} is below the minimum ({_quantity(minimum, unit)}){advice}",
             fixed(),
         )
+
+
+def _judge_platform_default(rule, view, setting, platform, maximum, limit_name, limit_shown, advice, fixed):  # noqa: ANN001, ANN202
+    """An unset setting on a managed server: the platform's default applies, judged like a value."""
+    value = int(platform.value)
+    if maximum is not None and value > maximum:
+        message = (
+            f"{setting} is not set: {platform.who} of {platform.value} applies{view.describe_missing()}, "
+            f"above {limit_name} ({limit_shown or maximum}){advice}"
+        )
+        yield make_finding(rule, view.missing_location(setting), message, fixed())
 
 
 def _looks_nonzero(raw: str) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pgconf_fix.budget import DEFAULT_SECONDS, Budget, PathBudgets
 from pgconf_fix.catalog import GLOBAL_PARAMETERS, Rule
 from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE
 from pgconf_fix.versions import PgVersion
@@ -27,6 +28,19 @@ class Options:
     config_dir: Path | None = None
     # Apply ``exclude`` to paths named on the command line too (ruff's --force-exclude).
     force_exclude: bool = False
+    # The idle budget given by --idle-budget or the config (wins), and the one learned
+    # from the checked tree (pgconf_fix.budget).
+    budget: Budget | None = None
+    learned_budgets: PathBudgets | None = None
+
+    def budget_for(self, keepalives: bool = True) -> Budget:
+        """The budget a rule judges against: keepalive rules pass ``keepalives=True``,
+        pool recycle rules ``False`` (boxes that count queries, not packets, count too)."""
+        if self.budget is not None:
+            return self.budget
+        if self.learned_budgets is not None:
+            return self.learned_budgets.keepalive if keepalives else self.learned_budgets.recycle
+        return Budget(int(self.global_parameters.get("idle_budget", DEFAULT_SECONDS)))
 
     def parameter(self, rule: Rule, name: str) -> Any:
         """A rule's parameter: the config's value, else the rule's default, else a global option."""

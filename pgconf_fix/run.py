@@ -77,6 +77,7 @@ def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFil
 
 def check(target: Target, rules: list[Rule], options: Options, workspace: Workspace) -> CheckResult:
     layers = layer_modules()
+    options = with_learned_budget(options, target, workspace)
     before_layers = workspace.mark()
     progress = Progress(sum(len(entries) for entries in target.files.values()))
     shares = plan_shares(layers, target)
@@ -109,6 +110,22 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
 
     findings = vet_fixes(findings)  # a fix its file's consumer would refuse is not offered
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
+
+
+def with_learned_budget(options: Options, target: Target, workspace: Workspace) -> Options:
+    """``options`` with the idle budgets learned from the target's files (pgconf_fix.budget),
+    unless one was given; the files the sources read are forgotten again, so each layer
+    still reads (and reports) its own in order."""
+    if options.budget is not None:
+        return options
+    from dataclasses import replace
+
+    from pgconf_fix.budget import learn
+
+    mark = workspace.mark()
+    learned = learn(workspace, target.files)
+    workspace.restore(mark, [])
+    return replace(options, learned_budgets=learned)
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """PGF301 / PGF302: a load balancer's idle_timeout, read through variables, locals and modules.
 
+An ALB (PGF301) carries HTTP only: its timer cuts a silent request, never a database
+connection (FACTS.md, "Verified on real software in the second round").
+
 Not a threshold rule because the value may live elsewhere (a variable default, a local)
 while the finding belongs to the load balancer, and because a value that needs a plan
 must be reported as such, without a fix.
@@ -14,7 +17,7 @@ from pgconf_fix.engine import make_finding
 from pgconf_fix.findings import SAFE, Finding, Fix, Location
 from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
-from pgconf_fix.views.network import SET, UNKNOWN, LoadBalancer, Resolution
+from pgconf_fix.views.network import APPLICATION, SET, UNKNOWN, LoadBalancer, Resolution
 
 SETTING = "idle_timeout"
 AWS_DEFAULT = 60
@@ -61,7 +64,13 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         problem = f"{shown} {why}: {who} default of {default} s applies, below the minimum ({minimum} s)"
         if default >= minimum:
             return
-    yield make_finding(rule, location, f"{problem}; {_advice(resolution, target)}", _fix(view, target, resolution))
+    consequence = ""
+    if view.kind == APPLICATION:
+        consequence = ": an HTTP request waiting longer than that on a query is cut (504) while the query runs on"
+    advice = _advice(resolution, target)
+    if view.kind == APPLICATION:
+        advice += " (above the longest request plus statement_timeout)"
+    yield make_finding(rule, location, f"{problem}{consequence}; {advice}", _fix(view, target, resolution))
 
 
 def _seconds(value: object) -> int | None:

@@ -11,6 +11,7 @@ from pgconf_fix.options import Options
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.client import (
     ASYNCPG,
+    GO,
     GO_KEEPALIVE_DEFAULTS,
     NODE_PG,
     NPGSQL,
@@ -45,9 +46,11 @@ IGNORES_LIBPQ = (NODE_PG, NPGSQL)
 
 
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    if not isinstance(view, ClientConnection) or view.consumer in (PGJDBC, PGBOUNCER):
-        return  # pgjdbc has only tcpKeepAlive: PGF403; PgBouncer's tcp_keep* settings are PGF601/PGF602's
-    budget = int(options.parameter(rule, "idle_budget"))
+    if not isinstance(view, ClientConnection) or view.consumer in (PGJDBC, PGBOUNCER, GO):
+        return  # pgjdbc has only tcpKeepAlive: PGF403; PgBouncer's tcp_keep* settings are PGF601/PGF602's;
+        # atlas.hcl's Go driver: its dialer's keepalives apply
+    budget_info = options.budget_for(keepalives=True)
+    budget = budget_info.seconds
     if view.consumer in GO_KEEPALIVE_DEFAULTS:
         yield from _go(rule, view, budget)
         return
@@ -69,7 +72,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         if idle == 0:
             problem = "keepalives_idle = 0 means the kernel default (7200 s on Linux)"
         elif idle > budget:
-            problem = f"keepalives_idle = {idle} is above the idle budget ({budget} s)"
+            problem = f"keepalives_idle = {idle} is above the idle budget ({budget_info.describe()})"
         else:
             return
         where = current.location

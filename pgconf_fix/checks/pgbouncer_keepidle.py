@@ -17,7 +17,8 @@ COMPANIONS = (("tcp_keepintvl", "interval"), ("tcp_keepcnt", "count"))
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     if not isinstance(view, PgBouncerConfig):
         return
-    budget = int(options.parameter(rule, "idle_budget"))
+    idle_budget = options.budget_for(keepalives=True)
+    budget = idle_budget.seconds
     try:
         switch, _ = view.value("tcp_keepalive")
         idle, current = view.value("tcp_keepidle")
@@ -37,7 +38,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         problem = f"tcp_keepidle = {current.raw_value} means the operating system's default (7200 s on Linux)"
         where = current.location
     elif idle > budget:
-        problem = f"tcp_keepidle = {current.raw_value} is above the idle budget ({budget} s)"
+        problem = f"tcp_keepidle = {current.raw_value} is above the idle budget ({idle_budget.describe()})"
         where = current.location
     else:
         return

@@ -16,7 +16,8 @@ from pgconf_fix.views.pgbouncer import PgBouncerConfig
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     if not isinstance(view, PgBouncerConfig):
         return
-    budget = int(options.parameter(rule, "idle_budget"))
+    idle_budget = options.budget_for(keepalives=False)
+    budget = idle_budget.seconds
     query = view.effective("server_check_query")
     if query is not None and not query.value.strip():
         target = str(options.parameter(rule, "query"))
@@ -34,7 +35,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         target = str(options.fix_target(rule, "delay", maximum=budget))  # the fix passes this rule
         message = (
             f"server_check_delay = {current.raw_value} hands out server connections idle for up to "
-            f"{delay:g} s without checking them, above the idle budget ({budget} s): one a middlebox "
+            f"{delay:g} s without checking them, above the idle budget ({idle_budget.describe()}): one a middlebox "
             f"dropped in between reaches a client unchecked; set it to {target}"
         )
         yield make_finding(rule, current.location, message, set_fix(view, "server_check_delay", target))

@@ -18,7 +18,8 @@ SETTING = "server_idle_timeout"
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     if not isinstance(view, PgBouncerConfig) or not view.judges(SETTING):
         return
-    budget = int(options.parameter(rule, "idle_budget"))
+    idle_budget = options.budget_for(keepalives=True)
+    budget = idle_budget.seconds
     if view.keepalive_tuned(budget):
         return
     try:
@@ -44,7 +45,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     target = str(min(int(options.parameter(rule, "target")), budget))
     message = (
         f"{shown}: idle server connections stay in the pool for up to {kept}, above the idle budget "
-        f"({budget} s), and no TCP keepalive keeps them alive (tcp_keepidle is not at or below the budget); "
+        f"({idle_budget.describe()}), and no TCP keepalive keeps them alive (tcp_keepidle is not at or below the budget); "
         f"set tcp_keepidle (PGF602), or {SETTING} = {target}"
     )
     yield make_finding(rule, location, message, set_fix(view, SETTING, target, UNSAFE))

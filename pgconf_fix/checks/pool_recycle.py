@@ -25,9 +25,9 @@ LEGACY_RECYCLE = "SQLALCHEMY_POOL_RECYCLE"
 def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
     if not isinstance(view, EngineView) or not view.judged():
         return
-    budget = int(options.parameter(rule, "idle_budget"))
+    budget = options.budget_for(keepalives=False)
     # The fix must pass this rule: never above the budget it is judged against.
-    target = str(options.fix_target(rule, "target", maximum=budget))
+    target = str(options.fix_target(rule, "target", maximum=budget.seconds))
     entry, recycle = view.read(SETTING)
     if recycle is UNKNOWN:
         return
@@ -35,7 +35,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
     if pre_ping is UNKNOWN or (pre_ping is not MISSING and bool(pre_ping)):
         return  # pre-ping catches a dead connection at checkout, or the code decides it
     number = recycle if isinstance(recycle, (int, float)) and not isinstance(recycle, bool) else None
-    above = entry is not None and number is not None and number > budget
+    above = entry is not None and number is not None and number > budget.seconds
     if entry is not None and not above and (number is None or number >= 0):
         return  # a recycle interval within the budget (or a value only the code knows)
     if entry is None and not view.judges_missing:
@@ -65,7 +65,7 @@ def check(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]
         assert entry is not None
         message = (
             f"{view.describe()} sets {name}={view.document.code(entry.value)}, above the idle budget "
-            f"({budget} s), and no pool_pre_ping: connections idle longer than that are already dead when "
+            f"({budget.describe()}), and no pool_pre_ping: connections idle longer than that are already dead when "
             f"reused; {advice}"
         )
         yield make_finding(rule, view.entry_location(entry), message, fix)

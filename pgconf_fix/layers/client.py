@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 NAME = "client"
 _NOT_OURS_NAMES = ("postgresql.conf", "postgresql.auto.conf", "sysctl.conf", "pgbouncer.ini", "pg_hba.conf")
 # Terraform and SQL have their own layers; prose documents hold examples, not configuration.
-_NOT_OURS_SUFFIXES = (".tf", ".tfvars", ".hcl", ".tfstate", ".sql", ".md", ".rst", ".adoc")
+# Connection strings in variable values (.tfvars), terragrunt.hcl inputs and Atlas's
+# atlas.hcl (``url = "postgres://..."``) are this layer's: their readers are clients.
+_NOT_OURS_SUFFIXES = (".tf", ".tfstate", ".sql", ".md", ".rst", ".adoc")
 _PREFILTER = re.compile(rb"postgres|jdbc:postgresql|(?<![\w.])(?:host|hostaddr|dbname)[ \t]*=")
 _PGBOUNCER = re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
 

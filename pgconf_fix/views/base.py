@@ -91,6 +91,10 @@ class SettingsView:
         """The value as the consumer reads it; ValueError with a reason when it cannot."""
         raise NotImplementedError
 
+    def platform_default(self, key: str):  # noqa: ANN201 - a views.cloud_server.PlatformDefault or None
+        """For a managed server: the value it uses for an unset ``key``, and whose default that is."""
+        return None
+
     def missing_location(self, key: str) -> Location:
         raise NotImplementedError
 

@@ -53,6 +53,9 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
 
 LIBPQ, ASYNCPG, PGJDBC, PG8000, UNKNOWN = "libpq", "asyncpg", "pgjdbc", "pg8000", "unknown"
+# Go drivers (pgx, lib/pq), e.g. Atlas reading atlas.hcl: Go's net.Dialer turns on 15 s TCP
+# keepalives by default (FACTS.md), and unknown URL keywords reach the server as settings.
+GO = "go"
 PGBOUNCER = "pgbouncer"  # a [databases] entry: PgBouncer's own connection to the server
 # Clients that are not libpq, decided from the file's language and the repository's manifests
 # (FACTS.md "Clients": Go's net.Dialer keeps alive every 15 s by default, pgx every 5 min;

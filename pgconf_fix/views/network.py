@@ -71,14 +71,44 @@ class Resolution:
     reason: str = ""
 
 
+def is_configuration(name: str) -> bool:
+    """A file Terraform reads as configuration: ``*.tf`` or ``*.tf.json``."""
+    return name.endswith((".tf", ".tf.json"))
+
+
+def is_auto_tfvars(name: str) -> bool:
+    """A variable-values file Terraform loads without ``-var-file``: ``terraform.tfvars``,
+    ``*.auto.tfvars`` and their ``.json`` forms
+    (https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence)."""
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+
+
+def tfvars_order(name: str) -> tuple[int, int, str]:
+    """Terraform's loading order: terraform.tfvars, terraform.tfvars.json, then the
+    *.auto.tfvars(.json) files by name; a later file's value wins."""
+    if name == "terraform.tfvars":
+        return (0, 0, name)
+    if name == "terraform.tfvars.json":
+        return (0, 1, name)
+    return (1, 0, name)
+
+
 class TerraformModule:
-    """The .tf files of one directory, with their variables and locals."""
+    """The .tf files of one directory, with their variables, locals and variable values."""
 
     def __init__(self, documents: list[HclDocument]) -> None:
-        self.documents = documents
+        self.documents = [d for d in documents if not is_auto_tfvars(d.source.path.name)]
         self.variables: dict[str, tuple[SourceFile, HclBlock]] = {}
         self.locals: dict[str, Written] = {}
+        # Values from terraform.tfvars / *.auto.tfvars: they win over a variable's default.
+        self.values: dict[str, Written] = {}
         self.broken = [d.source.display for d in documents if d.error is not None]
+        tfvars = sorted((d for d in documents if is_auto_tfvars(d.source.path.name)),
+                        key=lambda d: tfvars_order(d.source.path.name))  # fmt: skip
+        for document in tfvars:
+            for attribute in document.attributes:
+                self.values[attribute.name] = Written(document.source, attribute)
+        documents = self.documents
         for document in documents:
             for block in document.blocks:
                 if block.type == "variable" and len(block.labels) == 1:
@@ -109,6 +139,9 @@ class TerraformModule:
         declared = self.variables.get(name)
         if declared is None:
             return Resolution(UNKNOWN, None, None, via, f"no variable {name!r} is declared{self._maybe_broken()}")
+        given = self.values.get(name)
+        if given is not None:
+            return self.resolve(given, via)
         source, block = declared
         default = block.attribute("default")
         if default is None:
@@ -257,7 +290,8 @@ def _module_files(workspace: Workspace, directory: Path, given: list[SourceFile]
         names = []
     for name in names:
         path = directory / name
-        if name.endswith(".tf") and path not in by_path and path.is_file():
+        wanted = is_configuration(name) or is_auto_tfvars(name)
+        if wanted and path not in by_path and path.is_file():
             try:
                 by_path[path] = workspace.load(path, workspace.display_for(path, like))
             except InputError:
@@ -280,4 +314,10 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
                 continue
             found = [block for block in document.blocks if _is_load_balancer(block)]
             views.extend(LoadBalancer(module, document.source, block) for block in found)
+        from pgconf_fix.views.middleboxes import middleboxes
+
+        views.extend(middleboxes(module, [d for d in documents if d.source.path in asked]))
+        from pgconf_fix.views.cloud_server import cloud_server_views
+
+        views.extend(cloud_server_views(module, [d for d in documents if d.source.path in asked]))
     return views
