@@ -31,7 +31,7 @@ DEFAULT_EXCLUDES = (
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "server": ("*.conf",),
     "kernel": ("*.conf",),
-    "network": ("*.tf",),
+    "network": ("*.tf", "*.tf.json"),
     "pgbouncer": ("*.ini",),
     "yaml": ("*.yml", "*.yaml", "*.YML", "*.YAML"),
     "sql": ("*.sql", "*.SQL"),
@@ -42,7 +42,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
         "*.sh", "*.bash", "*.zsh", "Procfile", "Procfile.*", "Dockerfile", "Dockerfile.*", "*.Dockerfile",
         "Containerfile", "Containerfile.*",
         "*.go", "*.js", "*.mjs", "*.cjs", "*.ts", "*.java", "*.kt", "*.scala", "*.groovy", "*.rb", "*.php",
-        "*.cs", "*.rs", "*.ex", "*.exs",
+        "*.cs", "*.rs", "*.ex", "*.exs", "*.tfvars", "*.hcl",
     ),
 }
 _CANDIDATE_NAMES = {layer: re.compile("|".join(fnmatch.translate(p) for p in globs)) for layer, globs in CANDIDATES.items()}
