@@ -432,7 +432,10 @@ def _read(path: Path) -> str:
 def consumer_of(scheme: str, source: SourceFile) -> str:
     """Who reads a connection string: the scheme names the driver; else the file's language
     (a psycopg import in Python, pgx or lib/pq in Go, node-postgres in JavaScript), else the
-    repository's manifest (``go.mod``, ``package.json``, ``Gemfile``, ``*.csproj``)."""
+    repository's manifest (``go.mod``, ``package.json``, ``Gemfile``, ``*.csproj``).
+    ``atlas.hcl`` is Atlas's project file, read by its Go driver (lib/pq)."""
+    if source.path.name == "atlas.hcl":
+        return GO_PQ
     if scheme.startswith("jdbc:"):
         return PGJDBC
     if scheme.startswith("db+"):
