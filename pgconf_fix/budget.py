@@ -36,6 +36,7 @@ DEFAULT_SECONDS = 300
 SOURCE_MODULES = (
     "pgconf_fix.views.middleboxes",
     "pgconf_fix.budget_neon",
+    "pgconf_fix.budget_swarm",
 )
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 SUSPEND_SECONDS = 300
 # Layers whose files hold connection strings.
-LAYERS = ("client", "python", "network")
+LAYERS = ("client", "python", "network", "yaml")
 _NEON_HOST = re.compile(r"(?<![\w.-])((?:[a-z0-9-]+\.)+neon\.tech)(?![\w-])", re.IGNORECASE)
 
 
