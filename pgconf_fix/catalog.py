@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pgconf_fix.budget import DEFAULT_SECONDS
+
 DOCS_URL = "https://github.com/pgconf-fix/pgconf-fix/blob/main/docs/rules.md"
 SEVERITIES = ("error", "warning", "info")
 LAYERS = ("any", "server", "kernel", "network", "client", "pool", "pgbouncer")
@@ -91,6 +93,11 @@ def load_rule(path: Path, builtin: bool = True) -> Rule:
         raise CatalogError(f"{path}: severity must be one of {', '.join(SEVERITIES)}")
     if data["layer"] not in LAYERS:
         raise CatalogError(f"{path}: layer must be one of {', '.join(LAYERS)}")
+    parameters = data.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise CatalogError(f"{path}: [parameters] must be a table")
+    if check["kind"] in DATA_KINDS:
+        _check_bounds(path, check, parameters)
     example = data.get("example", {})
     return Rule(
         code=str(data["code"]),
@@ -112,6 +119,29 @@ def load_rule(path: Path, builtin: bool = True) -> Rule:
         path=path,
         builtin=builtin,
     )
+
+
+# Names a [check] bound may use for a run-wide value instead of a rule parameter, with the
+# value a bound check assumes (the idle budget's default, pgconf_fix.budget).
+RUN_PARAMETERS = {"idle_budget": DEFAULT_SECONDS}
+
+
+def _check_bounds(path: Path, check: dict[str, Any], parameters: dict[str, Any]) -> None:
+    """[check] minimum/maximum: an integer, or the name of an integer parameter; fix: a value
+    or the name of a parameter. A CatalogError names the field, else a run fails mid-way."""
+    for key in ("minimum", "maximum", "fix"):
+        if key not in check:
+            continue
+        value = check[key]
+        if isinstance(value, str):
+            if value not in parameters and value not in RUN_PARAMETERS:
+                raise CatalogError(f"{path}: [check] {key} = {value!r} names no parameter (see [parameters])")
+            value = parameters.get(value, RUN_PARAMETERS.get(value))
+            where = f"[parameters] {check[key]}, used as [check] {key},"
+        else:
+            where = f"[check] {key}"
+        if key != "fix" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise CatalogError(f"{path}: {where} must be an integer, not {value!r}")
 
 
 def builtin_rules_dir() -> Path:

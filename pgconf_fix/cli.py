@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pgconf_fix import __version__
+from pgconf_fix.budget import Budget
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import (
@@ -21,7 +22,7 @@ from pgconf_fix.config import (
     normalise_selectors,
     options_from_config,
 )
-from pgconf_fix.options import Budget, BudgetOrigin, Options
+from pgconf_fix.options import Options
 from pgconf_fix.run import CheckResult, Target, check, find_targets
 from pgconf_fix.source import InputError, SourceFile, UserError
 from pgconf_fix.versions import PgVersion
@@ -285,6 +286,9 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
     values: dict[str, object] = {}
     for key in ("select", "ignore", "extend_select"):
         codes = _codes(flags.get(key))  # type: ignore[arg-type]
+        if codes == () and key == "select":
+            # An empty CI variable would select nothing and pass: never what was meant.
+            raise click.BadParameter("selects no rule; give codes or prefixes such as PGF1 or ALL", param_hint="--select")
         if codes is not None:
             values[key] = codes
     if flags.get("pg_version"):
@@ -296,7 +300,7 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
         budget = int(flags["idle_budget"])  # type: ignore[arg-type]
         if budget <= 0:
             raise click.BadParameter("must be positive", param_hint="--idle-budget")
-        values["idle_budget"] = Budget(budget, BudgetOrigin.FLAG)
+        values["budget"] = Budget(budget, "--idle-budget")
     if flags.get("force_exclude"):
         values["force_exclude"] = True
     if flags.get("rules_dir"):
@@ -352,6 +356,8 @@ def _run(
         from pgconf_fix import docs
 
         _emit(docs.explain(rule))
+        if docs.uses_idle_budget(rule):
+            _emit(_explain_budget(options, cwd, paths))
         return EXIT_CLEAN
 
     given_paths = paths
@@ -362,7 +368,11 @@ def _run(
     if "-" in paths:
         if not stdin_filename:
             raise click.UsageError("reading standard input ('-') needs --stdin-filename NAME")
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(options.max_file_size + 1)  # no further: the limit is the limit
+        problem = _stdin_problem(data, options.max_file_size)
+        if problem:
+            _emit(f"error: -: {problem}\n", err=True)
+            return EXIT_ERROR
         stdin = SourceFile.from_bytes((cwd / stdin_filename).absolute(), stdin_filename, data)
     if flags.get("live") or config_path:
         run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin), stdin)
@@ -382,8 +392,8 @@ def _run(
         from pgconf_fix.patcher import diff_base, fix_until_stable, unified_diff
 
         outcome = fix_until_stable(result.findings, unsafe_fixes, run.check, result.suppressed)
-        for display in outcome.rejected:
-            _emit(f"warning: {display}: a fix was dropped because the result would not parse\n", err=True)
+        for display, reason in dict.fromkeys(outcome.refusals):
+            _emit(f"warning: {display}: a fix was dropped, because {reason}\n", err=True)
         if diff_mode:
             base = diff_base(outcome.texts, cwd)
             if base != Path(os.path.abspath(cwd)):
@@ -399,14 +409,19 @@ def _run(
         left = _write(run, outcome, stdin)
         remaining = left.findings
         noun = "finding" if outcome.fixed == 1 else "findings"
-        files = len(outcome.texts)
+        files = len(outcome.texts) - len(outcome.not_written)
         where = "standard input" if stdin is not None else f"{files} file{'s' if files != 1 else ''}"
         summary = f"Fixed {outcome.fixed} {noun} in {where}.\n"
+        if outcome.not_written:
+            summary = (
+                f"Wrote {files} of {len(outcome.texts)} fixed files; {len(outcome.not_written)} not written "
+                f"({', '.join(outcome.not_written)}): their findings are still reported.\n"
+            )
         _emit(summary, err=fmt != "text" or stdin is not None)
         fixes = fixable(left.findings, left.suppressed, run.check, unsafe_fixes) if _counted(style) else None
         # With standard input, standard output is the fixed document: the report goes to stderr.
         _report(remaining, style, run.active_rules, fixes, result.errors, err=stdin is not None, cwd=cwd)
-        if error_count:
+        if error_count or outcome.not_written:
             return EXIT_ERROR
         return EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN
 
@@ -422,7 +437,7 @@ def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: 
     ruff's --add-noqa), kept for a file only when a re-check shows those findings suppressed
     and no new parse error; then written as --write writes."""
     from pgconf_fix import suppression
-    from pgconf_fix.patcher import write_atomically
+    from pgconf_fix.patcher import WriteError, write_fixed
 
     if stdin is not None:
         raise click.UsageError("--add-suppressions writes files; it cannot be used with '-'")
@@ -455,8 +470,13 @@ def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: 
                 _emit(f"warning: {sources[path].display}: the comments would not suppress every finding; left as it was\n",
                       err=True)
                 del texts[path]
-    for path, text in texts.items():
-        write_atomically(sources[path], text)
+    for path, text in list(texts.items()):  # every file attempted; one not written is named
+        try:
+            write_fixed(sources[path], text)
+        except WriteError as exc:
+            _emit(f"error: {exc}\n", err=True)
+            del texts[path]
+            errors += 1
     added = sum(len(wanted[path]) - len(skipped[path]) for path in texts)
     _emit(f"Added {added} suppression{'s' if added != 1 else ''} to {len(texts)} file{'s' if len(texts) != 1 else ''}.\n")
     if errors:
@@ -531,6 +551,39 @@ def _warn_unread(targets: list[Target]) -> None:
         _emit("warning: no file under the given paths is one pgconf-fix reads\n", err=True)
 
 
+def _stdin_problem(data: bytes, max_size: int) -> str | None:
+    """Standard input gets the checks a file gets: the size limit and the binary check."""
+    from pgconf_fix.source import binary_problem, looks_binary
+
+    if len(data) > max_size:
+        return f"standard input is above the {max_size / 1048576:.0f} MB limit; not checked"
+    if looks_binary(data):
+        return binary_problem(data)
+    return None
+
+
+def _explain_budget(options: Options, cwd: Path, paths: tuple[str, ...]) -> str:
+    """How the idle budget is found, and what it comes to for the given paths (if any)."""
+    import textwrap
+
+    from pgconf_fix.budget import EXPLAIN
+    from pgconf_fix.run import with_learned_budget
+
+    lines = ["", "Idle budget", textwrap.indent(EXPLAIN, "  ")]
+    if paths:
+        target = find_targets(list(paths), options, cwd)
+        learned = with_learned_budget(options, target, Workspace(cwd, options.max_file_size))
+        keepalive = learned.budget_for(keepalives=True)
+        recycle = learned.budget_for(keepalives=False)
+        lines += [
+            "",
+            f"  For {' '.join(paths)}:",
+            f"    keepalive budget: {keepalive.describe() if keepalive.origin else f'{keepalive.seconds} s (the default)'}",
+            f"    recycle budget:   {recycle.describe() if recycle.origin else f'{recycle.seconds} s (the default)'}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def _write(run: Run | Runs, outcome, stdin: SourceFile | None) -> CheckResult:  # noqa: ANN001
     """Write fixed files (standard input goes to standard output) and re-check from disk."""
     if stdin is not None:
@@ -538,10 +591,16 @@ def _write(run: Run | Runs, outcome, stdin: SourceFile | None) -> CheckResult:  
         sys.stdout.buffer.write(stdin.encode(text))
         sys.stdout.buffer.flush()
         return run.check(outcome.texts)
-    from pgconf_fix.patcher import write_atomically
+    from pgconf_fix.patcher import WriteError, write_fixed
 
-    for path, text in outcome.texts.items():
-        write_atomically(outcome.originals[path], text)
+    failed = []
+    for path, text in outcome.texts.items():  # every file is attempted, whatever failed before
+        try:
+            write_fixed(outcome.originals[path], text)
+        except WriteError as exc:
+            failed.append(exc)
+            _emit(f"error: {exc}\n", err=True)
+    outcome.not_written = [exc.display for exc in failed]
     return run.check()
 
 

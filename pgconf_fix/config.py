@@ -6,8 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pgconf_fix.budget import Budget
 from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml
-from pgconf_fix.options import Budget, BudgetOrigin, Options
+from pgconf_fix.options import Options
 from pgconf_fix.versions import PgVersion
 
 CONFIG_NAMES = (".pgconf-fix.toml", "pyproject.toml")
@@ -24,9 +25,13 @@ class ConfigError(Exception):
 def _table(path: Path) -> dict[str, Any] | None:
     """The pgconf-fix table of a config file, or None when a pyproject.toml has none."""
     data = read_toml(path, ConfigError)
-    if path.name == "pyproject.toml":
-        return data.get("tool", {}).get("pgconf-fix")
-    return data.get("tool", {}).get("pgconf-fix", data)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, not {type(tool).__name__}")
+    table = tool.get("pgconf-fix") if path.name == "pyproject.toml" else tool.get("pgconf-fix", data)
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.pgconf-fix] must be a table, not {table!r}")
+    return table
 
 
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -105,7 +110,7 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
         values["pg_version"] = version
     if "idle-budget" in table:
         seconds = _positive_int(where, "idle-budget", table["idle-budget"])
-        values["idle_budget"] = Budget(seconds, BudgetOrigin.CONFIG, str(where))
+        values["budget"] = Budget(seconds, f"idle-budget in {where.name}")
     if path is not None:
         values["config_dir"] = path.parent.absolute()
     if "force-exclude" in table:

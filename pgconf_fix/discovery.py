@@ -18,7 +18,7 @@ from types import ModuleType
 
 from pgconf_fix.ignore import IgnoreRules, read_lines, relative_to, rules_above
 from pgconf_fix.progress import Progress
-from pgconf_fix.source import InputError, looks_binary
+from pgconf_fix.source import InputError, link_problem, looks_binary
 
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", ".terraform",
@@ -32,7 +32,7 @@ DEFAULT_EXCLUDES = (
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "server": ("*.conf",),
     "kernel": ("*.conf",),
-    "network": ("*.tf",),
+    "network": ("*.tf", "*.tf.json"),
     "pgbouncer": ("*.ini",),
     "yaml": ("*.yml", "*.yaml", "*.YML", "*.YAML"),
     "sql": ("*.sql", "*.SQL"),
@@ -43,7 +43,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
         "*.sh", "*.bash", "*.zsh", "Procfile", "Procfile.*", "Dockerfile", "Dockerfile.*", "*.Dockerfile",
         "Containerfile", "Containerfile.*",
         "*.go", "*.js", "*.mjs", "*.cjs", "*.ts", "*.java", "*.kt", "*.scala", "*.groovy", "*.rb", "*.php",
-        "*.cs", "*.rs", "*.ex", "*.exs",
+        "*.cs", "*.rs", "*.ex", "*.exs", "*.tfvars", "*.hcl",
     ),
 }
 _CANDIDATE_NAMES = {layer: re.compile("|".join(fnmatch.translate(p) for p in globs)) for layer, globs in CANDIDATES.items()}
@@ -93,21 +93,34 @@ class _Head:
     def __init__(self, path: str) -> None:
         self.path = path
         self.data: bytes | None = None
+        self.hidden = False  # the content could not be seen: unreadable, or binary
 
     def __call__(self) -> bytes:
         if self.data is None:
-            self.data = _read_head(self.path)
-            if looks_binary(self.data):
-                self.data = b""
+            data = _read_head(self.path)
+            self.hidden = data is None or looks_binary(data)
+            self.data = b"" if self.hidden else data
         return self.data
 
 
-def _read_head(path: str) -> bytes:
+# When a file's content cannot be seen (unreadable, binary, UTF-16), its name decides: the
+# layer that reads such names takes it, and its reader says why it cannot (exit 2) instead
+# of the file being skipped without a word.
+_BY_SUFFIX = {".py": "python", ".sql": "sql", ".conf": "server", ".tf": "terraform"}
+
+
+def _named_layer(name: FileName) -> str | None:
+    if name.name == ".env" or name.name.startswith(".env.") or name.suffix == ".env":
+        return "client"
+    return _BY_SUFFIX.get(name.suffix.lower())
+
+
+def _read_head(path: str) -> bytes | None:
     # os.read spares the buffered file object that open() builds for one read of every file.
     try:
         descriptor = os.open(path, os.O_RDONLY)
     except OSError:
-        return b""
+        return None
     try:
         chunks = []
         wanted = HEAD_BYTES
@@ -119,7 +132,7 @@ def _read_head(path: str) -> bytes:
             wanted -= len(chunk)
         return b"".join(chunks)
     except OSError:
-        return b""
+        return None
     finally:
         os.close(descriptor)
 
@@ -150,6 +163,10 @@ def _claim(layers: list[ModuleType], path: str) -> str | None:
     for layer in layers:
         if candidate(layer.NAME, name.name) and layer.claim(name, head):
             return layer.NAME
+    if head.hidden:
+        named = _named_layer(name)
+        if named is not None and candidate(named, name.name) and any(layer.NAME == named for layer in layers):
+            return named
     return None
 
 
@@ -258,7 +275,7 @@ def discover(
             named.add(os.path.abspath(given))
             add(given, given)
         elif os.path.islink(given) and not os.path.exists(given):
-            found.errors.append(InputError(given, f"dangling symlink: its target {os.readlink(given)!r} does not exist"))
+            found.errors.append(InputError(given, link_problem(given)))
         else:
             found.errors.append(InputError(given, "not a regular file or directory"))
     results = claims.results()
@@ -299,8 +316,8 @@ def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discover
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_file = entry.is_file()
-            except OSError:
-                continue
+            except OSError:  # a symlink loop (ELOOP): handed on like a dangling link, reported by its reader
+                is_dir, is_file = False, entry.is_symlink()
             if is_dir:
                 if entry.name in DEFAULT_EXCLUDES or (active.patterns and active.ignored(entry.path, True)):
                     continue

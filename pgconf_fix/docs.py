@@ -45,6 +45,11 @@ def explain(rule: Rule) -> str:
     return "\n".join(parts) + "\n"
 
 
+def uses_idle_budget(rule: Rule) -> bool:
+    """Whether a rule judges against the idle budget (its --explain page says how it is found)."""
+    return rule.check.get("maximum") == "idle_budget" or "idle-budget" in rule.options
+
+
 def rules_table(rules: list[Rule]) -> str:
     rows = ["| code | name | layer | severity | default | summary |", "|---|---|---|---|---|---|"]
     for rule in rules:

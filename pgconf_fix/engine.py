@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import registered
 from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
-from pgconf_fix.options import Options
-from pgconf_fix.setting import fix_or_none
+from pgconf_fix.options import BUDGET_NAME, Options
+from pgconf_fix.setting import Setting, fix_or_none
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import SettingsView
 
@@ -52,6 +52,12 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         options.limit(rule, check["maximum"], check.get("maximum_name", "the maximum")) if "maximum" in check else (None, "")
     )
     minimum = options.resolve(rule, check["minimum"]) if "minimum" in check else None
+    limit_shown = None
+    if check.get("maximum") == BUDGET_NAME:
+        budget = options.budget_for(keepalives=True)
+        limit_shown = budget.describe()
+        if fix_value is not None and fix_value.isdigit() and int(fix_value) > budget.seconds:
+            fix_value = str(budget.seconds)  # the fix's own value must fit a short box too
     applicability = check.get("fix_applicability", SAFE)
     advice = f"; set it to {fix_value}" if fix_value is not None else ""
 
@@ -59,6 +65,10 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         return fix_or_none(view.fix(setting, fix_value), applicability=applicability) if fix_value is not None else None
 
     current = view.get(setting, unit, number=True)
+    if current.is_missing and current.default is not None:
+        if current.judged:
+            yield from _judge_platform_default(rule, current, maximum, limit_name, limit_shown, advice, fixed)
+        return
     if current.is_missing:
         if not check.get("report_unset", True) or not current.judged:
             return
@@ -69,7 +79,9 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         return  # an unreadable value is PGF001's to report
     value = current.value
     shown = f"{setting} = {current.raw}"
-    exact = "" if current.text.strip() == str(value) else f" ({_quantity(value, unit)})"
+    # The value read, unless the text shows it (a unit, or a variable that holds it).
+    plain = current.text.strip() == str(value) and current.text.strip() in current.raw
+    exact = "" if plain else f" ({_quantity(value, unit)})"
     if value < 0 and "negative_means" in check:
         yield make_finding(rule, current.location, f"{shown} means {check['negative_means']}{advice}", fixed())
     elif value == 0 and "zero_means" in check:
@@ -80,7 +92,7 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         yield make_finding(
             rule,
             current.location,
-            f"{shown}{exact} is above {limit_name} ({_quantity(maximum, unit)}){advice}",
+            f"{shown}{exact} is above {limit_name} ({limit_shown or _quantity(maximum, unit)}){advice}",
             fixed(),
         )
     elif minimum is not None and value < minimum:
@@ -90,6 +102,26 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
             f"{shown}{exact} is below the minimum ({_quantity(minimum, unit)}){advice}",
             fixed(),
         )
+
+
+def _judge_platform_default(
+    rule: Rule,
+    current: Setting,
+    maximum: int | None,
+    limit_name: str,
+    limit_shown: str | None,
+    advice: str,
+    fixed: Callable[[], Fix | None],
+) -> Iterator[Finding]:
+    """An unset setting on a managed server: the platform's default applies, judged like a value."""
+    platform = current.default
+    value = int(platform.value)
+    if maximum is not None and value > maximum:
+        message = (
+            f"{current.key} is not set: {platform.who} of {platform.value} applies{current.reason}, "
+            f"above {limit_name} ({limit_shown or maximum}){advice}"
+        )
+        yield make_finding(rule, current.location, message, fixed())
 
 
 def _looks_nonzero(raw: str) -> bool:

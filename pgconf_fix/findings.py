@@ -29,9 +29,13 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
+    """Edits that address a finding. ``expect`` names the libpq ``(keyword, value)`` pairs a
+    connection string the fix edits must read back (pgconf_fix.verify checks them)."""
+
     applicability: str
     message: str
     edits: tuple[Edit, ...]
+    expect: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,9 @@ def _strtol(text: str) -> tuple[int | None, int, bool]:
         j += 1
     if j == i:
         return None, 0, False  # no conversion: strtol sets end to the start of the text
+    if len(text[i:j].lstrip("0")) > 32:
+        # Beyond any 64-bit value (and Python's int-conversion limit past 4,300 digits): ERANGE.
+        return sign * 2**63, j, True
     value = sign * int(text[i:j], base)
     overflow = not (-(2**63) <= value < 2**63)
     return value, j, overflow

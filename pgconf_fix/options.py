@@ -3,40 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pgconf_fix.budget import DEFAULT_SECONDS, Budget, PathBudgets
 from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE
 from pgconf_fix.versions import PgVersion
 
 if TYPE_CHECKING:
     from pgconf_fix.catalog import Rule
-
-
-class BudgetOrigin(Enum):
-    """Where the idle budget of a run came from."""
-
-    DEFAULT = "default"
-    CONFIG = "config"  # idle-budget in pyproject.toml [tool.pgconf-fix] or .pgconf-fix.toml
-    FLAG = "--idle-budget"
-
-
-@dataclass(frozen=True)
-class Budget:
-    """The idle budget: the shortest idle timeout a connection can meet on its path, in seconds.
-
-    No keepalive idle time or pool recycle interval may exceed it; a value equal to it passes
-    (DESIGN.md, "The idle budget"). ``origin`` says who set it; ``where`` names the config file
-    (or, once learned from the tree, the box and its file:line) and is empty for the default.
-    """
-
-    seconds: int = 300
-    origin: BudgetOrigin = BudgetOrigin.DEFAULT
-    where: str = ""
-
-    # How threshold messages name the limit ("is above the idle budget (300 s)").
-    label = "the idle budget"
 
 
 # Names a rule TOML's [check] fields may use for a run-wide option instead of a rule parameter.
@@ -49,7 +24,6 @@ class Options:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     pg_version: PgVersion | None = None
-    idle_budget: Budget = Budget()
     rule_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
@@ -59,6 +33,20 @@ class Options:
     config_dir: Path | None = None
     # Apply ``exclude`` to paths named on the command line too (ruff's --force-exclude).
     force_exclude: bool = False
+    # The idle budget given by --idle-budget or the config (wins over everything), and the
+    # ones learned from the checked tree (pgconf_fix.budget), set by run.check.
+    budget: Budget | None = None
+    learned_budgets: PathBudgets | None = None
+
+    def budget_for(self, keepalives: bool = True) -> Budget:
+        """The idle budget (seconds, with its origin) a rule judges against: keepalive rules
+        pass ``keepalives=True``, pool recycle and pre-ping rules ``False`` (boxes that count
+        queries, not packets, count too). Given, else learned, else the 300 s default."""
+        if self.budget is not None:
+            return self.budget
+        if self.learned_budgets is not None:
+            return self.learned_budgets.keepalive if keepalives else self.learned_budgets.recycle
+        return Budget(DEFAULT_SECONDS)
 
     def parameter(self, rule: Rule, name: str) -> Any:
         """A rule's parameter: the config's value, else the rule's default, else the idle budget
@@ -69,7 +57,7 @@ class Options:
         if name in rule.parameters:
             return rule.parameters[name]
         if name == BUDGET_NAME:
-            return self.idle_budget.seconds
+            return self.budget_for(keepalives=True).seconds
         raise KeyError(name)
 
     def resolve(self, rule: Rule, value: Any) -> Any:
@@ -98,7 +86,7 @@ class Options:
     def limit(self, rule: Rule, value: Any, label: str) -> tuple[Any, str]:
         """A [check] bound and its name in messages: ``label``, or the budget's own name when
         the field names the idle budget."""
-        return self.resolve(rule, value), self.idle_budget.label if value == BUDGET_NAME else label
+        return self.resolve(rule, value), "the idle budget" if value == BUDGET_NAME else label
 
     def enabled(self, rule: Rule) -> bool:
         def matches(prefixes: tuple[str, ...]) -> bool:

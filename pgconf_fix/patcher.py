@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,6 +16,7 @@ from pgconf_fix import linediff
 from pgconf_fix.edits import apply_edits
 from pgconf_fix.findings import SAFE, Edit, Finding
 from pgconf_fix.source import SourceFile
+from pgconf_fix.verify import Trial, refusal
 
 MAX_PASSES = 4
 
@@ -29,6 +33,9 @@ class FixOutcome:
     texts: dict[Path, str] = field(default_factory=dict)
     applied: list[Finding] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    # Why a file's fixes were put back: (display path, reason), in order.
+    refusals: list[tuple[str, str]] = field(default_factory=list)
+    not_written: list[str] = field(default_factory=list)  # display paths --write could not write
 
     @property
     def fixed(self) -> int:
@@ -54,13 +61,26 @@ def wanted(finding: Finding, unsafe: bool) -> bool:
 def apply_round(
     findings: list[Finding], unsafe: bool
 ) -> tuple[dict[Path, tuple[SourceFile, str]], list[Finding], dict[Path, list[Edit]]]:
-    """Apply every wanted fix once; a fix with an edit that was dropped for overlap is not counted.
+    """Apply every wanted fix once, whole or not at all: a fix with an edit dropped for overlap,
+    or deferred because the file would be refused with it, is left out of the round entirely
+    (the next pass re-reads the file and redoes it), so no fix is ever half applied.
 
     Returns the new texts, the findings whose fixes were applied, and the edits kept in each file.
     """
+    chosen = [finding for finding in findings if wanted(finding, unsafe)]
+    while True:
+        results, applied, dropped_keys = _apply_fixes(chosen, unsafe)
+        losers = [f for f in chosen if any(e.key() in dropped_keys for e in f.fix.edits)]  # type: ignore[union-attr]
+        if not losers:
+            return results, chosen, applied
+        chosen = [f for f in chosen if f not in losers]  # the winners stay: this ends
+
+
+def _apply_fixes(
+    chosen: list[Finding], unsafe: bool
+) -> tuple[dict[Path, tuple[SourceFile, str]], dict[Path, list[Edit]], set[tuple]]:
     by_file: dict[Path, list[Edit]] = {}
     sources: dict[Path, SourceFile] = {}
-    chosen = [finding for finding in findings if wanted(finding, unsafe)]
     for finding in chosen:
         assert finding.fix is not None
         for edit in finding.fix.edits:
@@ -71,11 +91,11 @@ def apply_round(
     dropped_keys: set[tuple] = set()
     for path, edits in by_file.items():
         text, dropped = apply_edits(sources[path].text, edits)
-        if _refused(path, sources[path].text, text):
+        if _refused(sources[path], text, chosen, unsafe):
             # Fixes that are fine alone may clash together (two fixes each adding connect_args=
             # to one call): keep them one by one while the file stays good; the rest wait for
             # the next pass, where they are found again on the text with the others in it.
-            edits, deferred = _compatible(path, sources[path].text, chosen)
+            edits, deferred = _compatible(path, sources[path], chosen, unsafe)
             text, dropped = apply_edits(sources[path].text, edits)
             dropped = [*dropped, *deferred]
         lost = {edit.key() for edit in dropped}
@@ -83,37 +103,46 @@ def apply_round(
         applied[path] = sorted({e.key(): e for e in edits if e.key() not in lost}.values(), key=lambda e: e.start)
         if text != sources[path].text:
             results[path] = (sources[path], text)
-    done = [
-        finding for finding in chosen if not any(edit.key() in dropped_keys for edit in finding.fix.edits)  # type: ignore[union-attr]
-    ]
-    return results, done, applied
+    return results, applied, dropped_keys
 
 
-def _refused(path: Path, old: str, new: str) -> bool:
-    """Whether the file's consumer would refuse the combined edits (Python: compile, calls)."""
-    if path.suffix != ".py" or new == old:
+def _refused(source: SourceFile, new: str, chosen: list[Finding], unsafe: bool) -> bool:
+    """Whether the file's consumer would refuse the combined edits: every verifier of
+    pgconf_fix.verify (Python compiles and keeps its calls; JSON, YAML, TOML, INI,
+    postgresql.conf and Terraform parse; libpq strings read back as the fixes intend)."""
+    if new == source.text:
         return False
-    from pgconf_fix.python_calls import python_edit_problem
-
-    return python_edit_problem(str(path), old, new) is not None
+    return refusal(Trial(source, new, _intended(chosen, source.path, unsafe)), costly=True) is not None
 
 
-def _compatible(path: Path, text: str, chosen: list[Finding]) -> tuple[list[Edit], list[Edit]]:
+def _compatible(path: Path, source: SourceFile, chosen: list[Finding], unsafe: bool) -> tuple[list[Edit], list[Edit]]:
     """The fixes' edits in ``path`` taken fix by fix, in finding order, each kept only when the
     text with it and those kept before is accepted; returns (kept edits, deferred edits)."""
+    text = source.text
     kept: list[Edit] = []
     deferred: list[Edit] = []
+    taken: list[Finding] = []
     for finding in chosen:
         assert finding.fix is not None
         mine = [edit for edit in finding.fix.edits if edit.source.path == path]
         if not mine:
             continue
         trial, overlapping = apply_edits(text, [*kept, *mine])
-        if overlapping or _refused(path, text, trial):
+        if overlapping or _refused(source, trial, [*taken, finding], unsafe):
             deferred.extend(mine)
         else:
             kept.extend(mine)
+            taken.append(finding)
     return kept, deferred
+
+
+def _intended(findings: list[Finding], path: Path, unsafe: bool) -> tuple[tuple[str, str], ...]:
+    """The libpq pairs the wanted fixes in ``path`` mean to write (Fix.expect of each)."""
+    pairs: dict[str, str] = {}
+    for finding in findings:
+        if wanted(finding, unsafe) and any(edit.source.path == path for edit in finding.fix.edits):  # type: ignore[union-attr]
+            pairs.update(finding.fix.expect)  # type: ignore[union-attr]
+    return tuple(sorted(pairs.items()))
 
 
 def follow(offset: int, edits: Iterable[Edit]) -> int:
@@ -164,6 +193,7 @@ def fix_until_stable(
             after_errors = _parse_errors(after, path)
             if after_errors > before_errors:
                 outcome.rejected.append(outcome.originals[path].display)
+                outcome.refusals.append((outcome.originals[path].display, "the result would not parse"))
                 trial.pop(path, None)
                 if path in outcome.texts:
                     trial[path] = outcome.texts[path]
@@ -263,24 +293,147 @@ def _lines(text: str) -> list[str]:
     return result
 
 
-def write_atomically(source: SourceFile, text: str) -> None:
-    """Replace a file's content in one step, keeping its mode (and its symlink, if it is one)."""
+class WriteError(Exception):
+    """A fixed file that was not written: ``display`` is its path as shown, ``reason`` why."""
+
+    def __init__(self, display: str, reason: str) -> None:
+        super().__init__(f"{display}: {reason}")
+        self.display = display
+        self.reason = reason
+
+
+def _unchanged(source: SourceFile, status: os.stat_result, current: bytes) -> bool:
+    """The file is as it was read: same size and mtime_ns (when known), same content hash."""
+    if source.read_stat is not None and (status.st_size, status.st_mtime_ns) != source.read_stat:
+        return False
+    return hashlib.sha256(current).digest() == hashlib.sha256(source.data).digest()
+
+
+def _read_back(target: Path) -> tuple[os.stat_result, bytes]:
+    with open(target, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        return status, handle.read()
+
+
+def write_fixed(source: SourceFile, text: str) -> None:
+    """Write a fixed file, keeping everything about it but its content, or raise WriteError.
+
+    - A file that changed since it was read (size, mtime_ns or SHA-256 differ) is left alone:
+      replacing it would lose that change.
+    - A file without any write permission bit is left alone: its owner made it read-only.
+    - A file with more than one hard link is rewritten in place, so every name sees the fix.
+    - Otherwise the new content goes to a temporary file beside it, which gets the original's
+      owner and group, extended attributes (user.*, and POSIX ACLs, which are the
+      system.posix_acl_* attributes) and mode bits (setuid/setgid/sticky too), in that order
+      (chown clears setuid; an ACL sets the group bits), and then replaces the file in one
+      rename. When any of that cannot be copied, nothing is written.
+
+    Symlinks are followed: the file they point to is written, the link stays.
+    """
     target = Path(os.path.realpath(source.path))
     data = source.encode(text)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".pgconf-fix")
+    try:
+        status, current = _read_back(target)
+    except OSError as exc:
+        raise WriteError(source.display, f"cannot read it back before writing: {exc.strerror or exc}") from None
+    if not _unchanged(source, status, current):
+        raise WriteError(source.display, "changed since it was read; not written (run again to fix the new content)")
+    if not status.st_mode & 0o222:
+        raise WriteError(source.display, "is read-only (no write permission bit); not written")
+    if status.st_nlink > 1:
+        _write_in_place(source, target, data)
+        return
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".pgconf-fix")
+    except OSError as exc:
+        raise WriteError(source.display, f"cannot create a file beside it: {exc.strerror or exc}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        status = os.stat(target)
-        os.chmod(temporary, status.st_mode & 0o7777)
+        _copy_metadata(source.display, target, temporary, status)
+        status_now, current = _read_back(target)
+        if not _unchanged(source, status_now, current):
+            raise WriteError(source.display, "changed while it was being fixed; not written")
+        os.replace(temporary, target)
+    except WriteError:
+        _discard(temporary)
+        raise
+    except OSError as exc:
+        _discard(temporary)
+        raise WriteError(source.display, f"not written: {exc.strerror or exc}") from None
+    except BaseException:
+        _discard(temporary)
+        raise
+
+
+def _discard(temporary: str) -> None:
+    try:
+        os.unlink(temporary)
+    except OSError:
+        pass
+
+
+def _copy_metadata(display: str, target: Path, temporary: str, status: os.stat_result) -> None:
+    """Owner, group, extended attributes and mode of ``target`` onto ``temporary``."""
+    mine = os.stat(temporary)
+    if (mine.st_uid, mine.st_gid) != (status.st_uid, status.st_gid):
         try:
             os.chown(temporary, status.st_uid, status.st_gid)
-        except OSError:
-            pass  # not ours to give away; the mode is what matters
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+        except OSError as exc:
+            raise WriteError(
+                display, f"cannot keep its owner and group ({status.st_uid}:{status.st_gid}): {exc.strerror}; not written"
+            ) from None
+    for name in _xattr_names(target):
+        try:
+            os.setxattr(temporary, name, os.getxattr(target, name, follow_symlinks=False))
+        except OSError as exc:
+            raise WriteError(display, f"cannot keep its extended attribute {name}: {exc.strerror}; not written") from None
+    os.chmod(temporary, stat.S_IMODE(status.st_mode))
+
+
+def _xattr_names(target: Path) -> list[str]:
+    if not hasattr(os, "listxattr"):
+        return []
+    try:
+        return os.listxattr(target)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            return []  # a filesystem without extended attributes: nothing to keep
         raise
+
+
+def _write_in_place(source: SourceFile, target: Path, data: bytes) -> None:
+    """Overwrite a hard-linked file's content through its own inode (not atomic: there is no
+    way to replace the content of every link at once)."""
+    try:
+        with open(target, "r+b") as stream:
+            current = stream.read()
+            if not _unchanged(source, os.fstat(stream.fileno()), current):
+                raise WriteError(source.display, "changed while it was being fixed; not written")
+            if len(data) > len(current) and hasattr(os, "posix_fallocate"):
+                try:  # claim the space first: a full disk then fails before a byte is changed
+                    os.posix_fallocate(stream.fileno(), 0, len(data))
+                except OSError as exc:
+                    if exc.errno not in (errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL):
+                        raise
+            try:
+                stream.seek(0)
+                stream.write(data)
+                stream.truncate()
+                stream.flush()
+                os.fsync(stream.fileno())
+            except OSError:
+                stream.seek(0)  # put the original back, as far as the disk lets us
+                stream.write(current)
+                stream.truncate()
+                stream.flush()
+                raise
+    except OSError as exc:
+        raise WriteError(source.display, f"not written: {exc.strerror or exc}") from None
+
+
+def write_atomically(source: SourceFile, text: str) -> None:
+    """``write_fixed`` under its older name."""
+    write_fixed(source, text)

@@ -68,9 +68,9 @@ def _calls(tree: ast.AST, text: str) -> list[_Call]:
             for keyword in node.keywords:
                 if keyword.arg is None and isinstance(keyword.value, ast.Dict):
                     keywords += [key.value for key in keyword.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
-            callee = ast.get_source_segment(text, node.func) or ast.unparse(node.func)
+            callee = ast.unparse(node.func)  # layout-free, and linear (get_source_segment splits the text each time)
             positional = sum(1 for arg in node.args if not isinstance(arg, ast.Starred))
-            calls.append(_Call(" ".join(callee.split()), node.lineno, node.col_offset, positional, tuple(keywords)))
+            calls.append(_Call(callee, node.lineno, node.col_offset, positional, tuple(keywords)))
     calls.sort(key=lambda call: (call.line, call.column))  # source order: edits never move code
     return calls
 

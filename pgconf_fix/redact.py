@@ -6,7 +6,7 @@ Every message, fix description, edit shown in JSON/SARIF, stderr ``error:`` line
 - URI user information, ``scheme://user:PASSWORD@host`` (libpq ends the user
   information at the first ``@`` or ``/``: libpq's ``conninfo_uri_parse_options``; the
   mask runs to the last ``@``, for passwords that hold an unencoded one);
-- ``password=``, ``sslpassword=``, ``PGPASSWORD=``, ``DB_PASSWORD=``... in key=value
+- ``password=``, ``sslpassword=``, ``PGPASSWORD=``, ``DB_PASSWORD=``, ``dbpassword=``... in key=value
   strings, URL and JDBC queries, environment files and Python keyword arguments,
   quoted (with backslash escapes or the doubled quotes of postgresql.conf and SQL)
   or not;
@@ -29,9 +29,11 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 MASK = "***"
+PARSE_ERROR = "PGF001"  # its messages quote the file's own text: pieces of passwords are masked too
 # Known secrets shorter than this are masked only where a carrier shows them: masking
 # every "ab" of a message would make it unreadable and protect little.
 MIN_KNOWN_LENGTH = 4
+FRAGMENT = 6  # the shortest piece of a known password that is masked on its own
 
 _DELIMITER = r"(?:[\s,;&)}\]]|$)"
 _QUOTED = (
@@ -41,10 +43,11 @@ _UNQUOTED = r"[^\s&;]+"
 _PATTERNS = (
     # scheme://user:password@ -- libpq ends it at the first "@" or "/"; masked to the last "@"
     # before the host, so that an unencoded "@" in a password does not leave its tail shown.
-    re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
+    re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
     # password=..., sslpassword=..., PGPASSWORD=..., DB_PASSWORD=..., pass=..., passwd=...
     re.compile(
-        r"(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?[ \t]*=[ \t]*(?P<secret>" + _QUOTED + "|" + _UNQUOTED + ")",
+        r"(?:(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?|[A-Za-z0-9_]+pass(?:word|wd))"
+        r"[ \t]*=[ \t]*(?P<secret>" + _QUOTED + "|" + _UNQUOTED + ")",
         re.IGNORECASE | re.MULTILINE,
     ),
     # "PASSWORD": "..." (a Python or JSON dictionary), password: ... (YAML)
@@ -54,6 +57,9 @@ _PATTERNS = (
         re.IGNORECASE | re.MULTILINE,
     ),
 )
+
+
+_REFERENCE = re.compile(r"^['\"]?(?:\$\{|\{\{|\{|%\(|\$[A-Za-z_])|environ|getenv|\bsettings\.|\bconfig\.")
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
@@ -92,18 +98,34 @@ def _decoded(raw: str) -> set[str]:
 
 
 def secrets(text: str) -> frozenset[str]:
-    """Every password in ``text`` in each form it may be printed in (see ``_decoded``)."""
+    """Every password in ``text`` in each form it may be printed in (see ``_decoded``).
+
+    A value that is a reference, not a password (``${DB_PASSWORD}``, ``{{ vault }}``,
+    ``os.environ['PGPASSWORD']``, ``%(password)s``), is left out: its pieces are code that
+    messages quote for other reasons.
+    """
     found: set[str] = set()
     for start, end in secret_spans(text):
-        found |= _decoded(text[start:end])
+        raw = text[start:end]
+        if _REFERENCE.search(raw):
+            continue
+        found |= _decoded(raw)
     return frozenset(form for form in found if len(form.strip("'\" ")) >= MIN_KNOWN_LENGTH)
 
 
-def redact(text: str, known: Iterable[str] = ()) -> str:
-    """``text`` with every password it carries, and every ``known`` one, replaced by ``***``."""
-    for secret in sorted(known, key=len, reverse=True):
-        if len(secret) >= MIN_KNOWN_LENGTH and secret in text:
+def redact(text: str, known: Iterable[str] = (), fragments: bool = False) -> str:
+    """``text`` with every password it carries, and every ``known`` one, replaced by ``***``.
+
+    With ``fragments``, a piece of a known password (FRAGMENT characters or more) is masked
+    too: a parse error quotes the file where a password was cut or pasted twice, out of its
+    carrier. Other messages are written by us and quote names, not stray file text.
+    """
+    known = sorted((secret for secret in known if len(secret) >= MIN_KNOWN_LENGTH), key=len, reverse=True)
+    for secret in known:
+        if secret in text:
             text = text.replace(secret, MASK)
+    if known and fragments:
+        text = _mask_fragments(text, known)
     pieces = []
     cursor = 0
     for start, end in secret_spans(text):
@@ -111,6 +133,25 @@ def redact(text: str, known: Iterable[str] = ()) -> str:
         pieces.append(MASK)
         cursor = end
     pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def _mask_fragments(text: str, known: list[str]) -> str:
+    hidden = [False] * len(text)
+    for start in range(len(text) - FRAGMENT + 1):
+        window = text[start : start + FRAGMENT]
+        if MASK in window:
+            continue
+        if any(window in secret for secret in known):
+            hidden[start : start + FRAGMENT] = [True] * FRAGMENT
+    if not any(hidden):
+        return text
+    pieces = []
+    for index, char in enumerate(text):
+        if not hidden[index]:
+            pieces.append(char)
+        elif index == 0 or not hidden[index - 1]:
+            pieces.append(MASK)
     return "".join(pieces)
 
 
@@ -126,5 +167,5 @@ def excerpt(text: str, start: int, end: int, limit: int) -> str:
         pieces.append(MASK)
         cursor = max(cursor, min(secret_end, end))
     pieces.append(text[cursor:end])
-    shown = redact("".join(pieces), secrets(text))
+    shown = redact("".join(pieces), secrets(text), fragments=True)
     return shown[:limit]

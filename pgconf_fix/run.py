@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pgconf_fix import suppression as suppression_module
+from pgconf_fix.budget import learn
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover, unread_reason
 from pgconf_fix.engine import duplicate_key, run_rules
@@ -14,6 +15,7 @@ from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
 from pgconf_fix.progress import Progress
 from pgconf_fix.source import InputError, SourceFile
+from pgconf_fix.verify import vet_fixes
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.workspace import Workspace
 
@@ -53,11 +55,13 @@ def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFil
 
 def check(target: Target, rules: list[Rule], options: Options, workspace: Workspace) -> CheckResult:
     """Read each reader's files, build its views and run the rules over them, reader by reader
-    (the order of ``pgconf_fix.layers.LAYER_MODULES``), in this process.
+    (the order of ``pgconf_fix.layers.LAYER_MODULES``), in this process, against the idle
+    budget given or learned from the target's files.
 
     One process: on the 2-core machines this runs on, splitting the readers between processes
     measured no faster in wall time (benchmarks/README.md, "Parallel checking").
     """
+    options = with_learned_budget(options, target, workspace)
     progress = Progress(sum(len(entries) for entries in target.files.values()))
     errors = list(target.errors)
     first: dict[tuple, Finding] = {}
@@ -81,7 +85,20 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
     findings = sorted(first.values(), key=Finding.sort_key)
     checked = [source for source in workspace.sources() if source.path in scope]
     findings, suppressed = _suppress(findings, checked, rules, options)
+    findings = vet_fixes(findings)  # a fix its file's consumer would refuse is not offered
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
+
+
+def with_learned_budget(options: Options, target: Target, workspace: Workspace) -> Options:
+    """``options`` with the idle budgets learned from the target's files (pgconf_fix.budget),
+    unless one was given; the files the sources read are forgotten again, so each reader
+    still reads (and reports) its own in order."""
+    if options.budget is not None:
+        return options
+    mark = workspace.mark()
+    learned = learn(workspace, target.files)
+    workspace.forget_since(mark)
+    return replace(options, learned_budgets=learned)
 
 
 def _scope(views: list[SettingsView], workspace: Workspace) -> set[Path]:

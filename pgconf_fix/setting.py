@@ -60,6 +60,8 @@ class Setting:
       where the key was looked for (" in postgresql.conf and its includes"), or "".
     - ``judged``: for MISSING, whether a missing key is a finding here (a fragment about
       something else, or a file that is not the whole configuration, is not nagged).
+    - ``default``: for MISSING on a managed server, the value the platform uses instead
+      (``views.cloud_server.PlatformDefault``: ``value``, ``who``), else None.
     """
 
     key: str
@@ -73,6 +75,7 @@ class Setting:
     how: str = ""
     reason: str = ""
     judged: bool = True
+    default: Any = None
     locate: Callable[[], Location] | None = field(default=None, repr=False, compare=False)
 
     @cached_property

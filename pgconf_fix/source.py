@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -42,11 +43,16 @@ class SourceFile:
     text: str
     utf8: bool
     mode: int | None = None
+    # (size, mtime_ns) of the file when it was read: --write refuses to replace a file that
+    # changed since (an editor's save in between would be lost). None: not read from disk.
+    read_stat: tuple[int, int] | None = None
     _line_starts: list[int] | None = field(default=None, repr=False)
     _secrets: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
-    def from_bytes(cls, path: Path, display: str, data: bytes, mode: int | None = None) -> SourceFile:
+    def from_bytes(
+        cls, path: Path, display: str, data: bytes, mode: int | None = None, read_stat: tuple[int, int] | None = None
+    ) -> SourceFile:
         try:
             text = data.decode("utf-8")
             utf8 = True
@@ -54,7 +60,7 @@ class SourceFile:
             # surrogateescape keeps undecodable bytes (Latin-1 files exist) and round-trips them.
             text = data.decode("utf-8", "surrogateescape")
             utf8 = False
-        return cls(path=path, display=display, data=data, text=text, utf8=utf8, mode=mode)
+        return cls(path=path, display=display, data=data, text=text, utf8=utf8, mode=mode, read_stat=read_stat)
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -75,6 +81,16 @@ class SourceFile:
         crlf = self.text.count("\r\n")
         lf = self.text.count("\n") - crlf
         return "\r\n" if crlf > lf else "\n"
+
+    @property
+    def universal_newline(self) -> str:
+        """``newline`` for a reader that ends a line at a lone CR too (Python does; the
+        server's and the kernel's readers do not, so their documents use ``newline``)."""
+        crlf = self.text.count("\r\n")
+        cr = self.text.count("\r") - crlf
+        if cr > self.text.count("\n") - crlf and cr > crlf:
+            return "\r"
+        return self.newline
 
     @property
     def line_starts(self) -> list[int]:
@@ -123,15 +139,34 @@ def looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
 
 
+def binary_problem(data: bytes) -> str:
+    """Why a file with NUL bytes is not checked, naming UTF-16 when its byte-order mark says so."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text (byte-order mark); save it as UTF-8 to have it checked"
+    return "binary file (contains NUL bytes); not checked"
+
+
+def link_problem(path: str | Path) -> str:
+    """Why a symlink leads to no file: a loop, or a target that does not exist."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"symlink loop: {os.readlink(path)!r} leads back to itself, never to a file"
+    return f"dangling symlink: its target {os.readlink(path)!r} does not exist"
+
+
 def read_source(path: Path, display: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile:
     """Read a file for parsing, or raise InputError with a message a user can act on."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            raise InputError(display, f"dangling symlink: its target {os.readlink(path)!r} does not exist") from None
+            raise InputError(display, link_problem(path)) from None
         raise InputError(display, "no such file") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(display, link_problem(path)) from None
         raise InputError(display, f"cannot read: {exc.strerror}") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(display, "is a directory, not a file")
@@ -149,8 +184,11 @@ def read_source(path: Path, display: str, max_size: int = DEFAULT_MAX_FILE_SIZE)
             data = handle.read(st.st_size + 1)
             if len(data) > st.st_size:
                 data += handle.read(max_size + 1 - len(data))
+            after = os.fstat(handle.fileno())
     except OSError as exc:
         raise InputError(display, f"cannot read: {exc.strerror}") from None
     if looks_binary(data):
-        raise InputError(display, "binary file (contains NUL bytes); not checked")
-    return SourceFile.from_bytes(path, display, data, mode=stat.S_IMODE(st.st_mode))
+        raise InputError(display, binary_problem(data))
+    return SourceFile.from_bytes(
+        path, display, data, mode=stat.S_IMODE(st.st_mode), read_stat=(after.st_size, after.st_mtime_ns)
+    )

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_VERSION = re.compile(r"^\s*(\d+)(?:\.(\d+))?(?:\.\d+)?\s*$")
+_VERSION = re.compile(r"^\s*(\d{1,6})(?:\.(\d{1,6}))?(?:\.\d{1,6})?\s*$")  # no release has more digits
 _PATH_VERSION = re.compile(r"(?:^|/)postgresql/(\d+(?:\.\d+)?)/")
 
 

@@ -42,6 +42,15 @@ class Workspace:
         """Every file read so far."""
         return [entry for entry in self._cache.values() if isinstance(entry, SourceFile)]
 
+    def mark(self) -> int:
+        """A point in the reading order, for ``forget_since``."""
+        return len(self._cache)
+
+    def forget_since(self, mark: int) -> None:
+        """Drop what was read after ``mark``: a look ahead (learning the idle budget) leaves
+        the reading order, and so the order of errors and written files, to the readers."""
+        self._cache = dict(list(self._cache.items())[:mark])
+
     def loaded(self) -> list[tuple[Path, SourceFile | InputError]]:
         """Every file read so far, with the error of those that could not be, in reading order."""
         return list(self._cache.items())

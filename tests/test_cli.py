@@ -179,7 +179,7 @@ def test_pyproject_config_and_rule_parameters(repo: Path) -> None:
     assert items[0]["fix"]["edits"][-1]["content"] == "45"
     (repo / "db" / "postgresql.conf").write_text("tcp_keepalives_idle = 90\ntcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n")
     tight = run_cli(["."], repo)
-    assert "is above the idle budget (60 s); set it to 45" in tight.stdout
+    assert "is above the idle budget (60 s: idle-budget in pyproject.toml); set it to 45" in tight.stdout
 
 
 def test_nearest_config_wins_and_config_flag_overrides(repo: Path) -> None:

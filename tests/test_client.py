@@ -100,6 +100,19 @@ def test_uri_authority_follows_libpq() -> None:
         ("db.example.com", False, True),
         ("mydb.abc123.eu-west-1.rds.amazonaws.com", False, True),
         ("8.8.8.8", False, True),
+        # Decided positively from the Public Suffix List (issue 13, 2.11).
+        ("postgres.postgres", False, False),
+        ("db.prod", False, False),
+        ("pg.payments.svc", False, False),
+        ("pg.payments", False, False),
+        ("db.corp.example", False, False),
+        ("co.uk", False, False),
+        ("db.example.co.uk", False, True),
+        ("mydb.io", False, True),
+        ("ep-cool-1.us-east-2.aws.neon.tech", False, True),
+        ("db.example.prod", False, True),
+        ("192.168.1.10", False, False),
+        ("100.64.0.1", False, False),
     ],
 )
 def test_local_and_public_hosts(host: str, local: bool, public: bool) -> None:

@@ -201,3 +201,33 @@ def test_live_report_masks_the_password(tmp_path: Path) -> None:
                 outcome = run_cli(["--live", dsn, "--format", fmt, "--show-fixes"], tmp_path)
                 assert outcome.code in (0, 1), outcome.stderr
                 _no_leak(outcome)
+
+
+def test_an_edit_that_must_carry_a_password_is_masked_and_marked(tmp_path: Path) -> None:
+    """JSON and SARIF mask it and say so; the text --write applies is the exact one."""
+    from pgconf_fix.findings import Edit, Finding, Fix, Location
+    from pgconf_fix.reporters import json as json_reporter
+    from pgconf_fix.reporters import sarif
+    from pgconf_fix.source import SourceFile
+
+    text = "DSN=host=h password=ZQK1secretQKZ\n"
+    source = SourceFile.from_bytes(tmp_path / ".env", ".env", text.encode())
+    edit = Edit(source, 4, len(text) - 1, "host=h password=ZQK1secretQKZ keepalives=1")
+    finding = Finding("PGF401", "client-keepalives", "warning", "m", Location(source, 4, 10), "u",
+                      Fix("safe", "Set keepalives=1", (edit,)))  # fmt: skip
+    shown = json.loads(json_reporter.render([finding]))[0]["fix"]["edits"][0]
+    assert shown["redacted"] is True and not leaks(shown["content"]) and "keepalives=1" in shown["content"]
+    replacement = json.loads(sarif.render([finding], []))["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0][
+        "replacements"
+    ][0]
+    assert replacement["properties"] == {"redacted": True} and not leaks(replacement["insertedContent"]["text"])
+    plain = Edit(source, 4, 4, "keepalives=1 ")
+    unmarked = json.loads(json_reporter.render([Finding("PGF401", "n", "warning", "m", Location(source, 4, 10), "u",
+                                                        Fix("safe", "x", (plain,)))]))[0]["fix"]["edits"][0]  # fmt: skip
+    assert "redacted" not in unmarked
+
+
+def test_password_keys_with_a_prefix() -> None:
+    """Found by the fuzz: a password= glued to a word (dbpassword=, appassword=) was shown."""
+    assert redact("DBPASSWORD=ZQK1QKZ dbpasswd=ZQK2QKZ x_password=ZQK3QKZ") == "DBPASSWORD=*** dbpasswd=*** x_password=***"
+    assert redact("bypass=1 compass=north") == "bypass=1 compass=north"

@@ -64,7 +64,14 @@ def served(tmp_path: Path) -> Iterator[Served]:
         trace = tmp_path / "connect.trace"
         command = ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace), *command]
     process = subprocess.Popen(
-        command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         line = process.stderr.readline()
@@ -76,10 +83,29 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """Stop the server and strace around it: the whole process group."""
+    """Stop the server, then strace around it; nothing of the group may outlive the test.
+
+    A signal to a traced process goes through strace first, and strace ending at the same
+    moment can swallow it: the server is signalled alone (strace then exits with it and
+    flushes its log), and whatever is left of the group is killed.
+    """
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        tracees = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        for pid in tracees or [process.pid]:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
 
 
 def _listening_addresses(port: int) -> set[str]:

@@ -217,3 +217,12 @@ def json_string(text: str) -> str:
     import json
 
     return json.dumps(text)
+
+
+def test_a_swarm_stack_budget_is_ipvs_900_s_unless_a_shorter_box_is_on_the_path() -> None:
+    swarm = run_cli(["."], FIXTURES / "compose" / "swarm-stack-pgbouncer" / "before").stdout
+    assert "idle budget (900 s: Docker Swarm's IPVS (deploy:) at docker-stack.yml:11)" in swarm
+    assert "pgbouncer.ini" not in swarm and " PGF401 " not in swarm  # their 600 s are within 900 s
+    behind_nat = run_cli(["."], FIXTURES / "compose" / "swarm-stack-behind-nat" / "before").stdout
+    assert "IPVS" not in behind_nat
+    assert behind_nat.count("idle budget (350 s: NAT gateway aws_nat_gateway.egress at infra/nat.tf:2)") == 4

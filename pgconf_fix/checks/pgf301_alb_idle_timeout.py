@@ -1,5 +1,8 @@
 """PGF301 / PGF302: a load balancer's idle_timeout, read through variables, locals and modules.
 
+An ALB (PGF301) carries HTTP only: its timer cuts a silent request, never a database
+connection (FACTS.md, "Verified on real software in the second round").
+
 Not a threshold rule because the value may live elsewhere (a variable default, a local)
 while the finding belongs to the load balancer, and because a value that needs a plan
 must be reported as such, without a fix.
@@ -14,7 +17,7 @@ from pgconf_fix.checks import check
 from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.options import Options
 from pgconf_fix.setting import Trail, fix_or_none
-from pgconf_fix.views.network import LoadBalancer
+from pgconf_fix.views.network import APPLICATION, LoadBalancer
 
 SETTING = "idle_timeout"
 AWS_DEFAULT = 60
@@ -58,8 +61,13 @@ def load_balancer_idle_timeout(rule: Rule, view: LoadBalancer, options: Options)
         problem = f"{shown} {why}: {who} default of {default} s applies, below the minimum ({minimum} s)"
         if default >= minimum:
             return
+    consequence = ""
+    advice = _advice(current.trail, target)
+    if view.kind == APPLICATION:
+        consequence = ": an HTTP request waiting longer than that on a query is cut (504) while the query runs on"
+        advice += " (above the longest request plus statement_timeout)"
     fix = _fix(view, target, current.trail)
-    yield make_finding(rule, current.location, f"{problem}; {_advice(current.trail, target)}", fix)
+    yield make_finding(rule, current.location, f"{problem}{consequence}; {advice}", fix)
 
 
 def _seconds(value: object) -> int | None:

@@ -8,8 +8,18 @@ from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
 from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.options import Options
-from pgconf_fix.setting import fix_or_none
-from pgconf_fix.views.client import ASYNCPG, PG8000, PGBOUNCER, PGJDBC, ClientConnection
+from pgconf_fix.setting import Refusal, fix_or_none
+from pgconf_fix.views.client import (
+    ASYNCPG,
+    GO,
+    GO_KEEPALIVE_DEFAULTS,
+    NODE_PG,
+    NPGSQL,
+    PG8000,
+    PGBOUNCER,
+    PGJDBC,
+    ClientConnection,
+)
 
 KEYS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")
 NO_KNOB = {
@@ -22,14 +32,32 @@ NO_KNOB = {
         "raises TypeError), so the kernel's net.ipv4.tcp_keepalive_time applies; lower it (PGF201) or set "
         "tcp_keepalives_idle on the server (PGF101)"
     ),
+    NODE_PG: (
+        "node-postgres ignores libpq keywords in a URL and leaves TCP keepalive off; set keepAlive: true and "
+        "keepAliveInitialDelayMillis: 60000 in the Pool (or Client) options"
+    ),
+    NPGSQL: (
+        "Npgsql reads its own keywords, not libpq's; set Keepalive=60 (seconds) or Tcp Keepalive=true with "
+        "Tcp Keepalive Time=60000 (ms) in its connection string"
+    ),
 }
+# Why node-postgres and Npgsql are judged by the kernel default even with libpq keywords set.
+IGNORES_LIBPQ = (NODE_PG, NPGSQL)
 
 
 @check("PGF401", judges=ClientConnection)
 def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> Iterator[Finding]:
-    if view.consumer in (PGJDBC, PGBOUNCER):
-        return  # pgjdbc has only tcpKeepAlive: PGF403; PgBouncer's tcp_keep* settings are PGF601/PGF602's
-    budget = options.idle_budget.seconds
+    if view.consumer in (PGJDBC, PGBOUNCER, GO):
+        return  # pgjdbc has only tcpKeepAlive: PGF403; PgBouncer's tcp_keep* settings are PGF601/PGF602's;
+        # atlas.hcl's Go driver: its dialer's keepalives apply
+    budget = options.budget_for(keepalives=True)
+    if view.consumer in GO_KEEPALIVE_DEFAULTS:
+        yield from _go(rule, view, budget.seconds)
+        return
+    if view.consumer in IGNORES_LIBPQ:
+        problem = "TCP keepalive is off unless the client turns it on, so the kernel default (7200 s on Linux) applies"
+        yield make_finding(rule, view.missing_location("keepalives_idle"), f"{view.describe()}: {problem}; {NO_KNOB[view.consumer]}")
+        return
     switch = view.get("keepalives", "s", number=True)
     if switch.is_set and switch.value == 0:
         return  # keepalives turned off is PGF402's finding
@@ -40,13 +68,13 @@ def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> I
         return  # a template or an unreadable value: nothing true to say
     elif current.value == 0:
         problem = "keepalives_idle = 0 means the kernel default (7200 s on Linux)"
-    elif current.value > budget:
-        problem = f"keepalives_idle = {current.value} is above the idle budget ({budget} s)"
+    elif current.value > budget.seconds:
+        problem = f"keepalives_idle = {current.value} is above the idle budget ({budget.describe()})"
     else:
         return
     # keepalives_idle is judged against the budget, so its fix never exceeds it.
     targets = [
-        (key, str(options.fix_target(rule, key, maximum=budget if key == "keepalives_idle" else None)))
+        (key, str(options.fix_target(rule, key, maximum=budget.seconds if key == "keepalives_idle" else None)))
         for key in KEYS
     ]
     wanted = [(key, value) for key, value in targets if key == "keepalives_idle" or view.get(key).is_missing]
@@ -57,5 +85,22 @@ def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> I
         fix = fix_or_none(view.fix_server_side(wanted))
     elif advice is None:
         advice = "set " + " ".join(f"{key}={value}" for key, value in wanted)
-        fix = fix_or_none(view.fix_all(wanted))
+        result = view.fix_all(wanted)
+        if isinstance(result, Refusal):
+            advice += view.no_fix_note()
+        fix = fix_or_none(result)
     yield make_finding(rule, current.location, f"{view.describe()}: {problem}; {advice}", fix)
+
+
+def _go(rule: Rule, view: ClientConnection, budget: int) -> Iterator[Finding]:
+    """Go's drivers dial with net.Dialer, which sends keepalives on its own (FACTS.md "Clients"):
+    a finding only when that default period is above the idle budget, and never a libpq fix."""
+    period = GO_KEEPALIVE_DEFAULTS[view.consumer]
+    if period <= budget:
+        return
+    problem = (
+        f"{view.consumer} dials with Go's net.Dialer, which probes an idle connection every {period} s by default, "
+        f"above the idle budget ({budget} s)"
+    )
+    advice = "set a shorter KeepAlive on the net.Dialer the driver dials with (libpq keywords in the URL do nothing here)"
+    yield make_finding(rule, view.missing_location("keepalives_idle"), f"{view.describe()}: {problem}; {advice}")

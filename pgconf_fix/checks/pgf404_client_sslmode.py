@@ -40,5 +40,8 @@ def client_sslmode(rule: Rule, view: ClientConnection, options: Options) -> Iter
         advice = view.sslmode_advice(target)
     fix = None
     if view.consumer not in (ASYNCPG, PG8000):
-        fix = fix_or_none(view.fix("sslmode", target), f"Set sslmode={target}", UNSAFE)
+        result = view.fix("sslmode", target)
+        fix = fix_or_none(result, f"Set sslmode={target}", UNSAFE)
+        if fix is None and current.is_missing:
+            advice += view.no_fix_note()
     yield make_finding(rule, current.location, f"{view.describe('public host')}: {problem}; {advice}", fix)

@@ -26,9 +26,9 @@ LEGACY_RECYCLE = "SQLALCHEMY_POOL_RECYCLE"
 def pool_recycle(rule: Rule, view: EngineView, options: Options) -> Iterator[Finding]:
     if not view.judged():
         return
-    budget = options.idle_budget.seconds
+    budget = options.budget_for(keepalives=False)
     # The fix must pass this rule: never above the budget it is judged against.
-    target = str(options.fix_target(rule, "target", maximum=budget))
+    target = str(options.fix_target(rule, "target", maximum=budget.seconds))
     recycle = view.get(SETTING)
     if recycle.is_unknown:
         return
@@ -37,7 +37,7 @@ def pool_recycle(rule: Rule, view: EngineView, options: Options) -> Iterator[Fin
         return  # pre-ping catches a dead connection at checkout, or the code decides it
     value = recycle.value
     number = value if recycle.is_set and isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    above = number is not None and number > budget
+    above = number is not None and number > budget.seconds
     if recycle.is_set and not above and (number is None or number >= 0):
         return  # a recycle interval within the budget (or a value only the code knows)
     if recycle.is_missing and not recycle.judged:
@@ -65,7 +65,7 @@ def pool_recycle(rule: Rule, view: EngineView, options: Options) -> Iterator[Fin
     if above:
         message = (
             f"{view.describe()} sets {name}={recycle.raw}, above the idle budget "
-            f"({budget} s), and no pool_pre_ping: connections idle longer than that are already dead when "
+            f"({budget.describe()}), and no pool_pre_ping: connections idle longer than that are already dead when "
             f"reused; {advice}"
         )
         yield make_finding(rule, recycle.location, message, fix)

@@ -12,9 +12,18 @@ from collections.abc import Iterator
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
 from pgconf_fix.findings import UNSAFE, Finding, Fix, make_finding
-from pgconf_fix.library_versions import ENGINE_OPTIONS_SINCE, LEGACY_KEYS_IGNORED_SINCE, flask_sqlalchemy_version
+from pgconf_fix.library_versions import (
+    ENGINE_OPTIONS_SINCE,
+    LEGACY_KEYS_IGNORED_SINCE,
+    flask_sqlalchemy_version,
+)
 from pgconf_fix.options import Options
-from pgconf_fix.views.pool import ENGINE_OPTIONS, LEGACY_KEYS, NEVER_READ, FlaskConfigView
+from pgconf_fix.views.pool import (
+    ENGINE_OPTIONS,
+    LEGACY_KEYS,
+    NEVER_READ,
+    FlaskConfigView,
+)
 
 
 @check("PGF505", judges=FlaskConfigView)

@@ -15,7 +15,8 @@ COMPANIONS = (("tcp_keepintvl", "interval"), ("tcp_keepcnt", "count"))
 
 @check("PGF602", judges=PgBouncerConfig)
 def pgbouncer_tcp_keepidle(rule: Rule, view: PgBouncerConfig, options: Options) -> Iterator[Finding]:
-    budget = options.idle_budget.seconds
+    idle_budget = options.budget_for(keepalives=True)
+    budget = idle_budget.seconds
     switch = view.get("tcp_keepalive", number=True)
     idle = view.get("tcp_keepidle", number=True)
     if switch.is_unknown or idle.is_unknown:
@@ -32,7 +33,7 @@ def pgbouncer_tcp_keepidle(rule: Rule, view: PgBouncerConfig, options: Options) 
     elif idle.value == 0:
         problem = f"tcp_keepidle = {idle.raw} means the operating system's default (7200 s on Linux)"
     elif idle.value > budget:
-        problem = f"tcp_keepidle = {idle.raw} is above the idle budget ({budget} s)"
+        problem = f"tcp_keepidle = {idle.raw} is above the idle budget ({idle_budget.describe()})"
     else:
         return
     # The fix passes this rule: never above the budget it is judged against.

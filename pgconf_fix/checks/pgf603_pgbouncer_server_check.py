@@ -15,7 +15,8 @@ from pgconf_fix.views.pgbouncer import PgBouncerConfig
 
 @check("PGF603", judges=PgBouncerConfig)
 def pgbouncer_server_check(rule: Rule, view: PgBouncerConfig, options: Options) -> Iterator[Finding]:
-    budget = options.idle_budget.seconds
+    idle_budget = options.budget_for(keepalives=False)
+    budget = idle_budget.seconds
     query = view.get("server_check_query")
     if query.is_set and not query.text.strip():
         target = str(options.parameter(rule, "query"))
@@ -30,7 +31,7 @@ def pgbouncer_server_check(rule: Rule, view: PgBouncerConfig, options: Options) 
         target = str(options.fix_target(rule, "delay", maximum=budget))  # the fix passes this rule
         message = (
             f"server_check_delay = {delay.raw} hands out server connections idle for up to "
-            f"{delay.value:g} s without checking them, above the idle budget ({budget} s): one a middlebox "
+            f"{delay.value:g} s without checking them, above the idle budget ({idle_budget.describe()}): one a middlebox "
             f"dropped in between reaches a client unchecked; set it to {target}"
         )
         yield make_finding(rule, delay.location, message, fix_or_none(view.fix("server_check_delay", target)))

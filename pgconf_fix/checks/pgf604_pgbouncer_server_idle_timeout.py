@@ -19,7 +19,8 @@ SETTING = "server_idle_timeout"
 def pgbouncer_server_idle_timeout(rule: Rule, view: PgBouncerConfig, options: Options) -> Iterator[Finding]:
     if not view.judges(SETTING):
         return
-    budget = options.idle_budget.seconds
+    idle_budget = options.budget_for(keepalives=True)
+    budget = idle_budget.seconds
     if view.keepalive_tuned(budget):
         return
     idle = view.get(SETTING, number=True)
@@ -42,7 +43,7 @@ def pgbouncer_server_idle_timeout(rule: Rule, view: PgBouncerConfig, options: Op
     target = str(min(int(options.parameter(rule, "target")), budget))
     message = (
         f"{shown}: idle server connections stay in the pool for up to {kept}, above the idle budget "
-        f"({budget} s), and no TCP keepalive keeps them alive (tcp_keepidle is not at or below the budget); "
+        f"({idle_budget.describe()}), and no TCP keepalive keeps them alive (tcp_keepidle is not at or below the budget); "
         f"set tcp_keepidle (PGF602), or {SETTING} = {target}"
     )
     yield make_finding(rule, where.location, message, fix_or_none(view.fix(SETTING, target), applicability=UNSAFE))

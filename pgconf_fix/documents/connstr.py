@@ -31,16 +31,14 @@ URI_SCHEME = re.compile(
 )
 # Characters that end a URI written in a file: blanks, quotes and the brackets of the text around it.
 _URI_STOP = set(" \t\r\n\"'`<>\\|^}){]")
+# In a decoded value only blanks end a URI, and a "}" no template opened (the end of a
+# "${VAR:default}" whose default is the URI).
+_VALUE_STOP = set(" \t\r\n}")
 _TRAILING_PUNCTUATION = ".,;:!"
 TEMPLATE = re.compile(r"\$\{|\$\(|\{\{|\{|%\(|%[sdv]|\$[A-Za-z_]")
 
 LIBPQ_KEYWORDS = frozenset(
-    """host hostaddr port dbname user password passfile require_auth channel_binding connect_timeout
-    client_encoding options application_name fallback_application_name keepalives keepalives_idle
-    keepalives_interval keepalives_count tcp_user_timeout replication gssencmode sslmode sslnegotiation
-    sslcompression sslcert sslkey sslcertmode sslpassword sslrootcert sslcrl sslcrldir sslsni requirepeer
-    ssl_min_protocol_version ssl_max_protocol_version min_protocol_version max_protocol_version krbsrvname
-    gsslib gssdelegation service target_session_attrs load_balance_hosts""".split()
+    ["host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth", "channel_binding", "connect_timeout", "client_encoding", "options", "application_name", "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode", "sslnegotiation", "sslcompression", "sslcert", "sslkey", "sslcertmode", "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version", "min_protocol_version", "max_protocol_version", "krbsrvname", "gsslib", "gssdelegation", "service", "target_session_attrs", "load_balance_hosts", "sslkeylogfile", "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope", "scram_client_key", "scram_server_key"]
 )
 _DSN_PAIR = re.compile(r"(?<![\w.\-])(?P<key>[a-z_]+)[ \t]*=[ \t]*")
 
@@ -93,17 +91,21 @@ class ConnectionString:
         return None
 
 
-def find_connection_strings(text: str) -> list[ConnectionString]:
-    """Every URI and confident DSN in ``text``, in order; DSNs never overlap URIs."""
+def find_connection_strings(text: str, decoded: bool = False) -> list[ConnectionString]:
+    """Every URI and confident DSN in ``text``, in order; DSNs never overlap URIs.
+
+    ``decoded``: ``text`` is one string value as its format decodes it (a JSON or YAML string,
+    a Python literal's value), so quotes and brackets in it are content, and only blanks end
+    a URI; in raw file text they end it."""
     found: list[ConnectionString] = []
     for match in URI_SCHEME.finditer(text):
         if found and match.start() < found[-1].end:
             continue
-        parsed = parse_uri(text, match.start(), match.end(), match.group("scheme").lower())
+        parsed = parse_uri(text, match.start(), match.end(), match.group("scheme").lower(), decoded)
         if parsed is not None:
             found.append(parsed)
     taken = [(item.start, item.end) for item in found]
-    for dsn in _find_dsns(text):
+    for dsn in _find_dsns(text, decoded):
         if not any(start < dsn.end and dsn.start < end for start, end in taken):
             found.append(dsn)
     return sorted(found, key=lambda item: item.start)
@@ -127,8 +129,9 @@ def _template_end(text: str, pos: int, limit: int) -> int | None:
     return None
 
 
-def _uri_end(text: str, pos: int) -> int:
+def _uri_end(text: str, pos: int, decoded: bool = False) -> int:
     """Where a URI that continues at ``pos`` ends in the surrounding text."""
+    stops = _VALUE_STOP if decoded else _URI_STOP
     line_end = text.find("\n", pos)
     limit = len(text) if line_end == -1 else line_end
     while pos < limit:
@@ -143,15 +146,15 @@ def _uri_end(text: str, pos: int) -> int:
                 return pos
             pos = close + 1
             continue
-        if char in _URI_STOP:
+        if char in stops:
             return pos
         pos += 1
     return pos
 
 
-def parse_uri(text: str, start: int, body: int, scheme: str) -> ConnectionString | None:
+def parse_uri(text: str, start: int, body: int, scheme: str, decoded: bool = False) -> ConnectionString | None:
     """A URI whose scheme spans ``text[start:body]``; None when nothing follows the scheme."""
-    end = _uri_end(text, body)
+    end = _uri_end(text, body, decoded)
     while end > body and text[end - 1] in _TRAILING_PUNCTUATION:
         end -= 1
     if end == body:
@@ -249,7 +252,7 @@ def _parse_query(text: str, start: int, end: int) -> tuple[Param, ...]:
 # -- key=value DSNs ---------------------------------------------------------------------
 
 
-def _dsn_value(text: str, pos: int, limit: int) -> tuple[str, int, int, int, bool] | None:
+def _dsn_value(text: str, pos: int, limit: int, decoded: bool = False) -> tuple[str, int, int, int, bool] | None:
     """(decoded value, value start, value end, pair end, quoted) of a libpq value at ``pos``."""
     if pos < limit and text[pos] == "'":
         out = []
@@ -271,7 +274,10 @@ def _dsn_value(text: str, pos: int, limit: int) -> tuple[str, int, int, int, boo
         if token_end is not None:
             i = token_end
             continue
-        if text[i] in " \t\r\"'`":
+        if decoded and text[i] == "\\" and i + 1 < limit:
+            i += 2  # libpq: a backslash takes the next character as it is
+            continue
+        if text[i] in (" \t\r" if decoded else " \t\r\"'`"):
             break
         i += 1
     if i == pos:
@@ -280,7 +286,7 @@ def _dsn_value(text: str, pos: int, limit: int) -> tuple[str, int, int, int, boo
     return re.sub(r"\\(.)", r"\1", raw), pos, i, i, False
 
 
-def _find_dsns(text: str) -> list[ConnectionString]:
+def _find_dsns(text: str, decoded: bool = False) -> list[ConnectionString]:
     found = []
     for line_start, line in _lines(text):
         limit = line_start + len(line)
@@ -289,7 +295,7 @@ def _find_dsns(text: str) -> list[ConnectionString]:
             match = _DSN_PAIR.search(text, pos, limit)
             if match is None:
                 break
-            run = _dsn_run(text, match.start(), limit)
+            run = _dsn_run(text, match.start(), limit, decoded)
             if run:
                 keys = {param.key for param in run}
                 confident = (keys & {"host", "hostaddr", "dbname"}) and (
@@ -312,20 +318,20 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _dsn_run(text: str, pos: int, limit: int) -> list[Param]:
+def _dsn_run(text: str, pos: int, limit: int, decoded: bool = False) -> list[Param]:
     """Consecutive libpq ``key=value`` pairs separated by blanks, starting at ``pos``."""
     run: list[Param] = []
     while True:
         match = _DSN_PAIR.match(text, pos, limit)
         if match is None or match.group("key") not in LIBPQ_KEYWORDS:
             break
-        value = _dsn_value(text, match.end(), limit)
+        value = _dsn_value(text, match.end(), limit, decoded)
         if value is None:
             break
-        decoded, value_start, value_end, pair_end, quoted = value
+        reading, value_start, value_end, pair_end, quoted = value
         if not quoted and text[value_end - 1] in ",;)":
             break  # host=DB_HOST, dbname=... is a call's keyword arguments, not a libpq string
-        run.append(Param(match.group("key"), decoded, match.start(), pair_end, value_start, value_end, quoted))
+        run.append(Param(match.group("key"), reading, match.start(), pair_end, value_start, value_end, quoted))
         gap = pair_end
         while gap < limit and text[gap] in " \t":
             gap += 1
@@ -347,3 +353,213 @@ def _dsn(run: list[Param]) -> ConnectionString:
             break  # libpq connects to hostaddr when both are given
     has_password = any(p.key == "password" for p in run)
     return ConnectionString("dsn", "", run[0].start, run[-1].end, tuple(hosts), tuple(run), None, has_password)
+
+
+# -- libpq's own reading of one whole string ------------------------------------------------
+
+# What libpq's PQconninfoParse calls blank (C isspace in the C locale).
+_C_SPACE = " \t\n\v\f\r"
+LIBPQ_URI_PREFIXES = ("postgresql://", "postgres://")
+
+
+class ConninfoError(ValueError):
+    """A string libpq refuses; the message is libpq's own wording (fe-connect.c)."""
+
+
+def parse_conninfo(conninfo: str) -> dict[str, str]:
+    """Read one whole connection string as libpq's ``PQconninfoParse`` does.
+
+    Returns ``{keyword: value}`` with values decoded (percent-decoding for URIs, quotes and
+    backslashes for key=value); a later keyword replaces an earlier one, ``ssl=true`` in a URI
+    query is ``sslmode=require``, several hosts and ports stay comma-separated, as libpq keeps
+    them. Raises :class:`ConninfoError` with libpq's message for a string libpq refuses
+    (unknown keyword, missing ``=``, unterminated quote, bad percent-encoding).
+    The URI prefixes are case-sensitive (libpq compares them with ``strncmp``); values are not
+    validated (``sslmode=bogus`` parses, and fails only on connect), as in libpq.
+    Source: PostgreSQL src/interfaces/libpq/fe-connect.c (``conninfo_parse``,
+    ``conninfo_uri_parse_options``, ``conninfo_uri_parse_params``, ``conninfo_uri_decode``);
+    checked against psycopg's ``conninfo_to_dict`` (libpq 18) in tests/test_conninfo.py.
+    """
+    conninfo = conninfo.split("\x00", 1)[0]  # a C string ends at its first NUL
+    for prefix in LIBPQ_URI_PREFIXES:
+        if conninfo.startswith(prefix):
+            return _parse_libpq_uri(conninfo[len(prefix) :])
+    return _parse_libpq_pairs(conninfo)
+
+
+def _store(options: dict[str, str], keyword: str, value: str, uri: bool) -> None:
+    if keyword not in LIBPQ_KEYWORDS:
+        if uri:
+            raise ConninfoError(f'invalid URI query parameter: "{keyword}"')
+        raise ConninfoError(f'invalid connection option "{keyword}"')
+    options[keyword] = value
+
+
+def _parse_libpq_pairs(text: str) -> dict[str, str]:
+    options: dict[str, str] = {}
+    pos, end = 0, len(text)
+    while pos < end:
+        if text[pos] in _C_SPACE:
+            pos += 1
+            continue
+        name_start = pos
+        while pos < end and text[pos] != "=" and text[pos] not in _C_SPACE:
+            pos += 1
+        name = text[name_start:pos]
+        while pos < end and text[pos] in _C_SPACE:
+            pos += 1
+        if pos >= end or text[pos] != "=":
+            raise ConninfoError(f'missing "=" after "{name}" in connection info string')
+        pos += 1
+        while pos < end and text[pos] in _C_SPACE:
+            pos += 1
+        value: list[str] = []
+        if pos < end and text[pos] == "'":
+            pos += 1
+            while True:
+                if pos >= end:
+                    raise ConninfoError("unterminated quoted string in connection info string")
+                char = text[pos]
+                if char == "\\":
+                    if pos + 1 < end:
+                        value.append(text[pos + 1])
+                    pos += 2
+                    continue
+                pos += 1
+                if char == "'":
+                    break
+                value.append(char)
+        else:
+            while pos < end and text[pos] not in _C_SPACE:
+                if text[pos] == "\\":
+                    if pos + 1 < end:
+                        value.append(text[pos + 1])
+                    pos += 2
+                    continue
+                value.append(text[pos])
+                pos += 1
+        _store(options, name, "".join(value), uri=False)
+    return options
+
+
+def uri_decode(text: str) -> str:
+    """libpq's percent-decoding (``+`` stays ``+``); ConninfoError for a bad or ``%00`` token,
+    and (libpq 17 and later) for a raw space inside the text (leading and trailing ones are
+    dropped)."""
+    if "%" not in text and " " not in text:
+        return text
+    out = bytearray()
+    pos = len(text) - len(text.lstrip(" "))  # leading spaces are dropped (libpq 17 and later)
+    while pos < len(text):
+        char = text[pos]
+        if char == " ":
+            if not text[pos:].strip(" "):
+                break  # trailing spaces are dropped (libpq 17 and later)
+            raise ConninfoError(f'unexpected spaces found in "{text}", use percent-encoded spaces (%20) instead')
+        if char != "%":
+            out += char.encode("utf-8", "surrogateescape")
+            pos += 1
+            continue
+        token = text[pos + 1 : pos + 3]
+        if len(token) < 2 or not all(c in "0123456789abcdefABCDEF" for c in token):
+            raise ConninfoError(f'invalid percent-encoded token: "{text}"')
+        if token == "00":
+            raise ConninfoError(f'forbidden value %00 in percent-encoded value: "{text}"')
+        out.append(int(token, 16))
+        pos += 3
+    return out.decode("utf-8", "surrogateescape")
+
+
+def _parse_libpq_uri(rest: str) -> dict[str, str]:
+    options: dict[str, str] = {}
+    end = len(rest)
+    pos = 0
+    while pos < end and rest[pos] not in "@/":
+        pos += 1
+    if pos < end and rest[pos] == "@":
+        userinfo = rest[:pos]
+        user, colon, password = userinfo.partition(":")
+        # libpq stops the user name at the first ":" or "@" and the password at the first "@".
+        if user:
+            options["user"] = uri_decode(user)
+        if colon and password:
+            options["password"] = uri_decode(password)
+        pos += 1
+    else:
+        pos = 0
+    hosts: list[str] = []
+    ports: list[str] = []
+    any_port = False
+    stop = ""
+    while True:
+        if pos < end and rest[pos] == "[":
+            close = rest.find("]", pos + 1)
+            if close == -1:
+                raise ConninfoError('end of string reached when looking for matching "]" in IPv6 host address in URI')
+            if close == pos + 1:
+                raise ConninfoError("IPv6 host address may not be empty in URI")
+            host = rest[pos + 1 : close]
+            pos = close + 1
+            if pos < end and rest[pos] not in ":/?,":
+                raise ConninfoError(
+                    f'unexpected character "{rest[pos]}" at position {pos + 1 + len("postgresql://")} in URI'
+                    ' (expected ":" or "/")'
+                )
+        else:
+            start = pos
+            while pos < end and rest[pos] not in ":/?,":
+                pos += 1
+            host = rest[start:pos]
+        hosts.append(host)
+        stop = rest[pos] if pos < end else ""
+        port = ""
+        if stop == ":":
+            any_port = True
+            start = pos + 1
+            pos = start
+            while pos < end and rest[pos] not in "/?,":
+                pos += 1
+            port = rest[start:pos]
+            stop = rest[pos] if pos < end else ""
+        ports.append(port)
+        if stop != ",":
+            break
+        pos += 1
+    host_text = ",".join(hosts)
+    port_text = ",".join(ports)
+    if host_text:
+        options["host"] = uri_decode(host_text)
+    if port_text and (any_port or len(ports) > 1):
+        options["port"] = uri_decode(port_text)
+    if stop and stop != "?":
+        start = pos + 1
+        pos = start
+        while pos < end and rest[pos] != "?":
+            pos += 1
+        if pos > start:
+            options["dbname"] = uri_decode(rest[start:pos])
+        stop = rest[pos] if pos < end else ""
+    if stop:
+        _parse_libpq_query(rest[pos + 1 :], options)
+    return options
+
+
+def _parse_libpq_query(query: str, options: dict[str, str]) -> None:
+    pos, end = 0, len(query)
+    while pos < end:
+        start = pos
+        equals = -1
+        while pos < end and query[pos] != "&":
+            if query[pos] == "=":
+                if equals != -1:
+                    raise ConninfoError(f'extra key/value separator "=" in URI query parameter: "{query[start:equals]}"')
+                equals = pos
+            pos += 1
+        if equals == -1:
+            raise ConninfoError(f'missing key/value separator "=" in URI query parameter: "{query[start:pos]}"')
+        keyword = uri_decode(query[start:equals])
+        value = uri_decode(query[equals + 1 : pos])
+        if keyword == "ssl" and value == "true":
+            keyword, value = "sslmode", "require"
+        _store(options, keyword, value, uri=True)
+        pos += 1

@@ -23,8 +23,9 @@ from pgconf_fix.documents.hcl_model import (  # noqa: F401 - the model, named fr
     HclAttribute,
     HclBlock,
     SyntaxProblem,
+    hcl_number,
 )
-from pgconf_fix.documents.hcl_reader import read_blocks
+from pgconf_fix.documents.hcl_reader import read_body
 from pgconf_fix.findings import Edit
 from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
@@ -36,16 +37,37 @@ class HclDocument:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.blocks: list[HclBlock] = []
+        # Top-level arguments: a .tfvars file's variable values (a .tf file has none).
+        self.attributes: list[HclAttribute] = []
         self.error: SyntaxProblem | None = None
         text = source.text
-        blocks = read_blocks(text)
-        if blocks is None:
+        if source.path.name.endswith(".json"):
+            self._read_json(text)
+            return
+        body = read_body(text)
+        if body is None:
             try:
-                blocks = hcl2_blocks(text)
+                body = hcl2_body(text)
             except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported as PGF001
                 self.error = _describe(exc, text)
                 return
-        self.blocks = blocks
+        self.attributes, self.blocks = body
+
+    @property
+    def is_json(self) -> bool:
+        return self.source.path.name.endswith(".json")
+
+    def _read_json(self, text: str) -> None:
+        """Terraform's JSON syntax: ``*.tf.json`` blocks, ``*.tfvars.json`` values."""
+        from pgconf_fix.documents import hcl_json
+
+        try:
+            if self.source.path.name.endswith(".tfvars.json"):
+                self.attributes = hcl_json.values(text)
+            else:
+                self.blocks = hcl_json.blocks(text)
+        except hcl_json.JsonSyntaxError as exc:
+            self.error = SyntaxProblem(exc.offset, str(exc))
 
     def blocks_of(self, kind: str) -> list[HclBlock]:
         return [block for block in self.blocks if block.type == kind]
@@ -53,10 +75,16 @@ class HclDocument:
 
 def hcl2_blocks(text: str) -> list[HclBlock]:
     """The top-level blocks as python-hcl2 reads them (for what the fast reader leaves to it)."""
+    return hcl2_body(text)[1]
+
+
+def hcl2_body(text: str) -> tuple[list[HclAttribute], list[HclBlock]]:
+    """The top-level attributes and blocks as python-hcl2 reads them."""
     import hcl2
 
     body = hcl2.parses_to_tree(text).children[0]
-    return [_block(node, text) for node in body.children if _rule(node) == "block"]
+    attributes = [_attribute(node, text) for node in body.children if _rule(node) == "attribute"]
+    return attributes, [_block(node, text) for node in body.children if _rule(node) == "block"]
 
 
 def _describe(exc: Exception, text: str) -> SyntaxProblem:
@@ -152,7 +180,7 @@ def expression(node: Any, text: str) -> Expression:
     kind = _rule(node)
     start, end = _span(node)
     if kind == "int_lit":
-        return Expression(NUMBER, start, end, int(text[start:end]))
+        return Expression(NUMBER, start, end, hcl_number(text[start:end]))
     if kind == "float_lit":
         return Expression(NUMBER, start, end, float(text[start:end]))
     if kind == "literal_value":
@@ -311,7 +339,10 @@ def _insertion_run(source: SourceFile, runs: list[list[RunLine]]) -> tuple[list[
 
 
 def insert_attribute(source: SourceFile, block: HclBlock, name: str, value: str) -> tuple[Edit, ...]:
-    """Add ``name = value`` to a block, indented and aligned as ``terraform fmt`` would."""
+    """Add ``name = value`` to a block, indented and aligned as ``terraform fmt`` would.
+    Nothing for a JSON file (``*.tf.json``): a new property needs commas managed too."""
+    if source.path.name.endswith(".json"):
+        return ()
     text = source.text
     newline = source.newline
     runs = aligned_runs(source, block)
@@ -375,3 +406,4 @@ def replace_expression(source: SourceFile, value: Expression, rendered: str) -> 
     """Put a number where a value is written, keeping its quotes if it had them."""
     content = f'"{rendered}"' if value.quoted else rendered
     return (Edit(source, value.start, value.end, content),)
+

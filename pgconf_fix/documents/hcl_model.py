@@ -63,3 +63,11 @@ class HclBlock:
 class SyntaxProblem:
     offset: int
     message: str
+
+
+def hcl_number(written: str) -> int | float:
+    """An HCL number literal's value. Terraform's numbers are arbitrary precision; past
+    Python's int-conversion limit (4,300 digits) the value is kept as a float (inf)."""
+    if "." in written or "e" in written or "E" in written or len(written) > 4000:
+        return float(written)
+    return int(written)

@@ -14,8 +14,18 @@ from __future__ import annotations
 
 import re
 
-from pgconf_fix.documents.hcl_model import BOOL, NULL, NUMBER, OTHER, REFERENCE, STRING
-from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock
+from pgconf_fix.documents.hcl_model import (
+    BOOL,
+    NULL,
+    NUMBER,
+    OTHER,
+    REFERENCE,
+    STRING,
+    Expression,
+    HclAttribute,
+    HclBlock,
+    hcl_number,
+)
 
 # One token after optional blanks. Newlines and comments merge into one "nl" token: the
 # grammar allows either in the same places. Anything not listed (an operator, "?", "-",
@@ -46,15 +56,21 @@ class _Unsupported(Exception):
 
 def read_blocks(text: str) -> list[HclBlock] | None:
     """The top-level blocks of a .tf file, or None when python-hcl2 must read it."""
+    body = read_body(text)
+    return None if body is None else body[1]
+
+
+def read_body(text: str) -> tuple[list[HclAttribute], list[HclBlock]] | None:
+    """The top-level attributes (a .tfvars file's values) and blocks, or None when
+    python-hcl2 must read the file."""
     if "$${" in text or "%%{" in text:
         return None  # escaped template sequences: python-hcl2 lexes them as their own parts
     tokens = _tokens(text)
     reader = _Reader(text) if tokens is None else _TokenList(text, tokens)
     try:
-        _, blocks = reader.body(closing=False)
+        return reader.body(closing=False)
     except (_Unsupported, RecursionError):
         return None
-    return blocks
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]] | None:
@@ -177,7 +193,7 @@ class _Reader:
         if kind == "num":
             self.take()
             written = text[start:end]
-            number = float(written) if "." in written or "e" in written or "E" in written else int(written)
+            number = hcl_number(written)
             return self._literal(start, end, Expression(NUMBER, start, end, number))
         if kind == "str":
             self.take()

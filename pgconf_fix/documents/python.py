@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,12 @@ from pgconf_fix.source import SourceFile
 
 LINE_LENGTH = 88  # ruff's and black's default
 INDENT = "    "
+_LINE_BREAK = re.compile(r"[\r\n]")
+_CREATES = re.compile(r"""\s*(?:\w+=|['"]\w+['"]:\s*)\{""")  # a keyword or key whose value is a new dict
+# Shorter files cannot nest deep enough to crash libcst's parser: at one character a level,
+# 1,000 levels of every kind tried (brackets, calls, unary and binary operators, lambdas,
+# attributes) parse; the crashes start between that and 100,000.
+DEEP_CHECK_SIZE = 1000
 # Statements that open a new scope for names: what is bound inside is not seen outside.
 SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__")
@@ -163,6 +170,11 @@ class PythonDocument:
         self.module: cst.Module | None = None
         self.imports: dict[str, str] = {}
         self._scopes: dict[int, _ScopeIndex] = {}
+        self._cr_starts: list[int] | None = None
+        deep = _too_deep(self.text)
+        if deep is not None:
+            self.error = deep
+            return
         try:
             module = cst.parse_module(self.text)
         except cst.ParserSyntaxError as exc:
@@ -176,6 +188,21 @@ class PythonDocument:
         self.positions, self.parents = positions_and_parents(module)
         self._by_class: dict[type, list[tuple[int, cst.CSTNode]]] | None = None
         self.imports = _collect_imports(module, self.nodes(cst.Import, cst.ImportFrom))
+        self.error = self._repeated_keyword()
+
+    def _repeated_keyword(self) -> tuple[int, int, str] | None:
+        """Python's compiler refuses a call that repeats a keyword argument; libcst parses it.
+        Checked here so that a fix that would write one is refused by the re-check."""
+        for call in self.nodes(cst.Call):
+            seen: set[str] = set()
+            for arg in call.args:
+                if arg.keyword is None:
+                    continue
+                if arg.keyword.value in seen:
+                    where = self.positions[arg].start
+                    return (where.line, where.column, f"not valid Python: keyword argument repeated: {arg.keyword.value}")
+                seen.add(arg.keyword.value)
+        return None
 
     # --- nodes -----------------------------------------------------------------
 
@@ -195,8 +222,18 @@ class PythonDocument:
     # --- positions -------------------------------------------------------------
 
     def offset(self, line: int, column: int) -> int:
-        starts = self.source.line_starts
+        starts = self._line_starts
         return starts[min(line, len(starts)) - 1] + column
+
+    @property
+    def _line_starts(self) -> list[int]:
+        """Line starts as libcst (and Python) count lines: a lone CR ends one too."""
+        if self._cr_starts is None:
+            if "\r" in self.text and re.search(r"\r(?!\n)", self.text):
+                self._cr_starts = [0, *(match.end() for match in re.finditer(r"\r\n?|\n", self.text))]
+            else:
+                self._cr_starts = self.source.line_starts
+        return self._cr_starts
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         where = self.positions[node]
@@ -207,13 +244,11 @@ class PythonDocument:
         return self.text[start:end]
 
     def line_start(self, offset: int) -> int:
-        return self.text.rfind("\n", 0, offset) + 1
+        return max(self.text.rfind("\n", 0, offset), self.text.rfind("\r", 0, offset)) + 1
 
     def line_end(self, offset: int) -> int:
-        end = self.text.find("\n", offset)
-        if end == -1:
-            return len(self.text)
-        return end - 1 if end > 0 and self.text[end - 1] == "\r" else end
+        found = _LINE_BREAK.search(self.text, offset)
+        return found.start() if found else len(self.text)
 
     def indentation(self, offset: int) -> str:
         start = self.line_start(offset)
@@ -350,9 +385,9 @@ class PythonDocument:
         start, end = self.span(node)
         close = end - 1
         opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
-        newline = self.source.newline
+        newline = self.source.universal_newline
         if not items:
-            return (Edit(self.source, opening + 1, close, ", ".join(pieces)),)
+            return (self._claiming(Edit(self.source, opening + 1, close, ", ".join(pieces)), pieces),)
         last = items[-1]
         last_start, last_end = self.span(last)
         first_start = self.span(items[0])[0]
@@ -361,22 +396,31 @@ class PythonDocument:
         # One item a line: a newline after the bracket, and a trailing comma or items on several
         # lines. Items together on one indented line ("hugging") are extended on that line.
         several_lines = self.line_start(first_start) != self.line_start(last_start)
-        exploded = "\n" in self.text[opening + 1 : first_start] and (comma is not None or several_lines)
+        exploded = _LINE_BREAK.search(self.text, opening + 1, first_start) is not None and (comma is not None or several_lines)
         if exploded and line_end < close:
             indent = self.indentation(last_start)
             lines = "".join(f"{newline}{indent}{piece}," for piece in pieces)
             if comma is not None:
                 at = self.line_end(self.span(comma)[1])
-                return (Edit(self.source, at, at, lines),)
+                return (self._claiming(Edit(self.source, at, at, lines), pieces),)
             return (
                 Edit(self.source, last_end, last_end, ","),
-                Edit(self.source, line_end, line_end, lines),
+                self._claiming(Edit(self.source, line_end, line_end, lines), pieces),
             )
         edit = Edit(self.source, last_end, last_end, "".join(f", {piece}" for piece in pieces))
         line_start = self.line_start(last_end)
         if line_end - line_start + len(edit.content) + reserve <= LINE_LENGTH:
-            return (edit,)
-        return self._explode(items, opening, close, pieces) or (edit,)
+            return (self._claiming(edit, pieces),)
+        return self._explode(items, opening, close, pieces) or (self._claiming(edit, pieces),)
+
+    def _claiming(self, edit: Edit, pieces: list[str]) -> Edit:
+        """An insertion that creates a container (``connect_args={...}``) takes the next
+        character along, so that two fixes creating the same one in one round overlap (the
+        second waits a round and then adds to it) instead of repeating the keyword, which
+        Python refuses ("keyword argument repeated"). Plain keywords stay insertions."""
+        if edit.start != edit.end or edit.end >= len(self.text) or not any(_CREATES.match(piece) for piece in pieces):
+            return edit
+        return Edit(edit.source, edit.start, edit.end + 1, edit.content + self.text[edit.end])
 
     def _explode(self, items: list, opening: int, close: int, pieces: list[str]) -> tuple[Edit, ...]:
         """One item a line with a trailing comma, as ruff lays out a call that no longer fits.
@@ -392,7 +436,7 @@ class PythonDocument:
             if "\n" in self.text[item_start:item_end] or "\r" in self.text[item_start:item_end]:
                 return ()
         base = self.indentation(opening)
-        newline = self.source.newline
+        newline = self.source.universal_newline
         lead = f"{newline}{base}{INDENT}"
         edits = [Edit(self.source, *gaps[0], lead)]
         edits += [Edit(self.source, a, b, f",{lead}") for a, b in gaps[1:-1]]
@@ -412,7 +456,7 @@ class PythonDocument:
         """A new statement on the line after ``statement``, at its indentation."""
         start, end = self.span(statement)
         at = self.line_end(max(start, end - 1))
-        return (Edit(self.source, at, at, f"{self.source.newline}{self.indentation(start)}{code}"),)
+        return (Edit(self.source, at, at, f"{self.source.universal_newline}{self.indentation(start)}{code}"),)
 
     def remove_statement(self, statement: cst.SimpleStatementLine) -> tuple[Edit, ...]:
         """Remove a statement that is alone on its line(s), with its line ending."""
@@ -473,6 +517,32 @@ def positions_and_parents_by_providers(
 ) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]:
     resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many([PositionProvider, ParentNodeProvider])
     return dict(resolved[PositionProvider]), dict(resolved[ParentNodeProvider])
+
+
+def _too_deep(text: str) -> tuple[int, int, str] | None:
+    """Python's refusal of nesting too deep for it, else None.
+
+    libcst's native parser recurses on the machine stack: some thousands of nested brackets,
+    unary operators or lambdas crash the whole process (SIGSEGV, exit 139). Python's own
+    parser and compiler refuse nesting far shallower than that (200 brackets, about 1,000
+    operators) with a SyntaxError, RecursionError or MemoryError, so a file long enough to
+    hold a crashing depth is shown to Python first. Any other complaint of Python's is left
+    to the usual path: the file may be valid for the Python version it is written for.
+    """
+    if len(text) < DEEP_CHECK_SIZE:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are not ours to print
+            compile(text, "<checked>", "exec", dont_inherit=True)
+    except (RecursionError, MemoryError):
+        return (1, 0, "not valid Python: nested too deeply for Python's parser")
+    except SyntaxError as error:
+        if "too many nested" in error.msg or "too complex" in error.msg or "nested too deeply" in error.msg:
+            return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
+    except ValueError:  # NUL bytes: the usual path reports them
+        pass
+    return None
 
 
 def _python_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str] | None:

@@ -65,6 +65,9 @@ def kernel_integer(text: str, minimum: int, maximum: int) -> KernelInteger:
         if digits.startswith("0") and digits[:2].lower() != "0x" and rest[0] in "89":
             raise ValueError(f'"{text}" is not an integer: a leading 0 makes it octal, where {rest[0]} is no digit')
         raise ValueError(f'"{text}" is not an integer: the kernel accepts only a space after the number')
+    if len(digits.lstrip("0xX")) > 24:
+        # Past 64 bits (and Python's int-conversion limit past 4,300 digits): the kernel says EINVAL.
+        raise ValueError("the value is out of range")
     if digits[:2].lower() == "0x":
         value = int(digits, 16)
     elif digits.startswith("0"):

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 NAME = "client"
 _NOT_OURS_NAMES = ("postgresql.conf", "postgresql.auto.conf", "sysctl.conf", "pgbouncer.ini", "pg_hba.conf")
 # Terraform and SQL have their own layers; prose documents hold examples, not configuration.
-_NOT_OURS_SUFFIXES = (".tf", ".tfvars", ".hcl", ".tfstate", ".sql", ".md", ".rst", ".adoc")
+# Connection strings in variable values (.tfvars), terragrunt.hcl inputs and Atlas's
+# atlas.hcl (``url = "postgres://..."``) are this layer's: their readers are clients.
+_NOT_OURS_SUFFIXES = (".tf", ".tfstate", ".sql", ".md", ".rst", ".adoc")
 _PREFILTER = re.compile(rb"postgres|jdbc:postgresql|(?<![\w.])(?:host|hostaddr|dbname)[ \t]*=")
 _PGBOUNCER = re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
 
@@ -35,8 +37,10 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     data = head()  # empty for binary files
     if not (b"postgres" in data or b"host" in data or b"dbname" in data):  # words _PREFILTER needs
         return False
-    if not _PREFILTER.search(data) or _PGBOUNCER.search(data):
+    if not _PREFILTER.search(data):
         return False
+    if _PGBOUNCER.search(data) and path.suffix not in (".yaml", ".yml"):
+        return False  # a pgbouncer.ini; in YAML, only the value holding it is left out (views.client)
     from pgconf_fix.documents.connstr import find_connection_strings
 
     return bool(find_connection_strings(data.decode("utf-8", "surrogateescape")))

@@ -1,6 +1,6 @@
-"""Network layer: load balancers declared in Terraform (.tf files).
-
-``.tf.json`` files are not read yet: their positions would need a JSON parser's.
+"""Network layer: Terraform configuration (``*.tf`` and ``*.tf.json``): load balancers and
+the other boxes on a connection's path, and server settings kept in cloud resources.
+``terraform.tfvars`` / ``*.auto.tfvars`` are read as the values of a directory's variables.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ NAME = "network"
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
-    return path.suffix == ".tf"
+    return path.suffix == ".tf" or path.name.endswith(".tf.json")
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:

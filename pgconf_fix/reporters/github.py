@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 
 from pgconf_fix.findings import Finding, Fixable
-from pgconf_fix.redact import redact
+from pgconf_fix.redact import PARSE_ERROR, redact
 from pgconf_fix.source import InputError
 from pgconf_fix.reporters import text as text_reporter
 
@@ -36,7 +36,7 @@ def annotation(finding: Finding) -> str:
         "title": f"pgconf-fix ({finding.code})",
     }
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(redact(finding.message, finding.source.secrets))}"
+    return f"::{LEVELS.get(finding.severity, 'warning')} {rendered}::{escape_data(redact(finding.message, finding.source.secrets, fragments=finding.code == PARSE_ERROR))}"
 
 
 def error_annotation(error: InputError) -> str:
@@ -85,5 +85,5 @@ def step_summary(findings: list[Finding], fixable: Fixable | None = None, errors
     rows += ["| location | code | message |", "|---|---|---|"]
     for finding in findings:
         line, column, _, _ = finding.span()
-        rows.append(f"| {_cell(finding.path)}:{line}:{column} | [{finding.code}]({finding.url}) | {_cell(redact(finding.message, finding.source.secrets))} |")
+        rows.append(f"| {_cell(finding.path)}:{line}:{column} | [{finding.code}]({finding.url}) | {_cell(redact(finding.message, finding.source.secrets, fragments=finding.code == PARSE_ERROR))} |")
     return "\n".join(rows) + "\n"

@@ -15,7 +15,7 @@ from typing import Any
 
 from pgconf_fix.catalog import DOCS_URL
 from pgconf_fix.findings import Edit, Finding
-from pgconf_fix.redact import redact
+from pgconf_fix.redact import PARSE_ERROR, redact
 from pgconf_fix.source import InputError
 
 INPUT_ERROR = ("PGF000", "input-error")
@@ -52,7 +52,7 @@ def as_dict(finding: Finding) -> dict[str, Any]:
         "code": finding.code,
         "name": finding.name,
         "severity": finding.severity,
-        "message": redact(finding.message, finding.source.secrets),
+        "message": redact(finding.message, finding.source.secrets, fragments=finding.code == PARSE_ERROR),
         "path": finding.path,
         "line": line,
         "column": column,

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from pgconf_fix import __version__
 from pgconf_fix.catalog import Rule
 from pgconf_fix.findings import Edit, Finding
-from pgconf_fix.redact import redact
+from pgconf_fix.redact import PARSE_ERROR, redact
 from pgconf_fix.source import InputError
 
 SRCROOT = "%SRCROOT%"
@@ -100,7 +100,7 @@ def _result(finding: Finding, index: dict[str, int], artifacts: Artifacts, finge
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": LEVELS.get(finding.severity, "warning"),
-        "message": {"text": redact(finding.message, finding.source.secrets)},
+        "message": {"text": redact(finding.message, finding.source.secrets, fragments=finding.code == PARSE_ERROR)},
         "locations": [
             {
                 "physicalLocation": {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pgconf_fix.findings import SAFE, Finding, Fixable
-from pgconf_fix.redact import redact
+from pgconf_fix.redact import PARSE_ERROR, redact
 
 
 BOLD, RED, YELLOW, CYAN, RESET = "\033[1m", "\033[31m", "\033[33m", "\033[36m", "\033[0m"
@@ -27,7 +27,7 @@ def render(
         if colour:
             path = f"{BOLD}{path}{RESET}"
             code = f"{RED if finding.severity == 'error' else YELLOW}{code}{RESET}"
-        lines.append(f"{path}:{line}:{column}: {code} {one_line(redact(finding.message, finding.source.secrets))}")
+        lines.append(f"{path}:{line}:{column}: {code} {one_line(redact(finding.message, finding.source.secrets, fragments=finding.code == PARSE_ERROR))}")
         if show_fixes and finding.fix is not None:
             applicability = finding.fix.applicability
             if fixable is not None:

@@ -122,6 +122,7 @@ class SettingsView:
                 locate=lambda: self.missing_location(key),
                 reason=self.describe_missing(),
                 judged=self.judges(key),
+                default=self.platform_default(key),
             )
         setting = Setting(
             key, State.SET, at=current.location, value=current.value, text=current.value, raw=current.raw_value
@@ -138,7 +139,7 @@ class SettingsView:
         edits = self.set_edits(key, value)
         if not edits:
             return Refusal(f"no place in this {self.layer} view to write {key}")
-        return Fix(applicability=self.fix_applicability, message=f"Set {key} = {value}", edits=edits)
+        return Fix(self.fix_applicability, f"Set {key} = {value}", edits, expect=((key, value),))
 
     def remove(self, key: str) -> Fix | Refusal:
         """Delete what sets ``key`` (a statement that can only fail); most views refuse."""
@@ -153,6 +154,10 @@ class SettingsView:
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
         """The value as the consumer reads it; ValueError with a reason when it cannot."""
         raise NotImplementedError
+
+    def platform_default(self, key: str):  # noqa: ANN201 - a views.cloud_server.PlatformDefault or None
+        """For a managed server: the value it uses for an unset ``key``, and whose default that is."""
+        return None
 
     def missing_location(self, key: str) -> Location:
         raise NotImplementedError
@@ -203,7 +208,15 @@ def replace_value(assignment: Assignment, rendered: str) -> tuple[Edit, ...]:
 
 
 def uncomment(sample: CommentedSample, rendered: str) -> tuple[Edit, ...]:
-    """Drop the ``#`` (and the blanks after it) before the name, and set the value."""
+    """Drop the ``#`` (and the blanks after it) before the name, and set the value.
+
+    An empty value at the very end of the file (``#name = `` without a final newline) is
+    set by an edit that spans the line, not by an insertion at the end: an insertion there
+    would be ordered among the appended lines of other fixes and land after them.
+    """
+    if sample.value_start == sample.value_end == len(sample.source.text):
+        text = sample.source.text
+        return (Edit(sample.source, sample.hash_offset, sample.value_end, text[sample.name_start : sample.value_start] + rendered),)
     return (
         Edit(sample.source, sample.hash_offset, sample.name_start, ""),
         Edit(sample.source, sample.value_start, sample.value_end, rendered),

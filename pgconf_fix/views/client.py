@@ -31,13 +31,17 @@ string literals and add its own placements for keyword arguments.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
+from pgconf_fix.documents.carriers import Carrier
 from pgconf_fix.documents.connstr import (
     LIBPQ_KEYWORDS,
     TEMPLATE,
@@ -50,7 +54,16 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
 
 LIBPQ, ASYNCPG, PGJDBC, PG8000, UNKNOWN = "libpq", "asyncpg", "pgjdbc", "pg8000", "unknown"
+# Go drivers (pgx, lib/pq), e.g. Atlas reading atlas.hcl: Go's net.Dialer turns on 15 s TCP
+# keepalives by default (FACTS.md), and unknown URL keywords reach the server as settings.
+GO = "go"
 PGBOUNCER = "pgbouncer"  # a [databases] entry: PgBouncer's own connection to the server
+# Clients that are not libpq, decided from the file's language and the repository's manifests
+# (FACTS.md "Clients": Go's net.Dialer keeps alive every 15 s by default, pgx every 5 min;
+# node-postgres ignores libpq keywords in a URL and leaves keepAlive off).
+PGX, GO_PQ, NODE_PG, NPGSQL = "pgx", "lib/pq", "node-postgres", "Npgsql"
+# Seconds between keepalive probes a Go driver sets when nothing else is configured.
+GO_KEEPALIVE_DEFAULTS = {PGX: 300, GO_PQ: 15}
 PGJDBC_KEYS = frozenset({"tcpKeepAlive", "sslmode", "ssl"})
 _LIBPQ_DRIVERS = ("psycopg2", "psycopg", "psycopg2cffi", "psycopg_async", "pygresql")
 # Name suffixes that never resolve on the public internet.
@@ -58,6 +71,7 @@ PRIVATE_SUFFIXES = (
     ".local", ".localdomain", ".internal", ".lan", ".home.arpa", ".svc", ".cluster.local", ".corp",
     ".intranet", ".private", ".test", ".example", ".invalid", ".localhost", ".home", ".intra",
 )  # fmt: skip
+PGBOUNCER_INI = re.compile(r"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
 _PSYCOPG_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+psycopg", re.MULTILINE)
 _OTHER_DRIVER = re.compile(r"\b(?:asyncpg|pg8000)\b")
 
@@ -73,35 +87,89 @@ class Placement(Protocol):
 
 
 @dataclass(frozen=True)
-class _InString:
-    """A placement inside one connection string: missing settings are reported on the string."""
+class _StringPlacement:
+    """A connection string inside a carrier (a decoded string value of the file): its offsets
+    are the carrier's, and edits are written back in the carrier's own encoding."""
 
     source: SourceFile
     string: ConnectionString
+    carrier: Carrier
 
     def location(self) -> Location:
-        return Location(self.source, self.string.start, self.string.end)
+        carrier = self.carrier
+        return Location(self.source, carrier.to_file(self.string.start), carrier.to_file(self.string.end))
+
+    def replace(self, assignment: Assignment, value: str) -> tuple[Edit, ...]:
+        """``assignment``'s value (file offsets) set to ``value``; () when it cannot be written.
+        A setting read from another file (Airflow's connect_args dict) is replaced there as written."""
+        if assignment.source.path != self.carrier.source.path:
+            return (Edit(assignment.source, assignment.value_start, assignment.value_end, self.render(value)),)
+        carrier = self.carrier
+        edit = carrier.edit(carrier.from_file(assignment.value_start), carrier.from_file(assignment.value_end), self.render(value))
+        return (edit,) if edit is not None else ()
+
+    def render(self, value: str) -> str:
+        raise NotImplementedError
+
+    def _edit(self, start: int, end: int, content: str) -> tuple[Edit, ...]:
+        edit = self.carrier.edit(start, end, content)
+        return (edit,) if edit is not None else ()
 
 
-class UriQuery(_InString):
-    """The query of a URI: ``?k=v`` when there is none, ``&k=v`` after the last parameter."""
+def open_tail(text: str, string: ConnectionString) -> bool:
+    """The URI ends in a template placeholder outside any ``key=value`` (``.../{DB}{OPTS}``,
+    ``://{rest}``, ``?{EXTRA}``): the placeholder may already hold a query, so nothing can be
+    appended safely (issue 13, 2.1)."""
+    end = string.end
+    tail_start = string.query_start if string.query_start is not None else string.start
+    tail = text[tail_start:end]
+    if not tail or TEMPLATE.search(tail) is None:
+        return False
+    if string.query_start is None:
+        path = tail.split("://", 1)[-1]
+        last = path.rsplit("/", 1)[-1]
+        return bool(TEMPLATE.search(last)) and _ends_with_template(last)
+    last_item = tail.rsplit("&", 1)[-1]
+    return "=" not in last_item.split("}")[-1] and "=" not in last_item
+
+
+def _ends_with_template(text: str) -> bool:
+    stripped = text.rstrip()
+    return stripped.endswith(("}", ")")) or bool(re.search(r"%\([^)]*\)[a-z]$|%[sdv]$|\$[A-Za-z_]\w*$", stripped))
+
+
+@dataclass(frozen=True)
+class UriQuery(_StringPlacement):
+    """The query of a URI: ``?k=v`` when there is none, ``&k=v`` after the last parameter.
+
+    Merged as libpq reads a query (fe-connect.c ``conninfo_uri_parse_params``): parameters are
+    split at ``&`` only, so a trailing ``?`` or ``&`` is followed directly, and a ``#`` is no
+    fragment but part of the value it ends: new parameters go after it, at the very end, where
+    libpq reads them as written and leaves the last value as it was.
+    """
 
     def render(self, value: str) -> str:
         return quote(value, safe="")
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         added = "&".join(f"{quote(key, safe='')}={self.render(value)}" for key, value in pairs)
-        text, end = self.source.text, self.string.end
+        text, end = self.carrier.value, self.string.end
+        if open_tail(text, self.string):
+            return ()
         if self.string.query_start is None:
             # Rewrite the character before the insertion point too: two fixes that both open the
             # query then overlap, and the second is re-done in the next pass with "&" (never "??").
-            return (Edit(self.source, end - 1, end, f"{text[end - 1]}?{added}"),)
+            return self._edit(end - 1, end, f"{text[end - 1]}?{added}")
         query = text[self.string.query_start : end]
-        separator = "" if not query or query.endswith("&") else "&"
-        return (Edit(self.source, end, end, f"{separator}{added}"),)
+        if not query or query.endswith("&"):
+            # An open query ("?" or a trailing "&"): rewrite that character as above, so a second
+            # fix in the same pass overlaps and is redone with "&" instead of running on.
+            return self._edit(end - 1, end, f"{text[end - 1]}{added}")
+        return self._edit(end, end, f"&{added}")
 
 
-class DsnPairs(_InString):
+@dataclass(frozen=True)
+class DsnPairs(_StringPlacement):
     """A libpq key=value string: `` key=value`` after the last pair."""
 
     def render(self, value: str) -> str:
@@ -111,7 +179,7 @@ class DsnPairs(_InString):
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         added = "".join(f" {key}={self.render(value)}" for key, value in pairs)
-        return (Edit(self.source, self.string.end, self.string.end, added),)
+        return self._edit(self.string.end, self.string.end, added)
 
 
 class ClientConnection(SettingsView):
@@ -165,6 +233,8 @@ class ClientConnection(SettingsView):
     def writable(self, key: str) -> bool:
         if self.consumer == PGJDBC:
             return key in PGJDBC_KEYS
+        if self.consumer in (PGX, GO_PQ, NODE_PG):
+            return key == "sslmode"  # they read sslmode from a URL, and no libpq keepalive keyword
         if self.consumer in (LIBPQ, UNKNOWN):
             return key in LIBPQ_KEYWORDS
         return False  # asyncpg and pg8000 send or reject unknown keywords: never add libpq ones
@@ -199,21 +269,34 @@ class ClientConnection(SettingsView):
             raise ValueError(f"{assignment.key} comes from a template")
         if not re.fullmatch(r"[+-]?\d+", text):
             raise ValueError(f"{assignment.key} is not an integer")
+        if len(text.lstrip("+-").lstrip("0")) > 20:
+            raise ValueError(f"{assignment.key} is out of range")
         return int(text)
 
     def missing_location(self, key: str) -> Location:
         return self.placements[0].location()
+
+    def no_fix_note(self) -> str:
+        """Why a missing setting gets no fix here, for messages ("" when nothing stands in the way)."""
+        for placement in self.placements:
+            if isinstance(placement, UriQuery) and open_tail(placement.carrier.value, placement.string):
+                return (
+                    " (no fix: the URL ends in a template placeholder, which may already hold a query;"
+                    " add the settings where the placeholder is filled)"
+                )
+        return ""
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         return self.add_edits([(key, value)])
 
     def fix_all(self, pairs: Sequence[tuple[str, str]]) -> Fix | Refusal:
         """Several settings in one fix ("Set k=v, k2=v2"), replaced where written, else inserted
-        through the first placement; a Refusal when the consumer would not read them."""
+        through the first placement that takes them; a Refusal when the consumer would not read
+        them or no place can take them. The fix expects every pair read back (pgconf_fix.verify)."""
         edits = self.add_edits(pairs)
         if not edits:
             return Refusal(f"{self.consumer} does not read {', '.join(key for key, _ in pairs)} here")
-        return Fix(self.applicability, f"Set {', '.join(f'{k}={v}' for k, v in pairs)}", edits)
+        return Fix(self.applicability, f"Set {', '.join(f'{k}={v}' for k, v in pairs)}", edits, tuple(pairs))
 
     def fix_server_side(self, pairs: Sequence[tuple[str, str]]) -> Fix | Refusal:
         """libpq keepalive keywords written as the server-side settings they stand for, in
@@ -240,9 +323,24 @@ class ClientConnection(SettingsView):
                 missing.append((key, value))
             elif current[0].value != value:
                 assignment, placement = current
-                edits.append(Edit(assignment.source, assignment.value_start, assignment.value_end, placement.render(value)))
+                replace = getattr(placement, "replace", None)
+                if replace is None:
+                    edits.append(Edit(assignment.source, assignment.value_start, assignment.value_end, placement.render(value)))
+                else:
+                    done = replace(assignment, value)
+                    if not done:
+                        return ()  # the value cannot be written in its place's encoding
+                    edits.extend(done)
         if missing:
-            edits.extend(self.placements[0].insert(missing))
+            # The first place that can take them (a URL whose tail is a placeholder cannot).
+            inserted: tuple[Edit, ...] = ()
+            for placement in self.placements:
+                inserted = placement.insert(missing)
+                if inserted:
+                    break
+            if not inserted:
+                return ()
+            edits.extend(inserted)
         return tuple(edits)
 
 
@@ -268,7 +366,29 @@ def is_local_host(host: str) -> bool:
         return False
 
 
+# Top-level domains of RFC 1591 (plus the two-letter country codes): a two-label name ends in
+# one of these when it is a registered domain, not a Kubernetes <service>.<namespace>.
+_CLASSIC_TLDS = frozenset({"com", "net", "org", "edu", "gov", "mil", "int"})
+
+
+@functools.lru_cache(maxsize=1)
+def _public_suffixes():
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList(only_icann=True)  # the list bundled with the package: no network
+
+
 def is_public_host(host: str) -> bool:
+    """A host reachable over the internet, decided positively: a global IP address, or a name
+    under a registered public suffix (the ICANN section of the Public Suffix List, as bundled by
+    the ``publicsuffixlist`` package; https://publicsuffix.org/) with a label of its own.
+
+    Not public: templates, loopback and sockets, private and reserved addresses, single labels,
+    names under a suffix the list does not know (``.internal``, ``.local``, ``.svc``,
+    ``postgres.postgres``), and two-label names whose top-level domain is not one of RFC 1591's
+    or a country code: inside Kubernetes (search domains, ``ndots:5``) ``db.prod`` is the
+    service ``db`` of the namespace ``prod`` before it is anything under the ``.prod`` TLD.
+    """
     if TEMPLATE.search(host) or is_local_host(host):
         return False
     name = host.strip().lower().rstrip(".")
@@ -276,13 +396,84 @@ def is_public_host(host: str) -> bool:
         return ipaddress.ip_address(name.split("%")[0]).is_global
     except ValueError:
         pass
-    if "." not in name or not re.fullmatch(r"[a-z0-9.\-_]+", name):
+    if "." not in name or not re.fullmatch(r"[a-z0-9.\-_]+", name) or name.endswith(PRIVATE_SUFFIXES):
         return False  # a single label (a compose service, a search-domain name) is private
-    return not name.endswith(PRIVATE_SUFFIXES) and not name.replace(".", "").isdigit()
+    suffixes = _public_suffixes()
+    suffix = suffixes.publicsuffix(name, accept_unknown=False)
+    if suffix is None or suffixes.privatesuffix(name, accept_unknown=False) is None:
+        return False  # no registered suffix, or the name is a public suffix itself
+    labels = name.split(".")
+    if len(labels) == 2 and suffix not in _CLASSIC_TLDS and len(suffix) != 2:
+        return False  # <service>.<namespace>
+    return True
+
+
+_GO_SUFFIXES = (".go",)
+_NODE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
+_MANIFESTS = ("go.mod", "package.json", "Gemfile", "pom.xml", "build.gradle", "build.gradle.kts")
+_PYTHON_MANIFESTS = ("pyproject.toml", "requirements.txt", "setup.py", "setup.cfg", "Pipfile")
+
+
+def _go_driver(text: str) -> str:
+    if "github.com/jackc/pgx" in text:
+        return PGX
+    if "github.com/lib/pq" in text:
+        return GO_PQ
+    return UNKNOWN
+
+
+def _manifest_consumer(source: SourceFile) -> str:
+    """The client library the nearest project manifest above ``source`` names, or UNKNOWN.
+
+    The first directory upwards with any manifest decides; two languages there (a Go module
+    beside a Python project) decide nothing."""
+    folder = source.path.parent
+    for _ in range(12):
+        names = _manifest_names(folder)
+        if names:
+            found = set()
+            if "go.mod" in names:
+                found.add(_go_driver(_read(folder / "go.mod")))
+            if "package.json" in names:
+                found.add(NODE_PG if '"pg"' in _read(folder / "package.json") else UNKNOWN)
+            if "Gemfile" in names:
+                # ruby-pg is a binding of libpq itself.
+                found.add(LIBPQ if re.search(r"""gem\s+["']pg["']""", _read(folder / "Gemfile")) else UNKNOWN)
+            if any(name.endswith(".csproj") for name in names):
+                found.add(NPGSQL)
+            if names & {"pom.xml", "build.gradle", "build.gradle.kts"} or names & set(_PYTHON_MANIFESTS):
+                found.add(UNKNOWN)
+            return found.pop() if len(found) == 1 else UNKNOWN
+        if (folder / ".git").exists() or folder.parent == folder:
+            break
+        folder = folder.parent
+    return UNKNOWN
+
+
+@functools.lru_cache(maxsize=256)
+def _manifest_names(folder: Path) -> frozenset[str]:
+    try:
+        entries = set(os.listdir(folder))
+    except OSError:
+        return frozenset()
+    wanted = {name for name in entries if name in _MANIFESTS or name in _PYTHON_MANIFESTS or name.endswith(".csproj")}
+    return frozenset(wanted)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text("utf-8", "replace")[:200_000]
+    except OSError:
+        return ""
 
 
 def consumer_of(scheme: str, source: SourceFile) -> str:
-    """Who reads a connection string: the scheme names the driver, or a psycopg import in the file."""
+    """Who reads a connection string: the scheme names the driver; else the file's language
+    (a psycopg import in Python, pgx or lib/pq in Go, node-postgres in JavaScript), else the
+    repository's manifest (``go.mod``, ``package.json``, ``Gemfile``, ``*.csproj``).
+    ``atlas.hcl`` is Atlas's project file, read by its Go driver (lib/pq)."""
+    if source.path.name == "atlas.hcl":
+        return GO_PQ
     if scheme.startswith("jdbc:"):
         return PGJDBC
     if scheme.startswith("db+"):
@@ -292,25 +483,61 @@ def consumer_of(scheme: str, source: SourceFile) -> str:
         if driver in _LIBPQ_DRIVERS:
             return LIBPQ
         return {"asyncpg": ASYNCPG, "pg8000": PG8000}.get(driver, UNKNOWN)
-    if source.path.suffix == ".py" and _PSYCOPG_IMPORT.search(source.text) and not _OTHER_DRIVER.search(source.text):
-        return LIBPQ
-    return UNKNOWN
+    suffix = source.path.suffix
+    if suffix == ".py":
+        if _PSYCOPG_IMPORT.search(source.text) and not _OTHER_DRIVER.search(source.text):
+            return LIBPQ
+        return UNKNOWN
+    if suffix in _GO_SUFFIXES:
+        driver = _go_driver(source.text)
+        return driver if driver != UNKNOWN else _manifest_consumer(source)
+    if suffix in _NODE_SUFFIXES:
+        return NODE_PG if re.search(r"""(?:require\(|from\s+)["']pg["']""", source.text) else _manifest_consumer(source)
+    return _manifest_consumer(source)
 
 
 def connection_views(source: SourceFile) -> list[ClientConnection]:
-    """A view for every connection string in a file (local ones included; callers drop them)."""
+    """A view for every connection string in a file (local ones included; callers drop them).
+
+    Strings are found in the file's string values as its format decodes them
+    (:func:`pgconf_fix.documents.carriers.carriers_of`): comment lines are not read, and a
+    JSON ``\u0026`` or a Python ``\'`` is the character it stands for."""
+    from pgconf_fix.documents.carriers import carriers_of
+
     views = []
-    for string in find_connection_strings(source.text):
-        hosts = [host.name for host in string.hosts]
-        view = ClientConnection(consumer_of(string.scheme, source), hosts, string.form, string.scheme)
-        placement: Placement = DsnPairs(source, string) if string.form == "dsn" else UriQuery(source, string)
-        view.add_placement(placement)
-        for param in string.params:
-            if param.key == "password":
-                continue  # never a setting: nothing may echo it
-            view.add_setting(Assignment.spanning(param.key, source, param, param.quoted), placement)
-        views.append(view)
+    for carrier in carriers_of(source):
+        if PGBOUNCER_INI.search(carrier.value):
+            continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
+        for string in find_connection_strings(carrier.value, carrier.decoded):
+            views.append(_string_view(source, carrier, string))
     return views
+
+
+def _string_view(source: SourceFile, carrier: Carrier, string: ConnectionString) -> ClientConnection:
+    hosts = [host.name for host in string.hosts]
+    view = ClientConnection(consumer_of(string.scheme, source), hosts, string.form, string.scheme)
+    placement: Placement = (
+        DsnPairs(source, string, carrier) if string.form == "dsn" else UriQuery(source, string, carrier)
+    )
+    view.add_placement(placement)
+    at = carrier.to_file
+    for param in string.params:
+        if param.key == "password":
+            continue  # never a setting: nothing may echo it
+        view.add_setting(
+            Assignment(
+                key=param.key,
+                source=source,
+                start=at(param.start),
+                end=at(param.end),
+                value=param.value,
+                value_start=at(param.value_start),
+                value_end=at(param.value_end),
+                quoted=param.quoted,
+            ),
+            placement,
+        )
+    return view
 
 
 def build_client_views(workspace: object, sources: list[SourceFile], options: object) -> list[ClientConnection]:

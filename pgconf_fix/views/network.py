@@ -1,34 +1,29 @@
 """Load balancers declared in Terraform: one view per aws_lb / aws_alb / aws_elb resource or
-well-known ALB module call, with values resolved the way Terraform would without a plan.
-
-All .tf files of one directory are one module: ``var.x`` is read from the ``variable``
-block's default and ``local.x`` from ``locals``, wherever in the directory they are.
+well-known ALB module call, with values resolved the way Terraform would without a plan
+(:mod:`pgconf_fix.views.terraform_module`); and the builder of every Terraform view of a
+directory (load balancers, boxes on the path, managed servers' parameters).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pgconf_fix.documents.hcl import (
-    BOOL,
-    NULL,
-    NUMBER,
-    REFERENCE,
-    STRING,
-    Expression,
-    HclAttribute,
-    HclBlock,
-    HclDocument,
-    insert_attribute,
-    line_bounds,
-    replace_expression,
+from pgconf_fix.documents.hcl import STRING, HclBlock, HclDocument
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.cloud_server import cloud_server_views
+from pgconf_fix.views.middleboxes import middleboxes
+from pgconf_fix.views.terraform_module import (  # noqa: F401 - the resolution states, named from here too
+    SET,
+    UNKNOWN,
+    UNSET,
+    Resolution,
+    TerraformFiles,
+    TerraformModule,
+    TerraformResource,
+    Written,
+    module_files,
 )
-from pgconf_fix.findings import Edit, Location
-from pgconf_fix.setting import Setting, State, Trail
-from pgconf_fix.source import InputError, SourceFile
-from pgconf_fix.views.base import Assignment, Problem, SettingsView
 from pgconf_fix.workspace import Workspace
 
 APPLICATION = "application"
@@ -37,127 +32,14 @@ LB_RESOURCES = {"aws_lb": None, "aws_alb": None, "aws_elb": CLASSIC}  # None: re
 # Registry sources of modules whose inputs are named like the aws_lb arguments.
 ALB_MODULE_SOURCES = ("terraform-aws-modules/alb/aws", "github.com/terraform-aws-modules/terraform-aws-alb")
 
-# What a resolution comes to (pgconf_fix.setting.State): null or absent is MISSING.
-SET = State.SET
-UNSET = State.MISSING
-UNKNOWN = State.UNKNOWN
-
-
-@dataclass(frozen=True)
-class Written:
-    """A value as it is written somewhere in the module: where, and the expression."""
-
-    source: SourceFile
-    attribute: HclAttribute
-
-    @property
-    def value(self) -> Expression:
-        return self.attribute.value
-
-    def text(self) -> str:
-        return self.source.text[self.value.start : self.value.end]
-
-    def where(self) -> str:
-        line, _ = self.source.position(self.attribute.start)
-        return f"{os.path.basename(self.source.display)}:{line}"
-
-
-@dataclass(frozen=True)
-class Resolution:
-    """What a setting comes to: a value, unset (null or absent), or unknown without a plan."""
-
-    status: State
-    value: int | float | str | bool | None = None
-    written: Written | None = None  # the literal (or null) the value comes from: where a fix edits
-    via: tuple[str, ...] = ()  # the references followed: ("var.idle_timeout",)
-    reason: str = ""
-
-
-class TerraformModule:
-    """The .tf files of one directory, with their variables and locals."""
-
-    def __init__(self, documents: list[HclDocument]) -> None:
-        self.documents = documents
-        self.variables: dict[str, tuple[SourceFile, HclBlock]] = {}
-        self.locals: dict[str, Written] = {}
-        self.broken = [d.source.display for d in documents if d.error is not None]
-        for document in documents:
-            for block in document.blocks:
-                if block.type == "variable" and len(block.labels) == 1:
-                    self.variables.setdefault(block.labels[0], (document.source, block))
-                elif block.type == "locals":
-                    for attribute in block.attributes:
-                        self.locals.setdefault(attribute.name, Written(document.source, attribute))
-
-    def resolve(self, written: Written, seen: tuple[str, ...] = ()) -> Resolution:
-        """Follow ``var.x`` / ``local.x`` from an attribute to a literal, as far as the text allows."""
-        value = written.value
-        if value.kind == NULL:
-            return Resolution(UNSET, None, written, seen, "null")
-        if value.kind in (NUMBER, STRING, BOOL):
-            return Resolution(SET, value.value, written, seen)
-        if value.kind != REFERENCE:
-            return Resolution(UNKNOWN, None, None, seen, "an expression that needs a plan to evaluate")
-        root, name = value.value
-        label = f"{root}.{name}"
-        if label in seen:
-            return Resolution(UNKNOWN, None, None, seen, f"{label} refers to itself")
-        via = (*seen, label)
-        if root == "local":
-            target = self.locals.get(name)
-            if target is None:
-                return Resolution(UNKNOWN, None, None, via, f"no local {name} is defined{self._maybe_broken()}")
-            return self.resolve(target, via)
-        declared = self.variables.get(name)
-        if declared is None:
-            return Resolution(UNKNOWN, None, None, via, f"no variable {name!r} is declared{self._maybe_broken()}")
-        source, block = declared
-        default = block.attribute("default")
-        if default is None:
-            reason = f"variable {name!r} has no default: its value comes from the caller or a .tfvars file"
-            return Resolution(UNKNOWN, None, None, via, reason)
-        return self.resolve(Written(source, default), via)
-
-    def _maybe_broken(self) -> str:
-        return f" (unreadable here: {', '.join(self.broken)})" if self.broken else " in this directory"
-
-
-class TerraformFiles(SettingsView):
-    """The files of one module: carries their syntax errors (PGF001); judges no setting itself."""
-
-    layer = "network"
-
-    def __init__(self, documents: list[HclDocument], given: list[SourceFile]) -> None:
-        super().__init__()
-        self.scope = {source.path for source in given}
-        self.judges_missing = False
-        for document in documents:
-            if document.error is not None:
-                source = document.source
-                offset = max(0, min(document.error.offset, len(source.text.rstrip()) - 1))
-                _, _, end = line_bounds(source, offset)
-                self.problems.append(Problem(Location(source, offset, max(end, offset)), document.error.message))
-
-    def effective(self, key: str) -> Assignment | None:
-        return None
-
-
-class LoadBalancer(SettingsView):
+class LoadBalancer(TerraformResource):
     """One load balancer: an aws_lb / aws_alb / aws_elb resource, or a call of a known ALB module."""
 
-    layer = "network"
-
     def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock) -> None:
-        super().__init__()
-        self.module = module
-        self.source = source
-        self.block = block
-        self.scope = {source.path}
+        super().__init__(module, source, block)
         self.is_module = block.type == "module"
         if self.is_module:
             self.address = f"module.{block.labels[0]}"
-        else:
-            self.address = f"{block.labels[0]}.{block.labels[1]}"
         self.kind, self.kind_reason = self._kind()
 
     def _kind(self) -> tuple[str | None, str]:
@@ -170,96 +52,6 @@ class LoadBalancer(SettingsView):
         if resolution.status == SET and isinstance(resolution.value, str):
             return resolution.value, ""
         return None, resolution.reason or "load_balancer_type is not a string"
-
-    def attribute(self, key: str) -> Written | None:
-        found = self.block.attribute(key)
-        return Written(self.source, found) if found is not None else None
-
-    def resolve(self, key: str) -> Resolution:
-        written = self.attribute(key)
-        if written is None:
-            return Resolution(UNSET, reason="absent")
-        return self.module.resolve(written)
-
-    # --- the SettingsView interface --------------------------------------------------------
-
-    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
-        """``key`` as the load balancer gets it: ``location`` and ``raw`` are the attribute on the
-        load balancer (its header when absent), ``trail`` the variables and locals followed to
-        the value, ``reason`` why it is UNKNOWN without a plan (when MISSING: " in <address>").
-        With ``number``, a value that is not a whole number of seconds is UNKNOWN."""
-        resolution = self.resolve(key)
-        attribute = self.attribute(key)
-        if attribute is not None:
-            at = Location(self.source, attribute.attribute.start, attribute.attribute.end)
-            raw = attribute.text()
-        else:
-            at, raw = self.header_location(), ""
-        origin = resolution.written
-        trail = Trail(
-            resolution.via,
-            origin.text() if origin is not None else None,
-            origin.where() if origin is not None else None,
-        )
-        setting = Setting(
-            key,
-            resolution.status,
-            at=at,
-            value=resolution.value,
-            text=raw,
-            raw=raw,
-            trail=trail,
-            reason=self.describe_missing() if resolution.status is UNSET else resolution.reason,
-            judged=self.judges(key),
-        )
-        if number and setting.is_set:
-            text = str(resolution.value).strip()
-            if isinstance(resolution.value, bool) or not text.isdigit():
-                return replace(setting, state=State.UNKNOWN, value=None, reason=f'"{text}" is not a whole number of seconds')
-            return replace(setting, value=int(text), unit=unit)
-        return setting
-
-    def effective(self, key: str) -> Assignment | None:
-        """Where the value the load balancer gets is written (the attribute, a local or a
-        variable default); None when it is absent, null, or not known without a plan."""
-        resolution = self.resolve(key)
-        if resolution.status != SET or resolution.written is None:
-            return None
-        written = resolution.written
-        value = written.value
-        return Assignment(
-            key=key,
-            source=written.source,
-            start=written.attribute.start,
-            end=written.attribute.end,
-            value=str(resolution.value),
-            value_start=value.start,
-            value_end=value.end,
-            quoted=value.quoted,
-        )
-
-    def numeric(self, assignment: Assignment, unit: str | None) -> int:
-        text = assignment.value.strip()
-        if not text.isdigit():
-            raise ValueError(f'"{text}" is not a whole number of seconds')
-        return int(text)
-
-    def header_location(self) -> Location:
-        return Location(self.source, self.block.start, self.block.open_brace + 1)
-
-    def missing_location(self, key: str) -> Location:
-        return self.header_location()
-
-    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
-        resolution = self.resolve(key)
-        if resolution.written is not None and resolution.status in (SET, UNSET):
-            return replace_expression(resolution.written.source, resolution.written.value, value)
-        if resolution.status == UNSET:
-            return insert_attribute(self.source, self.block, key, value)
-        return ()  # not known without a plan: no guess
-
-    def describe_missing(self) -> str:
-        return f" in {self.address}"
 
 
 def _module_source(block: HclBlock) -> str | None:
@@ -283,31 +75,13 @@ def _is_load_balancer(block: HclBlock) -> bool:
     return block.type == "module" and len(block.labels) == 1 and is_known_alb_module(block)
 
 
-def _module_files(workspace: Workspace, directory: Path, given: list[SourceFile]) -> list[SourceFile]:
-    """The given .tf files and their siblings: Terraform reads the directory as one module."""
-    by_path = {source.path: source for source in given}
-    like = given[0].display
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        names = []
-    for name in names:
-        path = directory / name
-        if name.endswith(".tf") and path not in by_path and path.is_file():
-            try:
-                by_path[path] = workspace.load(path, workspace.display_for(path, like))
-            except InputError:
-                continue  # a sibling we were not asked about; its own run reports it
-    return sorted(by_path.values(), key=lambda source: source.path.name)
-
-
 def build_network_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[SettingsView]:
     groups: dict[Path, list[SourceFile]] = {}
     for source in sources:
         groups.setdefault(source.path.parent, []).append(source)
     views: list[SettingsView] = []
     for directory, given in groups.items():
-        documents = [HclDocument(source) for source in _module_files(workspace, directory, given)]
+        documents = [HclDocument(source) for source in module_files(workspace, directory, given)]
         views.append(TerraformFiles(documents, given))
         module = TerraformModule(documents)
         asked = {source.path for source in given}
@@ -316,4 +90,6 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
                 continue
             found = [block for block in document.blocks if _is_load_balancer(block)]
             views.extend(LoadBalancer(module, document.source, block) for block in found)
+        views.extend(middleboxes(module, [d for d in documents if d.source.path in asked]))
+        views.extend(cloud_server_views(module, [d for d in documents if d.source.path in asked]))
     return views

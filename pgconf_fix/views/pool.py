@@ -303,7 +303,7 @@ def _from_ini(value: object) -> object:
     if isinstance(value, str):
         try:
             return int(value.strip())
-        except ValueError:
+        except ValueError:  # not an integer, or past Python's int-conversion limit
             return value
     return value
 
@@ -451,7 +451,7 @@ class FlaskConfigView(PoolView):
                 body = f"**{inherited[0].owner}.{ENGINE_OPTIONS}, {body}"
             first = edits[0]
             indent = document.indentation(document.span(statements[0])[0])
-            line = f"{indent}{config.statement_code(ENGINE_OPTIONS, '{' + body + '}')}{self.source.newline}"
+            line = f"{indent}{config.statement_code(ENGINE_OPTIONS, '{' + body + '}')}{self.source.universal_newline}"
             edits[0] = Edit(first.source, first.start, first.end, line)
         return tuple(edits)
 

@@ -115,7 +115,7 @@ class NewOptionsPlacement(_PythonPlacement):
         home = self.container.home().node
         indent = self.container.item_indent() or self.document.indentation(self.document.span(home)[0]) + INDENT
         if len(indent + written) > LINE_LENGTH:
-            newline = self.source.newline
+            newline = self.source.universal_newline
             inner = "".join(f"{newline}{indent}{INDENT}{entry}," for entry in entries)
             value = "{" + inner + newline + indent + "}"
         return self.container.insert(self.key, value)
@@ -161,7 +161,7 @@ class ServerSettingsPlacement(_PythonPlacement):
 
     def _exploded(self, settings: list[tuple[str, str]], indent: str, quote: str) -> str:
         """The nested dicts one item a line, with trailing commas, as ruff format lays them out."""
-        newline = self.source.newline
+        newline = self.source.universal_newline
         depth = len(self.missing)
         lines = [f"{indent}{INDENT * depth}{quote}{key}{quote}: {value}," for key, value in settings]
         for level in range(depth - 1, 0, -1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from pgconf_fix import guc_catalog
@@ -87,7 +88,7 @@ class ServerConfig(CommentedDefaultsView):
                 self._note_broken(source, line)
             elif line.is_include:
                 if own_stack is None:
-                    own_stack = (*stack, source.path.resolve())
+                    own_stack = (*stack, _real(source.path))
                 self._include(source, line, depth, own_stack)
             elif line.is_setting:
                 self._assign(source, line)
@@ -213,15 +214,18 @@ class ServerConfig(CommentedDefaultsView):
         if directive == "include_dir":
             self._include_dir(source, line, path, target, depth, stack)
             return
-        if path.resolve() in stack:
-            chain = " -> ".join(p.name for p in (*stack, path.resolve()))
+        if _real(path) in stack:
+            chain = " -> ".join(p.name for p in (*stack, _real(path)))
             self._problem(source, line, f"include loop: {chain}")
             return
-        if not path.exists():
+        status, why = _stat(path)
+        if status is None:
+            # include_if_exists skips a file it cannot open for any reason (postgres -C of
+            # PostgreSQL 15 accepts a name too long and a symlink loop there, as a missing file).
             if directive == "include":
-                self._problem(source, line, f'could not open configuration file "{target}": no such file')
+                self._problem(source, line, f'could not open configuration file "{target}": {why}')
             return
-        if path.is_dir():
+        if stat.S_ISDIR(status.st_mode):
             self._problem(source, line, f'"{target}" is a directory; use include_dir for directories')
             return
         self._read_included(source, line, path, target, depth, stack)
@@ -229,20 +233,33 @@ class ServerConfig(CommentedDefaultsView):
     def _include_dir(
         self, source: SourceFile, line: ConfLine, path: Path, target: str, depth: int, stack: tuple[Path, ...]
     ) -> None:
-        if not path.is_dir():
-            reason = "not a directory" if path.exists() else "no such directory"
-            self._problem(source, line, f'could not open configuration directory "{target}": {reason}')
+        status, why = _stat(path)
+        if status is not None and not stat.S_ISDIR(status.st_mode):
+            why = "not a directory"
+        elif why == NO_SUCH_FILE:
+            why = "no such directory"
+        names: list[str] = []
+        if why is None:
+            try:
+                names = sorted(
+                    (name for name in os.listdir(path) if name.endswith(".conf") and not name.startswith(".")),
+                    key=os.fsencode,  # the server compares bytes
+                )
+            except OSError as exc:
+                why = exc.strerror or str(exc)
+        if why is not None:
+            self._problem(source, line, f'could not open configuration directory "{target}": {why}')
             return
-        names = sorted(
-            (name for name in os.listdir(path) if name.endswith(".conf") and not name.startswith(".")),
-            key=os.fsencode,  # the server compares bytes
-        )
         for name in names:
             child = path / name
-            if not child.is_file():
+            child_status, child_why = _stat(child)
+            if child_status is None and child_why != NO_SUCH_FILE:
+                self._problem(source, line, f'could not open configuration file "{target}/{name}": {child_why}')
                 continue
-            if child.resolve() in stack:
-                chain = " -> ".join(p.name for p in (*stack, child.resolve()))
+            if child_status is None or not stat.S_ISREG(child_status.st_mode):
+                continue
+            if _real(child) in stack:
+                chain = " -> ".join(p.name for p in (*stack, _real(child)))
                 self._problem(source, line, f"include loop: {chain}")
                 continue
             self._read_included(source, line, child, f"{target}/{name}", depth, stack)
@@ -262,12 +279,12 @@ class ServerConfig(CommentedDefaultsView):
         if not os.path.isabs(target):
             return source.path.parent / target
         path = Path(target)
-        if path.exists():
+        if _stat(path)[0] is not None:
             return path
         # An absolute server path such as /etc/postgresql/15/main/conf.d: find it beside the
         # including file when the repository mirrors the server's layout.
         parts = path.parts[1:]
-        here = source.path.resolve().parent.parts
+        here = _real(source.path).parent.parts
         for cut in range(len(parts) - 1, 0, -1):
             prefix = parts[:cut]
             if len(here) >= len(prefix) and tuple(here[len(here) - len(prefix) :]) == tuple(prefix):
@@ -394,3 +411,24 @@ def _owner_of(workspace, source, owners, tree):  # noqa: ANN001, ANN202 - local 
                 return owner
         directory = directory.parent
     return None
+
+
+NO_SUCH_FILE = "no such file"
+
+
+def _stat(path: Path) -> tuple[os.stat_result | None, str | None]:
+    """The include target's status, or why it cannot be had in the server's words
+    ("File name too long", "Too many levels of symbolic links", "Permission denied")."""
+    try:
+        return os.stat(path), None
+    except FileNotFoundError:
+        return None, NO_SUCH_FILE
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+    except ValueError as exc:  # a NUL byte in the name
+        return None, str(exc)
+
+
+def _real(path: Path) -> Path:
+    """``path`` with symlinks resolved as far as they go: a symlink loop is not an exception here."""
+    return Path(os.path.realpath(path))

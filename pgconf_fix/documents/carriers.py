@@ -1,0 +1,380 @@
+"""String values as their file's format decodes them, with the way back to the file's bytes.
+
+A connection string sits in a *carrier*: a JSON string, a YAML scalar, a ``.env`` value, a
+``.properties`` value, a Python string literal (implicit concatenations joined, an f-string's
+placeholders kept as ``{...}`` text), or, in formats without a reader here, a stretch of raw
+text. A :class:`Carrier` holds the decoded value, the file offset of each decoded character
+(``offsets``), and how text is written back at that place (``encode``: the literal's own
+quoting and escapes). Finders run on ``value``; an edit is made on decoded offsets and
+written back encoded, so a fix never lands between a backslash and its quote, and a
+``\\u0026`` in JSON reads as the ``&`` it is.
+
+``carriers_of(source)`` picks the reader by file name. Comment lines are no carriers: a
+connection string in ``# DATABASE_URL=...`` or ``#spring.datasource.url=...`` is not live.
+A value whose encoding has no reader here (a multi-line plain YAML scalar, say) is carried
+with ``encode`` None: it is read, and nothing is written into it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pgconf_fix.documents.carrier import Carrier, Encoder, identity
+from pgconf_fix.source import SourceFile
+
+# -- which reader ------------------------------------------------------------------------
+
+ENV_NAMES = re.compile(r"(?:^|\.)env(?:\.[\w.-]+)?$|\.env$")
+YAML_SUFFIXES = (".yaml", ".yml")
+# Lines that are comments in the line-oriented formats read as raw text (shell, Dockerfile,
+# INI, TOML, conf, properties-like): a connection string there is not live.
+_COMMENT_LINE = re.compile(r"[ \t]*(?:#|;|//|!)")
+
+
+def is_env_file(name: str) -> bool:
+    return bool(ENV_NAMES.search(name)) and not name.endswith((".py", ".sh", ".yml", ".yaml", ".json"))
+
+
+def carriers_of(source: SourceFile) -> list[Carrier]:
+    """Every string value of ``source`` a connection string may sit in, in file order."""
+    name = source.path.name
+    suffix = source.path.suffix
+    if suffix == ".py":
+        from pgconf_fix.documents.python_strings import python_carriers
+
+        found = python_carriers(source)
+        if found is not None:
+            return found
+    elif suffix == ".json":
+        found = json_carriers(source)
+        if found is not None:
+            return found
+    elif suffix in YAML_SUFFIXES:
+        found = yaml_carriers(source)
+        if found is not None:
+            return found
+    elif suffix == ".properties":
+        return properties_carriers(source)
+    elif is_env_file(name):
+        return env_carriers(source)
+    return raw_carriers(source)
+
+
+def raw_carriers(source: SourceFile) -> list[Carrier]:
+    """Each line that is not a comment line, as raw text."""
+    carriers = []
+    text = source.text
+    for start, end in source.line_spans():
+        if _COMMENT_LINE.match(text, start, end):
+            continue
+        carriers.append(identity(source, start, end))
+    return carriers
+
+
+# -- JSON ------------------------------------------------------------------------------------
+
+_JSON_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def json_carriers(source: SourceFile) -> list[Carrier] | None:
+    """Every JSON string (keys too), decoded by RFC 8259's escapes; None when one is unterminated."""
+    text = source.text
+    carriers = []
+    pos = text.find('"')
+    while pos != -1:
+        decoded: list[str] = []
+        offsets: list[int] = []
+        escaped: set[str] = set()
+        i = pos + 1
+        while True:
+            if i >= len(text) or text[i] == "\n":
+                return None
+            char = text[i]
+            if char == '"':
+                break
+            offsets.append(i)
+            if char == "\\" and i + 1 < len(text):
+                code = text[i + 1]
+                if code == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
+                    value = chr(int(text[i + 2 : i + 6], 16))
+                    escaped.add(value)
+                    decoded.append(value)
+                    i += 6
+                    continue
+                decoded.append(_JSON_ESCAPES.get(code, code))
+                i += 2
+                continue
+            decoded.append(char)
+            i += 1
+        offsets.append(i)
+        carriers.append(Carrier(source, "".join(decoded), tuple(offsets), _json_encoder(frozenset(escaped))))
+        pos = text.find('"', i + 1)
+    return carriers
+
+
+def _json_encoder(escaped: frozenset[str]) -> Encoder:
+    """JSON's own escapes, and ``\\uXXXX`` for the characters this string already writes so
+    (a ``\\u0026`` string gets its new ``&`` as ``\\u0026`` too)."""
+
+    def encode(text: str) -> str:
+        out = []
+        for char in text:
+            if char in escaped:
+                out.append(f"\\u{ord(char):04x}")
+            elif char in '"\\':
+                out.append("\\" + char)
+            elif ord(char) < 0x20:
+                out.append(f"\\u{ord(char):04x}")
+            else:
+                out.append(char)
+        return "".join(out)
+
+    return encode
+
+
+# -- YAML ------------------------------------------------------------------------------------
+
+
+def yaml_carriers(source: SourceFile) -> list[Carrier] | None:
+    """Every string scalar of every document (comments are not scalars); None when the file is
+    not YAML a parser accepts."""
+    from yaml.nodes import ScalarNode
+
+    from pgconf_fix.documents import yaml_nodes
+
+    try:
+        roots = yaml_nodes.compose_documents(source.text)
+    except yaml_nodes.YamlError:
+        return None
+    carriers = []
+    for root in roots:
+        for node in yaml_nodes.walk(root):
+            if isinstance(node, ScalarNode) and node.tag == yaml_nodes.STR_TAG:
+                carrier = _yaml_scalar(source, node)
+                if carrier is not None:
+                    carriers.append(carrier)
+    return carriers
+
+
+def _yaml_scalar(source: SourceFile, node) -> Carrier | None:
+    from pgconf_fix.documents import yaml_nodes
+
+    text = source.text
+    start, end = node.start_mark.index, node.end_mark.index
+    style = node.style
+    if style in ("|", ">"):
+        block = yaml_nodes.BlockText.of(source, node)
+        if block is None:  # a folded block: read, never written
+            return Carrier(source, node.value, tuple([start] * len(node.value) + [end]), None)
+        offsets = tuple(block.to_file(i) for i in range(len(block.text) + 1))
+        # A literal block writes its text as it is, one line at a time; a new line is not ours to add.
+        encoder: Encoder | None = (lambda value: None if "\n" in value else value) if style == "|" else None
+        return Carrier(source, block.text, offsets, encoder)
+    if not style:  # plain (libyaml's composer says "", PyYAML's None)
+        raw = text[start:end]
+        if raw != node.value:
+            return Carrier(source, node.value, tuple([start] * len(node.value) + [end]), None)  # folded lines
+        return identity(source, start, end, _plain_yaml_encoder)
+    if style == "'":
+        decoded, offsets = [], []
+        i = start + 1
+        while i < end - 1:
+            offsets.append(i)
+            if text[i] == "'" and text[i + 1 : i + 2] == "'":
+                decoded.append("'")
+                i += 2
+                continue
+            if text[i] == "\n":
+                return Carrier(source, node.value, tuple([start] * len(node.value) + [end]), None)
+            decoded.append(text[i])
+            i += 1
+        offsets.append(end - 1)
+        if "".join(decoded) != node.value:
+            return None
+        return Carrier(source, node.value, tuple(offsets), lambda value: value.replace("'", "''"))
+    if style == '"':
+        return _yaml_double(source, node, start, end)
+    return None
+
+
+def _plain_yaml_encoder(text: str) -> str | None:
+    # Characters that would end or change a plain scalar: leave such an edit to a quoted form.
+    if " #" in text or ": " in text or "\n" in text:
+        return None
+    return text
+
+
+_YAML_ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",
+    "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028",
+    "P": "\u2029",
+}  # fmt: skip
+_YAML_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+def _yaml_double(source: SourceFile, node, start: int, end: int) -> Carrier | None:
+    text = source.text
+    decoded: list[str] = []
+    offsets: list[int] = []
+    escaped: set[str] = set()
+    i = start + 1
+    while i < end - 1:
+        char = text[i]
+        if char == "\n":
+            return Carrier(source, node.value, tuple([start] * len(node.value) + [end]), None)
+        offsets.append(i)
+        if char == "\\":
+            code = text[i + 1]
+            if code in _YAML_HEX:
+                width = _YAML_HEX[code]
+                value = chr(int(text[i + 2 : i + 2 + width], 16))
+                escaped.add(value)
+                decoded.append(value)
+                i += 2 + width
+                continue
+            if code not in _YAML_ESCAPES:
+                return None
+            decoded.append(_YAML_ESCAPES[code])
+            i += 2
+            continue
+        decoded.append(char)
+        i += 1
+    offsets.append(end - 1)
+    if "".join(decoded) != node.value:
+        return None
+    frozen = frozenset(escaped)
+
+    def encode(value: str) -> str:
+        out = []
+        for char in value:
+            if char in frozen:
+                out.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+            elif char in '"\\':
+                out.append("\\" + char)
+            elif char == "\n":
+                out.append("\\n")
+            else:
+                out.append(char)
+        return "".join(out)
+
+    return Carrier(source, node.value, tuple(offsets), encode)
+
+
+# -- .env --------------------------------------------------------------------------------------
+
+_ENV_LINE = re.compile(r"[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.]*[ \t]*=[ \t]*")
+_ENV_DOUBLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\", "$": "$", "'": "'"}
+
+
+def env_carriers(source: SourceFile) -> list[Carrier]:
+    """``KEY=value`` values as docker compose and python-dotenv read them: ``#`` lines are
+    comments; a single-quoted value is literal; a double-quoted one takes backslash escapes;
+    an unquoted one ends at blanks followed by ``#``."""
+    text = source.text
+    carriers = []
+    for start, end in source.line_spans():
+        match = _ENV_LINE.match(text, start, end)
+        if match is None:
+            continue
+        pos = match.end()
+        quote = text[pos] if pos < end else ""
+        if quote == "'":
+            close = text.find("'", pos + 1, end)
+            if close != -1:
+                carriers.append(identity(source, pos + 1, close, lambda value: None if "'" in value else value))
+            continue
+        if quote == '"':
+            carrier = _env_double(source, pos, end)
+            if carrier is not None:
+                carriers.append(carrier)
+            continue
+        comment = re.search(r"[ \t]+#", text[pos:end])
+        stop = pos + comment.start() if comment else end
+        while stop > pos and text[stop - 1] in " \t":
+            stop -= 1
+        carriers.append(identity(source, pos, stop, lambda value: None if re.search(r"[\s#'\"]", value) else value))
+    return carriers
+
+
+def _env_double(source: SourceFile, pos: int, end: int) -> Carrier | None:
+    text = source.text
+    decoded: list[str] = []
+    offsets: list[int] = []
+    i = pos + 1
+    while i < end:
+        char = text[i]
+        if char == '"':
+            offsets.append(i)
+            return Carrier(source, "".join(decoded), tuple(offsets), _env_double_encode)
+        offsets.append(i)
+        if char == "\\" and i + 1 < end and text[i + 1] in _ENV_DOUBLE_ESCAPES:
+            decoded.append(_ENV_DOUBLE_ESCAPES[text[i + 1]])
+            i += 2
+            continue
+        decoded.append(char)
+        i += 1
+    return None  # a value running over lines: read by nobody here
+
+
+def _env_double_encode(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("$", "\\$")
+
+
+# -- .properties -------------------------------------------------------------------------------
+
+_PROPERTIES_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def properties_carriers(source: SourceFile) -> list[Carrier]:
+    """Values of a Java ``.properties`` file as ``java.util.Properties.load`` reads them: ``#``
+    and ``!`` lines are comments; ``key=value``, ``key: value`` or ``key value``; backslash
+    escapes (``\\uXXXX`` too). A value continued over lines (a trailing backslash) is read-only."""
+    text = source.text
+    carriers = []
+    for start, end in source.line_spans():
+        pos = start
+        while pos < end and text[pos] in " \t\f":
+            pos += 1
+        if pos >= end or text[pos] in "#!":
+            continue
+        while pos < end and text[pos] not in "=: \t\f":
+            pos += 2 if text[pos] == "\\" else 1
+        while pos < end and text[pos] in " \t\f":
+            pos += 1
+        if pos < end and text[pos] in "=:":
+            pos += 1
+            while pos < end and text[pos] in " \t\f":
+                pos += 1
+        carrier = _properties_value(source, pos, end)
+        if carrier is not None:
+            carriers.append(carrier)
+    return carriers
+
+
+def _properties_value(source: SourceFile, pos: int, end: int) -> Carrier | None:
+    text = source.text
+    decoded: list[str] = []
+    offsets: list[int] = []
+    i = pos
+    while i < end:
+        offsets.append(i)
+        char = text[i]
+        if char == "\\":
+            if i + 1 >= end:
+                return None  # continued on the next line
+            code = text[i + 1]
+            if code == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
+                decoded.append(chr(int(text[i + 2 : i + 6], 16)))
+                i += 6
+                continue
+            decoded.append(_PROPERTIES_ESCAPES.get(code, code))
+            i += 2
+            continue
+        decoded.append(char)
+        i += 1
+    offsets.append(end)
+    return Carrier(source, "".join(decoded), tuple(offsets), _properties_encode)
+
+
+def _properties_encode(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n")

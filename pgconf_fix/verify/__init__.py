@@ -1,0 +1,161 @@
+"""Proof that an edited file still reads as its consumer reads it, before a fix is kept.
+
+Every fix is tried on its file alone (when findings are reported, so a fix that would break
+the file is never counted as fixable) and every file's combined edits are tried again when the
+patcher applies them. A *verifier* is a function registered for the files it knows::
+
+    @verifier("python compiles", applies=lambda path: path.suffix == ".py")
+    def compiles(trial: Trial) -> str | None: ...   # None: accepted; else the reason, for the user
+
+``refusal(trial)`` runs every verifier that applies and returns the first reason. Verifiers
+marked ``costly`` (they start a program, such as ``terraform fmt``) run only when the patcher
+writes or diffs, not for every reported fix. A verifier judges the edited text against the
+original: a file its consumer already rejected is not held against the fix.
+
+The verifiers themselves live in the modules of this package, one per format, imported below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pgconf_fix.edits import apply_edits
+from pgconf_fix.findings import Finding, Fix
+from pgconf_fix.source import SourceFile
+
+
+@dataclass(frozen=True)
+class Trial:
+    """An edited text of ``source`` (``new``), and the libpq ``(keyword, value)`` pairs the
+    fixes that made it intend (``Fix.expect`` of each). ``single``: one fix made it, so every
+    pair must read back; else the pairs of several fixes (on several strings) are pooled, and an
+    edited string may only change a keyword to the value some fix intends."""
+
+    source: SourceFile
+    new: str
+    expect: tuple[tuple[str, str], ...] = ()
+    single: bool = False
+
+    @property
+    def old(self) -> str:
+        return self.source.text
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+
+Verifier = Callable[[Trial], "str | None"]
+
+
+@dataclass(frozen=True)
+class _Registered:
+    name: str
+    applies: Callable[[Path], bool]
+    check: Verifier
+    costly: bool
+
+
+_VERIFIERS: list[_Registered] = []
+_CACHE: dict[tuple, str | None] = {}
+
+
+def verifier(name: str, applies: Callable[[Path], bool], costly: bool = False) -> Callable[[Verifier], Verifier]:
+    """Register ``check`` for the files ``applies`` accepts; ``name`` prefixes its reasons."""
+
+    def register(check: Verifier) -> Verifier:
+        _VERIFIERS.append(_Registered(name, applies, check, costly))
+        return check
+
+    return register
+
+
+def refusal(trial: Trial, costly: bool = True) -> str | None:
+    """The first reason a verifier gives to refuse ``trial``, or None when all accept it."""
+    if trial.new == trial.old:
+        return None
+    key = (str(trial.path), hash(trial.old), trial.new, trial.expect, trial.single, costly)
+    if key in _CACHE:
+        return _CACHE[key]
+    reason = None
+    for registered in _VERIFIERS:
+        if registered.costly and not costly or not registered.applies(trial.path):
+            continue
+        reason = registered.check(trial)
+        if reason is not None:
+            reason = f"{registered.name}: {reason}"
+            break
+    if len(_CACHE) > 4096:
+        _CACHE.clear()
+    _CACHE[key] = reason
+    return reason
+
+
+def fix_refusal(fix: Fix, costly: bool = False) -> str | None:
+    """Try one fix on each file it edits, alone; the first reason it is refused, or None."""
+    by_file: dict[Path, list] = {}
+    sources: dict[Path, SourceFile] = {}
+    for edit in fix.edits:
+        by_file.setdefault(edit.source.path, []).append(edit)
+        sources[edit.source.path] = edit.source
+    for path, edits in by_file.items():
+        text, _ = apply_edits(sources[path].text, edits)
+        # A fix over several files (a URL here, its connect_args dict there) says in each only part.
+        reason = refusal(Trial(sources[path], text, fix.expect, single=len(by_file) == 1), costly=costly)
+        if reason is not None:
+            return reason
+    return None
+
+
+def vet_fixes(findings: list[Finding]) -> list[Finding]:
+    """The findings with every fix a verifier refuses taken away, and the reason in the message:
+    a fix that would break its file is neither offered nor counted as fixable.
+
+    A file's fixes are tried together first (one parse a file, so the cost stays linear in the
+    file); only when that is refused, or for a fix whose edits overlapped another's, is each
+    fix tried alone."""
+    alone: set[int] = set()
+    by_file: dict[Path, list[int]] = {}
+    for index, finding in enumerate(findings):
+        if finding.fix is None or not finding.fix.edits:
+            continue
+        paths = {edit.source.path for edit in finding.fix.edits}
+        if len(paths) != 1:
+            alone.add(index)
+        else:
+            by_file.setdefault(paths.pop(), []).append(index)
+    for indices in by_file.values():
+        alone.update(_together(findings, indices))
+    vetted = list(findings)
+    for index in sorted(alone):
+        finding = findings[index]
+        reason = fix_refusal(finding.fix)  # type: ignore[arg-type]
+        if reason is not None:
+            vetted[index] = replace(finding, fix=None, message=f"{finding.message} (no fix: {reason})")
+    return vetted
+
+
+def _together(findings: list[Finding], indices: list[int]) -> list[int]:
+    """The fixes of one file that still need a trial of their own (all, when together they fail)."""
+    edits = [edit for index in indices for edit in findings[index].fix.edits]  # type: ignore[union-attr]
+    source = edits[0].source
+    text, dropped = apply_edits(source.text, edits)
+    lost = {edit.key() for edit in dropped}
+    overlapped = [i for i in indices if any(e.key() in lost for e in findings[i].fix.edits)]  # type: ignore[union-attr]
+    pairs: dict[str, str] = {}
+    for index in indices:
+        pairs.update(findings[index].fix.expect)  # type: ignore[union-attr]
+    if lost:
+        # A trial of the others, without any part of the overlapping fixes.
+        kept = [e for i in indices if i not in overlapped for e in findings[i].fix.edits]  # type: ignore[union-attr]
+        text, _ = apply_edits(source.text, kept)
+    if refusal(Trial(source, text, tuple(sorted(pairs.items()))), costly=False) is not None:
+        return indices
+    return overlapped
+
+
+# The verifiers, one module per format; importing them registers them.
+from pgconf_fix.verify import conninfo as _conninfo  # noqa: F401
+from pgconf_fix.verify import formats as _formats  # noqa: F401

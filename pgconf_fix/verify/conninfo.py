@@ -1,0 +1,169 @@
+"""Verifier: every connection string an edit changed still reads, by libpq's rules, as intended.
+
+The strings are read as the file's format decodes them (a JSON or YAML string value, a TOML
+string, a Python string constant with an f-string's placeholders kept as ``{...}``), so an
+escape the edit broke or a ``\\u0026`` the edit ignored shows. Formats without a parser here
+are read as raw text. Each changed libpq string (key=value, or a URI of any
+``postgres``/``postgresql`` scheme, SQLAlchemy's ``+driver`` and Celery's ``db+`` included) must
+
+- parse with :func:`pgconf_fix.documents.connstr.parse_conninfo` (libpq's PQconninfoParse rules),
+- read back every ``(keyword, value)`` the fix names in ``Fix.expect``,
+- and keep every other keyword the string had with the value it had (an edit that turned
+  ``sslmode=require`` into ``sslmode=require?keepalives=1`` is refused).
+
+Template placeholders (``${VAR}``, ``{name}``, ``%(name)s``) read as one opaque word. JDBC URLs
+are pgjdbc's, not libpq's, and are left to their own rule.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+from pgconf_fix.documents.connstr import (
+    ConnectionString,
+    ConninfoError,
+    _template_end,
+    find_connection_strings,
+    parse_conninfo,
+)
+from pgconf_fix.verify import Trial, verifier
+from pgconf_fix.verify.formats import YAML_SUFFIXES
+
+_SCHEME = re.compile(r"^(?:db\+)?postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
+
+
+def _walk(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _walk(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _walk(item)
+
+
+def _python_strings(text: str) -> list[str]:
+    tree = ast.parse(text)
+    out = []
+    inside_fstring: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            pieces = []
+            for part in node.values:
+                inside_fstring.add(id(part))
+                pieces.append(part.value if isinstance(part, ast.Constant) else "{python}")
+            out.append("".join(str(piece) for piece in pieces))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside_fstring:
+            out.append(node.value)
+    return out
+
+
+def decoded_strings(path: Path, text: str) -> list[str]:
+    """The string values of ``text`` as its format decodes them; ``[text]`` (the raw text, one
+    item) when the format has no reader here or the file does not parse."""
+    try:
+        if path.suffix == ".json":
+            return list(_walk(json.loads(text)))
+        if path.suffix in YAML_SUFFIXES:
+            import yaml
+
+            return [item for document in yaml.safe_load_all(text) for item in _walk(document)]
+        if path.suffix == ".toml":
+            return list(_walk(tomllib.loads(text)))
+        if path.suffix == ".py":
+            return _python_strings(text)
+    except Exception:  # noqa: BLE001 - any parser's failure: the raw text is judged, its own verifier says why
+        return [text]
+    return [text]
+
+
+def _strings(path: Path, text: str) -> list[tuple[str, ConnectionString]]:
+    values = decoded_strings(path, text)
+    decoded = values != [text]
+    return [
+        (value[found.start : found.end], found)
+        for value in values
+        for found in find_connection_strings(value, decoded)
+    ]
+
+
+def opaque_templates(text: str) -> str:
+    """``text`` with each template placeholder replaced by one plain word (``T``)."""
+    out = []
+    pos = 0
+    while pos < len(text):
+        end = _template_end(text, pos, len(text)) if text[pos] in "${%" else None
+        if end is not None:
+            out.append("T")
+            pos = end
+        else:
+            out.append(text[pos])
+            pos += 1
+    return "".join(out)
+
+
+def libpq_reading(text: str, found: ConnectionString) -> dict[str, str] | None:
+    """What libpq reads from one found string (None for JDBC); ConninfoError when it refuses it."""
+    if found.form == "jdbc":
+        return None
+    plain = opaque_templates(text)
+    if found.form == "uri":
+        plain = _SCHEME.sub("postgresql://", plain, count=1)
+    return parse_conninfo(plain)
+
+
+def _safe_message(error: ConninfoError) -> str:
+    # libpq quotes the offending token, which may be a user name or a password: keep keywords only.
+    message = str(error)
+    if "percent-encoded" in message or "IPv6" in message or "unexpected character" in message:
+        return message.split(":")[0]
+    return message
+
+
+@verifier("libpq would not read the edited connection string as intended", applies=lambda path: True)
+def connection_strings_read_as_intended(trial: Trial) -> str | None:
+    old = _strings(trial.path, trial.old)
+    new = _strings(trial.path, trial.new)
+    old_texts = [text for text, _ in old]
+    remaining = list(old_texts)
+    changed: list[tuple[int, str, ConnectionString]] = []
+    for index, (text, found) in enumerate(new):
+        if text in remaining:
+            remaining.remove(text)
+        else:
+            changed.append((index, text, found))
+    expect = dict(trial.expect)
+    for index, text, found in changed:
+        try:
+            reading = libpq_reading(text, found)
+        except ConninfoError as error:
+            counterpart = old[index] if len(old) == len(new) else None
+            if counterpart is not None:
+                try:
+                    libpq_reading(*counterpart)
+                except ConninfoError:
+                    continue  # libpq refused it before the edit too
+            return _safe_message(error)
+        if reading is None:
+            continue
+        for key, value in expect.items() if trial.single else ():
+            if reading.get(key) != value:
+                got = "unset" if key not in reading else repr(reading[key])
+                return f"{key} reads {got}, not {value!r}"
+        if len(old) == len(new):
+            try:
+                before = libpq_reading(*old[index])
+            except ConninfoError:
+                continue
+            before = before or {}
+            for key in before.keys() | reading.keys():
+                if before.get(key) != reading.get(key) and (key not in expect or reading.get(key) != expect[key]):
+                    shown = "(hidden)" if key == "password" else repr(reading.get(key))
+                    return f"the edit changed {key} (now {shown})"
+    return None

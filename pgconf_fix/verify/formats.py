@@ -1,0 +1,165 @@
+"""Verifiers that a file still parses with its format's own parser after an edit.
+
+Python compiles (``compile(..., "exec")``) and keeps its calls' shape (pgconf_fix.python_calls); JSON, YAML (every document), TOML and INI load
+with the standard parsers (json, PyYAML's safe loader, tomllib, configparser without
+interpolation); a postgresql.conf lexes without a new error (the server's rules, as
+pgconf_fix.documents.pgconf implements them); a .tf file parses (python-hcl2) and, when
+``terraform`` is installed and the original was ``terraform fmt``-clean, stays so.
+Each judges the edit, not the file: a file that was already unreadable is not refused again.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+from pgconf_fix.source import SourceFile
+from pgconf_fix.verify import Trial, verifier
+
+YAML_SUFFIXES = (".yaml", ".yml")
+INI_SUFFIXES = (".ini", ".cfg")
+
+
+def python_error(path: Path, text: str) -> str | None:
+    """Why CPython refuses to compile ``text`` as a module, or None."""
+    try:
+        compile(text, str(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    except ValueError as exc:  # a NUL byte
+        return str(exc)
+    return None
+
+
+@verifier("the edited Python module is refused", applies=lambda path: path.suffix == ".py")
+def python_compiles(trial: Trial) -> str | None:
+    """Compiles, and keeps each call one call with no keyword or dict key twice
+    (pgconf_fix.python_calls)."""
+    from pgconf_fix.python_calls import python_edit_problem
+
+    return python_edit_problem(str(trial.path), trial.old, trial.new)
+
+
+def json_error(text: str) -> str | None:
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+@verifier("the edited JSON does not parse", applies=lambda path: path.suffix == ".json")
+def json_parses(trial: Trial) -> str | None:
+    reason = json_error(trial.new)
+    return reason if reason is not None and json_error(trial.old) is None else None
+
+
+def yaml_error(text: str) -> str | None:
+    import yaml
+
+    try:
+        for _ in yaml.safe_load_all(text):
+            pass
+    except yaml.YAMLError as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+@verifier("the edited YAML does not parse", applies=lambda path: path.suffix in YAML_SUFFIXES)
+def yaml_parses(trial: Trial) -> str | None:
+    reason = yaml_error(trial.new)
+    return reason if reason is not None and yaml_error(trial.old) is None else None
+
+
+def toml_error(text: str) -> str | None:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return str(exc)
+    return None
+
+
+@verifier("the edited TOML does not parse", applies=lambda path: path.suffix == ".toml")
+def toml_parses(trial: Trial) -> str | None:
+    reason = toml_error(trial.new)
+    return reason if reason is not None and toml_error(trial.old) is None else None
+
+
+def ini_error(text: str) -> str | None:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+@verifier("the edited INI file does not parse", applies=lambda path: path.suffix in INI_SUFFIXES)
+def ini_parses(trial: Trial) -> str | None:
+    reason = ini_error(trial.new)
+    return reason if reason is not None and ini_error(trial.old) is None else None
+
+
+def _is_pgconf(path: Path, text: str) -> bool:
+    from pgconf_fix.layers import server
+
+    return server.claim(path, lambda: text.encode("utf-8", "surrogateescape")[:65536])
+
+
+def pgconf_errors(source: SourceFile, text: str) -> list[str]:
+    """The lines PostgreSQL's configuration lexer rejects, as ``line N: message``."""
+    from pgconf_fix.documents.pgconf import PgConfDocument
+
+    edited = SourceFile(source.path, source.display, source.encode(text), text, source.utf8, source.mode)
+    return [f"line {line.number}: {line.error}" for line in PgConfDocument(edited).errors]
+
+
+@verifier("the edited postgresql.conf does not lex", applies=lambda path: path.suffix == ".conf" or "postgresql" in path.name)
+def pgconf_lexes(trial: Trial) -> str | None:
+    if not _is_pgconf(trial.path, trial.old):
+        return None
+    before = pgconf_errors(trial.source, trial.old)
+    after = pgconf_errors(trial.source, trial.new)
+    if len(after) > len(before):
+        new = [error for error in after if error not in before] or after
+        return new[0]
+    return None
+
+
+def hcl_error(source: SourceFile, text: str) -> str | None:
+    from pgconf_fix.documents.hcl import HclDocument
+
+    edited = SourceFile(source.path, source.display, source.encode(text), text, source.utf8, source.mode)
+    problem = HclDocument(edited).error
+    return problem.message if problem is not None else None
+
+
+@verifier("the edited Terraform does not parse", applies=lambda path: path.suffix == ".tf")
+def terraform_parses(trial: Trial) -> str | None:
+    reason = hcl_error(trial.source, trial.new)
+    return reason if reason is not None and hcl_error(trial.source, trial.old) is None else None
+
+
+def terraform_fmt(text: str) -> str | None:
+    """``terraform fmt -`` of ``text``; None when terraform is not installed or refuses it."""
+    program = shutil.which("terraform")
+    if program is None:
+        return None
+    done = subprocess.run([program, "fmt", "-no-color", "-"], input=text, capture_output=True, text=True, check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+@verifier("terraform fmt would rewrite the edit", applies=lambda path: path.suffix == ".tf", costly=True)
+def terraform_fmt_stable(trial: Trial) -> str | None:
+    if terraform_fmt(trial.old) != trial.old:
+        return None  # not fmt-clean before (or no terraform): nothing to keep
+    formatted = terraform_fmt(trial.new)
+    if formatted is None:
+        return "terraform fmt refuses the edited file"
+    if formatted != trial.new:
+        return "the edited lines are not laid out as terraform fmt lays them out"
+    return None

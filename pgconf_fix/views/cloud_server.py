@@ -1,0 +1,410 @@
+"""Server settings kept in cloud resources, as server views: the same rules (PGF101-PGF104)
+judge them as a postgresql.conf.
+
+- ``aws_db_parameter_group`` / ``aws_rds_cluster_parameter_group``: ``parameter { name
+  value }`` blocks; the major version from ``family`` (``postgres15``,
+  ``aurora-postgresql16``); a missing setting is fixed by a new ``parameter`` block.
+- ``azurerm_postgresql_flexible_server_configuration``: one resource per setting, grouped by
+  the server it names (``server_id``); the version from that server's ``version``.
+- ``google_sql_database_instance``: ``settings { database_flags { name value } }``; the
+  version from ``database_version`` (``POSTGRES_15``).
+
+A setting the resource does not write takes the platform's default, not PostgreSQL's:
+RDS for PostgreSQL sets tcp_keepalives_idle 300, interval 30, count 2 (AWS, "Dead
+connection handling in PostgreSQL"); Azure's flexible server 120, 30, 9 (FACTS.md). Where
+the platform default is not documented (Aurora, Cloud SQL) a missing setting is not
+judged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pgconf_fix.documents.hcl import (
+    NUMBER,
+    REFERENCE,
+    STRING,
+    Expression,
+    HclAttribute,
+    HclBlock,
+    HclDocument,
+    indentation,
+    line_bounds,
+    replace_expression,
+)
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.guc_values import GucInt, parse_int
+from pgconf_fix.source import SourceFile
+from pgconf_fix.versions import PgVersion
+from pgconf_fix.views.base import Assignment, SettingsView
+from pgconf_fix.views.server import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
+from pgconf_fix.views.terraform_module import SET, TerraformModule, Written
+
+PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group")
+AZURE_CONFIGURATION = "azurerm_postgresql_flexible_server_configuration"
+AZURE_SERVER = "azurerm_postgresql_flexible_server"
+CLOUD_SQL = "google_sql_database_instance"
+
+RDS_DEFAULTS = {"tcp_keepalives_idle": "300", "tcp_keepalives_interval": "30", "tcp_keepalives_count": "2"}
+RDS_DEFAULTS_WHO = "RDS for PostgreSQL's default"
+AZURE_DEFAULTS = {"tcp_keepalives_idle": "120", "tcp_keepalives_interval": "30", "tcp_keepalives_count": "9"}
+AZURE_DEFAULTS_WHO = "Azure flexible server's default"
+
+_FAMILY = re.compile(r"^(?:aurora-)?postgres(?:ql)?(\d+(?:\.\d+)?)$", re.IGNORECASE)
+_CLOUD_SQL_VERSION = re.compile(r"^POSTGRES_(\d+)(?:_(\d+))?$", re.IGNORECASE)
+_RESOURCE_REF = re.compile(r"^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.id$")
+
+
+def version_from_family(family: str) -> PgVersion | None:
+    """The major version an RDS parameter group family names: ``postgres13`` -> 13,
+    ``aurora-postgresql15`` -> 15, ``postgres9.6`` -> 9.6; None for other engines."""
+    match = _FAMILY.match(family.strip())
+    return PgVersion.parse(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class PlatformDefault:
+    """The value a managed server uses when the setting is not written, and whose it is."""
+
+    value: str
+    who: str
+
+
+@dataclass(frozen=True)
+class CloudAssignment(Assignment):
+    """A setting written in a cloud resource: where its value is written (``written``)."""
+
+    written: Written | None = None
+
+
+class CloudServerSettings(SettingsView):
+    """The server settings one cloud resource (or one Azure server's configurations) holds."""
+
+    layer = "server"
+    platform_defaults: dict[str, str] = {}
+    platform_who = ""
+
+    def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock, address: str) -> None:
+        super().__init__()
+        self.module = module
+        self.source = source
+        self.block = block
+        self.address = address
+        self.scope = {source.path}
+        self.judges_missing = bool(self.platform_defaults)
+
+    def add(self, key: str, written: Written) -> None:
+        """Record ``key`` as set by the expression ``written`` (a literal, or followed through
+        variables and locals); a value that needs a plan is recorded as unknown (not judged)."""
+        resolution = self.module.resolve(written)
+        key = key.lower()
+        if resolution.status != SET or resolution.written is None:
+            self.unknown_keys.add(key)
+            return
+        # Shown and located where the resource writes it (``value = var.x``); edited where
+        # the value is (the variable's default).
+        self.assignments.append(
+            CloudAssignment(
+                key=key,
+                source=written.source,
+                start=written.attribute.start,
+                end=written.attribute.end,
+                value=str(resolution.value).lower() if isinstance(resolution.value, bool) else str(resolution.value),
+                value_start=written.value.start,
+                value_end=written.value.end,
+                quoted=resolution.written.value.quoted,
+                written=resolution.written,
+            )
+        )
+
+    @property
+    def unknown_keys(self) -> set[str]:
+        if not hasattr(self, "_unknown"):
+            self._unknown: set[str] = set()
+        return self._unknown
+
+    def judges(self, key: str) -> bool:
+        return self.judges_missing and key not in self.unknown_keys
+
+    def platform_default(self, key: str) -> PlatformDefault | None:
+        value = self.platform_defaults.get(key)
+        return PlatformDefault(value, self.platform_who) if value is not None else None
+
+    def numeric(self, assignment: Assignment, unit: str | None) -> int:
+        if assignment.key == "ssl_renegotiation_limit" and unit == "kB":
+            return parse_int(assignment.value, RENEGOTIATION_BEFORE_9_5)
+        return parse_int(assignment.value, INTEGER_PARAMETERS.get(assignment.key, GucInt(unit)))
+
+    def header_location(self) -> Location:
+        return Location(self.source, self.block.start, self.block.open_brace + 1)
+
+    def missing_location(self, key: str) -> Location:
+        return self.header_location()
+
+    def describe_missing(self) -> str:
+        return f" in {self.address}"
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        current = self.effective(key)
+        if isinstance(current, CloudAssignment) and current.written is not None:
+            return replace_expression(current.written.source, current.written.value, value)
+        if current is not None or key in self.unknown_keys:
+            return ()
+        return self.insert_edits(key, value)
+
+    def insert_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        return ()
+
+
+def _insert_block(
+    source: SourceFile, parent: HclBlock, siblings: list[HclBlock], block_type: str, key: str, value: str
+) -> tuple[Edit, ...]:
+    """A new ``block_type { name = key  value = "value" }`` in ``parent``, after its last
+    sibling of that type (or at the end of the body), laid out as ``terraform fmt`` does.
+    Blank lines between blocks follow the file: kept when the siblings have them."""
+    if source.path.name.endswith(".json"):
+        return ()  # a JSON property needs its commas managed: no insertion offered
+    text = source.text
+    newline = source.newline
+    if siblings:
+        anchor = siblings[-1]
+        indent = indentation(source, anchor.start)
+        _, _, after = line_bounds(source, anchor.close_brace)
+        gap = newline
+        if len(siblings) >= 2:
+            between = text[siblings[-2].close_brace + 1 : siblings[-1].start]
+            gap = newline if between.count("\n") >= 2 else ""
+    else:
+        close_line, close_start, _ = line_bounds(source, parent.close_brace)
+        open_line, _, _ = line_bounds(source, parent.open_brace)
+        if close_line == open_line or text[close_start : parent.close_brace].strip():
+            return ()  # a one-line block, or "}" after content: not a small edit
+        indent = indentation(source, parent.start) + "  "
+        last_line, _, after = line_bounds(source, close_start - 1)
+        gap = newline if text[parent.open_brace + 1 : close_start].strip() else ""
+    inner = indent + "  "
+    body = (
+        f"{newline}{gap}{indent}{block_type} {{{newline}"
+        f'{inner}name  = "{key}"{newline}'
+        f'{inner}value = "{value}"{newline}'
+        f"{indent}}}"
+    )
+    return (Edit(source, after, after, body),)
+
+
+class ParameterGroup(CloudServerSettings):
+    """An RDS or Aurora parameter group resource: ``parameter {}`` blocks."""
+
+    def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock) -> None:
+        family = _literal(module, source, block, "family")
+        self.aurora = isinstance(family, str) and family.lower().startswith("aurora")
+        if isinstance(family, str) and not self.aurora and version_from_family(family) is not None:
+            self.platform_defaults = RDS_DEFAULTS
+            self.platform_who = RDS_DEFAULTS_WHO
+        super().__init__(module, source, block, f"{block.labels[0]}.{block.labels[1]}")
+        if isinstance(family, str):
+            self.version = version_from_family(family)
+            self.version_origin = f"family {family!r} of {self.address}"
+        self.parameters = [child for child in block.blocks if child.type == "parameter"]
+        for child in self.parameters:
+            name = child.attribute("name")
+            value = child.attribute("value")
+            if name is None or value is None or name.value.kind != "string":
+                continue
+            self.add(str(name.value.value), Written(source, value))
+        if any(child.type == "dynamic" for child in block.blocks):
+            self.judges_missing = False  # a dynamic "parameter" block may set anything
+
+    def insert_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        return _insert_block(self.source, self.block, self.parameters, "parameter", key, value)
+
+
+# Registry modules with a list-of-objects input of parameters, and the family input beside it:
+# terraform-aws-modules/rds/aws ("parameters", "family") and .../rds-aurora/aws.
+RDS_MODULES = {
+    "terraform-aws-modules/rds/aws": (("parameters", "family"),),
+    "terraform-aws-modules/rds-aurora/aws": (
+        ("db_cluster_parameter_group_parameters", "db_cluster_parameter_group_family"),
+        ("db_parameter_group_parameters", "db_parameter_group_family"),
+    ),
+}
+_OBJECT_NAME = re.compile(r'\bname\s*=\s*"([^"\\$]*)"')
+_OBJECT_VALUE = re.compile(r'\bvalue\s*=\s*("(?:[^"\\$]|\\.)*"|[0-9]+(?:\.[0-9]+)?|(?:var|local)\.[A-Za-z_][A-Za-z0-9_-]*)')
+
+
+def module_source(block: HclBlock) -> str | None:
+    """A module call's registry source, without a registry host or version suffix."""
+    found = block.attribute("source")
+    if found is None or found.value.kind != "string":
+        return None
+    return str(found.value.value).removeprefix("registry.terraform.io/")
+
+
+def _objects(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the objects directly inside a tuple expression ``[{...}, {...}]``."""
+    spans = []
+    depth = 0
+    opened = -1
+    position = start
+    while position < end:
+        char = text[position]
+        if char == '"':
+            close = position + 1
+            while close < end and text[close] != '"':
+                close += 2 if text[close] == "\\" else 1
+            position = close + 1
+            continue
+        if char in "[{(":
+            depth += 1
+            if char == "{" and depth == 2:
+                opened = position
+        elif char in "]})":
+            if char == "}" and depth == 2 and opened >= 0:
+                spans.append((opened, position + 1))
+            depth -= 1
+        position += 1
+    return spans
+
+
+def _literal_expression(text: str, start: int, end: int) -> Expression:
+    word = text[start:end]
+    if word.startswith('"'):
+        return Expression(STRING, start, end, word[1:-1], quoted=True)
+    if word.startswith(("var.", "local.")):
+        root, name = word.split(".", 1)
+        return Expression(REFERENCE, start, end, (root, name))
+    number = float(word) if "." in word else int(word)
+    return Expression(NUMBER, start, end, number)
+
+
+class ModuleParameters(CloudServerSettings):
+    """A parameter-list input of the terraform-aws-modules rds / rds-aurora modules:
+    ``parameters = [{ name = "...", value = "..." }]``. Values are replaced where they are
+    written; a missing parameter is reported but not inserted (the list is the module's)."""
+
+    def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock, inputs: tuple[str, str]) -> None:
+        listing, family_input = inputs
+        family = _literal(module, source, block, family_input)
+        if isinstance(family, str) and not family.lower().startswith("aurora") and version_from_family(family):
+            self.platform_defaults = RDS_DEFAULTS
+            self.platform_who = RDS_DEFAULTS_WHO
+        super().__init__(module, source, block, f"module.{block.labels[0]} ({listing})")
+        if isinstance(family, str):
+            self.version = version_from_family(family)
+            self.version_origin = f"{family_input} {family!r} of module.{block.labels[0]}"
+        found = block.attribute(listing)
+        if found is None:
+            return
+        text = source.text
+        if found.value.kind != "other" or not text[found.value.start : found.value.end].lstrip().startswith("["):
+            self.judges_missing = False  # the list comes from elsewhere (a variable, a merge())
+            return
+        for start, end in _objects(text, found.value.start, found.value.end):
+            name = _OBJECT_NAME.search(text, start, end)
+            value = _OBJECT_VALUE.search(text, start, end)
+            if name is None or value is None:
+                self.judges_missing = False  # an entry only a plan can read
+                continue
+            expression = _literal_expression(text, value.start(1), value.end(1))
+            attribute = HclAttribute("value", value.start(), value.start() + 5, text.index("=", value.start()), value.end(1), expression)
+            self.add(name.group(1), Written(source, attribute))
+
+
+class CloudSqlFlags(CloudServerSettings):
+    """A Cloud SQL instance's ``settings { database_flags { name value } }``."""
+
+    def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock) -> None:
+        super().__init__(module, source, block, f"{block.labels[0]}.{block.labels[1]}")
+        version = _literal(module, source, block, "database_version")
+        if isinstance(version, str):
+            match = _CLOUD_SQL_VERSION.match(version)
+            if match:
+                self.version = PgVersion.parse(match.group(1) if not match.group(2) else f"{match.group(1)}.{match.group(2)}")
+                self.version_origin = f"database_version of {self.address}"
+        self.settings = next((child for child in block.blocks if child.type == "settings"), None)
+        self.flags: list[HclBlock] = []
+        if self.settings is None:
+            return
+        self.flags = [child for child in self.settings.blocks if child.type == "database_flags"]
+        for flag in self.flags:
+            name = flag.attribute("name")
+            value = flag.attribute("value")
+            if name is None or value is None or name.value.kind != "string":
+                continue
+            self.add(str(name.value.value), Written(source, value))
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.version is not None
+
+
+class AzureFlexibleServer(CloudServerSettings):
+    """The ``azurerm_postgresql_flexible_server_configuration`` resources naming one server."""
+
+    platform_defaults = AZURE_DEFAULTS
+    platform_who = AZURE_DEFAULTS_WHO
+
+    def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock, server: str) -> None:
+        super().__init__(module, source, block, server)
+        # Missing settings are new resources, not an edit of this one: reported, not fixed.
+
+    def add_configuration(self, source: SourceFile, block: HclBlock) -> None:
+        name = block.attribute("name")
+        value = block.attribute("value")
+        if name is None or value is None or name.value.kind != "string":
+            return
+        self.scope.add(source.path)
+        self.add(str(name.value.value), Written(source, value))
+
+
+def _literal(module: TerraformModule, source: SourceFile, block: HclBlock, key: str) -> object:
+    found = block.attribute(key)
+    if found is None:
+        return None
+    resolution = module.resolve(Written(source, found))
+    return resolution.value if resolution.status == SET else None
+
+
+def cloud_server_views(module: TerraformModule, documents: list[HclDocument]) -> list[CloudServerSettings]:
+    """The server views of the given documents of a module."""
+    views: list[CloudServerSettings] = []
+    azure: dict[str, AzureFlexibleServer] = {}
+    servers: dict[str, tuple[SourceFile, HclBlock]] = {}
+    for document in module.documents:
+        for block in document.blocks:
+            if block.type == "resource" and len(block.labels) == 2 and block.labels[0] == AZURE_SERVER:
+                servers[f"{block.labels[0]}.{block.labels[1]}"] = (document.source, block)
+    for document in documents:
+        source = document.source
+        for block in document.blocks:
+            if block.type == "module" and len(block.labels) == 1:
+                for inputs in RDS_MODULES.get(module_source(block) or "", ()):
+                    views.append(ModuleParameters(module, source, block, inputs))
+                continue
+            if block.type != "resource" or len(block.labels) != 2:
+                continue
+            resource = block.labels[0]
+            if resource in PARAMETER_GROUPS:
+                views.append(ParameterGroup(module, source, block))
+            elif resource == CLOUD_SQL:
+                flags = CloudSqlFlags(module, source, block)
+                if flags.is_postgres:
+                    views.append(flags)
+            elif resource == AZURE_CONFIGURATION:
+                server_id = block.attribute("server_id")
+                key = source.text[server_id.value.start : server_id.value.end] if server_id is not None else "?"
+                if key not in azure:
+                    match = _RESOURCE_REF.match(key)
+                    address = f"{match.group(1)}.{match.group(2)}" if match else key
+                    view = AzureFlexibleServer(module, source, block, address)
+                    server = servers.get(address)
+                    if server is not None:
+                        version = _literal(module, server[0], server[1], "version")
+                        if version is not None:
+                            view.version = PgVersion.parse(str(version))
+                            view.version_origin = f"version of {address}"
+                    azure[key] = view
+                    views.append(view)
+                azure[key].add_configuration(source, block)
+    return views

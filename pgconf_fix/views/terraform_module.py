@@ -1,0 +1,305 @@
+"""A Terraform module as Terraform reads it without a plan: all ``.tf`` (and ``.tf.json``)
+files of one directory, their variables, locals and auto-loaded tfvars, and the blocks
+judged as views (:class:`TerraformResource`: load balancers, boxes on the path).
+
+``var.x`` is read from ``terraform.tfvars`` / ``*.auto.tfvars`` when set there, else from
+the ``variable`` block's default; ``local.x`` from ``locals``, wherever in the directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pgconf_fix.documents.hcl import (
+    BOOL,
+    NULL,
+    NUMBER,
+    REFERENCE,
+    STRING,
+    Expression,
+    HclAttribute,
+    HclBlock,
+    HclDocument,
+    insert_attribute,
+    line_bounds,
+    replace_expression,
+)
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.setting import Setting, State, Trail
+from pgconf_fix.source import InputError, SourceFile
+from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.workspace import Workspace
+
+# What a resolution comes to (pgconf_fix.setting.State): null or absent is MISSING.
+SET = State.SET
+UNSET = State.MISSING
+UNKNOWN = State.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Written:
+    """A value as it is written somewhere in the module: where, and the expression."""
+
+    source: SourceFile
+    attribute: HclAttribute
+
+    @property
+    def value(self) -> Expression:
+        return self.attribute.value
+
+    def text(self) -> str:
+        return self.source.text[self.value.start : self.value.end]
+
+    def where(self) -> str:
+        line, _ = self.source.position(self.attribute.start)
+        return f"{os.path.basename(self.source.display)}:{line}"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a setting comes to: a value, unset (null or absent), or unknown without a plan."""
+
+    status: State
+    value: int | float | str | bool | None = None
+    written: Written | None = None  # the literal (or null) the value comes from: where a fix edits
+    via: tuple[str, ...] = ()  # the references followed: ("var.idle_timeout",)
+    reason: str = ""
+
+
+def is_configuration(name: str) -> bool:
+    """A file Terraform reads as configuration: ``*.tf`` or ``*.tf.json``."""
+    return name.endswith((".tf", ".tf.json"))
+
+
+def is_auto_tfvars(name: str) -> bool:
+    """A variable-values file Terraform loads without ``-var-file``: ``terraform.tfvars``,
+    ``*.auto.tfvars`` and their ``.json`` forms
+    (https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence)."""
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+
+
+def tfvars_order(name: str) -> tuple[int, int, str]:
+    """Terraform's loading order: terraform.tfvars, terraform.tfvars.json, then the
+    *.auto.tfvars(.json) files by name; a later file's value wins."""
+    if name == "terraform.tfvars":
+        return (0, 0, name)
+    if name == "terraform.tfvars.json":
+        return (0, 1, name)
+    return (1, 0, name)
+
+
+class TerraformModule:
+    """The .tf files of one directory, with their variables, locals and variable values."""
+
+    def __init__(self, documents: list[HclDocument]) -> None:
+        self.documents = [d for d in documents if not is_auto_tfvars(d.source.path.name)]
+        self.variables: dict[str, tuple[SourceFile, HclBlock]] = {}
+        self.locals: dict[str, Written] = {}
+        # Values from terraform.tfvars / *.auto.tfvars: they win over a variable's default.
+        self.values: dict[str, Written] = {}
+        self.broken = [d.source.display for d in documents if d.error is not None]
+        tfvars = sorted((d for d in documents if is_auto_tfvars(d.source.path.name)),
+                        key=lambda d: tfvars_order(d.source.path.name))  # fmt: skip
+        for document in tfvars:
+            for attribute in document.attributes:
+                self.values[attribute.name] = Written(document.source, attribute)
+        documents = self.documents
+        for document in documents:
+            for block in document.blocks:
+                if block.type == "variable" and len(block.labels) == 1:
+                    self.variables.setdefault(block.labels[0], (document.source, block))
+                elif block.type == "locals":
+                    for attribute in block.attributes:
+                        self.locals.setdefault(attribute.name, Written(document.source, attribute))
+
+    def resolve(self, written: Written, seen: tuple[str, ...] = ()) -> Resolution:
+        """Follow ``var.x`` / ``local.x`` from an attribute to a literal, as far as the text allows."""
+        value = written.value
+        if value.kind == NULL:
+            return Resolution(UNSET, None, written, seen, "null")
+        if value.kind in (NUMBER, STRING, BOOL):
+            return Resolution(SET, value.value, written, seen)
+        if value.kind != REFERENCE:
+            return Resolution(UNKNOWN, None, None, seen, "an expression that needs a plan to evaluate")
+        root, name = value.value
+        label = f"{root}.{name}"
+        if label in seen:
+            return Resolution(UNKNOWN, None, None, seen, f"{label} refers to itself")
+        via = (*seen, label)
+        if root == "local":
+            target = self.locals.get(name)
+            if target is None:
+                return Resolution(UNKNOWN, None, None, via, f"no local {name} is defined{self._maybe_broken()}")
+            return self.resolve(target, via)
+        declared = self.variables.get(name)
+        if declared is None:
+            return Resolution(UNKNOWN, None, None, via, f"no variable {name!r} is declared{self._maybe_broken()}")
+        given = self.values.get(name)
+        if given is not None:
+            return self.resolve(given, via)
+        source, block = declared
+        default = block.attribute("default")
+        if default is None:
+            reason = f"variable {name!r} has no default: its value comes from the caller or a .tfvars file"
+            return Resolution(UNKNOWN, None, None, via, reason)
+        return self.resolve(Written(source, default), via)
+
+    def _maybe_broken(self) -> str:
+        return f" (unreadable here: {', '.join(self.broken)})" if self.broken else " in this directory"
+
+
+class TerraformFiles(SettingsView):
+    """The files of one module: carries their syntax errors (PGF001); judges no setting itself."""
+
+    layer = "network"
+
+    def __init__(self, documents: list[HclDocument], given: list[SourceFile]) -> None:
+        super().__init__()
+        self.scope = {source.path for source in given}
+        self.judges_missing = False
+        for document in documents:
+            if document.error is not None:
+                source = document.source
+                offset = max(0, min(document.error.offset, len(source.text.rstrip()) - 1))
+                _, _, end = line_bounds(source, offset)
+                self.problems.append(Problem(Location(source, offset, max(end, offset)), document.error.message))
+
+    def effective(self, key: str) -> Assignment | None:
+        return None
+
+
+class TerraformResource(SettingsView):
+    """One block of a Terraform module judged as a whole (a load balancer, a box on the path):
+    its arguments read through the module's variables, locals and tfvars.
+
+    ``get(key)`` answers for the block's argument ``key``: ``location`` and ``raw`` are the
+    argument on the block (the block's header when absent), ``trail`` the references followed
+    to the value, ``reason`` why it is UNKNOWN without a plan. ``fix(key, value)`` writes the
+    value where it is written (a variable's default, a tfvars line), else adds the argument
+    to the block as ``terraform fmt`` would; a value only a plan knows is refused.
+    """
+
+    layer = "network"
+
+    def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock) -> None:
+        super().__init__()
+        self.module = module
+        self.source = source
+        self.block = block
+        self.scope = {source.path}
+        self.address = f"{block.labels[0]}.{block.labels[1]}" if len(block.labels) == 2 else block.type
+
+    def attribute(self, key: str) -> Written | None:
+        found = self.block.attribute(key)
+        return Written(self.source, found) if found is not None else None
+
+    def resolve(self, key: str) -> Resolution:
+        written = self.attribute(key)
+        if written is None:
+            return Resolution(UNSET, reason="absent")
+        return self.module.resolve(written)
+
+    # --- the SettingsView interface --------------------------------------------------------
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        """``key`` as the resource gets it: ``location`` and ``raw`` are the attribute on the
+        block (its header when absent), ``trail`` the variables and locals followed to the
+        value, ``reason`` why it is UNKNOWN without a plan (when MISSING: " in <address>").
+        With ``number``, a value that is not a whole number of seconds is UNKNOWN."""
+        resolution = self.resolve(key)
+        attribute = self.attribute(key)
+        if attribute is not None:
+            at = Location(self.source, attribute.attribute.start, attribute.attribute.end)
+            raw = attribute.text()
+        else:
+            at, raw = self.header_location(), ""
+        origin = resolution.written
+        trail = Trail(
+            resolution.via,
+            origin.text() if origin is not None else None,
+            origin.where() if origin is not None else None,
+        )
+        setting = Setting(
+            key,
+            resolution.status,
+            at=at,
+            value=resolution.value,
+            text=raw,
+            raw=raw,
+            trail=trail,
+            reason=self.describe_missing() if resolution.status is UNSET else resolution.reason,
+            judged=self.judges(key),
+        )
+        if number and setting.is_set:
+            text = str(resolution.value).strip()
+            if isinstance(resolution.value, bool) or not text.isdigit():
+                return replace(setting, state=State.UNKNOWN, value=None, reason=f'"{text}" is not a whole number of seconds')
+            return replace(setting, value=int(text), unit=unit)
+        return setting
+
+    def effective(self, key: str) -> Assignment | None:
+        """Where the value the resource gets is written (the attribute, a local or a
+        variable default); None when it is absent, null, or not known without a plan."""
+        resolution = self.resolve(key)
+        if resolution.status != SET or resolution.written is None:
+            return None
+        written = resolution.written
+        value = written.value
+        return Assignment(
+            key=key,
+            source=written.source,
+            start=written.attribute.start,
+            end=written.attribute.end,
+            value=str(resolution.value),
+            value_start=value.start,
+            value_end=value.end,
+            quoted=value.quoted,
+        )
+
+    def numeric(self, assignment: Assignment, unit: str | None) -> int:
+        text = assignment.value.strip()
+        if not text.isdigit():
+            raise ValueError(f'"{text}" is not a whole number of seconds')
+        if len(text.lstrip("0")) > 20:
+            raise ValueError("the value is out of range")
+        return int(text)
+
+    def header_location(self) -> Location:
+        return Location(self.source, self.block.start, self.block.open_brace + 1)
+
+    def missing_location(self, key: str) -> Location:
+        return self.header_location()
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        resolution = self.resolve(key)
+        if resolution.written is not None and resolution.status in (SET, UNSET):
+            return replace_expression(resolution.written.source, resolution.written.value, value)
+        if resolution.status == UNSET:
+            return insert_attribute(self.source, self.block, key, value)
+        return ()  # not known without a plan: no guess
+
+    def describe_missing(self) -> str:
+        return f" in {self.address}"
+
+
+def module_files(workspace: Workspace, directory: Path, given: list[SourceFile]) -> list[SourceFile]:
+    """The given .tf files and their siblings: Terraform reads the directory as one module."""
+    by_path = {source.path: source for source in given}
+    like = given[0].display
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        names = []
+    for name in names:
+        path = directory / name
+        wanted = is_configuration(name) or is_auto_tfvars(name)
+        if wanted and path not in by_path and path.is_file():
+            try:
+                by_path[path] = workspace.load(path, workspace.display_for(path, like))
+            except InputError:
+                continue  # a sibling we were not asked about; its own run reports it
+    return sorted(by_path.values(), key=lambda source: source.path.name)
+
+

@@ -1,0 +1,378 @@
+"""Mutation fuzzing of every format, from the project's own fixtures.
+
+``python -m tests.fuzz [--inputs N] [--formats a,b] [--seed S]`` runs the long fuzz (10,000
+inputs a format by default) and prints a table: format, inputs, tracebacks, bad exits,
+corrupted writes, leaks. ``tests/test_fuzz.py`` runs the same oracle on a few dozen inputs a
+format, drawn by hypothesis, in the suite.
+
+Each input is a fixture file with a planted password line (in that format's syntax) and a
+few mutations (a span deleted, duplicated or cut, a hostile token inserted: quotes,
+backslashes, thousands of brackets or digits, a lone CR, a NUL, a BOM...). It is checked once
+with ``--write --unsafe-fixes --show-fixes --format json`` on a scratch copy, and judged:
+
+- traceback: an exception out of ``main``, a crashed worker process, or "Traceback" printed;
+- bad exit: a status other than 0, 1, 2;
+- corrupted write: the consumer's parser accepted the input and rejects what --write wrote
+  (Python: ``compile``; SQL: pglast, the server's own parser; Terraform: python-hcl2;
+  client strings: libpq's ``conninfo_to_dict``; postgresql.conf: ``postgres -C`` when a
+  server is installed, else the project's lexer of guc-file.l; sysctl: the project's
+  parser, since the kernel's own check needs a network namespace);
+- leak: six characters or more of a planted password (in any of its spellings) in anything
+  printed, while its carrier is intact in the input: the planted line as planted, or a
+  hostile ``postgresql://u:...@`` / ``password=...`` token as inserted. A mutation that cuts
+  a password from its keyword leaves a string no program could know to be one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+PASSWORD = "ZQKp'a\"s s\\w@%40QKZ"
+MARKERS = ("ZQK", "QKZ")
+
+# The password in each format's own quoting: libpq's inside postgresql.conf's or SQL's.
+_LIBPQ = "'" + PASSWORD.replace("\\", "\\\\").replace("'", "\\'") + "'"
+_CONNINFO = f"host=db.example.com password={_LIBPQ}"
+_CONF = "'" + _CONNINFO.replace("\\", "\\\\").replace("'", "''") + "'"
+_SQL = "'" + _CONNINFO.replace("'", "''") + "'"
+
+# The file name each format is fuzzed under, where its seeds come from, and a line that
+# carries the planted password in that format's own syntax.
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "server": ("postgresql.conf", "server", f"primary_conninfo = {_CONF}\n"),
+    "kernel": ("sysctl.conf", "kernel", f"# replica: {_CONNINFO}\n"),
+    "python": ("app.py", "python", f"import psycopg2\nconn = psycopg2.connect(host='db.example.com', password={PASSWORD!r})\n"),
+    "sql": ("settings.sql", "sql", f"ALTER SYSTEM SET primary_conninfo = {_SQL};\n"),
+    "terraform": ("main.tf", "terraform", f'resource "aws_db_instance" "db" {{\n  password = {json.dumps(PASSWORD)}\n}}\n'),
+    "client": (".env", "client", f"DATABASE_URL=postgresql://u:{quote(PASSWORD, safe='')}@db.example.com/app\n"),
+}
+
+HOSTILE = [
+    "'", '"', "''", "\\", "\\'", "@", "%40", " ", "\t", "\r", "\r\n", "\n", "#", "=", "(", ")", "[", "]", "{", "}",
+    "\x00", "\ufeff", "\u2028", "é", "\U0001f600", "${var.x}", "{{ x }}", "include 'x.conf'", "include_dir 'd'",
+    "postgresql://u:ZQKxsecretQKZ@h/db", "password=ZQKysecretQKZ", "9" * 5000, "-" * 3000, "(" * 3000, "[" * 3000, "not " * 1500,
+    "0x", "1e400", "1e-400", ";", "--", "/*", "*/", "$$", "<<EOF\n", "\\\n", "'''", '"""', "\x1b[31m",
+]
+
+
+def seeds(fmt: str) -> list[bytes]:
+    """The ``before`` files of the format's fixtures, the planted password line first."""
+    name, layer, planted = FORMATS[fmt]
+    found: list[bytes] = []
+    suffix = Path(name).suffix or name
+    for path in sorted((FIXTURES / layer).glob("*/before/**/*")):
+        if path.is_file() and not path.is_symlink() and (path.name == name or path.suffix == suffix or path.name.startswith(name)):
+            data = path.read_bytes()
+            if len(data) < 20000:
+                found.append(data)
+    if not found:
+        found.append(b"")
+    return [planted.encode() + data for data in found]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """One change: ``kind`` at a fraction ``where`` of the data (0..1), with a span of ``size``
+    characters or the hostile token number ``token``."""
+
+    kind: str  # delete, duplicate, insert, cut, swap-case
+    where: float
+    size: int
+    token: int
+
+
+def mutate(data: bytes, mutations: list[Mutation]) -> bytes:
+    text = data.decode("utf-8", "surrogateescape")
+    for change in mutations:
+        at = int(change.where * len(text))
+        end = min(len(text), at + change.size)
+        if change.kind == "delete":
+            text = text[:at] + text[end:]
+        elif change.kind == "duplicate":
+            text = text[:end] + text[at:end] + text[end:]
+        elif change.kind == "insert":
+            text = text[:at] + HOSTILE[change.token % len(HOSTILE)] + text[at:]
+        elif change.kind == "cut":
+            text = text[:at]
+        elif change.kind == "swap-case":
+            text = text[:at] + text[at:end].swapcase() + text[end:]
+    return text.encode("utf-8", "surrogateescape")
+
+
+def random_mutations(rng: random.Random) -> list[Mutation]:
+    kinds = ["delete", "duplicate", "insert", "insert", "insert", "cut", "swap-case"]
+    return [
+        Mutation(rng.choice(kinds), rng.random(), rng.randint(1, 40), rng.randrange(len(HOSTILE)))
+        for _ in range(rng.randint(1, 4))
+    ]
+
+
+# -- the consumers --------------------------------------------------------------------------
+
+
+class Consumers:
+    """Each format's own parser: True when it accepts the file."""
+
+    def __init__(self) -> None:
+        self._server = None
+        self.server_note = ""
+        try:
+            from tests.pg_server import PgServer, find_bindir
+
+            bindir = find_bindir()
+            if bindir is not None:
+                self._server = PgServer(bindir)
+        except Exception as exc:  # noqa: BLE001 - the fallback is said in the table
+            self.server_note = f"postgres -C unavailable ({exc})"
+        if self._server is None and not self.server_note:
+            self.server_note = "no postgres binary: postgresql.conf judged by the project's lexer"
+
+    def accepts(self, fmt: str, directory: Path, name: str) -> int:
+        """1 (or, for client strings, how many libpq reads) when the consumer accepts the file, else 0."""
+        data = (directory / name).read_bytes()
+        if b"\x00" in data:
+            return 0
+        text = data.decode("utf-8", "surrogateescape")
+        if fmt == "python":
+            try:
+                compile(data, name, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return 0
+            return 1
+        if fmt == "sql":
+            import pglast
+
+            try:
+                pglast.parse_sql(text)
+            except Exception:  # noqa: BLE001 - any refusal of the server's parser
+                return 0
+            return 1
+        if fmt == "terraform":
+            import hcl2
+
+            try:
+                hcl2.loads(text)
+            except Exception:  # noqa: BLE001 - any refusal of the HCL parser
+                return 0
+            return 1
+        if fmt == "client":
+            from psycopg.conninfo import conninfo_to_dict
+
+            from pgconf_fix.documents.connstr import find_connection_strings
+
+            # The connection strings libpq reads: none of them may be lost to a fix.
+            accepted = 0
+            for found in find_connection_strings(text):
+                try:
+                    conninfo_to_dict(text[found.start : found.end])
+                    accepted += 1
+                except Exception:  # noqa: BLE001 - libpq refuses the string
+                    pass
+            return accepted
+        if fmt == "server" and self._server is not None:
+            code, _ = self._server.config_value(directory, "tcp_keepalives_idle")
+            return int(code == 0)
+        return int(self._own_parse_errors(fmt, directory, name) == 0)
+
+    @staticmethod
+    def _own_parse_errors(fmt: str, directory: Path, name: str) -> int:
+        import json
+
+        from tests.cli_runner import run_cli
+
+        outcome = run_cli(["--select", "PGF001", "--format", "json", name], directory)
+        try:
+            return sum(1 for item in json.loads(outcome.stdout) if item["code"] == "PGF001")
+        except ValueError:
+            return 1
+
+
+# -- one input --------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    traceback: str = ""
+    bad_exit: int | None = None
+    corrupted: bool = False
+    leak: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not (self.traceback or self.bad_exit is not None or self.corrupted or self.leak)
+
+
+def judge(fmt: str, data: bytes, consumers: Consumers, scratch: Path) -> Verdict:
+    """Run ``--write`` on ``data`` as the format's file in ``scratch`` and judge the outcome."""
+    from tests.cli_runner import run_cli
+
+    name = FORMATS[fmt][0]
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir(parents=True)
+    (scratch / name).write_bytes(data)
+    original = scratch.parent / f"{scratch.name}-original"
+    if original.exists():
+        shutil.rmtree(original)
+    shutil.copytree(scratch, original)
+    verdict = Verdict()
+    try:
+        outcome = run_cli(["--write", "--unsafe-fixes", "--show-fixes", "--format", "json", name], scratch)
+    except BaseException as exc:  # noqa: BLE001 - the very thing we look for
+        import traceback
+
+        verdict.traceback = "".join(traceback.format_exception(exc))[-2000:]
+        return verdict
+    printed = outcome.stdout + outcome.stderr
+    if "Traceback" in printed:
+        verdict.traceback = printed[-2000:]
+    if outcome.code not in (0, 1, 2):
+        verdict.bad_exit = outcome.code
+    verdict.leak = _leak(printed, data.decode("utf-8", "surrogateescape"), fmt)
+    written = (scratch / name).read_bytes()
+    if written != data:  # the consumer is asked only about inputs --write changed
+        accepted_before = consumers.accepts(fmt, original, name)
+        if accepted_before and consumers.accepts(fmt, scratch, name) < accepted_before:
+            verdict.corrupted = True
+    return verdict
+
+
+_WINDOW = 6
+
+
+def _spellings(password: str) -> set[str]:
+    from pgconf_fix.redact import secrets
+
+    forms = {password, quote(password, safe="")}
+    forms |= set(secrets(f"password={_LIBPQ if password == PASSWORD else password}"))
+    return forms | {json.dumps(form)[1:-1] for form in forms}
+
+
+def _leak(printed: str, text: str, fmt: str) -> str:
+    """A piece of a planted password that is printed while its carrier is intact in ``text``."""
+    planted = []
+    if FORMATS[fmt][2].rstrip("\n") in text:
+        planted.append(PASSWORD)
+    for token, password in (("postgresql://u:ZQKxsecretQKZ@h/db", "ZQKxsecretQKZ"), ("password=ZQKysecretQKZ", "ZQKysecretQKZ")):
+        if token in text:
+            planted.append(password)
+    for password in planted:
+        for form in _spellings(password):
+            for start in range(len(form) - _WINDOW + 1):
+                window = form[start : start + _WINDOW]
+                at = printed.find(window)
+                if at != -1 and any(ch.isalnum() for ch in window):
+                    return printed[max(0, at - 80) : at + 40]
+    return ""
+
+
+# -- the long run -------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    inputs: int = 0
+    tracebacks: int = 0
+    bad_exits: int = 0
+    corrupted: int = 0
+    leaks: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, verdict: Verdict, data: bytes) -> None:
+        self.inputs += 1
+        self.tracebacks += bool(verdict.traceback)
+        self.bad_exits += verdict.bad_exit is not None
+        self.corrupted += verdict.corrupted
+        self.leaks += bool(verdict.leak)
+        if not verdict.ok:
+            example = f"{verdict}\n  input: {data[:300]!r}"
+            print(f"FOUND: {example}", file=sys.stderr, flush=True)  # as it happens: a long run may be stopped
+            if len(self.examples) < 3:
+                self.examples.append(example)
+
+
+def _worker(job: tuple[str, int, int, str]) -> list[tuple[Verdict, bytes]]:
+    fmt, seed, count, scratch_root = job
+    rng = random.Random(seed)
+    pool = seeds(fmt)
+    consumers = Consumers()
+    scratch = Path(scratch_root) / f"{fmt}-{seed}"
+    results = []
+    for _ in range(count):
+        data = mutate(rng.choice(pool), random_mutations(rng))
+        results.append((judge(fmt, data, consumers, scratch), data))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inputs", type=int, default=10_000, help="inputs a format (default 10000)")
+    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, of: " + ", ".join(FORMATS))
+    parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--batch", type=int, default=200, help="inputs a worker process checks before it is replaced")
+    args = parser.parse_args(argv)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    print(f"fuzzing {args.inputs} inputs a format; {Consumers().server_note or 'postgresql.conf judged by postgres -C'}")
+    scratch_root = tempfile.mkdtemp(prefix="pgconf-fix-fuzz-")
+    tallies: dict[str, Tally] = {}
+    started = time.monotonic()
+    try:
+        queues = []
+        for fmt in args.formats.split(","):
+            tallies[fmt] = Tally()
+            jobs = []
+            left, batch_seed = args.inputs, args.seed * 1_000_003 + sum(fmt.encode()) * 1000
+            while left > 0:
+                jobs.append((fmt, batch_seed, min(args.batch, left), scratch_root))
+                left -= args.batch
+                batch_seed += 1
+            queues.append(jobs)
+        # Round robin over the formats: a run stopped early has looked at all of them.
+        for job in (job for batch in itertools.zip_longest(*queues) for job in batch if job is not None):
+            fmt = job[0]
+            tally = tallies[fmt]
+            try:
+                with ProcessPoolExecutor(1) as pool:  # a crash (SIGSEGV) kills one batch, not the run
+                    for verdict, data in pool.submit(_worker, job).result():
+                        tally.add(verdict, data)
+            except BrokenProcessPool:
+                tally.inputs += job[2]
+                tally.tracebacks += 1
+                tally.examples.append(f"worker process died (batch seed {job[1]})")
+            print(
+                f"  {fmt}: {tally.inputs} inputs, {tally.tracebacks} tracebacks, {tally.bad_exits} bad exits, "
+                f"{tally.corrupted} corrupted writes, {tally.leaks} leaks ({time.monotonic() - started:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+    finally:
+        shutil.rmtree(scratch_root, ignore_errors=True)
+    print(f"{'format':<10} {'inputs':>7} {'tracebacks':>10} {'bad exits':>9} {'corrupted writes':>16} {'leaks':>5}")
+    for fmt, tally in tallies.items():
+        print(f"{fmt:<10} {tally.inputs:>7} {tally.tracebacks:>10} {tally.bad_exits:>9} {tally.corrupted:>16} {tally.leaks:>5}")
+    failed = False
+    for fmt, tally in tallies.items():
+        for example in tally.examples:
+            failed = True
+            print(f"\n{fmt}: {example}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

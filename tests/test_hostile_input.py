@@ -1,0 +1,451 @@
+"""Hostile input and hostile machines: a clear message, the right exit, the run going on,
+and nothing lost on disk.
+
+Each test keeps the minimal input of a family the fuzzing and the machine trials found.
+Permission cases run as ``nobody`` (root reads everything); the full disk is a 64 KiB
+tmpfs; an immutable file is ``chattr +i``. Where the machine cannot do one of these, the
+test is skipped and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle  # noqa: F401 - imported here for the child that runs as nobody (root's stdlib is private)
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix.patcher import WriteError, write_fixed
+from pgconf_fix.source import read_source
+from tests.cli_runner import Outcome, run_cli
+from tests.test_bad_input import _run_as_nobody
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = "good/postgresql.conf:1:1: PGF101"
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "postgresql.conf").write_text("tcp_keepalives_idle = 0\n")
+    return tmp_path
+
+
+@pytest.fixture
+def public_work() -> Iterator[Path]:
+    """A tree under /tmp that ``nobody`` can walk (pytest's tmp_path is root's alone)."""
+    root = Path(tempfile.mkdtemp(dir="/tmp", prefix="pgconf-fix-hostile-"))
+    os.chmod(root, 0o755)
+    (root / "good").mkdir()
+    (root / "good" / "postgresql.conf").write_text("tcp_keepalives_idle = 0\n")
+    try:
+        yield root
+    finally:
+        subprocess.run(["chattr", "-R", "-i", str(root)], capture_output=True)
+        for path in [root, *root.rglob("*")]:
+            if not path.is_symlink():
+                os.chmod(path, 0o777 if path.is_dir() else 0o666)
+        shutil.rmtree(root)
+
+
+def clean(outcome: Outcome | dict) -> None:
+    streams = (outcome.stdout, outcome.stderr) if isinstance(outcome, Outcome) else (outcome["stdout"], outcome["stderr"])
+    for stream in streams:
+        assert "Traceback" not in stream, stream
+        assert 'File "' not in stream, stream
+
+
+def as_nobody(args: list[str], cwd: Path) -> dict:
+    if os.geteuid() != 0:
+        outcome = run_cli(args, cwd)
+        return {"code": outcome.code, "stdout": outcome.stdout, "stderr": outcome.stderr}
+    return _run_as_nobody(args, cwd)
+
+
+# -- one Python file must not take the run down -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["x = " + "[" * 100_000 + "]" * 100_000, "x = " + "-" * 100_000 + "1", "x = " + "not " * 100_000 + "1"],
+    ids=["brackets", "unary-minus", "not"],
+)
+def test_deeply_nested_python_is_pgf001_and_the_run_goes_on(work: Path, body: str) -> None:
+    (work / "app.py").write_text(f'import sqlalchemy\ne = sqlalchemy.create_engine("postgresql://h/db")\n{body}\n')
+    # A separate process: before the fix this crashed the interpreter with SIGSEGV.
+    done = subprocess.run(
+        [sys.executable, "-m", "pgconf_fix", "app.py", "good"],
+        cwd=work, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+    assert "app.py:" in done.stdout and "PGF001 not valid Python" in done.stdout
+    assert GOOD in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_python_with_cr_only_line_endings_is_fixed_with_cr(work: Path) -> None:
+    text = (
+        'import sqlalchemy\rengine = sqlalchemy.create_engine("postgresql+psycopg2://u@db.example.com/app", '
+        "pool_size=5, max_overflow=10, echo=True)\r"
+    )
+    (work / "app.py").write_bytes(text.encode())
+    diff = run_cli(["--diff", "app.py"], work)
+    clean(diff)
+    assert diff.code == 1, diff.stderr
+    first = run_cli(["--write", "app.py"], work)
+    clean(first)
+    fixed = (work / "app.py").read_bytes()
+    assert b"\n" not in fixed and b"pool_pre_ping=True,\r" in fixed
+    compile(fixed, "app.py", "exec")
+    second = run_cli(["--write", "app.py"], work)
+    assert (work / "app.py").read_bytes() == fixed, second.stderr
+
+
+# -- includes the OS refuses -----------------------------------------------------------------
+
+
+def test_include_name_too_long(work: Path) -> None:
+    (work / "bad").mkdir()
+    (work / "bad" / "postgresql.conf").write_text(f"include '{'a' * 300}.conf'\ninclude_dir '{'b' * 300}'\n")
+    outcome = run_cli(["bad", "good"], work)
+    clean(outcome)
+    assert outcome.stdout.count("File name too long") == 2, outcome.stdout
+    assert GOOD in outcome.stdout
+
+
+def test_include_symlink_loops(work: Path) -> None:
+    bad = work / "bad"
+    bad.mkdir()
+    (bad / "postgresql.conf").write_text("include 'loop.conf'\ninclude_dir 'loopdir'\n")
+    (bad / "loop.conf").symlink_to("loop.conf")
+    (bad / "loopdir").symlink_to("loopdir")
+    outcome = run_cli(["bad", "good"], work)
+    clean(outcome)
+    assert 'bad/postgresql.conf:1:1: PGF001 could not open configuration file "loop.conf": Too many levels' in outcome.stdout
+    assert 'bad/postgresql.conf:2:1: PGF001 could not open configuration directory "loopdir": Too many levels' in outcome.stdout
+    assert GOOD in outcome.stdout
+
+
+def test_include_dir_that_cannot_be_listed(public_work: Path) -> None:
+    bad = public_work / "bad"
+    (bad / "conf.d").mkdir(parents=True)
+    (bad / "postgresql.conf").write_text("include_dir 'conf.d'\n")
+    (bad / "conf.d" / "a.conf").write_text("tcp_keepalives_idle = 5\n")
+    os.chmod(bad, 0o755)
+    os.chmod(bad / "postgresql.conf", 0o644)
+    os.chmod(bad / "conf.d", 0o300)  # enter, not list
+    result = as_nobody(["bad", "good"], public_work)
+    clean(result)
+    assert 'could not open configuration directory "conf.d": Permission denied' in result["stdout"], result
+    assert GOOD in result["stdout"]
+
+
+# -- configuration, rules and flags -----------------------------------------------------------
+
+
+def test_pyproject_tool_entry_that_is_not_a_table(work: Path) -> None:
+    (work / "pyproject.toml").write_text("[tool]\npgconf-fix = 5\n")
+    outcome = run_cli(["good"], work)
+    clean(outcome)
+    assert outcome.code == 2
+    assert "pyproject.toml: [tool.pgconf-fix] must be a table, not 5" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ('maximum = "maximum"', 'maximum = "lots"', "[check] maximum = 'lots' names no parameter"),
+        ("maximum = 30", 'maximum = "lots"', "[parameters] maximum, used as [check] maximum, must be an integer"),
+    ],
+)
+def test_user_rule_with_a_bound_that_is_not_a_number(work: Path, old: str, new: str, words: str) -> None:
+    (work / "rules").mkdir()
+    text = next((ROOT / "rules").glob("PGF102*.toml")).read_text()
+    assert old in text
+    text = text.replace("PGF102", "PGF902").replace("server-keepalives-interval", "my-interval").replace(old, new)
+    (work / "rules" / "PGF902.toml").write_text(text)
+    outcome = run_cli(["--rules-dir", "rules", "good"], work)
+    clean(outcome)
+    assert outcome.code == 2
+    assert words in outcome.stderr
+
+
+def test_pg_version_with_thousands_of_digits(work: Path) -> None:
+    outcome = run_cli(["--pg-version", "1" * 5000, "good"], work)
+    clean(outcome)
+    assert outcome.code == 2
+    assert "is not a PostgreSQL version" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        ("postgresql.conf", "tcp_keepalives_idle = {n}\n", 'invalid value for parameter "tcp_keepalives_idle"'),
+        ("a.sql", "ALTER SYSTEM SET tcp_keepalives_idle = {n};\n", 'invalid value for parameter "tcp_keepalives_idle"'),
+        ("sysctl.conf", "net.ipv4.tcp_keepalive_time = {n}\n", "out of range"),
+        ("main.tf", 'resource "aws_lb" "x" {{\n  load_balancer_type = "application"\n  idle_timeout = {n}\n}}\n', None),
+    ],
+)
+def test_values_past_pythons_int_conversion_limit(work: Path, name: str, text: str, words: str | None) -> None:
+    (work / "bad").mkdir()
+    (work / "bad" / name).write_text(text.format(n="9" * 5000))
+    outcome = run_cli(["bad", "good"], work)
+    clean(outcome)
+    assert outcome.code == 1, outcome.stderr
+    assert GOOD in outcome.stdout
+    if words:
+        assert "PGF001" in outcome.stdout and words in outcome.stdout
+    assert "set_int_max_str_digits" not in outcome.stdout
+
+
+# -- silent skips and wrong exits ----------------------------------------------------------------
+
+
+def test_unreadable_files_of_every_reader(public_work: Path) -> None:
+    bad = public_work / "bad"
+    (bad / "conf.d").mkdir(parents=True)
+    files = {
+        ".env": "DATABASE_URL=postgresql://u@db.example.com/x\n",
+        "app.py": 'import sqlalchemy\ne = sqlalchemy.create_engine("postgresql://db.example.com/x")\n',
+        "a.sql": "ALTER SYSTEM SET tcp_keepalives_idle = 0;\n",
+        "conf.d/x.conf": "tcp_keepalives_idle = 0\n",
+    }
+    for name, text in files.items():
+        (bad / name).write_text(text)
+        os.chmod(bad / name, 0)
+    os.chmod(bad, 0o755)
+    os.chmod(bad / "conf.d", 0o755)
+    run_cli(["bad", "good"], public_work)  # as root: every module the child will need is imported
+    for args in (["bad", "good"], [*(f"bad/{name}" for name in files), "good"]):
+        result = as_nobody(args, public_work)
+        clean(result)
+        assert result["code"] == 2, result
+        for name in files:
+            assert f"error: bad/{name}: cannot read: Permission denied" in result["stderr"], (name, result)
+        assert GOOD in result["stdout"]
+
+
+@pytest.mark.parametrize("encoding", ["binary", "utf-16"])
+def test_binary_and_utf16_files_of_every_reader(work: Path, encoding: str) -> None:
+    bad = work / "bad"
+    bad.mkdir()
+    texts = {
+        ".env": "DATABASE_URL=postgresql://u@db.example.com/x\n",
+        "app.py": 'import sqlalchemy\ne = sqlalchemy.create_engine("postgresql://db.example.com/x")\n',
+        "a.sql": "ALTER SYSTEM SET tcp_keepalives_idle = 0;\n",
+    }
+    for name, text in texts.items():
+        data = text.encode("utf-16") if encoding == "utf-16" else text.encode() + b"\x00\x01"
+        (bad / name).write_bytes(data)
+    outcome = run_cli(["bad", "good"], work)
+    clean(outcome)
+    assert outcome.code == 2
+    word = "UTF-16" if encoding == "utf-16" else "binary file"
+    for name in texts:
+        assert f"error: bad/{name}: {word}" in outcome.stderr, (name, outcome.stderr)
+    assert GOOD in outcome.stdout
+
+
+def test_self_looping_symlink_is_reported_the_same_walked_or_named(work: Path) -> None:
+    (work / "bad").mkdir()
+    (work / "bad" / "self.py").symlink_to("self.py")
+    for args in (["bad", "good"], ["bad/self.py", "good"]):
+        outcome = run_cli(args, work)
+        clean(outcome)
+        assert outcome.code == 2
+        assert "error: bad/self.py: symlink loop" in outcome.stderr, outcome.stderr
+        assert GOOD in outcome.stdout
+
+
+def test_empty_select_is_a_usage_error(work: Path) -> None:
+    outcome = run_cli(["--select", "", "good"], work)
+    assert outcome.code == 2
+    assert "--select" in outcome.stderr and "selects no rule" in outcome.stderr
+
+
+def test_stdin_gets_the_binary_check_and_the_size_limit(work: Path) -> None:
+    binary = run_cli(["--stdin-filename", "postgresql.conf", "-"], work, stdin=b"tcp_keepalives_idle = 0\n\x00")
+    assert binary.code == 2 and "binary file" in binary.stderr
+    (work / ".pgconf-fix.toml").write_text("max-file-size = 1000\n")
+    big = run_cli(["--stdin-filename", "postgresql.conf", "-"], work, stdin=b"# padding\n" * 200)
+    assert big.code == 2 and "above the" in big.stderr
+
+
+# -- --write on a hostile machine ----------------------------------------------------------------
+
+
+def _three_fixable(root: Path) -> list[Path]:
+    paths = []
+    for name in ("a", "b", "c"):
+        (root / name).mkdir()
+        path = root / name / "postgresql.conf"
+        path.write_text("tcp_keepalives_idle = 0\n")
+        paths.append(path)
+    return paths
+
+
+def test_write_into_a_read_only_directory_tries_every_file(public_work: Path) -> None:
+    paths = _three_fixable(public_work)
+    for path in paths:
+        os.chown(path, 65534, 65534)
+        os.chmod(path.parent, 0o777)
+        os.chmod(path, 0o666)
+    os.chmod(paths[1].parent, 0o555)  # nobody may not create the temporary file beside b's
+    result = as_nobody(["--write", "a", "b", "c"], public_work)
+    clean(result)
+    assert result["code"] == 2, result
+    assert "error: b/postgresql.conf: cannot create a file beside it: Permission denied" in result["stderr"]
+    assert "Wrote 2 of 3 fixed files; 1 not written (b/postgresql.conf)" in result["stderr"] + result["stdout"]
+    assert "tcp_keepalives_idle = 60" in paths[0].read_text() and "tcp_keepalives_idle = 60" in paths[2].read_text()
+    assert paths[1].read_text() == "tcp_keepalives_idle = 0\n"
+
+
+def test_write_on_a_full_disk(tmp_path: Path) -> None:
+    mount = tmp_path / "small"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a 64 KiB tmpfs here: {done.stderr.strip()}")
+    try:
+        paths = _three_fixable(mount)
+        try:
+            with open(mount / "filler", "wb") as filler:
+                while True:
+                    filler.write(b"\0" * 4096)
+                    filler.flush()
+        except OSError:
+            pass  # full
+        outcome = run_cli(["--write", "a", "b", "c"], mount)
+        clean(outcome)
+        assert outcome.code == 2
+        for name in ("a", "b", "c"):
+            assert f"error: {name}/postgresql.conf: not written: No space left on device" in outcome.stderr, outcome.stderr
+        assert "Wrote 0 of 3 fixed files" in outcome.stderr + outcome.stdout
+        for path in paths:
+            assert path.read_text() == "tcp_keepalives_idle = 0\n"
+        assert sorted(p.name for p in mount.rglob(".*pgconf-fix")) == []  # no temporary file left
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_write_on_an_immutable_file(work: Path) -> None:
+    paths = _three_fixable(work)
+    done = subprocess.run(["chattr", "+i", str(paths[0])], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"chattr +i is not possible here: {done.stderr.strip()}")
+    try:
+        outcome = run_cli(["--write", "a", "b", "c"], work)
+        clean(outcome)
+        assert outcome.code == 2
+        assert "error: a/postgresql.conf: not written: Operation not permitted" in outcome.stderr
+        assert "Wrote 2 of 3 fixed files" in outcome.stderr + outcome.stdout
+        assert paths[0].read_text() == "tcp_keepalives_idle = 0\n"
+        assert "tcp_keepalives_idle = 60" in paths[2].read_text()
+    finally:
+        subprocess.run(["chattr", "-i", str(paths[0])], capture_output=True)
+
+
+# -- data and metadata --------------------------------------------------------------------------
+
+
+def test_a_file_changed_since_it_was_read_is_not_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "postgresql.conf"
+    path.write_text("tcp_keepalives_idle = 0\n")
+    source = read_source(path, "postgresql.conf")
+    path.write_text("tcp_keepalives_idle = 0\n# the editor's save\n")
+    with pytest.raises(WriteError, match="changed since it was read"):
+        write_fixed(source, "tcp_keepalives_idle = 60\n")
+    assert "the editor's save" in path.read_text()
+    # Same size and content, another mtime: still a change someone made.
+    path.write_text("tcp_keepalives_idle = 0\n")
+    source = read_source(path, "postgresql.conf")
+    os.utime(path, ns=(source.read_stat[1] + 10**9, source.read_stat[1] + 10**9))
+    with pytest.raises(WriteError):
+        write_fixed(source, "tcp_keepalives_idle = 60\n")
+
+
+def test_write_keeps_hard_links_setuid_and_owner(work: Path) -> None:
+    paths = _three_fixable(work)
+    other = work / "other-name.conf"
+    os.link(paths[0], other)
+    os.chmod(paths[1], 0o4755)
+    os.chown(paths[2], 65534, 65534)
+    outcome = run_cli(["--write", "a", "b", "c"], work)
+    clean(outcome)
+    assert outcome.code == 0, outcome.stderr
+    assert other.read_text() == paths[0].read_text() and "tcp_keepalives_idle = 60" in other.read_text()
+    assert os.stat(other).st_ino == os.stat(paths[0]).st_ino
+    assert os.stat(paths[1]).st_mode & 0o7777 == 0o4755
+    assert (os.stat(paths[2]).st_uid, os.stat(paths[2]).st_gid) == (65534, 65534)
+
+
+def test_write_keeps_xattrs_and_acls(work: Path) -> None:
+    path = _three_fixable(work)[0]
+    try:
+        os.setxattr(path, "user.pgconf-fix-test", b"kept")
+    except OSError as exc:
+        pytest.skip(f"the filesystem under {work} has no user extended attributes: {exc.strerror}")
+    if shutil.which("setfacl") is None or shutil.which("getfacl") is None:
+        pytest.skip("setfacl/getfacl are not installed (apt-get install acl)")
+    subprocess.run(["setfacl", "-m", "u:nobody:rw", str(path)], check=True)
+    before = subprocess.run(["getfacl", "-cp", str(path)], capture_output=True, text=True, check=True).stdout
+    outcome = run_cli(["--write", "a"], work)
+    assert outcome.code == 0, outcome.stderr
+    assert "tcp_keepalives_idle = 60" in path.read_text()
+    assert os.getxattr(path, "user.pgconf-fix-test") == b"kept"
+    after = subprocess.run(["getfacl", "-cp", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "user:nobody:rw-" in after and after == before
+
+
+def test_read_only_file_is_not_rewritten(work: Path) -> None:
+    paths = _three_fixable(work)
+    os.chmod(paths[0], 0o444)
+    outcome = run_cli(["--write", "a", "b"], work)
+    clean(outcome)
+    assert outcome.code == 2
+    assert "error: a/postgresql.conf: is read-only (no write permission bit); not written" in outcome.stderr
+    assert paths[0].read_text() == "tcp_keepalives_idle = 0\n"
+    assert "tcp_keepalives_idle = 60" in paths[1].read_text()
+
+
+def test_root_owned_file_in_a_users_directory_keeps_its_owner(public_work: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to make a root-owned file in another user's directory")
+    home = public_work / "home"
+    home.mkdir()
+    os.chown(home, 65534, 65534)
+    path = home / "postgresql.conf"
+    path.write_text("tcp_keepalives_idle = 0\n")
+    os.chmod(path, 0o666)
+    result = as_nobody(["--write", "home"], public_work)
+    clean(result)
+    assert result["code"] == 2, result
+    assert "cannot keep its owner and group (0:0)" in result["stderr"], result
+    assert os.stat(path).st_uid == 0 and path.read_text() == "tcp_keepalives_idle = 0\n"
+
+
+def test_two_fixes_creating_connect_args_do_not_repeat_the_keyword(work: Path) -> None:
+    """Found by the fuzz: PGF401 and PGF404 each added connect_args= to a call laid out one
+    argument a line, and Python refused the result ("keyword argument repeated")."""
+    (work / "app.py").write_text(
+        'import sqlalchemy as sa\nexploded = sa.create_engine(\n    "postgresql://db.example.com/app",\n    pool_size=5,\n)\n'
+    )
+    outcome = run_cli(["--write", "--unsafe-fixes", "app.py"], work)
+    clean(outcome)
+    text = (work / "app.py").read_text()
+    compile(text, "app.py", "exec")
+    assert text.count("connect_args=") == 1 and '"sslmode": "require"' in text and '"keepalives": 1' in text
+    again = run_cli(["--write", "--unsafe-fixes", "app.py"], work)
+    assert (work / "app.py").read_text() == text, again.stderr
+
+
+def test_a_repeated_keyword_is_pgf001(work: Path) -> None:
+    (work / "app.py").write_text('import sqlalchemy\ne = sqlalchemy.create_engine("postgresql://h/db", echo=1, echo=2)\n')
+    outcome = run_cli(["app.py"], work)
+    assert "PGF001 not valid Python: keyword argument repeated: echo" in outcome.stdout

@@ -1,0 +1,128 @@
+"""The patcher's proof step (pgconf_fix.verify): a fix its consumer would refuse is dropped,
+reported with the reason, and never counted as fixable, on this run or the next."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix import verify as verify_module
+from pgconf_fix.source import SourceFile
+from pgconf_fix.verify import Trial, refusal, verifier
+from tests.cli_runner import run_cli
+
+
+def source(path: str, text: str) -> SourceFile:
+    return SourceFile.from_bytes(Path(path), path, text.encode())
+
+
+def test_json_edit_that_breaks_the_document_is_refused() -> None:
+    old = source("config.json", '{"url": "postgresql://db.example.com/app"}\n')
+    assert refusal(Trial(old, '{"url": "postgresql://db.example.com/app?x"y"}\n')).startswith("the edited JSON")
+    assert refusal(Trial(old, '{"url": "postgresql://db.example.com/app?keepalives=1"}\n', (("keepalives", "1"),))) is None
+
+
+def test_yaml_toml_ini_pgconf_python_each_refuse_a_broken_edit() -> None:
+    cases = {
+        "a.yaml": ("url: postgresql://db.example.com/app\n", "url: 'postgresql://db.example.com/app\n"),
+        "a.toml": ('url = "postgresql://db.example.com/app"\n', 'url = "postgresql://db.example.com/app\n'),
+        "alembic.ini": ("[alembic]\nurl = x\n", "[alembic\nurl = x\n"),
+        "postgresql.conf": ("tcp_keepalives_idle = 60\n", "tcp_keepalives_idle = 60 s\n"),
+        "app.py": ("DSN = 'host=a'\n", "DSN = 'host=a\\' keepalives=1'\n'\n"),
+    }
+    for name, (before, after) in cases.items():
+        assert refusal(Trial(source(name, before), after)) is not None, name
+        assert refusal(Trial(source(name, before), before + "\n")) is None, name
+
+
+def test_a_file_already_unreadable_is_not_held_against_the_fix() -> None:
+    old = source("config.json", '{"url": "postgresql://db.example.com/app",}\n')
+    assert refusal(Trial(old, '{"url": "postgresql://db.example.com/app?keepalives=1",}\n', (("keepalives", "1"),))) is None
+
+
+def test_connection_string_edits_must_read_back_as_intended() -> None:
+    old = source(".env", "DATABASE_URL=postgresql://db.example.com/app?sslmode=require\n")
+    broken = "DATABASE_URL=postgresql://db.example.com/app?sslmode=require?keepalives=1\n"
+    assert "extra key/value separator" in (refusal(Trial(old, broken, (("keepalives", "1"),), single=True)) or "")
+    # sslmode=require stays; keepalives reads 1: accepted.
+    good = "DATABASE_URL=postgresql://db.example.com/app?sslmode=require&keepalives=1\n"
+    assert refusal(Trial(old, good, (("keepalives", "1"),), single=True)) is None
+    # The fix says keepalives_idle=60 but the string reads otherwise.
+    assert "keepalives_idle reads" in (refusal(Trial(old, good, (("keepalives_idle", "60"),), single=True)) or "")
+    # An edit that changes a keyword no fix names is refused.
+    other = "DATABASE_URL=postgresql://db.example.com/app?sslmode=disable&keepalives=1\n"
+    assert "changed sslmode" in (refusal(Trial(old, other, (("keepalives", "1"),))) or "")
+
+
+def test_decoded_json_string_is_what_is_judged() -> None:
+    old = source("db.json", '{"url": "postgresql://db.example.com/app?sslmode=require\\u0026keepalives=1"}\n')
+    # Raw text shows no "&", but JSON decodes \u0026 to "&": appending with "?" breaks sslmode.
+    bad = '{"url": "postgresql://db.example.com/app?sslmode=require\\u0026keepalives=1?keepalives_idle=60"}\n'
+    assert refusal(Trial(old, bad, (("keepalives_idle", "60"),), single=True)) is not None
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH: fmt stability not checked (no package registry ships terraform)")
+def test_terraform_fmt_stability_is_checked_with_real_terraform() -> None:
+    old = source("main.tf", 'resource "aws_lb" "a" {\n  name = "a"\n}\n')
+    misaligned = 'resource "aws_lb" "a" {\n  name = "a"\n  idle_timeout = 4000\n}\n'
+    aligned = 'resource "aws_lb" "a" {\n  name         = "a"\n  idle_timeout = 4000\n}\n'
+    assert "terraform fmt" in (refusal(Trial(old, misaligned)) or "")
+    assert refusal(Trial(old, aligned)) is None
+    assert refusal(Trial(old, misaligned), costly=False) is None  # fmt runs only when writing
+
+
+def test_a_registered_verifier_is_consulted() -> None:
+    @verifier("test refuses marker", applies=lambda path: path.name == "marker.txt")
+    def refuse_marker(trial: Trial) -> str | None:
+        return "marker seen" if "MARK" in trial.new else None
+
+    try:
+        old = source("marker.txt", "a\n")
+        assert refusal(Trial(old, "a MARK\n")) == "test refuses marker: marker seen"
+        assert refusal(Trial(source("other.txt", "a\n"), "a MARK\n")) is None
+    finally:
+        verify_module._VERIFIERS[:] = [r for r in verify_module._VERIFIERS if r.check is not refuse_marker]
+        verify_module._CACHE.clear()
+
+
+def test_refused_fix_is_reported_with_reason_and_not_counted(tmp_path: Path) -> None:
+    @verifier("test refuses every edit", applies=lambda path: path.name == "db.env")
+    def refuse_all(trial: Trial) -> str | None:
+        return "refused for the test"
+
+    try:
+        (tmp_path / "db.env").write_text("DATABASE_URL=postgresql+psycopg2://u@db.example.com/app\n")
+        first = run_cli(["--unsafe-fixes", "."], tmp_path)
+        assert "(no fix: test refuses every edit: refused for the test)" in first.stdout
+        assert "fixable" not in first.stdout
+        written = run_cli(["--write", "--unsafe-fixes", "."], tmp_path)
+        assert written.code == 1
+        assert "Fixed 0 findings" in written.stderr + written.stdout
+        assert "fixable" not in written.stdout  # no loop on "N fixable"
+    finally:
+        verify_module._VERIFIERS[:] = [r for r in verify_module._VERIFIERS if r.check is not refuse_all]
+        verify_module._CACHE.clear()
+
+
+def test_patcher_drops_only_the_fix_refused_in_combination(tmp_path: Path) -> None:
+    @verifier("test refuses two", applies=lambda path: path.name == ".env")
+    def refuse_two(trial: Trial) -> str | None:
+        # Each fix alone passes (so both are offered); together they are refused.
+        return "not both" if trial.new.count("keepalives=1") > 1 else None
+
+    try:
+        (tmp_path / ".env").write_text(
+            "A_URL=postgresql://u@a.example.com/app?sslmode=require\n"
+            "B_URL=postgresql://u@b.example.com/app?sslmode=require\n"
+        )
+        outcome = run_cli(["--write", "--unsafe-fixes", "."], tmp_path)
+        text = (tmp_path / ".env").read_text()
+        assert text.count("keepalives_idle=60") == 1, text
+        assert "Fixed 1 finding" in outcome.stderr + outcome.stdout
+        left = [line for line in outcome.stdout.splitlines() if "PGF401" in line]
+        assert len(left) == 1 and "(no fix: test refuses two: not both)" in left[0]
+    finally:
+        verify_module._VERIFIERS[:] = [r for r in verify_module._VERIFIERS if r.check is not refuse_two]
+        verify_module._CACHE.clear()
