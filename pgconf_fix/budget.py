@@ -23,12 +23,13 @@ run's workspace and the discovered files by layer, and yields ``IdleTimer`` reco
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pgconf_fix.source import SourceFile
     from pgconf_fix.workspace import Workspace
 
 DEFAULT_SECONDS = 300
@@ -105,6 +106,22 @@ def sources() -> dict[str, BudgetSource]:
     for module in SOURCE_MODULES:
         importlib.import_module(module)
     return dict(_SOURCES)
+
+
+def sources_containing(workspace: Workspace, files: Files, layers: Iterable[str], needle: str) -> Iterator[SourceFile]:
+    """The discovered files of ``layers`` (in order) whose text contains ``needle``: what a
+    budget source reads. A file that cannot be read is skipped: the layer that owns it
+    reports it."""
+    from pgconf_fix.source import InputError
+
+    for layer in layers:
+        for path, display in files.get(layer, []):
+            try:
+                source = workspace.load(path, display)
+            except InputError:
+                continue
+            if needle in source.text:
+                yield source
 
 
 def shortest(timers: Iterable[IdleTimer], fallback: Budget) -> Budget:

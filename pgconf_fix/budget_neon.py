@@ -13,8 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pgconf_fix.budget import IdleTimer, budget_source
-from pgconf_fix.source import InputError
+from pgconf_fix.budget import IdleTimer, budget_source, sources_containing
 
 if TYPE_CHECKING:
     from pgconf_fix.budget import Files
@@ -29,16 +28,9 @@ _NEON_HOST = re.compile(r"(?<![\w.-])((?:[a-z0-9-]+\.)+neon\.tech)(?![\w-])", re
 @budget_source("neon")
 def neon_hosts(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
     """One timer for the first Neon host name of each file that has one."""
-    for layer in LAYERS:
-        for path, display in files.get(layer, []):
-            try:
-                source = workspace.load(path, display)
-            except InputError:
-                continue  # its layer reports it
-            if "neon.tech" not in source.text:
-                continue
-            match = _NEON_HOST.search(source.text)
-            if match is None:
-                continue
-            line, _ = source.position(match.start(1))
-            yield IdleTimer(SUSPEND_SECONDS, f"Neon host {match.group(1)}", f"{source.display}:{line}", False)
+    for source in sources_containing(workspace, files, LAYERS, "neon.tech"):
+        match = _NEON_HOST.search(source.text)
+        if match is None:
+            continue
+        line, _ = source.position(match.start(1))
+        yield IdleTimer(SUSPEND_SECONDS, f"Neon host {match.group(1)}", f"{source.display}:{line}", False)

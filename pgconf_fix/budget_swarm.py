@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pgconf_fix.budget import IdleTimer, budget_source
-from pgconf_fix.source import InputError
+from pgconf_fix.budget import IdleTimer, budget_source, sources_containing
 
 if TYPE_CHECKING:
     from pgconf_fix.budget import Files
@@ -27,21 +26,14 @@ def swarm_ipvs(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
     from pgconf_fix.documents.yaml_nodes import YamlError, compose_documents
     from pgconf_fix.views.compose import is_compose, swarm_timer
 
-    for layer in LAYERS:
-        for path, display in files.get(layer, []):
-            try:
-                source = workspace.load(path, display)
-            except InputError:
-                continue  # its layer reports it
-            if "services" not in source.text:
-                continue
-            try:
-                documents = compose_documents(source.text)
-            except YamlError:
-                continue  # PGF001, from its layer
-            for root in documents:
-                timer = swarm_timer(source, root) if is_compose(root) else None
-                if timer is not None:
-                    line, _ = source.position(timer.location.start)
-                    yield IdleTimer(timer.seconds, timer.box, f"{source.display}:{line}")
-                    break
+    for source in sources_containing(workspace, files, LAYERS, "services"):
+        try:
+            documents = compose_documents(source.text)
+        except YamlError:
+            continue  # PGF001, from its layer
+        for root in documents:
+            timer = swarm_timer(source, root) if is_compose(root) else None
+            if timer is not None:
+                line, _ = source.position(timer.location.start)
+                yield IdleTimer(timer.seconds, timer.box, f"{source.display}:{line}")
+                break

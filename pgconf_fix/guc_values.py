@@ -65,6 +65,16 @@ class GucValueError(ValueError):
     pass
 
 
+def c_integer(digits: str) -> int:
+    """Digits (no sign) as C's ``strtol(..., 0)`` reads them: ``0x``/``0X`` hexadecimal, a
+    leading ``0`` octal, else decimal. The caller has matched the digits to their base."""
+    if digits[:2].lower() == "0x":
+        return int(digits, 16)
+    if digits.startswith("0"):
+        return int(digits, 8)
+    return int(digits)
+
+
 def _strtol(text: str) -> tuple[int | None, int, bool]:
     """C strtol(text, &end, 0): (value or None, end index, overflowed)."""
     i = 0

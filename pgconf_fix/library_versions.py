@@ -15,6 +15,7 @@ Each answer is True, False, or None when the project pins no version that decide
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from pathlib import Path
 
 from pgconf_fix.dependencies import Pin, project_of
@@ -26,41 +27,54 @@ FLASK_SQLALCHEMY = "flask-sqlalchemy"
 DJANGO = "django"
 
 
-def _not(value: bool | None) -> bool | None:
-    return None if value is None else not value
+@dataclass(frozen=True)
+class _Pinned:
+    """The versions of a library a project pins (``pin`` None: it pins none)."""
+
+    pin: Pin | None
+    library: ClassVar[str] = ""
+
+    def below(self, version: str) -> bool | None:
+        """Every allowed version is below ``version``: True, none is: False, unknown: None."""
+        return self.pin.below(version) if self.pin is not None else None
+
+    def from_(self, version: str) -> bool | None:
+        """Every allowed version is ``version`` or later (the negation of ``below``)."""
+        below = self.below(version)
+        return None if below is None else not below
+
+    def describe(self) -> str:
+        """Where the version came from, for messages."""
+        return self.pin.describe() if self.pin is not None else f"no pin of {self.library} found"
 
 
 @dataclass(frozen=True)
-class FlaskSQLAlchemyVersion:
-    """What the pinned Flask-SQLAlchemy reads (``pin`` None: the project pins none)."""
+class FlaskSQLAlchemyVersion(_Pinned):
+    """What the pinned Flask-SQLAlchemy reads."""
 
-    pin: Pin | None
+    library: ClassVar[str] = FLASK_SQLALCHEMY
 
     @property
     def reads_engine_options(self) -> bool | None:
         """``SQLALCHEMY_ENGINE_OPTIONS`` exists (2.4+)."""
-        return _not(self.pin.below(ENGINE_OPTIONS_SINCE)) if self.pin is not None else None
+        return self.from_(ENGINE_OPTIONS_SINCE)
 
     @property
     def reads_legacy_keys(self) -> bool | None:
         """``SQLALCHEMY_POOL_*`` are honoured (before 3.0)."""
-        return self.pin.below(LEGACY_KEYS_IGNORED_SINCE) if self.pin is not None else None
-
-    def describe(self) -> str:
-        """Where the version came from, for messages."""
-        return self.pin.describe() if self.pin is not None else "no pin of flask-sqlalchemy found"
+        return self.below(LEGACY_KEYS_IGNORED_SINCE)
 
 
 @dataclass(frozen=True)
-class DjangoVersion:
-    pin: Pin | None
+class DjangoVersion(_Pinned):
+    """What the pinned Django has."""
+
+    library: ClassVar[str] = DJANGO
 
     @property
     def has_health_checks(self) -> bool | None:
-        return _not(self.pin.below(HEALTH_CHECKS_SINCE)) if self.pin is not None else None
-
-    def describe(self) -> str:
-        return self.pin.describe() if self.pin is not None else "no pin of django found"
+        """``CONN_HEALTH_CHECKS`` exists (4.1+)."""
+        return self.from_(HEALTH_CHECKS_SINCE)
 
 
 def flask_sqlalchemy_version(path: Path) -> FlaskSQLAlchemyVersion:

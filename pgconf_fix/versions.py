@@ -34,6 +34,20 @@ class PgVersion:
         return f"{self.major}.{self.minor}" if self.major < 10 else str(self.major)
 
 
+@dataclass(frozen=True)
+class Major:
+    """The PostgreSQL version a configuration is for, and where that was read (shown in
+    messages: "the image postgres:16", "spec.postgresql.version", "the configuration")."""
+
+    version: PgVersion
+    origin: str
+
+    @staticmethod
+    def of(version: PgVersion | None, origin: str) -> Major | None:
+        """``Major(version, origin)``, or None when no version was found."""
+        return Major(version, origin) if version is not None else None
+
+
 def version_near(conf_path: Path, boundary: Path | None = None) -> tuple[PgVersion, str] | None:
     """The version a data directory or a Debian-style path gives, with where it came from.
 

@@ -24,7 +24,7 @@ from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import load_catalog
 from pgconf_fix.engine import run_rules
 from pgconf_fix.options import Options
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.server import MAIN_NAME, ServerConfig
 from pgconf_fix.workspace import Workspace
 from tests.pg_majors import MAJORS, require_major
@@ -104,7 +104,7 @@ def our_verdict(root: Path, rel: str, major: int) -> tuple[list[str], dict[str, 
     """(why pgconf-fix says PostgreSQL ``major`` refuses the tree, the keepalive values it reads)."""
     workspace = Workspace(root)
     version = PgVersion(major)
-    view = ServerConfig(workspace, workspace.load(root / rel), version=version, version_origin="the test")
+    view = ServerConfig(workspace, workspace.load(root / rel), major=Major(version, "the test"))
     view.scope = {document.source.path for document in view.documents}  # as build_server_views does
     findings = run_rules([view], [RULES["PGF001"], RULES["PGF104"]], Options(pg_version=version))
     refusals = [

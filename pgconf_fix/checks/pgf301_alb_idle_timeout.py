@@ -18,6 +18,7 @@ from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.options import Options
 from pgconf_fix.setting import Trail, fix_or_none
 from pgconf_fix.views.network import APPLICATION, LoadBalancer
+from pgconf_fix.views.terraform_module import whole_number
 
 SETTING = "idle_timeout"
 AWS_DEFAULT = 60
@@ -45,7 +46,7 @@ def load_balancer_idle_timeout(rule: Rule, view: LoadBalancer, options: Options)
         yield make_finding(rule, current.location, message)
         return
     if current.is_set:
-        seconds = _seconds(current.value)
+        seconds = whole_number(current.value)
         if seconds is None:
             return  # not a number: Terraform rejects it at plan time
         origin = _origin(current.trail)
@@ -68,18 +69,6 @@ def load_balancer_idle_timeout(rule: Rule, view: LoadBalancer, options: Options)
         advice += " (above the longest request plus statement_timeout)"
     fix = _fix(view, target, current.trail)
     yield make_finding(rule, current.location, f"{problem}{consequence}; {advice}", fix)
-
-
-def _seconds(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def _trail(trail: Trail) -> str:

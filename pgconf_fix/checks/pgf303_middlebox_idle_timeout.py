@@ -22,7 +22,8 @@ from pgconf_fix.checks import check
 from pgconf_fix.findings import UNSAFE, Finding, make_finding
 from pgconf_fix.options import Options
 from pgconf_fix.setting import fix_or_none
-from pgconf_fix.views.middleboxes import TIMER, Middlebox, whole_number
+from pgconf_fix.views.middleboxes import TIMER, Middlebox
+from pgconf_fix.views.terraform_module import whole_number
 
 # Argument names of azurerm 4.x (``*_enabled``) and 3.x (``enable_*``) on azurerm_lb_rule.
 AZURERM_4_NAMES = ("floating_ip_enabled", "tcp_reset_enabled")

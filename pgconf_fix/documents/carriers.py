@@ -76,6 +76,16 @@ def raw_carriers(source: SourceFile) -> list[Carrier]:
 _JSON_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
+def _backslash(text: str, i: int, escapes: dict[str, str]) -> tuple[str, int]:
+    """The character the backslash escape at ``text[i]`` stands for, and the offset after it:
+    ``\\uXXXX`` (JSON and java.util.Properties alike), a letter of ``escapes``, or any other
+    character standing for itself."""
+    code = text[i + 1]
+    if code == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
+        return chr(int(text[i + 2 : i + 6], 16)), i + 6
+    return escapes.get(code, code), i + 2
+
+
 def json_carriers(source: SourceFile) -> list[Carrier] | None:
     """Every JSON string (keys too), decoded by RFC 8259's escapes; None when one is unterminated."""
     text = source.text
@@ -94,15 +104,11 @@ def json_carriers(source: SourceFile) -> list[Carrier] | None:
                 break
             offsets.append(i)
             if char == "\\" and i + 1 < len(text):
-                code = text[i + 1]
-                if code == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
-                    value = chr(int(text[i + 2 : i + 6], 16))
-                    escaped.add(value)
-                    decoded.append(value)
-                    i += 6
-                    continue
-                decoded.append(_JSON_ESCAPES.get(code, code))
-                i += 2
+                value, after = _backslash(text, i, _JSON_ESCAPES)
+                if after == i + 6:
+                    escaped.add(value)  # a \uXXXX: written the same way back
+                decoded.append(value)
+                i = after
                 continue
             decoded.append(char)
             i += 1
@@ -362,13 +368,8 @@ def _properties_value(source: SourceFile, pos: int, end: int) -> Carrier | None:
         if char == "\\":
             if i + 1 >= end:
                 return None  # continued on the next line
-            code = text[i + 1]
-            if code == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
-                decoded.append(chr(int(text[i + 2 : i + 6], 16)))
-                i += 6
-                continue
-            decoded.append(_PROPERTIES_ESCAPES.get(code, code))
-            i += 2
+            value, i = _backslash(text, i, _PROPERTIES_ESCAPES)
+            decoded.append(value)
             continue
         decoded.append(char)
         i += 1

@@ -12,19 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pgconf_fix.documents.hcl_model import (  # noqa: F401 - the model, named from here too
-    BOOL,
-    NULL,
-    NUMBER,
-    OTHER,
-    REFERENCE,
-    STRING,
-    Expression,
-    HclAttribute,
-    HclBlock,
-    SyntaxProblem,
-    hcl_number,
-)
+# The model is named from here too.
+from pgconf_fix.documents.hcl_model import BOOL, NULL, NUMBER, OTHER, REFERENCE, STRING  # noqa: F401
+from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock, SyntaxProblem, hcl_number  # noqa: F401
 from pgconf_fix.documents.hcl_reader import read_body
 from pgconf_fix.findings import Edit
 from pgconf_fix.redact import excerpt

@@ -23,20 +23,12 @@ from __future__ import annotations
 import json.decoder
 import json.scanner
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pgconf_fix.documents.hcl_model import (
-    BOOL,
-    NULL,
-    NUMBER,
-    OTHER,
-    REFERENCE,
-    STRING,
-    Expression,
-    HclAttribute,
-    HclBlock,
-)
+from pgconf_fix.documents.hcl_model import BOOL, NULL, NUMBER, OTHER, REFERENCE, STRING
+from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock
 
 # Property names that are nested blocks in the resources pgconf-fix reads.
 NESTED_BLOCKS = frozenset({"parameter", "settings", "database_flags", "default_action", "auth", "listener", "dynamic"})
@@ -108,11 +100,8 @@ def _string(text: str, position: int) -> tuple[str, int]:
 
 def _object(text: str, start: int) -> tuple[JsonNode, int]:
     node = JsonNode("object", start, start)
-    position = _skip(text, start + 1)
-    if text.startswith("}", position):
-        node.end = position + 1
-        return node, position + 1
-    while True:
+
+    def member(position: int) -> int:
         if not text.startswith('"', position):
             raise JsonSyntaxError(position, "invalid JSON: a property name must be a string")
         key, key_end = _string(text, position)
@@ -121,33 +110,38 @@ def _object(text: str, start: int) -> tuple[JsonNode, int]:
             raise JsonSyntaxError(colon, "invalid JSON: ':' expected after a property name")
         value, after = _value(text, _skip(text, colon + 1))
         node.members.append((key, position, key_end, colon, value))
-        position = _skip(text, after)
-        if text.startswith(",", position):
-            position = _skip(text, position + 1)
-            continue
-        if text.startswith("}", position):
-            node.end = position + 1
-            return node, position + 1
-        raise JsonSyntaxError(position, "invalid JSON: ',' or '}' expected")
+        return after
+
+    node.end = _delimited(text, start, "}", member)
+    return node, node.end
 
 
 def _array(text: str, start: int) -> tuple[JsonNode, int]:
     node = JsonNode("array", start, start)
+
+    def item(position: int) -> int:
+        value, after = _value(text, position)
+        node.items.append(value)
+        return after
+
+    node.end = _delimited(text, start, "]", item)
+    return node, node.end
+
+
+def _delimited(text: str, start: int, close: str, read: Callable[[int], int]) -> int:
+    """Read ``read`` items separated by commas from after the opening character at ``start``
+    up to ``close``; the offset after ``close``. JsonSyntaxError at anything else."""
     position = _skip(text, start + 1)
-    if text.startswith("]", position):
-        node.end = position + 1
-        return node, position + 1
+    if text.startswith(close, position):
+        return position + 1
     while True:
-        item, after = _value(text, position)
-        node.items.append(item)
-        position = _skip(text, after)
+        position = _skip(text, read(position))
         if text.startswith(",", position):
             position = _skip(text, position + 1)
             continue
-        if text.startswith("]", position):
-            node.end = position + 1
-            return node, position + 1
-        raise JsonSyntaxError(position, "invalid JSON: ',' or ']' expected")
+        if text.startswith(close, position):
+            return position + 1
+        raise JsonSyntaxError(position, f"invalid JSON: ',' or '{close}' expected")
 
 
 # --- meaning ------------------------------------------------------------------------------

@@ -14,18 +14,8 @@ from __future__ import annotations
 
 import re
 
-from pgconf_fix.documents.hcl_model import (
-    BOOL,
-    NULL,
-    NUMBER,
-    OTHER,
-    REFERENCE,
-    STRING,
-    Expression,
-    HclAttribute,
-    HclBlock,
-    hcl_number,
-)
+from pgconf_fix.documents.hcl_model import BOOL, NULL, NUMBER, OTHER, REFERENCE, STRING
+from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock, hcl_number
 
 # One token after optional blanks. Newlines and comments merge into one "nl" token: the
 # grammar allows either in the same places. Anything not listed (an operator, "?", "-",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pgconf_fix.guc_values import c_integer
 from pgconf_fix.source import SourceFile
 
 _ASSIGNMENT = re.compile(r"[ \t]*(-?)([^=\s]+)[ \t]*=[ \t\r\f\v]*(.*?)[ \t\r\f\v]*$")
@@ -68,12 +69,7 @@ def kernel_integer(text: str, minimum: int, maximum: int) -> KernelInteger:
     if len(digits.lstrip("0xX")) > 24:
         # Past 64 bits (and Python's int-conversion limit past 4,300 digits): the kernel says EINVAL.
         raise ValueError("the value is out of range")
-    if digits[:2].lower() == "0x":
-        value = int(digits, 16)
-    elif digits.startswith("0"):
-        value = int(digits, 8)
-    else:
-        value = int(digits)
+    value = c_integer(digits)
     if match.group(1):
         value = -value
     if not minimum <= value <= maximum:

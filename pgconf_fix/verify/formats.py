@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from pgconf_fix.source import SourceFile
@@ -44,6 +45,18 @@ def python_compiles(trial: Trial) -> str | None:
     return python_edit_problem(str(trial.path), trial.old, trial.new)
 
 
+def newly_broken(error: Callable[[str], str | None]) -> Callable[[Trial], str | None]:
+    """A verifier that refuses an edit after which ``error(text)`` (a parser's complaint, or
+    None) complains while it did not before: a file that did not load before is not the
+    fix's doing."""
+
+    def check(trial: Trial) -> str | None:
+        reason = error(trial.new)
+        return reason if reason is not None and error(trial.old) is None else None
+
+    return check
+
+
 def json_error(text: str) -> str | None:
     try:
         json.loads(text)
@@ -52,10 +65,7 @@ def json_error(text: str) -> str | None:
     return None
 
 
-@verifier("the edited JSON does not parse", applies=lambda path: path.suffix == ".json")
-def json_parses(trial: Trial) -> str | None:
-    reason = json_error(trial.new)
-    return reason if reason is not None and json_error(trial.old) is None else None
+json_parses = verifier("the edited JSON does not parse", applies=lambda path: path.suffix == ".json")(newly_broken(json_error))
 
 
 def yaml_error(text: str) -> str | None:
@@ -69,10 +79,7 @@ def yaml_error(text: str) -> str | None:
     return None
 
 
-@verifier("the edited YAML does not parse", applies=lambda path: path.suffix in YAML_SUFFIXES)
-def yaml_parses(trial: Trial) -> str | None:
-    reason = yaml_error(trial.new)
-    return reason if reason is not None and yaml_error(trial.old) is None else None
+yaml_parses = verifier("the edited YAML does not parse", applies=lambda path: path.suffix in YAML_SUFFIXES)(newly_broken(yaml_error))
 
 
 def toml_error(text: str) -> str | None:
@@ -83,10 +90,7 @@ def toml_error(text: str) -> str | None:
     return None
 
 
-@verifier("the edited TOML does not parse", applies=lambda path: path.suffix == ".toml")
-def toml_parses(trial: Trial) -> str | None:
-    reason = toml_error(trial.new)
-    return reason if reason is not None and toml_error(trial.old) is None else None
+toml_parses = verifier("the edited TOML does not parse", applies=lambda path: path.suffix == ".toml")(newly_broken(toml_error))
 
 
 def ini_error(text: str) -> str | None:
@@ -98,10 +102,7 @@ def ini_error(text: str) -> str | None:
     return None
 
 
-@verifier("the edited INI file does not parse", applies=lambda path: path.suffix in INI_SUFFIXES)
-def ini_parses(trial: Trial) -> str | None:
-    reason = ini_error(trial.new)
-    return reason if reason is not None and ini_error(trial.old) is None else None
+ini_parses = verifier("the edited INI file does not parse", applies=lambda path: path.suffix in INI_SUFFIXES)(newly_broken(ini_error))
 
 
 def _is_pgconf(path: Path, text: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Protocol
 from pgconf_fix.findings import SAFE, Edit, Fix, Location
 from pgconf_fix.setting import Refusal, Setting, State
 from pgconf_fix.source import SourceFile
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import Major, PgVersion
 
 
 class Spanned(Protocol):
@@ -102,6 +102,11 @@ class SettingsView:
         self.scope: set[Path] = set()
         # False when the files are fragments about something else: missing settings are not judged.
         self.judges_missing = True
+
+    def take_major(self, major: Major | None) -> None:
+        """Judge by ``major``'s catalog (``version``, shown with ``version_origin``); None: unknown."""
+        self.version = major.version if major is not None else None
+        self.version_origin = major.origin if major is not None else None
 
     def in_scope(self, source: SourceFile) -> bool:
         return source.path in self.scope

@@ -21,18 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pgconf_fix.documents.hcl import (
-    NUMBER,
-    REFERENCE,
-    STRING,
-    Expression,
-    HclAttribute,
-    HclBlock,
-    HclDocument,
-    indentation,
-    line_bounds,
-    replace_expression,
-)
+from pgconf_fix.documents.hcl import NUMBER, REFERENCE, STRING
+from pgconf_fix.documents.hcl import Expression, HclAttribute, HclBlock, HclDocument
+from pgconf_fix.documents.hcl import indentation, line_bounds, replace_expression
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.guc_values import GucInt, parse_int
 from pgconf_fix.source import SourceFile
@@ -93,6 +84,29 @@ class CloudServerSettings(SettingsView):
         self.address = address
         self.scope = {source.path}
         self.judges_missing = bool(self.platform_defaults)
+
+    def take_family(self, family: object, origin: str) -> None:
+        """The major an RDS parameter group ``family`` names (``postgres16``: 16), shown with
+        ``origin``; and RDS's defaults for unset parameters, unless the family is Aurora's
+        (RDS_DEFAULTS, cited above). Nothing for a family that is not a literal."""
+        if not isinstance(family, str):
+            return
+        self.version = version_from_family(family)
+        self.version_origin = origin
+        if not family.lower().startswith("aurora") and self.version is not None:
+            self.platform_defaults = RDS_DEFAULTS
+            self.platform_who = RDS_DEFAULTS_WHO
+            self.judges_missing = True
+
+    def add_named(self, source: SourceFile, blocks: list[HclBlock]) -> None:
+        """Each ``{ name = "..." value = ... }`` block (an RDS ``parameter``, a Cloud SQL
+        ``database_flags``) as the setting it names; a name that is not a literal string is skipped."""
+        for block in blocks:
+            name = block.attribute("name")
+            value = block.attribute("value")
+            if name is None or value is None or name.value.kind != "string":
+                continue
+            self.add(str(name.value.value), Written(source, value))
 
     def add(self, key: str, written: Written) -> None:
         """Record ``key`` as set by the expression ``written`` (a literal, or followed through
@@ -199,20 +213,10 @@ class ParameterGroup(CloudServerSettings):
     def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock) -> None:
         family = _literal(module, source, block, "family")
         self.aurora = isinstance(family, str) and family.lower().startswith("aurora")
-        if isinstance(family, str) and not self.aurora and version_from_family(family) is not None:
-            self.platform_defaults = RDS_DEFAULTS
-            self.platform_who = RDS_DEFAULTS_WHO
         super().__init__(module, source, block, f"{block.labels[0]}.{block.labels[1]}")
-        if isinstance(family, str):
-            self.version = version_from_family(family)
-            self.version_origin = f"family {family!r} of {self.address}"
+        self.take_family(family, f"family {family!r} of {self.address}")
         self.parameters = [child for child in block.blocks if child.type == "parameter"]
-        for child in self.parameters:
-            name = child.attribute("name")
-            value = child.attribute("value")
-            if name is None or value is None or name.value.kind != "string":
-                continue
-            self.add(str(name.value.value), Written(source, value))
+        self.add_named(source, self.parameters)
         if any(child.type == "dynamic" for child in block.blocks):
             self.judges_missing = False  # a dynamic "parameter" block may set anything
 
@@ -286,13 +290,8 @@ class ModuleParameters(CloudServerSettings):
     def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock, inputs: tuple[str, str]) -> None:
         listing, family_input = inputs
         family = _literal(module, source, block, family_input)
-        if isinstance(family, str) and not family.lower().startswith("aurora") and version_from_family(family):
-            self.platform_defaults = RDS_DEFAULTS
-            self.platform_who = RDS_DEFAULTS_WHO
         super().__init__(module, source, block, f"module.{block.labels[0]} ({listing})")
-        if isinstance(family, str):
-            self.version = version_from_family(family)
-            self.version_origin = f"{family_input} {family!r} of module.{block.labels[0]}"
+        self.take_family(family, f"{family_input} {family!r} of module.{block.labels[0]}")
         found = block.attribute(listing)
         if found is None:
             return
@@ -327,12 +326,7 @@ class CloudSqlFlags(CloudServerSettings):
         if self.settings is None:
             return
         self.flags = [child for child in self.settings.blocks if child.type == "database_flags"]
-        for flag in self.flags:
-            name = flag.attribute("name")
-            value = flag.attribute("value")
-            if name is None or value is None or name.value.kind != "string":
-                continue
-            self.add(str(name.value.value), Written(source, value))
+        self.add_named(source, self.flags)
 
     @property
     def is_postgres(self) -> bool:

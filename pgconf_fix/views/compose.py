@@ -31,7 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.placed import KERNEL_KEYS, PlacedSettings
 
@@ -295,8 +295,7 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
         home,
         insert,
         judges_missing=not any(flag[0] == "config_file" for flag in flags),
-        version=version,
-        version_origin=f"the image {image}" if version else None,
+        major=Major.of(version, f"the image {image}"),
     )
     for key, value, word, offset in flags:
         prefix = word.value[:offset]

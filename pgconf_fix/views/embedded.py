@@ -13,7 +13,7 @@ from __future__ import annotations
 from pgconf_fix.documents.yaml_nodes import BlockText
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import Major
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
 from pgconf_fix.views.server import ServerConfig
 from pgconf_fix.workspace import Workspace
@@ -31,8 +31,7 @@ class EmbeddedServerConfig(SettingsView):
         what: str,
         *,
         judges_missing: bool = True,
-        version: PgVersion | None = None,
-        version_origin: str | None = None,
+        major: Major | None = None,
     ) -> None:
         super().__init__()
         self.block = block
@@ -44,7 +43,7 @@ class EmbeddedServerConfig(SettingsView):
             text=block.text, utf8=block.source.utf8,
         )  # fmt: skip
         self.inner = ServerConfig(
-            workspace, inner_source, standalone=not judges_missing, version=version, version_origin=version_origin
+            workspace, inner_source, standalone=not judges_missing, major=major
         )
         self.inner.scope = {block.source.path}
         self.version = self.inner.version

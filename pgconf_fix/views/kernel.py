@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pgconf_fix.documents.sysctl import SysctlDocument, SysctlLine, is_glob, kernel_integer
@@ -80,18 +80,7 @@ class KernelConfig(SettingsView):
             pattern = line.key
             keys = tuple(key for key in INTEGER_KEYS if fnmatch.fnmatchcase(key, pattern))
         for key in keys:
-            self.assignments.append(
-                KernelAssignment(
-                    key=key,
-                    source=source,
-                    start=line.start,
-                    end=line.end,
-                    value=line.value,
-                    value_start=line.value_start,
-                    value_end=line.value_end,
-                    pattern=pattern,
-                )
-            )
+            self.assignments.append(replace(KernelAssignment.spanning(key, source, line), pattern=pattern))
 
     def effective(self, key: str) -> Assignment | None:
         """The last assignment written out for ``key``, else the last glob matching it: a key written

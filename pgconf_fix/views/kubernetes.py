@@ -36,7 +36,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.compose import (
     flag_replace,
@@ -63,8 +63,7 @@ def parameter_map_view(
     what: str,
     *,
     strings: bool,
-    version: PgVersion | None,
-    version_origin: str | None,
+    major: Major | None,
 ) -> PlacedSettings:
     """Server parameters from the maps at ``paths`` (read in that order: the last one wins),
     new ones inserted into the map at ``insert_at`` (created when missing)."""
@@ -82,9 +81,7 @@ def parameter_map_view(
     def insert(key: str, value: str) -> tuple[Edit, ...]:
         return Y.insert_path(source, root, list(insert_at), [(key, Y.render_scalar(value, style=style, string=strings))])
 
-    view = PlacedSettings(
-        "server", source, what, home, insert, version=version, version_origin=version_origin
-    )
+    view = PlacedSettings("server", source, what, home, insert, major=major)
     for path in paths:
         for key, value in Y.items(Y.get(root, *path)):
             if not isinstance(value, ScalarNode):
@@ -98,9 +95,8 @@ def parameter_map_view(
     return view.finish()
 
 
-def _version(text: str | None, origin: str) -> tuple[PgVersion | None, str | None]:
-    version = PgVersion.parse(text) if text else None
-    return version, (origin if version else None)
+def _major(text: str | None, origin: str) -> Major | None:
+    return Major.of(PgVersion.parse(text) if text else None, origin)
 
 
 def operator_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
@@ -108,20 +104,20 @@ def operator_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
     kind = Y.scalar_value(Y.get(root, "kind")) or ""
     if api.startswith("postgresql.cnpg.io/") and kind == "Cluster":
         image = Y.scalar_value(Y.get(root, "spec", "imageName")) or ""
-        version = version_from_image(image) if image else None
+        major = Major.of(version_from_image(image) if image else None, f"the image {image}")
         path = ("spec", "postgresql", "parameters")
         return [parameter_map_view(source, root, [path], path, "the CloudNativePG Cluster's parameters", strings=True,
-                                   version=version, version_origin=f"the image {image}" if version else None)]
+                                   major=major)]
     if api.startswith("acid.zalan.do/") and kind == "postgresql":
-        version, origin = _version(Y.scalar_value(Y.get(root, "spec", "postgresql", "version")), "spec.postgresql.version")
+        major = _major(Y.scalar_value(Y.get(root, "spec", "postgresql", "version")), "spec.postgresql.version")
         path = ("spec", "postgresql", "parameters")
         return [parameter_map_view(source, root, [path], path, "the Zalando postgresql's parameters", strings=True,
-                                   version=version, version_origin=origin)]
+                                   major=major)]
     if api.startswith("postgres-operator.crunchydata.com/") and kind == "PostgresCluster":
-        version, origin = _version(Y.scalar_value(Y.get(root, "spec", "postgresVersion")), "spec.postgresVersion")
+        major = _major(Y.scalar_value(Y.get(root, "spec", "postgresVersion")), "spec.postgresVersion")
         path = ("spec", "patroni", "dynamicConfiguration", "postgresql", "parameters")
         return [parameter_map_view(source, root, [path], path, "the PostgresCluster's Patroni parameters",
-                                   strings=False, version=version, version_origin=origin)]
+                                   strings=False, major=major)]
     return []
 
 
@@ -137,7 +133,7 @@ def patroni_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
     local = ("postgresql", "parameters")
     insert_at = local if Y.get(root, "postgresql") is not None or Y.get(root, *dcs) is None else dcs
     return [parameter_map_view(source, root, [dcs, local], insert_at, "Patroni's postgresql parameters",
-                               strings=False, version=None, version_origin=None)]
+                               strings=False, major=None)]
 
 
 def helm_values_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:
@@ -149,8 +145,7 @@ def helm_values_views(workspace: Workspace, source: SourceFile, root: MappingNod
         block = Y.BlockText.of(source, node) if node is not None else None
         if block is not None:
             views.append(
-                EmbeddedServerConfig(workspace, block, f"primary.{key}", version=version,
-                                     version_origin="image.tag" if version else None)
+                EmbeddedServerConfig(workspace, block, f"primary.{key}", major=Major.of(version, "image.tag"))
             )
     return views
 
@@ -226,7 +221,7 @@ def _args_view(source: SourceFile, pair: tuple[ScalarNode, Node], image: str, wh
 
     view = PlacedSettings("server", source, what, _where(source, pair[0]), insert,
                           judges_missing=not any(flag[0] == "config_file" for flag in flags),
-                          version=version, version_origin=f"the image {image}" if version else None)
+                          major=Major.of(version, f"the image {image}"))
     for key, value, word, offset in flags:
         first = word.at(offset)
         span = (first, first + len(value)) if first is not None else None

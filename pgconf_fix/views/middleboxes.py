@@ -29,6 +29,7 @@ from pgconf_fix.views.terraform_module import (
     TerraformResource,
     is_configuration,
     module_files,
+    whole_number,
 )
 
 if TYPE_CHECKING:
@@ -181,19 +182,6 @@ class Middlebox(TerraformResource):
 
     def effective(self, key: str) -> Assignment | None:
         return None  # no data rule judges a box: its own check reads get()
-
-
-def whole_number(value: object) -> int | None:
-    """An int from a Terraform literal (a number or a string of digits); None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def middleboxes(module: TerraformModule, documents: Iterable[HclDocument]) -> Iterator[Middlebox]:

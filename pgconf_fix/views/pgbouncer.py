@@ -39,6 +39,7 @@ from pgconf_fix.documents.pgbouncer_ini import (
     parse_ini,
 )
 from pgconf_fix.findings import UNSAFE, Edit, Location
+from pgconf_fix.guc_values import c_integer
 from pgconf_fix.setting import Setting, State
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
@@ -116,12 +117,7 @@ def strtol(text: str) -> int:
     if not match:
         raise ValueError(f'"{text}" is not an integer')
     sign, digits = match.groups()
-    if digits[:2].lower() == "0x":
-        value = int(digits, 16)
-    elif digits.startswith("0"):
-        value = int(digits, 8)
-    else:
-        value = int(digits)
+    value = c_integer(digits)
     return -value if sign == "-" else value
 
 

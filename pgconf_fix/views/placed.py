@@ -25,7 +25,7 @@ from pgconf_fix.documents.connstr import TEMPLATE
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import SourceFile
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import Major
 from pgconf_fix.views.base import Assignment, Problem, SettingsView
 from pgconf_fix import guc_catalog
 from pgconf_fix.documents.sysctl import kernel_integer
@@ -60,8 +60,7 @@ class PlacedSettings(SettingsView):
         insert: Insert | None,
         *,
         judges_missing: bool = True,
-        version: PgVersion | None = None,
-        version_origin: str | None = None,
+        major: Major | None = None,
     ) -> None:
         super().__init__()
         self.layer = layer
@@ -70,8 +69,7 @@ class PlacedSettings(SettingsView):
         self.home = home  # where a missing setting is reported
         self.insert = insert
         self.judges_missing = judges_missing
-        self.version = version
-        self.version_origin = version_origin
+        self.take_major(major)
         self.scope = {source.path}
         # What PGF104 says a non-zero ssl_renegotiation_limit does here.
         self.refusal = f"the server refuses to start with this setting in {what}"

@@ -12,7 +12,7 @@ from pgconf_fix.findings import Location
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import InputError, SourceFile
-from pgconf_fix.versions import PgVersion, version_near
+from pgconf_fix.versions import Major, version_near
 from pgconf_fix.views.base import Assignment, CommentedDefaultsView, CommentedSample, Problem
 from pgconf_fix.workspace import Workspace
 
@@ -37,8 +37,7 @@ class ServerConfig(CommentedDefaultsView):
         main: SourceFile,
         *,
         standalone: bool = False,
-        version: PgVersion | None = None,
-        version_origin: str | None = None,
+        major: Major | None = None,
     ) -> None:
         super().__init__()
         self.workspace = workspace
@@ -48,12 +47,11 @@ class ServerConfig(CommentedDefaultsView):
         self.unresolved: list[str] = []
         # Names written on lines the server rejects: not "missing", and no fix appends them again.
         self.broken_keys: set[str] = set()
-        if version is None and not standalone:
+        if major is None and not standalone:
             near = version_near(main.path, workspace.cwd)
             if near:
-                version, version_origin = near
-        self.version = version
-        self.version_origin = version_origin
+                major = Major(*near)
+        self.take_major(major)
         self._read(main, depth=0, stack=())
         self._read_auto(main, standalone)
         self._validate_effective_values()
@@ -363,11 +361,10 @@ def looks_like_pgconf(data: bytes) -> bool:
 
 def build_server_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[ServerConfig]:
     """One view per postgresql.conf tree; fragments join the tree that includes them."""
-    version: PgVersion | None = getattr(options, "pg_version", None)
-    origin = "the configuration" if version else None
+    major = Major.of(getattr(options, "pg_version", None), "the configuration")
 
     def tree(main: SourceFile, standalone: bool = False) -> ServerConfig:
-        return ServerConfig(workspace, main, standalone=standalone, version=version, version_origin=origin)
+        return ServerConfig(workspace, main, standalone=standalone, major=major)
 
     views: list[ServerConfig] = []
     covered: set[Path] = set()

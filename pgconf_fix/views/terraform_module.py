@@ -12,20 +12,9 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pgconf_fix.documents.hcl import (
-    BOOL,
-    NULL,
-    NUMBER,
-    REFERENCE,
-    STRING,
-    Expression,
-    HclAttribute,
-    HclBlock,
-    HclDocument,
-    insert_attribute,
-    line_bounds,
-    replace_expression,
-)
+from pgconf_fix.documents.hcl import BOOL, NULL, NUMBER, REFERENCE, STRING
+from pgconf_fix.documents.hcl import Expression, HclAttribute, HclBlock, HclDocument
+from pgconf_fix.documents.hcl import insert_attribute, line_bounds, replace_expression
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.setting import Setting, State, Trail
 from pgconf_fix.source import InputError, SourceFile
@@ -303,3 +292,14 @@ def module_files(workspace: Workspace, directory: Path, given: list[SourceFile])
     return sorted(by_path.values(), key=lambda source: source.path.name)
 
 
+def whole_number(value: object) -> int | None:
+    """An int from a Terraform literal (a number or a string of digits); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
