@@ -23,7 +23,7 @@ import shutil
 import sys
 from pathlib import Path
 
-GENERATOR_VERSION = 1  # bump when the output changes, so cached trees are rebuilt
+GENERATOR_VERSION = 2  # bump when the output changes, so cached trees are rebuilt
 FILES_PER_DIRECTORY = 40
 RELEVANT_SHARE = 0.05
 BINARY_SHARE = 0.01
@@ -290,6 +290,145 @@ def plan_terraform(files: int, seed: int) -> list[tuple[str, bytes]]:
     return planned
 
 
+# Trees of issue 18: a Python-heavy monorepo, a tree full of findings, and a tree with fixes to write.
+
+def _other_file(rng: random.Random, pools: LinePools, index: int) -> tuple[str, bytes]:
+    """An unrelated file that is not Python (the Python share is planned separately)."""
+    while True:
+        path, data = unrelated_file(rng, pools, index)
+        if not path.endswith(".py"):
+            return path, data
+
+
+def _plain_module(rng: random.Random, pools: LinePools, index: int) -> tuple[str, bytes]:
+    body = '"""' + _sentence(rng) + '"""\n\nimport os\nimport json\n' + _draw(rng, pools.python, 2, 20)
+    return f"src/{_name(rng)}_{index}.py", body.encode()
+
+
+ENGINE_OPTIONS = (
+    "", ", pool_pre_ping=True", ", pool_recycle=3600", ", pool_size=10, max_overflow=5",
+    ", pool_pre_ping=True, pool_recycle=300", ", echo=False",
+)
+
+
+def _engine_call(rng: random.Random, name: str) -> str:
+    host = rng.choice(("db.internal.example.com", "10.0.3.7", "localhost", "prod-db.example.com"))
+    driver = rng.choice(("postgresql+psycopg2", "postgresql+psycopg", "postgresql"))
+    return f'{name} = create_engine("{driver}://app:secret@{host}:5432/{rng.choice(WORDS)}"{rng.choice(ENGINE_OPTIONS)})\n'
+
+
+def _sqlalchemy_module(rng: random.Random, pools: LinePools, index: int, engines: int) -> tuple[str, bytes]:
+    """A module importing SQLAlchemy as applications do: models and queries, and ``engines``
+    create_engine calls (0 for most such modules, which use an engine made elsewhere)."""
+    table = _name(rng)
+    head = (
+        f'"""{_sentence(rng)}"""\n\nfrom sqlalchemy import Column, Integer, String{", create_engine" if engines else ""}, select, text\n'
+        "from sqlalchemy.orm import DeclarativeBase, Session\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        f"class {table.title().replace('_', '')}(Base):\n"
+        f'    __tablename__ = "{table}"\n    id = Column(Integer, primary_key=True)\n'
+        f"    {rng.choice(WORDS)} = Column(String({rng.choice((32, 64, 255))}))\n\n\n"
+    )
+    engines_text = "".join(_engine_call(rng, f"engine_{n}" if n else "engine") for n in range(engines))
+    query = (
+        f"\n\ndef load_{table}(session: Session, limit: int = {rng.randint(10, 500)}):\n"
+        f"    return session.execute(select({table.title().replace('_', '')}).limit(limit)).scalars().all()\n"
+    )
+    return f"app/models/{table}_{index}.py", (head + engines_text + query + _draw(rng, pools.python, 1, 12)).encode()
+
+
+def plan_python_heavy(files: int, seed: int, python: int, importing: int, engine_modules: int,
+                      engines_per_module: tuple[int, int] = (1, 3)) -> list[tuple[str, bytes]]:
+    """A tree of ``files`` files of which ``python`` are ``.py`` modules; ``importing`` of those
+    import SQLAlchemy, and the first ``engine_modules`` of those (spread evenly) define
+    ``engines_per_module`` engines each (a random count in the closed range); the rest are
+    JavaScript, Markdown, JSON, YAML and other files that never mention PostgreSQL.
+    One large file per 12,500 files, as in ``plan_tree``."""
+    rng = random.Random(seed)
+    pools = LinePools(rng)
+    planned: list[tuple[str, bytes]] = []
+    for index in range(1 + files // 12_500):
+        path, data = large_file(rng, pools, index)
+        planned.append((f"services/bulk/{path}", data))
+    slots = files - len(planned)
+    # Which slot holds which kind: a shuffled list, so modules are spread over the services.
+    kinds = ["engine"] * engine_modules + ["import"] * (importing - engine_modules) + ["plain"] * (python - importing)
+    kinds += ["other"] * (slots - len(kinds))
+    rng.shuffle(kinds)
+    for index, kind in enumerate(kinds):
+        service = f"services/svc_{index // FILES_PER_DIRECTORY:05d}"
+        if kind == "engine":
+            path, data = _sqlalchemy_module(rng, pools, index, rng.randint(*engines_per_module))
+        elif kind == "import":
+            path, data = _sqlalchemy_module(rng, pools, index, 0)
+        elif kind == "plain":
+            path, data = _plain_module(rng, pools, index)
+        else:
+            path, data = _other_file(rng, pools, index)
+        planned.append((f"{service}/{path}", data))
+    return planned
+
+
+def plan_python_realistic(files: int, seed: int) -> list[tuple[str, bytes]]:
+    """Issue 18's Python-heavy tree: 40 % of the files are Python (8,000 of 20,000), 10 % of
+    those import SQLAlchemy, and one importing module in ten makes the engines (1-3 each),
+    as an application keeps its engines in a few ``db.py`` modules and imports them elsewhere."""
+    python = files * 2 // 5
+    importing = python // 10
+    return plan_python_heavy(files, seed, python, importing, engine_modules=importing // 10)
+
+
+def plan_many_findings(files: int, seed: int) -> list[tuple[str, bytes]]:
+    """Issue 18's many-findings tree: 8,000 of 20,000 files are Python and 4,000 of them
+    define an engine (one each), most of which draw findings."""
+    python = files * 2 // 5
+    return plan_python_heavy(files, seed, python, python // 2, engine_modules=python // 2, engines_per_module=(1, 1))
+
+
+def _fixable(rng: random.Random, index: int) -> tuple[str, bytes]:
+    """A file with at least one safe fix, of one of the kinds people keep in a repository."""
+    kind = index % 4
+    host = rng.choice(("db.internal.example.com", "10.0.3.7", "prod-db.example.com"))
+    if kind == 0:
+        body = (
+            '"""Database engine."""\n\nfrom sqlalchemy import create_engine\n\n'
+            f'engine = create_engine("postgresql+psycopg2://app:secret@{host}:5432/app")\n'
+        )
+        return f"src/db_{index}.py", body.encode()
+    if kind == 1:
+        body = f"# Kernel parameters\nvm.swappiness = 10\nnet.ipv4.tcp_keepalive_time = {rng.choice((7200, 3600))}\n"
+        return f"hosts/h{index}/etc/sysctl.conf", body.encode()
+    if kind == 2:
+        name = f"{rng.choice(WORDS)}_{index}"
+        body = f'resource "aws_lb" "{name}" {{\n  name         = "{name.replace("_", "-")}"\n  idle_timeout = 60\n}}\n'
+        return f"infra/{name}.tf", body.encode()
+    sample = "".join(f"#{_name(rng)} = {rng.randint(0, 1000)}\t\t# {_sentence(rng)}\n" for _ in range(rng.randint(40, 120)))
+    body = "# PostgreSQL configuration file\n" + sample + "listen_addresses = '*'\nssl = on\ntcp_keepalives_idle = 7200\n"
+    return f"db/{index}/postgresql.conf", body.encode()
+
+
+def plan_write(files: int, seed: int, fixable: int) -> list[tuple[str, bytes]]:
+    """A tree of ``files`` files of which ``fixable`` carry a safe fix (Python engines without
+    pre-ping, sysctl.conf with a keepalive time of hours, ALBs at 60 s, postgresql.conf at 7200 s, in turn);
+    the rest are unrelated files of every kind."""
+    rng = random.Random(seed)
+    pools = LinePools(rng)
+    kinds = ["fix"] * fixable + ["other"] * (files - fixable)
+    rng.shuffle(kinds)
+    planned = []
+    fixes = 0
+    for index, kind in enumerate(kinds):
+        service = f"services/svc_{index // FILES_PER_DIRECTORY:05d}"
+        if kind == "fix":
+            path, data = _fixable(rng, fixes)
+            fixes += 1
+        else:
+            path, data = unrelated_file(rng, pools, index)
+        planned.append((f"{service}/{path}", data))
+    return planned
+
+
+
 def write_tree(planned: list[tuple[str, bytes]], out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
@@ -307,11 +446,21 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--files", type=int, help="size of a whole monorepo (1000, 10000, 50000)")
     group.add_argument("--terraform-only", type=int, metavar="FILES", help="a tree of .tf files only")
+    group.add_argument("--python-heavy", type=int, metavar="FILES", help="40 %% Python, 10 %% of it importing SQLAlchemy")
+    group.add_argument("--many-findings", type=int, metavar="FILES", help="40 %% Python, half of it defining an engine")
+    group.add_argument("--write-tree", type=int, metavar="FILES", help="a tree with --fixable files to fix")
+    parser.add_argument("--fixable", type=int, default=500, help="files with a safe fix in --write-tree (default 500)")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.files is not None:
         planned = plan_tree(args.files, args.seed)
+    elif args.python_heavy is not None:
+        planned = plan_python_realistic(args.python_heavy, args.seed)
+    elif args.many_findings is not None:
+        planned = plan_many_findings(args.many_findings, args.seed)
+    elif args.write_tree is not None:
+        planned = plan_write(args.write_tree, args.seed, args.fixable)
     else:
         planned = plan_terraform(args.terraform_only, args.seed)
     write_tree(planned, args.out)

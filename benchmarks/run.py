@@ -2,9 +2,13 @@
 
     python benchmarks/run.py            # 1k, 10k and 50k files, 5 timed runs each (about 10 minutes)
     python benchmarks/run.py --quick    # 1k and 10k files, 3 timed runs, smaller Terraform trees
+    python benchmarks/run.py --parts python-heavy,many-findings,write,cached,one-file   # issue 18's comparisons
+
+Commands compared with each other run interleaved, round by round (pgconf-fix, grep,
+pgconf-fix, grep, ...), so a change in the machine's load falls on both.
 
 Every command runs as a subprocess, once untimed (to warm the page cache) and then
-``--repeat`` times; the figures are medians of wall-clock time (time.perf_counter around
+``--repeat`` rounds; the figures are medians of wall-clock time (time.perf_counter around
 the subprocess) and of CPU time (user + system, from os.wait4, children included).
 Peak memory is measured on one more run: the largest resident set of any process of
 the command (os.wait4's ru_maxrss) and the largest sum over all its processes at once
@@ -27,14 +31,26 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from generate import GENERATOR_VERSION, TRIGGER_PATTERN, plan_terraform, plan_tree, write_tree  # noqa: E402
+from generate import (  # noqa: E402
+    GENERATOR_VERSION,
+    TRIGGER_PATTERN,
+    plan_many_findings,
+    plan_python_realistic,
+    plan_terraform,
+    plan_tree,
+    plan_write,
+    write_tree,
+)
 
 CHECKOV_VENV = HERE / ".venv-checkov"
+RUFF_VENV = HERE / ".venv-ruff"
+CACHE_DIRECTORY = ".pgconf-fix_cache"  # where pgconf-fix keeps its result cache (item 5 of issue 18)
 CHECKOV_POLICY = """\
 metadata:
   id: "CKV2_PGF_301"
@@ -124,24 +140,64 @@ def _peak_memory(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[fl
     return single, max(peak / 1048576, single)
 
 
-def measure(label: str, command: list[str], cwd: Path, repeat: int, memory: bool = True) -> Timing:
+def _environment() -> dict[str, str]:
     env = {**os.environ, "PGCONF_FIX_NO_PROGRESS": "1", "BC_SKIP_MAPPING": "TRUE", "LC_ALL": "C"}
     # An installed package runs from bytecode; a sandbox's "write no bytecode" would time the compiler.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if PACKAGE_ROOT is not None:
         env["PYTHONPATH"] = str(PACKAGE_ROOT)
-    _once(command, cwd, env)  # warm the page cache and the bytecode cache
-    walls, cpus = [], []
+    return env
+
+
+@dataclass
+class Command:
+    """One command to time: ``before`` (untimed) runs ahead of every run of it, e.g. to restore
+    a tree that ``--write`` changed."""
+
+    label: str
+    argv: list[str]
+    cwd: Path
+    before: Callable[[], None] | None = None
+    output: bytes = b""  # standard output of the untimed run
+
+
+def _report(timing: Timing) -> None:
+    print(f"  {timing.label:<52} {timing.wall:7.3f} s wall  {timing.cpu:7.3f} s cpu  "
+          f"{timing.peak_total_mb:6.1f} MB peak  (runs: {', '.join(f'{w:.3f}' for w in timing.walls)})", flush=True)
+
+
+def interleaved(commands: list[Command], repeat: int, memory: bool = True) -> list[Timing]:
+    """Time ``commands`` round by round (A, B, C, A, B, C, ...), after one untimed round, so a
+    change in the machine's load falls on all of them alike; medians of ``repeat`` rounds."""
+    env = _environment()
+    for command in commands:  # warm the page cache and the bytecode cache; keep what it printed
+        if command.before is not None:
+            command.before()
+        command.output = subprocess.run(command.argv, cwd=command.cwd, env=env, capture_output=True, check=False).stdout
+    walls: list[list[float]] = [[] for _ in commands]
+    cpus: list[list[float]] = [[] for _ in commands]
     for _ in range(repeat):
-        wall, cpu, _ = _once(command, cwd, env)
-        walls.append(wall)
-        cpus.append(cpu)
-    timing = Timing(label, statistics.median(walls), statistics.median(cpus), walls)
-    if memory:
-        timing.peak_process_mb, timing.peak_total_mb = _peak_memory(command, cwd, env)
-    print(f"  {label:<44} {timing.wall:7.3f} s wall  {timing.cpu:7.3f} s cpu  "
-          f"{timing.peak_total_mb:6.1f} MB peak  (runs: {', '.join(f'{w:.3f}' for w in walls)})", flush=True)
-    return timing
+        for index, command in enumerate(commands):
+            if command.before is not None:
+                command.before()
+            wall, cpu, _ = _once(command.argv, command.cwd, env)
+            walls[index].append(wall)
+            cpus[index].append(cpu)
+    timings = []
+    for index, command in enumerate(commands):
+        timing = Timing(command.label, statistics.median(walls[index]), statistics.median(cpus[index]), walls[index])
+        if memory:
+            if command.before is not None:
+                command.before()
+            timing.peak_process_mb, timing.peak_total_mb = _peak_memory(command.argv, command.cwd, env)
+        _report(timing)
+        timings.append(timing)
+    return timings
+
+
+def measure(label: str, command: list[str], cwd: Path, repeat: int, memory: bool = True) -> Timing:
+    """One command alone (see ``interleaved`` to compare commands)."""
+    return interleaved([Command(label, command, cwd)], repeat, memory)[0]
 
 
 def tree(root: Path, name: str, plan) -> Path:  # noqa: ANN001
@@ -206,12 +262,80 @@ def machine() -> str:
     )
 
 
+def ruff() -> list[str] | None:
+    """ruff, the reference for Python trees: the one on PATH or beside this interpreter, else
+    installed on first use into benchmarks/.venv-ruff (git-ignored)."""
+    for candidate in (Path(sys.executable).with_name("ruff"), RUFF_VENV / "bin" / "ruff"):
+        if candidate.exists():
+            return [str(candidate)]
+    found = shutil.which("ruff")
+    if found:
+        return [found]
+    print("  installing ruff into benchmarks/.venv-ruff ...", flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(RUFF_VENV)], check=True)
+        subprocess.run([str(RUFF_VENV / "bin" / "pip"), "install", "-q", "ruff"], check=True)
+    except subprocess.CalledProcessError as exc:
+        print(f"  ruff could not be installed ({exc}); skipping that reference", flush=True)
+        return None
+    return [str(RUFF_VENV / "bin" / "ruff")]
+
+
+def version_of(command: list[str]) -> str:
+    done = subprocess.run([*command, "--version"], capture_output=True, text=True, check=False, env=_environment())
+    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr).strip() else "?"
+
+
+def has_cache(pgconf_fix: list[str]) -> bool:
+    """Whether this pgconf-fix keeps a result cache (it has ``--no-cache``)."""
+    done = subprocess.run([*pgconf_fix, "--help"], capture_output=True, text=True, check=False, env=_environment())
+    return "--no-cache" in done.stdout
+
+
+def drop_cache(directory: Path) -> None:
+    shutil.rmtree(directory / CACHE_DIRECTORY, ignore_errors=True)
+
+
+def restore(pristine: Path, work: Path) -> Callable[[], None]:
+    """A ``before`` hook: make ``work`` a fresh copy of ``pristine`` (cp -a keeps modes and times)."""
+
+    def run() -> None:
+        if work.exists():
+            shutil.rmtree(work)
+        subprocess.run(["cp", "-a", str(pristine), str(work)], check=True)
+
+    return run
+
+
+def changed_files(left: Path, right: Path) -> int:
+    done = subprocess.run(["diff", "-rq", "--exclude", CACHE_DIRECTORY, str(left), str(right)],
+                          capture_output=True, text=True, check=False)
+    return len(done.stdout.splitlines())
+
+
+def ratio(label: str, ours: Timing, theirs: Timing, target: str) -> None:
+    print(f"  ratio {label}: {ours.wall / theirs.wall:.2f}x wall, {ours.cpu / max(theirs.cpu, 1e-9):.2f}x cpu "
+          f"(target {target})\n", flush=True)
+
+
+PARTS = ("scan", "terraform", "one-file", "python-heavy", "many-findings", "write", "cached")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1k and 10k files, 3 runs, 200 and 1000 .tf files")
-    parser.add_argument("--repeat", type=int, help="timed runs per command (default 5, or 3 with --quick)")
-    parser.add_argument("--sizes", help="comma-separated tree sizes (default 1000,10000,50000)")
+    parser.add_argument("--repeat", type=int, help="timed rounds per comparison (default 5, or 3 with --quick)")
+    parser.add_argument("--sizes", help="comma-separated tree sizes for the full scan (default 1000,10000,50000)")
     parser.add_argument("--terraform-files", help="sizes of the Terraform-only trees (default 400,2000; 200,1000 with --quick)")
+    parser.add_argument("--python-heavy-files", type=int, default=20000,
+                        help="size of the Python-heavy tree (default 20000: 8,000 .py, 800 importing SQLAlchemy)")
+    parser.add_argument("--many-findings-files", type=int, default=20000,
+                        help="size of the many-findings tree (default 20000: 8,000 .py, 4,000 defining an engine)")
+    parser.add_argument("--heavy-repeat", type=int, help="timed rounds on those two trees (default: --repeat)")
+    parser.add_argument("--write-files", type=int, default=10000, help="size of the --write tree (default 10000)")
+    parser.add_argument("--fixable", type=int, default=500, help="files with a safe fix in the --write tree (default 500)")
+    parser.add_argument("--cached-files", type=int, default=10000, help="size of the cached-rerun tree (default 10000)")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"which comparisons, comma-separated (default all: {','.join(PARTS)})")
     parser.add_argument("--no-checkov", action="store_true", help="skip the checkov comparison")
     parser.add_argument("--trees", type=Path, default=HERE / ".trees", help="where generated trees are kept")
     parser.add_argument("--seed", type=int, default=8)
@@ -219,68 +343,162 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     global PACKAGE_ROOT
     PACKAGE_ROOT = args.package.resolve() if args.package else None
+    parts = [part.strip() for part in args.parts.split(",") if part.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     repeat = args.repeat or (3 if args.quick else 5)
+    heavy_repeat = args.heavy_repeat or repeat
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([1000, 10000] if args.quick else [1000, 10000, 50000])
     terraform_sizes = [int(n) for n in (args.terraform_files or ("200,1000" if args.quick else "400,2000")).split(",")]
     args.trees.mkdir(parents=True, exist_ok=True)
     pgconf_fix = _pgconf_fix()
+    cache = has_cache(pgconf_fix)
+    # Every run but the cached rerun's is a cold one: the cache would time the cache, not the check.
+    cold = ["--no-cache"] if cache else []
+    ruff_command = ruff() if {"python-heavy", "many-findings"} & set(parts) else None
 
     print(f"machine: {machine()}")
-    if PACKAGE_ROOT is not None:
-        print(f"pgconf_fix from: {PACKAGE_ROOT}")
-    print(f"method: median of {repeat} timed runs after one untimed run; wall = time.perf_counter, "
-          "cpu = user+sys from os.wait4 (children included)\n", flush=True)
+    print(f"pgconf-fix: {version_of(pgconf_fix)}{f' from {PACKAGE_ROOT}' if PACKAGE_ROOT else ''}"
+          f"{'' if cache else ' (no result cache)'}; ruff: {version_of(ruff_command) if ruff_command else '-'}")
+    print(f"method: commands compared are run interleaved (A, B, A, B, ...) after one untimed round; "
+          f"medians of {repeat} rounds; wall = time.perf_counter, cpu = user+sys from os.wait4 (children included)\n",
+          flush=True)
 
-    print("(1) full scan against grep -rlE over the same tree")
     scans = []
-    for size in sizes:
-        directory = tree(args.trees, f"tree-{size}-seed{args.seed}", lambda size=size: plan_tree(size, args.seed))
-        files, claimed, claimed_bytes = relevant_bytes(directory)
-        total_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(directory) for f in fs)
-        print(f" {files} files, {total_bytes / 1048576:.1f} MB; pgconf-fix parses {claimed} of them, "
-              f"{claimed_bytes / 1048576:.2f} MB", flush=True)
-        ours = measure(f"pgconf-fix . ({size} files)", [*pgconf_fix, "--exit-zero", "."], directory, repeat)
-        grep = measure(f"grep -rlE <triggers> . ({size} files)", ["grep", "-rlE", TRIGGER_PATTERN, "."], directory, repeat)
-        scans.append((size, files, claimed, claimed_bytes, total_bytes, ours, grep))
-        print(f"  ratio pgconf-fix / grep: {ours.wall / grep.wall:.2f}x wall (target at most 3x), "
-              f"{ours.cpu / grep.cpu:.2f}x cpu\n", flush=True)
+    if "scan" in parts:
+        print("(1) full scan against grep -rlE over the same tree")
+        for size in sizes:
+            directory = tree(args.trees, f"tree-{size}-seed{args.seed}", lambda size=size: plan_tree(size, args.seed))
+            files, claimed, claimed_bytes = relevant_bytes(directory)
+            total_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(directory) for f in fs)
+            print(f" {files} files, {total_bytes / 1048576:.1f} MB; pgconf-fix parses {claimed} of them, "
+                  f"{claimed_bytes / 1048576:.2f} MB", flush=True)
+            ours, grep = interleaved([
+                Command(f"pgconf-fix . ({size} files)", [*pgconf_fix, *cold, "--exit-zero", "."], directory),
+                Command(f"grep -rlE <triggers> . ({size} files)", ["grep", "-rlE", TRIGGER_PATTERN, "."], directory),
+            ], repeat)
+            scans.append((size, files, claimed, claimed_bytes, total_bytes, ours, grep))
+            ratio("pgconf-fix / grep", ours, grep, "at most 3x")
 
-    print("(2) Terraform-only trees against checkov with an equivalent PGF301 policy")
-    executable = None if args.no_checkov else checkov()
     terraform = []  # (files, ours, theirs or None)
-    for terraform_files in terraform_sizes:
-        directory = tree(args.trees, f"terraform-{terraform_files}-seed{args.seed}",
-                         lambda n=terraform_files: plan_terraform(n, args.seed))
-        ours_tf = measure(f"pgconf-fix --select PGF301 . ({terraform_files} .tf)", [*pgconf_fix, "--select", "PGF301", "."],
-                          directory, repeat)
-        theirs = None
-        if executable is not None:
-            with tempfile.TemporaryDirectory() as policies:
-                Path(policies, "pgf301.yaml").write_text(CHECKOV_POLICY)
-                command = [
-                    str(executable), "-d", ".", "--framework", "terraform", "--external-checks-dir", policies,
-                    "--check", "CKV2_PGF_301", "--compact", "--quiet", "--skip-download", "-o", "json",
-                ]
-                ours_count = count_findings([*pgconf_fix, "--select", "PGF301", "."], directory, ": PGF301 ")
-                their_count = checkov_failures(command, directory)
-                print(f"  findings: pgconf-fix {ours_count} PGF301, checkov {their_count} failed CKV2_PGF_301")
-                theirs = measure(f"checkov (same policy, {terraform_files} .tf)", command, directory, max(3, repeat // 2))
-            print(f"  checkov / pgconf-fix: {theirs.wall / ours_tf.wall:.1f}x faster (target at least 30x)\n", flush=True)
-        terraform.append((terraform_files, ours_tf, theirs))
+    if "terraform" in parts:
+        print("(2) Terraform-only trees against checkov with an equivalent PGF301 policy")
+        executable = None if args.no_checkov else checkov()
+        for terraform_files in terraform_sizes:
+            directory = tree(args.trees, f"terraform-{terraform_files}-seed{args.seed}",
+                             lambda n=terraform_files: plan_terraform(n, args.seed))
+            ours_command = Command(f"pgconf-fix --select PGF301 . ({terraform_files} .tf)",
+                                   [*pgconf_fix, *cold, "--select", "PGF301", "."], directory)
+            theirs = None
+            if executable is None:
+                ours_tf = interleaved([ours_command], repeat)[0]
+            else:
+                with tempfile.TemporaryDirectory() as policies:
+                    Path(policies, "pgf301.yaml").write_text(CHECKOV_POLICY)
+                    command = [
+                        str(executable), "-d", ".", "--framework", "terraform", "--external-checks-dir", policies,
+                        "--check", "CKV2_PGF_301", "--compact", "--quiet", "--skip-download", "-o", "json",
+                    ]
+                    ours_count = count_findings(ours_command.argv, directory, ": PGF301 ")
+                    their_count = checkov_failures(command, directory)
+                    print(f"  findings: pgconf-fix {ours_count} PGF301, checkov {their_count} failed CKV2_PGF_301")
+                    ours_tf, theirs = interleaved([
+                        ours_command, Command(f"checkov (same policy, {terraform_files} .tf)", command, directory),
+                    ], max(3, repeat // 2))
+                print(f"  checkov / pgconf-fix: {theirs.wall / ours_tf.wall:.1f}x faster (target at least 20x)\n", flush=True)
+            terraform.append((terraform_files, ours_tf, theirs))
 
-    print("(3) one small file, as pre-commit calls it, against python -c 'import click'")
-    with tempfile.TemporaryDirectory() as scratch:
-        sample = next((args.trees / f"tree-{sizes[0]}-seed{args.seed}").rglob("postgresql.conf"))
-        shutil.copy(sample, Path(scratch) / "postgresql.conf")
-        single = measure("pgconf-fix postgresql.conf", [*pgconf_fix, "postgresql.conf"], Path(scratch), max(repeat, 10))
-        click = measure("python -c 'import click'", [sys.executable, "-c", "import click"], Path(scratch), max(repeat, 10))
-        bare = measure("python -c pass (the interpreter alone)", [sys.executable, "-c", "pass"], Path(scratch), max(repeat, 10))
-    print(f"  ratio: {single.wall / click.wall:.2f}x wall (target at most 2.5x); "
-          f"the interpreter's own start-up is {bare.wall:.3f} s of every command here\n", flush=True)
+    singles = []
+    if "one-file" in parts:
+        print("(3) one small file, as pre-commit calls it, against python -c 'import click'")
+        with tempfile.TemporaryDirectory() as scratch:
+            conf_tree = tree(args.trees, f"tree-1000-seed{args.seed}", lambda: plan_tree(1000, args.seed))
+            shutil.copy(next(conf_tree.rglob("postgresql.conf")), Path(scratch) / "postgresql.conf")
+            Path(scratch, "db.py").write_text(
+                '"""Database engine."""\n\nfrom sqlalchemy import create_engine\n\n'
+                'engine = create_engine("postgresql+psycopg://app@db.internal.example.com:5432/app")\n'
+            )
+            conf, db, click, bare = interleaved([
+                Command("pgconf-fix postgresql.conf", [*pgconf_fix, *cold, "postgresql.conf"], Path(scratch)),
+                Command("pgconf-fix db.py (one create_engine)", [*pgconf_fix, *cold, "db.py"], Path(scratch)),
+                Command("python -c 'import click'", [sys.executable, "-c", "import click"], Path(scratch)),
+                Command("python -c pass (the interpreter alone)", [sys.executable, "-c", "pass"], Path(scratch)),
+            ], max(repeat, 10))
+        singles = [conf, db, click]
+        print(f"  ratio postgresql.conf / import click: {conf.wall / click.wall:.2f}x wall (target at most 2x)")
+        print(f"  ratio db.py / import click: {db.wall / click.wall:.2f}x wall (target at most 2.5x); "
+              f"the interpreter's own start-up is {bare.wall:.3f} s of every command here\n", flush=True)
 
-    print("(4) growth and memory")
-    print(f"  {'files':>7} {'parsed':>7} {'parsed MB':>10} {'all MB':>8} {'wall s':>8} {'cpu s':>8} "
-          f"{'ms/1k files':>12} {'s/parsed MB':>12} {'peak MB (sum)':>14} {'peak MB (largest)':>18} {'grep MB':>8}")
+    heavy = []
+    for part, name, plan, target, files in (
+        ("python-heavy", "python-heavy", plan_python_realistic, "at most 5x", args.python_heavy_files),
+        ("many-findings", "many-findings", plan_many_findings, "at most 10x", args.many_findings_files),
+    ):
+        if part not in parts:
+            continue
+        print(f"({part}) {files} files, {files * 2 // 5} of them .py, against ruff check --select E9 --no-cache")
+        directory = tree(args.trees, f"{name}-{files}-seed{args.seed}", lambda files=files, plan=plan: plan(files, args.seed))
+        commands = [Command(f"pgconf-fix . ({name}, {files} files)", [*pgconf_fix, *cold, "--exit-zero", "."], directory)]
+        if ruff_command is not None:
+            commands.append(Command(f"ruff check --select E9 --no-cache . ({files} files)",
+                                    [*ruff_command, "check", "--select", "E9", "--no-cache", "--exit-zero", "."], directory))
+        commands.append(Command(f"grep -rlE <triggers> . ({files} files)", ["grep", "-rlE", TRIGGER_PATTERN, "."], directory))
+        timings = interleaved(commands, heavy_repeat)
+        print(f"  pgconf-fix reported {commands[0].output.count(b': PGF')} findings on this tree", flush=True)
+        heavy.append((part, timings))
+        if ruff_command is not None:
+            ratio("pgconf-fix / ruff", timings[0], timings[1], target)
+        ratio("pgconf-fix / grep", timings[0], timings[-1], "none; for scale")
+
+    if "write" in parts:
+        files, fixable = args.write_files, args.fixable
+        print(f"(write) --write on a {files}-file tree with {fixable} files to fix, against a plain check of it")
+        pristine = tree(args.trees, f"write-{files}-{fixable}-seed{args.seed}", lambda: plan_write(files, args.seed, fixable))
+        work = args.trees / f"write-{files}-{fixable}-seed{args.seed}.work"
+        written = args.trees / f"write-{files}-{fixable}-seed{args.seed}.written"
+        restore(pristine, written)()
+        subprocess.run([*pgconf_fix, *cold, "--write", "--exit-zero", "."], cwd=written, env=_environment(),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        print(f"  --write changes {changed_files(pristine, written)} files", flush=True)
+        check_plain, write, write_again = interleaved([
+            Command(f"pgconf-fix . ({files} files, plain check)", [*pgconf_fix, *cold, "--exit-zero", "."], pristine),
+            Command(f"pgconf-fix --write . (fixes {fixable} files)", [*pgconf_fix, *cold, "--write", "--exit-zero", "."], work,
+                    before=restore(pristine, work)),
+            Command("pgconf-fix --write . again (nothing left)", [*pgconf_fix, *cold, "--write", "--exit-zero", "."], written),
+        ], repeat)
+        print(f"  the second --write changed {changed_files(pristine, written)} files in all (the same as the first)")
+        ratio("--write / plain check", write, check_plain, "at most 2x")
+        ratio("second --write / plain check", write_again, check_plain, "none; for scale")
+        shutil.rmtree(work, ignore_errors=True)
+
+    if "cached" in parts:
+        files = args.cached_files
+        print(f"(cached) a second run over an unchanged {files}-file tree, with the result cache, against grep -rlE")
+        directory = tree(args.trees, f"tree-{files}-seed{args.seed}", lambda: plan_tree(files, args.seed))
+        if not cache:
+            print("  this pgconf-fix has no result cache (no --no-cache flag); skipped\n")
+        else:
+            drop_cache(directory)
+            # The cache is written inside the tree; grep is told to skip it, as it would skip .git.
+            grep_command = ["grep", "-rlE", f"--exclude-dir={CACHE_DIRECTORY}", TRIGGER_PATTERN, "."]
+            same = [subprocess.run([*pgconf_fix, *flags, "--exit-zero", "."], cwd=directory, env=_environment(),
+                                   capture_output=True, check=False).stdout for flags in (cold, [], [])]
+            print(f"  reports cold, first cached and warm: {'identical' if same[0] == same[1] == same[2] else 'DIFFERENT'}")
+            warm, uncached, grep = interleaved([
+                Command(f"pgconf-fix . (warm cache, {files} files)", [*pgconf_fix, "--exit-zero", "."], directory),
+                Command(f"pgconf-fix --no-cache . ({files} files)", [*pgconf_fix, *cold, "--exit-zero", "."], directory),
+                Command(f"grep -rlE <triggers> . ({files} files)", grep_command, directory),
+            ], repeat)
+            drop_cache(directory)
+            ratio("warm cache / grep", warm, grep, "at most 2x")
+            ratio("warm cache / no cache", warm, uncached, "none; for scale")
+
+    if scans or terraform or singles or heavy:
+        print("(4) growth and memory")
+    if scans:
+        print(f"  {'files':>7} {'parsed':>7} {'parsed MB':>10} {'all MB':>8} {'wall s':>8} {'cpu s':>8} "
+              f"{'ms/1k files':>12} {'s/parsed MB':>12} {'peak MB (sum)':>14} {'peak MB (largest)':>18} {'grep MB':>8}")
     for size, files, claimed, claimed_bytes, total_bytes, ours, grep in scans:
         print(f"  {files:>7} {claimed:>7} {claimed_bytes / 1048576:>10.2f} {total_bytes / 1048576:>8.1f} {ours.wall:>8.3f} "
               f"{ours.cpu:>8.3f} {ours.wall / files * 1e6:>12.1f} {ours.wall / (claimed_bytes / 1048576):>12.2f} "
@@ -289,7 +507,11 @@ def main(argv: list[str] | None = None) -> int:
         if theirs is not None:
             print(f"  Terraform tree of {terraform_files}: pgconf-fix {ours_tf.peak_total_mb:.1f} MB, "
                   f"checkov {theirs.peak_total_mb:.1f} MB")
-    print(f"  one file: pgconf-fix {single.peak_total_mb:.1f} MB, python -c 'import click' {click.peak_total_mb:.1f} MB")
+    for part, timings in heavy:
+        print(f"  {part}: " + ", ".join(f"{t.label.split(' (')[0]} {t.peak_total_mb:.1f} MB" for t in timings))
+    if singles:
+        print(f"  one file: postgresql.conf {singles[0].peak_total_mb:.1f} MB, db.py {singles[1].peak_total_mb:.1f} MB, "
+              f"python -c 'import click' {singles[2].peak_total_mb:.1f} MB")
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
     return 0
 
