@@ -43,7 +43,9 @@ _UNQUOTED = r"[^\s&;]+"
 _PATTERNS = (
     # scheme://user:password@ -- libpq ends it at the first "@" or "/"; masked to the last "@"
     # before the host, so that an unencoded "@" in a password does not leave its tail shown.
-    re.compile(r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
+    # The scheme is not required: a parse error's token may start at "://", or the scheme
+    # may be glued to text before it ("180postgresql://u:pw@h", found by the fuzz).
+    re.compile(r"://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
     # password=..., sslpassword=..., PGPASSWORD=..., DB_PASSWORD=..., pass=..., passwd=...
     re.compile(
         r"(?:(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?|[A-Za-z0-9_]+pass(?:word|wd))"

@@ -16,7 +16,12 @@ with ``--write --unsafe-fixes --show-fixes --format json`` on a scratch copy, an
   (Python: ``compile``; SQL: pglast, the server's own parser; Terraform: python-hcl2;
   client strings: libpq's ``conninfo_to_dict``; postgresql.conf: ``postgres -C`` when a
   server is installed, else the project's lexer of guc-file.l; sysctl: the project's
-  parser, since the kernel's own check needs a network namespace);
+  parser, since the kernel's own check needs a network namespace; pgbouncer.ini: the
+  project's reader of libusual's INI syntax (PGF001), and the real ``pgbouncer`` on every
+  Nth changed file, ``--pgbouncer-every``, since a start takes ~2 s; compose and Kubernetes
+  YAML: PyYAML; ``.properties``: the PostgreSQL and JDBC URLs the project's decoder of
+  ``java.util.Properties.load`` reads, still well-formed, since a JVM start per input is too
+  slow);
 - leak: six characters or more of a planted password (in any of its spellings) in anything
   printed, while its carrier is intact in the input: the planted line as planted, or a
   hostile ``postgresql://u:...@`` / ``password=...`` token as inserted. A mutation that cuts
@@ -49,16 +54,28 @@ _CONNINFO = f"host=db.example.com password={_LIBPQ}"
 _CONF = "'" + _CONNINFO.replace("\\", "\\\\").replace("'", "''") + "'"
 _SQL = "'" + _CONNINFO.replace("'", "''") + "'"
 
-# The file name each format is fuzzed under, where its seeds come from, and a line that
-# carries the planted password in that format's own syntax.
+# The password in PgBouncer's [databases] quoting ('' embeds a quote; a backslash is itself),
+# in a JDBC URL's query (percent-encoded), and the URL in YAML's double quotes (JSON's escapes).
+_PGBOUNCER = "'" + PASSWORD.replace("'", "''") + "'"
+_URL = f"postgresql://u:{quote(PASSWORD, safe='')}@db.example.com/app"
+_JDBC = f"jdbc:postgresql://db.example.com:5432/app?user=u&password={quote(PASSWORD, safe='')}"
+
+# The file name each format is fuzzed under, the fixture folders its seeds come from, and a
+# line that carries the planted password in that format's own syntax.
 FORMATS: dict[str, tuple[str, str, str]] = {
     "server": ("postgresql.conf", "server", f"primary_conninfo = {_CONF}\n"),
     "kernel": ("sysctl.conf", "kernel", f"# replica: {_CONNINFO}\n"),
     "python": ("app.py", "python", f"import psycopg2\nconn = psycopg2.connect(host='db.example.com', password={PASSWORD!r})\n"),
     "sql": ("settings.sql", "sql", f"ALTER SYSTEM SET primary_conninfo = {_SQL};\n"),
     "terraform": ("main.tf", "terraform", f'resource "aws_db_instance" "db" {{\n  password = {json.dumps(PASSWORD)}\n}}\n'),
-    "client": (".env", "client", f"DATABASE_URL=postgresql://u:{quote(PASSWORD, safe='')}@db.example.com/app\n"),
+    "client": (".env", "client", f"DATABASE_URL={_URL}\n"),
+    "pgbouncer": ("pgbouncer.ini", "pgbouncer,compose", f"[databases]\nplanted = host=db.example.com password={_PGBOUNCER}\n"),
+    "compose": ("docker-compose.yml", "compose", f"x-planted-url: {json.dumps(_URL)}\n"),
+    "kubernetes": ("k8s.yaml", "kubernetes", f"x-planted-url: {json.dumps(_URL)}\n"),
+    "properties": ("application.properties", "client", f"planted.datasource.url={_JDBC}\n"),
 }
+# Seed files by suffix where the fuzzed name's own suffix is too narrow (YAML is .yml or .yaml).
+SEED_SUFFIXES = {"compose": (".yml", ".yaml"), "kubernetes": (".yml", ".yaml")}
 
 HOSTILE = [
     "'", '"', "''", "\\", "\\'", "@", "%40", " ", "\t", "\r", "\r\n", "\n", "#", "=", "(", ")", "[", "]", "{", "}",
@@ -70,14 +87,17 @@ HOSTILE = [
 
 def seeds(fmt: str) -> list[bytes]:
     """The ``before`` files of the format's fixtures, the planted password line first."""
-    name, layer, planted = FORMATS[fmt]
+    name, layers, planted = FORMATS[fmt]
     found: list[bytes] = []
-    suffix = Path(name).suffix or name
-    for path in sorted((FIXTURES / layer).glob("*/before/**/*")):
-        if path.is_file() and not path.is_symlink() and (path.name == name or path.suffix == suffix or path.name.startswith(name)):
-            data = path.read_bytes()
-            if len(data) < 20000:
-                found.append(data)
+    suffixes = SEED_SUFFIXES.get(fmt, (Path(name).suffix or name,))
+    for layer in layers.split(","):
+        for path in sorted((FIXTURES / layer).glob("*/before/**/*")):
+            if not path.is_file() or path.is_symlink():
+                continue
+            if path.name == name or path.suffix in suffixes or path.name.startswith(name):
+                data = path.read_bytes()
+                if len(data) < 20000:
+                    found.append(data)
     if not found:
         found.append(b"")
     return [planted.encode() + data for data in found]
@@ -124,10 +144,17 @@ def random_mutations(rng: random.Random) -> list[Mutation]:
 
 
 class Consumers:
-    """Each format's own parser: True when it accepts the file."""
+    """Each format's own parser: True when it accepts the file.
 
-    def __init__(self) -> None:
+    ``pgbouncer_every``: the real ``pgbouncer`` also judges every Nth PgBouncer file that
+    --write changed (a start takes ~2 s, too slow for every input; 0: never).
+    """
+
+    def __init__(self, pgbouncer_every: int = 0) -> None:
         self._server = None
+        self.pgbouncer_every = pgbouncer_every
+        self._pgbouncer_asked = 0
+        self._pgbouncer_real = False
         self.server_note = ""
         try:
             from tests.pg_server import PgServer, find_bindir
@@ -185,6 +212,26 @@ class Consumers:
         if fmt == "server" and self._server is not None:
             code, _ = self._server.config_value(directory, "tcp_keepalives_idle")
             return int(code == 0)
+        if fmt in ("compose", "kubernetes"):
+            import yaml
+
+            try:
+                list(yaml.safe_load_all(text))
+            except Exception:  # noqa: BLE001 - any refusal of PyYAML (compose and kubectl read YAML alike)
+                return 0
+            return 1
+        if fmt == "properties":
+            return _properties_urls(text)
+        if fmt == "pgbouncer":
+            accepted = int(self._own_parse_errors(fmt, directory, name) == 0)
+            if directory.name.endswith("-original"):  # judge() asks about the original first
+                self._pgbouncer_asked += 1
+                self._pgbouncer_real = bool(self.pgbouncer_every) and self._pgbouncer_asked % self.pgbouncer_every == 0
+            if accepted and self._pgbouncer_real:
+                accepted = int(_pgbouncer_starts(text))
+                if not accepted and directory.name.endswith("-original"):
+                    print(f"NOTE: pgbouncer refuses what the project's reader accepts: {data[:300]!r}", file=sys.stderr)
+            return accepted
         return int(self._own_parse_errors(fmt, directory, name) == 0)
 
     @staticmethod
@@ -198,6 +245,56 @@ class Consumers:
             return sum(1 for item in json.loads(outcome.stdout) if item["code"] == "PGF001")
         except ValueError:
             return 1
+
+
+def _properties_urls(text: str) -> int:
+    """How many PostgreSQL URLs of a .properties file a Java program reads whole.
+
+    The file is decoded as ``java.util.Properties.load`` decodes it, by the project's own
+    carriers decoder (a JVM start per input is too slow; tests/test_carrier_properties.py
+    checks that decoder against the real ``Properties.load``). A ``postgresql://`` value must
+    parse with libpq; a ``jdbc:postgresql:`` one must keep a well-formed query (every
+    parameter ``name=value``, percent escapes valid), which is what pgjdbc splits it by.
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from pgconf_fix.documents.carriers import properties_carriers
+    from pgconf_fix.source import SourceFile
+
+    source = SourceFile.from_bytes(Path("application.properties"), "application.properties", text.encode("utf-8", "surrogateescape"))
+    readable = 0
+    for carrier in properties_carriers(source):
+        value = carrier.value.strip()
+        try:
+            if value.startswith(("postgresql://", "postgres://")):
+                conninfo_to_dict(value)
+            elif value.startswith("jdbc:postgresql:"):
+                query = urlsplit(value[len("jdbc:"):]).query
+                if query:
+                    parse_qsl(query, strict_parsing=True, errors="strict")
+            else:
+                continue
+        except Exception:  # noqa: BLE001 - the consumer cannot read it
+            continue
+        readable += 1
+    return readable
+
+
+def _pgbouncer_starts(text: str) -> bool:
+    """Whether the real pgbouncer starts on this pgbouncer.ini (tests/pgbouncer_server.py)."""
+    from tests.pgbouncer_server import BouncerRefused, find_pgbouncer, running_pgbouncer
+
+    if find_pgbouncer() is None:
+        return True  # not installed: the project's reader alone judges
+    try:
+        with running_pgbouncer(text):
+            return True
+    except BouncerRefused:
+        return False
+    except UnicodeEncodeError:  # bytes that are not UTF-8 cannot be staged as text: no verdict
+        return True
 
 
 # -- one input --------------------------------------------------------------------------------
@@ -304,11 +401,11 @@ class Tally:
                 self.examples.append(example)
 
 
-def _worker(job: tuple[str, int, int, str]) -> list[tuple[Verdict, bytes]]:
-    fmt, seed, count, scratch_root = job
+def _worker(job: tuple[str, int, int, str, int]) -> list[tuple[Verdict, bytes]]:
+    fmt, seed, count, scratch_root, pgbouncer_every = job
     rng = random.Random(seed)
     pool = seeds(fmt)
-    consumers = Consumers()
+    consumers = Consumers(pgbouncer_every)
     scratch = Path(scratch_root) / f"{fmt}-{seed}"
     results = []
     for _ in range(count):
@@ -323,6 +420,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated, of: " + ", ".join(FORMATS))
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--batch", type=int, default=200, help="inputs a worker process checks before it is replaced")
+    parser.add_argument(
+        "--pgbouncer-every", type=int, default=10, metavar="N",
+        help="the real pgbouncer also judges every Nth PgBouncer file --write changed (0: never; default 10)",
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=None, help="start no new batch after this many minutes; the table says what ran"
+    )
     args = parser.parse_args(argv)
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -338,12 +442,15 @@ def main(argv: list[str] | None = None) -> int:
             jobs = []
             left, batch_seed = args.inputs, args.seed * 1_000_003 + sum(fmt.encode()) * 1000
             while left > 0:
-                jobs.append((fmt, batch_seed, min(args.batch, left), scratch_root))
+                jobs.append((fmt, batch_seed, min(args.batch, left), scratch_root, args.pgbouncer_every))
                 left -= args.batch
                 batch_seed += 1
             queues.append(jobs)
         # Round robin over the formats: a run stopped early has looked at all of them.
         for job in (job for batch in itertools.zip_longest(*queues) for job in batch if job is not None):
+            if args.minutes is not None and time.monotonic() - started > args.minutes * 60:
+                print(f"stopped after {args.minutes:g} minutes (--minutes): the table counts the inputs run", flush=True)
+                break
             fmt = job[0]
             tally = tallies[fmt]
             try:

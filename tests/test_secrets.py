@@ -231,3 +231,15 @@ def test_password_keys_with_a_prefix() -> None:
     """Found by the fuzz: a password= glued to a word (dbpassword=, appassword=) was shown."""
     assert redact("DBPASSWORD=ZQK1QKZ dbpasswd=ZQK2QKZ x_password=ZQK3QKZ") == "DBPASSWORD=*** dbpasswd=*** x_password=***"
     assert redact("bypass=1 compass=north") == "bypass=1 compass=north"
+
+
+def test_uri_user_information_without_a_clean_scheme(tmp_path: Path) -> None:
+    """Found by the fuzz: a scheme glued to a number (``180postgresql://``) is no scheme, and a
+    parse error's token may start at ``://``; the user information is a password all the same."""
+    assert redact("unexpected '://u:ZQK1QKZ@h'") == "unexpected '://u:***@h'"
+    assert "ZQK2QKZ" in secrets("default = 180postgresql://u:ZQK2QKZ@h/db0")
+    (tmp_path / "main.tf").write_text('variable "x" {\n  default = 180postgresql://u:ZQK3QKZ@h/db0\n}\n')
+    for fmt in ("text", "json"):
+        outcome = run_cli(["--format", fmt, "main.tf"], tmp_path)
+        assert outcome.code == 1 and "PGF001" in outcome.stdout, outcome.stdout
+        assert not leaks(outcome.stdout + outcome.stderr), outcome.stdout
