@@ -648,7 +648,7 @@ def test_one_pass_positions_and_parents_equal_libcst_providers() -> None:
     # MetadataWrapper.resolve_many (ten times slower); the two must agree node for node.
     import libcst as cst
 
-    from pgconf_fix.documents.python import positions_and_parents, positions_and_parents_by_providers
+    from pgconf_fix.documents.python_metadata import positions_and_parents, positions_and_parents_by_providers
 
     root = Path(__file__).resolve().parent.parent
     paths = sorted([*root.glob("tests/fixtures/**/*.py"), *root.glob("examples/**/*.py"), *root.glob("pgconf_fix/**/*.py")])

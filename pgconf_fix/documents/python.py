@@ -1,5 +1,6 @@
-"""Python source read with libcst: import-aware names, settings written as keywords or dict keys,
-and text edits that follow the layout of the code around them.
+"""Python source read with libcst: import-aware names (``python_scopes``), settings written
+as keywords or dict keys, and text edits that follow the layout of the code around them
+(``python_layout``); node positions come from ``python_metadata``.
 
 Nothing here re-serialises the module: every offset is a character offset into the original
 text, and every edit is an insertion or replacement of a small piece of that text.
@@ -10,34 +11,23 @@ from __future__ import annotations
 import ast
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import libcst as cst
-from libcst.metadata import (
-    CodeRange,
-    MetadataWrapper,
-    ParentNodeProvider,
-    PositionProvider,
-)
-from libcst.metadata.position_provider import PositionProvidingCodegenState
 
+from pgconf_fix.documents.python_layout import LayoutEdits
+from pgconf_fix.documents.python_metadata import positions_and_parents
+from pgconf_fix.documents.python_scopes import SCOPE_NODES, ScopeIndex, collect_imports
 from pgconf_fix.findings import Edit
 from pgconf_fix.setting import State
 from pgconf_fix.source import SourceFile
 
-LINE_LENGTH = 88  # ruff's and black's default
-INDENT = "    "
 _LINE_BREAK = re.compile(r"[\r\n]")
-_CREATES = re.compile(r"""\s*(?:\w+=|['"]\w+['"]:\s*)\{""")  # a keyword or key whose value is a new dict
 # Shorter files cannot nest deep enough to crash libcst's parser: at one character a level,
 # 1,000 levels of every kind tried (brackets, calls, unary and binary operators, lambdas,
 # attributes) parse; the crashes start between that and 100,000.
 DEEP_CHECK_SIZE = 1000
-# Statements that open a new scope for names: what is bound inside is not seen outside.
-SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-_MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__")
 
 
 # A value the code computes at run time (a variable, a call): neither set nor missing.
@@ -159,7 +149,7 @@ class Settings:
         return before if not before.strip() else None
 
 
-class PythonDocument:
+class PythonDocument(LayoutEdits):
     """A parsed Python file, or the syntax error that stopped the parse."""
 
     def __init__(self, source: SourceFile) -> None:
@@ -169,7 +159,7 @@ class PythonDocument:
         self.unreadable = False  # valid Python this libcst cannot parse: skipped, not an error
         self.module: cst.Module | None = None
         self.imports: dict[str, str] = {}
-        self._scopes: dict[int, _ScopeIndex] = {}
+        self._scopes: dict[int, ScopeIndex] = {}
         self._cr_starts: list[int] | None = None
         deep = _too_deep(self.text)
         if deep is not None:
@@ -187,7 +177,7 @@ class PythonDocument:
         self.module = module
         self.positions, self.parents = positions_and_parents(module)
         self._by_class: dict[type, list[tuple[int, cst.CSTNode]]] | None = None
-        self.imports = _collect_imports(module, self.nodes(cst.Import, cst.ImportFrom))
+        self.imports = collect_imports(module, self.nodes(cst.Import, cst.ImportFrom))
         self.error = self._repeated_keyword()
 
     def _repeated_keyword(self) -> tuple[int, int, str] | None:
@@ -281,10 +271,10 @@ class PythonDocument:
             current = self.parents.get(current)
         return current if current is not None else self.module  # type: ignore[return-value]
 
-    def _index(self, scope: cst.CSTNode) -> _ScopeIndex:
+    def _index(self, scope: cst.CSTNode) -> ScopeIndex:
         key = id(scope)
         if key not in self._scopes:
-            self._scopes[key] = _ScopeIndex(scope)
+            self._scopes[key] = ScopeIndex(scope)
         return self._scopes[key]
 
     def binding(self, name: str, near: cst.CSTNode) -> cst.BaseExpression | None:
@@ -353,170 +343,12 @@ class PythonDocument:
                 return arg.value
         return plain[index].value if index < len(plain) else None
 
-    # --- style -----------------------------------------------------------------
-
-    def key_quote(self, node: cst.Dict | None = None) -> str:
-        """The quote of the dict's own string keys, else the one the file uses most."""
-        if node is not None:
-            for element in node.elements:
-                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
-                    return element.key.quote[-1]
-        return self._file_quote
-
-    @cached_property
-    def _file_quote(self) -> str:
-        """The string quote the module uses most (counted once: every fix asks for it)."""
-        singles = len(re.findall(r"(?<![\"\w])'[A-Za-z_]", self.text))
-        doubles = len(re.findall(r"(?<!['\w])\"[A-Za-z_]", self.text))
-        return "'" if singles > doubles else '"'
-
-    def append_item(self, node: cst.Call | cst.Dict, piece: str, reserve: int = 0) -> tuple[Edit, ...]:
-        """Add ``piece`` as the last argument or element, laid out like the others."""
-        return self.append_items(node, [piece], reserve)
-
-    def append_items(self, node: cst.Call | cst.Dict, pieces: list[str], reserve: int = 0) -> tuple[Edit, ...]:
-        """Add ``pieces`` after the last argument or element, laid out like the others.
-
-        A call written one argument a line gets one line a piece (with the trailing comma);
-        a call on one line gets ``, piece`` unless the line would pass the line length, and
-        is then laid out one argument a line, as ruff would.
-        """
-        items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
-        start, end = self.span(node)
-        close = end - 1
-        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
-        newline = self.source.universal_newline
-        if not items:
-            return (self._claiming(Edit(self.source, opening + 1, close, ", ".join(pieces)), pieces),)
-        last = items[-1]
-        last_start, last_end = self.span(last)
-        first_start = self.span(items[0])[0]
-        comma = last.comma if isinstance(last.comma, cst.Comma) else None
-        line_end = self.line_end(last_end)
-        # One item a line: a newline after the bracket, and a trailing comma or items on several
-        # lines. Items together on one indented line ("hugging") are extended on that line.
-        several_lines = self.line_start(first_start) != self.line_start(last_start)
-        exploded = _LINE_BREAK.search(self.text, opening + 1, first_start) is not None and (comma is not None or several_lines)
-        if exploded and line_end < close:
-            indent = self.indentation(last_start)
-            lines = "".join(f"{newline}{indent}{piece}," for piece in pieces)
-            if comma is not None:
-                at = self.line_end(self.span(comma)[1])
-                return (self._claiming(Edit(self.source, at, at, lines), pieces),)
-            return (
-                Edit(self.source, last_end, last_end, ","),
-                self._claiming(Edit(self.source, line_end, line_end, lines), pieces),
-            )
-        edit = Edit(self.source, last_end, last_end, "".join(f", {piece}" for piece in pieces))
-        line_start = self.line_start(last_end)
-        if line_end - line_start + len(edit.content) + reserve <= LINE_LENGTH:
-            return (self._claiming(edit, pieces),)
-        return self._explode(items, opening, close, pieces) or (self._claiming(edit, pieces),)
-
-    def _claiming(self, edit: Edit, pieces: list[str]) -> Edit:
-        """An insertion that creates a container (``connect_args={...}``) takes the next
-        character along, so that two fixes creating the same one in one round overlap (the
-        second waits a round and then adds to it) instead of repeating the keyword, which
-        Python refuses ("keyword argument repeated"). Plain keywords stay insertions."""
-        if edit.start != edit.end or edit.end >= len(self.text) or not any(_CREATES.match(piece) for piece in pieces):
-            return edit
-        return Edit(edit.source, edit.start, edit.end + 1, edit.content + self.text[edit.end])
-
-    def _explode(self, items: list, opening: int, close: int, pieces: list[str]) -> tuple[Edit, ...]:
-        """One item a line with a trailing comma, as ruff lays out a call that no longer fits.
-
-        Only the gaps between items are rewritten, never an item: an edit must not carry
-        text it does not change (a URL or ``password=`` argument would show in JSON/SARIF).
-        """
-        gaps = list(_gaps(self, items, opening, close))
-        if any("#" in self.text[a:b] for a, b in gaps):
-            return ()  # comments between items: leave the layout to the user
-        for item in items:
-            item_start, item_end = self.span(item)
-            if "\n" in self.text[item_start:item_end] or "\r" in self.text[item_start:item_end]:
-                return ()
-        base = self.indentation(opening)
-        newline = self.source.universal_newline
-        lead = f"{newline}{base}{INDENT}"
-        edits = [Edit(self.source, *gaps[0], lead)]
-        edits += [Edit(self.source, a, b, f",{lead}") for a, b in gaps[1:-1]]
-        tail = "".join(f",{lead}{piece}" for piece in pieces)
-        # The closing bracket is rewritten too, so that two fixes laying out the same call
-        # overlap (one waits for the next round) instead of both adding their closing lines.
-        edits.append(Edit(self.source, gaps[-1][0], close + 1, f"{tail},{newline}{base}{self.text[close]}"))
-        return tuple(edits)
-
     def statement_of(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
         current: cst.CSTNode | None = node
         while current is not None and not isinstance(current, cst.SimpleStatementLine):
             current = self.parents.get(current)
         return current
 
-    def add_line_after(self, statement: cst.SimpleStatementLine, code: str) -> tuple[Edit, ...]:
-        """A new statement on the line after ``statement``, at its indentation."""
-        start, end = self.span(statement)
-        at = self.line_end(max(start, end - 1))
-        return (Edit(self.source, at, at, f"{self.source.universal_newline}{self.indentation(start)}{code}"),)
-
-    def remove_statement(self, statement: cst.SimpleStatementLine) -> tuple[Edit, ...]:
-        """Remove a statement that is alone on its line(s), with its line ending."""
-        start, end = self.span(statement)
-        first = self.line_start(start)
-        last = self.line_end(max(start, end - 1))
-        if self.text[first:start].strip() or len(statement.body) != 1:
-            return ()
-        stop = last + (2 if self.text.startswith("\r\n", last) else 1 if self.text.startswith("\n", last) else 0)
-        return (Edit(self.source, first, stop, ""),)
-
-
-class _Recorder:
-    """Stands in for PositionProvider: the codegen state writes each node's range here."""
-
-    def __init__(self) -> None:
-        self._computed: dict[cst.CSTNode, CodeRange] = {}
-
-
-class _PositionsAndParents(PositionProvidingCodegenState):
-    """libcst's own position-recording code generation, noting each node's parent as it goes."""
-
-    __slots__ = ("parents", "open_nodes")
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if self.open_nodes:
-            self.parents[node] = self.open_nodes[-1]
-        self.open_nodes.append(node)
-        super().before_codegen(node)
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        self.open_nodes.pop()
-        super().after_codegen(node)
-
-
-def positions_and_parents(module: cst.Module) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]:
-    """What PositionProvider and ParentNodeProvider give, from one code generation pass.
-
-    ``MetadataWrapper.resolve_many`` costs ~5 ms even for a ten-line file (most of it in
-    batching the parent visitor); this is ~0.5 ms. Should libcst's codegen state ever change
-    shape, the providers themselves answer (tests/test_python_layer.py compares the two).
-    """
-    try:
-        recorder = _Recorder()
-        state = _PositionsAndParents(
-            default_indent=module.default_indent, default_newline=module.default_newline, provider=recorder  # type: ignore[arg-type]
-        )
-        state.parents = {}
-        state.open_nodes = []
-        module._codegen(state)
-        return recorder._computed, state.parents
-    except Exception:  # noqa: BLE001 - a libcst internal that moved: use the public, slower way
-        return positions_and_parents_by_providers(module)
-
-
-def positions_and_parents_by_providers(
-    module: cst.Module,
-) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, cst.CSTNode]]:
-    resolved = MetadataWrapper(module, unsafe_skip_copy=True).resolve_many([PositionProvider, ParentNodeProvider])
-    return dict(resolved[PositionProvider]), dict(resolved[ParentNodeProvider])
 
 
 def _too_deep(text: str) -> tuple[int, int, str] | None:
@@ -564,100 +396,3 @@ def _python_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]
     return (exc.raw_line, exc.raw_column, f"not valid Python: {exc.message}")
 
 
-def _gaps(document: PythonDocument, items: list, opening: int, close: int) -> Iterator[tuple[int, int]]:
-    cursor = opening + 1
-    for item in items:
-        item_start, item_end = document.span(item)
-        yield cursor, item_start
-        cursor = item_end
-    yield cursor, close
-
-
-class _ScopeIndex:
-    """Names bound by plain assignment in one scope, and names changed in place there."""
-
-    def __init__(self, scope: cst.CSTNode) -> None:
-        self.assigned: dict[str, list[cst.BaseExpression]] = {}
-        self.mutated: set[str] = set()
-        for child in scope.children:
-            self._walk(child)
-
-    def _walk(self, node: cst.CSTNode) -> None:
-        if isinstance(node, SCOPE_NODES):
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                self.assigned.setdefault(node.name.value, []).append(node.name)  # rebinding: not a dict
-            return
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
-                self._bind(target.target, node.value)
-        elif isinstance(node, cst.AnnAssign) and node.value is not None:
-            self._bind(node.target, node.value)
-        elif isinstance(node, cst.AugAssign):
-            self._bind(node.target, None)
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            if isinstance(node.func.value, cst.Name) and node.func.attr.value in _MUTATORS:
-                self.mutated.add(node.func.value.value)
-        elif isinstance(node, (cst.For, cst.With, cst.NamedExpr, cst.Del)):
-            for target in _targets(node):
-                self._bind(target, None)
-        for child in node.children:
-            self._walk(child)
-
-    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
-            self.assigned.setdefault(target.value, []).append(value if value is not None else target)
-        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-            self.mutated.add(target.value.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._bind(element.value, None)
-
-
-def _targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
-    if isinstance(node, cst.For):
-        return [node.target]
-    if isinstance(node, cst.With):
-        return [item.asname.name for item in node.items if item.asname is not None]  # type: ignore[misc]
-    if isinstance(node, cst.NamedExpr):
-        return [node.target]
-    if isinstance(node, cst.Del):
-        return [node.target]
-    return []
-
-
-def dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
-def _collect_imports(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[str, str]:
-    """Local name -> qualified name, for every import in the file (``nodes``: its import
-    statements, in source order).
-
-    A module-level ``def`` or ``class`` after an import of the same name hides it: a
-    function called ``create_async_engine`` that the file defines is not SQLAlchemy's.
-    """
-    names: dict[str, str] = {}
-    for node in nodes:
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                full = dotted(alias.name)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    names[alias.asname.name.value] = full
-                else:
-                    head = full.split(".")[0]
-                    names[head] = head
-        elif isinstance(node, cst.ImportFrom):
-            if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
-                continue
-            base = dotted(node.module)
-            for alias in node.names:
-                local = alias.asname.name.value if alias.asname is not None else dotted(alias.name)  # type: ignore[union-attr]
-                names[local] = f"{base}.{dotted(alias.name)}"
-    for statement in module.body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            names.pop(statement.name.value, None)
-    return names

@@ -17,15 +17,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
-from pgconf_fix.documents.python import (
-    INDENT,
-    LINE_LENGTH,
-    UNKNOWN,
-    Entry,
-    PythonDocument,
-    Settings,
-    literal,
-)
+from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal
+from pgconf_fix.documents.python_layout import INDENT, LINE_LENGTH
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView

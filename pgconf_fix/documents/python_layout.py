@@ -1,0 +1,152 @@
+"""Edits to Python code laid out like the code around them: an argument or dict item added
+the way the call already lists them (one a line, or on one line until ruff's line length),
+a statement added after another at its indentation, or removed with its line.
+
+``LayoutEdits`` is a mixin of :class:`pgconf_fix.documents.python.PythonDocument`: it
+needs the document's ``source``, ``text``, ``span``, ``line_start``, ``line_end`` and
+``indentation``. Every edit is an insertion or a replacement of the gaps between items,
+never of an item (an edit must not carry text it does not change, such as a password).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from pgconf_fix.findings import Edit
+
+if TYPE_CHECKING:
+    from pgconf_fix.source import SourceFile
+
+LINE_LENGTH = 88  # ruff's and black's default
+INDENT = "    "
+_LINE_BREAK = re.compile(r"[\r\n]")
+_CREATES = re.compile(r"""\s*(?:\w+=|['"]\w+['"]:\s*)\{""")  # a keyword or key whose value is a new dict
+
+
+class LayoutEdits:
+    """Layout-following edits of a parsed Python document (see the module's docstring)."""
+
+    source: SourceFile
+    text: str
+
+    def key_quote(self, node: cst.Dict | None = None) -> str:
+        """The quote of the dict's own string keys, else the one the file uses most."""
+        if node is not None:
+            for element in node.elements:
+                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                    return element.key.quote[-1]
+        return self._file_quote
+
+    @cached_property
+    def _file_quote(self) -> str:
+        """The string quote the module uses most (counted once: every fix asks for it)."""
+        singles = len(re.findall(r"(?<![\"\w])'[A-Za-z_]", self.text))
+        doubles = len(re.findall(r"(?<!['\w])\"[A-Za-z_]", self.text))
+        return "'" if singles > doubles else '"'
+
+    def append_item(self, node: cst.Call | cst.Dict, piece: str, reserve: int = 0) -> tuple[Edit, ...]:
+        """Add ``piece`` as the last argument or element, laid out like the others."""
+        return self.append_items(node, [piece], reserve)
+
+    def append_items(self, node: cst.Call | cst.Dict, pieces: list[str], reserve: int = 0) -> tuple[Edit, ...]:
+        """Add ``pieces`` after the last argument or element, laid out like the others.
+
+        A call written one argument a line gets one line a piece (with the trailing comma);
+        a call on one line gets ``, piece`` unless the line would pass the line length, and
+        is then laid out one argument a line, as ruff would.
+        """
+        items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
+        start, end = self.span(node)
+        close = end - 1
+        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
+        newline = self.source.universal_newline
+        if not items:
+            return (self._claiming(Edit(self.source, opening + 1, close, ", ".join(pieces)), pieces),)
+        last = items[-1]
+        last_start, last_end = self.span(last)
+        first_start = self.span(items[0])[0]
+        comma = last.comma if isinstance(last.comma, cst.Comma) else None
+        line_end = self.line_end(last_end)
+        # One item a line: a newline after the bracket, and a trailing comma or items on several
+        # lines. Items together on one indented line ("hugging") are extended on that line.
+        several_lines = self.line_start(first_start) != self.line_start(last_start)
+        exploded = _LINE_BREAK.search(self.text, opening + 1, first_start) is not None and (comma is not None or several_lines)
+        if exploded and line_end < close:
+            indent = self.indentation(last_start)
+            lines = "".join(f"{newline}{indent}{piece}," for piece in pieces)
+            if comma is not None:
+                at = self.line_end(self.span(comma)[1])
+                return (self._claiming(Edit(self.source, at, at, lines), pieces),)
+            return (
+                Edit(self.source, last_end, last_end, ","),
+                self._claiming(Edit(self.source, line_end, line_end, lines), pieces),
+            )
+        edit = Edit(self.source, last_end, last_end, "".join(f", {piece}" for piece in pieces))
+        line_start = self.line_start(last_end)
+        if line_end - line_start + len(edit.content) + reserve <= LINE_LENGTH:
+            return (self._claiming(edit, pieces),)
+        return self._explode(items, opening, close, pieces) or (self._claiming(edit, pieces),)
+
+    def _claiming(self, edit: Edit, pieces: list[str]) -> Edit:
+        """An insertion that creates a container (``connect_args={...}``) takes the next
+        character along, so that two fixes creating the same one in one round overlap (the
+        second waits a round and then adds to it) instead of repeating the keyword, which
+        Python refuses ("keyword argument repeated"). Plain keywords stay insertions."""
+        if edit.start != edit.end or edit.end >= len(self.text) or not any(_CREATES.match(piece) for piece in pieces):
+            return edit
+        return Edit(edit.source, edit.start, edit.end + 1, edit.content + self.text[edit.end])
+
+    def _explode(self, items: list, opening: int, close: int, pieces: list[str]) -> tuple[Edit, ...]:
+        """One item a line with a trailing comma, as ruff lays out a call that no longer fits.
+
+        Only the gaps between items are rewritten, never an item: an edit must not carry
+        text it does not change (a URL or ``password=`` argument would show in JSON/SARIF).
+        """
+        gaps = list(_gaps(self, items, opening, close))
+        if any("#" in self.text[a:b] for a, b in gaps):
+            return ()  # comments between items: leave the layout to the user
+        for item in items:
+            item_start, item_end = self.span(item)
+            if "\n" in self.text[item_start:item_end] or "\r" in self.text[item_start:item_end]:
+                return ()
+        base = self.indentation(opening)
+        newline = self.source.universal_newline
+        lead = f"{newline}{base}{INDENT}"
+        edits = [Edit(self.source, *gaps[0], lead)]
+        edits += [Edit(self.source, a, b, f",{lead}") for a, b in gaps[1:-1]]
+        tail = "".join(f",{lead}{piece}" for piece in pieces)
+        # The closing bracket is rewritten too, so that two fixes laying out the same call
+        # overlap (one waits for the next round) instead of both adding their closing lines.
+        edits.append(Edit(self.source, gaps[-1][0], close + 1, f"{tail},{newline}{base}{self.text[close]}"))
+        return tuple(edits)
+
+
+    def add_line_after(self, statement: cst.SimpleStatementLine, code: str) -> tuple[Edit, ...]:
+        """A new statement on the line after ``statement``, at its indentation."""
+        start, end = self.span(statement)
+        at = self.line_end(max(start, end - 1))
+        return (Edit(self.source, at, at, f"{self.source.universal_newline}{self.indentation(start)}{code}"),)
+
+    def remove_statement(self, statement: cst.SimpleStatementLine) -> tuple[Edit, ...]:
+        """Remove a statement that is alone on its line(s), with its line ending."""
+        start, end = self.span(statement)
+        first = self.line_start(start)
+        last = self.line_end(max(start, end - 1))
+        if self.text[first:start].strip() or len(statement.body) != 1:
+            return ()
+        stop = last + (2 if self.text.startswith("\r\n", last) else 1 if self.text.startswith("\n", last) else 0)
+        return (Edit(self.source, first, stop, ""),)
+
+
+def _gaps(document: LayoutEdits, items: list, opening: int, close: int) -> Iterator[tuple[int, int]]:
+    cursor = opening + 1
+    for item in items:
+        item_start, item_end = document.span(item)
+        yield cursor, item_start
+        cursor = item_end
+    yield cursor, close
