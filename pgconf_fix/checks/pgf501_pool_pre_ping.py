@@ -10,7 +10,8 @@ from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.library_versions import ENGINE_OPTIONS_SINCE
 from pgconf_fix.options import Options
 from pgconf_fix.setting import fix_or_none
-from pgconf_fix.views.pool import ENGINE_OPTIONS, EngineView
+from pgconf_fix.views.pool_flask import ENGINE_OPTIONS
+from pgconf_fix.views.pool_sqlalchemy import EngineView
 
 SETTING = "pool_pre_ping"
 CONSEQUENCE = (

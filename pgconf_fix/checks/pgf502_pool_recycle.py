@@ -15,7 +15,7 @@ from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.library_versions import LEGACY_KEYS_IGNORED_SINCE
 from pgconf_fix.options import Options
 from pgconf_fix.setting import fix_or_none
-from pgconf_fix.views.pool import EngineView
+from pgconf_fix.views.pool_sqlalchemy import EngineView
 
 SETTING = "pool_recycle"
 PRE_PING_RULE = "PGF501"

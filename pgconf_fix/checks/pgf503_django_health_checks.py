@@ -15,7 +15,7 @@ from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.library_versions import HEALTH_CHECKS_SINCE, django_version
 from pgconf_fix.options import Options
 from pgconf_fix.setting import fix_or_none
-from pgconf_fix.views.pool import DjangoDatabaseView
+from pgconf_fix.views.pool_django import DjangoDatabaseView
 
 SETTING = "CONN_HEALTH_CHECKS"
 CONSEQUENCE = "a connection that died while idle reaches the next request as 'SSL connection has been closed unexpectedly'"

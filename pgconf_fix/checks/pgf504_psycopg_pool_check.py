@@ -9,7 +9,7 @@ from pgconf_fix.checks import check
 from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.options import Options
 from pgconf_fix.setting import fix_or_none
-from pgconf_fix.views.pool import PsycopgPoolView
+from pgconf_fix.views.pool_psycopg import PsycopgPoolView
 
 SETTING = "check"
 

@@ -18,12 +18,7 @@ from pgconf_fix.library_versions import (
     flask_sqlalchemy_version,
 )
 from pgconf_fix.options import Options
-from pgconf_fix.views.pool import (
-    ENGINE_OPTIONS,
-    LEGACY_KEYS,
-    NEVER_READ,
-    FlaskConfigView,
-)
+from pgconf_fix.views.pool_flask import ENGINE_OPTIONS, LEGACY_KEYS, NEVER_READ, FlaskConfigView
 
 
 @check("PGF505", judges=FlaskConfigView)

@@ -23,17 +23,12 @@ from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.client import ASYNCPG, LIBPQ, ClientConnection, connection_views
-from pgconf_fix.views.pool import (
-    ENGINE_FACTORIES,
-    ENGINE_MODULES,
-    ENGINE_OPTIONS,
-    DjangoDatabaseView,
-    EngineView,
-    PoolView,
-    PsycopgPoolView,
-    UnreadablePython,
-    build_views,
-)
+from pgconf_fix.views.pool import build_views
+from pgconf_fix.views.pool_base import PoolView, UnreadablePython
+from pgconf_fix.views.pool_django import DjangoDatabaseView
+from pgconf_fix.views.pool_flask import ENGINE_OPTIONS
+from pgconf_fix.views.pool_psycopg import PsycopgPoolView
+from pgconf_fix.views.pool_sqlalchemy import ENGINE_FACTORIES, ENGINE_MODULES, EngineView
 from pgconf_fix.workspace import Workspace
 
 LIBPQ_CONNECT = ("psycopg.connect", "psycopg2.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect")

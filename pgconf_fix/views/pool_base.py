@@ -1,0 +1,118 @@
+"""What every pool view shares: a view of one pool's settings read from one Python file, whose
+values are Python literals, MISSING, or UNKNOWN (a variable, a call, a ``**splat`` we cannot
+see into: rules judge the first two and leave UNKNOWN alone); and the view of a file that is
+not Python, which carries its parse error (PGF001).
+"""
+
+from __future__ import annotations
+
+
+import libcst as cst
+
+from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.setting import Setting, State
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.base import Assignment, Problem, SettingsView
+
+MISSING = State.MISSING
+POSTGRES_SCHEMES = ("postgresql", "postgres", "pgsql")
+
+
+def url_is_postgres(url: str | None) -> bool | None:
+    """True for a PostgreSQL URL, False for another database, None when it cannot be told."""
+    if not url or "://" not in url and ":" not in url:
+        return None
+    scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
+    if not scheme or not scheme.replace("_", "").isalnum():
+        return None
+    return scheme in POSTGRES_SCHEMES
+
+
+class PoolView(SettingsView):
+    """Settings of one pool, read from one Python file."""
+
+    layer = "pool"
+    kind = ""
+
+    def __init__(self, document: PythonDocument, anchor: cst.CSTNode, label: str) -> None:
+        super().__init__()
+        self.document = document
+        self.source = document.source
+        self.scope = {document.source.path}
+        self.anchor = anchor
+        self.label = label
+
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
+        """The entry that sets ``key`` (None if none) and its Python value, MISSING or UNKNOWN:
+        for builders that need the syntax node; rules ask ``get``."""
+        raise NotImplementedError
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        """``key`` as the pool receives it: ``value`` is the Python literal (``True``, ``300``,
+        ``None``); UNKNOWN when the code computes it or a ``**splat`` may supply it. ``raw`` is
+        the expression's code."""
+        entry, value = self.read_entry(key)
+        if entry is None:
+            state = State.UNKNOWN if value is UNKNOWN else State.MISSING
+            return Setting(key, state, locate=lambda: self.missing_location(key), judged=self.judges(key))
+        code = self.document.code(entry.value)
+        state = State.UNKNOWN if value is UNKNOWN else State.SET
+        return Setting(
+            key,
+            state,
+            at=self.entry_location(entry),
+            value=None if value is UNKNOWN else value,
+            text=code,
+            raw=code,
+            reason="the code computes it" if value is UNKNOWN else "",
+        )
+
+    def location_of(self, node: cst.CSTNode) -> Location:
+        start, end = self.document.span(node)
+        return Location(self.source, start, end)
+
+    def entry_location(self, entry: Entry) -> Location:
+        return Location(self.source, entry.start, entry.end)
+
+    def effective(self, key: str) -> Assignment | None:
+        entry, _ = self.read_entry(key)
+        if entry is None:
+            return None
+        return Assignment(
+            key=key,
+            source=self.source,
+            start=entry.start,
+            end=entry.end,
+            value=self.document.text[entry.value_start : entry.value_end],
+            value_start=entry.value_start,
+            value_end=entry.value_end,
+        )
+
+    def missing_location(self, key: str) -> Location:
+        return self.location_of(self.anchor)
+
+    def describe(self) -> str:
+        return self.label
+
+
+class UnreadablePython(PoolView):
+    """A file that is not Python: it only carries its parse error (PGF001)."""
+
+    kind = "unreadable"
+
+    def __init__(self, source: SourceFile, line: int, column: int, message: str) -> None:
+        SettingsView.__init__(self)
+        self.source = source
+        self.scope = {source.path}
+        self.judges_missing = False
+        lines = source.line_starts
+        number = max(1, min(line, len(lines)))
+        start, end = source.line_span(number)
+        self.problems.append(Problem(Location(source, start, end), message))
+
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
+        return None, UNKNOWN
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        return ()

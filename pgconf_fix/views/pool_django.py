@@ -1,0 +1,81 @@
+"""One entry of Django's ``DATABASES`` (a dict literal, ``dj_database_url`` or django-environ),
+with the ``DATABASES["alias"]["KEY"] = ...`` assignments after it.
+"""
+
+from __future__ import annotations
+
+
+import libcst as cst
+
+from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
+from pgconf_fix.findings import Edit
+from pgconf_fix.views.pool_base import MISSING, PoolView, url_is_postgres
+
+DJ_DATABASE_URL = ("dj_database_url.config", "dj_database_url.parse")
+# django-environ: ``env.db("DATABASE_URL")`` / ``env.db_url(...)`` on an ``environ.Env()``.
+ENVIRON_DB_METHODS = ("db", "db_url")
+DJANGO_POSTGRES = ("postgresql", "postgis", "psycopg")
+
+
+class DjangoDatabaseView(PoolView):
+    """One entry of Django's DATABASES, as a dict literal or a dj_database_url call, plus later
+    ``DATABASES["alias"]["KEY"] = ...`` assignments."""
+
+    kind = "django"
+    CALL_KEYWORDS = {"CONN_MAX_AGE": "conn_max_age", "CONN_HEALTH_CHECKS": "conn_health_checks"}
+
+    def __init__(self, document: PythonDocument, anchor: cst.CSTNode, alias: str, base: Settings | None) -> None:
+        super().__init__(document, anchor, f'DATABASES["{alias}"]')
+        self.alias = alias
+        self.base = base
+        self.overrides: dict[str, tuple[Entry, cst.SimpleStatementLine, str]] = {}
+        self.opaque = False  # changed by code we cannot read (``.update(...)``)
+
+    @property
+    def from_url(self) -> bool:
+        return self.base is not None and self.base.is_call
+
+    def _base_key(self, key: str) -> str:
+        return self.CALL_KEYWORDS.get(key, key.lower()) if self.from_url else key
+
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
+        if key in self.overrides:
+            entry = self.overrides[key][0]
+            return entry, literal(entry.value)
+        if self.base is None or self.opaque:
+            return None, UNKNOWN
+        entry = self.base.find(self._base_key(key))
+        if entry is not None:
+            return entry, literal(self.document.resolve(entry.value, entry.value))
+        return None, MISSING if self.base.fully_known else UNKNOWN
+
+    def is_postgres(self) -> bool | None:
+        if self.from_url:
+            assert self.base is not None
+            call = self.base.node
+            assert isinstance(call, cst.Call)
+            engine = self.base.find("engine")
+            if engine is not None:
+                value = literal(engine.value)
+                return any(word in value for word in DJANGO_POSTGRES) if isinstance(value, str) else None
+            # parse(url, ...) takes the URL first; config() reads the environment, else default=.
+            is_parse = self.document.code(call.func).endswith("parse")
+            url = self.document.positional(call, 0 if is_parse else 99, "url" if is_parse else "default")
+            return url_is_postgres(string_prefix(self.document.resolve(url, call)))
+        _, engine = self.read_entry("ENGINE")
+        if not isinstance(engine, str):
+            return None
+        return any(word in engine.rsplit(".", 1)[-1] for word in DJANGO_POSTGRES)
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        entry, _ = self.read_entry(key)
+        if entry is not None:
+            return (Edit(self.source, entry.value_start, entry.value_end, value),)
+        max_age = self.overrides.get("CONN_MAX_AGE")
+        if max_age is not None:
+            _, statement, prefix = max_age
+            quote = self.document.key_quote()
+            return self.document.add_line_after(statement, f"{prefix}[{quote}{key}{quote}] = {value}")
+        if self.base is None or not self.base.fully_known:
+            return ()
+        return self.base.insert(self._base_key(key), value)

@@ -1,0 +1,148 @@
+"""A SQLAlchemy engine: a factory call (``create_engine``, ``engine_from_config`` ...), or a
+Flask-SQLAlchemy config's engine options, read as the pinned Flask-SQLAlchemy reads them.
+"""
+
+from __future__ import annotations
+
+
+import libcst as cst
+
+from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
+from pgconf_fix.findings import Edit
+from pgconf_fix.library_versions import FlaskSQLAlchemyVersion, flask_sqlalchemy_version
+from pgconf_fix.views.pool_base import MISSING, PoolView, url_is_postgres
+from pgconf_fix.views.pool_flask import DATABASE_URI, ENGINE_OPTIONS, LEGACY_KEYS, ConfigItem, FlaskConfig
+
+ENGINE_FACTORIES = {"create_engine", "create_async_engine", "engine_from_config", "async_engine_from_config"}
+ENGINE_MODULES = ("sqlalchemy", "sqlmodel")
+POOLLESS = {"NullPool", "StaticPool"}
+# Keys two rules may add to one engine in the same run.
+COMPANIONS = {"pool_pre_ping": ("pool_recycle", "300"), "pool_recycle": ("pool_pre_ping", "True")}
+
+
+class EngineView(PoolView):
+    """A SQLAlchemy engine: a factory call, or Flask-SQLAlchemy engine options."""
+
+    kind = "engine"
+
+    def __init__(
+        self,
+        document: PythonDocument,
+        anchor: cst.CSTNode,
+        label: str,
+        settings: Settings | None,
+        url: cst.BaseExpression | None,
+        prefix: str = "",
+    ) -> None:
+        super().__init__(document, anchor, label)
+        self.settings = settings
+        self.url = url
+        self.prefix = prefix  # engine_from_config: keys of the configuration dict
+        self.config_settings: Settings | None = None
+        self.flask: FlaskConfig | None = None
+
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
+        ignored = self.flask is not None and self.flask_version().reads_engine_options is False
+        for settings, name in ((self.settings, key), (self.config_settings, f"{self.prefix}{key}")):
+            if settings is None or ignored and settings is self.settings:
+                continue  # before Flask-SQLAlchemy 2.4, SQLALCHEMY_ENGINE_OPTIONS is not read
+            entry = settings.find(name)
+            if entry is not None:
+                value = literal(self.document.resolve(entry.value, entry.value))
+                return entry, _from_ini(value) if settings is self.config_settings else value
+        if self.flask is not None and self.flask_version().reads_legacy_keys:
+            item = self.flask.legacy_item(key)
+            if item is not None and item.statement is not None:
+                return self._legacy_entry(item), literal(self.document.resolve(item.value, item.value))
+        if (self.settings is None or ignored) and self.flask is not None and self.config_settings is None:
+            return None, MISSING  # a Flask config without SQLALCHEMY_ENGINE_OPTIONS
+        if self.settings is None or not self.settings.fully_known:
+            return None, UNKNOWN
+        if self.config_settings is not None and not self.config_settings.fully_known:
+            return None, UNKNOWN
+        return None, MISSING
+
+    def flask_version(self) -> FlaskSQLAlchemyVersion:
+        """The Flask-SQLAlchemy the project pins (only asked of Flask configs)."""
+        return flask_sqlalchemy_version(self.source.path)
+
+    def _legacy_entry(self, item: ConfigItem) -> Entry:
+        assert item.statement is not None
+        start, end = self.document.span(item.statement.body[0])
+        value_start, value_end = self.document.span(item.value)
+        return Entry(item.key, item.value, start, end, value_start, value_end)
+
+    def describe(self) -> str:
+        assumption = self.flask.assumption if self.flask is not None else ""
+        if not assumption:
+            return self.label
+        if self.label.endswith(")"):
+            return f"{self.label[:-1]}; {assumption})"
+        return f"{self.label} ({assumption})"
+
+    def is_postgres(self) -> bool | None:
+        node = self.document.resolve(self.url, self.anchor) if self.url is not None else None
+        return url_is_postgres(string_prefix(node))
+
+    def keeps_pool(self) -> bool | None:
+        """False for NullPool/StaticPool engines and SQLite URLs, None when poolclass is unknown."""
+        entry, _ = self.read_entry("poolclass")
+        if entry is not None:
+            name = self.document.qualified(entry.value) or ""
+            if name.rsplit(".", 1)[-1] in POOLLESS:
+                return False
+            if not name.startswith(ENGINE_MODULES):
+                return None
+        return self.is_postgres() is not False
+
+    def judged(self) -> bool:
+        return self.keeps_pool() is True
+
+    def _reserve(self, key: str) -> int:
+        """Room for the other key PGF501/PGF502 may add to the same line in the same run."""
+        other, value = COMPANIONS.get(key, ("", ""))
+        if not other or self.read_entry(other)[0] is not None:
+            return 0
+        return len(f", {other}={value}") + (2 if self.settings is not None and not self.settings.home().is_call else 0)
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        entry, _ = self.read_entry(key)
+        if entry is not None:
+            return (Edit(self.source, entry.value_start, entry.value_end, value),)
+        flask = self.flask
+        if flask is not None and self.flask_version().reads_engine_options is False:
+            # Flask-SQLAlchemy before 2.4: only the legacy keys reach the engine; pre-ping cannot.
+            uri = flask.items.get(DATABASE_URI)
+            legacy = next((name for name, option in LEGACY_KEYS.items() if option == key), None)
+            if legacy is None or key == "pool_pre_ping" or uri is None or uri.statement is None:
+                return ()
+            return self.document.add_line_after(uri.statement, flask.statement_code(legacy, value))
+        if self.settings is not None:
+            if not self.settings.fully_known:
+                return ()  # a key added beside an unreadable splat could collide with it
+            return self.settings.insert(key, value, self._reserve(key))
+        if flask is None:
+            return ()
+        if any(config.legacy for config in flask.chain()) or key != "pool_pre_ping":
+            # One new options dict at a time (PGF505 moves the legacy keys into one); the next
+            # pass adds to the dict this config resolves to, never a new one that shadows a base's.
+            return ()
+        uri = flask.items.get(DATABASE_URI)
+        quote = self.document.key_quote()
+        options = f"{{{quote}{key}{quote}: {value}}}"
+        if uri is not None and uri.statement is not None:
+            return self.document.add_line_after(uri.statement, flask.statement_code(ENGINE_OPTIONS, options))
+        if uri is not None and uri.container is not None:
+            return uri.container.insert(ENGINE_OPTIONS, options)
+        return ()
+
+
+def _from_ini(value: object) -> object:
+    """engine_from_config turns integer strings into ints; other strings stay strings
+    (so ``"false"`` for pool_pre_ping is a true value, as SQLAlchemy itself reads it)."""
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:  # not an integer, or past Python's int-conversion limit
+            return value
+    return value
