@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 from pgconf_fix import guc_catalog
@@ -14,11 +12,11 @@ from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import Major, version_near
 from pgconf_fix.views.base import Assignment, CommentedDefaultsView, CommentedSample, Problem
+from pgconf_fix.views.server_includes import IncludeFollowing, real_path
 from pgconf_fix.workspace import Workspace
 
 MAIN_NAME = "postgresql.conf"
 AUTO_NAME = "postgresql.auto.conf"
-MAX_DEPTH = 10  # CONF_FILE_MAX_DEPTH in the server
 
 BOM = "\ufeff"
 
@@ -27,7 +25,7 @@ def render_like(value: str, quoted: bool) -> str:
     return f"'{value}'" if quoted else value
 
 
-class ServerConfig(CommentedDefaultsView):
+class ServerConfig(IncludeFollowing, CommentedDefaultsView):
     layer = "server"
     fix_header = "Added by pgconf-fix: notice dead client connections (see pgconf-fix --explain)"
 
@@ -86,7 +84,7 @@ class ServerConfig(CommentedDefaultsView):
                 self._note_broken(source, line)
             elif line.is_include:
                 if own_stack is None:
-                    own_stack = (*stack, _real(source.path))
+                    own_stack = (*stack, real_path(source.path))
                 self._include(source, line, depth, own_stack)
             elif line.is_setting:
                 self._assign(source, line)
@@ -194,100 +192,6 @@ class ServerConfig(CommentedDefaultsView):
         self._problem(
             source, line, f'unrecognized configuration parameter "{line.name}"{hint}{nowhere}; {refuses} to start with it'
         )
-
-    def _include(self, source: SourceFile, line: ConfLine, depth: int, stack: tuple[Path, ...]) -> None:
-        directive = line.key
-        target = line.value or ""
-        if not target:
-            kind = "directory" if directive == "include_dir" else "file"
-            self._problem(source, line, f'empty configuration {kind} name in "{directive}"')
-            return
-        path = self._resolve(source, target)
-        if path is None:
-            self.unresolved.append(target)
-            return
-        if depth + 1 > MAX_DEPTH:
-            self._problem(source, line, f'could not open "{target}": maximum nesting depth ({MAX_DEPTH}) exceeded')
-            return
-        if directive == "include_dir":
-            self._include_dir(source, line, path, target, depth, stack)
-            return
-        if _real(path) in stack:
-            chain = " -> ".join(p.name for p in (*stack, _real(path)))
-            self._problem(source, line, f"include loop: {chain}")
-            return
-        status, why = _stat(path)
-        if status is None:
-            # include_if_exists skips a file it cannot open for any reason (postgres -C of
-            # PostgreSQL 15 accepts a name too long and a symlink loop there, as a missing file).
-            if directive == "include":
-                self._problem(source, line, f'could not open configuration file "{target}": {why}')
-            return
-        if stat.S_ISDIR(status.st_mode):
-            self._problem(source, line, f'"{target}" is a directory; use include_dir for directories')
-            return
-        self._read_included(source, line, path, target, depth, stack)
-
-    def _include_dir(
-        self, source: SourceFile, line: ConfLine, path: Path, target: str, depth: int, stack: tuple[Path, ...]
-    ) -> None:
-        status, why = _stat(path)
-        if status is not None and not stat.S_ISDIR(status.st_mode):
-            why = "not a directory"
-        elif why == NO_SUCH_FILE:
-            why = "no such directory"
-        names: list[str] = []
-        if why is None:
-            try:
-                names = sorted(
-                    (name for name in os.listdir(path) if name.endswith(".conf") and not name.startswith(".")),
-                    key=os.fsencode,  # the server compares bytes
-                )
-            except OSError as exc:
-                why = exc.strerror or str(exc)
-        if why is not None:
-            self._problem(source, line, f'could not open configuration directory "{target}": {why}')
-            return
-        for name in names:
-            child = path / name
-            child_status, child_why = _stat(child)
-            if child_status is None and child_why != NO_SUCH_FILE:
-                self._problem(source, line, f'could not open configuration file "{target}/{name}": {child_why}')
-                continue
-            if child_status is None or not stat.S_ISREG(child_status.st_mode):
-                continue
-            if _real(child) in stack:
-                chain = " -> ".join(p.name for p in (*stack, _real(child)))
-                self._problem(source, line, f"include loop: {chain}")
-                continue
-            self._read_included(source, line, child, f"{target}/{name}", depth, stack)
-
-    def _read_included(
-        self, source: SourceFile, line: ConfLine, path: Path, target: str, depth: int, stack: tuple[Path, ...]
-    ) -> None:
-        try:
-            child = self.workspace.load(path, self.workspace.display_for(path, source.display))
-        except InputError as exc:
-            self._problem(source, line, f'could not read included file "{target}": {exc.message}')
-            return
-        self._read(child, depth + 1, stack)
-
-    def _resolve(self, source: SourceFile, target: str) -> Path | None:
-        """Where an include points, inside the repository; None when it points outside it."""
-        if not os.path.isabs(target):
-            return source.path.parent / target
-        path = Path(target)
-        if _stat(path)[0] is not None:
-            return path
-        # An absolute server path such as /etc/postgresql/15/main/conf.d: find it beside the
-        # including file when the repository mirrors the server's layout.
-        parts = path.parts[1:]
-        here = _real(source.path).parent.parts
-        for cut in range(len(parts) - 1, 0, -1):
-            prefix = parts[:cut]
-            if len(here) >= len(prefix) and tuple(here[len(here) - len(prefix) :]) == tuple(prefix):
-                return source.path.parent.joinpath(*parts[cut:])
-        return None
 
     # -- what the rules ask --------------------------------------------------
 
@@ -408,24 +312,3 @@ def _owner_of(workspace, source, owners, tree):  # noqa: ANN001, ANN202 - local 
                 return owner
         directory = directory.parent
     return None
-
-
-NO_SUCH_FILE = "no such file"
-
-
-def _stat(path: Path) -> tuple[os.stat_result | None, str | None]:
-    """The include target's status, or why it cannot be had in the server's words
-    ("File name too long", "Too many levels of symbolic links", "Permission denied")."""
-    try:
-        return os.stat(path), None
-    except FileNotFoundError:
-        return None, NO_SUCH_FILE
-    except OSError as exc:
-        return None, exc.strerror or str(exc)
-    except ValueError as exc:  # a NUL byte in the name
-        return None, str(exc)
-
-
-def _real(path: Path) -> Path:
-    """``path`` with symlinks resolved as far as they go: a symlink loop is not an exception here."""
-    return Path(os.path.realpath(path))
