@@ -89,6 +89,68 @@ def test_deeply_nested_python_is_pgf001_and_the_run_goes_on(work: Path, body: st
     assert "Traceback" not in done.stderr
 
 
+# Nesting Python's compiler accepts (up to ~3,000 levels; chains it keeps flat at any
+# length) but libcst cannot read: its position pass raised RecursionError past ~490 levels,
+# and its native parser crashed (SIGSEGV) on `and`/`or` chains and dotted imports of some
+# thousands of terms. Each is PGF001 at the line where it happens, and the run goes on.
+ACCEPTED_DEEP = {
+    "not.py": "x = " + "not " * 1500 + "y",
+    "plus.py": "x = " + "+".join(["x"] * 1000),
+    "attributes.py": "x = y" + ".a" * 2500,
+    "subscripts.py": "x = y" + "[0]" * 500,  # libcst parses trailer chains in quadratic time or worse
+    "methods.py": "x = y" + ".a()" * 500,
+    "lambdas.py": "x = " + "lambda: " * 1000 + "y",
+    "ternary.py": "x = " + "a if b else " * 1000 + "c",
+    "fstring.py": 'x = f"{' + "not " * 1500 + 'y}"',
+    "and.py": "x = " + " and ".join(["x"] * 10_000),
+    "or.py": "x = " + " or ".join(["x"] * 10_000),
+    "import.py": "import a" + ".a" * 10_000,
+    "strings.py": "x = " + " ".join(['"a"'] * 1000),
+    "many_strings.py": "x = (" + "\n".join(['"a"'] * 10_000) + ")",
+    "elif.py": "if a:\n    pass\n" + "".join(f"elif a{i}:\n    pass\n" for i in range(1000)),
+}
+
+
+def test_nesting_python_accepts_but_libcst_cannot_read(work: Path) -> None:
+    for name, body in ACCEPTED_DEEP.items():
+        text = f'import psycopg\n{body}\npsycopg.connect("host=db.example.com")\n'
+        compile(text, name, "exec", dont_inherit=True)  # Python itself accepts every one
+        (work / name).write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "pgconf_fix", *ACCEPTED_DEEP, "good"],
+        cwd=work, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+    assert "Traceback" not in done.stderr + done.stdout
+    for name in ACCEPTED_DEEP:
+        line = 3 if name == "elif.py" else 2
+        found = [row for row in done.stdout.splitlines() if row.startswith(f"{name}:")]
+        assert found, (name, done.stdout[-3000:])
+        assert "PGF001 nesting too deep for pgconf-fix's Python parser (libcst)" in found[0], found
+        assert "not checked" in found[0]
+        if name != "elif.py":  # the chain is reported where it went too deep, inside it
+            assert found[0].startswith(f"{name}:{line}:"), found
+    assert GOOD in done.stdout
+
+
+def test_nesting_python_refuses_is_reported_at_its_line(work: Path) -> None:
+    """10,000 terms of ``x+x+...`` or ``if/elif``: Python's compiler gives up (RecursionError,
+    no line of its own); the statement is found by its tokens."""
+    bodies = {
+        "plus.py": "x = " + "+".join(["x"] * 10_000),
+        "elif.py": "if a:\n    pass\n" + "".join(f"elif a{i}:\n    pass\n" for i in range(10_000)),
+    }
+    for name, body in bodies.items():
+        (work / name).write_text(f'import psycopg\nimport os\n\n{body}\npsycopg.connect("host=db.example.com")\n')
+    outcome = run_cli([*bodies, "good"], work)
+    clean(outcome)
+    assert outcome.code == 1
+    for name in bodies:
+        assert f"{name}:4:1: PGF001 not valid Python: nested too deeply" in outcome.stdout, outcome.stdout
+    assert GOOD in outcome.stdout
+
+
 def test_python_with_cr_only_line_endings_is_fixed_with_cr(work: Path) -> None:
     text = (
         'import sqlalchemy\rengine = sqlalchemy.create_engine("postgresql+psycopg2://u@db.example.com/app", '

@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from pgconf_fix.documents.python_layout import LayoutEdits
-from pgconf_fix.documents.python_metadata import positions_and_parents
+from pgconf_fix.documents.python_metadata import (
+    MAX_NESTING,
+    NestingTooDeep,
+    positions_and_parents,
+)
 from pgconf_fix.documents.python_scopes import SCOPE_NODES, ScopeIndex, collect_imports
 from pgconf_fix.findings import Edit
 from pgconf_fix.setting import State
@@ -28,6 +32,12 @@ _LINE_BREAK = re.compile(r"[\r\n]")
 # 1,000 levels of every kind tried (brackets, calls, unary and binary operators, lambdas,
 # attributes) parse; the crashes start between that and 100,000.
 DEEP_CHECK_SIZE = 1000
+# CPython keeps ``a and b and ...``, a dotted import name and implicit string concatenation
+# flat, so compile() takes any length of them; libcst nests them, one level a term, and its
+# native parser overflows the machine stack near 7,000 (SIGSEGV). Longer chains than this
+# are refused before libcst sees them (shorter ones deeper than MAX_NESTING, by
+# python_metadata's position pass).
+CHAIN_LIMIT = 2000
 
 
 # A value the code computes at run time (a variable, a call): neither set nor missing.
@@ -169,13 +179,19 @@ class PythonDocument(LayoutEdits):
             module = cst.parse_module(self.text)
         except cst.ParserSyntaxError as exc:
             self.error = _python_error(self.text, exc)
+            if self.error is None:  # Python accepts it: a run of strings libcst gives up on, or syntax it lacks
+                self.error = _long_string_run(self.text)
             self.unreadable = self.error is None
             return
         except (UnicodeError, ValueError, RecursionError) as exc:
             self.error = (1, 0, f"cannot parse as Python: {exc}")
             return
+        try:
+            self.positions, self.parents = positions_and_parents(module)
+        except NestingTooDeep as deep:
+            self.error = (deep.line, deep.column, deep.message)
+            return
         self.module = module
-        self.positions, self.parents = positions_and_parents(module)
         self._by_class: dict[type, list[tuple[int, cst.CSTNode]]] | None = None
         self.imports = collect_imports(module, self.nodes(cst.Import, cst.ImportFrom))
         self.error = self._repeated_keyword()
@@ -352,13 +368,14 @@ class PythonDocument(LayoutEdits):
 
 
 def _too_deep(text: str) -> tuple[int, int, str] | None:
-    """Python's refusal of nesting too deep for it, else None.
+    """Python's refusal of nesting too deep for it, or a chain too long for libcst; else None.
 
     libcst's native parser recurses on the machine stack: some thousands of nested brackets,
     unary operators or lambdas crash the whole process (SIGSEGV, exit 139). Python's own
-    parser and compiler refuse nesting far shallower than that (200 brackets, about 1,000
+    parser and compiler refuse nesting far shallower than that (200 brackets, about 3,000
     operators) with a SyntaxError, RecursionError or MemoryError, so a file long enough to
-    hold a crashing depth is shown to Python first. Any other complaint of Python's is left
+    hold a crashing depth is shown to Python first. What Python accepts at any length but
+    libcst nests (CHAIN_LIMIT) is looked for next. Any other complaint of Python's is left
     to the usual path: the file may be valid for the Python version it is written for.
     """
     if len(text) < DEEP_CHECK_SIZE:
@@ -368,11 +385,103 @@ def _too_deep(text: str) -> tuple[int, int, str] | None:
             warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are not ours to print
             compile(text, "<checked>", "exec", dont_inherit=True)
     except (RecursionError, MemoryError):
-        return (1, 0, "not valid Python: nested too deeply for Python's parser")
+        return (_busiest_line(text), 0, "not valid Python: nested too deeply for Python's parser")
     except SyntaxError as error:
         if "too many nested" in error.msg or "too complex" in error.msg or "nested too deeply" in error.msg:
             return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
     except ValueError:  # NUL bytes: the usual path reports them
+        pass
+    else:
+        return _long_chain(text)
+    return None
+
+
+_BOOLEAN_WORD = re.compile(r"\b(?:and|or)\b")
+# Name parts joined by dots (blanks and line continuations allowed around them), each run
+# matched whole and once (possessive: no backtracking), so the search stays linear.
+_DOTTED_RUN = re.compile(r"(?:\.(?:[ \t\f]|\\\r?\n)*+\w++(?:[ \t\f]|\\\r?\n)*+)++")
+
+
+def _long_chain(text: str) -> tuple[int, int, str] | None:
+    """Where ``text`` (which Python compiles) holds an ``and``/``or`` chain or a dotted name
+    of more than CHAIN_LIMIT terms, as (line, column, message); else None. Cheap counts
+    first: a file with fewer ``and``/``or`` words or dots than that holds no such chain."""
+    message = f"nesting too deep for pgconf-fix's Python parser (libcst): a chain of more than {CHAIN_LIMIT} terms; this file is not checked"
+    if text.count(".") >= CHAIN_LIMIT:
+        for found in _DOTTED_RUN.finditer(text):
+            if found.end() - found.start() > 2 * CHAIN_LIMIT and found.group().count(".") > CHAIN_LIMIT:
+                line = text.count("\n", 0, found.start()) + 1
+                return (line, found.start() - text.rfind("\n", 0, found.start()) - 1, message)
+    if len(_BOOLEAN_WORD.findall(text)) >= CHAIN_LIMIT:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BoolOp) and len(node.values) > CHAIN_LIMIT:
+                return (node.lineno, node.col_offset, message)
+    return None
+
+
+def _busiest_line(text: str) -> int:
+    """The line Python's compiler most likely gave up on: the start of the logical line with
+    the most tokens, or of the ``if`` whose ``elif`` chain is longer (each ``elif`` nests
+    one level in the syntax tree). 1 when the text cannot be tokenized."""
+    import io
+    import tokenize
+
+    best_line, best = 1, 0
+    line_start, count, first = 1, 0, True
+    chains: dict[int, tuple[int, int]] = {}  # indentation column -> (line of the if, elifs)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                if count > best:
+                    best_line, best = line_start, count
+                count, first = 0, True
+                continue
+            if token.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+                continue
+            if first:
+                line_start, first = token.start[0], False
+                column = token.start[1]
+                if token.string == "if":
+                    chains[column] = (line_start, 0)
+                elif token.string == "elif" and column in chains:
+                    line, elifs = chains[column]
+                    chains[column] = (line, elifs + 1)
+                    if 2 * (elifs + 1) > best:
+                        best_line, best = line, 2 * (elifs + 1)
+            count += 1
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        pass
+    return best_line
+
+
+def _long_string_run(text: str) -> tuple[int, int, str] | None:
+    """Where ``text`` (which Python accepts and libcst refused) joins more than MAX_NESTING
+    adjacent string literals (libcst nests each one and gives up on long runs), else None."""
+    import io
+    import tokenize
+
+    run, start = 0, (1, 0)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.NL, tokenize.COMMENT):
+                continue
+            if token.type == tokenize.STRING:
+                if run == 0:
+                    start = token.start
+                run += 1
+                if run > MAX_NESTING:
+                    message = (
+                        f"nesting too deep for pgconf-fix's Python parser (libcst): more than {MAX_NESTING} "
+                        "adjacent strings joined here; this file is not checked"
+                    )
+                    return (start[0], start[1], message)
+            else:
+                run = 0
+    except (tokenize.TokenError, SyntaxError, ValueError):
         pass
     return None
 

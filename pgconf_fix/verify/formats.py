@@ -33,6 +33,8 @@ def python_error(path: Path, text: str) -> str | None:
         return f"line {exc.lineno}: {exc.msg}"
     except ValueError as exc:  # a NUL byte
         return str(exc)
+    except (RecursionError, MemoryError):
+        return "nested too deeply for Python's compiler"
     return None
 
 
