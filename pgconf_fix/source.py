@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,6 +13,14 @@ from pathlib import Path
 
 # Files above this size are not parsed; configuration files are kilobytes.
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+# Files whose consumer ends a line at a lone CR too, as at LF and CRLF: Python's tokenizer,
+# YAML (1.1 and 1.2 alike; PyYAML counts it), java.util.Properties.load. postgres's
+# guc-file.l takes a lone CR for a blank (checked with postgres -C 15: a CR-only file is
+# one line to it, its errors say "line 1"), and so line numbers of every other format
+# count LF only: sysctl, PgBouncer (libusual splits at LF), HCL and TOML (LF or CRLF).
+LONE_CR_SUFFIXES = (".py", ".pyi", ".yml", ".yaml", ".properties")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 class UserError(Exception):
@@ -92,11 +101,22 @@ class SourceFile:
             return "\r"
         return self.newline
 
+    @cached_property
+    def lone_cr_ends_lines(self) -> bool:
+        """Whether this file's lines end at a lone CR too, as its consumer counts them
+        (LONE_CR_SUFFIXES), and it has one: then lines, positions and line spans count it."""
+        return self.path.suffix.lower() in LONE_CR_SUFFIXES and "\r" in self.text and _LONE_CR.search(self.text) is not None
+
     @property
     def line_starts(self) -> list[int]:
+        """Offsets where each line starts: after each LF (and each lone CR where
+        ``lone_cr_ends_lines``)."""
         if self._line_starts is None:
-            starts = [0]
             text = self.text
+            if self.lone_cr_ends_lines:
+                self._line_starts = [0, *(found.end() for found in _LINE_BREAK.finditer(text))]
+                return self._line_starts
+            starts = [0]
             pos = text.find("\n")
             while pos != -1:
                 starts.append(pos + 1)
@@ -132,6 +152,8 @@ class SourceFile:
             end -= 1
             if end > start and text[end - 1] == "\r":
                 end -= 1
+        elif end > start and text[end - 1] == "\r" and self.lone_cr_ends_lines:
+            end -= 1
         return end
 
 

@@ -79,7 +79,7 @@ def scan(source: SourceFile) -> list[Suppression]:
     found = []
     for match in _MARKER.finditer(text):
         line = source.position(match.start())[0]
-        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_start = source.line_starts[line - 1]  # a lone CR ends a line where the consumer says so
         trailing = bool(text[line_start : match.start()].strip())
         rest = match.group("rest")
         form = _FORM.match(rest)

@@ -169,6 +169,61 @@ def test_python_with_cr_only_line_endings_is_fixed_with_cr(work: Path) -> None:
     assert (work / "app.py").read_bytes() == fixed, second.stderr
 
 
+def _lines(outcome: Outcome, name: str, code: str) -> list[int]:
+    prefix = f"{name}:"
+    return [int(row.split(":")[1]) for row in outcome.stdout.splitlines() if row.startswith(prefix) and f" {code} " in row]
+
+
+def test_lone_cr_lines_are_counted_as_python_yaml_and_java_count_them(work: Path) -> None:
+    """Python's tokenizer, YAML and java.util.Properties.load end a line at a lone CR: a
+    finding's line is the line they name (it was line 1 for every finding of a CR-only file)."""
+    import ast
+
+    import yaml
+
+    python = 'import sqlalchemy\r\r# a note\re = sqlalchemy.create_engine("postgresql+psycopg2://u@db.example.com/app")\r'
+    (work / "app.py").write_bytes(python.encode())
+    call = next(node for node in ast.walk(ast.parse(python)) if isinstance(node, ast.Call))
+    compose = 'services:\r  app:\r    environment:\r      DATABASE_URL: "postgresql://u@db.example.com/app"\r'
+    (work / "docker-compose.yml").write_bytes(compose.encode())
+    url = yaml.compose(compose).value[0][1].value[0][1].value[0][1].value[0][1]
+    properties = "# the app\ra=1\rdb.url=jdbc:postgresql://db.example.com:5432/app\r"
+    (work / "application.properties").write_bytes(properties.encode())
+    outcome = run_cli(["app.py", "docker-compose.yml", "application.properties"], work)
+    clean(outcome)
+    assert _lines(outcome, "app.py", "PGF501") == [call.lineno] == [4], outcome.stdout
+    assert _lines(outcome, "docker-compose.yml", "PGF401") == [url.start_mark.line + 1] == [4], outcome.stdout
+    assert _lines(outcome, "application.properties", "PGF403") == [3], outcome.stdout
+    if shutil.which("java") is not None:  # Java reads the URL alone on its line, as our decoder does
+        from tests.test_carrier_properties import _java_properties
+
+        assert _java_properties([properties]) == ["jdbc:postgresql://db.example.com:5432/app"]
+    # A suppression on the line before, as Python counts lines, applies.
+    (work / "app.py").write_bytes(python.replace("# a note", "# pgconf-fix: ignore[PGF501] checked elsewhere").encode())
+    suppressed = run_cli(["app.py"], work)
+    assert not _lines(suppressed, "app.py", "PGF501") and not _lines(suppressed, "app.py", "PGF002"), suppressed.stdout
+
+
+def test_lone_cr_in_postgresql_conf_is_a_blank_as_postgres_reads_it(work: Path) -> None:
+    """postgres's guc-file.l takes a lone CR for a blank: a CR-only postgresql.conf is one
+    line, and its errors name the line counted by LF. Checked on the real ``postgres -C``."""
+    import re
+
+    from tests.pg_server import require_server
+
+    server = require_server()
+    (work / "bad").mkdir()
+    text = "max_connections = 50\ntcp_keepalives_idle = 60\rtcp_keepalives_interval = 10\r\n"
+    (work / "bad" / "postgresql.conf").write_bytes(text.encode())
+    code, errors = server.config_value(work / "bad", "tcp_keepalives_idle")
+    assert code != 0
+    theirs = int(re.search(r'line (\d+), near token "tcp_keepalives_interval"', errors).group(1))
+    outcome = run_cli(["bad"], work)
+    clean(outcome)
+    assert f'bad/postgresql.conf:{theirs}:1: PGF001 syntax error near token "tcp_keepalives_interval"' in outcome.stdout
+    assert theirs == 2
+
+
 # -- includes the OS refuses -----------------------------------------------------------------
 
 
