@@ -70,6 +70,8 @@ def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, A
         raise error(f"{path}: cannot read{what}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # arrays or inline tables nested some thousands deep
+        raise error(f"{path}: invalid TOML: nested too deeply for Python's TOML parser") from None
 
 
 def load_rule(path: Path, builtin: bool = True) -> Rule:

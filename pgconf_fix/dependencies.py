@@ -270,7 +270,7 @@ def _read_pyproject(path: Path) -> list[Pin]:
         return []
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return []
     pins: list[Pin] = []
     project = data.get("project", {})

@@ -14,7 +14,8 @@ with ``--write --unsafe-fixes --show-fixes --format json`` on a scratch copy, an
 - bad exit: a status other than 0, 1, 2;
 - corrupted write: the consumer's parser accepted the input and rejects what --write wrote
   (Python: ``compile``; SQL: pglast, the server's own parser; Terraform: python-hcl2;
-  client strings: libpq's ``conninfo_to_dict``; postgresql.conf: ``postgres -C`` when a
+  .env: the values python-dotenv reads, each connection string in them by libpq's
+  ``conninfo_to_dict``; postgresql.conf: ``postgres -C`` when a
   server is installed, else the project's lexer of guc-file.l; sysctl: the project's
   parser, since the kernel's own check needs a network namespace; pgbouncer.ini: the
   project's reader of libusual's INI syntax (PGF001), and the real ``pgbouncer`` on every
@@ -196,19 +197,7 @@ class Consumers:
                 return 0
             return 1
         if fmt == "client":
-            from psycopg.conninfo import conninfo_to_dict
-
-            from pgconf_fix.documents.connstr import find_connection_strings
-
-            # The connection strings libpq reads: none of them may be lost to a fix.
-            accepted = 0
-            for found in find_connection_strings(text):
-                try:
-                    conninfo_to_dict(text[found.start : found.end])
-                    accepted += 1
-                except Exception:  # noqa: BLE001 - libpq refuses the string
-                    pass
-            return accepted
+            return _env_connections(text)
         if fmt == "server" and self._server is not None:
             code, _ = self._server.config_value(directory, "tcp_keepalives_idle")
             return int(code == 0)
@@ -245,6 +234,30 @@ class Consumers:
             return sum(1 for item in json.loads(outcome.stdout) if item["code"] == "PGF001")
         except ValueError:
             return 1
+
+
+def _env_connections(text: str) -> int:
+    """How many connection strings libpq reads from the values of a .env file, the values
+    read as python-dotenv reads them (a value is what the program gets, not the raw line):
+    none of them may be lost to a fix."""
+    import io
+    import logging
+
+    from dotenv import dotenv_values
+    from psycopg.conninfo import conninfo_to_dict
+
+    from pgconf_fix.documents.connstr import find_connection_strings
+
+    logging.getLogger("dotenv.main").setLevel(logging.ERROR)  # its notes on lines it skips
+    accepted = 0
+    for value in dotenv_values(stream=io.StringIO(text)).values():
+        for found in find_connection_strings(value or "", decoded=True):
+            try:
+                conninfo_to_dict(value[found.start : found.end])
+                accepted += 1
+            except Exception:  # noqa: BLE001 - libpq refuses the string
+                pass
+    return accepted
 
 
 def _properties_urls(text: str) -> int:

@@ -566,3 +566,70 @@ def test_a_repeated_keyword_is_pgf001(work: Path) -> None:
     (work / "app.py").write_text('import sqlalchemy\ne = sqlalchemy.create_engine("postgresql://h/db", echo=1, echo=2)\n')
     outcome = run_cli(["app.py"], work)
     assert "PGF001 not valid Python: keyword argument repeated: echo" in outcome.stdout
+
+
+# -- found by the long fuzz (python -m tests.fuzz) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "jdbc:postgresql://db.example.com:5432/app?us[er=u&password=x",  # an unclosed [ is content
+        "jdbc:postgresql://db.example.com:5432/app?user=u&password}=x",  # a } no template opened
+        "jdbc:postgresql://db.example.com:5432/app?user=u&painclude 'x.conf'ssword=x",  # a blank
+    ],
+    ids=["bracket", "brace", "blank"],
+)
+def test_a_url_that_is_a_whole_value_gets_its_parameters_at_its_end(work: Path, value: str) -> None:
+    """A .properties value is the URL to its end of line (java.util.Properties.load): a fix
+    appended where a bracket, brace or blank seemed to end it glued the rest of the value onto
+    its own last parameter (``sslmode=require[er=u``, which pgjdbc refuses)."""
+    (work / "application.properties").write_text(f"db.url={value}\n")
+    outcome = run_cli(["--write", "--unsafe-fixes", "application.properties"], work)
+    clean(outcome)
+    written = (work / "application.properties").read_text()
+    assert written == f"db.url={value}&tcpKeepAlive=true&sslmode=require\n", written
+    if shutil.which("java") is not None:
+        from tests.test_carrier_properties import _java_properties
+
+        assert _java_properties([written]) == [f"{value}&tcpKeepAlive=true&sslmode=require"]
+
+
+def test_a_template_default_still_ends_at_its_brace(work: Path) -> None:
+    (work / "application.properties").write_text("db.url=${DB_URL:jdbc:postgresql://db.example.com:5432/app}\n")
+    outcome = run_cli(["--write", "--unsafe-fixes", "application.properties"], work)
+    clean(outcome)
+    assert (work / "application.properties").read_text() == (
+        "db.url=${DB_URL:jdbc:postgresql://db.example.com:5432/app?tcpKeepAlive=true&sslmode=require}\n"
+    )
+
+
+def test_parsers_nested_too_deeply_are_refusals_not_tracebacks(work: Path) -> None:
+    """PyYAML (pure Python), json and tomllib recurse a level a nested collection: deep in the
+    run's stack, some hundreds of ``[`` raised RecursionError out of the fix re-check."""
+    from pgconf_fix.verify.formats import json_error, toml_error, yaml_error
+
+    def deep() -> object:
+        return (yaml_error("x: " + "[" * 3000), json_error("[" * 100_000), toml_error("x = " + "[" * 3000))
+
+    assert all(deep())
+    # A config file Python's TOML parser cannot read is a configuration error (exit 2).
+    (work / "pyproject.toml").write_text("[tool.other]\nx = " + "[" * 3000 + "]" * 3000 + "\n")
+    outcome = run_cli(["good"], work)
+    clean(outcome)
+    assert outcome.code == 2
+    assert "pyproject.toml: invalid TOML: nested too deeply for Python's TOML parser" in outcome.stderr
+
+
+def test_yaml_nested_past_the_recursion_limit_is_pgf001(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML's pure-Python composer (used where libyaml is not installed) recurses a level a
+    collection: its RecursionError is a YamlError (PGF001) at the deepest line."""
+    import yaml
+
+    from pgconf_fix.documents import yaml_nodes
+
+    monkeypatch.setattr(yaml_nodes, "Loader", yaml.SafeLoader)
+    text = "services:\n  db:\n    image: postgres:16\nx: " + "[" * 2000 + "]" * 2000 + "\n"
+    with pytest.raises(yaml_nodes.YamlError) as raised:
+        yaml_nodes.compose_documents(text)
+    assert raised.value.line == 4 and "nesting too deep" in raised.value.message

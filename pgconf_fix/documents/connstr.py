@@ -35,6 +35,8 @@ _URI_STOP = set(" \t\r\n\"'`<>\\|^}){]")
 # "${VAR:default}" whose default is the URI).
 _VALUE_STOP = set(" \t\r\n}")
 _TRAILING_PUNCTUATION = ".,;:!"
+# A decoded value that starts with the URI is the URI to its end of line (trailing blanks aside).
+_LINE_STOP = set("\r\n")
 TEMPLATE = re.compile(r"\$\{|\$\(|\{\{|\{|%\(|%[sdv]|\$[A-Za-z_]")
 
 LIBPQ_KEYWORDS = frozenset(
@@ -129,9 +131,19 @@ def _template_end(text: str, pos: int, limit: int) -> int | None:
     return None
 
 
-def _uri_end(text: str, pos: int, decoded: bool = False) -> int:
-    """Where a URI that continues at ``pos`` ends in the surrounding text."""
+def _uri_end(text: str, pos: int, decoded: bool = False, start: int = 0) -> int:
+    """Where a URI that starts at ``start`` and continues at ``pos`` ends in the surrounding text.
+
+    In a decoded value the consumer reads the whole value as the URI, so an unclosed ``[``
+    and a ``}`` that closes no ``{`` opened before the URI are content (a fix appending at
+    either would glue the rest of the value onto its last parameter: found by the fuzz,
+    ``?us[er=u`` becoming ``?us&...&sslmode=require[er=u``)."""
     stops = _VALUE_STOP if decoded else _URI_STOP
+    if decoded and not text[:start].strip():
+        # The value is the URI: its consumer (a Java property, an environment variable, a
+        # driver argument) reads all of it, blanks included ("?user=u&pa ssword=x" became
+        # "?user=u&pa&...&sslmode=require ssword=x" before: an sslmode pgjdbc refuses).
+        stops = _LINE_STOP
     line_end = text.find("\n", pos)
     limit = len(text) if line_end == -1 else line_end
     while pos < limit:
@@ -143,10 +155,16 @@ def _uri_end(text: str, pos: int, decoded: bool = False) -> int:
         if char == "[":
             close = text.find("]", pos, limit)
             if close == -1:
+                if decoded:
+                    pos += 1
+                    continue
                 return pos
             pos = close + 1
             continue
         if char in stops:
+            if decoded and char == "}" and text.rfind("{", 0, start) <= text.rfind("}", 0, start):
+                pos += 1  # no template opened before the URI: the brace is the value's
+                continue
             return pos
         pos += 1
     return pos
@@ -154,8 +172,9 @@ def _uri_end(text: str, pos: int, decoded: bool = False) -> int:
 
 def parse_uri(text: str, start: int, body: int, scheme: str, decoded: bool = False) -> ConnectionString | None:
     """A URI whose scheme spans ``text[start:body]``; None when nothing follows the scheme."""
-    end = _uri_end(text, body, decoded)
-    while end > body and text[end - 1] in _TRAILING_PUNCTUATION:
+    end = _uri_end(text, body, decoded, start)
+    whole_value = decoded and not text[:start].strip()
+    while end > body and text[end - 1] in (" \t\f\v" if whole_value else _TRAILING_PUNCTUATION):
         end -= 1
     if end == body:
         return None  # 'postgres://' alone: a prefix in code, not a connection

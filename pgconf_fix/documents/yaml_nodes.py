@@ -68,6 +68,41 @@ def compose_documents(text: str) -> list[Node]:
         raise YamlError(problem, line, column) from None
     except yaml.YAMLError as exc:  # a reader error (a control character) has no problem mark
         raise YamlError(str(exc).splitlines()[0], 1, 1) from None
+    except RecursionError:  # PyYAML's parser and composer recurse a level a nested collection
+        line = _deepest_line(text)
+        raise YamlError("nesting too deep for PyYAML (RecursionError); this file is not checked", line, 1) from None
+    return _plain_styles(documents)
+
+
+def _deepest_line(text: str) -> int:
+    """1-based line where flow brackets (``[``, ``{``) or, failing those, indentation nest
+    deepest: where PyYAML most likely gave up. Quotes are not tracked: it is a pointer."""
+    depth = deepest = 0
+    line = best = 1
+    indent_best = (0, 1)
+    at_line_start, indent = True, 0
+    for char in text:
+        if char == "\n":
+            line += 1
+            at_line_start, indent = True, 0
+            continue
+        if at_line_start:
+            if char == " ":
+                indent += 1
+                continue
+            at_line_start = False
+            if indent > indent_best[0]:
+                indent_best = (indent, line)
+        if char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, best = depth, line
+        elif char in "]}" and depth:
+            depth -= 1
+    return best if deepest > 1 else indent_best[1]
+
+
+def _plain_styles(documents: list[Node]) -> list[Node]:
     for root in documents:
         for node in walk(root):
             if isinstance(node, ScalarNode) and not node.style:

@@ -64,6 +64,8 @@ def json_error(text: str) -> str | None:
         json.loads(text)
     except ValueError as exc:
         return str(exc)
+    except RecursionError:  # arrays or objects nested some thousands deep
+        return "nested too deeply for Python's JSON parser"
     return None
 
 
@@ -78,6 +80,8 @@ def yaml_error(text: str) -> str | None:
             pass
     except yaml.YAMLError as exc:
         return " ".join(str(exc).split())
+    except RecursionError:  # PyYAML composes nested collections recursively
+        return "nested too deeply for PyYAML"
     return None
 
 
@@ -89,6 +93,8 @@ def toml_error(text: str) -> str | None:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return str(exc)
+    except RecursionError:  # inline arrays or tables nested some thousands deep
+        return "nested too deeply for Python's TOML parser"
     return None
 
 
