@@ -33,12 +33,14 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 DEFAULT_SECONDS = 300
-# Modules whose import registers budget sources (issue 16 adds compose/Swarm here).
-SOURCE_MODULES = (
-    "pgconf_fix.views.middleboxes",
-    "pgconf_fix.budget_neon",
-    "pgconf_fix.budget_swarm",
-)
+# Modules whose import registers budget sources, and the discovered layers each reads: a
+# module is imported only when the tree has files of one of them (a postgresql.conf alone
+# imports neither the HCL nor the YAML reader).
+SOURCE_MODULES: dict[str, tuple[str, ...]] = {
+    "pgconf_fix.views.middleboxes": ("network",),
+    "pgconf_fix.budget_neon": ("client", "python", "network", "yaml"),
+    "pgconf_fix.budget_swarm": ("yaml",),
+}
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,19 @@ def budget_source(name: str) -> Callable[[BudgetSource], BudgetSource]:
     return register
 
 
-def sources() -> dict[str, BudgetSource]:
-    """Every registered source, after importing the modules that provide them."""
-    for module in SOURCE_MODULES:
+def sources(layers: Iterable[str] | None = None) -> dict[str, BudgetSource]:
+    """The registered sources by name: those of ``SOURCE_MODULES`` that read any of ``layers``
+    (None: all), imported on demand, in ``SOURCE_MODULES`` order; then every source registered
+    elsewhere (a plug-in, a test), in the order it was registered."""
+    wanted = None if layers is None else set(layers)
+    chosen: dict[str, BudgetSource] = {}
+    for module, reads in SOURCE_MODULES.items():
+        if wanted is not None and not wanted.intersection(reads):
+            continue
         importlib.import_module(module)
-    return dict(_SOURCES)
+        chosen.update((name, function) for name, function in _SOURCES.items() if function.__module__ == module)
+    chosen.update((name, function) for name, function in _SOURCES.items() if function.__module__ not in SOURCE_MODULES)
+    return chosen
 
 
 def sources_containing(workspace: Workspace, files: Files, layers: Iterable[str], needle: str) -> Iterator[SourceFile]:
@@ -139,7 +149,7 @@ def learn(workspace: Workspace, files: Files) -> PathBudgets:
     """Ask every source for the idle timers in the discovered files; a source that fails on
     a file it cannot read skips it (the layer that owns the file reports the error)."""
     timers: list[IdleTimer] = []
-    for source in sources().values():
+    for source in sources(layer for layer, found in files.items() if found).values():
         timers.extend(source(workspace, files))
     default = Budget(DEFAULT_SECONDS)
     keepalive = shortest((t for t in timers if t.keepalives_reset), default)

@@ -13,15 +13,14 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pgconf_fix.budget import IdleTimer, budget_source, sources_containing
+from pgconf_fix.budget import SOURCE_MODULES, IdleTimer, budget_source, sources_containing
 
 if TYPE_CHECKING:
     from pgconf_fix.budget import Files
     from pgconf_fix.workspace import Workspace
 
 SUSPEND_SECONDS = 300
-# Layers whose files hold connection strings.
-LAYERS = ("client", "python", "network", "yaml")
+LAYERS = SOURCE_MODULES[__name__]  # the layers whose files hold connection strings
 _NEON_HOST = re.compile(r"(?<![\w.-])((?:[a-z0-9-]+\.)+neon\.tech)(?![\w-])", re.IGNORECASE)
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pgconf_fix.budget import IdleTimer, budget_source, sources_containing
+from pgconf_fix.budget import SOURCE_MODULES, IdleTimer, budget_source, sources_containing
 
 if TYPE_CHECKING:
     from pgconf_fix.budget import Files
     from pgconf_fix.workspace import Workspace
 
-LAYERS = ("yaml",)
+LAYERS = SOURCE_MODULES[__name__]
 
 
 @budget_source("swarm")

@@ -15,7 +15,6 @@ from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
 from pgconf_fix.progress import Progress
 from pgconf_fix.source import InputError, SourceFile
-from pgconf_fix.verify import vet_fixes
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.workspace import Workspace
 
@@ -85,7 +84,10 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
     findings = sorted(first.values(), key=Finding.sort_key)
     checked = [source for source in workspace.sources() if source.path in scope]
     findings, suppressed = _suppress(findings, checked, rules, options)
-    findings = vet_fixes(findings)  # a fix its file's consumer would refuse is not offered
+    if any(finding.fix is not None for finding in findings):
+        from pgconf_fix.verify import vet_fixes  # the consumers' parsers, loaded only when a fix is offered
+
+        findings = vet_fixes(findings)  # a fix its file's consumer would refuse is not offered
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
 
 

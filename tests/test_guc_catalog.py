@@ -147,7 +147,7 @@ def test_a_rule_can_require_a_parameter_of_the_version(tmp_path) -> None:  # noq
 
 
 def test_pgf104_reads_when_renegotiation_became_zero_only_from_the_catalogs() -> None:
-    from pgconf_fix.checks.pgf104_ssl_renegotiation import ONLY_ZERO_SINCE
+    from pgconf_fix.checks.pgf104_ssl_renegotiation import only_zero_since
 
-    assert ONLY_ZERO_SINCE == V(9, 5)
+    assert only_zero_since() == V(9, 5)
     assert guc_catalog.first_version_where("ssl_renegotiation_limit", lambda guc: guc.maximum == 0) == V(9, 5)

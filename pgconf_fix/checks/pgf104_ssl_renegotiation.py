@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
@@ -14,8 +15,14 @@ from pgconf_fix.versions import PgVersion
 from pgconf_fix.views.base import SettingsView
 
 SETTING = "ssl_renegotiation_limit"
-# The first major whose catalog gives the parameter the range 0..0 (9.5, from guc.c; FACTS.md).
-ONLY_ZERO_SINCE = guc_catalog.first_version_where(SETTING, lambda guc: guc.maximum == 0) or PgVersion(9, 5)
+
+
+@cache
+def only_zero_since() -> PgVersion:
+    """The first major whose catalog gives the parameter the range 0..0 (9.5, from guc.c;
+    FACTS.md). Asked only of a view whose version is known: reading every major's catalog
+    costs more than the rest of a one-file run."""
+    return guc_catalog.first_version_where(SETTING, lambda guc: guc.maximum == 0) or PgVersion(9, 5)
 
 
 @check("PGF104", judges=SettingsView)
@@ -23,7 +30,7 @@ def ssl_renegotiation(rule: Rule, view: SettingsView, options: Options) -> Itera
     version = view.version
     current = view.get(SETTING)
     if current.is_missing:
-        if version is not None and version < ONLY_ZERO_SINCE and current.judged:
+        if version is not None and version < only_zero_since() and current.judged:
             message = (
                 f"{SETTING} is not set: on PostgreSQL {version}, releases before the late-2015 minor "
                 "updates default to 512MB, renegotiating SSL on long-lived connections; set it to 0"
@@ -48,7 +55,7 @@ def _why(view: SettingsView, refused: str, refused_later: str) -> str | None:
     version = view.version
     kilobytes = view.get(SETTING, "kB", number=True).value  # the meaning before 9.5
     plain = view.get(SETTING, None, number=True).value  # from 9.5 on: a plain integer, and only 0
-    if version is not None and version < ONLY_ZERO_SINCE:
+    if version is not None and version < only_zero_since():
         if not kilobytes:
             return None  # 0, or a value this server cannot read (PGF001's business)
         return (
@@ -77,7 +84,7 @@ def _check_sql(rule: Rule, view: SettingsView, current: Setting) -> Iterator[Fin
     """
     version = view.version
     shown = f"{SETTING} = {current.raw}"
-    old = version is not None and version < ONLY_ZERO_SINCE
+    old = version is not None and version < only_zero_since()
     if current.how == "system" and not old:
         why = (
             f"ALTER SYSTEM SET {SETTING} fails on PostgreSQL 9.5 and later, even for 0 "

@@ -1,0 +1,45 @@
+"""A run pays only for the readers its files need (issue 18: one postgresql.conf as pre-commit
+calls it). Counted in modules imported, never in seconds."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import sys
+from pgconf_fix.cli import main
+try:
+    main([sys.argv[1], "--exit-zero"])
+except SystemExit:
+    pass
+import json
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def _modules_for(path: Path) -> set[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, env=env, check=True)
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("tcp_keepalives_idle = 600\n")
+    loaded = _modules_for(conf)
+    assert "pgconf_fix.views.server" in loaded  # the probe did check the file
+    heavy = {"libcst", "hcl2", "yaml", "pgconf_fix.documents.hcl", "pgconf_fix.documents.yaml_nodes",
+             "pgconf_fix.views.middleboxes", "pgconf_fix.views.compose"}  # fmt: skip
+    assert not heavy & loaded, sorted(heavy & loaded)
+
+
+def test_a_tree_with_terraform_still_learns_its_budget_from_it(tmp_path: Path) -> None:
+    (tmp_path / "nat.tf").write_text('resource "aws_nat_gateway" "egress" {\n  subnet_id = "s"\n}\n')
+    loaded = _modules_for(tmp_path / "nat.tf")
+    assert "pgconf_fix.views.middleboxes" in loaded and "yaml" not in loaded
