@@ -729,3 +729,18 @@ def test_django_environ_health_checks_reach_django(tmp_path: Path) -> None:
     assert result["legacy"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
     # CONN_MAX_AGE from env.int(...) is a value the code computes: not judged, so left as it was.
     assert result["default"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": False}
+
+
+def test_a_shorter_value_that_makes_a_hugged_call_fit_is_laid_out_on_one_line(tmp_path: Path) -> None:
+    """Found by the property test above: False -> True made the call fit in 88 columns, where
+    ruff format joins it onto one line; the fix closes the two gaps as ruff would."""
+    pytest.importorskip("ruff")
+    path = tmp_path / "db.py"
+    path.write_text(
+        'from sqlalchemy import create_engine\n\nDATABASE_URL = "postgresql+psycopg://app@db.internal/app"\n\n'
+        "engine = create_engine(\n    DATABASE_URL, pool_size=5, pool_pre_ping=False, pool_recycle=3600\n)\n"
+    )
+    assert _ruff_clean(path)
+    run_cli(["--write", "--select", "PGF5", "."], tmp_path)
+    assert "engine = create_engine(DATABASE_URL, pool_size=5, pool_pre_ping=True, pool_recycle=3600)\n" in path.read_text()
+    assert _ruff_clean(path)

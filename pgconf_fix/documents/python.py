@@ -115,6 +115,22 @@ class Settings:
             found = spread.find(key) or found
         return self.entries.get(key) or found
 
+    def owner(self, key: str) -> Settings | None:
+        """The container ``find(key)`` reads the key from: this one, else the last spread that has it."""
+        found = None
+        for spread in self.spread:
+            found = spread.owner(key) or found
+        return self if key in self.entries else found
+
+    def replace(self, key: str, value_code: str) -> tuple[Edit, ...]:
+        """``key``'s value set to ``value_code`` where it is written, laid out as ruff would lay
+        out the result (``LayoutEdits.replace_value``); () when the key is not written here."""
+        owner = self.owner(key)
+        if owner is None:
+            return ()
+        entry = owner.entries[key]
+        return owner.document.replace_value(owner.node, entry.value_start, entry.value_end, value_code)
+
     def keys(self) -> set[str]:
         keys = set(self.entries)
         for spread in self.spread:

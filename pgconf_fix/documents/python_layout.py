@@ -92,6 +92,30 @@ class LayoutEdits:
             return (self._claiming(edit, pieces),)
         return self._explode(items, opening, close, pieces) or (self._claiming(edit, pieces),)
 
+    def replace_value(self, node: cst.Call | cst.Dict, start: int, end: int, content: str) -> tuple[Edit, ...]:
+        """``text[start:end]`` (a value among ``node``'s items) replaced by ``content``; and when
+        the items sit "hugged" on one indented line between the brackets (``f(\n    a, b\n)``,
+        no trailing comma) and the whole call now fits on one line, the two gaps closed as
+        ruff would close them (a shorter value can make a call fit where it did not)."""
+        edit = Edit(self.source, start, end, content)
+        items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
+        if not items or isinstance(items[-1].comma, cst.Comma):
+            return (edit,)  # nothing to lay out, or a magic trailing comma keeps one item a line
+        node_start, node_end = self.span(node)
+        close = node_end - 1
+        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else node_start
+        first_start, last_end = self.span(items[0])[0], self.span(items[-1])[1]
+        head, tail = self.text[opening + 1 : first_start], self.text[last_end:close]
+        if head.strip() or tail.strip() or not _LINE_BREAK.search(head) or not _LINE_BREAK.search(tail):
+            return (edit,)  # not the hugged layout (or comments in the gaps: left to the user)
+        if self.line_start(first_start) != self.line_start(last_end):
+            return (edit,)  # items over several lines
+        growth = len(content) - (end - start)
+        width = (opening + 1 - self.line_start(opening)) + (last_end - first_start + growth) + (self.line_end(close) - close)
+        if width > LINE_LENGTH:
+            return (edit,)
+        return (Edit(self.source, opening + 1, first_start, ""), edit, Edit(self.source, last_end, close, ""))
+
     def _claiming(self, edit: Edit, pieces: list[str]) -> Edit:
         """An insertion that creates a container (``connect_args={...}``) takes the next
         character along, so that two fixes creating the same one in one round overlap (the

@@ -31,7 +31,7 @@ class PsycopgPoolView(PoolView):
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         entry, _ = self.read_entry(key)
         if entry is not None:
-            return (Edit(self.source, entry.value_start, entry.value_end, value),)
+            return self.settings.replace(key, value)
         if not self.settings.fully_known:
             return ()
         return self.settings.insert(key, value)

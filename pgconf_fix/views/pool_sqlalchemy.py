@@ -107,6 +107,8 @@ class EngineView(PoolView):
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         entry, _ = self.read_entry(key)
+        if entry is not None and self.settings is not None and self.settings.find(key) is entry:
+            return self.settings.replace(key, value)  # laid out as ruff would lay out the call
         if entry is not None:
             return (Edit(self.source, entry.value_start, entry.value_end, value),)
         flask = self.flask
