@@ -23,7 +23,7 @@ from pgconf_fix.config import (
     options_from_config,
 )
 from pgconf_fix.options import Options
-from pgconf_fix.run import CheckResult, Target, check, find_targets
+from pgconf_fix.run import CheckMemo, CheckResult, Target, check, find_targets
 from pgconf_fix.source import InputError, SourceFile, UserError
 from pgconf_fix.versions import PgVersion
 from pgconf_fix.workspace import Workspace
@@ -55,35 +55,89 @@ class Run:
         self.stdin = stdin
         self.rules = list(load_catalog(options.rules_dirs).values())
         self._first: Workspace | None = None
+        self._memo: CheckMemo | None = None  # what the last check leaves for the next
+        self._last: Workspace | None = None
+        self._texts: dict[Path, str] = {}  # the texts the last check saw in place of files
+        self._written: dict[Path, str] = {}  # fixed texts written to disk (wrote)
         self.active_rules = [rule for rule in self.rules if options.enabled(rule)]
 
     def workspace(self, overrides: dict[Path, str] | None = None) -> Workspace:
-        """A fresh workspace; overridden files keep the display path of their first reading."""
+        """A fresh workspace; overridden files keep the display path of their first reading.
+        Files this run wrote (``wrote``) are seen with their written text."""
         workspace = Workspace(self.cwd, self.options.max_file_size)
         if self.stdin is not None:
             workspace.adopt(self.stdin)
-        for path, text in (overrides or {}).items():
-            original = self._first.load(path)
-            workspace.adopt(
-                SourceFile(
-                    path=original.path,
-                    display=original.display,
-                    data=original.encode(text),
-                    text=text,
-                    utf8=original.utf8,
-                    mode=original.mode,
-                )
-            )
+        for path, text in {**self._written, **(overrides or {})}.items():
+            workspace.adopt(self._adopted(path, text))
         return workspace
 
+    def _adopted(self, path: Path, text: str) -> SourceFile:
+        original = self._first.load(path)
+        return SourceFile(
+            path=original.path,
+            display=original.display,
+            data=original.encode(text),
+            text=text,
+            utf8=original.utf8,
+            mode=original.mode,
+        )
+
     def check(self, overrides: dict[Path, str] | None = None) -> CheckResult:
-        workspace = self.workspace(overrides)
-        if self._first is None:
-            self._first = workspace  # the originals, as read by the first check
-        result = check(self.target, self.rules, self.options, workspace)
+        """Check the target with ``overrides`` (path -> text) in place of those files.
+
+        After the first check, only what a changed text can affect is checked again: the files
+        whose text differs from the last check's, and the reader groups that read them
+        (pgconf_fix.run.check); everything else is taken from the last check."""
+        texts = {**self._written, **(overrides or {})}
+        if self._memo is None:
+            workspace = self.workspace(overrides)
+            if self._first is None:
+                self._first = workspace  # the originals, as read by the first check
+            self._memo = CheckMemo()
+            changed: set[Path] = set()
+        else:
+            paths = {path for path in texts.keys() | self._texts.keys() if self._text(texts, path) != self._text(self._texts, path)}
+            changed = {Path(os.path.abspath(path)) for path in paths}
+            workspace = self._reused(texts, changed)
+        result = check(self.target, self.rules, self.options, workspace, self._memo, changed)
+        self._texts, self._last = texts, workspace
         if self.stdin is not None:
             result.findings = stdin_fixes_only(result.findings, self.stdin.path)
         return result
+
+    def _text(self, texts: dict[Path, str], path: Path) -> str:
+        return texts[path] if path in texts else self._first.load(path).text
+
+    def _reused(self, texts: dict[Path, str], changed: set[Path]) -> Workspace:
+        """A workspace for ``texts`` holding the last check's files, except those that changed."""
+        assert self._last is not None
+        last = dict(self._last.loaded())
+        workspace = Workspace(self.cwd, self.options.max_file_size)
+        if self.stdin is not None:
+            workspace.adopt(self.stdin)
+        for path, text in texts.items():
+            key = Path(os.path.abspath(path))
+            entry = last.get(key)
+            if key in changed or not isinstance(entry, SourceFile):
+                workspace.adopt(self._adopted(path, text))
+            else:
+                workspace.seed([(key, entry)])
+        workspace.seed([(key, entry) for key, entry in last.items() if key not in changed])
+        return workspace
+
+    def wrote(self, texts: dict[Path, str]) -> None:
+        """``texts`` are now on disk: later checks see them as written, re-checking no more
+        than what differs from the last check. A written file that a fresh reading would refuse
+        (above the size limit, binary) makes the next check read everything again."""
+        from pgconf_fix.source import looks_binary
+
+        for path, text in texts.items():
+            data = self._first.load(path).encode(text)
+            if len(data) > self.options.max_file_size or looks_binary(data):
+                self._memo = None
+                self._written = {}
+                return
+        self._written = {**self._written, **texts}
 
 
 def stdin_fixes_only(findings: list[Finding], path: Path) -> list[Finding]:
@@ -532,6 +586,10 @@ class Runs:
                 by_code.setdefault(rule.code, rule)
         self.active_rules = list(by_code.values())
 
+    def wrote(self, texts: dict[Path, str]) -> None:
+        for run in self.runs:
+            run.wrote(texts)
+
     def check(self, overrides: dict[Path, str] | None = None) -> CheckResult:
         results = [run.check(overrides) for run in self.runs]
         return CheckResult(
@@ -594,13 +652,16 @@ def _write(run: Run | Runs, outcome, stdin: SourceFile | None) -> CheckResult:  
     from pgconf_fix.patcher import WriteError, write_fixed
 
     failed = []
+    written: dict[Path, str] = {}
     for path, text in outcome.texts.items():  # every file is attempted, whatever failed before
         try:
             write_fixed(outcome.originals[path], text)
+            written[path] = text
         except WriteError as exc:
             failed.append(exc)
             _emit(f"error: {exc}\n", err=True)
     outcome.not_written = [exc.display for exc in failed]
+    run.wrote(written)  # the check of what is now on disk re-checks only what differs from the last
     return run.check()
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 
 from pgconf_fix import suppression as suppression_module
 from pgconf_fix.budget import learn
@@ -52,15 +54,61 @@ def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFil
     return Target(files=found.files, errors=list(found.errors), unread=list(found.unread))
 
 
-def check(target: Target, rules: list[Rule], options: Options, workspace: Workspace) -> CheckResult:
+@dataclass
+class ReaderGroup:
+    """Files of one reader whose views are built together, and what building them gave.
+
+    ``sources``: absolute paths, in the target's order. ``reads``: every absolute path the
+    build, the rules and the scope asked the workspace for (the sources included): a change to
+    any of them makes the group's findings stale. Two groups that read a common file are one
+    group (their views may decide together: a fragment two postgresql.conf trees include, a
+    Terraform module, a sysctl.d set).
+    """
+
+    sources: list[Path]
+    reads: set[Path] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    scope: set[Path] = field(default_factory=set)
+    built: bool = False
+
+
+@dataclass
+class CheckMemo:
+    """What a check leaves for the next check of the same target with other texts (the fix
+    loop's re-checks): the idle budget it learned and each reader's groups with their findings.
+    ``parsed`` counts the files handed to readers to parse, over all checks (tests count work)."""
+
+    learned: object = None
+    groups: dict[str, list[ReaderGroup]] = field(default_factory=dict)
+    parsed: int = 0
+
+
+def check(
+    target: Target,
+    rules: list[Rule],
+    options: Options,
+    workspace: Workspace,
+    memo: CheckMemo | None = None,
+    changed: frozenset[Path] | set[Path] = frozenset(),
+) -> CheckResult:
     """Read each reader's files, build its views and run the rules over them, reader by reader
     (the order of ``pgconf_fix.layers.LAYER_MODULES``), in this process, against the idle
     budget given or learned from the target's files.
 
+    A reader's files are built in groups (its ``group_key``, joined while groups read a common
+    file); given the ``memo`` of an earlier check of this target and the absolute paths whose
+    text ``changed`` since, only the groups that read a changed file are built again, the others
+    keep their findings (all are built again when the learned idle budget changed). The
+    workspace must then hold the earlier check's unchanged files (``Workspace.seed``).
+
     One process: on the 2-core machines this runs on, splitting the readers between processes
     measured no faster in wall time (benchmarks/README.md, "Parallel checking").
     """
+    memo = memo if memo is not None else CheckMemo()
     options = with_learned_budget(options, target, workspace)
+    if options.learned_budgets != memo.learned:
+        memo.groups = {}
+        memo.learned = options.learned_budgets
     progress = Progress(sum(len(entries) for entries in target.files.values()))
     errors = list(target.errors)
     first: dict[tuple, Finding] = {}
@@ -76,10 +124,13 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
             except InputError as exc:
                 errors.append(exc)
             progress.advance(layer=layer.NAME)
-        views = layer.build_views(workspace, sources, options) if sources else []
-        for finding in run_rules(views, rules, options):
-            first.setdefault(duplicate_key(finding), finding)
-        scope |= _scope(views, workspace)
+        groups = _groups(layer, sources, memo.groups.get(layer.NAME), set(changed))
+        groups = _settle(groups, layer, {_key(source.path): source for source in sources}, rules, options, workspace, memo)
+        memo.groups[layer.NAME] = groups
+        for group in groups:
+            for finding in group.findings:
+                first.setdefault(duplicate_key(finding), finding)
+            scope |= group.scope
     progress.close()
     findings = sorted(first.values(), key=Finding.sort_key)
     checked = [source for source in workspace.sources() if source.path in scope]
@@ -89,6 +140,102 @@ def check(target: Target, rules: list[Rule], options: Options, workspace: Worksp
 
         findings = vet_fixes(findings)  # a fix its file's consumer would refuse is not offered
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
+
+
+def _key(path: Path) -> Path:
+    return Path(os.path.abspath(path))
+
+
+def _groups(layer: ModuleType, sources: list[SourceFile], earlier: list[ReaderGroup] | None, changed: set[Path]) -> list[ReaderGroup]:
+    """The reader's groups for ``sources``: the earlier check's (those that read a changed file,
+    or whose files are not all here now, to be built again), new files in groups of the
+    reader's ``group_key`` (default: one group for all)."""
+    here = [_key(source.path) for source in sources]
+    present = set(here)
+    groups: list[ReaderGroup] = []
+    placed: set[Path] = set()
+    for group in earlier or ():
+        members = [path for path in group.sources if path in present]
+        placed.update(members)
+        if not members:
+            continue
+        if members != group.sources or group.reads & changed:
+            groups.append(ReaderGroup(members))
+        else:
+            groups.append(group)
+    group_key = getattr(layer, "group_key", lambda path: None)
+    by_key: dict[object, ReaderGroup] = {}
+    for path in here:
+        if path in placed:
+            continue
+        key = group_key(path)
+        if key not in by_key:
+            by_key[key] = ReaderGroup([])
+            groups.append(by_key[key])
+        by_key[key].sources.append(path)
+    return groups
+
+
+def _settle(
+    groups: list[ReaderGroup],
+    layer: ModuleType,
+    sources: dict[Path, SourceFile],
+    rules: list[Rule],
+    options: Options,
+    workspace: Workspace,
+    memo: CheckMemo,
+) -> list[ReaderGroup]:
+    """Build the groups not built yet; join groups that read a common file and build the joined
+    group again, until no two groups share a read. Returns them in the target's order."""
+    order = {path: index for index, path in enumerate(sources)}
+    while True:
+        for group in groups:
+            if not group.built:
+                _build(group, layer, [sources[path] for path in group.sources], rules, options, workspace)
+                memo.parsed += len(group.sources)
+        parent = list(range(len(groups)))
+
+        def root(index: int) -> int:
+            while parent[index] != index:
+                parent[index] = parent[parent[index]]
+                index = parent[index]
+            return index
+
+        owner: dict[Path, int] = {}
+        joined = False
+        for index, group in enumerate(groups):
+            for path in group.reads:
+                other = owner.setdefault(path, index)
+                if root(other) != root(index):
+                    parent[root(index)] = root(other)
+                    joined = True
+        if not joined:
+            return sorted(groups, key=lambda group: order[group.sources[0]])
+        components: dict[int, list[ReaderGroup]] = {}
+        for index, group in enumerate(groups):
+            components.setdefault(root(index), []).append(group)
+        groups = [
+            members[0]
+            if len(members) == 1
+            else ReaderGroup(sorted((path for member in members for path in member.sources), key=order.__getitem__))
+            for members in components.values()
+        ]
+
+
+def _build(
+    group: ReaderGroup, layer: ModuleType, sources: list[SourceFile], rules: list[Rule], options: Options, workspace: Workspace
+) -> None:
+    """Build the group's views, run the rules, note what it read."""
+    reads: set[Path] = {_key(source.path) for source in sources}
+    before = workspace.tracking(reads)
+    try:
+        views = layer.build_views(workspace, sources, options) if sources else []
+        group.findings = run_rules(views, rules, options)
+        group.scope = _scope(views, workspace)
+    finally:
+        workspace.tracking(before)
+    group.reads = reads
+    group.built = True
 
 
 def with_learned_budget(options: Options, target: Target, workspace: Workspace) -> Options:

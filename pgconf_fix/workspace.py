@@ -14,6 +14,8 @@ class Workspace:
     cwd: Path
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     _cache: dict[Path, SourceFile | InputError] = field(default_factory=dict)
+    # Absolute paths asked for while ``tracking`` (pgconf_fix.run: what a reader's group read).
+    _reads: set[Path] | None = field(default=None, repr=False)
 
     def display_for(self, path: Path, like: str | None = None) -> str:
         """A path as the user would write it: relative when the input that led here was."""
@@ -27,6 +29,8 @@ class Workspace:
     def load(self, path: Path, display: str | None = None) -> SourceFile:
         """Read a file once; raise InputError (cached too) when it cannot be read."""
         key = Path(os.path.abspath(path))
+        if self._reads is not None:
+            self._reads.add(key)
         if key not in self._cache:
             shown = display if display is not None else self.display_for(key)
             try:
@@ -58,3 +62,15 @@ class Workspace:
     def adopt(self, source: SourceFile) -> None:
         """Register a source read elsewhere (standard input)."""
         self._cache[Path(os.path.abspath(source.path))] = source
+
+    def tracking(self, reads: set[Path] | None) -> set[Path] | None:
+        """Note every path ``load`` is asked for into ``reads`` (absolute paths; None: stop
+        noting); returns the set noted into before."""
+        before, self._reads = self._reads, reads
+        return before
+
+    def seed(self, entries: list[tuple[Path, SourceFile | InputError]]) -> None:
+        """Take files (and errors) another workspace read, keyed by absolute path, as if read
+        here, after what is here already: a re-check reuses what did not change."""
+        for key, entry in entries:
+            self._cache.setdefault(key, entry)

@@ -11,6 +11,11 @@ A reader module provides:
         ``parent.name`` of the path may be read)
     build_views(workspace, sources, options) -> list[SettingsView]
         (imports, statically, the pgconf_fix.checks modules judging the views it builds)
+    group_key(path: Path) -> Hashable   (optional)
+        files with one key are built together; files with different keys apart, unless their
+        builds read a common file (pgconf_fix.run joins them then). Without it, all the
+        reader's files are one group. Only where a reader's views of a file depend on no other
+        of its files but those they read through the workspace, or those with the same key.
 """
 
 from __future__ import annotations

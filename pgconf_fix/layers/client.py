@@ -46,6 +46,11 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     return bool(find_connection_strings(data.decode("utf-8", "surrogateescape")))
 
 
+def group_key(path: Path) -> Path:
+    """Each file's views are its own (pgconf_fix.layers: what the file reads joins others)."""
+    return path
+
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import client_checks  # noqa: F401

@@ -31,6 +31,12 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     return looks_like_linux_sysctl(text)
 
 
+def group_key(path: Path) -> Path:
+    """The directory holding a host's sysctl.conf and sysctl.d/ (views.kernel.group_root):
+    the kernel applies them as one set."""
+    return path.parent.parent if path.parent.name == "sysctl.d" else path.parent
+
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
     from pgconf_fix.views.kernel import build_kernel_views
 

@@ -28,6 +28,11 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     return _SECTION.search(head()) is not None
 
 
+def group_key(path: Path) -> Path:
+    """Each file's views are its own (pgconf_fix.layers: what the file reads joins others)."""
+    return path
+
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import client_checks, pgbouncer_checks  # noqa: F401

@@ -30,6 +30,11 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     return any(marker in data for marker in _MARKERS)
 
 
+def group_key(path: Path) -> Path:
+    """Each file's views are its own (pgconf_fix.layers: what the file reads joins others)."""
+    return path
+
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import client_checks, pool_checks  # noqa: F401

@@ -36,6 +36,20 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     return looks_like_pgconf(data)
 
 
+def group_key(path: Path) -> Path:
+    """The directory of the postgresql.conf a file is, or lies up to three levels below (where
+    views.server looks for the tree a fragment joins), else the file itself: a tree and its
+    fragments are built together from the start. Groups that turn out to read each other's
+    files (an include elsewhere) are joined by pgconf_fix.run."""
+    if path.name in MAIN_NAMES:
+        return path.parent
+    directory = path.parent
+    for _ in range(3):
+        if (directory / MAIN_NAMES[0]).is_file():
+            return directory
+        directory = directory.parent
+    return path
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import server_checks  # noqa: F401

@@ -25,6 +25,11 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     return _SNIFF.search(head()) is not None
 
 
+def group_key(path: Path) -> Path:
+    """Each file's views are its own (pgconf_fix.layers: what the file reads joins others)."""
+    return path
+
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import server_checks  # noqa: F401

@@ -22,6 +22,11 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     return path.suffix == ".tf" or path.name.endswith(".tf.json")
 
 
+def group_key(path: Path) -> Path:
+    """The directory: Terraform reads a directory's files as one module."""
+    return path.parent
+
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import network_checks  # noqa: F401
