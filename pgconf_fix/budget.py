@@ -88,6 +88,9 @@ class PathBudgets:
     timers: tuple[IdleTimer, ...] = ()
 
 
+# The readers whose discovered files some source reads: discovery keeps them while a budget
+# is to be learned (run.readers_needed).
+READERS = tuple(sorted({layer for layers in SOURCE_MODULES.values() for layer in layers}))
 Files = dict[str, list[tuple[Path, str]]]  # discovered files by layer name: (path, display)
 BudgetSource = Callable[["Workspace", Files], Iterable[IdleTimer]]
 _SOURCES: dict[str, BudgetSource] = {}

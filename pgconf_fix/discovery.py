@@ -157,31 +157,45 @@ class FileName:
         return self._parent
 
 
-def _claim(layers: list[ModuleType], path: str) -> str | None:
+def _claim(layers: list[ModuleType], path: str, wanted: frozenset[str] | None = None) -> str | None:
+    """The layer that claims ``path``: the first whose claim takes it. With ``wanted``, only
+    those readers' claims count: another reader is asked only when a wanted reader after it
+    could take the file (its claim then keeps the file from that one, as without ``wanted``),
+    so no file is sniffed for a reader no selected rule needs."""
     head = _Head(path)
     name = FileName(path)
-    for layer in layers:
-        if candidate(layer.NAME, name.name) and layer.claim(name, head):
+    for index, layer in enumerate(layers):
+        if not candidate(layer.NAME, name.name):
+            continue
+        if wanted is not None and layer.NAME not in wanted:
+            later = layers[index + 1 :]
+            if not any(other.NAME in wanted and candidate(other.NAME, name.name) for other in later):
+                continue
+            if layer.claim(name, head):
+                return None
+            continue
+        if layer.claim(name, head):
             return layer.NAME
     if head.hidden:
         named = _named_layer(name)
         if named is not None and candidate(named, name.name) and any(layer.NAME == named for layer in layers):
-            return named
+            return named if wanted is None or named in wanted else None
     return None
 
 
-def _claim_chunk(job: tuple[tuple[str, ...], list[str]]) -> list[str | None]:
-    names, paths = job
+def _claim_chunk(job: tuple[tuple[str, ...], frozenset[str] | None, list[str]]) -> list[str | None]:
+    names, wanted, paths = job
     layers = [importlib.import_module(name) for name in names]
-    return [_claim(layers, path) for path in paths]
+    return [_claim(layers, path, wanted) for path in paths]
 
 
 class _Claims:
     """Claims paths as the walk finds them: on a large tree, chunks go to one worker per core
     while the walk goes on; on a small one, everything is claimed here, in one process."""
 
-    def __init__(self, layers: list[ModuleType]) -> None:
+    def __init__(self, layers: list[ModuleType], wanted: frozenset[str] | None = None) -> None:
         self.layers = layers
+        self.wanted = wanted
         self.paths: list[str] = []
         self.sent = 0
         self.pool = None
@@ -201,13 +215,13 @@ class _Claims:
             # fork: the workers start with the layers already imported.
             self.pool = ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context("fork"))
         names = tuple(layer.__name__ for layer in self.layers)
-        self.futures.append(self.pool.submit(_claim_chunk, (names, self.paths[self.sent : end])))
+        self.futures.append(self.pool.submit(_claim_chunk, (names, self.wanted, self.paths[self.sent : end])))
         self.sent = end
 
     def results(self) -> list[str | None]:
         """The claiming layer of each path, in the order they were added."""
         if self.pool is None:
-            return [_claim(self.layers, path) for path in self.paths]
+            return [_claim(self.layers, path, self.wanted) for path in self.paths]
         if self.sent < len(self.paths):
             self._send(len(self.paths))
         with self.pool:
@@ -221,6 +235,7 @@ def discover(
     exclude: tuple[str, ...] = (),
     exclude_base: Path | None = None,
     force_exclude: bool = False,
+    wanted: frozenset[str] | None = None,
 ) -> Discovered:
     """Walk ``paths`` and claim each file for a layer.
 
@@ -229,6 +244,10 @@ def discover(
     files, the repository's ``.git/info/exclude`` and DEFAULT_EXCLUDES. A file named
     directly is taken as it is unless ``force_exclude`` (as ruff's ``--force-exclude``, for
     pre-commit, which names files one by one).
+
+    ``wanted``: the readers whose files are wanted (None: all); a walk sniffs no file for the
+    others (``_claim``). A file named directly is claimed by every reader as without it, so it
+    is not said to be unread when the reader it is for was not wanted.
     """
     found = Discovered()
     base = Path(os.path.abspath(exclude_base or cwd))
@@ -236,7 +255,7 @@ def discover(
     seen: set[str] = set()
     displays: list[str] = []
     named: set[str] = set()  # files given by name, not found by a walk
-    claims = _Claims(layers)
+    claims = _Claims(layers, wanted)
     progress = Progress(0, label="discovering")
 
     def add(path: str, display: str, absolute: str | None = None) -> None:
@@ -281,6 +300,8 @@ def discover(
     results = claims.results()
     progress.close()
     for absolute, display, layer in zip(claims.paths, displays, results):
+        if absolute in named and wanted is not None:
+            layer = _claim(layers, absolute)
         if layer is not None:
             found.files.setdefault(layer, []).append((Path(absolute), display))
         elif absolute in named:

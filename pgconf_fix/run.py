@@ -37,13 +37,52 @@ class Target:
     errors: list[InputError]
     # Files named on the command line that no layer reads: (display, why).
     unread: list[tuple[str, str]] = field(default_factory=list)
+    # The readers whose files are parsed (None: all); the others' files are here only for
+    # learning the idle budget (readers_needed).
+    parsed: frozenset[str] | None = None
+
+
+def readers_needed(options: Options, rules: list[Rule] | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    """(readers whose files discovery claims, readers whose files are parsed) for the rules
+    ``options`` select (after --select, --ignore, --extend-select and the config).
+
+    A reader is parsed when a selected rule judges a layer its views have (``LAYERS``; the
+    python reader builds pool- and client-layer views, the YAML reader server, kernel, client
+    and PgBouncer ones); every reader when PGF001 (parse errors) or a suppression rule (PGF002,
+    PGF003) is selected, as they judge every file. Discovery also claims the files of
+    ``budget.READERS`` while the idle budget is learned (no --idle-budget / idle-budget) for a
+    selected rule, without parsing them for that. Unreadable files of readers that are not
+    parsed are not reported: they are not read.
+    """
+    from pgconf_fix.budget import READERS
+    from pgconf_fix.catalog import load_catalog
+
+    catalog = rules if rules is not None else list(load_catalog(options.rules_dirs).values())
+    active = [rule for rule in catalog if options.enabled(rule)]
+    modules = layer_modules()
+    if any(rule.layer == "any" and rule.kind != "input-error" for rule in active):
+        parsed = {module.NAME for module in modules}
+    else:
+        judged = {rule.layer for rule in active}
+        parsed = {module.NAME for module in modules if judged & set(module.LAYERS)}
+    claimed = set(parsed)
+    if parsed and options.budget is None:
+        claimed |= set(READERS)
+    return frozenset(claimed), frozenset(parsed)
 
 
 def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFile | None = None) -> Target:
     layers = layer_modules()
-    found = discover(
-        [p for p in paths if p != "-"], layers, cwd, options.exclude, options.config_dir, options.force_exclude
-    )
+    claimed, parsed = readers_needed(options)
+    everything = frozenset(layer.NAME for layer in layers)
+    wanted = None if claimed == everything else claimed
+    given = [p for p in paths if p != "-"]
+    found = discover(given, layers, cwd, options.exclude, options.config_dir, options.force_exclude, wanted=wanted)
+    if wanted is not None and not any(found.files.values()):
+        # Nothing for the selected rules: whether any reader reads a file here decides the
+        # "no file ... pgconf-fix reads" warning, as without the selection (files of readers
+        # not needed are still not parsed).
+        found = discover(given, layers, cwd, options.exclude, options.config_dir, options.force_exclude)
     if stdin is not None:
         for layer in layers:
             if layer.claim(stdin.path, lambda: stdin.data[:65536]):
@@ -51,7 +90,10 @@ def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFil
                 break
         else:
             found.unread.append((stdin.display, unread_reason(stdin.path.name)))
-    return Target(files=found.files, errors=list(found.errors), unread=list(found.unread))
+    return Target(
+        files=found.files, errors=list(found.errors), unread=list(found.unread),
+        parsed=None if parsed == everything else parsed,
+    )
 
 
 @dataclass
@@ -109,13 +151,15 @@ def check(
     if options.learned_budgets != memo.learned:
         memo.groups = {}
         memo.learned = options.learned_budgets
-    progress = Progress(sum(len(entries) for entries in target.files.values()))
+    progress = Progress(
+        sum(len(entries) for name, entries in target.files.items() if target.parsed is None or name in target.parsed)
+    )
     errors = list(target.errors)
     first: dict[tuple, Finding] = {}
     scope: set[Path] = set()
     for layer in layer_modules():
         files = target.files.get(layer.NAME, [])
-        if not files:
+        if not files or target.parsed is not None and layer.NAME not in target.parsed:
             continue
         sources = []
         for path, display in files:

@@ -119,8 +119,9 @@ def _outcome(code: int, stdout: bytes, stderr: bytes, work: Path) -> bytes:
     return text
 
 
-def record(out: Path, corpus: Path, only: str | None = None) -> int:
-    """Record every case and mode under ``out``; returns the number of runs."""
+def record(out: Path, corpus: Path, only: str | None = None, extra: tuple[str, ...] = ()) -> int:
+    """Record every case and mode under ``out`` (``extra`` arguments added to each run, e.g.
+    ``--select PGF301``); returns the number of runs."""
     os.environ.pop("GITHUB_STEP_SUMMARY", None)
     os.environ["NO_COLOR"] = "1"
     runs = 0
@@ -139,7 +140,7 @@ def record(out: Path, corpus: Path, only: str | None = None) -> int:
                 else:
                     shutil.copytree(source, work / "tree", symlinks=True)
                     work = work / "tree"
-                code, stdout, stderr = run_cli([*flags, *args], work)
+                code, stdout, stderr = run_cli([*flags, *extra, *args], work)
                 result = _outcome(code, stdout, stderr, work)
                 if mode in WRITE_MODES:
                     result += b"--- tree\n" + tree_dump(work)
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     rec.add_argument("out", type=Path)
     rec.add_argument("--corpus", type=Path, default=REPO, help="tree holding tests/fixtures and examples")
     rec.add_argument("--only", help="only cases whose id contains this text")
+    rec.add_argument("--extra", default="", help="arguments added to every run, e.g. '--select PGF301'")
     cmp = sub.add_parser("compare", help="diff two records")
     cmp.add_argument("left", type=Path)
     cmp.add_argument("right", type=Path)
@@ -202,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{args.out} is not empty")
         import pgconf_fix
 
-        runs = record(args.out, args.corpus.resolve(), args.only)
+        runs = record(args.out, args.corpus.resolve(), args.only, tuple(args.extra.split()))
         print(f"recorded {runs} runs of {Path(pgconf_fix.__file__).parent} into {args.out}")
         return 0
     return 1 if compare(args.left, args.right) else 0

@@ -6,6 +6,9 @@ whether the file is its own, and imports its parser only in ``build_views``.
 
 A reader module provides:
     NAME: str
+    LAYERS: tuple[str, ...]
+        the rule layers of the views it builds (a rule of another layer never judges them;
+        tests/test_readers_selected.py holds every fixture's views to it)
     claim(path: Path | FileName, head: Callable[[], bytes]) -> bool
         (discovery passes a ``discovery.FileName``: only ``name``, ``suffix`` and
         ``parent.name`` of the path may be read)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "client"
+LAYERS = ("client",)  # the rule layers of the views it builds
 _NOT_OURS_NAMES = ("postgresql.conf", "postgresql.auto.conf", "sysctl.conf", "pgbouncer.ini", "pg_hba.conf")
 # Terraform and SQL have their own layers; prose documents hold examples, not configuration.
 # Connection strings in variable values (.tfvars), terragrunt.hcl inputs and Atlas's

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "kernel"
+LAYERS = ("kernel",)  # the rule layers of the views it builds
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:

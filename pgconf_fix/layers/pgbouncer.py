@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "pgbouncer"
+LAYERS = ("pgbouncer", "client")  # the rule layers of the views it builds
 _SECTION = re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*\r?$", re.MULTILINE)
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "python"
+LAYERS = ("pool", "client")  # the rule layers of the views it builds
 # A file that mentions none of these configures no pool or connection we know of.
 # Plain words, so a substring search does it, many times faster than a regex alternation.
 _MARKERS = (

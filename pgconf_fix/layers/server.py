@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "server"
+LAYERS = ("server",)  # the rule layers of the views it builds
 MAIN_NAMES = ("postgresql.conf", "postgresql.auto.conf")
 # A line that sets (or comments out) a parameter people put in conf.d fragments.
 _SNIFF = re.compile(

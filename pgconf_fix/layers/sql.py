@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "sql"
+LAYERS = ("server",)  # the rule layers of the views it builds
 # Every statement this layer reads contains the word SET (ALTER ... SET, SET, RESET does not
 # need reading alone); a file without it is never parsed.
 _SNIFF = re.compile(rb"(?i)(?<![a-z0-9_])set(?![a-z0-9_])")

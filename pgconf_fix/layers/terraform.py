@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "network"
+LAYERS = ("network", "server")  # the rule layers of the views it builds
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:

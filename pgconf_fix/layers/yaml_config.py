@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "yaml"
+LAYERS = ("server", "kernel", "client", "pgbouncer", "yaml")  # the rule layers of the views it builds
 _COMPOSE = re.compile(r"(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml|compose\.ya?ml")
 # Keys this layer reads, at the start of a line (a YAML key or a list item).
 _KEYS = re.compile(
