@@ -1,0 +1,47 @@
+"""Discovery reads a file's first bytes only where its kind can hold a setting and its name is
+not enough (issue 18, item 7; README "Configuration" lists the kinds)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix import discovery
+from pgconf_fix.layers import layer_modules
+
+URL = "DATABASE_URL=postgresql://app@db.internal/app\n"
+# Taken by their names alone: no byte of them is read while discovering.
+BY_NAME = {
+    "postgresql.conf": "tcp_keepalives_idle = 0\n",
+    "pgbouncer.ini": "[pgbouncer]\ntcp_keepalive = 0\n",
+    "main.tf": 'resource "aws_lb" "db" {}\n',
+    "stack.tf.json": "{}\n",
+    "compose.yaml": "services: {}\n",
+}
+# No reader takes these kinds, whatever they say.
+NEVER = ("README.md", "notes.txt", "dump.csv", "logo.svg", "Makefile", "schema.graphql")
+# Kinds that can hold a setting or a connection string, not told by the name: sniffed.
+SNIFFED = ("app.py", "settings.yaml", "db.env", "config.json", "app.toml", "start.sh", "server.js", "migrate.sql",
+           "10-keepalives.conf", "alembic.ini")
+
+
+def test_only_kinds_that_can_hold_a_setting_are_sniffed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, text in BY_NAME.items():
+        (tmp_path / name).write_text(text)
+    for name in (*NEVER, *SNIFFED):
+        (tmp_path / name).write_text(URL)
+    read: list[str] = []
+    original = discovery._read_head
+
+    def head(path: str) -> bytes | None:
+        read.append(os.path.basename(path))
+        return original(path)
+
+    monkeypatch.setattr(discovery, "_read_head", head)
+    found = discovery.discover([str(tmp_path)], layer_modules(), tmp_path)
+    assert sorted(read) == sorted(SNIFFED)
+    taken = {path.name for files in found.files.values() for path, _ in files}
+    assert set(BY_NAME) <= taken
+    assert not taken & set(NEVER)
