@@ -12,6 +12,8 @@ import click
 
 from pgconf_fix import __version__
 from pgconf_fix.budget import Budget
+from pgconf_fix.cache import ENVIRONMENT_VARIABLE as CACHE_VARIABLE
+from pgconf_fix.cache import Cache, CacheMiss
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import (
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
 COUNTED = ("text", "github")  # formats whose summary counts fixable findings
+# Whether this invocation may use the result cache (pgconf_fix.cache): the command does;
+# main() called in-process only when asked or when PGCONF_FIX_CACHE_DIR is set.
+USE_CACHE = False
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -59,6 +64,7 @@ class Run:
         self._last: Workspace | None = None
         self._texts: dict[Path, str] = {}  # the texts the last check saw in place of files
         self._written: dict[Path, str] = {}  # fixed texts written to disk (wrote)
+        self.cache: Cache | None = None  # set by _run unless --no-cache; used by a first check
         self.active_rules = [rule for rule in self.rules if options.enabled(rule)]
 
     def workspace(self, overrides: dict[Path, str] | None = None) -> Workspace:
@@ -89,6 +95,7 @@ class Run:
         whose text differs from the last check's, and the reader groups that read them
         (pgconf_fix.run.check); everything else is taken from the last check."""
         texts = {**self._written, **(overrides or {})}
+        fresh = self._memo is None
         if self._memo is None:
             workspace = self.workspace(overrides)
             if self._first is None:
@@ -99,7 +106,9 @@ class Run:
             paths = {path for path in texts.keys() | self._texts.keys() if self._text(texts, path) != self._text(self._texts, path)}
             changed = {Path(os.path.abspath(path)) for path in paths}
             workspace = self._reused(texts, changed)
-        result = check(self.target, self.rules, self.options, workspace, self._memo, changed)
+        # The result cache serves a first check; re-checks reuse the last check in memory.
+        cache = self.cache if fresh else None
+        result = check(self.target, self.rules, self.options, workspace, self._memo, changed, cache)
         self._texts, self._last = texts, workspace
         if self.stdin is not None:
             result.findings = stdin_fixes_only(result.findings, self.stdin.path)
@@ -185,6 +194,35 @@ def fixable(
         for key in _matched(findings, everything.applied)[0]:
             applied.setdefault(key, True)
     return Fixable(count=mine.fixed, more=more, applied=applied, follow_on=tuple(follow_on))
+
+
+def _fixable(result: CheckResult, run: Run | Runs, cache: Cache | None, unsafe_fixes: bool, style: ReportStyle) -> Fixable:
+    """``fixable`` for a check's result, recalled from the cache when the same findings (fixes
+    and the bytes of their files included) were counted before from the same inputs."""
+    from pgconf_fix.cache import findings_digest, follow_on_from_json, follow_on_json
+
+    if cache is None or not any(finding.fix is not None for finding in result.findings):
+        return fixable(result.findings, result.suppressed, run.check, unsafe_fixes)
+    runs = run.runs if isinstance(run, Runs) else [run]
+    key = cache.key(
+        "fixable", unsafe_fixes, style.show_fixes, [(each.options, each.rules) for each in runs],
+        findings_digest(result.findings), findings_digest(result.suppressed),
+    )
+    try:
+        value = cache.recall(key)
+        applied = {id(result.findings[index]): bool(unsafe) for index, unsafe in value["applied"]}
+        follow_on = tuple(follow_on_from_json(value["follow_on"]))
+        return Fixable(count=int(value["count"]), more=int(value["more"]), applied=applied, follow_on=follow_on)
+    except (CacheMiss, KeyError, TypeError, ValueError, IndexError, AttributeError):
+        pass
+    fixes = fixable(result.findings, result.suppressed, run.check, unsafe_fixes)
+    index = {id(finding): position for position, finding in enumerate(result.findings)}
+    cache.remember(key, {
+        "count": fixes.count, "more": fixes.more,
+        "applied": [[index[key], unsafe] for key, unsafe in fixes.applied.items() if key in index],
+        "follow_on": follow_on_json(fixes.follow_on),
+    })
+    return fixes
 
 
 def _matched(reported: list[Finding], applied: list[Finding]) -> tuple[list[int], list[Finding]]:
@@ -324,6 +362,7 @@ def _errors(result: CheckResult) -> int:
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--stdin-filename", metavar="NAME", help="With '-' as path: check standard input as this file.")
 @click.option("--live", metavar="DSN", help="Check a running server's settings; PATHS are where fixes may go.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (in the user cache directory).")
 @click.option("--live-timeout", type=float, default=10, show_default=True, metavar="SECONDS", help="connect_timeout for --live.")
 @click.version_option(__version__, prog_name="pgconf-fix")
 def cli(**kwargs: object) -> int:
@@ -433,6 +472,27 @@ def _run(
     else:
         run = _runs_by_config(list(paths), cwd, stdin, options, flags)
     _warn_unread([each.target for each in (run.runs if isinstance(run, Runs) else [run])])
+    cache = None
+    if (USE_CACHE or os.environ.get(CACHE_VARIABLE)) and not flags.get("no_cache") and not flags.get("live"):
+        cache = Cache.open(options.config_dir or cwd)
+        for each in run.runs if isinstance(run, Runs) else [run]:
+            each.cache = cache
+    try:
+        return _checked(run, cache, flags, given_paths, add_suppressions, stdin, diff_mode, write_mode,
+                        unsafe_fixes, style, fmt, exit_zero, cwd)
+    finally:
+        if cache is not None:
+            cache.close()
+            if cache.warning:
+                _emit(f"warning: {cache.warning}\n", err=True)
+
+
+def _checked(
+    run: Run | Runs, cache: Cache | None, flags: dict[str, object], given_paths: tuple[str, ...],
+    add_suppressions: object, stdin: SourceFile | None, diff_mode: bool, write_mode: bool, unsafe_fixes: bool,
+    style: ReportStyle, fmt: str, exit_zero: bool, cwd: Path,
+) -> int:
+    """The check, and the report, diff or writes that follow it."""
     if flags.get("live"):
         from pgconf_fix.live import LiveRun
 
@@ -472,14 +532,14 @@ def _run(
                 f"({', '.join(outcome.not_written)}): their findings are still reported.\n"
             )
         _emit(summary, err=fmt != "text" or stdin is not None)
-        fixes = fixable(left.findings, left.suppressed, run.check, unsafe_fixes) if _counted(style) else None
+        fixes = _fixable(left, run, cache, unsafe_fixes, style) if _counted(style) else None
         # With standard input, standard output is the fixed document: the report goes to stderr.
         _report(remaining, style, run.active_rules, fixes, result.errors, err=stdin is not None, cwd=cwd)
         if error_count or outcome.not_written:
             return EXIT_ERROR
         return EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN
 
-    fixes = fixable(result.findings, result.suppressed, run.check, unsafe_fixes) if _counted(style) else None
+    fixes = _fixable(result, run, cache, unsafe_fixes, style) if _counted(style) else None
     _report(result.findings, style, run.active_rules, fixes, result.errors, cwd=cwd)
     if error_count:
         return EXIT_ERROR
@@ -677,10 +737,15 @@ def entry() -> int:
 
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
-    return main()
+    return main(cache=True)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, cache: bool = False) -> int:
+    """Run the command with ``argv`` (default ``sys.argv[1:]``) and return its exit status.
+    ``cache``: use the result cache unless ``--no-cache`` is given (the ``pgconf-fix`` command
+    does; without it, only when ``PGCONF_FIX_CACHE_DIR`` is set)."""
+    global USE_CACHE
+    USE_CACHE = cache
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] == ["serve"]:  # the paste-and-fix page; check a directory named serve as ./serve
         from pgconf_fix.serve import serve_main

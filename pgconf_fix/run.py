@@ -9,6 +9,7 @@ from types import ModuleType
 
 from pgconf_fix import suppression as suppression_module
 from pgconf_fix.budget import learn
+from pgconf_fix.cache import Cache, CacheMiss, findings_digest
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover, unread_reason
 from pgconf_fix.engine import duplicate_key, run_rules
@@ -132,6 +133,7 @@ def check(
     workspace: Workspace,
     memo: CheckMemo | None = None,
     changed: frozenset[Path] | set[Path] = frozenset(),
+    cache: Cache | None = None,
 ) -> CheckResult:
     """Read each reader's files, build its views and run the rules over them, reader by reader
     (the order of ``pgconf_fix.layers.LAYER_MODULES``), in this process, against the idle
@@ -143,11 +145,19 @@ def check(
     keep their findings (all are built again when the learned idle budget changed). The
     workspace must then hold the earlier check's unchanged files (``Workspace.seed``).
 
+    With a ``cache`` (pgconf_fix.cache), a group whose files and other inputs are unchanged
+    since a stored run gives that run's findings without building views, and the verifiers'
+    verdict on the fixes is recalled the same way.
+
     One process: on the 2-core machines this runs on, splitting the readers between processes
     measured no faster in wall time (benchmarks/README.md, "Parallel checking").
     """
     memo = memo if memo is not None else CheckMemo()
+    given = workspace.loaded()  # standard input, and texts held in place of files
+    if cache is not None:
+        cache.new_check(given)
     options = with_learned_budget(options, target, workspace)
+    base = cache.base(options, rules, given) if cache is not None else ""
     if options.learned_budgets != memo.learned:
         memo.groups = {}
         memo.learned = options.learned_budgets
@@ -169,7 +179,9 @@ def check(
                 errors.append(exc)
             progress.advance(layer=layer.NAME)
         groups = _groups(layer, sources, memo.groups.get(layer.NAME), set(changed))
-        groups = _settle(groups, layer, {_key(source.path): source for source in sources}, rules, options, workspace, memo)
+        groups = _settle(
+            groups, layer, {_key(source.path): source for source in sources}, rules, options, workspace, memo, cache, base
+        )
         memo.groups[layer.NAME] = groups
         for group in groups:
             for finding in group.findings:
@@ -182,7 +194,7 @@ def check(
     if any(finding.fix is not None for finding in findings):
         from pgconf_fix.verify import vet_fixes  # the consumers' parsers, loaded only when a fix is offered
 
-        findings = vet_fixes(findings)  # a fix its file's consumer would refuse is not offered
+        findings = _vetted(findings, cache, vet_fixes)  # a fix its file's consumer would refuse is not offered
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
 
 
@@ -228,6 +240,8 @@ def _settle(
     options: Options,
     workspace: Workspace,
     memo: CheckMemo,
+    cache: Cache | None = None,
+    base: str = "",
 ) -> list[ReaderGroup]:
     """Build the groups not built yet; join groups that read a common file and build the joined
     group again, until no two groups share a read. Returns them in the target's order."""
@@ -235,7 +249,7 @@ def _settle(
     while True:
         for group in groups:
             if not group.built:
-                _build(group, layer, [sources[path] for path in group.sources], rules, options, workspace)
+                _build(group, layer, [sources[path] for path in group.sources], rules, options, workspace, cache, base)
                 memo.parsed += len(group.sources)
         parent = list(range(len(groups)))
 
@@ -267,10 +281,27 @@ def _settle(
 
 
 def _build(
-    group: ReaderGroup, layer: ModuleType, sources: list[SourceFile], rules: list[Rule], options: Options, workspace: Workspace
+    group: ReaderGroup,
+    layer: ModuleType,
+    sources: list[SourceFile],
+    rules: list[Rule],
+    options: Options,
+    workspace: Workspace,
+    cache: Cache | None = None,
+    base: str = "",
 ) -> None:
-    """Build the group's views, run the rules, note what it read."""
+    """Build the group's views, run the rules, note what it read (or recall all three from the
+    ``cache``, when its inputs are unchanged)."""
     reads: set[Path] = {_key(source.path) for source in sources}
+    key = cache.group_key(base, layer.NAME, sources) if cache is not None and sources else ""
+    if key:
+        cached = cache.load_group(key, workspace)
+        if cached is not None:
+            group.findings, group.scope, recalled = cached
+            group.reads = reads | recalled
+            group.built = True
+            return
+    mark = workspace.mark()
     before = workspace.tracking(reads)
     try:
         views = layer.build_views(workspace, sources, options) if sources else []
@@ -280,6 +311,34 @@ def _build(
         workspace.tracking(before)
     group.reads = reads
     group.built = True
+    if key:
+        cache.store_group(key, workspace, mark, group.findings, group.scope, reads)
+
+
+def _vetted(findings: list[Finding], cache: Cache | None, vet_fixes) -> list[Finding]:  # noqa: ANN001
+    """``vet_fixes(findings)``, recalled from the cache when the same findings (fixes and the
+    bytes of their files included) were vetted before."""
+    if cache is None:
+        return vet_fixes(findings)
+    key = cache.key("vet", findings_digest(findings))
+    try:
+        refused = cache.recall(key)
+        return _refuse(findings, refused)
+    except (CacheMiss, TypeError, ValueError, IndexError):
+        pass
+    vetted = vet_fixes(findings)
+    refused = [[index, after.message] for index, (before, after) in enumerate(zip(findings, vetted)) if after is not before]
+    cache.remember(key, refused, pure=True)  # a function of the findings and their files' bytes
+    return vetted
+
+
+def _refuse(findings: list[Finding], refused: list) -> list[Finding]:
+    vetted = list(findings)
+    for index, message in refused:
+        if not isinstance(message, str):
+            raise TypeError(message)
+        vetted[index] = replace(findings[index], fix=None, message=message)
+    return vetted
 
 
 def with_learned_budget(options: Options, target: Target, workspace: Workspace) -> Options:

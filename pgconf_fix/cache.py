@@ -1,0 +1,567 @@
+"""A result cache, as ruff keeps one: a second run over unchanged files reuses the findings.
+
+Where: the user's cache directory (``platformdirs.user_cache_dir("pgconf-fix")``:
+``~/.cache/pgconf-fix`` on Linux, or ``$XDG_CACHE_HOME/pgconf-fix``), one subdirectory per
+project root (the directory of the config file in use, else the working directory);
+``PGCONF_FIX_CACHE_DIR`` names another directory (as ``RUFF_CACHE_DIR`` does for ruff), for
+example ``.pgconf-fix_cache`` in the project for CI to keep between jobs. Not the project
+root by default, as ruff does: pgconf-fix writes into the tree it checks only the fixes
+asked for, so a ``--write`` run changes nothing else there, read-only checkouts work, and
+tools and tests that compare a tree after a run see no extra directory; the keys hold
+absolute paths anyway, so a cache is never shared between checkouts. The directory holds a
+``.gitignore`` of ``*`` and a ``CACHEDIR.TAG`` (backup tools skip it), as ruff's does, so it
+may also live inside a repository. ``--no-cache`` neither reads nor writes it.
+
+The ``pgconf-fix`` command (``cli.entry``, also ``python -m pgconf_fix``) uses the cache;
+``cli.main``, which tests and other programs call in their own process (where rules or
+verifiers may be patched), uses it only when asked (``main(argv, cache=True)``) or when
+``PGCONF_FIX_CACHE_DIR`` is set.
+
+What is cached, and under which key:
+
+- **A reader group**: the findings that one reader's views gave (``run.check`` builds views
+  reader by reader), with the files they judge. The key is the digest of the pgconf-fix
+  code (version and the size and time of every module, so an edited checkout never reuses
+  stale entries), the rule catalog (built-in and ``--rules-dir`` rules, parameters
+  included), the effective options (the config, the flags and the idle budget in force,
+  given or learned from the tree by ``pgconf_fix.budget``), whether ``terraform`` is on
+  PATH (a fix's verifier runs ``terraform fmt``), the reader, and the path, display and
+  bytes of every file the reader was given.
+- **Every other input**: while a group is computed, every file the process opens for
+  reading and every directory it lists is noted (``sys.addaudithook``: the events ``open``,
+  ``os.listdir`` and ``os.scandir``), whether through the Workspace or not: includes and
+  ``include_dir`` listings, Terraform module siblings and ``.tfvars``, ``sysctl.d`` sets,
+  the manifests the pool rules read library versions from, ``PG_VERSION`` markers, the
+  files the idle budget was learned from. An entry stores the digest of each (the bytes of
+  a file, "absent" for one that could not be opened, the sorted names of a directory) and
+  is used only when every one is unchanged. Entries note *everything* read since the run
+  began, not only what their group read: helpers memoise their reads (``functools.lru_cache``)
+  and a group served from a memo reads nothing, so only the whole record is safe. A hit adds
+  its entry's inputs to the record, as if they had been read. Not watched: listings of the
+  directories above the git repository (above the project root outside one), which the
+  project search lists only to look for ``.git`` and manifests, and which change all the
+  time (``/tmp``, a home directory); and ``stat`` calls (no audit event), which the readers
+  make only beside a listing or an open that is watched.
+- **The verdict of the fix verifiers** (``verify.vet_fixes``) on a run's findings: keyed by
+  the findings themselves (fixes, edits and the bytes of the files they edit), which is all
+  it depends on besides the code and ``terraform`` on PATH; and **what ``--write`` would
+  fix** (the "[*] N fixable" count, from the patcher's in-memory re-checks): keyed the same
+  way and checked against the record of inputs, since the re-checks read files. Its
+  follow-on findings (shown by ``--show-fixes``) point into texts the patcher made; those
+  texts are stored with them.
+
+Fixes are cached faithfully rather than only report runs: a finding is stored with its
+``Fix`` and ``Edit`` objects (paths, offsets, replacement text, libpq pairs to read back)
+and rebuilt against the ``SourceFile`` the run has just read and digested, so ``--diff``,
+``--write`` and the fixable counts come out the same from a cached run. (Only report runs
+would have left the default text report, which counts fixable findings by running the
+patcher, uncached.) The edits' replacement text can hold what the file held, a password in
+a URL included: entries are written with mode 0600 in a directory of mode 0700.
+
+A corrupt, unreadable or foreign entry is a miss; a cache that cannot be written is
+skipped with one warning; neither changes the report or the exit status. The cache trusts
+its directory: run with ``--no-cache`` where the checkout itself is untrusted (a fork's
+pull request could commit a crafted ``.pgconf-fix_cache/``). Entries are never pruned;
+deleting the directory is always safe.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pgconf_fix import __version__
+from pgconf_fix.findings import Edit, Finding, Fix, Location
+from pgconf_fix.source import InputError, SourceFile
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from pgconf_fix.catalog import Rule
+    from pgconf_fix.options import Options
+    from pgconf_fix.workspace import Workspace
+
+DIRECTORY_NAME = ".pgconf-fix_cache"
+ENVIRONMENT_VARIABLE = "PGCONF_FIX_CACHE_DIR"
+FORMAT = 1  # bump when the layout of an entry changes
+ABSENT = "-"
+_PACKAGE = Path(__file__).resolve().parent
+_IGNORED_PREFIXES = tuple(
+    {os.path.join(os.path.realpath(p), "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, str(_PACKAGE))}
+    | {os.path.join(os.path.abspath(p), "") for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, str(_PACKAGE))}
+)
+
+
+class CacheMiss(Exception):
+    """An entry that cannot be used: absent, corrupt, or from other inputs."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The record of what the process read.
+
+
+@dataclass
+class Record:
+    """Files opened for reading and directories listed while recording, in first-seen order
+    (absolute paths)."""
+
+    files: dict[str, None] = field(default_factory=dict)
+    directories: dict[str, None] = field(default_factory=dict)
+    paused: int = 0
+
+
+_RECORD: Record | None = None
+_HOOKED = False
+
+
+def _noted(path: object) -> str | None:
+    if isinstance(path, int) or path is None:
+        return None
+    try:
+        text = os.fsdecode(path)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+    absolute = os.path.abspath(text)
+    if absolute.startswith(_IGNORED_PREFIXES) or absolute.endswith(".pyc"):
+        return None  # the interpreter's and pgconf-fix's own modules: the code digest covers them
+    return absolute
+
+
+def _audit(event: str, args: tuple) -> None:
+    record = _RECORD
+    if record is None or record.paused:
+        return
+    if event == "open":
+        path, mode, flags = args
+        if mode is None:  # os.open: flags only
+            if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+                return
+        elif any(letter in mode for letter in "wax+"):
+            return
+        noted = _noted(path)
+        if noted is not None:
+            record.files.setdefault(noted, None)
+    elif event in ("os.listdir", "os.scandir"):
+        noted = _noted(args[0] if args and args[0] is not None else ".")
+        if noted is not None:
+            record.directories.setdefault(noted, None)
+
+
+def start_recording() -> Record:
+    """Begin a fresh record of what this process reads (one per command invocation)."""
+    global _RECORD, _HOOKED
+    if not _HOOKED:
+        sys.addaudithook(_audit)
+        _HOOKED = True
+    _forget_memos()
+    _RECORD = Record()
+    return _RECORD
+
+
+def stop_recording() -> None:
+    global _RECORD
+    _RECORD = None
+
+
+def _forget_memos() -> None:
+    """Empty pgconf-fix's memoised readers, so a read they made for an earlier invocation in
+    this process is made, and so recorded, again."""
+    for name, module in list(sys.modules.items()):
+        if not (name == "pgconf_fix" or name.startswith("pgconf_fix.")) or module is None:
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and isinstance(value, functools._lru_cache_wrapper):  # type: ignore[attr-defined]
+                clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# Digests.
+
+
+def _hash(*parts: object) -> str:
+    digest = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _bytes_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """pgconf-fix's version and the size and modification time of each of its modules and data files."""
+    entries = []
+    for directory, subdirectories, files in os.walk(_PACKAGE):
+        subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
+        for name in sorted(files):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = os.path.join(directory, name)
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            entries.append((os.path.relpath(path, _PACKAGE), stat.st_size, stat.st_mtime_ns))
+    return _hash(__version__, FORMAT, sys.version_info[:2], entries)
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings to JSON and back.
+
+
+class _Paths:
+    """Interning of paths in one entry."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def __call__(self, source: SourceFile) -> int:
+        key = str(source.path)
+        if key not in self.index:
+            self.index[key] = len(self.paths)
+            self.paths.append(key)
+        return self.index[key]
+
+
+def _finding_json(finding: Finding, paths: _Paths) -> list:
+    fix = None
+    if finding.fix is not None:
+        fix = [
+            finding.fix.applicability,
+            finding.fix.message,
+            [[paths(edit.source), edit.start, edit.end, edit.content] for edit in finding.fix.edits],
+            [list(pair) for pair in finding.fix.expect],
+        ]
+    location = finding.location
+    return [
+        finding.code, finding.name, finding.severity, finding.message,
+        [paths(location.source), location.start, location.end], finding.url, fix, list(finding.subject),
+    ]
+
+
+def _finding_from_json(data: list, sources: list[SourceFile]) -> Finding:
+    code, name, severity, message, (where, start, end), url, fix_data, subject = data
+    fix = None
+    if fix_data is not None:
+        applicability, fix_message, edits, expect = fix_data
+        fix = Fix(
+            applicability=applicability,
+            message=fix_message,
+            edits=tuple(Edit(sources[i], s, e, content) for i, s, e, content in edits),
+            expect=tuple((key, value) for key, value in expect),
+        )
+    return Finding(
+        code=code, name=name, severity=severity, message=message, location=Location(sources[where], start, end),
+        url=url, fix=fix, subject=tuple(subject),
+    )
+
+
+def findings_json(findings: Iterable[Finding]) -> tuple[list, list[str]]:
+    """(findings as JSON lists, the paths they refer to by index)."""
+    paths = _Paths()
+    return [_finding_json(finding, paths) for finding in findings], paths.paths
+
+
+def follow_on_json(findings: Iterable[Finding]) -> dict[str, list]:
+    """Findings whose files are texts the patcher made (not files on disk, so not in any
+    workspace): the findings, and each text with its path and display."""
+    listed, paths = findings_json(findings)
+    sources: dict[str, SourceFile] = {}
+    for finding in findings:
+        for source in (finding.source, *(edit.source for edit in (finding.fix.edits if finding.fix else ()))):
+            sources.setdefault(str(source.path), source)
+    return {"findings": listed, "sources": [[p, sources[p].display, sources[p].text, sources[p].mode] for p in paths]}
+
+
+def follow_on_from_json(data: dict[str, list]) -> list[Finding]:
+    """``follow_on_json`` read back (TypeError, KeyError, ValueError or IndexError when malformed)."""
+    sources = [
+        SourceFile.from_bytes(Path(path), display, text.encode("utf-8", "surrogateescape"), mode=mode)
+        for path, display, text, mode in data["sources"]
+    ]
+    return [_finding_from_json(item, sources) for item in data["findings"]]
+
+
+def findings_digest(findings: Iterable[Finding]) -> str:
+    """A digest of findings, their fixes and the bytes of every file they refer to."""
+    paths = _Paths()
+    listed = [_finding_json(finding, paths) for finding in findings]
+    sources: dict[str, SourceFile] = {}
+    for finding in findings:
+        sources.setdefault(str(finding.source.path), finding.source)
+        if finding.fix is not None:
+            for edit in finding.fix.edits:
+                sources.setdefault(str(edit.source.path), edit.source)
+    return _hash(listed, [(p, sources[p].display, _bytes_digest(sources[p].data)) for p in paths.paths])
+
+
+# ---------------------------------------------------------------------------------------------
+# The cache.
+
+
+@dataclass
+class Statistics:
+    hits: int = 0
+    misses: int = 0
+    stores: int = 0
+
+
+class Cache:
+    """One invocation's view of the cache directory (see the module's docstring)."""
+
+    def __init__(self, directory: Path, root: Path, top: Path | None = None) -> None:
+        from pgconf_fix.ignore import repository_root
+
+        self.directory = directory
+        self.top = top or directory  # where the .gitignore and CACHEDIR.TAG go
+        # Listings of the directories above the repository (or, outside one, above the project
+        # root) are not inputs: the project search reads them only to look for a .git or a
+        # manifest, and /tmp or a home directory change all the time.
+        absolute = Path(os.path.abspath(root))
+        self._boundary = os.path.join(str(repository_root(absolute) or absolute), "")
+        self.record = start_recording()
+        self.writable = True
+        self.warning: str | None = None  # set once when the cache could not be written
+        self.statistics = Statistics()
+        self._digests: dict[tuple[str, str], str] = {}
+        self._given: set[str] = set()
+        self._environment = _hash(code_digest(), shutil.which("terraform") is not None)
+
+    @classmethod
+    def open(cls, root: Path) -> Cache:
+        """The cache of the project at ``root``: a subdirectory of ``PGCONF_FIX_CACHE_DIR`` if
+        set, else of the user's cache directory, named by a digest of ``root``'s absolute path."""
+        given = os.environ.get(ENVIRONMENT_VARIABLE)
+        if given:
+            top = Path(given)
+        else:
+            import platformdirs
+
+            top = Path(platformdirs.user_cache_dir("pgconf-fix", appauthor=False))
+        absolute = os.path.abspath(root)
+        global LAST
+        LAST = cls(top / f"{os.path.basename(absolute) or 'root'}-{_hash(absolute)[:16]}", root, top)
+        return LAST
+
+    def close(self) -> None:
+        stop_recording()
+
+    def new_check(self, given: list[tuple[Path, SourceFile | InputError]] = ()) -> None:
+        """Files may have changed (``--write`` wrote them): digests are taken afresh. ``given``:
+        texts the workspace holds instead of the files (the patcher's re-checks); they are in
+        the keys (``base``), so the files on disk under them are not inputs of this check."""
+        self._digests.clear()
+        self._given = {str(path) for path, _ in given}
+
+    # -- keys ---------------------------------------------------------------------------------
+
+    def base(self, options: Options, rules: list[Rule], given: list[tuple[Path, SourceFile | InputError]]) -> str:
+        """The part of every key that a run's code, catalog and options make, with the texts
+        the workspace holds before the check reads anything: standard input, and the fixed
+        texts the patcher re-checks in memory (a group reads them instead of the files)."""
+        texts = [(str(path), _bytes_digest(entry.data) if isinstance(entry, SourceFile) else str(entry))
+                 for path, entry in given]
+        return _hash(self._environment, options, rules, texts)
+
+    def group_key(self, base: str, reader: str, sources: list[SourceFile]) -> str:
+        return _hash(base, "group", reader, [(str(s.path), s.display, _bytes_digest(s.data)) for s in sources])
+
+    # -- the record of inputs -----------------------------------------------------------------
+
+    def _digest(self, kind: str, path: str) -> str:
+        key = (kind, path)
+        if key not in self._digests:
+            self.record.paused += 1
+            try:
+                if kind == "f":
+                    with open(path, "rb") as handle:
+                        value = _bytes_digest(handle.read())
+                else:
+                    names = sorted(name for name in os.listdir(path) if name != DIRECTORY_NAME)
+                    value = _hash(names)
+            except (OSError, ValueError):
+                value = ABSENT
+            finally:
+                self.record.paused -= 1
+            self._digests[key] = value
+        return self._digests[key]
+
+    def _inputs(self) -> list[list[str]]:
+        own = os.path.join(os.path.abspath(self.top), "")
+        files = [["f", p, self._digest("f", p)] for p in list(self.record.files)
+                 if not p.startswith(own) and p not in self._given]
+        directories = [
+            ["d", p, self._digest("d", p)] for p in list(self.record.directories)
+            if not (p + os.sep).startswith(own) and not (self._boundary.startswith(os.path.join(p, "")) and
+                                                         os.path.join(p, "") != self._boundary)
+        ]
+        return files + directories
+
+    def _check_inputs(self, inputs: list) -> None:
+        for kind, path, digest in inputs:
+            if path not in self._given and self._digest(kind, path) != digest:
+                raise CacheMiss(path)
+        for kind, path, _ in inputs:  # as if read: later entries depend on them too
+            (self.record.files if kind == "f" else self.record.directories).setdefault(path, None)
+
+    # -- entries ------------------------------------------------------------------------------
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def _read(self, key: str) -> dict[str, Any]:
+        self.record.paused += 1
+        try:
+            with open(self._path(key), "rb") as handle:
+                entry = json.loads(handle.read())
+        except (OSError, ValueError) as exc:
+            raise CacheMiss(key) from exc
+        finally:
+            self.record.paused -= 1
+        if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
+            raise CacheMiss(key)
+        return entry
+
+    def _write(self, key: str, entry: dict[str, Any]) -> None:
+        if not self.writable:
+            return
+        entry = {"format": FORMAT, "key": key, **entry}
+        self.record.paused += 1
+        try:
+            self._prepare()
+            target = self._path(key)
+            target.parent.mkdir(mode=0o700, exist_ok=True)
+            import tempfile
+
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+                os.replace(temporary, target)
+            except BaseException:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+                raise
+            self.statistics.stores += 1
+        except (OSError, ValueError, TypeError) as exc:
+            self.writable = False
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.warning = f"cannot write the cache in {self.directory} ({reason}); running without it"
+        finally:
+            self.record.paused -= 1
+
+    def _prepare(self) -> None:
+        marker = self.top / ".gitignore"
+        if marker.exists() and self.directory.is_dir():
+            return
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (self.top / "CACHEDIR.TAG").write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n"
+            "# This file is a cache directory tag created by pgconf-fix.\n"
+            "# For information about cache directory tags see https://bford.info/cachedir/\n"
+        )
+        marker.write_text("# Automatically created by pgconf-fix.\n*\n")
+
+    # -- reader groups ------------------------------------------------------------------------
+
+    def load_group(self, key: str, workspace: Workspace) -> tuple[list[Finding], set[Path], set[Path]] | None:
+        """A group's findings, judged files and the paths it asked the workspace for, with the
+        group's other reads replayed into ``workspace`` in their order; None on a miss (the
+        workspace is left as it was)."""
+        mark = workspace.mark()
+        try:
+            entry = self._read(key)
+            self._check_inputs(entry["inputs"])
+            for path, display, error in entry["loads"]:
+                try:
+                    workspace.load(Path(path), display)
+                except InputError as exc:
+                    if error != str(exc):
+                        raise CacheMiss(path) from None
+                else:
+                    if error is not None:
+                        raise CacheMiss(path)
+            loaded = {str(path): entry for path, entry in workspace.loaded()}
+            sources = []
+            for path in entry["paths"]:
+                source = loaded.get(path)
+                if not isinstance(source, SourceFile):
+                    raise CacheMiss(path)
+                sources.append(source)
+            findings = [_finding_from_json(item, sources) for item in entry["findings"]]
+            scope = {Path(path) for path in entry["scope"]}
+            reads = {Path(path) for path in entry["reads"]}
+        except (CacheMiss, KeyError, TypeError, ValueError, IndexError):
+            workspace.forget_since(mark)
+            self.statistics.misses += 1
+            return None
+        self.statistics.hits += 1
+        return findings, scope, reads
+
+    def store_group(
+        self, key: str, workspace: Workspace, mark: int, findings: list[Finding], scope: set[Path], reads: set[Path]
+    ) -> None:
+        """Note a computed group: the workspace's reads after ``mark`` (after the group's own
+        files) are replayed on a hit. A group whose findings point into a text that is not the
+        workspace's file of that path (a document made from part of a file) is not stored:
+        it could not be rebuilt."""
+        everything = workspace.loaded()
+        loads = everything[mark:]
+        loaded = {str(path): entry for path, entry in everything}
+        for finding in findings:
+            sources = [finding.source, *(edit.source for edit in (finding.fix.edits if finding.fix else ()))]
+            if any(loaded.get(str(source.path)) is not source for source in sources):
+                return
+        listed, paths = findings_json(findings)
+        self._write(key, {
+            "inputs": self._inputs(),
+            "loads": [
+                [str(path), entry.display, str(entry) if isinstance(entry, InputError) else None] for path, entry in loads
+            ],
+            "paths": paths,
+            "findings": listed,
+            "scope": sorted(str(path) for path in scope),
+            "reads": sorted(str(path) for path in reads),
+        })
+
+    # -- other results ------------------------------------------------------------------------
+
+    def recall(self, key: str) -> Any:
+        """A value ``remember``ed under ``key`` whose recorded inputs are unchanged; CacheMiss otherwise."""
+        try:
+            entry = self._read(key)
+            self._check_inputs(entry["inputs"])
+            value = entry["value"]
+        except (CacheMiss, KeyError, TypeError, ValueError):
+            self.statistics.misses += 1
+            raise CacheMiss(key) from None
+        self.statistics.hits += 1
+        return value
+
+    def remember(self, key: str, value: Any, pure: bool = False) -> None:
+        """Store a JSON value under ``key``, with the inputs read so far; ``pure``: the key
+        holds everything the value depends on (no inputs are noted, so the entry serves a
+        re-check of fixed texts in memory and the check of the same texts once written)."""
+        self._write(key, {"inputs": [] if pure else self._inputs(), "value": value})
+
+    def key(self, *parts: object) -> str:
+        return _hash(self._environment, *parts)
+
+
+# The cache the last invocation opened (its statistics say what it served), for tests.
+LAST: Cache | None = None

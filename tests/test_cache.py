@@ -1,0 +1,195 @@
+"""The result cache (pgconf_fix.cache): the same bytes with and without it, cold and warm,
+over the fixture corpus; an entry is not used once a file it read changed, even a file
+the run was not given (an include, a .tfvars, a sysctl.d sibling, a lock file the pool
+rules read, the box the idle budget is learned from); a corrupt or unwritable cache is
+ignored without a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix import cache as cache_module
+from tests import golden
+
+FIXTURES = golden.REPO / "tests" / "fixtures"
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache directory of the test's own; setting it makes in-process runs use the cache."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv(cache_module.ENVIRONMENT_VARIABLE, str(directory))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    return directory
+
+
+def _run(args: list[str], cwd: Path, mode_flags: list[str] = (), write: bool = False) -> bytes:
+    code, out, err = golden.run_cli([*mode_flags, *args], cwd)
+    result = golden._outcome(code, out, err, cwd)
+    if write:
+        result += b"--- tree\n" + golden.tree_dump(cwd)
+    return result
+
+
+def _fresh(source: Path, work: Path) -> Path:
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(source, work, symlinks=True)
+    return work
+
+
+# The modes of tests/golden.py run here: text (with --show-fixes: fixable counts and follow-on
+# fixes), JSON, --diff and --write --unsafe-fixes (every fix applied, then re-checked from
+# disk). PGCONF_FIX_TEST_CACHE_MODES=all runs all seven (SARIF and github too: other reporters
+# over the same findings), about twice as long.
+MODES = (
+    golden.MODES if os.environ.get("PGCONF_FIX_TEST_CACHE_MODES") == "all"
+    else {mode: golden.MODES[mode] for mode in ("text", "json", "diff", "write-unsafe")}
+)
+
+
+def test_corpus_same_bytes_without_cache_cold_and_warm(tmp_path: Path, cache_dir: Path) -> None:
+    """Every fixture case and the examples, recorded as tests/golden.py records them (same
+    cases, arguments, captured streams and tree dumps) but each at one fixed place, so that
+    the cache's keys, which hold absolute paths, can repeat: the run without the cache, with
+    a cold cache and with a warm one print (and write) the same bytes, and the warm run is
+    served from the cache (no miss at all, except in write modes: see below)."""
+    different, warm_misses, warm_hits = [], [], 0
+    for number, (case_id, source, args) in enumerate(golden.cases(golden.REPO)):
+        for mode, flags in MODES.items():
+            write = mode in golden.WRITE_MODES
+            case_root = tmp_path / f"case{number}"
+            root = case_root if case_id == "examples" else case_root / "tree"
+            outcomes = []
+            for flag in (["--no-cache"], [], []):
+                _fresh(source, case_root / "examples" if case_id == "examples" else root)
+                code, out, err = golden.run_cli([*flags, *flag, *args], root)
+                outcome = golden._outcome(code, out, err, root)
+                if write:
+                    outcome += b"--- tree\n" + golden.tree_dump(root)
+                outcomes.append(outcome)
+            if not outcomes[0] == outcomes[1] == outcomes[2]:
+                different.append(f"{case_id} {mode}")
+            statistics = cache_module.LAST.statistics
+            warm_hits += statistics.hits
+            # A write mode resets the tree to before the write for each run, so an entry made
+            # after the cold run's write (which depends on every file read before it in that
+            # run, the written ones included) is rightly not used by the warm run's first check,
+            # and the other way round. Everything else must be served.
+            if statistics.misses and (mode not in golden.WRITE_MODES or not statistics.hits):
+                warm_misses.append(f"{case_id} {mode}: {statistics}")
+    assert not different, different
+    assert not warm_misses, "\n".join(warm_misses)
+    assert warm_hits > 1000
+
+
+def _case(tmp_path: Path, name: str) -> Path:
+    return _fresh(FIXTURES / name / "before", tmp_path / "tree")
+
+
+def _changes_follow(root: Path, args: list[str], change) -> None:
+    """A cached run after ``change`` prints what a run without the cache prints, and that
+    differs from before the change (so the change mattered and was seen)."""
+    before = _run(args, root)
+    assert _run(args, root) == before == _run(["--no-cache", *args], root)
+    assert cache_module.LAST.statistics.hits > 0  # the unchanged rerun was served from the cache
+    change()
+    after = _run(args, root)
+    assert after == _run(["--no-cache", *args], root)
+    assert after != before
+
+
+def test_changed_include_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = _case(tmp_path, "server/included-file-overrides")
+    # Only postgresql.conf is named: overrides.conf is read through its include line.
+    _changes_follow(root, ["postgresql.conf"], lambda: (root / "overrides.conf").write_text("tcp_keepalives_interval = 10\n"))
+
+
+def test_changed_tfvars_and_budget_source_are_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = _case(tmp_path, "terraform/tfvars-override-defaults")
+    args = ["infra/main.tf", "db/postgresql.conf"]  # the .tfvars are read as the module's, not named
+    # The NLB's idle timeout (the idle budget postgresql.conf is judged against) comes from terraform.tfvars.
+    tfvars = root / "infra" / "terraform.tfvars"
+    _changes_follow(root, args, lambda: tfvars.write_text(tfvars.read_text().replace("= 240", "= 400")))
+    auto = root / "infra" / "override.auto.tfvars"
+    _changes_follow(root, args, lambda: auto.write_text("proxy_idle_seconds = 900\n"))
+
+
+def test_changed_sysctl_d_sibling_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = _case(tmp_path, "kernel/fragment-missing-probes")
+    sibling = root / "etc" / "sysctl.d" / "60-hugepages.conf"
+    _changes_follow(root, ["etc/sysctl.d/70-keepalive.conf"],
+                    lambda: sibling.write_text("vm.nr_hugepages = 1024\nnet.ipv4.tcp_keepalive_probes = 6\n"))
+
+
+def test_changed_lock_file_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = _case(tmp_path, "python/django-4.0-pinned-no-health-checks")
+    lock = root / "Pipfile.lock"
+    _changes_follow(root, ["settings.py", "--select", "PGF0,PGF5"],
+                    lambda: lock.write_text(lock.read_text().replace("==4.0.10", "==4.2.11")))
+
+
+def test_new_file_in_include_dir_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = tmp_path / "tree"
+    (root / "conf.d").mkdir(parents=True)
+    (root / "postgresql.conf").write_text("tcp_keepalives_idle = 60\ntcp_keepalives_interval = 10\n"
+                                          "tcp_keepalives_count = 6\ninclude_dir 'conf.d'\n")
+    (root / "conf.d" / "10-logging.conf").write_text("log_connections = on\n")
+    _changes_follow(root, ["postgresql.conf"],
+                    lambda: (root / "conf.d" / "20-keepalives.conf").write_text("tcp_keepalives_idle = 7200\n"))
+
+
+def test_corrupt_entries_are_misses(tmp_path: Path, cache_dir: Path) -> None:
+    root = _case(tmp_path, "terraform/tfvars-override-defaults")
+    expected = _run(["."], root, ["--show-fixes"])
+    entries = sorted(path for path in cache_dir.rglob("*.json"))
+    assert entries
+    garbage = [b"", b"\x00\xff not json", b"[1, 2, 3]", b'{"format": 1}', b'{"format": 1, "key": "x", "inputs": 7}']
+    for number, path in enumerate(entries):
+        data = path.read_bytes()
+        # Truncated, binary, the wrong shape, and a right-looking entry whose findings are broken.
+        path.write_bytes(garbage[number % len(garbage)] if number % 3 else data.replace(b'"findings":[[', b'"findings":[[7,', 1))
+    again = _run(["."], root, ["--show-fixes"])
+    assert again == expected
+    assert b"Traceback" not in again and b"EXCEPTION" not in again
+    assert _run(["."], root, ["--show-fixes"]) == expected  # the entries were rewritten, and serve
+
+
+def test_unwritable_cache_is_skipped_with_one_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _case(tmp_path, "server/included-file-overrides")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory would go\n")
+    monkeypatch.setenv(cache_module.ENVIRONMENT_VARIABLE, str(blocker / "cache"))
+    code, out, err = golden.run_cli(["."], root)
+    plain = golden.run_cli(["--no-cache", "."], root)
+    assert (code, out) == plain[:2]
+    assert err.startswith(plain[2])
+    assert err[len(plain[2]):].decode().startswith("warning: cannot write the cache in ")
+    assert err.count(b"warning: cannot write the cache") == 1 and b"Traceback" not in err
+
+
+def test_the_command_caches_in_the_user_cache_directory(tmp_path: Path) -> None:
+    """The pgconf-fix command (not only main()) uses the cache, outside the checked tree; a
+    second run prints the same; --no-cache writes nothing."""
+    root = _case(tmp_path, "server/included-file-overrides")
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1",
+                   "PYTHONPATH": str(golden.REPO)}
+    environment.pop(cache_module.ENVIRONMENT_VARIABLE, None)
+    command = [sys.executable, "-m", "pgconf_fix", "."]
+    first = subprocess.run([*command, "--no-cache"], cwd=root, env=environment, capture_output=True, check=False)
+    assert not (tmp_path / "xdg").exists()
+    second = subprocess.run(command, cwd=root, env=environment, capture_output=True, check=False)
+    third = subprocess.run(command, cwd=root, env=environment, capture_output=True, check=False)
+    assert (first.returncode, first.stdout, first.stderr) == (second.returncode, second.stdout, second.stderr)
+    assert (second.returncode, second.stdout, second.stderr) == (third.returncode, third.stdout, third.stderr)
+    top = tmp_path / "xdg" / "pgconf-fix"
+    assert (top / ".gitignore").read_text().endswith("*\n") and (top / "CACHEDIR.TAG").exists()
+    assert list(top.rglob("*.json"))
+    assert sorted(p.name for p in root.iterdir()) == ["overrides.conf", "postgresql.conf"]
