@@ -510,8 +510,10 @@ def main(argv: list[str] | None = None) -> int:
             ratio("warm cache / grep", warm, grep, "at most 2x")
             ratio("warm cache / no cache", warm, uncached, "none; for scale")
 
+    if not MEMORY:
+        terraform, singles, heavy = [], [], []  # their lines are peak memory only
     if scans or terraform or singles or heavy:
-        print("(4) growth and memory")
+        print("(4) growth and memory" if MEMORY else "(4) growth (--no-memory: no peak memory)")
     if scans:
         print(f"  {'files':>7} {'parsed':>7} {'parsed MB':>10} {'all MB':>8} {'wall s':>8} {'cpu s':>8} "
               f"{'ms/1k files':>12} {'s/parsed MB':>12} {'peak MB (sum)':>14} {'peak MB (largest)':>18} {'grep MB':>8}")
