@@ -633,3 +633,19 @@ def test_yaml_nested_past_the_recursion_limit_is_pgf001(monkeypatch: pytest.Monk
     with pytest.raises(yaml_nodes.YamlError) as raised:
         yaml_nodes.compose_documents(text)
     assert raised.value.line == 4 and "nesting too deep" in raised.value.message
+
+
+def test_pgbouncer_numbers_past_every_range_are_pgf001(work: Path) -> None:
+    """Found by the fuzz: 400 digits in tcp_keepidle overflowed float() (OverflowError out of
+    PGF602), and in server_idle_timeout int() of infinity; both are values PgBouncer cannot use."""
+    (work / "bad").mkdir()
+    (work / "bad" / "pgbouncer.ini").write_text(
+        f"[databases]\napp = host=db.example.com dbname=app\n[pgbouncer]\ntcp_keepidle = {'9' * 400}\n"
+        f"server_idle_timeout = {'9' * 400}\n"
+    )
+    outcome = run_cli(["bad", "good"], work)
+    clean(outcome)
+    assert outcome.code == 1
+    assert "bad/pgbouncer.ini:4:1: PGF001 tcp_keepidle:" in outcome.stdout and "out of range" in outcome.stdout
+    assert "bad/pgbouncer.ini:5:1: PGF001 server_idle_timeout:" in outcome.stdout
+    assert GOOD in outcome.stdout

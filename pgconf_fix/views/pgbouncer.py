@@ -111,6 +111,9 @@ class WholeFile:
         return Edit(self.source, start, end, content.replace("\n", self.source.newline))
 
 
+LONG_MAX = 2**63 - 1  # C's long on the 64-bit platforms PgBouncer runs on
+
+
 def strtol(text: str) -> int:
     """C's ``strtol(text, &end, 0)`` with the whole text consumed; ValueError otherwise."""
     match = re.fullmatch(r"[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)", text)
@@ -118,6 +121,8 @@ def strtol(text: str) -> int:
         raise ValueError(f'"{text}" is not an integer')
     sign, digits = match.groups()
     value = c_integer(digits)
+    if value > LONG_MAX:  # strtol's ERANGE; the fuzz found float() of it overflowing
+        raise ValueError(f'"{text.strip()[:20]}..." is out of range for an integer')
     return -value if sign == "-" else value
 
 
@@ -125,7 +130,10 @@ def seconds(text: str) -> float:
     """PgBouncer's time values: a non-negative decimal number of seconds; ValueError otherwise."""
     if not re.fullmatch(r"[ \t]*[+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", text):
         raise ValueError(f'"{text}" is not a number of seconds (PgBouncer takes no units)')
-    return float(text)
+    value = float(text)
+    if value == float("inf"):  # strtod's ERANGE; int() of it raised OverflowError
+        raise ValueError(f'"{text.strip()[:20]}..." is out of range for a number of seconds')
+    return value
 
 
 class PgBouncerConfig(SettingsView):
