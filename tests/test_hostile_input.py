@@ -649,3 +649,19 @@ def test_pgbouncer_numbers_past_every_range_are_pgf001(work: Path) -> None:
     assert "bad/pgbouncer.ini:4:1: PGF001 tcp_keepidle:" in outcome.stdout and "out of range" in outcome.stdout
     assert "bad/pgbouncer.ini:5:1: PGF001 server_idle_timeout:" in outcome.stdout
     assert GOOD in outcome.stdout
+
+
+@pytest.mark.parametrize(
+    "case", ["terraform/rds-parameter-groups", "terraform/cloud-sql-database-flags", "terraform/azure-flexible-server-configuration"]
+)
+def test_terraform_alone_in_a_fresh_process_has_its_server_checks(case: str) -> None:
+    """Found by the long fuzz (a worker checking only .tf files): Terraform builds server views
+    (parameter groups, Cloud SQL flags, Azure configurations) but imported only the network
+    checks, so PGF104's lookup raised LookupError unless another layer had run first."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pgconf_fix", "."],
+        cwd=ROOT / "tests" / "fixtures" / case / "before", capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert done.returncode == 1, (done.returncode, done.stdout[-2000:])

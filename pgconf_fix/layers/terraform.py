@@ -30,7 +30,8 @@ def group_key(path: Path) -> Path:
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
-    from pgconf_fix.checks import network_checks  # noqa: F401
+    # Parameter groups, Cloud SQL flags and Azure configurations are server views.
+    from pgconf_fix.checks import network_checks, server_checks  # noqa: F401
     from pgconf_fix.views.network import build_network_views
 
     return build_network_views(workspace, sources, options)
