@@ -24,6 +24,7 @@ never touched: ``--diff`` and ``--write`` show and write them as they are.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote
@@ -112,6 +113,9 @@ def secrets(text: str) -> frozenset[str]:
         if _REFERENCE.search(raw):
             continue
         found |= _decoded(raw)
+    # As a parser's message quotes a token: Python's repr (the HCL parser's "unexpected '...'"
+    # escapes quotes and backslashes; found by the fuzz) and JSON's escapes.
+    found |= {repr(form)[1:-1] for form in found} | {json.dumps(form)[1:-1] for form in found}
     return frozenset(form for form in found if len(form.strip("'\" ")) >= MIN_KNOWN_LENGTH)
 
 

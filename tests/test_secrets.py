@@ -243,3 +243,12 @@ def test_uri_user_information_without_a_clean_scheme(tmp_path: Path) -> None:
         outcome = run_cli(["--format", fmt, "main.tf"], tmp_path)
         assert outcome.code == 1 and "PGF001" in outcome.stdout, outcome.stdout
         assert not leaks(outcome.stdout + outcome.stderr), outcome.stdout
+
+
+def test_a_parse_error_quoting_a_password_the_way_repr_does() -> None:
+    """Found by the fuzz: python-hcl2's 'unexpected ...' shows the token as Python's repr,
+    with its quotes and backslashes escaped, which no decoded form of the password matched."""
+    text = 'resource "aws_db_instance" "db" {\n  password = "ZQK\'a\\"s s\\\\w@QKZ"\n} "ZQK\'a\\"s s\n'
+    message = "invalid HCL: unexpected " + repr("\"ZQK'a\\\"s s")
+    assert "ZQK" in message
+    assert not leaks(redact(message, secrets(text), fragments=True))
