@@ -49,6 +49,14 @@ class LayoutEdits:
         doubles = len(re.findall(r"(?<!['\w])\"[A-Za-z_]", self.text))
         return "'" if singles > doubles else '"'
 
+    def _brackets(self, node: cst.Call | cst.Dict) -> tuple[list, int, int]:
+        """A call's arguments or a dict's elements, and the offsets of its opening and closing
+        bracket (a call's ``(`` comes after its callee, which may hold brackets of its own)."""
+        items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
+        start, end = self.span(node)
+        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
+        return items, opening, end - 1
+
     def append_item(self, node: cst.Call | cst.Dict, piece: str, reserve: int = 0) -> tuple[Edit, ...]:
         """Add ``piece`` as the last argument or element, laid out like the others."""
         return self.append_items(node, [piece], reserve)
@@ -60,10 +68,7 @@ class LayoutEdits:
         a call on one line gets ``, piece`` unless the line would pass the line length, and
         is then laid out one argument a line, as ruff would.
         """
-        items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
-        start, end = self.span(node)
-        close = end - 1
-        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
+        items, opening, close = self._brackets(node)
         newline = self.source.universal_newline
         if not items:
             return (self._claiming(Edit(self.source, opening + 1, close, ", ".join(pieces)), pieces),)
@@ -98,12 +103,9 @@ class LayoutEdits:
         no trailing comma) and the whole call now fits on one line, the two gaps closed as
         ruff would close them (a shorter value can make a call fit where it did not)."""
         edit = Edit(self.source, start, end, content)
-        items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
+        items, opening, close = self._brackets(node)
         if not items or isinstance(items[-1].comma, cst.Comma):
             return (edit,)  # nothing to lay out, or a magic trailing comma keeps one item a line
-        node_start, node_end = self.span(node)
-        close = node_end - 1
-        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else node_start
         first_start, last_end = self.span(items[0])[0], self.span(items[-1])[1]
         head, tail = self.text[opening + 1 : first_start], self.text[last_end:close]
         if head.strip() or tail.strip() or not _LINE_BREAK.search(head) or not _LINE_BREAK.search(tail):
