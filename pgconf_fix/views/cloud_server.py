@@ -27,7 +27,7 @@ from pgconf_fix.documents.hcl import indentation, line_bounds, replace_expressio
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.guc_values import GucInt, parse_int
 from pgconf_fix.source import SourceFile
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import PgVersion, version_from_family
 from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.server import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.views.terraform_module import SET, TerraformModule, Written
@@ -42,16 +42,8 @@ RDS_DEFAULTS_WHO = "RDS for PostgreSQL's default"
 AZURE_DEFAULTS = {"tcp_keepalives_idle": "120", "tcp_keepalives_interval": "30", "tcp_keepalives_count": "9"}
 AZURE_DEFAULTS_WHO = "Azure flexible server's default"
 
-_FAMILY = re.compile(r"^(?:aurora-)?postgres(?:ql)?(\d+(?:\.\d+)?)$", re.IGNORECASE)
 _CLOUD_SQL_VERSION = re.compile(r"^POSTGRES_(\d+)(?:_(\d+))?$", re.IGNORECASE)
 _RESOURCE_REF = re.compile(r"^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.id$")
-
-
-def version_from_family(family: str) -> PgVersion | None:
-    """The major version an RDS parameter group family names: ``postgres13`` -> 13,
-    ``aurora-postgresql15`` -> 15, ``postgres9.6`` -> 9.6; None for other engines."""
-    match = _FAMILY.match(family.strip())
-    return PgVersion.parse(match.group(1)) if match else None
 
 
 @dataclass(frozen=True)
@@ -212,7 +204,6 @@ class ParameterGroup(CloudServerSettings):
 
     def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock) -> None:
         family = _literal(module, source, block, "family")
-        self.aurora = isinstance(family, str) and family.lower().startswith("aurora")
         super().__init__(module, source, block, f"{block.labels[0]}.{block.labels[1]}")
         self.take_family(family, f"family {family!r} of {self.address}")
         self.parameters = [child for child in block.blocks if child.type == "parameter"]
