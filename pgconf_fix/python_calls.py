@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,93 @@ class _Call:
     keywords: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What the verifiers read from one module text, from one ``ast`` parse and one walk.
+
+    ``parsed``: whether ``ast.parse`` took the text. ``calls`` in source order; ``repeated``:
+    constant keys written more than once in one dict literal, counted over the module;
+    ``compile_error``: why ``compile`` refuses the text (its message and line), else None;
+    ``strings``: every string constant, and each f-string with its placeholders written
+    ``{python}``, in ``ast.walk`` order (pgconf_fix.verify.conninfo reads connection strings
+    from them)."""
+
+    parsed: bool
+    compile_error: str | None = None
+    calls: tuple[_Call, ...] = ()
+    repeated: Counter = field(default_factory=Counter)
+    strings: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=128)
+def module_facts(text: str) -> ModuleFacts:
+    """The facts of ``text``, remembered: a file's fixes are tried against the same original
+    (and the patcher tries the same edited text again), so each text is parsed and walked once.
+    A text ``ast`` cannot parse (a SyntaxError, a NUL byte, nesting past the parser's limits)
+    gives ``ModuleFacts(parsed=False)``."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError) as exc:
+        return ModuleFacts(parsed=False, compile_error=_compile_message(exc))
+    except (RecursionError, MemoryError):
+        return ModuleFacts(parsed=False, compile_error=_compile_error(text))
+    try:
+        # The compiler's own checks past the grammar ('return' outside a function, ...), from
+        # the tree just parsed: compiling the text would parse it again.
+        compile(tree, "<module>", "exec", dont_inherit=True)
+        compile_error = None
+    except (SyntaxError, ValueError) as exc:
+        compile_error = _compile_message(exc)
+    calls = []
+    repeated: Counter = Counter()
+    strings = []
+    inside_fstring: set[int] = set()
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Call:
+            calls.append(_call(node))  # type: ignore[arg-type]
+        elif kind is ast.Dict:
+            keys = Counter(repr(key.value) for key in node.keys if isinstance(key, ast.Constant))  # type: ignore[attr-defined]
+            for key, count in keys.items():
+                if count > 1:
+                    repeated[key] += count - 1
+        elif kind is ast.JoinedStr:
+            pieces = []
+            for part in node.values:  # type: ignore[attr-defined]
+                inside_fstring.add(id(part))
+                pieces.append(part.value if isinstance(part, ast.Constant) else "{python}")
+            strings.append("".join(str(piece) for piece in pieces))
+        elif kind is ast.Constant and isinstance(node.value, str) and id(node) not in inside_fstring:  # type: ignore[attr-defined]
+            strings.append(node.value)  # type: ignore[attr-defined]
+    calls.sort(key=lambda call: (call.line, call.column))  # source order: edits never move code
+    return ModuleFacts(True, compile_error, tuple(calls), repeated, tuple(strings))
+
+
+def _compile_message(exc: Exception) -> str:
+    where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+    return f"{getattr(exc, 'msg', exc)}{where}"
+
+
+def _compile_error(text: str) -> str | None:
+    """``compile``'s complaint about ``text``, or None; RecursionError and MemoryError pass on."""
+    try:
+        compile(text, "<module>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        return _compile_message(exc)
+    return None
+
+
 def edited_calls_problem(old: str, new: str) -> str | None:
     """None when ``new`` keeps the calls and keys of ``old`` as described above, else the reason.
 
     A module that does not parse before or after is not judged here: the compile check says that.
     """
-    try:
-        before = ast.parse(old)
-        after = ast.parse(new)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    before = module_facts(old)
+    after = module_facts(new)
+    if not (before.parsed and after.parsed):
         return None
-    old_calls = _calls(before, old)
-    new_calls = _calls(after, new)
+    old_calls = before.calls
+    new_calls = after.calls
     if [call.callee for call in old_calls] != [call.callee for call in new_calls]:
         return _which_call_changed(old_calls, new_calls)
     for was, now in zip(old_calls, new_calls):
@@ -52,30 +128,24 @@ def edited_calls_problem(old: str, new: str) -> str | None:
             return f"the call to {now.callee} on line {now.line} would repeat the keyword {repeated[0]!r}"
         lost = set(was.keywords) - set(now.keywords)
         if lost:
-            return f"the call to {now.callee} on line {now.line} would lose the keyword {sorted(lost)[0]!r}"
-    old_repeats = _repeated_keys(before)
-    for key, count in _repeated_keys(after).items():
-        if count > old_repeats.get(key, 0):
+            return f"the call to {now.callee} on line {now.line} would lose the keyword {min(lost)!r}"
+    for key, count in after.repeated.items():
+        if count > before.repeated.get(key, 0):
             return f"a dict would repeat the key {key}"
     return None
 
 
-def _calls(tree: ast.AST, text: str) -> list[_Call]:
-    calls = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            keywords = [keyword.arg for keyword in node.keywords if keyword.arg is not None]
-            for keyword in node.keywords:
-                if keyword.arg is None and isinstance(keyword.value, ast.Dict):
-                    keywords += [key.value for key in keyword.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
-            callee = ast.unparse(node.func)  # layout-free, and linear (get_source_segment splits the text each time)
-            positional = sum(1 for arg in node.args if not isinstance(arg, ast.Starred))
-            calls.append(_Call(callee, node.lineno, node.col_offset, positional, tuple(keywords)))
-    calls.sort(key=lambda call: (call.line, call.column))  # source order: edits never move code
-    return calls
+def _call(node: ast.Call) -> _Call:
+    keywords = [keyword.arg for keyword in node.keywords if keyword.arg is not None]
+    for keyword in node.keywords:
+        if keyword.arg is None and isinstance(keyword.value, ast.Dict):
+            keywords += [key.value for key in keyword.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
+    callee = ast.unparse(node.func)  # layout-free, and linear (get_source_segment splits the text each time)
+    positional = sum(1 for arg in node.args if not isinstance(arg, ast.Starred))
+    return _Call(callee, node.lineno, node.col_offset, positional, tuple(keywords))
 
 
-def _which_call_changed(old_calls: list[_Call], new_calls: list[_Call]) -> str:
+def _which_call_changed(old_calls: tuple[_Call, ...], new_calls: tuple[_Call, ...]) -> str:
     old_count = Counter(call.callee for call in old_calls)
     new_count = Counter(call.callee for call in new_calls)
     for callee, count in new_count.items():
@@ -87,30 +157,13 @@ def _which_call_changed(old_calls: list[_Call], new_calls: list[_Call]) -> str:
     return "the edit would reorder the module's calls"
 
 
-def _repeated_keys(tree: ast.AST) -> Counter:
-    """Constant keys written more than once in one dict literal, counted over the module."""
-    repeats: Counter = Counter()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Dict):
-            keys = Counter(
-                repr(key.value) for key in node.keys if isinstance(key, ast.Constant)
-            )
-            for key, count in keys.items():
-                if count > 1:
-                    repeats[key] += count - 1
-    return repeats
-
-
 def python_edit_problem(path: str, old: str, new: str) -> str | None:
     """Why an edited Python module must not be kept (it does not compile, or a call or dict
-    changed shape), or None. A module that did not compile before is not held against the edit."""
-    try:
-        compile(new, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        try:
-            compile(old, path, "exec", dont_inherit=True)
-        except (SyntaxError, ValueError):
+    changed shape), or None. A module that did not compile before is not held against the edit.
+    ``path`` is not read (the texts are given); it names the module in nothing shown."""
+    problem = module_facts(new).compile_error
+    if problem is not None:
+        if module_facts(old).compile_error is not None:
             return None
-        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
-        return f"the module would not compile: {getattr(exc, 'msg', exc)}{where}"
+        return f"the module would not compile: {problem}"
     return edited_calls_problem(old, new)

@@ -17,11 +17,11 @@ are pgjdbc's, not libpq's, and are left to their own rule.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import tomllib
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from pgconf_fix.documents.connstr import (
@@ -49,19 +49,14 @@ def _walk(value: object) -> Iterator[str]:
 
 
 def _python_strings(text: str) -> list[str]:
-    tree = ast.parse(text)
-    out = []
-    inside_fstring: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.JoinedStr):
-            pieces = []
-            for part in node.values:
-                inside_fstring.add(id(part))
-                pieces.append(part.value if isinstance(part, ast.Constant) else "{python}")
-            out.append("".join(str(piece) for piece in pieces))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside_fstring:
-            out.append(node.value)
-    return out
+    """The module's string constants and f-strings (pgconf_fix.python_calls.module_facts, one
+    parse a text); ValueError when ``ast`` cannot parse it."""
+    from pgconf_fix.python_calls import module_facts
+
+    facts = module_facts(text)
+    if not facts.parsed:
+        raise ValueError("not Python")
+    return list(facts.strings)
 
 
 def decoded_strings(path: Path, text: str) -> list[str]:
@@ -83,14 +78,17 @@ def decoded_strings(path: Path, text: str) -> list[str]:
     return [text]
 
 
-def _strings(path: Path, text: str) -> list[tuple[str, ConnectionString]]:
+@lru_cache(maxsize=64)
+def _strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
+    """The connection strings of ``text`` as its format decodes them, with what each reads as;
+    remembered, since each fix of a file is judged against the same original text."""
     values = decoded_strings(path, text)
     decoded = values != [text]
-    return [
+    return tuple(
         (value[found.start : found.end], found)
         for value in values
         for found in find_connection_strings(value, decoded)
-    ]
+    )
 
 
 def opaque_templates(text: str) -> str:
