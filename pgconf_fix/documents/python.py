@@ -1,6 +1,6 @@
 """Python source read with libcst: import-aware names (``python_scopes``), settings written
 as keywords or dict keys, and text edits that follow the layout of the code around them
-(``python_layout``); node positions come from ``python_metadata``.
+(``python_layout``); node spans come from ``python_metadata``.
 
 Nothing here re-serialises the module: every offset is a character offset into the original
 text, and every edit is an insertion or replacement of a small piece of that text.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from bisect import bisect_right
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pgconf_fix.documents.python_layout import LayoutEdits
 from pgconf_fix.documents.python_metadata import (
     MAX_NESTING,
     NestingTooDeep,
-    positions_and_parents,
+    spans_and_parents,
 )
 from pgconf_fix.documents.python_scopes import SCOPE_NODES, ScopeIndex, collect_imports
 from pgconf_fix.findings import Edit
@@ -203,7 +204,7 @@ class PythonDocument(LayoutEdits):
             self.error = (1, 0, f"cannot parse as Python: {exc}")
             return
         try:
-            self.positions, self.parents = positions_and_parents(module)
+            self.spans, self.parents = spans_and_parents(module, self._line_starts, len(self.text))
         except NestingTooDeep as deep:
             self.error = (deep.line, deep.column, deep.message)
             return
@@ -221,8 +222,8 @@ class PythonDocument(LayoutEdits):
                 if arg.keyword is None:
                     continue
                 if arg.keyword.value in seen:
-                    where = self.positions[arg].start
-                    return (where.line, where.column, f"not valid Python: keyword argument repeated: {arg.keyword.value}")
+                    line, column = self.line_column(self.spans[arg][0])
+                    return (line, column, f"not valid Python: keyword argument repeated: {arg.keyword.value}")
                 seen.add(arg.keyword.value)
         return None
 
@@ -230,11 +231,11 @@ class PythonDocument(LayoutEdits):
 
     def nodes(self, *classes: type) -> list[cst.CSTNode]:
         """Every node of exactly these libcst classes (leaf classes: none has subclasses), in
-        the order of ``positions``. One pass sorts all nodes by class: scanning every node
+        the order of ``spans`` (PositionProvider's order). One pass sorts all nodes by class: scanning every node
         with ``isinstance`` goes through ABCMeta each time, a third of this layer's time."""
         if self._by_class is None:
             self._by_class = {}
-            for order, node in enumerate(self.positions):
+            for order, node in enumerate(self.spans):
                 self._by_class.setdefault(type(node), []).append((order, node))
         if len(classes) == 1:
             return [node for _, node in self._by_class.get(classes[0], ())]
@@ -257,9 +258,15 @@ class PythonDocument(LayoutEdits):
                 self._cr_starts = self.source.line_starts
         return self._cr_starts
 
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """1-based line and 0-based column (characters) of ``offset``, as Python counts lines."""
+        starts = self._line_starts
+        index = bisect_right(starts, offset) - 1
+        return index + 1, offset - starts[index]
+
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
-        where = self.positions[node]
-        return self.offset(where.start.line, where.start.column), self.offset(where.end.line, where.end.column)
+        """``node``'s start and end offsets in the text (PositionProvider's range)."""
+        return self.spans[node]
 
     def code(self, node: cst.CSTNode) -> str:
         start, end = self.span(node)
