@@ -8,11 +8,11 @@ from dataclasses import replace
 from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import registered
-from pgconf_fix.findings import SAFE, Finding, Fix, make_finding
+from pgconf_fix.findings import SAFE, Finding, Fix, Problem, make_finding
 from pgconf_fix.options import BUDGET_NAME, Options
 from pgconf_fix.setting import Setting, fix_or_none
 from pgconf_fix.versions import PgVersion
-from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.base import ParsedFile, SettingsView
 
 
 def _version_applies(rule: Rule, version: PgVersion | None) -> bool:
@@ -153,12 +153,18 @@ def evaluate_presence(rule: Rule, view: SettingsView, options: Options) -> Itera
             yield make_finding(rule, current.location, f"{setting} = {current.raw}: {message}", fixed())
 
 
-def evaluate_parse_errors(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
-    for problem in view.problems:
+def _problem_findings(rule: Rule, problems: Iterable[Problem]) -> Iterator[Finding]:
+    for problem in problems:
         finding = make_finding(rule, problem.location, problem.message)
         if problem.severity is not None:
             finding = replace(finding, severity=problem.severity)
         yield finding
+
+
+def evaluate_parse_errors(rule: Rule, view: SettingsView, options: Options) -> Iterator[Finding]:
+    """What a view's consumer refuses in the values it reads (its documents' own syntax errors
+    come from the reader as ``ParsedFile``s)."""
+    return _problem_findings(rule, view.problems)
 
 
 def evaluate_python(rule: Rule, view: SettingsView, options: Options) -> Iterable[Finding]:
@@ -190,9 +196,20 @@ def duplicate_key(finding: Finding) -> tuple:
     return (finding.code, str(finding.source.path), finding.location.start, finding.message)
 
 
-def run_rules(views: Iterable[SettingsView], rules: Iterable[Rule], options: Options) -> list[Finding]:
+def run_rules(
+    views: Iterable[SettingsView], rules: Iterable[Rule], options: Options, files: Iterable[ParsedFile] = ()
+) -> list[Finding]:
+    """The findings of the enabled rules over ``views``, and of the parse-error rules of every
+    layer ("any", PGF001) over the problems of the ``files`` a reader judged as a whole;
+    de-duplicated (``duplicate_key``) and sorted."""
     active = [rule for rule in rules if options.enabled(rule)]
     findings: dict[tuple, Finding] = {}
+    for rule in active:
+        if rule.kind != "parse-error" or rule.layer != "any" or not _version_applies(rule, None):
+            continue
+        for parsed in files:
+            for finding in _problem_findings(rule, parsed.problems):
+                findings.setdefault(duplicate_key(finding), finding)
     for view in views:
         for rule in active:
             if rule.layer not in ("any", view.layer):

@@ -46,6 +46,20 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """A place the real consumer of the file would reject (PGF001): a syntax error a document
+    reports about itself, or a value a view finds its consumer refuses.
+
+    ``severity`` overrides the rule's (error) for what only some consumers reject, such as a
+    parameter that some PostgreSQL majors lack when the version is unknown.
+    """
+
+    location: Location
+    message: str
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str

@@ -18,7 +18,7 @@ from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
 from pgconf_fix.progress import Progress
 from pgconf_fix.source import InputError, SourceFile
-from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.base import Built, SettingsView
 from pgconf_fix.workspace import Workspace
 
 
@@ -304,9 +304,9 @@ def _build(
     mark = workspace.mark()
     before = workspace.tracking(reads)
     try:
-        views = layer.build_views(workspace, sources, options) if sources else []
-        group.findings = run_rules(views, rules, options)
-        group.scope = _scope(views, workspace)
+        built = layer.build_views(workspace, sources, options) if sources else Built()
+        group.findings = run_rules(built.views, rules, options, built.files)
+        group.scope = _scope(built.views, workspace) | {parsed.source.path for parsed in built.files}
     finally:
         workspace.tracking(before)
     group.reads = reads
@@ -354,7 +354,8 @@ def with_learned_budget(options: Options, target: Target, workspace: Workspace) 
 
 
 def _scope(views: list[SettingsView], workspace: Workspace) -> set[Path]:
-    """Paths of the files some view judges (their suppressions are checked for use)."""
+    """Paths of the files some view judges (their suppressions are checked for use; so are
+    those of the files a reader judged as a whole, ``Built.files``)."""
     # A view that keeps the base in_scope judges exactly its scope set: no need to ask it file by file.
     paths: set[Path] = set()
     asked = []

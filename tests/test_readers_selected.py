@@ -50,10 +50,10 @@ def _record(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, object]]:
             return claim(path, head)
 
         def built(workspace, sources, options, build=build, mine=mine):  # noqa: ANN001, ANN202
-            views = build(workspace, sources, options)
+            built = build(workspace, sources, options)
             mine["built"].extend(source.path.name for source in sources)
-            mine["layers"].update(view.layer for view in views)
-            return views
+            mine["layers"].update(view.layer for view in built.views)
+            return built
 
         monkeypatch.setattr(module, "claim", claimed)
         monkeypatch.setattr(module, "build_views", built)

@@ -18,7 +18,7 @@ def views(layer, root: Path, files: dict[str, str]) -> list:  # noqa: ANN001 - a
         (root / name).write_text(text)
     workspace = Workspace(root)
     sources = [workspace.load(root / name) for name in files]
-    return layer.build_views(workspace, sources, Options())
+    return layer.build_views(workspace, sources, Options()).views
 
 
 def line(setting) -> int:  # noqa: ANN001

@@ -16,7 +16,7 @@ from typing import Any
 from pgconf_fix.documents.hcl_model import BOOL, NULL, NUMBER, OTHER, REFERENCE, STRING  # noqa: F401
 from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock, SyntaxProblem, hcl_number  # noqa: F401
 from pgconf_fix.documents.hcl_reader import read_body
-from pgconf_fix.findings import Edit
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
 
@@ -42,6 +42,17 @@ class HclDocument:
                 self.error = _describe(exc, text)
                 return
         self.attributes, self.blocks = body
+
+    @property
+    def problems(self) -> list[Problem]:
+        """What Terraform rejects in this file (PGF001): from the error's offset (kept within the
+        file's text) to the end of its line."""
+        if self.error is None:
+            return []
+        source = self.source
+        offset = max(0, min(self.error.offset, len(source.text.rstrip()) - 1))
+        _, _, end = line_bounds(source, offset)
+        return [Problem(Location(source, offset, max(end, offset)), self.error.message)]
 
     @property
     def is_json(self) -> bool:

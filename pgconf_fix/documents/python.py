@@ -24,7 +24,7 @@ from pgconf_fix.documents.python_metadata import (
     spans_and_parents,
 )
 from pgconf_fix.documents.python_scopes import SCOPE_NODES, ScopeIndex, collect_imports
-from pgconf_fix.findings import Edit
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.setting import State
 from pgconf_fix.source import SourceFile
 
@@ -212,6 +212,15 @@ class PythonDocument(LayoutEdits):
         self._by_class: dict[type, list[tuple[int, cst.CSTNode]]] | None = None
         self.imports = collect_imports(module, self.nodes(cst.Import, cst.ImportFrom))
         self.error = self._repeated_keyword()
+
+    @property
+    def problems(self) -> list[Problem]:
+        """What Python rejects in this file (PGF001): the line of ``error``, kept within the file."""
+        if self.error is None:
+            return []
+        line, _column, message = self.error
+        start, end = self.source.line_span(max(1, min(line, len(self.source.line_starts))))
+        return [Problem(Location(self.source, start, end), message)]
 
     def _repeated_keyword(self) -> tuple[int, int, str] | None:
         """Python's compiler refuses a call that repeats a keyword argument; libcst parses it.

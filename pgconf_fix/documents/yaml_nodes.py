@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from pgconf_fix.findings import Edit
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.source import SourceFile
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -50,6 +50,11 @@ class YamlError(Exception):
         self.message = message
         self.line = line
         self.column = column
+
+    def problem(self, source: SourceFile) -> Problem:
+        """The error as PGF001 reports it in ``source`` (the text it was raised for): its line."""
+        start, end = source.line_span(min(self.line, len(source.line_starts)))
+        return Problem(Location(source, start, end), f"not valid YAML: {self.message}")
 
 
 def compose_documents(text: str) -> list[Node]:

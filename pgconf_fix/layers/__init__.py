@@ -12,8 +12,11 @@ A reader module provides:
     claim(path: Path | FileName, head: Callable[[], bytes]) -> bool
         (discovery passes a ``discovery.FileName``: only ``name``, ``suffix`` and
         ``parent.name`` of the path may be read)
-    build_views(workspace, sources, options) -> list[SettingsView]
-        (imports, statically, the pgconf_fix.checks modules judging the views it builds)
+    build_views(workspace, sources, options) -> views.base.Built
+        the views the rules judge, and the files judged as a whole (``ParsedFile``: the parse
+        errors their documents report, PGF001; their suppression comments are judged even
+        where no view is built); imports, statically, the pgconf_fix.checks modules judging
+        the views it builds
     group_key(path: Path) -> Hashable   (optional)
         files with one key are built together; files with different keys apart, unless their
         builds read a common file (pgconf_fix.run joins them then). Without it, all the

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
-    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.views.base import Built
     from pgconf_fix.workspace import Workspace
 
 NAME = "client"
@@ -52,9 +52,10 @@ def group_key(path: Path) -> Path:
     return path
 
 
-def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import client_checks  # noqa: F401
+    from pgconf_fix.views.base import Built
     from pgconf_fix.views.client import build_client_views
 
-    return list(build_client_views(workspace, sources, options))
+    return Built(list(build_client_views(workspace, sources, options)))

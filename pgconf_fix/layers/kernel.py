@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
-    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.views.base import Built
     from pgconf_fix.workspace import Workspace
 
 NAME = "kernel"
@@ -38,7 +38,8 @@ def group_key(path: Path) -> Path:
     return path.parent.parent if path.parent.name == "sysctl.d" else path.parent
 
 
-def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
+    from pgconf_fix.views.base import Built
     from pgconf_fix.views.kernel import build_kernel_views
 
-    return build_kernel_views(workspace, sources, options)
+    return Built(build_kernel_views(workspace, sources, options))

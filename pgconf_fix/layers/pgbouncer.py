@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
-    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.views.base import Built
     from pgconf_fix.workspace import Workspace
 
 NAME = "pgbouncer"
@@ -34,9 +34,10 @@ def group_key(path: Path) -> Path:
     return path
 
 
-def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import client_checks, pgbouncer_checks  # noqa: F401
+    from pgconf_fix.views.base import Built
     from pgconf_fix.views.pgbouncer import WholeFile, build_pgbouncer_views
 
-    return [view for source in sources for view in build_pgbouncer_views(WholeFile(source))]
+    return Built([view for source in sources for view in build_pgbouncer_views(WholeFile(source))])

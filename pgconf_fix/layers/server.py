@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
-    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.views.base import Built
     from pgconf_fix.workspace import Workspace
 
 NAME = "server"
@@ -51,9 +51,10 @@ def group_key(path: Path) -> Path:
         directory = directory.parent
     return path
 
-def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import server_checks  # noqa: F401
+    from pgconf_fix.views.base import Built
     from pgconf_fix.views.server import build_server_views
 
-    return build_server_views(workspace, sources, options)
+    return Built(build_server_views(workspace, sources, options))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
-    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.views.base import Built
     from pgconf_fix.workspace import Workspace
 
 NAME = "sql"
@@ -31,9 +31,10 @@ def group_key(path: Path) -> Path:
     return path
 
 
-def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import server_checks  # noqa: F401
+    from pgconf_fix.views.base import Built
     from pgconf_fix.views.sql import build_sql_views
 
-    return list(build_sql_views(workspace, sources, options))
+    return Built(list(build_sql_views(workspace, sources, options)))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
-    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.views.base import Built
     from pgconf_fix.workspace import Workspace
 
 NAME = "network"
@@ -28,7 +28,7 @@ def group_key(path: Path) -> Path:
     return path.parent
 
 
-def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     # Parameter groups, Cloud SQL flags and Azure configurations are server views.
     from pgconf_fix.checks import network_checks, server_checks  # noqa: F401

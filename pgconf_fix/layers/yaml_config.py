@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
-    from pgconf_fix.views.base import SettingsView
+    from pgconf_fix.views.base import Built
     from pgconf_fix.workspace import Workspace
 
 NAME = "yaml"
-LAYERS = ("server", "kernel", "client", "pgbouncer", "yaml")  # the rule layers of the views it builds
+LAYERS = ("server", "kernel", "client", "pgbouncer")  # the rule layers of the views it builds
 _COMPOSE = re.compile(r"(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml|compose\.ya?ml")
 # Keys this layer reads, at the start of a line (a YAML key or a list item).
 _KEYS = re.compile(
@@ -47,7 +47,7 @@ def group_key(path: Path) -> Path:
     return path
 
 
-def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> list[SettingsView]:
+def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     from pgconf_fix.checks import server_checks, client_checks, pgbouncer_checks  # noqa: F401
     from pgconf_fix.views.yaml_config import build_yaml_views

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from pgconf_fix.findings import SAFE, Edit, Fix, Location
+from pgconf_fix.findings import SAFE, Edit, Fix, Location, Problem
 from pgconf_fix.setting import Refusal, Setting, State
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
@@ -51,19 +51,6 @@ class Assignment:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """A place the real consumer of the file would reject (PGF001).
-
-    ``severity`` overrides the rule's (error) for what only some consumers reject, such as a
-    parameter that some PostgreSQL majors lack when the version is unknown.
-    """
-
-    location: Location
-    message: str
-    severity: str | None = None
-
-
-@dataclass(frozen=True)
 class CommentedSample:
     """``#name = value`` in a comment: the place a fix may uncomment."""
 
@@ -75,6 +62,25 @@ class CommentedSample:
     value_end: int
     line_start: int
     line_end: int
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A file a reader judges as a whole, beside the views built from it: ``problems`` are what
+    its document reported its parser rejects (PGF001), and its suppression comments are judged
+    (PGF002) whether or not a view judges a setting in it."""
+
+    source: SourceFile
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass
+class Built:
+    """What a reader made of its files (``build_views``): the views the rules judge, and the
+    files it judges as a whole (their parse errors and suppression comments), in reading order."""
+
+    views: list[SettingsView] = field(default_factory=list)
+    files: list[ParsedFile] = field(default_factory=list)
 
 
 class SettingsView:

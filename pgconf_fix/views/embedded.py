@@ -11,10 +11,10 @@ indentation). The same rules apply unchanged.
 from __future__ import annotations
 
 from pgconf_fix.documents.yaml_nodes import BlockText
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major
-from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.server import ServerConfig
 from pgconf_fix.workspace import Workspace
 

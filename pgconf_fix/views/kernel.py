@@ -8,12 +8,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pgconf_fix.documents.sysctl import SysctlDocument, SysctlLine, is_glob, kernel_integer
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import (
     Assignment,
     CommentedSample,
-    Problem,
     SettingsView,
     append_lines,
     replace_value,

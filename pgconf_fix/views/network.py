@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pgconf_fix.documents.hcl import STRING, HclBlock, HclDocument
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.base import Built, ParsedFile
 from pgconf_fix.views.cloud_server import cloud_server_views
 from pgconf_fix.views.middleboxes import middleboxes
 from pgconf_fix.views.terraform_module import (  # noqa: F401 - the resolution states, named from here too
@@ -18,7 +18,6 @@ from pgconf_fix.views.terraform_module import (  # noqa: F401 - the resolution s
     UNKNOWN,
     UNSET,
     Resolution,
-    TerraformFiles,
     TerraformModule,
     TerraformResource,
     Written,
@@ -75,16 +74,20 @@ def _is_load_balancer(block: HclBlock) -> bool:
     return block.type == "module" and len(block.labels) == 1 and is_known_alb_module(block)
 
 
-def build_network_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[SettingsView]:
+def build_network_views(workspace: Workspace, sources: list[SourceFile], options: object) -> Built:
+    """Every Terraform view of the sources' directories, each directory read as one module; the
+    given files are judged as a whole (their syntax errors, PGF001, and suppression comments),
+    their siblings read only for the module's variables and locals."""
     groups: dict[Path, list[SourceFile]] = {}
     for source in sources:
         groups.setdefault(source.path.parent, []).append(source)
-    views: list[SettingsView] = []
+    built = Built()
+    views = built.views
     for directory, given in groups.items():
         documents = [HclDocument(source) for source in module_files(workspace, directory, given)]
-        views.append(TerraformFiles(documents, given))
-        module = TerraformModule(documents)
         asked = {source.path for source in given}
+        built.files.extend(ParsedFile(d.source, tuple(d.problems)) for d in documents if d.source.path in asked)
+        module = TerraformModule(documents)
         for document in documents:
             if document.source.path not in asked:
                 continue
@@ -92,4 +95,4 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
             views.extend(LoadBalancer(module, document.source, block) for block in found)
         views.extend(middleboxes(module, [d for d in documents if d.source.path in asked]))
         views.extend(cloud_server_views(module, [d for d in documents if d.source.path in asked]))
-    return views
+    return built

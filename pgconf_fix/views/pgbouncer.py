@@ -38,11 +38,11 @@ from pgconf_fix.documents.pgbouncer_ini import (
     parse_connstr,
     parse_ini,
 )
-from pgconf_fix.findings import UNSAFE, Edit, Location
+from pgconf_fix.findings import UNSAFE, Edit, Location, Problem
 from pgconf_fix.guc_values import c_integer
 from pgconf_fix.setting import Setting, State
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.client import PGBOUNCER, ClientConnection
 
 LAYER = "pgbouncer"

@@ -22,11 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pgconf_fix.documents.connstr import TEMPLATE
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major
-from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix import guc_catalog
 from pgconf_fix.documents.sysctl import kernel_integer
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5

@@ -1,19 +1,17 @@
 """What every pool view shares: a view of one pool's settings read from one Python file, whose
 values are Python literals, MISSING, or UNKNOWN (a variable, a call, a ``**splat`` we cannot
-see into: rules judge the first two and leave UNKNOWN alone); and the view of a file that is
-not Python, which carries its parse error (PGF001).
+see into: rules judge the first two and leave UNKNOWN alone). A file that is not Python reports
+its parse error itself (``PythonDocument.problems``).
 """
 
 from __future__ import annotations
 
-
 import libcst as cst
 
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Location
 from pgconf_fix.setting import Setting, State
-from pgconf_fix.source import SourceFile
-from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.views.base import Assignment, SettingsView
 
 MISSING = State.MISSING
 POSTGRES_SCHEMES = ("postgresql", "postgres", "pgsql")
@@ -94,25 +92,3 @@ class PoolView(SettingsView):
 
     def describe(self) -> str:
         return self.label
-
-
-class UnreadablePython(PoolView):
-    """A file that is not Python: it only carries its parse error (PGF001)."""
-
-    kind = "unreadable"
-
-    def __init__(self, source: SourceFile, line: int, column: int, message: str) -> None:
-        SettingsView.__init__(self)
-        self.source = source
-        self.scope = {source.path}
-        self.judges_missing = False
-        lines = source.line_starts
-        number = max(1, min(line, len(lines)))
-        start, end = source.line_span(number)
-        self.problems.append(Problem(Location(source, start, end), message))
-
-    def read_entry(self, key: str) -> tuple[Entry | None, object]:
-        return None, UNKNOWN
-
-    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
-        return ()

@@ -21,10 +21,10 @@ from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings
 from pgconf_fix.documents.python_layout import INDENT, LINE_LENGTH
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.base import Assignment, SettingsView
+from pgconf_fix.views.base import Assignment, Built, ParsedFile
 from pgconf_fix.views.client import ASYNCPG, LIBPQ, ClientConnection, connection_views
 from pgconf_fix.views.pool import build_views
-from pgconf_fix.views.pool_base import PoolView, UnreadablePython
+from pgconf_fix.views.pool_base import PoolView
 from pgconf_fix.views.pool_django import DjangoDatabaseView
 from pgconf_fix.views.pool_flask import ENGINE_OPTIONS
 from pgconf_fix.views.pool_psycopg import PsycopgPoolView
@@ -162,18 +162,19 @@ def python_client_views(document: PythonDocument, pool_views: Sequence[PoolView]
     return list(_Connections(document, pool_views).views())
 
 
-def build_python_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[SettingsView]:
-    """Pool views and client connections of each Python file (PGF001 for a file Python rejects)."""
-    views: list[SettingsView] = []
+def build_python_views(workspace: Workspace, sources: list[SourceFile], options: object) -> Built:
+    """Pool views and client connections of each Python file; a file Python rejects is judged
+    as a whole, for its parse error (PGF001) and its suppression comments."""
+    built = Built()
     for source in sources:
         document = PythonDocument(source)
         if document.error is not None:
-            views.append(UnreadablePython(source, *document.error))
+            built.files.append(ParsedFile(source, tuple(document.problems)))
         if document.module is not None:
             pools = build_views(document)
-            views.extend(pools)
-            views.extend(python_client_views(document, pools))
-    return views
+            built.views.extend(pools)
+            built.views.extend(python_client_views(document, pools))
+    return built
 
 
 class _SpanIndex:

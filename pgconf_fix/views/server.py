@@ -6,12 +6,12 @@ from pathlib import Path
 
 from pgconf_fix import guc_catalog
 from pgconf_fix.documents.pgconf import ConfLine, PgConfDocument, tokenize_line
-from pgconf_fix.findings import Location
+from pgconf_fix.findings import Location, Problem
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import Major, version_near
-from pgconf_fix.views.base import Assignment, CommentedDefaultsView, CommentedSample, Problem
+from pgconf_fix.views.base import Assignment, CommentedDefaultsView, CommentedSample
 from pgconf_fix.views.server_includes import IncludeFollowing, real_path
 from pgconf_fix.workspace import Workspace
 

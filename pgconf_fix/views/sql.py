@@ -37,13 +37,13 @@ from pgconf_fix.documents.sql import (
     SqlDocument,
     SqlError,
 )
-from pgconf_fix.findings import SAFE, Edit, Fix, Location
+from pgconf_fix.findings import SAFE, Edit, Fix, Location, Problem
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.setting import Refusal, Setting
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion
-from pgconf_fix.views.base import Assignment, Problem, SettingsView, replace_value
+from pgconf_fix.views.base import Assignment, SettingsView, replace_value
 from pgconf_fix.workspace import Workspace
 
 TRANSACTION = "transaction"

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from pgconf_fix.documents.hcl import BOOL, NULL, NUMBER, REFERENCE, STRING
 from pgconf_fix.documents.hcl import Expression, HclAttribute, HclBlock, HclDocument
-from pgconf_fix.documents.hcl import insert_attribute, line_bounds, replace_expression
+from pgconf_fix.documents.hcl import insert_attribute, replace_expression
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.setting import Setting, State, Trail
 from pgconf_fix.source import InputError, SourceFile
-from pgconf_fix.views.base import Assignment, Problem, SettingsView
+from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.workspace import Workspace
 
 # What a resolution comes to (pgconf_fix.setting.State): null or absent is MISSING.
@@ -137,26 +137,6 @@ class TerraformModule:
 
     def _maybe_broken(self) -> str:
         return f" (unreadable here: {', '.join(self.broken)})" if self.broken else " in this directory"
-
-
-class TerraformFiles(SettingsView):
-    """The files of one module: carries their syntax errors (PGF001); judges no setting itself."""
-
-    layer = "network"
-
-    def __init__(self, documents: list[HclDocument], given: list[SourceFile]) -> None:
-        super().__init__()
-        self.scope = {source.path for source in given}
-        self.judges_missing = False
-        for document in documents:
-            if document.error is not None:
-                source = document.source
-                offset = max(0, min(document.error.offset, len(source.text.rstrip()) - 1))
-                _, _, end = line_bounds(source, offset)
-                self.problems.append(Problem(Location(source, offset, max(end, offset)), document.error.message))
-
-    def effective(self, key: str) -> Assignment | None:
-        return None
 
 
 class TerraformResource(SettingsView):

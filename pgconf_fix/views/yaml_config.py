@@ -18,23 +18,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pgconf_fix.documents import yaml_nodes as Y
-from pgconf_fix.findings import Location
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.base import Problem, SettingsView
+from pgconf_fix.views.base import Built, ParsedFile, SettingsView
 from pgconf_fix.views.client import connection_views
 from pgconf_fix.views.compose import compose_views, is_compose
 from pgconf_fix.views.kubernetes import kubernetes_views
 from pgconf_fix.workspace import Workspace
-
-
-class YamlFile(SettingsView):
-    """The file itself, for what is wrong with it as YAML (PGF001)."""
-
-    layer = "yaml"
-
-    def __init__(self, source: SourceFile) -> None:
-        super().__init__()
-        self.scope = {source.path}
 
 
 def _client_views(source: SourceFile, skip: list[tuple[int, int]]) -> list[SettingsView]:
@@ -49,19 +38,16 @@ def _client_views(source: SourceFile, skip: list[tuple[int, int]]) -> list[Setti
     return views
 
 
-def yaml_views(workspace: Workspace, source: SourceFile) -> list[SettingsView]:
-    """Every view of one YAML file."""
-    file_view = YamlFile(source)
+def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsView], ParsedFile]:
+    """Every view of one YAML file, and the file judged as a whole: what YAML rejects in it
+    (PGF001; nothing for a template, which only its engine turns into YAML) and its suppression
+    comments."""
     try:
         documents = Y.compose_documents(source.text)
     except Y.YamlError as exc:
-        if "{{" not in source.text:
-            line_start, line_end = source.line_span(min(exc.line, len(source.line_starts)))
-            file_view.problems.append(
-                Problem(Location(source, line_start, line_end), f"not valid YAML: {exc.message}")
-            )
-        return [file_view, *_client_views(source, [])]
-    views: list[SettingsView] = [file_view]
+        problems = () if "{{" in source.text else (exc.problem(source),)
+        return _client_views(source, []), ParsedFile(source, problems)
+    views: list[SettingsView] = []
     embedded: list[tuple[int, int]] = []
     for root in documents:
         if is_compose(root):
@@ -74,11 +60,16 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> list[SettingsView]:
         # A template that happens to parse: what it leaves out may come from the template engine.
         for view in views:
             view.judges_missing = False
-    return [*views, *_client_views(source, embedded)]
+    return [*views, *_client_views(source, embedded)], ParsedFile(source)
 
 
-def build_yaml_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[SettingsView]:
-    return [view for source in sources for view in yaml_views(workspace, source)]
+def build_yaml_views(workspace: Workspace, sources: list[SourceFile], options: object) -> Built:
+    built = Built()
+    for source in sources:
+        views, parsed = yaml_views(workspace, source)
+        built.views.extend(views)
+        built.files.append(parsed)
+    return built
 
 
 def is_compose_name(path: Path) -> bool:
