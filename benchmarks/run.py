@@ -207,13 +207,29 @@ def tree(root: Path, name: str, plan) -> Path:  # noqa: ANN001
     """Generate a tree once; a marker file names the generator version that wrote it."""
     directory = root / name
     marker = root / f"{name}.done"
-    if marker.exists() and marker.read_text() == str(GENERATOR_VERSION) and directory.is_dir():
-        return directory
-    started = time.perf_counter()
-    write_tree(plan(), directory)
-    marker.write_text(str(GENERATOR_VERSION))
-    print(f"  generated {name} in {time.perf_counter() - started:.1f} s", flush=True)
+    if not (marker.exists() and marker.read_text() == str(GENERATOR_VERSION) and directory.is_dir()):
+        started = time.perf_counter()
+        write_tree(plan(), directory)
+        marker.write_text(str(GENERATOR_VERSION))
+        print(f"  generated {name} in {time.perf_counter() - started:.1f} s", flush=True)
+    _own_repository(directory)
     return directory
+
+
+def _own_repository(directory: Path) -> None:
+    """Make the tree a git repository of its own, as the trees people check are. Under this
+    repository's ``benchmarks/.trees/`` (git-ignored), a tree that is not its own repository
+    is ignored by pgconf-fix as by git, and every run would time a tree with nothing to read."""
+    if not (directory / ".git").exists():
+        try:
+            subprocess.run(["git", "init", "-q", str(directory)], check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise SystemExit(f"cannot make {directory} a git repository ({exc}); pass --trees outside any git repository")
+    from pgconf_fix.discovery import discover
+    from pgconf_fix.layers import layer_modules
+
+    if not discover([str(directory)], layer_modules(), directory).files:
+        raise SystemExit(f"pgconf-fix reads no file of {directory}: is it git-ignored? pass --trees elsewhere")
 
 
 def relevant_bytes(directory: Path) -> tuple[int, int, int]:
