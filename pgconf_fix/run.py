@@ -124,6 +124,11 @@ class CheckMemo:
     learned: object = None
     groups: dict[str, list[ReaderGroup]] = field(default_factory=dict)
     parsed: int = 0
+    # Every group built so far, by reader and the texts of its files: (findings, scope, the
+    # text of every file the build read, None for one it could not). The fix loop checks the
+    # same texts more than once (the safe fixes' run, then the run with unsafe fixes, starts
+    # from the same files; a file with no unsafe fix comes out the same).
+    built: dict[tuple, tuple[list[Finding], set[Path], dict[Path, str | None]]] = field(default_factory=dict)
 
 
 def check(
@@ -160,6 +165,7 @@ def check(
     base = cache.base(options, rules, given) if cache is not None else ""
     if options.learned_budgets != memo.learned:
         memo.groups = {}
+        memo.built = {}
         memo.learned = options.learned_budgets
     progress = Progress(
         sum(len(entries) for name, entries in target.files.items() if target.parsed is None or name in target.parsed)
@@ -249,8 +255,11 @@ def _settle(
     while True:
         for group in groups:
             if not group.built:
-                _build(group, layer, [sources[path] for path in group.sources], rules, options, workspace, cache, base)
-                memo.parsed += len(group.sources)
+                members = [sources[path] for path in group.sources]
+                if not _recalled(group, layer, members, workspace, memo):
+                    _build(group, layer, members, rules, options, workspace, cache, base)
+                    memo.parsed += len(group.sources)
+                    _remember(group, layer, members, workspace, memo)
         parent = list(range(len(groups)))
 
         def root(index: int) -> int:
@@ -278,6 +287,38 @@ def _settle(
             else ReaderGroup(sorted((path for member in members for path in member.sources), key=order.__getitem__))
             for members in components.values()
         ]
+
+
+def _built_key(layer: ModuleType, sources: list[SourceFile]) -> tuple:
+    return (layer.NAME, tuple((str(source.path), source.display, source.text) for source in sources))
+
+
+def _text_or_none(workspace: Workspace, path: Path) -> str | None:
+    try:
+        return workspace.load(path).text
+    except InputError:
+        return None
+
+
+def _recalled(group: ReaderGroup, layer: ModuleType, sources: list[SourceFile], workspace: Workspace, memo: CheckMemo) -> bool:
+    """Give ``group`` what an earlier build of the same texts gave (CheckMemo.built), when
+    every file that build read still has the text it had; False when there is none."""
+    if not sources:
+        return False
+    entry = memo.built.get(_built_key(layer, sources))
+    if entry is None:
+        return False
+    findings, scope, texts = entry
+    if any(_text_or_none(workspace, path) != text for path, text in texts.items()):
+        return False
+    group.findings, group.scope, group.reads, group.built = list(findings), set(scope), set(texts), True
+    return True
+
+
+def _remember(group: ReaderGroup, layer: ModuleType, sources: list[SourceFile], workspace: Workspace, memo: CheckMemo) -> None:
+    if sources:
+        texts = {path: _text_or_none(workspace, path) for path in group.reads}
+        memo.built[_built_key(layer, sources)] = (list(group.findings), set(group.scope), texts)
 
 
 def _build(

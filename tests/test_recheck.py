@@ -147,3 +147,29 @@ def test_a_fix_in_an_included_fragment_rechecks_its_tree(tmp_path: Path, monkeyp
     for paths in checks[1:]:
         assert all(Path(path).relative_to(root).parts[0] == "b" for path in paths), paths
     assert any(paths for paths in checks[1:]), "the fixed tree was not re-checked"
+
+
+def test_counting_fixable_parses_no_text_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The text report counts "[*] N fixable" with the patcher twice: safe fixes, then with the
+    # unsafe ones too, both from the same files. A module whose fixes are all safe comes out of
+    # both with the same text; its re-check is recalled, not parsed again (run.CheckMemo.built).
+    root = tmp_path / "app"
+    _python_tree(root, fixable=3, clean=2)
+    (root / "tls.py").write_text(  # PGF404's sslmode fix is unsafe: this one differs between the runs
+        'from sqlalchemy import create_engine\n\nengine = create_engine("postgresql://db.example.com/app", '
+        "pool_pre_ping=True, pool_recycle=240)\n"
+    )
+    seen: list[tuple[str, str]] = []
+    for module in layers.layer_modules():
+        build = module.build_views
+
+        def counted(workspace, sources, options, build=build):  # noqa: ANN001, ANN202
+            seen.extend((str(source.path), source.text) for source in sources)
+            return build(workspace, sources, options)
+
+        monkeypatch.setattr(module, "build_views", counted)
+    outcome = run_cli(["."], root)
+    assert "fixable with --write" in outcome.stdout and "more with --unsafe-fixes" in outcome.stdout, outcome.stdout
+    assert len(seen) == len(set(seen)), sorted(path for path, _ in seen)
+    for index in range(3):  # re-checked after its fixes, each text once for both runs
+        assert sum(1 for path, _ in seen if path.endswith(f"broken_{index}.py")) >= 2
