@@ -1,0 +1,57 @@
+"""Interleaved A/B timing of two checkouts of pgconf-fix on one target (wall and CPU medians).
+
+    python benchmarks/ab.py CHECKOUT_A CHECKOUT_B TARGET ROUNDS [pgconf-fix arguments...]
+
+Each checkout is a directory holding ``pgconf_fix/`` (a git worktree of another commit, for
+example); the command ``python -m pgconf_fix ARGS TARGET`` runs with that directory first on
+``PYTHONPATH``, in the current directory. One untimed run of each, then ROUNDS rounds that
+alternate which goes first; prints the medians of wall time and of CPU time (user + system,
+from ``os.wait4``) and B/A. Default arguments: ``--exit-zero``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run(checkout: str, args: list[str], target: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of ``checkout``'s pgconf-fix."""
+    env = dict(os.environ, PYTHONPATH=checkout)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package runs from bytecode
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pgconf_fix", *args, target], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, _, usage = os.wait4(process.pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 4:
+        print(__doc__, file=sys.stderr)
+        return 2
+    a, b, target, rounds = argv[0], argv[1], argv[2], int(argv[3])
+    args = argv[4:] or ["--exit-zero"]
+    run(a, args, target)
+    run(b, args, target)
+    times: dict[str, tuple[list[float], list[float]]] = {a: ([], []), b: ([], [])}
+    for index in range(rounds):
+        for checkout in (a, b) if index % 2 == 0 else (b, a):
+            wall, cpu = run(checkout, args, target)
+            times[checkout][0].append(wall)
+            times[checkout][1].append(cpu)
+    for label, checkout in (("A", a), ("B", b)):
+        walls, cpus = times[checkout]
+        print(f"{label} {checkout}: wall {statistics.median(walls):.3f} s  cpu {statistics.median(cpus):.3f} s")
+    ratio_wall = statistics.median(times[b][0]) / statistics.median(times[a][0])
+    ratio_cpu = statistics.median(times[b][1]) / statistics.median(times[a][1])
+    print(f"B/A wall {ratio_wall:.3f}  cpu {ratio_cpu:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
