@@ -479,6 +479,10 @@ class Cache:
 
     # -- reader groups ------------------------------------------------------------------------
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (usable or not: it is not read)."""
+        return self._path(key).is_file()
+
     def load_group(self, key: str, workspace: Workspace) -> tuple[list[Finding], set[Path], set[Path]] | None:
         """A group's findings, judged files and the paths it asked the workspace for, with the
         group's other reads replayed into ``workspace`` in their order; None on a miss (the

@@ -65,6 +65,7 @@ class Run:
         self._texts: dict[Path, str] = {}  # the texts the last check saw in place of files
         self._written: dict[Path, str] = {}  # fixed texts written to disk (wrote)
         self.cache: Cache | None = None  # set by _run unless --no-cache; used by a first check
+        self.jobs = 1  # processes a check may use (--jobs; set by _run)
         self.active_rules = [rule for rule in self.rules if options.enabled(rule)]
 
     def workspace(self, overrides: dict[Path, str] | None = None) -> Workspace:
@@ -108,7 +109,7 @@ class Run:
             workspace = self._reused(texts, changed)
         # The result cache serves a first check; re-checks reuse the last check in memory.
         cache = self.cache if fresh else None
-        result = check(self.target, self.rules, self.options, workspace, self._memo, changed, cache)
+        result = check(self.target, self.rules, self.options, workspace, self._memo, changed, cache, self.jobs)
         self._texts, self._last = texts, workspace
         if self.stdin is not None:
             result.findings = stdin_fixes_only(result.findings, self.stdin.path)
@@ -362,6 +363,10 @@ def _errors(result: CheckResult) -> int:
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--stdin-filename", metavar="NAME", help="With '-' as path: check standard input as this file.")
 @click.option("--live", metavar="DSN", help="Check a running server's settings; PATHS are where fixes may go.")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), metavar="N",
+    help="Processes to check with (default: the CPUs this process may use; one for small trees and standard input).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (in the user cache directory).")
 @click.option("--live-timeout", type=float, default=10, show_default=True, metavar="SECONDS", help="connect_timeout for --live.")
 @click.version_option(__version__, prog_name="pgconf-fix")
@@ -467,10 +472,17 @@ def _run(
             _emit(f"error: -: {problem}\n", err=True)
             return EXIT_ERROR
         stdin = SourceFile.from_bytes((cwd / stdin_filename).absolute(), stdin_filename, data)
+    from pgconf_fix.jobs import default_jobs
+
+    # Standard input is one document: never worth a process pool.
+    jobs = 1 if stdin is not None else default_jobs(flags.get("jobs"))  # type: ignore[arg-type]
+    flags["jobs"] = jobs
     if flags.get("live") or config_path:
-        run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin), stdin)
+        run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin, jobs), stdin)
     else:
         run = _runs_by_config(list(paths), cwd, stdin, options, flags)
+    for each in run.runs if isinstance(run, Runs) else [run]:
+        each.jobs = jobs
     _warn_unread([each.target for each in (run.runs if isinstance(run, Runs) else [run])])
     cache = None
     if (USE_CACHE or os.environ.get(CACHE_VARIABLE)) and not flags.get("no_cache") and not flags.get("live"):
@@ -629,7 +641,7 @@ def _runs_by_config(
         hit = found[key]
         options = _options(cwd, None, hit, **flags) if hit is not None else default
         mine = stdin if stdin is not None and "-" in members else None
-        runs.append(Run(options, cwd, find_targets(members, options, cwd, mine), mine))
+        runs.append(Run(options, cwd, find_targets(members, options, cwd, mine, flags.get("jobs")), mine))  # type: ignore[arg-type]
     return runs[0] if len(runs) == 1 else Runs(runs)
 
 

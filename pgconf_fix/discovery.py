@@ -193,14 +193,17 @@ class _Claims:
     """Claims paths as the walk finds them: on a large tree, chunks go to one worker per core
     while the walk goes on; on a small one, everything is claimed here, in one process."""
 
-    def __init__(self, layers: list[ModuleType], wanted: frozenset[str] | None = None) -> None:
+    def __init__(self, layers: list[ModuleType], wanted: frozenset[str] | None = None, jobs: int | None = None) -> None:
+        from pgconf_fix.jobs import default_jobs
+
         self.layers = layers
+        self.jobs = default_jobs(jobs)
         self.wanted = wanted
         self.paths: list[str] = []
         self.sent = 0
         self.pool = None
         self.futures: list = []
-        self.parallel = (os.cpu_count() or 1) >= 2
+        self.parallel = self.jobs >= 2
 
     def add(self, path: str) -> None:
         self.paths.append(path)
@@ -213,7 +216,7 @@ class _Claims:
             from concurrent.futures import ProcessPoolExecutor
 
             # fork: the workers start with the layers already imported.
-            self.pool = ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
         names = tuple(layer.__name__ for layer in self.layers)
         self.futures.append(self.pool.submit(_claim_chunk, (names, self.wanted, self.paths[self.sent : end])))
         self.sent = end
@@ -236,6 +239,7 @@ def discover(
     exclude_base: Path | None = None,
     force_exclude: bool = False,
     wanted: frozenset[str] | None = None,
+    jobs: int | None = None,
 ) -> Discovered:
     """Walk ``paths`` and claim each file for a layer.
 
@@ -248,6 +252,8 @@ def discover(
     ``wanted``: the readers whose files are wanted (None: all); a walk sniffs no file for the
     others (``_claim``). A file named directly is claimed by every reader as without it, so it
     is not said to be unread when the reader it is for was not wanted.
+
+    ``jobs``: processes the claims may use on a large tree (None: ``jobs.affinity_cpus()``).
     """
     found = Discovered()
     base = Path(os.path.abspath(exclude_base or cwd))
@@ -255,7 +261,7 @@ def discover(
     seen: set[str] = set()
     displays: list[str] = []
     named: set[str] = set()  # files given by name, not found by a walk
-    claims = _Claims(layers, wanted)
+    claims = _Claims(layers, wanted, jobs)
     progress = Progress(0, label="discovering")
 
     def add(path: str, display: str, absolute: str | None = None) -> None:

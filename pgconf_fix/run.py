@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
+import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 
+from pgconf_fix import jobs as jobs_module
 from pgconf_fix import suppression as suppression_module
 from pgconf_fix.budget import learn
 from pgconf_fix.cache import Cache, CacheMiss, findings_digest
@@ -72,18 +75,26 @@ def readers_needed(options: Options, rules: list[Rule] | None = None) -> tuple[f
     return frozenset(claimed), frozenset(parsed)
 
 
-def find_targets(paths: list[str], options: Options, cwd: Path, stdin: SourceFile | None = None) -> Target:
+def find_targets(
+    paths: list[str], options: Options, cwd: Path, stdin: SourceFile | None = None, jobs: int | None = None
+) -> Target:
+    """What a run checks: the files discovery claims under ``paths`` for the readers the
+    selected rules need (``readers_needed``), standard input's document, the errors and the
+    named files no reader reads. ``jobs``: processes discovery may use (None: the CPUs of
+    this process's affinity, ``jobs.affinity_cpus``)."""
     layers = layer_modules()
     claimed, parsed = readers_needed(options)
     everything = frozenset(layer.NAME for layer in layers)
     wanted = None if claimed == everything else claimed
     given = [p for p in paths if p != "-"]
-    found = discover(given, layers, cwd, options.exclude, options.config_dir, options.force_exclude, wanted=wanted)
+    found = discover(
+        given, layers, cwd, options.exclude, options.config_dir, options.force_exclude, wanted=wanted, jobs=jobs
+    )
     if wanted is not None and not any(found.files.values()):
         # Nothing for the selected rules: whether any reader reads a file here decides the
         # "no file ... pgconf-fix reads" warning, as without the selection (files of readers
         # not needed are still not parsed).
-        found = discover(given, layers, cwd, options.exclude, options.config_dir, options.force_exclude)
+        found = discover(given, layers, cwd, options.exclude, options.config_dir, options.force_exclude, jobs=jobs)
     if stdin is not None:
         for layer in layers:
             if layer.claim(stdin.path, lambda: stdin.data[:65536]):
@@ -139,10 +150,11 @@ def check(
     memo: CheckMemo | None = None,
     changed: frozenset[Path] | set[Path] = frozenset(),
     cache: Cache | None = None,
+    jobs: int = 1,
 ) -> CheckResult:
     """Read each reader's files, build its views and run the rules over them, reader by reader
-    (the order of ``pgconf_fix.layers.LAYER_MODULES``), in this process, against the idle
-    budget given or learned from the target's files.
+    (the order of ``pgconf_fix.layers.LAYER_MODULES``), against the idle budget given or
+    learned from the target's files.
 
     A reader's files are built in groups (its ``group_key``, joined while groups read a common
     file); given the ``memo`` of an earlier check of this target and the absolute paths whose
@@ -154,8 +166,11 @@ def check(
     since a stored run gives that run's findings without building views, and the verifiers'
     verdict on the fixes is recalled the same way.
 
-    One process: on the 2-core machines this runs on, splitting the readers between processes
-    measured no faster in wall time (benchmarks/README.md, "Parallel checking").
+    ``jobs``: processes the check may use (``--jobs``). A reader's groups to build, and the
+    files whose fixes are vetted, go to a forked process pool (``pgconf_fix.jobs``) only when
+    ``jobs`` > 1 and their work is above the measured threshold; the results are merged in the
+    target's order, so the findings are the same as in one process. Raises jobs.JobsError
+    when a worker process dies or fails.
     """
     memo = memo if memo is not None else CheckMemo()
     given = workspace.loaded()  # standard input, and texts held in place of files
@@ -186,7 +201,8 @@ def check(
             progress.advance(layer=layer.NAME)
         groups = _groups(layer, sources, memo.groups.get(layer.NAME), set(changed))
         groups = _settle(
-            groups, layer, {_key(source.path): source for source in sources}, rules, options, workspace, memo, cache, base
+            groups, layer, {_key(source.path): source for source in sources}, rules, options, workspace, memo, cache, base,
+            jobs,
         )
         memo.groups[layer.NAME] = groups
         for group in groups:
@@ -200,7 +216,7 @@ def check(
     if any(finding.fix is not None for finding in findings):
         from pgconf_fix.verify import vet_fixes  # the consumers' parsers, loaded only when a fix is offered
 
-        findings = _vetted(findings, cache, vet_fixes)  # a fix its file's consumer would refuse is not offered
+        findings = _vetted(findings, cache, lambda found: _vet(found, vet_fixes, jobs))  # a fix its file's consumer would refuse is not offered
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
 
 
@@ -248,18 +264,20 @@ def _settle(
     memo: CheckMemo,
     cache: Cache | None = None,
     base: str = "",
+    jobs: int = 1,
 ) -> list[ReaderGroup]:
     """Build the groups not built yet; join groups that read a common file and build the joined
     group again, until no two groups share a read. Returns them in the target's order."""
     order = {path: index for index, path in enumerate(sources)}
     while True:
+        unbuilt = []
         for group in groups:
-            if not group.built:
-                members = [sources[path] for path in group.sources]
-                if not _recalled(group, layer, members, workspace, memo):
-                    _build(group, layer, members, rules, options, workspace, cache, base)
-                    memo.parsed += len(group.sources)
-                    _remember(group, layer, members, workspace, memo)
+            if not group.built and not _recalled(group, layer, [sources[path] for path in group.sources], workspace, memo):
+                unbuilt.append(group)
+        _build_groups(unbuilt, layer, sources, rules, options, workspace, cache, base, jobs)
+        memo.parsed += sum(len(group.sources) for group in unbuilt)
+        for group in unbuilt:
+            _remember(group, layer, [sources[path] for path in group.sources], workspace, memo)
         parent = list(range(len(groups)))
 
         def root(index: int) -> int:
@@ -354,6 +372,166 @@ def _build(
     group.built = True
     if key:
         cache.store_group(key, workspace, mark, group.findings, group.scope, reads)
+
+
+def _build_groups(
+    groups: list[ReaderGroup],
+    layer: ModuleType,
+    sources: dict[Path, SourceFile],
+    rules: list[Rule],
+    options: Options,
+    workspace: Workspace,
+    cache: Cache | None,
+    base: str,
+    jobs: int,
+) -> None:
+    """``_build`` each group, in order: in this process, or, when ``jobs`` allow and the work
+    pays (``jobs.processes``), in forked workers, each building a run of consecutive groups
+    as ``_build`` would here, with the results merged here in order (``_merge_part``).
+
+    The work is the bytes of the groups' files, plus ``jobs.UNIT_BYTES`` a group; with a
+    cache, a group that has an entry is not counted (it is most likely a hit)."""
+    weights = []
+    for group in groups:
+        members = [sources[path] for path in group.sources]
+        if cache is not None and members and cache.has(cache.group_key(base, layer.NAME, members)):
+            weights.append(0)
+        else:
+            weights.append(jobs_module.UNIT_BYTES + sum(len(source.data) for source in members))
+    count = jobs_module.processes(
+        jobs, sum(1 for weight in weights if weight), sum(weights), jobs_module.BUILD_THRESHOLD, f"{layer.NAME} groups"
+    )
+    if count == 1:
+        for group in groups:
+            _build(group, layer, [sources[path] for path in group.sources], rules, options, workspace, cache, base)
+        return
+    parts = jobs_module.chunks([weight or 1 for weight in weights], count * jobs_module.CHUNKS_PER_PROCESS)
+    state = (groups, layer, sources, rules, options, workspace, cache, base)
+    results = jobs_module.map_forked(_build_part, parts, count, state, f"checking {layer.NAME} files")
+    for part, result in zip(parts, results):
+        _merge_part(result, [groups[index] for index in part], workspace, cache)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a worker's findings with each file the workspace holds as a reference to it (its
+    absolute path), so that the parent's findings point at the parent's own SourceFile, as
+    they would in one process; other texts (a document made from part of a file) go whole."""
+
+    def __init__(self, stream: io.BytesIO, workspace: Workspace) -> None:
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.workspace = workspace
+
+    def persistent_id(self, obj: object) -> str | None:  # noqa: D102
+        if type(obj) is SourceFile:
+            key = _key(obj.path)
+            if self.workspace.entry(key) is obj:
+                return str(key)
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, stream: io.BytesIO, workspace: Workspace) -> None:
+        super().__init__(stream)
+        self.workspace = workspace
+
+    def persistent_load(self, pid: str) -> SourceFile:  # noqa: D102
+        entry = self.workspace.entry(Path(pid))
+        if not isinstance(entry, SourceFile):
+            raise pickle.UnpicklingError(f"a worker's finding points at {pid}, which this process has not read")
+        return entry
+
+
+def _build_part(part: list[int]) -> tuple[bytes, bytes]:
+    """In a worker: ``_build`` the groups at ``part`` (indices) of the forked state; returns
+    (the workspace entries read meanwhile, pickled; the groups' findings, scope and reads and
+    what the cache noted, pickled with ``_Pickler``)."""
+    groups, layer, sources, rules, options, workspace, cache, base = jobs_module.context()
+    mark = workspace.mark()
+    if cache is not None:
+        noted = (len(cache.record.files), len(cache.record.directories))
+        counted = (cache.statistics.hits, cache.statistics.misses, cache.statistics.stores)
+    built = []
+    for index in part:
+        group = groups[index]
+        _build(group, layer, [sources[path] for path in group.sources], rules, options, workspace, cache, base)
+        built.append((group.findings, group.scope, group.reads))
+    noted_since = None
+    if cache is not None:
+        statistics = cache.statistics
+        noted_since = (
+            list(cache.record.files)[noted[0]:], list(cache.record.directories)[noted[1]:],
+            (statistics.hits - counted[0], statistics.misses - counted[1], statistics.stores - counted[2]),
+            cache.writable, cache.warning,
+        )
+    stream = io.BytesIO()
+    _Pickler(stream, workspace).dump((built, noted_since))
+    return pickle.dumps(workspace.loaded()[mark:], protocol=pickle.HIGHEST_PROTOCOL), stream.getvalue()
+
+
+def _merge_part(result: tuple[bytes, bytes], groups: list[ReaderGroup], workspace: Workspace, cache: Cache | None) -> None:
+    """Take a worker's ``_build_part`` result as if the groups had been built here: the files it
+    read join the workspace in its reading order, each group gets its findings, scope and
+    reads, the cache's record and counts what the worker's cache noted."""
+    loads, rest = result
+    workspace.seed(pickle.loads(loads))
+    built, noted = _Unpickler(io.BytesIO(rest), workspace).load()
+    for group, (findings, scope, reads) in zip(groups, built):
+        group.findings, group.scope, group.reads, group.built = findings, scope, reads, True
+    if cache is not None and noted is not None:
+        files, directories, (hits, misses, stores), writable, warning = noted
+        for path in files:
+            cache.record.files.setdefault(path, None)
+        for path in directories:
+            cache.record.directories.setdefault(path, None)
+        cache.statistics.hits += hits
+        cache.statistics.misses += misses
+        cache.statistics.stores += stores
+        if not writable:
+            cache.writable = False
+            cache.warning = cache.warning or warning
+
+
+def _vet(findings: list[Finding], vet_fixes, jobs: int) -> list[Finding]:  # noqa: ANN001
+    """``vet_fixes(findings)``: in this process, or, when ``jobs`` allow and the work pays
+    (``jobs.processes``: the bytes of the files with fixes, plus ``jobs.UNIT_BYTES`` a file),
+    in forked workers, each vetting the fixes of a run of files (all of a file's fixes
+    together, as ``vet_fixes`` tries them), merged in the findings' order."""
+    by_file: dict[Path, list[int]] = {}
+    for index, finding in enumerate(findings):
+        if finding.fix is not None and finding.fix.edits:
+            by_file.setdefault(finding.fix.edits[0].source.path, []).append(index)
+    units = list(by_file.values())
+    weights = [jobs_module.UNIT_BYTES + len(findings[unit[0]].fix.edits[0].source.data) for unit in units]  # type: ignore[union-attr]
+    count = jobs_module.processes(jobs, len(units), sum(weights), jobs_module.VET_THRESHOLD, "files with fixes to vet")
+    if count == 1:
+        return vet_fixes(findings)
+    parts = [
+        sorted(index for unit in part for index in units[unit])
+        for part in jobs_module.chunks(weights, count * jobs_module.CHUNKS_PER_PROCESS)
+    ]
+    from pgconf_fix.verify import note_verdicts
+
+    results = jobs_module.map_forked(_vet_part, parts, count, (findings, vet_fixes), "vetting fixes")
+    vetted = list(findings)
+    for refused, verdicts in results:
+        note_verdicts(verdicts)  # the next check's vetting (a re-check) recalls them, as in one process
+        for index, message in refused:
+            vetted[index] = replace(findings[index], fix=None, message=message)
+    return vetted
+
+
+def _vet_part(indices: list[int]) -> tuple[list[tuple[int, str]], list]:
+    """In a worker: ``vet_fixes`` of the findings at ``indices``; returns (index, message) of
+    each finding whose fix was refused, and the verifiers' verdicts noted meanwhile."""
+    from pgconf_fix.verify import verdicts_mark, verdicts_since
+
+    findings, vet_fixes = jobs_module.context()
+    chosen = [findings[index] for index in indices]
+    mark = verdicts_mark()
+    refused = [
+        (index, after.message) for index, before, after in zip(indices, chosen, vet_fixes(chosen)) if after is not before
+    ]
+    return refused, verdicts_since(mark)
 
 
 def _vetted(findings: list[Finding], cache: Cache | None, vet_fixes) -> list[Finding]:  # noqa: ANN001

@@ -41,6 +41,10 @@ class InputError(Exception):
         where = f"{self.display}:{self.line}" if self.line else self.display
         return f"{where}: {self.message}"
 
+    def __reduce__(self) -> tuple:
+        # Pickled whole (a --jobs worker returns the errors its workspace holds).
+        return (type(self), (self.display, self.message, self.line))
+
 
 @dataclass
 class SourceFile:

@@ -42,6 +42,10 @@ class Workspace:
             raise cached
         return cached
 
+    def entry(self, key: Path) -> SourceFile | InputError | None:
+        """What was read at the absolute path ``key`` (the file or the error), None if nothing."""
+        return self._cache.get(key)
+
     def sources(self) -> list[SourceFile]:
         """Every file read so far."""
         return [entry for entry in self._cache.values() if isinstance(entry, SourceFile)]

@@ -93,6 +93,27 @@ def refusal(trial: Trial, costly: bool = True) -> str | None:
     return reason
 
 
+def verdicts_mark() -> int:
+    """A point in the memo of verdicts ``refusal`` keeps, for ``verdicts_since``."""
+    return len(_CACHE)
+
+
+def verdicts_since(mark: int) -> list[tuple[tuple, str | None]]:
+    """The verdicts ``refusal`` noted after ``mark`` (all it holds, if it was emptied since):
+    a --jobs worker returns them, so the parent does not try the same texts again."""
+    entries = list(_CACHE.items())
+    return entries[mark:] if len(entries) >= mark else entries
+
+
+def note_verdicts(entries: list[tuple[tuple, str | None]]) -> None:
+    """Take verdicts ``verdicts_since`` gave in a forked worker (its keys hash texts as this
+    process does: a fork keeps the hash seed)."""
+    for key, reason in entries:
+        if len(_CACHE) > 4096:
+            _CACHE.clear()
+        _CACHE[key] = reason
+
+
 def fix_refusal(fix: Fix, costly: bool = False) -> str | None:
     """Try one fix on each file it edits, alone; the first reason it is refused, or None."""
     by_file: dict[Path, list] = {}
