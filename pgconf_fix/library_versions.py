@@ -38,43 +38,41 @@ class _Pinned:
         """Every allowed version is below ``version``: True, none is: False, unknown: None."""
         return self.pin.below(version) if self.pin is not None else None
 
-    def from_(self, version: str) -> bool | None:
-        """Every allowed version is ``version`` or later (the negation of ``below``)."""
-        below = self.below(version)
-        return None if below is None else not below
-
     def describe(self) -> str:
         """Where the version came from, for messages."""
         return self.pin.describe() if self.pin is not None else f"no pin of {self.library} found"
 
 
-@dataclass(frozen=True)
+class Since:
+    """A fact about a pinned library that a version decides, read as a property of a ``_Pinned``:
+    True when every version the project allows has it, False when none does, None when the pins
+    do not decide. It holds from ``version`` on, or (``before=True``) only below ``version``."""
+
+    def __init__(self, version: str, *, before: bool = False) -> None:
+        self.version = version
+        self.before = before
+
+    def __get__(self, pinned: _Pinned | None, owner: type) -> bool | None | Since:
+        if pinned is None:
+            return self  # asked of the class, as help() does
+        below = pinned.below(self.version)
+        return None if below is None else below == self.before
+
+
 class FlaskSQLAlchemyVersion(_Pinned):
-    """What the pinned Flask-SQLAlchemy reads."""
+    """What the pinned Flask-SQLAlchemy reads: ``SQLALCHEMY_ENGINE_OPTIONS`` from 2.4, the
+    ``SQLALCHEMY_POOL_*`` keys before 3.0."""
 
-    library: ClassVar[str] = FLASK_SQLALCHEMY
-
-    @property
-    def reads_engine_options(self) -> bool | None:
-        """``SQLALCHEMY_ENGINE_OPTIONS`` exists (2.4+)."""
-        return self.from_(ENGINE_OPTIONS_SINCE)
-
-    @property
-    def reads_legacy_keys(self) -> bool | None:
-        """``SQLALCHEMY_POOL_*`` are honoured (before 3.0)."""
-        return self.below(LEGACY_KEYS_IGNORED_SINCE)
+    library = FLASK_SQLALCHEMY
+    reads_engine_options = Since(ENGINE_OPTIONS_SINCE)
+    reads_legacy_keys = Since(LEGACY_KEYS_IGNORED_SINCE, before=True)
 
 
-@dataclass(frozen=True)
 class DjangoVersion(_Pinned):
-    """What the pinned Django has."""
+    """What the pinned Django has: ``CONN_HEALTH_CHECKS`` from 4.1."""
 
-    library: ClassVar[str] = DJANGO
-
-    @property
-    def has_health_checks(self) -> bool | None:
-        """``CONN_HEALTH_CHECKS`` exists (4.1+)."""
-        return self.from_(HEALTH_CHECKS_SINCE)
+    library = DJANGO
+    has_health_checks = Since(HEALTH_CHECKS_SINCE)
 
 
 def flask_sqlalchemy_version(path: Path) -> FlaskSQLAlchemyVersion:

@@ -208,7 +208,7 @@ def test_sysctl_parse_is_lossless(text: str) -> None:
     _assert_covers(source, document.lines)
     for line in document.lines:
         if line.key is not None:
-            _assert_inside(line, (line.key_start, line.key_end), (line.value_start, line.value_end))
+            _assert_inside(line, (line.name_start, line.name_end), (line.value_start, line.value_end))
             assert source.text[line.value_start : line.value_end] == line.value
     document.commented_assignments()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pgconf_fix.documents.config_line import ConfigLine
 from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
 
@@ -47,21 +48,14 @@ class Token:
 
 
 @dataclass(slots=True)
-class ConfLine:
-    """One line of a postgresql.conf: a setting, an include, a comment, a blank, or an error."""
+class ConfLine(ConfigLine):
+    """One line of a postgresql.conf: a setting, an include, a comment, a blank, or an error.
+    ``name`` is the parameter as written, ``value`` its value unquoted and unescaped, and
+    ``value_kind`` the token it was written as (STRING, INTEGER, ...)."""
 
-    number: int
-    start: int
-    end: int
     name: str | None = None
-    name_start: int = 0
-    name_end: int = 0
     value: str | None = None
-    value_start: int = 0
-    value_end: int = 0
     value_kind: str | None = None
-    comment_start: int | None = None
-    error: str | None = None
 
     @property
     def key(self) -> str | None:

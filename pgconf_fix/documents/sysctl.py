@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pgconf_fix.documents.config_line import ConfigLine
 from pgconf_fix.guc_values import c_integer
 from pgconf_fix.source import SourceFile
 
@@ -77,19 +78,13 @@ def kernel_integer(text: str, minimum: int, maximum: int) -> KernelInteger:
     return KernelInteger(value, rest.strip(_KERNEL_SEPARATORS), match.end())
 
 
-@dataclass(slots=True)  # built for every line: not frozen, which costs three times as much to build
-class SysctlLine:
-    number: int
-    start: int
-    end: int
+@dataclass(slots=True)
+class SysctlLine(ConfigLine):
+    """One line of a sysctl.conf: ``key`` is the canonical key (``net.ipv4.tcp_keepalive_time``,
+    whether written with dots or slashes), ``value`` its value as written."""
+
     key: str | None = None
-    key_start: int = 0
-    key_end: int = 0
     value: str = ""
-    value_start: int = 0
-    value_end: int = 0
-    comment_start: int | None = None
-    error: str | None = None
 
 
 def parse_line(text: str, number: int, start: int, end: int) -> SysctlLine:
@@ -107,8 +102,8 @@ def parse_line(text: str, number: int, start: int, end: int) -> SysctlLine:
         start,
         end,
         key=canonical_key(match.group(2)),
-        key_start=start + match.start(2),
-        key_end=start + match.end(2),
+        name_start=start + match.start(2),
+        name_end=start + match.end(2),
         value=match.group(3),
         value_start=start + match.start(3),
         value_end=start + match.end(3),

@@ -101,13 +101,16 @@ class SettingsView:
     # -c flag in a compose file or a pod spec says it its own way).
     refusal: str = "the server refuses to start with this file"
 
-    def __init__(self) -> None:
+    def __init__(self, *, judges_missing: bool = True, major: Major | None = None) -> None:
+        """``judges_missing``: False when the files are fragments about something else (missing
+        settings are then not judged); ``major``: the PostgreSQL major the view is judged by
+        (``take_major``), None when unknown."""
         # Every assignment in the order the consumer reads them: the last one of a key wins.
         self.assignments: list[Assignment] = []
         self.problems: list[Problem] = []
         self.scope: set[Path] = set()
-        # False when the files are fragments about something else: missing settings are not judged.
-        self.judges_missing = True
+        self.judges_missing = judges_missing
+        self.take_major(major)
 
     def take_major(self, major: Major | None) -> None:
         """Judge by ``major``'s catalog (``version``, shown with ``version_origin``); None: unknown."""

@@ -30,7 +30,6 @@ class EmbeddedServerConfig(SettingsView):
         block: BlockText,
         what: str,
         *,
-        judges_missing: bool = True,
         major: Major | None = None,
     ) -> None:
         super().__init__()
@@ -42,13 +41,10 @@ class EmbeddedServerConfig(SettingsView):
             path=block.source.path, display=block.source.display, data=block.text.encode("utf-8", "surrogateescape"),
             text=block.text, utf8=block.source.utf8,
         )  # fmt: skip
-        self.inner = ServerConfig(
-            workspace, inner_source, standalone=not judges_missing, major=major
-        )
+        self.inner = ServerConfig(workspace, inner_source, major=major)
         self.inner.scope = {block.source.path}
         self.version = self.inner.version
         self.version_origin = self.inner.version_origin
-        self.judges_missing = judges_missing
         self._inner_of: dict[int, Assignment] = {}
         for assignment in self.inner.assignments:
             outer = Assignment(

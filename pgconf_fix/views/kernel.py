@@ -168,7 +168,7 @@ class KernelConfig(SettingsView):
                             key=key,
                             source=document.source,
                             hash_offset=line.comment_start or line.start,
-                            name_start=inner.key_start,
+                            name_start=inner.name_start,
                             value_start=inner.value_start,
                             value_end=inner.value_end,
                             line_start=line.start,

@@ -62,14 +62,12 @@ class PlacedSettings(SettingsView):
         judges_missing: bool = True,
         major: Major | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(judges_missing=judges_missing, major=major)
         self.layer = layer
         self.source = source
         self.what = what  # "the command of compose service db", for messages
         self.home = home  # where a missing setting is reported
         self.insert = insert
-        self.judges_missing = judges_missing
-        self.take_major(major)
         self.scope = {source.path}
         # What PGF104 says a non-zero ssl_renegotiation_limit does here.
         self.refusal = f"the server refuses to start with this setting in {what}"

@@ -37,19 +37,17 @@ class ServerConfig(IncludeFollowing, CommentedDefaultsView):
         standalone: bool = False,
         major: Major | None = None,
     ) -> None:
-        super().__init__()
-        self.workspace = workspace
-        self.main = main
-        self.judges_missing = not standalone
-        self.documents: list[PgConfDocument] = []
-        self.unresolved: list[str] = []
-        # Names written on lines the server rejects: not "missing", and no fix appends them again.
-        self.broken_keys: set[str] = set()
         if major is None and not standalone:
             near = version_near(main.path, workspace.cwd)
             if near:
                 major = Major(*near)
-        self.take_major(major)
+        super().__init__(judges_missing=not standalone, major=major)
+        self.workspace = workspace
+        self.main = main
+        self.documents: list[PgConfDocument] = []
+        self.unresolved: list[str] = []
+        # Names written on lines the server rejects: not "missing", and no fix appends them again.
+        self.broken_keys: set[str] = set()
         self._read(main, depth=0, stack=())
         self._read_auto(main, standalone)
         self._validate_effective_values()
