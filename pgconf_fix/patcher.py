@@ -16,7 +16,7 @@ from pgconf_fix import linediff
 from pgconf_fix.edits import apply_edits
 from pgconf_fix.findings import SAFE, Edit, Finding
 from pgconf_fix.source import SourceFile
-from pgconf_fix.verify import Trial, refusal
+from pgconf_fix.verify import Trial, prepare_trials, refusal
 
 MAX_PASSES = 4
 
@@ -89,8 +89,10 @@ def _apply_fixes(
     results: dict[Path, tuple[SourceFile, str]] = {}
     applied: dict[Path, list[Edit]] = {}
     dropped_keys: set[tuple] = set()
+    texts = {path: apply_edits(sources[path].text, edits) for path, edits in by_file.items()}
+    prepare_trials([Trial(sources[path], text) for path, (text, _) in texts.items()])
     for path, edits in by_file.items():
-        text, dropped = apply_edits(sources[path].text, edits)
+        text, dropped = texts[path]
         if _refused(sources[path], text, chosen, unsafe):
             # Fixes that are fine alone may clash together (two fixes each adding connect_args=
             # to one call): keep them one by one while the file stays good; the rest wait for

@@ -73,6 +73,40 @@ def test_terraform_fmt_stability_is_checked_with_real_terraform() -> None:
     assert refusal(Trial(old, misaligned), costly=False) is None  # fmt runs only when writing
 
 
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_fmt_of_many_files_at_once_is_terraform_fmt_of_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The patcher formats a round's .tf files with one terraform run (formats.terraform_fmt_many);
+    # each result must be what `terraform fmt -` gives for that text alone, an unparsable text
+    # included (terraform then exits 2 and formats the others), and only one terraform starts.
+    from pgconf_fix.verify import formats
+
+    texts = [
+        'resource "aws_lb" "a" {\n  name = "a"\n  idle_timeout = 4000\n}\n',  # rewritten (alignment)
+        'resource "aws_lb" "b" {\n  name         = "b"\n  idle_timeout = 4000\n}\n',  # already clean
+        'resource "aws_lb" "c" {\n  name = \n',  # does not parse
+        'resource "aws_lb" "d" {\r\n  name = "d"\r\n}\r\n',  # CRLF, read back as the pipe reads it
+        'variable "x" {\n  default = 60   # seconds\n}\n',
+        'variable "y" {\n  default = 60\n}',  # no final newline: fmt of a file keeps it so, of stdin adds it
+    ]
+    alone = {}
+    for text in texts:
+        formats._FORMATTED.clear()
+        alone[text] = formats.terraform_fmt(text)
+    assert alone[texts[2]] is None and alone[texts[1]] == texts[1] and alone[texts[0]] != texts[0]
+    log = tmp_path / "calls"
+    wrapper = tmp_path / "bin" / "terraform"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho x >> "{log}"\nexec "{shutil.which("terraform")}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+    formats._FORMATTED.clear()
+    formats.terraform_fmt_many(texts)
+    assert log.read_text().count("x") == 1
+    assert {text: formats.terraform_fmt(text) for text in texts} == alone
+    assert log.read_text().count("x") == 3  # asked again, alone: the unparsable text and the one without a final newline
+    formats._FORMATTED.clear()
+
+
 def test_a_registered_verifier_is_consulted() -> None:
     @verifier("test refuses marker", applies=lambda path: path.name == "marker.txt")
     def refuse_marker(trial: Trial) -> str | None:
