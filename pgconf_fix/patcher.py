@@ -91,9 +91,10 @@ def _apply_fixes(
     dropped_keys: set[tuple] = set()
     texts = {path: apply_edits(sources[path].text, edits) for path, edits in by_file.items()}
     prepare_trials([Trial(sources[path], text) for path, (text, _) in texts.items()])
+    intended = _intended_by_path(chosen, unsafe)
     for path, edits in by_file.items():
         text, dropped = texts[path]
-        if _refused(sources[path], text, chosen, unsafe):
+        if _refused(sources[path], text, chosen, unsafe, intended):
             # Fixes that are fine alone may clash together (two fixes each adding connect_args=
             # to one call): keep them one by one while the file stays good; the rest wait for
             # the next pass, where they are found again on the text with the others in it.
@@ -108,13 +109,17 @@ def _apply_fixes(
     return results, applied, dropped_keys
 
 
-def _refused(source: SourceFile, new: str, chosen: list[Finding], unsafe: bool) -> bool:
+def _refused(
+    source: SourceFile, new: str, chosen: list[Finding], unsafe: bool, intended: dict[Path, dict[str, str]] | None = None
+) -> bool:
     """Whether the file's consumer would refuse the combined edits: every verifier of
     pgconf_fix.verify (Python compiles and keeps its calls; JSON, YAML, TOML, INI,
-    postgresql.conf and Terraform parse; libpq strings read back as the fixes intend)."""
+    postgresql.conf and Terraform parse; libpq strings read back as the fixes intend).
+    ``intended``: ``_intended_by_path(chosen, unsafe)`` when the caller has it."""
     if new == source.text:
         return False
-    return refusal(Trial(source, new, _intended(chosen, source.path, unsafe)), costly=True) is not None
+    pairs = _intended_by_path(chosen, unsafe) if intended is None else intended
+    return refusal(Trial(source, new, tuple(sorted(pairs.get(source.path, {}).items()))), costly=True) is not None
 
 
 def _compatible(path: Path, source: SourceFile, chosen: list[Finding], unsafe: bool) -> tuple[list[Edit], list[Edit]]:
@@ -138,13 +143,17 @@ def _compatible(path: Path, source: SourceFile, chosen: list[Finding], unsafe: b
     return kept, deferred
 
 
-def _intended(findings: list[Finding], path: Path, unsafe: bool) -> tuple[tuple[str, str], ...]:
-    """The libpq pairs the wanted fixes in ``path`` mean to write (Fix.expect of each)."""
-    pairs: dict[str, str] = {}
+def _intended_by_path(findings: list[Finding], unsafe: bool) -> dict[Path, dict[str, str]]:
+    """For each path, the libpq pairs the wanted fixes that edit it mean to write (Fix.expect
+    of each, in finding order, a later fix's value for a keyword winning). One pass over the
+    findings for all files: asked file by file, it was quadratic in a round's fixes."""
+    by_path: dict[Path, dict[str, str]] = {}
     for finding in findings:
-        if wanted(finding, unsafe) and any(edit.source.path == path for edit in finding.fix.edits):  # type: ignore[union-attr]
-            pairs.update(finding.fix.expect)  # type: ignore[union-attr]
-    return tuple(sorted(pairs.items()))
+        if not wanted(finding, unsafe):
+            continue
+        for path in dict.fromkeys(edit.source.path for edit in finding.fix.edits):  # type: ignore[union-attr]
+            by_path.setdefault(path, {}).update(finding.fix.expect)  # type: ignore[union-attr]
+    return by_path
 
 
 def follow(offset: int, edits: Iterable[Edit]) -> int:
