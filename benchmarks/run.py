@@ -162,6 +162,8 @@ class Command:
     cwd: Path
     before: Callable[[], None] | None = None
     output: bytes = b""  # standard output of the untimed run
+    env: dict[str, str] | None = None  # variables set for this command only
+    errors: bytes = b""  # standard error of the untimed run
 
 
 def _report(timing: Timing) -> None:
@@ -176,14 +178,16 @@ def interleaved(commands: list[Command], repeat: int, memory: bool = True) -> li
     for command in commands:  # warm the page cache and the bytecode cache; keep what it printed
         if command.before is not None:
             command.before()
-        command.output = subprocess.run(command.argv, cwd=command.cwd, env=env, capture_output=True, check=False).stdout
+        done = subprocess.run(command.argv, cwd=command.cwd, env={**env, **(command.env or {})}, capture_output=True,
+                              check=False)
+        command.output, command.errors = done.stdout, done.stderr
     walls: list[list[float]] = [[] for _ in commands]
     cpus: list[list[float]] = [[] for _ in commands]
     for _ in range(repeat):
         for index, command in enumerate(commands):
             if command.before is not None:
                 command.before()
-            wall, cpu, _ = _once(command.argv, command.cwd, env)
+            wall, cpu, _ = _once(command.argv, command.cwd, {**env, **(command.env or {})})
             walls[index].append(wall)
             cpus[index].append(cpu)
     timings = []
@@ -192,7 +196,8 @@ def interleaved(commands: list[Command], repeat: int, memory: bool = True) -> li
         if memory and MEMORY:
             if command.before is not None:
                 command.before()
-            timing.peak_process_mb, timing.peak_total_mb = _peak_memory(command.argv, command.cwd, env)
+            timing.peak_process_mb, timing.peak_total_mb = _peak_memory(command.argv, command.cwd,
+                                                                        {**env, **(command.env or {})})
         _report(timing)
         timings.append(timing)
     return timings
@@ -338,7 +343,52 @@ def ratio(label: str, ours: Timing, theirs: Timing, target: str) -> None:
           f"(target {target})\n", flush=True)
 
 
-PARTS = ("scan", "terraform", "one-file", "python-heavy", "many-findings", "write", "cached")
+PARTS = ("scan", "terraform", "one-file", "python-heavy", "many-findings", "write", "cached", "jobs")
+
+
+def _uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+
+
+def jobs_part(args: argparse.Namespace, pgconf_fix: list[str], cold: list[str], repeat: int) -> None:
+    """--jobs 1, --jobs 2 with the pool forced whatever the work (PGCONF_FIX_JOBS_FORCE) and the
+    default (no --jobs: the CPUs of the affinity, one process below the threshold), interleaved,
+    on each tree of --jobs-trees and each format of --jobs-formats; the reports of the three
+    are compared byte for byte, and the default run's decisions (PGCONF_FIX_JOBS_DEBUG) shown
+    with the work they weighed."""
+    plans = {"scan": plan_tree, "python-heavy": plan_python_realistic, "many-findings": plan_many_findings}
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"(jobs) --jobs 1 / --jobs 2 (pool forced) / default ({cpus} CPUs in this process's affinity); "
+          f"{_uptime()}")
+    debug = {"PGCONF_FIX_JOBS_DEBUG": "1"}
+    for entry in args.jobs_trees.split(","):
+        kind, _, size = entry.strip().partition(":")
+        files = int(size)
+        plan = plans[kind]
+        directory = tree(args.trees, f"{'tree' if kind == 'scan' else kind}-{files}-seed{args.seed}",
+                         lambda files=files, plan=plan: plan(files, args.seed))
+        for fmt in args.jobs_formats.split(","):
+            shown = ["--format", fmt] if fmt != "text" else []
+            base = [*pgconf_fix, *cold, "--exit-zero", *shown]
+            commands = [
+                Command(f"--jobs 1 ({kind} {files}, {fmt})", [*base, "--jobs", "1", "."], directory, env=debug),
+                Command(f"--jobs 2, pool forced ({kind} {files}, {fmt})", [*base, "--jobs", "2", "."], directory,
+                        env={**debug, "PGCONF_FIX_JOBS_FORCE": "1"}),
+                Command(f"default ({kind} {files}, {fmt})", [*base, "."], directory, env=debug),
+            ]
+            one, two, default = interleaved(commands, repeat, memory=False)
+            same = "identical" if commands[0].output == commands[1].output == commands[2].output else "DIFFERENT"
+            print(f"  reports: {same}; {_uptime()}")
+            for command in commands[1:]:
+                decisions = [line for line in command.errors.decode("utf-8", "replace").splitlines()
+                             if line.startswith("pgconf-fix jobs: ")]
+                pooled = [line for line in decisions if not line.endswith(": 1 processes")]
+                works = [int(line.split(" units, ")[1].split(" bytes")[0]) for line in decisions]
+                print(f"  {command.label.split(' (')[0]}: {len(decisions)} decisions, {len(pooled)} with a pool; "
+                      f"work per decision up to {max(works, default=0)} bytes, {sum(works)} in all")
+            ratio("--jobs 2 (forced) / --jobs 1", two, one, "below 1 where the pool pays")
+            ratio("default / --jobs 1", default, one, "at most 1")
+    print(f"  {_uptime()}\n", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,6 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-files", type=int, default=10000, help="size of the --write tree (default 10000)")
     parser.add_argument("--fixable", type=int, default=500, help="files with a safe fix in the --write tree (default 500)")
     parser.add_argument("--cached-files", type=int, default=10000, help="size of the cached-rerun tree (default 10000)")
+    parser.add_argument("--jobs-trees", default="scan:10000,python-heavy:20000,many-findings:1000",
+                        help="the trees of the jobs part, KIND:FILES comma-separated "
+                             "(default scan:10000,python-heavy:20000,many-findings:1000)")
+    parser.add_argument("--jobs-formats", default="json,text", help="report formats of the jobs part (default json,text)")
     parser.add_argument("--parts", default=",".join(PARTS), help=f"which comparisons, comma-separated (default all: {','.join(PARTS)})")
     parser.add_argument("--no-checkov", action="store_true", help="skip the checkov comparison")
     parser.add_argument("--no-memory", action="store_true", help="skip the extra run of each command that measures peak memory")
@@ -525,6 +579,9 @@ def main(argv: list[str] | None = None) -> int:
             drop_cache()
             ratio("warm cache / grep", warm, grep, "at most 2x")
             ratio("warm cache / no cache", warm, uncached, "none; for scale")
+
+    if "jobs" in parts:
+        jobs_part(args, pgconf_fix, cold, heavy_repeat)
 
     if not MEMORY:
         terraform, singles, heavy = [], [], []  # their lines are peak memory only

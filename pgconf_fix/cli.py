@@ -365,7 +365,7 @@ def _errors(result: CheckResult) -> int:
 @click.option("--live", metavar="DSN", help="Check a running server's settings; PATHS are where fixes may go.")
 @click.option(
     "--jobs", type=click.IntRange(min=1), metavar="N",
-    help="Processes to check with (default: the CPUs this process may use; one for small trees and standard input).",
+    help="Processes to check with (default: the CPUs this process may use, but one process below a measured amount of work).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (in the user cache directory).")
 @click.option("--live-timeout", type=float, default=10, show_default=True, metavar="SECONDS", help="connect_timeout for --live.")
@@ -472,10 +472,11 @@ def _run(
             _emit(f"error: -: {problem}\n", err=True)
             return EXIT_ERROR
         stdin = SourceFile.from_bytes((cwd / stdin_filename).absolute(), stdin_filename, data)
-    from pgconf_fix.jobs import default_jobs
+    from pgconf_fix.jobs import configure
 
     # Standard input is one document: never worth a process pool.
-    jobs = 1 if stdin is not None else default_jobs(flags.get("jobs"))  # type: ignore[arg-type]
+    jobs = configure(flags.get("jobs"))  # type: ignore[arg-type]
+    jobs = 1 if stdin is not None else jobs
     flags["jobs"] = jobs
     if flags.get("live") or config_path:
         run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin, jobs), stdin)

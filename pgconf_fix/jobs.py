@@ -7,10 +7,14 @@ output is the same bytes as with one process. The units are a reader's groups
 (``pgconf_fix.run.ReaderGroup``: a postgresql.conf tree, a Terraform directory, a Python
 file) and the files whose fixes are vetted (``pgconf_fix.verify.vet_fixes``).
 
-How many processes: ``--jobs N``, else the CPUs this process may run on
-(``os.sched_getaffinity``, which ``taskset`` and container CPU sets narrow; ``os.cpu_count``
-where the platform has no affinity), and one process (no pool, no fork) when the work is
-below a threshold measured on this project's trees (``benchmarks/README.md``, "--jobs").
+How many processes: ``--jobs N`` (N above 1: a pool wherever there are two units or more to
+share, as asked), else the CPUs this process may run on (``os.sched_getaffinity``, which
+``taskset`` and container CPU sets narrow; ``os.cpu_count`` where the platform has no
+affinity), with one process (no pool, no fork) when the work is below a threshold measured
+on this project's trees (``benchmarks/README.md``, "--jobs": on the 2-core machine this was
+measured on, a pool was slower on every tree under its usual load, so the default threshold
+is above any tree and the default is one process). ``--jobs 1`` and standard input are
+always one process.
 
 Two environment variables exist for tests and benchmarks, not for users:
 ``PGCONF_FIX_JOBS_FORCE=1`` uses the pool whenever more than one process is allowed and
@@ -30,9 +34,12 @@ from pgconf_fix.source import UserError
 FORCE_VARIABLE = "PGCONF_FIX_JOBS_FORCE"
 DEBUG_VARIABLE = "PGCONF_FIX_JOBS_DEBUG"
 
-# Work (bytes of the units' files, plus UNIT_BYTES a unit) below which one process is used:
-# forking the workers, pickling the results back and merging them cost more than they save
-# below it. Measured in benchmarks/README.md ("--jobs"); see there before changing them.
+# Work (bytes of the units' files, plus UNIT_BYTES a unit) below which the default (no
+# --jobs) uses one process: forking the workers, copying pages the workers touch, pickling
+# the results back and merging them cost more than they save below it. Measured in
+# benchmarks/README.md ("--jobs"): a forced pool was 1.1-1.7 times slower than one process
+# on every tree measured there (up to 1.4 MB of work in one decision) on the shared 2-core
+# machine, so both are set above any tree; see there before lowering them.
 BUILD_THRESHOLD = 1 << 62
 VET_THRESHOLD = 1 << 62
 UNIT_BYTES = 2048
@@ -55,17 +62,30 @@ def affinity_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# Whether this invocation's --jobs was given (``configure``): a given N above 1 uses the pool
+# wherever there are two units, whatever the threshold.
+_GIVEN = False
+
+
 def default_jobs(given: int | None) -> int:
     """``--jobs`` as given (at least 1), else ``affinity_cpus()``."""
     return max(1, given) if given is not None else affinity_cpus()
 
 
+def configure(given: int | None) -> int:
+    """Note whether ``--jobs`` was given for this invocation (``processes`` then ignores the
+    threshold); returns ``default_jobs(given)``."""
+    global _GIVEN
+    _GIVEN = given is not None
+    return default_jobs(given)
+
+
 def processes(jobs: int, units: int, work: int, threshold: int, what: str = "") -> int:
     """How many processes to use for ``units`` independent units amounting to ``work`` (bytes
     plus UNIT_BYTES a unit): 1 when ``jobs`` is 1, when there are fewer than two units, or
-    when ``work`` is below ``threshold`` (unless PGCONF_FIX_JOBS_FORCE is set); else
-    ``min(jobs, units)``."""
-    forced = bool(os.environ.get(FORCE_VARIABLE))
+    when ``work`` is below ``threshold`` (unless --jobs was given, ``configure``, or
+    PGCONF_FIX_JOBS_FORCE is set); else ``min(jobs, units)``."""
+    forced = _GIVEN or bool(os.environ.get(FORCE_VARIABLE))
     if jobs <= 1 or units < 2 or (work < threshold and not forced):
         chosen = 1
     else:

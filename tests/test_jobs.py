@@ -134,11 +134,16 @@ def test_the_default_follows_the_cpu_affinity(tmp_path: Path) -> None:
 
 
 def test_below_the_threshold_the_default_is_one_process(tmp_path: Path) -> None:
-    """Without the test switch, a small tree is checked in one process whatever --jobs allows."""
+    """Without --jobs (and without the test switch), work below the threshold is checked in
+    one process, whatever the CPUs allow; --jobs 2 given asks for the pool all the same."""
     source, path = _corpus(tmp_path, "examples")
-    code, _, debug, rest = _finish(_start(["--jobs", "2", "--format", "json", path], source, force=False))
+    code, out, debug, rest = _finish(_start(["--format", "json", path], source, force=False))
     assert code == 1, rest
     assert debug and _pooled(debug) == 0
+    assert any(f" jobs {len(os.sched_getaffinity(0))}: 1 processes" in line for line in debug)
+    code, given, debug, rest = _finish(_start(["--jobs", "2", "--format", "json", path], source, force=False))
+    assert (code, given) == (1, out), rest
+    assert _pooled(debug) > 0
 
 
 def test_standard_input_is_one_process(tmp_path: Path) -> None:
