@@ -200,10 +200,10 @@ def check(
                 errors.append(exc)
             progress.advance(layer=layer.NAME)
         groups = _groups(layer, sources, memo.groups.get(layer.NAME), set(changed))
-        groups = _settle(
-            groups, layer, {_key(source.path): source for source in sources}, rules, options, workspace, memo, cache, base,
-            jobs,
+        reader = ReaderBuild(
+            layer, {_key(source.path): source for source in sources}, rules, options, workspace, cache, base, jobs
         )
+        groups = _settle(groups, reader, memo)
         memo.groups[layer.NAME] = groups
         for group in groups:
             for finding in group.findings:
@@ -254,30 +254,41 @@ def _groups(layer: ModuleType, sources: list[SourceFile], earlier: list[ReaderGr
     return groups
 
 
-def _settle(
-    groups: list[ReaderGroup],
-    layer: ModuleType,
-    sources: dict[Path, SourceFile],
-    rules: list[Rule],
-    options: Options,
-    workspace: Workspace,
-    memo: CheckMemo,
-    cache: Cache | None = None,
-    base: str = "",
-    jobs: int = 1,
-) -> list[ReaderGroup]:
+@dataclass
+class ReaderBuild:
+    """What building any group of one reader's files needs: the reader (a ``pgconf_fix.layers``
+    module), its files by absolute path (in the target's order), the rules and options, the
+    workspace, the result cache with the key of this check's other inputs (``Cache.base``), and
+    how many processes may build (``--jobs``)."""
+
+    layer: ModuleType
+    sources: dict[Path, SourceFile]
+    rules: list[Rule]
+    options: Options
+    workspace: Workspace
+    cache: Cache | None = None
+    base: str = ""
+    jobs: int = 1
+
+    def members(self, group: ReaderGroup) -> list[SourceFile]:
+        """The group's files, as the workspace holds them."""
+        return [self.sources[path] for path in group.sources]
+
+
+def _settle(groups: list[ReaderGroup], reader: ReaderBuild, memo: CheckMemo) -> list[ReaderGroup]:
     """Build the groups not built yet; join groups that read a common file and build the joined
     group again, until no two groups share a read. Returns them in the target's order."""
-    order = {path: index for index, path in enumerate(sources)}
+    order = {path: index for index, path in enumerate(reader.sources)}
+    layer, workspace = reader.layer, reader.workspace
     while True:
         unbuilt = []
         for group in groups:
-            if not group.built and not _recalled(group, layer, [sources[path] for path in group.sources], workspace, memo):
+            if not group.built and not _recalled(group, layer, reader.members(group), workspace, memo):
                 unbuilt.append(group)
-        _build_groups(unbuilt, layer, sources, rules, options, workspace, cache, base, jobs)
+        _build_groups(unbuilt, reader)
         memo.parsed += sum(len(group.sources) for group in unbuilt)
         for group in unbuilt:
-            _remember(group, layer, [sources[path] for path in group.sources], workspace, memo)
+            _remember(group, layer, reader.members(group), workspace, memo)
         parent = list(range(len(groups)))
 
         def root(index: int) -> int:
@@ -339,18 +350,11 @@ def _remember(group: ReaderGroup, layer: ModuleType, sources: list[SourceFile], 
         memo.built[_built_key(layer, sources)] = (list(group.findings), set(group.scope), texts)
 
 
-def _build(
-    group: ReaderGroup,
-    layer: ModuleType,
-    sources: list[SourceFile],
-    rules: list[Rule],
-    options: Options,
-    workspace: Workspace,
-    cache: Cache | None = None,
-    base: str = "",
-) -> None:
+def _build(group: ReaderGroup, reader: ReaderBuild) -> None:
     """Build the group's views, run the rules, note what it read (or recall all three from the
-    ``cache``, when its inputs are unchanged)."""
+    reader's ``cache``, when its inputs are unchanged)."""
+    layer, workspace, cache, base = reader.layer, reader.workspace, reader.cache, reader.base
+    sources = reader.members(group)
     reads: set[Path] = {_key(source.path) for source in sources}
     key = cache.group_key(base, layer.NAME, sources) if cache is not None and sources else ""
     if key:
@@ -363,8 +367,8 @@ def _build(
     mark = workspace.mark()
     before = workspace.tracking(reads)
     try:
-        built = layer.build_views(workspace, sources, options) if sources else Built()
-        group.findings = run_rules(built.views, rules, options, built.files)
+        built = layer.build_views(workspace, sources, reader.options) if sources else Built()
+        group.findings = run_rules(built.views, reader.rules, reader.options, built.files)
         group.scope = _scope(built.views, workspace) | {parsed.source.path for parsed in built.files}
     finally:
         workspace.tracking(before)
@@ -374,42 +378,32 @@ def _build(
         cache.store_group(key, workspace, mark, group.findings, group.scope, reads)
 
 
-def _build_groups(
-    groups: list[ReaderGroup],
-    layer: ModuleType,
-    sources: dict[Path, SourceFile],
-    rules: list[Rule],
-    options: Options,
-    workspace: Workspace,
-    cache: Cache | None,
-    base: str,
-    jobs: int,
-) -> None:
+def _build_groups(groups: list[ReaderGroup], reader: ReaderBuild) -> None:
     """``_build`` each group, in order: in this process, or, when ``jobs`` allow and the work
     pays (``jobs.processes``), in forked workers, each building a run of consecutive groups
     as ``_build`` would here, with the results merged here in order (``_merge_part``).
 
     The work is the bytes of the groups' files, plus ``jobs.UNIT_BYTES`` a group; with a
     cache, a group that has an entry is not counted (it is most likely a hit)."""
+    layer, cache = reader.layer, reader.cache
     weights = []
     for group in groups:
-        members = [sources[path] for path in group.sources]
-        if cache is not None and members and cache.has(cache.group_key(base, layer.NAME, members)):
+        members = reader.members(group)
+        if cache is not None and members and cache.has(cache.group_key(reader.base, layer.NAME, members)):
             weights.append(0)
         else:
             weights.append(jobs_module.UNIT_BYTES + sum(len(source.data) for source in members))
     count = jobs_module.processes(
-        jobs, sum(1 for weight in weights if weight), sum(weights), jobs_module.BUILD_THRESHOLD, f"{layer.NAME} groups"
+        reader.jobs, sum(1 for weight in weights if weight), sum(weights), jobs_module.BUILD_THRESHOLD, f"{layer.NAME} groups"
     )
     if count == 1:
         for group in groups:
-            _build(group, layer, [sources[path] for path in group.sources], rules, options, workspace, cache, base)
+            _build(group, reader)
         return
     parts = jobs_module.chunks([weight or 1 for weight in weights], count * jobs_module.CHUNKS_PER_PROCESS)
-    state = (groups, layer, sources, rules, options, workspace, cache, base)
-    results = jobs_module.map_forked(_build_part, parts, count, state, f"checking {layer.NAME} files")
+    results = jobs_module.map_forked(_build_part, parts, count, (groups, reader), f"checking {layer.NAME} files")
     for part, result in zip(parts, results):
-        _merge_part(result, [groups[index] for index in part], workspace, cache)
+        _merge_part(result, [groups[index] for index in part], reader.workspace, cache)
 
 
 class _Pickler(pickle.Pickler):
@@ -445,7 +439,8 @@ def _build_part(part: list[int]) -> tuple[bytes, bytes]:
     """In a worker: ``_build`` the groups at ``part`` (indices) of the forked state; returns
     (the workspace entries read meanwhile, pickled; the groups' findings, scope and reads and
     what the cache noted, pickled with ``_Pickler``)."""
-    groups, layer, sources, rules, options, workspace, cache, base = jobs_module.context()
+    groups, reader = jobs_module.context()
+    workspace, cache = reader.workspace, reader.cache
     mark = workspace.mark()
     if cache is not None:
         noted = (len(cache.record.files), len(cache.record.directories))
@@ -453,7 +448,7 @@ def _build_part(part: list[int]) -> tuple[bytes, bytes]:
     built = []
     for index in part:
         group = groups[index]
-        _build(group, layer, [sources[path] for path in group.sources], rules, options, workspace, cache, base)
+        _build(group, reader)
         built.append((group.findings, group.scope, group.reads))
     noted_since = None
     if cache is not None:
