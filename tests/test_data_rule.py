@@ -81,3 +81,32 @@ def test_a_data_only_rule_finds_fixes_and_explains(tmp_path: Path, pg_server: Pg
     with pg_server.staged(repo / "high") as staged:
         code, value = pg_server.config_value(staged, "statement_timeout")
     assert (code, value) == (0, "30000")  # postgres -C prints the base unit, ms
+
+
+# The same rule's words, judging the pool layer: an engine must not set echo.
+POOL_RULE = RULE.split("[parameters]")[0].replace('"ACME201"', '"ACME501"').replace('"server"', '"pool"') + """
+[check]
+kind = "absent"
+setting = "echo"
+message = "every statement goes to the log"
+"""
+
+
+def test_a_data_rule_of_the_pool_layer_over_a_file_python_rejects(tmp_path: Path) -> None:
+    """A file that is not Python builds no pool view, so a pool rule has nothing to judge
+    there: only its PGF001 is reported (a view that only carried the parse error answered
+    get() as UNKNOWN, and the absent kind then asked it for a location it did not have)."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "ACME501.toml").write_text(POOL_RULE)
+    (tmp_path / "broken.py").write_text(
+        'from sqlalchemy import create_engine\n\nengine = create_engine("postgresql://db.internal/app", echo=True\n'
+    )
+    (tmp_path / "fine.py").write_text(
+        'from sqlalchemy import create_engine\n\nengine = create_engine("postgresql://db.internal/app", echo=True)\n'
+    )
+    outcome = run_cli(["--rules-dir", "policies", "--select", "ACME501,PGF001", "."], tmp_path)
+    assert outcome.stdout.splitlines()[:2] == [
+        "broken.py:3:1: PGF001 not valid Python: '(' was never closed",
+        "fine.py:3:56: ACME501 echo is set: every statement goes to the log",
+    ], outcome.stderr
+    assert outcome.code == 1
