@@ -17,6 +17,7 @@ The module's own parser is the judge: ``ast`` of the running Python.
 from __future__ import annotations
 
 import ast
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,6 +56,14 @@ def module_facts(text: str) -> ModuleFacts:
     (and the patcher tries the same edited text again), so each text is parsed and walked once.
     A text ``ast`` cannot parse (a SyntaxError, a NUL byte, nesting past the parser's limits)
     gives ``ModuleFacts(parsed=False)``."""
+    with warnings.catch_warnings():
+        # An invalid escape in the module is its own business, not a line on our stderr
+        # (a DeprecationWarning in 3.11, a SyntaxWarning shown by default from 3.12).
+        warnings.simplefilter("ignore")
+        return _module_facts(text)
+
+
+def _module_facts(text: str) -> ModuleFacts:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError) as exc:

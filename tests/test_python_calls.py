@@ -66,3 +66,18 @@ def test_unsafe_fixes_over_the_corpus_keep_calls_and_compile(case: Path, tmp_pat
             continue
         compile(new, str(path), "exec")
         assert edited_calls_problem(old, new) is None, (path, new)
+
+
+def test_judging_an_edit_prints_no_warning_about_the_module() -> None:
+    # An invalid escape is a DeprecationWarning in 3.11 and a SyntaxWarning (shown by default)
+    # from 3.12: the verifier parses the user's module and must not print either on stderr.
+    import warnings
+
+    from pgconf_fix.python_calls import module_facts, python_edit_problem
+
+    module_facts.cache_clear()
+    old = 'PATTERN = "\\K"\nf(a=1)\n'
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert python_edit_problem("m.py", old, old.replace("a=1", "a=1, b=2")) is None
+    assert seen == []
