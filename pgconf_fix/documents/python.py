@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-from bisect import bisect_right
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pgconf_fix.documents.python_layout import LayoutEdits
 from pgconf_fix.documents.python_metadata import (
     MAX_NESTING,
     NestingTooDeep,
+    line_column,
     spans_and_parents,
 )
 from pgconf_fix.documents.python_scopes import SCOPE_NODES, ScopeIndex, collect_imports
@@ -269,9 +269,7 @@ class PythonDocument(LayoutEdits):
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """1-based line and 0-based column (characters) of ``offset``, as Python counts lines."""
-        starts = self._line_starts
-        index = bisect_right(starts, offset) - 1
-        return index + 1, offset - starts[index]
+        return line_column(self._line_starts, offset)
 
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
         """``node``'s start and end offsets in the text (PositionProvider's range)."""

@@ -113,8 +113,9 @@ class _TooDeepAt(Exception):
         super().__init__(offset)
 
 
-def _line_column(line_starts: list[int], offset: int) -> tuple[int, int]:
-    """1-based line and 0-based column (characters) of ``offset``."""
+def line_column(line_starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and 0-based column (characters) of ``offset``, given the offsets where
+    lines start (as libcst and Python count them: CRLF, CR and LF each end a line)."""
     index = bisect_right(line_starts, offset) - 1
     return index + 1, offset - line_starts[index]
 
@@ -150,10 +151,10 @@ def spans_and_parents(
         # looked for along the chain.
         cause = _first_of(exc, (_TooDeepAt, RecursionError))
         if isinstance(cause, _TooDeepAt):
-            raise NestingTooDeep(*_line_column(line_starts, cause.offset)) from None
+            raise NestingTooDeep(*line_column(line_starts, cause.offset)) from None
         if cause is not None:
             offset = state.offset if state is not None else 0
-            raise NestingTooDeep(*_line_column(line_starts, offset)) from None
+            raise NestingTooDeep(*line_column(line_starts, offset)) from None
     try:
         return spans_and_parents_by_providers(module, line_starts, length)
     except RecursionError:
