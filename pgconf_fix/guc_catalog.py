@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -84,22 +84,47 @@ class Guc:
 
 @dataclass(frozen=True)
 class MajorCatalog:
-    """The parameters of one major (``version``), built from ``release`` (e.g. ``18.4``)."""
+    """The parameters of one major (``version``), built from ``release`` (e.g. ``18.4``).
+
+    ``rows`` holds each parameter's catalog row (its tab-separated fields, by the lower-case name:
+    the server compares names case-insensitively) under the file's ``header``. A :class:`Guc` is
+    built from its row the first time it is asked for: a check of one ``postgresql.conf`` asks
+    for a handful of the ~350 parameters of each of the 16 majors (issue 18).
+    """
 
     version: PgVersion
     release: str
-    parameters: dict[str, Guc]  # by lower-case name: the server compares names case-insensitively
+    header: tuple[str, ...]
+    rows: dict[str, tuple[str, ...]]
     partial: bool = False
+    _built: dict[str, Guc] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, name: str) -> Guc | None:
-        return self.parameters.get(name.lower())
+        key = name.lower()
+        guc = self._built.get(key)
+        if guc is None:
+            fields = self.rows.get(key)
+            if fields is None:
+                return None
+            guc = self._built[key] = _guc(dict(zip(self.header, fields, strict=True)))
+        return guc
+
+    @property
+    def parameters(self) -> dict[str, Guc]:
+        """Every parameter, by lower-case name."""
+        return {key: guc for key in self.rows if (guc := self.get(key)) is not None}
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self.parameters
+        return isinstance(name, str) and name.lower() in self.rows
 
     def names(self) -> frozenset[str]:
         """Lower-case names."""
-        return frozenset(self.parameters)
+        return frozenset(self.rows)
+
+    def spellings(self) -> dict[str, str]:
+        """Each lower-case name mapped to the name as the server spells it."""
+        column = self.header.index("name")
+        return {key: fields[column] for key, fields in self.rows.items()}
 
 
 def parse_bool(value: str) -> bool | None:
@@ -147,38 +172,48 @@ def _number(text: str) -> float | None:
     return int(value) if value.is_integer() else value
 
 
+def _guc(row: dict[str, str]) -> Guc:
+    flags = set(row["flags"].split(",")) - {""}
+    return Guc(
+        name=row["name"],
+        vartype=row["vartype"],
+        unit=row["unit"] or None,
+        minimum=_number(row["min"]),
+        maximum=_number(row["max"]),
+        context=row["context"],
+        enum_values=tuple(value for value in row["enumvals"].split(",") if value),
+        described="described" in flags,
+        hidden="hidden" in flags,
+        hidden_enum_values=tuple(value for value in row.get("hidden_enumvals", "").split(",") if value),
+    )
+
+
 def _parse(text: str, file_name: str) -> MajorCatalog:
+    """One catalog file: ``# PostgreSQL <release>:`` and other comment lines, a header line, then
+    one tab-separated row a parameter. Raises ValueError for a file name that names no version
+    and for a row whose field count differs from the header's."""
     release = ""
-    parameters: dict[str, Guc] = {}
-    header: list[str] | None = None
+    rows: dict[str, tuple[str, ...]] = {}
+    header: tuple[str, ...] | None = None
+    column = 0
     for line in text.splitlines():
         if line.startswith("#"):
             if not release and line.startswith("# PostgreSQL "):
                 release = line.split()[2].rstrip(":")
             continue
-        fields = line.split("\t")
+        fields = tuple(line.split("\t"))
         if header is None:
             header = fields
+            column = header.index("name")
             continue
-        row = dict(zip(header, fields, strict=True))
-        flags = set(row["flags"].split(",")) - {""}
-        parameters[row["name"].lower()] = Guc(
-            name=row["name"],
-            vartype=row["vartype"],
-            unit=row["unit"] or None,
-            minimum=_number(row["min"]),
-            maximum=_number(row["max"]),
-            context=row["context"],
-            enum_values=tuple(value for value in row["enumvals"].split(",") if value),
-            described="described" in flags,
-            hidden="hidden" in flags,
-            hidden_enum_values=tuple(value for value in row.get("hidden_enumvals", "").split(",") if value),
-        )
+        if len(fields) != len(header):
+            raise ValueError(f"{file_name}: {len(fields)} fields where the header has {len(header)}: {line!r}")
+        rows[fields[column].lower()] = fields
     stem = file_name.removeprefix("pg").removesuffix(".tsv")
     version = PgVersion.parse(stem)
     if version is None:
         raise ValueError(f"{file_name}: not a catalog file name")
-    return MajorCatalog(version, release or stem, parameters, partial=version.major < 10)
+    return MajorCatalog(version, release or stem, header or (), rows, partial=version.major < 10)
 
 
 @lru_cache(maxsize=1)
@@ -224,11 +259,11 @@ def did_you_mean(name: str, version: PgVersion | None = None) -> str | None:
     (or of any major when the version is unknown or has no catalog), as the server spells it."""
     catalog = catalog_for(version)
     if catalog is not None:
-        spelled = {key: guc.name for key, guc in catalog.parameters.items()}
+        spelled = catalog.spellings()
     else:
         spelled = {}
         for each in _catalogs().values():
-            spelled.update((key, guc.name) for key, guc in each.parameters.items())
+            spelled.update(each.spellings())
     close = difflib.get_close_matches(name.lower(), spelled, n=1, cutoff=0.9)
     return spelled[close[0]] if close else None
 

@@ -151,3 +151,21 @@ def test_pgf104_reads_when_renegotiation_became_zero_only_from_the_catalogs() ->
 
     assert only_zero_since() == V(9, 5)
     assert guc_catalog.first_version_where("ssl_renegotiation_limit", lambda guc: guc.maximum == 0) == V(9, 5)
+
+
+def test_catalog_rows_become_parameters_when_asked() -> None:
+    """A catalog keeps its rows and builds a parameter on first use (a check of one
+    postgresql.conf asks for a few of ~350 per major); every name gives the same Guc through
+    ``get`` as through ``parameters``, and a short row is refused when the file is read."""
+    from pgconf_fix import guc_catalog
+
+    catalog = guc_catalog.catalog_for(guc_catalog.supported_versions()[-1])
+    assert catalog is not None
+    first = catalog.get("TCP_KEEPALIVES_IDLE")
+    assert first is not None and first.name == "tcp_keepalives_idle" and first.unit == "s"
+    assert catalog.get("tcp_keepalives_idle") is first
+    assert catalog.parameters == {name: catalog.get(name) for name in catalog.names()}
+    assert catalog.spellings()["tcp_keepalives_idle"] == "tcp_keepalives_idle"
+    text = "# PostgreSQL 18.1:\nname\tvartype\tflags\nfoo\tbool\n"
+    with pytest.raises(ValueError, match="2 fields where the header has 3"):
+        guc_catalog._parse(text, "pg18.tsv")
