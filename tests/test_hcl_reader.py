@@ -224,3 +224,25 @@ def test_mutated_files_agree(text: str, data: st.DataObject) -> None:
     else:
         text = text[:at] + data.draw(st.sampled_from(list('{}[]()=:,."#/\n -+*$%\\'))) + text[at + 1 :]
     agrees(text)
+
+
+def test_a_text_is_read_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HclDocument remembers what a text reads as (the re-check after a fix and the verifier
+    read the same texts again): one read for two documents of one text, and each document
+    has lists of its own."""
+    from pgconf_fix.documents import hcl
+
+    calls: list[str] = []
+    real = hcl.read_body
+    monkeypatch.setattr(hcl, "read_body", lambda text: calls.append(text) or real(text))
+    hcl._read.cache_clear()
+    data = b'resource "aws_lb" "db" {\n  idle_timeout = 60\n}\n'
+    first = HclDocument(SourceFile.from_bytes(Path("a/main.tf"), "a/main.tf", data))
+    second = HclDocument(SourceFile.from_bytes(Path("b/main.tf"), "b/main.tf", data))
+    assert len(calls) == 1
+    assert first.blocks == second.blocks and first.blocks is not second.blocks
+    assert first.blocks[0].attributes[0].value.value == 60
+    broken = b'resource "aws_lb" "db" {\n  idle_timeout = = 60\n}\n'
+    for _ in range(2):
+        assert HclDocument(SourceFile.from_bytes(Path("c.tf"), "c.tf", broken)).error is not None
+    assert len(calls) == 2

@@ -10,6 +10,7 @@ character offsets of the original, and every change is a text edit on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # The model is named from here too.
@@ -34,14 +35,8 @@ class HclDocument:
         if source.path.name.endswith(".json"):
             self._read_json(text)
             return
-        body = read_body(text)
-        if body is None:
-            try:
-                body = hcl2_body(text)
-            except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported as PGF001
-                self.error = _describe(exc, text)
-                return
-        self.attributes, self.blocks = body
+        attributes, blocks, self.error = _read(text)
+        self.attributes, self.blocks = list(attributes), list(blocks)
 
     @property
     def problems(self) -> list[Problem]:
@@ -72,6 +67,21 @@ class HclDocument:
 
     def blocks_of(self, kind: str) -> list[HclBlock]:
         return [block for block in self.blocks if block.type == kind]
+
+
+@lru_cache(maxsize=4096)
+def _read(text: str) -> tuple[tuple[HclAttribute, ...], tuple[HclBlock, ...], SyntaxProblem | None]:
+    """The top-level attributes and blocks of a .tf or .tfvars text (no blocks and the syntax
+    error when it does not parse), remembered by text: a re-check after a fix, and the
+    verifier's look at a fixed text's siblings, read the same texts again (issue 18). The
+    blocks are shared between documents of one text and never changed after reading."""
+    body = read_body(text)
+    if body is None:
+        try:
+            body = hcl2_body(text)
+        except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported as PGF001
+            return (), (), _describe(exc, text)
+    return tuple(body[0]), tuple(body[1]), None
 
 
 def hcl2_blocks(text: str) -> list[HclBlock]:
