@@ -252,3 +252,41 @@ def test_a_parse_error_quoting_a_password_the_way_repr_does() -> None:
     message = "invalid HCL: unexpected " + repr("\"ZQK'a\\\"s s")
     assert "ZQK" in message
     assert not leaks(redact(message, secrets(text), fragments=True))
+
+
+def _corpus_texts() -> list[str]:
+    """Every fixture file's text, and carriers whose case differs from the patterns' spelling
+    (``re.IGNORECASE`` lets "s" match "ſ", U+017F, and "k" the Kelvin sign)."""
+    texts = [
+        path.read_text(encoding="utf-8", errors="surrogateescape")
+        for path in sorted((Path(__file__).parent / "fixtures").rglob("*"))
+        if path.is_file()
+    ]
+    texts += ["PGPASSWORD=hunter22x", "DB_PaSsWoRd='a b'", "paſſword=hunter22x", "x = {'PASSWD': 'abcdef'}",
+              "postgresql://u:p%40ss@h/db", "://u:pw@h", "no carrier here", ""]
+    return texts
+
+
+def test_secret_spans_hint_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one-search hint (redact._HINT) only skips texts none of the patterns matches: over
+    the fixture corpus and odd spellings, the spans are those found with the hint off."""
+    from pgconf_fix import redact as redact_module
+
+    texts = _corpus_texts()
+    hinted = [redact_module.secret_spans(text) for text in texts]
+    assert any(hinted) and not all(hinted)
+    monkeypatch.setattr(redact_module, "_HINT", redact_module.re.compile(""))  # matches every text
+    assert [redact_module.secret_spans(text) for text in texts] == hinted
+
+
+def test_connection_string_prefilter_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DSN_REQUIRES only spares texts without a confident DSN: the same strings are found over
+    the fixture corpus, and over DSNs of every keyword pair, with the prefilter off."""
+    from pgconf_fix.documents import connstr
+
+    keywords = sorted(connstr.LIBPQ_KEYWORDS)
+    texts = _corpus_texts() + [f"{a}=x {b}=y {c}=z" for a in keywords for b in ("host", "dbname", "port") for c in ("user", "dbname")]
+    found = [connstr.find_connection_strings(text) for text in texts]
+    assert any(found) and not all(found)
+    monkeypatch.setattr(connstr, "DSN_REQUIRES", ("",))  # "" is in every text
+    assert [connstr.find_connection_strings(text) for text in texts] == found

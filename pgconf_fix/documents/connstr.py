@@ -305,7 +305,14 @@ def _dsn_value(text: str, pos: int, limit: int, decoded: bool = False) -> tuple[
     return re.sub(r"\\(.)", r"\1", raw), pos, i, i, False
 
 
+# A confident DSN (below) has the keyword host, hostaddr or dbname: a text with neither word
+# has none, and most files a check reads are spared the scan.
+DSN_REQUIRES = ("host", "dbname")
+
+
 def _find_dsns(text: str, decoded: bool = False) -> list[ConnectionString]:
+    if not any(word in text for word in DSN_REQUIRES):
+        return []
     found = []
     for line_start, line in _lines(text):
         limit = line_start + len(line)
