@@ -19,9 +19,13 @@ from pathspec import GitIgnoreSpec
 
 
 def spec(lines: Iterable[str]) -> GitIgnoreSpec | None:
-    """A compiled pattern list, or None when it has no pattern (only blanks and comments)."""
+    """A compiled pattern list, or None when it has no pattern (only blanks and comments).
+
+    pathspec keeps a comment or a blank line as a pattern that matches nothing (``include``
+    None): ``git init`` writes a ``.git/info/exclude`` of comments only, and a walk would
+    match every path of every repository against it."""
     compiled = GitIgnoreSpec.from_lines(lines)
-    return compiled if len(compiled.patterns) else None
+    return compiled if any(pattern.include is not None for pattern in compiled.patterns) else None
 
 
 def relative_to(path: str, base: str) -> str | None:

@@ -45,3 +45,20 @@ def test_only_kinds_that_can_hold_a_setting_are_sniffed(tmp_path: Path, monkeypa
     taken = {path.name for files in found.files.values() for path, _ in files}
     assert set(BY_NAME) <= taken
     assert not taken & set(NEVER)
+
+
+def test_an_exclude_file_of_comments_holds_no_pattern(tmp_path: Path) -> None:
+    """``git init`` writes a .git/info/exclude of comments only; pathspec keeps each comment
+    as a pattern that matches nothing, and a walk matched every path of the repository
+    against them. Such a file, or a .gitignore of comments and blanks, adds no pattern; a
+    negation alone still does."""
+    from pgconf_fix.ignore import IgnoreRules, rules_above, spec
+
+    (tmp_path / ".git" / "info").mkdir(parents=True)
+    (tmp_path / ".git" / "info" / "exclude").write_text("# git ls-files --others --exclude-from=.git/info/exclude\n# *.[oa]\n")
+    (tmp_path / ".gitignore").write_text("\n   \n# nothing here\n")
+    (tmp_path / "sub").mkdir()
+    assert not rules_above(tmp_path / "sub", IgnoreRules()).patterns
+    assert spec(["# comment", "", "!keep.conf"]) is not None
+    rules = rules_above(tmp_path / "sub", IgnoreRules()).extended(tmp_path, ["*.conf", "# x", "!keep.conf"])
+    assert rules.ignored(tmp_path / "sub" / "a.conf", False) and not rules.ignored(tmp_path / "sub" / "keep.conf", False)
