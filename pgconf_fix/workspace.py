@@ -16,6 +16,9 @@ class Workspace:
     _cache: dict[Path, SourceFile | InputError] = field(default_factory=dict)
     # Absolute paths asked for while ``tracking`` (pgconf_fix.run: what a reader's group read).
     _reads: set[Path] | None = field(default=None, repr=False)
+    # Each path asked for, made absolute (os.path.abspath) once: a check asks for the same
+    # paths many times (readers, the idle budget, the re-check after a fix).
+    _absolute: dict[Path, Path] = field(default_factory=dict, repr=False)
 
     def display_for(self, path: Path, like: str | None = None) -> str:
         """A path as the user would write it: relative when the input that led here was."""
@@ -28,7 +31,9 @@ class Workspace:
 
     def load(self, path: Path, display: str | None = None) -> SourceFile:
         """Read a file once; raise InputError (cached too) when it cannot be read."""
-        key = Path(os.path.abspath(path))
+        key = self._absolute.get(path)
+        if key is None:
+            key = self._absolute[path] = Path(os.path.abspath(path))
         if self._reads is not None:
             self._reads.add(key)
         if key not in self._cache:

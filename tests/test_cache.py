@@ -193,3 +193,30 @@ def test_the_command_caches_in_the_user_cache_directory(tmp_path: Path) -> None:
     assert (top / ".gitignore").read_text().endswith("*\n") and (top / "CACHEDIR.TAG").exists()
     assert list(top.rglob("*.json"))
     assert sorted(p.name for p in root.iterdir()) == ["overrides.conf", "postgresql.conf"]
+
+
+def test_inputs_checked_as_a_prefix_still_catch_every_change(tmp_path: Path) -> None:
+    """Cache._check_inputs compares the part an entry shares with the last entry checked as a
+    whole: a changed input after that part, or any input once a new check begins (--write may
+    have changed it), is still a miss; an entry whose list starts differently is checked item
+    by item."""
+    files = [tmp_path / f"input{n}.conf" for n in range(4)]
+    for path in files:
+        path.write_text(f"{path.name}\n")
+    store = cache_module.Cache(tmp_path / "cache", tmp_path)
+    try:
+        inputs = [["f", str(path), store._digest("f", str(path))] for path in files]
+        store._check_inputs(inputs[:2])
+        store._check_inputs(inputs)  # the first two were checked with the entry before
+        stale = [*inputs[:3], ["f", str(files[3]), "0" * 40]]
+        with pytest.raises(cache_module.CacheMiss):
+            store._check_inputs(stale)
+        store._check_inputs(inputs[2:])  # does not start with the last list checked
+        assert list(store.record.files) == [str(path) for path in files]  # each noted as read, once
+        store._check_inputs(inputs)
+        files[0].write_text("changed\n")
+        store.new_check()
+        with pytest.raises(cache_module.CacheMiss):
+            store._check_inputs(inputs)
+    finally:
+        store.close()
