@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 
 def spec(lines: Iterable[str]) -> GitIgnoreSpec | None:
@@ -24,6 +26,11 @@ def spec(lines: Iterable[str]) -> GitIgnoreSpec | None:
     pathspec keeps a comment or a blank line as a pattern that matches nothing (``include``
     None): ``git init`` writes a ``.git/info/exclude`` of comments only, and a walk would
     match every path of every repository against it."""
+    lines = [line for line in lines if line.strip() and not line.startswith("#")]
+    if not lines:
+        return None  # pathspec is imported (~15 ms) only where some pattern is in force
+    from pathspec import GitIgnoreSpec
+
     compiled = GitIgnoreSpec.from_lines(lines)
     return compiled if any(pattern.include is not None for pattern in compiled.patterns) else None
 

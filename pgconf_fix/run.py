@@ -214,9 +214,12 @@ def check(
     checked = [source for source in workspace.sources() if source.path in scope]
     findings, suppressed = _suppress(findings, checked, rules, options)
     if any(finding.fix is not None for finding in findings):
-        from pgconf_fix.verify import vet_fixes  # the consumers' parsers, loaded only when a fix is offered
+        def vetted(found: list[Finding]) -> list[Finding]:
+            from pgconf_fix.verify import vet_fixes  # the consumers' parsers: loaded when a fix is offered, and not recalled
 
-        findings = _vetted(findings, cache, lambda found: _vet(found, vet_fixes, jobs))  # a fix its file's consumer would refuse is not offered
+            return _vet(found, vet_fixes, jobs)
+
+        findings = _vetted(findings, cache, vetted)  # a fix its file's consumer would refuse is not offered
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
 
 

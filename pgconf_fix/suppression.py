@@ -20,12 +20,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from pgconf_fix.findings import Finding, Location
 from pgconf_fix.ignore import relative_to, spec
 from pgconf_fix.source import SourceFile
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 # Any pgconf-fix comment; what follows the marker is parsed by _FORM.
 _MARKER = re.compile(r"(?:#|;|//|/\*|--)[ \t]*pgconf-fix:[ \t]*(?P<rest>[^\r\n]*)", re.IGNORECASE)

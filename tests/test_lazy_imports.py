@@ -23,8 +23,10 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
 
-def _modules_for(path: Path) -> set[str]:
+def _modules_for(path: Path, cache: Path | None = None) -> set[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if cache is not None:
+        env["PGCONF_FIX_CACHE_DIR"] = str(cache)
     done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, env=env, check=True)
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
 
@@ -35,8 +37,21 @@ def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
     loaded = _modules_for(conf)
     assert "pgconf_fix.views.server" in loaded  # the probe did check the file
     heavy = {"libcst", "hcl2", "yaml", "pgconf_fix.documents.hcl", "pgconf_fix.documents.yaml_nodes",
-             "pgconf_fix.views.middleboxes", "pgconf_fix.views.compose"}  # fmt: skip
+             "pgconf_fix.views.middleboxes", "pgconf_fix.views.compose",
+             "pathspec"}  # fmt: skip  (no .gitignore, exclude or per-file-ignores pattern is in force)
     assert not heavy & loaded, sorted(heavy & loaded)
+
+
+def test_a_cached_answer_loads_no_verifier(tmp_path: Path) -> None:
+    """The second run on an unchanged file takes the findings and the verifiers' verdict from
+    the cache: the consumers' parsers (pgconf_fix.verify) and the patcher are not loaded."""
+    (tmp_path / "etc").mkdir()
+    conf = tmp_path / "etc" / "postgresql.conf"
+    conf.write_text("tcp_keepalives_idle = 600\n")
+    first = _modules_for(conf, tmp_path / "cache")
+    assert "pgconf_fix.verify" in first  # the fix was vetted the first time
+    again = _modules_for(conf, tmp_path / "cache")
+    assert not {"pgconf_fix.verify", "pgconf_fix.patcher"} & again, sorted({"pgconf_fix.verify", "pgconf_fix.patcher"} & again)
 
 
 def test_a_tree_with_terraform_still_learns_its_budget_from_it(tmp_path: Path) -> None:
