@@ -37,7 +37,10 @@ What is cached, and under which key:
   is used only when every one is unchanged. Entries note *everything* read since the run
   began, not only what their group read: helpers memoise their reads (``functools.lru_cache``)
   and a group served from a memo reads nothing, so only the whole record is safe. A hit adds
-  its entry's inputs to the record, as if they had been read. Not watched: listings of the
+  its entry's inputs to the record, as if they had been read. The inputs are stored once, as
+  a chain: each entry names the last of a run's *chunks*, and each chunk holds the inputs
+  noted since the chunk before it, which it names. (Format 1 gave each entry the whole
+  list: a 10k-file tree wrote ~45 MB of entries a run, each read back on the next.) Not watched: listings of the
   directories above the git repository (above the project root outside one), which the
   project search lists only to look for ``.git`` and manifests, and which change all the
   time (``/tmp``, a home directory); and ``stat`` calls (no audit event), which the readers
@@ -69,6 +72,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -90,7 +94,7 @@ if TYPE_CHECKING:
 
 DIRECTORY_NAME = ".pgconf-fix_cache"
 ENVIRONMENT_VARIABLE = "PGCONF_FIX_CACHE_DIR"
-FORMAT = 1  # bump when the layout of an entry changes
+FORMAT = 2  # bump when the layout of an entry changes (2: inputs as a chain of chunks)
 ABSENT = "-"
 _PACKAGE = Path(__file__).resolve().parent
 _IGNORED_PREFIXES = tuple(
@@ -338,7 +342,11 @@ class Cache:
         self.statistics = Statistics()
         # Digests taken in this check, by kind ("f" a file, "d" a directory listing) and path.
         self._digests: dict[str, dict[str, str]] = {"f": {}, "d": {}}
-        self._checked: list = []  # the inputs of the last entry that passed _check_inputs
+        # Chunks of inputs (see the module's docstring) by key: (the chunk before, its items).
+        self._chunks: dict[str, tuple[str | None, list]] = {}
+        self._verified: set[str] = set()  # chunks whose every input has its digest in this check
+        self._head: str | None = None  # the last chunk this check wrote
+        self._chunked = (0, 0)  # how many of the record's files and directories the chain covers
         self._given: set[str] = set()
         self._environment = _hash(code_digest(), shutil.which("terraform") is not None)
 
@@ -366,7 +374,7 @@ class Cache:
         texts the workspace holds instead of the files (the patcher's re-checks); they are in
         the keys (``base``), so the files on disk under them are not inputs of this check."""
         self._digests = {"f": {}, "d": {}}
-        self._checked = []
+        self._verified, self._head, self._chunked = set(), None, (0, 0)
         self._given = {str(path) for path, _ in given}
 
     # -- keys ---------------------------------------------------------------------------------
@@ -402,38 +410,60 @@ class Cache:
             self._digests[kind][path] = known
         return known
 
-    def _inputs(self) -> list[list[str]]:
+    def _inputs(self) -> str | None:
+        """The key of the chain of chunks that holds every input noted so far in this check
+        (None when there is none): the chain this check wrote, with one chunk more for the
+        inputs noted since its last one. The record only grows within a check, so those are
+        the tail of each of its two lists."""
         own = os.path.join(os.path.abspath(self.top), "")
-        files = [["f", p, self._digest("f", p)] for p in list(self.record.files)
+        files, directories = self._chunked
+        fresh = [["f", p, self._digest("f", p)] for p in itertools.islice(self.record.files, files, None)
                  if not p.startswith(own) and p not in self._given]
-        directories = [
-            ["d", p, self._digest("d", p)] for p in list(self.record.directories)
+        fresh += [
+            ["d", p, self._digest("d", p)] for p in itertools.islice(self.record.directories, directories, None)
             if not (p + os.sep).startswith(own) and not (self._boundary.startswith(os.path.join(p, "")) and
                                                          os.path.join(p, "") != self._boundary)
         ]
-        return files + directories
+        self._chunked = (len(self.record.files), len(self.record.directories))
+        if fresh:
+            key = _hash("inputs", self._head, fresh)
+            self._write(key, {"parent": self._head, "items": fresh})
+            self._chunks[key] = (self._head, fresh)
+            self._verified.add(key)
+            self._head = key
+        return self._head
 
-    def _check_inputs(self, inputs: list) -> None:
-        """Raise CacheMiss unless every input of an entry (``[kind, path, digest]`` items) has
-        its digest now; then note them all as read.
-
-        An entry holds every input of the run up to its store (a 10k-file tree: ~800 for each
-        of ~450 groups), so the next entry's list usually begins with the last one checked:
-        that part is compared as a whole, the rest item by item (a dictionary look-up; a file
-        is read only the first time a check asks for it)."""
-        checked = self._checked
-        start = len(checked) if len(inputs) >= len(checked) and inputs[: len(checked)] == checked else 0
+    def _check_inputs(self, head: str | None) -> None:
+        """Raise CacheMiss unless every input in the chain ending at chunk ``head`` has its
+        digest now (CacheMiss, KeyError, TypeError or ValueError for a missing or malformed
+        chunk); then note them all as read. A chunk checked once in this check is not checked
+        again: entries of one run share the beginning of their chain."""
+        pending: list[str] = []
+        key = head
+        while key is not None and key not in self._verified:
+            chunk = self._chunks.get(key)
+            if chunk is None:
+                entry = self._read(key)
+                chunk = (entry["parent"], entry["items"])
+                if not isinstance(chunk[1], list) or (chunk[0] is not None and not isinstance(chunk[0], str)):
+                    raise CacheMiss(key)
+                self._chunks[key] = chunk
+            if key in pending:
+                raise CacheMiss(key)  # a loop: only a damaged cache has one
+            pending.append(key)
+            key = chunk[0]
         digests, given = self._digests, self._given
         files: list[str] = []
         directories: list[str] = []
-        for kind, path, digest in inputs[start:]:
-            if digests[kind].get(path) != digest and path not in given and self._digest(kind, path) != digest:
-                raise CacheMiss(path)
-            (files if kind == "f" else directories).append(path)
-        # As if read: later entries depend on them too (the part checked before was noted then).
+        for key in reversed(pending):
+            for kind, path, digest in self._chunks[key][1]:
+                if digests[kind].get(path) != digest and path not in given and self._digest(kind, path) != digest:
+                    raise CacheMiss(path)
+                (files if kind == "f" else directories).append(path)
+        # As if read: later entries depend on them too.
         self.record.files.update(dict.fromkeys(files))
         self.record.directories.update(dict.fromkeys(directories))
-        self._checked = inputs
+        self._verified.update(pending)
 
     # -- entries ------------------------------------------------------------------------------
 
@@ -541,12 +571,10 @@ class Cache:
         files) are replayed on a hit. A group whose findings point into a text that is not the
         workspace's file of that path (a document made from part of a file) is not stored:
         it could not be rebuilt."""
-        everything = workspace.loaded()
-        loads = everything[mark:]
-        loaded = {str(path): entry for path, entry in everything}
+        loads = workspace.loaded()[mark:]
         for finding in findings:
             sources = [finding.source, *(edit.source for edit in (finding.fix.edits if finding.fix else ()))]
-            if any(loaded.get(str(source.path)) is not source for source in sources):
+            if any(workspace.entry(source.path) is not source for source in sources):
                 return
         listed, paths = findings_json(findings)
         self._write(key, {
@@ -578,7 +606,7 @@ class Cache:
         """Store a JSON value under ``key``, with the inputs read so far; ``pure``: the key
         holds everything the value depends on (no inputs are noted, so the entry serves a
         re-check of fixed texts in memory and the check of the same texts once written)."""
-        self._write(key, {"inputs": [] if pure else self._inputs(), "value": value})
+        self._write(key, {"inputs": None if pure else self._inputs(), "value": value})
 
     def key(self, *parts: object) -> str:
         return _hash(self._environment, *parts)

@@ -195,28 +195,38 @@ def test_the_command_caches_in_the_user_cache_directory(tmp_path: Path) -> None:
     assert sorted(p.name for p in root.iterdir()) == ["overrides.conf", "postgresql.conf"]
 
 
-def test_inputs_checked_as_a_prefix_still_catch_every_change(tmp_path: Path) -> None:
-    """Cache._check_inputs compares the part an entry shares with the last entry checked as a
-    whole: a changed input after that part, or any input once a new check begins (--write may
-    have changed it), is still a miss; an entry whose list starts differently is checked item
-    by item."""
+def test_inputs_are_stored_once_as_a_chain_and_every_change_is_seen(tmp_path: Path) -> None:
+    """Entries name the last chunk of a chain of inputs (Cache._inputs), each chunk holding
+    the inputs noted since the one before: a run's entries share their chain, a chunk is
+    checked once a check, and a changed input anywhere in the chain is a miss, also for an
+    entry whose chain this process never wrote (read back from disk)."""
     files = [tmp_path / f"input{n}.conf" for n in range(4)]
     for path in files:
         path.write_text(f"{path.name}\n")
     store = cache_module.Cache(tmp_path / "cache", tmp_path)
     try:
-        inputs = [["f", str(path), store._digest("f", str(path))] for path in files]
-        store._check_inputs(inputs[:2])
-        store._check_inputs(inputs)  # the first two were checked with the entry before
-        stale = [*inputs[:3], ["f", str(files[3]), "0" * 40]]
-        with pytest.raises(cache_module.CacheMiss):
-            store._check_inputs(stale)
-        store._check_inputs(inputs[2:])  # does not start with the last list checked
-        assert list(store.record.files) == [str(path) for path in files]  # each noted as read, once
-        store._check_inputs(inputs)
-        files[0].write_text("changed\n")
-        store.new_check()
-        with pytest.raises(cache_module.CacheMiss):
-            store._check_inputs(inputs)
+        store.record.files.update(dict.fromkeys(str(path) for path in files[:2]))
+        first = store._inputs()
+        assert store._inputs() == first  # nothing new: no chunk
+        store.record.files.update(dict.fromkeys(str(path) for path in files[2:]))
+        second = store._inputs()
+        assert second != first and store._chunks[second] == (first, [["f", str(path), store._digest("f", str(path))] for path in files[2:]])
     finally:
         store.close()
+    chunks = sorted((tmp_path / "cache").rglob("*.json"))
+    assert len(chunks) == 2 and sum(len(path.read_bytes()) for path in chunks) < 2000
+
+    again = cache_module.Cache(tmp_path / "cache", tmp_path)  # a later run: the chain is read back
+    try:
+        again._check_inputs(second)
+        assert list(again.record.files) == [str(path) for path in files]  # noted as read, in order
+        assert again._verified == {first, second}
+        files[0].write_text("changed\n")
+        again._check_inputs(second)  # checked already in this check: not read again
+        again.new_check()  # a new check (after --write) takes every digest afresh
+        with pytest.raises(cache_module.CacheMiss):
+            again._check_inputs(second)
+        with pytest.raises(cache_module.CacheMiss):
+            again._check_inputs("0" * 40)  # no such chunk
+    finally:
+        again.close()
