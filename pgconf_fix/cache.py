@@ -77,6 +77,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -203,6 +204,7 @@ def _bytes_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
     """pgconf-fix's version and the size and modification time of each of its modules and data files."""
@@ -354,16 +356,9 @@ class Cache:
     def open(cls, root: Path) -> Cache:
         """The cache of the project at ``root``: a subdirectory of ``PGCONF_FIX_CACHE_DIR`` if
         set, else of the user's cache directory, named by a digest of ``root``'s absolute path."""
-        given = os.environ.get(ENVIRONMENT_VARIABLE)
-        if given:
-            top = Path(given)
-        else:
-            import platformdirs
-
-            top = Path(platformdirs.user_cache_dir("pgconf-fix", appauthor=False))
-        absolute = os.path.abspath(root)
+        directory, top = project_directory(root)
         global LAST
-        LAST = cls(top / f"{os.path.basename(absolute) or 'root'}-{_hash(absolute)[:16]}", root, top)
+        LAST = cls(directory, root, top)
         return LAST
 
     def close(self) -> None:
@@ -514,16 +509,7 @@ class Cache:
             self.record.paused -= 1
 
     def _prepare(self) -> None:
-        marker = self.top / ".gitignore"
-        if marker.exists() and self.directory.is_dir():
-            return
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        (self.top / "CACHEDIR.TAG").write_text(
-            "Signature: 8a477f597d28d172789f06886806bc55\n"
-            "# This file is a cache directory tag created by pgconf-fix.\n"
-            "# For information about cache directory tags see https://bford.info/cachedir/\n"
-        )
-        marker.write_text("# Automatically created by pgconf-fix.\n*\n")
+        prepare(self.directory, self.top)
 
     # -- reader groups ------------------------------------------------------------------------
 
@@ -610,6 +596,111 @@ class Cache:
 
     def key(self, *parts: object) -> str:
         return _hash(self._environment, *parts)
+
+
+def prepare(directory: Path, top: Path) -> None:
+    """Make a project's cache ``directory`` (mode 0700) under ``top``, and mark ``top`` as a
+    cache that git and backups leave alone (a ``.gitignore`` of ``*``, a CACHEDIR.TAG).
+    Raises OSError when they cannot be made."""
+    marker = top / ".gitignore"
+    if marker.exists() and directory.is_dir():
+        return
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (top / "CACHEDIR.TAG").write_text(
+        "Signature: 8a477f597d28d172789f06886806bc55\n"
+        "# This file is a cache directory tag created by pgconf-fix.\n"
+        "# For information about cache directory tags see https://bford.info/cachedir/\n"
+    )
+    marker.write_text("# Automatically created by pgconf-fix.\n*\n")
+
+
+def project_directory(root: Path) -> tuple[Path, Path]:
+    """(the cache directory of the project at ``root``, the directory above it that holds
+    every project's): ``PGCONF_FIX_CACHE_DIR`` if set, else the user's cache directory."""
+    given = os.environ.get(ENVIRONMENT_VARIABLE)
+    if given:
+        top = Path(given)
+    else:
+        import platformdirs
+
+        top = Path(platformdirs.user_cache_dir("pgconf-fix", appauthor=False))
+    absolute = os.path.abspath(root)
+    return top / f"{os.path.basename(absolute) or 'root'}-{_hash(absolute)[:16]}", top
+
+
+class ClaimMemo:
+    """Which reader claimed each file of a walk (or none), remembered by the file's status, so
+    that an unchanged tree's walk does not open ~8,000 of 10,000 files again to look at their
+    first bytes (issue 18: "a second run on an unchanged tree costs about the walk").
+
+    One JSON file a project, pgconf-fix code and set of wanted readers, mapping each absolute
+    path to ``[st_size, st_mtime_ns, st_ctime_ns, st_ino, reader or null]``. A claim is
+    recalled only when all four are what they were; ``st_ctime_ns`` changes on any write and
+    cannot be set back by a tool that restores modification times. A file changed in the two
+    seconds before the walk began is not remembered: a second change within the clock's
+    resolution would leave its status unchanged (git's "racily clean" entries).
+    """
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, directory: Path, top: Path, wanted: frozenset[str] | None) -> None:
+        self.directory, self.top = directory, top
+        self.path = directory / "claims" / f"{_hash(code_digest(), sorted(wanted) if wanted is not None else None)}.json"
+        self.began = time.time_ns()
+        self.changed = False
+        self.known: dict[str, list] = {}
+        try:
+            with open(self.path, "rb") as handle:
+                stored = json.loads(handle.read())
+            if isinstance(stored, dict) and stored.get("format") == FORMAT and isinstance(stored.get("files"), dict):
+                self.known = stored["files"]
+        except (OSError, ValueError):
+            pass
+
+    @staticmethod
+    def status(stat: os.stat_result) -> list[int]:
+        return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+    def recall(self, path: str, stat: os.stat_result) -> tuple[bool, str | None]:
+        """(whether the claim of ``path`` is known for a file of this ``stat``, the reader)."""
+        entry = self.known.get(path)
+        if isinstance(entry, list) and len(entry) == 5 and entry[:4] == self.status(stat):
+            return True, entry[4]
+        return False, None
+
+    def note(self, path: str, stat: os.stat_result, reader: str | None) -> None:
+        if max(stat.st_mtime_ns, stat.st_ctime_ns) > self.began - self.RACY_NS:
+            return
+        entry = [*self.status(stat), reader]
+        if self.known.get(path) != entry:
+            self.known[path] = entry
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the file (atomically) when a claim was added or changed; a cache that cannot
+        be written is left alone (the result cache warns about it)."""
+        if not self.changed:
+            return
+        import tempfile
+
+        try:
+            prepare(self.directory, self.top)
+            self.path.parent.mkdir(mode=0o700, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    data = {"format": FORMAT, "files": self.known}
+                    stream.write(json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+                os.replace(temporary, self.path)
+            except BaseException:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+                raise
+        except (OSError, ValueError, TypeError):
+            pass
+        self.changed = False
 
 
 # The cache the last invocation opened (its statistics say what it served), for tests.

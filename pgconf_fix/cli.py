@@ -13,7 +13,7 @@ import click
 from pgconf_fix import __version__
 from pgconf_fix.budget import Budget
 from pgconf_fix.cache import ENVIRONMENT_VARIABLE as CACHE_VARIABLE
-from pgconf_fix.cache import Cache, CacheMiss
+from pgconf_fix.cache import Cache, CacheMiss, project_directory
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import (
@@ -478,15 +478,17 @@ def _run(
     jobs = configure(flags.get("jobs"))  # type: ignore[arg-type]
     jobs = 1 if stdin is not None else jobs
     flags["jobs"] = jobs
+    cached = (USE_CACHE or bool(os.environ.get(CACHE_VARIABLE))) and not flags.get("no_cache") and not flags.get("live")
+    cache_at = project_directory(options.config_dir or cwd) if cached else None
     if flags.get("live") or config_path:
-        run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin, jobs), stdin)
+        run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin, jobs, cache_at), stdin)
     else:
-        run = _runs_by_config(list(paths), cwd, stdin, options, flags)
+        run = _runs_by_config(list(paths), cwd, stdin, options, flags, cache_at)
     for each in run.runs if isinstance(run, Runs) else [run]:
         each.jobs = jobs
     _warn_unread([each.target for each in (run.runs if isinstance(run, Runs) else [run])])
     cache = None
-    if (USE_CACHE or os.environ.get(CACHE_VARIABLE)) and not flags.get("no_cache") and not flags.get("live"):
+    if cached:
         cache = Cache.open(options.config_dir or cwd)
         for each in run.runs if isinstance(run, Runs) else [run]:
             each.cache = cache
@@ -621,7 +623,8 @@ def _config_start(path: str, cwd: Path, stdin_filename: str | None) -> Path:
 
 
 def _runs_by_config(
-    paths: list[str], cwd: Path, stdin: SourceFile | None, default: Options, flags: dict[str, object]
+    paths: list[str], cwd: Path, stdin: SourceFile | None, default: Options, flags: dict[str, object],
+    cache_at: tuple[Path, Path] | None = None,
 ) -> Run | Runs:
     """One run per config file: as ruff does, each path is judged by the config found from
     it upwards (not only from the working directory). Paths without one share ``default``
@@ -642,7 +645,7 @@ def _runs_by_config(
         hit = found[key]
         options = _options(cwd, None, hit, **flags) if hit is not None else default
         mine = stdin if stdin is not None and "-" in members else None
-        runs.append(Run(options, cwd, find_targets(members, options, cwd, mine, flags.get("jobs")), mine))  # type: ignore[arg-type]
+        runs.append(Run(options, cwd, find_targets(members, options, cwd, mine, flags.get("jobs"), cache_at), mine))  # type: ignore[arg-type]
     return runs[0] if len(runs) == 1 else Runs(runs)
 
 

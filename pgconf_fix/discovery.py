@@ -15,8 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from pgconf_fix.ignore import IgnoreRules, read_lines, relative_to, rules_above
+
+if TYPE_CHECKING:
+    from pgconf_fix.cache import ClaimMemo
 from pgconf_fix.progress import Progress
 from pgconf_fix.source import InputError, link_problem, looks_binary
 
@@ -191,24 +195,40 @@ def _claim_chunk(job: tuple[tuple[str, ...], frozenset[str] | None, list[str]]) 
 
 class _Claims:
     """Claims paths as the walk finds them: on a large tree, chunks go to one worker per core
-    while the walk goes on; on a small one, everything is claimed here, in one process."""
+    while the walk goes on; on a small one, everything is claimed here, in one process. With a
+    ``memo`` (pgconf_fix.cache.ClaimMemo), a file whose status is unchanged since a run noted
+    its claim is not claimed again."""
 
-    def __init__(self, layers: list[ModuleType], wanted: frozenset[str] | None = None, jobs: int | None = None) -> None:
+    def __init__(
+        self, layers: list[ModuleType], wanted: frozenset[str] | None = None, jobs: int | None = None, memo: ClaimMemo | None = None
+    ) -> None:
         from pgconf_fix.jobs import default_jobs
 
         self.layers = layers
         self.jobs = default_jobs(jobs)
         self.wanted = wanted
+        self.memo = memo
         self.paths: list[str] = []
+        self.stats: list[os.stat_result | None] = []
+        self.recalled: dict[int, str | None] = {}
+        self.pending: list[int] = []  # indices of the paths to claim
         self.sent = 0
         self.pool = None
         self.futures: list = []
         self.parallel = self.jobs >= 2
 
-    def add(self, path: str) -> None:
+    def add(self, path: str, stat: os.stat_result | None = None) -> None:
+        index = len(self.paths)
         self.paths.append(path)
-        if self.parallel and len(self.paths) >= 2 * PARALLEL_MIN_FILES and len(self.paths) - self.sent >= CHUNK_FILES:
-            self._send(len(self.paths))
+        self.stats.append(stat)
+        if self.memo is not None and stat is not None:
+            known, layer = self.memo.recall(path, stat)
+            if known:
+                self.recalled[index] = layer
+                return
+        self.pending.append(index)
+        if self.parallel and len(self.pending) >= 2 * PARALLEL_MIN_FILES and len(self.pending) - self.sent >= CHUNK_FILES:
+            self._send(len(self.pending))
 
     def _send(self, end: int) -> None:
         if self.pool is None:
@@ -218,17 +238,30 @@ class _Claims:
             # fork: the workers start with the layers already imported.
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
         names = tuple(layer.__name__ for layer in self.layers)
-        self.futures.append(self.pool.submit(_claim_chunk, (names, self.wanted, self.paths[self.sent : end])))
+        chunk = [self.paths[index] for index in self.pending[self.sent : end]]
+        self.futures.append(self.pool.submit(_claim_chunk, (names, self.wanted, chunk)))
         self.sent = end
 
     def results(self) -> list[str | None]:
         """The claiming layer of each path, in the order they were added."""
         if self.pool is None:
-            return [_claim(self.layers, path, self.wanted) for path in self.paths]
-        if self.sent < len(self.paths):
-            self._send(len(self.paths))
-        with self.pool:
-            return [layer for future in self.futures for layer in future.result()]
+            claimed = [_claim(self.layers, self.paths[index], self.wanted) for index in self.pending]
+        else:
+            if self.sent < len(self.pending):
+                self._send(len(self.pending))
+            with self.pool:
+                claimed = [layer for future in self.futures for layer in future.result()]
+        layers: list[str | None] = [None] * len(self.paths)
+        for index, layer in self.recalled.items():
+            layers[index] = layer
+        for index, layer in zip(self.pending, claimed):
+            layers[index] = layer
+            stat = self.stats[index]
+            if self.memo is not None and stat is not None:
+                self.memo.note(self.paths[index], stat, layer)
+        if self.memo is not None:
+            self.memo.save()
+        return layers
 
 
 def discover(
@@ -240,6 +273,7 @@ def discover(
     force_exclude: bool = False,
     wanted: frozenset[str] | None = None,
     jobs: int | None = None,
+    memo: ClaimMemo | None = None,
 ) -> Discovered:
     """Walk ``paths`` and claim each file for a layer.
 
@@ -254,6 +288,8 @@ def discover(
     is not said to be unread when the reader it is for was not wanted.
 
     ``jobs``: processes the claims may use on a large tree (None: ``jobs.affinity_cpus()``).
+    ``memo``: the claims of an earlier run, recalled for files whose status is unchanged, and
+    saved with this walk's (``pgconf_fix.cache.ClaimMemo``; None: every file is claimed).
     """
     found = Discovered()
     base = Path(os.path.abspath(exclude_base or cwd))
@@ -261,16 +297,22 @@ def discover(
     seen: set[str] = set()
     displays: list[str] = []
     named: set[str] = set()  # files given by name, not found by a walk
-    claims = _Claims(layers, wanted, jobs)
+    claims = _Claims(layers, wanted, jobs, memo)
     progress = Progress(0, label="discovering")
 
-    def add(path: str, display: str, absolute: str | None = None) -> None:
+    def add(path: str, display: str, absolute: str | None = None, entry: os.DirEntry | None = None) -> None:
         absolute = absolute or os.path.abspath(path)
         if absolute in seen:
             return
         seen.add(absolute)
         displays.append(display)
-        claims.add(absolute)
+        stat = None
+        if memo is not None:
+            try:
+                stat = entry.stat() if entry is not None else os.stat(absolute)
+            except OSError:
+                stat = None  # a dangling link, or gone: claimed afresh
+        claims.add(absolute, stat)
         progress.advance()
 
     rules_by_directory: dict[Path, IgnoreRules] = {}
@@ -321,7 +363,7 @@ def walk_files(root: Path, cwd: Path, exclude: tuple[str, ...] = ()) -> Iterator
     Directories that cannot be listed are skipped."""
     rules = IgnoreRules().extended(Path(os.path.abspath(cwd)), exclude)
     found: list[str] = []
-    _walk(os.path.abspath(root), str(root), rules, lambda path, shown, absolute=None: found.append(path), Discovered())
+    _walk(os.path.abspath(root), str(root), rules, lambda path, shown, absolute=None, entry=None: found.append(path), Discovered())
     return (Path(path) for path in found)
 
 
@@ -351,7 +393,7 @@ def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discover
                 subdirectories.append((entry.path, child_shown))
             elif (is_file or _dangling(entry)) and not (active.patterns and active.ignored(entry.path, False)):
                 # A dangling symlink is handed on too: a layer that claims its name reports it.
-                add(entry.path, child_shown, entry.path)  # the walk's root is absolute and normalised
+                add(entry.path, child_shown, entry.path, entry)  # the walk's root is absolute and normalised
         for path, child_shown in reversed(subdirectories):
             stack.append((path, child_shown, active))
 

@@ -76,19 +76,32 @@ def readers_needed(options: Options, rules: list[Rule] | None = None) -> tuple[f
 
 
 def find_targets(
-    paths: list[str], options: Options, cwd: Path, stdin: SourceFile | None = None, jobs: int | None = None
+    paths: list[str],
+    options: Options,
+    cwd: Path,
+    stdin: SourceFile | None = None,
+    jobs: int | None = None,
+    cache_at: tuple[Path, Path] | None = None,
 ) -> Target:
     """What a run checks: the files discovery claims under ``paths`` for the readers the
     selected rules need (``readers_needed``), standard input's document, the errors and the
     named files no reader reads. ``jobs``: processes discovery may use (None: the CPUs of
-    this process's affinity, ``jobs.affinity_cpus``)."""
+    this process's affinity, ``jobs.affinity_cpus``). ``cache_at``: the project's cache
+    directory and the one above it (``cache.project_directory``), where the claims of the
+    walk are remembered (``cache.ClaimMemo``) when a directory is walked; None: no cache."""
     layers = layer_modules()
     claimed, parsed = readers_needed(options)
     everything = frozenset(layer.NAME for layer in layers)
     wanted = None if claimed == everything else claimed
     given = [p for p in paths if p != "-"]
+    memo = None
+    if cache_at is not None and any(os.path.isdir(path) for path in given):
+        # Only a walk: loading every claim of the project costs more than a few named files.
+        from pgconf_fix.cache import ClaimMemo
+
+        memo = ClaimMemo(*cache_at, wanted)
     found = discover(
-        given, layers, cwd, options.exclude, options.config_dir, options.force_exclude, wanted=wanted, jobs=jobs
+        given, layers, cwd, options.exclude, options.config_dir, options.force_exclude, wanted=wanted, jobs=jobs, memo=memo
     )
     if wanted is not None and not any(found.files.values()):
         # Nothing for the selected rules: whether any reader reads a file here decides the

@@ -230,3 +230,55 @@ def test_inputs_are_stored_once_as_a_chain_and_every_change_is_seen(tmp_path: Pa
             again._check_inputs("0" * 40)  # no such chunk
     finally:
         again.close()
+
+
+def test_claims_are_recalled_while_a_files_status_is_unchanged(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rerun does not open a file to look at its first bytes again while its size, times and
+    inode are those noted (cache.ClaimMemo), and prints the same bytes; a file written since
+    is looked at again, whatever its size."""
+    from pgconf_fix import discovery
+
+    monkeypatch.setattr(cache_module.ClaimMemo, "RACY_NS", 0)  # the files were written just now
+    opened: list[str] = []
+    real = discovery._read_head
+    monkeypatch.setattr(discovery, "_read_head", lambda path: opened.append(os.path.basename(path)) or real(path))
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "postgresql.conf").write_text("tcp_keepalives_idle = 600\n")
+    (root / "extra.conf").write_text("# nothing yet\n")
+    (root / "notes.conf").write_text("colour = blue\n")
+    (root / "app.py").write_text('import psycopg2\nconn = psycopg2.connect("host=db.example.com dbname=app")\n')
+    first = _run(["."], root)
+    assert {"extra.conf", "notes.conf", "app.py"} <= set(opened)
+    opened.clear()
+    assert _run(["."], root) == first and opened == []
+    assert _run(["--no-cache", "."], root) == first
+    (root / "extra.conf").write_text("tcp_keepalives_idle = 0\n")  # another size
+    (root / "notes.conf").write_text("colour = gray\n")  # the same size
+    opened.clear()
+    changed = _run(["."], root)
+    assert sorted(opened) == ["extra.conf", "notes.conf"]
+    assert b"extra.conf:1:1: PGF101" in changed and changed == _run(["--no-cache", "."], root)
+
+
+def test_a_file_written_just_before_the_walk_is_not_remembered(tmp_path: Path) -> None:
+    """Two writes within the clock's resolution leave a file's status unchanged: a claim is
+    noted only for files whose modification and change times are two seconds older than the
+    walk (both: a tool may set the modification time back, never the change time)."""
+    path = tmp_path / "postgresql.conf"
+    path.write_text("tcp_keepalives_idle = 600\n")
+    memo = cache_module.ClaimMemo(tmp_path / "cache", tmp_path, None)
+    memo.note(str(path), os.stat(path), "server")
+    old = memo.began - 10 * cache_module.ClaimMemo.RACY_NS
+    os.utime(path, ns=(old, old))  # the modification time set back; the change time is now
+    memo.note(str(path), os.stat(path), "server")
+    assert memo.known == {} and not memo.changed
+    memo.began += 10 * cache_module.ClaimMemo.RACY_NS  # as if the walk began 20 s later
+    memo.note(str(path), os.stat(path), "server")
+    assert memo.recall(str(path), os.stat(path)) == (True, "server")
+    memo.save()
+    again = cache_module.ClaimMemo(tmp_path / "cache", tmp_path, None)
+    assert again.recall(str(path), os.stat(path)) == (True, "server")
+    assert cache_module.ClaimMemo(tmp_path / "cache", tmp_path, frozenset({"server"})).known == {}  # other readers wanted
