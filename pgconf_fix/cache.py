@@ -633,19 +633,26 @@ class ClaimMemo:
     that an unchanged tree's walk does not open ~8,000 of 10,000 files again to look at their
     first bytes (issue 18: "a second run on an unchanged tree costs about the walk").
 
-    One JSON file a project, pgconf-fix code and set of wanted readers, mapping each absolute
-    path to ``[st_size, st_mtime_ns, st_ctime_ns, st_ino, reader or null]``. A claim is
+    One JSON file a project, pgconf-fix code, set of wanted readers and identity of the
+    process (effective user and groups: whether a file can be read depends on them, and a
+    file that cannot be read is claimed by its name alone), mapping each absolute path to
+    ``[st_size, st_mtime_ns, st_ctime_ns, st_ino, reader or null]``. A claim is
     recalled only when all four are what they were; ``st_ctime_ns`` changes on any write and
     cannot be set back by a tool that restores modification times. A file changed in the two
     seconds before the walk began is not remembered: a second change within the clock's
-    resolution would leave its status unchanged (git's "racily clean" entries).
+    resolution would leave its status unchanged (git's "racily clean" entries). Nor is the
+    claim of a file this process could not read (``discovery._claim_noting``).
     """
 
     RACY_NS = 2_000_000_000
 
     def __init__(self, directory: Path, top: Path, wanted: frozenset[str] | None) -> None:
         self.directory, self.top = directory, top
-        self.path = directory / "claims" / f"{_hash(code_digest(), sorted(wanted) if wanted is not None else None)}.json"
+        identity = [getattr(os, name)() for name in ("geteuid", "getegid") if hasattr(os, name)]
+        if hasattr(os, "getgroups"):
+            identity.append(sorted(os.getgroups()))
+        key = _hash(code_digest(), sorted(wanted) if wanted is not None else None, identity)
+        self.path = directory / "claims" / f"{key}.json"
         self.began = time.time_ns()
         self.changed = False
         self.known: dict[str, list] = {}

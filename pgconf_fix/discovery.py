@@ -98,10 +98,14 @@ class _Head:
         self.path = path
         self.data: bytes | None = None
         self.hidden = False  # the content could not be seen: unreadable, or binary
+        # The file could not be opened or read by this process: a matter of who reads it
+        # (user, groups, capabilities) and of the moment (EMFILE), not only of the file.
+        self.unreadable = False
 
     def __call__(self) -> bytes:
         if self.data is None:
             data = _read_head(self.path)
+            self.unreadable = data is None
             self.hidden = data is None or looks_binary(data)
             self.data = b"" if self.hidden else data
         return self.data
@@ -161,12 +165,15 @@ class FileName:
         return self._parent
 
 
-def _claim(layers: list[ModuleType], path: str, wanted: frozenset[str] | None = None) -> str | None:
+def _claim(
+    layers: list[ModuleType], path: str, wanted: frozenset[str] | None = None, head: _Head | None = None
+) -> str | None:
     """The layer that claims ``path``: the first whose claim takes it. With ``wanted``, only
     those readers' claims count: another reader is asked only when a wanted reader after it
     could take the file (its claim then keeps the file from that one, as without ``wanted``),
-    so no file is sniffed for a reader no selected rule needs."""
-    head = _Head(path)
+    so no file is sniffed for a reader no selected rule needs. ``head``: the file's first
+    bytes as read for the caller (which may then ask whether they could be read)."""
+    head = head if head is not None else _Head(path)
     name = FileName(path)
     for index, layer in enumerate(layers):
         if not candidate(layer.NAME, name.name):
@@ -187,10 +194,18 @@ def _claim(layers: list[ModuleType], path: str, wanted: frozenset[str] | None = 
     return None
 
 
-def _claim_chunk(job: tuple[tuple[str, ...], frozenset[str] | None, list[str]]) -> list[str | None]:
+def _claim_noting(layers: list[ModuleType], path: str, wanted: frozenset[str] | None) -> tuple[str | None, bool]:
+    """(``_claim``, whether the claim may be remembered by the file's status): not when the
+    file could not be read, since whether it can depends on who reads it (a user's run, then
+    the same tree under sudo) and not only on the file (pgconf_fix.cache.ClaimMemo)."""
+    head = _Head(path)
+    return _claim(layers, path, wanted, head), not head.unreadable
+
+
+def _claim_chunk(job: tuple[tuple[str, ...], frozenset[str] | None, list[str]]) -> list[tuple[str | None, bool]]:
     names, wanted, paths = job
     layers = [importlib.import_module(name) for name in names]
-    return [_claim(layers, path, wanted) for path in paths]
+    return [_claim_noting(layers, path, wanted) for path in paths]
 
 
 class _Claims:
@@ -245,19 +260,19 @@ class _Claims:
     def results(self) -> list[str | None]:
         """The claiming layer of each path, in the order they were added."""
         if self.pool is None:
-            claimed = [_claim(self.layers, self.paths[index], self.wanted) for index in self.pending]
+            claimed = [_claim_noting(self.layers, self.paths[index], self.wanted) for index in self.pending]
         else:
             if self.sent < len(self.pending):
                 self._send(len(self.pending))
             with self.pool:
-                claimed = [layer for future in self.futures for layer in future.result()]
+                claimed = [pair for future in self.futures for pair in future.result()]
         layers: list[str | None] = [None] * len(self.paths)
         for index, layer in self.recalled.items():
             layers[index] = layer
-        for index, layer in zip(self.pending, claimed):
+        for index, (layer, rememberable) in zip(self.pending, claimed):
             layers[index] = layer
             stat = self.stats[index]
-            if self.memo is not None and stat is not None:
+            if self.memo is not None and stat is not None and rememberable:
                 self.memo.note(self.paths[index], stat, layer)
         if self.memo is not None:
             self.memo.save()

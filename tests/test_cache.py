@@ -282,3 +282,47 @@ def test_a_file_written_just_before_the_walk_is_not_remembered(tmp_path: Path) -
     again = cache_module.ClaimMemo(tmp_path / "cache", tmp_path, None)
     assert again.recall(str(path), os.stat(path)) == (True, "server")
     assert cache_module.ClaimMemo(tmp_path / "cache", tmp_path, frozenset({"server"})).known == {}  # other readers wanted
+
+
+def test_a_claim_made_without_reading_the_file_is_not_remembered(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file this process cannot read is claimed by its name alone (a .yml: by no reader).
+    Whether it can be read depends on who reads it, not on the file's status: a user's run,
+    then the same tree under sudo with the same cache, must see the file as an uncached run
+    does. (Root reads every file, so the denied read is simulated where discovery reads the
+    first bytes; the run that follows reads the file for real.)"""
+    from pgconf_fix import discovery
+
+    monkeypatch.setattr(cache_module.ClaimMemo, "RACY_NS", 0)  # the files were written just now
+    root = tmp_path / "tree"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "patroni.yml").write_text(
+        "scope: main\npostgresql:\n  parameters:\n    tcp_keepalives_idle: 900\n"
+    )
+    (root / "postgresql.conf").write_text("tcp_keepalives_idle = 60\n")
+    real = discovery._read_head
+    monkeypatch.setattr(discovery, "_read_head", lambda path: None if path.endswith("patroni.yml") else real(path))
+    denied = _run(["."], root)
+    assert b"patroni.yml" not in denied
+    monkeypatch.setattr(discovery, "_read_head", real)  # now readable: the status is unchanged
+    uncached = _run(["--no-cache", "."], root)
+    assert b"etc/patroni.yml:4:" in uncached
+    assert _run(["."], root) == uncached
+
+
+def test_claims_are_remembered_for_one_user_and_set_of_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user, or the same one with other groups, may read files this one could not,
+    or not those it could: each identity has its own claims (cache.ClaimMemo)."""
+    path = tmp_path / "postgresql.conf"
+    path.write_text("tcp_keepalives_idle = 600\n")
+    memo = cache_module.ClaimMemo(tmp_path / "cache", tmp_path, None)
+    memo.began += 10 * cache_module.ClaimMemo.RACY_NS
+    memo.note(str(path), os.stat(path), "server")
+    memo.save()
+    assert cache_module.ClaimMemo(tmp_path / "cache", tmp_path, None).recall(str(path), os.stat(path)) == (True, "server")
+    groups = os.getgroups()
+    monkeypatch.setattr(os, "getgroups", lambda: [*groups, 4242])
+    assert cache_module.ClaimMemo(tmp_path / "cache", tmp_path, None).known == {}
