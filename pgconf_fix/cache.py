@@ -671,7 +671,10 @@ class ClaimMemo:
     def recall(self, path: str, stat: os.stat_result) -> tuple[bool, str | None]:
         """(whether the claim of ``path`` is known for a file of this ``stat``, the reader)."""
         entry = self.known.get(path)
-        if isinstance(entry, list) and len(entry) == 5 and entry[:4] == self.status(stat):
+        if (
+            isinstance(entry, list) and len(entry) == 5 and entry[:4] == self.status(stat)
+            and (entry[4] is None or isinstance(entry[4], str))
+        ):
             return True, entry[4]
         return False, None
 

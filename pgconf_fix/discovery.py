@@ -223,6 +223,7 @@ class _Claims:
         self.jobs = default_jobs(jobs)
         self.wanted = wanted
         self.memo = memo
+        self.names = frozenset(layer.NAME for layer in layers)
         self.paths: list[str] = []
         self.stats: list[os.stat_result | None] = []
         self.recalled: dict[int, str | None] = {}
@@ -238,7 +239,7 @@ class _Claims:
         self.stats.append(stat)
         if self.memo is not None and stat is not None:
             known, layer = self.memo.recall(path, stat)
-            if known:
+            if known and (layer is None or layer in self.names):  # a damaged memo's reader: claimed afresh
                 self.recalled[index] = layer
                 return
         self.pending.append(index)

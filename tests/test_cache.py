@@ -326,3 +326,24 @@ def test_claims_are_remembered_for_one_user_and_set_of_groups(
     groups = os.getgroups()
     monkeypatch.setattr(os, "getgroups", lambda: [*groups, 4242])
     assert cache_module.ClaimMemo(tmp_path / "cache", tmp_path, None).known == {}
+
+
+def test_a_damaged_claims_file_is_claimed_afresh(tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claims file whose reader for a file is not a reader's name (a damaged or foreign
+    cache) is not believed: the run prints what an uncached run prints, without a traceback."""
+    import json
+
+    monkeypatch.setattr(cache_module.ClaimMemo, "RACY_NS", 0)  # the files were written just now
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "postgresql.conf").write_text("tcp_keepalives_idle = 600\n")
+    (root / "sysctl.conf").write_text("net.ipv4.tcp_keepalive_time = 7200\n")
+    uncached = _run(["--no-cache", "."], root)
+    assert _run(["."], root) == uncached
+    (claims,) = cache_dir.rglob("claims/*.json")
+    for damage in (["server"], "no-such-reader", 7):
+        stored = json.loads(claims.read_text())
+        for entry in stored["files"].values():
+            entry[4] = damage
+        claims.write_text(json.dumps(stored))
+        assert _run(["."], root) == uncached
