@@ -205,7 +205,6 @@ def _bytes_digest(data: bytes) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-@functools.lru_cache(maxsize=1)
 def code_digest() -> str:
     """pgconf-fix's version and the size and modification time of each of its modules and data files."""
     entries = []

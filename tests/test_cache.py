@@ -347,3 +347,23 @@ def test_a_damaged_claims_file_is_claimed_afresh(tmp_path: Path, cache_dir: Path
             entry[4] = damage
         claims.write_text(json.dumps(stored))
         assert _run(["."], root) == uncached
+
+
+def test_the_code_digest_is_taken_again_after_the_memos_are_forgotten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each invocation (start_recording) forgets pgconf-fix's memos, the code digest included:
+    a process that runs the command again after its modules changed keys its entries anew."""
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "one.py").write_text("x = 1\n")
+    monkeypatch.setattr(cache_module, "_PACKAGE", package)
+    try:
+        cache_module._forget_memos()
+        before = cache_module.code_digest()
+        (package / "two.py").write_text("y = 2\n")
+        cache_module._forget_memos()
+        assert cache_module.code_digest() != before
+    finally:
+        monkeypatch.undo()
+        cache_module._forget_memos()
