@@ -433,6 +433,7 @@ class Cache:
         chunk); then note them all as read. A chunk checked once in this check is not checked
         again: entries of one run share the beginning of their chain."""
         pending: list[str] = []
+        seen: set[str] = set()
         key = head
         while key is not None and key not in self._verified:
             chunk = self._chunks.get(key)
@@ -442,8 +443,9 @@ class Cache:
                 if not isinstance(chunk[1], list) or (chunk[0] is not None and not isinstance(chunk[0], str)):
                     raise CacheMiss(key)
                 self._chunks[key] = chunk
-            if key in pending:
+            if key in seen:
                 raise CacheMiss(key)  # a loop: only a damaged cache has one
+            seen.add(key)
             pending.append(key)
             key = chunk[0]
         digests, given = self._digests, self._given
@@ -597,20 +599,31 @@ class Cache:
         return _hash(self._environment, *parts)
 
 
+_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by pgconf-fix.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+_IGNORE_ALL = "# Automatically created by pgconf-fix.\n*\n"
+
+
 def prepare(directory: Path, top: Path) -> None:
-    """Make a project's cache ``directory`` (mode 0700) under ``top``, and mark ``top`` as a
-    cache that git and backups leave alone (a ``.gitignore`` of ``*``, a CACHEDIR.TAG).
-    Raises OSError when they cannot be made."""
-    marker = top / ".gitignore"
+    """Make a project's cache ``directory`` (mode 0700) under ``top``, and mark it as a cache
+    that git, pgconf-fix's own walk and backups leave alone (a ``.gitignore`` of ``*``, a
+    CACHEDIR.TAG, https://bford.info/cachedir/). ``top`` is marked too when it is the
+    cache's own: made here, empty, or marked before. A ``top`` that holds anything else (a
+    ``PGCONF_FIX_CACHE_DIR`` pointing into a project) is left as it is: its ``.gitignore``
+    is the project's. Existing files are never overwritten. Raises OSError when the
+    directory cannot be made."""
+    marker = directory / ".gitignore"
     if marker.exists() and directory.is_dir():
         return
+    ours = not top.exists() or (top / "CACHEDIR.TAG").is_file() or not any(top.iterdir())
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (top / "CACHEDIR.TAG").write_text(
-        "Signature: 8a477f597d28d172789f06886806bc55\n"
-        "# This file is a cache directory tag created by pgconf-fix.\n"
-        "# For information about cache directory tags see https://bford.info/cachedir/\n"
-    )
-    marker.write_text("# Automatically created by pgconf-fix.\n*\n")
+    for place in (top, directory) if ours else (directory,):
+        for name, text in (("CACHEDIR.TAG", _TAG), (".gitignore", _IGNORE_ALL)):
+            if not (place / name).exists():
+                (place / name).write_text(text)
 
 
 def project_directory(root: Path) -> tuple[Path, Path]:

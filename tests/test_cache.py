@@ -367,3 +367,23 @@ def test_the_code_digest_is_taken_again_after_the_memos_are_forgotten(
     finally:
         monkeypatch.undo()
         cache_module._forget_memos()
+
+
+def test_a_cache_directory_inside_a_project_leaves_its_files_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PGCONF_FIX_CACHE_DIR=. (the project itself) once replaced the project's .gitignore with
+    "*", after which git and pgconf-fix ignored the whole tree ("All checks passed!"). Only
+    the cache's own directory is marked now; the project's files are never overwritten, and
+    its findings are the same on the next run."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / ".gitignore").write_text("build/\n")
+    (root / "postgresql.conf").write_text("tcp_keepalives_idle = 600\n")
+    monkeypatch.setenv(cache_module.ENVIRONMENT_VARIABLE, str(root))
+    first = _run(["."], root)
+    assert b"PGF101" in first
+    assert (root / ".gitignore").read_text() == "build/\n" and not (root / "CACHEDIR.TAG").exists()
+    (own,) = [path for path in root.iterdir() if path.is_dir()]
+    assert (own / ".gitignore").read_text().endswith("*\n") and (own / "CACHEDIR.TAG").exists()
+    assert _run(["."], root) == first == _run(["--no-cache", "."], root)
