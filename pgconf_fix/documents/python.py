@@ -53,7 +53,9 @@ def literal(node: cst.BaseExpression | None) -> object:
         return {"True": True, "False": False, "None": None}[node.value]
     code = cst.Module([]).code_for_node(node)
     try:
-        return ast.literal_eval(code.strip())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an invalid escape ("\\d") is the module's business, not our stderr's
+            return ast.literal_eval(code.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return UNKNOWN
 
@@ -444,7 +446,9 @@ def _long_chain(text: str) -> tuple[int, int, str] | None:
                 return (line, found.start() - text.rfind("\n", 0, found.start()) - 1, message)
     if len(_BOOLEAN_WORD.findall(text)) >= CHAIN_LIMIT:
         try:
-            tree = ast.parse(text)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         for node in ast.walk(tree):
@@ -522,7 +526,9 @@ def _python_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]
     None when Python accepts what libcst could not parse: the file is fine, only unread.
     """
     try:
-        ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
     except SyntaxError as error:
         return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
     except (ValueError, RecursionError, MemoryError):

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import tomllib
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,7 +31,9 @@ INI_SUFFIXES = (".ini", ".cfg")
 def python_error(path: Path, text: str) -> str | None:
     """Why CPython refuses to compile ``text`` as a module, or None."""
     try:
-        compile(text, str(path), "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes: the module's, not a line on our stderr
+            compile(text, str(path), "exec", dont_inherit=True)
     except SyntaxError as exc:
         return f"line {exc.lineno}: {exc.msg}"
     except ValueError as exc:  # a NUL byte

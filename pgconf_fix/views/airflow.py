@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import warnings
 from pathlib import Path
 
 from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
@@ -72,7 +73,9 @@ def _find_module(directory: Path, module_name: str) -> Path | None:
 
 def _dict_settings(python: SourceFile, attribute: str) -> list[Assignment]:
     try:
-        tree = ast.parse(python.text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are the module's, not ours to print
+            tree = ast.parse(python.text)
     except (SyntaxError, ValueError):
         return []
     found: list[Assignment] = []
