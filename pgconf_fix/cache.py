@@ -486,21 +486,7 @@ class Cache:
         self.record.paused += 1
         try:
             self._prepare()
-            target = self._path(key)
-            target.parent.mkdir(mode=0o700, exist_ok=True)
-            import tempfile
-
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass"))
-                os.replace(temporary, target)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
+            write_json(self._path(key), entry)
             self.statistics.stores += 1
         except (OSError, ValueError, TypeError) as exc:
             self.writable = False
@@ -626,6 +612,27 @@ def prepare(directory: Path, top: Path) -> None:
                 (place / name).write_text(text)
 
 
+def write_json(target: Path, value: Any) -> None:
+    """Replace ``target`` with ``value`` as compact JSON, atomically (a temporary file in its
+    directory, made with mode 0700 if missing, then ``os.replace``): a reader sees the old
+    file or the new one, never half. Raises OSError, or ValueError/TypeError for a value JSON
+    cannot hold."""
+    import tempfile
+
+    target.parent.mkdir(mode=0o700, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(json.dumps(value, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
 def project_directory(root: Path) -> tuple[Path, Path]:
     """(the cache directory of the project at ``root``, the directory above it that holds
     every project's): ``PGCONF_FIX_CACHE_DIR`` if set, else the user's cache directory."""
@@ -703,23 +710,9 @@ class ClaimMemo:
         be written is left alone (the result cache warns about it)."""
         if not self.changed:
             return
-        import tempfile
-
         try:
             prepare(self.directory, self.top)
-            self.path.parent.mkdir(mode=0o700, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    data = {"format": FORMAT, "files": self.known}
-                    stream.write(json.dumps(data, separators=(",", ":")).encode("utf-8", "surrogatepass"))
-                os.replace(temporary, self.path)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
+            write_json(self.path, {"format": FORMAT, "files": self.known})
         except (OSError, ValueError, TypeError):
             pass
         self.changed = False
