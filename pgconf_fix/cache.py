@@ -705,9 +705,21 @@ class ClaimMemo:
             self.known[path] = entry
             self.changed = True
 
+    def forget_gone(self, walked: list[str], seen: set[str]) -> None:
+        """Drop the claims of files under the directories ``walked`` (absolute) that this walk
+        did not meet (deleted, renamed, now ignored): the file would otherwise keep every
+        path a project ever had. Claims outside those directories are kept."""
+        prefixes = tuple(os.path.join(directory, "") for directory in walked)
+        if not prefixes:
+            return
+        kept = {path: entry for path, entry in self.known.items() if path in seen or not path.startswith(prefixes)}
+        if len(kept) != len(self.known):
+            self.known = kept
+            self.changed = True
+
     def save(self) -> None:
-        """Write the file (atomically) when a claim was added or changed; a cache that cannot
-        be written is left alone (the result cache warns about it)."""
+        """Write the file (atomically) when a claim was added, changed or dropped; a cache that
+        cannot be written is left alone (the result cache warns about it)."""
         if not self.changed:
             return
         try:

@@ -313,6 +313,7 @@ def discover(
     seen: set[str] = set()
     displays: list[str] = []
     named: set[str] = set()  # files given by name, not found by a walk
+    walked: list[str] = []  # the directories walked (absolute)
     claims = _Claims(layers, wanted, jobs, memo)
     progress = Progress(0, label="discovering")
 
@@ -354,6 +355,7 @@ def discover(
         elif os.path.isdir(given):
             root = os.path.abspath(given)
             _walk(root, given, rules_above(Path(root), base_rules), add, found)
+            walked.append(root)
         elif os.path.isfile(given):
             named.add(os.path.abspath(given))
             add(given, given)
@@ -361,6 +363,8 @@ def discover(
             found.errors.append(InputError(given, link_problem(given)))
         else:
             found.errors.append(InputError(given, "not a regular file or directory"))
+    if memo is not None:
+        memo.forget_gone(walked, seen)
     results = claims.results()
     progress.close()
     for absolute, display, layer in zip(claims.paths, displays, results):

@@ -261,6 +261,11 @@ def test_claims_are_recalled_while_a_files_status_is_unchanged(
     changed = _run(["."], root)
     assert sorted(opened) == ["extra.conf", "notes.conf"]
     assert b"extra.conf:1:1: PGF101" in changed and changed == _run(["--no-cache", "."], root)
+    (claims,) = cache_dir.rglob("claims/*.json")
+    assert str(root / "notes.conf") in claims.read_text()
+    (root / "notes.conf").unlink()  # a file gone from a walked directory leaves the claims file too
+    _run(["."], root)
+    assert str(root / "notes.conf") not in claims.read_text() and str(root / "app.py") in claims.read_text()
 
 
 def test_a_file_written_just_before_the_walk_is_not_remembered(tmp_path: Path) -> None:
