@@ -8,7 +8,7 @@ from dataclasses import replace
 from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import registered
-from pgconf_fix.findings import SAFE, Finding, Fix, Problem, make_finding
+from pgconf_fix.findings import SAFE, Finding, Fix, Problem, duplicate_key, make_finding
 from pgconf_fix.options import BUDGET_NAME, Options
 from pgconf_fix.setting import Setting, fix_or_none
 from pgconf_fix.versions import PgVersion
@@ -189,11 +189,6 @@ _EVALUATORS = {
     "parse-error": evaluate_parse_errors,
     "python": evaluate_python,
 }
-
-
-def duplicate_key(finding: Finding) -> tuple:
-    """Two findings with this key are one: the first one found (views come layer by layer) is kept."""
-    return (finding.code, str(finding.source.path), finding.location.start, finding.message)
 
 
 def run_rules(

@@ -128,3 +128,8 @@ def make_finding(rule: Rule, location: Location, message: str, fix: Fix | None =
         url=rule.url,
         fix=fix,
     )
+
+
+def duplicate_key(finding: Finding) -> tuple:
+    """Two findings with this key are one: the first one found (views come layer by layer) is kept."""
+    return (finding.code, str(finding.source.path), finding.location.start, finding.message)

@@ -8,6 +8,7 @@ import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from pgconf_fix import jobs as jobs_module
 from pgconf_fix import suppression as suppression_module
@@ -15,14 +16,16 @@ from pgconf_fix.budget import learn
 from pgconf_fix.cache import Cache, CacheMiss, findings_digest
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover, unread_reason
-from pgconf_fix.engine import duplicate_key, run_rules
+from pgconf_fix.findings import duplicate_key
 from pgconf_fix.findings import Finding, make_finding
 from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
 from pgconf_fix.progress import Progress
 from pgconf_fix.source import InputError, SourceFile
-from pgconf_fix.views.base import Built, SettingsView
 from pgconf_fix.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pgconf_fix.views.base import SettingsView
 
 
 @dataclass
@@ -380,6 +383,11 @@ def _build(group: ReaderGroup, reader: ReaderBuild) -> None:
             group.reads = reads | recalled
             group.built = True
             return
+    # The rule engine and the views are loaded when a group is built: a run the cache answers
+    # needs neither (issue 18: a second run costs about the walk).
+    from pgconf_fix.engine import run_rules
+    from pgconf_fix.views.base import Built
+
     mark = workspace.mark()
     before = workspace.tracking(reads)
     try:
@@ -586,6 +594,8 @@ def with_learned_budget(options: Options, target: Target, workspace: Workspace) 
 def _scope(views: list[SettingsView], workspace: Workspace) -> set[Path]:
     """Paths of the files some view judges (their suppressions are checked for use; so are
     those of the files a reader judged as a whole, ``Built.files``)."""
+    from pgconf_fix.views.base import SettingsView
+
     # A view that keeps the base in_scope judges exactly its scope set: no need to ask it file by file.
     paths: set[Path] = set()
     asked = []

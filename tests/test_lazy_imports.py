@@ -44,14 +44,16 @@ def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
 
 def test_a_cached_answer_loads_no_verifier(tmp_path: Path) -> None:
     """The second run on an unchanged file takes the findings and the verifiers' verdict from
-    the cache: the consumers' parsers (pgconf_fix.verify) and the patcher are not loaded."""
+    the cache: the consumers' parsers (pgconf_fix.verify), the patcher, the rule engine and
+    the parameter catalogs are not loaded."""
     (tmp_path / "etc").mkdir()
     conf = tmp_path / "etc" / "postgresql.conf"
     conf.write_text("tcp_keepalives_idle = 600\n")
     first = _modules_for(conf, tmp_path / "cache")
     assert "pgconf_fix.verify" in first  # the fix was vetted the first time
     again = _modules_for(conf, tmp_path / "cache")
-    assert not {"pgconf_fix.verify", "pgconf_fix.patcher"} & again, sorted({"pgconf_fix.verify", "pgconf_fix.patcher"} & again)
+    unused = {"pgconf_fix.verify", "pgconf_fix.patcher", "pgconf_fix.engine", "pgconf_fix.guc_catalog"}
+    assert not unused & again, sorted(unused & again)
 
 
 def test_a_tree_with_terraform_still_learns_its_budget_from_it(tmp_path: Path) -> None:
