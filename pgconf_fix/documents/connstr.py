@@ -116,10 +116,15 @@ def find_connection_strings(text: str, decoded: bool = False) -> list[Connection
 # -- URIs -------------------------------------------------------------------------------
 
 
+_TEMPLATE_PAIRS = (("${", "}"), ("$(", ")"), ("{{", "}}"), ("%(", ")"), ("{", "}"))
+_TEMPLATE_FIRST = frozenset(opener[0] for opener, _ in _TEMPLATE_PAIRS)
+
+
 def _template_end(text: str, pos: int, limit: int) -> int | None:
     """End of a template token starting at ``pos``, or None when none starts there."""
-    pairs = (("${", "}"), ("$(", ")"), ("{{", "}}"), ("%(", ")"), ("{", "}"))
-    for opener, closer in pairs:
+    if pos >= len(text) or text[pos] not in _TEMPLATE_FIRST:
+        return None  # the callers walk every character of a URI: most start no template
+    for opener, closer in _TEMPLATE_PAIRS:
         if text.startswith(opener, pos):
             close = text.find(closer, pos + len(opener), limit)
             if close == -1:
