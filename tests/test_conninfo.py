@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from psycopg import ProgrammingError
-from psycopg.conninfo import conninfo_to_dict
+from psycopg import OperationalError, pq
 
 from pgconf_fix.documents.connstr import (
     ConninfoError,
@@ -27,12 +26,21 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def libpq(text: str) -> dict[str, str] | str:
+    """What libpq's PQconninfoParse reads (psycopg's binding of it, as ``conninfo_to_dict``
+    calls it), with values decoded as ours are: a percent-encoded byte that is not UTF-8
+    (``postgresql://?host=%a0``, found by Hypothesis) is a surrogate escape, where
+    ``conninfo_to_dict`` raises UnicodeDecodeError."""
     try:
-        return {key: str(value) for key, value in conninfo_to_dict(text).items()}
-    except ProgrammingError as error:
+        options = pq.Conninfo.parse(text.encode("utf-8", "surrogateescape"))
+    except OperationalError as error:
         message = str(error).strip()
         # libpq appends the whole URI to some URI errors; ours stops before it.
         return message.split(': "postgres')[0] if "in URI" in message else message
+    return {
+        option.keyword.decode(): option.val.decode("utf-8", "surrogateescape")
+        for option in options
+        if option.val is not None
+    }
 
 
 def ours(text: str) -> dict[str, str] | str:
@@ -43,6 +51,8 @@ def ours(text: str) -> dict[str, str] | str:
 
 
 EDGE_CASES = [
+    "postgresql://?host=%a0",  # a byte that is not UTF-8 (Hypothesis)
+    "postgresql://h/db%a0%ff",
     "",
     " ",
     "postgresql://",
