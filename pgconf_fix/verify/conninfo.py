@@ -32,6 +32,7 @@ from pgconf_fix.documents.connstr import (
     parse_conninfo,
 )
 from pgconf_fix.verify import Trial, verifier
+from pgconf_fix.python_calls import MEMO_LIMIT
 from pgconf_fix.verify.formats import YAML_SUFFIXES
 
 _SCHEME = re.compile(r"^(?:db\+)?postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
@@ -78,10 +79,24 @@ def decoded_strings(path: Path, text: str) -> list[str]:
     return [text]
 
 
-@lru_cache(maxsize=64)
 def _strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
     """The connection strings of ``text`` as its format decodes them, with what each reads as;
-    remembered, since each fix of a file is judged against the same original text."""
+    remembered, since each fix of a file is judged against the same original text (memo sizes
+    as ``python_calls.module_facts``: 1,024 texts up to MEMO_LIMIT characters, 16 longer)."""
+    return _remembered_strings(path, text) if len(text) <= MEMO_LIMIT else _remembered_long_strings(path, text)
+
+
+@lru_cache(maxsize=16)
+def _remembered_long_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
+    return _read_strings(path, text)
+
+
+@lru_cache(maxsize=1024)
+def _remembered_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
+    return _read_strings(path, text)
+
+
+def _read_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
     values = decoded_strings(path, text)
     decoded = values != [text]
     return tuple(
