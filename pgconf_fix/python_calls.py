@@ -20,7 +20,8 @@ import ast
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+
+from pgconf_fix.text_memo import TextMemo
 
 
 @dataclass(frozen=True)
@@ -50,37 +51,23 @@ class ModuleFacts:
     strings: tuple[str, ...] = ()
 
 
-# The verifiers ask about ~500 distinct texts on the Python-heavy benchmark tree, each several
-# times (the vetting, then each patcher run): 128 remembered made 1,030 parses of them. 1,024
-# texts up to MEMO_LIMIT characters are remembered (at most ~64 MB of text), and the last 16
-# longer ones: a long module's original is asked about for each of its fixes.
-MEMO_LIMIT = 65536
-
-
-def module_facts(text: str) -> ModuleFacts:
-    """The facts of ``text``, remembered: a file's fixes are tried against the same original
-    (and the patcher tries the same edited text again), so each text is parsed and walked once.
-    A text ``ast`` cannot parse (a SyntaxError, a NUL byte, nesting past the parser's limits)
-    gives ``ModuleFacts(parsed=False)``."""
-    return _remembered_facts(text) if len(text) <= MEMO_LIMIT else _remembered_long_facts(text)
-
-
-@lru_cache(maxsize=1024)
-def _remembered_facts(text: str) -> ModuleFacts:
-    return _quiet_facts(text)
-
-
-@lru_cache(maxsize=16)
-def _remembered_long_facts(text: str) -> ModuleFacts:
-    return _quiet_facts(text)
-
-
 def _quiet_facts(text: str) -> ModuleFacts:
     with warnings.catch_warnings():
         # An invalid escape in the module is its own business, not a line on our stderr
         # (a DeprecationWarning in 3.11, a SyntaxWarning shown by default from 3.12).
         warnings.simplefilter("ignore")
         return _module_facts(text)
+
+
+_remembered_facts = TextMemo(_quiet_facts)
+
+
+def module_facts(text: str) -> ModuleFacts:
+    """The facts of ``text``, remembered (``text_memo.TextMemo``): a file's fixes are tried
+    against the same original (and the patcher tries the same edited text again), so each text
+    is parsed and walked once. A text ``ast`` cannot parse (a SyntaxError, a NUL byte, nesting
+    past the parser's limits) gives ``ModuleFacts(parsed=False)``."""
+    return _remembered_facts(text)
 
 
 def _module_facts(text: str) -> ModuleFacts:

@@ -21,7 +21,6 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 from pgconf_fix.documents.connstr import (
@@ -31,8 +30,8 @@ from pgconf_fix.documents.connstr import (
     find_connection_strings,
     parse_conninfo,
 )
+from pgconf_fix.text_memo import TextMemo
 from pgconf_fix.verify import Trial, verifier
-from pgconf_fix.python_calls import MEMO_LIMIT
 from pgconf_fix.verify.formats import YAML_SUFFIXES
 
 _SCHEME = re.compile(r"^(?:db\+)?postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
@@ -81,19 +80,9 @@ def decoded_strings(path: Path, text: str) -> list[str]:
 
 def _strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
     """The connection strings of ``text`` as its format decodes them, with what each reads as;
-    remembered, since each fix of a file is judged against the same original text (memo sizes
-    as ``python_calls.module_facts``: 1,024 texts up to MEMO_LIMIT characters, 16 longer)."""
-    return _remembered_strings(path, text) if len(text) <= MEMO_LIMIT else _remembered_long_strings(path, text)
-
-
-@lru_cache(maxsize=16)
-def _remembered_long_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
-    return _read_strings(path, text)
-
-
-@lru_cache(maxsize=1024)
-def _remembered_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
-    return _read_strings(path, text)
+    remembered (``text_memo.TextMemo``), since each fix of a file is judged against the same
+    original text."""
+    return _remembered_strings(path, text)
 
 
 def _read_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
@@ -104,6 +93,9 @@ def _read_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], 
         for value in values
         for found in find_connection_strings(value, decoded)
     )
+
+
+_remembered_strings = TextMemo(_read_strings)
 
 
 def opaque_templates(text: str) -> str:
