@@ -18,11 +18,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from pgconf_fix.ignore import IgnoreRules, read_lines, relative_to, rules_above
+from pgconf_fix.progress import Progress
+from pgconf_fix.source import InputError, link_problem, looks_binary
 
 if TYPE_CHECKING:
     from pgconf_fix.cache import ClaimMemo
-from pgconf_fix.progress import Progress
-from pgconf_fix.source import InputError, link_problem, looks_binary
 
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", ".terraform",

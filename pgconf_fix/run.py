@@ -16,8 +16,7 @@ from pgconf_fix.budget import learn
 from pgconf_fix.cache import Cache, CacheMiss, findings_digest
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover, unread_reason
-from pgconf_fix.findings import duplicate_key
-from pgconf_fix.findings import Finding, make_finding
+from pgconf_fix.findings import Finding, duplicate_key, make_finding
 from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
 from pgconf_fix.progress import Progress
@@ -231,7 +230,8 @@ def check(
     findings, suppressed = _suppress(findings, checked, rules, options)
     if any(finding.fix is not None for finding in findings):
         def vetted(found: list[Finding]) -> list[Finding]:
-            from pgconf_fix.verify import vet_fixes  # the consumers' parsers: loaded when a fix is offered, and not recalled
+            # The consumers' parsers: loaded when a fix is offered and its verdict not recalled.
+            from pgconf_fix.verify import vet_fixes
 
             return _vet(found, vet_fixes, jobs)
 
