@@ -3,8 +3,8 @@
 The verifiers ask about the same texts several times a run (a file's fixes are tried
 against its original, the vetting and each patcher run try the same edited texts again):
 ~500 distinct texts on the Python-heavy benchmark tree, which a 128-entry memo parsed
-1,030 times. ``TextMemo`` keeps 1,024 texts of up to ``LIMIT`` characters (at most ~64 MB
-of text) and, apart, the last 16 longer ones: a long module's original is asked about once
+1,030 times. ``TextMemo`` keeps 1,024 texts of up to ``LIMIT`` characters (at most 64 Mi
+characters) and, apart, the last 16 longer ones: a long module's original is asked about once
 for each of its fixes, and a thousand long texts would hold too much.
 """
 
