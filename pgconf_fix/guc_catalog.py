@@ -16,11 +16,10 @@ and the rules whose bounds depend on the version.
 
 from __future__ import annotations
 
-import difflib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from pgconf_fix.guc_values import INT_MAX, INT_MIN, GucInt, GucValueError, parse_int
 from pgconf_fix.versions import PgVersion
@@ -219,12 +218,29 @@ def _parse(text: str, file_name: str) -> MajorCatalog:
 @lru_cache(maxsize=1)
 def _catalogs() -> dict[PgVersion, MajorCatalog]:
     found: dict[PgVersion, MajorCatalog] = {}
-    folder = resources.files(DATA_PACKAGE).joinpath(DATA_DIR)
-    for entry in folder.iterdir():
-        if entry.name.startswith("pg") and entry.name.endswith(".tsv"):
-            catalog = _parse(entry.read_text(encoding="utf-8"), entry.name)
-            found[catalog.version] = catalog
+    for name, text in _catalog_texts():
+        catalog = _parse(text, name)
+        found[catalog.version] = catalog
     return dict(sorted(found.items()))
+
+
+def _catalog_texts() -> list[tuple[str, str]]:
+    """(file name, text) of each ``pg*.tsv`` of the catalogs' folder: read from the package's
+    directory when it is one, else through importlib.resources (which, with the zipfile and
+    tempfile modules it imports, cost a one-file run ~6 ms: issue 18)."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", DATA_DIR)
+    if os.path.isdir(folder):
+        texts = []
+        for name in os.listdir(folder):
+            if name.startswith("pg") and name.endswith(".tsv"):
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    texts.append((name, handle.read()))
+        return texts
+    from importlib import resources
+
+    entries = resources.files(DATA_PACKAGE).joinpath(DATA_DIR).iterdir()
+    return [(entry.name, entry.read_text(encoding="utf-8")) for entry in entries
+            if entry.name.startswith("pg") and entry.name.endswith(".tsv")]
 
 
 def supported_versions() -> tuple[PgVersion, ...]:
@@ -264,6 +280,8 @@ def did_you_mean(name: str, version: PgVersion | None = None) -> str | None:
         spelled = {}
         for each in _catalogs().values():
             spelled.update(each.spellings())
+    import difflib
+
     close = difflib.get_close_matches(name.lower(), spelled, n=1, cutoff=0.9)
     return spelled[close[0]] if close else None
 

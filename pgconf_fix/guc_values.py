@@ -12,8 +12,6 @@ import math
 import re
 import sys
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
 
 INT_MAX = 2**31 - 1
 INT_MIN = -(2**31)
@@ -126,6 +124,8 @@ def _strtod(text: str) -> tuple[float, int, bool] | None:
             return sign * math.inf, hexa.end(), True
         if magnitude < -1080:
             return sign * 0.0, hexa.end(), True
+        from fractions import Fraction  # here: hexadecimal reals are rare (decimal and fractions: ~3 ms)
+
         exact = Fraction(digits) * Fraction(2) ** exponent
         try:
             value = float(exact)
@@ -138,8 +138,15 @@ def _strtod(text: str) -> tuple[float, int, bool] | None:
         return None
     literal = match.group().strip(_C_SPACE)
     value = float(literal)
-    tiny = abs(value) < _DBL_MIN and Decimal(value) != Decimal(literal)
+    tiny = abs(value) < _DBL_MIN and _inexact(value, literal)
     return value, match.end(), math.isinf(value) or tiny
+
+
+def _inexact(value: float, literal: str) -> bool:
+    """Whether the float ``value`` differs from the decimal ``literal`` it was read from."""
+    from decimal import Decimal  # here: only values below DBL_MIN are compared
+
+    return Decimal(value) != Decimal(literal)
 
 
 def _rint(value: float) -> float:

@@ -6,13 +6,11 @@ import errno
 import hashlib
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pgconf_fix import linediff
 from pgconf_fix.edits import apply_edits
 from pgconf_fix.findings import SAFE, Edit, Finding
 from pgconf_fix.source import SourceFile
@@ -273,6 +271,8 @@ def unified_diff(source: SourceFile, new_text: str, cwd: Path, base: Path | None
     except ValueError:
         name = str(source.path)
     name = name.replace(os.sep, "/")
+    from pgconf_fix import linediff  # difflib: only a --diff needs it
+
     old_lines = _lines(source.text)
     new_lines = _lines(new_text)
     out: list[str] = []
@@ -354,6 +354,8 @@ def write_fixed(source: SourceFile, text: str) -> None:
     if status.st_nlink > 1:
         _write_in_place(source, target, data)
         return
+    import tempfile  # only a --write needs it
+
     try:
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".pgconf-fix")
     except OSError as exc:

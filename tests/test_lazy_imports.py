@@ -40,6 +40,11 @@ def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
              "pgconf_fix.views.middleboxes", "pgconf_fix.views.compose",
              "pathspec"}  # fmt: skip  (no .gitignore, exclude or per-file-ignores pattern is in force)
     assert not heavy & loaded, sorted(heavy & loaded)
+    # Standard modules only other files or other modes need (issue 18, fourth pass): the INI and
+    # TOML verifiers, terraform fmt, --diff and --write, importlib.resources for the parameter
+    # catalogs of a zipped package, and decimal and fractions for rare real values.
+    unused = {"configparser", "subprocess", "difflib", "tempfile", "importlib.resources", "decimal", "fractions"}
+    assert not unused & loaded, sorted(unused & loaded)
 
 
 def test_a_cached_answer_loads_no_verifier(tmp_path: Path) -> None:

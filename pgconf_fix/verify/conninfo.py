@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +69,8 @@ def decoded_strings(path: Path, text: str) -> list[str]:
 
             return [item for document in yaml.safe_load_all(text) for item in _walk(document)]
         if path.suffix == ".toml":
+            import tomllib  # here: a run that reads no .toml file never loads it
+
             return list(_walk(tomllib.loads(text)))
         if path.suffix == ".py":
             return _python_strings(text)

@@ -10,19 +10,20 @@ Each judges the edit, not the file: a file that was already unreadable is not re
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
 import re
 import shutil
-import subprocess
-import tomllib
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from pgconf_fix.source import SourceFile
 from pgconf_fix.verify import Trial, verifier
+
+# configparser, subprocess and tomllib are imported by the verifiers that use them: a check of
+# one postgresql.conf loads this module (the connection-string verifier applies to every file)
+# but none of those parsers.
 
 YAML_SUFFIXES = (".yaml", ".yml")
 INI_SUFFIXES = (".ini", ".cfg")
@@ -94,6 +95,8 @@ yaml_parses = verifier("the edited YAML does not parse", applies=lambda path: pa
 
 
 def toml_error(text: str) -> str | None:
+    import tomllib
+
     try:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -107,6 +110,8 @@ toml_parses = verifier("the edited TOML does not parse", applies=lambda path: pa
 
 
 def ini_error(text: str) -> str | None:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
@@ -177,6 +182,8 @@ def terraform_fmt(text: str) -> str | None:
     program = shutil.which("terraform")
     if program is None:
         return None
+    import subprocess
+
     done = subprocess.run([program, "fmt", "-no-color", "-"], input=text, capture_output=True, text=True, check=False)
     formatted = done.stdout if done.returncode == 0 else None
     _keep_formatted(text, formatted)
@@ -198,6 +205,7 @@ def terraform_fmt_many(texts: list[str]) -> None:
     pending = list(dict.fromkeys(text for text in texts if text not in _FORMATTED and text.endswith("\n")))
     if program is None or len(pending) < 2:
         return
+    import subprocess
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-") as directory:
