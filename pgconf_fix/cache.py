@@ -633,16 +633,21 @@ def write_json(target: Path, value: Any) -> None:
         raise
 
 
-def project_directory(root: Path) -> tuple[Path, Path]:
-    """(the cache directory of the project at ``root``, the directory above it that holds
-    every project's): ``PGCONF_FIX_CACHE_DIR`` if set, else the user's cache directory."""
+def cache_top() -> Path:
+    """The directory that holds every project's cache: ``PGCONF_FIX_CACHE_DIR`` if set, else
+    the user's cache directory."""
     given = os.environ.get(ENVIRONMENT_VARIABLE)
     if given:
-        top = Path(given)
-    else:
-        import platformdirs
+        return Path(given)
+    import platformdirs
 
-        top = Path(platformdirs.user_cache_dir("pgconf-fix", appauthor=False))
+    return Path(platformdirs.user_cache_dir("pgconf-fix", appauthor=False))
+
+
+def project_directory(root: Path) -> tuple[Path, Path]:
+    """(the cache directory of the project at ``root``, the directory above it that holds
+    every project's, ``cache_top``)."""
+    top = cache_top()
     absolute = os.path.abspath(root)
     return top / f"{os.path.basename(absolute) or 'root'}-{_hash(absolute)[:16]}", top
 

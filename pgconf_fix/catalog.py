@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import tomllib
+import hashlib
+import json
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +21,13 @@ KINDS = (*DATA_KINDS, "parse-error", "suppression", "python", "input-error")
 
 class CatalogError(Exception):
     pass
+
+
+# The result cache's directory (``pgconf_fix.cache.cache_top``) when the command uses it: the
+# built-in rules' parsed TOML is kept in its ``pgconf-fix-rules/`` between runs (tomllib's import
+# and the parse of the 32 files were ~20 ms of a one-file run, issue 18). None: parsed every run.
+CACHE_TOP: Path | None = None
+MEMO_NAME = "pgconf-fix-rules"  # not a project's directory there (those end in -<16 hex digits>)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ _REQUIRED = ("code", "name", "layer", "severity", "summary", "why", "fix_safety"
 def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, Any]:
     """A TOML file's table; ``error("<path>: cannot read<what>: ...")`` or ``error("<path>:
     invalid TOML: ...")`` when it cannot be read or parsed."""
+    import tomllib  # here: a run whose rules come from the memo never loads it
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -75,7 +86,12 @@ def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, A
 
 
 def load_rule(path: Path, builtin: bool = True) -> Rule:
-    data = read_toml(path, CatalogError, " rule")
+    """The rule of the TOML file ``path``; CatalogError when it cannot be read or is invalid."""
+    return _rule(path, read_toml(path, CatalogError, " rule"), builtin)
+
+
+def _rule(path: Path, data: dict[str, Any], builtin: bool) -> Rule:
+    """The rule ``data`` (the TOML table of ``path``) describes; CatalogError when it is invalid."""
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
         raise CatalogError(f"{path}: rule lacks {', '.join(missing)}")
@@ -154,7 +170,58 @@ def builtin_rules_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _builtin_rules(directory: Path) -> tuple[Rule, ...]:
+    if CACHE_TOP is not None and directory.is_dir():
+        remembered = _remembered_rules(directory, CACHE_TOP)
+        if remembered is not None:
+            return remembered
     return _load_dir(directory, True)
+
+
+def _remembered_rules(directory: Path, top: Path) -> tuple[Rule, ...] | None:
+    """The rules of ``directory``, from the TOML tables a run parsed before and kept in
+    ``top``/``MEMO_NAME`` (JSON, named by a digest of the Python version and the files' names
+    and texts), parsing and keeping them when absent. None when a file cannot be read or parsed
+    (``_load_dir`` then raises the error it always raised). Each table is validated by ``_rule``
+    as a parsed file is: the same Rule objects either way (JSON holds every TOML value but dates
+    and times; tables holding those are not kept)."""
+    paths = sorted(directory.glob("*.toml"))
+    try:
+        texts = [path.read_text(encoding="utf-8") for path in paths]
+    except (OSError, UnicodeDecodeError):
+        return None
+    digest = hashlib.sha256(repr((sys.version, [path.name for path in paths])).encode())
+    for text in texts:
+        digest.update(b"%d:" % len(text) + text.encode("utf-8", "surrogatepass"))
+    stored = top / MEMO_NAME / f"{digest.hexdigest()}.json"
+    try:
+        tables = json.loads(stored.read_bytes())
+        if not isinstance(tables, list) or len(tables) != len(paths) or not all(isinstance(t, dict) for t in tables):
+            tables = None
+    except (OSError, ValueError):
+        tables = None
+    if tables is None:
+        import tomllib
+
+        try:
+            tables = [tomllib.loads(text) for text in texts]
+        except (tomllib.TOMLDecodeError, RecursionError):
+            return None
+        _keep(stored, top, tables)
+    return tuple(_rule(path, table, True) for path, table in zip(paths, tables, strict=True))
+
+
+def _keep(stored: Path, top: Path, tables: list[dict[str, Any]]) -> None:
+    """Write ``tables`` to ``stored`` (in the cache directory ``top``) unless JSON would not give
+    them back as they are."""
+    from pgconf_fix.cache import prepare, write_json
+
+    try:
+        if json.loads(json.dumps(tables)) != tables:
+            return
+        prepare(stored.parent, top)
+        write_json(stored, tables)
+    except (OSError, TypeError, ValueError):
+        pass  # a memo that cannot be written: the next run parses again
 
 
 def _load_dir(directory: Path, builtin: bool) -> tuple[Rule, ...]:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import click
 
 from pgconf_fix import __version__
+from pgconf_fix import catalog as catalog_module
 from pgconf_fix.budget import Budget
 from pgconf_fix.cache import ENVIRONMENT_VARIABLE as CACHE_VARIABLE
-from pgconf_fix.cache import Cache, CacheMiss, project_directory
+from pgconf_fix.cache import Cache, CacheMiss, cache_top, project_directory
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import (
@@ -439,6 +440,8 @@ def _run(
     add_suppressions = flags.pop("add_suppressions", None)
     if diff_mode and write_mode:
         raise click.UsageError("--diff and --write cannot be used together")
+    cached = (USE_CACHE or bool(os.environ.get(CACHE_VARIABLE))) and not flags.get("no_cache") and not flags.get("live")
+    catalog_module.CACHE_TOP = cache_top() if cached else None  # the built-in rules' parse is kept there
     options = _options(cwd, config_path, **flags)
     catalog = load_catalog(options.rules_dirs)
     if list_rules:
@@ -478,7 +481,6 @@ def _run(
     jobs = configure(flags.get("jobs"))  # type: ignore[arg-type]
     jobs = 1 if stdin is not None else jobs
     flags["jobs"] = jobs
-    cached = (USE_CACHE or bool(os.environ.get(CACHE_VARIABLE))) and not flags.get("no_cache") and not flags.get("live")
     cache_at = project_directory(options.config_dir or cwd) if cached else None
     if flags.get("live") or config_path:
         run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin, jobs, cache_at), stdin)
