@@ -71,7 +71,6 @@ deleting the directory is always safe.
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import json
 import os
@@ -191,7 +190,13 @@ def _forget_memos() -> None:
 # Digests.
 
 
+# hashlib is imported where a digest is taken: it loads OpenSSL (~4 ms), which a run without
+# the cache never needs (issue 18).
+
+
 def _hash(*parts: object) -> str:
+    import hashlib
+
     digest = hashlib.blake2b(digest_size=20)
     for part in parts:
         data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
@@ -201,6 +206,8 @@ def _hash(*parts: object) -> str:
 
 
 def _bytes_digest(data: bytes) -> str:
+    import hashlib
+
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 

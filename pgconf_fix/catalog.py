@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -184,6 +183,8 @@ def _remembered_rules(directory: Path, top: Path) -> tuple[Rule, ...] | None:
     (``_load_dir`` then raises the error it always raised). Each table is validated by ``_rule``
     as a parsed file is: the same Rule objects either way (JSON holds every TOML value but dates
     and times; tables holding those are not kept)."""
+    import hashlib
+
     paths = sorted(directory.glob("*.toml"))
     try:
         texts = [path.read_text(encoding="utf-8") for path in paths]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -317,6 +316,8 @@ def _unchanged(source: SourceFile, status: os.stat_result, current: bytes) -> bo
     """The file is as it was read: same size and mtime_ns (when known), same content hash."""
     if source.read_stat is not None and (status.st_size, status.st_mtime_ns) != source.read_stat:
         return False
+    import hashlib  # here: only a --write compares; it loads OpenSSL
+
     return hashlib.sha256(current).digest() == hashlib.sha256(source.data).digest()
 
 
