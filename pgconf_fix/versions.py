@@ -70,16 +70,18 @@ def version_near(conf_path: Path, boundary: Path | None = None) -> tuple[PgVersi
 
 
 # RDS/Aurora parameter group families name the major: postgres16, postgres9.6, aurora-postgresql15.
-_FAMILY = re.compile(r"^\s*(?:aurora-)?postgres(?:ql)?(\d+(?:\.\d+)?)\s*$", re.IGNORECASE)
+_FAMILY = r"(?i)^\s*(?:aurora-)?postgres(?:ql)?(\d+(?:\.\d+)?)\s*$"
 # Images whose tag starts with the server's version: postgres:16-alpine, postgis/postgis:15-3.4.
 _VERSION_TAGGED_IMAGES = frozenset(
     {"postgres", "postgresql", "postgis", "postgresql-repmgr", "postgres-ha", "crunchy-postgres", "postgres-alpine"}
 )
-_TAG_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:[.\-_][\w.\-]*)?$")
+_TAG_VERSION = r"^(\d+)(?:\.(\d+))?(?:[.\-_][\w.\-]*)?$"
 # Images that name the major inside the tag: timescale/timescaledb:2.14.2-pg16, pgvector/pgvector:pg17.
-_TAG_PG = re.compile(r"(?:^|[.\-_])pg(\d+(?:\.\d)?)(?:$|[.\-_])")
-_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)", re.IGNORECASE | re.MULTILINE)
-_COMPOSE_IMAGE = re.compile(r"^\s*-?\s*image\s*:\s*[\"']?(?P<image>[^\s\"'#]+)", re.MULTILINE)
+_TAG_PG = r"(?:^|[.\-_])pg(\d+(?:\.\d)?)(?:$|[.\-_])"
+_FROM = r"(?im)^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)"
+_COMPOSE_IMAGE = r"(?m)^\s*-?\s*image\s*:\s*[\"']?(?P<image>[^\s\"'#]+)"
+# The five expressions above are compiled when first used (re's own cache keeps them): a check
+# of a postgresql.conf without Dockerfiles or Terraform uses none (issue 18).
 TREE_FILE_PATTERNS = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "*compose*.yml", "*compose*.yaml")
 MAX_TREE_LEVELS = 6  # directories looked at above a postgresql.conf, the first one included
 
@@ -88,7 +90,7 @@ def version_from_family(family: str) -> PgVersion | None:
     """The major an RDS/Aurora parameter group ``family`` names (``postgres16`` -> 16,
     ``aurora-postgresql15`` -> 15, ``postgres9.6`` -> 9.6), or None for another engine.
     Source: FACTS.md (Middleboxes and providers: the family names the major version)."""
-    match = _FAMILY.match(family)
+    match = re.match(_FAMILY, family)
     return PgVersion.parse(match.group(1)) if match else None
 
 
@@ -106,10 +108,10 @@ def version_from_image(reference: str) -> PgVersion | None:
         return None
     last = name.rsplit("/", 1)[-1].lower()
     if last in _VERSION_TAGGED_IMAGES:
-        match = _TAG_VERSION.match(tag)
+        match = re.match(_TAG_VERSION, tag)
         if match:
             return PgVersion.parse(f"{match.group(1)}.{match.group(2) or 0}" if int(match.group(1)) < 10 else match.group(1))
-    pg = _TAG_PG.search(tag.lower())
+    pg = re.search(_TAG_PG, tag.lower())
     if pg and ("postgres" in last or last in {"timescaledb", "timescaledb-ha", "pgvector", "pgvecto-rs", "postgis"}):
         return PgVersion.parse(pg.group(1))
     return None
@@ -118,7 +120,7 @@ def version_from_image(reference: str) -> PgVersion | None:
 def images_in(text: str, file_name: str) -> list[str]:
     """Image references a Dockerfile (``FROM``) or a compose file (``image:``) names."""
     pattern = _COMPOSE_IMAGE if file_name.endswith((".yml", ".yaml")) else _FROM
-    return [match.group("image") for match in pattern.finditer(text)]
+    return [match.group("image") for match in re.finditer(pattern, text)]
 
 
 def version_from_tree(conf_path: Path, boundary: Path | None = None) -> tuple[PgVersion, str] | None:

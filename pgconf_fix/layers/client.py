@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,8 +27,18 @@ _NOT_OURS_NAMES = ("postgresql.conf", "postgresql.auto.conf", "sysctl.conf", "pg
 # Connection strings in variable values (.tfvars), terragrunt.hcl inputs and Atlas's
 # atlas.hcl (``url = "postgres://..."``) are this layer's: their readers are clients.
 _NOT_OURS_SUFFIXES = (".tf", ".tfstate", ".sql", ".md", ".rst", ".adoc")
-_PREFILTER = re.compile(rb"postgres|jdbc:postgresql|(?<![\w.])(?:host|hostaddr|dbname)[ \t]*=")
-_PGBOUNCER = re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+# The claim's expressions are compiled when first needed: a run given one postgresql.conf
+# never asks (its name is not ours), and compiling every reader's took ~3 ms of it (issue 18).
+@cache
+def _prefilter() -> re.Pattern[bytes]:
+    return re.compile(rb"postgres|jdbc:postgresql|(?<![\w.])(?:host|hostaddr|dbname)[ \t]*=")
+
+
+@cache
+def _pgbouncer_section() -> re.Pattern[bytes]:
+    return re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
@@ -38,9 +49,9 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     data = head()  # empty for binary files
     if not (b"postgres" in data or b"host" in data or b"dbname" in data):  # words _PREFILTER needs
         return False
-    if not _PREFILTER.search(data):
+    if not _prefilter().search(data):
         return False
-    if _PGBOUNCER.search(data) and path.suffix not in (".yaml", ".yml"):
+    if _pgbouncer_section().search(data) and path.suffix not in (".yaml", ".yml"):
         return False  # a pgbouncer.ini; in YAML, only the value holding it is left out (views.client)
     from pgconf_fix.documents.connstr import find_connection_strings
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,12 @@ if TYPE_CHECKING:
 
 NAME = "pgbouncer"
 LAYERS = ("pgbouncer", "client")  # the rule layers of the views it builds
-_SECTION = re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*\r?$", re.MULTILINE)
+
+
+@cache
+def _section() -> re.Pattern[bytes]:
+    """The section header only a PgBouncer .ini has, compiled when first needed."""
+    return re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*\r?$", re.MULTILINE)
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
@@ -26,7 +32,7 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
         return True
     if path.suffix != ".ini":
         return False
-    return _SECTION.search(head()) is not None
+    return _section().search(head()) is not None
 
 
 def group_key(path: Path) -> Path:

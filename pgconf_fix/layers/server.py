@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,12 +17,17 @@ if TYPE_CHECKING:
 NAME = "server"
 LAYERS = ("server",)  # the rule layers of the views it builds
 MAIN_NAMES = ("postgresql.conf", "postgresql.auto.conf")
-# A line that sets (or comments out) a parameter people put in conf.d fragments.
-_SNIFF = re.compile(
-    rb"^[ \t]*(?:tcp_keepalives_|ssl_renegotiation_limit|listen_addresses|max_connections|shared_buffers"
-    rb"|work_mem|log_|statement_timeout|idle_|wal_|ssl[ \t=_]|port[ \t=]|include(?:_dir|_if_exists)?[ \t=])",
-    re.MULTILINE,
-)
+
+
+@cache
+def _sniff() -> re.Pattern[bytes]:
+    """A line that sets (or comments out) a parameter people put in conf.d fragments; compiled
+    when first needed (a postgresql.conf is claimed by its name)."""
+    return re.compile(
+        rb"^[ \t]*(?:tcp_keepalives_|ssl_renegotiation_limit|listen_addresses|max_connections|shared_buffers"
+        rb"|work_mem|log_|statement_timeout|idle_|wal_|ssl[ \t=_]|port[ \t=]|include(?:_dir|_if_exists)?[ \t=])",
+        re.MULTILINE,
+    )
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
@@ -30,7 +36,7 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if path.suffix != ".conf":
         return False
     data = head()
-    if not _SNIFF.search(data):
+    if not _sniff().search(data):
         return False
     from pgconf_fix.views.server import looks_like_pgconf
 

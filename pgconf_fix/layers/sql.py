@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,15 +16,19 @@ if TYPE_CHECKING:
 
 NAME = "sql"
 LAYERS = ("server",)  # the rule layers of the views it builds
-# Every statement this layer reads contains the word SET (ALTER ... SET, SET, RESET does not
-# need reading alone); a file without it is never parsed.
-_SNIFF = re.compile(rb"(?i)(?<![a-z0-9_])set(?![a-z0-9_])")
+
+
+@cache
+def _sniff() -> re.Pattern[bytes]:
+    """The word SET, which every statement this layer reads contains (ALTER ... SET, SET; RESET
+    does not need reading alone): a file without it is never parsed. Compiled when first needed."""
+    return re.compile(rb"(?i)(?<![a-z0-9_])set(?![a-z0-9_])")
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if path.suffix.lower() != ".sql":
         return False
-    return _SNIFF.search(head()) is not None
+    return _sniff().search(head()) is not None
 
 
 def group_key(path: Path) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,25 +22,34 @@ if TYPE_CHECKING:
 
 NAME = "yaml"
 LAYERS = ("server", "kernel", "client", "pgbouncer")  # the rule layers of the views it builds
-_COMPOSE = re.compile(r"(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml|compose\.ya?ml")
-# Keys this layer reads, at the start of a line (a YAML key or a list item).
-_KEYS = re.compile(
-    rb"^[ \t-]*(?:services|sysctls|parameters|extendedConfiguration|postgresql\.conf|pgbouncer\.ini"
-    rb"|dynamicConfiguration|args|command)[ \t]*:",
-    re.MULTILINE,
-)
+
+
+# The claim's expressions are compiled when first needed (a run without YAML files never asks).
+@cache
+def _compose_name() -> re.Pattern[str]:
+    return re.compile(r"(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml|compose\.ya?ml")
+
+
+@cache
+def _keys() -> re.Pattern[bytes]:
+    """Keys this layer reads, at the start of a line (a YAML key or a list item)."""
+    return re.compile(
+        rb"^[ \t-]*(?:services|sysctls|parameters|extendedConfiguration|postgresql\.conf|pgbouncer\.ini"
+        rb"|dynamicConfiguration|args|command)[ \t]*:",
+        re.MULTILINE,
+    )
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
     name = path.name.lower()
     if not name.endswith((".yml", ".yaml")):
         return False
-    if name.startswith(("docker-compose", "compose")) and _COMPOSE.fullmatch(name):
+    if name.startswith(("docker-compose", "compose")) and _compose_name().fullmatch(name):
         return True
     data = head()
     if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctls" not in data:
         return False
-    return _KEYS.search(data) is not None
+    return _keys().search(data) is not None
 
 
 def group_key(path: Path) -> Path:
