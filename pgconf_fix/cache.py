@@ -27,6 +27,15 @@ What is cached, and under which key:
   given or learned from the tree by ``pgconf_fix.budget``), whether ``terraform`` is on
   PATH (a fix's verifier runs ``terraform fmt``), the reader, and the path, display and
   bytes of every file the reader was given.
+- **A whole check** (``run.check``'s first check of a run, without standard input): its
+  findings and suppressed findings, and every file its workspace read, in order (replayed on
+  a hit, so that the report, ``--diff`` and the fixable count see the same files). The key
+  is the code, catalog and options as above, with the reader, path, display and bytes (or
+  reading error) of every file of the target; the other inputs are checked as a group's
+  are. An unchanged tree's rerun then reads its files and this one entry: the idle budget
+  is not learned again and no group entry is read (a 10k-file tree: ~450 of them). A
+  re-check after such a hit (the fix loop of ``--write``) first checks by groups, served
+  from their entries, as it needs each group's findings.
 - **Every other input**: while a group is computed, every file the process opens for
   reading and every directory it lists is noted (``sys.addaudithook``: the events ``open``,
   ``os.listdir`` and ``os.scandir``), whether through the Workspace or not: includes and
@@ -519,21 +528,8 @@ class Cache:
         try:
             entry = self._read(key)
             self._check_inputs(entry["inputs"])
-            for path, display, error in entry["loads"]:
-                try:
-                    workspace.load(Path(path), display)
-                except InputError as exc:
-                    if error != str(exc):
-                        raise CacheMiss(path) from None
-                else:
-                    if error is not None:
-                        raise CacheMiss(path)
-            sources = []
-            for path in entry["paths"]:
-                source = workspace.entry(Path(path))
-                if not isinstance(source, SourceFile):
-                    raise CacheMiss(path)
-                sources.append(source)
+            _replay(entry["loads"], workspace)
+            sources = _sources(entry["paths"], workspace)
             findings = [_finding_from_json(item, sources) for item in entry["findings"]]
             scope = {Path(path) for path in entry["scope"]}
             reads = {Path(path) for path in entry["reads"]}
@@ -551,21 +547,64 @@ class Cache:
         files) are replayed on a hit. A group whose findings point into a text that is not the
         workspace's file of that path (a document made from part of a file) is not stored:
         it could not be rebuilt."""
-        loads = workspace.loaded()[mark:]
-        for finding in findings:
-            sources = [finding.source, *(edit.source for edit in (finding.fix.edits if finding.fix else ()))]
-            if any(workspace.entry(source.path) is not source for source in sources):
-                return
+        if not _rebuildable(findings, workspace):
+            return
         listed, paths = findings_json(findings)
         self._write(key, {
             "inputs": self._inputs(),
-            "loads": [
-                [str(path), entry.display, str(entry) if isinstance(entry, InputError) else None] for path, entry in loads
-            ],
+            "loads": _loads_json(workspace.loaded()[mark:]),
             "paths": paths,
             "findings": listed,
             "scope": sorted(str(path) for path in scope),
             "reads": sorted(str(path) for path in reads),
+        })
+
+    # -- whole checks -------------------------------------------------------------------------
+
+    def known_file(self, path: str, data: bytes) -> str:
+        """Note that the file at the absolute ``path`` holds ``data`` now (it was just read):
+        the check of inputs takes this digest instead of reading the file again. Returns the
+        digest."""
+        digest = self._digests["f"][path] = _bytes_digest(data)
+        return digest
+
+    def load_check(
+        self, key: str, workspace: Workspace, read: Workspace
+    ) -> tuple[list[Finding], list[Finding]] | None:
+        """A whole check's (findings, suppressed findings) stored by ``store_check``, with every
+        read of that check replayed into ``workspace`` in its order (taking the file or error
+        that ``read``, a workspace that read the target's files to key the check, holds for a
+        path, when it read it under the same display); None on a miss (``workspace`` left as
+        it was). Counted as one hit or miss."""
+        mark = workspace.mark()
+        try:
+            entry = self._read(key)
+            self._check_inputs(entry["inputs"])
+            _replay(entry["loads"], workspace, read)
+            sources = _sources(entry["paths"], workspace)
+            findings = [_finding_from_json(item, sources) for item in entry["findings"]]
+            suppressed = [_finding_from_json(item, sources) for item in entry["suppressed"]]
+        except (CacheMiss, KeyError, TypeError, ValueError, IndexError):
+            workspace.forget_since(mark)
+            self.statistics.misses += 1
+            return None
+        self.statistics.hits += 1
+        return findings, suppressed
+
+    def store_check(self, key: str, workspace: Workspace, findings: list[Finding], suppressed: list[Finding]) -> None:
+        """Note a whole check: its findings and suppressed findings, every read of its
+        workspace (replayed on a hit) and the inputs noted so far. Not stored when a finding
+        points into a text that is not the workspace's file of that path."""
+        every = [*findings, *suppressed]
+        if not _rebuildable(every, workspace):
+            return
+        listed, paths = findings_json(every)
+        self._write(key, {
+            "inputs": self._inputs(),
+            "loads": _loads_json(workspace.loaded()),
+            "paths": paths,
+            "findings": listed[: len(findings)],
+            "suppressed": listed[len(findings) :],
         })
 
     # -- other results ------------------------------------------------------------------------
@@ -590,6 +629,53 @@ class Cache:
 
     def key(self, *parts: object) -> str:
         return _hash(self._environment, *parts)
+
+
+def _rebuildable(findings: list[Finding], workspace: Workspace) -> bool:
+    """Whether every file the findings and their edits point into is the workspace's file of
+    that path (so that an entry can rebuild them against a later run's workspace)."""
+    for finding in findings:
+        sources = [finding.source, *(edit.source for edit in (finding.fix.edits if finding.fix else ()))]
+        if any(workspace.entry(source.path) is not source for source in sources):
+            return False
+    return True
+
+
+def _loads_json(loads: list[tuple[Path, SourceFile | InputError]]) -> list[list]:
+    return [[str(path), entry.display, str(entry) if isinstance(entry, InputError) else None] for path, entry in loads]
+
+
+def _replay(loads: list, workspace: Workspace, read: Workspace | None = None) -> None:
+    """Read ``loads`` (``_loads_json``) into ``workspace`` in their order; CacheMiss when a
+    file is now readable that was not, or the other way round, or fails otherwise. A file
+    ``read`` holds under the same display is taken from it rather than read again."""
+    for path, display, error in loads:
+        key = Path(path)
+        held = read.entry(key) if read is not None else None
+        if held is not None and held.display == display and workspace.entry(key) is None:
+            workspace.seed([(key, held)])
+            if isinstance(held, InputError) and error != str(held) or isinstance(held, SourceFile) and error is not None:
+                raise CacheMiss(path)
+            continue
+        try:
+            workspace.load(key, display)
+        except InputError as exc:
+            if error != str(exc):
+                raise CacheMiss(path) from None
+        else:
+            if error is not None:
+                raise CacheMiss(path)
+
+
+def _sources(paths: list[str], workspace: Workspace) -> list[SourceFile]:
+    """The workspace's file at each of ``paths``; CacheMiss for one it does not hold."""
+    sources = []
+    for path in paths:
+        source = workspace.entry(Path(path))
+        if not isinstance(source, SourceFile):
+            raise CacheMiss(path)
+        sources.append(source)
+    return sources
 
 
 _TAG = (

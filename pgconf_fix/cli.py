@@ -95,7 +95,15 @@ class Run:
 
         After the first check, only what a changed text can affect is checked again: the files
         whose text differs from the last check's, and the reader groups that read them
-        (pgconf_fix.run.check); everything else is taken from the last check."""
+        (pgconf_fix.run.check); everything else is taken from the last check. When the result
+        cache gave the first check whole, there are no groups to reuse: a first check by
+        groups (served by the cache too) is made before the re-check."""
+        if self._memo is not None and self._memo.whole:
+            self._memo, self._first, self._last, self._texts = None, None, None, {}
+            self._check(None, whole=False)
+        return self._check(overrides)
+
+    def _check(self, overrides: dict[Path, str] | None, whole: bool = True) -> CheckResult:
         texts = {**self._written, **(overrides or {})}
         fresh = self._memo is None
         if self._memo is None:
@@ -110,7 +118,7 @@ class Run:
             workspace = self._reused(texts, changed)
         # The result cache serves a first check; re-checks reuse the last check in memory.
         cache = self.cache if fresh else None
-        result = check(self.target, self.rules, self.options, workspace, self._memo, changed, cache, self.jobs)
+        result = check(self.target, self.rules, self.options, workspace, self._memo, changed, cache, self.jobs, whole)
         self._texts, self._last = texts, workspace
         if self.stdin is not None:
             result.findings = stdin_fixes_only(result.findings, self.stdin.path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import operator
 import os
 import re
 from collections.abc import Iterator
@@ -424,12 +425,15 @@ def walk_files(root: Path, cwd: Path, exclude: tuple[str, ...] = ()) -> Iterator
     return (Path(path) for path in found)
 
 
+_NAME = operator.attrgetter("name")
+
+
 def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discovered) -> None:  # noqa: ANN001
     stack: list[tuple[str, str, IgnoreRules]] = [(root, display_root, rules)]
     while stack:
         directory, shown, active = stack.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            entries = sorted(os.scandir(directory), key=_NAME)
         except OSError as exc:
             found.errors.append(InputError(shown, f"cannot list directory: {exc.strerror}"))
             continue
@@ -437,8 +441,10 @@ def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discover
         if any(entry.name == ".gitignore" for entry in entries):
             active = active.extended(directory, read_lines(Path(directory) / ".gitignore"))
         subdirectories = []
+        # os.path.join(shown, name), made once a directory: a name holds no "/".
+        prefix = "" if shown in (".", "") else shown if shown.endswith("/") else shown + "/"
         for entry in entries:
-            child_shown = os.path.join(shown, entry.name) if shown != "." else entry.name
+            child_shown = prefix + entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
                 is_file = entry.is_file()

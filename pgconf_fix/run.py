@@ -155,6 +155,9 @@ class CheckMemo:
     # same texts more than once (the safe fixes' run, then the run with unsafe fixes, starts
     # from the same files; a file with no unsafe fix comes out the same).
     built: dict[tuple, tuple[list[Finding], set[Path], dict[Path, str | None]]] = field(default_factory=dict)
+    # The result cache gave the check whole (``check``): no group was built or recalled, so
+    # a re-check has none to reuse (pgconf_fix.cli.Run checks by groups first).
+    whole: bool = False
 
 
 def check(
@@ -166,6 +169,7 @@ def check(
     changed: frozenset[Path] | set[Path] = frozenset(),
     cache: Cache | None = None,
     jobs: int = 1,
+    whole: bool = True,
 ) -> CheckResult:
     """Read each reader's files, build its views and run the rules over them, reader by reader
     (the order of ``pgconf_fix.layers.LAYER_MODULES``), against the idle budget given or
@@ -179,7 +183,11 @@ def check(
 
     With a ``cache`` (pgconf_fix.cache), a group whose files and other inputs are unchanged
     since a stored run gives that run's findings without building views, and the verifiers'
-    verdict on the fixes is recalled the same way.
+    verdict on the fixes is recalled the same way. With ``whole`` (and a fresh ``memo``, no
+    texts held in place of files), the check as a whole is looked up first, keyed by the
+    bytes of every file of the target: an unchanged tree's check then reads its files and
+    one entry, and neither learns the idle budget nor loads a group (issue 18: a second run
+    costs about the walk). ``memo.whole`` says so; such a memo has no groups to reuse.
 
     ``jobs``: processes the check may use (``--jobs``). A reader's groups to build, and the
     files whose fixes are vetted, go to a forked process pool (``pgconf_fix.jobs``) only when
@@ -191,6 +199,14 @@ def check(
     given = workspace.loaded()  # standard input, and texts held in place of files
     if cache is not None:
         cache.new_check(given)
+    key = ""
+    if cache is not None and whole and not given and not memo.groups and not memo.built and not changed:
+        key, read, unreadable = _whole_key(cache, target, rules, options, workspace)
+        served = cache.load_check(key, workspace, read)
+        if served is not None:
+            memo.whole = True
+            errors = [*target.errors, *_load_errors(unreadable, workspace)]
+            return CheckResult(findings=served[0], errors=errors, suppressed=served[1])
     options = with_learned_budget(options, target, workspace)
     base = cache.base(options, rules, given) if cache is not None else ""
     if options.learned_budgets != memo.learned:
@@ -236,7 +252,62 @@ def check(
             return _vet(found, vet_fixes, jobs)
 
         findings = _vetted(findings, cache, vetted)  # a fix its file's consumer would refuse is not offered
+    if key:
+        cache.store_check(key, workspace, findings, suppressed)
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
+
+
+def _parsed_files(target: Target) -> list[tuple[str, Path, str]]:
+    """(reader, path, display) of each file the check hands to a reader, in its order."""
+    return [
+        (layer.NAME, path, display)
+        for layer in layer_modules()
+        if target.parsed is None or layer.NAME in target.parsed
+        for path, display in target.files.get(layer.NAME, [])
+    ]
+
+
+def _whole_key(
+    cache: Cache, target: Target, rules: list[Rule], options: Options, workspace: Workspace
+) -> tuple[str, Workspace, list[str]]:
+    """The key of a whole check (``check``): the options and rules, and the reader, path,
+    display and bytes (or reading error) of every file of the target, budget sources
+    included; with the workspace that read them (not the check's own: the check reads in
+    its own order) and the absolute paths, in order, of the files of parsed readers that
+    could not be read. The inputs the check reads besides are checked when the entry is."""
+    read = Workspace(workspace.cwd, workspace.max_file_size)
+    listed = []
+    unreadable = []
+    parsed = _parsed_files(target)
+    for number, (reader, path, display) in enumerate((*parsed, *_budget_files(target))):
+        absolute = os.path.abspath(path)
+        try:
+            source = read.load(path, display)
+        except InputError as exc:
+            listed.append((reader, absolute, display, str(exc)))
+            if number < len(parsed):
+                unreadable.append(absolute)
+        else:
+            listed.append((reader, absolute, display, cache.known_file(absolute, source.data)))
+    return cache.key("check", options, rules, listed), read, unreadable
+
+
+def _budget_files(target: Target) -> list[tuple[str, Path, str]]:
+    """Files claimed only to learn the idle budget from (readers not parsed)."""
+    if target.parsed is None:
+        return []
+    return [(name, path, display) for name, files in target.files.items() if name not in target.parsed for path, display in files]
+
+
+def _load_errors(unreadable: list[str], workspace: Workspace) -> list[InputError]:
+    """The errors ``check`` lists for the files of parsed readers at the absolute paths
+    ``unreadable`` (in the target's order), as ``workspace`` holds them."""
+    errors = []
+    for path in unreadable:
+        entry = workspace.entry(Path(path))
+        if isinstance(entry, InputError):
+            errors.append(entry)
+    return errors
 
 
 def _key(path: Path) -> Path:

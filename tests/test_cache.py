@@ -147,6 +147,40 @@ def test_new_file_in_include_dir_is_seen(tmp_path: Path, cache_dir: Path) -> Non
                     lambda: (root / "conf.d" / "20-keepalives.conf").write_text("tcp_keepalives_idle = 7200\n"))
 
 
+def test_an_unchanged_check_is_served_whole(tmp_path: Path, cache_dir: Path) -> None:
+    """A rerun over unchanged files takes the check from one entry (run.check, whole): it
+    neither learns the idle budget nor loads or builds a group, and prints what a run
+    without the cache prints, the error of a file that cannot be read included. A --write
+    after it, whose re-checks need the groups, writes what it writes without the cache."""
+    from pgconf_fix import run as run_module
+
+    source = tmp_path / "source"
+    _fresh(FIXTURES / "terraform" / "tfvars-override-defaults" / "before", source)
+    (source / "broken").mkdir()
+    (source / "broken" / "postgresql.conf").write_bytes(b"listen_addresses = '*'\n\x00\x01\x02 binary\n")
+    args = ["infra/main.tf", "db/postgresql.conf", "broken/postgresql.conf"]
+    root = _fresh(source, tmp_path / "tree")
+    plain = _run(["--no-cache", *args], root)
+    assert b"broken/postgresql.conf" in plain and b"exit: 2" in plain, plain
+    assert _run(args, root) == plain
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a check served whole learns no budget and loads no group")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_module, "learn", refuse)
+        patch.setattr(cache_module.Cache, "load_group", refuse)
+        patch.setattr(run_module.ReaderBuild, "members", refuse)
+        assert _run(args, root) == plain
+    statistics = cache_module.LAST.statistics
+    assert statistics.misses == 0 and statistics.hits >= 1, statistics
+
+    written = _run(["--write", *args], root, write=True)
+    assert cache_module.LAST.statistics.hits > 2  # the groups were served to the re-checks
+    assert written == _run(["--no-cache", "--write", *args], _fresh(source, root), write=True)
+    assert b"PGF" in written
+
+
 def test_corrupt_entries_are_misses(tmp_path: Path, cache_dir: Path) -> None:
     root = _case(tmp_path, "terraform/tfvars-override-defaults")
     expected = _run(["."], root, ["--show-fixes"])

@@ -220,21 +220,37 @@ def test_jobs_1_never_forks(tmp_path: Path, forced: None, monkeypatch: pytest.Mo
 
 def test_the_cache_works_across_the_pool(tmp_path: Path, forced: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Groups built and stored by workers are served to the next run (in or out of a pool),
-    with the same report as without the cache; the workers' hits and stores are counted."""
+    with the same report as without the cache; the workers' hits and stores are counted.
+    Each run adds a file, so that the check as a whole (cached by all its files) is not
+    served and the groups are looked up one by one."""
     from pgconf_fix import cache as cache_module
 
     monkeypatch.setenv(cache_module.ENVIRONMENT_VARIABLE, str(tmp_path / "cache"))
     (tmp_path / "tree").mkdir()
-    root = _python_tree(tmp_path / "tree")
-    plain = run_cli(["--no-cache", "--jobs", "1", "."], root)
-    first = run_cli(["--jobs", "2", "."], root)
-    assert cache_module.LAST is not None and cache_module.LAST.statistics.stores >= 6
-    second = run_cli(["--jobs", "2", "."], root)
-    assert cache_module.LAST.statistics.hits >= 6 and cache_module.LAST.statistics.misses == 0
-    third = run_cli(["--jobs", "1", "."], root)
-    assert cache_module.LAST.statistics.hits >= 6
-    for outcome in (first, second, third):
+    root = _python_tree(tmp_path / "tree", files=8)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    for name in ("db6.py", "db7.py"):
+        (root / name).rename(moved / name)
+
+    def cached(jobs: str) -> tuple[cache_module.Statistics, object]:
+        plain = run_cli(["--no-cache", "--jobs", "1", "."], root)
+        outcome = run_cli(["--jobs", jobs, "."], root)
         assert (outcome.code, outcome.stdout) == (plain.code, plain.stdout)
+        assert outcome.code == 1 and "PGF5" in outcome.stdout
+        return cache_module.LAST.statistics
+
+    assert cached("2").stores >= 6
+    (moved / "db6.py").rename(root / "db6.py")
+    second = cached("2")
+    # The six groups of the first run served (by workers). Missed: the whole check, the new
+    # file's group, and the verifiers' verdict and the fixable count (keyed by the findings).
+    assert second.hits >= 6 and second.misses == 4, second
+    (moved / "db7.py").rename(root / "db7.py")
+    third = cached("1")
+    assert third.hits >= 7 and third.misses == 4, third
+    fourth = cached("1")
+    assert fourth.hits >= 1 and fourth.misses == 0, fourth  # the check served whole
 
 
 def test_chunks_cut_in_order() -> None:
