@@ -207,6 +207,7 @@ def check(
             memo.whole = True
             errors = [*target.errors, *_load_errors(unreadable, workspace)]
             return CheckResult(findings=served[0], errors=errors, suppressed=served[1])
+        del read  # the check reads the files again, in its own order
     options = with_learned_budget(options, target, workspace)
     base = cache.base(options, rules, given) if cache is not None else ""
     if options.learned_budgets != memo.learned:
