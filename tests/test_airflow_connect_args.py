@@ -4,6 +4,7 @@ pair reaches libpq as Airflow builds its engine: create_engine(sql_alchemy_conn,
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -32,10 +33,17 @@ def _libpq_parameters(url: str, connect_args: dict) -> dict:
 
 
 def _module_dict(path: Path, name: str) -> dict:
+    """The module's global ``name``, run as Airflow imports it. No bytecode is written: a
+    ``__pycache__`` left in the fixture would be copied into the trees other tests compare
+    (tests/test_fixtures.py), and fail them wherever PYTHONDONTWRITEBYTECODE is not set."""
     spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    before, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = before
     return getattr(module, name)
 
 
