@@ -97,7 +97,6 @@ from pgconf_fix.source import InputError, SourceFile
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from pgconf_fix.catalog import Rule
     from pgconf_fix.options import Options
     from pgconf_fix.workspace import Workspace
 
@@ -389,8 +388,10 @@ class Cache:
 
     # -- keys ---------------------------------------------------------------------------------
 
-    def base(self, options: Options, rules: list[Rule], given: list[tuple[Path, SourceFile | InputError]]) -> str:
-        """The part of every key that a run's code, catalog and options make, with the texts
+    def base(self, options: Options, rules: list, given: list[tuple[Path, SourceFile | InputError]]) -> str:
+        """The part of every key that a run's code, catalog (``rules``: ``catalog.Rule`` objects,
+        taken by their ``repr``; not imported here, since the catalog keeps its parse in the
+        cache directory with this module's ``write_json``) and options make, with the texts
         the workspace holds before the check reads anything: standard input, and the fixed
         texts the patcher re-checks in memory (a group reads them instead of the files)."""
         texts = [(str(path), _bytes_digest(entry.data) if isinstance(entry, SourceFile) else str(entry))
