@@ -181,6 +181,35 @@ def test_an_unchanged_check_is_served_whole(tmp_path: Path, cache_dir: Path) -> 
     assert b"PGF" in written
 
 
+def test_a_check_served_whole_reads_a_few_entries_however_many_groups(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole check's entry names one chunk holding every input of the run (Cache._compacted),
+    not the chain of a chunk for each group of a cold run that read something new: a warm run
+    over 20 servers (20 groups, each reading its own include) reads the entry, that chunk, and
+    the fixable count's entry (22 reads when the entry named the chain)."""
+    root = tmp_path / "tree"
+    for index in range(20):
+        # A server each: its group reads its own include, an input no group before it read.
+        (root / f"db{index}").mkdir(parents=True)
+        (root / f"db{index}" / "postgresql.conf").write_text("tcp_keepalives_idle = 0\ninclude 'extra.inc'\n")
+        (root / f"db{index}" / "extra.inc").write_text(f"port = {5400 + index}\n")
+    expected = _run(["--no-cache", "."], root)
+    assert _run(["."], root) == expected
+    reads: list[str] = []
+    original = cache_module.Cache._read
+
+    def counted(self: cache_module.Cache, key: str) -> dict:
+        reads.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(cache_module.Cache, "_read", counted)
+    assert _run(["."], root) == expected
+    assert cache_module.LAST.statistics.misses == 0
+    assert 2 <= len(reads) <= 5, len(reads)
+    assert b"PGF" in expected
+
+
 def test_corrupt_entries_are_misses(tmp_path: Path, cache_dir: Path) -> None:
     root = _case(tmp_path, "terraform/tfvars-override-defaults")
     expected = _run(["."], root, ["--show-fixes"])
