@@ -43,13 +43,19 @@ def proxy() -> Iterator[SuspendingTlsProxy]:
 
 
 def load_app(directory: Path, database_url: str):  # noqa: ANN201 - the module
-    """Import examples/app/tributes.py from ``directory`` as a fresh module (a restarted worker)."""
+    """Import examples/app/tributes.py from ``directory`` as a fresh module (a restarted worker).
+    No bytecode is written: a ``__pycache__`` left in examples/ would be part of every tree
+    copied from it (tests/golden.py's dumps of ``--write examples/``)."""
     os.environ["DATABASE_URL"] = database_url
     name = f"tributes_{abs(hash((str(directory), database_url, os.urandom(4))))}"
     spec = importlib.util.spec_from_file_location(name, directory / "tributes.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    before, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = before
     return module
 
 
