@@ -31,6 +31,10 @@ MEMO_NAME = "pgconf-fix-rules"  # not a project's directory there (those end in 
 
 @dataclass(frozen=True)
 class Rule:
+    """One rule as its TOML file (``path``) describes it: code, kebab-case name, layer,
+    severity, the documentation's words, ``parameters`` (user-tunable values) and ``check``
+    (the ``kind`` and its bounds). ``builtin``: shipped in rules/, not from ``--rules-dir``."""
+
     code: str
     name: str
     layer: str

@@ -113,6 +113,8 @@ CHUNK_FILES = 1000  # paths a worker claims at a time
 
 @dataclass
 class Discovered:
+    """What discovery found: each reader's files, the errors met, and named files no reader reads."""
+
     files: dict[str, list[tuple[Path, str]]] = field(default_factory=dict)  # layer -> (path, display)
     errors: list[InputError] = field(default_factory=list)
     # Files named on the command line that no layer reads: (display, why), said as a warning.

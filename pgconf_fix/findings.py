@@ -40,6 +40,8 @@ class Fix:
 
 @dataclass(frozen=True)
 class Location:
+    """Character offsets ``start``-``end`` into ``source``'s text."""
+
     source: SourceFile
     start: int
     end: int
@@ -61,6 +63,9 @@ class Problem:
 
 @dataclass(frozen=True)
 class Finding:
+    """What a rule reports: its code, name and severity, the message, where, the rule's
+    documentation URL, and the fix when there is one."""
+
     code: str
     name: str
     severity: str

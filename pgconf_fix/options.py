@@ -20,6 +20,8 @@ BUDGET_NAME = "idle_budget"
 
 @dataclass(frozen=True)
 class Options:
+    """The settings of one run: the config file's, with the command's flags over them."""
+
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()

@@ -11,6 +11,9 @@ from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE, InputError, SourceFile, rea
 
 @dataclass
 class Workspace:
+    """The files one check reads, each read once (a SourceFile, or the InputError it gave),
+    relative to ``cwd``."""
+
     cwd: Path
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     _cache: dict[Path, SourceFile | InputError] = field(default_factory=dict)

@@ -64,6 +64,8 @@ class Param:
 
 @dataclass(frozen=True)
 class Host:
+    """One host of a connection string, with its port ("" when none) and offsets."""
+
     name: str  # decoded, without brackets
     port: str
     start: int
@@ -76,6 +78,8 @@ class Host:
 
 @dataclass(frozen=True)
 class ConnectionString:
+    """A libpq or JDBC connection string found in a text: its hosts and parameters, with offsets."""
+
     form: str  # "uri", "jdbc" or "dsn"
     scheme: str  # lower-case, e.g. "postgresql+asyncpg", "jdbc:postgresql"; "" for a DSN
     start: int

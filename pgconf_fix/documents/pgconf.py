@@ -41,6 +41,8 @@ INCLUDE_DIRECTIVES = ("include", "include_if_exists", "include_dir")
 # since a frozen one costs about three times as much to build (a third of this module's time).
 @dataclass(slots=True)
 class Token:
+    """One token of a line, as guc-file.l names its kinds, at offsets ``start``-``end``."""
+
     kind: str
     start: int
     end: int

@@ -52,6 +52,8 @@ Verifier = Callable[[Trial], "str | None"]
 
 @dataclass(frozen=True)
 class _Registered:
+    """A verifier as ``verifier`` registered it."""
+
     name: str
     applies: Callable[[Path], bool]
     check: Verifier
