@@ -52,8 +52,11 @@ What is cached, and under which key:
   list: a 10k-file tree wrote ~45 MB of entries a run, each read back on the next.) Not watched: listings of the
   directories above the git repository (above the project root outside one), which the
   project search lists only to look for ``.git`` and manifests, and which change all the
-  time (``/tmp``, a home directory); and ``stat`` calls (no audit event), which the readers
-  make only beside a listing or an open that is watched.
+  time (``/tmp``, a home directory); and ``stat`` calls (no audit event), except where a
+  reader looks for a file or directory whose absence changes its findings: it does so
+  through ``workspace.is_file``/``is_dir``, which raise an audit event of their own, so the
+  path is an input ("absent" until it appears: a postgresql.auto.conf, the postgresql.conf
+  above a fragment, a sysctl.d next to a sysctl.conf).
 - **The verdict of the fix verifiers** (``verify.vet_fixes``) on a run's findings: keyed by
   the findings themselves (fixes, edits and the bytes of the files they edit), which is all
   it depends on besides the code and ``terraform`` on PATH; and **what ``--write`` would
@@ -162,6 +165,14 @@ def _audit(event: str, args: tuple) -> None:
             record.files.setdefault(noted, None)
     elif event in ("os.listdir", "os.scandir"):
         noted = _noted(args[0] if args and args[0] is not None else ".")
+        if noted is not None:
+            record.directories.setdefault(noted, None)
+    elif event == "pgconf_fix.is_file":  # a file looked for (workspace.is_file): absent is an input too
+        noted = _noted(args[0])
+        if noted is not None:
+            record.files.setdefault(noted, None)
+    elif event == "pgconf_fix.is_dir":  # a directory looked for (workspace.is_dir)
+        noted = _noted(args[0])
         if noted is not None:
             record.directories.setdefault(noted, None)
 

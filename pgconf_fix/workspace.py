@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE, InputError, SourceFile, read_source
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, noted as an input of the check. A reader that only looks for a file
+    (``stat``, which raises no audit event) and does not find it reads nothing the result
+    cache (pgconf_fix.cache) would see; this audit event ("pgconf_fix.is_file") makes the
+    path an input, so an entry made while the file was absent is not used once it exists
+    (a postgresql.auto.conf, the postgresql.conf above a fragment), nor the other way round."""
+    sys.audit("pgconf_fix.is_file", path)
+    return path.is_file()
+
+
+def is_dir(path: Path) -> bool:
+    """``path.is_dir()``, noted as an input of the check as ``is_file`` notes a file: the
+    directory's listing ("pgconf_fix.is_dir"), absent while it is not one (a sysctl.d that
+    appears next to a sysctl.conf)."""
+    sys.audit("pgconf_fix.is_dir", path)
+    return path.is_dir()
 
 
 @dataclass

@@ -460,3 +460,42 @@ def test_a_cache_directory_inside_a_project_leaves_its_files_alone(tmp_path: Pat
     for own in owns:
         assert (own / ".gitignore").read_text().endswith("*\n") and (own / "CACHEDIR.TAG").exists()
     assert _run(["."], root) == first == _run(["--no-cache", "."], root)
+
+
+# A file that a reader only looks for (a stat, which raises no audit event) and does not find
+# is an input too: it may appear later (pgconf_fix.workspace.is_file, is_dir).
+
+
+def test_new_postgresql_auto_conf_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = _fresh(golden.REPO / "examples" / "db", tmp_path / "tree")
+    (root / "PG_VERSION").unlink()  # with --pg-version, nothing lists the directory
+    _changes_follow(root, ["--pg-version", "15", "postgresql.conf"],
+                    lambda: (root / "postgresql.auto.conf").write_text("tcp_keepalives_idle = 60\n"))
+
+
+def test_new_sysctl_d_directory_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = tmp_path / "tree"
+    (root / "etc").mkdir(parents=True)
+    shutil.copy(golden.REPO / "examples" / "host" / "etc" / "sysctl.conf", root / "etc" / "sysctl.conf")
+
+    def change() -> None:
+        (root / "etc" / "sysctl.d").mkdir()
+        (root / "etc" / "sysctl.d" / "70-keepalive.conf").write_text("net.ipv4.tcp_keepalive_probes = 6\n")
+
+    _changes_follow(root, ["etc/sysctl.conf"], change)
+
+
+def test_postgresql_conf_appearing_above_a_named_fragment_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = _fresh(golden.REPO / "examples" / "db", tmp_path / "tree")
+    main = (root / "postgresql.conf").read_bytes()
+    (root / "postgresql.conf").unlink()
+    _changes_follow(root, ["conf.d/20-timeouts.conf"], lambda: (root / "postgresql.conf").write_bytes(main))
+
+
+def test_airflow_connect_args_module_appearing_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    source = FIXTURES / "client" / "airflow-connect-args-dict" / "before" / "prod"
+    root = tmp_path / "tree"
+    (root / "prod").mkdir(parents=True)
+    shutil.copy(source / "airflow.cfg", root / "prod" / "airflow.cfg")
+    _changes_follow(root, ["--select", "PGF4", "prod/airflow.cfg"],
+                    lambda: shutil.copytree(source / "config", root / "prod" / "config"))

@@ -25,6 +25,7 @@ from pathlib import Path
 from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import Assignment
+from pgconf_fix.workspace import is_file
 
 # The option naming the dict, in airflow.cfg, an environment file, or a compose/Helm env list.
 CONNECT_ARGS = re.compile(
@@ -64,7 +65,7 @@ def _find_module(directory: Path, module_name: str) -> Path | None:
         if level > MAX_LEVELS:
             break
         for candidate in (base / relative.with_suffix(".py"), base / "config" / relative.with_suffix(".py"), base / relative / "__init__.py"):
-            if candidate.is_file():
+            if is_file(candidate):
                 return candidate
         if (base / ".git").exists():
             break

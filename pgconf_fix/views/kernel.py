@@ -18,7 +18,7 @@ from pgconf_fix.views.base import (
     replace_value,
     uncomment,
 )
-from pgconf_fix.workspace import Workspace
+from pgconf_fix.workspace import Workspace, is_dir, is_file
 
 MAIN_NAME = "sysctl.conf"
 INTEGER_KEYS = ("net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes")
@@ -125,10 +125,10 @@ class KernelConfig(SettingsView):
         like = given[0].display if given else None
         candidates = [root / MAIN_NAME]
         fragments = root / FRAGMENT_DIR
-        if fragments.is_dir():
+        if is_dir(fragments):
             candidates += [fragments / name for name in os.listdir(fragments) if name.endswith(".conf")]
         for path in candidates:
-            if path not in by_path and path.is_file():
+            if path not in by_path and is_file(path):
                 try:
                     by_path[path] = workspace.load(path, workspace.display_for(path, like))
                 except InputError:

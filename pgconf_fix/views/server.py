@@ -13,7 +13,7 @@ from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import Major, version_near
 from pgconf_fix.views.base import Assignment, CommentedDefaultsView, CommentedSample
 from pgconf_fix.views.server_includes import IncludeFollowing, real_path
-from pgconf_fix.workspace import Workspace
+from pgconf_fix.workspace import Workspace, is_file
 
 MAIN_NAME = "postgresql.conf"
 AUTO_NAME = "postgresql.auto.conf"
@@ -56,7 +56,7 @@ class ServerConfig(IncludeFollowing, CommentedDefaultsView):
         workspace = self.workspace
         if not standalone and main.path.name == MAIN_NAME:
             auto = main.path.parent / AUTO_NAME
-            if auto.is_file():
+            if is_file(auto):
                 try:
                     source = workspace.load(auto, workspace.display_for(auto, main.display))
                 except InputError as exc:
@@ -298,7 +298,7 @@ def _owner_of(workspace, source, owners, tree):  # noqa: ANN001, ANN202 - local 
     directory = source.path.parent
     for _ in range(3):
         candidate = directory / MAIN_NAME
-        if candidate.is_file() and candidate != source.path:
+        if candidate != source.path and is_file(candidate):
             if candidate not in owners:
                 try:
                     main = workspace.load(candidate, workspace.display_for(candidate, source.display))
