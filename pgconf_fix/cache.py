@@ -130,6 +130,9 @@ class Record:
     files: dict[str, None] = field(default_factory=dict)
     directories: dict[str, None] = field(default_factory=dict)
     paused: int = 0
+    # The project's boundary (``Cache._boundary``): listings of the directories above it are
+    # not inputs.
+    boundary: str = ""
 
 
 _RECORD: Record | None = None
@@ -169,7 +172,7 @@ def _audit(event: str, args: tuple) -> None:
             record.directories.setdefault(noted, None)
     elif event == "pgconf_fix.is_file":  # a file looked for (workspace.is_file): absent is an input too
         noted = _noted(args[0])
-        if noted is not None:
+        if noted is not None and not _listed(record, os.path.dirname(noted)):
             record.files.setdefault(noted, None)
     elif event == "pgconf_fix.is_dir":  # a directory looked for (workspace.is_dir)
         noted = _noted(args[0])
@@ -177,14 +180,25 @@ def _audit(event: str, args: tuple) -> None:
             record.directories.setdefault(noted, None)
 
 
-def start_recording() -> Record:
-    """Begin a fresh record of what this process reads (one per command invocation)."""
+def _listed(record: Record, directory: str) -> bool:
+    """Whether the listing of ``directory`` is an input already, so that a file looked for in
+    it need not be one (it appearing or going changes the listing; when it is there, what
+    reads it opens it). Listings of the directories above the boundary are not inputs."""
+    if directory not in record.directories:
+        return False
+    inside = os.path.join(directory, "")
+    return not (record.boundary.startswith(inside) and inside != record.boundary)
+
+
+def start_recording(boundary: str = "") -> Record:
+    """Begin a fresh record of what this process reads (one per command invocation);
+    ``boundary``: ``Cache._boundary``."""
     global _RECORD, _HOOKED
     if not _HOOKED:
         sys.addaudithook(_audit)
         _HOOKED = True
     _forget_memos()
-    _RECORD = Record()
+    _RECORD = Record(boundary=boundary)
     return _RECORD
 
 
@@ -363,7 +377,7 @@ class Cache:
         # manifest, and /tmp or a home directory change all the time.
         absolute = Path(os.path.abspath(root))
         self._boundary = os.path.join(str(repository_root(absolute) or absolute), "")
-        self.record = start_recording()
+        self.record = start_recording(self._boundary)
         self.writable = True
         self.warning: str | None = None  # set once when the cache could not be written
         self.statistics = Statistics()

@@ -32,6 +32,8 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pgconf_fix.workspace import is_file
+
 LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 MANIFESTS = ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile")
 # Python files looked at when searching a project for an import; beyond this, the answer is "unknown".
@@ -184,19 +186,22 @@ def _project_of_directory(directory: str) -> Project:
     ranges: dict[str, Pin] = {}
     # Nearest first: a pin nearer the file is kept over one further up.
     for candidate in chain:
+        # Listed first: a lock file or manifest looked for in a listed directory is no input
+        # of its own for the result cache (pgconf_fix.cache).
+        requirements = _requirement_files(candidate)
         for name in LOCK_FILES:
             path = candidate / name
-            if path.is_file():
+            if is_file(path):  # an input even while absent (pgconf_fix.cache)
                 project.manifests.append(path)
                 for pin in _read_lock(path):
                     locked.setdefault(pin.name, pin)
-        for path in _requirement_files(candidate):
+        for path in requirements:
             project.manifests.append(path)
             for pin in _read_requirements(path):
                 ranges.setdefault(pin.name, pin)
         for name in MANIFESTS:
             path = candidate / name
-            if path.is_file():
+            if is_file(path):  # an input even while absent (pgconf_fix.cache)
                 project.manifests.append(path)
                 if name == "pyproject.toml":
                     for pin in _read_pyproject(path):

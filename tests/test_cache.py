@@ -499,3 +499,14 @@ def test_airflow_connect_args_module_appearing_is_seen(tmp_path: Path, cache_dir
     shutil.copy(source / "airflow.cfg", root / "prod" / "airflow.cfg")
     _changes_follow(root, ["--select", "PGF4", "prod/airflow.cfg"],
                     lambda: shutil.copytree(source / "config", root / "prod" / "config"))
+
+
+def test_lock_file_appearing_above_the_project_root_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    """Outside a git repository the project root is the working directory, and the listings of
+    the directories above it are not inputs; the lock files the pool rules look for there are."""
+    source = FIXTURES / "python" / "django-4.0-pinned-no-health-checks" / "before"
+    root = tmp_path / "tree" / "app"
+    root.mkdir(parents=True)
+    shutil.copy(source / "settings.py", root / "settings.py")
+    _changes_follow(root, ["settings.py", "--select", "PGF0,PGF5"],
+                    lambda: shutil.copy(source / "Pipfile.lock", root.parent / "Pipfile.lock"))
