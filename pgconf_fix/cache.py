@@ -25,7 +25,9 @@ What is cached, and under which key:
   stale entries), the rule catalog (built-in and ``--rules-dir`` rules, parameters
   included), the effective options (the config, the flags and the idle budget in force,
   given or learned from the tree by ``pgconf_fix.budget``), whether ``terraform`` is on
-  PATH (a fix's verifier runs ``terraform fmt``), the reader, and the path, display and
+  PATH (a fix's verifier runs ``terraform fmt``), the working directory (messages name the
+  files a finding draws on, a lock file or a ``.tfvars``, by their path from it, even when
+  the file checked is named by its absolute path), the reader, and the path, display and
   bytes of every file the reader was given.
 - **A whole check** (``run.check``'s first check of a run, without standard input): its
   findings and suppressed findings, and every file its workspace read, in order (replayed on
@@ -367,7 +369,7 @@ class Statistics:
 class Cache:
     """One invocation's view of the cache directory (see the module's docstring)."""
 
-    def __init__(self, directory: Path, root: Path, top: Path | None = None) -> None:
+    def __init__(self, directory: Path, root: Path, top: Path | None = None, cwd: Path | None = None) -> None:
         from pgconf_fix.ignore import repository_root
 
         self.directory = directory
@@ -389,15 +391,18 @@ class Cache:
         self._head: str | None = None  # the last chunk this check wrote
         self._chunked = (0, 0)  # how many of the record's files and directories the chain covers
         self._given: set[str] = set()
-        self._environment = _hash(code_digest(), shutil.which("terraform") is not None)
+        # In every key: messages name other files by their path from the working directory.
+        here = os.path.abspath(cwd if cwd is not None else os.getcwd())
+        self._environment = _hash(code_digest(), shutil.which("terraform") is not None, here)
 
     @classmethod
-    def open(cls, root: Path) -> Cache:
+    def open(cls, root: Path, cwd: Path | None = None) -> Cache:
         """The cache of the project at ``root``: a subdirectory of ``PGCONF_FIX_CACHE_DIR`` if
-        set, else of the user's cache directory, named by a digest of ``root``'s absolute path."""
+        set, else of the user's cache directory, named by a digest of ``root``'s absolute path.
+        ``cwd``: the run's working directory (default: the process's)."""
         directory, top = project_directory(root)
         global LAST
-        LAST = cls(directory, root, top)
+        LAST = cls(directory, root, top, cwd)
         return LAST
 
     def close(self) -> None:

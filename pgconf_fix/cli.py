@@ -499,7 +499,7 @@ def _run(
     _warn_unread([each.target for each in (run.runs if isinstance(run, Runs) else [run])])
     cache = None
     if cached:
-        cache = Cache.open(options.config_dir or cwd)
+        cache = Cache.open(options.config_dir or cwd, cwd)
         for each in run.runs if isinstance(run, Runs) else [run]:
             each.cache = cache
     try:

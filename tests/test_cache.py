@@ -510,3 +510,21 @@ def test_lock_file_appearing_above_the_project_root_is_seen(tmp_path: Path, cach
     shutil.copy(source / "settings.py", root / "settings.py")
     _changes_follow(root, ["settings.py", "--select", "PGF0,PGF5"],
                     lambda: shutil.copy(source / "Pipfile.lock", root.parent / "Pipfile.lock"))
+
+
+def test_a_run_from_another_directory_of_the_project_shows_its_own_paths(tmp_path: Path, cache_dir: Path) -> None:
+    """Messages name other files (a lock file) by their path from the working directory: a
+    run from another directory of the same project (one config, so one cache) naming the same
+    file by its absolute path is not served another directory's messages."""
+    source = FIXTURES / "python" / "django-4.0-pinned-no-health-checks" / "before"
+    root = tmp_path / "tree"
+    (root / "app" / "sub").mkdir(parents=True)
+    (root / ".pgconf-fix.toml").write_text("idle-budget = 300\n")
+    shutil.copy(source / "settings.py", root / "app" / "sub" / "settings.py")
+    shutil.copy(source / "Pipfile.lock", root / "app" / "Pipfile.lock")
+    args = [str(root / "app" / "sub" / "settings.py")]
+    from_root = _run(args, root)
+    assert b"in app/Pipfile.lock" in from_root, from_root
+    assert _run(args, root) == from_root == _run(["--no-cache", *args], root)
+    for cwd in (root / "app", root / "app" / "sub"):
+        assert _run(args, cwd) == _run(["--no-cache", *args], cwd)
