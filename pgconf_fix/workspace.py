@@ -10,21 +10,27 @@ from pathlib import Path
 from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE, InputError, SourceFile, read_source
 
 
+def looked_for(path: Path, directory: bool = False) -> None:
+    """Note ``path`` as an input of the check, before a reader looks at it with ``stat``. A
+    reader that only looks for a file (``stat`` raises no audit event) and does not find it
+    reads nothing the result cache (pgconf_fix.cache) would see; this audit event
+    ("pgconf_fix.is_file", or "pgconf_fix.is_dir" with ``directory``) makes the path an input:
+    a file's bytes or a directory's listing, "absent" while there is none. An entry made while
+    it was absent is then not used once it exists (a postgresql.auto.conf, the postgresql.conf
+    above a fragment, an ``include_if_exists`` target), nor the other way round."""
+    sys.audit("pgconf_fix.is_dir" if directory else "pgconf_fix.is_file", path)
+
+
 def is_file(path: Path) -> bool:
-    """``path.is_file()``, noted as an input of the check. A reader that only looks for a file
-    (``stat``, which raises no audit event) and does not find it reads nothing the result
-    cache (pgconf_fix.cache) would see; this audit event ("pgconf_fix.is_file") makes the
-    path an input, so an entry made while the file was absent is not used once it exists
-    (a postgresql.auto.conf, the postgresql.conf above a fragment), nor the other way round."""
-    sys.audit("pgconf_fix.is_file", path)
+    """``path.is_file()``, noted as an input of the check (``looked_for``)."""
+    looked_for(path)
     return path.is_file()
 
 
 def is_dir(path: Path) -> bool:
-    """``path.is_dir()``, noted as an input of the check as ``is_file`` notes a file: the
-    directory's listing ("pgconf_fix.is_dir"), absent while it is not one (a sysctl.d that
-    appears next to a sysctl.conf)."""
-    sys.audit("pgconf_fix.is_dir", path)
+    """``path.is_dir()``, noted as an input of the check (``looked_for``): its listing, absent
+    while it is not a directory (a sysctl.d that appears next to a sysctl.conf)."""
+    looked_for(path, directory=True)
     return path.is_dir()
 
 

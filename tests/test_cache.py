@@ -528,3 +528,23 @@ def test_a_run_from_another_directory_of_the_project_shows_its_own_paths(tmp_pat
     assert _run(args, root) == from_root == _run(["--no-cache", *args], root)
     for cwd in (root / "app", root / "app" / "sub"):
         assert _run(args, cwd) == _run(["--no-cache", *args], cwd)
+
+
+@pytest.mark.parametrize("directive", ["include_if_exists", "include", "include_dir"])
+def test_an_include_target_appearing_is_seen(tmp_path: Path, cache_dir: Path, directive: str) -> None:
+    """A missing include target is skipped (include_if_exists) or reported (include,
+    include_dir) after a stat, without opening anything: it appearing makes the entry stale."""
+    root = tmp_path / "tree"
+    root.mkdir()
+    (root / "postgresql.conf").write_text(
+        f"tcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n{directive} 'extra{'.d' if directive == 'include_dir' else '.conf'}'\n"
+    )
+
+    def change() -> None:
+        if directive == "include_dir":
+            (root / "extra.d").mkdir()
+            (root / "extra.d" / "10-keepalives.conf").write_text("tcp_keepalives_idle = 60\n")
+        else:
+            (root / "extra.conf").write_text("tcp_keepalives_idle = 60\n")
+
+    _changes_follow(root, ["--pg-version", "15", "postgresql.conf"], change)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from pgconf_fix.documents.pgconf import ConfLine
 from pgconf_fix.source import InputError, SourceFile
+from pgconf_fix.workspace import looked_for
 
 if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
@@ -74,7 +75,7 @@ class IncludeFollowing:
     def _include_dir(
         self, source: SourceFile, line: ConfLine, path: Path, target: str, depth: int, stack: tuple[Path, ...]
     ) -> None:
-        status, why = _stat(path)
+        status, why = _stat(path, directory=True)
         if status is not None and not stat.S_ISDIR(status.st_mode):
             why = "not a directory"
         elif why == NO_SUCH_FILE:
@@ -120,6 +121,7 @@ class IncludeFollowing:
         if not os.path.isabs(target):
             return source.path.parent / target
         path = Path(target)
+        looked_for(path, directory=True)  # an include_dir's target: its listing is an input too
         if _stat(path)[0] is not None:
             return path
         # An absolute server path such as /etc/postgresql/15/main/conf.d: find it beside the
@@ -136,9 +138,12 @@ class IncludeFollowing:
 NO_SUCH_FILE = "no such file"
 
 
-def _stat(path: Path) -> tuple[os.stat_result | None, str | None]:
+def _stat(path: Path, directory: bool = False) -> tuple[os.stat_result | None, str | None]:
     """The include target's status, or why it cannot be had in the server's words
-    ("File name too long", "Too many levels of symbolic links", "Permission denied")."""
+    ("File name too long", "Too many levels of symbolic links", "Permission denied"). The
+    path is an input of the check (``workspace.looked_for``; ``directory``: an include_dir's),
+    so that a missing target appearing later makes a cached result stale."""
+    looked_for(path, directory)
     try:
         return os.stat(path), None
     except FileNotFoundError:
