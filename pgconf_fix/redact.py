@@ -65,14 +65,20 @@ _PATTERNS = (
 _REFERENCE = re.compile(r"^['\"]?(?:\$\{|\{\{|\{|%\(|\$[A-Za-z_])|environ|getenv|\bsettings\.|\bconfig\.")
 
 
-# What every match of _PATTERNS holds, with the same case rule: "://" (the first) or "pass"
-# (the others). One search for it spares most files the three patterns (12x on Python files).
-_HINT = re.compile(r"://|pass", re.IGNORECASE)
+def _hinted(text: str) -> bool:
+    """Whether ``text`` holds what every match of _PATTERNS holds: "://" (the first) or "pass"
+    (the others) in any case the patterns' IGNORECASE accepts. Every character ``re`` takes
+    for p, a or s when ignoring case casefolds to it (``ſ`` U+017F to s included;
+    tests/test_secrets.py checks every code point), so a casefolded copy holds "pass" wherever
+    a pattern could match. One look spares most files the three patterns (12x on Python
+    files); an IGNORECASE search for the same was ten times slower than this look, and a
+    third of a cached run's report (336 files, 16 ms)."""
+    return "://" in text or "pass" in text.casefold()
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of every password the patterns recognise in ``text``, merged."""
-    if _HINT.search(text) is None:
+    if not _hinted(text):
         return []
     spans = []
     for pattern in _PATTERNS:

@@ -268,15 +268,30 @@ def _corpus_texts() -> list[str]:
 
 
 def test_secret_spans_hint_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The one-search hint (redact._HINT) only skips texts none of the patterns matches: over
+    """The one-look hint (redact._hinted) only skips texts none of the patterns matches: over
     the fixture corpus and odd spellings, the spans are those found with the hint off."""
     from pgconf_fix import redact as redact_module
 
     texts = _corpus_texts()
     hinted = [redact_module.secret_spans(text) for text in texts]
     assert any(hinted) and not all(hinted)
-    monkeypatch.setattr(redact_module, "_HINT", redact_module.re.compile(""))  # matches every text
+    monkeypatch.setattr(redact_module, "_hinted", lambda text: True)
     assert [redact_module.secret_spans(text) for text in texts] == hinted
+
+
+def test_every_character_ignorecase_takes_for_p_a_s_casefolds_to_it() -> None:
+    """What makes redact._hinted's casefolded look as wide as the patterns' IGNORECASE: each
+    code point that ``re`` matches against p, a or s ignoring case casefolds to that letter."""
+    import re
+
+    letters = {letter: re.compile(letter, re.IGNORECASE) for letter in "pas"}
+    taken = {
+        letter: [chr(point) for point in range(0x110000) if pattern.fullmatch(chr(point))]
+        for letter, pattern in letters.items()
+    }
+    assert "\u017f" in taken["s"] and "S" in taken["s"]  # the long s, as the patterns take it
+    for letter, characters in taken.items():
+        assert all(character.casefold() == letter for character in characters), (letter, characters)
 
 
 def test_connection_string_prefilter_changes_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
