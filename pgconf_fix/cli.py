@@ -697,10 +697,10 @@ def _warn_unread(targets: list[Target]) -> None:
 
 def _stdin_problem(data: bytes, max_size: int) -> str | None:
     """Standard input gets the checks a file gets: the size limit and the binary check."""
-    from pgconf_fix.source import binary_problem, looks_binary
+    from pgconf_fix.source import binary_problem, looks_binary, size_limit
 
     if len(data) > max_size:
-        return f"standard input is above the {max_size / 1048576:.0f} MB limit; not checked"
+        return f"standard input is above the {size_limit(max_size)} limit; not checked"
     if looks_binary(data):
         return binary_problem(data)
     return None

@@ -182,6 +182,21 @@ def link_problem(path: str | Path) -> str:
     return f"dangling symlink: its target {os.readlink(path)!r} does not exist"
 
 
+_MB = 1048576  # the messages' MB: 2**20 bytes, as max-file-size's default (10 MB) counts them
+
+
+def file_size(size: int) -> str:
+    """A file's size (bytes) as messages print it: one decimal of MB from 0.1 MB, else bytes
+    (a small max-file-size made "0.0 MB, above the 0 MB limit")."""
+    return f"{size / _MB:.1f} MB" if size >= _MB // 10 else f"{size} bytes"
+
+
+def size_limit(size: int) -> str:
+    """max-file-size (bytes) as messages print it: whole MB when it is a whole number of
+    them (the default: "10 MB"), else as ``file_size``."""
+    return f"{size // _MB} MB" if size >= _MB and size % _MB == 0 else file_size(size)
+
+
 def read_source(path: Path, display: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile:
     """Read a file for parsing, or raise InputError with a message a user can act on."""
     try:
@@ -199,10 +214,7 @@ def read_source(path: Path, display: str, max_size: int = DEFAULT_MAX_FILE_SIZE)
     if not stat.S_ISREG(st.st_mode):
         raise InputError(display, "not a regular file")
     if st.st_size > max_size:
-        raise InputError(
-            display,
-            f"file is {st.st_size / 1048576:.1f} MB, above the {max_size / 1048576:.0f} MB limit; not checked",
-        )
+        raise InputError(display, f"file is {file_size(st.st_size)}, above the {size_limit(max_size)} limit; not checked")
     try:
         with open(path, "rb") as handle:
             # Ask for the size stat gave (a 10 MB request allocates 10 MB); a file that grew

@@ -391,7 +391,23 @@ def test_stdin_gets_the_binary_check_and_the_size_limit(work: Path) -> None:
     assert binary.code == 2 and "binary file" in binary.stderr
     (work / ".pgconf-fix.toml").write_text("max-file-size = 1000\n")
     big = run_cli(["--stdin-filename", "postgresql.conf", "-"], work, stdin=b"# padding\n" * 200)
-    assert big.code == 2 and "above the" in big.stderr
+    assert big.code == 2 and "error: -: standard input is above the 1000 bytes limit; not checked" in big.stderr
+
+
+def test_a_file_above_the_size_limit_is_named_with_both_sizes(work: Path) -> None:
+    """Sizes in the message read as written: bytes below 0.1 MB (a limit of 1,000 bytes once
+    read "0.0 MB, above the 0 MB limit"), whole MB for a whole-MB limit such as the default."""
+    (work / "small" / "postgresql.conf").parent.mkdir()
+    (work / "small" / "postgresql.conf").write_text("# padding\n" * 200)
+    (work / ".pgconf-fix.toml").write_text("max-file-size = 1000\n")
+    small = run_cli(["small/postgresql.conf"], work)
+    assert small.code == 2
+    assert "error: small/postgresql.conf: file is 2000 bytes, above the 1000 bytes limit; not checked" in small.stderr
+    (work / ".pgconf-fix.toml").unlink()
+    (work / "small" / "postgresql.conf").write_bytes(b"# padding\n" * 1_100_000)  # 11,000,000 bytes
+    large = run_cli(["small/postgresql.conf"], work)
+    assert large.code == 2
+    assert "error: small/postgresql.conf: file is 10.5 MB, above the 10 MB limit; not checked" in large.stderr
 
 
 # -- --write on a hostile machine ----------------------------------------------------------------
