@@ -52,10 +52,9 @@ class ModuleFacts:
 
 
 def _quiet_facts(text: str) -> ModuleFacts:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(action="ignore"):
         # An invalid escape in the module is its own business, not a line on our stderr
         # (a DeprecationWarning in 3.11, a SyntaxWarning shown by default from 3.12).
-        warnings.simplefilter("ignore")
         return _module_facts(text)
 
 

@@ -53,8 +53,7 @@ def literal(node: cst.BaseExpression | None) -> object:
         return {"True": True, "False": False, "None": None}[node.value]
     code = cst.Module([]).code_for_node(node)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # an invalid escape ("\\d") is the module's business, not our stderr's
+        with warnings.catch_warnings(action="ignore"):  # an invalid escape ("\\d") is the module's business, not our stderr's
             return ast.literal_eval(code.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return UNKNOWN
@@ -413,8 +412,7 @@ def _too_deep(text: str) -> tuple[int, int, str] | None:
     if len(text) < DEEP_CHECK_SIZE:
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are not ours to print
+        with warnings.catch_warnings(action="ignore"):  # SyntaxWarnings (invalid escapes) are not ours to print
             compile(text, "<checked>", "exec", dont_inherit=True)
     except (RecursionError, MemoryError):
         return (_busiest_line(text), 0, "not valid Python: nested too deeply for Python's parser")
@@ -446,8 +444,7 @@ def _long_chain(text: str) -> tuple[int, int, str] | None:
                 return (line, found.start() - text.rfind("\n", 0, found.start()) - 1, message)
     if len(_BOOLEAN_WORD.findall(text)) >= CHAIN_LIMIT:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with warnings.catch_warnings(action="ignore"):
                 tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
@@ -526,8 +523,7 @@ def _python_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str]
     None when Python accepts what libcst could not parse: the file is fine, only unread.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(action="ignore"):
             ast.parse(text)
     except SyntaxError as error:
         return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")

@@ -32,8 +32,7 @@ INI_SUFFIXES = (".ini", ".cfg")
 def python_error(path: Path, text: str) -> str | None:
     """Why CPython refuses to compile ``text`` as a module, or None."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # invalid escapes: the module's, not a line on our stderr
+        with warnings.catch_warnings(action="ignore"):  # invalid escapes: the module's, not a line on our stderr
             compile(text, str(path), "exec", dont_inherit=True)
     except SyntaxError as exc:
         return f"line {exc.lineno}: {exc.msg}"

@@ -74,8 +74,7 @@ def _find_module(directory: Path, module_name: str) -> Path | None:
 
 def _dict_settings(python: SourceFile, attribute: str) -> list[Assignment]:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are the module's, not ours to print
+        with warnings.catch_warnings(action="ignore"):  # SyntaxWarnings (invalid escapes) are the module's, not ours to print
             tree = ast.parse(python.text)
     except (SyntaxError, ValueError):
         return []
