@@ -47,7 +47,7 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if path.parent.name == "sysctl.d":
         return False
     data = head()  # empty for binary files
-    if not (b"postgres" in data or b"host" in data or b"dbname" in data):  # words _PREFILTER needs
+    if not (b"postgres" in data or b"host" in data or b"dbname" in data):  # words _prefilter() needs
         return False
     if not _prefilter().search(data):
         return False
