@@ -691,20 +691,16 @@ def _replay(loads: list, workspace: Workspace, read: Workspace | None = None) ->
     ``read`` holds under the same display is taken from it rather than read again."""
     for path, display, error in loads:
         key = Path(path)
-        held = read.entry(key) if read is not None else None
-        if held is not None and held.display == display and workspace.entry(key) is None:
-            workspace.seed([(key, held)])
-            if isinstance(held, InputError) and error != str(held) or isinstance(held, SourceFile) and error is not None:
-                raise CacheMiss(path)
-            continue
-        try:
-            workspace.load(key, display)
-        except InputError as exc:
-            if error != str(exc):
-                raise CacheMiss(path) from None
+        found = read.entry(key) if read is not None else None
+        if found is not None and found.display == display and workspace.entry(key) is None:
+            workspace.seed([(key, found)])
         else:
-            if error is not None:
-                raise CacheMiss(path)
+            try:
+                found = workspace.load(key, display)
+            except InputError as exc:
+                found = exc
+        if error != (str(found) if isinstance(found, InputError) else None):
+            raise CacheMiss(path)
 
 
 def _sources(paths: list[str], workspace: Workspace) -> list[SourceFile]:
