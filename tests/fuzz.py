@@ -363,7 +363,23 @@ def judge(fmt: str, data: bytes, consumers: Consumers, scratch: Path) -> Verdict
     return verdict
 
 
-_WINDOW = 6
+_WINDOW = 6  # redact.FRAGMENT: the shortest piece of a known password the program masks
+
+
+def _windows(form: str) -> set[str]:
+    """Each run of ``form`` holding _WINDOW characters other than a backslash. A backslash is
+    the escape a printer adds (JSON's ``\\"``, Python's repr), not a piece of the password: a
+    five-character piece that a JSON string shows beside an escaped quote is below what the
+    program masks (found by the fuzz: ``near \\"40QKZ\\"`` against the form ``40QKZ\\'``)."""
+    found = set()
+    for start in range(len(form)):
+        count = 0
+        for end in range(start, len(form)):
+            count += form[end] != "\\"
+            if count == _WINDOW:
+                found.add(form[start : end + 1])
+                break
+    return found
 
 
 def _spellings(password: str) -> set[str]:
@@ -384,8 +400,7 @@ def _leak(printed: str, text: str, fmt: str) -> str:
             planted.append(password)
     for password in planted:
         for form in _spellings(password):
-            for start in range(len(form) - _WINDOW + 1):
-                window = form[start : start + _WINDOW]
+            for window in _windows(form):
                 at = printed.find(window)
                 if at != -1 and any(ch.isalnum() for ch in window):
                     return printed[max(0, at - 80) : at + 40]
