@@ -79,13 +79,31 @@ def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, A
     import tomllib  # here: a run whose rules come from the memo never loads it
 
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read{what}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise error(f"{path}: invalid TOML: {exc}") from None
+    except ValueError as exc:
+        # TOMLDecodeError, or ValueError from an integer past Python's 4,300-digit conversion
+        # limit, which tomllib lets through (TOML allows 64-bit integers only)
+        raise error(f"{path}: invalid TOML: {_digits_message(exc, text)}") from None
     except RecursionError:  # arrays or inline tables nested some thousands deep
         raise error(f"{path}: invalid TOML: nested too deeply for Python's TOML parser") from None
+
+
+def _digits_message(exc: ValueError, text: str) -> str:
+    """``exc``'s message, put in TOML's terms when it is Python's integer conversion limit
+    ("Exceeds the limit (4300 digits) for integer string conversion ...": it names a Python
+    setting the reader cannot use, and no line), with the line of the first run of that many
+    digits."""
+    import re
+
+    message = str(exc)
+    if "integer string conversion" not in message:
+        return message
+    found = re.search(r"[0-9_]{4301,}", text)
+    where = f" (at line {text.count(chr(10), 0, found.start()) + 1})" if found else ""
+    return f"an integer has more digits than TOML's 64-bit integers allow{where}"
 
 
 def load_rule(path: Path, builtin: bool = True) -> Rule:
@@ -209,7 +227,7 @@ def _remembered_rules(directory: Path, top: Path) -> tuple[Rule, ...] | None:
 
         try:
             tables = [tomllib.loads(text) for text in texts]
-        except (tomllib.TOMLDecodeError, RecursionError):
+        except (ValueError, RecursionError):  # TOMLDecodeError, or an integer past 4,300 digits
             return None
         _keep(stored, top, tables)
     return tuple(_rule(path, table, True) for path, table in zip(paths, tables, strict=True))

@@ -275,7 +275,7 @@ def _read_pyproject(path: Path) -> list[Pin]:
         return []
     try:
         data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # TOMLDecodeError, or an integer past 4,300 digits
         return []
     pins: list[Pin] = []
     project = data.get("project", {})
@@ -348,7 +348,7 @@ def _read_lock(path: Path) -> list[Pin]:
     if path.name == "Pipfile.lock":
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
             return []
         for section in ("default", "develop"):
             packages = data.get(section, {}) if isinstance(data, dict) else {}
@@ -359,7 +359,7 @@ def _read_lock(path: Path) -> list[Pin]:
     else:
         try:
             data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
+        except (ValueError, RecursionError):  # TOMLDecodeError, an integer past 4,300 digits, deep nesting
             return []
         for package in data.get("package", []) or []:
             if isinstance(package, dict) and isinstance(package.get("name"), str):

@@ -681,3 +681,60 @@ def test_terraform_alone_in_a_fresh_process_has_its_server_checks(case: str) -> 
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.returncode == 1, (done.returncode, done.stdout[-2000:])
+
+
+# -- values a parser's grammar takes and Python cannot convert -------------------------------
+
+
+def test_yaml_scalars_pyyaml_cannot_construct_do_not_stop_a_fix(work: Path) -> None:
+    """Found by the fuzz: a compose file holding a 5,000-digit integer, or a date the calendar
+    lacks, made the YAML verifier's ``safe_load_all`` raise ValueError out of the run. The file
+    is fixed, and the verifier still refuses an edit that breaks the YAML grammar."""
+    from pgconf_fix.verify.formats import yaml_error
+
+    (work / "c").mkdir()
+    compose = (
+        'services:\n  db:\n    image: postgres:16\n    command: ["postgres", "-c", "tcp_keepalives_idle=7200"]\n'
+        "    labels:\n      when: 2024-02-30\n      size: " + "9" * 5000 + "\n"
+    )
+    for text in (compose, compose.replace("2024-02-30", "2024-02-29")):
+        (work / "c" / "docker-compose.yml").write_text(text)
+        outcome = run_cli(["--write", "c"], work)
+        clean(outcome)
+        assert outcome.code == 0 and "Fixed 3 findings in 1 file" in outcome.stdout, outcome.stdout + outcome.stderr
+        written = (work / "c" / "docker-compose.yml").read_text()
+        assert '"tcp_keepalives_idle=60", "-c", "tcp_keepalives_interval=10"' in written
+        assert written.replace("tcp_keepalives_idle=60", "tcp_keepalives_idle=7200").startswith(text.split("]")[0])
+        assert yaml_error(written) is None
+        assert yaml_error(written + "  broken: [\n") is not None  # the grammar is still held to
+
+
+def test_toml_integers_past_pythons_conversion_limit(work: Path) -> None:
+    """tomllib raises ValueError, not TOMLDecodeError, for an integer past 4,300 digits: a
+    pyproject.toml holding one was a traceback (exit 1); a lock file holding one, or JSON nested
+    past the recursion limit in Pipfile.lock, stopped the dependency reading."""
+    from pgconf_fix.verify.formats import toml_error
+
+    big = "9" * 5000
+    assert toml_error(f"x = {big}\n")
+    (work / "pyproject.toml").write_text(f"[project]\nname = 'x'\n\n[tool.other]\nx = {big}\n")
+    outcome = run_cli(["good"], work)
+    clean(outcome)
+    assert outcome.code == 2
+    assert "pyproject.toml: invalid TOML: an integer has more digits than TOML's 64-bit integers allow (at line 5)" in outcome.stderr
+    assert "set_int_max_str_digits" not in outcome.stderr
+    (work / "pyproject.toml").unlink()
+    app = work / "app"
+    app.mkdir()
+    # A Flask-SQLAlchemy setting without a Flask import: the project's pins are read for evidence.
+    (app / "config.py").write_text('SQLALCHEMY_DATABASE_URI = "postgresql://db.internal/app"\n')
+    for name, text in (
+        ("poetry.lock", f'[[package]]\nname = "sqlalchemy"\nversion = "2.0.30"\nsize = {big}\n'),
+        ("uv.lock", "x = " + "[" * 3000 + "]" * 3000 + "\n"),
+        ("Pipfile.lock", "[" * 100_000 + "]" * 100_000),
+    ):
+        (app / name).write_text(text)
+        outcome = run_cli(["app"], work)
+        clean(outcome)
+        assert outcome.code == 1 and "app/config.py:1:" in outcome.stdout, (name, outcome.stdout, outcome.stderr)
+        (app / name).unlink()

@@ -221,7 +221,7 @@ def indentation_step(root: Node) -> int:
 def _reads_back(rendered: str, value: str, want_string: bool) -> bool:
     try:
         loaded = yaml.load(f"k: {rendered}\n", Loader=Loader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, OverflowError):  # a scalar the safe constructor cannot make a value of
         return False
     got = loaded.get("k") if isinstance(loaded, dict) else None
     if want_string:
