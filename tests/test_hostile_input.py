@@ -665,6 +665,14 @@ def test_pgbouncer_numbers_past_every_range_are_pgf001(work: Path) -> None:
     assert "bad/pgbouncer.ini:4:1: PGF001 tcp_keepidle:" in outcome.stdout and "out of range" in outcome.stdout
     assert "bad/pgbouncer.ini:5:1: PGF001 server_idle_timeout:" in outcome.stdout
     assert GOOD in outcome.stdout
+    # past Python's 4,300-digit int() limit: the same finding, in PgBouncer's terms
+    (work / "bad" / "pgbouncer.ini").write_text(
+        f"[databases]\napp = host=db.example.com dbname=app\n[pgbouncer]\ntcp_keepidle = {'9' * 5000}\n"
+    )
+    outcome = run_cli(["bad", "good"], work)
+    clean(outcome)
+    assert "bad/pgbouncer.ini:4:1: PGF001 tcp_keepidle:" in outcome.stdout and "out of range" in outcome.stdout
+    assert "set_int_max_str_digits" not in outcome.stdout
 
 
 @pytest.mark.parametrize(
