@@ -353,6 +353,7 @@ def discover(
     seen: set[str] = set()
     displays: list[str] = []
     named: set[str] = set()  # files given by name, not found by a walk
+    named_links: dict[str, InputError] = {}  # dangling symlinks given by name (absolute path: the error said)
     walked: list[str] = []  # the directories walked (absolute)
     claims = _Claims(layers, wanted, jobs, memo)
     progress = Progress(0, label="discovering")
@@ -400,21 +401,80 @@ def discover(
             named.add(os.path.abspath(given))
             add(given, given)
         elif os.path.islink(given) and not os.path.exists(given):
-            found.errors.append(InputError(given, link_problem(given)))
+            absolute = os.path.abspath(given)
+            if absolute in named_links:
+                continue  # named twice
+            named_links[absolute] = InputError(given, link_problem(given))
+            found.errors.append(named_links[absolute])
+            seen.add(absolute)  # a walk after this does not hand it on again
         else:
             found.errors.append(InputError(given, "not a regular file or directory"))
     if memo is not None:
         memo.forget_gone(walked, seen)
     results = claims.results()
     progress.close()
-    for absolute, display, layer in zip(claims.paths, displays, results):
+    for index, (absolute, layer) in enumerate(zip(claims.paths, results)):
         if absolute in named and wanted is not None:
-            layer = _claim(layers, absolute)
+            results[index] = _claim(layers, absolute)
+        elif absolute in named_links and layer is not None:
+            # A dangling link named after a walk handed it on: its reader says what is wrong.
+            found.errors.remove(named_links[absolute])
+    kept = _one_path_a_file(claims, displays, results, named)
+    for absolute, display, layer, keep in zip(claims.paths, displays, results, kept):
+        if not keep:
+            continue
         if layer is not None:
             found.files.setdefault(layer, []).append((Path(absolute), display))
         elif absolute in named:
             found.unread.append((display, unread_reason(os.path.basename(absolute))))
     return found
+
+
+def _one_path_a_file(claims: _Claims, displays: list[str], layers: list[str | None], named: set[str]) -> list[bool]:
+    """Which of the paths found are kept: one for each file (device and inode, following
+    symlinks as the readers do), so that a file reached by two paths (a symlink to it or to a
+    directory above it, a hard link) is read, reported and written once.
+
+    The path kept is one a layer claimed, if any did; then one that goes through no symlink
+    (its bytes live there: ``git diff`` shows the change there, and ``git apply`` refuses a
+    patch beyond a symbolic link); then the first found (the command line's order, each
+    directory walked in sorted order). A path no layer claimed and not named on the command
+    line is never kept. A path that leads to no file (a dangling link) is its own file."""
+    first: dict[object, int] = {}
+    groups: dict[int, list[int]] = {}
+    for index, (absolute, layer) in enumerate(zip(claims.paths, layers)):
+        if layer is None and absolute not in named:
+            continue
+        stat = claims.stats[index]
+        if stat is None:
+            try:
+                stat = os.stat(absolute)
+            except OSError:
+                stat = None
+        identity: object = (stat.st_dev, stat.st_ino) if stat is not None else absolute
+        groups.setdefault(first.setdefault(identity, index), []).append(index)
+    kept = [False] * len(claims.paths)
+    for members in groups.values():
+        if len(members) == 1:
+            kept[members[0]] = True
+            continue
+        chosen = min(members, key=lambda index: (layers[index] is None, _through_link(displays[index]), index))
+        kept[chosen] = True
+    return kept
+
+
+def _through_link(path: str) -> bool:
+    """Whether ``path``, as given (relative to the working directory, or absolute), or a
+    directory on its way is a symlink."""
+    parts = os.path.normpath(path).split(os.sep)
+    prefix = os.sep if os.path.isabs(path) else ""
+    for part in parts:
+        if not part:
+            continue
+        prefix = os.path.join(prefix, part) if prefix else part
+        if part != ".." and os.path.islink(prefix):
+            return True
+    return False
 
 
 def walk_files(root: Path, cwd: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path]:
