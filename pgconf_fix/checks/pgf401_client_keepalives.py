@@ -13,11 +13,13 @@ from pgconf_fix.views.client import (
     ASYNCPG,
     GO,
     GO_KEEPALIVE_DEFAULTS,
+    LIBPQ,
     NODE_PG,
     NPGSQL,
     PG8000,
     PGBOUNCER,
     PGJDBC,
+    UNKNOWN,
     ClientConnection,
 )
 
@@ -66,6 +68,10 @@ def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> I
         problem = "keepalives_idle is not set, so the kernel default (7200 s on Linux) applies"
     elif current.is_unknown:
         return  # a template or an unreadable value: nothing true to say
+    elif current.value <= 0 and view.consumer in (LIBPQ, UNKNOWN):
+        # libpq passes it to setsockopt (a negative one as 0), which Linux refuses below 1: the
+        # connection fails (PGF001 says so; views.client.LINUX_KEEPALIVE_LIMITS).
+        problem = f"keepalives_idle = {current.value} is no idle time libpq can set (Linux's setsockopt refuses it: PGF001)"
     elif current.value == 0:
         problem = "keepalives_idle = 0 means the kernel default (7200 s on Linux)"
     elif current.value > budget.seconds:

@@ -48,7 +48,7 @@ from pgconf_fix.documents.connstr import (
     ConnectionString,
     find_connection_strings,
 )
-from pgconf_fix.findings import SAFE, UNSAFE, Edit, Fix, Location
+from pgconf_fix.findings import SAFE, UNSAFE, Edit, Fix, Location, Problem
 from pgconf_fix.setting import Refusal
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
@@ -71,6 +71,38 @@ PRIVATE_SUFFIXES = (
     ".local", ".localdomain", ".internal", ".lan", ".home.arpa", ".svc", ".cluster.local", ".corp",
     ".intranet", ".private", ".test", ".example", ".invalid", ".localhost", ".home", ".intra",
 )  # fmt: skip
+# libpq (12 and later) reads these keywords with parse_int_param (fe-connect.c): C white space,
+# an optional sign, decimal digits, white space, within a C int; anything else refuses the
+# connection with 'invalid integer value "..." for connection option "..."' (libpq 17 and 18,
+# checked through psycopg2 and psycopg: tests/test_libpq_refusals.py). connect_timeout is left
+# out: psycopg 3 connects without libpq's blocking loop, reads it itself with int(), and so
+# accepts 2147483648, which psycopg2's libpq refuses.
+LIBPQ_INTEGER_KEYWORDS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout")
+LIBPQ_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")  # case counts
+# With keepalives on, libpq hands these to setsockopt as they are (a negative one as 0), and
+# Linux takes only 1..MAX_TCP_KEEPIDLE/KEEPINTVL (32767 s) and 1..MAX_TCP_KEEPCNT (127):
+# else EINVAL, and the connection fails (checked with libpq 17 and 18 on Linux 6.18).
+LINUX_KEEPALIVE_LIMITS = {
+    "keepalives_idle": ("TCP_KEEPIDLE", 32767),
+    "keepalives_interval": ("TCP_KEEPINTVL", 32767),
+    "keepalives_count": ("TCP_KEEPCNT", 127),
+}
+_LIBPQ_INTEGER = re.compile(r"[ \t\n\v\f\r]*([+-]?[0-9]+)[ \t\n\v\f\r]*")
+
+
+def libpq_integer(key: str, text: str) -> int:
+    """``text`` as libpq reads the integer keyword ``key`` (parse_int_param): ASCII digits only
+    (``６０`` is refused), within a C int. Raises ValueError in libpq's words otherwise."""
+    match = _LIBPQ_INTEGER.fullmatch(text)
+    if match is not None and len(match.group(1).lstrip("+-").lstrip("0")) <= 10:
+        value = int(match.group(1))
+        if -(2**31) <= value < 2**31:
+            return value
+    shown = text.lstrip(" \t\n\v\f\r")
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise ValueError(f'invalid integer value "{shown}" for connection option "{key}"')
+
+
 PGBOUNCER_INI = re.compile(r"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
 _PSYCOPG_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+psycopg", re.MULTILINE)
 _OTHER_DRIVER = re.compile(r"\b(?:asyncpg|pg8000)\b")
@@ -209,6 +241,56 @@ class ClientConnection(SettingsView):
         self.assignments.append((assignment, placement))
         self.scope.add(assignment.source.path)
 
+    # -- what libpq refuses --------------------------------------------------------------
+
+    @property
+    def problems(self) -> list[Problem]:  # type: ignore[override]
+        """What the consumer refuses (PGF001): those a builder noted, and ``libpq_refusals``."""
+        return [*self._problems, *self.libpq_refusals()]
+
+    @problems.setter
+    def problems(self, value: list[Problem]) -> None:
+        self._problems = list(value)
+
+    def libpq_refusals(self) -> list[Problem]:
+        """The settings libpq refuses to connect with, in its own words, where libpq is known to
+        read them (``consumer``): an integer keyword it cannot read (``libpq_integer``), an
+        sslmode it does not know, and, with keepalives on, a keepalive timer Linux's setsockopt
+        refuses (LINUX_KEEPALIVE_LIMITS). Values from templates are not judged."""
+        if self.consumer != LIBPQ:
+            return []
+        refused: list[tuple[Assignment, str]] = []
+        numbers: dict[str, int | None] = {}  # None: a template
+        for key in LIBPQ_INTEGER_KEYWORDS:
+            current = self.effective(key)
+            if current is None:
+                continue
+            if TEMPLATE.search(current.value):
+                numbers[key] = None
+                continue
+            try:
+                numbers[key] = libpq_integer(key, current.value)
+            except ValueError as exc:
+                refused.append((current, str(exc)))
+        switch = self.effective("keepalives")
+        on = switch is None or numbers.get("keepalives") not in (0, None)
+        if switch is not None and "keepalives" not in numbers:
+            on = False  # refused itself: libpq stops there, before the timers
+        for current, message in list(refused):
+            if current.key in LINUX_KEEPALIVE_LIMITS and not on:
+                refused.remove((current, message))  # libpq reads the timers only with keepalives on
+        if on:
+            for key, (option, maximum) in LINUX_KEEPALIVE_LIMITS.items():
+                value = numbers.get(key)
+                current = self.effective(key)
+                if value is not None and current is not None and not 1 <= value <= maximum:
+                    refused.append((current, f"{key} = {value}: setsockopt({option}) fails with Invalid argument on Linux, which takes 1 to {maximum}"))
+        sslmode = self.effective("sslmode")
+        if sslmode is not None and not TEMPLATE.search(sslmode.value) and sslmode.value not in LIBPQ_SSLMODES:
+            shown = sslmode.value if len(sslmode.value) <= 40 else sslmode.value[:37] + "..."
+            refused.append((sslmode, f'invalid sslmode value: "{shown}"'))
+        return [Problem(current.location, f"{self.describe()}: {message}; libpq refuses to connect") for current, message in refused]
+
     # -- what the rules ask -------------------------------------------------------------
 
     @property
@@ -267,6 +349,8 @@ class ClientConnection(SettingsView):
         text = assignment.value.strip()
         if TEMPLATE.search(text):
             raise ValueError(f"{assignment.key} comes from a template")
+        if self.consumer == LIBPQ and assignment.key in LIBPQ_INTEGER_KEYWORDS:
+            return libpq_integer(assignment.key, assignment.value)
         if not re.fullmatch(r"[+-]?\d+", text):
             raise ValueError(f"{assignment.key} is not an integer")
         if len(text.lstrip("+-").lstrip("0")) > 20:
