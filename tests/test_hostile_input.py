@@ -611,6 +611,26 @@ def test_a_url_that_is_a_whole_value_gets_its_parameters_at_its_end(work: Path, 
         assert _java_properties([written]) == [f"{value}&tcpKeepAlive=true&sslmode=require"]
 
 
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("application.properties", "db.url=jdbc:postgresql://db.example.com:5432/app?user=u&passwo\\rd=x\n"),
+        ("application.properties", "db.url=jdbc:postgresql://db.example.com:5432/app?user=u&pass\\nword=x\n"),
+        ("docker-compose.yml", 'x-url: "postgresql://db.example.com/app?user=u&passwo\\rd=x"\n'),
+    ],
+    ids=["properties-cr", "properties-lf", "yaml-cr"],
+)
+def test_a_url_value_that_goes_on_after_a_line_break_gets_no_parameters(work: Path, name: str, line: str) -> None:
+    """Found by the fuzz: an escaped CR inside a .properties URL value ended the URL for us but
+    not for its reader, and the fix appended there made the rest (``\\rd=...``) the value of
+    the appended sslmode, which pgjdbc refuses. Such a value is reported without a fix."""
+    (work / name).write_text(line)
+    outcome = run_cli(["--write", "--unsafe-fixes", name], work)
+    clean(outcome)
+    assert (work / name).read_text() == line
+    assert "no fix: the value goes on after a line break inside it" in outcome.stdout, outcome.stdout
+
+
 def test_a_template_default_still_ends_at_its_brace(work: Path) -> None:
     (work / "application.properties").write_text("db.url=${DB_URL:jdbc:postgresql://db.example.com:5432/app}\n")
     outcome = run_cli(["--write", "--unsafe-fixes", "application.properties"], work)

@@ -27,4 +27,5 @@ def jdbc_tcp_keepalive(rule: Rule, view: ClientConnection, options: Options) -> 
     else:
         problem = f"{SETTING}={current.text} turns keepalive probes off"
     fix = fix_or_none(view.fix(SETTING, "true"), f"Set {SETTING}=true")
-    yield make_finding(rule, current.location, f"{view.describe()}: {problem}; set {SETTING}=true", fix)
+    advice = f"set {SETTING}=true" + (view.no_fix_note() if fix is None else "")
+    yield make_finding(rule, current.location, f"{view.describe()}: {problem}; {advice}", fix)

@@ -165,6 +165,16 @@ def open_tail(text: str, string: ConnectionString) -> bool:
     return "=" not in last_item.split("}")[-1] and "=" not in last_item
 
 
+def broken_value(text: str, string: ConnectionString, decoded: bool) -> bool:
+    """The URI is a whole string value (nothing but blanks before it) that goes on after a line
+    break inside the value: an escaped ``\\r`` or ``\\n`` in a .properties or .env value, or a
+    multi-line scalar. Its reader may take the rest as part of the URL's last parameter, so a
+    parameter appended before the break would end that one early and take the rest as its own
+    value (found by the fuzz: ``passwo\\rd=...`` became ``passwo&...&sslmode=require\\rd=...``,
+    an sslmode pgjdbc refuses): nothing is appended."""
+    return decoded and not text[: string.start].strip() and bool(text[string.end :].strip())
+
+
 def _ends_with_template(text: str) -> bool:
     stripped = text.rstrip()
     return stripped.endswith(("}", ")")) or bool(re.search(r"%\([^)]*\)[a-z]$|%[sdv]$|\$[A-Za-z_]\w*$", stripped))
@@ -186,7 +196,7 @@ class UriQuery(_StringPlacement):
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         added = "&".join(f"{quote(key, safe='')}={self.render(value)}" for key, value in pairs)
         text, end = self.carrier.value, self.string.end
-        if open_tail(text, self.string):
+        if open_tail(text, self.string) or broken_value(text, self.string, self.carrier.decoded):
             return ()
         if self.string.query_start is None:
             # Rewrite the character before the insertion point too: two fixes that both open the
@@ -368,6 +378,8 @@ class ClientConnection(SettingsView):
                     " (no fix: the URL ends in a template placeholder, which may already hold a query;"
                     " add the settings where the placeholder is filled)"
                 )
+            if isinstance(placement, UriQuery) and broken_value(placement.carrier.value, placement.string, placement.carrier.decoded):
+                return " (no fix: the value goes on after a line break inside it, which its reader may take as part of the URL)"
         return ""
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
