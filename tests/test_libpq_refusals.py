@@ -82,3 +82,31 @@ def test_only_a_known_libpq_reader_is_judged(tmp_path: Path) -> None:
     )
     outcome = run_cli(["--no-cache", "--select", "PGF001", "."], tmp_path)
     assert "PGF001" not in outcome.stdout, outcome.stdout
+
+
+KWARGS = [
+    {"keepalives": True}, {"keepalives": False}, {"keepalives": 1}, {"keepalives_idle": 60.0}, {"keepalives_idle": 60},
+    {"keepalives_idle": "60"}, {"keepalives_count": 128}, {"sslmode": "Require"}, {"keepalives": 0, "keepalives_idle": "x"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("driver", ["psycopg2", "psycopg"])
+def test_keyword_arguments_are_judged_as_the_driver_writes_them(driver: str, tmp_path: Path) -> None:
+    """psycopg2 and psycopg write each keyword argument into the connection string with str():
+    True becomes "True" and 60.0 "60.0", both refused by libpq."""
+    module = pytest.importorskip(driver)
+    base = {"dbname": "app", "sslmode": "require", "keepalives_idle": 60, "keepalives_interval": 10, "keepalives_count": 6}
+    for number, extra in enumerate(KWARGS):
+        arguments = ", ".join(f"{key}={value!r}" for key, value in {**base, **extra}.items())
+        (tmp_path / f"db_{number}.py").write_text(f'import {driver}\nconn = {driver}.connect(host="db.example.com", {arguments})\n')
+    outcome = run_cli(["--no-cache", "--select", "PGF001", "."], tmp_path)
+    reported = {line.split(":")[0] for line in outcome.stdout.splitlines() if " PGF001 " in line}
+    port = _closed_port()
+    for number, extra in enumerate(KWARGS):
+        try:
+            module.connect(host="127.0.0.1", port=port, connect_timeout=5, **{**base, **extra}).close()
+        except Exception as exc:  # noqa: BLE001
+            refused = "Connection refused" not in str(exc)
+        else:
+            raise AssertionError("connected to a closed port")
+        assert refused == (f"db_{number}.py" in reported), (extra, str(refused), outcome.stdout)

@@ -48,10 +48,12 @@ SERVER_SETTINGS = {
 
 
 def _text(value: object) -> str:
+    """A keyword argument's value as the driver writes it into the connection string: ``str()``.
+    psycopg2 and psycopg both do, so ``keepalives=True`` reaches libpq as "True", which it
+    refuses (invalid integer value; checked with both: tests/test_libpq_refusals.py), and
+    ``keepalives_idle=60.0`` as "60.0"."""
     if value is UNKNOWN or value is None:
         return COMPUTED
-    if isinstance(value, bool):
-        return "1" if value else "0"
     return str(value)
 
 
