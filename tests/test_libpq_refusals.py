@@ -110,3 +110,17 @@ def test_keyword_arguments_are_judged_as_the_driver_writes_them(driver: str, tmp
         else:
             raise AssertionError("connected to a closed port")
         assert refused == (f"db_{number}.py" in reported), (extra, str(refused), outcome.stdout)
+
+
+def test_keepalives_idle_zero_is_not_called_the_kernel_default(tmp_path: Path) -> None:
+    """For the server, tcp_keepalives_idle = 0 means the OS default; for libpq, keepalives_idle=0
+    goes to setsockopt, which Linux refuses. PGF401 names PGF001 only where it is reported."""
+    (tmp_path / "libpq.env").write_text("DATABASE_URL=postgresql+psycopg2://db.example.com/app?keepalives_idle=0&sslmode=require\n")
+    (tmp_path / "unknown.env").write_text("DATABASE_URL=postgresql://db.example.com/app?keepalives_idle=0&sslmode=require\n")
+    outcome = run_cli(["--no-cache", "--select", "PGF001,PGF401", "libpq.env", "unknown.env"], tmp_path)
+    lines = outcome.stdout.splitlines()
+    assert not any("kernel default" in line for line in lines), lines
+    assert any(line.startswith("libpq.env:1:") and " PGF001 " in line and "setsockopt(TCP_KEEPIDLE)" in line for line in lines)
+    assert any(line.startswith("libpq.env:1:") and " PGF401 " in line and "PGF001" in line for line in lines)
+    unknown = [line for line in lines if line.startswith("unknown.env:")]
+    assert len(unknown) == 1 and " PGF401 " in unknown[0] and "PGF001" not in unknown[0], unknown

@@ -71,7 +71,8 @@ def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> I
     elif current.value <= 0 and view.consumer in (LIBPQ, UNKNOWN):
         # libpq passes it to setsockopt (a negative one as 0), which Linux refuses below 1: the
         # connection fails (PGF001 says so; views.client.LINUX_KEEPALIVE_LIMITS).
-        problem = f"keepalives_idle = {current.value} is no idle time libpq can set (Linux's setsockopt refuses it: PGF001)"
+        why = "PGF001" if view.consumer == LIBPQ else "if libpq reads it, the connection fails"
+        problem = f"keepalives_idle = {current.value} is no idle time libpq can set (Linux's setsockopt refuses it: {why})"
     elif current.value == 0:
         problem = "keepalives_idle = 0 means the kernel default (7200 s on Linux)"
     elif current.value > budget.seconds:
