@@ -213,6 +213,27 @@ def test_command_words_split_like_shlex_and_flags_like_postgres(command: str, tm
     assert {name: value for name, value, *_ in server_flags(words)} == flags_of(command)
 
 
+@pytest.mark.parametrize(
+    ("command", "offset"),
+    [
+        ("postgres -c 'log_line_prefix=%m [%p] ", 12),
+        ('postgres -c "tcp_keepalives_idle=60 -c max_connections=200', 12),
+        ('postgres -c "a=\\" -c b=1', 12),  # the escaped quote does not close it
+        ("postgres -c fsync=off \\", 22),
+    ],
+)
+def test_a_command_compose_cannot_split_is_refused_where_it_breaks(command: str, offset: int) -> None:
+    # compose-go splits a string command with go-shellwords, which fails on these
+    # ("invalid command line string"); shlex fails on them too.
+    from pgconf_fix.views.compose import UnsplittableCommand, shell_words
+
+    with pytest.raises(ValueError):
+        shlex.split(command)
+    with pytest.raises(UnsplittableCommand) as caught:
+        shell_words(command)
+    assert caught.value.offset == offset
+
+
 def json_string(text: str) -> str:
     import json
 

@@ -16,8 +16,13 @@
   (FACTS.md; moby/moby#31208): a box on the path for the idle budget.
 
 A string command is split the way compose splits it (shell words: blanks separate,
-single quotes are literal, double quotes and backslashes escape). Facts about the flags:
-``postgres --help``; a ``--name=value`` flag's dashes become underscores.
+single quotes are literal, double quotes and backslashes escape). A string it cannot split
+(a quote never closed, a backslash that ends it) makes compose refuse the file: compose-go's
+``ShellCommand`` hands it to go-shellwords' ``Parse``, which fails with "invalid command line
+string" (compose-spec/compose-go ``types/command.go``, mattn/go-shellwords ``shellwords.go``);
+that is PGF001, and nothing is appended to it, since words added after an open quote would
+only join the quoted one. Facts about the flags: ``postgres --help``; a ``--name=value``
+flag's dashes become underscores.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import SettingsView
@@ -97,8 +102,22 @@ class Word:
     rewrite: Callable[[str], tuple[Edit, ...]]
 
 
+class UnsplittableCommand(ValueError):
+    """A command string compose cannot split into words (see the module's docstring).
+
+    ``offset`` is where the trouble starts in the string's value (the quote never closed, the
+    backslash that ends it); the message says what it is."""
+
+    def __init__(self, offset: int, reason: str) -> None:
+        super().__init__(reason)
+        self.offset = offset
+
+
 def shell_words(text: str) -> list[tuple[str, int, int, bool]]:
-    """(value, start, end, plain) for each shell word; ``plain``: written as its value."""
+    """(value, start, end, plain) for each shell word; ``plain``: written as its value.
+
+    Raises UnsplittableCommand where compose's splitter fails: a quote never closed, a
+    backslash with nothing after it."""
     words = []
     pos, end = 0, len(text)
     while pos < end:
@@ -112,18 +131,24 @@ def shell_words(text: str) -> list[tuple[str, int, int, bool]]:
             char = text[pos]
             if char == "'":
                 close = text.find("'", pos + 1)
-                close = end if close == -1 else close
+                if close == -1:
+                    raise UnsplittableCommand(pos, "the ' opened here is never closed")
                 chars.append(text[pos + 1 : close])
                 pos = close + 1
             elif char == '"':
+                opened = pos
                 pos += 1
                 while pos < end and text[pos] != '"':
                     if text[pos] == "\\" and pos + 1 < end and text[pos + 1] in '"\\$`':
                         pos += 1
                     chars.append(text[pos])
                     pos += 1
+                if pos >= end:
+                    raise UnsplittableCommand(opened, 'the " opened here is never closed')
                 pos += 1
-            elif char == "\\" and pos + 1 < end:
+            elif char == "\\":
+                if pos + 1 >= end:
+                    raise UnsplittableCommand(pos, "the backslash that ends the command escapes nothing")
                 chars.append(text[pos + 1])
                 pos += 2
             else:
@@ -277,13 +302,16 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     command = Y.get(service, "command")
     if command is None:
         return None
-    found = server_command(source, command, image)
-    if found is None:
-        return None
-    words, append, flags, version = found
     key_node = Y.entry(service, "command")
     assert key_node is not None
     home = Location(source, key_node[0].start_mark.index, Y.content_end(source.text, command))
+    try:
+        found = server_command(source, command, image)
+    except UnsplittableCommand as exc:
+        return _unsplittable(source, name, command, home, exc)
+    if found is None:
+        return None
+    words, append, flags, version = found
 
     def insert(key: str, value: str) -> tuple[Edit, ...]:
         return append(["-c", f"{key}={value}"])
@@ -303,6 +331,21 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
         span = (first, first + len(value)) if first is not None else None
         view.add(key, value, word.location, span, flag_replace(word, prefix, offset))
     return view.finish()
+
+
+def _unsplittable(
+    source: SourceFile, name: str, command: ScalarNode, home: Location, exc: UnsplittableCommand
+) -> PlacedSettings:
+    """The view of a command compose refuses: its PGF001, and nothing judged or added."""
+    what = f"the command of compose service {name}"
+    view = PlacedSettings("server", source, what, home, None, judges_missing=False)
+    at = _scalar_offsets(source, command)(exc.offset)
+    where = Location(source, at, at + 1) if at is not None else Location(source, *Y.span(command))
+    view.problems.append(
+        Problem(where, f'{what}: {exc}; compose cannot split it into arguments ("invalid command line string") '
+                       "and refuses the file")
+    )
+    return view
 
 
 def sysctl_view(source: SourceFile, what: str, node: Node, key_node: ScalarNode) -> PlacedSettings | None:

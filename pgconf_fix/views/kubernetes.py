@@ -39,6 +39,7 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.compose import (
+    UnsplittableCommand,
     flag_replace,
     is_postgres_image,
     server_command,
@@ -211,7 +212,10 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
 
 
 def _args_view(source: SourceFile, pair: tuple[ScalarNode, Node], image: str, what: str) -> PlacedSettings | None:
-    found = server_command(source, pair[1], image)
+    try:
+        found = server_command(source, pair[1], image)
+    except UnsplittableCommand:
+        return None  # a string where Kubernetes wants a list of arguments: not one we can add to
     if found is None:
         return None
     words, append, flags, version = found
