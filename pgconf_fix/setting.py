@@ -17,6 +17,8 @@ from enum import Enum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from pgconf_fix.findings import UNSAFE
+
 if TYPE_CHECKING:
     from pgconf_fix.findings import Fix, Location
 
@@ -116,11 +118,12 @@ class Refusal:
 
 def fix_or_none(result: Fix | Refusal, message: str | None = None, applicability: str | None = None) -> Fix | None:
     """The fix (with another message or applicability when given), or None for a refusal:
-    a finding then carries no fix."""
+    a finding then carries no fix. A fix its view made unsafe stays unsafe: the rule's
+    applicability is the least caution, not a promise over the view's reasons."""
     if isinstance(result, Refusal):
         return None
     if message is not None:
         result = replace(result, message=message)
-    if applicability is not None:
+    if applicability is not None and result.applicability != UNSAFE:
         result = replace(result, applicability=applicability)
     return result

@@ -161,3 +161,27 @@ def test_inserted_text_is_what_terraform_fmt_writes(text: str, tmp_path: Path) -
     path = tmp_path / "main.tf"
     path.write_text(_insert(text))
     assert _fmt_clean(path), path.read_text()
+
+
+def test_a_fix_written_at_a_variable_other_places_read_is_unsafe(tmp_path: Path) -> None:
+    # The default of var.idle_seconds also sets an alarm's period, and local.lb_idle a target
+    # group's deregistration_delay (4000 is above its 3600 limit): --write leaves both alone.
+    work = tmp_path / "work"
+    shutil.copytree(FIXTURES / "shared-variable-default-unsafe" / "before", work)
+    report = json.loads(run_cli(["--format", "json", "."], work).stdout)
+    fixes = {finding["code"]: finding["fix"] for finding in report}
+    assert fixes["PGF101"]["applicability"] == "unsafe"
+    assert "var.idle_seconds, which the module reads 2 times" in fixes["PGF101"]["message"]
+    assert fixes["PGF301"]["applicability"] == "unsafe"
+    before = (work / "main.tf").read_text()
+    run_cli(["--write", "."], work)
+    assert (work / "main.tf").read_text() == before
+    run_cli(["--write", "--unsafe-fixes", "."], work)
+    after = (work / "main.tf").read_text()
+    assert "  default = 60\n" in after and "  lb_idle = 4000\n" in after
+    hcl2.loads(after)
+    # Read once, the same variable is still a safe place to write.
+    alone = before.replace("  period      = var.idle_seconds\n", "  period      = 60\n")
+    (work / "main.tf").write_text(alone)
+    report = json.loads(run_cli(["--format", "json", "--select", "PGF101", "."], work).stdout)
+    assert [finding["fix"]["applicability"] for finding in report] == ["safe"]

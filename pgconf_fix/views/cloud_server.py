@@ -24,13 +24,14 @@ from dataclasses import dataclass
 from pgconf_fix.documents.hcl import NUMBER, REFERENCE, STRING
 from pgconf_fix.documents.hcl import Expression, HclAttribute, HclBlock, HclDocument
 from pgconf_fix.documents.hcl import indentation, line_bounds, replace_expression
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Fix, Location
 from pgconf_fix.guc_values import GucInt, parse_int
+from pgconf_fix.setting import Refusal
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion, version_from_family
 from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.server import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
-from pgconf_fix.views.terraform_module import SET, TerraformModule, Written
+from pgconf_fix.views.terraform_module import SET, TerraformModule, Written, unsafe_when_shared
 
 PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group")
 AZURE_CONFIGURATION = "azurerm_postgresql_flexible_server_configuration"
@@ -56,9 +57,11 @@ class PlatformDefault:
 
 @dataclass(frozen=True)
 class CloudAssignment(Assignment):
-    """A setting written in a cloud resource: where its value is written (``written``)."""
+    """A setting written in a cloud resource: where its value is written (``written``), and
+    the variables and locals followed to it (``via``)."""
 
     written: Written | None = None
+    via: tuple[str, ...] = ()
 
 
 class CloudServerSettings(SettingsView):
@@ -121,6 +124,7 @@ class CloudServerSettings(SettingsView):
                 value_end=written.value.end,
                 quoted=resolution.written.value.quoted,
                 written=resolution.written,
+                via=resolution.via,
             )
         )
 
@@ -150,6 +154,13 @@ class CloudServerSettings(SettingsView):
 
     def describe_missing(self) -> str:
         return f" in {self.address}"
+
+    def fix(self, key: str, value: str) -> Fix | Refusal:
+        """As SettingsView.fix; unsafe when the value is written at a variable or local that
+        other places of the module read too (terraform_module.unsafe_when_shared)."""
+        current = self.effective(key)
+        via = current.via if isinstance(current, CloudAssignment) else ()
+        return unsafe_when_shared(super().fix(key, value), self.module, via)
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         current = self.effective(key)

@@ -9,14 +9,16 @@ the ``variable`` block's default; ``local.x`` from ``locals``, wherever in the d
 from __future__ import annotations
 
 import os
+import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pgconf_fix.documents.hcl import BOOL, NULL, NUMBER, REFERENCE, STRING
 from pgconf_fix.documents.hcl import Expression, HclAttribute, HclBlock, HclDocument
 from pgconf_fix.documents.hcl import insert_attribute, replace_expression
-from pgconf_fix.findings import Edit, Location
-from pgconf_fix.setting import Setting, State, Trail
+from pgconf_fix.findings import UNSAFE, Edit, Fix, Location
+from pgconf_fix.setting import Refusal, Setting, State, Trail
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.workspace import Workspace
@@ -25,6 +27,8 @@ from pgconf_fix.workspace import Workspace
 SET = State.SET
 UNSET = State.MISSING
 UNKNOWN = State.UNKNOWN
+# A reference to a variable or a local, in an expression or inside a "${...}" template.
+_REFERENCE = re.compile(r"(?<![\w.])(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)")
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,32 @@ class TerraformModule:
     def _maybe_broken(self) -> str:
         return f" (unreadable here: {', '.join(self.broken)})" if self.broken else " in this directory"
 
+    def references(self, label: str) -> int:
+        """How often ``label`` (``var.x``, ``local.x``) is read in the module's .tf files.
+        Comments are not told apart, so the count errs high, never low."""
+        if not hasattr(self, "_references"):
+            self._references: Counter[str] = Counter(
+                f"{root}.{name}" for document in self.documents
+                for root, name in _REFERENCE.findall(document.source.text)
+            )  # fmt: skip
+        return self._references[label]
+
+    def shared(self, via: tuple[str, ...]) -> str | None:
+        """The first variable or local of a followed chain (``Resolution.via``) that the module
+        reads somewhere else too: a value written there (a variable's default, a tfvars line,
+        a local) changes that other place as well, so the fix is not safe. None if none is."""
+        return next((label for label in via if self.references(label) > 1), None)
+
+
+def unsafe_when_shared(result: Fix | Refusal, module: TerraformModule, via: tuple[str, ...]) -> Fix | Refusal:
+    """``result`` made unsafe when its edit lands on a variable or local that other places
+    of the module read (TerraformModule.shared): the fix would change them too."""
+    shared = module.shared(via)
+    if not isinstance(result, Fix) or shared is None:
+        return result
+    note = f" (at {shared}, which the module reads {module.references(shared)} times)"
+    return replace(result, applicability=UNSAFE, message=result.message + note)
+
 
 class TerraformResource(SettingsView):
     """One block of a Terraform module judged as a whole (a load balancer, a box on the path):
@@ -240,6 +270,11 @@ class TerraformResource(SettingsView):
 
     def missing_location(self, key: str) -> Location:
         return self.header_location()
+
+    def fix(self, key: str, value: str) -> Fix | Refusal:
+        """As SettingsView.fix; unsafe when the value is written at a variable or local that
+        other places of the module read too (unsafe_when_shared)."""
+        return unsafe_when_shared(super().fix(key, value), self.module, self.resolve(key).via)
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         resolution = self.resolve(key)
