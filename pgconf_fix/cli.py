@@ -380,6 +380,20 @@ def _errors(result: CheckResult) -> int:
 @click.option("--live-timeout", type=float, default=10, show_default=True, metavar="SECONDS", help="connect_timeout for --live.")
 @click.version_option(__version__, prog_name="pgconf-fix")
 def cli(**kwargs: object) -> int:
+    """Find where an idle PostgreSQL connection can silently die, in the settings of the
+    server, the kernel, the network, the client and the pool, and write the fixes.
+
+    PATHS are files and directories (default: .); - reads standard input, named by
+    --stdin-filename. Runs locally and opens no connection (except --live DSN).
+
+    \b
+    Exit status: 0 nothing found (or all fixed with --write),
+                 1 findings left (or a non-empty --diff),
+                 2 a usage, configuration or input error.
+
+    --explain CODE describes a rule. 'pgconf-fix serve' opens a local page to paste a
+    configuration into.
+    """
     return _run(**kwargs)  # type: ignore[arg-type]
 
 

@@ -268,3 +268,12 @@ def test_named_files_no_reader_takes_are_said_not_checked(tmp_path: Path) -> Non
     # A directory walk says nothing of the files it passes over.
     walked = run_cli([".", "--select", "PGF10"], tmp_path)
     assert "not checked" not in walked.stderr
+
+
+def test_help_says_what_the_command_does_and_its_exit_status(tmp_path: Path) -> None:
+    shown = run_cli(["--help"], tmp_path)
+    assert shown.code == 0
+    text = " ".join(shown.stdout.split())
+    assert text.startswith("Usage: pgconf-fix [OPTIONS] [PATHS]... Find where an idle PostgreSQL connection")
+    assert "Exit status: 0 nothing found" in text and "1 findings left" in text and "2 a usage, configuration" in text
+    assert "'pgconf-fix serve'" in text
