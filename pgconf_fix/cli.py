@@ -462,6 +462,11 @@ def _run(
     add_suppressions = flags.pop("add_suppressions", None)
     if diff_mode and write_mode:
         raise click.UsageError("--diff and --write cannot be used together")
+    if add_suppressions is not None and (diff_mode or write_mode):
+        # It writes comments, not fixes: --diff would write after all, --write would fix nothing.
+        mode = "--diff" if diff_mode else "--write"
+        raise click.UsageError(f"--add-suppressions and {mode} cannot be used together (fix with --write first, "
+                               "then add suppressions for what is left)")
     cached = (USE_CACHE or bool(os.environ.get(CACHE_VARIABLE))) and not flags.get("no_cache") and not flags.get("live")
     catalog_module.CACHE_TOP = cache_top() if cached else None  # the built-in rules' parse is kept there
     options = _options(cwd, config_path, **flags)

@@ -312,6 +312,17 @@ def test_add_suppressions_silences_each_finding_and_keeps_files_valid(tmp_path: 
     assert "# pgconf-fix: ignore[PGF401,PGF501,PGF502] one short job\n" in (tmp_path / "app.py").read_text()
 
 
+@pytest.mark.parametrize("mode", ["--diff", "--write"])
+def test_add_suppressions_with_diff_or_write_is_a_usage_error_and_writes_nothing(mode: str, tmp_path: Path) -> None:
+    # --diff promises to write nothing, --write to apply fixes: --add-suppressions did neither
+    # (it wrote its comments and ignored the mode); ruff's --add-noqa is run alone too.
+    (tmp_path / "postgresql.conf").write_text(BAD)
+    outcome = run_cli([mode, "--add-suppressions", "accepted in review 42", "."], tmp_path)
+    assert outcome.code == 2
+    assert f"error: --add-suppressions and {mode} cannot be used together" in outcome.stderr
+    assert (tmp_path / "postgresql.conf").read_text() == BAD
+
+
 def test_progress_shows_discovery_then_layers_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch,
                                                                   tmp_path: Path) -> None:
     import io
