@@ -83,3 +83,17 @@ def test_the_search_stops_at_the_directory_the_run_started_in(tmp_path: Path) ->
     assert version_from_tree(conf, boundary=project) is None
     assert version_from_tree(conf, boundary=tmp_path)[0] == PgVersion(12)
     assert version_from_tree(conf, boundary=tmp_path / "elsewhere") is None  # outside: its own directory only
+
+
+@pytest.mark.parametrize(("given", "shown"), [("99", "99"), ("8.4", "8.4")])
+def test_a_version_given_without_a_catalog_is_not_called_unknown(given: str, shown: str, tmp_path: Path) -> None:
+    from pgconf_fix.guc_catalog import span, supported_versions
+    from tests.cli_runner import run_cli
+
+    (tmp_path / "postgresql.conf").write_text("idle_session_timeout = 0\n")
+    out = run_cli(["--no-cache", "--pg-version", given, "--select", "PGF001", "."], tmp_path).stdout
+    assert "give --pg-version" not in out  # it was given
+    known = span(supported_versions())
+    assert f"pgconf-fix has no catalog of PostgreSQL {shown} (from the configuration); it knows {known}" in out
+    unknown = run_cli(["--no-cache", "--select", "PGF001", "."], tmp_path).stdout
+    assert "this server's version is unknown: give --pg-version" in unknown

@@ -148,14 +148,19 @@ class ServerConfig(IncludeFollowing, CommentedDefaultsView):
         catalog = guc_catalog.catalog_for(self.version)
         having = guc_catalog.versions_with(key)
         if catalog is None and having:
-            # Version unknown, and some majors have it: true for those, fatal on the others.
+            # Version unknown (or one without a catalog), and some majors have it: true for
+            # those, fatal on the others.
             lacking = guc_catalog.missing_from(key)
+            if self.version is None:
+                which = "this server's version is unknown: give --pg-version"
+            else:
+                which = (f"pgconf-fix has no catalog of PostgreSQL {self.version} (from {self.version_origin}); "
+                         f"it knows {guc_catalog.span(guc_catalog.supported_versions())}")
             self.problems.append(
                 Problem(
                     Location(source, line.start, line.end),
                     f'"{line.name}" is not on {guc_catalog.span(lacking)}: a server of those versions refuses '
-                    f"to start with it (it exists on {guc_catalog.span(having)}; this server's version is "
-                    "unknown: give --pg-version)",
+                    f"to start with it (it exists on {guc_catalog.span(having)}; {which})",
                     severity="warning",
                 )
             )
