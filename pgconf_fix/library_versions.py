@@ -8,6 +8,10 @@ Django 4.0, 5.2):
   ``SQLALCHEMY_MAX_OVERFLOW``, and pre-ping cannot be set from the config at all.
 - 2.4 reads both (the old keys deprecated); 3.0 reads ``SQLALCHEMY_ENGINE_OPTIONS`` only.
 - Django has ``CONN_HEALTH_CHECKS`` from 4.1 on; before, the key is ignored.
+- dj-database-url's ``config()`` and ``parse()`` take ``conn_health_checks=`` from 1.2.0 on;
+  0.5.0, 1.0.0 and 1.1.0 raise ``TypeError: config() got an unexpected keyword argument
+  'conn_health_checks'`` (checked by calling each release from PyPI), so settings.py fails
+  to import.
 
 Each answer is True, False, or None when the project pins no version that decides it.
 """
@@ -25,6 +29,8 @@ LEGACY_KEYS_IGNORED_SINCE = "3.0"
 HEALTH_CHECKS_SINCE = "4.1"
 FLASK_SQLALCHEMY = "flask-sqlalchemy"
 DJANGO = "django"
+DJ_DATABASE_URL = "dj-database-url"
+CALL_HEALTH_CHECKS_SINCE = "1.2"  # dj-database-url's conn_health_checks keyword
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,13 @@ class DjangoVersion(_Pinned):
     has_health_checks = Since(HEALTH_CHECKS_SINCE)
 
 
+class DjDatabaseUrlVersion(_Pinned):
+    """What the pinned dj-database-url takes: ``conn_health_checks=`` from 1.2."""
+
+    library = DJ_DATABASE_URL
+    takes_health_checks = Since(CALL_HEALTH_CHECKS_SINCE)
+
+
 def flask_sqlalchemy_version(path: Path) -> FlaskSQLAlchemyVersion:
     """The Flask-SQLAlchemy the project around ``path`` pins."""
     return FlaskSQLAlchemyVersion(project_of(path).pin(FLASK_SQLALCHEMY))
@@ -83,3 +96,8 @@ def flask_sqlalchemy_version(path: Path) -> FlaskSQLAlchemyVersion:
 def django_version(path: Path) -> DjangoVersion:
     """The Django the project around ``path`` pins."""
     return DjangoVersion(project_of(path).pin(DJANGO))
+
+
+def dj_database_url_version(path: Path) -> DjDatabaseUrlVersion:
+    """The dj-database-url the project around ``path`` pins."""
+    return DjDatabaseUrlVersion(project_of(path).pin(DJ_DATABASE_URL))

@@ -754,3 +754,24 @@ def test_a_shorter_value_that_makes_a_hugged_call_fit_is_laid_out_on_one_line(tm
     run_cli(["--write", "--select", "PGF5", "."], tmp_path)
     assert "engine = create_engine(DATABASE_URL, pool_size=5, pool_pre_ping=True, pool_recycle=3600)\n" in path.read_text()
     assert _ruff_clean(path)
+
+
+def test_dj_database_url_keyword_needs_a_release_that_takes_it(tmp_path: Path) -> None:
+    # conn_health_checks= in dj_database_url.config() raises TypeError before 1.2: without a
+    # pin the fix is unsafe, with an older pin there is none (fixture django-dj-database-url-old-pin).
+    def fixes(pin: str | None) -> list[dict | None]:
+        project = tmp_path / (pin or "unpinned")  # pins are read once per directory
+        project.mkdir()
+        (project / "settings.py").write_text(
+            'import dj_database_url\n\nDATABASES = {"default": dj_database_url.config(conn_max_age=600)}\n'
+        )
+        if pin is not None:
+            (project / "requirements.txt").write_text(f"dj-database-url=={pin}\n")
+        report = json.loads(run_cli(["--no-cache", "--format", "json", "--select", "PGF503", "."], project).stdout)
+        if pin is None:
+            assert "needs dj-database-url 1.2 or later (no pin of dj-database-url found)" in report[0]["message"]
+        return [finding["fix"] for finding in report]
+
+    assert [fix["applicability"] for fix in fixes(None)] == ["unsafe"]
+    assert fixes("1.1.0") == [None]
+    assert [fix["applicability"] for fix in fixes("1.2.0")] == ["safe"]

@@ -2,7 +2,10 @@
 
 CONN_HEALTH_CHECKS exists from Django 4.1 on (FACTS.md): where the project pins an older Django
 the key is ignored, so the advice is an upgrade and no fix is offered; where no pin says which
-Django runs, the message says what holds for each.
+Django runs, the message says what holds for each. A ``dj_database_url.config()`` /
+``parse()`` call takes ``conn_health_checks=`` from dj-database-url 1.2 on and raises
+TypeError before (pgconf_fix.library_versions): with an older pin no keyword is added, and
+without a pin the fix is unsafe.
 """
 
 from __future__ import annotations
@@ -11,8 +14,13 @@ from collections.abc import Iterator
 
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import check
-from pgconf_fix.findings import Finding, make_finding
-from pgconf_fix.library_versions import HEALTH_CHECKS_SINCE, django_version
+from pgconf_fix.findings import UNSAFE, Finding, make_finding
+from pgconf_fix.library_versions import (
+    CALL_HEALTH_CHECKS_SINCE,
+    HEALTH_CHECKS_SINCE,
+    dj_database_url_version,
+    django_version,
+)
 from pgconf_fix.options import Options
 from pgconf_fix.setting import fix_or_none
 from pgconf_fix.views.pool_django import DjangoDatabaseView
@@ -55,5 +63,16 @@ def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options)
         if version.has_health_checks is None
         else ""
     )
+    fix = fix_or_none(view.fix(SETTING, "True"))
+    if view.adds_dj_database_url_keyword(SETTING):
+        library = dj_database_url_version(view.source.path)
+        needs = f"dj-database-url {CALL_HEALTH_CHECKS_SINCE} or later"
+        if library.takes_health_checks is False:
+            fix = None
+            unknown += (f"; the call's conn_health_checks=True needs {needs}, and an older one raises "
+                        f"TypeError ({library.describe()}): upgrade it first")
+        elif library.takes_health_checks is None:
+            fix = fix_or_none(view.fix(SETTING, "True"), applicability=UNSAFE)
+            unknown += f"; the call's conn_health_checks=True needs {needs} ({library.describe()})"
     message = f"{view.describe()} keeps connections {kept} but {state}: {CONSEQUENCE}; set {SETTING} to True{unknown}"
-    yield make_finding(rule, location, message, fix_or_none(view.fix(SETTING, "True")))
+    yield make_finding(rule, location, message, fix)

@@ -35,6 +35,15 @@ class DjangoDatabaseView(PoolView):
     def from_url(self) -> bool:
         return self.base is not None and self.base.is_call
 
+    def adds_dj_database_url_keyword(self, key: str) -> bool:
+        """Whether ``fix(key, ...)`` would add a keyword argument to a ``dj_database_url``
+        call (``conn_health_checks=``), which older releases refuse (library_versions)."""
+        if not self.from_url or key in self.overrides or "CONN_MAX_AGE" in self.overrides:
+            return False
+        assert self.base is not None and isinstance(self.base.node, cst.Call)
+        called = self.document.code(self.base.node.func)
+        return called.endswith(("config", "parse")) and "dj_database_url" in called and self.read_entry(key)[0] is None
+
     def _base_key(self, key: str) -> str:
         return self.CALL_KEYWORDS.get(key, key.lower()) if self.from_url else key
 
