@@ -110,7 +110,10 @@ def version_from_image(reference: str) -> PgVersion | None:
     if last in _VERSION_TAGGED_IMAGES:
         match = re.match(_TAG_VERSION, tag)
         if match:
-            return PgVersion.parse(f"{match.group(1)}.{match.group(2) or 0}" if int(match.group(1)) < 10 else match.group(1))
+            # PgVersion.parse takes six digits at most: a longer tag is no version (and int() of
+            # past 4,300 digits raises ValueError).
+            small = len(match.group(1)) <= 6 and int(match.group(1)) < 10
+            return PgVersion.parse(f"{match.group(1)}.{match.group(2) or 0}" if small else match.group(1))
     pg = re.search(_TAG_PG, tag.lower())
     if pg and ("postgres" in last or last in {"timescaledb", "timescaledb-ha", "pgvector", "pgvecto-rs", "postgis"}):
         return PgVersion.parse(pg.group(1))

@@ -321,6 +321,54 @@ def test_values_past_pythons_int_conversion_limit(work: Path, name: str, text: s
     assert "set_int_max_str_digits" not in outcome.stdout
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        "server/version-from-compose-image", "server/version-from-dockerfile-postgis", "terraform/rds-modules-parameters",
+        "terraform/string-number", "terraform/terraform-0-11-interpolation", "terraform/tf-json",
+        "compose/swarm-stack-behind-nat",
+    ],
+)  # fmt: skip
+def test_fixture_numbers_past_pythons_int_conversion_limit(tmp_path: Path, case: str) -> None:
+    """Found by writing 5,000 digits for every number of every fixture: image tags, Terraform
+    numbers (HCL, JSON, strings of digits, module parameters) and PgBouncer integers reached
+    int() unguarded (a traceback, or Python's own message as PGF001)."""
+    import re
+
+    shutil.copytree(ROOT / "tests" / "fixtures" / case / "before", tmp_path / "t", symlinks=True)
+    for path in (tmp_path / "t").rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            text = path.read_text()
+            path.write_text(re.sub(r"(?<![\w.])\d{2,}(?![\w.])", "9" * 5000, text))
+    for args in (["."], ["--write", "--unsafe-fixes", "."]):
+        outcome = run_cli(args, tmp_path / "t")
+        clean(outcome)
+        assert outcome.code in (0, 1), outcome.stderr
+        assert "set_int_max_str_digits" not in outcome.stdout + outcome.stderr
+
+
+def test_an_image_tag_with_thousands_of_digits_is_no_version(work: Path) -> None:
+    (work / "docker-compose.yml").write_text(
+        f"services:\n  db:\n    image: postgis/postgis:9.{'9' * 5000}\n"
+        '    command: ["postgres", "-c", "tcp_keepalives_idle=7200"]\n'
+    )
+    outcome = run_cli(["docker-compose.yml"], work)
+    clean(outcome)
+    assert outcome.code == 1 and "PGF101" in outcome.stdout
+
+
+def test_terraform_digits_that_are_not_ascii_are_no_number(work: Path) -> None:
+    """``"²".isdigit()`` is true and ``int("²")`` raises; ``"６０"`` read as 60."""
+    (work / "main.tf").write_text(
+        'resource "aws_lb" "nlb" {\n  load_balancer_type = "network"\n}\n'
+        'resource "aws_lb" "alb" {\n  load_balancer_type = "application"\n  idle_timeout = "²"\n}\n'
+        'resource "aws_lb" "alb2" {\n  load_balancer_type = "application"\n  idle_timeout = "６０"\n}\n'
+    )
+    outcome = run_cli(["main.tf"], work)
+    clean(outcome)
+    assert outcome.code in (0, 1)
+
+
 # -- silent skips and wrong exits ----------------------------------------------------------------
 
 

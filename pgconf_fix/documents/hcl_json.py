@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pgconf_fix.documents.hcl_model import BOOL, NULL, NUMBER, OTHER, REFERENCE, STRING
-from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock
+from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock, hcl_number
 
 # Property names that are nested blocks in the resources pgconf-fix reads.
 NESTED_BLOCKS = frozenset({"parameter", "settings", "database_flags", "default_action", "auth", "listener", "dynamic"})
@@ -87,7 +87,7 @@ def _value(text: str, position: int) -> tuple[JsonNode, int]:
     if match is None:
         raise JsonSyntaxError(position, f"invalid JSON: unexpected {text[position]!r}")
     integer, fraction, exponent = match.groups()
-    number = float(integer + (fraction or "") + (exponent or "")) if fraction or exponent else int(integer)
+    number = float(integer + (fraction or "") + (exponent or "")) if fraction or exponent else hcl_number(integer)
     return JsonNode("number", position, match.end(), number), match.end()
 
 

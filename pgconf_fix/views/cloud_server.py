@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pgconf_fix.documents.hcl import NUMBER, REFERENCE, STRING
 from pgconf_fix.documents.hcl import Expression, HclAttribute, HclBlock, HclDocument
 from pgconf_fix.documents.hcl import indentation, line_bounds, replace_expression
+from pgconf_fix.documents.hcl_model import hcl_number
 from pgconf_fix.findings import Edit, Fix, Location
 from pgconf_fix.guc_values import GucInt, parse_int
 from pgconf_fix.setting import Refusal
@@ -280,8 +281,7 @@ def _literal_expression(text: str, start: int, end: int) -> Expression:
     if word.startswith(("var.", "local.")):
         root, name = word.split(".", 1)
         return Expression(REFERENCE, start, end, (root, name))
-    number = float(word) if "." in word else int(word)
-    return Expression(NUMBER, start, end, number)
+    return Expression(NUMBER, start, end, hcl_number(word))
 
 
 class ModuleParameters(CloudServerSettings):

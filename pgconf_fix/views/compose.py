@@ -80,7 +80,7 @@ def version_from_image(image: str) -> PgVersion | None:
             major = int(match.group(1))
             if major >= 10:
                 return PgVersion(major)
-            if 7 <= major <= 9 and match.group(2):
+            if 7 <= major <= 9 and match.group(2) and len(match.group(2)) <= 6:
                 return PgVersion(major, int(match.group(2)))
     return None
 
