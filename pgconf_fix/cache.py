@@ -45,7 +45,10 @@ What is cached, and under which key:
   the manifests the pool rules read library versions from, ``PG_VERSION`` markers, the
   files the idle budget was learned from. An entry stores the digest of each (the bytes of
   a file, "absent" for one that could not be opened, the sorted names of a directory) and
-  is used only when every one is unchanged. Entries note *everything* read since the run
+  is used only when every one is unchanged, and when the inputs that are one file (a
+  symlink or a hard link to another input, which the Workspace reads as one text) are the
+  same groups of paths as when it was stored (kept as paths, not inode numbers, which a
+  copy or a checkout with the same bytes changes). Entries note *everything* read since the run
   began, not only what their group read: helpers memoise their reads (``functools.lru_cache``)
   and a group served from a memo reads nothing, so only the whole record is safe. A hit adds
   its entry's inputs to the record, as if they had been read. The inputs are stored once, as
@@ -100,14 +103,16 @@ from pgconf_fix.findings import Edit, Finding, Fix, Location
 from pgconf_fix.source import InputError, SourceFile
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Container, Iterable
 
     from pgconf_fix.options import Options
     from pgconf_fix.workspace import Workspace
 
 DIRECTORY_NAME = ".pgconf-fix_cache"
 ENVIRONMENT_VARIABLE = "PGCONF_FIX_CACHE_DIR"
-FORMAT = 2  # bump when the layout of an entry changes (2: inputs as a chain of chunks)
+# Bump when the layout of an entry changes (2: inputs as a chain of chunks; 3: the files
+# among them that are one file, "aliases").
+FORMAT = 3
 ABSENT = "-"
 _PACKAGE = Path(__file__).resolve().parent
 _IGNORED_PREFIXES = tuple(
@@ -385,6 +390,7 @@ class Cache:
         self.statistics = Statistics()
         # Digests taken in this check, by kind ("f" a file, "d" a directory listing) and path.
         self._digests: dict[str, dict[str, str]] = {"f": {}, "d": {}}
+        self._files = _SameFiles()  # which of the files digested in this check are one file
         # Chunks of inputs (see the module's docstring) by key: (the chunk before, its items).
         self._chunks: dict[str, tuple[str | None, list]] = {}
         self._verified: set[str] = set()  # chunks whose every input has its digest in this check
@@ -413,6 +419,7 @@ class Cache:
         texts the workspace holds instead of the files (the patcher's re-checks); they are in
         the keys (``base``), so the files on disk under them are not inputs of this check."""
         self._digests = {"f": {}, "d": {}}
+        self._files = _SameFiles()
         self._verified, self._head, self._chunked = set(), None, (0, 0)
         self._given = {str(path) for path, _ in given}
 
@@ -441,6 +448,8 @@ class Cache:
                 if kind == "f":
                     with open(path, "rb") as handle:
                         known = _bytes_digest(handle.read())
+                        status = os.fstat(handle.fileno())
+                    self._files.note(path, (status.st_dev, status.st_ino))
                 else:
                     names = sorted(name for name in os.listdir(path) if name != DIRECTORY_NAME)
                     known = _hash(names)
@@ -483,11 +492,12 @@ class Cache:
         self._head, self._chunked = None, (0, 0)
         return self._inputs()
 
-    def _check_inputs(self, head: str | None) -> None:
+    def _check_inputs(self, head: str | None, aliases: list | None = None) -> None:
         """Raise CacheMiss unless every input in the chain ending at chunk ``head`` has its
         digest now (CacheMiss, KeyError, TypeError or ValueError for a missing or malformed
-        chunk); then note them all as read. A chunk checked once in this check is not checked
-        again: entries of one run share the beginning of their chain."""
+        chunk), and the files among them that are one file (``_SameFiles.groups``) are those of
+        ``aliases``; then note them all as read. A chunk checked once in this check is not
+        checked again: entries of one run share the beginning of their chain."""
         pending: list[str] = []
         seen: set[str] = set()
         key = head
@@ -512,6 +522,16 @@ class Cache:
                 if digests[kind].get(path) != digest and path not in given and self._digest(kind, path) != digest:
                     raise CacheMiss(path)
                 (files if kind == "f" else directories).append(path)
+        if aliases or self._files.shared:
+            # Rare (a symlink or a hard link among the inputs): the chain's files, all of them.
+            chain: set[str] = set()
+            key = head
+            while key is not None:
+                parent, items = self._chunks[key]
+                chain.update(path for kind, path, _ in items if kind == "f")
+                key = parent
+            if self._files.groups(chain) != aliases:
+                raise CacheMiss(head)
         # As if read: later entries depend on them too.
         self.record.files.update(dict.fromkeys(files))
         self.record.directories.update(dict.fromkeys(directories))
@@ -567,7 +587,7 @@ class Cache:
         mark = workspace.mark()
         try:
             entry = self._read(key)
-            self._check_inputs(entry["inputs"])
+            self._check_inputs(entry["inputs"], entry["aliases"])
             _replay(entry["loads"], workspace)
             sources = _sources(entry["paths"], workspace)
             findings = [_finding_from_json(item, sources) for item in entry["findings"]]
@@ -592,6 +612,7 @@ class Cache:
         listed, paths = findings_json(findings)
         self._write(key, {
             "inputs": self._inputs(),
+            "aliases": self._files.groups(self.record.files),
             "loads": _loads_json(workspace.loaded()[mark:]),
             "paths": paths,
             "findings": listed,
@@ -601,11 +622,13 @@ class Cache:
 
     # -- whole checks -------------------------------------------------------------------------
 
-    def known_file(self, path: str, data: bytes) -> str:
-        """Note that the file at the absolute ``path`` holds ``data`` now (it was just read):
-        the check of inputs takes this digest instead of reading the file again. Returns the
-        digest."""
+    def known_file(self, path: str, data: bytes, identity: tuple[int, int] | None = None) -> str:
+        """Note that the file at the absolute ``path`` holds ``data`` now (it was just read;
+        ``identity``: its ``SourceFile.identity``): the check of inputs takes this digest
+        instead of reading the file again. Returns the digest."""
         digest = self._digests["f"][path] = _bytes_digest(data)
+        if identity is not None:
+            self._files.note(path, identity)
         return digest
 
     def load_check(
@@ -619,7 +642,7 @@ class Cache:
         mark = workspace.mark()
         try:
             entry = self._read(key)
-            self._check_inputs(entry["inputs"])
+            self._check_inputs(entry["inputs"], entry["aliases"])
             _replay(entry["loads"], workspace, read)
             sources = _sources(entry["paths"], workspace)
             findings = [_finding_from_json(item, sources) for item in entry["findings"]]
@@ -641,6 +664,7 @@ class Cache:
         listed, paths = findings_json(every)
         self._write(key, {
             "inputs": self._compacted(),
+            "aliases": self._files.groups(self.record.files),
             "loads": _loads_json(workspace.loaded()),
             "paths": paths,
             "findings": listed[: len(findings)],
@@ -653,7 +677,7 @@ class Cache:
         """A value ``remember``ed under ``key`` whose recorded inputs are unchanged; CacheMiss otherwise."""
         try:
             entry = self._read(key)
-            self._check_inputs(entry["inputs"])
+            self._check_inputs(entry["inputs"], entry["aliases"])
             value = entry["value"]
         except (CacheMiss, KeyError, TypeError, ValueError):
             self.statistics.misses += 1
@@ -665,10 +689,43 @@ class Cache:
         """Store a JSON value under ``key``, with the inputs read so far; ``pure``: the key
         holds everything the value depends on (no inputs are noted, so the entry serves a
         re-check of fixed texts in memory and the check of the same texts once written)."""
-        self._write(key, {"inputs": None if pure else self._inputs(), "value": value})
+        inputs = None if pure else self._inputs()
+        aliases = [] if pure else self._files.groups(self.record.files)
+        self._write(key, {"inputs": inputs, "aliases": aliases, "value": value})
 
     def key(self, *parts: object) -> str:
         return _hash(self._environment, *parts)
+
+
+class _SameFiles:
+    """The files digested in one check by their identity (st_dev, st_ino, symlinks followed),
+    to tell which paths are one file: the Workspace reads such paths as one text (a symlink
+    to a file, or to a directory above it; a hard link), so an entry is used only while the
+    same paths are one file. Kept as path groups, not as inode numbers, which change when a
+    file is copied or checked out again with the same bytes."""
+
+    def __init__(self) -> None:
+        self.paths: dict[tuple[int, int], list[str]] = {}
+        self.noted: set[str] = set()
+        self.shared: set[tuple[int, int]] = set()  # identities of more than one path
+
+    def note(self, path: str, identity: tuple[int, int]) -> None:
+        if path in self.noted:
+            return
+        self.noted.add(path)
+        paths = self.paths.setdefault(identity, [])
+        paths.append(path)
+        if len(paths) > 1:
+            self.shared.add(identity)
+
+    def groups(self, among: Container[str] | None = None) -> list[list[str]]:
+        """The sorted groups of two or more paths (of ``among``, if given) that are one file."""
+        found = []
+        for identity in self.shared:
+            paths = sorted(path for path in self.paths[identity] if among is None or path in among)
+            if len(paths) > 1:
+                found.append(paths)
+        return sorted(found)
 
 
 def _rebuildable(findings: list[Finding], workspace: Workspace) -> bool:

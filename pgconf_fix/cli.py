@@ -88,6 +88,7 @@ class Run:
             text=text,
             utf8=original.utf8,
             mode=original.mode,
+            identity=original.identity,  # the file's other paths read this text too (Workspace.load)
         )
 
     def check(self, overrides: dict[Path, str] | None = None) -> CheckResult:

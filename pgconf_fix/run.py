@@ -289,7 +289,7 @@ def _whole_key(
             if number < len(parsed):
                 unreadable.append(absolute)
         else:
-            listed.append((reader, absolute, display, cache.known_file(absolute, source.data)))
+            listed.append((reader, absolute, display, cache.known_file(absolute, source.data, source.identity)))
     return cache.key("check", options, rules, listed), read, unreadable
 
 

@@ -59,12 +59,21 @@ class SourceFile:
     # (size, mtime_ns) of the file when it was read: --write refuses to replace a file that
     # changed since (an editor's save in between would be lost). None: not read from disk.
     read_stat: tuple[int, int] | None = None
+    # (st_dev, st_ino) of the file read (symlinks followed): two paths with the same are one
+    # file (pgconf_fix.workspace). None: not read from disk.
+    identity: tuple[int, int] | None = None
     _line_starts: list[int] | None = field(default=None, repr=False)
     _secrets: frozenset[str] | None = field(default=None, repr=False)
 
     @classmethod
     def from_bytes(
-        cls, path: Path, display: str, data: bytes, mode: int | None = None, read_stat: tuple[int, int] | None = None
+        cls,
+        path: Path,
+        display: str,
+        data: bytes,
+        mode: int | None = None,
+        read_stat: tuple[int, int] | None = None,
+        identity: tuple[int, int] | None = None,
     ) -> SourceFile:
         try:
             text = data.decode("utf-8")
@@ -73,7 +82,9 @@ class SourceFile:
             # surrogateescape keeps undecodable bytes (Latin-1 files exist) and round-trips them.
             text = data.decode("utf-8", "surrogateescape")
             utf8 = False
-        return cls(path=path, display=display, data=data, text=text, utf8=utf8, mode=mode, read_stat=read_stat)
+        return cls(
+            path=path, display=display, data=data, text=text, utf8=utf8, mode=mode, read_stat=read_stat, identity=identity
+        )
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -228,5 +239,6 @@ def read_source(path: Path, display: str, max_size: int = DEFAULT_MAX_FILE_SIZE)
     if looks_binary(data):
         raise InputError(display, binary_problem(data))
     return SourceFile.from_bytes(
-        path, display, data, mode=stat.S_IMODE(st.st_mode), read_stat=(after.st_size, after.st_mtime_ns)
+        path, display, data, mode=stat.S_IMODE(st.st_mode), read_stat=(after.st_size, after.st_mtime_ns),
+        identity=(after.st_dev, after.st_ino),
     )

@@ -47,6 +47,9 @@ class Workspace:
     # Each path asked for, made absolute (os.path.abspath) once: a check asks for the same
     # paths many times (readers, the idle budget, the re-check after a fix).
     _absolute: dict[Path, Path] = field(default_factory=dict, repr=False)
+    # The path each file (SourceFile.identity) was first read by: another path to the same
+    # file (a symlink, a hard link) gives that path's SourceFile (``load``).
+    _first_path: dict[tuple[int, int], Path] = field(default_factory=dict, repr=False)
 
     def display_for(self, path: Path, like: str | None = None) -> str:
         """A path as the user would write it: relative when the input that led here was."""
@@ -58,7 +61,12 @@ class Workspace:
             return str(path)
 
     def load(self, path: Path, display: str | None = None) -> SourceFile:
-        """Read a file once; raise InputError (cached too) when it cannot be read."""
+        """Read a file once; raise InputError (cached too) when it cannot be read.
+
+        A file read before by another path (a symlink to it or to a directory above it, a hard
+        link: the same ``SourceFile.identity``) is that path's SourceFile, with its path and
+        display: one file is one text, judged and fixed once (an include that names through a
+        link a file discovery found under its own path). Both paths count as asked for."""
         key = self._absolute.get(path)
         if key is None:
             key = self._absolute[path] = Path(os.path.abspath(path))
@@ -67,21 +75,36 @@ class Workspace:
         if key not in self._cache:
             shown = display if display is not None else self.display_for(key)
             try:
-                self._cache[key] = read_source(key, shown, self.max_file_size)
+                self._cache[key] = self._one_per_file(key, read_source(key, shown, self.max_file_size))
             except InputError as exc:
                 self._cache[key] = exc
         cached = self._cache[key]
         if isinstance(cached, InputError):
             raise cached
+        if self._reads is not None and cached.path != key:
+            self._reads.add(cached.path)
         return cached
+
+    def _one_per_file(self, key: Path, source: SourceFile) -> SourceFile:
+        """``source``, read at ``key``, or the SourceFile of the same file read by another path."""
+        if source.identity is None:
+            return source
+        first = self._first_path.get(source.identity)
+        if first is not None and first != key:
+            held = self._cache.get(first)
+            if isinstance(held, SourceFile) and held.identity == source.identity:
+                return held
+        self._first_path[source.identity] = key
+        return source
 
     def entry(self, key: Path) -> SourceFile | InputError | None:
         """What was read at the absolute path ``key`` (the file or the error), None if nothing."""
         return self._cache.get(key)
 
     def sources(self) -> list[SourceFile]:
-        """Every file read so far."""
-        return [entry for entry in self._cache.values() if isinstance(entry, SourceFile)]
+        """Every file read so far (once, however many paths read it)."""
+        unique = {id(entry): entry for entry in self._cache.values() if isinstance(entry, SourceFile)}
+        return list(unique.values())
 
     def mark(self) -> int:
         """A point in the reading order, for ``forget_since``."""
@@ -97,8 +120,12 @@ class Workspace:
         return list(self._cache.items())
 
     def adopt(self, source: SourceFile) -> None:
-        """Register a source read elsewhere (standard input)."""
-        self._cache[Path(os.path.abspath(source.path))] = source
+        """Register a source read elsewhere (standard input, a fixed text): the file's other
+        paths read it too."""
+        key = Path(os.path.abspath(source.path))
+        self._cache[key] = source
+        if source.identity is not None:
+            self._first_path[source.identity] = key
 
     def tracking(self, reads: set[Path] | None) -> set[Path] | None:
         """Note every path ``load`` is asked for into ``reads`` (absolute paths; None: stop
@@ -110,4 +137,10 @@ class Workspace:
         """Take files (and errors) another workspace read, keyed by absolute path, as if read
         here, after what is here already: a re-check reuses what did not change."""
         for key, entry in entries:
-            self._cache.setdefault(key, entry)
+            if key in self._cache:
+                continue
+            if isinstance(entry, SourceFile) and entry.identity is not None:
+                # Another path to a file held here (a fixed text, or the parent's copy of a
+                # worker's file) reads what is held.
+                entry = self._one_per_file(key, entry)
+            self._cache[key] = entry

@@ -179,3 +179,80 @@ def test_cached_runs_follow_links_coming_and_going(tmp_path: Path, cache_dir: Pa
     assert same(["."]) == seen[0]
     assert same(["db", "db2"]) == seen[1]
     assert cache_module.LAST is not None
+
+
+# -- a file of the check read again by another path: an include, a sysctl.d sibling --------
+
+
+def _include_tree(root: Path) -> Path:
+    """db/postgresql.conf includes extra.conf, a symlink to shared/base.conf (a fragment with
+    one value PGF101 flags)."""
+    (root / "db").mkdir(parents=True)
+    (root / "shared").mkdir()
+    (root / "db" / "postgresql.conf").write_text("listen_addresses = '*'\ninclude 'extra.conf'\n")
+    (root / "shared" / "base.conf").write_text(FRAGMENT)
+    os.symlink("../shared/base.conf", root / "db" / "extra.conf")
+    return root
+
+
+@pytest.mark.parametrize("args", [["."], ["db/postgresql.conf", "shared/base.conf"], ["shared", "db"]])
+def test_an_include_through_a_link_to_a_checked_file_is_that_file(tmp_path: Path, args: list[str]) -> None:
+    root = _include_tree(tmp_path)
+    outcome = run_cli(["--no-cache", *args], root)
+    assert _finding_lines(outcome.stdout) == [
+        "shared/base.conf:1:1: PGF101 tcp_keepalives_idle = 0 means the operating system's default (7200 s on Linux); set it to 60"
+    ], outcome.stdout
+    written = run_cli(["--no-cache", "--write", *args], root)
+    assert written.code == 0, (written.stdout, written.stderr)
+    assert "Fixed 1 finding in 1 file." in written.stderr + written.stdout
+    assert (root / "shared" / "base.conf").read_text() == FRAGMENT.replace("= 0", "= 60")
+    assert os.readlink(root / "db" / "extra.conf") == "../shared/base.conf"
+    again = run_cli(["--no-cache", "--write", *args], root)
+    assert again.code == 0 and "Fixed 0 findings in 0 files." in again.stderr + again.stdout
+
+
+def test_a_sysctl_d_link_is_applied_at_its_own_place_in_the_order(tmp_path: Path) -> None:
+    # systemd-sysctl applies sysctl.d files by name: 90-again.conf (a link to 10-base.conf)
+    # comes last, so its 60 s wins over 50-slow.conf's 7200 s.
+    fragments = tmp_path / "etc" / "sysctl.d"
+    fragments.mkdir(parents=True)
+    (fragments / "10-base.conf").write_text(
+        "net.ipv4.tcp_keepalive_time = 60\nnet.ipv4.tcp_keepalive_intvl = 10\nnet.ipv4.tcp_keepalive_probes = 6\n"
+    )
+    (fragments / "50-slow.conf").write_text("net.ipv4.tcp_keepalive_time = 7200\n")
+    os.symlink("10-base.conf", fragments / "90-again.conf")
+    outcome = run_cli(["--no-cache", "."], tmp_path)
+    assert outcome.code == 0, (outcome.stdout, outcome.stderr)
+    (fragments / "90-again.conf").unlink()
+    assert "PGF201" in run_cli(["--no-cache", "."], tmp_path).stdout  # without the link, 7200 s is in force
+
+
+def test_cached_runs_follow_an_include_link_coming_and_going(tmp_path: Path, cache_dir: Path) -> None:
+    """Only postgresql.conf and base.conf are named: extra.conf is read through the include,
+    and whether it is base.conf (a symlink, a hard link) or a copy with the same bytes
+    changes the report; a cached run must see that."""
+    root = _include_tree(tmp_path / "tree")
+    args = ["db/postgresql.conf", "shared/base.conf"]
+    extra = root / "db" / "extra.conf"
+
+    def same() -> bytes:
+        cached, uncached = _both(args, root)
+        assert cached == uncached, (cached, uncached)
+        assert _both(args, root)[0] == cached
+        return cached
+
+    linked = same()
+    assert linked.count(b"PGF101") == 1
+    extra.unlink()
+    extra.write_text(FRAGMENT)
+    copied = same()
+    assert copied.count(b"PGF101") == 2
+    extra.unlink()
+    os.link(root / "shared" / "base.conf", extra)
+    assert same() == linked
+    extra.unlink()
+    extra.write_text(FRAGMENT)
+    assert same() == copied
+    extra.unlink()
+    os.symlink("../shared/base.conf", extra)
+    assert same() == linked

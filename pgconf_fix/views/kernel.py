@@ -133,7 +133,9 @@ class KernelConfig(SettingsView):
                     by_path[path] = workspace.load(path, workspace.display_for(path, like))
                 except InputError:
                     continue  # a sibling we were not asked about; its own run reports it
-        return sorted(by_path.values(), key=lambda s: (s.path.name == MAIN_NAME, s.path.name, str(s.path)))
+        # By the path listed: a link to another fragment is read at its own place in the order.
+        order = sorted(by_path, key=lambda path: (path.name == MAIN_NAME, path.name, str(path)))
+        return [by_path[path] for path in order]
 
     def judges(self, key: str) -> bool:
         """Judge a missing key when this is a host's main file, or a fragment about the same topic."""

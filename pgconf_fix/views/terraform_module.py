@@ -306,7 +306,7 @@ def module_files(workspace: Workspace, directory: Path, given: list[SourceFile])
                 by_path[path] = workspace.load(path, workspace.display_for(path, like))
             except InputError:
                 continue  # a sibling we were not asked about; its own run reports it
-    return sorted(by_path.values(), key=lambda source: source.path.name)
+    return [by_path[path] for path in sorted(by_path, key=lambda path: path.name)]  # by the name listed
 
 
 def whole_number(value: object) -> int | None:
