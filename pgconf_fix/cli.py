@@ -28,7 +28,7 @@ from pgconf_fix.config import (
 from pgconf_fix.options import Options
 from pgconf_fix.run import CheckMemo, CheckResult, Target, check, find_targets
 from pgconf_fix.source import InputError, SourceFile, UserError
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import given_version
 from pgconf_fix.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -414,9 +414,10 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
         if codes is not None:
             values[key] = codes
     if flags.get("pg_version"):
-        version = PgVersion.parse(str(flags["pg_version"]))
+        version = given_version(str(flags["pg_version"]))
         if version is None:
-            raise click.BadParameter(f"{flags['pg_version']!r} is not a PostgreSQL version", param_hint="--pg-version")
+            raise click.BadParameter(f"{flags['pg_version']!r} is not a PostgreSQL version (like 13, or 9.4 before 10)",
+                                     param_hint="--pg-version")
         values["pg_version"] = version
     if flags.get("idle_budget") is not None:
         budget = int(flags["idle_budget"])  # type: ignore[arg-type]

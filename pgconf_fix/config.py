@@ -9,7 +9,7 @@ from typing import Any
 from pgconf_fix.budget import Budget
 from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml
 from pgconf_fix.options import Options
-from pgconf_fix.versions import PgVersion
+from pgconf_fix.versions import given_version
 
 CONFIG_NAMES = (".pgconf-fix.toml", "pyproject.toml")
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
@@ -104,7 +104,7 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     )
     values["exclude"] = exclude
     if "pg-version" in table:
-        version = PgVersion.parse(str(table["pg-version"]))
+        version = given_version(str(table["pg-version"]))
         if version is None:
             raise ConfigError(f"{where}: 'pg-version' must look like 13 or 9.4, not {table['pg-version']!r}")
         values["pg_version"] = version

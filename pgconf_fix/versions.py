@@ -34,6 +34,16 @@ class PgVersion:
         return f"{self.major}.{self.minor}" if self.major < 10 else str(self.major)
 
 
+def given_version(text: str) -> PgVersion | None:
+    """A version a user gives (``--pg-version``, the ``pg-version`` key): as ``PgVersion.parse``,
+    but None for a series before 10 written without its minor ("9"), which parse would take as
+    9.0: 9.0-9.4 and 9.5-9.6 differ in what they accept (ssl_renegotiation_limit, FACTS.md)."""
+    version = PgVersion.parse(text)
+    if version is not None and version.major < 10 and "." not in text:
+        return None
+    return version
+
+
 @dataclass(frozen=True)
 class Major:
     """The PostgreSQL version a configuration is for, and where that was read (shown in

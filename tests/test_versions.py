@@ -97,3 +97,23 @@ def test_a_version_given_without_a_catalog_is_not_called_unknown(given: str, sho
     assert f"pgconf-fix has no catalog of PostgreSQL {shown} (from the configuration); it knows {known}" in out
     unknown = run_cli(["--no-cache", "--select", "PGF001", "."], tmp_path).stdout
     assert "this server's version is unknown: give --pg-version" in unknown
+
+
+@pytest.mark.parametrize(("given", "accepted"), [("9", False), ("8", False), ("9.6", True), ("9.6.24", True), ("15", True)])
+def test_a_series_before_10_needs_its_minor(given: str, accepted: bool, tmp_path: Path) -> None:
+    # "9" was read as 9.0, which renegotiates SSL where 9.6 refuses to start: a guess either way.
+    from tests.cli_runner import run_cli
+
+    (tmp_path / "postgresql.conf").write_text("ssl_renegotiation_limit = 512MB\n")
+    flag = run_cli(["--no-cache", "--pg-version", given, "--select", "PGF104", "."], tmp_path)
+    assert (flag.code == 2) != accepted, flag.stderr
+    if not accepted:
+        assert f"Invalid value for --pg-version: '{given}' is not a PostgreSQL version (like 13, or 9.4 before 10)" in flag.stderr
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".pgconf-fix.toml").write_text(f'pg-version = "{given}"\n')
+    (project / "postgresql.conf").write_text("ssl_renegotiation_limit = 512MB\n")
+    config = run_cli(["--no-cache", "--select", "PGF104", "."], project)
+    assert (config.code == 2) != accepted, config.stderr
+    if not accepted:
+        assert f"'pg-version' must look like 13 or 9.4, not '{given}'" in config.stderr
