@@ -36,6 +36,19 @@ PARSE_ERROR = "PGF001"  # its messages quote the file's own text: pieces of pass
 MIN_KNOWN_LENGTH = 4
 FRAGMENT = 6  # the shortest piece of a known password that is masked on its own
 
+# Names pgconf-fix's own messages use that a password may overlap: "postgres" is in
+# "postgresql.conf" and "PostgreSQL", "Bouncer" in "PgBouncer". Such a name is printed
+# whatever the password is, so masking a piece of it ("P***SQL") would only tell a reader
+# which letters the password holds. A known password, or a piece of one, that lies wholly
+# inside one of them written as a whole word, and is shorter than it, is left as it is;
+# anything else (the whole name, more than it, or a name glued to other letters) is masked. "postgres" alone is no such name: it is a common
+# password, and as a whole word it is masked.
+OWN_WORDS = (
+    "PostgreSQL", "PgBouncer", "pgbouncer.ini", "pgbouncer", "postgresql.conf", "postgresql.auto.conf",
+    "pg_hba.conf", "SQLAlchemy", "psycopg2", "psycopg", "libpq",
+)  # fmt: skip
+_OWN_WORD = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(word) for word in sorted(OWN_WORDS, key=len, reverse=True)) + r")(?![\w])")
+
 _DELIMITER = r"(?:[\s,;&)}\]]|$)"
 _QUOTED = (
     r"(?P<q>['\"])(?:\\.|(?!(?P=q)" + _DELIMITER + r").)*(?:(?P=q)|$)"
@@ -142,7 +155,7 @@ def redact(text: str, known: Iterable[str] = (), fragments: bool = False) -> str
     known = sorted((secret for secret in known if len(secret) >= MIN_KNOWN_LENGTH), key=len, reverse=True)
     for secret in known:
         if secret in text:
-            text = text.replace(secret, MASK)
+            text = _mask_known(text, secret)
     if known and fragments:
         text = _mask_fragments(text, known)
     pieces = []
@@ -155,11 +168,41 @@ def redact(text: str, known: Iterable[str] = (), fragments: bool = False) -> str
     return "".join(pieces)
 
 
+def _own_words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each OWN_WORDS name written as a whole word in ``text``."""
+    return [match.span() for match in _OWN_WORD.finditer(text)]  # only asked where a known password is
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``start:end`` lies inside one of ``spans`` and is shorter than it (a password that
+    is a whole own word is masked like any other)."""
+    return any(first <= start and end <= last and end - start < last - first for first, last in spans)
+
+
+def _mask_known(text: str, secret: str) -> str:
+    """``text`` with each occurrence of ``secret`` masked, except one wholly inside an own word."""
+    words = _own_words(text)
+    if not words:
+        return text.replace(secret, MASK)
+    pieces = []
+    cursor = 0
+    at = text.find(secret)
+    while at != -1:
+        if not _inside(words, at, at + len(secret)):
+            pieces.append(text[cursor:at])
+            pieces.append(MASK)
+            cursor = at + len(secret)
+        at = text.find(secret, at + len(secret) if cursor > at else at + 1)
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
 def _mask_fragments(text: str, known: list[str]) -> str:
     hidden = [False] * len(text)
+    words = _own_words(text)
     for start in range(len(text) - FRAGMENT + 1):
         window = text[start : start + FRAGMENT]
-        if MASK in window:
+        if MASK in window or (words and _inside(words, start, start + FRAGMENT)):
             continue
         if any(window in secret for secret in known):
             hidden[start : start + FRAGMENT] = [True] * FRAGMENT

@@ -305,3 +305,31 @@ def test_connection_string_prefilter_changes_no_answer(monkeypatch: pytest.Monke
     assert any(found) and not all(found)
     monkeypatch.setattr(connstr, "DSN_REQUIRES", ("",))  # "" is in every text
     assert [connstr.find_connection_strings(text) for text in texts] == found
+
+
+def test_names_of_the_tools_own_words_are_not_masked_inside() -> None:
+    """Found by a newcomer with the usual compose password "postgres": "P***SQL 13" and
+    "the ConfigMap's ***ql.conf" told readers which letters the password holds, in words printed
+    whatever it is. A password as a whole word, longer than a name, or glued to it stays masked."""
+    from pgconf_fix.redact import redact
+
+    message = '"idle_session_timeout" is not a parameter of PostgreSQL 13; (not set in the ConfigMap\'s postgresql.conf)'
+    assert redact(message, ["postgres"], fragments=True) == message
+    assert redact(message, ["postgres"]) == message
+    assert redact("PgBouncer stops loading here", ["BouncerPw9"], fragments=True) == "PgBouncer stops loading here"
+    assert redact("compose service postgres", ["postgres"]) == "compose service ***"
+    assert redact("near postgres, PostgreSQL", ["postgres"], fragments=True) == "near ***, PostgreSQL"
+    assert "mypostgresql" not in redact("near mypostgresql.confpass here", ["mypostgresql.confpass"], fragments=True)
+    assert redact("token PostgreSQLpw", ["PostgreSQLpw"]) == "token ***"
+    assert redact("a PostgreSQL b", ["PostgreSQL"]) == "a *** b"  # the password is the whole name
+    assert "ostgre" not in redact("near xPostgreSQL", ["postgres"], fragments=True)  # glued: not the name
+
+
+def test_a_compose_file_with_the_usual_password_keeps_its_messages_readable(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  db:\n    image: postgres:13\n    command: postgres -c idle_session_timeout=60000\n"
+        "    environment:\n      POSTGRES_PASSWORD: postgres\n"
+    )
+    outcome = run_cli(["--no-cache", "."], tmp_path)
+    assert "is not a parameter of PostgreSQL 13" in outcome.stdout, outcome.stdout
+    assert "***" not in outcome.stdout
