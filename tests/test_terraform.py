@@ -173,6 +173,8 @@ def test_a_fix_written_at_a_variable_other_places_read_is_unsafe(tmp_path: Path)
     assert fixes["PGF101"]["applicability"] == "unsafe"
     assert "var.idle_seconds, which the module reads 2 times" in fixes["PGF101"]["message"]
     assert fixes["PGF301"]["applicability"] == "unsafe"
+    # PGF301 writes its own fix message: it says why the fix is unsafe all the same
+    assert fixes["PGF301"]["message"].endswith("(at local.lb_idle, which the module reads 2 times)"), fixes["PGF301"]
     before = (work / "main.tf").read_text()
     run_cli(["--write", "."], work)
     assert (work / "main.tf").read_text() == before

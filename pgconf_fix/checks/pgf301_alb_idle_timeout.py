@@ -18,7 +18,7 @@ from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.options import Options
 from pgconf_fix.setting import Trail, fix_or_none
 from pgconf_fix.views.network import APPLICATION, LoadBalancer
-from pgconf_fix.views.terraform_module import whole_number
+from pgconf_fix.views.terraform_module import shared_note, whole_number
 
 SETTING = "idle_timeout"
 AWS_DEFAULT = 60
@@ -91,4 +91,7 @@ def _advice(trail: Trail, target: int) -> str:
 
 def _fix(view: LoadBalancer, target: int, trail: Trail) -> Fix | None:
     where = f" (in {trail.where})" if trail.via and trail.text is not None else ""
-    return fix_or_none(view.fix(SETTING, str(target)), f"Set {SETTING} = {target}{where}")
+    # The view's own message says why the fix is unsafe when it lands on a variable or local that
+    # other places read; this message replaces it, so it says so too.
+    why = shared_note(view.module, view.resolve(SETTING).via)
+    return fix_or_none(view.fix(SETTING, str(target)), f"Set {SETTING} = {target}{where}{why}")

@@ -159,13 +159,19 @@ class TerraformModule:
         return next((label for label in via if self.references(label) > 1), None)
 
 
+def shared_note(module: TerraformModule, via: tuple[str, ...]) -> str:
+    """Why a fix through ``via`` is unsafe, for its message: " (at var.x, which the module reads
+    N times)"; "" when the edit lands on no variable or local another place reads."""
+    shared = module.shared(via)
+    return "" if shared is None else f" (at {shared}, which the module reads {module.references(shared)} times)"
+
+
 def unsafe_when_shared(result: Fix | Refusal, module: TerraformModule, via: tuple[str, ...]) -> Fix | Refusal:
     """``result`` made unsafe when its edit lands on a variable or local that other places
     of the module read (TerraformModule.shared): the fix would change them too."""
-    shared = module.shared(via)
-    if not isinstance(result, Fix) or shared is None:
+    note = shared_note(module, via)
+    if not isinstance(result, Fix) or not note:
         return result
-    note = f" (at {shared}, which the module reads {module.references(shared)} times)"
     return replace(result, applicability=UNSAFE, message=result.message + note)
 
 
