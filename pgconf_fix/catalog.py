@@ -86,12 +86,12 @@ def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, A
     except ValueError as exc:
         # TOMLDecodeError, or ValueError from an integer past Python's 4,300-digit conversion
         # limit, which tomllib lets through (TOML allows 64-bit integers only)
-        raise error(f"{path}: invalid TOML: {_digits_message(exc, text)}") from None
+        raise error(f"{path}: invalid TOML: {toml_message(exc, text)}") from None
     except RecursionError:  # arrays or inline tables nested some thousands deep
         raise error(f"{path}: invalid TOML: nested too deeply for Python's TOML parser") from None
 
 
-def _digits_message(exc: ValueError, text: str) -> str:
+def toml_message(exc: ValueError, text: str) -> str:
     """``exc``'s message, put in TOML's terms when it is Python's integer conversion limit
     ("Exceeds the limit (4300 digits) for integer string conversion ...": it names a Python
     setting the reader cannot use, and no line), with the line of the first run of that many

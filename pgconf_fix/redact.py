@@ -41,8 +41,8 @@ FRAGMENT = 6  # the shortest piece of a known password that is masked on its own
 # whatever the password is, so masking a piece of it ("P***SQL") would only tell a reader
 # which letters the password holds. A known password, or a piece of one, that lies wholly
 # inside one of them written as a whole word, and is shorter than it, is left as it is;
-# anything else (the whole name, more than it, or a name glued to other letters) is masked. "postgres" alone is no such name: it is a common
-# password, and as a whole word it is masked.
+# anything else (the whole name, more than it, or a name glued to other letters) is masked.
+# "postgres" alone is no such name: it is a common password, and as a whole word it is masked.
 OWN_WORDS = (
     "PostgreSQL", "PgBouncer", "pgbouncer.ini", "pgbouncer", "postgresql.conf", "postgresql.auto.conf",
     "pg_hba.conf", "SQLAlchemy", "psycopg2", "psycopg", "libpq",

@@ -111,7 +111,9 @@ def toml_error(text: str) -> str | None:
     try:
         tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or an integer past Python's 4,300-digit limit
-        return str(exc)
+        from pgconf_fix.catalog import toml_message
+
+        return toml_message(exc, text)
     except RecursionError:  # inline arrays or tables nested some thousands deep
         return "nested too deeply for Python's TOML parser"
     return None

@@ -98,9 +98,13 @@ def libpq_integer(key: str, text: str) -> int:
         value = int(match.group(1))
         if -(2**31) <= value < 2**31:
             return value
-    shown = text.lstrip(" \t\n\v\f\r")
-    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    shown = _shown(text.lstrip(" \t\n\v\f\r"))  # libpq skips leading white space before it quotes
     raise ValueError(f'invalid integer value "{shown}" for connection option "{key}"')
+
+
+def _shown(value: str) -> str:
+    """A value quoted in a message: cut to 40 characters."""
+    return value if len(value) <= 40 else value[:37] + "..."
 
 
 PGBOUNCER_INI = re.compile(r"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
@@ -282,23 +286,19 @@ class ClientConnection(SettingsView):
                 numbers[key] = libpq_integer(key, current.value)
             except ValueError as exc:
                 refused.append((current, str(exc)))
-        switch = self.effective("keepalives")
-        on = switch is None or numbers.get("keepalives") not in (0, None)
-        if switch is not None and "keepalives" not in numbers:
-            on = False  # refused itself: libpq stops there, before the timers
-        for current, message in list(refused):
-            if current.key in LINUX_KEEPALIVE_LIMITS and not on:
-                refused.remove((current, message))  # libpq reads the timers only with keepalives on
-        if on:
+        # libpq reads the timers only with keepalives on: absent, or a number other than 0. A
+        # refused or templated keepalives is not known to be on (libpq stops at the first).
+        on = self.effective("keepalives") is None or numbers.get("keepalives") not in (0, None)
+        if not on:
+            refused = [(current, message) for current, message in refused if current.key not in LINUX_KEEPALIVE_LIMITS]
+        else:
             for key, (option, maximum) in LINUX_KEEPALIVE_LIMITS.items():
-                value = numbers.get(key)
-                current = self.effective(key)
-                if value is not None and current is not None and not 1 <= value <= maximum:
-                    refused.append((current, f"{key} = {value}: setsockopt({option}) fails with Invalid argument on Linux, which takes 1 to {maximum}"))
+                value = numbers.get(key)  # a number only where the keyword is written
+                if value is not None and not 1 <= value <= maximum:
+                    refused.append((self.effective(key), f"{key} = {value}: setsockopt({option}) fails with Invalid argument on Linux, which takes 1 to {maximum}"))
         sslmode = self.effective("sslmode")
         if sslmode is not None and not TEMPLATE.search(sslmode.value) and sslmode.value not in LIBPQ_SSLMODES:
-            shown = sslmode.value if len(sslmode.value) <= 40 else sslmode.value[:37] + "..."
-            refused.append((sslmode, f'invalid sslmode value: "{shown}"'))
+            refused.append((sslmode, f'invalid sslmode value: "{_shown(sslmode.value)}"'))
         return [Problem(current.location, f"{self.describe()}: {message}; libpq refuses to connect") for current, message in refused]
 
     # -- what the rules ask -------------------------------------------------------------
