@@ -71,12 +71,12 @@ PRIVATE_SUFFIXES = (
     ".local", ".localdomain", ".internal", ".lan", ".home.arpa", ".svc", ".cluster.local", ".corp",
     ".intranet", ".private", ".test", ".example", ".invalid", ".localhost", ".home", ".intra",
 )  # fmt: skip
-# libpq (12 and later) reads these keywords with parse_int_param (fe-connect.c): C white space,
+# libpq reads these keywords with parse_int_param (fe-connect.c): C white space,
 # an optional sign, decimal digits, white space, within a C int; anything else refuses the
 # connection with 'invalid integer value "..." for connection option "..."' (libpq 17 and 18,
 # checked through psycopg2 and psycopg: tests/test_libpq_refusals.py). connect_timeout is left
-# out: psycopg 3 connects without libpq's blocking loop, reads it itself with int(), and so
-# accepts 2147483648, which psycopg2's libpq refuses.
+# out: psycopg 3 reads it itself ("bad value for connect_timeout: 'abc'") and accepts
+# 2147483648, which psycopg2's libpq refuses.
 LIBPQ_INTEGER_KEYWORDS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout")
 LIBPQ_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")  # case counts
 # With keepalives on, libpq hands these to setsockopt as they are (a negative one as 0), and
