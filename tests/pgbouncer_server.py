@@ -99,11 +99,15 @@ def staged_ini(text: str, directory: Path, port: int) -> str:
 
 
 @contextmanager
-def running_pgbouncer(ini_text: str, timeout: float = 15.0) -> Iterator[Bouncer]:
+def running_pgbouncer(ini_text: str, timeout: float = 15.0, files: dict[str, str] | None = None) -> Iterator[Bouncer]:
+    """``files``: other files (name -> text) put beside the ini, such as its ``%include``
+    targets; PgBouncer runs in that directory, where it opens relative names from."""
     binary = require_pgbouncer()
     directory = Path(tempfile.mkdtemp(prefix="pgconf-fix-pgbouncer-", dir="/tmp"))
     port = _free_port()
     (directory / "userlist.txt").write_text('"admin" ""\n')
+    for name, text in (files or {}).items():
+        (directory / name).write_text(text)
     ini = directory / "pgbouncer.ini"
     ini.write_text(staged_ini(ini_text, directory, port))
     log = directory / "log"
@@ -114,7 +118,7 @@ def running_pgbouncer(ini_text: str, timeout: float = 15.0) -> Iterator[Bouncer]
             os.chown(path, user.pw_uid, user.pw_gid)
         argv = ["runuser", "-u", RUN_AS, "--", *argv]
     with open(log, "wb") as out:
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=directory)
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -142,3 +142,68 @@ def test_what_server_check_query_sends_to_a_real_server(query: str, sent: str | 
         assert others == []
     else:
         assert others and set(others) == {sent}
+
+
+# -- %include: PgBouncer reads the file there, in the including line's section --------------
+
+_MAIN = "[databases]\napp = host=10.1.2.3 dbname=app\n\n[pgbouncer]\nlisten_port = 6432\n%include tuning.ini\n"
+
+
+def test_a_setting_in_an_included_file_counts(tmp_path: Path) -> None:
+    """The real PgBouncer takes tcp_keepidle from the %include file (SHOW CONFIG), so the
+    ini that includes it is not "tcp_keepidle is not set" (it was, before includes were read)."""
+    tuning = "tcp_keepidle = 60\ntcp_keepintvl = 10\ntcp_keepcnt = 6\n"
+    (tmp_path / "pgbouncer.ini").write_text(_MAIN)
+    (tmp_path / "tuning.ini").write_text(tuning)
+    with running_pgbouncer(_MAIN, files={"tuning.ini": tuning}) as bouncer:
+        config = bouncer.show_config()
+    assert (config["tcp_keepidle"], config["tcp_keepintvl"], config["tcp_keepcnt"]) == ("60", "10", "6")
+    assert _findings(tmp_path) == []
+
+
+def test_a_value_in_an_included_file_is_fixed_there(tmp_path: Path) -> None:
+    (tmp_path / "pgbouncer.ini").write_text(_MAIN)
+    (tmp_path / "tuning.ini").write_text("tcp_keepidle = 7200\ntcp_keepintvl = 10\ntcp_keepcnt = 6\n")
+    found = _findings(tmp_path)
+    assert any(line.startswith("tuning.ini:1:1: PGF602 tcp_keepidle = 7200 is above") for line in found), found
+    assert run_cli(["--write", "."], tmp_path).code == 0
+    assert (tmp_path / "pgbouncer.ini").read_text() == _MAIN
+    tuning = (tmp_path / "tuning.ini").read_text()
+    assert tuning == "tcp_keepidle = 60\ntcp_keepintvl = 10\ntcp_keepcnt = 6\n"
+    with running_pgbouncer(_MAIN, files={"tuning.ini": tuning}) as bouncer:
+        assert bouncer.show_config()["tcp_keepidle"] == "60"
+
+
+def test_a_key_is_not_added_after_an_include_that_ends_in_another_section(tmp_path: Path) -> None:
+    """An included file that opens [databases] leaves the including file there (PgBouncer read
+    a tcp_keepcnt after such an include as a database entry and refused to start): a missing
+    [pgbouncer] key goes before the include. Such a file is judged as part of its includer,
+    not alone (where its first line is outside any section)."""
+    main = "[pgbouncer]\nlisten_port = 6432\n%include pools.ini\n"
+    pools = "tcp_keepalive = 1\n[databases]\napp = host=10.1.2.3 dbname=app\n"
+    (tmp_path / "pgbouncer.ini").write_text(main)
+    (tmp_path / "pools.ini").write_text(pools)
+    found = _findings(tmp_path)
+    assert [line.split(" ", 2)[:2] for line in found] == [["pgbouncer.ini:1:1:", "PGF602"], ["pgbouncer.ini:1:1:", "PGF604"]], found
+    assert run_cli(["--write", "."], tmp_path).code == 0
+    fixed = (tmp_path / "pgbouncer.ini").read_text()
+    assert fixed == (
+        "[pgbouncer]\nlisten_port = 6432\ntcp_keepidle = 60\ntcp_keepintvl = 10\ntcp_keepcnt = 6\n%include pools.ini\n"
+    )
+    assert (tmp_path / "pools.ini").read_text() == pools
+    with running_pgbouncer(fixed, files={"pools.ini": pools}) as bouncer:
+        assert bouncer.show_config()["tcp_keepidle"] == "60"
+    # The place the fix went is the place that matters: after the include, it is refused.
+    after = "[pgbouncer]\nlisten_port = 6432\n%include pools.ini\ntcp_keepidle = 60\n"
+    with pytest.raises(BouncerRefused, match="tcp_keepidle"), running_pgbouncer(after, files={"pools.ini": pools}):
+        pass
+
+
+def test_an_include_outside_the_repository_is_named_where_a_key_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "pgbouncer.ini").write_text("[pgbouncer]\nlisten_port = 6432\n%include /etc/pgbouncer/tuning.ini\n")
+    found = _findings(tmp_path)
+    assert any(
+        " PGF602 tcp_keepidle is not set: PgBouncer leaves it to the operating system (7200 s on Linux) "
+        "(%include files not read: /etc/pgbouncer/tuning.ini);" in line
+        for line in found
+    ), found

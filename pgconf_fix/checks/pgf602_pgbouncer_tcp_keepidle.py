@@ -28,7 +28,7 @@ def pgbouncer_tcp_keepidle(rule: Rule, view: PgBouncerConfig, options: Options) 
             return
         problem = (
             "tcp_keepidle is not set: PgBouncer leaves it to the operating system (7200 s on Linux)"
-            + view.reset_note("tcp_keepidle")
+            + view.missing_note("tcp_keepidle")
         )
     elif idle.value == 0:
         problem = f"tcp_keepidle = {idle.raw} means the operating system's default (7200 s on Linux)"

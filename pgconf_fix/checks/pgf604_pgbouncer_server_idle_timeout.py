@@ -36,7 +36,7 @@ def pgbouncer_server_idle_timeout(rule: Rule, view: PgBouncerConfig, options: Op
     if keep <= budget:
         return
     if where.is_missing:
-        shown = f"{key} is not set (PgBouncer's default: {keep:g} s){view.reset_note(key)}"
+        shown = f"{key} is not set (PgBouncer's default: {keep:g} s){view.missing_note(key)}"
     else:
         shown = f"{key} = {where.raw}"
     kept = "forever (server_idle_timeout and server_lifetime are 0)" if keep == float("inf") else f"{keep:g} s"

@@ -8,7 +8,9 @@
 - ``key = value``: the key is letters, digits and ``_ . - *``, the ``=`` is required,
   the value runs to the end of the line with trailing blanks removed. A line that
   is none of these is a syntax error and PgBouncer stops loading.
-- ``%include file`` reads another file (a missing one is fatal); it is noted, not followed.
+- ``%include file`` reads another file there (a missing one is fatal), in the section the
+  including line is in; a section header in it goes on for the rest of the including file.
+  The document notes it; the view (pgconf_fix.views.pgbouncer) follows it.
 
 The parser works on any text: a file's, or a block scalar's value in a ConfigMap
 (:class:`pgconf_fix.documents.yaml_nodes.BlockText`); offsets are into that text.
@@ -54,10 +56,10 @@ class CommentedSetting:
     value_end: int
 
 
-def parse_ini(text: str) -> list[IniLine]:
-    """Every line of ``text``, with the section each one belongs to."""
+def parse_ini(text: str, section: str | None = None) -> list[IniLine]:
+    """Every line of ``text``, with the section each one belongs to; ``section`` is the one
+    the text starts in (an ``%include``d file continues its includer's section)."""
     lines: list[IniLine] = []
-    section: str | None = None
     offset = 0
     for number, raw in enumerate(text.split("\n"), start=1):
         start, end = offset, offset + len(raw)

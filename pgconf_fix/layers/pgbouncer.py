@@ -46,4 +46,9 @@ def build_views(workspace: Workspace, sources: list[SourceFile], options: Option
     from pgconf_fix.views.base import Built
     from pgconf_fix.views.pgbouncer import WholeFile, build_pgbouncer_views
 
-    return Built([view for source in sources for view in build_pgbouncer_views(WholeFile(source))])
+    built = [(source, build_pgbouncer_views(WholeFile(source), workspace)) for source in sources]
+    # A file another one %includes is judged as part of it (pgconf_fix.run joins the groups
+    # that read a common file), not again on its own, where its lines have no section.
+    included = {path for source, views in built for path in views[0].scope if path != source.path}
+    kept = [(source, views) for source, views in built if source.path not in included] or built
+    return Built([view for _, views in kept for view in views])

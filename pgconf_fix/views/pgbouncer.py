@@ -27,10 +27,12 @@ start-up ("unrecognized connection parameter").
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from pgconf_fix.documents.pgbouncer_ini import (
     IniLine,
@@ -41,9 +43,12 @@ from pgconf_fix.documents.pgbouncer_ini import (
 from pgconf_fix.findings import UNSAFE, Edit, Location, Problem
 from pgconf_fix.guc_values import c_integer
 from pgconf_fix.setting import Setting, State
-from pgconf_fix.source import SourceFile
+from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.client import PGBOUNCER, ClientConnection
+
+if TYPE_CHECKING:
+    from pgconf_fix.workspace import Workspace
 
 LAYER = "pgbouncer"
 SECTION = "pgbouncer"
@@ -81,6 +86,9 @@ REFUSED_LIBPQ = {
     "service": None,
 }
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+# libusual's cfparser: an %include in a file included ten levels deep is "include nesting
+# level too deep" (PgBouncer 1.18: a chain of includes loads up to the tenth file, no further).
+MAX_INCLUDE_DEPTH = 10
 
 
 class Host(Protocol):
@@ -141,20 +149,30 @@ def seconds(text: str) -> float:
 class PgBouncerConfig(SettingsView):
     layer = LAYER
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, workspace: Workspace | None = None) -> None:
+        """``workspace``: where ``%include`` targets are read from (None: they are not followed,
+        as for an ini inside a ConfigMap, whose includes name files of the pod)."""
         super().__init__()
         self.host = host
         self.source = host.source
         self.scope = {host.source.path}
+        self.workspace = workspace
         self.lines = parse_ini(host.text)
         self._line_of: dict[int, IniLine] = {}
+        self._host_of: dict[int, Host] = {}
+        # %include targets not read (outside the repository, or not followed here), for messages.
+        self.unresolved: list[str] = []
+        # The section each %include line of this file leaves its file in (a header inside the
+        # included file goes on after it); by the include line's id.
+        self._section_after: dict[int, str | None] = {}
         # Settings of an earlier [pgbouncer] section that a later header reset to their defaults.
         self.reset: dict[str, Assignment] = {}
         self.sections = [line for line in self.lines if line.kind == "section" and line.key == SECTION]
-        self.judges_missing = bool(self.sections)
-        for line in self.lines:
+        read = self._expand(host, self.lines, 0)
+        self.judges_missing = any(line.kind == "section" and line.key == SECTION for _, line in read)
+        for line_host, line in read:
             if line.error:
-                self._problem(line, line.error)
+                self._problem(line, line.error, line_host)
             elif line.kind == "section" and line.key == SECTION:
                 # Each [pgbouncer] header resets the section's settings to their defaults
                 # (libusual's fill_defaults; checked on PgBouncer 1.18): only the last one counts.
@@ -162,8 +180,8 @@ class PgBouncerConfig(SettingsView):
                     self.reset[assignment.key] = assignment
                 self.assignments.clear()
             elif line.kind == "setting" and line.section == SECTION:
-                self._assign(line)
-            elif line.kind == "setting" and line.section == "databases":
+                self._assign(line, line_host)
+            elif line.kind == "setting" and line.section == "databases" and line_host is host:
                 self._check_database(line)
         for key in (*INTEGER_KEYS, *SECONDS_KEYS):
             current = self.effective(key)
@@ -175,20 +193,93 @@ class PgBouncerConfig(SettingsView):
                         Problem(current.location, f"{key}: {exc}; PgBouncer refuses to load the file")
                     )
 
-    def location(self, start: int, end: int) -> Location:
-        return Location(self.source, self.host.to_file(start), self.host.to_file(end))
+    def location(self, start: int, end: int, host: Host | None = None) -> Location:
+        host = host or self.host
+        return Location(host.source, host.to_file(start), host.to_file(end))
 
-    def _problem(self, line: IniLine, message: str) -> None:
-        self.problems.append(Problem(self.location(line.start, line.end), message))
+    def _problem(self, line: IniLine, message: str, host: Host | None = None) -> None:
+        self.problems.append(Problem(self.location(line.start, line.end, host), message))
 
-    def _assign(self, line: IniLine) -> None:
+    def _expand(self, host: Host, lines: list[IniLine], depth: int) -> list[tuple[Host, IniLine]]:
+        """``lines`` of ``host`` with the lines of each ``%include`` it can read spliced in, as
+        PgBouncer reads them; a section an included file ends in goes on in ``lines``."""
+        read: list[tuple[Host, IniLine]] = []
+        carried: str | None = None  # the section an include left this file in, until a header
+        carrying = False
+        for line in lines:
+            if carrying:
+                if host.text[line.start : line.end].lstrip(" \t\f\v").startswith("["):
+                    carrying = False
+                else:
+                    line.section = carried
+                    if line.kind == "error" and line.error == f"{line.key} is outside any section":
+                        line.kind, line.error = "setting", None  # the included file opened one
+            read.append((host, line))
+            if line.kind != "include":
+                continue
+            included = self._include(host, line, depth)
+            if included is None:
+                continue
+            child, child_lines = included
+            read.extend(self._expand(child, child_lines, depth + 1))
+            after = child_lines[-1].section if child_lines else line.section
+            self._section_after[id(line)] = after
+            if after != line.section:
+                carried, carrying = after, True
+        return read
+
+    def _include(self, host: Host, line: IniLine, depth: int) -> tuple[Host, list[IniLine]] | None:
+        """The file an ``%include`` line names, parsed in the line's section; None (noted in
+        ``unresolved``, or a PGF001 problem) when it cannot be read.
+
+        PgBouncer opens a relative name from its working directory, which a repository does
+        not record: it is looked for beside the including file (PgBouncer started from its
+        configuration's directory). An absolute name is looked for as it is, then in the
+        repository where its layout mirrors the server's (server_includes.find_absolute)."""
+        from pgconf_fix.views.server_includes import find_absolute
+        from pgconf_fix.workspace import is_file
+
+        target = line.value
+        if self.workspace is None or not isinstance(host, WholeFile) or not target:
+            if target:
+                self.unresolved.append(target)
+            return None
+        if depth + 1 > MAX_INCLUDE_DEPTH:
+            self._problem(line, f"include nesting level too deep at %include {target}: PgBouncer stops loading", host)
+            return None
+        path = find_absolute(host.source, target) if os.path.isabs(target) else host.source.path.parent / target
+        if path is None or not is_file(path):
+            self.unresolved.append(target)
+            return None
+        try:
+            child = self.workspace.load(path, self.workspace.display_for(path, host.source.display))
+        except InputError as exc:
+            self._problem(line, f'could not load the %include file "{target}": {exc.message}', host)
+            return None
+        self.scope.add(child.path)
+        return WholeFile(child), parse_ini(child.text, line.section)
+
+    def describe_missing(self) -> str:
+        if self.unresolved:
+            return f" (%include files not read: {', '.join(self.unresolved)})"
+        return ""
+
+    def missing_note(self, key: str) -> str:
+        """For a message about an unset key: an earlier value a second [pgbouncer] header
+        discarded, and the ``%include`` files that could set it but were not read."""
+        return self.reset_note(key) + self.describe_missing()
+
+    def _assign(self, line: IniLine, host: Host | None = None) -> None:
+        host = host or self.host
         if line.key not in KNOWN_KEYS and line.key.lower() in KNOWN_KEYS:
-            self._problem(line, f"unknown parameter {line.key}: PgBouncer's names are lower-case ({line.key.lower()})")
+            self._problem(
+                line, f"unknown parameter {line.key}: PgBouncer's names are lower-case ({line.key.lower()})", host
+            )
             return
-        to_file = self.host.to_file
+        to_file = host.to_file
         assignment = Assignment(
             key=line.key,
-            source=self.source,
+            source=host.source,
             start=to_file(line.start),
             end=to_file(line.end),
             value=line.value,
@@ -196,6 +287,7 @@ class PgBouncerConfig(SettingsView):
             value_end=to_file(line.value_end),
         )
         self._line_of[id(assignment)] = line
+        self._host_of[id(assignment)] = host
         self.assignments.append(assignment)
 
     def _check_database(self, line: IniLine) -> None:
@@ -290,12 +382,13 @@ class PgBouncerConfig(SettingsView):
         current = self.effective(key)
         if current is not None:
             line = self._line_of[id(current)]
+            host = self._host_of[id(current)]  # this file, or the %include file that sets it
             if line.value_start == line.value_end:
                 # "key =" with nothing after it: rewrite from the "=", so that the edit sorts
                 # before a line another fix adds at the end of this one.
-                equals = self.host.text.rindex("=", line.start, line.value_start)
-                return (self.host.edit(equals, line.value_end, f"= {value}"),)
-            return (self.host.edit(line.value_start, line.value_end, value),)
+                equals = host.text.rindex("=", line.start, line.value_start)
+                return (host.edit(equals, line.value_end, f"= {value}"),)
+            return (host.edit(line.value_start, line.value_end, value),)
         samples = self._samples(key)
         if samples:
             sample = samples[0]
@@ -317,8 +410,10 @@ class PgBouncerConfig(SettingsView):
         for line in self.lines:
             if line.start <= header.start:
                 continue
-            if line.kind in ("section", "error") and line.section != SECTION:
-                break
+            if line.section != SECTION:
+                break  # the next header, or a line an %include's header moved to another section
+            if line.kind == "include" and self._section_after.get(id(line), SECTION) != SECTION:
+                break  # a line after it would be in the section the included file ends in
             if line.kind in ("setting", "include"):
                 end = line.end
         return end
@@ -403,7 +498,8 @@ def database_connections(config: PgBouncerConfig) -> list[PgBouncerDatabase]:
     return views
 
 
-def build_pgbouncer_views(host: Host) -> list[SettingsView]:
-    """The [pgbouncer] view of one pgbouncer.ini, then its [databases] connections."""
-    config = PgBouncerConfig(host)
+def build_pgbouncer_views(host: Host, workspace: Workspace | None = None) -> list[SettingsView]:
+    """The [pgbouncer] view of one pgbouncer.ini (its ``%include`` files read from ``workspace``),
+    then its [databases] connections."""
+    config = PgBouncerConfig(host, workspace)
     return [config, *database_connections(config)]

@@ -120,19 +120,25 @@ class IncludeFollowing:
         """Where an include points, inside the repository; None when it points outside it."""
         if not os.path.isabs(target):
             return source.path.parent / target
-        path = Path(target)
-        looked_for(path, directory=True)  # an include_dir's target: its listing is an input too
-        if _stat(path)[0] is not None:
-            return path
-        # An absolute server path such as /etc/postgresql/15/main/conf.d: find it beside the
-        # including file when the repository mirrors the server's layout.
-        parts = path.parts[1:]
-        here = real_path(source.path).parent.parts
-        for cut in range(len(parts) - 1, 0, -1):
-            prefix = parts[:cut]
-            if len(here) >= len(prefix) and tuple(here[len(here) - len(prefix) :]) == tuple(prefix):
-                return source.path.parent.joinpath(*parts[cut:])
-        return None
+        return find_absolute(source, target)
+
+
+def find_absolute(source: SourceFile, target: str) -> Path | None:
+    """An absolute path a file of ``source`` names (an include's target): itself when it
+    exists here, else its copy in the repository when the repository mirrors the server's
+    layout around ``source`` (/etc/postgresql/15/main/conf.d named from
+    .../etc/postgresql/15/main/postgresql.conf); None when it is outside the repository."""
+    path = Path(target)
+    looked_for(path, directory=True)  # an include_dir's target: its listing is an input too
+    if _stat(path)[0] is not None:
+        return path
+    parts = path.parts[1:]
+    here = real_path(source.path).parent.parts
+    for cut in range(len(parts) - 1, 0, -1):
+        prefix = parts[:cut]
+        if len(here) >= len(prefix) and tuple(here[len(here) - len(prefix) :]) == tuple(prefix):
+            return source.path.parent.joinpath(*parts[cut:])
+    return None
 
 
 NO_SUCH_FILE = "no such file"
