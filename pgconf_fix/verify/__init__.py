@@ -201,5 +201,6 @@ def _together(findings: list[Finding], indices: list[int]) -> list[int]:
 
 
 # The verifiers, one module per format; importing them registers them.
+from pgconf_fix.verify import compose as _compose  # noqa: F401
 from pgconf_fix.verify import conninfo as _conninfo  # noqa: F401
 from pgconf_fix.verify import formats as _formats  # noqa: F401

@@ -15,14 +15,18 @@
   runs behind Swarm's IPVS load balancing, which drops connections idle for 900 s
   (FACTS.md; moby/moby#31208): a box on the path for the idle budget.
 
-A string command is split the way compose splits it (shell words: blanks separate,
-single quotes are literal, double quotes and backslashes escape). A string it cannot split
-(a quote never closed, a backslash that ends it) makes compose refuse the file: compose-go's
-``ShellCommand`` hands it to go-shellwords' ``Parse``, which fails with "invalid command line
-string" (compose-spec/compose-go ``types/command.go``, mattn/go-shellwords ``shellwords.go``);
-that is PGF001, and nothing is appended to it, since words added after an open quote would
-only join the quoted one. Facts about the flags: ``postgres --help``; a ``--name=value``
-flag's dashes become underscores.
+A string command is split the way compose splits it: compose-go hands it to go-shellwords'
+``Parse`` (pgconf_fix.documents.shellwords has the rules, read from go-shellwords v1.0.12 and
+checked against it). A string ``Parse`` refuses ("invalid command line string": a quote or a
+``$(``/backtick region never closed, a backslash that ends it, a ``(`` outside quotes) makes
+compose refuse the file; that is PGF001, and nothing is appended to it, since words added after
+an open quote would only join the quoted one. A ``; & | < >`` outside quotes makes ``Parse``
+stop there without an error, and compose runs only the words before it: that is PGF001 too;
+those words are judged (a setting after the stop is not set), and nothing is appended, since
+what is appended would land after the stop and be dropped. Every append and rewrite of a string
+command is split again before it is offered and must give exactly the intended words (and
+pgconf_fix.verify.compose splits the edited file's commands again). Facts about the flags:
+``postgres --help``; a ``--name=value`` flag's dashes become underscores.
 """
 
 from __future__ import annotations
@@ -34,6 +38,13 @@ from dataclasses import dataclass
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.documents.shellwords import (
+    GO_SHELLWORDS_ERROR,
+    Stop,
+    UnsplittableCommand,
+    quote_word,
+    split_command,
+)
 from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
@@ -102,67 +113,16 @@ class Word:
     rewrite: Callable[[str], tuple[Edit, ...]]
 
 
-class UnsplittableCommand(ValueError):
-    """A command string compose cannot split into words (see the module's docstring).
-
-    ``offset`` is where the trouble starts in the string's value (the quote never closed, the
-    backslash that ends it); the message says what it is."""
-
-    def __init__(self, offset: int, reason: str) -> None:
-        super().__init__(reason)
-        self.offset = offset
-
-
 def shell_words(text: str) -> list[tuple[str, int, int, bool]]:
-    """(value, start, end, plain) for each shell word; ``plain``: written as its value.
-
-    Raises UnsplittableCommand where compose's splitter fails: a quote never closed, a
-    backslash with nothing after it."""
-    words = []
-    pos, end = 0, len(text)
-    while pos < end:
-        while pos < end and text[pos] in " \t\n":
-            pos += 1
-        if pos >= end:
-            break
-        start = pos
-        chars: list[str] = []
-        while pos < end and text[pos] not in " \t\n":
-            char = text[pos]
-            if char == "'":
-                close = text.find("'", pos + 1)
-                if close == -1:
-                    raise UnsplittableCommand(pos, "the ' opened here is never closed")
-                chars.append(text[pos + 1 : close])
-                pos = close + 1
-            elif char == '"':
-                opened = pos
-                pos += 1
-                while pos < end and text[pos] != '"':
-                    if text[pos] == "\\" and pos + 1 < end and text[pos + 1] in '"\\$`':
-                        pos += 1
-                    chars.append(text[pos])
-                    pos += 1
-                if pos >= end:
-                    raise UnsplittableCommand(opened, 'the " opened here is never closed')
-                pos += 1
-            elif char == "\\":
-                if pos + 1 >= end:
-                    raise UnsplittableCommand(pos, "the backslash that ends the command escapes nothing")
-                chars.append(text[pos + 1])
-                pos += 2
-            else:
-                chars.append(char)
-                pos += 1
-        value = "".join(chars)
-        words.append((value, start, min(pos, end), text[start : min(pos, end)] == value))
-    return words
+    """(value, start, end, plain) for each argument compose passes (pgconf_fix.documents.shellwords:
+    the words before a stop); ``plain``: written as its value. Raises UnsplittableCommand
+    where go-shellwords refuses the string."""
+    return [(word.value, word.start, word.end, word.plain) for word in split_command(text).words]
 
 
 def shell_quote(word: str) -> str:
-    if word and re.fullmatch(r"[A-Za-z0-9_.,:/=+@%-]+", word):
-        return word
-    return "'" + word.replace("'", "'\\''") + "'"
+    """``word`` as go-shellwords reads it back, itself (pgconf_fix.documents.shellwords.quote_word)."""
+    return quote_word(word)
 
 
 def _scalar_offsets(source: SourceFile, node: ScalarNode) -> Callable[[int], int | None]:
@@ -199,30 +159,74 @@ def command_words(source: SourceFile, node: Node) -> tuple[list[Word], Callable[
 
         return words, append
     if isinstance(node, ScalarNode) and Y.scalar_value(node) is not None:
-        offsets = _scalar_offsets(source, node)
-        words = []
-        for value, start, end, plain in shell_words(node.value):
-            first, last = offsets(start), offsets(end - 1) if end > start else None
-            if first is None or last is None:
-                location = Location(source, *Y.span(node))
-                at: Callable[[int], int | None] = lambda i: None
-
-                def rewrite(text: str) -> tuple[Edit, ...]:
-                    return ()
-            else:
-                location = Location(source, first, last + 1)
-                at = (lambda i, first=first: first + i) if plain else (lambda i: None)
-
-                def rewrite(text: str, first: int = first, last: int = last) -> tuple[Edit, ...]:
-                    return (Edit(source, first, last + 1, shell_quote(text)),)
-
-            words.append(Word(value, location, at, rewrite))
-
-        def append(new: list[str]) -> tuple[Edit, ...]:
-            return Y.append_to_scalar(source, node, "".join(" " + shell_quote(word) for word in new))
-
-        return words, append
+        return _string_command_words(source, node)
     return None
+
+
+def _string_command_words(
+    source: SourceFile, node: ScalarNode
+) -> tuple[list[Word], Callable[[list[str]], tuple[Edit, ...]]]:
+    """``command_words`` of a string command (raises UnsplittableCommand, as ``split_command``).
+
+    Each rewrite and the append are split again (``_reads_as``) and give no edit unless
+    go-shellwords reads exactly the intended words; nothing is appended after a stop."""
+    offsets = _scalar_offsets(source, node)
+    split = split_command(node.value)
+    values = split.values
+    words = []
+    for index, shell_word in enumerate(split.words):
+        start, end = shell_word.start, shell_word.end
+        first, last = offsets(start), offsets(end - 1) if end > start else None
+        if first is None or last is None:
+            location = Location(source, *Y.span(node))
+            at: Callable[[int], int | None] = lambda i: None
+
+            def rewrite(text: str) -> tuple[Edit, ...]:
+                return ()
+        else:
+            location = Location(source, first, last + 1)
+            at = (lambda i, first=first: first + i) if shell_word.plain else (lambda i: None)
+
+            def rewrite(text: str, first: int = first, last: int = last, index: int = index,
+                        start: int = start, end: int = end) -> tuple[Edit, ...]:
+                written = shell_quote(text)
+                edited = node.value[:start] + written + node.value[end:]
+                if not _reads_as(edited, [*values[:index], text, *values[index + 1 :]], node.value, split.stop):
+                    return ()
+                return (Edit(source, first, last + 1, _in_scalar(node, written)),)
+
+        words.append(Word(shell_word.value, location, at, rewrite))
+
+    def append(new: list[str]) -> tuple[Edit, ...]:
+        if split.stop is not None:
+            return ()  # compose would drop what comes after the stop
+        addition = "".join(" " + shell_quote(word) for word in new)
+        if not _reads_as(node.value + addition, values + new, node.value, None):
+            return ()
+        return Y.append_to_scalar(source, node, addition)
+
+    return words, append
+
+
+def _reads_as(edited: str, intended: list[str], original: str, stop: Stop | None) -> bool:
+    """Whether go-shellwords reads ``edited`` as exactly ``intended``, stopping (or not) where
+    ``original`` stopped (``stop``) with the same rest of the string after it."""
+    try:
+        split = split_command(edited)
+    except UnsplittableCommand:
+        return False
+    if split.values != intended or (split.stop is None) != (stop is None):
+        return False
+    return split.stop is None or stop is None or edited[split.stop.offset :] == original[stop.offset :]
+
+
+def _in_scalar(node: ScalarNode, text: str) -> str:
+    """``text`` as it is written inside ``node``'s quoting, to stand for itself in its value."""
+    if node.style == "'":
+        return text.replace("'", "''")
+    if node.style == '"':
+        return Y.double_quoted(text)[1:-1]
+    return text
 
 
 def server_command(
@@ -305,11 +309,18 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     key_node = Y.entry(service, "command")
     assert key_node is not None
     home = Location(source, key_node[0].start_mark.index, Y.content_end(source.text, command))
+    what = f"the command of compose service {name}"
+    stop: Stop | None = None
     try:
+        if isinstance(command, ScalarNode) and Y.scalar_value(command) is not None:
+            stop = split_command(command.value).stop
         found = server_command(source, command, image)
     except UnsplittableCommand as exc:
-        return _unsplittable(source, name, command, home, exc)
+        message = f'{what}: {exc}; compose cannot split it into arguments ("{GO_SHELLWORDS_ERROR}") and refuses the file'
+        return _refused(source, what, command, home, exc.offset, message)
     if found is None:
+        if stop is not None:
+            return _refused(source, what, command, home, stop.offset, _stop_message(what, stop, command.value))
         return None
     words, append, flags, version = found
 
@@ -319,12 +330,14 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     view = PlacedSettings(
         "server",
         source,
-        f"the command of compose service {name}",
+        what,
         home,
-        insert,
+        insert if stop is None else None,
         judges_missing=not any(flag[0] == "config_file" for flag in flags),
         major=Major.of(version, f"the image {image}"),
     )
+    if stop is not None:
+        view.problems.append(Problem(_point(source, command, stop.offset), _stop_message(what, stop, command.value)))
     for key, value, word, offset in flags:
         prefix = word.value[:offset]
         first = word.at(offset)
@@ -333,18 +346,29 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     return view.finish()
 
 
-def _unsplittable(
-    source: SourceFile, name: str, command: ScalarNode, home: Location, exc: UnsplittableCommand
-) -> PlacedSettings:
-    """The view of a command compose refuses: its PGF001, and nothing judged or added."""
-    what = f"the command of compose service {name}"
-    view = PlacedSettings("server", source, what, home, None, judges_missing=False)
-    at = _scalar_offsets(source, command)(exc.offset)
-    where = Location(source, at, at + 1) if at is not None else Location(source, *Y.span(command))
-    view.problems.append(
-        Problem(where, f'{what}: {exc}; compose cannot split it into arguments ("invalid command line string") '
-                       "and refuses the file")
+def _stop_message(what: str, stop: Stop, command: str) -> str:
+    """PGF001's text for a command go-shellwords stops reading at ``stop``."""
+    count = len(split_command(command).words)
+    before = "no argument" if count == 0 else "only the argument" if count == 1 else f"only the {count} arguments"
+    dropped = f", dropping the word {stop.dropped!r} before it too" if stop.dropped else ""
+    return (
+        f"{what}: compose splits it with go-shellwords, which stops at this {stop.char!r} outside quotes{dropped}: "
+        f"compose runs {before} before it and ignores the rest, without an error (compose starts no shell: "
+        f"quote the {stop.char!r} if it belongs to an argument)"
     )
+
+
+def _point(source: SourceFile, command: Node, offset: int) -> Location:
+    """The file location of character ``offset`` of a string command's value (the whole
+    scalar when its value is not written as is)."""
+    at = _scalar_offsets(source, command)(offset) if isinstance(command, ScalarNode) else None
+    return Location(source, at, at + 1) if at is not None else Location(source, *Y.span(command))
+
+
+def _refused(source: SourceFile, what: str, command: Node, home: Location, offset: int, message: str) -> PlacedSettings:
+    """The view of a command compose refuses or cuts short: its PGF001, and nothing judged or added."""
+    view = PlacedSettings("server", source, what, home, None, judges_missing=False)
+    view.problems.append(Problem(_point(source, command, offset), message))
     return view
 
 

@@ -1,0 +1,101 @@
+"""Verifier: every compose ``command:`` string an edit changed still reads, as compose splits
+it, as the same command with only its setting flags changed or added.
+
+compose splits a string command with go-shellwords (pgconf_fix.documents.shellwords). An
+edited string is refused when go-shellwords now refuses it, when it now stops reading at a
+``; & | < >`` somewhere else than before (or with another rest of the string after it: words
+added after such a stop are dropped by compose), or when an argument other than a setting flag
+(``-c name=value``, ``-cname=value``, ``--name=value``) changed, went or came. A command that was
+already refused before the edit is not held against it; neither is a list command, whose items
+compose takes as they are (the YAML verifier reads those).
+"""
+
+from __future__ import annotations
+
+from pgconf_fix.documents.shellwords import UnsplittableCommand, split_command
+from pgconf_fix.text_memo import TextMemo
+from pgconf_fix.verify import Trial, verifier
+from pgconf_fix.verify.formats import YAML_SUFFIXES
+
+
+def _string_commands(text: str) -> dict[tuple[int, str], str] | None:
+    """``(document index, service name) -> command`` for each compose service whose command is a
+    string; None when the text does not load as YAML."""
+    import yaml
+
+    found: dict[tuple[int, str], str] = {}
+    try:
+        documents = list(yaml.safe_load_all(text))
+    except Exception:  # noqa: BLE001 - any loader failure: the YAML verifier says why
+        return None
+    for index, document in enumerate(documents):
+        services = document.get("services") if isinstance(document, dict) else None
+        if not isinstance(services, dict):
+            continue
+        for name, service in services.items():
+            command = service.get("command") if isinstance(service, dict) else None
+            if isinstance(command, str):
+                found[(index, str(name))] = command
+    return found
+
+
+_COMMANDS = TextMemo(_string_commands)
+
+
+def other_arguments(arguments: list[str]) -> list[str]:
+    """The arguments that are not a server setting flag (``-c name=value`` as two arguments or
+    one, ``--name=value``), in order."""
+    kept = []
+    index = 0
+    while index < len(arguments):
+        argument = arguments[index]
+        if argument == "-c" and index + 1 < len(arguments) and "=" in arguments[index + 1]:
+            index += 2
+            continue
+        if argument.startswith(("-c", "--")) and "=" in argument:
+            index += 1
+            continue
+        kept.append(argument)
+        index += 1
+    return kept
+
+
+def command_change_problem(old: str, new: str) -> str | None:
+    """Why go-shellwords reads the edited command ``new`` otherwise than as ``old`` with only its
+    setting flags changed or added; None when it does not (or ``old`` was already refused)."""
+    try:
+        before = split_command(old)
+    except UnsplittableCommand:
+        return None
+    try:
+        after = split_command(new)
+    except UnsplittableCommand as exc:
+        return f'go-shellwords now refuses it ("invalid command line string"): {exc}'
+    if after.stop is not None and (before.stop is None or new[after.stop.offset :] != old[before.stop.offset :]):
+        return (
+            f"go-shellwords now stops at the {after.stop.char!r} at character {after.stop.offset + 1}: "
+            "compose would drop what follows"
+        )
+    if after.stop is None and before.stop is not None:
+        return f"the {before.stop.char!r} go-shellwords stopped at is gone: compose would run what followed it"
+    if other_arguments(after.values) != other_arguments(before.values):
+        return "an argument other than a setting flag changed"
+    return None
+
+
+@verifier("the edited compose command does not read as intended", applies=lambda path: path.suffix in YAML_SUFFIXES)
+def compose_commands_split(trial: Trial) -> str | None:
+    """Each changed string ``command:`` of a compose service, split as compose does."""
+    if "command" not in trial.new:
+        return None
+    old, new = _COMMANDS(trial.old), _COMMANDS(trial.new)
+    if old is None or new is None:
+        return None
+    for key, command in new.items():
+        before = old.get(key)
+        if before is None or before == command:
+            continue
+        problem = command_change_problem(before, command)
+        if problem is not None:
+            return f"the command of compose service {key[1]}: {problem}"
+    return None
