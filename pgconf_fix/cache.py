@@ -91,7 +91,6 @@ import functools
 import itertools
 import json
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -399,6 +398,8 @@ class Cache:
         self._given: set[str] = set()
         # In every key: messages name other files by their path from the working directory.
         here = os.path.abspath(cwd if cwd is not None else os.getcwd())
+        import shutil  # here: a run without the cache does not need it
+
         self._environment = _hash(code_digest(), shutil.which("terraform") is not None, here)
 
     @classmethod

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,11 +21,11 @@ class CatalogError(Exception):
     pass
 
 
-# The result cache's directory (``pgconf_fix.cache.cache_top``) when the command uses it: the
-# built-in rules' parsed TOML is kept in its ``pgconf-fix-rules/`` between runs (tomllib's import
-# and the parse of the 32 files were ~20 ms of a one-file run, issue 18). None: parsed every run.
-CACHE_TOP: Path | None = None
-MEMO_NAME = "pgconf-fix-rules"  # not a project's directory there (those end in -<16 hex digits>)
+# The built-in rules' TOML, parsed ahead of time: written by ``python -m pgconf_fix.docs`` into
+# rules/ (so the wheel ships it) and used while the digest it holds is the digest of the TOML
+# files beside it. tomllib's import and the parse of the 32 files were ~30 ms of a one-file run
+# (issue 18); reading the files and this JSON, ~2 ms.
+PARSED_NAME = "parsed.json"
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ _REQUIRED = ("code", "name", "layer", "severity", "summary", "why", "fix_safety"
 def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, Any]:
     """A TOML file's table; ``error("<path>: cannot read<what>: ...")`` or ``error("<path>:
     invalid TOML: ...")`` when it cannot be read or parsed."""
-    import tomllib  # here: a run whose rules come from the memo never loads it
+    import tomllib  # here: a run whose built-in rules come from PARSED_NAME never loads it
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -191,60 +190,71 @@ def builtin_rules_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _builtin_rules(directory: Path) -> tuple[Rule, ...]:
-    if CACHE_TOP is not None and directory.is_dir():
-        remembered = _remembered_rules(directory, CACHE_TOP)
-        if remembered is not None:
-            return remembered
-    return _load_dir(directory, True)
+    shipped = _shipped_rules(directory)
+    return shipped if shipped is not None else _load_dir(directory, True)
 
 
-def _remembered_rules(directory: Path, top: Path) -> tuple[Rule, ...] | None:
-    """The rules of ``directory``, from the TOML tables a run parsed before and kept in
-    ``top``/``MEMO_NAME`` (JSON, named by a digest of the Python version and the files' names
-    and texts), parsing and keeping them when absent. None when a file cannot be read or parsed
-    (``_load_dir`` then raises the error it always raised). Each table is validated by ``_rule``
-    as a parsed file is: the same Rule objects either way (JSON holds every TOML value but dates
-    and times; tables holding those are not kept)."""
-    import hashlib
-
-    paths = sorted(directory.glob("*.toml"))
+def _toml_texts(directory: Path) -> list[tuple[str, str]] | None:
+    """(file name, text) of each ``*.toml`` of ``directory``, by name; None when one cannot be read."""
     try:
-        texts = [path.read_text(encoding="utf-8") for path in paths]
+        return [(path.name, path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.toml"))]
     except (OSError, UnicodeDecodeError):
         return None
-    digest = hashlib.sha256(repr((sys.version, [path.name for path in paths])).encode())
-    for text in texts:
-        digest.update(b"%d:" % len(text) + text.encode("utf-8", "surrogatepass"))
-    stored = top / MEMO_NAME / f"{digest.hexdigest()}.json"
-    try:
-        tables = json.loads(stored.read_bytes())
-        if not isinstance(tables, list) or len(tables) != len(paths) or not all(isinstance(t, dict) for t in tables):
-            tables = None
-    except (OSError, ValueError):
-        tables = None
-    if tables is None:
-        import tomllib
 
-        try:
-            tables = [tomllib.loads(text) for text in texts]
-        except (ValueError, RecursionError):  # TOMLDecodeError, or an integer past 4,300 digits
+
+def rules_digest(texts: list[tuple[str, str]]) -> str:
+    """A digest of the rule files' names and texts, in order: what ``PARSED_NAME`` holds the
+    parse of. CRC-32 with the total length (zlib, 0.4 ms to import; hashlib loads OpenSSL, 4-5
+    ms): it tells a parse from a stale one after an edit; it guards nothing, since whoever can
+    edit the rule files can edit the parse too."""
+    import zlib
+
+    crc, size = 0, 0
+    for name, text in texts:
+        for part in (name, text):
+            data = part.encode("utf-8", "surrogatepass")
+            crc = zlib.crc32(b"%d:" % len(data) + data, crc)
+            size += len(data)
+    return f"crc32:{crc:08x}:{size}"
+
+
+def parsed_rules(directory: Path) -> str:
+    """The text of ``directory``/``PARSED_NAME``: the TOML table of each rule file there, by file
+    name, and the digest of their names and texts (``rules_digest``). Raises CatalogError for a
+    file that cannot be read or parsed, or whose table JSON would not give back as it is (a
+    TOML date or time)."""
+    texts = _toml_texts(directory)
+    if texts is None:
+        raise CatalogError(f"{directory}: a rule file cannot be read")
+    tables = {}
+    for name, text in texts:
+        tables[name] = read_toml(directory / name, CatalogError, " rule")
+        if json.loads(json.dumps(tables[name], default=str)) != tables[name]:
+            raise CatalogError(f"{directory / name}: holds a value JSON cannot keep (a TOML date or time)")
+    document = {
+        "generated_by": "python -m pgconf_fix.docs (from the *.toml files here; do not edit)",
+        "digest": rules_digest(texts),
+        "rules": tables,
+    }
+    return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+
+
+def _shipped_rules(directory: Path) -> tuple[Rule, ...] | None:
+    """The rules of ``directory`` from its ``PARSED_NAME``, validated by ``_rule`` as a parsed
+    file is (the same Rule objects either way); None when it is absent, damaged, or not the
+    parse of the TOML files there now (``_load_dir`` then parses them, and raises what a parse
+    raises)."""
+    texts = _toml_texts(directory)
+    if texts is None:
+        return None
+    try:
+        document = json.loads((directory / PARSED_NAME).read_bytes())
+        tables = document["rules"]
+        if document["digest"] != rules_digest(texts) or sorted(tables) != [name for name, _ in texts]:
             return None
-        _keep(stored, top, tables)
-    return tuple(_rule(path, table, True) for path, table in zip(paths, tables, strict=True))
-
-
-def _keep(stored: Path, top: Path, tables: list[dict[str, Any]]) -> None:
-    """Write ``tables`` to ``stored`` (in the cache directory ``top``) unless JSON would not give
-    them back as they are."""
-    from pgconf_fix.cache import prepare, write_json
-
-    try:
-        if json.loads(json.dumps(tables)) != tables:
-            return
-        prepare(stored.parent, top)
-        write_json(stored, tables)
-    except (OSError, TypeError, ValueError):
-        pass  # a memo that cannot be written: the next run parses again
+        return tuple(_rule(directory / name, tables[name], True) for name, _ in texts)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, CatalogError):
+        return None
 
 
 def _load_dir(directory: Path, builtin: bool) -> tuple[Rule, ...]:

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from pgconf_fix import __version__
-from pgconf_fix import catalog as catalog_module
 from pgconf_fix.budget import Budget
 from pgconf_fix.cache import ENVIRONMENT_VARIABLE as CACHE_VARIABLE
-from pgconf_fix.cache import Cache, CacheMiss, cache_top, project_directory
+from pgconf_fix.cache import Cache, CacheMiss, project_directory
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import (
@@ -470,7 +469,6 @@ def _run(
         raise click.UsageError(f"--add-suppressions and {mode} cannot be used together (fix with --write first, "
                                "then add suppressions for what is left)")
     cached = (USE_CACHE or bool(os.environ.get(CACHE_VARIABLE))) and not flags.get("no_cache") and not flags.get("live")
-    catalog_module.CACHE_TOP = cache_top() if cached else None  # the built-in rules' parse is kept there
     options = _options(cwd, config_path, **flags)
     catalog = load_catalog(options.rules_dirs)
     if list_rules:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -502,39 +502,50 @@ def _build_groups(groups: list[ReaderGroup], reader: ReaderBuild) -> None:
         _merge_part(result, [groups[index] for index in part], reader.workspace, cache)
 
 
-class _Pickler(pickle.Pickler):
-    """Pickles a worker's findings with each file the workspace holds as a reference to it (its
-    absolute path), so that the parent's findings point at the parent's own SourceFile, as
-    they would in one process; other texts (a document made from part of a file) go whole."""
+@lru_cache(maxsize=1)
+def _pickling() -> tuple[type, type]:
+    """(pickler, unpickler) of a forked build's results, made when one first needs them: a run in
+    one process never imports pickle (3-4 ms of a one-file run, issue 18).
 
-    def __init__(self, stream: io.BytesIO, workspace: Workspace) -> None:
-        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
-        self.workspace = workspace
+    The pickler writes each file the workspace holds as a reference to it (its absolute path),
+    so that the parent's findings point at the parent's own SourceFile, as they would in one
+    process; other texts (a document made from part of a file) go whole. The unpickler takes
+    such a reference back to the parent's SourceFile (UnpicklingError for a file it has not
+    read)."""
+    import pickle
 
-    def persistent_id(self, obj: object) -> str | None:  # noqa: D102
-        if type(obj) is SourceFile:
-            key = _key(obj.path)
-            if self.workspace.entry(key) is obj:
-                return str(key)
-        return None
+    class Pickler(pickle.Pickler):
+        def __init__(self, stream: io.BytesIO, workspace: Workspace) -> None:
+            super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+            self.workspace = workspace
 
+        def persistent_id(self, obj: object) -> str | None:
+            if type(obj) is SourceFile:
+                key = _key(obj.path)
+                if self.workspace.entry(key) is obj:
+                    return str(key)
+            return None
 
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, stream: io.BytesIO, workspace: Workspace) -> None:
-        super().__init__(stream)
-        self.workspace = workspace
+    class Unpickler(pickle.Unpickler):
+        def __init__(self, stream: io.BytesIO, workspace: Workspace) -> None:
+            super().__init__(stream)
+            self.workspace = workspace
 
-    def persistent_load(self, pid: str) -> SourceFile:  # noqa: D102
-        entry = self.workspace.entry(Path(pid))
-        if not isinstance(entry, SourceFile):
-            raise pickle.UnpicklingError(f"a worker's finding points at {pid}, which this process has not read")
-        return entry
+        def persistent_load(self, pid: str) -> SourceFile:
+            entry = self.workspace.entry(Path(pid))
+            if not isinstance(entry, SourceFile):
+                raise pickle.UnpicklingError(f"a worker's finding points at {pid}, which this process has not read")
+            return entry
+
+    return Pickler, Unpickler
 
 
 def _build_part(part: list[int]) -> tuple[bytes, bytes]:
     """In a worker: ``_build`` the groups at ``part`` (indices) of the forked state; returns
     (the workspace entries read meanwhile, pickled; the groups' findings, scope and reads and
-    what the cache noted, pickled with ``_Pickler``)."""
+    what the cache noted, pickled with ``_pickling``'s pickler)."""
+    import pickle
+
     groups, reader = jobs_module.context()
     workspace, cache = reader.workspace, reader.cache
     mark = workspace.mark()
@@ -555,7 +566,7 @@ def _build_part(part: list[int]) -> tuple[bytes, bytes]:
             cache.writable, cache.warning,
         )
     stream = io.BytesIO()
-    _Pickler(stream, workspace).dump((built, noted_since))
+    _pickling()[0](stream, workspace).dump((built, noted_since))
     return pickle.dumps(workspace.loaded()[mark:], protocol=pickle.HIGHEST_PROTOCOL), stream.getvalue()
 
 
@@ -563,9 +574,11 @@ def _merge_part(result: tuple[bytes, bytes], groups: list[ReaderGroup], workspac
     """Take a worker's ``_build_part`` result as if the groups had been built here: the files it
     read join the workspace in its reading order, each group gets its findings, scope and
     reads, the cache's record and counts what the worker's cache noted."""
+    import pickle
+
     loads, rest = result
     workspace.seed(pickle.loads(loads))
-    built, noted = _Unpickler(io.BytesIO(rest), workspace).load()
+    built, noted = _pickling()[1](io.BytesIO(rest), workspace).load()
     for group, (findings, scope, reads) in zip(groups, built):
         group.findings, group.scope, group.reads, group.built = findings, scope, reads, True
     if cache is not None and noted is not None:

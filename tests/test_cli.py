@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pgconf_fix import docs
+from pgconf_fix import catalog, docs
 from pgconf_fix.catalog import load_catalog
 from tests.cli_runner import run_cli, tree
 
@@ -51,6 +51,8 @@ def test_readme_table_and_rules_doc_are_generated_from_rules() -> None:
     readme = (ROOT / "README.md").read_text()
     assert docs.readme_with_table(readme, rules) == readme, "run: python -m pgconf_fix.docs"
     assert (ROOT / "docs" / "rules.md").read_text() == docs.rules_markdown(rules), "run: python -m pgconf_fix.docs"
+    parsed = ROOT / "rules" / catalog.PARSED_NAME
+    assert parsed.read_text(encoding="utf-8") == catalog.parsed_rules(ROOT / "rules"), "run: python -m pgconf_fix.docs"
 
 
 def test_list_rules_and_explain(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -192,6 +191,8 @@ def terraform_fmt(text: str) -> str | None:
     Remembered by text (a batch of ``terraform_fmt_many`` fills the same memo)."""
     if text in _FORMATTED:
         return _FORMATTED[text]
+    import shutil  # shutil and subprocess: only Terraform's verifier needs them
+
     program = shutil.which("terraform")
     if program is None:
         return None
@@ -212,6 +213,8 @@ def terraform_fmt_many(texts: list[str]) -> None:
     parse exits 2 but still formats the others (Terraform 1.11); then only the texts terraform
     rewrote and those it did not name in its diagnostics are remembered; ``terraform_fmt``
     asks about the named ones alone (and about every unrewritten one if none is named)."""
+    import shutil
+
     program = shutil.which("terraform")
     # Without a final newline, ``terraform fmt -`` adds one and ``terraform fmt FILE`` does
     # not (Terraform 1.11): those texts are left to terraform_fmt, one by one.
