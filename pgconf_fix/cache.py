@@ -110,8 +110,8 @@ if TYPE_CHECKING:
 DIRECTORY_NAME = ".pgconf-fix_cache"
 ENVIRONMENT_VARIABLE = "PGCONF_FIX_CACHE_DIR"
 # Bump when the layout of an entry changes (2: inputs as a chain of chunks; 3: the files
-# among them that are one file, "aliases").
-FORMAT = 3
+# among them that are one file, "aliases"; 4: an edit's "holds" span).
+FORMAT = 4
 ABSENT = "-"
 _PACKAGE = Path(__file__).resolve().parent
 _IGNORED_PREFIXES = tuple(
@@ -293,7 +293,7 @@ def _finding_json(finding: Finding, paths: _Paths) -> list:
         fix = [
             finding.fix.applicability,
             finding.fix.message,
-            [[paths(edit.source), edit.start, edit.end, edit.content] for edit in finding.fix.edits],
+            [[paths(edit.source), edit.start, edit.end, edit.content, edit.holds] for edit in finding.fix.edits],
             [list(pair) for pair in finding.fix.expect],
         ]
     location = finding.location
@@ -311,7 +311,10 @@ def _finding_from_json(data: list, sources: list[SourceFile]) -> Finding:
         fix = Fix(
             applicability=applicability,
             message=fix_message,
-            edits=tuple(Edit(sources[i], s, e, content) for i, s, e, content in edits),
+            edits=tuple(
+                Edit(sources[i], s, e, content, None if holds is None else (holds[0], holds[1]))
+                for i, s, e, content, holds in edits
+            ),
             expect=tuple((key, value) for key, value in expect),
         )
     return Finding(

@@ -16,15 +16,31 @@ UNSAFE = "unsafe"
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace ``text[start:end]`` of ``source`` with ``content`` (an insertion when start == end)."""
+    """Replace ``text[start:end]`` of ``source`` with ``content`` (an insertion when start == end).
+
+    ``holds``: file offsets ``(start, end)`` this edit keeps other edits of the same round away
+    from, when wider than what it rewrites. An insertion that opens something (a URL's ``?``, a
+    call's ``connect_args={``) holds the character beside it, so that a second fix opening the
+    same thing in the same round overlaps it and waits a round, while the bytes it does not
+    change stay out of its span (and out of JSON's ``fix.edits``).
+    """
 
     source: SourceFile
     start: int
     end: int
     content: str
+    holds: tuple[int, int] | None = None
 
-    def key(self) -> tuple[str, int, int, str]:
-        return (str(self.source.path), self.start, self.end, self.content)
+    def __post_init__(self) -> None:
+        if self.holds is not None and not self.holds[0] <= self.start <= self.end <= self.holds[1]:
+            raise ValueError(f"an edit of {self.start}-{self.end} cannot hold only {self.holds}")
+
+    def held(self) -> tuple[int, int]:
+        """The span other edits must not overlap: ``holds``, or what the edit rewrites."""
+        return self.holds if self.holds is not None else (self.start, self.end)
+
+    def key(self) -> tuple[str, int, int, str, tuple[int, int] | None]:
+        return (str(self.source.path), self.start, self.end, self.content, self.holds)
 
 
 @dataclass(frozen=True)

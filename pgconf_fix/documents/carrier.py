@@ -42,8 +42,10 @@ class Carrier:
         """The decoded index whose character is written at (or first after) file ``offset``."""
         return bisect.bisect_left(self.offsets, offset)
 
-    def edit(self, start: int, end: int, content: str) -> Edit | None:
-        """Replace decoded ``value[start:end]`` with ``content``; None when it cannot be written."""
+    def edit(self, start: int, end: int, content: str, holds_from: int | None = None) -> Edit | None:
+        """Replace decoded ``value[start:end]`` with ``content``; None when it cannot be written.
+        ``holds_from``: a decoded index before ``start`` from which the edit also holds the
+        value against other edits of its round (:attr:`Edit.holds`), without rewriting it."""
         offsets, encode, low = self.offsets, self.encode, 0
         if self.parts:
             bounds = [part[0] for part in self.parts]
@@ -57,7 +59,10 @@ class Carrier:
         written = encode(content)
         if written is None:
             return None
-        return Edit(self.source, offsets[start - low], offsets[end - low], written)
+        holds = None
+        if holds_from is not None and holds_from < start:
+            holds = (offsets[max(holds_from, low) - low], offsets[end - low])
+        return Edit(self.source, offsets[start - low], offsets[end - low], written, holds)
 
 
 def identity(source: SourceFile, start: int, end: int, encode: Encoder | None = None) -> Carrier:

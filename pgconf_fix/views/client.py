@@ -147,8 +147,8 @@ class _StringPlacement:
     def render(self, value: str) -> str:
         raise NotImplementedError
 
-    def _edit(self, start: int, end: int, content: str) -> tuple[Edit, ...]:
-        edit = self.carrier.edit(start, end, content)
+    def _edit(self, start: int, end: int, content: str, holds_from: int | None = None) -> tuple[Edit, ...]:
+        edit = self.carrier.edit(start, end, content, holds_from)
         return (edit,) if edit is not None else ()
 
 
@@ -203,14 +203,15 @@ class UriQuery(_StringPlacement):
         if open_tail(text, self.string) or broken_value(text, self.string, self.carrier.decoded):
             return ()
         if self.string.query_start is None:
-            # Rewrite the character before the insertion point too: two fixes that both open the
-            # query then overlap, and the second is re-done in the next pass with "&" (never "??").
-            return self._edit(end - 1, end, f"{text[end - 1]}?{added}")
+            # Hold the character before the insertion point (without rewriting it): two fixes that
+            # both open the query then overlap, and the second is re-done in the next pass with "&"
+            # (never "??").
+            return self._edit(end, end, f"?{added}", holds_from=end - 1)
         query = text[self.string.query_start : end]
         if not query or query.endswith("&"):
-            # An open query ("?" or a trailing "&"): rewrite that character as above, so a second
-            # fix in the same pass overlaps and is redone with "&" instead of running on.
-            return self._edit(end - 1, end, f"{text[end - 1]}{added}")
+            # An open query ("?" or a trailing "&"): hold that character as above, so a second fix
+            # in the same pass overlaps and is redone with "&" instead of running on.
+            return self._edit(end, end, added, holds_from=end - 1)
         return self._edit(end, end, f"&{added}")
 
 
