@@ -170,6 +170,7 @@ def test_patched_yaml_reads_back_and_its_consumers_accept_it(
     [
         ("compose/command-string-renegotiation", "ssl_renegotiation_limit"),
         ("compose/typo-in-flag", 'unrecognized configuration parameter "tcp_keepalive_idle"'),
+        ("compose/command-string-substitution", 'invalid value for parameter "tcp_keepalives_idle": "$(cat /run/secrets/idle)"'),
     ],
 )
 def test_what_the_tool_calls_fatal_the_real_server_refuses(
@@ -185,6 +186,29 @@ def test_what_the_tool_calls_fatal_the_real_server_refuses(
     assert refusal in errors
     findings = run_cli(["."], FIXTURES / case / "before").stdout
     assert " PGF001 " in findings or " PGF104 " in findings
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "postgres -c tcp_keepalives_idle=$(cat /run/idle)",
+        '["postgres", "-c", "tcp_keepalives_idle=$(cat /run/idle)"]',
+        "postgres -c tcp_keepalives_idle=`cat /run/idle`",
+    ],
+)
+def test_a_command_substitution_reaches_postgres_as_written(command: str, tmp_path: Path) -> None:
+    # compose runs no shell and go-shellwords keeps $( ... ) and backticks: postgres refuses the text.
+    (tmp_path / "docker-compose.yml").write_text(f"services:\n  db:\n    image: postgres:16\n    command: {command}\n")
+    out = run_cli(["."], tmp_path).stdout
+    assert 'PGF001 invalid value for parameter "tcp_keepalives_idle"' in out, out
+
+
+@pytest.mark.parametrize("command", ["postgres -c tcp_keepalives_idle=${IDLE}", "postgres -c tcp_keepalives_idle=$IDLE"])
+def test_compose_interpolation_is_a_value_not_known_here(command: str, tmp_path: Path) -> None:
+    # compose fills ${IDLE} and $IDLE in from the environment before it splits the command.
+    (tmp_path / "docker-compose.yml").write_text(f"services:\n  db:\n    image: postgres:16\n    command: {command}\n")
+    out = run_cli(["."], tmp_path).stdout
+    assert "tcp_keepalives_idle" not in out, out
 
 
 def test_a_helm_template_is_not_a_yaml_error_and_its_strings_are_still_read(tmp_path: Path) -> None:

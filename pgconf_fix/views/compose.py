@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.documents.connstr import TEMPLATE
 from pgconf_fix.documents.shellwords import (
     GO_SHELLWORDS_ERROR,
     Stop,
@@ -52,6 +53,11 @@ from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.placed import KERNEL_KEYS, PlacedSettings
 
 SWARM_IPVS_SECONDS = 900
+# Markup that is filled in before postgres reads a compose command's flag: compose's own
+# interpolation (${VAR}, $VAR) and the templates a file may be generated from ({{ }}). Not $(...)
+# nor backticks: compose runs no shell, and go-shellwords keeps them as written (ParseBacktick is
+# off), so postgres gets "$(cat /run/x)" itself. (compose-go template/template.go leaves "$(" alone.)
+COMMAND_TEMPLATE = re.compile(TEMPLATE.pattern.replace(r"\$\(|", ""))
 # Repositories (the last part of an image name) that run the PostgreSQL server.
 _POSTGRES_REPOSITORY = re.compile(
     r"postgres|postgresql|postgis|timescaledb(?:-ha|-postgis)?|pgvector|postgresql-repmgr|spilo-\d+"
@@ -335,6 +341,7 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
         insert if stop is None else None,
         judges_missing=not any(flag[0] == "config_file" for flag in flags),
         major=Major.of(version, f"the image {image}"),
+        template=COMMAND_TEMPLATE,
     )
     if stop is not None:
         view.problems.append(Problem(_point(source, command, stop.offset), _stop_message(what, stop, command.value)))

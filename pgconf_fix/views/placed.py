@@ -13,11 +13,14 @@ read the way their consumer reads them: the server's GUC parser for ``server``
 (``pgconf_fix.guc_values``; a value it refuses is PGF001, and so is a parameter
 name it does not know when the version is known, or a near miss of a known one),
 a plain integer for ``kernel``. A value with template markup (``{{ .Values.x }}``,
-``${VAR}``) is unknown: neither wrong nor a number.
+``${VAR}``) is unknown: neither wrong nor a number. What counts as markup is
+``pgconf_fix.documents.connstr.TEMPLATE`` unless the view gives its own (``template``): a
+compose command's ``$(...)`` is no markup, since compose runs no shell.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,8 +64,11 @@ class PlacedSettings(SettingsView):
         *,
         judges_missing: bool = True,
         major: Major | None = None,
+        template: re.Pattern[str] = TEMPLATE,
     ) -> None:
         super().__init__(judges_missing=judges_missing, major=major)
+        # What marks a value that something fills in before the consumer reads it (unknown here).
+        self.template = template
         self.layer = layer
         self.source = source
         self.what = what  # "the command of compose service db", for messages
@@ -112,7 +118,7 @@ class PlacedSettings(SettingsView):
         elif self.layer == "kernel":
             for key in KERNEL_KEYS:
                 current = self.effective(key)
-                if current is not None and not TEMPLATE.search(current.value):
+                if current is not None and not self.template.search(current.value):
                     try:
                         self.numeric(current, None)
                     except ValueError as exc:
@@ -151,7 +157,7 @@ class PlacedSettings(SettingsView):
                 )
         for key in INTEGER_PARAMETERS:
             current = self.effective(key)
-            if current is not None and not TEMPLATE.search(current.value):
+            if current is not None and not self.template.search(current.value):
                 meta = guc_catalog.value_meta(key, self.version)
                 if meta is None:
                     continue
@@ -161,7 +167,7 @@ class PlacedSettings(SettingsView):
                     self.problems.append(Problem(current.location, f'invalid value for parameter "{key}": {exc}'))
 
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
-        if TEMPLATE.search(assignment.value):
+        if self.template.search(assignment.value):
             raise ValueError(f"{assignment.key} comes from a template")
         if self.layer == "kernel":  # as the kernel reads a write (pgconf_fix.documents.sysctl)
             low, high = (0, 255) if assignment.key.endswith("_probes") else (-(2**31), 2**31 - 1)
