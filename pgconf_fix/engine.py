@@ -77,6 +77,8 @@ def evaluate_threshold(rule: Rule, view: SettingsView, options: Options) -> Iter
         return
     if current.is_unknown:
         return  # an unreadable value is PGF001's to report
+    if advice:
+        advice += current.set_where
     value = current.value
     shown = f"{setting} = {current.raw}"
     # The value read, unless the text shows it (a unit, or a variable that holds it).

@@ -64,6 +64,9 @@ class Setting:
       something else, or a file that is not the whole configuration, is not nagged).
     - ``default``: for MISSING on a managed server, the value the platform uses instead
       (``views.cloud_server.PlatformDefault``: ``value``, ``who``), else None.
+    - ``set_where``: for SET, what advice to change the value ("; set it to 60") must add when the
+      place to change it is not where it is written (Patroni's ``bootstrap.dcs``, read only when a
+      cluster is created), else "".
     """
 
     key: str
@@ -78,6 +81,7 @@ class Setting:
     reason: str = ""
     judged: bool = True
     default: Any = None
+    set_where: str = ""
     locate: Callable[[], Location] | None = field(default=None, repr=False, compare=False)
 
     @cached_property

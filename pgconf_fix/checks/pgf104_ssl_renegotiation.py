@@ -42,7 +42,7 @@ def ssl_renegotiation(rule: Rule, view: SettingsView, options: Options) -> Itera
         return
     why = _why(view, view.refusal, "stops the server from starting")
     if why is not None:
-        yield make_finding(rule, current.location, f"{SETTING} = {current.raw}: {why}; set it to 0",
+        yield make_finding(rule, current.location, f"{SETTING} = {current.raw}: {why}; set it to 0{current.set_where}",
                            fix_or_none(view.fix(SETTING, "0")))  # fmt: skip
 
 

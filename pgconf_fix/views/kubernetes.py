@@ -11,7 +11,9 @@ Each YAML document is judged alone. The places read, and where a missing setting
   ``spec.postgresVersion``.
 - Patroni's own YAML (``scope`` with ``postgresql`` or ``bootstrap.dcs``):
   ``bootstrap.dcs.postgresql.parameters`` then ``postgresql.parameters`` (the local
-  configuration wins over the dynamic one); new settings go to ``postgresql.parameters``.
+  configuration wins over the dynamic one). Every fix writes ``postgresql.parameters``,
+  also for a value read from ``bootstrap.dcs``: Patroni copies that section into the DCS only
+  when it creates a new cluster (see :class:`PatroniParameters`).
 - Bitnami's chart values: ``primary.extendedConfiguration`` (a postgresql.conf appended to
   the chart's) and ``primary.configuration``; version from ``image.tag``.
 - A ``ConfigMap`` whose ``data`` holds a ``*.conf`` that reads as a postgresql.conf, or a
@@ -30,11 +32,13 @@ otherwise.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Fix, Location
+from pgconf_fix.setting import Refusal, Setting
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import SettingsView
@@ -65,9 +69,11 @@ def parameter_map_view(
     *,
     strings: bool,
     major: Major | None,
+    kind: type[PlacedSettings] = PlacedSettings,
 ) -> PlacedSettings:
     """Server parameters from the maps at ``paths`` (read in that order: the last one wins),
-    new ones inserted into the map at ``insert_at`` (created when missing)."""
+    new ones inserted into the map at ``insert_at`` (created when missing); the view is a
+    ``kind``."""
     existing = Y.get(root, *insert_at)
     home = Location(source, root.start_mark.index, root.start_mark.index)
     parent: Node | None = root
@@ -82,7 +88,7 @@ def parameter_map_view(
     def insert(key: str, value: str) -> tuple[Edit, ...]:
         return Y.insert_path(source, root, list(insert_at), [(key, Y.render_scalar(value, style=style, string=strings))])
 
-    view = PlacedSettings("server", source, what, home, insert, major=major)
+    view = kind("server", source, what, home, insert, major=major)
     for path in paths:
         for key, value in Y.items(Y.get(root, *path)):
             if not isinstance(value, ScalarNode):
@@ -129,12 +135,71 @@ def is_patroni(root: Node) -> bool:
     )
 
 
+# What advice to change a value read from bootstrap.dcs adds (Setting.set_where).
+BOOTSTRAP_ONLY = (
+    " in the local postgresql.parameters (Patroni copies bootstrap.dcs into the DCS only when it creates a "
+    "new cluster; the local parameters win over the dynamic configuration and apply on a reload, and "
+    "patronictl edit-config changes a running cluster's dynamic configuration)"
+)
+
+
+class PatroniParameters(PlacedSettings):
+    """Patroni's ``bootstrap.dcs.postgresql.parameters`` then its local ``postgresql.parameters``.
+
+    A value read from ``bootstrap.dcs`` (the local map lacks the key) is not changed there:
+    Patroni writes that section into the DCS only when it initializes a new cluster, so an edit
+    does nothing to a running one, even after a reload or a restart of Patroni. The fix adds the
+    key to the local ``postgresql.parameters`` instead (created when missing), which wins over the
+    dynamic configuration on a new cluster and, after ``patronictl reload`` (or SIGHUP, or
+    ``POST /reload``), on a running one; the finding's advice says so (``Setting.set_where``).
+
+    Sources: Patroni's docs/patroni_configuration.rst ("Local configuration file (patroni.yml)
+    ... take precedence over dynamic configuration") and docs/yaml_configuration.rst
+    (``bootstrap.dcs`` "will be written into /<namespace>/<scope>/config ... after initializing
+    the new cluster"). Checked on Patroni 4.1.5 with etcd 3.4.23 and PostgreSQL 15.18 (``SHOW
+    tcp_keepalives_idle`` over TCP): a new cluster took 900 from ``bootstrap.dcs``; 120 written
+    there and ``patronictl reload``, SIGHUP to Patroni, or Patroni stopped and started again left
+    900; a local ``tcp_keepalives_idle: '60'`` and ``patronictl reload`` gave 60 with no
+    restart; with ``patronictl edit-config -p tcp_keepalives_idle=300`` the local 60 still won,
+    and without it the 300 applied; a new cluster whose file held both started with 60. (The
+    parameters Patroni keeps cluster-wide, such as ``max_connections``, ignore a local value;
+    the keepalive and SSL parameters judged here are not among them.)
+    """
+
+    bootstrap: tuple[int, int] | None = None  # the span of bootstrap.dcs.postgresql.parameters
+
+    def from_bootstrap(self, key: str) -> bool:
+        """Whether ``key``'s value is read from ``bootstrap.dcs`` (the local map does not set it)."""
+        current = self.effective(key)
+        return current is not None and self.bootstrap is not None and self.bootstrap[0] <= current.start < self.bootstrap[1]
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        setting = super().get(key, unit, number)
+        return replace(setting, set_where=BOOTSTRAP_ONLY) if self.from_bootstrap(key) else setting
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        if self.from_bootstrap(key):
+            return self.insert(key, value) if self.insert is not None else ()
+        return super().set_edits(key, value)
+
+    def fix(self, key: str, value: str) -> Fix | Refusal:
+        result = super().fix(key, value)
+        if isinstance(result, Fix) and self.from_bootstrap(key):
+            message = f"Set {key} = {value} in the local postgresql.parameters (bootstrap.dcs is read only by a new cluster)"
+            return replace(result, message=message)
+        return result
+
+
 def patroni_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
     dcs = ("bootstrap", "dcs", "postgresql", "parameters")
     local = ("postgresql", "parameters")
-    insert_at = local if Y.get(root, "postgresql") is not None or Y.get(root, *dcs) is None else dcs
-    return [parameter_map_view(source, root, [dcs, local], insert_at, "Patroni's postgresql parameters",
-                               strings=False, major=None)]
+    view = parameter_map_view(source, root, [dcs, local], local, "Patroni's postgresql parameters",
+                              strings=False, major=None, kind=PatroniParameters)
+    assert isinstance(view, PatroniParameters)
+    bootstrap = Y.get(root, *dcs)
+    if bootstrap is not None:
+        view.bootstrap = (bootstrap.start_mark.index, bootstrap.end_mark.index)
+    return [view]
 
 
 def helm_values_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:
