@@ -41,7 +41,7 @@ from pgconf_fix.findings import Edit, Fix, Location
 from pgconf_fix.setting import Refusal, Setting
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
-from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.compose import (
     UnsplittableCommand,
     flag_replace,
@@ -50,7 +50,7 @@ from pgconf_fix.views.compose import (
     version_from_image,
 )
 from pgconf_fix.views.embedded import EmbeddedServerConfig
-from pgconf_fix.views.placed import PlacedSettings
+from pgconf_fix.views.placed import Insert, PlacedSettings
 from pgconf_fix.workspace import Workspace
 
 POD_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
@@ -58,6 +58,18 @@ POD_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job
 
 def _where(source: SourceFile, node: Node) -> Location:
     return Location(source, node.start_mark.index, Y.content_end(source.text, node))
+
+
+def map_insert(source: SourceFile, root: MappingNode, path: Sequence[str], *, strings: bool) -> Insert:
+    """What adds ``key: value`` to the map at ``path`` (created when missing), quoted as its
+    entries are, else as ``strings`` asks (double quotes) or plain."""
+    siblings = [value for _, value in Y.items(Y.get(root, *path))]
+    style = Y.quote_style(siblings) if siblings else ('"' if strings else None)
+
+    def insert(key: str, value: str) -> tuple[Edit, ...]:
+        return Y.insert_path(source, root, list(path), [(key, Y.render_scalar(value, style=style, string=strings))])
+
+    return insert
 
 
 def parameter_map_view(
@@ -74,7 +86,6 @@ def parameter_map_view(
     """Server parameters from the maps at ``paths`` (read in that order: the last one wins),
     new ones inserted into the map at ``insert_at`` (created when missing); the view is a
     ``kind``."""
-    existing = Y.get(root, *insert_at)
     home = Location(source, root.start_mark.index, root.start_mark.index)
     parent: Node | None = root
     for key in insert_at:  # the deepest key of the path that is there
@@ -82,13 +93,7 @@ def parameter_map_view(
         if pair is None:
             break
         home, parent = _where(source, pair[0]), pair[1]
-    siblings = [value for _, value in Y.items(existing)]
-    style = Y.quote_style(siblings) if siblings else ('"' if strings else None)
-
-    def insert(key: str, value: str) -> tuple[Edit, ...]:
-        return Y.insert_path(source, root, list(insert_at), [(key, Y.render_scalar(value, style=style, string=strings))])
-
-    view = kind("server", source, what, home, insert, major=major)
+    view = kind("server", source, what, home, map_insert(source, root, insert_at, strings=strings), major=major)
     for path in paths:
         for key, value in Y.items(Y.get(root, *path)):
             if not isinstance(value, ScalarNode):
@@ -141,6 +146,20 @@ BOOTSTRAP_ONLY = (
     "new cluster; the local parameters win over the dynamic configuration and apply on a reload, and "
     "patronictl edit-config changes a running cluster's dynamic configuration)"
 )
+DYNAMIC_ONLY_WHERE = (
+    " in bootstrap.dcs for a new cluster, and with patronictl edit-config on a running one (Patroni takes this "
+    "parameter only from the dynamic configuration and ignores a local value; it copies bootstrap.dcs into the "
+    "DCS only when it creates a new cluster)"
+)
+# Parameters Patroni puts on the postmaster's command line from the dynamic configuration alone: a
+# value in the local postgresql.parameters is dropped (Patroni 4.1.5, patroni/config.py
+# _process_postgresql_parameters over ConfigHandler.CMDLINE_OPTIONS). listen_addresses, port,
+# cluster_name and hot_standby are in that list too, but Patroni sets them from other keys.
+DYNAMIC_ONLY = frozenset({
+    "max_connections", "max_locks_per_transaction", "max_prepared_transactions", "max_replication_slots",
+    "max_wal_senders", "max_worker_processes", "track_commit_timestamp", "wal_keep_segments", "wal_keep_size",
+    "wal_level", "wal_log_hints",
+})  # fmt: skip
 
 
 class PatroniParameters(PlacedSettings):
@@ -153,6 +172,11 @@ class PatroniParameters(PlacedSettings):
     dynamic configuration on a new cluster and, after ``patronictl reload`` (or SIGHUP, or
     ``POST /reload``), on a running one; the finding's advice says so (``Setting.set_where``).
 
+    The parameters in :data:`DYNAMIC_ONLY` (``max_connections``, ``wal_level``, ...) are the
+    exception: Patroni ignores a local value of them, so a local one is not read here, and
+    they are set (and added) in ``bootstrap.dcs``, with advice that a running cluster needs
+    ``patronictl edit-config``.
+
     Sources: Patroni's docs/patroni_configuration.rst ("Local configuration file (patroni.yml)
     ... take precedence over dynamic configuration") and docs/yaml_configuration.rst
     (``bootstrap.dcs`` "will be written into /<namespace>/<scope>/config ... after initializing
@@ -161,33 +185,56 @@ class PatroniParameters(PlacedSettings):
     there and ``patronictl reload``, SIGHUP to Patroni, or Patroni stopped and started again left
     900; a local ``tcp_keepalives_idle: '60'`` and ``patronictl reload`` gave 60 with no
     restart; with ``patronictl edit-config -p tcp_keepalives_idle=300`` the local 60 still won,
-    and without it the 300 applied; a new cluster whose file held both started with 60. (The
-    parameters Patroni keeps cluster-wide, such as ``max_connections``, ignore a local value;
-    the keepalive and SSL parameters judged here are not among them.)
+    and without it the 300 applied; a new cluster whose file held both started with 60. A local
+    ``max_connections: 200`` over a dynamic 100 left 100 after a reload and after
+    ``patronictl restart``.
     """
 
     bootstrap: tuple[int, int] | None = None  # the span of bootstrap.dcs.postgresql.parameters
+    insert_dynamic: Insert | None = None  # adds a key to bootstrap.dcs.postgresql.parameters
+
+    def _in_bootstrap(self, assignment: Assignment) -> bool:
+        return self.bootstrap is not None and self.bootstrap[0] <= assignment.start < self.bootstrap[1]
+
+    def effective(self, key: str) -> Assignment | None:
+        if key not in DYNAMIC_ONLY:
+            return super().effective(key)
+        for assignment in reversed(self.assignments):  # a local value of these is dropped by Patroni
+            if assignment.key == key and self._in_bootstrap(assignment):
+                return assignment
+        return None
 
     def from_bootstrap(self, key: str) -> bool:
         """Whether ``key``'s value is read from ``bootstrap.dcs`` (the local map does not set it)."""
         current = self.effective(key)
-        return current is not None and self.bootstrap is not None and self.bootstrap[0] <= current.start < self.bootstrap[1]
+        return current is not None and self._in_bootstrap(current)
 
     def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
         setting = super().get(key, unit, number)
-        return replace(setting, set_where=BOOTSTRAP_ONLY) if self.from_bootstrap(key) else setting
+        if not self.from_bootstrap(key):
+            return setting
+        return replace(setting, set_where=DYNAMIC_ONLY_WHERE if key in DYNAMIC_ONLY else BOOTSTRAP_ONLY)
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        if key in DYNAMIC_ONLY:
+            if self.effective(key) is None:
+                return self.insert_dynamic(key, value) if self.insert_dynamic is not None else ()
+            return super().set_edits(key, value)
         if self.from_bootstrap(key):
             return self.insert(key, value) if self.insert is not None else ()
         return super().set_edits(key, value)
 
     def fix(self, key: str, value: str) -> Fix | Refusal:
         result = super().fix(key, value)
-        if isinstance(result, Fix) and self.from_bootstrap(key):
+        if not isinstance(result, Fix):
+            return result
+        if key in DYNAMIC_ONLY:
+            message = f"Set {key} = {value} in bootstrap.dcs (a running cluster needs patronictl edit-config)"
+        elif self.from_bootstrap(key):
             message = f"Set {key} = {value} in the local postgresql.parameters (bootstrap.dcs is read only by a new cluster)"
-            return replace(result, message=message)
-        return result
+        else:
+            return result
+        return replace(result, message=message)
 
 
 def patroni_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
@@ -199,6 +246,7 @@ def patroni_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
     bootstrap = Y.get(root, *dcs)
     if bootstrap is not None:
         view.bootstrap = (bootstrap.start_mark.index, bootstrap.end_mark.index)
+    view.insert_dynamic = map_insert(source, root, dcs, strings=False)
     return [view]
 
 
