@@ -77,6 +77,7 @@ def test_patched_fixture_starts_a_real_pgbouncer(before: Path, unsafe: bool, tmp
         (["tcp_keepalive = yes"], False),
         (["a line without an equals sign"], False),
         (["[PgBouncer]"], False),
+        (["%includetuning.ini"], False),
         (["[databases]", "app = host=db.example.com dbname=app keepalives=1"], False),
         (["[databases]", "app = host=db.example.com dbname=app connect_timeout=5"], False),
         (["[databases]", "app = host=db.example.com dbname=app application_name=app"], True),

@@ -86,7 +86,8 @@ def parse_ini(text: str, section: str | None = None) -> list[IniLine]:
             elif section not in SECTIONS:
                 error = f'invalid section "{section}": PgBouncer knows [databases], [users], [pgbouncer] and [peers]'
             lines.append(IniLine(number, start, end, "error" if error else "section", section, key=section, error=error))
-        elif stripped.startswith("%include"):
+        elif stripped.startswith("%include") and stripped[8:9] in (" ", "\t"):
+            # libusual wants a blank after the word: "%includefile" is a syntax error (PgBouncer 1.18).
             lines.append(IniLine(number, start, end, "include", section, value=stripped[8:].strip()))
         else:
             lines.append(_setting(text, number, start, end, lead, section))
