@@ -18,7 +18,7 @@ from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.options import Options
 from pgconf_fix.setting import Trail, fix_or_none
 from pgconf_fix.views.network import APPLICATION, LoadBalancer
-from pgconf_fix.views.terraform_module import shared_note, whole_number
+from pgconf_fix.views.terraform_module import is_auto_tfvars, shared_note, whole_number
 
 SETTING = "idle_timeout"
 AWS_DEFAULT = 60
@@ -85,7 +85,14 @@ def _origin(trail: Trail) -> str:
 def _advice(trail: Trail, target: int) -> str:
     if trail.via and trail.text is not None:
         last = trail.via[-1]
-        return f"set the default of {last} to {target}" if last.startswith("var.") else f"set {last} to {target}"
+        if not last.startswith("var."):
+            return f"set {last} to {target}"
+        # A value from terraform.tfvars or *.auto.tfvars wins over the variable's default: a
+        # new default would change nothing there (the fix edits the tfvars line).
+        written_in = (trail.where or "").rsplit(":", 1)[0]
+        if is_auto_tfvars(written_in):
+            return f"set {last} to {target} in {written_in}"
+        return f"set the default of {last} to {target}"
     return f"set it to {target}"
 
 
