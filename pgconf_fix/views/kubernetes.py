@@ -15,7 +15,8 @@ Each YAML document is judged alone. The places read, and where a missing setting
   also for a value read from ``bootstrap.dcs``: Patroni copies that section into the DCS only
   when it creates a new cluster (see :class:`PatroniParameters`).
 - Bitnami's chart values: ``primary.extendedConfiguration`` (a postgresql.conf appended to
-  the chart's) and ``primary.configuration``; version from ``image.tag``.
+  the chart's) and ``primary.configuration``; version from ``image.tag``. In an umbrella
+  chart's values the same keys sit under the dependency's name (``postgresql.primary...``).
 - A ``ConfigMap`` whose ``data`` holds a ``*.conf`` that reads as a postgresql.conf, or a
   ``pgbouncer.ini`` (any ``*.ini`` with a [pgbouncer] or [databases] section).
 - Pod templates (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob): a postgres-image
@@ -250,7 +251,9 @@ def patroni_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
     return [view]
 
 
-def helm_values_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:
+def helm_values_views(workspace: Workspace, source: SourceFile, root: MappingNode, prefix: str = "") -> list[SettingsView]:
+    """The chart's server configuration blocks; ``prefix`` names where ``root`` is in the file
+    (``postgresql.`` for the values an umbrella chart hands its postgresql dependency)."""
     views: list[SettingsView] = []
     tag = Y.scalar_value(Y.get(root, "image", "tag"))
     version = version_from_image(f"postgresql:{tag}") if tag else None
@@ -259,7 +262,9 @@ def helm_values_views(workspace: Workspace, source: SourceFile, root: MappingNod
         block = Y.BlockText.of(source, node) if node is not None else None
         if block is not None:
             views.append(
-                EmbeddedServerConfig(workspace, block, f"primary.{key}", major=Major.of(version, "image.tag"))
+                EmbeddedServerConfig(
+                    workspace, block, f"{prefix}primary.{key}", major=Major.of(version, f"{prefix}image.tag")
+                )
             )
     return views
 
@@ -380,4 +385,10 @@ def kubernetes_views(workspace: Workspace, source: SourceFile, root: Node) -> tu
         views = patroni_views(source, root)
     if not views and looks_like_helm_values(root):
         views = helm_values_views(workspace, source, root)
+    if not views and not kind:
+        # An umbrella chart's values.yaml: Helm hands the mapping under a dependency's name (or
+        # alias) to that chart, so a Bitnami postgresql dependency's values are one level down.
+        for name, value in Y.items(root):
+            if isinstance(value, MappingNode) and looks_like_helm_values(value):
+                views += helm_values_views(workspace, source, value, prefix=f"{name.value}.")
     return views, []
