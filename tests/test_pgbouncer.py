@@ -208,3 +208,20 @@ def test_an_include_outside_the_repository_is_named_where_a_key_is_missing(tmp_p
         "(%include files not read: /etc/pgbouncer/tuning.ini);" in line
         for line in found
     ), found
+
+
+def test_a_key_is_added_before_an_include_that_is_not_read(tmp_path: Path) -> None:
+    """An include the tool cannot read may open another section (PgBouncer reads it from its
+    working directory, here one the repository does not have): a key added after it would land
+    there, and PgBouncer refuses a [pgbouncer] key read as a database. Before it, the key is
+    in [pgbouncer] whatever the file holds."""
+    main = "[pgbouncer]\nlisten_port = 6432\n%include pools.ini\n"
+    (tmp_path / "pgbouncer.ini").write_text(main)
+    run_cli(["--write", "."], tmp_path)
+    fixed = (tmp_path / "pgbouncer.ini").read_text()
+    assert fixed == (
+        "[pgbouncer]\nlisten_port = 6432\ntcp_keepidle = 60\ntcp_keepintvl = 10\ntcp_keepcnt = 6\n%include pools.ini\n"
+    )
+    pools = "[databases]\napp = host=10.1.2.3 dbname=app\n"
+    with running_pgbouncer(fixed, files={"pools.ini": pools}) as bouncer:
+        assert bouncer.show_config()["tcp_keepidle"] == "60"

@@ -412,8 +412,10 @@ class PgBouncerConfig(SettingsView):
                 continue
             if line.section != SECTION:
                 break  # the next header, or a line an %include's header moved to another section
-            if line.kind == "include" and self._section_after.get(id(line), SECTION) != SECTION:
-                break  # a line after it would be in the section the included file ends in
+            if line.kind == "include" and self._section_after.get(id(line)) != SECTION:
+                # A line after it would be in the section the included file ends in, which for
+                # a file not read may be [databases]: PgBouncer would refuse the line there.
+                break
             if line.kind in ("setting", "include"):
                 end = line.end
         return end
