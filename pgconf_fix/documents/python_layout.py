@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pgconf_fix.source import SourceFile
 
 LINE_LENGTH = 88  # ruff's and black's default
-INDENT = "    "
+INDENT = "    "  # one level, where the code gives no other (ruff's and black's)
 _LINE_BREAK = re.compile(r"[\r\n]")
 _CREATES = re.compile(r"""\s*(?:\w+=|['"]\w+['"]:\s*)\{""")  # a keyword or key whose value is a new dict
 
@@ -41,6 +41,22 @@ class LayoutEdits:
                 if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
                     return element.key.quote[-1]
         return self._file_quote
+
+    def indent_step(self, indent: str) -> str:
+        """One level of indentation to add after ``indent``, in the characters the code uses:
+        a tab after an indentation that ends with one, INDENT after one that ends with a
+        space; at the left edge, a tab when the module's indented lines start with tabs more
+        often than with spaces. (Inside brackets Python ignores indentation, so either
+        compiles; this is for the reader, and for editors that refuse mixed indentation.)"""
+        if indent:
+            return "\t" if indent.endswith("\t") else INDENT
+        return "\t" if self._indents_with_tabs else INDENT
+
+    @cached_property
+    def _indents_with_tabs(self) -> bool:
+        tabs = len(re.findall(r"(?:^|(?<=\r))\t", self.text, re.MULTILINE))
+        spaces = len(re.findall(r"(?:^|(?<=\r)) ", self.text, re.MULTILINE))
+        return tabs > spaces
 
     @cached_property
     def _file_quote(self) -> str:
@@ -142,7 +158,7 @@ class LayoutEdits:
                 return ()
         base = self.indentation(opening)
         newline = self.source.universal_newline
-        lead = f"{newline}{base}{INDENT}"
+        lead = f"{newline}{base}{self.indent_step(base)}"
         edits = [Edit(self.source, *gaps[0], lead)]
         edits += [Edit(self.source, a, b, f",{lead}") for a, b in gaps[1:-1]]
         tail = "".join(f",{lead}{piece}" for piece in pieces)

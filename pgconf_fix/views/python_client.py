@@ -18,7 +18,7 @@ import libcst as cst
 
 from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal
-from pgconf_fix.documents.python_layout import INDENT, LINE_LENGTH
+from pgconf_fix.documents.python_layout import LINE_LENGTH
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Built, ParsedFile
@@ -72,6 +72,10 @@ class _PythonPlacement:
     def render(self, value: str) -> str:
         return _render(self.document, value)
 
+    def _deeper(self, indent: str) -> str:
+        """``indent`` and one level more, in the file's own indentation characters."""
+        return indent + self.document.indent_step(indent)
+
 
 @dataclass(frozen=True)
 class PythonSettingsPlacement(_PythonPlacement):
@@ -103,10 +107,11 @@ class NewOptionsPlacement(_PythonPlacement):
         value = "{" + ", ".join(entries) + "}"
         written = f"{self.key}={value}," if self.container.home().is_call else f"{quote}{self.key}{quote}: {value},"
         home = self.container.home().node
-        indent = self.container.item_indent() or self.document.indentation(self.document.span(home)[0]) + INDENT
+        indent = self.container.item_indent() or self._deeper(self.document.indentation(self.document.span(home)[0]))
         if len(indent + written) > LINE_LENGTH:
             newline = self.source.universal_newline
-            inner = "".join(f"{newline}{indent}{INDENT}{entry}," for entry in entries)
+            step = self.document.indent_step(indent)
+            inner = "".join(f"{newline}{indent}{step}{entry}," for entry in entries)
             value = "{" + inner + newline + indent + "}"
         return self.container.insert(self.key, value)
 
@@ -143,7 +148,7 @@ class ServerSettingsPlacement(_PythonPlacement):
         for key in reversed(self.missing[1:]):
             code = "{" + f"{quote}{key}{quote}: {code}" + "}"
         home = self.container.home()
-        indent = home.item_indent() or self.document.indentation(self.document.span(home.node)[0]) + INDENT
+        indent = home.item_indent() or self._deeper(self.document.indentation(self.document.span(home.node)[0]))
         lead = f"{self.missing[0]}=" if home.is_call else f"{quote}{self.missing[0]}{quote}: "
         if len(indent + lead + code) + 1 > LINE_LENGTH:
             code = self._exploded(settings, indent, quote)
@@ -153,10 +158,11 @@ class ServerSettingsPlacement(_PythonPlacement):
         """The nested dicts one item a line, with trailing commas, as ruff format lays them out."""
         newline = self.source.universal_newline
         depth = len(self.missing)
-        lines = [f"{indent}{INDENT * depth}{quote}{key}{quote}: {value}," for key, value in settings]
+        step = self.document.indent_step(indent)
+        lines = [f"{indent}{step * depth}{quote}{key}{quote}: {value}," for key, value in settings]
         for level in range(depth - 1, 0, -1):
             key = self.missing[level]
-            lines = [f"{indent}{INDENT * level}{quote}{key}{quote}: {{", *lines, f"{indent}{INDENT * level}}},"]
+            lines = [f"{indent}{step * level}{quote}{key}{quote}: {{", *lines, f"{indent}{step * level}}},"]
         return "{" + newline + newline.join(lines) + newline + indent + "}"
 
 
