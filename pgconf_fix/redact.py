@@ -14,7 +14,9 @@ Every message, fix description, edit shown in JSON/SARIF, stderr ``error:`` line
 
 Quoted values run to a closing quote followed by a delimiter, or to the end of the line:
 a password holding quotes, ``''``, backslashes, ``@`` or spaces is masked whole, at the
-cost of masking a little more than needed when the text is malformed.
+cost of masking a little more than needed when the text is malformed. The quote that closes
+a string holding the connection string (``'host=h password=***'``, a message's
+``near token "'...password=***'"``) is not the password's and stays (see _value_pattern).
 
 ``secrets(text)`` lists the passwords of a whole file, raw and decoded (quotes removed,
 escapes undone, percent-decoded), so that a message quoting a piece of the file (a parse
@@ -24,6 +26,7 @@ never touched: ``--diff`` and ``--write`` show and write them as they are.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -50,37 +53,81 @@ OWN_WORDS = (
 _OWN_WORD = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(word) for word in sorted(OWN_WORDS, key=len, reverse=True)) + r")(?![\w])")
 
 _DELIMITER = r"(?:[\s,;&)}\]]|$)"
-_QUOTED = (
-    r"(?P<q>['\"])(?:\\.|(?!(?P=q)" + _DELIMITER + r").)*(?:(?P=q)|$)"
-)
-_UNQUOTED = r"[^\s&;]+"
-_PATTERNS = (
-    # scheme://user:password@ -- libpq ends it at the first "@" or "/"; masked to the last "@"
-    # before the host, so that an unencoded "@" in a password does not leave its tail shown.
-    # The scheme is not required: a parse error's token may start at "://", or the scheme
-    # may be glued to text before it ("180postgresql://u:pw@h", found by the fuzz).
-    re.compile(r"://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)"),
+# scheme://user:password@ -- libpq ends it at the first "@" or "/"; masked to the last "@"
+# before the host, so that an unencoded "@" in a password does not leave its tail shown.
+# The scheme is not required: a parse error's token may start at "://", or the scheme
+# may be glued to text before it ("180postgresql://u:pw@h", found by the fuzz).
+_URI_PASSWORD = re.compile(r"://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)")
+# The keywords whose value is a password; the value itself is read by _value_pattern.
+_KEYWORDS = (
     # password=..., sslpassword=..., PGPASSWORD=..., DB_PASSWORD=..., pass=..., passwd=...
-    re.compile(
-        r"(?:(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?|[A-Za-z0-9_]+pass(?:word|wd))"
-        r"[ \t]*=[ \t]*(?P<secret>" + _QUOTED + "|" + _UNQUOTED + ")",
-        re.IGNORECASE | re.MULTILINE,
+    (
+        re.compile(
+            r"(?:(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?|[A-Za-z0-9_]+pass(?:word|wd))[ \t]*=[ \t]*",
+            re.IGNORECASE,
+        ),
+        r"(?:{escape}|{pair}{stop}[^\s&;])+",
     ),
     # "PASSWORD": "..." (a Python or JSON dictionary), password: ... (YAML)
-    re.compile(
-        r"(?<![A-Za-z0-9])(?P<k>['\"]?)(?:[A-Za-z0-9_]*_)?(?:ssl)?pass(?:word|wd)?(?P=k)[ \t]*:[ \t]*"
-        r"(?P<secret>" + _QUOTED + r"|[^\s,}#]+)",
-        re.IGNORECASE | re.MULTILINE,
+    (
+        re.compile(r"(?<![A-Za-z0-9])(?P<k>['\"]?)(?:[A-Za-z0-9_]*_)?(?:ssl)?pass(?:word|wd)?(?P=k)[ \t]*:[ \t]*", re.IGNORECASE),
+        r"(?:{pair}{stop}[^\s,}#])+",
     ),
 )
+
+
+@functools.lru_cache(maxsize=None)
+def _value_pattern(unquoted: str, enclosing: str) -> re.Pattern[str]:
+    """A password value after its keyword: quoted, running to a closing quote followed by a
+    delimiter (or to the end of the line), or unquoted (``unquoted``, a template whose
+    ``{stop}`` is where it must end early).
+
+    ``enclosing``: the quotes of strings still open before the keyword on its line, innermost
+    first (a DSN in a postgresql.conf, SQL or Python string; in a message's ``"'...'"``).
+    The innermost one, or it and the next (``'"``), followed by a delimiter, closes those
+    strings: libpq never reads them, so the value ends before and the quotes stay readable.
+    The same quote doubled (postgresql.conf and SQL's escape) or after a backslash closes
+    nothing and stays in the value, and a value quoted with the doubled quote (libpq's
+    ``'abc'`` written in a conf string as ``''abc''``) ends with it doubled. Anything the
+    patterns cannot place is masked to the end of its line, never shown.
+    """
+    end, stop, doubled_value, pair, escape = _DELIMITER, "", "", "", r"\\."
+    if enclosing:
+        run = "(?:" + "|".join(re.escape(enclosing[:n]) for n in range(len(enclosing), 0, -1)) + ")"
+        end = f"(?:{run}?{_DELIMITER})"
+        stop = f"(?!{run}{_DELIMITER})"
+        pairs = "|".join(quote * 2 for quote in enclosing)
+        pair = f"{pairs}|"
+        escape = f"\\\\(?:{pairs}|.)"
+        doubled_value = (
+            f"(?P<d>[{re.escape(enclosing)}])(?P=d)(?:{escape}|(?!(?P=d){{2}}{end}).)*(?:(?P=d){{2}}|$)|"
+        )
+    quoted = f"(?P<q>['\"])(?:{escape}|(?!(?P=q){end}).)*(?:(?P=q)|$)"
+    value = unquoted.replace("{escape}", escape).replace("{pair}", pair).replace("{stop}", stop)
+    return re.compile(doubled_value + quoted + "|" + value, re.MULTILINE)
+
+
+_APOSTROPHE = re.compile(r"(?<![^\W\d_])([^\W\d_]+)'(?=[^\W\d_])")
+_STRING_PREFIX = re.compile(r"[rbuf]|rb|br|rf|fr", re.IGNORECASE)  # Python's r'...', f'...'
+
+
+def _enclosing(text: str, at: int) -> str:
+    """The quotes opened an odd number of times on ``at``'s line before it, the one opened
+    last first; backslash-escaped ones and an apostrophe between letters (``server's``; a
+    Python string prefix ``r'`` excepted) are no quotes here."""
+    line = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+    before = re.sub(r"\\.", "", text[line:at])
+    before = _APOSTROPHE.sub(lambda m: m.group(0) if _STRING_PREFIX.fullmatch(m.group(1)) else m.group(1), before)
+    opened = [quote for quote in "'\"" if before.count(quote) % 2]
+    return "".join(sorted(opened, key=before.rfind, reverse=True))
 
 
 _REFERENCE = re.compile(r"^['\"]?(?:\$\{|\{\{|\{|%\(|\$[A-Za-z_])|environ|getenv|\bsettings\.|\bconfig\.")
 
 
 def _hinted(text: str) -> bool:
-    """Whether ``text`` holds what every match of _PATTERNS holds: "://" (the first) or "pass"
-    (the others) in any case the patterns' IGNORECASE accepts. Every character ``re`` takes
+    """Whether ``text`` holds what every match of the patterns holds: "://" (_URI_PASSWORD) or
+    "pass" (_KEYWORDS) in any case the patterns' IGNORECASE accepts. Every character ``re`` takes
     for p, a or s when ignoring case casefolds to it (``ſ`` U+017F to s included;
     tests/test_secrets.py checks every code point), so a casefolded copy holds "pass" wherever
     a pattern could match. One look spares most files the three patterns (12x on Python
@@ -94,11 +141,17 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
     if not _hinted(text):
         return []
     spans = []
-    for pattern in _PATTERNS:
-        for match in pattern.finditer(text):
-            start, end = match.span("secret")
-            if end > start:
-                spans.append((start, end))
+    for match in _URI_PASSWORD.finditer(text):
+        spans.append(match.span("secret"))
+    for keyword, unquoted in _KEYWORDS:
+        pos = 0
+        while (found := keyword.search(text, pos)) is not None:
+            value = _value_pattern(unquoted, _enclosing(text, found.start())).match(text, found.end())
+            if value is None or value.end() == found.end():
+                pos = found.start() + 1
+                continue
+            spans.append(value.span())
+            pos = value.end()
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:

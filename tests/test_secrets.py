@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from pgconf_fix.redact import excerpt, redact, secrets
+from pgconf_fix.redact import MASK, excerpt, redact, secrets
 from tests.cli_runner import Outcome, run_cli
 
 SPECIALS = ["'", '"', "''", "\\", "@", "%40", " ", "a b'c\"d\\e@f"]
@@ -333,3 +333,67 @@ def test_a_compose_file_with_the_usual_password_keeps_its_messages_readable(tmp_
     outcome = run_cli(["--no-cache", "."], tmp_path)
     assert "is not a parameter of PostgreSQL 13" in outcome.stdout, outcome.stdout
     assert "***" not in outcome.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("host=db password='s3cr3tpw' sslmode=require", "host=db password=*** sslmode=require"),
+        ("conn('host=db password=s3cr3tpw')", "conn('host=db password=***')"),
+        ('dsn = "host=db password=\'s3cr3tpw\'"  # note', 'dsn = "host=db password=***"  # note'),
+        ("primary_conninfo = 'host=x user=y password=''s3cr3tpw'''", "primary_conninfo = 'host=x user=y password=***'"),
+        ("primary_conninfo = 'host=x password=''s3''''cr3t'' user=y'", "primary_conninfo = 'host=x password=*** user=y'"),
+        ("ALTER SYSTEM SET primary_conninfo = 'host=x password=s3cr3tpw';", "ALTER SYSTEM SET primary_conninfo = 'host=x password=***';"),
+        ('syntax error near token "\'host=x password=s3cr3tpw\'"', 'syntax error near token "\'host=x password=***\'"'),
+        (
+            "the server's SQL parser rejects this: syntax error at or near \"'host=x password=''s3cr3tpw'''\"",
+            "the server's SQL parser rejects this: syntax error at or near \"'host=x password=***'\"",
+        ),
+        ('DATABASE_URL="postgresql://u@h/db?password=s3cr3tpw"', 'DATABASE_URL="postgresql://u@h/db?password=***"'),
+        ("conn(r'host=db password=s3cr3tpw')", "conn(r'host=db password=***')"),
+        # Not a closing quote: an apostrophe between letters opens no string, so the quote after
+        # the password is the password's own (libpq reads an unquoted value to the blank).
+        ("it's password=s3cr3tpw' here", "it's password=*** here"),
+        # A backslash escapes a blank in libpq's unquoted value: the value goes on after it.
+        ("DSN=host=h password=s3cr\\ t3pw dbname=x", "DSN=host=h password=*** dbname=x"),
+    ],
+)
+def test_a_masked_password_leaves_the_quoting_around_it(text: str, shown: str) -> None:
+    """The mask replaces the password as written (with its own libpq quotes) and nothing more:
+    the quote that closes the string holding the connection string stays, so a message reads
+    ``near token "'host=x password=***'"`` as the server wrote it."""
+    assert redact(text) == shown
+
+
+# Passwords that end in what a naive redactor takes for the closing quote of the string.
+_QUOTE_ENDINGS = [*PASSWORDS, "ZQKa'", 'ZQKb"', "ZQKc''", "ZQKd\\", "ZQKe'\"", "ZQK f'"]
+
+
+def _placed(password: str) -> list[tuple[str, str, str]]:
+    """``(before, value as written, after)`` of a password in the places a message quotes."""
+    quoted, unquoted = _libpq_quoted(password), _libpq_unquoted(password)
+    places = []
+    for value in (quoted, unquoted):
+        conf_value = value.replace("'", "''")
+        for tail in ("", " user=rep"):
+            conf = ("primary_conninfo = 'host=h password=", conf_value, f"{tail}'")
+            places += [
+                conf,
+                ("ALTER SYSTEM SET primary_conninfo = 'host=h password=", conf_value, f"{tail}';"),
+                (f"syntax error near token \"{conf[0][19:]}", conf_value, f"{tail}'\""),
+                (f"the server's SQL parser rejects this: at or near \"{conf[0][19:]}", conf_value, f"{tail}'\""),
+            ]
+            python = repr(f"host=h password={value}{tail}")
+            if "\\" not in python:  # Python's escapes over libpq's: not read here (yet)
+                cut = python.index("password=") + len("password=")
+                end = python.rindex(tail) if tail else len(python) - 1
+                places.append((f"psycopg2.connect({python[:cut]}", python[cut:end], f"{python[end:]})"))
+    return places
+
+
+@pytest.mark.parametrize("password", _QUOTE_ENDINGS)
+def test_the_mask_covers_the_whole_password_and_the_quoting_survives(password: str) -> None:
+    """Every character of the password as written is under the mask (a quote it ends with
+    too), and what follows it is shown exactly."""
+    for before, value, after in _placed(password):
+        assert redact(before + value + after) == before + MASK + after, (before, value, after)
