@@ -626,6 +626,22 @@ def test_two_fixes_creating_connect_args_do_not_repeat_the_keyword(work: Path) -
     assert (work / "app.py").read_text() == text, again.stderr
 
 
+def test_a_fix_creating_connect_args_is_an_insertion(work: Path) -> None:
+    """The fixes above meet because each holds the character after its insertion point, not
+    because they rewrite it: every edit JSON shows is a pure insertion (the line break after
+    ``pool_size=5,`` used to be replaced by itself)."""
+    import json
+
+    text = 'import sqlalchemy as sa\nexploded = sa.create_engine(\n    "postgresql://db.example.com/app",\n    pool_size=5,\n)\n'
+    (work / "app.py").write_text(text)
+    findings = json.loads(run_cli(["--format", "json", "--unsafe-fixes", "app.py"], work).stdout)
+    edits = [edit for finding in findings if finding["fix"] for edit in finding["fix"]["edits"]]
+    assert any("connect_args=" in edit["content"] for edit in edits)
+    for edit in edits:
+        assert (edit["line"], edit["column"]) == (edit["end_line"], edit["end_column"]), edit
+        assert edit["content"].startswith("\n") and not edit["content"].endswith("\n"), edit
+
+
 def test_a_repeated_keyword_is_pgf001(work: Path) -> None:
     (work / "app.py").write_text('import sqlalchemy\ne = sqlalchemy.create_engine("postgresql://h/db", echo=1, echo=2)\n')
     outcome = run_cli(["app.py"], work)

@@ -135,13 +135,14 @@ class LayoutEdits:
         return (Edit(self.source, opening + 1, first_start, ""), edit, Edit(self.source, last_end, close, ""))
 
     def _claiming(self, edit: Edit, pieces: list[str]) -> Edit:
-        """An insertion that creates a container (``connect_args={...}``) takes the next
-        character along, so that two fixes creating the same one in one round overlap (the
-        second waits a round and then adds to it) instead of repeating the keyword, which
-        Python refuses ("keyword argument repeated"). Plain keywords stay insertions."""
+        """An insertion that creates a container (``connect_args={...}``) holds the next
+        character (:attr:`Edit.holds`, without rewriting it), so that two fixes creating the
+        same one in one round overlap (the second waits a round and then adds to it) instead
+        of repeating the keyword, which Python refuses ("keyword argument repeated"). Plain
+        keywords stay insertions."""
         if edit.start != edit.end or edit.end >= len(self.text) or not any(_CREATES.match(piece) for piece in pieces):
             return edit
-        return Edit(edit.source, edit.start, edit.end + 1, edit.content + self.text[edit.end])
+        return Edit(edit.source, edit.start, edit.end, edit.content, holds=(edit.start, edit.end + 1))
 
     def _explode(self, items: list, opening: int, close: int, pieces: list[str]) -> tuple[Edit, ...]:
         """One item a line with a trailing comma, as ruff lays out a call that no longer fits.
