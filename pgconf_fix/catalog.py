@@ -75,13 +75,20 @@ _REQUIRED = ("code", "name", "layer", "severity", "summary", "why", "fix_safety"
 def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, Any]:
     """A TOML file's table; ``error("<path>: cannot read<what>: ...")`` or ``error("<path>:
     invalid TOML: ...")`` when it cannot be read or parsed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read{what}: {exc}") from None
+    return toml_table(path, text, error)
+
+
+def toml_table(path: Path, text: str, error: type[Exception]) -> dict[str, Any]:
+    """The table of ``text``, the TOML file ``path`` already read; ``error("<path>: invalid
+    TOML: ...")`` when it does not parse."""
     import tomllib  # here: a run whose built-in rules come from PARSED_NAME never loads it
 
     try:
-        text = path.read_text(encoding="utf-8")
         return tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"{path}: cannot read{what}: {exc}") from None
     except ValueError as exc:
         # TOMLDecodeError, or ValueError from an integer past Python's 4,300-digit conversion
         # limit, which tomllib lets through (TOML allows 64-bit integers only)
@@ -228,7 +235,8 @@ def parsed_rules(directory: Path) -> str:
         raise CatalogError(f"{directory}: a rule file cannot be read")
     tables = {}
     for name, text in texts:
-        tables[name] = read_toml(directory / name, CatalogError, " rule")
+        # The text the digest covers, not the file read again: both come from the same bytes.
+        tables[name] = toml_table(directory / name, text, CatalogError)
         if json.loads(json.dumps(tables[name], default=str)) != tables[name]:
             raise CatalogError(f"{directory / name}: holds a value JSON cannot keep (a TOML date or time)")
     document = {
