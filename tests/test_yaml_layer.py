@@ -78,12 +78,50 @@ def refused_by_compose(command: str) -> bool:
     return False
 
 
+def compose_words(service: dict) -> list[str] | Any | None:
+    """What compose runs for a service, as far as it is known with no variable set: its
+    ``entrypoint`` then its ``command``, each interpolated (compose-go's rules, held to compose-go
+    in tests/test_compose_interpolation.py) and a string split with go-shellwords. A string
+    command alone is given back as it is (``refused_by_compose`` judges it). None when a variable
+    has no default (its value is not known), when compose cannot interpolate, or when the
+    entrypoint is not the image's own or postgres."""
+    from pgconf_fix.documents.compose_interpolation import (
+        InvalidInterpolation,
+        interpolate,
+        substitute,
+    )
+    from pgconf_fix.documents.shellwords import split_command
+
+    words: list[str] = []
+    for field in ("entrypoint", "command"):
+        value = service.get(field)
+        if value is None:
+            continue
+        items = [value] if isinstance(value, str) else [str(item) for item in value]
+        try:
+            if any(variable.default() is None for item in items for variable in interpolate(item).variables):
+                return None
+            items = [substitute(item, {}) for item in items]
+        except InvalidInterpolation:
+            return None
+        if isinstance(value, str):
+            if field == "command" and "entrypoint" not in service:
+                return items[0]
+            items = split_command(items[0]).values
+        words += items
+    if "entrypoint" in service and (not words or words[0].rsplit("/", 1)[-1] not in ("docker-entrypoint.sh", "postgres")):
+        return None
+    return words
+
+
 def server_commands(doc: Any) -> list[Any]:
-    """Commands of postgres-image containers: compose services, pod template containers."""
+    """Commands of postgres-image containers: compose services (``compose_words``), pod template containers."""
     commands = []
     for service in (doc.get("services") or {}).values() if isinstance(doc, dict) else []:
-        if "postgres" in str(service.get("image", "")) and "command" in service:
-            commands.append(service["command"])
+        if "postgres" in str(service.get("image", "")) and ("command" in service or "entrypoint" in service):
+            words = compose_words(service)
+            if words is not None:
+                commands.append(words)
     spec = (doc.get("spec") or {}) if isinstance(doc, dict) else {}
     for container in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
         if "postgres:" in str(container.get("image", "")) and "args" in container:
@@ -171,6 +209,7 @@ def test_patched_yaml_reads_back_and_its_consumers_accept_it(
         ("compose/command-string-renegotiation", "ssl_renegotiation_limit"),
         ("compose/typo-in-flag", 'unrecognized configuration parameter "tcp_keepalive_idle"'),
         ("compose/command-string-substitution", 'invalid value for parameter "tcp_keepalives_idle": "$(cat /run/secrets/idle)"'),
+        ("compose/interpolation-dollar-escape", 'invalid value for parameter "tcp_keepalives_idle": "${IDLE}"'),
     ],
 )
 def test_what_the_tool_calls_fatal_the_real_server_refuses(

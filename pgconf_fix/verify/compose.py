@@ -1,8 +1,10 @@
-"""Verifier: every compose ``command:`` string an edit changed still reads, as compose splits
-it, as the same command with only its setting flags changed or added.
+"""Verifier: every compose ``command:`` and ``entrypoint:`` string an edit changed still reads, as
+compose interpolates and splits it, as the same command with only its setting flags changed or added.
 
-compose splits a string command with go-shellwords (pgconf_fix.documents.shellwords). An
-edited string is refused when go-shellwords now refuses it, when it now stops reading at a
+compose interpolates the string (pgconf_fix.documents.compose_interpolation: ``$$`` is ``$``, a
+variable's value is unknown), then splits it with go-shellwords (pgconf_fix.documents.shellwords).
+An edited string is refused when compose can no longer interpolate it, when go-shellwords now
+refuses it, when it now stops reading at a
 ``; & | < >`` somewhere else than before (or with another rest of the string after it: words
 added after such a stop are dropped by compose), or when an argument other than a setting flag
 (``-c name=value``, ``-cname=value``, ``--name=value``) changed, went or came. A command that was
@@ -12,15 +14,16 @@ compose takes as they are (the YAML verifier reads those).
 
 from __future__ import annotations
 
+from pgconf_fix.documents.compose_interpolation import InvalidInterpolation, interpolate
 from pgconf_fix.documents.shellwords import UnsplittableCommand, split_command
 from pgconf_fix.text_memo import TextMemo
 from pgconf_fix.verify import Trial, verifier
 from pgconf_fix.verify.formats import YAML_SUFFIXES
 
 
-def _string_commands(text: str) -> dict[tuple[int, str], str] | None:
-    """``(document index, service name) -> command`` for each compose service whose command is a
-    string; None when the text does not load as YAML."""
+def _string_commands(text: str) -> dict[tuple[int, str, str], str] | None:
+    """``(document index, service name, field) -> string`` for each compose service's string
+    ``command`` and ``entrypoint``; None when the text does not load as YAML."""
     import yaml
 
     found: dict[tuple[int, str], str] = {}
@@ -33,9 +36,10 @@ def _string_commands(text: str) -> dict[tuple[int, str], str] | None:
         if not isinstance(services, dict):
             continue
         for name, service in services.items():
-            command = service.get("command") if isinstance(service, dict) else None
-            if isinstance(command, str):
-                found[(index, str(name))] = command
+            for field in ("command", "entrypoint"):
+                command = service.get(field) if isinstance(service, dict) else None
+                if isinstance(command, str):
+                    found[(index, str(name), field)] = command
     return found
 
 
@@ -61,12 +65,17 @@ def other_arguments(arguments: list[str]) -> list[str]:
 
 
 def command_change_problem(old: str, new: str) -> str | None:
-    """Why go-shellwords reads the edited command ``new`` otherwise than as ``old`` with only its
+    """Why compose reads the edited command ``new`` otherwise than as ``old`` with only its
     setting flags changed or added; None when it does not (or ``old`` was already refused)."""
     try:
+        old = interpolate(old).text
         before = split_command(old)
-    except UnsplittableCommand:
+    except (InvalidInterpolation, UnsplittableCommand):
         return None
+    try:
+        new = interpolate(new).text
+    except InvalidInterpolation as exc:
+        return f"compose can no longer interpolate it: {exc}"
     try:
         after = split_command(new)
     except UnsplittableCommand as exc:
@@ -86,7 +95,7 @@ def command_change_problem(old: str, new: str) -> str | None:
 @verifier("the edited compose command does not read as intended", applies=lambda path: path.suffix in YAML_SUFFIXES)
 def compose_commands_split(trial: Trial) -> str | None:
     """Each changed string ``command:`` of a compose service, split as compose does."""
-    if "command" not in trial.new:
+    if "command" not in trial.new and "entrypoint" not in trial.new:
         return None
     old, new = _COMMANDS(trial.old), _COMMANDS(trial.new)
     if old is None or new is None:
@@ -97,5 +106,5 @@ def compose_commands_split(trial: Trial) -> str | None:
             continue
         problem = command_change_problem(before, command)
         if problem is not None:
-            return f"the command of compose service {key[1]}: {problem}"
+            return f"the {key[2]} of compose service {key[1]}: {problem}"
     return None

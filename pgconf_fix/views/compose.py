@@ -1,6 +1,6 @@
 """docker-compose and Swarm stack files: a postgres service's command flags and every service's sysctls.
 
-- ``command:`` (a string or a list) of a service whose image is PostgreSQL's (``postgres``,
+- ``entrypoint:`` and ``command:`` (each a string or a list) of a service whose image is PostgreSQL's (``postgres``,
   ``postgis/postgis``, ``bitnami/postgresql``, ``timescale/timescaledb``, ``pgvector/pgvector``
   ...), when it runs the server (``postgres`` first, ``docker-entrypoint.sh postgres``, or
   flags only, which the official image's entrypoint hands to ``postgres``): its
@@ -15,6 +15,10 @@
   runs behind Swarm's IPVS load balancing, which drops connections idle for 900 s
   (FACTS.md; moby/moby#31208): a box on the path for the idle budget.
 
+Compose interpolates every string of the file first (``$$`` is ``$``; ``$VAR``, ``${VAR:-default}``
+... are filled in from the environment and .env: pgconf_fix.documents.compose_interpolation), and
+only then splits a string; a ``${`` it cannot read is PGF001. An explicit ``entrypoint:`` runs with
+the ``command:`` after it (see ``service_server_view`` for what variables do to the judgement).
 A string command is split the way compose splits it: compose-go hands it to go-shellwords'
 ``Parse`` (pgconf_fix.documents.shellwords has the rules, read from go-shellwords v1.0.12 and
 checked against it). A string ``Parse`` refuses ("invalid command line string": a quote or a
@@ -33,12 +37,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
-from pgconf_fix.documents.connstr import TEMPLATE
+from pgconf_fix.documents.compose_interpolation import (
+    INVALID_INTERPOLATION,
+    PLACEHOLDER,
+    Interpolated,
+    InvalidInterpolation,
+    Variable,
+    escape_dollars,
+    interpolate,
+)
 from pgconf_fix.documents.shellwords import (
     GO_SHELLWORDS_ERROR,
     Stop,
@@ -46,18 +58,20 @@ from pgconf_fix.documents.shellwords import (
     quote_word,
     split_command,
 )
-from pgconf_fix.findings import Edit, Location, Problem
+from pgconf_fix.findings import UNSAFE, Edit, Fix, Location, Problem
+from pgconf_fix.setting import Refusal, Setting
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.placed import KERNEL_KEYS, PlacedSettings
 
 SWARM_IPVS_SECONDS = 900
-# Markup that is filled in before postgres reads a compose command's flag: compose's own
-# interpolation (${VAR}, $VAR) and the templates a file may be generated from ({{ }}). Not $(...)
-# nor backticks: compose runs no shell, and go-shellwords keeps them as written (ParseBacktick is
-# off), so postgres gets "$(cat /run/x)" itself. (compose-go template/template.go leaves "$(" alone.)
-COMMAND_TEMPLATE = re.compile(TEMPLATE.pattern.replace(r"\$\(|", ""))
+# Markup that is filled in before postgres reads a compose command's flag: a variable compose
+# interpolates (PLACEHOLDER, pgconf_fix.documents.compose_interpolation) and the templates a file
+# may be generated from ({{ }}). A "$" left after interpolation ("$$IDLE" gives "$IDLE", "$${X}"
+# gives "${X}") is text postgres reads, and so are $(...) and backticks: compose runs no shell, and go-shellwords keeps
+# them as written (ParseBacktick is off). (compose-go template/template.go leaves "$(" alone.)
+COMMAND_TEMPLATE = re.compile(r"\{\{|" + PLACEHOLDER)
 # Repositories (the last part of an image name) that run the PostgreSQL server.
 _POSTGRES_REPOSITORY = re.compile(
     r"postgres|postgresql|postgis|timescaledb(?:-ha|-postgis)?|pgvector|postgresql-repmgr|spilo-\d+"
@@ -111,12 +125,17 @@ class Word:
 
     ``at(i)`` is the file offset of value character ``i`` when the word is written plainly
     enough for that (no escapes before it), else None; ``rewrite(text)`` replaces the whole word.
+    In a compose file (interpolated), ``variables`` are the variables whose values stand in
+    ``value`` as ``PLACEHOLDER`` characters, in order, and ``raw_at(i)`` is the file offset of
+    character ``i`` of the scalar's value as written (None where it cannot be pointed at).
     """
 
     value: str
     location: Location
     at: Callable[[int], int | None]
     rewrite: Callable[[str], tuple[Edit, ...]]
+    variables: tuple[Variable, ...] = ()
+    raw_at: Callable[[int], int | None] = lambda i: None
 
 
 def shell_words(text: str) -> list[tuple[str, int, int, bool]]:
@@ -145,85 +164,119 @@ def _scalar_offsets(source: SourceFile, node: ScalarNode) -> Callable[[int], int
     return lambda i: None
 
 
-def command_words(source: SourceFile, node: Node) -> tuple[list[Word], Callable[[list[str]], tuple[Edit, ...]]] | None:
-    """The words of a compose ``command`` and a function appending words to it; None if unreadable."""
+def _no_offset(i: int) -> int | None:
+    return None
+
+
+def _reading(raw: str, interpolated: bool) -> Interpolated:
+    """What the splitter reads of a scalar's value: compose's interpolation of it (raises
+    InvalidInterpolation), or the value itself."""
+    if interpolated:
+        return interpolate(raw)
+    return Interpolated(raw, tuple(range(len(raw))), tuple(range(1, len(raw) + 1)), ())
+
+
+def command_words(
+    source: SourceFile, node: Node, interpolated: bool = False
+) -> tuple[list[Word], Callable[[list[str]], tuple[Edit, ...]]] | None:
+    """The words of a command (a list or a string) and a function appending words to it; None if
+    unreadable. ``interpolated``: the file is a compose file, whose strings compose interpolates
+    first (pgconf_fix.documents.compose_interpolation; raises InvalidInterpolation); words are
+    then written with every ``$`` doubled."""
+    escape = escape_dollars if interpolated else (lambda text: text)
     if isinstance(node, SequenceNode):
         style = Y.quote_style(node.value)
         words = []
         for item in node.value:
             if not isinstance(item, ScalarNode):
                 return None
+            reading = _reading(item.value, interpolated)
             location = Location(source, *Y.span(item))
+            offsets = _scalar_offsets(source, item)
 
-            def rewrite(text: str, item: ScalarNode = item) -> tuple[Edit, ...]:
-                return (Y.replace_scalar(source, item, text, string=True),)
+            def rewrite(text: str, item: ScalarNode = item, reading: Interpolated = reading) -> tuple[Edit, ...]:
+                if reading.variables:
+                    return ()  # the whole item would lose its variables
+                return (Y.replace_scalar(source, item, escape(text), string=True),)
 
-            words.append(Word(item.value, location, _scalar_offsets(source, item), rewrite))
+            at = offsets if reading.one_to_one(0, len(reading.text)) else _no_offset
+            words.append(Word(reading.text, location, at, rewrite, reading.variables, offsets))
 
         def append(new: list[str]) -> tuple[Edit, ...]:
-            return Y.append_items(source, node, [Y.render_scalar(word, style=style, string=True) for word in new])
+            rendered = [Y.render_scalar(escape(word), style=style, string=True) for word in new]
+            return Y.append_items(source, node, rendered)
 
         return words, append
     if isinstance(node, ScalarNode) and Y.scalar_value(node) is not None:
-        return _string_command_words(source, node)
+        return _string_command_words(source, node, interpolated)
     return None
 
 
 def _string_command_words(
-    source: SourceFile, node: ScalarNode
+    source: SourceFile, node: ScalarNode, interpolated: bool
 ) -> tuple[list[Word], Callable[[list[str]], tuple[Edit, ...]]]:
-    """``command_words`` of a string command (raises UnsplittableCommand, as ``split_command``).
+    """``command_words`` of a string command (raises UnsplittableCommand, as ``split_command``,
+    and InvalidInterpolation).
 
     Each rewrite and the append are split again (``_reads_as``) and give no edit unless
     go-shellwords reads exactly the intended words; nothing is appended after a stop."""
     offsets = _scalar_offsets(source, node)
-    split = split_command(node.value)
+    escape = escape_dollars if interpolated else (lambda text: text)
+    reading = _reading(node.value, interpolated)
+    split = split_command(reading.text)
     values = split.values
     words = []
     for index, shell_word in enumerate(split.words):
-        start, end = shell_word.start, shell_word.end
+        variables = reading.variables_in(shell_word.start, shell_word.end)
+        start, end = reading.raw_span(shell_word.start, shell_word.end)  # a word is never empty text
         first, last = offsets(start), offsets(end - 1) if end > start else None
         if first is None or last is None:
             location = Location(source, *Y.span(node))
-            at: Callable[[int], int | None] = lambda i: None
+            at: Callable[[int], int | None] = _no_offset
 
             def rewrite(text: str) -> tuple[Edit, ...]:
                 return ()
         else:
             location = Location(source, first, last + 1)
-            at = (lambda i, first=first: first + i) if shell_word.plain else (lambda i: None)
+            plain = shell_word.plain and reading.one_to_one(shell_word.start, shell_word.end)
+            at = (lambda i, first=first: first + i) if plain else _no_offset
 
             def rewrite(text: str, first: int = first, last: int = last, index: int = index,
-                        start: int = start, end: int = end) -> tuple[Edit, ...]:
-                written = shell_quote(text)
+                        start: int = start, end: int = end, variables: tuple[Variable, ...] = variables) -> tuple[Edit, ...]:
+                if variables:
+                    return ()  # the word would lose its variables
+                written = escape(shell_quote(text))
                 edited = node.value[:start] + written + node.value[end:]
-                if not _reads_as(edited, [*values[:index], text, *values[index + 1 :]], node.value, split.stop):
+                if not _reads_as(edited, [*values[:index], text, *values[index + 1 :]], reading.text, split.stop,
+                                 interpolated):
                     return ()
                 return (Edit(source, first, last + 1, _in_scalar(node, written)),)
 
-        words.append(Word(shell_word.value, location, at, rewrite))
+        words.append(Word(shell_word.value, location, at, rewrite, variables, offsets))
 
     def append(new: list[str]) -> tuple[Edit, ...]:
         if split.stop is not None:
             return ()  # compose would drop what comes after the stop
-        addition = "".join(" " + shell_quote(word) for word in new)
-        if not _reads_as(node.value + addition, values + new, node.value, None):
+        addition = "".join(" " + escape(shell_quote(word)) for word in new)
+        if not _reads_as(node.value + addition, values + new, reading.text, None, interpolated):
             return ()
         return Y.append_to_scalar(source, node, addition)
 
     return words, append
 
 
-def _reads_as(edited: str, intended: list[str], original: str, stop: Stop | None) -> bool:
-    """Whether go-shellwords reads ``edited`` as exactly ``intended``, stopping (or not) where
-    ``original`` stopped (``stop``) with the same rest of the string after it."""
+def _reads_as(edited: str, intended: list[str], original: str, stop: Stop | None, interpolated: bool) -> bool:
+    """Whether go-shellwords reads ``edited`` (after compose's interpolation when ``interpolated``)
+    as exactly ``intended``, stopping (or not) where ``original`` (the text it read before)
+    stopped (``stop``) with the same rest of the string after it."""
     try:
-        split = split_command(edited)
-    except UnsplittableCommand:
+        text = _reading(edited, interpolated).text
+        split = split_command(text)
+    except (UnsplittableCommand, InvalidInterpolation):
         return False
     if split.values != intended or (split.stop is None) != (stop is None):
         return False
-    return split.stop is None or stop is None or edited[split.stop.offset :] == original[stop.offset :]
+    return split.stop is None or stop is None or text[split.stop.offset :] == original[stop.offset :]
 
 
 def _in_scalar(node: ScalarNode, text: str) -> str:
@@ -308,49 +361,227 @@ def flag_replace(word: Word, prefix: str, value_offset: int) -> Callable[[str], 
     return replace
 
 
+@dataclass(frozen=True)
+class _Part:
+    """The ``entrypoint:`` or ``command:`` of a service, read as compose reads it."""
+
+    field: str
+    node: Node
+    words: list[Word]
+    append: Callable[[list[str]], tuple[Edit, ...]]
+    stop: Stop | None  # where go-shellwords stopped reading a string (offset in ``text``)
+    text: str  # what go-shellwords read (the interpolated string), "" for a list
+    raw_offset: Callable[[int], int]  # an offset in ``text`` -> one in the scalar's value
+
+
+@dataclass(frozen=True)
+class _Defaulted:
+    """A flag value compose fills in from variables' defaults (``-c tcp_keepalives_idle=${IDLE:-7200}``):
+    what messages add, and the edit of the default (None: no plain default to edit)."""
+
+    note: str
+    variable: Variable
+    edit: Callable[[str], tuple[Edit, ...]] | None
+
+
+class ComposeCommandSettings(PlacedSettings):
+    """The ``-c`` flags of a compose service's entrypoint and command. A value that comes from a
+    variable's default is judged by that default and says so (``Setting.set_where``); its fix
+    edits the default and is unsafe (where the variable is set, its value still applies, and the
+    default may be meant for other uses of the file), and the message names the variable."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.defaulted: dict[int, _Defaulted] = {}
+
+    def _defaulted(self, key: str) -> _Defaulted | None:
+        current = self.effective(key)
+        return self.defaulted.get(id(current)) if current is not None else None
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        setting = super().get(key, unit, number)
+        found = self._defaulted(key)
+        return setting if found is None else replace(setting, set_where=found.note)
+
+    def fix(self, key: str, value: str) -> Fix | Refusal:
+        found = self._defaulted(key)
+        if found is None:
+            return super().fix(key, value)
+        variable = found.variable
+        if found.edit is None or not re.fullmatch(r"[A-Za-z0-9_.]+", value):
+            return Refusal(f"{key} comes from {variable.written}: set {variable.name} where compose reads it")
+        return Fix(UNSAFE, f"Set the default of {variable.written} to {value} ({variable.name}, where it is set, "
+                   "still wins)", found.edit(value), expect=((key, value),))
+
+
+def _read_part(source: SourceFile, field: str, node: Node) -> _Part | None:
+    """One of a service's ``entrypoint``/``command`` as compose reads it (interpolated, then
+    split when a string); None when it is neither a string nor a list of strings. Raises
+    InvalidInterpolation (offset in the scalar's value) and UnsplittableCommand (offset mapped to
+    the scalar's value too)."""
+    if isinstance(node, ScalarNode) and Y.scalar_value(node) is not None:
+        reading = interpolate(node.value)
+
+        def raw_offset(offset: int) -> int:
+            return reading.starts[offset] if offset < len(reading.starts) else len(node.value)
+
+        try:
+            stop = split_command(reading.text).stop
+        except UnsplittableCommand as exc:
+            raise UnsplittableCommand(raw_offset(exc.offset), str(exc)) from None
+        read = command_words(source, node, interpolated=True)
+        assert read is not None
+        return _Part(field, node, read[0], read[1], stop, reading.text, raw_offset)
+    if isinstance(node, SequenceNode):
+        for item in node.value:
+            if isinstance(item, ScalarNode):
+                try:
+                    interpolate(item.value)
+                except InvalidInterpolation as exc:
+                    raise _ItemRefused(item, exc) from None
+        read = command_words(source, node, interpolated=True)
+        if read is None:
+            return None
+        return _Part(field, node, read[0], read[1], None, "", lambda offset: offset)
+    return None
+
+
+class _ItemRefused(ValueError):
+    """An item of a list entrypoint or command that compose cannot interpolate."""
+
+    def __init__(self, item: ScalarNode, error: InvalidInterpolation) -> None:
+        super().__init__(str(error))
+        self.item = item
+        self.error = error
+
+
 def service_server_view(source: SourceFile, name: str, service: MappingNode, image: str) -> PlacedSettings | None:
-    command = Y.get(service, "command")
-    if command is None:
+    """The server settings a compose service's ``entrypoint`` and ``command`` give postgres.
+
+    Compose interpolates both first (pgconf_fix.documents.compose_interpolation), then splits a
+    string one with go-shellwords; an ``entrypoint`` (which also drops the image's own command)
+    runs with the ``command`` after it, so the words of both are read in that order, and a
+    missing setting is added to the last of them. What the variables hold is not known here:
+    a flag value from variables with defaults is judged by the defaults, and says so; any other
+    variable in a flag value leaves the setting unknown; and a variable anywhere else (``${FLAGS}``,
+    ``-c ${NAME}=60``) may bring any flags, so a setting is then not judged missing and nothing is
+    added (what is added could override what the variable brings)."""
+    fields = [(field, pair) for field in ("entrypoint", "command")
+              if (pair := Y.entry(service, field)) is not None and not Y.is_null(pair[1])]
+    if not fields:
         return None
-    key_node = Y.entry(service, "command")
-    assert key_node is not None
-    home = Location(source, key_node[0].start_mark.index, Y.content_end(source.text, command))
-    what = f"the command of compose service {name}"
-    stop: Stop | None = None
-    try:
-        if isinstance(command, ScalarNode) and Y.scalar_value(command) is not None:
-            stop = split_command(command.value).stop
-        found = server_command(source, command, image)
-    except UnsplittableCommand as exc:
-        message = f'{what}: {exc}; compose cannot split it into arguments ("{GO_SHELLWORDS_ERROR}") and refuses the file'
-        return _refused(source, what, command, home, exc.offset, message)
-    if found is None:
-        if stop is not None:
-            return _refused(source, what, command, home, stop.offset, _stop_message(what, stop, command.value))
+    what = f"the {' and '.join(field for field, _ in fields)} of compose service {name}"
+    last_node = fields[-1][1][1]
+    home = Location(source, fields[0][1][0].start_mark.index, Y.content_end(source.text, last_node))
+    parts: list[_Part] = []
+    for field, (_, node) in fields:
+        try:
+            part = _read_part(source, field, node)
+        except InvalidInterpolation as exc:
+            return _refused(source, what, node, home, exc.offset, _interpolation_message(what, name, field, exc))
+        except _ItemRefused as exc:
+            return _refused(source, what, exc.item, home, exc.error.offset,
+                            _interpolation_message(what, name, field, exc.error))
+        except UnsplittableCommand as exc:
+            message = f'{what}: {exc}; compose cannot split it into arguments ("{GO_SHELLWORDS_ERROR}") and refuses the file'
+            return _refused(source, what, node, home, exc.offset, message)
+        if part is None:
+            return None
+        parts.append(part)
+    words = [word for part in parts for word in part.words]
+    stops = [part for part in parts if part.stop is not None]
+    explicit_entrypoint = parts[0].field == "entrypoint"
+    if not runs_server(words) or explicit_entrypoint and words and words[0].value.startswith("-"):
+        if stops:
+            part = stops[0]
+            assert part.stop is not None
+            return _refused(source, what, part.node, home, part.raw_offset(part.stop.offset),
+                            _stop_message(what, part.stop, part.text))
         return None
-    words, append, flags, version = found
+    flags = server_flags(words)
+    open_words = _open_words(words, flags)
+    version = version_from_image(image)
+    append = parts[-1].append
 
     def insert(key: str, value: str) -> tuple[Edit, ...]:
         return append(["-c", f"{key}={value}"])
 
-    view = PlacedSettings(
+    view = ComposeCommandSettings(
         "server",
         source,
         what,
         home,
-        insert if stop is None else None,
-        judges_missing=not any(flag[0] == "config_file" for flag in flags),
+        insert if parts[-1].stop is None and not open_words else None,
+        judges_missing=not any(flag[0] == "config_file" for flag in flags) and not open_words,
         major=Major.of(version, f"the image {image}"),
         template=COMMAND_TEMPLATE,
     )
-    if stop is not None:
-        view.problems.append(Problem(_point(source, command, stop.offset), _stop_message(what, stop, command.value)))
+    for part in stops:
+        assert part.stop is not None
+        view.problems.append(Problem(_point(source, part.node, part.raw_offset(part.stop.offset)),
+                                     _stop_message(what, part.stop, part.text)))
     for key, value, word, offset in flags:
+        if PLACEHOLDER in key:
+            continue  # a name from a variable: any setting (an open word, above)
         prefix = word.value[:offset]
+        defaulted = _from_defaults(word, offset) if PLACEHOLDER in value else None
+        if defaulted is not None:
+            value, found = defaulted
+            span = _raw_value_span(word, found.variable)
+            view.add(key, value, word.location, span, lambda new: ())
+            view.defaulted[id(view.assignments[-1])] = found
+            continue
         first = word.at(offset)
         span = (first, first + len(value)) if first is not None else None
         view.add(key, value, word.location, span, flag_replace(word, prefix, offset))
     return view.finish()
+
+
+def _open_words(words: list[Word], flags: list[tuple[str, str, Word, int]]) -> list[Word]:
+    """The words holding a variable outside a setting flag's value: compose fills them in before
+    splitting, so they may stand for any number of words, flags included."""
+    values = {id(word): offset for _, _, word, offset in flags}
+    return [
+        word for word in words
+        if word.variables and (id(word) not in values or PLACEHOLDER in word.value[: values[id(word)]])
+    ]
+
+
+def _from_defaults(word: Word, offset: int) -> tuple[str, _Defaulted] | None:
+    """A flag value made of variables that all have a default: the value compose passes while
+    they are unset, and what to say and edit; None otherwise (the value is then unknown)."""
+    before = word.value[:offset].count(PLACEHOLDER)
+    variables = word.variables[before:]
+    defaults = [variable.default() for variable in variables]
+    if not variables or any(default is None for default in defaults):
+        return None
+    pieces = iter(defaults)
+    value = "".join(next(pieces) if char == PLACEHOLDER else char for char in word.value[offset:])  # type: ignore[misc]
+    variable = variables[0]
+    names = " and ".join(dict.fromkeys(v.name for v in variables))
+    given = " and ".join(f"{v.written} its default {d}" for v, d in zip(variables, defaults))
+    when = variable.when_default() if len(variables) == 1 else f"while {names} are unset in the environment and .env"
+    note = (f" (compose gives {given} {when}; where {names} {'is' if len(variables) == 1 else 'are'} set there, "
+            "that value applies instead, and it is not known here)")
+    edit = None
+    whole = word.value[offset:] == PLACEHOLDER and variable.default() == variable.argument
+    first, last = word.raw_at(variable.argument_start), word.raw_at(variable.end - 2)
+    if whole and variable.argument and first is not None and last is not None:
+        def edit(new: str, first: int = first, last: int = last) -> tuple[Edit, ...]:
+            return (Edit(word.location.source, first, last + 1, new),)
+    return value, _Defaulted(note, variable, edit)
+
+
+def _raw_value_span(word: Word, variable: Variable) -> tuple[int, int] | None:
+    """The file span of the variable as written (where a finding about its value points)."""
+    first, last = word.raw_at(variable.start), word.raw_at(variable.end - 1)
+    return (first, last + 1) if first is not None and last is not None else None
+
+
+def _interpolation_message(what: str, service: str, field: str, error: InvalidInterpolation) -> str:
+    """PGF001's text for a ``${`` compose cannot interpolate."""
+    return (f'{what}: {error}; compose refuses the file ("{INVALID_INTERPOLATION} for services.{service}.{field}"; '
+            "a literal $ is written $$)")
 
 
 def _stop_message(what: str, stop: Stop, command: str) -> str:
