@@ -124,8 +124,8 @@ def server_commands(doc: Any) -> list[Any]:
                 commands.append(words)
     spec = (doc.get("spec") or {}) if isinstance(doc, dict) else {}
     for container in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
-        if "postgres:" in str(container.get("image", "")) and "args" in container:
-            commands.append(container["args"])
+        if "postgres:" in str(container.get("image", "")) and isinstance(container.get("args"), list):
+            commands.append(container["args"])  # a string is refused by Kubernetes (PGF001)
     return commands
 
 

@@ -20,7 +20,8 @@ Each YAML document is judged alone. The places read, and where a missing setting
 - A ``ConfigMap`` whose ``data`` holds a ``*.conf`` that reads as a postgresql.conf, or a
   ``pgbouncer.ini`` (any ``*.ini`` with a [pgbouncer] or [databases] section).
 - Pod templates (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob): a postgres-image
-  container's ``args`` (or ``command``) ``-c`` flags, and ``securityContext.sysctls``
+  container's ``args`` (or ``command``) ``-c`` flags (a string there instead of a list is
+  PGF001: the API refuses it), and ``securityContext.sysctls``
   (``name``/``value`` items). A missing sysctl is reported without a fix: before
   Kubernetes 1.29 the keepalive sysctls are "unsafe" ones a kubelet must allow, and a pod
   that asks for a forbidden one is rejected.
@@ -38,7 +39,7 @@ from dataclasses import replace
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
-from pgconf_fix.findings import Edit, Fix, Location
+from pgconf_fix.findings import Edit, Fix, Location, Problem
 from pgconf_fix.setting import Refusal, Setting
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
@@ -315,6 +316,11 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
             name = Y.scalar_value(Y.get(container, "name")) or "?"
             if not is_postgres_image(image):
                 continue
+            strings = [pair for field in ("args", "command")
+                       if (pair := Y.entry(container, field)) is not None and Y.scalar_value(pair[1]) is not None]
+            if strings:  # the API server refuses the pod: that alone is said
+                views += [_string_args(source, pair, f"the {pair[0].value} of container {name}") for pair in strings]
+                continue
             for field in ("args", "command"):
                 pair = Y.entry(container, field)
                 if pair is None:
@@ -333,7 +339,7 @@ def _args_view(source: SourceFile, pair: tuple[ScalarNode, Node], image: str, wh
     try:
         found = server_command(source, pair[1], image)
     except UnsplittableCommand:
-        return None  # a string where Kubernetes wants a list of arguments: not one we can add to
+        return None
     if found is None:
         return None
     words, append, flags, version = found
@@ -349,6 +355,24 @@ def _args_view(source: SourceFile, pair: tuple[ScalarNode, Node], image: str, wh
         span = (first, first + len(value)) if first is not None else None
         view.add(key, value, word.location, span, flag_replace(word, word.value[:offset], offset))
     return view.finish()
+
+
+def _string_args(source: SourceFile, pair: tuple[ScalarNode, Node], what: str) -> PlacedSettings:
+    """A container's ``args`` or ``command`` written as one string: Kubernetes refuses the object.
+
+    Both fields are lists of strings in the API (``Container.Args``/``Command``, ``[]string`` in
+    k8s.io/api core/v1; the Python client's ``V1Container`` declares them ``List[StrictStr]``);
+    the API server's decoder refuses a string there, so the pod is never created. That is
+    PGF001, with no fix (which list the author meant is not ours to guess: ``["postgres -c x=1"]``
+    would run a program of that whole name). Nothing else is judged in it."""
+    field = pair[0].value
+    view = PlacedSettings("server", source, what, _where(source, pair[0]), None, judges_missing=False)
+    view.problems.append(Problem(
+        Location(source, *Y.span(pair[1])),
+        f"{what} is a string; Kubernetes takes a list of strings there (container {field}: []string) and "
+        f"refuses the manifest: write each argument as an item ({field}: [\"postgres\", \"-c\", \"name=value\"])",
+    ))
+    return view
 
 
 def _pod_sysctls(source: SourceFile, key: ScalarNode, items: SequenceNode) -> PlacedSettings:
