@@ -775,3 +775,41 @@ def test_dj_database_url_keyword_needs_a_release_that_takes_it(tmp_path: Path) -
     assert [fix["applicability"] for fix in fixes(None)] == ["unsafe"]
     assert fixes("1.1.0") == [None]
     assert [fix["applicability"] for fix in fixes("1.2.0")] == ["safe"]
+
+
+def test_url_create_engines_get_keepalives_on_a_real_connection(tmp_path: Path) -> None:
+    """The fixed URL.create() engines, connected by SQLAlchemy through psycopg2 and psycopg to a
+    real server: the client socket carries the keepalive timers the fix wrote (in the query dict
+    or in connect_args). Only where the engine connects is changed (host, port, user, database)."""
+    from tests.pg_server import require_server, temporary_cluster
+
+    server = require_server()
+    script = """
+    import json, os, socket
+    from sqlalchemy import event, text
+    import engines
+
+    def timers(engine):
+        @event.listens_for(engine, "do_connect")
+        def to_the_test_server(dialect, record, cargs, cparams):
+            cparams.pop("database", None)
+            cparams.update(host="127.0.0.1", port=int(os.environ["TEST_PORT"]), user="postgres", dbname="postgres")
+
+        with engine.connect() as connection:
+            assert connection.execute(text("select 1")).scalar() == 1
+            raw = connection.connection.dbapi_connection
+            fd = raw.fileno() if hasattr(raw, "fileno") else raw.pgconn.socket
+            sock = socket.socket(fileno=fd)
+            try:
+                return [sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)] + [
+                    sock.getsockopt(socket.IPPROTO_TCP, option)
+                    for option in (socket.TCP_KEEPIDLE, socket.TCP_KEEPINTVL, socket.TCP_KEEPCNT)
+                ]
+            finally:
+                sock.detach()
+
+    print(json.dumps({name: timers(getattr(engines, name)) for name in ("direct", "bound", "replaced")}))
+    """
+    with temporary_cluster(server) as cluster:
+        result = run_patched("client-sqlalchemy-url-create", script, tmp_path, {"TEST_PORT": str(cluster.port)})
+    assert result == {name: [1, 60, 10, 6] for name in ("direct", "bound", "replaced")}

@@ -22,13 +22,14 @@ from pgconf_fix.documents.python_layout import LINE_LENGTH
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Built, ParsedFile
-from pgconf_fix.views.client import ASYNCPG, LIBPQ, ClientConnection, connection_views
+from pgconf_fix.views.client import ASYNCPG, LIBPQ, ClientConnection, connection_views, consumer_of
 from pgconf_fix.views.pool import build_views
-from pgconf_fix.views.pool_base import PoolView
+from pgconf_fix.views.pool_base import PoolView, url_is_postgres
 from pgconf_fix.views.pool_django import DjangoDatabaseView
 from pgconf_fix.views.pool_flask import ENGINE_OPTIONS
 from pgconf_fix.views.pool_psycopg import PsycopgPoolView
 from pgconf_fix.views.pool_sqlalchemy import ENGINE_FACTORIES, ENGINE_MODULES, EngineView
+from pgconf_fix.views.sqlalchemy_url import built_url, query_settings
 from pgconf_fix.workspace import Workspace
 
 LIBPQ_CONNECT = ("psycopg.connect", "psycopg2.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect")
@@ -114,6 +115,28 @@ class NewOptionsPlacement(_PythonPlacement):
             inner = "".join(f"{newline}{indent}{step}{entry}," for entry in entries)
             value = "{" + inner + newline + indent + "}"
         return self.container.insert(self.key, value)
+
+
+def _string_value(document: PythonDocument, value: str) -> str:
+    """A value written as a Python string in the file's quotes (``URL.create``'s ``query`` takes only strings)."""
+    quote = document.key_quote()
+    return f"{quote}{value}{quote}"
+
+
+@dataclass(frozen=True)
+class UrlQueryPlacement(PythonSettingsPlacement):
+    """``URL.create(..., query={"keepalives_idle": "60"})``: values are strings (pgconf_fix.views.sqlalchemy_url)."""
+
+    def render(self, value: str) -> str:
+        return _string_value(self.document, value)
+
+
+@dataclass(frozen=True)
+class NewUrlQueryPlacement(NewOptionsPlacement):
+    """``query={...}`` added to a ``URL.create(...)`` (or its last ``.set(...)``), values as strings."""
+
+    def render(self, value: str) -> str:
+        return _string_value(self.document, value)
 
 
 # The libpq keyword each asyncpg server_settings key answers for, the other way round.
@@ -330,7 +353,7 @@ class _Connections:
         """The URL of an engine joined with its ``connect_args`` (a call's keywords, or a Flask
         SQLALCHEMY_ENGINE_OPTIONS dict)."""
         document = self.document
-        view = self._string_view(url, anchor)
+        view = self._string_view(url, anchor) or self._built_url(url, anchor)
         if view is None:
             return  # a URL the code computes: its query may already say everything
         if view.scheme in ("postgresql", "postgres"):
@@ -366,6 +389,30 @@ class _Connections:
             return
         if self._add(view, connect_args):
             view.placements.insert(0, _placement(document, connect_args, entry.value))
+
+    def _built_url(self, url: cst.BaseExpression | None, anchor: cst.CSTNode) -> ClientConnection | None:
+        """The connection of an engine whose URL is ``URL.create(...)`` (pgconf_fix.views.sqlalchemy_url):
+        its host, and the libpq keywords of its ``query`` dict; None when it is not PostgreSQL's or
+        cannot be read wholly."""
+        built = built_url(self.document, url, anchor)
+        if built is None or url_is_postgres(f"{built.drivername}://") is not True:
+            return None
+        hosts = [self._host(built.host)] if built.host is not None else []
+        view = ClientConnection(consumer_of(built.drivername, self.source), hosts, "kwargs", built.drivername)
+        if built.query is None:
+            container = self.document.call_settings(built.call)
+            view.add_placement(NewUrlQueryPlacement(self.source, self.document, container, "query", built.call))
+        else:
+            query = query_settings(self.document, built)
+            if query is None:
+                return None  # a query the code computes may hold any setting
+            placement = UrlQueryPlacement(self.source, self.document, query, built.query)
+            view.add_placement(placement)
+            for key, entry in query.entries.items():
+                if key in LIBPQ_KEYWORDS and key != "password":
+                    view.add_setting(self._assignment(key, entry), placement)
+        self.used.append(view)
+        return view
 
     def _flask(self, engine: EngineView) -> None:
         if engine.flask is None or engine.url is None:
