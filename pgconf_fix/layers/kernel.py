@@ -1,8 +1,8 @@
-"""Kernel layer: sysctl.conf and sysctl.d/*.conf."""
+"""Kernel layer: sysctl.conf and sysctl.d/*.conf (also an OS image tree's etc/, run/, usr/lib/ ...)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,10 +32,12 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     return looks_like_linux_sysctl(text)
 
 
-def group_key(path: Path) -> Path:
-    """The directory holding a host's sysctl.conf and sysctl.d/ (views.kernel.group_root):
-    the kernel applies them as one set."""
-    return path.parent.parent if path.parent.name == "sysctl.d" else path.parent
+def group_key(path: Path) -> Hashable:
+    """The host a sysctl file belongs to (views.kernel.host_root: an OS image root, or the
+    directory of a loose sysctl.conf and sysctl.d/): the kernel applies its files as one set."""
+    from pgconf_fix.views.kernel import host_root
+
+    return host_root(path)
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
