@@ -83,15 +83,22 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+_HEADER = re.compile(r"^[ \t]*\[pgbouncer\][ \t]*\r?$", re.MULTILINE)
+
+
+def without_overridden(text: str) -> str:
+    """``text`` with the lines that set the listener and authentication keys blanked."""
+    return re.sub(rf"^[ \t]*(?:{'|'.join(OVERRIDDEN)})[ \t]*=.*$", "", text, flags=re.MULTILINE)
+
+
 def staged_ini(text: str, directory: Path, port: int) -> str:
     """``text`` with the listener and authentication of a test run (see the module docstring)."""
-    pattern = re.compile(rf"^[ \t]*(?:{'|'.join(OVERRIDDEN)})[ \t]*=.*$", re.MULTILINE)
-    kept = pattern.sub("", text)
+    kept = without_overridden(text)
     ours = (
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
         f"auth_type = any\nauth_file = {directory}/userlist.txt\nadmin_users = admin\n"
     )
-    headers = list(re.finditer(r"^[ \t]*\[pgbouncer\][ \t]*\r?$", kept, re.MULTILINE))
+    headers = list(_HEADER.finditer(kept))
     if not headers:
         return kept.rstrip("\n") + "\n[pgbouncer]\n" + ours
     at = headers[-1].end()
@@ -99,17 +106,26 @@ def staged_ini(text: str, directory: Path, port: int) -> str:
 
 
 @contextmanager
-def running_pgbouncer(ini_text: str, timeout: float = 15.0, files: dict[str, str] | None = None) -> Iterator[Bouncer]:
+def running_pgbouncer(
+    ini_text: str, timeout: float = 15.0, files: dict[str, str] | None = None, settings_in: str | None = None
+) -> Iterator[Bouncer]:
     """``files``: other files (name -> text) put beside the ini, such as its ``%include``
-    targets; PgBouncer runs in that directory, where it opens relative names from."""
+    targets; PgBouncer runs in that directory, where it opens relative names from. When the ini
+    has no [pgbouncer] header of its own, the test run's keys go after the one of the file of
+    ``files`` that has it (a header added to the ini would reset what the include set), or
+    after the last header of ``settings_in`` (a file of ``files``) when given."""
     binary = require_pgbouncer()
     directory = Path(tempfile.mkdtemp(prefix="pgconf-fix-pgbouncer-", dir="/tmp"))
     port = _free_port()
     (directory / "userlist.txt").write_text('"admin" ""\n')
-    for name, text in (files or {}).items():
-        (directory / name).write_text(text)
+    files = files or {}
+    holder = settings_in
+    if holder is None and not _HEADER.search(ini_text):
+        holder = next((name for name, text in files.items() if _HEADER.search(text)), None)
+    for name, text in files.items():
+        (directory / name).write_text(staged_ini(text, directory, port) if name == holder else without_overridden(text))
     ini = directory / "pgbouncer.ini"
-    ini.write_text(staged_ini(ini_text, directory, port))
+    ini.write_text(staged_ini(ini_text, directory, port) if holder is None else without_overridden(ini_text))
     log = directory / "log"
     argv = [binary, str(ini)]
     if os.geteuid() == 0:

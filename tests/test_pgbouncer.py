@@ -29,6 +29,15 @@ def ini_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.ini"))
 
 
+_INCLUDE = re.compile(r"^[ \t]*%include[ \t]+(\S.*?)[ \t]*\r?$", re.MULTILINE)
+
+
+def included_names(ini: Path) -> list[str]:
+    """The files beside ``ini`` that it ``%include``s (relative names: PgBouncer opens them from
+    its working directory, the ini's own when it runs in tests)."""
+    return [name for name in _INCLUDE.findall(ini.read_text()) if not name.startswith("/")]
+
+
 def case_id(before: Path) -> str:
     return before.parent.name
 
@@ -45,18 +54,33 @@ def test_patched_fixture_starts_a_real_pgbouncer(before: Path, unsafe: bool, tmp
     found = _findings(work)
     refused = any(" PGF001 " in line for line in found)
     run_cli(["--write", *(["--unsafe-fixes"] if unsafe else []), "."], work)
+    # An ini another one includes is read there, with the other's sections, not started alone.
+    included = {ini.parent / name for ini in ini_files(work) for name in included_names(ini)}
     for ini in ini_files(work):
+        if ini in included:
+            continue
         text = ini.read_text()
+        files = {name: (ini.parent / name).read_text() for name in included_names(ini)}
         if refused:
-            with pytest.raises(BouncerRefused, match="unrecognized connection parameter"), running_pgbouncer(text):
+            with pytest.raises(BouncerRefused, match="unrecognized connection parameter"), running_pgbouncer(text, files=files):
                 pass
             continue
-        with running_pgbouncer(text) as bouncer:
+        with running_pgbouncer(text, files=files) as bouncer:
             config = bouncer.show_config()
         left = [line for line in _findings(work) if line.startswith(ini.relative_to(work).as_posix() + ":")]
         if not any(code in line for line in left for code in (" PGF601 ", " PGF602 ")):
             assert config["tcp_keepalive"] == "1"
             assert 0 < int(config["tcp_keepidle"]) <= BUDGET
+            # PGF602's fix for this ini (in it, or in a file it includes, naming it) set the whole
+            # keepalive set where this PgBouncer reads it.
+            name = ini.relative_to(work).as_posix()
+            read = {name, *((ini.parent / other).relative_to(work).as_posix() for other in files)}
+            mine = [
+                line for line in found
+                if " PGF602 " in line and line.split(":", 1)[0] in read and ("(as " not in line or f"(as {name} reads" in line)
+            ]  # fmt: skip
+            if any("tcp_keepintvl = 10, tcp_keepcnt = 6" in line for line in mine):
+                assert (config["tcp_keepintvl"], config["tcp_keepcnt"]) == ("10", "6"), (name, config)
         if not any(" PGF603 " in line for line in left):
             assert config["server_check_query"].strip()
             assert float(config["server_check_delay"]) <= BUDGET
@@ -225,3 +249,23 @@ def test_a_key_is_added_before_an_include_that_is_not_read(tmp_path: Path) -> No
     pools = "[databases]\napp = host=10.1.2.3 dbname=app\n"
     with running_pgbouncer(fixed, files={"pools.ini": pools}) as bouncer:
         assert bouncer.show_config()["tcp_keepidle"] == "60"
+
+
+def test_a_missing_key_goes_after_the_header_that_counts_even_in_an_include(tmp_path: Path) -> None:
+    """A [pgbouncer] header in an %include file read after the ini's own resets what the ini set
+    before it (PgBouncer 1.18, SHOW CONFIG): the keys are added after that header, in that file."""
+    main = "[databases]\napp = host=10.1.2.3 dbname=app\n\n[pgbouncer]\nlisten_port = 6432\ntcp_keepidle = 60\n%include late.ini\n"
+    late = "[pgbouncer]\npool_mode = transaction\n"
+    (tmp_path / "pgbouncer.ini").write_text(main)
+    (tmp_path / "late.ini").write_text(late)
+    with running_pgbouncer(main, files={"late.ini": late}, settings_in="late.ini") as bouncer:
+        assert bouncer.show_config()["tcp_keepidle"] == "0"  # the ini's own line was reset
+    found = _findings(tmp_path)
+    assert [line.split(" ", 2)[:2] for line in found if " PGF602 " in line] == [["late.ini:1:1:", "PGF602"]], found
+    run_cli(["--write", "."], tmp_path)
+    assert (tmp_path / "pgbouncer.ini").read_text() == main
+    fixed = (tmp_path / "late.ini").read_text()
+    assert fixed == "[pgbouncer]\npool_mode = transaction\ntcp_keepidle = 60\ntcp_keepintvl = 10\ntcp_keepcnt = 6\n"
+    with running_pgbouncer(main, files={"late.ini": fixed}, settings_in="late.ini") as bouncer:
+        config = bouncer.show_config()
+    assert (config["tcp_keepidle"], config["tcp_keepintvl"], config["tcp_keepcnt"]) == ("60", "10", "6")

@@ -45,4 +45,5 @@ def pgbouncer_tcp_keepidle(rule: Rule, view: PgBouncerConfig, options: Options) 
     edits = tuple(edit for fixed in fixes if isinstance(fixed, Fix) for edit in fixed.edits)
     shown = ", ".join(f"{key} = {value}" for key, value in wanted)
     fix = Fix(SAFE, f"Set {shown}", edits) if edits else None
-    yield make_finding(rule, idle.location, f"{problem}; set {shown}", fix)
+    location = idle.location
+    yield make_finding(rule, location, f"{problem}{view.reader_note(location)}; set {shown}", fix)

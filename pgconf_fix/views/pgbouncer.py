@@ -167,9 +167,14 @@ class PgBouncerConfig(SettingsView):
         self._section_after: dict[int, str | None] = {}
         # Settings of an earlier [pgbouncer] section that a later header reset to their defaults.
         self.reset: dict[str, Assignment] = {}
-        self.sections = [line for line in self.lines if line.kind == "section" and line.key == SECTION]
         read = self._expand(host, self.lines, 0)
-        self.judges_missing = any(line.kind == "section" and line.key == SECTION for _, line in read)
+        # Every line PgBouncer reads, each with the file it is in, in its order.
+        self._read = read
+        headers = [(line_host, line) for line_host, line in read if line.kind == "section" and line.key == SECTION]
+        # The [pgbouncer] header whose settings count (each header resets the ones before it),
+        # in this file or in an %include file: a missing key is written after it.
+        self.last_header: tuple[Host, IniLine] | None = headers[-1] if headers else None
+        self.judges_missing = bool(headers)
         for line_host, line in read:
             if line.error:
                 self._problem(line, line.error, line_host)
@@ -263,6 +268,14 @@ class PgBouncerConfig(SettingsView):
         if self.unresolved:
             return f" (%include files not read: {', '.join(self.unresolved)})"
         return ""
+
+    def reader_note(self, location: Location) -> str:
+        """For a message about a place in an ``%include`` file: the ini that reads it there. Two
+        inis including one file are two judgements, each with its own fix (the keys one of them
+        lacks are added to it), not one finding said twice."""
+        if location.source.path == self.source.path:
+            return ""
+        return f" (as {self.source.display} reads it through %include)"
 
     def missing_note(self, key: str) -> str:
         """For a message about an unset key: an earlier value a second [pgbouncer] header
@@ -359,22 +372,43 @@ class PgBouncerConfig(SettingsView):
             return False
         return switch != 0 and 0 < idle <= budget
 
+    def _last_section(self) -> list[IniLine]:
+        """The lines of the last [pgbouncer] section in the file its header is in, up to the
+        first that is no longer in it (another header, a line an %include's header moved)."""
+        if self.last_header is None:
+            return []
+        host, header = self.last_header
+        found: list[IniLine] = []
+        after = False
+        for line_host, line in self._read:
+            if line is header:
+                after = True
+            elif after and line_host is host:
+                if line.section != SECTION:
+                    break
+                found.append(line)
+        return found
+
     def _samples(self, key: str) -> list:
+        """``;key = value`` samples in the section that counts, in the file of its header."""
+        if self.last_header is None:
+            return []
+        host = self.last_header[0]
         found = []
-        for line in self.lines:
-            if line.section == SECTION and line.kind == "comment":
-                sample = commented_setting(self.host.text, line)
+        for line in self._last_section():
+            if line.kind == "comment":
+                sample = commented_setting(host.text, line)
                 if sample is not None and sample.key == key:
                     found.append(sample)
         return found
 
     def missing_location(self, key: str) -> Location:
         samples = self._samples(key)
-        if samples:
-            return self.location(samples[0].line.start, samples[0].line.end)
-        if self.sections:
-            header = self.sections[-1]
-            return self.location(header.start, header.end)
+        if self.last_header is not None:
+            host, header = self.last_header
+            if samples:
+                return self.location(samples[0].line.start, samples[0].line.end, host)
+            return self.location(header.start, header.end, host)
         first = self.lines[0] if self.lines else None
         return self.location(first.start, first.end) if first else Location(self.source, 0, 0)
 
@@ -389,29 +423,25 @@ class PgBouncerConfig(SettingsView):
                 equals = host.text.rindex("=", line.start, line.value_start)
                 return (host.edit(equals, line.value_end, f"= {value}"),)
             return (host.edit(line.value_start, line.value_end, value),)
+        if self.last_header is None:
+            return ()
+        host, header = self.last_header  # this file, or the %include file with the header that counts
         samples = self._samples(key)
         if samples:
             sample = samples[0]
             return (
-                self.host.edit(sample.marker, sample.key_start, ""),
-                self.host.edit(sample.value_start, sample.value_end, value),
+                host.edit(sample.marker, sample.key_start, ""),
+                host.edit(sample.value_start, sample.value_end, value),
             )
         at = self._section_end()
-        if at is None:
-            return ()
-        return (self.host.edit(at, at, f"\n{key} = {value}"),)
+        return (host.edit(at, at, f"\n{key} = {value}"),)
 
-    def _section_end(self) -> int | None:
-        """End of the last setting (or the header) of the last [pgbouncer] section."""
-        if not self.sections:
-            return None
-        header = self.sections[-1]
-        end = header.end
-        for line in self.lines:
-            if line.start <= header.start:
-                continue
-            if line.section != SECTION:
-                break  # the next header, or a line an %include's header moved to another section
+    def _section_end(self) -> int:
+        """End of the last setting (or the header) of the last [pgbouncer] section, in the
+        file of its header (``last_header``, which must be set)."""
+        assert self.last_header is not None
+        end = self.last_header[1].end
+        for line in self._last_section():
             if line.kind == "include" and self._section_after.get(id(line)) != SECTION:
                 # A line after it would be in the section the included file ends in, which for
                 # a file not read may be [databases]: PgBouncer would refuse the line there.
