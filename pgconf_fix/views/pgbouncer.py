@@ -425,7 +425,7 @@ class PgBouncerConfig(SettingsView):
             return (host.edit(line.value_start, line.value_end, value),)
         if self.last_header is None:
             return ()
-        host, header = self.last_header  # this file, or the %include file with the header that counts
+        host = self.last_header[0]  # this file, or the %include file with the header that counts
         samples = self._samples(key)
         if samples:
             sample = samples[0]
