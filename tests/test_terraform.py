@@ -41,8 +41,13 @@ def test_patched_fixture_rechecks_clean(case: Path, tmp_path: Path) -> None:
     shutil.copytree(case / "after", work)
     outcome = run_cli(["--format", "json", "--select", "PGF301,PGF302", "."], work)
     left = json.loads(outcome.stdout)
-    # Only what never had a fix may be left: a value that needs a plan.
-    assert all(item["fix"] is None and "without a plan" in item["message"] for item in left), left
+    # Only what never had a safe fix may be left: a value that needs a plan, or an unsafe fix
+    # (--write applies safe ones only).
+    assert all(
+        (item["fix"] is None and "without a plan" in item["message"])
+        or (item["fix"] is not None and item["fix"]["applicability"] == "unsafe")
+        for item in left
+    ), left
 
 
 def _fmt_clean(path: Path) -> bool:
@@ -187,3 +192,72 @@ def test_a_fix_written_at_a_variable_other_places_read_is_unsafe(tmp_path: Path)
     (work / "main.tf").write_text(alone)
     report = json.loads(run_cli(["--format", "json", "--select", "PGF101", "."], work).stdout)
     assert [finding["fix"]["applicability"] for finding in report] == ["safe"]
+
+
+# -- module calls: the value terraform itself gives each call -----------------------------
+
+MODULE_CALL_CASES = [
+    (case, side)
+    for case in ("module-call-arguments", "module-call-through-root-tfvars")
+    for side in ("before", "after")
+]
+LOAD_BALANCERS = ("aws_lb", "aws_alb", "aws_elb")
+
+
+def _provider_free(tree: Path) -> dict[str, str]:
+    """Rewrite the copied ``tree`` so that terraform evaluates it without providers: each load
+    balancer of a called module becomes an output of its ``idle_timeout`` expression. Returns,
+    for each call and load balancer, the console expression -> "module.<call> <type>.<name>"."""
+    probes: dict[str, str] = {}
+    root = SourceFile.from_bytes(tree / "main.tf", "main.tf", (tree / "main.tf").read_bytes())
+    calls = [block for block in HclDocument(root).blocks if block.type == "module"]
+    for path in sorted(tree.rglob("*.tf")):
+        if path.parent == tree:
+            continue
+        text = path.read_text(encoding="utf-8")
+        document = HclDocument(SourceFile.from_bytes(path, path.name, text.encode()))
+        for block in reversed(document.blocks):
+            if block.type != "resource" or block.labels[0] not in LOAD_BALANCERS:
+                continue
+            found = block.attribute("idle_timeout")
+            value = text[found.value.start : found.value.end] if found is not None else "null"
+            name = f"probe_{block.labels[0]}_{block.labels[1]}"
+            text = text[: block.start] + f'output "{name}" {{\n  value = {value}\n}}' + text[block.end :]
+            for call in calls:
+                probes[f"module.{call.labels[0]}.{name}"] = f"module.{call.labels[0]} {block.labels[0]}.{block.labels[1]}"
+        path.write_text(text, encoding="utf-8")
+    return probes
+
+
+@pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+@pytest.mark.parametrize(("case", "side"), MODULE_CALL_CASES, ids=[f"{c}/{s}" for c, s in MODULE_CALL_CASES])
+def test_a_called_module_gets_the_values_terraform_gives_each_call(case: str, side: str, tmp_path: Path) -> None:
+    """Each call of a local module is judged with the value terraform gives it (``terraform
+    console`` on a copy whose load balancers are outputs): the call's argument, read through the
+    caller's variables and tfvars, else the default; never the called directory's own tfvars."""
+    from pgconf_fix.views.network import LoadBalancer, build_network_views
+    from pgconf_fix.workspace import Workspace
+
+    tree = FIXTURES / case / side
+    workspace = Workspace(tree)
+    sources = [workspace.load(path) for path in sorted(tree.rglob("*.tf"))]
+    ours = {
+        f"{view.module.caller.address} {view.address}": view.resolve("idle_timeout").value
+        for view in build_network_views(workspace, sources, None).views
+        if isinstance(view, LoadBalancer) and view.module.caller is not None
+    }
+    work = tmp_path / "work"
+    shutil.copytree(tree, work)
+    probes = _provider_free(work)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    init = subprocess.run([TERRAFORM, "init", "-backend=false", "-input=false"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert init.returncode == 0, init.stdout + init.stderr
+    theirs = {}
+    for expression, label in probes.items():  # one a run: two piped lines printed one value (1.11.4)
+        console = subprocess.run([TERRAFORM, "console"], cwd=work, env=env, input=expression + "\n",
+                                 capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert console.returncode == 0, console.stderr
+        theirs[label] = int(console.stdout.strip())
+    assert theirs == ours
+    assert len(ours) >= 1

@@ -100,5 +100,6 @@ def _fix(view: LoadBalancer, target: int, trail: Trail) -> Fix | None:
     where = f" (in {trail.where})" if trail.via and trail.text is not None else ""
     # The view's own message says why the fix is unsafe when it lands on a variable or local that
     # other places read; this message replaces it, so it says so too.
-    why = shared_note(view.module, view.resolve(SETTING).via)
+    resolution = view.resolve(SETTING)
+    why = shared_note(view.module, resolution.via, resolution.owners)
     return fix_or_none(view.fix(SETTING, str(target)), f"Set {SETTING} = {target}{where}{why}")

@@ -63,6 +63,7 @@ class CloudAssignment(Assignment):
 
     written: Written | None = None
     via: tuple[str, ...] = ()
+    owners: tuple = ()  # the module each label of ``via`` is read in (Resolution.owners)
 
 
 class CloudServerSettings(SettingsView):
@@ -126,6 +127,7 @@ class CloudServerSettings(SettingsView):
                 quoted=resolution.written.value.quoted,
                 written=resolution.written,
                 via=resolution.via,
+                owners=resolution.owners,
             )
         )
 
@@ -161,7 +163,8 @@ class CloudServerSettings(SettingsView):
         other places of the module read too (terraform_module.unsafe_when_shared)."""
         current = self.effective(key)
         via = current.via if isinstance(current, CloudAssignment) else ()
-        return unsafe_when_shared(super().fix(key, value), self.module, via)
+        owners = current.owners if isinstance(current, CloudAssignment) else ()
+        return unsafe_when_shared(super().fix(key, value), self.module, via, owners)
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         current = self.effective(key)

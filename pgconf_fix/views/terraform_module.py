@@ -4,6 +4,13 @@ judged as views (:class:`TerraformResource`: load balancers, boxes on the path).
 
 ``var.x`` is read from ``terraform.tfvars`` / ``*.auto.tfvars`` when set there, else from
 the ``variable`` block's default; ``local.x`` from ``locals``, wherever in the directory.
+
+A directory another module calls (``module "lb" { source = "./modules/lb"  idle_timeout = 3600 }``)
+is read once per call (:class:`ModuleCall`): ``var.x`` is the call's argument ``x``, read in the
+calling module, else the default; the called directory's own tfvars are not read (Terraform
+1.11.4, ``terraform console``: ``module.lb.idle`` is the argument, a second call without it gets
+the default, a ``terraform.tfvars`` beside the called module changes neither). Local paths only
+(``./`` or ``../``, as Terraform requires of them); registry and git sources are not read.
 """
 
 from __future__ import annotations
@@ -45,9 +52,12 @@ class Written:
     def text(self) -> str:
         return self.source.text[self.value.start : self.value.end]
 
-    def where(self) -> str:
+    def where(self, beside: Path | None = None) -> str:
+        """``file:line``: the file's name, or its path as shown when it is not in the directory
+        ``beside`` (a value a module call gives, read from the caller's directory)."""
         line, _ = self.source.position(self.attribute.start)
-        return f"{os.path.basename(self.source.display)}:{line}"
+        shown = self.source.display if beside is not None and self.source.path.parent != beside else os.path.basename(self.source.display)
+        return f"{shown}:{line}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class Resolution:
     written: Written | None = None  # the literal (or null) the value comes from: where a fix edits
     via: tuple[str, ...] = ()  # the references followed: ("var.idle_timeout",)
     reason: str = ""
+    # The module each label of ``via`` is read in (empty: all in the module that resolved it).
+    owners: tuple[TerraformModule, ...] = ()
 
 
 def is_configuration(name: str) -> bool:
@@ -83,19 +95,53 @@ def tfvars_order(name: str) -> tuple[int, int, str]:
     return (1, 0, name)
 
 
-class TerraformModule:
-    """The .tf files of one directory, with their variables, locals and variable values."""
+LOCAL_SOURCE_PREFIXES = ("./", "../")  # a module source Terraform reads as a local path
 
-    def __init__(self, documents: list[HclDocument]) -> None:
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """A ``module "name" { source = "./dir" ... }`` block of ``module`` (in ``source``): its
+    arguments are the called directory's variables. ``calls``: how many module blocks the
+    build holds that call that directory (a variable's default is shared by all of them)."""
+
+    module: TerraformModule
+    source: SourceFile
+    block: HclBlock
+    calls: int = 1
+
+    @property
+    def address(self) -> str:
+        return f"module.{self.block.labels[0]}" if self.block.labels else "module"
+
+
+def local_module_directory(directory: Path, block: HclBlock) -> Path | None:
+    """The directory a ``module`` block of ``directory`` calls, when its ``source`` is a
+    literal local path; None for a registry, git or computed source."""
+    found = block.attribute("source")
+    if block.type != "module" or found is None or found.value.kind != STRING:
+        return None
+    text = str(found.value.value)
+    if not text.startswith(LOCAL_SOURCE_PREFIXES):
+        return None
+    return Path(os.path.normpath(directory / text))
+
+
+class TerraformModule:
+    """The .tf files of one directory, with their variables, locals and variable values; with
+    ``caller``, the directory as that call instantiates it (module docstring)."""
+
+    def __init__(self, documents: list[HclDocument], caller: ModuleCall | None = None) -> None:
+        self.caller = caller
         self.documents = [d for d in documents if not is_auto_tfvars(d.source.path.name)]
         self.variables: dict[str, tuple[SourceFile, HclBlock]] = {}
         self.locals: dict[str, Written] = {}
-        # Values from terraform.tfvars / *.auto.tfvars: they win over a variable's default.
+        # Values from terraform.tfvars / *.auto.tfvars: they win over a variable's default
+        # (of a root module only: a called module's values come from its call).
         self.values: dict[str, Written] = {}
         self.broken = [d.source.display for d in documents if d.error is not None]
         tfvars = sorted((d for d in documents if is_auto_tfvars(d.source.path.name)),
                         key=lambda d: tfvars_order(d.source.path.name))  # fmt: skip
-        for document in tfvars:
+        for document in tfvars if caller is None else ():
             for attribute in document.attributes:
                 self.values[attribute.name] = Written(document.source, attribute)
         documents = self.documents
@@ -129,15 +175,32 @@ class TerraformModule:
         declared = self.variables.get(name)
         if declared is None:
             return Resolution(UNKNOWN, None, None, via, f"no variable {name!r} is declared{self._maybe_broken()}")
-        given = self.values.get(name)
+        argument = self.caller.block.attribute(name) if self.caller is not None else None
+        if self.caller is not None and argument is not None:
+            # Read in the calling module, with its own variables and locals (a fresh chain there).
+            call = f"{self.caller.address}.{name}"
+            given = self.caller.module.resolve(Written(self.caller.source, argument))
+            mine = (*self._owners(seen), self, self.caller.module)
+            return replace(
+                given,
+                via=(*via, call, *given.via),
+                owners=(*mine, *(given.owners or (self.caller.module,) * len(given.via))),
+            )
+        given = self.values.get(name) if self.caller is None else None
         if given is not None:
             return self.resolve(given, via)
         source, block = declared
         default = block.attribute("default")
         if default is None:
-            reason = f"variable {name!r} has no default: its value comes from the caller or a .tfvars file"
+            if self.caller is not None:
+                reason = f"variable {name!r} has no default and {self.caller.address} gives no {name}"
+            else:
+                reason = f"variable {name!r} has no default: its value comes from the caller or a .tfvars file"
             return Resolution(UNKNOWN, None, None, via, reason)
         return self.resolve(Written(source, default), via)
+
+    def _owners(self, seen: tuple[str, ...]) -> tuple[TerraformModule, ...]:
+        return (self,) * len(seen)
 
     def _maybe_broken(self) -> str:
         return f" (unreadable here: {', '.join(self.broken)})" if self.broken else " in this directory"
@@ -152,24 +215,44 @@ class TerraformModule:
             )  # fmt: skip
         return self._references[label]
 
-    def shared(self, via: tuple[str, ...]) -> str | None:
-        """The first variable or local of a followed chain (``Resolution.via``) that the module
-        reads somewhere else too: a value written there (a variable's default, a tfvars line,
-        a local) changes that other place as well, so the fix is not safe. None if none is."""
-        return next((label for label in via if self.references(label) > 1), None)
+    def sharing(self, label: str) -> str | None:
+        """Why a value written at ``label`` (``var.x``, ``local.x``) of this module reaches other
+        places too: the module reads it more than once, or it is a variable of a called
+        directory whose default several calls use (their call does not give it); None if not."""
+        count = self.references(label)
+        if count > 1:
+            return f"which the module reads {count} times"
+        caller = self.caller
+        if caller is not None and caller.calls > 1 and label.startswith("var.") and caller.block.attribute(label[4:]) is None:
+            return f"whose default the {caller.calls} calls of this module share"
+        return None
+
+    def shared(self, via: tuple[str, ...], owners: tuple[TerraformModule, ...] = ()) -> tuple[str, str] | None:
+        """The first variable or local of a followed chain (``Resolution.via``, each label read
+        in its ``owners`` module, this one when not given) whose value reaches other places too
+        (``sharing``), and why: a value written there (a variable's default, a tfvars line, a
+        local) changes those other places as well, so the fix is not safe. None if none is."""
+        for index, label in enumerate(via):
+            owner = owners[index] if index < len(owners) else self
+            why = owner.sharing(label)
+            if why is not None:
+                return label, why
+        return None
 
 
-def shared_note(module: TerraformModule, via: tuple[str, ...]) -> str:
+def shared_note(module: TerraformModule, via: tuple[str, ...], owners: tuple[TerraformModule, ...] = ()) -> str:
     """Why a fix through ``via`` is unsafe, for its message: " (at var.x, which the module reads
     N times)"; "" when the edit lands on no variable or local another place reads."""
-    shared = module.shared(via)
-    return "" if shared is None else f" (at {shared}, which the module reads {module.references(shared)} times)"
+    shared = module.shared(via, owners)
+    return "" if shared is None else f" (at {shared[0]}, {shared[1]})"
 
 
-def unsafe_when_shared(result: Fix | Refusal, module: TerraformModule, via: tuple[str, ...]) -> Fix | Refusal:
+def unsafe_when_shared(
+    result: Fix | Refusal, module: TerraformModule, via: tuple[str, ...], owners: tuple[TerraformModule, ...] = ()
+) -> Fix | Refusal:
     """``result`` made unsafe when its edit lands on a variable or local that other places
     of the module read (TerraformModule.shared): the fix would change them too."""
-    note = shared_note(module, via)
+    note = shared_note(module, via, owners)
     if not isinstance(result, Fix) or not note:
         return result
     return replace(result, applicability=UNSAFE, message=result.message + note)
@@ -224,7 +307,7 @@ class TerraformResource(SettingsView):
         trail = Trail(
             resolution.via,
             origin.text() if origin is not None else None,
-            origin.where() if origin is not None else None,
+            origin.where(self.source.path.parent) if origin is not None else None,
         )
         setting = Setting(
             key,
@@ -282,7 +365,8 @@ class TerraformResource(SettingsView):
     def fix(self, key: str, value: str) -> Fix | Refusal:
         """As SettingsView.fix; unsafe when the value is written at a variable or local that
         other places of the module read too (unsafe_when_shared)."""
-        return unsafe_when_shared(super().fix(key, value), self.module, self.resolve(key).via)
+        resolution = self.resolve(key)
+        return unsafe_when_shared(super().fix(key, value), self.module, resolution.via, resolution.owners)
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         resolution = self.resolve(key)
@@ -296,10 +380,11 @@ class TerraformResource(SettingsView):
         return f" in {self.address}"
 
 
-def module_files(workspace: Workspace, directory: Path, given: list[SourceFile]) -> list[SourceFile]:
-    """The given .tf files and their siblings: Terraform reads the directory as one module."""
+def module_files(workspace: Workspace, directory: Path, given: list[SourceFile], like: str | None = None) -> list[SourceFile]:
+    """The given .tf files and their siblings: Terraform reads the directory as one module.
+    ``like``: a path as the user gave it, for the siblings' display when none is given."""
     by_path = {source.path: source for source in given}
-    like = given[0].display
+    like = given[0].display if given else like
     try:
         names = sorted(os.listdir(directory))
     except OSError:
