@@ -3,16 +3,14 @@
     python benchmarks/floor.py TREE [ROUNDS]
 
 Times (``time.process_time``, median of ROUNDS, default 3): ``discovery.discover`` over the
-tree with every reader; reading the Python files it claims; ``libcst.parse_module`` plus
-``python_metadata.spans_and_parents`` of each (what the Python layer does before any view);
-and ``ast.parse`` of the same files (what finding with the standard library would cost).
-Start-up and imports are measured apart: ``python -c 'import pgconf_fix.cli, libcst'``.
+tree with every reader; reading the Python files it claims; ``ast.parse`` of each; and
+``ast.parse`` plus ``python_nodes.Tree`` (what the Python layer does before any view).
+Start-up and imports are measured apart: ``python -c 'import pgconf_fix.cli'``.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 import statistics
 import sys
 import time
@@ -20,10 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import libcst as cst  # noqa: E402
-
 from pgconf_fix.discovery import discover  # noqa: E402
-from pgconf_fix.documents.python_metadata import spans_and_parents  # noqa: E402
+from pgconf_fix.documents.python_nodes import Tree, line_starts_of  # noqa: E402
 from pgconf_fix.layers import layer_modules  # noqa: E402
 
 
@@ -33,7 +29,7 @@ def main(argv: list[str]) -> int:
         return 2
     tree = Path(argv[0])
     rounds = int(argv[1]) if len(argv) > 1 else 3
-    rows: dict[str, list[float]] = {"discovery": [], "read the .py files": [], "libcst parse + spans": [], "ast.parse": []}
+    rows: dict[str, list[float]] = {"discovery": [], "read the .py files": [], "ast.parse": [], "ast.parse + python_nodes": []}
     claimed = python = 0
     for _ in range(rounds):
         started = time.process_time()
@@ -46,13 +42,12 @@ def main(argv: list[str]) -> int:
         rows["read the .py files"].append(time.process_time() - started)
         started = time.process_time()
         for text in texts:
-            starts = [0, *(found.end() for found in re.finditer(r"\r\n?|\n", text))]
-            spans_and_parents(cst.parse_module(text), starts, len(text))
-        rows["libcst parse + spans"].append(time.process_time() - started)
-        started = time.process_time()
-        for text in texts:
             ast.parse(text)
         rows["ast.parse"].append(time.process_time() - started)
+        started = time.process_time()
+        for text in texts:
+            Tree(text, line_starts_of(text), ast.parse(text))
+        rows["ast.parse + python_nodes"].append(time.process_time() - started)
     print(f"{tree}: {claimed} files claimed, {python} of them .py; CPU medians of {rounds}")
     for label, values in rows.items():
         print(f"  {label:22s} {statistics.median(values):.3f} s")

@@ -22,15 +22,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # packaging (~60 ms) and tomllib are imported where a manifest is read
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
 
 from pgconf_fix.workspace import is_file
 
@@ -65,6 +65,8 @@ class Pin:
 
     def below(self, version: str) -> bool | None:
         """True when every allowed version is below ``version``, False when none is, else None."""
+        from packaging.version import Version
+
         limit = Version(version)
         if self.exact is not None:
             return self.exact < limit
@@ -78,6 +80,8 @@ class Pin:
 
 def _bounds(specifier: SpecifierSet) -> tuple[Version | None, Version | None, bool]:
     """The lowest and highest versions a specifier set allows (None: unbounded)."""
+    from packaging.version import InvalidVersion, Version
+
     low: Version | None = None
     high: Version | None = None
     inclusive = True
@@ -112,6 +116,8 @@ def _bounds(specifier: SpecifierSet) -> tuple[Version | None, Version | None, bo
 
 def _next_release(version: Version, depth: int) -> Version:
     """2.3 at depth 2 -> 2.4; 2.3.1 at depth 2 -> 2.4; 1.2 at depth 1 -> 2."""
+    from packaging.version import Version
+
     parts = list(version.release[:depth]) + [0] * max(0, depth - len(version.release))
     parts[-1] += 1
     return Version(".".join(str(part) for part in parts))
@@ -126,6 +132,10 @@ class Project:
     manifests: list[Path] = field(default_factory=list)
 
     def pin(self, name: str) -> Pin | None:
+        if not self.pins:
+            return None
+        from packaging.utils import canonicalize_name
+
         return self.pins.get(canonicalize_name(name))
 
     @property
@@ -235,6 +245,9 @@ def _text(path: Path) -> str | None:
 
 
 def _pin_from_requirement(line: str, origin: str) -> Pin | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     try:
         requirement = Requirement(line)
     except InvalidRequirement:
@@ -245,6 +258,8 @@ def _pin_from_requirement(line: str, origin: str) -> Pin | None:
 
 
 def _exact(specifier: SpecifierSet) -> Version | None:
+    from packaging.version import InvalidVersion, Version
+
     specs = list(specifier)
     if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0].version:
         try:
@@ -270,6 +285,10 @@ def _read_requirements(path: Path) -> list[Pin]:
 
 
 def _read_pyproject(path: Path) -> list[Pin]:
+    import tomllib
+
+    from packaging.utils import canonicalize_name
+
     text = _text(path)
     if text is None:
         return []
@@ -310,6 +329,9 @@ def _read_pyproject(path: Path) -> list[Pin]:
 
 def _poetry_specifier(constraint: str) -> SpecifierSet | None:
     """Poetry's ``^2.3``, ``~2.3``, ``2.3.2``, ``*`` and PEP 440 ranges as a SpecifierSet (None: ``||``)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
     constraint = constraint.strip()
     if "||" in constraint or "|" in constraint:
         return None
@@ -341,6 +363,12 @@ def _poetry_specifier(constraint: str) -> SpecifierSet | None:
 
 
 def _read_lock(path: Path) -> list[Pin]:
+    import tomllib
+
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
     text = _text(path)
     if text is None:
         return []

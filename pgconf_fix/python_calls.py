@@ -39,7 +39,8 @@ class ModuleFacts:
 
     ``parsed``: whether ``ast.parse`` took the text. ``calls`` in source order; ``repeated``:
     constant keys written more than once in one dict literal, counted over the module;
-    ``compile_error``: why ``compile`` refuses the text (its message and line), else None;
+    ``compile_error``: why ``ast.parse`` refused the text (its message and line), else None
+    (what the compiler says of a parsed text is ``compile_problem``);
     ``strings``: every string constant, and each f-string with its placeholders written
     ``{python}``, in ``ast.walk`` order (pgconf_fix.verify.conninfo reads connection strings
     from them)."""
@@ -70,19 +71,14 @@ def module_facts(text: str) -> ModuleFacts:
 
 
 def _module_facts(text: str) -> ModuleFacts:
+    from pgconf_fix.documents.python_nodes import parse
+
     try:
-        tree = ast.parse(text)
+        tree = parse(text)  # shared with the Python layer, which read the same texts
     except (SyntaxError, ValueError) as exc:
         return ModuleFacts(parsed=False, compile_error=_compile_message(exc))
     except (RecursionError, MemoryError):
         return ModuleFacts(parsed=False, compile_error=_compile_error(text))
-    try:
-        # The compiler's own checks past the grammar ('return' outside a function, ...), from
-        # the tree just parsed: compiling the text would parse it again.
-        compile(tree, "<module>", "exec", dont_inherit=True)
-        compile_error = None
-    except (SyntaxError, ValueError) as exc:
-        compile_error = _compile_message(exc)
     calls = []
     repeated: Counter = Counter()
     strings = []
@@ -105,7 +101,40 @@ def _module_facts(text: str) -> ModuleFacts:
         elif kind is ast.Constant and isinstance(node.value, str) and id(node) not in inside_fstring:  # type: ignore[attr-defined]
             strings.append(node.value)  # type: ignore[attr-defined]
     calls.sort(key=lambda call: (call.line, call.column))  # source order: edits never move code
-    return ModuleFacts(True, compile_error, tuple(calls), repeated, tuple(strings))
+    return ModuleFacts(True, None, tuple(calls), repeated, tuple(strings))
+
+
+def _compile_problem(text: str) -> str | None:
+    facts = module_facts(text)
+    if not facts.parsed:
+        return facts.compile_error
+    from pgconf_fix.documents.python_nodes import parse
+
+    try:
+        # The compiler's own checks past the grammar ('return' outside a function, ...), from
+        # the tree already parsed: compiling the text would parse it again.
+        with warnings.catch_warnings(action="ignore"):
+            compile(parse(text), "<module>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        return _compile_message(exc)
+    except (RecursionError, MemoryError):
+        # Compiling a tree validates it recursively, in Python's recursion limit; the text of
+        # a module ast.parse took deeper than that (``not not ... x``) may still compile.
+        try:
+            return _compile_error(text)
+        except (RecursionError, MemoryError):
+            return "nested too deeply for Python's compiler"
+    return None
+
+
+_remembered_problems = TextMemo(_compile_problem)
+
+
+def compile_problem(text: str) -> str | None:
+    """Why ``compile`` refuses ``text`` (its message and line), else None; remembered like
+    ``module_facts``, and asked only of texts whose verdict matters (an edit's result, and its
+    original when that fails)."""
+    return _remembered_problems(text)
 
 
 def _compile_message(exc: Exception) -> str:
@@ -155,7 +184,10 @@ def _call(node: ast.Call) -> _Call:
     for keyword in node.keywords:
         if keyword.arg is None and isinstance(keyword.value, ast.Dict):
             keywords += [key.value for key in keyword.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
-    callee = ast.unparse(node.func)  # layout-free, and linear (get_source_segment splits the text each time)
+    try:
+        callee = ast.unparse(node.func)  # layout-free, and linear (get_source_segment splits the text each time)
+    except RecursionError:
+        callee = "(a callee nested too deeply to name)"  # unparse recurses; the calls are still counted
     positional = sum(1 for arg in node.args if not isinstance(arg, ast.Starred))
     return _Call(callee, node.lineno, node.col_offset, positional, tuple(keywords))
 
@@ -176,9 +208,9 @@ def python_edit_problem(path: str, old: str, new: str) -> str | None:
     """Why an edited Python module must not be kept (it does not compile, or a call or dict
     changed shape), or None. A module that did not compile before is not held against the edit.
     ``path`` is not read (the texts are given); it names the module in nothing shown."""
-    problem = module_facts(new).compile_error
+    problem = compile_problem(new)
     if problem is not None:
-        if module_facts(old).compile_error is not None:
+        if compile_problem(old) is not None:
             return None
         return f"the module would not compile: {problem}"
     return edited_calls_problem(old, new)

@@ -23,12 +23,12 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 """
 
 
-def _modules_for(path: Path, cache: Path | None = None) -> set[str]:
+def _modules_for(path: Path, cache: Path | None = None, cwd: Path | None = None) -> set[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("PGCONF_FIX_CACHE_DIR", None)  # main() then runs without the cache unless given one
     if cache is not None:
         env["PGCONF_FIX_CACHE_DIR"] = str(cache)
-    done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, env=env, check=True)
+    done = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, env=env, check=True, cwd=cwd)
     return set(json.loads(done.stderr.strip().splitlines()[-1]))
 
 
@@ -48,6 +48,18 @@ def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
     unused = {"configparser", "subprocess", "difflib", "tempfile", "importlib.resources", "decimal", "fractions",
               "hashlib"}
     assert not unused & loaded, sorted(unused & loaded)
+
+
+def test_a_python_module_alone_is_read_without_libcst_or_packaging(tmp_path: Path) -> None:
+    """A module is found and fixed with ``ast`` (issue 18, item 3): libcst is for telling a
+    newer Python's syntax from an error, and packaging reads manifests, of which there is none."""
+    (tmp_path / ".git").mkdir()  # a repository: the project's manifests are looked for up to here
+    module = tmp_path / "db.py"
+    module.write_text('import sqlalchemy\nengine = sqlalchemy.create_engine("postgresql://db.example.com/app")\n')
+    loaded = _modules_for(module, cwd=tmp_path)  # run there: no pyproject.toml holds a configuration
+    assert "pgconf_fix.views.pool" in loaded and "pgconf_fix.verify" in loaded  # judged, and its fixes vetted
+    heavy = {"libcst", "packaging", "packaging.requirements", "tomllib", "hcl2", "yaml"}
+    assert not heavy & loaded, sorted(heavy & loaded)
 
 
 def test_a_cached_answer_loads_no_verifier(tmp_path: Path) -> None:

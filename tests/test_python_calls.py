@@ -84,28 +84,29 @@ def test_judging_an_edit_prints_no_warning_about_the_module() -> None:
 
 
 def test_reading_a_module_prints_no_warning_about_its_escapes(tmp_path: Path) -> None:
-    """The other places that hand the user's Python to CPython's compiler: a literal's value
-    (documents.python.literal), Airflow's config module (views.airflow), Python's own error
-    message for what libcst refuses, and formats.python_error. An invalid escape ("\\d") is
-    reported by none of them, and none of their answers changes under ``-W error``."""
+    """The other places that hand the user's Python to CPython's compiler: the module's parse
+    and a literal's value (documents.python), Airflow's config module (views.airflow), and
+    formats.python_error. An invalid escape ("\\d") is reported by none of them, and none of
+    their answers changes under ``-W error``."""
     import warnings
 
-    import libcst as cst
-
-    from pgconf_fix.documents.python import _python_error, literal
+    from pgconf_fix.documents import python_nodes as syntax
+    from pgconf_fix.documents.python import PythonDocument, literal
     from pgconf_fix.source import SourceFile
     from pgconf_fix.verify.formats import python_error
     from pgconf_fix.views.airflow import _dict_settings
 
-    node = cst.parse_expression('"^db\\d+$"')
     module = 'DATABASE = {"host": "db", "options": "-c x=\\d"}\nPATTERN = "\\d"\n'
     source = SourceFile.from_bytes(tmp_path / "airflow_local_settings.py", "airflow_local_settings.py", module.encode())
+    broken = SourceFile.from_bytes(tmp_path / "m.py", "m.py", b'X = "\\d"\nY = (\n')
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("error")  # a warning that escaped would now change the answer
-        assert literal(node) == "^db\\d+$"
+        document = PythonDocument(source)
+        assert document.error is None
+        pattern = document.nodes(syntax.Assign)[-1].value  # type: ignore[attr-defined]
+        assert literal(pattern) == "\\d"
         assert [setting.key for setting in _dict_settings(source, "DATABASE")] == ["host", "options"]
-        refused = _python_error('X = "\\d"\nY = (\n', cst.ParserSyntaxError("x", lines=["x"], raw_line=1, raw_column=0))
-        assert refused is not None and refused[2] == "not valid Python: '(' was never closed"
+        assert PythonDocument(broken).error == (2, 5, "not valid Python: '(' was never closed")
         assert python_error(Path("m.py"), 'X = "\\d"\n') is None
     assert seen == []
 

@@ -1,9 +1,12 @@
-"""Python source read with libcst: import-aware names (``python_scopes``), settings written
-as keywords or dict keys, and text edits that follow the layout of the code around them
-(``python_layout``); node spans come from ``python_metadata``.
+"""Python source read with the standard library's ``ast`` (``python_nodes`` builds the node
+shapes and spans the views read): import-aware names (``python_scopes``), settings written as
+keywords or dict keys, and text edits that follow the layout of the code around them
+(``python_layout``).
 
 Nothing here re-serialises the module: every offset is a character offset into the original
-text, and every edit is an insertion or replacement of a small piece of that text.
+text, and every edit is an insertion or replacement of a small piece of that text. The
+running interpreter parses the module, as it parses the re-check of every fix
+(``pgconf_fix.python_calls``).
 """
 
 from __future__ import annotations
@@ -14,60 +17,52 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import libcst as cst
-
+from pgconf_fix.documents import python_nodes as syntax
 from pgconf_fix.documents.python_layout import LayoutEdits
-from pgconf_fix.documents.python_metadata import (
-    MAX_NESTING,
-    NestingTooDeep,
-    line_column,
-    spans_and_parents,
-)
 from pgconf_fix.documents.python_scopes import SCOPE_NODES, ScopeIndex, collect_imports
 from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.setting import State
 from pgconf_fix.source import SourceFile
 
 _LINE_BREAK = re.compile(r"[\r\n]")
-# Shorter files cannot nest deep enough to crash libcst's parser: at one character a level,
-# 1,000 levels of every kind tried (brackets, calls, unary and binary operators, lambdas,
-# attributes) parse; the crashes start between that and 100,000.
-DEEP_CHECK_SIZE = 1000
-# CPython keeps ``a and b and ...``, a dotted import name and implicit string concatenation
-# flat, so compile() takes any length of them; libcst nests them, one level a term, and its
-# native parser overflows the machine stack near 7,000 (SIGSEGV). Longer chains than this
-# are refused before libcst sees them (shorter ones deeper than MAX_NESTING, by
-# python_metadata's position pass).
-CHAIN_LIMIT = 2000
+# ``ast.parse`` builds trees deeper than Python's compiler takes (10,000 terms of ``x+x+...``
+# parse; compiling them raises RecursionError). A module nested deeper than this is also
+# compiled, so that Python's refusal is reported (PGF001) and not read past; real code is
+# rarely a tenth as deep.
+COMPILE_DEPTH = 100
+# Python's complaints about nesting: such a module is not shown to libcst (its native parser
+# crashes on a few thousand levels).
+_NESTING = re.compile(r"nested|too complex")
 
 
 # A value the code computes at run time (a variable, a call): neither set nor missing.
 UNKNOWN = State.UNKNOWN
 
 
-def literal(node: cst.BaseExpression | None) -> object:
-    """The Python value of a literal expression, else UNKNOWN."""
+def literal(node: syntax.Node | None) -> object:
+    """The Python value of a literal expression (``ast.literal_eval``), else UNKNOWN."""
     if node is None:
         return UNKNOWN
-    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+    if isinstance(node, syntax.Name) and node.value in ("True", "False", "None"):
         return {"True": True, "False": False, "None": None}[node.value]
-    code = cst.Module([]).code_for_node(node)
+    if node.tree is None:
+        return UNKNOWN
     try:
-        with warnings.catch_warnings(action="ignore"):  # an invalid escape ("\\d") is the module's business, not our stderr's
-            return ast.literal_eval(code.strip())
+        with warnings.catch_warnings(action="ignore"):
+            return ast.literal_eval(node.tree)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return UNKNOWN
 
 
-def string_prefix(node: cst.BaseExpression | None) -> str | None:
+def string_prefix(node: syntax.BaseExpression | None) -> str | None:
     """A string literal's value, or the literal text an f-string starts with."""
     value = literal(node)
     if isinstance(value, str):
         return value
-    if isinstance(node, cst.FormattedString):
+    if isinstance(node, syntax.FormattedString):
         head = ""
         for part in node.parts:
-            if not isinstance(part, cst.FormattedStringText):
+            if not isinstance(part, syntax.FormattedStringText):
                 break
             head += part.value
         return head or None
@@ -79,7 +74,7 @@ class Entry:
     """One setting: ``key=value`` in a call, or ``"key": value`` in a dict."""
 
     key: str
-    value: cst.BaseExpression
+    value: syntax.BaseExpression
     start: int
     end: int
     value_start: int
@@ -95,14 +90,14 @@ class Settings:
     """
 
     document: PythonDocument
-    node: cst.Call | cst.Dict
+    node: syntax.Call | syntax.Dict
     entries: dict[str, Entry] = field(default_factory=dict)
     spread: list[Settings] = field(default_factory=list)
     complete: bool = True
 
     @property
     def is_call(self) -> bool:
-        return isinstance(self.node, cst.Call)
+        return isinstance(self.node, syntax.Call)
 
     def add_spread(self, spread: Settings | None) -> None:
         """A ``**splat`` read as settings, or None when it cannot be: then any key may be there."""
@@ -169,7 +164,7 @@ class Settings:
     def item_indent(self) -> str | None:
         """The indentation of items written one a line, else None."""
         home = self.home()
-        items = list(home.node.args) if isinstance(home.node, cst.Call) else list(home.node.elements)
+        items = list(home.node.args) if isinstance(home.node, syntax.Call) else list(home.node.elements)
         if not items:
             return None
         first = home.document.span(items[0])[0]
@@ -184,34 +179,37 @@ class PythonDocument(LayoutEdits):
         self.source = source
         self.text = source.text
         self.error: tuple[int, int, str] | None = None
-        self.unreadable = False  # valid Python this libcst cannot parse: skipped, not an error
-        self.module: cst.Module | None = None
+        self.module: syntax.Module | None = None
+        # Valid Python of a newer version than the one running (``type X = ...`` read by 3.11):
+        # skipped, not an error.
+        self.unreadable = False
         self.imports: dict[str, str] = {}
         self._scopes: dict[int, ScopeIndex] = {}
         self._cr_starts: list[int] | None = None
-        deep = _too_deep(self.text)
-        if deep is not None:
-            self.error = deep
-            return
+        self.spans: dict[syntax.Node, tuple[int, int]] = {}
+        self.parents: dict[syntax.Node, syntax.Node] = {}
+        self._by_class: dict[type, list[tuple[int, syntax.Node]]] | None = None
         try:
-            module = cst.parse_module(self.text)
-        except cst.ParserSyntaxError as exc:
-            self.error = _python_error(self.text, exc)
-            if self.error is None:  # Python accepts it: a run of strings libcst gives up on, or syntax it lacks
-                self.error = _long_string_run(self.text)
-            self.unreadable = self.error is None
+            built = syntax.Tree(self.text, self._line_starts, syntax.parse(self.text))
+        except SyntaxError as error:
+            if not _NESTING.search(error.msg or "") and _newer_python(self.text):
+                self.unreadable = True
+            else:
+                self.error = (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
             return
-        except (UnicodeError, ValueError, RecursionError) as exc:
-            self.error = (1, 0, f"cannot parse as Python: {exc}")
+        except (RecursionError, MemoryError):
+            self.error = (_busiest_line(self.text), 0, "not valid Python: nested too deeply for Python's parser")
             return
-        try:
-            self.spans, self.parents = spans_and_parents(module, self._line_starts, len(self.text))
-        except NestingTooDeep as deep:
-            self.error = (deep.line, deep.column, deep.message)
+        except ValueError as error:  # NUL bytes
+            self.error = (1, 0, f"not valid Python: {error}")
             return
-        self.module = module
-        self._by_class: dict[type, list[tuple[int, cst.CSTNode]]] | None = None
-        self.imports = collect_imports(module, self.nodes(cst.Import, cst.ImportFrom))
+        if built.depth > COMPILE_DEPTH:
+            self.error = _compiler_refusal(self.text)
+            if self.error is not None:
+                return
+        self.spans, self.parents = built.spans, built.parents
+        self.module = built.module
+        self.imports = collect_imports(self.module, self.nodes(syntax.Import, syntax.ImportFrom))
         self.error = self._repeated_keyword()
 
     @property
@@ -224,9 +222,9 @@ class PythonDocument(LayoutEdits):
         return [Problem(Location(self.source, start, end), message)]
 
     def _repeated_keyword(self) -> tuple[int, int, str] | None:
-        """Python's compiler refuses a call that repeats a keyword argument; libcst parses it.
+        """Python's compiler refuses a call that repeats a keyword argument; ``ast.parse`` takes it.
         Checked here so that a fix that would write one is refused by the re-check."""
-        for call in self.nodes(cst.Call):
+        for call in self.nodes(syntax.Call):
             seen: set[str] = set()
             for arg in call.args:
                 if arg.keyword is None:
@@ -239,9 +237,9 @@ class PythonDocument(LayoutEdits):
 
     # --- nodes -----------------------------------------------------------------
 
-    def nodes(self, *classes: type) -> list[cst.CSTNode]:
-        """Every node of exactly these libcst classes (leaf classes: none has subclasses), in
-        the order of ``spans`` (PositionProvider's order). One pass sorts all nodes by class: scanning every node
+    def nodes(self, *classes: type) -> list[syntax.Node]:
+        """Every node of exactly these ``python_nodes`` classes (no subclasses counted), in
+        the order of ``spans`` (children before their parent, siblings in source order). One pass sorts all nodes by class: scanning every node
         with ``isinstance`` goes through ABCMeta each time, a third of this layer's time."""
         if self._by_class is None:
             self._by_class = {}
@@ -260,7 +258,7 @@ class PythonDocument(LayoutEdits):
 
     @property
     def _line_starts(self) -> list[int]:
-        """Line starts as libcst (and Python) count lines: a lone CR ends one too."""
+        """Line starts as Python counts lines: a lone CR ends one too."""
         if self._cr_starts is None:
             if "\r" in self.text and re.search(r"\r(?!\n)", self.text):
                 self._cr_starts = [0, *(match.end() for match in re.finditer(r"\r\n?|\n", self.text))]
@@ -272,11 +270,11 @@ class PythonDocument(LayoutEdits):
         """1-based line and 0-based column (characters) of ``offset``, as Python counts lines."""
         return line_column(self._line_starts, offset)
 
-    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+    def span(self, node: syntax.Node) -> tuple[int, int]:
         """``node``'s start and end offsets in the text (PositionProvider's range)."""
         return self.spans[node]
 
-    def code(self, node: cst.CSTNode) -> str:
+    def code(self, node: syntax.Node) -> str:
         start, end = self.span(node)
         return self.text[start:end]
 
@@ -294,37 +292,37 @@ class PythonDocument(LayoutEdits):
 
     # --- names -----------------------------------------------------------------
 
-    def qualified(self, node: cst.BaseExpression) -> str | None:
+    def qualified(self, node: syntax.BaseExpression) -> str | None:
         """``sa.create_engine`` -> ``sqlalchemy.create_engine`` when ``sa`` was imported; else None."""
-        if isinstance(node, cst.Name):
+        if isinstance(node, syntax.Name):
             return self.imports.get(node.value)
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, syntax.Attribute):
             base = self.qualified(node.value)
             return f"{base}.{node.attr.value}" if base else None
         return None
 
-    def calls(self) -> Iterator[tuple[cst.Call, str]]:
+    def calls(self) -> Iterator[tuple[syntax.Call, str]]:
         """Every call whose callee resolves through an import, with its qualified name."""
         if self.module is None:
             return
-        for node in self.nodes(cst.Call):
+        for node in self.nodes(syntax.Call):
             name = self.qualified(node.func)  # type: ignore[attr-defined]
             if name:
                 yield node, name  # type: ignore[misc]
 
-    def scope_of(self, node: cst.CSTNode) -> cst.CSTNode:
+    def scope_of(self, node: syntax.Node) -> syntax.Node:
         current = self.parents.get(node)
-        while current is not None and not isinstance(current, (*SCOPE_NODES, cst.Module)):
+        while current is not None and not isinstance(current, (*SCOPE_NODES, syntax.Module)):
             current = self.parents.get(current)
         return current if current is not None else self.module  # type: ignore[return-value]
 
-    def _index(self, scope: cst.CSTNode) -> ScopeIndex:
+    def _index(self, scope: syntax.Node) -> ScopeIndex:
         key = id(scope)
         if key not in self._scopes:
             self._scopes[key] = ScopeIndex(scope)
         return self._scopes[key]
 
-    def binding(self, name: str, near: cst.CSTNode) -> cst.BaseExpression | None:
+    def binding(self, name: str, near: syntax.Node) -> syntax.BaseExpression | None:
         """The one value ``name`` is given in the scope of ``near``, if it is given exactly once
         and never changed in place afterwards."""
         index = self._index(self.scope_of(near))
@@ -333,10 +331,10 @@ class PythonDocument(LayoutEdits):
             return None
         return values[0]
 
-    def resolve(self, node: cst.BaseExpression | None, near: cst.CSTNode) -> cst.BaseExpression | None:
+    def resolve(self, node: syntax.BaseExpression | None, near: syntax.Node) -> syntax.BaseExpression | None:
         """Follow a bare name to its single value in the same scope."""
         seen = 0
-        while isinstance(node, cst.Name) and seen < 5 and node.value not in ("True", "False", "None"):
+        while isinstance(node, syntax.Name) and seen < 5 and node.value not in ("True", "False", "None"):
             value = self.binding(node.value, near)
             if value is None:
                 return node
@@ -345,17 +343,17 @@ class PythonDocument(LayoutEdits):
 
     # --- settings containers ---------------------------------------------------
 
-    def settings(self, node: cst.BaseExpression | None, near: cst.CSTNode) -> Settings | None:
+    def settings(self, node: syntax.BaseExpression | None, near: syntax.Node) -> Settings | None:
         """Settings written as a dict literal or a ``dict(...)`` call (after resolving a name)."""
         node = self.resolve(node, near)
-        if isinstance(node, cst.Dict):
+        if isinstance(node, syntax.Dict):
             return self.dict_settings(node)
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+        if isinstance(node, syntax.Call) and isinstance(node.func, syntax.Name) and node.func.value == "dict":
             if "dict" not in self.imports and all(arg.keyword is not None or arg.star == "**" for arg in node.args):
                 return self.call_settings(node)
         return None
 
-    def call_settings(self, call: cst.Call) -> Settings:
+    def call_settings(self, call: syntax.Call) -> Settings:
         result = Settings(self, call)
         for arg in call.args:
             if arg.keyword is not None:
@@ -367,10 +365,10 @@ class PythonDocument(LayoutEdits):
                 result.add_spread(self.settings(arg.value, call))
         return result
 
-    def dict_settings(self, node: cst.Dict) -> Settings:
+    def dict_settings(self, node: syntax.Dict) -> Settings:
         result = Settings(self, node)
         for element in node.elements:
-            if isinstance(element, cst.DictElement):
+            if isinstance(element, syntax.DictElement):
                 key = literal(element.key)
                 if not isinstance(key, str):
                     result.complete = False
@@ -382,7 +380,7 @@ class PythonDocument(LayoutEdits):
                 result.add_spread(self.settings(element.value, node))
         return result
 
-    def positional(self, call: cst.Call, index: int, keyword: str | None = None) -> cst.BaseExpression | None:
+    def positional(self, call: syntax.Call, index: int, keyword: str | None = None) -> syntax.BaseExpression | None:
         """An argument given by position or by keyword."""
         plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
         for arg in call.args:
@@ -390,67 +388,43 @@ class PythonDocument(LayoutEdits):
                 return arg.value
         return plain[index].value if index < len(plain) else None
 
-    def statement_of(self, node: cst.CSTNode) -> cst.SimpleStatementLine | None:
-        current: cst.CSTNode | None = node
-        while current is not None and not isinstance(current, cst.SimpleStatementLine):
+    def statement_of(self, node: syntax.Node) -> syntax.SimpleStatementLine | None:
+        current: syntax.Node | None = node
+        while current is not None and not isinstance(current, syntax.SimpleStatementLine):
             current = self.parents.get(current)
         return current
 
 
 
-def _too_deep(text: str) -> tuple[int, int, str] | None:
-    """Python's refusal of nesting too deep for it, or a chain too long for libcst; else None.
-
-    libcst's native parser recurses on the machine stack: some thousands of nested brackets,
-    unary operators or lambdas crash the whole process (SIGSEGV, exit 139). Python's own
-    parser and compiler refuse nesting far shallower than that (200 brackets, about 3,000
-    operators) with a SyntaxError, RecursionError or MemoryError, so a file long enough to
-    hold a crashing depth is shown to Python first. What Python accepts at any length but
-    libcst nests (CHAIN_LIMIT) is looked for next. Any other complaint of Python's is left
-    to the usual path: the file may be valid for the Python version it is written for.
-    """
-    if len(text) < DEEP_CHECK_SIZE:
-        return None
+def _newer_python(text: str) -> bool:
+    """Whether a module the running Python refuses is valid for a newer one: libcst's parser
+    knows the grammar of later versions (3.12's ``type`` statements and type parameters on
+    3.11). Imported only here, for a module with a syntax error; False without libcst."""
     try:
-        with warnings.catch_warnings(action="ignore"):  # SyntaxWarnings (invalid escapes) are not ours to print
+        import libcst
+    except ImportError:
+        return False
+    try:
+        libcst.parse_module(text)
+    except Exception:  # noqa: BLE001 - any refusal, a crash of its native parser included
+        return False
+    return True
+
+
+def _compiler_refusal(text: str) -> tuple[int, int, str] | None:
+    """Python's compiler's refusal of nesting too deep for it (which ``ast.parse`` took), as
+    (line, column, message); None when it compiles or fails for another reason (a module may
+    be valid for the Python it is written for)."""
+    try:
+        with warnings.catch_warnings(action="ignore"):
             compile(text, "<checked>", "exec", dont_inherit=True)
     except (RecursionError, MemoryError):
         return (_busiest_line(text), 0, "not valid Python: nested too deeply for Python's parser")
     except SyntaxError as error:
         if "too many nested" in error.msg or "too complex" in error.msg or "nested too deeply" in error.msg:
             return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
-    except ValueError:  # NUL bytes: the usual path reports them
+    except ValueError:
         pass
-    else:
-        return _long_chain(text)
-    return None
-
-
-_BOOLEAN_WORD = re.compile(r"\b(?:and|or)\b")
-# Name parts joined by dots (blanks and line continuations allowed around them), each run
-# matched whole and once (possessive: no backtracking), so the search stays linear.
-_DOTTED_RUN = re.compile(r"(?:\.(?:[ \t\f]|\\\r?\n)*+\w++(?:[ \t\f]|\\\r?\n)*+)++")
-
-
-def _long_chain(text: str) -> tuple[int, int, str] | None:
-    """Where ``text`` (which Python compiles) holds an ``and``/``or`` chain or a dotted name
-    of more than CHAIN_LIMIT terms, as (line, column, message); else None. Cheap counts
-    first: a file with fewer ``and``/``or`` words or dots than that holds no such chain."""
-    message = f"nesting too deep for pgconf-fix's Python parser (libcst): a chain of more than {CHAIN_LIMIT} terms; this file is not checked"
-    if text.count(".") >= CHAIN_LIMIT:
-        for found in _DOTTED_RUN.finditer(text):
-            if found.end() - found.start() > 2 * CHAIN_LIMIT and found.group().count(".") > CHAIN_LIMIT:
-                line = text.count("\n", 0, found.start()) + 1
-                return (line, found.start() - text.rfind("\n", 0, found.start()) - 1, message)
-    if len(_BOOLEAN_WORD.findall(text)) >= CHAIN_LIMIT:
-        try:
-            with warnings.catch_warnings(action="ignore"):
-                tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
-        for node in ast.walk(tree):
-            if isinstance(node, ast.BoolOp) and len(node.values) > CHAIN_LIMIT:
-                return (node.lineno, node.col_offset, message)
     return None
 
 
@@ -487,53 +461,3 @@ def _busiest_line(text: str) -> int:
     except (tokenize.TokenError, SyntaxError, ValueError):
         pass
     return best_line
-
-
-def _long_string_run(text: str) -> tuple[int, int, str] | None:
-    """Where ``text`` (which Python accepts and libcst refused) joins more than MAX_NESTING
-    adjacent string literals (libcst nests each one and gives up on long runs), else None."""
-    import io
-    import tokenize
-
-    run, start = 0, (1, 0)
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type in (tokenize.NL, tokenize.COMMENT):
-                continue
-            if token.type == tokenize.STRING:
-                if run == 0:
-                    start = token.start
-                run += 1
-                if run > MAX_NESTING:
-                    message = (
-                        f"nesting too deep for pgconf-fix's Python parser (libcst): more than {MAX_NESTING} "
-                        "adjacent strings joined here; this file is not checked"
-                    )
-                    return (start[0], start[1], message)
-            else:
-                run = 0
-    except (tokenize.TokenError, SyntaxError, ValueError):
-        pass
-    return None
-
-
-def _python_error(text: str, exc: cst.ParserSyntaxError) -> tuple[int, int, str] | None:
-    """Where and why Python itself refuses the file (its words are clearer than the parser's).
-
-    None when Python accepts what libcst could not parse: the file is fine, only unread.
-    """
-    try:
-        with warnings.catch_warnings(action="ignore"):
-            ast.parse(text)
-    except SyntaxError as error:
-        return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    else:
-        return None
-    found = re.search(r"error at (\d+):(\d+): (.*)", exc.message)
-    if found:
-        return (int(found.group(1)), int(found.group(2)), f"not valid Python: {found.group(3)}")
-    return (exc.raw_line, exc.raw_column, f"not valid Python: {exc.message}")
-
-

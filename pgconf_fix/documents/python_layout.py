@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 from pgconf_fix.findings import Edit
 
@@ -34,11 +34,11 @@ class LayoutEdits:
     source: SourceFile
     text: str
 
-    def key_quote(self, node: cst.Dict | None = None) -> str:
+    def key_quote(self, node: syntax.Dict | None = None) -> str:
         """The quote of the dict's own string keys, else the one the file uses most."""
         if node is not None:
             for element in node.elements:
-                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                if isinstance(element, syntax.DictElement) and isinstance(element.key, syntax.SimpleString):
                     return element.key.quote[-1]
         return self._file_quote
 
@@ -65,19 +65,19 @@ class LayoutEdits:
         doubles = len(re.findall(r"(?<!['\w])\"[A-Za-z_]", self.text))
         return "'" if singles > doubles else '"'
 
-    def _brackets(self, node: cst.Call | cst.Dict) -> tuple[list, int, int]:
+    def _brackets(self, node: syntax.Call | syntax.Dict) -> tuple[list, int, int]:
         """A call's arguments or a dict's elements, and the offsets of its opening and closing
         bracket (a call's ``(`` comes after its callee, which may hold brackets of its own)."""
-        items = list(node.args) if isinstance(node, cst.Call) else list(node.elements)
+        items = list(node.args) if isinstance(node, syntax.Call) else list(node.elements)
         start, end = self.span(node)
-        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, cst.Call) else start
+        opening = self.text.index("(", self.span(node.func)[1]) if isinstance(node, syntax.Call) else start
         return items, opening, end - 1
 
-    def append_item(self, node: cst.Call | cst.Dict, piece: str, reserve: int = 0) -> tuple[Edit, ...]:
+    def append_item(self, node: syntax.Call | syntax.Dict, piece: str, reserve: int = 0) -> tuple[Edit, ...]:
         """Add ``piece`` as the last argument or element, laid out like the others."""
         return self.append_items(node, [piece], reserve)
 
-    def append_items(self, node: cst.Call | cst.Dict, pieces: list[str], reserve: int = 0) -> tuple[Edit, ...]:
+    def append_items(self, node: syntax.Call | syntax.Dict, pieces: list[str], reserve: int = 0) -> tuple[Edit, ...]:
         """Add ``pieces`` after the last argument or element, laid out like the others.
 
         A call written one argument a line gets one line a piece (with the trailing comma);
@@ -91,7 +91,7 @@ class LayoutEdits:
         last = items[-1]
         last_start, last_end = self.span(last)
         first_start = self.span(items[0])[0]
-        comma = last.comma if isinstance(last.comma, cst.Comma) else None
+        comma = last.comma if isinstance(last.comma, syntax.Comma) else None
         line_end = self.line_end(last_end)
         # One item a line: a newline after the bracket, and a trailing comma or items on several
         # lines. Items together on one indented line ("hugging") are extended on that line.
@@ -113,14 +113,14 @@ class LayoutEdits:
             return (self._claiming(edit, pieces),)
         return self._explode(items, opening, close, pieces) or (self._claiming(edit, pieces),)
 
-    def replace_value(self, node: cst.Call | cst.Dict, start: int, end: int, content: str) -> tuple[Edit, ...]:
+    def replace_value(self, node: syntax.Call | syntax.Dict, start: int, end: int, content: str) -> tuple[Edit, ...]:
         """``text[start:end]`` (a value among ``node``'s items) replaced by ``content``; and when
         the items sit "hugged" on one indented line between the brackets (``f(\n    a, b\n)``,
         no trailing comma) and the whole call now fits on one line, the two gaps closed as
         ruff would close them (a shorter value can make a call fit where it did not)."""
         edit = Edit(self.source, start, end, content)
         items, opening, close = self._brackets(node)
-        if not items or isinstance(items[-1].comma, cst.Comma):
+        if not items or isinstance(items[-1].comma, syntax.Comma):
             return (edit,)  # nothing to lay out, or a magic trailing comma keeps one item a line
         first_start, last_end = self.span(items[0])[0], self.span(items[-1])[1]
         head, tail = self.text[opening + 1 : first_start], self.text[last_end:close]
@@ -169,13 +169,13 @@ class LayoutEdits:
         return tuple(edits)
 
 
-    def add_line_after(self, statement: cst.SimpleStatementLine, code: str) -> tuple[Edit, ...]:
+    def add_line_after(self, statement: syntax.SimpleStatementLine, code: str) -> tuple[Edit, ...]:
         """A new statement on the line after ``statement``, at its indentation."""
         start, end = self.span(statement)
         at = self.line_end(max(start, end - 1))
         return (Edit(self.source, at, at, f"{self.source.universal_newline}{self.indentation(start)}{code}"),)
 
-    def remove_statement(self, statement: cst.SimpleStatementLine) -> tuple[Edit, ...]:
+    def remove_statement(self, statement: syntax.SimpleStatementLine) -> tuple[Edit, ...]:
         """Remove a statement that is alone on its line(s), with its line ending."""
         start, end = self.span(statement)
         first = self.line_start(start)

@@ -7,74 +7,77 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 # Statements that open a new scope for names: what is bound inside is not seen outside.
-SCOPE_NODES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+SCOPE_NODES = (syntax.FunctionDef, syntax.ClassDef, syntax.Lambda)
 _MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__")
 
 
 class ScopeIndex:
     """Names bound by plain assignment in one scope, and names changed in place there."""
 
-    def __init__(self, scope: cst.CSTNode) -> None:
-        self.assigned: dict[str, list[cst.BaseExpression]] = {}
+    def __init__(self, scope: syntax.Node) -> None:
+        self.assigned: dict[str, list[syntax.BaseExpression]] = {}
         self.mutated: set[str] = set()
-        for child in scope.children:
-            self._walk(child)
+        pending = list(reversed(scope.children))
+        while pending:  # depth first, in source order; without recursion (trees can be deep)
+            node = pending.pop()
+            if self._visit(node):
+                pending.extend(reversed(node.children))
 
-    def _walk(self, node: cst.CSTNode) -> None:
+    def _visit(self, node: syntax.Node) -> bool:
+        """Note what ``node`` binds or changes; False for a nested scope (not looked into)."""
         if isinstance(node, SCOPE_NODES):
-            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            if isinstance(node, (syntax.FunctionDef, syntax.ClassDef)):
                 self.assigned.setdefault(node.name.value, []).append(node.name)  # rebinding: not a dict
-            return
-        if isinstance(node, cst.Assign):
+            return False
+        if isinstance(node, syntax.Assign):
             for target in node.targets:
                 self._bind(target.target, node.value)
-        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+        elif isinstance(node, syntax.AnnAssign) and node.value is not None:
             self._bind(node.target, node.value)
-        elif isinstance(node, cst.AugAssign):
+        elif isinstance(node, syntax.AugAssign):
             self._bind(node.target, None)
-        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            if isinstance(node.func.value, cst.Name) and node.func.attr.value in _MUTATORS:
+        elif isinstance(node, syntax.Call) and isinstance(node.func, syntax.Attribute):
+            if isinstance(node.func.value, syntax.Name) and node.func.attr.value in _MUTATORS:
                 self.mutated.add(node.func.value.value)
-        elif isinstance(node, (cst.For, cst.With, cst.NamedExpr, cst.Del)):
+        elif isinstance(node, (syntax.For, syntax.With, syntax.NamedExpr, syntax.Del)):
             for target in _targets(node):
                 self._bind(target, None)
-        for child in node.children:
-            self._walk(child)
+        return True
 
-    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
-        if isinstance(target, cst.Name):
+    def _bind(self, target: syntax.BaseExpression, value: syntax.BaseExpression | None) -> None:
+        if isinstance(target, syntax.Name):
             self.assigned.setdefault(target.value, []).append(value if value is not None else target)
-        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+        elif isinstance(target, syntax.Subscript) and isinstance(target.value, syntax.Name):
             self.mutated.add(target.value.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif isinstance(target, (syntax.Tuple, syntax.List)):
             for element in target.elements:
                 self._bind(element.value, None)
 
 
-def _targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
-    if isinstance(node, cst.For):
+def _targets(node: syntax.Node) -> list[syntax.BaseExpression]:
+    if isinstance(node, syntax.For):
         return [node.target]
-    if isinstance(node, cst.With):
+    if isinstance(node, syntax.With):
         return [item.asname.name for item in node.items if item.asname is not None]  # type: ignore[misc]
-    if isinstance(node, cst.NamedExpr):
+    if isinstance(node, syntax.NamedExpr):
         return [node.target]
-    if isinstance(node, cst.Del):
-        return [node.target]
+    if isinstance(node, syntax.Del):
+        return list(node.targets)
     return []
 
 
-def dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
+def dotted(node: syntax.BaseExpression) -> str:
+    if isinstance(node, syntax.Name):
         return node.value
-    if isinstance(node, cst.Attribute):
+    if isinstance(node, syntax.Attribute):
         return f"{dotted(node.value)}.{node.attr.value}"
     return ""
 
 
-def collect_imports(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[str, str]:
+def collect_imports(module: syntax.Module, nodes: Iterable[syntax.Node]) -> dict[str, str]:
     """Local name -> qualified name, for every import in the file (``nodes``: its import
     statements, in source order).
 
@@ -83,22 +86,22 @@ def collect_imports(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[st
     """
     names: dict[str, str] = {}
     for node in nodes:
-        if isinstance(node, cst.Import):
+        if isinstance(node, syntax.Import):
             for alias in node.names:
                 full = dotted(alias.name)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                if alias.asname is not None and isinstance(alias.asname.name, syntax.Name):
                     names[alias.asname.name.value] = full
                 else:
                     head = full.split(".")[0]
                     names[head] = head
-        elif isinstance(node, cst.ImportFrom):
-            if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+        elif isinstance(node, syntax.ImportFrom):
+            if node.relative or node.module is None or isinstance(node.names, syntax.ImportStar):
                 continue
             base = dotted(node.module)
             for alias in node.names:
                 local = alias.asname.name.value if alias.asname is not None else dotted(alias.name)  # type: ignore[union-attr]
                 names[local] = f"{base}.{dotted(alias.name)}"
     for statement in module.body:
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        if isinstance(statement, (syntax.FunctionDef, syntax.ClassDef)):
             names.pop(statement.name.value, None)
     return names

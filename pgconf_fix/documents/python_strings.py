@@ -48,6 +48,19 @@ def python_carriers(source: SourceFile) -> list[Carrier] | None:
 
 
 def _literal_groups(text: str) -> list[list[tuple[int, int]]]:
+    """File spans of string literals, grouped when only blanks, line breaks and comments part
+    them: from the module's ``ast`` (shared with the Python layer), or, for a module Python
+    does not parse, from its tokens."""
+    from pgconf_fix.documents import python_nodes
+
+    try:
+        tree = python_nodes.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _tokenized_groups(text)
+    return python_nodes.string_groups(text, tree)
+
+
+def _tokenized_groups(text: str) -> list[list[tuple[int, int]]]:
     """File spans of string literals, grouped when only blanks, line breaks and comments part them."""
     line_starts = [0]
     for match in re.finditer("\n", text):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 from pgconf_fix.dependencies import project_of
 from pgconf_fix.documents.python import Entry, PythonDocument, Settings, literal
@@ -58,7 +58,7 @@ class _Builder:
 
     # --- SQLAlchemy ------------------------------------------------------------
 
-    def engine(self, call: cst.Call, function: str) -> EngineView:
+    def engine(self, call: syntax.Call, function: str) -> EngineView:
         document = self.document
         label = f"{function}()"
         if function.endswith("engine_from_config"):
@@ -84,7 +84,7 @@ class _Builder:
         configs: dict[str, FlaskConfig] = {}
         quote = document.key_quote()
 
-        def config(kind: str, owner: str, node: cst.CSTNode | None) -> FlaskConfig:
+        def config(kind: str, owner: str, node: syntax.Node | None) -> FlaskConfig:
             key = f"{kind}:{owner}:{id(node)}"
             if key not in configs:
                 configs[key] = FlaskConfig(kind, owner, node, quote=quote)
@@ -95,15 +95,15 @@ class _Builder:
                 target.legacy.append(item)
             target.items[item.key] = item
 
-        for node in document.nodes(cst.SimpleStatementLine, cst.Call):
-            if isinstance(node, cst.SimpleStatementLine):
+        for node in document.nodes(syntax.SimpleStatementLine, syntax.Call):
+            if isinstance(node, syntax.SimpleStatementLine):
                 for small in node.body:
-                    if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
+                    if not isinstance(small, (syntax.Assign, syntax.AnnAssign)) or small.value is None:
                         continue
-                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    targets = [t.target for t in small.targets] if isinstance(small, syntax.Assign) else [small.target]
                     for target in targets:
                         self._flask_assignment(node, target, small.value, config, add)
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            elif isinstance(node, syntax.Call) and isinstance(node.func, syntax.Attribute):
                 owner = node.func.value
                 if node.func.attr.value in ("update", "from_mapping") and _is_config_object(owner):
                     holder = config("object", document.code(owner), document.scope_of(node))
@@ -124,23 +124,23 @@ class _Builder:
                 config.bases = [classes[name] for name in self._ancestors(config.node) if name in classes]
         return found
 
-    def _class_index(self) -> dict[str, cst.ClassDef]:
-        return {node.name.value: node for node in self.document.nodes(cst.ClassDef)}  # type: ignore[attr-defined]
+    def _class_index(self) -> dict[str, syntax.ClassDef]:
+        return {node.name.value: node for node in self.document.nodes(syntax.ClassDef)}  # type: ignore[attr-defined]
 
-    def _ancestors(self, node: cst.CSTNode | None) -> list[str]:
+    def _ancestors(self, node: syntax.Node | None) -> list[str]:
         """Names of the classes of this file ``node`` inherits from, in method resolution order
         (depth first, left to right: exact for the single inheritance config classes use)."""
         classes = self._class_index()
         order: list[str] = []
-        pending = [base.value for base in node.bases] if isinstance(node, cst.ClassDef) else []
+        pending = [base.value for base in node.bases] if isinstance(node, syntax.ClassDef) else []
         while pending:
             base = pending.pop(0)
-            if isinstance(base, cst.Name) and base.value in classes and base.value not in order:
+            if isinstance(base, syntax.Name) and base.value in classes and base.value not in order:
                 order.append(base.value)
                 pending[:0] = [b.value for b in classes[base.value].bases]
         return order
 
-    def _is_settings_model(self, node: cst.ClassDef) -> bool:
+    def _is_settings_model(self, node: syntax.ClassDef) -> bool:
         """A pydantic model (BaseSettings, BaseModel): its annotated fields are not Flask config
         keys, even when named like them, and what it hands Flask-SQLAlchemy is computed."""
         classes = self._class_index()
@@ -152,17 +152,17 @@ class _Builder:
                 name = self.document.qualified(base.value) or ""
                 if name.split(".")[0] in SETTINGS_MODELS:
                     return True
-                if isinstance(base.value, cst.Name) and base.value.value in classes and base.value.value not in seen:
+                if isinstance(base.value, syntax.Name) and base.value.value in classes and base.value.value not in seen:
                     seen.add(base.value.value)
                     pending.append(classes[base.value.value])
         return False
 
-    def _computes_engine_options(self, node: cst.CSTNode | None) -> bool:
+    def _computes_engine_options(self, node: syntax.Node | None) -> bool:
         """A class whose SQLALCHEMY_ENGINE_OPTIONS is a method or property: the options are code."""
-        if not isinstance(node, cst.ClassDef):
+        if not isinstance(node, syntax.ClassDef):
             return False
         return any(
-            isinstance(statement, cst.FunctionDef) and statement.name.value == ENGINE_OPTIONS
+            isinstance(statement, syntax.FunctionDef) and statement.name.value == ENGINE_OPTIONS
             for statement in node.body.body
         )
 
@@ -189,23 +189,23 @@ class _Builder:
 
     def _flask_assignment(self, statement, target, value, config, add) -> None:  # noqa: ANN001
         document = self.document
-        if isinstance(target, cst.Name) and target.value.startswith("SQLALCHEMY_"):
+        if isinstance(target, syntax.Name) and target.value.startswith("SQLALCHEMY_"):
             scope = document.scope_of(statement)
-            if isinstance(scope, cst.ClassDef):
+            if isinstance(scope, syntax.ClassDef):
                 if self._is_settings_model(scope):
                     return
                 holder = config("class", scope.name.value, scope)
-            elif isinstance(scope, cst.Module):
+            elif isinstance(scope, syntax.Module):
                 holder = config("module", "module", scope)
             else:
                 return
             add(holder, ConfigItem(target.value, value, statement))
-        elif isinstance(target, cst.Subscript) and _is_config_object(target.value) and len(target.slice) == 1:
+        elif isinstance(target, syntax.Subscript) and _is_config_object(target.value) and len(target.slice) == 1:
             index = target.slice[0].slice
-            key = literal(index.value) if isinstance(index, cst.Index) else None
+            key = literal(index.value) if isinstance(index, syntax.Index) else None
             if isinstance(key, str) and key.startswith("SQLALCHEMY_"):
                 holder = config("object", document.code(target.value), document.scope_of(statement))
-                if isinstance(index.value, cst.SimpleString):
+                if isinstance(index.value, syntax.SimpleString):
                     holder.quote = index.value.quote[-1]
                 add(holder, ConfigItem(key, value, statement))
 
@@ -245,24 +245,24 @@ class _Builder:
         if config.kind != "class":
             return True
         node = config.node
-        assert isinstance(node, cst.ClassDef)
-        classes = {n.name.value: n for n in self.document.nodes(cst.ClassDef)}  # type: ignore[attr-defined]
+        assert isinstance(node, syntax.ClassDef)
+        classes = {n.name.value: n for n in self.document.nodes(syntax.ClassDef)}  # type: ignore[attr-defined]
         pending = [base.value for base in node.bases]
         seen: set[str] = set()
         while pending:
             base = pending.pop()
-            if isinstance(base, cst.Name) and base.value == "object":
+            if isinstance(base, syntax.Name) and base.value == "object":
                 continue
-            if not isinstance(base, cst.Name) or base.value not in classes or base.value in seen:
+            if not isinstance(base, syntax.Name) or base.value not in classes or base.value in seen:
                 return False
             seen.add(base.value)
             parent = classes[base.value]
             for statement in parent.body.body:
-                if isinstance(statement, cst.SimpleStatementLine):
+                if isinstance(statement, syntax.SimpleStatementLine):
                     for small in statement.body:
                         # Options from the base, or a base with its own URI that is judged (and fixed) itself.
-                        if isinstance(small, cst.Assign) and any(
-                            isinstance(t.target, cst.Name) and t.target.value in (ENGINE_OPTIONS, DATABASE_URI)
+                        if isinstance(small, syntax.Assign) and any(
+                            isinstance(t.target, syntax.Name) and t.target.value in (ENGINE_OPTIONS, DATABASE_URI)
                             for t in small.targets
                         ):
                             return False
@@ -274,14 +274,14 @@ class _Builder:
     def django_views(self) -> Iterator[PoolView]:
         document = self.document
         views: dict[str, DjangoDatabaseView] = {}
-        for node in document.nodes(cst.SimpleStatementLine):
+        for node in document.nodes(syntax.SimpleStatementLine):
             for small in node.body:  # type: ignore[attr-defined]
-                if isinstance(small, cst.Assign):
+                if isinstance(small, syntax.Assign):
                     for target in small.targets:
                         self._django_assignment(node, target.target, small.value, views)
-                elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                elif isinstance(small, syntax.Expr) and isinstance(small.value, syntax.Call):
                     func = small.value.func
-                    if isinstance(func, cst.Attribute) and func.attr.value in ("update", "setdefault"):
+                    if isinstance(func, syntax.Attribute) and func.attr.value in ("update", "setdefault"):
                         alias = _databases_alias(func.value)
                         if alias is not None and alias in views:
                             views[alias].opaque = True
@@ -289,12 +289,12 @@ class _Builder:
 
     def _django_assignment(self, statement, target, value, views) -> None:  # noqa: ANN001
         document = self.document
-        if isinstance(target, cst.Name) and target.value == "DATABASES":
+        if isinstance(target, syntax.Name) and target.value == "DATABASES":
             databases = document.resolve(value, statement)
-            if not isinstance(databases, cst.Dict):
+            if not isinstance(databases, syntax.Dict):
                 return
             for element in databases.elements:
-                if isinstance(element, cst.DictElement):
+                if isinstance(element, syntax.DictElement):
                     alias = literal(element.key)
                     if isinstance(alias, str):
                         views[alias] = self._django_entry(element, alias, element.value)
@@ -303,10 +303,10 @@ class _Builder:
         if alias is not None:
             views[alias] = self._django_entry(statement.body[0], alias, value)
             return
-        if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+        if isinstance(target, syntax.Subscript) and len(target.slice) == 1:
             alias = _databases_alias(target.value)
             index = target.slice[0].slice
-            key = literal(index.value) if isinstance(index, cst.Index) else None
+            key = literal(index.value) if isinstance(index, syntax.Index) else None
             if alias is None or alias not in views or not isinstance(key, str):
                 return
             start, end = document.span(statement.body[0])
@@ -314,11 +314,11 @@ class _Builder:
             entry = Entry(key, value, start, end, value_start, value_end)
             views[alias].overrides[key] = (entry, statement, document.code(target.value))
 
-    def _django_entry(self, anchor: cst.CSTNode, alias: str, value: cst.BaseExpression) -> DjangoDatabaseView:
+    def _django_entry(self, anchor: syntax.Node, alias: str, value: syntax.BaseExpression) -> DjangoDatabaseView:
         document = self.document
         resolved = document.resolve(value, anchor)
         base: Settings | None = None
-        if isinstance(resolved, cst.Call) and (
+        if isinstance(resolved, syntax.Call) and (
             document.qualified(resolved.func) in DJ_DATABASE_URL or self._is_environ_db(resolved)
         ):
             base = document.call_settings(resolved)
@@ -327,29 +327,29 @@ class _Builder:
         return DjangoDatabaseView(document, anchor, alias, base)
 
 
-    def _is_environ_db(self, call: cst.Call) -> bool:
+    def _is_environ_db(self, call: syntax.Call) -> bool:
         """django-environ's ``env.db("DATABASE_URL")`` (or ``db_url``), ``env`` an ``environ.Env()``:
         a dict parsed from a URL, as dj_database_url returns, whose keywords are its only settings."""
         func = call.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in ENVIRON_DB_METHODS:
+        if not isinstance(func, syntax.Attribute) or func.attr.value not in ENVIRON_DB_METHODS:
             return False
         owner = self.document.resolve(func.value, call)
-        if isinstance(owner, cst.Call):
+        if isinstance(owner, syntax.Call):
             return (self.document.qualified(owner.func) or "").split(".")[0] == "environ"
         return (self.document.qualified(func.value) or "").split(".")[0] == "environ"
 
 
-def _is_config_object(node: cst.BaseExpression) -> bool:
+def _is_config_object(node: syntax.BaseExpression) -> bool:
     """``app.config``, ``self.app.config``, ``config`` names a Flask config mapping."""
-    if isinstance(node, cst.Attribute):
+    if isinstance(node, syntax.Attribute):
         return node.attr.value == "config"
     return False
 
 
-def _databases_alias(node: cst.BaseExpression) -> str | None:
+def _databases_alias(node: syntax.BaseExpression) -> str | None:
     """``DATABASES["default"]`` -> ``default``."""
-    if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and node.value.value == "DATABASES":
-        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+    if isinstance(node, syntax.Subscript) and isinstance(node.value, syntax.Name) and node.value.value == "DATABASES":
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, syntax.Index):
             alias = literal(node.slice[0].slice.value)
             return alias if isinstance(alias, str) else None
     return None

@@ -6,7 +6,7 @@ its parse error itself (``PythonDocument.problems``).
 
 from __future__ import annotations
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument
 from pgconf_fix.findings import Location
@@ -33,7 +33,7 @@ class PoolView(SettingsView):
     layer = "pool"
     kind = ""
 
-    def __init__(self, document: PythonDocument, anchor: cst.CSTNode, label: str) -> None:
+    def __init__(self, document: PythonDocument, anchor: syntax.Node, label: str) -> None:
         super().__init__()
         self.document = document
         self.source = document.source
@@ -66,7 +66,7 @@ class PoolView(SettingsView):
             reason="the code computes it" if value is UNKNOWN else "",
         )
 
-    def location_of(self, node: cst.CSTNode) -> Location:
+    def location_of(self, node: syntax.Node) -> Location:
         start, end = self.document.span(node)
         return Location(self.source, start, end)
 

@@ -5,7 +5,7 @@ with the ``DATABASES["alias"]["KEY"] = ...`` assignments after it.
 from __future__ import annotations
 
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
 from pgconf_fix.findings import Edit
@@ -24,11 +24,11 @@ class DjangoDatabaseView(PoolView):
     kind = "django"
     CALL_KEYWORDS = {"CONN_MAX_AGE": "conn_max_age", "CONN_HEALTH_CHECKS": "conn_health_checks"}
 
-    def __init__(self, document: PythonDocument, anchor: cst.CSTNode, alias: str, base: Settings | None) -> None:
+    def __init__(self, document: PythonDocument, anchor: syntax.Node, alias: str, base: Settings | None) -> None:
         super().__init__(document, anchor, f'DATABASES["{alias}"]')
         self.alias = alias
         self.base = base
-        self.overrides: dict[str, tuple[Entry, cst.SimpleStatementLine, str]] = {}
+        self.overrides: dict[str, tuple[Entry, syntax.SimpleStatementLine, str]] = {}
         self.opaque = False  # changed by code we cannot read (``.update(...)``)
 
     @property
@@ -40,7 +40,7 @@ class DjangoDatabaseView(PoolView):
         call (``conn_health_checks=``), which older releases refuse (library_versions)."""
         if not self.from_url or key in self.overrides or "CONN_MAX_AGE" in self.overrides:
             return False
-        assert self.base is not None and isinstance(self.base.node, cst.Call)
+        assert self.base is not None and isinstance(self.base.node, syntax.Call)
         called = self.document.code(self.base.node.func)
         return called.endswith(("config", "parse")) and "dj_database_url" in called and self.read_entry(key)[0] is None
 
@@ -62,7 +62,7 @@ class DjangoDatabaseView(PoolView):
         if self.from_url:
             assert self.base is not None
             call = self.base.node
-            assert isinstance(call, cst.Call)
+            assert isinstance(call, syntax.Call)
             engine = self.base.find("engine")
             if engine is not None:
                 value = literal(engine.value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings
 from pgconf_fix.findings import Edit, Location
@@ -37,8 +37,8 @@ class ConfigItem:
     """One Flask config key: a statement (``KEY = v``, ``app.config["KEY"] = v``) or a keyword/dict entry."""
 
     key: str
-    value: cst.BaseExpression
-    statement: cst.SimpleStatementLine | None
+    value: syntax.BaseExpression
+    statement: syntax.SimpleStatementLine | None
     entry: Entry | None = None
     container: Settings | None = None
 
@@ -49,7 +49,7 @@ class FlaskConfig:
 
     kind: str  # "module", "class" or "object"
     owner: str
-    node: cst.CSTNode | None
+    node: syntax.Node | None
     items: dict[str, ConfigItem] = field(default_factory=dict)
     legacy: list[ConfigItem] = field(default_factory=list)
     quote: str = '"'
@@ -88,7 +88,7 @@ class FlaskConfigView(PoolView):
 
     kind = "flask-config"
 
-    def __init__(self, document: PythonDocument, config: FlaskConfig, anchor: cst.CSTNode) -> None:
+    def __init__(self, document: PythonDocument, config: FlaskConfig, anchor: syntax.Node) -> None:
         super().__init__(document, anchor, config.owner)
         self.config = config
 

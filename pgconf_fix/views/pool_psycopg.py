@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, literal
 from pgconf_fix.findings import Edit
@@ -16,7 +16,7 @@ PSYCOPG_POOLS = {"ConnectionPool", "AsyncConnectionPool"}
 class PsycopgPoolView(PoolView):
     kind = "psycopg-pool"
 
-    def __init__(self, document: PythonDocument, call: cst.Call, class_name: str) -> None:
+    def __init__(self, document: PythonDocument, call: syntax.Call, class_name: str) -> None:
         super().__init__(document, call, f"{class_name}()")
         self.call = call
         self.class_code = document.code(call.func)

@@ -5,7 +5,7 @@ Flask-SQLAlchemy config's engine options, read as the pinned Flask-SQLAlchemy re
 from __future__ import annotations
 
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
 from pgconf_fix.findings import Edit
@@ -29,10 +29,10 @@ class EngineView(PoolView):
     def __init__(
         self,
         document: PythonDocument,
-        anchor: cst.CSTNode,
+        anchor: syntax.Node,
         label: str,
         settings: Settings | None,
-        url: cst.BaseExpression | None,
+        url: syntax.BaseExpression | None,
         prefix: str = "",
     ) -> None:
         super().__init__(document, anchor, label)

@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import libcst as cst
+from pgconf_fix.documents import python_nodes as syntax
 
 from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal
@@ -83,7 +83,7 @@ class PythonSettingsPlacement(_PythonPlacement):
     """Keyword arguments of a call, or a dict's keys: ``keepalives_idle=60`` / ``"keepalives_idle": 60``."""
 
     settings: Settings
-    anchor: cst.CSTNode
+    anchor: syntax.Node
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         if not self.settings.fully_known:
@@ -98,12 +98,12 @@ class NewOptionsPlacement(_PythonPlacement):
 
     container: Settings
     key: str
-    anchor: cst.CSTNode
+    anchor: syntax.Node
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         if not self.container.fully_known:
             return ()
-        quote = self.document.key_quote(self.container.node if isinstance(self.container.node, cst.Dict) else None)
+        quote = self.document.key_quote(self.container.node if isinstance(self.container.node, syntax.Dict) else None)
         entries = [f"{quote}{key}{quote}: {self.render(value)}" for key, value in pairs]
         value = "{" + ", ".join(entries) + "}"
         written = f"{self.key}={value}," if self.container.home().is_call else f"{quote}{self.key}{quote}: {value},"
@@ -154,7 +154,7 @@ class ServerSettingsPlacement(_PythonPlacement):
 
     container: Settings
     missing: tuple[str, ...]
-    anchor: cst.CSTNode
+    anchor: syntax.Node
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         if not self.container.fully_known:
@@ -273,13 +273,13 @@ class _Connections:
         """Spans of string literals that are code: a bare string statement (a docstring, an
         attribute docstring, a commented-out block) is documentation; comments are never strings."""
         document = self.document
-        documentation = {id(node.value) for node in document.nodes(cst.Expr)}  # type: ignore[attr-defined]
-        strings = document.nodes(cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)
+        documentation = {id(node.value) for node in document.nodes(syntax.Expr)}  # type: ignore[attr-defined]
+        strings = document.nodes(syntax.SimpleString, syntax.FormattedString, syntax.ConcatenatedString)
         return [document.span(node) for node in strings if id(node) not in documentation]
 
-    def _string_view(self, node: cst.BaseExpression | None, near: cst.CSTNode) -> ClientConnection | None:
+    def _string_view(self, node: syntax.BaseExpression | None, near: syntax.Node) -> ClientConnection | None:
         node = self.document.resolve(node, near)
-        if node is None or not isinstance(node, (cst.SimpleString, cst.FormattedString, cst.ConcatenatedString)):
+        if node is None or not isinstance(node, (syntax.SimpleString, syntax.FormattedString, syntax.ConcatenatedString)):
             return None
         low, high = self.document.span(node)
         starts = self._string_starts
@@ -311,14 +311,14 @@ class _Connections:
             value_end=entry.value_end,
         )
 
-    def _host(self, node: cst.BaseExpression) -> str:
+    def _host(self, node: syntax.BaseExpression) -> str:
         """A host name, or the code that computes it in braces (a template: never local)."""
         value = literal(self.document.resolve(node, node))
         return value if isinstance(value, str) else "{" + self.document.code(node) + "}"
 
     # -- psycopg / psycopg2 connect() ------------------------------------------------
 
-    def _driver_call(self, call: cst.Call, conninfo_index: int = 0) -> None:
+    def _driver_call(self, call: syntax.Call, conninfo_index: int = 0) -> None:
         document = self.document
         settings = document.call_settings(call)
         if not settings.fully_known:
@@ -346,10 +346,10 @@ class _Connections:
 
     # -- SQLAlchemy engines ------------------------------------------------------------
 
-    def _engine(self, call: cst.Call) -> None:
+    def _engine(self, call: syntax.Call) -> None:
         self._engine_options(self.document.positional(call, 0, "url"), self.document.call_settings(call), call)
 
-    def _engine_options(self, url: cst.BaseExpression | None, options: Settings | None, anchor: cst.CSTNode) -> None:
+    def _engine_options(self, url: syntax.BaseExpression | None, options: Settings | None, anchor: syntax.Node) -> None:
         """The URL of an engine joined with its ``connect_args`` (a call's keywords, or a Flask
         SQLALCHEMY_ENGINE_OPTIONS dict)."""
         document = self.document
@@ -479,5 +479,5 @@ def _render(document: PythonDocument, value: str) -> str:
     return f"{quote}{value}{quote}"
 
 
-def _placement(document: PythonDocument, settings: Settings, anchor: cst.CSTNode) -> PythonSettingsPlacement:
+def _placement(document: PythonDocument, settings: Settings, anchor: syntax.Node) -> PythonSettingsPlacement:
     return PythonSettingsPlacement(document.source, document, settings, anchor)

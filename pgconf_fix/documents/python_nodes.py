@@ -1,0 +1,960 @@
+"""A Python module's syntax tree as the Python layer reads it: the standard library's ``ast``
+(the running interpreter's own parser), seen through the few node shapes the views ask about,
+each with its span in the text.
+
+The shapes are libcst's, which this layer was first written on, and which spans keep
+following (``tests/test_python_nodes.py`` compares both, node for node, on the fixtures and
+on the standard library's own modules):
+
+- a call lists ``Arg`` items in source order (positional, ``*``, keyword and ``**`` together),
+  a dict ``DictElement`` and ``StarredDictElement`` items; an item's span covers the
+  parentheses written around its value, and ``comma`` is the comma after it, if any;
+- an expression's span leaves out the parentheses written around it (``ast`` keeps a
+  parenthesised tuple's and a generator expression's own);
+- small statements written on one line (``a = 1; b = 2``) are grouped in a
+  ``SimpleStatementLine``; those after a compound statement's colon (``if x: a = 1``) are not;
+- adjacent string literals are a right-nested ``ConcatenatedString`` of ``SimpleString`` and
+  ``FormattedString`` parts; ``True``, ``False`` and ``None`` are ``Name`` nodes.
+
+Only what the views use is built: other statements pass their children to the nearest node
+that is built. A span is ``(start, end)`` in characters (``ast`` counts UTF-8 bytes within a
+line), end exclusive. Every walk here is iterative: ``ast.parse`` builds trees thousands of
+levels deep (``not not ... x``, ``a + b + ...``) that Python's own recursion limit would stop.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import io
+import re
+import token
+import tokenize
+import warnings
+from collections.abc import Iterator
+
+Span = tuple[int, int]
+
+
+class Node:
+    """A node of the tree. ``children``: the built nodes below it, in source order."""
+
+    children: list[Node]
+    tree: ast.AST | None = None  # the ast node it stands for, where there is one
+
+
+class BaseExpression(Node):
+    """An expression; ``tree`` is its ast node (``literal`` evaluates it)."""
+
+
+class Name(BaseExpression):
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.children = []
+
+
+class Attribute(BaseExpression):
+    def __init__(self, value: BaseExpression, attr: str) -> None:
+        self.value = value
+        self.attr = Name(attr)
+        self.children = [value]
+
+
+class Comma(Node):
+    def __init__(self) -> None:
+        self.children = []
+
+
+class Arg(Node):
+    """A call's argument: ``star`` is "", "*" or "**"; ``keyword`` a Name for ``key=value``."""
+
+    def __init__(self, value: BaseExpression, keyword: Name | None, star: str) -> None:
+        self.value = value
+        self.keyword = keyword
+        self.star = star
+        self.comma: Comma | None = None
+        self.children = [value]
+
+
+class Call(BaseExpression):
+    def __init__(self, func: BaseExpression, args: list[Arg]) -> None:
+        self.func = func
+        self.args = args
+        self.children = [func, *args]
+
+
+class DictElement(Node):
+    def __init__(self, key: BaseExpression, value: BaseExpression) -> None:
+        self.key = key
+        self.value = value
+        self.comma: Comma | None = None
+        self.children = [key, value]
+
+
+class StarredDictElement(Node):
+    def __init__(self, value: BaseExpression) -> None:
+        self.value = value
+        self.comma: Comma | None = None
+        self.children = [value]
+
+
+class Dict(BaseExpression):
+    def __init__(self, elements: list[DictElement | StarredDictElement]) -> None:
+        self.elements = elements
+        self.children = list(elements)
+
+
+class SimpleString(BaseExpression):
+    """One string literal; ``value`` is its source text, prefix and quotes included."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.children = []
+
+    @property
+    def quote(self) -> str:
+        body = self.value.lstrip("bBrRuUfF")
+        return body[:3] if body[:3] in ("'''", '"""') else body[:1]
+
+
+class FormattedStringText(Node):
+    """The literal text of an f-string before its first replacement field, as written."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.children = []
+
+
+class FormattedStringExpression(Node):
+    def __init__(self) -> None:
+        self.children = []
+
+
+class FormattedString(BaseExpression):
+    """One f-string literal. ``parts`` holds its text up to the first replacement field
+    (``{{`` and ``}}`` as written) and, when there is one, a FormattedStringExpression."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.children = []
+
+    @property
+    def parts(self) -> list[Node]:
+        body = self.value.lstrip("bBrRuUfF")
+        quote = body[:3] if body[:3] in ("'''", '"""') else body[:1]
+        inner = body[len(quote) : len(body) - len(quote)]
+        found = re.search(r"(?<!\{)(?:\{\{)*\{(?!\{)", inner)
+        parts: list[Node] = []
+        head = inner if found is None else inner[: found.end() - 1]
+        if head:
+            parts.append(FormattedStringText(head))
+        if found is not None:
+            parts.append(FormattedStringExpression())
+        return parts
+
+
+class ConcatenatedString(BaseExpression):
+    def __init__(self, left: BaseExpression, right: BaseExpression) -> None:
+        self.left = left
+        self.right = right
+        self.children = [left, right]
+
+
+class Index(Node):
+    def __init__(self, value: BaseExpression) -> None:
+        self.value = value
+        self.children = [value]
+
+
+class Slice(Node):
+    def __init__(self, children: list[Node]) -> None:
+        self.children = children
+
+
+class SubscriptElement(Node):
+    def __init__(self, slice: Index | Slice) -> None:  # noqa: A002 - libcst's name
+        self.slice = slice
+        self.children = [slice]
+
+
+class Subscript(BaseExpression):
+    def __init__(self, value: BaseExpression, slice: list[SubscriptElement]) -> None:  # noqa: A002
+        self.value = value
+        self.slice = slice
+        self.children = [value, *slice]
+
+
+class Element(Node):
+    def __init__(self, value: BaseExpression) -> None:
+        self.value = value
+        self.children = [value]
+
+
+class Tuple(BaseExpression):
+    def __init__(self, elements: list[Element]) -> None:
+        self.elements = elements
+        self.children = list(elements)
+
+
+class List(Tuple):
+    pass
+
+
+class Lambda(BaseExpression):
+    def __init__(self, children: list[Node]) -> None:
+        self.children = children
+
+
+class NamedExpr(BaseExpression):
+    def __init__(self, target: BaseExpression, value: BaseExpression) -> None:
+        self.target = target
+        self.value = value
+        self.children = [target, value]
+
+
+class Expression(BaseExpression):
+    """Any other expression (a number, an operation, a comprehension, ...)."""
+
+    def __init__(self, children: list[Node]) -> None:
+        self.children = children
+
+
+class AssignTarget(Node):
+    def __init__(self, target: BaseExpression) -> None:
+        self.target = target
+        self.children = [target]
+
+
+class Assign(Node):
+    def __init__(self, targets: list[AssignTarget], value: BaseExpression) -> None:
+        self.targets = targets
+        self.value = value
+        self.children = [*targets, value]
+
+
+class AnnAssign(Node):
+    def __init__(self, target: BaseExpression, value: BaseExpression | None, children: list[Node]) -> None:
+        self.target = target
+        self.value = value
+        self.children = children
+
+
+class AugAssign(Node):
+    def __init__(self, target: BaseExpression, children: list[Node]) -> None:
+        self.target = target
+        self.children = children
+
+
+class Expr(Node):
+    def __init__(self, value: BaseExpression) -> None:
+        self.value = value
+        self.children = [value]
+
+
+class Del(Node):
+    def __init__(self, targets: list[BaseExpression]) -> None:
+        self.targets = targets
+        self.children = list(targets)
+
+
+class AsName(Node):
+    def __init__(self, name: BaseExpression) -> None:
+        self.name = name
+        self.children = [name]
+
+
+class ImportAlias(Node):
+    """``name`` is a Name holding the dotted name (``os.path``)."""
+
+    def __init__(self, name: str, asname: str | None) -> None:
+        self.name = Name(name)
+        self.asname = AsName(Name(asname)) if asname is not None else None
+        self.children = []
+
+
+class ImportStar(Node):
+    def __init__(self) -> None:
+        self.children = []
+
+
+class Import(Node):
+    def __init__(self, names: list[ImportAlias]) -> None:
+        self.names = names
+        self.children = []
+
+
+class ImportFrom(Node):
+    """``relative``: the number of leading dots; ``module``: a Name of the dotted name, or None."""
+
+    def __init__(self, module: str | None, names: list[ImportAlias] | ImportStar, relative: int) -> None:
+        self.module = Name(module) if module is not None else None
+        self.names = names
+        self.relative = relative
+        self.children = []
+
+
+class WithItem(Node):
+    def __init__(self, asname: AsName | None) -> None:
+        self.asname = asname
+        self.children = []
+
+
+class With(Node):
+    def __init__(self, items: list[WithItem], children: list[Node]) -> None:
+        self.items = items
+        self.children = children
+
+
+class For(Node):
+    def __init__(self, target: BaseExpression, children: list[Node]) -> None:
+        self.target = target
+        self.children = children
+
+
+class IndentedBlock:
+    """A compound statement's body: ``body`` lists its statements that are built nodes
+    (SimpleStatementLine, FunctionDef, ClassDef); [] for a body on the header's line."""
+
+    def __init__(self, body: list[Node]) -> None:
+        self.body = body
+
+
+class FunctionDef(Node):
+    def __init__(self, name: Name, body: IndentedBlock, children: list[Node]) -> None:
+        self.name = name
+        self.body = body
+        self.children = children
+
+
+class ClassDef(Node):
+    """``bases``: Arg items of the positional bases (keywords such as ``metaclass=`` left out)."""
+
+    def __init__(self, name: Name, bases: list[Arg], body: IndentedBlock, children: list[Node]) -> None:
+        self.name = name
+        self.bases = bases
+        self.body = body
+        self.children = children
+
+
+class SmallStatement(Node):
+    """Any other small statement (``pass``, ``return x``, ``assert x``, ...)."""
+
+    def __init__(self, children: list[Node]) -> None:
+        self.children = children
+
+
+class SimpleStatementLine(Node):
+    def __init__(self, body: list[Node]) -> None:
+        self.body = body
+        self.children = list(body)
+
+
+class Module(Node):
+    def __init__(self, body: list[Node], children: list[Node]) -> None:
+        self.body = body
+        self.children = children
+
+
+SMALL_STATEMENTS = (
+    ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Pass, ast.Break, ast.Continue, ast.Return,
+    ast.Raise, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom, ast.Delete, ast.Assert,
+    *((ast.TypeAlias,) if hasattr(ast, "TypeAlias") else ()),
+)  # fmt: skip
+# Fields that hold no node the layer reads: contexts, operators, comments of type.
+_NOT_READ = frozenset({"ctx", "op", "ops", "type_comment"})
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    """The fields of an ast class that may hold nodes the layer reads, in source order."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _FIELDS[kind] = tuple(name for name in kind._fields if name not in _NOT_READ)  # type: ignore[attr-defined]
+    return found
+
+
+_BLANK = re.compile(r"(?:[ \t\f\r\n]+|#[^\r\n]*|\\(?:\r\n|\r|\n))*")
+_INLINE = re.compile(r"(?:[ \t\f]+|\\(?:\r\n|\r|\n))*")  # blanks and continuations, within a line
+_PREFIX = re.compile(r"[A-Za-z]*")
+
+
+class Positions:
+    """Character offsets of ast's positions in ``text``: ``line_starts`` are the offsets where
+    lines start as Python counts them (CRLF, CR and LF each end one); ast's columns count
+    UTF-8 bytes, converted once a line that is not ASCII."""
+
+    def __init__(self, text: str, line_starts: list[int]) -> None:
+        self.text = text
+        self.line_starts = line_starts
+        self._wide: dict[int, bytes] = {}
+
+    def offset(self, line: int, column: int) -> int:
+        """The character offset of (line, UTF-8 byte column)."""
+        start = self.line_starts[line - 1] if line <= len(self.line_starts) else len(self.text)
+        if not column:
+            return start
+        encoded = self._wide.get(line)
+        if encoded is None:
+            end = self.line_starts[line] if line < len(self.line_starts) else len(self.text)
+            piece = self.text[start:end]
+            if piece.isascii():
+                self._wide[line] = b""
+                return start + column
+            encoded = self._wide[line] = piece.encode("utf-8", "surrogatepass")
+        elif not encoded:
+            return start + column
+        return start + len(encoded[:column].decode("utf-8", "replace"))
+
+    def span(self, node: ast.AST) -> Span:
+        return (
+            self.offset(node.lineno, node.col_offset),  # type: ignore[attr-defined]
+            self.offset(node.end_lineno, node.end_col_offset),  # type: ignore[attr-defined]
+        )
+
+
+def line_starts_of(text: str) -> list[int]:
+    """Where ``text``'s lines start, as Python counts lines."""
+    return [0, *(found.end() for found in re.finditer(r"\r\n?|\n", text))]
+
+
+@functools.lru_cache(maxsize=16)
+def parse(text: str) -> ast.Module:
+    """``ast.parse(text)``, remembered for the last 16 texts: a module is read by the views, its
+    string literals by the client layer and its fixes' texts by the verifiers, and each would
+    parse it again. The tree is shared: nothing may change it. Raises what ``ast.parse``
+    raises (SyntaxError, ValueError for NUL bytes, RecursionError, MemoryError); warnings
+    about the module's own escapes are not shown."""
+    with warnings.catch_warnings(action="ignore"):
+        return ast.parse(text)
+
+
+def string_groups(text: str, tree: ast.Module) -> list[list[Span]]:
+    """The spans of every string literal of the module, adjacent ones (implicitly joined)
+    grouped, in source order; the strings inside an f-string's replacement fields are part of
+    it, not literals of their own (as ``tokenize`` sees them)."""
+    positions = Positions(text, line_starts_of(text))
+    found: list[list[Span]] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        kind = node.__class__
+        if kind is ast.JoinedStr or (kind is ast.Constant and isinstance(node.value, (str, bytes))):  # type: ignore[attr-defined]
+            start, end = positions.span(node)
+            found.append(literal_spans(text, start, end))
+            continue
+        for name in _fields(kind):
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    found.sort()
+    return found
+
+
+def literal_spans(text: str, start: int, end: int) -> list[Span]:
+    """The spans of the string literals between ``start`` and ``end`` (one string expression);
+    one span when the first one reaches ``end`` (the usual case, told without tokenizing)."""
+    if _literal_end(text, start) == end:
+        return [(start, end)]
+    try:
+        return _tokenized_literals(text, start, end)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return [(start, end)]
+
+
+class Tree:
+    """The built nodes of one module: ``module``, ``spans`` (every node's span, in the order
+    libcst's PositionProvider lists nodes: children before their parent, siblings in source
+    order) and ``parents``; ``depth`` is the deepest nesting of ast nodes met.
+
+    ``text`` is the module's text, ``line_starts`` the offsets where its lines start as Python
+    counts lines (CRLF, CR and LF each end one). Raises SyntaxError, ValueError (NUL bytes),
+    RecursionError or MemoryError as ``ast.parse`` does.
+    """
+
+    def __init__(self, text: str, line_starts: list[int], tree: ast.Module) -> None:
+        self.text = text
+        self.line_starts = line_starts
+        self.positions = Positions(text, line_starts)
+        self.spans: dict[Node, Span] = {}
+        self.parents: dict[Node, Node] = {}
+        self.depth = 0
+        self._depths: dict[Node, int] = {}
+        self._built: dict[ast.AST, Node | list[Node]] = {}
+        self._groups: dict[int, list[Node | list[Node]]] = {}
+        self._entries: dict[ast.AST, list[ast.AST | list[ast.stmt]]] = {}
+        self.module = self._build(tree)
+        order = sorted(self.spans.items(), key=lambda item: (item[1][1], -item[1][0], -self._depths.get(item[0], 0)))
+        self.spans = dict(order)
+
+    # --- positions -------------------------------------------------------------
+
+    def offset(self, line: int, column: int) -> int:
+        """The character offset of ast's (line, UTF-8 byte column)."""
+        return self.positions.offset(line, column)
+
+    def ast_span(self, node: ast.AST) -> Span:
+        return self.positions.span(node)
+
+    def skip(self, position: int) -> int:
+        """The first offset at or after ``position`` that is not a blank, a line break, a
+        comment or a line continuation."""
+        return _BLANK.match(self.text, position).end()  # type: ignore[union-attr]
+
+    def widen(self, start: int, end: int, low: int) -> Span:
+        """``(start, end)`` grown over the parentheses around it, where only blanks, comments
+        and opening parentheses lie between ``low`` and ``start``."""
+        text = self.text
+        opens = []
+        at = self.skip(low)
+        while at < start and text[at] == "(":
+            opens.append(at)
+            at = self.skip(at + 1)
+        if at != start or not opens:
+            return start, end
+        closes = []
+        at = end
+        while len(closes) < len(opens):
+            at = self.skip(at)
+            if at >= len(text) or text[at] != ")":
+                break
+            closes.append(at)
+            at += 1
+        if not closes:
+            return start, end
+        return opens[len(opens) - len(closes)], closes[-1] + 1
+
+    def comma_after(self, end: int) -> Comma | None:
+        at = self.skip(end)
+        if at < len(self.text) and self.text[at] == ",":
+            comma = Comma()
+            self.spans[comma] = (at, at + 1)
+            return comma
+        return None
+
+    # --- building ----------------------------------------------------------------
+
+    def _build(self, root: ast.Module) -> Module:
+        # Nodes in pre-order with their depth, then built in reverse: children first. Each
+        # node's fields are read once, here (``ast.iter_child_nodes`` and ``ast.iter_fields``
+        # are generators: reading them twice a node was half of a module's build).
+        order: list[tuple[ast.AST, int]] = []
+        stack: list[tuple[ast.AST, int]] = [(root, 0)]
+        entries = self._entries
+        while stack:
+            node, depth = stack.pop()
+            order.append((node, depth))
+            found: list[ast.AST | list[ast.stmt]] = []
+            children: list[ast.AST] = []
+            if node.__class__ is ast.JoinedStr:
+                # Its literal pieces carry the whole f-string's position (before Python 3.12),
+                # and so does a format spec: only the replacement fields' expressions are read.
+                children = [value.value for value in node.values if isinstance(value, ast.FormattedValue)]  # type: ignore[attr-defined]
+                found = list(children)
+            else:
+                for name in _fields(node.__class__):
+                    value = getattr(node, name, None)
+                    if value.__class__ is list:
+                        if value and isinstance(value[0], ast.stmt):
+                            found.append(value)
+                            children.extend(value)
+                        else:
+                            for item in value:
+                                if isinstance(item, ast.AST):
+                                    found.append(item)
+                                    children.append(item)
+                    elif isinstance(value, ast.AST):
+                        found.append(value)
+                        children.append(value)
+            entries[node] = found
+            depth += 1
+            stack.extend((child, depth) for child in reversed(children))
+        self.depth = max(depth for _node, depth in order)
+        for node, depth in reversed(order):
+            built = self._one(node)
+            self._built[node] = built
+            if isinstance(built, Node):
+                self._depths[built] = depth
+        module = self._built[root]
+        assert isinstance(module, Module)
+        return module
+
+    def _children(self, node: ast.AST) -> list[Node]:
+        """The built nodes below ``node``, statement lists grouped into lines."""
+        found: list[Node] = []
+        built_of = self._built.get
+        for entry in self._entries[node]:
+            if entry.__class__ is list:
+                found.extend(self._statements(entry, flat=True))  # type: ignore[arg-type]
+                continue
+            built = built_of(entry)  # type: ignore[arg-type]
+            if built is None:
+                continue
+            if isinstance(built, Node):
+                found.append(built)
+            else:
+                found.extend(built)
+        return found
+
+    def _of(self, node: ast.AST) -> list[Node]:
+        built = self._built.get(node)
+        if built is None:
+            return []
+        return [built] if isinstance(built, Node) else built
+
+    def _expression(self, node: ast.AST) -> BaseExpression:
+        built = self._built[node]
+        assert isinstance(built, BaseExpression)
+        return built
+
+    def _statements(self, statements: list[ast.stmt], flat: bool) -> list[Node]:
+        """Statements as built nodes: runs of small statements on one line become one
+        SimpleStatementLine (unless they follow a compound statement's colon). ``flat``
+        keeps the children of statements that are not built (an ``if`` and its body)."""
+        key = id(statements)
+        grouped = self._groups.get(key)
+        if grouped is None:
+            grouped = self._groups[key] = self._group(statements)
+        found: list[Node] = []
+        for item in grouped:
+            if isinstance(item, Node):
+                found.append(item)
+            elif flat:
+                found.extend(item)
+        return found
+
+    def _group(self, statements: list[ast.stmt]) -> list[Node | list[Node]]:
+        found: list[Node | list[Node]] = []
+        group: list[ast.stmt] = []
+
+        def close() -> None:
+            if not group:
+                return
+            start = self.ast_span(group[0])[0]
+            line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("\r", 0, start)) + 1
+            small = [node for statement in group for node in self._of(statement)]
+            if self.text[line_start:start].strip(" \t\f"):  # after a colon: a suite, not a line
+                found.append(small)
+            else:
+                line = SimpleStatementLine(small)
+                for node in small:
+                    self.parents[node] = line
+                self.spans[line] = (start, self.ast_span(group[-1])[1])
+                self._depths[line] = -1
+                found.append(line)
+            group.clear()
+
+        for statement in statements:
+            if isinstance(statement, SMALL_STATEMENTS):
+                if group:
+                    at = _INLINE.match(self.text, self.ast_span(group[-1])[1]).end()  # type: ignore[union-attr]
+                    after = _INLINE.match(self.text, at + 1).end()  # type: ignore[union-attr]
+                    if self.text[at : at + 1] != ";" or self.ast_span(statement)[0] != after:
+                        close()
+                group.append(statement)
+                continue
+            close()
+            built = self._built.get(statement)
+            if built is not None:
+                found.append(built)
+        close()
+        return found
+
+    def _blocks(self, node: ast.AST) -> list[Node]:
+        """The built statements directly in ``node``'s body (compound ones not flattened)."""
+        body = getattr(node, "body", [])
+        return [item for item in self._statements(body, flat=False) if isinstance(item, (SimpleStatementLine, FunctionDef, ClassDef))]
+
+    def _adopt(self, parent: Node, span: Span | None = None) -> Node:
+        for child in parent.children:
+            self.parents.setdefault(child, parent)
+        if span is not None:
+            self.spans[parent] = span
+        return parent
+
+    def _one(self, node: ast.AST) -> Node | list[Node] | None:  # noqa: C901, PLR0911, PLR0912 - one case a node class
+        kind = type(node)
+        if kind is ast.Module:
+            children = self._children(node)
+            module = Module(self._blocks(node), children)
+            return self._adopt(module, (0, len(self.text)))
+        if isinstance(node, ast.expr):
+            return self._expr(node)
+        if kind is ast.Assign:
+            targets = [AssignTarget(self._expression(target)) for target in node.targets]  # type: ignore[attr-defined]
+            for target in targets:
+                self._adopt(target, self.spans.get(target.target))
+            return self._adopt(Assign(targets, self._expression(node.value)), self.ast_span(node))  # type: ignore[attr-defined]
+        if kind is ast.AnnAssign:
+            value = self._expression(node.value) if node.value is not None else None  # type: ignore[attr-defined]
+            built = AnnAssign(self._expression(node.target), value, self._children(node))  # type: ignore[attr-defined]
+            return self._adopt(built, self.ast_span(node))
+        if kind is ast.AugAssign:
+            return self._adopt(AugAssign(self._expression(node.target), self._children(node)), self.ast_span(node))  # type: ignore[attr-defined]
+        if kind is ast.Expr:
+            return self._adopt(Expr(self._expression(node.value)), self.ast_span(node))  # type: ignore[attr-defined]
+        if kind is ast.Delete:
+            return self._adopt(Del([self._expression(target) for target in node.targets]), self.ast_span(node))  # type: ignore[attr-defined]
+        if kind is ast.Import:
+            names = [ImportAlias(alias.name, alias.asname) for alias in node.names]  # type: ignore[attr-defined]
+            return self._adopt(Import(names), self.ast_span(node))
+        if kind is ast.ImportFrom:
+            if any(alias.name == "*" for alias in node.names):  # type: ignore[attr-defined]
+                names: list[ImportAlias] | ImportStar = ImportStar()
+            else:
+                names = [ImportAlias(alias.name, alias.asname) for alias in node.names]  # type: ignore[attr-defined]
+            return self._adopt(ImportFrom(node.module, names, node.level or 0), self.ast_span(node))  # type: ignore[attr-defined]
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            return self._definition(node)
+        if kind in (ast.For, ast.AsyncFor):
+            return self._adopt(For(self._expression(node.target), self._children(node)), self.ast_span(node))  # type: ignore[attr-defined]
+        if kind in (ast.With, ast.AsyncWith):
+            items = []
+            for item in node.items:  # type: ignore[attr-defined]
+                asname = AsName(self._expression(item.optional_vars)) if item.optional_vars is not None else None
+                items.append(WithItem(asname))
+            return self._adopt(With(items, self._children(node)), self.ast_span(node))
+        if isinstance(node, SMALL_STATEMENTS):
+            return self._adopt(SmallStatement(self._children(node)), self.ast_span(node))
+        return self._children(node)  # not built: its children go to the nearest built node
+
+    def _definition(self, node: ast.AST) -> Node:
+        start, end = self.ast_span(node)
+        found = re.compile(r"(?:async[ \t\f\\\r\n]+)?(?:def|class)[ \t\f]+(\w+)").match(self.text, start)
+        name = Name(node.name)  # type: ignore[attr-defined]
+        if found is not None:
+            self.spans[name] = found.span(1)
+        children = [name, *self._children(node)]
+        body = IndentedBlock(self._blocks(node) if self._indented(node) else [])
+        if isinstance(node, ast.ClassDef):
+            bases = []
+            for base in node.bases:
+                value = self._expression(base)
+                arg = Arg(value, None, "")
+                value_start, value_end = self.spans[value]
+                self.spans[arg] = self.widen(value_start, value_end, start)
+                self.parents[value] = arg
+                bases.append(arg)
+            built: Node = ClassDef(name, bases, body, children)
+            for arg in bases:
+                self.parents[arg] = built
+        else:
+            built = FunctionDef(name, body, children)
+        return self._adopt(built, (start, end))
+
+    def _indented(self, node: ast.AST) -> bool:
+        body = getattr(node, "body", [])
+        if not body:
+            return False
+        start = self.ast_span(body[0])[0]
+        line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("\r", 0, start)) + 1
+        return not self.text[line_start:start].strip(" \t\f")
+
+    def _expr(self, node: ast.expr) -> BaseExpression:  # noqa: C901, PLR0911, PLR0912
+        kind = type(node)
+        span = self.ast_span(node)
+        built: BaseExpression
+        if kind is ast.Name:
+            built = Name(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Constant and (node.value is None or node.value is True or node.value is False):  # type: ignore[attr-defined]
+            built = Name(str(node.value))  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            built = Attribute(self._expression(node.value), node.attr)  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            built = self._call(node, span)  # type: ignore[arg-type]
+        elif kind is ast.Dict:
+            built = self._dict(node, span)  # type: ignore[arg-type]
+        elif (kind is ast.Constant and isinstance(node.value, (str, bytes))) or kind is ast.JoinedStr:  # type: ignore[attr-defined]
+            built = self._string(span)
+        elif kind is ast.Subscript:
+            built = self._subscript(node)  # type: ignore[arg-type]
+        elif kind in (ast.Tuple, ast.List):
+            elements = []
+            for element in node.elts:  # type: ignore[attr-defined]
+                value = self._expression(element)
+                elements.append(self._adopt(Element(value), self.spans.get(value)))
+            built = Tuple(elements) if kind is ast.Tuple else List(elements)
+            if kind is ast.Tuple and self._parenthesized(node, span):
+                span = (self.skip(span[0] + 1), span[1] - 1)
+        elif kind is ast.GeneratorExp:
+            built = Expression(self._children(node))
+            if self.text[span[0] : span[0] + 1] == "(":
+                span = (self.skip(span[0] + 1), self._clause_end(node, span[1] - 1))  # type: ignore[arg-type]
+        elif kind is ast.Lambda:
+            built = Lambda(self._children(node))
+        elif kind is ast.NamedExpr:
+            built = NamedExpr(self._expression(node.target), self._expression(node.value))  # type: ignore[attr-defined]
+        else:
+            built = Expression(self._children(node))
+        built.tree = node
+        return self._adopt(built, span)  # type: ignore[return-value]
+
+    def _clause_end(self, node: ast.GeneratorExp, close: int) -> int:
+        """Where a generator expression's last clause ends (its own closing parentheses
+        included), before the blanks and comments ahead of the parenthesis at ``close``."""
+        last = node.generators[-1]
+        end = max(self.ast_span(part)[1] for part in (last.iter, *last.ifs))
+        while True:
+            at = self.skip(end)
+            if at >= close or self.text[at] != ")":
+                return end
+            end = at + 1
+
+    def _parenthesized(self, node: ast.Tuple, span: Span) -> bool:
+        if self.text[span[0] : span[0] + 1] != "(":
+            return False
+        if not node.elts:
+            return True
+        first = self.ast_span(node.elts[0])
+        return self.widen(*first, span[0])[0] != span[0]
+
+    def _call(self, node: ast.Call, span: Span) -> Call:
+        func = self._expression(node.func)
+        pieces: list[tuple[int, Arg]] = []
+        for value in node.args:
+            if isinstance(value, ast.Starred):
+                arg = Arg(self._expression(value.value), None, "*")
+                pieces.append((self.ast_span(value)[0], arg))
+                self.spans[arg] = self.ast_span(value)
+            else:
+                arg = Arg(self._expression(value), None, "")
+                pieces.append((self.ast_span(value)[0], arg))
+        for keyword in node.keywords:
+            name = Name(keyword.arg) if keyword.arg is not None else None
+            arg = Arg(self._expression(keyword.value), name, "" if keyword.arg is not None else "**")
+            where = self.ast_span(keyword)
+            pieces.append((where[0], arg))
+            self.spans[arg] = where
+        pieces.sort(key=lambda piece: piece[0])
+        args = [arg for _start, arg in pieces]
+        low = self.text.index("(", self.spans[func][1]) + 1
+        for arg in args:
+            if arg not in self.spans:
+                self.spans[arg] = self.widen(*self.spans[arg.value], low)
+            arg.comma = self.comma_after(self.spans[arg][1])
+            low = self.spans[arg.comma][1] if arg.comma is not None else self.spans[arg][1]
+            self.parents[arg.value] = arg
+        return Call(func, args)
+
+    def _dict(self, node: ast.Dict, span: Span) -> Dict:
+        elements: list[DictElement | StarredDictElement] = []
+        low = span[0] + 1
+        for key, value in zip(node.keys, node.values):
+            built_value = self._expression(value)
+            element: DictElement | StarredDictElement
+            if key is None:
+                stars = self.skip(low)
+                element = StarredDictElement(built_value)
+                end = self.widen(*self.spans[built_value], stars + 2)[1]
+                self.spans[element] = (stars, end)
+            else:
+                built_key = self._expression(key)
+                key_start, key_end = self.widen(*self.spans[built_key], low)
+                colon = self.skip(key_end)
+                end = self.widen(*self.spans[built_value], colon + 1)[1]
+                element = DictElement(built_key, built_value)
+                self.spans[element] = (key_start, end)
+            element.comma = self.comma_after(self.spans[element][1])
+            low = self.spans[element.comma][1] if element.comma is not None else self.spans[element][1]
+            elements.append(self._adopt(element))  # type: ignore[arg-type]
+        return Dict(elements)
+
+    def _subscript(self, node: ast.Subscript) -> Subscript:
+        value = self._expression(node.value)
+        index = node.slice
+        pieces: list[ast.expr]
+        if isinstance(index, ast.Tuple) and not self._parenthesized(index, self.ast_span(index)) and index.elts:
+            pieces = list(index.elts)
+        else:
+            pieces = [index]
+        elements = []
+        for piece in pieces:
+            built = self._expression(piece)
+            inner: Index | Slice = Slice(built.children) if isinstance(piece, ast.Slice) else Index(built)
+            elements.append(SubscriptElement(self._adopt(inner)))  # type: ignore[arg-type]
+            self._adopt(elements[-1])
+        return Subscript(value, elements)
+
+    def _string(self, span: Span) -> BaseExpression:
+        """One literal, or adjacent ones as a right-nested ConcatenatedString."""
+        start, end = span
+        pieces = literal_spans(self.text, start, end)
+        built: list[BaseExpression] = []
+        for piece_start, piece_end in pieces:
+            value = self.text[piece_start:piece_end]
+            prefix = _PREFIX.match(value).group().lower()  # type: ignore[union-attr]
+            part: BaseExpression = FormattedString(value) if "f" in prefix else SimpleString(value)
+            if len(pieces) > 1:
+                self.spans[part] = (piece_start, piece_end)
+            built.append(part)
+        if len(built) == 1:
+            return built[0]
+        result = built[-1]
+        for part, (piece_start, _piece_end) in zip(reversed(built[:-1]), reversed(pieces[:-1])):
+            result = ConcatenatedString(part, result)
+            self._adopt(result, (piece_start, end))
+        return result
+
+def _literal_end(text: str, start: int) -> int:
+    """Where the string literal starting at ``start`` ends, read without tokenizing: prefix,
+    quote, then the first unescaped closing quote. An f-string's replacement fields may hold
+    quotes of their own (Python 3.12), so a literal with fields is not trusted (-1)."""
+    prefix = _PREFIX.match(text, start).group()  # type: ignore[union-attr]
+    body = start + len(prefix)
+    quote = text[body : body + 3] if text[body : body + 3] in ("'''", '"""') else text[body : body + 1]
+    if not quote:
+        return -1
+    at = body + len(quote)
+    fstring = "f" in prefix.lower()
+    while at < len(text):
+        char = text[at]
+        if char == "\\":
+            at += 2
+            continue
+        if fstring and char == "{":
+            if text.startswith("{{", at):
+                at += 2
+                continue
+            return -1
+        if text.startswith(quote, at):
+            return at + len(quote)
+        at += 1
+    return -1
+
+
+def _tokenized_literals(text: str, start: int, end: int) -> list[Span]:
+    """String literal spans in ``text[start:end]``, found by ``tokenize`` (an f-string split
+    into several tokens by Python 3.12 is put back together)."""
+    piece = "(" + text[start:end] + ")"
+    starts = [0]
+    for found in re.finditer(r"\r\n|\r|\n", piece):
+        starts.append(found.end())
+
+    def offset(position: tuple[int, int]) -> int:
+        return start - 1 + starts[position[0] - 1] + position[1]
+
+    spans: list[Span] = []
+    depth = 0
+    opened = 0
+    for tok in tokenize.generate_tokens(io.StringIO(piece).readline):
+        if tok.type == getattr(token, "FSTRING_START", -1):
+            if depth == 0:
+                opened = offset(tok.start)
+            depth += 1
+        elif tok.type == getattr(token, "FSTRING_END", -1):
+            depth -= 1
+            if depth == 0:
+                spans.append((opened, offset(tok.end)))
+        elif tok.type == token.STRING and depth == 0:
+            spans.append((offset(tok.start), offset(tok.end)))
+    return spans or [(start, end)]
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """``node`` and every built node below it, depth first, without recursion."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))

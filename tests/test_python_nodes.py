@@ -1,0 +1,109 @@
+"""The Python layer reads modules with ``ast`` (documents.python_nodes) in the node shapes and
+spans libcst gave it when it was written on libcst: every edit, location and fix is computed
+from these spans, so they must agree with libcst's PositionProvider node for node, and the
+nodes the views ask for in order must come in the same order."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+libcst = pytest.importorskip("libcst")
+from libcst.metadata import MetadataWrapper, PositionProvider  # noqa: E402
+
+from pgconf_fix.documents import python_nodes as syntax  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+# Classes whose spans the views and edits use, and those whose order nodes() gives.
+SPANNED = (
+    "Call", "Arg", "Dict", "DictElement", "StarredDictElement", "SimpleString", "FormattedString",
+    "ConcatenatedString", "SimpleStatementLine", "Assign", "AnnAssign", "AugAssign", "Expr", "Subscript", "ClassDef",
+)  # fmt: skip
+ORDERED = ("Call", "Dict", "SimpleString", "FormattedString", "ConcatenatedString", "Expr", "SimpleStatementLine", "ClassDef", "Import", "ImportFrom")  # fmt: skip
+SHAPES = [
+    "",
+    "\n",
+    "x = 1",
+    "a = 1\rb = f(\r  2)\r\nc = {'k': 3}\n",
+    "if x:\n\tf(a=1)\n\n\n# end",
+    "x = f((a),  ( b ) , c=(1), *(e), **(d), g=h)  # c\na = 1; b = 2;  # x\n",
+    "f(x for x in y)\nf((x for x in (y)  # c\n))\nif q: z = 1\nclass C(B, metaclass=M): X = 1\n",
+    "@dec\ndef g(): pass\nt = (1, 2)\nu = 1, 2\nd[1, 2] = 3\nd[(1, 2)] = 3\n",
+    "s = ('a' 'b'\n  'c')\nt = f'{x!r:>{w}}' \"y\" r'z'\nb = rb'q' b'w'\n",
+    "d = {**a, 'k': (v), (('j')): [1], **(b),}\nx = g(\n    a,  # one\n    (b),\n)\n",
+    "self.push('x');\nreturn_value = 1; \\\n  y = 2\n",
+    "x = 'caf\u00e9'; y = f('\u00e9t\u00e9', k={'\u00fc': 1})\n",
+]
+
+
+def _libcst_spans(text: str) -> dict[object, tuple[int, int]] | None:
+    try:
+        module = libcst.parse_module(text)
+    except libcst.ParserSyntaxError:
+        return None
+    starts = [0, *(found.end() for found in re.finditer(r"\r\n?|\n", text))]
+
+    def offset(line: int, column: int) -> int:
+        return min(starts[line - 1] + column, len(text)) if line <= len(starts) else len(text)
+
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    spans = {node: (offset(where.start.line, where.start.column), offset(where.end.line, where.end.column)) for node, where in positions.items()}
+    keywords = {spans[keyword] for node in spans if isinstance(node, libcst.ClassDef) for keyword in node.keywords}
+    return {node: span for node, span in spans.items() if not (isinstance(node, libcst.Arg) and span in keywords)}
+
+
+def _compare(text: str) -> int:
+    """Assert the two trees agree on ``text``; the number of nodes compared."""
+    theirs = _libcst_spans(text)
+    if theirs is None:
+        return 0
+    starts = [0, *(found.end() for found in re.finditer(r"\r\n?|\n", text))]
+    ours = syntax.Tree(text, starts, ast.parse(text)).spans
+    for name in SPANNED:
+        expected = sorted(span for node, span in theirs.items() if type(node).__name__ == name)
+        got = sorted(span for node, span in ours.items() if type(node).__name__ == name)
+        assert got == expected, (name, text[:300], [text[a:b] for a, b in set(got) ^ set(expected)][:5])
+    expected_order = [(type(node).__name__, span) for node, span in theirs.items() if type(node).__name__ in ORDERED]
+    got_order = [(type(node).__name__, span) for node, span in ours.items() if type(node).__name__ in ORDERED]
+    assert got_order == expected_order, text[:300]
+    ours_commas = {span for node, span in ours.items() if isinstance(node, syntax.Comma)}
+    assert ours_commas <= {span for node, span in theirs.items() if type(node).__name__ == "Comma"}
+    return len(ours)
+
+
+def test_shapes_agree_with_libcst() -> None:
+    assert sum(_compare(text) for text in SHAPES) > 200
+
+
+def test_fixtures_and_examples_agree_with_libcst() -> None:
+    paths = sorted([*ROOT.glob("tests/fixtures/**/*.py"), *ROOT.glob("examples/**/*.py"), *ROOT.glob("benchmarks/*.py")])
+    compared = sum(_compare(path.read_text(encoding="utf-8")) for path in paths)
+    assert compared > 10_000
+
+
+def test_standard_library_modules_agree_with_libcst() -> None:
+    """Real code beyond ours: a fixed sample of the running Python's own modules."""
+    library = Path(ast.__file__).parent
+    names = ["ast", "argparse", "configparser", "dataclasses", "functools", "json/decoder", "logging/__init__",
+             "pathlib", "string", "textwrap", "typing", "urllib/parse", "shlex", "tokenize", "enum"]  # fmt: skip
+    compared = 0
+    for name in names:
+        path = library / f"{name}.py"
+        if path.exists():
+            compared += _compare(path.read_text(encoding="utf-8"))
+    assert compared > 50_000, compared
+
+
+def test_deep_trees_are_built_without_recursion() -> None:
+    """ast.parse takes 2,000 nested ``not`` (Python's recursion limit is 1,000): built, and
+    its deepest node is a child of the one above it."""
+    text = "x = " + "not " * 2000 + "y\n"
+    tree = syntax.Tree(text, [0, len(text)], ast.parse(text))
+    assert tree.depth > 2000
+    names = [node for node in tree.spans if isinstance(node, syntax.Name) and node.value == "y"]
+    assert len(names) == 1 and tree.parents[names[0]] is not None
+    assert sys.getrecursionlimit() < tree.depth
