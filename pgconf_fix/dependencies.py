@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # packaging (~60 ms) and tomllib are imported where a manifest is read

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 libcst = pytest.importorskip("libcst")
-from libcst.metadata import MetadataWrapper, PositionProvider  # noqa: E402
+from libcst.metadata import MetadataWrapper, PositionProvider
 
-from pgconf_fix.documents import python_nodes as syntax  # noqa: E402
+from pgconf_fix.documents import python_nodes as syntax
 
 ROOT = Path(__file__).resolve().parent.parent
 # Classes whose spans the views and edits use, and those whose order nodes() gives.
@@ -107,3 +107,13 @@ def test_deep_trees_are_built_without_recursion() -> None:
     names = [node for node in tree.spans if isinstance(node, syntax.Name) and node.value == "y"]
     assert len(names) == 1 and tree.parents[names[0]] is not None
     assert sys.getrecursionlimit() < tree.depth
+
+
+def test_a_repeated_keyword_is_python_s_refusal_at_its_argument(tmp_path: Path) -> None:
+    """ast.parse takes ``f(a=1, a=2)``; Python's compiler refuses it, so the document does, at
+    the repeated argument's line and column (a fix writing one is refused by its re-check)."""
+    from pgconf_fix.documents.python import PythonDocument
+    from pgconf_fix.source import SourceFile
+
+    source = SourceFile.from_bytes(tmp_path / "x.py", "x.py", b"import x\nf(a=1,\n  a=2)\n")
+    assert PythonDocument(source).error == (3, 2, "not valid Python: keyword argument repeated: a")

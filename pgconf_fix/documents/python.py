@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -268,7 +269,9 @@ class PythonDocument(LayoutEdits):
 
     def line_column(self, offset: int) -> tuple[int, int]:
         """1-based line and 0-based column (characters) of ``offset``, as Python counts lines."""
-        return line_column(self._line_starts, offset)
+        starts = self._line_starts
+        index = bisect_right(starts, offset) - 1
+        return index + 1, offset - starts[index]
 
     def span(self, node: syntax.Node) -> tuple[int, int]:
         """``node``'s start and end offsets in the text (PositionProvider's range)."""

@@ -16,7 +16,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from pgconf_fix.documents import python_nodes as syntax
-
 from pgconf_fix.findings import Edit
 
 if TYPE_CHECKING:

@@ -172,13 +172,13 @@ class Slice(Node):
 
 
 class SubscriptElement(Node):
-    def __init__(self, slice: Index | Slice) -> None:  # noqa: A002 - libcst's name
+    def __init__(self, slice: Index | Slice) -> None:
         self.slice = slice
         self.children = [slice]
 
 
 class Subscript(BaseExpression):
-    def __init__(self, value: BaseExpression, slice: list[SubscriptElement]) -> None:  # noqa: A002
+    def __init__(self, value: BaseExpression, slice: list[SubscriptElement]) -> None:
         self.value = value
         self.slice = slice
         self.children = [value, *slice]
@@ -673,7 +673,7 @@ class Tree:
             self.spans[parent] = span
         return parent
 
-    def _one(self, node: ast.AST) -> Node | list[Node] | None:  # noqa: C901, PLR0911, PLR0912 - one case a node class
+    def _one(self, node: ast.AST) -> Node | list[Node] | None:
         kind = type(node)
         if kind is ast.Module:
             children = self._children(node)
@@ -751,7 +751,7 @@ class Tree:
         line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("\r", 0, start)) + 1
         return not self.text[line_start:start].strip(" \t\f")
 
-    def _expr(self, node: ast.expr) -> BaseExpression:  # noqa: C901, PLR0911, PLR0912
+    def _expr(self, node: ast.expr) -> BaseExpression:
         kind = type(node)
         span = self.ast_span(node)
         built: BaseExpression

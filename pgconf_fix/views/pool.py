@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pgconf_fix.documents import python_nodes as syntax
-
 from pgconf_fix.dependencies import project_of
+from pgconf_fix.documents import python_nodes as syntax
 from pgconf_fix.documents.python import Entry, PythonDocument, Settings, literal
 from pgconf_fix.views.pool_base import PoolView
-from pgconf_fix.views.pool_django import DJ_DATABASE_URL, ENVIRON_DB_METHODS, DjangoDatabaseView
+from pgconf_fix.views.pool_django import (
+    DJ_DATABASE_URL,
+    ENVIRON_DB_METHODS,
+    DjangoDatabaseView,
+)
 from pgconf_fix.views.pool_flask import (
     DATABASE_URI,
     ENGINE_OPTIONS,
@@ -25,7 +28,11 @@ from pgconf_fix.views.pool_flask import (
     FlaskConfigView,
 )
 from pgconf_fix.views.pool_psycopg import PSYCOPG_POOLS, PsycopgPoolView
-from pgconf_fix.views.pool_sqlalchemy import ENGINE_FACTORIES, ENGINE_MODULES, EngineView
+from pgconf_fix.views.pool_sqlalchemy import (
+    ENGINE_FACTORIES,
+    ENGINE_MODULES,
+    EngineView,
+)
 
 
 def build_views(document: PythonDocument) -> list[PoolView]:

@@ -7,7 +7,6 @@ its parse error itself (``PythonDocument.problems``).
 from __future__ import annotations
 
 from pgconf_fix.documents import python_nodes as syntax
-
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument
 from pgconf_fix.findings import Location
 from pgconf_fix.setting import Setting, State

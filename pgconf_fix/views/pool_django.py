@@ -4,10 +4,15 @@ with the ``DATABASES["alias"]["KEY"] = ...`` assignments after it.
 
 from __future__ import annotations
 
-
 from pgconf_fix.documents import python_nodes as syntax
-
-from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
+from pgconf_fix.documents.python import (
+    UNKNOWN,
+    Entry,
+    PythonDocument,
+    Settings,
+    literal,
+    string_prefix,
+)
 from pgconf_fix.findings import Edit
 from pgconf_fix.views.pool_base import MISSING, PoolView, url_is_postgres
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pgconf_fix.documents import python_nodes as syntax
-
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.views.pool_base import PoolView

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-
 from pgconf_fix.documents import python_nodes as syntax
-
 from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, literal
 from pgconf_fix.findings import Edit
 from pgconf_fix.views.pool_base import MISSING, PoolView

@@ -4,15 +4,26 @@ Flask-SQLAlchemy config's engine options, read as the pinned Flask-SQLAlchemy re
 
 from __future__ import annotations
 
-
 from pgconf_fix.documents import python_nodes as syntax
-
-from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal, string_prefix
+from pgconf_fix.documents.python import (
+    UNKNOWN,
+    Entry,
+    PythonDocument,
+    Settings,
+    literal,
+    string_prefix,
+)
 from pgconf_fix.findings import Edit
 from pgconf_fix.library_versions import FlaskSQLAlchemyVersion, flask_sqlalchemy_version
 from pgconf_fix.views.pool_base import MISSING, PoolView, url_is_postgres
+from pgconf_fix.views.pool_flask import (
+    DATABASE_URI,
+    ENGINE_OPTIONS,
+    LEGACY_KEYS,
+    ConfigItem,
+    FlaskConfig,
+)
 from pgconf_fix.views.sqlalchemy_url import built_url
-from pgconf_fix.views.pool_flask import DATABASE_URI, ENGINE_OPTIONS, LEGACY_KEYS, ConfigItem, FlaskConfig
 
 ENGINE_FACTORIES = {"create_engine", "create_async_engine", "engine_from_config", "async_engine_from_config"}
 ENGINE_MODULES = ("sqlalchemy", "sqlmodel")
@@ -83,7 +94,7 @@ class EngineView(PoolView):
 
     def is_postgres(self) -> bool | None:
         node = self.document.resolve(self.url, self.anchor) if self.url is not None else None
-        if isinstance(node, cst.Call):  # URL.create("postgresql+psycopg2", ...)
+        if isinstance(node, syntax.Call):  # URL.create("postgresql+psycopg2", ...)
             built = built_url(self.document, node, self.anchor)
             return url_is_postgres(f"{built.drivername}://") if built is not None else None
         return url_is_postgres(string_prefix(node))

@@ -15,20 +15,35 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pgconf_fix.documents import python_nodes as syntax
-
 from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
-from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, Settings, literal
+from pgconf_fix.documents.python import (
+    UNKNOWN,
+    Entry,
+    PythonDocument,
+    Settings,
+    literal,
+)
 from pgconf_fix.documents.python_layout import LINE_LENGTH
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Built, ParsedFile
-from pgconf_fix.views.client import ASYNCPG, LIBPQ, ClientConnection, connection_views, consumer_of
+from pgconf_fix.views.client import (
+    ASYNCPG,
+    LIBPQ,
+    ClientConnection,
+    connection_views,
+    consumer_of,
+)
 from pgconf_fix.views.pool import build_views
 from pgconf_fix.views.pool_base import PoolView, url_is_postgres
 from pgconf_fix.views.pool_django import DjangoDatabaseView
 from pgconf_fix.views.pool_flask import ENGINE_OPTIONS
 from pgconf_fix.views.pool_psycopg import PsycopgPoolView
-from pgconf_fix.views.pool_sqlalchemy import ENGINE_FACTORIES, ENGINE_MODULES, EngineView
+from pgconf_fix.views.pool_sqlalchemy import (
+    ENGINE_FACTORIES,
+    ENGINE_MODULES,
+    EngineView,
+)
 from pgconf_fix.views.sqlalchemy_url import built_url, query_settings
 from pgconf_fix.workspace import Workspace
 
@@ -390,7 +405,7 @@ class _Connections:
         if self._add(view, connect_args):
             view.placements.insert(0, _placement(document, connect_args, entry.value))
 
-    def _built_url(self, url: cst.BaseExpression | None, anchor: cst.CSTNode) -> ClientConnection | None:
+    def _built_url(self, url: syntax.BaseExpression | None, anchor: syntax.Node) -> ClientConnection | None:
         """The connection of an engine whose URL is ``URL.create(...)`` (pgconf_fix.views.sqlalchemy_url):
         its host, and the libpq keywords of its ``query`` dict; None when it is not PostgreSQL's or
         cannot be read wholly."""

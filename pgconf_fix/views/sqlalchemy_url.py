@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import libcst as cst
-
+from pgconf_fix.documents import python_nodes as syntax
 from pgconf_fix.documents.python import PythonDocument, Settings, literal
 
 URL_CREATE = frozenset({"sqlalchemy.URL.create", "sqlalchemy.engine.URL.create", "sqlalchemy.engine.url.URL.create"})
@@ -32,17 +31,17 @@ class BuiltUrl:
     ``URL.create(...)`` or ``.set(...)`` call."""
 
     drivername: str
-    host: cst.BaseExpression | None
-    query: cst.BaseExpression | None
-    call: cst.Call
+    host: syntax.BaseExpression | None
+    query: syntax.BaseExpression | None
+    call: syntax.Call
 
 
-def built_url(document: PythonDocument, node: cst.BaseExpression | None, near: cst.CSTNode) -> BuiltUrl | None:
+def built_url(document: PythonDocument, node: syntax.BaseExpression | None, near: syntax.Node) -> BuiltUrl | None:
     """``node`` (a name is followed to its one value) read as ``URL.create(...)``, optionally
     followed by ``.set(...)`` calls; None when it is something else or cannot be read wholly
     (a computed drivername, a ``**`` splat, another method)."""
     node = document.resolve(node, near)
-    if not isinstance(node, cst.Call):
+    if not isinstance(node, syntax.Call):
         return None
     fields = _fields(document, node, near)
     if fields is None:
@@ -53,7 +52,7 @@ def built_url(document: PythonDocument, node: cst.BaseExpression | None, near: c
     return BuiltUrl(drivername, fields.get("host"), fields.get("query"), node)
 
 
-def _fields(document: PythonDocument, call: cst.Call, near: cst.CSTNode, depth: int = 0) -> dict[str, cst.BaseExpression] | None:
+def _fields(document: PythonDocument, call: syntax.Call, near: syntax.Node, depth: int = 0) -> dict[str, syntax.BaseExpression] | None:
     """The URL's fields as expressions, the last word of a ``.set`` chain winning; None when unreadable."""
     func = call.func
     settings = document.call_settings(call)
@@ -62,11 +61,11 @@ def _fields(document: PythonDocument, call: cst.Call, near: cst.CSTNode, depth: 
     if document.qualified(func) in URL_CREATE:  # type: ignore[arg-type]
         positional = [arg.value for arg in call.args if arg.keyword is None]
         fields = dict(zip(_FIELDS, positional))
-    elif isinstance(func, cst.Attribute) and func.attr.value == "set" and depth < 5:
+    elif isinstance(func, syntax.Attribute) and func.attr.value == "set" and depth < 5:
         if any(arg.keyword is None for arg in call.args):
             return None
         inner = document.resolve(func.value, near)
-        fields = _fields(document, inner, near, depth + 1) if isinstance(inner, cst.Call) else None
+        fields = _fields(document, inner, near, depth + 1) if isinstance(inner, syntax.Call) else None
         if fields is None:
             return None
     else:
