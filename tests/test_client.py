@@ -374,3 +374,32 @@ def test_a_placement_from_another_layer_receives_the_fix() -> None:
     refused = ClientConnection("asyncpg", ["db.example.com"], "kwargs")
     refused.add_placement(placement)
     assert refused.set_edits("keepalives_idle", "60") == ()
+
+
+def test_one_top_level_domain_of_the_public_suffix_list_decides_as_the_whole_list() -> None:
+    """is_public_host parses only the rules under the name's top-level domain (issue 18): for a
+    name made of every rule of the list (and one more label), both give the same public and
+    private suffix, IDN rules, wildcards (``*.ck``) and exceptions (``!www.ck``) included."""
+    from publicsuffixlist import PSLFILE, PublicSuffixList
+
+    from pgconf_fix.views.client import _public_suffixes
+
+    whole = PublicSuffixList(only_icann=True)
+    with open(PSLFILE, encoding="utf-8") as stream:
+        rules = [line.lstrip("!*.") for line in stream.read().splitlines() if line and not line.startswith("//")]
+    names = ["db.example.com", "www.ck", "a.www.ck", "foo.ck", "a.city.kawasaki.jp", "x.herokuapp.com"]
+    for rule in rules:
+        try:
+            rule = rule.encode("idna").decode("ascii")
+        except UnicodeError:
+            continue
+        names += [rule, f"db.{rule}"]
+    # Each top-level domain is parsed once (a tenth of them, IDNs among them, and the largest).
+    domains = sorted({name.rpartition(".")[2] for name in names})
+    chosen = {*domains[::10], "com", "jp", "no", "it", "br", "ck", "uk", "xn--p1ai"}
+    names = sorted((name for name in names if name.rpartition(".")[2] in chosen), key=lambda name: name.rpartition(".")[2])
+    assert len(names) > 5_000
+    for name in names:
+        part = _public_suffixes(name.rpartition(".")[2])
+        expected = (whole.publicsuffix(name, accept_unknown=False), whole.privatesuffix(name, accept_unknown=False))
+        assert (part.publicsuffix(name, accept_unknown=False), part.privatesuffix(name, accept_unknown=False)) == expected, name
