@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
-from pgconf_fix import guc_catalog
 from pgconf_fix.catalog import Rule
 from pgconf_fix.checks import registered
 from pgconf_fix.findings import SAFE, Finding, Fix, Problem, duplicate_key, make_finding
@@ -20,8 +19,11 @@ def _version_applies(rule: Rule, version: PgVersion | None) -> bool:
     ``requires_parameter`` (a parameter the version's catalog must have: tcp_user_timeout from
     12, idle_session_timeout from 14; with an unknown version the rule applies)."""
     needed = rule.check.get("requires_parameter")
-    if needed is not None and guc_catalog.has_parameter(str(needed), version) is False:
-        return False
+    if needed is not None and version is not None:
+        from pgconf_fix import guc_catalog  # the parameter catalogs (~12 ms): only for a known version
+
+        if guc_catalog.has_parameter(str(needed), version) is False:
+            return False
     low = rule.check.get("min_version")
     high = rule.check.get("max_version")
     if low is None and high is None:
