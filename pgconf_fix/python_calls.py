@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import ast
 import warnings
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pgconf_fix.text_memo import TextMemo
@@ -83,7 +84,7 @@ def _module_facts(text: str) -> ModuleFacts:
     repeated: Counter = Counter()
     strings = []
     inside_fstring: set[int] = set()
-    for node in ast.walk(tree):
+    for node in _walk(tree):
         kind = type(node)
         if kind is ast.Call:
             calls.append(_call(node))  # type: ignore[arg-type]
@@ -184,12 +185,45 @@ def _call(node: ast.Call) -> _Call:
     for keyword in node.keywords:
         if keyword.arg is None and isinstance(keyword.value, ast.Dict):
             keywords += [key.value for key in keyword.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
-    try:
-        callee = ast.unparse(node.func)  # layout-free, and linear (get_source_segment splits the text each time)
-    except RecursionError:
-        callee = "(a callee nested too deeply to name)"  # unparse recurses; the calls are still counted
+    callee = _dotted(node.func)
+    if callee is None:
+        try:
+            callee = ast.unparse(node.func)  # layout-free, and linear (get_source_segment splits the text each time)
+        except RecursionError:
+            callee = "(a callee nested too deeply to name)"  # unparse recurses; the calls are still counted
     positional = sum(1 for arg in node.args if not isinstance(arg, ast.Starred))
     return _Call(callee, node.lineno, node.col_offset, positional, tuple(keywords))
+
+
+def _walk(tree: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``tree`` in ``ast.walk``'s order (breadth first), without the contexts and
+    operators it also yields: ``ast.walk`` reads every node's fields through two generators,
+    most of this module's time on large modules."""
+    from pgconf_fix.documents.python_nodes import node_fields
+
+    todo = deque([tree])
+    while todo:
+        node = todo.popleft()
+        for name in node_fields(node.__class__):
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                todo.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                todo.append(value)
+        yield node
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for a name or a chain of attributes on one (what ``ast.unparse`` writes for
+    them, without its recursion), else None."""
+    parts = []
+    while node.__class__ is ast.Attribute:
+        parts.append(node.attr)  # type: ignore[attr-defined]
+        node = node.value  # type: ignore[attr-defined]
+    if node.__class__ is not ast.Name:
+        return None
+    parts.append(node.id)  # type: ignore[attr-defined]
+    return ".".join(reversed(parts))
 
 
 def _which_call_changed(old_calls: tuple[_Call, ...], new_calls: tuple[_Call, ...]) -> str:

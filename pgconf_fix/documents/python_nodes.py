@@ -365,8 +365,9 @@ _NOT_READ = frozenset({"ctx", "op", "ops", "type_comment"})
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _fields(kind: type) -> tuple[str, ...]:
-    """The fields of an ast class that may hold nodes the layer reads, in source order."""
+def node_fields(kind: type) -> tuple[str, ...]:
+    """The fields of an ast class that may hold nodes the layer reads, in source order
+    (``_fields`` without contexts, operators and type comments)."""
     found = _FIELDS.get(kind)
     if found is None:
         found = _FIELDS[kind] = tuple(name for name in kind._fields if name not in _NOT_READ)  # type: ignore[attr-defined]
@@ -442,7 +443,7 @@ def string_groups(text: str, tree: ast.Module) -> list[list[Span]]:
             start, end = positions.span(node)
             found.append(literal_spans(text, start, end))
             continue
-        for name in _fields(kind):
+        for name in node_fields(kind):
             value = getattr(node, name, None)
             if value.__class__ is list:
                 stack.extend(item for item in value if isinstance(item, ast.AST))
@@ -553,7 +554,7 @@ class Tree:
                 children = [value.value for value in node.values if isinstance(value, ast.FormattedValue)]  # type: ignore[attr-defined]
                 found = list(children)
             else:
-                for name in _fields(node.__class__):
+                for name in node_fields(node.__class__):
                     value = getattr(node, name, None)
                     if value.__class__ is list:
                         if value and isinstance(value[0], ast.stmt):
