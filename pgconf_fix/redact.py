@@ -12,6 +12,13 @@ Every message, fix description, edit shown in JSON/SARIF, stderr ``error:`` line
   or not;
 - a quoted dictionary key ``"PASSWORD": "..."`` (Django ``DATABASES``).
 
+A carrier's own escapes may sit on top of libpq's: in a Python literal ``'password=ab`` two
+backslashes, a blank, ``cd'`` is libpq's ``ab``, one backslash, a blank, ``cd``: one value. So each line that may hold a password, and each string literal on it,
+is also decoded the ways carriers decode (backslash escapes with Python's unknown ones kept,
+or with their backslash dropped as JSON, YAML, HCL, TOML, postgresql.conf and .properties do;
+SQL's doubled quotes), the patterns run on the decoded text, and what they find is mapped back
+to the bytes it came from (_carrier_spans). A password is the union of every reading.
+
 Quoted values run to a closing quote followed by a delimiter, or to the end of the line:
 a password holding quotes, ``''``, backslashes, ``@`` or spaces is masked whole, at the
 cost of masking a little more than needed when the text is malformed. The quote that closes
@@ -52,7 +59,9 @@ OWN_WORDS = (
 )  # fmt: skip
 _OWN_WORD = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(word) for word in sorted(OWN_WORDS, key=len, reverse=True)) + r")(?![\w])")
 
-_DELIMITER = r"(?:[\s,;&)}\]]|$)"
+# libpq ends an unquoted value at isspace(): ASCII blanks only (a no-break space is part of it).
+_BLANKS = " \t\n\r\f\v"
+_DELIMITER = r"(?:[ \t\n\r\f\v,;&)}\]]|$)"
 # scheme://user:password@ -- libpq ends it at the first "@" or "/"; masked to the last "@"
 # before the host, so that an unencoded "@" in a password does not leave its tail shown.
 # The scheme is not required: a parse error's token may start at "://", or the scheme
@@ -66,18 +75,18 @@ _KEYWORDS = (
             r"(?:(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?|[A-Za-z0-9_]+pass(?:word|wd))[ \t]*=[ \t]*",
             re.IGNORECASE,
         ),
-        r"(?:{escape}|{pair}{stop}[^\s&;])+",
+        r"(?:{escape}|{pair}{stop}[^{ends}])+",
     ),
     # "PASSWORD": "..." (a Python or JSON dictionary), password: ... (YAML)
     (
         re.compile(r"(?<![A-Za-z0-9])(?P<k>['\"]?)(?:[A-Za-z0-9_]*_)?(?:ssl)?pass(?:word|wd)?(?P=k)[ \t]*:[ \t]*", re.IGNORECASE),
-        r"(?:{pair}{stop}[^\s,}#])+",
+        r"(?:{pair}{stop}[^{ends},}#])+",
     ),
 )
 
 
 @functools.lru_cache(maxsize=None)
-def _value_pattern(unquoted: str, enclosing: str) -> re.Pattern[str]:
+def _value_pattern(unquoted: str, enclosing: str, ends: str = _BLANKS) -> re.Pattern[str]:
     """A password value after its keyword: quoted, running to a closing quote followed by a
     delimiter (or to the end of the line), or unquoted (``unquoted``, a template whose
     ``{stop}`` is where it must end early).
@@ -90,6 +99,10 @@ def _value_pattern(unquoted: str, enclosing: str) -> re.Pattern[str]:
     nothing and stays in the value, and a value quoted with the doubled quote (libpq's
     ``'abc'`` written in a conf string as ``''abc''``) ends with it doubled. Anything the
     patterns cannot place is masked to the end of its line, never shown.
+
+    ``ends``: what ends an unquoted value. libpq's key=value reading runs to a blank (``&``
+    and ``;`` are part of the value); after a URL query's ``?`` or ``&`` (or a ``;``-separated
+    string's ``;``) they end it too.
     """
     end, stop, doubled_value, pair, escape = _DELIMITER, "", "", "", r"\\."
     if enclosing:
@@ -104,6 +117,7 @@ def _value_pattern(unquoted: str, enclosing: str) -> re.Pattern[str]:
         )
     quoted = f"(?P<q>['\"])(?:{escape}|(?!(?P=q){end}).)*(?:(?P=q)|$)"
     value = unquoted.replace("{escape}", escape).replace("{pair}", pair).replace("{stop}", stop)
+    value = value.replace("{ends}", "".join(re.escape(char) if char in "&;" else char for char in ends))
     return re.compile(doubled_value + quoted + "|" + value, re.MULTILINE)
 
 
@@ -136,23 +150,181 @@ def _hinted(text: str) -> bool:
     return "://" in text or "pass" in text.casefold()
 
 
-def secret_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of every password the patterns recognise in ``text``, merged."""
-    if not _hinted(text):
-        return []
+def _written_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every password the patterns read in ``text`` as it is written."""
     spans = []
     for match in _URI_PASSWORD.finditer(text):
         spans.append(match.span("secret"))
     for keyword, unquoted in _KEYWORDS:
         pos = 0
         while (found := keyword.search(text, pos)) is not None:
-            value = _value_pattern(unquoted, _enclosing(text, found.start())).match(text, found.end())
+            ends = _BLANKS + "&;" if text[found.start() - 1 : found.start()] in ("?", "&", ";") else _BLANKS
+            value = _value_pattern(unquoted, _enclosing(text, found.start()), ends).match(text, found.end())
             if value is None or value.end() == found.end():
                 pos = found.start() + 1
                 continue
             spans.append(value.span())
             pos = value.end()
-    spans.sort()
+    return spans
+
+
+# Backslash escapes as carriers decode them (Python, JSON, YAML, HCL, TOML, postgresql.conf,
+# .properties); \x, \u and \U take hex digits, and a \u surrogate pair is one character.
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "a": "\a", "e": "\x1b", "0": "\0", " ": " "}
+_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
+_HEX = re.compile(r"[0-9a-fA-F]+")
+# The ways a carrier decodes a string: an unknown backslash escape kept whole (Python, .env's
+# double quotes) or its backslash dropped (JSON, YAML, HCL, TOML, postgresql.conf,
+# .properties); or no backslash escapes, a doubled quote being one (SQL, YAML's single quotes).
+KEEP, DROP, DOUBLED = "keep", "drop", "doubled"
+
+
+def _hex_at(text: str, at: int, width: int) -> int | None:
+    digits = text[at : at + width]
+    return int(digits, 16) if len(digits) == width and _HEX.fullmatch(digits) else None
+
+
+def _decode(text: str, start: int, end: int, way: str, quote: str = "") -> tuple[str, list[int]]:
+    """``text[start:end]`` as a carrier decodes it (``way``: KEEP, DROP or DOUBLED; ``quote``
+    doubled is one quote, except with KEEP; no ``quote``: a whole line), and where each decoded
+    character came from: one offset in ``text`` a character, then ``end``."""
+    out: list[str] = []
+    origin: list[int] = []
+    at = start
+    while at < end:
+        char = text[at]
+        origin.append(at)
+        if quote and way != KEEP and char == quote and at + 1 < end and text[at + 1] == quote:
+            out.append(quote)
+            at += 2
+            continue
+        if char != "\\" or way == DOUBLED or at + 1 >= end:
+            out.append(char)
+            at += 1
+            continue
+        code = text[at + 1]
+        width = _HEX_DIGITS.get(code, 0)
+        point = _hex_at(text, at + 2, width) if width else None
+        if point is not None:
+            at += 2 + width
+            low = _hex_at(text, at + 2, 4) if 0xD800 <= point < 0xDC00 and text[at : at + 2] == "\\u" else None
+            if low is not None and 0xDC00 <= low < 0xE000:
+                point = 0x10000 + ((point - 0xD800) << 10) + (low - 0xDC00)
+                at += 6
+            out.append(chr(point) if point <= 0x10FFFF else "\ufffd")
+        elif code in "\r\n":  # a line continuation
+            origin.pop()
+            at += 2
+        elif code in "01234567" and (octal := re.match(r"[0-7]{1,3}", text[at + 1 : end])):
+            out.append(chr(int(octal.group(0), 8)))
+            at += 1 + len(octal.group(0))
+        elif code in _ESCAPES and not (code == " " and way == KEEP):
+            out.append(_ESCAPES[code])
+            at += 2
+        elif (way == KEEP and code not in "\\'\"") or (not quote and code in "'\""):
+            # Python keeps an unknown escape; a line decoded whole keeps its quotes escaped, so
+            # that they stay out of the quoting around the password (_enclosing).
+            out.append("\\")
+            origin.append(at + 1)
+            out.append(code)
+            at += 2
+        else:
+            out.append(code)
+            at += 2
+    origin.append(end)
+    return "".join(out), origin
+
+
+def _literal_end(text: str, open_at: int, stop: int, way: str) -> int | None:
+    """Where the string opened by the quote at ``open_at`` closes (its closing quote's offset),
+    read ``way``; None when it does not close before ``stop``."""
+    quote = text[open_at]
+    at = open_at + 1
+    while at < stop:
+        char = text[at]
+        if char == "\\" and way != DOUBLED:
+            at += 2
+        elif char == quote and way != KEEP and text[at + 1 : at + 2] == quote:
+            at += 2
+        elif char == quote:
+            return at
+        else:
+            at += 1
+    return None
+
+
+def _carrier_spans(text: str, start: int, end: int, depth: int) -> tuple[list[tuple[int, int, str]], set[int]]:
+    """Passwords in the line ``text[start:end]`` read through carrier decodings: each string
+    literal on it decoded each way that closes it on the line (every quote is tried as an
+    opening one: a wrong guess only adds a reading), and, at the top level, the line decoded
+    whole for values outside any string (a .properties value). ``(start, end, as decoded)``
+    in ``text``'s offsets, and the starts of the values read inside a string literal."""
+    regions = [(start, end, DROP, "")] if depth == 0 else []
+    for open_at in range(start, end):
+        if text[open_at] in "'\"":
+            for way in (KEEP, DROP, DOUBLED):
+                # A string that does not close on its line is not one this way reads.
+                if (close := _literal_end(text, open_at, end, way)) is not None:
+                    regions.append((open_at + 1, close, way, text[open_at]))
+    found = []
+    inside: set[int] = set()
+    for first, last, way, quote in regions:
+        region = text[first:last]
+        if "\\" not in region and not (quote and quote * 2 in region):
+            continue  # decodes to itself: read as written already
+        decoded, origin = _decode(text, first, last, way, quote)
+        for inner_start, inner_end, read in _found(decoded, depth + 1):
+            # The line decoded whole reads a value outside any string on it; one inside a string
+            # is the literals' to read, as their carrier decodes them.
+            if not quote and _enclosing(text, origin[inner_start]):
+                continue
+            # A value that runs to the end of the decoded text having swallowed the quote closing a
+            # string around it, or as a quoted value that never closes, is a way this text is
+            # not decoded (or a string libpq refuses): what is written is masked as written.
+            if inner_end == len(decoded) and (_enclosing(decoded, inner_start) or _unclosed(read)):
+                continue
+            found.append((origin[inner_start], origin[inner_end], read))
+            if quote:
+                inside.add(origin[inner_start])
+    return found, inside
+
+
+def _unclosed(value: str) -> bool:
+    """Whether ``value`` opens with a quote and does not end with the same quote unescaped."""
+    if value[:1] not in ("'", '"'):
+        return False
+    body = value[1:-1] if len(value) >= 2 and value[-1] == value[0] else None
+    return body is None or (len(body) - len(body.rstrip("\\"))) % 2 == 1
+
+
+_CARRIER_DEPTH = 1  # one carrier's escapes over libpq's (a second one, a conf line in a YAML string, is not undone)
+
+
+def _found(text: str, depth: int = 0) -> list[tuple[int, int, str]]:
+    """``(start, end, as read)`` of every password in ``text``: as written, and through the
+    carrier decodings of each line that may hold one and has something to decode (escapes
+    within escapes down to _CARRIER_DEPTH). A value inside a string literal is read through
+    the literal's decodings only, the carriers that string can be (read as written, a Python
+    ``'password=\\'a"b\\''`` ran past its closing quote)."""
+    written = [(start, end, text[start:end]) for start, end in _written_spans(text)]
+    if depth >= _CARRIER_DEPTH or not ("\\" in text or "''" in text or '""' in text):
+        return written
+    decoded: list[tuple[int, int, str]] = []
+    inside: set[int] = set()
+    for line in re.finditer(r"[^\r\n]+", text):
+        if _hinted(line.group(0)):
+            spans, starts = _carrier_spans(text, line.start(), line.end(), depth)
+            decoded += spans
+            inside |= starts
+    return [span for span in written if span[0] not in inside] + decoded
+
+
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of every password the patterns recognise in ``text``, as written or
+    through a carrier's decoding (_found), merged."""
+    if not _hinted(text):
+        return []
+    spans = sorted((start, end) for start, end, _ in _found(text))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -192,6 +364,10 @@ def secrets(text: str) -> frozenset[str]:
         if _REFERENCE.search(raw):
             continue
         found |= _decoded(raw)
+    # As each carrier decoding read it (a JSON "\u00e9", a Python "\\ " are printed decoded).
+    for _, _, read in _found(text) if _hinted(text) else ():
+        if not _REFERENCE.search(read):
+            found |= _decoded(read)
     # As a parser's message quotes a token: Python's repr (the HCL parser's "unexpected '...'"
     # escapes quotes and backslashes; found by the fuzz) and JSON's escapes.
     found |= {repr(form)[1:-1] for form in found} | {json.dumps(form)[1:-1] for form in found}

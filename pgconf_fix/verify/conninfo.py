@@ -159,9 +159,12 @@ def connection_strings_read_as_intended(trial: Trial) -> str | None:
         if reading is None:
             continue
         for key, value in expect.items() if trial.single else ():
-            if reading.get(key) != value:
-                got = "unset" if key not in reading else repr(reading[key])
-                return f"{key} reads {got}, not {value!r}"
+            # What libpq read instead is not quoted: the edit landed inside another value, and
+            # what it read may be a piece of the file the redactor cannot place (a password's).
+            if key not in reading:
+                return f"{key} reads unset, not {value!r}"
+            if reading[key] != value:
+                return f"{key} reads another value, not {value!r}"
         if len(old) == len(new):
             try:
                 before = libpq_reading(*old[index])
@@ -170,6 +173,5 @@ def connection_strings_read_as_intended(trial: Trial) -> str | None:
             before = before or {}
             for key in before.keys() | reading.keys():
                 if before.get(key) != reading.get(key) and (key not in expect or reading.get(key) != expect[key]):
-                    shown = "(hidden)" if key == "password" else repr(reading.get(key))
-                    return f"the edit changed {key} (now {shown})"
+                    return f"the edit changed {key}"  # its value unquoted, as above
     return None
