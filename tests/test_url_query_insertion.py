@@ -68,3 +68,34 @@ def test_two_insertions_that_hold_one_character_overlap_and_a_plain_one_does_not
     assert dropped == [second]
     with pytest.raises(ValueError):
         Edit(source, 3, 4, "x", holds=(2, 3))
+
+
+_PRINTABLE = "".join(chr(point) for point in range(0x20, 0x7F))
+
+
+@pytest.mark.parametrize("char", list(_PRINTABLE), ids=[f"U+{ord(c):04X}" for c in _PRINTABLE])
+def test_inserted_text_is_escaped_only_where_it_must_be(char: str, tmp_path: Path) -> None:
+    """A string that writes ``char`` as ``\\uXXXX`` (``\\xXX`` in YAML) somewhere: text inserted
+    into it escapes only what the format requires (JSON and YAML double quotes: the quote and
+    the backslash), and ``char`` only where writers escape it as a class (HTML-safe ``< > & '``,
+    as Go's encoding/json writes them). The consumer's parser reads the text back exactly.
+    On main before this change a ``\\u0070`` string got ``kee\\u0070alives``."""
+    import yaml
+
+    from pgconf_fix.documents.carriers import json_carriers, yaml_carriers
+
+    convention = char in "<>&'"
+    json_source = SourceFile.from_bytes(tmp_path / "a.json", "a.json", ('{"url": "x\\u%04x"}\n' % ord(char)).encode())
+    carrier = [c for c in json_carriers(json_source) or [] if c.value.startswith("x")][0]
+    written = carrier.encode(_PRINTABLE)
+    must = {'"': '\\"', "\\": "\\\\"}
+    expected = "".join("\\u%04x" % ord(c) if convention and c == char else must.get(c, c) for c in _PRINTABLE)
+    assert written == expected
+    assert json.loads('"' + written + '"') == _PRINTABLE
+    yaml_source = SourceFile.from_bytes(tmp_path / "a.yaml", "a.yaml", ('url: "x\\x%02x"\n' % ord(char)).encode())
+    carrier = (yaml_carriers(yaml_source) or [])[-1]
+    written = carrier.encode(_PRINTABLE)
+    assert written is not None
+    assert yaml.safe_load('v: "' + written + '"')["v"] == _PRINTABLE
+    escapes = [piece for piece in ("\\x", "\\u") if piece in written.replace("\\\\", "")]
+    assert escapes == (["\\x"] if convention else []), written

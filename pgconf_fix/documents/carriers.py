@@ -86,6 +86,16 @@ def _backslash(text: str, i: int, escapes: dict[str, str]) -> tuple[str, int]:
     return escapes.get(code, code), i + 2
 
 
+def escaped_by_convention(char: str) -> bool:
+    """Whether JSON and YAML writers escape ``char`` as one of a class when they escape it at
+    all: a character that is not printable ASCII (Python's ``ensure_ascii``, PyYAML's
+    non-printable ones) or HTML-safe output's ``< > & '`` (Go's encoding/json, Rails). A string
+    that writes such a character as ``\\uXXXX`` gets inserted ones written so too (issue 13:
+    the same encoding); any other character a string escapes (a hand-written ``\\u0070``) is
+    no rule of its writer, and inserted text writes it plainly."""
+    return not (char.isascii() and char.isprintable()) or char in "<>&'"
+
+
 def json_carriers(source: SourceFile) -> list[Carrier] | None:
     """Every JSON string (keys too), decoded by RFC 8259's escapes; None when one is unterminated."""
     text = source.text
@@ -105,8 +115,8 @@ def json_carriers(source: SourceFile) -> list[Carrier] | None:
             offsets.append(i)
             if char == "\\" and i + 1 < len(text):
                 value, after = _backslash(text, i, _JSON_ESCAPES)
-                if after == i + 6:
-                    escaped.add(value)  # a \uXXXX: written the same way back
+                if after == i + 6 and escaped_by_convention(value):
+                    escaped.add(value)  # a \uXXXX its writer uses for a class: written so back
                 decoded.append(value)
                 i = after
                 continue
@@ -119,8 +129,9 @@ def json_carriers(source: SourceFile) -> list[Carrier] | None:
 
 
 def _json_encoder(escaped: frozenset[str]) -> Encoder:
-    """JSON's own escapes, and ``\\uXXXX`` for the characters this string already writes so
-    (a ``\\u0026`` string gets its new ``&`` as ``\\u0026`` too)."""
+    """JSON's own escapes (quote, backslash, control characters: what must be), and ``\\uXXXX``
+    for the characters this string writes so by its writer's convention (a ``\\u0026`` string
+    gets its new ``&`` as ``\\u0026`` too; see escaped_by_convention)."""
 
     def encode(text: str) -> str:
         out = []
@@ -234,7 +245,8 @@ def _yaml_double(source: SourceFile, node, start: int, end: int) -> Carrier | No
             if code in _YAML_HEX:
                 width = _YAML_HEX[code]
                 value = chr(int(text[i + 2 : i + 2 + width], 16))
-                escaped.add(value)
+                if escaped_by_convention(value):
+                    escaped.add(value)
                 decoded.append(value)
                 i += 2 + width
                 continue
