@@ -27,6 +27,13 @@ _LINE_BREAK = re.compile(r"[\r\n]")
 _CREATES = re.compile(r"""\s*(?:\w+=|['"]\w+['"]:\s*)\{""")  # a keyword or key whose value is a new dict
 
 
+# A string literal's opening quote, after an optional prefix (the language reference's r, u, b,
+# f and their pairs, any case), not after a word character or another quote.
+_OPENING = r"(?<![\w'\"])(?i:rb|br|rf|fr|[rubf])?{quote}[A-Za-z_{{]"
+_OPENING_SINGLE = re.compile(_OPENING.format(quote="'"))
+_OPENING_DOUBLE = re.compile(_OPENING.format(quote='"'))
+
+
 class LayoutEdits:
     """Layout-following edits of a parsed Python document (see the module's docstring)."""
 
@@ -59,9 +66,11 @@ class LayoutEdits:
 
     @cached_property
     def _file_quote(self) -> str:
-        """The string quote the module uses most (counted once: every fix asks for it)."""
-        singles = len(re.findall(r"(?<![\"\w])'[A-Za-z_]", self.text))
-        doubles = len(re.findall(r"(?<!['\w])\"[A-Za-z_]", self.text))
+        """The string quote the module uses most (counted once: every fix asks for it). A
+        literal opens with the quote after an optional prefix (``f'``, ``rb'``: a module of
+        f-strings writes its quotes too), followed by a letter, ``_`` or an f-string's ``{``."""
+        singles = len(_OPENING_SINGLE.findall(self.text))
+        doubles = len(_OPENING_DOUBLE.findall(self.text))
         return "'" if singles > doubles else '"'
 
     def _brackets(self, node: syntax.Call | syntax.Dict) -> tuple[list, int, int]:
