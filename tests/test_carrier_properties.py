@@ -4,8 +4,9 @@ keepalives, with every setting it had before unchanged; a second --write changes
 
 Carriers: Python literals of each quoting ('', "", ''' ''', raw, f-string, implicit
 concatenation), JSON (with and without ``\\u0026``), YAML (double-quoted, single-quoted,
-plain, literal block), ``.env`` (unquoted, single, double quotes) and ``.properties``.
-Consumers: CPython (``compile`` and ``ast``), ``json``, PyYAML, python-dotenv, and Java's own
+plain, literal block), TOML (basic with escapes such as ``\\u0070``, literal, and both
+multi-line forms), ``.env`` (unquoted, single, double quotes) and ``.properties``.
+Consumers: CPython (``compile`` and ``ast``), ``json``, PyYAML, tomllib, python-dotenv, and Java's own
 ``java.util.Properties.load`` (run once for every generated .properties file).
 The strings are generated from a seeded random source, so a failure is reproducible.
 """
@@ -156,6 +157,27 @@ def env_case(rng: random.Random) -> Case:
     return Case("app.env", text, lambda text: dotenv_values(stream=io.StringIO(text))["DATABASE_URL"] or "", before)
 
 
+def toml_case(rng: random.Random) -> Case:
+    import tomllib
+
+    value, before = _string(rng)
+    style = rng.choice(["basic", "escaped", "literal", "multiline-basic", "multiline-literal"])
+    if style == "literal" and "'" not in value:
+        written = f"'{value}'"
+    elif style == "multiline-literal" and "'" not in value:
+        written = f"'''\n{value}'''"
+    elif style == "multiline-basic":
+        written = '"""\n' + value.replace("\\", "\\\\").replace('"', '\\"') + '"""'
+    else:  # basic; "escaped" writes letters and digits of it as \uXXXX, as a hand may
+        escaped = style == "escaped"
+        written = '"' + "".join(
+            f"\\u{ord(c):04x}" if escaped and c.isalnum() and rng.random() < 0.2 else {"\\": "\\\\", '"': '\\"'}.get(c, c)
+            for c in value
+        ) + '"'
+    text = f"# database = 'postgresql://old.example.com/app'\n[database]\nurl = {written}  # the app's\n"
+    return Case("app.toml", text, lambda text: tomllib.loads(text)["database"]["url"], before)
+
+
 def properties_case(rng: random.Random) -> Case:
     value, before = _uri(rng)
     written = value.replace("\\", "\\\\").replace(":", rng.choice([":", "\\:"])).replace("=", rng.choice(["=", "\\="]))
@@ -200,6 +222,7 @@ CARRIERS = {
     "yaml": yaml_case,
     "env": env_case,
     "properties": properties_case,
+    "toml": toml_case,
 }
 
 

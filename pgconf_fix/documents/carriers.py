@@ -1,7 +1,7 @@
 """String values as their file's format decodes them, with the way back to the file's bytes.
 
-A connection string sits in a *carrier*: a JSON string, a YAML scalar, a ``.env`` value, a
-``.properties`` value, a Python string literal (implicit concatenations joined, an f-string's
+A connection string sits in a *carrier*: a JSON string, a YAML scalar, a TOML string, a ``.env``
+value, a ``.properties`` value, a Python string literal (implicit concatenations joined, an f-string's
 placeholders kept as ``{...}`` text), or, in formats without a reader here, a stretch of raw
 text. A :class:`Carrier` holds the decoded value, the file offset of each decoded character
 (``offsets``), and how text is written back at that place (``encode``: the literal's own
@@ -55,6 +55,10 @@ def carriers_of(source: SourceFile) -> list[Carrier]:
             return found
     elif suffix == ".properties":
         return properties_carriers(source)
+    elif suffix == ".toml":
+        found = toml_carriers(source)
+        if found is not None:
+            return found
     elif is_env_file(name):
         return env_carriers(source)
     return raw_carriers(source)
@@ -145,6 +149,145 @@ def _json_encoder(escaped: frozenset[str]) -> Encoder:
             else:
                 out.append(char)
         return "".join(out)
+
+    return encode
+
+
+# -- TOML --------------------------------------------------------------------------------------
+
+_TOML_ESCAPES = {'"': '"', "\\": "\\", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_TOML_WRITTEN = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+_TOML_UNICODE = re.compile(r"u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}")
+
+
+def toml_carriers(source: SourceFile) -> list[Carrier] | None:
+    """Every TOML string (keys too) as TOML 1.0 decodes it: basic ``"..."`` with its escapes,
+    literal ``'...'`` as written, and their multi-line forms (the newline right after the
+    opening quotes trimmed); ``#`` outside strings starts a comment. A multi-line basic string
+    with a line-ending backslash (which trims the next line's indentation) is read, never
+    written. None when a string is unterminated or an escape is not TOML's (tomllib refuses the
+    file; it is read as raw text)."""
+    text = source.text
+    carriers: list[Carrier] = []
+    pos = 0
+    while pos < len(text):
+        char = text[pos]
+        if char == "#":
+            newline = text.find("\n", pos)
+            pos = len(text) if newline == -1 else newline
+            continue
+        if char not in "'\"":
+            pos += 1
+            continue
+        quote = text[pos : pos + 3] if text[pos : pos + 3] in ('"""', "'''") else char
+        carrier, pos = _toml_string(source, pos, quote)
+        if carrier is None:
+            return None
+        carriers.append(carrier)
+    return carriers
+
+
+def _toml_string(source: SourceFile, start: int, quote: str) -> tuple[Carrier | None, int]:
+    """The string opened by ``quote`` at ``start``, and the offset after its closing quote."""
+    text = source.text
+    multiline, basic = len(quote) == 3, quote[0] == '"'
+    i = start + len(quote)
+    if multiline and text.startswith("\r\n", i):
+        i += 2
+    elif multiline and text.startswith("\n", i):
+        i += 1
+    decoded: list[str] = []
+    offsets: list[int] = []
+    escaped: set[str] = set()
+    while True:
+        if i >= len(text) or (not multiline and text[i] == "\n"):
+            return None, len(text)
+        if text.startswith(quote, i):
+            # A multi-line string may end with one or two quotes of its own before the closing three.
+            extra = 0
+            while multiline and extra < 2 and text.startswith(quote[0], i + 3 + extra):
+                extra += 1
+            for _ in range(extra):
+                offsets.append(i)
+                decoded.append(quote[0])
+                i += 1
+            break
+        offsets.append(i)
+        if basic and text[i] == "\\":
+            code = text[i + 1 : i + 2]
+            if multiline and code in (" ", "\t", "\r", "\n"):
+                return _toml_read_only(source, start, quote)  # a line-ending backslash
+            unicode = _TOML_UNICODE.match(text, i + 1)
+            if unicode is not None:
+                point = int(unicode.group(0)[1:], 16)
+                if point > 0x10FFFF or 0xD800 <= point < 0xE000:  # not a Unicode scalar value: tomllib refuses it
+                    return None, len(text)
+                value = chr(point)
+                if escaped_by_convention(value):
+                    escaped.add(value)
+                decoded.append(value)
+                i = unicode.end()
+                continue
+            if code not in _TOML_ESCAPES:
+                return None, len(text)
+            decoded.append(_TOML_ESCAPES[code])
+            i += 2
+            continue
+        decoded.append(text[i])
+        i += 1
+    offsets.append(i)
+    end = i + len(quote)
+    encoder = _toml_basic_encoder(frozenset(escaped), multiline) if basic else _toml_literal_encoder(multiline)
+    return Carrier(source, "".join(decoded), tuple(offsets), encoder), end
+
+
+def _toml_read_only(source: SourceFile, start: int, quote: str) -> tuple[Carrier | None, int]:
+    """A multi-line basic string with a line-ending backslash, as tomllib decodes it, read-only."""
+    import tomllib
+
+    close = source.text.find(quote, start + len(quote))
+    if close == -1:
+        return None, len(source.text)
+    try:
+        value = tomllib.loads("v = " + source.text[start : close + len(quote)])["v"]
+    except tomllib.TOMLDecodeError:
+        return None, len(source.text)
+    return Carrier(source, value, tuple([start] * len(value) + [close]), None), close + len(quote)
+
+
+def _toml_basic_encoder(escaped: frozenset[str], multiline: bool) -> Encoder:
+    """A basic string's escapes: what TOML requires (quote, backslash, control characters; a
+    multi-line string keeps its newlines), and ``\\\\uXXXX`` where the string writes a
+    character so by its writer's convention (escaped_by_convention)."""
+
+    def encode(value: str) -> str:
+        out = []
+        for char in value:
+            if char in escaped:
+                out.append(f"\\u{ord(char):04x}")
+            elif multiline and char in "\n\t":
+                out.append(char)
+            elif char in _TOML_WRITTEN:
+                out.append(_TOML_WRITTEN[char])
+            elif ord(char) < 0x20 or ord(char) == 0x7F:
+                out.append(f"\\u{ord(char):04x}")
+            else:
+                out.append(char)
+        return "".join(out)
+
+    return encode
+
+
+def _toml_literal_encoder(multiline: bool) -> Encoder:
+    """A literal string takes no escape: text holding its quote (or, on one line, a newline) or
+    a control character cannot be written there."""
+
+    allowed = "\t\n" if multiline else "\t"
+
+    def encode(value: str) -> str | None:
+        if "'" in value or any((ord(char) < 0x20 and char not in allowed) or ord(char) == 0x7F for char in value):
+            return None
+        return value
 
     return encode
 
