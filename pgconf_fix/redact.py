@@ -33,10 +33,12 @@ never touched: ``--diff`` and ``--write`` show and write them as they are.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 MASK = "***"
@@ -121,19 +123,75 @@ def _value_pattern(unquoted: str, enclosing: str, ends: str = _BLANKS) -> re.Pat
     return re.compile(doubled_value + quoted + "|" + value, re.MULTILINE)
 
 
-_APOSTROPHE = re.compile(r"(?<![^\W\d_])([^\W\d_]+)'(?=[^\W\d_])")
+_LETTER = re.compile(r"[^\W\d_]")
 _STRING_PREFIX = re.compile(r"[rbuf]|rb|br|rf|fr", re.IGNORECASE)  # Python's r'...', f'...'
+
+
+@dataclass(frozen=True)
+class _LineQuotes:
+    """The quotes of one line for _enclosing: each quote's offset, and per quote kind the
+    count and last offset of those before each one. An apostrophe between letters counts as
+    no quote once the letter after it is before the asked offset (``after``)."""
+
+    offsets: list[int]
+    after: list[int]  # the offset of the letter after an apostrophe, else -1
+    quotes: str
+    counts: dict[str, list[int]]  # quotes of the kind among the first n, apostrophes left out
+    last: dict[str, list[int]]  # the offset of the last of them (-1: none)
+
+
+@functools.lru_cache(maxsize=8)
+def _line_quotes(text: str, line: int) -> _LineQuotes:
+    end = len(text)
+    for stop in ("\n", "\r"):
+        found = text.find(stop, line)
+        end = found if found != -1 and found < end else end
+    kept: list[tuple[int, str]] = []  # characters left once backslash escapes are removed
+    at = line
+    while at < end:
+        if text[at] == "\\" and at + 1 < end:
+            at += 2
+            continue
+        kept.append((at, text[at]))
+        at += 1
+    offsets, after, quotes = [], [], []
+    counts: dict[str, list[int]] = {"'": [0], '"': [0]}
+    last: dict[str, list[int]] = {"'": [-1], '"': [-1]}
+    for index, (offset, char) in enumerate(kept):
+        if char not in "'\"":
+            continue
+        letter_after = -1
+        if char == "'" and index + 1 < len(kept) and _LETTER.match(kept[index + 1][1]):
+            run = index
+            while run > 0 and _LETTER.match(kept[run - 1][1]):
+                run -= 1
+            if run < index and not _STRING_PREFIX.fullmatch("".join(c for _, c in kept[run:index])):
+                letter_after = kept[index + 1][0]
+        offsets.append(offset)
+        after.append(letter_after)
+        quotes.append(char)
+        for kind in "'\"":
+            counted = kind == char and letter_after == -1
+            counts[kind].append(counts[kind][-1] + counted)
+            last[kind].append(offset if counted else last[kind][-1])
+    return _LineQuotes(offsets, after, "".join(quotes), counts, last)
 
 
 def _enclosing(text: str, at: int) -> str:
     """The quotes opened an odd number of times on ``at``'s line before it, the one opened
     last first; backslash-escaped ones and an apostrophe between letters (``server's``; a
-    Python string prefix ``r'`` excepted) are no quotes here."""
+    Python string prefix ``r'`` excepted) are no quotes here. (The line's quotes are read
+    once, _line_quotes: a long line with many passwords is not read again for each.)"""
     line = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
-    before = re.sub(r"\\.", "", text[line:at])
-    before = _APOSTROPHE.sub(lambda m: m.group(0) if _STRING_PREFIX.fullmatch(m.group(1)) else m.group(1), before)
-    opened = [quote for quote in "'\"" if before.count(quote) % 2]
-    return "".join(sorted(opened, key=before.rfind, reverse=True))
+    quotes = _line_quotes(text, line)
+    n = bisect.bisect_left(quotes.offsets, at)
+    count = {kind: quotes.counts[kind][n] for kind in "'\""}
+    last = {kind: quotes.last[kind][n] for kind in "'\""}
+    if n and quotes.after[n - 1] >= at:  # an apostrophe whose letter is not before ``at``: a quote here
+        count["'"] += 1
+        last["'"] = quotes.offsets[n - 1]
+    opened = [kind for kind in "'\"" if count[kind] % 2]
+    return "".join(sorted(opened, key=last.__getitem__, reverse=True))
 
 
 _REFERENCE = re.compile(r"^['\"]?(?:\$\{|\{\{|\{|%\(|\$[A-Za-z_])|environ|getenv|\bsettings\.|\bconfig\.")
@@ -322,9 +380,11 @@ def _found(text: str, depth: int = 0) -> list[tuple[int, int, str]]:
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of every password the patterns recognise in ``text``, as written or
     through a carrier's decoding (_found), merged."""
-    if not _hinted(text):
-        return []
-    spans = sorted((start, end) for start, end, _ in _found(text))
+    return _merged(_found(text)) if _hinted(text) else []
+
+
+def _merged(found: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    spans = sorted((start, end) for start, end, _ in found)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -359,13 +419,14 @@ def secrets(text: str) -> frozenset[str]:
     messages quote for other reasons.
     """
     found: set[str] = set()
-    for start, end in secret_spans(text):
+    readings = _found(text) if _hinted(text) else []
+    for start, end in _merged(readings):
         raw = text[start:end]
         if _REFERENCE.search(raw):
             continue
         found |= _decoded(raw)
     # As each carrier decoding read it (a JSON "\u00e9", a Python "\\ " are printed decoded).
-    for _, _, read in _found(text) if _hinted(text) else ():
+    for _, _, read in readings:
         if not _REFERENCE.search(read):
             found |= _decoded(read)
     # As a parser's message quotes a token: Python's repr (the HCL parser's "unexpected '...'"

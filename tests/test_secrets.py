@@ -573,3 +573,32 @@ def test_no_piece_of_a_password_in_diff_or_write_messages(matrix: Path, tmp_path
     write = run_cli(["--no-cache", "--write", "--unsafe-fixes", "--show-fixes", "."], work)
     assert "Traceback" not in write.stderr, write.stderr
     assert not _pieces_shown(write.stdout + write.stderr), _pieces_shown(write.stdout + write.stderr)[:20]
+
+
+def _enclosing_as_first_written(text: str, at: int) -> str:
+    """redact._enclosing as it was first written (a regex pass over the line up to ``at`` for
+    each call), the oracle of its per-line form."""
+    import re
+
+    line = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+    before = re.sub(r"\\.", "", text[line:at])
+    prefix = re.compile(r"[rbuf]|rb|br|rf|fr", re.IGNORECASE)
+    before = re.sub(r"(?<![^\W\d_])([^\W\d_]+)'(?=[^\W\d_])", lambda m: m.group(0) if prefix.fullmatch(m.group(1)) else m.group(1), before)
+    opened = [quote for quote in "'\"" if before.count(quote) % 2]
+    return "".join(sorted(opened, key=before.rfind, reverse=True))
+
+
+def test_enclosing_reads_a_line_once_and_answers_as_before() -> None:
+    """Every offset of the fixture corpus, of the planted carriers and of random lines of
+    quotes, backslashes, letters and string prefixes: the same quotes, in the same order."""
+    import random
+
+    from pgconf_fix import redact as redact_module
+
+    rng = random.Random(22)
+    alphabet = ["'", '"', "\\", "a", "b", "r", "f", "é", "1", "_", " ", "=", "\n", "\r", "ab'c", "r'", "it's"]
+    texts = _corpus_texts() + [text for dsn in _shapes("ZQKa b'c\"d\\eQKZ", "h").values() for text in _carriers(dsn, "p'w").values()]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 40))) for _ in range(3000)]
+    for text in texts:
+        for at in range(len(text) + 1):
+            assert redact_module._enclosing(text, at) == _enclosing_as_first_written(text, at), (text, at)
