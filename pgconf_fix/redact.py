@@ -13,11 +13,12 @@ Every message, fix description, edit shown in JSON/SARIF, stderr ``error:`` line
 - a quoted dictionary key ``"PASSWORD": "..."`` (Django ``DATABASES``).
 
 A carrier's own escapes may sit on top of libpq's: in a Python literal ``'password=ab`` two
-backslashes, a blank, ``cd'`` is libpq's ``ab``, one backslash, a blank, ``cd``: one value. So each line that may hold a password, and each string literal on it,
-is also decoded the ways carriers decode (backslash escapes with Python's unknown ones kept,
-or with their backslash dropped as JSON, YAML, HCL, TOML, postgresql.conf and .properties do;
-SQL's doubled quotes), the patterns run on the decoded text, and what they find is mapped back
-to the bytes it came from (_carrier_spans). A password is the union of every reading.
+backslashes, a blank, ``cd'`` is libpq's ``ab``, one backslash, a blank, ``cd``: one value.
+So each line that may hold a password, and each string literal on it, is also decoded the
+ways carriers decode (backslash escapes with Python's unknown ones kept, or with their
+backslash dropped as JSON, YAML, HCL, TOML, postgresql.conf and .properties do; SQL's doubled
+quotes), the patterns run on the decoded text, and what they find is mapped back to the bytes
+it came from (_carrier_spans). A password is the union of every reading.
 
 Quoted values run to a closing quote followed by a delimiter, or to the end of the line:
 a password holding quotes, ``''``, backslashes, ``@`` or spaces is masked whole, at the
@@ -135,13 +136,13 @@ class _LineQuotes:
 
     offsets: list[int]
     after: list[int]  # the offset of the letter after an apostrophe, else -1
-    quotes: str
     counts: dict[str, list[int]]  # quotes of the kind among the first n, apostrophes left out
     last: dict[str, list[int]]  # the offset of the last of them (-1: none)
 
 
 @functools.lru_cache(maxsize=8)
 def _line_quotes(text: str, line: int) -> _LineQuotes:
+    """The quotes of the line of ``text`` that starts at offset ``line``."""
     end = len(text)
     for stop in ("\n", "\r"):
         found = text.find(stop, line)
@@ -154,7 +155,8 @@ def _line_quotes(text: str, line: int) -> _LineQuotes:
             continue
         kept.append((at, text[at]))
         at += 1
-    offsets, after, quotes = [], [], []
+    offsets: list[int] = []
+    after: list[int] = []
     counts: dict[str, list[int]] = {"'": [0], '"': [0]}
     last: dict[str, list[int]] = {"'": [-1], '"': [-1]}
     for index, (offset, char) in enumerate(kept):
@@ -169,12 +171,11 @@ def _line_quotes(text: str, line: int) -> _LineQuotes:
                 letter_after = kept[index + 1][0]
         offsets.append(offset)
         after.append(letter_after)
-        quotes.append(char)
         for kind in "'\"":
             counted = kind == char and letter_after == -1
             counts[kind].append(counts[kind][-1] + counted)
             last[kind].append(offset if counted else last[kind][-1])
-    return _LineQuotes(offsets, after, "".join(quotes), counts, last)
+    return _LineQuotes(offsets, after, counts, last)
 
 
 def _enclosing(text: str, at: int) -> str:
@@ -300,10 +301,8 @@ def _literal_end(text: str, open_at: int, stop: int, way: str) -> int | None:
     at = open_at + 1
     while at < stop:
         char = text[at]
-        if char == "\\" and way != DOUBLED:
-            at += 2
-        elif char == quote and way != KEEP and text[at + 1 : at + 2] == quote:
-            at += 2
+        if (char == "\\" and way != DOUBLED) or (char == quote and way != KEEP and text[at + 1 : at + 2] == quote):
+            at += 2  # an escape, or a doubled quote
         elif char == quote:
             return at
         else:
@@ -355,7 +354,8 @@ def _unclosed(value: str) -> bool:
     return body is None or (len(body) - len(body.rstrip("\\"))) % 2 == 1
 
 
-_CARRIER_DEPTH = 1  # one carrier's escapes over libpq's (a second one, a conf line in a YAML string, is not undone)
+# One carrier's escapes over libpq's are undone; a second (a conf line in a YAML string) is not.
+_CARRIER_DEPTH = 1
 
 
 def _found(text: str, depth: int = 0) -> list[tuple[int, int, str]]:

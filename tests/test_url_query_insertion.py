@@ -85,14 +85,14 @@ def test_inserted_text_is_escaped_only_where_it_must_be(char: str, tmp_path: Pat
     from pgconf_fix.documents.carriers import json_carriers, yaml_carriers
 
     convention = char in "<>&'"
-    json_source = SourceFile.from_bytes(tmp_path / "a.json", "a.json", ('{"url": "x\\u%04x"}\n' % ord(char)).encode())
-    carrier = [c for c in json_carriers(json_source) or [] if c.value.startswith("x")][0]
+    json_source = SourceFile.from_bytes(tmp_path / "a.json", "a.json", f'{{"url": "x\\u{ord(char):04x}"}}\n'.encode())
+    carrier = next(c for c in json_carriers(json_source) or [] if c.value.startswith("x"))
     written = carrier.encode(_PRINTABLE)
     must = {'"': '\\"', "\\": "\\\\"}
-    expected = "".join("\\u%04x" % ord(c) if convention and c == char else must.get(c, c) for c in _PRINTABLE)
+    expected = "".join(f"\\u{ord(c):04x}" if convention and c == char else must.get(c, c) for c in _PRINTABLE)
     assert written == expected
     assert json.loads('"' + written + '"') == _PRINTABLE
-    yaml_source = SourceFile.from_bytes(tmp_path / "a.yaml", "a.yaml", ('url: "x\\x%02x"\n' % ord(char)).encode())
+    yaml_source = SourceFile.from_bytes(tmp_path / "a.yaml", "a.yaml", f'url: "x\\x{ord(char):02x}"\n'.encode())
     carrier = (yaml_carriers(yaml_source) or [])[-1]
     written = carrier.encode(_PRINTABLE)
     assert written is not None
