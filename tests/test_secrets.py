@@ -602,3 +602,16 @@ def test_enclosing_reads_a_line_once_and_answers_as_before() -> None:
     for text in texts:
         for at in range(len(text) + 1):
             assert redact_module._enclosing(text, at) == _enclosing_as_first_written(text, at), (text, at)
+
+
+@pytest.mark.parametrize("name", sorted(CHARACTER_CLASSES))
+def test_a_configuration_error_quoting_a_password_masks_it_whole(name: str, tmp_path: Path) -> None:
+    """Found by the matrix: a bad config value is quoted with repr, whose escapes stack on
+    libpq's (main showed "not 'password=*** bQKZ'"); exit 2 in every format."""
+    value = "password=" + _libpq_unquoted(CHARACTER_CLASSES[name]).replace("\t", "\\\t")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.pgconf-fix]\nidle-budget = {json.dumps(value)}\n")
+    (tmp_path / "postgresql.conf").write_text("tcp_keepalives_idle = 0\n")
+    for fmt in ("text", "json", "github", "sarif"):
+        outcome = run_cli(["--no-cache", "--format", fmt, "."], tmp_path)
+        assert outcome.code == 2 and "idle-budget" in outcome.stderr + outcome.stdout, outcome.stderr
+        assert not _pieces_shown(outcome.stdout + outcome.stderr), _pieces_shown(outcome.stdout + outcome.stderr)
