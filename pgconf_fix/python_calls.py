@@ -145,8 +145,10 @@ def _compile_message(exc: Exception) -> str:
 
 def _compile_error(text: str) -> str | None:
     """``compile``'s complaint about ``text``, or None; RecursionError and MemoryError pass on."""
+    from pgconf_fix.documents.python_nodes import BOM
+
     try:
-        compile(text, "<module>", "exec", dont_inherit=True)
+        compile(text[1:] if text.startswith(BOM) else text, "<module>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         return _compile_message(exc)
     return None

@@ -117,3 +117,20 @@ def test_a_repeated_keyword_is_python_s_refusal_at_its_argument(tmp_path: Path) 
 
     source = SourceFile.from_bytes(tmp_path / "x.py", "x.py", b"import x\nf(a=1,\n  a=2)\n")
     assert PythonDocument(source).error == (3, 2, "not valid Python: keyword argument repeated: a")
+
+
+def test_a_byte_order_mark_is_read_past() -> None:
+    """A file that starts with a UTF-8 byte order mark is valid Python (the interpreter runs it;
+    ``ast.parse`` of its text refuses U+FEFF): it is read, and every span is the one of the same
+    module without the mark, one character later. (libcst drops the mark from its module, so its
+    first line's positions are one short: compared here with the text without it.)"""
+    plain = "import psycopg2; c = psycopg2.connect(host='db.example.com', dbname='x')\nif x: y = f(a=1)\n"
+    marked = "\ufeff" + plain
+    expected = syntax.Tree(plain, syntax.line_starts_of(plain), syntax.parse(plain)).spans
+    got = syntax.Tree(marked, syntax.line_starts_of(marked), syntax.parse(marked)).spans
+    assert sorted((type(node).__name__, start - 1, end - 1) for node, (start, end) in got.items() if type(node) is not syntax.Module) == sorted(
+        (type(node).__name__, start, end) for node, (start, end) in expected.items() if type(node) is not syntax.Module
+    )
+    lines = [marked[start:end] for node, (start, end) in got.items() if isinstance(node, syntax.SimpleStatementLine)]
+    assert lines == [plain.splitlines()[0]]
+    assert syntax.string_groups(marked, syntax.parse(marked))[0] == [(marked.index("'db"), marked.index("'db") + len("'db.example.com'"))]

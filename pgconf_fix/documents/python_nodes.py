@@ -377,6 +377,8 @@ def node_fields(kind: type) -> tuple[str, ...]:
 _BLANK = re.compile(r"(?:[ \t\f\r\n]+|#[^\r\n]*|\\(?:\r\n|\r|\n))*")
 _INLINE = re.compile(r"(?:[ \t\f]+|\\(?:\r\n|\r|\n))*")  # blanks and continuations, within a line
 _PREFIX = re.compile(r"[A-Za-z]*")
+# The UTF-8 byte order mark a file may start with, as its text keeps it (U+FEFF).
+BOM = "\ufeff"
 
 
 class Positions:
@@ -386,7 +388,8 @@ class Positions:
 
     def __init__(self, text: str, line_starts: list[int]) -> None:
         self.text = text
-        self.line_starts = line_starts
+        # ``parse`` leaves a byte order mark out, so the first line's columns start after it.
+        self.line_starts = [1, *line_starts[1:]] if text.startswith(BOM) else line_starts
         self._wide: dict[int, bytes] = {}
 
     def offset(self, line: int, column: int) -> int:
@@ -422,11 +425,12 @@ def line_starts_of(text: str) -> list[int]:
 def parse(text: str) -> ast.Module:
     """``ast.parse(text)``, remembered for the last 16 texts: a module is read by the views, its
     string literals by the client layer and its fixes' texts by the verifiers, and each would
-    parse it again. The tree is shared: nothing may change it. Raises what ``ast.parse``
+    parse it again. A leading byte order mark is left out: Python runs a file that starts with
+    one (it marks UTF-8), but ``ast.parse`` refuses U+FEFF in a str. The tree is shared: nothing may change it. Raises what ``ast.parse``
     raises (SyntaxError, ValueError for NUL bytes, RecursionError, MemoryError); warnings
     about the module's own escapes are not shown."""
     with warnings.catch_warnings(action="ignore"):
-        return ast.parse(text)
+        return ast.parse(text[1:] if text.startswith(BOM) else text)
 
 
 def string_groups(text: str, tree: ast.Module) -> list[list[Span]]:
@@ -635,7 +639,7 @@ class Tree:
             start = self.ast_span(group[0])[0]
             line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("\r", 0, start)) + 1
             small = [node for statement in group for node in self._of(statement)]
-            if self.text[line_start:start].strip(" \t\f"):  # after a colon: a suite, not a line
+            if self.text[line_start:start].strip(" \t\f" + BOM):  # after a colon: a suite, not a line
                 found.append(small)
             else:
                 line = SimpleStatementLine(small)
@@ -750,7 +754,7 @@ class Tree:
             return False
         start = self.ast_span(body[0])[0]
         line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("\r", 0, start)) + 1
-        return not self.text[line_start:start].strip(" \t\f")
+        return not self.text[line_start:start].strip(" \t\f" + BOM)
 
     def _expr(self, node: ast.expr) -> BaseExpression:
         kind = type(node)
