@@ -320,6 +320,26 @@ def test_python_312_syntax_is_read(tmp_path: Path) -> None:
     assert ("PGF501" in outcome.stdout) == (sys.version_info >= (3, 12)), outcome.stdout
 
 
+@pytest.mark.parametrize(
+    "literal",
+    ['"\\N{NOT A NAME}"', '"\\x4"', 'b"\\x4"', '"\\U0011ffff"', 'b"caf\u00e9"'],
+    ids=["unknown-name", "short-x", "bytes-short-x", "past-unicode", "bytes-non-ascii"],
+)
+def test_a_literal_no_python_takes_is_pgf001(tmp_path: Path, literal: str) -> None:
+    """Escapes that decode to nothing and non-ASCII bytes: every Python refuses the module when
+    it compiles its literals (libcst's grammar takes them), so it is PGF001, not newer syntax
+    left unread, and not read past."""
+    (tmp_path / "db.py").write_text(
+        f'from sqlalchemy import create_engine\nx = {literal}\nengine = create_engine("postgresql://db.example.com/app")\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SyntaxError):
+        compile((tmp_path / "db.py").read_bytes(), "db.py", "exec")
+    outcome = run_cli(["--select", "PGF001,PGF501", "."], tmp_path)
+    assert "db.py:2:" in outcome.stdout and "PGF001" in outcome.stdout, outcome.stdout + outcome.stderr
+    assert "PGF501" not in outcome.stdout
+
+
 def test_crlf_file_keeps_its_line_endings(tmp_path: Path) -> None:
     text = 'import sqlalchemy\r\n\r\nengine = sqlalchemy.create_engine(\r\n    "postgresql://db.example.com/app",\r\n)\r\n'
     (tmp_path / "db.py").write_bytes(text.encode())

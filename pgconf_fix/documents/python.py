@@ -34,6 +34,10 @@ COMPILE_DEPTH = 100
 # Python's complaints about nesting: such a module is not shown to libcst (its native parser
 # crashes on a few thousand levels).
 _NESTING = re.compile(r"nested|too complex")
+# Python's complaints about a literal (an escape that decodes to nothing, a non-ASCII byte
+# string): every version refuses these, where libcst's grammar takes them, so they are never
+# newer syntax.
+_LITERAL = re.compile(r"^\((?:unicode|value) error\)|^bytes can only contain ASCII")
 
 
 # A value the code computes at run time (a variable, a call): neither set nor missing.
@@ -193,7 +197,8 @@ class PythonDocument(LayoutEdits):
         try:
             built = syntax.Tree(self.text, self._line_starts, syntax.parse(self.text))
         except SyntaxError as error:
-            if not _NESTING.search(error.msg or "") and _newer_python(self.text):
+            message = error.msg or ""
+            if not _NESTING.search(message) and not _LITERAL.search(message) and _newer_python(self.text):
                 self.unreadable = True
             else:
                 self.error = (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
