@@ -81,7 +81,9 @@ def test_shapes_agree_with_libcst() -> None:
 
 def test_fixtures_and_examples_agree_with_libcst() -> None:
     paths = sorted([*ROOT.glob("tests/fixtures/**/*.py"), *ROOT.glob("examples/**/*.py"), *ROOT.glob("benchmarks/*.py")])
-    compared = sum(_compare(path.read_text(encoding="utf-8")) for path in paths)
+    texts = [path.read_text(encoding="utf-8") for path in paths]
+    # libcst drops a byte order mark, so its first line is one short there: see the test below.
+    compared = sum(_compare(text) for text in texts if not text.startswith("\ufeff"))
     assert compared > 10_000
 
 
