@@ -31,7 +31,6 @@ import re
 import token
 import tokenize
 import warnings
-from collections.abc import Iterator
 
 Span = tuple[int, int]
 
@@ -495,10 +494,6 @@ class Tree:
 
     # --- positions -------------------------------------------------------------
 
-    def offset(self, line: int, column: int) -> int:
-        """The character offset of ast's (line, UTF-8 byte column)."""
-        return self.positions.offset(line, column)
-
     def ast_span(self, node: ast.AST) -> Span:
         return self.positions.span(node)
 
@@ -954,12 +949,3 @@ def _tokenized_literals(text: str, start: int, end: int) -> list[Span]:
         elif tok.type == token.STRING and depth == 0:
             spans.append((offset(tok.start), offset(tok.end)))
     return spans or [(start, end)]
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """``node`` and every built node below it, depth first, without recursion."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
