@@ -267,7 +267,7 @@ class PythonDocument(LayoutEdits):
         """Line starts as Python counts lines: a lone CR ends one too."""
         if self._cr_starts is None:
             if "\r" in self.text and re.search(r"\r(?!\n)", self.text):
-                self._cr_starts = [0, *(match.end() for match in re.finditer(r"\r\n?|\n", self.text))]
+                self._cr_starts = syntax.line_starts_of(self.text)
             else:
                 self._cr_starts = self.source.line_starts
         return self._cr_starts
@@ -287,7 +287,7 @@ class PythonDocument(LayoutEdits):
         return self.text[start:end]
 
     def line_start(self, offset: int) -> int:
-        return max(self.text.rfind("\n", 0, offset), self.text.rfind("\r", 0, offset)) + 1
+        return syntax.line_start(self.text, offset)
 
     def line_end(self, offset: int) -> int:
         found = _LINE_BREAK.search(self.text, offset)

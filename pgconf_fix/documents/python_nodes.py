@@ -415,6 +415,11 @@ class Positions:
         )
 
 
+def line_start(text: str, offset: int) -> int:
+    """Where the line holding ``offset`` starts, as Python counts lines (CR, LF and CRLF)."""
+    return max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+
+
 def line_starts_of(text: str) -> list[int]:
     """Where ``text``'s lines start, as Python counts lines."""
     return [0, *(found.end() for found in re.finditer(r"\r\n?|\n", text))]
@@ -632,9 +637,8 @@ class Tree:
             if not group:
                 return
             start = self.ast_span(group[0])[0]
-            line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("\r", 0, start)) + 1
             small = [node for statement in group for node in self._of(statement)]
-            if self.text[line_start:start].strip(" \t\f" + BOM):  # after a colon: a suite, not a line
+            if not self._starts_line(start):  # after a colon: a suite, not a line
                 found.append(small)
             else:
                 line = SimpleStatementLine(small)
@@ -747,9 +751,11 @@ class Tree:
         body = getattr(node, "body", [])
         if not body:
             return False
-        start = self.ast_span(body[0])[0]
-        line_start = max(self.text.rfind("\n", 0, start), self.text.rfind("\r", 0, start)) + 1
-        return not self.text[line_start:start].strip(" \t\f" + BOM)
+        return self._starts_line(self.ast_span(body[0])[0])
+
+    def _starts_line(self, offset: int) -> bool:
+        """Whether only indentation (or a leading byte order mark) comes before ``offset`` on its line."""
+        return not self.text[line_start(self.text, offset) : offset].strip(" \t\f" + BOM)
 
     def _expr(self, node: ast.expr) -> BaseExpression:
         kind = type(node)
@@ -896,6 +902,18 @@ class Tree:
             self._adopt(result, (piece_start, end))
         return result
 
+@functools.cache
+def _body_pattern(quote: str, fstring: bool) -> re.Pattern[str]:
+    """A literal's body after its opening ``quote``, up to and with its closing one: any
+    character but a backslash or the quote's, a backslash and the character after it, and
+    (in an f-string) ``{{``, never a replacement field's ``{``."""
+    stop = re.escape(quote[0]) + ("{" if fstring else "")
+    parts = [f"[^{stop}\\\\]", "\\\\.", *(["\\{\\{"] if fstring else [])]
+    if len(quote) == 3:
+        parts.append(re.escape(quote[0]) + f"(?!{re.escape(quote[1:])})")  # a lone quote inside
+    return re.compile(f"(?:{'|'.join(parts)})*+{re.escape(quote)}", re.DOTALL)
+
+
 def _literal_end(text: str, start: int) -> int:
     """Where the string literal starting at ``start`` ends, read without tokenizing: prefix,
     quote, then the first unescaped closing quote. An f-string's replacement fields may hold
@@ -903,24 +921,10 @@ def _literal_end(text: str, start: int) -> int:
     prefix = _PREFIX.match(text, start).group()  # type: ignore[union-attr]
     body = start + len(prefix)
     quote = text[body : body + 3] if text[body : body + 3] in ("'''", '"""') else text[body : body + 1]
-    if not quote:
+    if quote not in ("'", '"', "'''", '"""'):
         return -1
-    at = body + len(quote)
-    fstring = "f" in prefix.lower()
-    while at < len(text):
-        char = text[at]
-        if char == "\\":
-            at += 2
-            continue
-        if fstring and char == "{":
-            if text.startswith("{{", at):
-                at += 2
-                continue
-            return -1
-        if text.startswith(quote, at):
-            return at + len(quote)
-        at += 1
-    return -1
+    found = _body_pattern(quote, "f" in prefix.lower()).match(text, body + len(quote))
+    return found.end() if found is not None else -1
 
 
 def _tokenized_literals(text: str, start: int, end: int) -> list[Span]:
