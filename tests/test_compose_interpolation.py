@@ -106,3 +106,22 @@ def test_verifier_reads_the_interpolated_command() -> None:
     assert "interpolate" in (command_change_problem("postgres -c a=1", "postgres -c a=${") or "")
     # An edit that turns "$$X" into a variable changes an argument other than a flag.
     assert command_change_problem("postgres $$HOME", "postgres $HOME") is not None
+
+
+def test_the_registry_asks_compose_about_yaml_files_only(tmp_path) -> None:
+    """compose's verifier is registered in ``pgconf_fix.verify`` and its module imported on the
+    first YAML trial (issue 18: a run on other files does not load it); it still refuses an
+    edit that breaks a compose command, and only in a YAML file."""
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.verify import Trial, refusal
+
+    old = "services:\n  db:\n    image: postgres\n    command: postgres -c a=1\n"
+    new = old.replace("a=1", "a=1 -c b=${")
+    for name, refused in (("compose.yaml", True), ("compose.yml", True), ("notes.txt", False)):
+        source = SourceFile.from_bytes(tmp_path / name, name, old.encode())
+        reason = refusal(Trial(source, new), costly=False)
+        if refused:
+            assert reason is not None and reason.startswith("the edited compose command does not read as intended: ")
+            assert "interpolate" in reason
+        else:
+            assert reason is None

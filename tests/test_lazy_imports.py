@@ -39,6 +39,9 @@ def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
     assert "pgconf_fix.views.server" in loaded  # the probe did check the file
     heavy = {"libcst", "hcl2", "yaml", "pgconf_fix.documents.hcl", "pgconf_fix.documents.yaml_nodes",
              "pgconf_fix.views.middleboxes", "pgconf_fix.views.compose",
+             # compose's command verifier and what it splits commands with: for YAML files only
+             "pgconf_fix.verify.compose", "pgconf_fix.documents.shellwords",
+             "pgconf_fix.documents.compose_interpolation",
              "pathspec"}  # fmt: skip  (no .gitignore, exclude or per-file-ignores pattern is in force)
     assert not heavy & loaded, sorted(heavy & loaded)
     # Standard modules only other files or other modes need (issue 18, fourth pass): the INI and

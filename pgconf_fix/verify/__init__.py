@@ -200,7 +200,19 @@ def _together(findings: list[Finding], indices: list[int]) -> list[int]:
     return overlapped
 
 
-# The verifiers, one module per format; importing them registers them.
-from pgconf_fix.verify import compose as _compose  # noqa: F401
+def _compose_commands(trial: Trial) -> str | None:
+    """compose's command verifier (``verify/compose.py``), imported the first time an edit of a
+    YAML file is tried: a run on other files does not load it, compose's interpolation and
+    go-shellwords (three modules, five dataclasses, their regular expressions; issue 18)."""
+    from pgconf_fix.verify.compose import compose_commands_split
+
+    return compose_commands_split(trial)
+
+
+# The verifiers, one module per format; importing them registers them. The order of
+# registration is the order ``refusal`` asks them in: the formats' parsers, compose, libpq.
+from pgconf_fix.verify import formats as _formats
+
+verifier("the edited compose command does not read as intended",
+         applies=lambda path: path.suffix in _formats.YAML_SUFFIXES)(_compose_commands)
 from pgconf_fix.verify import conninfo as _conninfo  # noqa: F401
-from pgconf_fix.verify import formats as _formats  # noqa: F401

@@ -17,8 +17,7 @@ from __future__ import annotations
 from pgconf_fix.documents.compose_interpolation import InvalidInterpolation, interpolate
 from pgconf_fix.documents.shellwords import UnsplittableCommand, split_command
 from pgconf_fix.text_memo import TextMemo
-from pgconf_fix.verify import Trial, verifier
-from pgconf_fix.verify.formats import YAML_SUFFIXES
+from pgconf_fix.verify import Trial
 
 
 def _string_commands(text: str) -> dict[tuple[int, str, str], str] | None:
@@ -92,7 +91,6 @@ def command_change_problem(old: str, new: str) -> str | None:
     return None
 
 
-@verifier("the edited compose command does not read as intended", applies=lambda path: path.suffix in YAML_SUFFIXES)
 def compose_commands_split(trial: Trial) -> str | None:
     """Each changed string ``command:`` of a compose service, split as compose does."""
     if "command" not in trial.new and "entrypoint" not in trial.new:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pgconf_fix.source import SourceFile
+from pgconf_fix.text_memo import TextMemo
 from pgconf_fix.verify import Trial, verifier
 
 # configparser, subprocess and tomllib are imported by the verifiers that use them: a check of
@@ -142,11 +143,21 @@ def _is_pgconf(path: Path, text: str) -> bool:
 
 
 def pgconf_errors(source: SourceFile, text: str) -> list[str]:
-    """The lines PostgreSQL's configuration lexer rejects, as ``line N: message``."""
+    """The lines PostgreSQL's configuration lexer rejects, as ``line N: message``.
+
+    They depend on the text alone (remembered: the original is asked about again for each
+    trial of its file, and the vetting and the patcher try the same edited text)."""
+    return list(_PGCONF_ERRORS(text))
+
+
+def _pgconf_error_lines(text: str) -> tuple[str, ...]:
     from pgconf_fix.documents.pgconf import PgConfDocument
 
-    edited = SourceFile(source.path, source.display, source.encode(text), text, source.utf8, source.mode)
-    return [f"line {line.number}: {line.error}" for line in PgConfDocument(edited).errors]
+    edited = SourceFile(Path("postgresql.conf"), "postgresql.conf", text.encode("utf-8", "surrogateescape"), text, True)
+    return tuple(f"line {line.number}: {line.error}" for line in PgConfDocument(edited).errors)
+
+
+_PGCONF_ERRORS = TextMemo(_pgconf_error_lines)
 
 
 @verifier("the edited postgresql.conf does not lex", applies=lambda path: path.suffix == ".conf" or "postgresql" in path.name)
