@@ -28,7 +28,8 @@ from pgconf_fix.views.terraform_module import (
     TerraformModule,
     TerraformResource,
     is_configuration,
-    module_files,
+    module_instances,
+    read_modules,
     whole_number,
 )
 
@@ -195,7 +196,9 @@ def middleboxes(module: TerraformModule, documents: Iterable[HclDocument]) -> It
 
 @budget_source("terraform-middleboxes")
 def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
-    """The idle timers of the boxes in the discovered Terraform files."""
+    """The idle timers of the boxes in the discovered Terraform files, each module read as
+    Terraform instantiates it: a directory a module block calls, once per call with that
+    call's arguments (``terraform_module.module_instances``), as the network view judges it."""
     from pgconf_fix.source import InputError
 
     by_directory: dict[Path, list[SourceFile]] = {}
@@ -206,20 +209,33 @@ def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
             source = workspace.load(path, display)
         except InputError:
             continue  # the network layer reports it
-        if "resource" not in source.text:
+        if "resource" not in source.text and "module" not in source.text:
             continue
         by_directory.setdefault(path.parent, []).append(source)
     kinds = box_kinds()
-    for given in by_directory.values():
-        if not any(f'"{resource}"' in source.text for source in given for resource in kinds):
-            continue
-        documents = [HclDocument(source) for source in module_files(workspace, given[0].path.parent, given)]
-        module = TerraformModule(documents)
-        asked = {source.path for source in given}
-        for box in middleboxes(module, [d for d in documents if d.source.path in asked]):
+    groups = {
+        directory: given for directory, given in by_directory.items()
+        if any(f'"{resource}"' in source.text for source in given for resource in kinds)
+        or any(_calls_a_local_module(source.text) for source in given)
+    }  # fmt: skip
+    if not groups:
+        return
+    documents, calls = read_modules(workspace, groups)
+    given_paths = {source.path for given in groups.values() for source in given}
+    for directory, module in module_instances(groups, documents, calls):
+        # A root's given files (its siblings are read for its variables); a directory only a
+        # call reached (not among the discovered files), all of it.
+        mine = [d for d in module.documents if directory not in groups or d.source.path in given_paths]
+        for box in middleboxes(module, mine):
             timer = box.timer()
             if timer is not None:
                 yield timer
+
+
+def _calls_a_local_module(text: str) -> bool:
+    """Whether a text may hold a ``module`` block with a local ``source`` (``./`` or ``../``:
+    a cheap look)."""
+    return "module" in text and "./" in text
 
 
 __all__ = ["BoxKind", "Middlebox", "box_kinds", "middleboxes"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pgconf_fix.documents.hcl import STRING, HclBlock, HclDocument
+from pgconf_fix.documents.hcl import STRING, HclBlock
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Built, ParsedFile
 from pgconf_fix.views.cloud_server import cloud_server_views
@@ -17,15 +17,14 @@ from pgconf_fix.views.terraform_module import (  # noqa: F401 - the resolution s
     SET,
     UNKNOWN,
     UNSET,
-    ModuleCall,
     Resolution,
     TerraformModule,
     TerraformResource,
     Written,
-    local_module_directory,
-    module_files,
+    module_instances,
+    read_modules,
 )
-from pgconf_fix.workspace import Workspace, is_dir
+from pgconf_fix.workspace import Workspace
 
 APPLICATION = "application"
 CLASSIC = "classic"
@@ -76,9 +75,6 @@ def _is_load_balancer(block: HclBlock) -> bool:
     return block.type == "module" and len(block.labels) == 1 and is_known_alb_module(block)
 
 
-MAX_MODULE_DEPTH = 10  # calls followed below a root module (our limit; a cycle stops earlier)
-
-
 def build_network_views(workspace: Workspace, sources: list[SourceFile], options: object) -> Built:
     """Every Terraform view of the sources' directories, each directory read as one module; the
     given files are judged as a whole (their syntax errors, PGF001, and suppression comments),
@@ -93,68 +89,17 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
     built = Built()
     asked = {source.path for source in sources}
     like = sources[0].display if sources else None
-    documents: dict[Path, list[HclDocument]] = {}
-    pending = list(groups)
-    calls: dict[Path, int] = {}  # called directory -> module blocks calling it
-    while pending:
-        directory = pending.pop(0)
-        if directory in documents:
-            continue
-        files = module_files(workspace, directory, groups.get(directory, []), like)
-        documents[directory] = [HclDocument(source) for source in files]
-        for target in _called(directory, documents[directory]):
-            calls[target] = calls.get(target, 0) + 1
-            pending.append(target)
+    documents, calls = read_modules(workspace, groups, like)
     for directory in groups:
         built.files.extend(ParsedFile(d.source, tuple(d.problems)) for d in documents[directory] if d.source.path in asked)
-    judged: set[Path] = set()
-    for directory in groups:
-        if directory not in calls:
-            _judge(TerraformModule(documents[directory]), directory, documents, calls, asked, built, judged, ())
-    for directory in groups:
-        if directory not in judged:  # called only from a cycle of calls
-            _judge(TerraformModule(documents[directory]), directory, documents, {}, asked, built, judged, ())
+    views = built.views
+    for _, module in module_instances(groups, documents, calls):
+        mine = [d for d in module.documents if d.source.path in asked]
+        for document in mine:
+            found = [block for block in document.blocks if _is_load_balancer(block)]
+            views.extend(LoadBalancer(module, document.source, block) for block in found)
+        views.extend(middleboxes(module, mine))
+        views.extend(cloud_server_views(module, mine))
     return built
 
 
-def _called(directory: Path, documents: list[HclDocument]) -> list[Path]:
-    """The directories the module blocks of ``directory`` call (local sources that are directories)."""
-    found = []
-    for document in documents:
-        for block in document.blocks:
-            target = local_module_directory(directory, block)
-            if target is not None and is_dir(target):
-                found.append(target)
-    return found
-
-
-def _judge(
-    module: TerraformModule,
-    directory: Path,
-    documents: dict[Path, list[HclDocument]],
-    calls: dict[Path, int],
-    asked: set[Path],
-    built: Built,
-    judged: set[Path],
-    chain: tuple[Path, ...],
-) -> None:
-    """The views of ``module`` (``directory``'s files, as a root or as one call of it), then of
-    each directory it calls, as that call makes it."""
-    judged.add(directory)
-    mine = [d for d in module.documents if d.source.path in asked]
-    views = built.views
-    for document in mine:
-        found = [block for block in document.blocks if _is_load_balancer(block)]
-        views.extend(LoadBalancer(module, document.source, block) for block in found)
-    views.extend(middleboxes(module, mine))
-    views.extend(cloud_server_views(module, mine))
-    if not calls or len(chain) >= MAX_MODULE_DEPTH:
-        return
-    for document in module.documents:
-        for block in document.blocks:
-            target = local_module_directory(directory, block)
-            if target is None or target not in documents or target in chain or target == directory:
-                continue
-            call = ModuleCall(module, document.source, block, calls.get(target, 1))
-            child = TerraformModule(documents[target], call)
-            _judge(child, target, documents, calls, asked, built, judged, (*chain, directory))

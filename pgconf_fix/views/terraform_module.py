@@ -11,6 +11,8 @@ calling module, else the default; the called directory's own tfvars are not read
 1.11.4, ``terraform console``: ``module.lb.idle`` is the argument, a second call without it gets
 the default, a ``terraform.tfvars`` beside the called module changes neither). Local paths only
 (``./`` or ``../``, as Terraform requires of them); registry and git sources are not read.
+The network views and the idle budget's boxes both walk the modules with
+:func:`module_instances`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -398,6 +401,79 @@ def module_files(workspace: Workspace, directory: Path, given: list[SourceFile],
             except InputError:
                 continue  # a sibling we were not asked about; its own run reports it
     return [by_path[path] for path in sorted(by_path, key=lambda path: path.name)]  # by the name listed
+
+
+MAX_MODULE_DEPTH = 10  # calls followed below a root module (our limit; a cycle stops earlier)
+
+
+def read_modules(
+    workspace: Workspace, groups: dict[Path, list[SourceFile]], like: str | None = None
+) -> tuple[dict[Path, list[HclDocument]], dict[Path, int]]:
+    """The documents of each directory of ``groups`` (its given files and their siblings,
+    :func:`module_files`) and of every directory their ``module`` blocks call, however deep;
+    and how many module blocks call each called directory. ``like``: a path as the user gave
+    it, for the display of files nobody named."""
+    documents: dict[Path, list[HclDocument]] = {}
+    calls: dict[Path, int] = {}
+    pending = list(groups)
+    while pending:
+        directory = pending.pop(0)
+        if directory in documents:
+            continue
+        files = module_files(workspace, directory, groups.get(directory, []), like)
+        documents[directory] = [HclDocument(source) for source in files]
+        for target in _called(directory, documents[directory]):
+            calls[target] = calls.get(target, 0) + 1
+            pending.append(target)
+    return documents, calls
+
+
+def _called(directory: Path, documents: list[HclDocument]) -> list[Path]:
+    """The directories the module blocks of ``directory`` call (local sources that are directories)."""
+    from pgconf_fix.workspace import is_dir
+
+    found = []
+    for document in documents:
+        for block in document.blocks:
+            target = local_module_directory(directory, block)
+            if target is not None and is_dir(target):
+                found.append(target)
+    return found
+
+
+def module_instances(
+    directories: Iterable[Path], documents: dict[Path, list[HclDocument]], calls: dict[Path, int]
+) -> Iterator[tuple[Path, TerraformModule]]:
+    """``(directory, module)`` for each module Terraform would instantiate from ``directories``
+    (with ``documents`` and ``calls`` from :func:`read_modules`): each directory no module block
+    calls, as a root module; then, depth first in the order the blocks are written, each
+    directory a module block of it calls, once per call with that call's arguments
+    (:class:`ModuleCall`), up to ``MAX_MODULE_DEPTH`` calls deep and never into a directory
+    already on the chain. A directory reached by neither (called only from a cycle of calls)
+    comes last, as a root, its calls not followed."""
+    reached: set[Path] = set()
+
+    def instantiate(module: TerraformModule, directory: Path, chain: tuple[Path, ...],
+                    follow: bool) -> Iterator[tuple[Path, TerraformModule]]:  # fmt: skip
+        reached.add(directory)
+        yield directory, module
+        if not follow or not calls or len(chain) >= MAX_MODULE_DEPTH:
+            return
+        for document in module.documents:
+            for block in document.blocks:
+                target = local_module_directory(directory, block)
+                if target is None or target not in documents or target in chain or target == directory:
+                    continue
+                call = ModuleCall(module, document.source, block, calls.get(target, 1))
+                yield from instantiate(TerraformModule(documents[target], call), target, (*chain, directory), True)
+
+    directories = list(directories)
+    for directory in directories:
+        if directory not in calls:
+            yield from instantiate(TerraformModule(documents[directory]), directory, (), True)
+    for directory in directories:
+        if directory not in reached:
+            yield from instantiate(TerraformModule(documents[directory]), directory, (), False)
 
 
 def whole_number(value: object) -> int | None:
