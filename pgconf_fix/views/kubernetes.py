@@ -21,7 +21,9 @@ Each YAML document is judged alone. The places read, and where a missing setting
   ``pgbouncer.ini`` (any ``*.ini`` with a [pgbouncer] or [databases] section).
 - Pod templates (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob): a postgres-image
   container's ``args`` (or ``command``) ``-c`` flags (a string there instead of a list is
-  PGF001: the API refuses it), and ``securityContext.sysctls``
+  PGF001: the API refuses it), after the kubelet's ``$(VAR)`` expansion from the container's
+  ``env`` (:mod:`pgconf_fix.documents.k8s_expansion`; a value that came from a variable gets
+  no fix, the variable is the place to change it), and ``securityContext.sysctls``
   (``name``/``value`` items). A missing sysctl is reported without a fix: before
   Kubernetes 1.29 the keepalive sysctls are "unsafe" ones a kubelet must allow, and a pod
   that asks for a forbidden one is rejected.
@@ -33,12 +35,19 @@ otherwise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.documents.k8s_expansion import (
+    UNKNOWN_VALUE,
+    ContainerEnvironment,
+    Expanded,
+    expand,
+)
 from pgconf_fix.findings import Edit, Fix, Location, Problem
 from pgconf_fix.setting import Refusal, Setting
 from pgconf_fix.source import SourceFile
@@ -321,11 +330,12 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
             if strings:  # the API server refuses the pod: that alone is said
                 views += [_string_args(source, pair, f"the {pair[0].value} of container {name}") for pair in strings]
                 continue
+            environment = container_environment(spec, container)
             for field in ("args", "command"):
                 pair = Y.entry(container, field)
                 if pair is None:
                     continue
-                view = _args_view(source, pair, image, f"the {field} of container {name}")
+                view = _args_view(source, pair, image, f"the {field} of container {name}", environment)
                 if view is not None:
                     views.append(view)
                     break
@@ -335,26 +345,108 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
     return views
 
 
-def _args_view(source: SourceFile, pair: tuple[ScalarNode, Node], image: str, what: str) -> PlacedSettings | None:
+# A container's arguments are no shell's and no template engine's: after Kubernetes' own
+# $(VAR) expansion, what is left of "$(" is text postgres reads. A value is unknown where a
+# variable's value is not known here (UNKNOWN_VALUE), and in a Helm template ({{ }}) or a
+# manifest meant for envsubst (${X}, $X).
+ARGS_TEMPLATE = re.compile(r"\{\{|\$\{|\$[A-Za-z_]|" + UNKNOWN_VALUE)
+
+
+class ContainerArgSettings(PlacedSettings):
+    """The ``-c`` flags of a postgres container's ``args`` or ``command``, as the kubelet passes
+    them: ``$(VAR)`` expanded from the container's ``env`` (:mod:`pgconf_fix.documents.k8s_expansion`).
+    A value that came from a variable is judged as expanded, and its message says which
+    variable gave it; it gets no fix here (the variable is the place to change, and the
+    container's environment is what the whole container sees)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.expanded: dict[int, tuple[str, str]] = {}  # id(assignment) -> (note, advice)
+
+    def _expanded(self, key: str) -> tuple[str, str] | None:
+        current = self.effective(key)
+        return self.expanded.get(id(current)) if current is not None else None
+
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        setting = super().get(key, unit, number)
+        found = self._expanded(key)
+        return setting if found is None else replace(setting, set_where=found[0])
+
+    def fix(self, key: str, value: str) -> Fix | Refusal:
+        found = self._expanded(key)
+        return super().fix(key, value) if found is None else Refusal(found[1])
+
+
+def container_environment(spec: MappingNode, container: MappingNode) -> ContainerEnvironment:
+    """The variables a container's ``$(VAR)`` references read (``ContainerEnvironment``): its
+    ``env`` items in order, ``envFrom`` (any other name, unknown) and the pod's service links
+    (``enableServiceLinks``, true unless written false)."""
+    links = (Y.scalar_value(Y.get(spec, "enableServiceLinks")) or "true").lower()
+    environment = ContainerEnvironment(open=Y.get(container, "envFrom") is not None, service_links=links != "false")
+    items = Y.get(container, "env")
+    for item in items.value if isinstance(items, SequenceNode) else []:
+        name = Y.scalar_value(Y.get(item, "name"))
+        if name is None:
+            continue
+        value_node = Y.get(item, "value")
+        value = Y.scalar_value(value_node) if value_node is not None else ("" if Y.get(item, "valueFrom") is None else None)
+        environment.define(name, value, (value_node or item).start_mark.index)
+    return environment
+
+
+def _args_view(
+    source: SourceFile, pair: tuple[ScalarNode, Node], image: str, what: str, environment: ContainerEnvironment
+) -> PlacedSettings | None:
     try:
         found = server_command(source, pair[1], image)
     except UnsplittableCommand:
         return None
     if found is None:
         return None
-    words, append, flags, version = found
+    _, append, flags, version = found
 
     def insert(key: str, value: str) -> tuple[Edit, ...]:
         return append(["-c", f"{key}={value}"])
 
-    view = PlacedSettings("server", source, what, _where(source, pair[0]), insert,
-                          judges_missing=not any(flag[0] == "config_file" for flag in flags),
-                          major=Major.of(version, f"the image {image}"))
+    view = ContainerArgSettings("server", source, what, _where(source, pair[0]), insert,
+                                judges_missing=not any(flag[0] == "config_file" for flag in flags),
+                                major=Major.of(version, f"the image {image}"), template=ARGS_TEMPLATE)
+    undefined: dict[tuple[int, int], list[str]] = {}
     for key, value, word, offset in flags:
+        replace_value = flag_replace(word, word.value[:offset], offset)
+        expanded = expand(value, environment.lookup) if "$" in value else None
+        if expanded is not None and expanded.kept:
+            undefined[(word.location.start, word.location.end)] = list(dict.fromkeys(expanded.kept))
+        if expanded is not None and expanded.text != value:
+            view.add(key, expanded.text, word.location, None, replace_value)
+            if expanded.names:
+                view.expanded[id(view.assignments[-1])] = _expansion_note(source, environment, expanded, what)
+            continue
         first = word.at(offset)
         span = (first, first + len(value)) if first is not None else None
-        view.add(key, value, word.location, span, flag_replace(word, word.value[:offset], offset))
-    return view.finish()
+        view.add(key, value, word.location, span, replace_value)
+    view.finish()
+    # A reference to a variable the container does not have is passed on as written.
+    for index, problem in enumerate(view.problems):
+        kept = undefined.get((problem.location.start, problem.location.end))
+        if kept:
+            names = " and ".join(f"$({name})" for name in kept)
+            view.problems[index] = replace(problem, message=f"{problem.message} (Kubernetes passes {names} on as "
+                                           "written: the container's env has no such variable)")
+    return view
+
+
+def _expansion_note(source: SourceFile, environment: ContainerEnvironment, expanded: Expanded, what: str) -> tuple[str, str]:
+    """What a message adds about a value Kubernetes filled in from ``$(VAR)`` references, and the
+    advice that replaces a fix."""
+    given = []
+    for name in dict.fromkeys(expanded.names):
+        if name in environment.known:
+            value, offset = environment.known[name]
+            given.append(f'{name} = "{value}" at {source.display}:{source.position(offset)[0]}')
+    names = " and ".join(f"$({name})" for name in dict.fromkeys(expanded.names))
+    note = f" (Kubernetes expands {names} in {what} from the container's env: {', '.join(given)})"
+    return note, f"the value comes from {names}: change the variable in the container's env"
 
 
 def _string_args(source: SourceFile, pair: tuple[ScalarNode, Node], what: str) -> PlacedSettings:

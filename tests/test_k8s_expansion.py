@@ -1,0 +1,73 @@
+"""Kubernetes' $(VAR) expansion of container args, as pgconf_fix.documents.k8s_expansion reads it.
+
+The expected strings in ``EXPANDED`` are what Kubernetes' own ``Expand`` returned
+(``third_party/forked/golang/expansion/expand.go``, built with Go 1.19.8 as a small program
+with the mapping A=1, B=x$(A), "C D"=sp and every other name unresolved). The same program
+and ``expand`` agreed on 200,000 random strings of ``$ ( ) A B C D x =`` and blanks; that
+oracle is not in the repository (it is Kubernetes' code), only its answers are.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pgconf_fix.documents.k8s_expansion import UNKNOWN_VALUE, ContainerEnvironment, expand
+
+MAPPING = {"A": "1", "B": "x$(A)", "C D": "sp"}
+
+EXPANDED = [
+    ("$(A)", "1"),
+    ("$$(A)", "$(A)"),  # $$ escapes
+    ("$$$(A)", "$1"),
+    ("$(A", "$(A"),  # unclosed: kept
+    ("$", "$"),
+    ("a$", "a$"),
+    ("$x$(A)", "$x1"),  # a lone $ keeps the character after it
+    ("$(Z)", "$(Z)"),  # unresolved: kept as written
+    ("$()", "$()"),
+    ("$(A)$(B)", "1x$(A)"),  # a value is not expanded again
+    ("$((A))", "$((A))"),  # the name is "(A"
+    ("$(C D)", "sp"),  # any characters make a name
+    ("$$", "$"),
+    ("$$$", "$$"),
+    ("tcp_keepalives_idle=$(A)0", "tcp_keepalives_idle=10"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EXPANDED)
+def test_the_table_of_kubernetes_expansions(text: str, expected: str) -> None:
+    assert expand(text, MAPPING.get).text == expected
+
+
+def test_names_replaced_and_kept_are_told_apart() -> None:
+    found = expand("$(A)-$(Z)-$$(A)", MAPPING.get)
+    assert found.text == "1-$(Z)-$(A)"
+    assert found.names == ("A",) and found.kept == ("Z",)
+
+
+def test_the_environment_is_built_in_order_as_the_kubelet_builds_it() -> None:
+    env = ContainerEnvironment()
+    env.define("BASE", "7200", 10)
+    env.define("IDLE", "$(BASE)", 20)  # an item reads the items before it
+    env.define("LATER", "$(AFTER)", 30)  # not yet defined: kept as written
+    env.define("AFTER", "1", 40)
+    env.define("SECRET", None, 50)  # valueFrom
+    assert env.lookup("IDLE") == "7200"
+    assert env.lookup("LATER") == "$(AFTER)"
+    assert env.lookup("SECRET") == UNKNOWN_VALUE
+    assert env.lookup("NOPE") is None
+    assert env.lookup("DB_SERVICE_HOST") == UNKNOWN_VALUE  # a service link's variable
+    assert env.lookup("DB_PORT_5432_TCP_ADDR") == UNKNOWN_VALUE
+    env.define("IDLE", "60", 60)  # a later item of the same name wins
+    assert env.lookup("IDLE") == "60"
+    env.define("USES_SECRET", "$(SECRET)s", 70)
+    assert env.lookup("USES_SECRET") == UNKNOWN_VALUE
+
+
+def test_env_from_and_service_links_open_the_environment() -> None:
+    closed = ContainerEnvironment(service_links=False)
+    assert closed.lookup("DB_SERVICE_HOST") is None
+    opened = ContainerEnvironment(open=True, service_links=False)  # envFrom may bring any name
+    assert opened.lookup("ANYTHING") == UNKNOWN_VALUE
+    opened.define("ANYTHING", "5", 1)  # env wins over envFrom
+    assert opened.lookup("ANYTHING") == "5"
