@@ -85,6 +85,10 @@ def expand(text: str, lookup: Callable[[str], str | None]) -> Expanded:
 SERVICE_VARIABLE = re.compile(r"[A-Z0-9_]+_(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?|PORT(?:_[A-Z0-9_]+)?)")
 
 
+# Variable names that hold secrets, by the words the redaction of messages looks for too.
+SECRET_NAME = re.compile(r"pass|secret|token|credential|private", re.IGNORECASE)
+
+
 @dataclass
 class ContainerEnvironment:
     """The variables of one container that ``$(NAME)`` may read: ``known`` maps a name to its
@@ -108,9 +112,13 @@ class ContainerEnvironment:
 
     def define(self, name: str, value: str | None, offset: int) -> None:
         """An ``env`` item, in order: ``value`` as written (None: from ``valueFrom``), expanded
-        with the variables defined before it."""
+        with the variables defined before it. The value of a variable whose name says it holds
+        a secret (``POSTGRES_PASSWORD``, ``API_TOKEN``) is taken as not known, so that it never
+        reaches a message."""
         self.known.pop(name, None)
         self.unknown.discard(name)
+        if SECRET_NAME.search(name):
+            value = None
         expanded = expand(value, self.lookup).text if value is not None else UNKNOWN_VALUE
         if UNKNOWN_VALUE in expanded:
             self.unknown.add(name)
