@@ -107,8 +107,8 @@ spec:
 
 @pytest.mark.parametrize("form", ["text", "json", "sarif", "github"])
 def test_a_password_in_the_env_is_not_quoted_through_a_reference(tmp_path, form: str) -> None:
-    """Messages never quote it. (A --diff shows the file's own lines around an edit, and
-    redaction does not yet know an env item's name/value pair as a password's carrier.)"""
+    """Messages never quote it. (A --diff is not checked: it is a patch, made of the file's own
+    lines, as a DSN's password in a changed line is shown there too.)"""
     from tests.cli_runner import run_cli
 
     (tmp_path / "pod.yaml").write_text(POD)
