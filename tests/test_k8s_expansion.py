@@ -115,3 +115,20 @@ def test_a_password_in_the_env_is_not_quoted_through_a_reference(tmp_path, form:
     outcome = run_cli(["--format", form, "--no-cache", "--exit-zero", "pod.yaml"], tmp_path)
     assert "tcp_keepalives_count" in outcome.stdout  # the container was read
     assert "Sup3r" not in outcome.stdout + outcome.stderr
+
+
+@pytest.mark.parametrize("name", ["API_KEY", "SIGNING_KEY", "DB_PWD", "BASIC_AUTH"])
+def test_other_secret_names_are_not_expanded_either(name: str) -> None:
+    """Names the redaction does not know as carriers still hold secrets (an API key)."""
+    env = ContainerEnvironment(service_links=False)
+    env.define(name, "sk-live-abcdef123456", 1)
+    assert env.lookup(name) == UNKNOWN_VALUE
+
+
+@pytest.mark.parametrize("name", ["KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "KUBERNETES_PORT_443_TCP_ADDR"])
+def test_the_kubernetes_service_variables_exist_without_service_links(name: str) -> None:
+    """The kubelet always adds the variables of the default namespace's ``kubernetes`` Service,
+    even with ``enableServiceLinks: false`` (pkg/kubelet/kubelet_pods.go, getServiceEnvVarMap)."""
+    assert ContainerEnvironment(service_links=False).lookup(name) == UNKNOWN_VALUE
+    assert ContainerEnvironment(service_links=False).lookup("DB_SERVICE_HOST") is None
+

@@ -86,7 +86,13 @@ SERVICE_VARIABLE = re.compile(r"[A-Z0-9_]+_(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0
 
 
 # Variable names that hold secrets, by the words the redaction of messages looks for too.
-SECRET_NAME = re.compile(r"pass|secret|token|credential|private", re.IGNORECASE)
+# and the names of keys and other credentials that no carrier shows (API_KEY, DB_PWD, BASIC_AUTH).
+SECRET_NAME = re.compile(r"pass|pwd|secret|token|credential|private|key|auth", re.IGNORECASE)
+
+# The variables of the default namespace's ``kubernetes`` Service, which the kubelet adds even
+# with ``enableServiceLinks: false`` (pkg/kubelet/kubelet_pods.go, getServiceEnvVarMap: "We
+# always want to add environment variables for master services").
+MASTER_SERVICE_PREFIX = "KUBERNETES_"
 
 
 @dataclass
@@ -106,7 +112,9 @@ class ContainerEnvironment:
         has no such variable."""
         if name in self.known:
             return self.known[name][0]
-        if name in self.unknown or self.open or self.service_links and SERVICE_VARIABLE.fullmatch(name):
+        if name in self.unknown or self.open:
+            return UNKNOWN_VALUE
+        if (self.service_links or name.startswith(MASTER_SERVICE_PREFIX)) and SERVICE_VARIABLE.fullmatch(name):
             return UNKNOWN_VALUE
         return None
 
