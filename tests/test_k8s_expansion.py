@@ -132,3 +132,51 @@ def test_the_kubernetes_service_variables_exist_without_service_links(name: str)
     assert ContainerEnvironment(service_links=False).lookup(name) == UNKNOWN_VALUE
     assert ContainerEnvironment(service_links=False).lookup("DB_SERVICE_HOST") is None
 
+
+def _pod(env: str, args: str) -> str:
+    return (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pg\nspec:\n  enableServiceLinks: false\n  containers:\n"
+        "    - name: postgres\n      image: postgres:15\n      env:\n" + env + f"      args: {args}\n"
+    )
+
+
+def _findings(tmp_path, text: str) -> list[dict]:
+    import json
+
+    from tests.cli_runner import run_cli
+
+    (tmp_path / "pod.yaml").write_text(text)
+    outcome = run_cli(["--format", "json", "--no-cache", "--exit-zero", "pod.yaml"], tmp_path)
+    assert outcome.code == 0, outcome.stderr
+    return json.loads(outcome.stdout)
+
+
+def test_a_parameter_name_from_a_variable_is_expanded_too(tmp_path) -> None:
+    """Kubernetes expands the whole argument: ``$(K)=7200`` with K=tcp_keepalives_idle is that
+    GUC (postgres 15 starts with it), not an unknown parameter "$(k)"."""
+    env = ('        - name: K\n          value: tcp_keepalives_idle\n'
+           '        - name: KV\n          value: tcp_keepalives_interval=10\n')
+    found = _findings(tmp_path, _pod(env, '["-c", "$(K)=7200", "-c", "$(KV)", "-c", "tcp_keepalives_count=6"]'))
+    assert [f["code"] for f in found] == ["PGF101"], found
+    assert "$(K)" in found[0]["message"] and found[0]["fix"] is None
+
+
+def test_a_flag_from_a_variable_not_known_here_is_not_called_missing(tmp_path) -> None:
+    env = '        - name: KV\n          valueFrom: {configMapKeyRef: {name: c, key: k}}\n'
+    found = _findings(tmp_path, _pod(env, '["-c", "$(KV)", "-c", "tcp_keepalives_count=6"]'))
+    assert [f["code"] for f in found] == [], found
+
+
+def test_a_null_value_is_the_empty_string(tmp_path) -> None:
+    """``value: null`` decodes to Go's zero string: ``$(N)`` is "", which postgres 15 refuses
+    (``postgres -C tcp_keepalives_count -c tcp_keepalives_count=``: invalid value "")."""
+    env = '        - name: N\n          value: null\n'
+    found = _findings(tmp_path, _pod(env, '["-c", "tcp_keepalives_count=$(N)"]'))
+    assert any(f["code"] == "PGF001" and "tcp_keepalives_count" in f["message"] for f in found), found
+
+
+def test_a_value_that_is_not_a_string_is_not_judged_as_one(tmp_path) -> None:
+    """EnvVar.value is a string: ``value: 7200`` is no value Kubernetes would expand."""
+    env = '        - name: N\n          value: 7200\n'
+    found = _findings(tmp_path, _pod(env, '["-c", "tcp_keepalives_idle=$(N)"]'))
+    assert not any('"7200"' in f["message"] or "= 7200" in f["message"] for f in found), found

@@ -55,9 +55,11 @@ from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.compose import (
     UnsplittableCommand,
+    Word,
     flag_replace,
     is_postgres_image,
     server_command,
+    server_flags,
     version_from_image,
 )
 from pgconf_fix.views.embedded import EmbeddedServerConfig
@@ -389,7 +391,13 @@ def container_environment(spec: MappingNode, container: MappingNode) -> Containe
         if name is None:
             continue
         value_node = Y.get(item, "value")
-        value = Y.scalar_value(value_node) if value_node is not None else ("" if Y.get(item, "valueFrom") is None else None)
+        # EnvVar.value is a string; null decodes to "" (Go's zero value), and an empty value
+        # reads valueFrom. A number or a list is no string the kubelet would expand.
+        written = value_node.value if isinstance(value_node, ScalarNode) and value_node.tag == Y.STR_TAG else None
+        if written is None and not Y.is_null(value_node):
+            value = None
+        else:
+            value = written or ("" if Y.get(item, "valueFrom") is None else None)
         environment.define(name, value, (value_node or item).start_mark.index)
     return environment
 
@@ -403,16 +411,32 @@ def _args_view(
         return None
     if found is None:
         return None
-    _, append, flags, version = found
+    words, append, _, version = found
+    # The kubelet expands each argument whole, a parameter's name included (-c $(NAME)=60).
+    expansions = {id(word): expand(word.value, environment.lookup) for word in words if "$" in word.value}
+    seen = [replace(word, value=expansions[id(word)].text) if id(word) in expansions else word for word in words]
+    written_as = {id(shown): word for shown, word in zip(seen, words)}
+    flags = server_flags(seen)
 
     def insert(key: str, value: str) -> tuple[Edit, ...]:
         return append(["-c", f"{key}={value}"])
 
     view = ContainerArgSettings("server", source, what, _where(source, pair[0]), insert,
-                                judges_missing=not any(flag[0] == "config_file" for flag in flags),
+                                judges_missing=not any(flag[0] == "config_file" for flag in flags)
+                                and not _unknown_setting_word(seen),
                                 major=Major.of(version, f"the image {image}"), template=ARGS_TEMPLATE)
     undefined: dict[tuple[int, int], list[str]] = {}
-    for key, value, word, offset in flags:
+    for key, value, shown, offset in flags:
+        word = written_as[id(shown)]
+        expanded = expansions.get(id(word))
+        if expanded is not None and "$" in word.value[:offset]:  # the name came from the expansion
+            if UNKNOWN_VALUE not in key:
+                view.add(key, value, word.location, None,
+                         lambda new, word=word, prefix=shown.value[:offset]: word.rewrite(prefix + new))
+                if expanded.names:
+                    view.expanded[id(view.assignments[-1])] = _expansion_note(source, environment, expanded, what)
+            continue
+        value = word.value[offset:]  # as written: the name is, so the value starts where it did
         replace_value = flag_replace(word, word.value[:offset], offset)
         expanded = expand(value, environment.lookup) if "$" in value else None
         if expanded is not None and expanded.kept:
@@ -434,6 +458,17 @@ def _args_view(
             view.problems[index] = replace(problem, message=f"{problem.message} (Kubernetes passes {names} on as "
                                            "written: the container's env has no such variable)")
     return view
+
+
+def _unknown_setting_word(words: Sequence[Word]) -> bool:
+    """Whether a ``-c`` argument (or a ``-cNAME=``/``--NAME=`` word) names its parameter with a
+    variable whose value is not known here: any setting may be set there."""
+    for index, word in enumerate(words):
+        if word.value.startswith(("-c", "--")) and UNKNOWN_VALUE in word.value.split("=", 1)[0]:
+            return True
+        if word.value == "-c" and index + 1 < len(words) and UNKNOWN_VALUE in words[index + 1].value.split("=", 1)[0]:
+            return True
+    return False
 
 
 def _expansion_note(source: SourceFile, environment: ContainerEnvironment, expanded: Expanded, what: str) -> tuple[str, str]:
