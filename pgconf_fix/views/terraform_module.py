@@ -117,6 +117,12 @@ class ModuleCall:
         return f"module.{self.block.labels[0]}" if self.block.labels else "module"
 
 
+def _not_nullable(block: HclBlock) -> bool:
+    """Whether a ``variable`` block says ``nullable = false`` (a literal)."""
+    found = block.attribute("nullable")
+    return found is not None and found.value.kind == BOOL and found.value.value is False
+
+
 def local_module_directory(directory: Path, block: HclBlock) -> Path | None:
     """The directory a ``module`` block of ``directory`` calls, when its ``source`` is a
     literal local path; None for a registry, git or computed source."""
@@ -184,6 +190,10 @@ class TerraformModule:
             call = f"{self.caller.address}.{name}"
             given = self.caller.module.resolve(Written(self.caller.source, argument))
             mine = (*self._owners(seen), self, self.caller.module)
+            if given.status is UNSET and given.written is not None and _not_nullable(declared[1]):
+                # A null argument leaves a "nullable = false" variable its default (Terraform
+                # 1.11.4 console: the default; with nullable true, null).
+                return self._default(name, declared, (*via, call, *given.via))
             return replace(
                 given,
                 via=(*via, call, *given.via),
@@ -192,6 +202,9 @@ class TerraformModule:
         given = self.values.get(name) if self.caller is None else None
         if given is not None:
             return self.resolve(given, via)
+        return self._default(name, declared, via)
+
+    def _default(self, name: str, declared: tuple[SourceFile, HclBlock], via: tuple[str, ...]) -> Resolution:
         source, block = declared
         default = block.attribute("default")
         if default is None:
