@@ -180,3 +180,17 @@ def test_a_value_that_is_not_a_string_is_not_judged_as_one(tmp_path) -> None:
     env = '        - name: N\n          value: 7200\n'
     found = _findings(tmp_path, _pod(env, '["-c", "tcp_keepalives_idle=$(N)"]'))
     assert not any('"7200"' in f["message"] or "= 7200" in f["message"] for f in found), found
+
+
+def test_a_value_longer_than_an_argument_may_be_is_not_built() -> None:
+    """Each item doubling the one before (a 2 KB manifest) would make a gigabyte string: past
+    Linux's MAX_ARG_STRLEN (131072 bytes, include/uapi/linux/binfmts.h) execve refuses the
+    variable or argument anyway (E2BIG), so the value is not known here and not built."""
+    env = ContainerEnvironment(service_links=False)
+    env.define("E0", "ab", 0)
+    for index in range(1, 22):
+        env.define(f"E{index}", f"$(E{index - 1})$(E{index - 1})", index)
+    assert env.lookup("E10") == "ab" * 1024
+    assert env.lookup("E21") == UNKNOWN_VALUE
+    found = expand("$(E15)" * 3, env.lookup).text  # 3 x 65,536 characters
+    assert UNKNOWN_VALUE in found and len(found) < 131072

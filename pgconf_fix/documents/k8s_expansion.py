@@ -44,11 +44,20 @@ class Expanded:
     kept: tuple[str, ...] = ()
 
 
+# Linux's longest argument or environment string, its terminating NUL included (MAX_ARG_STRLEN,
+# include/uapi/linux/binfmts.h: 32 pages of 4 KiB): execve refuses a longer one (E2BIG).
+MAX_ARG_STRLEN = 131072
+
+
 def expand(text: str, lookup: Callable[[str], str | None]) -> Expanded:
     """``text`` expanded as Kubernetes expands it. ``lookup(name)`` gives a variable's value
     (``UNKNOWN_VALUE`` when it is not known here), or None when the container has no such
-    variable: the reference is then kept as written."""
+    variable: the reference is then kept as written. A value that would make the text longer
+    than an argument may be (``MAX_ARG_STRLEN``) is taken as ``UNKNOWN_VALUE``: the container
+    would not start with it, and references that double a value at each step would otherwise
+    build gigabytes."""
     out: list[str] = []
+    room = MAX_ARG_STRLEN - 1 - len(text)
     names: list[str] = []
     kept: list[str] = []
     checkpoint = 0
@@ -67,6 +76,9 @@ def expand(text: str, lookup: Callable[[str], str | None]) -> Expanded:
                     out.append(f"$({name})")
                     kept.append(name)
                 else:
+                    if len(value) > room:
+                        value = UNKNOWN_VALUE
+                    room -= len(value)
                     out.append(value)
                     names.append(name)
                 advance = close - cursor
