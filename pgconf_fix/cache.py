@@ -337,14 +337,18 @@ def follow_on_json(findings: Iterable[Finding]) -> dict[str, list]:
     for finding in findings:
         for source in (finding.source, *(edit.source for edit in (finding.fix.edits if finding.fix else ()))):
             sources.setdefault(str(source.path), source)
-    return {"findings": listed, "sources": [[p, sources[p].display, sources[p].text, sources[p].mode] for p in paths]}
+    return {
+        "findings": listed,
+        "sources": [[p, sources[p].display, sources[p].text, sources[p].mode, sources[p].encoding] for p in paths],
+    }
 
 
 def follow_on_from_json(data: dict[str, list]) -> list[Finding]:
     """``follow_on_json`` read back (TypeError, KeyError, ValueError or IndexError when malformed)."""
     sources = [
-        SourceFile.from_bytes(Path(path), display, text.encode("utf-8", "surrogateescape"), mode=mode)
-        for path, display, text, mode in data["sources"]
+        # The text in its file's encoding (a Python module's declared one), read back as the file is.
+        SourceFile.from_bytes(Path(path), display, text.encode(encoding or "utf-8", "surrogateescape"), mode=mode)
+        for path, display, text, mode, encoding in data["sources"]
     ]
     return [_finding_from_json(item, sources) for item in data["findings"]]
 

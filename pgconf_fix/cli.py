@@ -87,6 +87,7 @@ class Run:
             text=text,
             utf8=original.utf8,
             mode=original.mode,
+            encoding=original.encoding,
             identity=original.identity,  # the file's other paths read this text too (Workspace.load)
         )
 
@@ -616,7 +617,10 @@ def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: 
         for line in skipped[path]:
             _emit(f"warning: {sources[path].display}:{line}: no suppression comment can be added here safely\n",
                   err=True)
-        if text is not None:
+        problem = sources[path].encoding_problem(text) if text is not None else None
+        if problem is not None:
+            _emit(f"warning: {sources[path].display}: {problem}; left as it was\n", err=True)
+        elif text is not None:
             texts[path] = text
     if texts:
         after = run.check(texts).findings

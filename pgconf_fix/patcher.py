@@ -330,6 +330,8 @@ def _read_back(target: Path) -> tuple[os.stat_result, bytes]:
 def write_fixed(source: SourceFile, text: str) -> None:
     """Write a fixed file, keeping everything about it but its content, or raise WriteError.
 
+    - A text that cannot be written in the file's encoding (a Python module's declared one)
+      with the bytes it does not change kept is not written.
     - A file that changed since it was read (size, mtime_ns or SHA-256 differ) is left alone:
       replacing it would lose that change.
     - A file without any write permission bit is left alone: its owner made it read-only.
@@ -343,6 +345,9 @@ def write_fixed(source: SourceFile, text: str) -> None:
     Symlinks are followed: the file they point to is written, the link stays.
     """
     target = Path(os.path.realpath(source.path))
+    problem = source.encoding_problem(text)
+    if problem is not None:
+        raise WriteError(source.display, f"{problem}; not written")
     data = source.encode(text)
     try:
         status, current = _read_back(target)

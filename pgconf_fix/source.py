@@ -19,6 +19,8 @@ DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 # one line to it, its errors say "line 1"), and so line numbers of every other format
 # count LF only: sysctl, PgBouncer (libusual splits at LF), HCL and TOML (LF or CRLF).
 LONE_CR_SUFFIXES = (".py", ".pyi", ".yml", ".yaml", ".properties")
+# Files Python's tokenizer reads: their text is decoded as Python decodes it (PEP 263).
+PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _LONE_CR = re.compile(r"\r(?!\n)")
 
@@ -62,6 +64,11 @@ class SourceFile:
     # (st_dev, st_ino) of the file read (symlinks followed): two paths with the same are one
     # file (pgconf_fix.workspace). None: not read from disk.
     identity: tuple[int, int] | None = None
+    # The codec ``text`` was decoded with and ``encode`` writes: UTF-8 (undecodable bytes kept
+    # as surrogates), or the encoding a Python module declares (PEP 263,
+    # pgconf_fix.documents.python_encoding). None: a Python module that Python cannot decode
+    # (an unknown codec, bytes its codec or UTF-8 refuses); its text is then read as UTF-8.
+    encoding: str | None = "utf-8"
     _line_starts: list[int] | None = field(default=None, repr=False)
     _secrets: frozenset[str] | None = field(default=None, repr=False)
 
@@ -75,6 +82,17 @@ class SourceFile:
         read_stat: tuple[int, int] | None = None,
         identity: tuple[int, int] | None = None,
     ) -> SourceFile:
+        encoding: str | None = "utf-8"
+        python = path.suffix.lower() in PYTHON_SUFFIXES
+        if python:
+            from pgconf_fix.documents.python_encoding import declared_codec
+
+            encoding = declared_codec(data)
+        if encoding not in ("utf-8", None):
+            return cls(
+                path=path, display=display, data=data, text=data.decode(encoding), utf8=False, mode=mode,
+                read_stat=read_stat, identity=identity, encoding=encoding,
+            )  # fmt: skip
         try:
             text = data.decode("utf-8")
             utf8 = True
@@ -82,8 +100,11 @@ class SourceFile:
             # surrogateescape keeps undecodable bytes (Latin-1 files exist) and round-trips them.
             text = data.decode("utf-8", "surrogateescape")
             utf8 = False
+            if python:
+                encoding = None  # Python refuses a module that is not UTF-8 and says nothing else
         return cls(
-            path=path, display=display, data=data, text=text, utf8=utf8, mode=mode, read_stat=read_stat, identity=identity
+            path=path, display=display, data=data, text=text, utf8=utf8, mode=mode, read_stat=read_stat, identity=identity,
+            encoding=encoding,
         )
 
     @property
@@ -96,7 +117,20 @@ class SourceFile:
         return self._secrets
 
     def encode(self, text: str) -> bytes:
-        return text.encode("utf-8", "surrogateescape")
+        """``text`` in this file's encoding (``encoding``); raises UnicodeEncodeError when a
+        character has no bytes there (``encoding_problem`` says so beforehand)."""
+        if self.encoding in ("utf-8", None):
+            return text.encode("utf-8", "surrogateescape")
+        return text.encode(self.encoding)
+
+    def encoding_problem(self, text: str) -> str | None:
+        """Why ``text``, an edit of this file's text, cannot be written in the file's own
+        encoding with the bytes outside the edit unchanged; None when it can (always for UTF-8)."""
+        if self.encoding in ("utf-8", None) or text == self.text:
+            return None
+        from pgconf_fix.documents.python_encoding import encoding_problem
+
+        return encoding_problem(text, self.encoding, self.text, self.data)
 
     @cached_property
     def newline(self) -> str:

@@ -17,6 +17,7 @@ import io
 import json
 import shutil
 import subprocess
+import tokenize
 import tomllib
 from pathlib import Path
 
@@ -41,12 +42,13 @@ def _args(case: Path) -> list[str]:
     return [arg for arg in given if arg != "--unsafe-fixes"]
 
 
-def consumer_error(name: str, text: str) -> str | None:
-    """Why the file's consumer refuses ``text`` (None: accepted, or no consumer checked here)."""
+def consumer_error(name: str, text: str, data: bytes | None = None) -> str | None:
+    """Why the file's consumer refuses ``text`` (None: accepted, or no consumer checked here);
+    Python compiles ``data``, the file's bytes, as import does (a declared encoding honoured)."""
     suffix = Path(name).suffix
     try:
         if suffix == ".py":
-            compile(text, name, "exec")
+            compile(text if data is None else data, name, "exec")
         elif suffix == ".json":
             json.loads(text)
         elif suffix in (".yaml", ".yml"):
@@ -66,6 +68,17 @@ def consumer_error(name: str, text: str) -> str | None:
     except Exception as exc:  # noqa: BLE001 - any refusal is the answer
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+def _text(name: str, data: bytes) -> str:
+    """A file's text: a Python module's as its PEP 263 declaration decodes it, else UTF-8."""
+    if name.endswith(".py"):
+        try:
+            encoding, _lines = tokenize.detect_encoding(io.BytesIO(data).readline)
+            return data.decode(encoding)
+        except (SyntaxError, UnicodeDecodeError):
+            pass
+    return data.decode("utf-8", "surrogateescape")
 
 
 def libpq_errors(name: str, text: str) -> set[str]:
@@ -102,11 +115,11 @@ def test_every_file_the_fixes_change_still_reads(tmp_path: Path) -> None:
             if before.get(name) == data:
                 continue
             changed_files += 1
-            old = before.get(name, b"").decode("utf-8", "surrogateescape")
-            new = data.decode("utf-8", "surrogateescape")
+            old = _text(name, before.get(name, b""))
+            new = _text(name, data)
             where = f"{case.parent.name}/{case.name}/{name}"
-            error = consumer_error(name, new)
-            if error is not None and consumer_error(name, old) is None:
+            error = consumer_error(name, new, data)
+            if error is not None and consumer_error(name, old, before.get(name, b"")) is None:
                 broken.append(f"{where}: {error}")
             new_refusals = libpq_errors(name, new) - libpq_errors(name, old)
             broken.extend(f"{where}: libpq refuses {item}" for item in sorted(new_refusals))

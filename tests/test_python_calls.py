@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -58,14 +60,20 @@ def test_unsafe_fixes_over_the_corpus_keep_calls_and_compile(case: Path, tmp_pat
     """Every Python file --write --unsafe-fixes changes still compiles and keeps its calls."""
     work = tmp_path / "work"
     shutil.copytree(case / "before", work, symlinks=True)
-    before = {path: path.read_text() for path in work.rglob("*.py")}
+    before = {path: path.read_bytes() for path in work.rglob("*.py")}
     run_cli(["--write", "--unsafe-fixes", "."], work)
     for path, old in before.items():
-        new = path.read_text()
+        new = path.read_bytes()
         if new == old:
             continue
-        compile(path.read_bytes(), str(path), "exec")  # as Python reads a file (a byte order mark too)
-        assert edited_calls_problem(old, new) is None, (path, new)
+        compile(new, str(path), "exec")  # as Python reads a file (a byte order mark, a declared encoding)
+        assert edited_calls_problem(_as_python_reads(old), _as_python_reads(new)) is None, (path, new)
+
+
+def _as_python_reads(data: bytes) -> str:
+    """A module's text, decoded as its PEP 263 declaration says (UTF-8 without one)."""
+    encoding, _lines = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)
 
 
 def test_judging_an_edit_prints_no_warning_about_the_module() -> None:

@@ -26,11 +26,6 @@ from pgconf_fix.setting import State
 from pgconf_fix.source import SourceFile
 
 _LINE_BREAK = re.compile(r"[\r\n]")
-# ``ast.parse`` builds trees deeper than Python's compiler takes (10,000 terms of ``x+x+...``
-# parse; compiling them raises RecursionError). A module nested deeper than this is also
-# compiled, so that Python's refusal is reported (PGF001) and not read past; real code is
-# rarely a tenth as deep.
-COMPILE_DEPTH = 100
 # Python's complaints about nesting: such a module is not shown to libcst (its native parser
 # crashes on a few thousand levels).
 _NESTING = re.compile(r"nested|too complex")
@@ -194,8 +189,12 @@ class PythonDocument(LayoutEdits):
         self.spans: dict[syntax.Node, tuple[int, int]] = {}
         self.parents: dict[syntax.Node, syntax.Node] = {}
         self._by_class: dict[type, list[tuple[int, syntax.Node]]] | None = None
+        if source.encoding is None:
+            self._undecodable()
+            return
         try:
-            built = syntax.Tree(self.text, self._line_starts, syntax.parse(self.text))
+            tree = syntax.parse(self.text)
+            built = syntax.Tree(self.text, self._line_starts, tree)
         except SyntaxError as error:
             message = error.msg or ""
             if not _NESTING.search(message) and not _LITERAL.search(message) and _newer_python(self.text):
@@ -209,14 +208,25 @@ class PythonDocument(LayoutEdits):
         except ValueError as error:  # NUL bytes
             self.error = (1, 0, f"not valid Python: {error}")
             return
-        if built.depth > COMPILE_DEPTH:
-            self.error = _compiler_refusal(self.text)
-            if self.error is not None:
-                return
+        self.error = _compiler_refusal(tree, self.text)
+        if self.error is not None:
+            return
         self.spans, self.parents = built.spans, built.parents
         self.module = built.module
         self.imports = collect_imports(self.module, self.nodes(syntax.Import, syntax.ImportFrom))
-        self.error = self._repeated_keyword()
+
+    def _undecodable(self) -> None:
+        """A module Python cannot decode (pgconf_fix.documents.python_encoding): PGF001 in the
+        interpreter's words; unread, and not judged, when the interpreter decodes it after all
+        (a declaration ``tokenize`` does not find where the interpreter does)."""
+        from pgconf_fix.documents.python_encoding import refusal
+
+        refused = refusal(self.source.data)
+        if refused is None:
+            self.unreadable = True
+        else:
+            line, message = refused
+            self.error = (line, 0, f"not valid Python: {message}")
 
     @property
     def problems(self) -> list[Problem]:
@@ -226,20 +236,6 @@ class PythonDocument(LayoutEdits):
         line, _column, message = self.error
         start, end = self.source.line_span(max(1, min(line, len(self.source.line_starts))))
         return [Problem(Location(self.source, start, end), message)]
-
-    def _repeated_keyword(self) -> tuple[int, int, str] | None:
-        """Python's compiler refuses a call that repeats a keyword argument; ``ast.parse`` takes it.
-        Checked here so that a fix that would write one is refused by the re-check."""
-        for call in self.nodes(syntax.Call):
-            seen: set[str] = set()
-            for arg in call.args:
-                if arg.keyword is None:
-                    continue
-                if arg.keyword.value in seen:
-                    line, column = self.line_column(self.spans[arg][0])
-                    return (line, column, f"not valid Python: keyword argument repeated: {arg.keyword.value}")
-                seen.add(arg.keyword.value)
-        return None
 
     # --- nodes -----------------------------------------------------------------
 
@@ -419,18 +415,36 @@ def _newer_python(text: str) -> bool:
     return True
 
 
-def _compiler_refusal(text: str) -> tuple[int, int, str] | None:
-    """Python's compiler's refusal of nesting too deep for it (which ``ast.parse`` took), as
-    (line, column, message); None when it compiles or fails for another reason (a module may
-    be valid for the Python it is written for)."""
+def _compiler_refusal(tree: ast.Module, text: str) -> tuple[int, int, str] | None:
+    """What Python's compiler refuses in a module ``ast.parse`` took, as (line, 0-based column,
+    message), else None: ``return``, ``yield`` or ``await`` outside a function, ``break`` or
+    ``continue`` outside a loop, an argument or keyword argument named twice, a late
+    ``from __future__`` import, ``nonlocal`` at module level, nesting too deep for the compiler.
+    Compiled from the tree already parsed (its symbol table and code are built, the text is not
+    parsed again); a tree deeper than the recursion limit that compiling it validates in is
+    compiled from the text."""
     try:
         with warnings.catch_warnings(action="ignore"):
-            compile(text, "<checked>", "exec", dont_inherit=True)
+            compile(tree, "<module>", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return (error.lineno or 1, max(0, (error.offset or 1) - 1), f"not valid Python: {error.msg}")
+    except (RecursionError, MemoryError):
+        return _text_compiler_refusal(text)
+    except ValueError:  # a tree the compiler finds malformed: not one ast.parse builds
+        return None
+    return None
+
+
+def _text_compiler_refusal(text: str) -> tuple[int, int, str] | None:
+    """``_compiler_refusal`` from the text (a byte order mark left out, as Python reads past
+    it), for a tree too deep to compile; nesting past Python's own limits is named as such."""
+    try:
+        with warnings.catch_warnings(action="ignore"):
+            compile(text[1:] if text.startswith(syntax.BOM) else text, "<module>", "exec", dont_inherit=True)
     except (RecursionError, MemoryError):
         return (_busiest_line(text), 0, "not valid Python: nested too deeply for Python's parser")
     except SyntaxError as error:
-        if "too many nested" in error.msg or "too complex" in error.msg or "nested too deeply" in error.msg:
-            return (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
+        return (error.lineno or 1, max(0, (error.offset or 1) - 1), f"not valid Python: {error.msg}")
     except ValueError:
         pass
     return None

@@ -1,6 +1,7 @@
 """Verifiers that a file still parses with its format's own parser after an edit.
 
-Python compiles (``compile(..., "exec")``) and keeps its calls' shape (pgconf_fix.python_calls); JSON, YAML (every document), TOML and INI load
+Python compiles (``compile(..., "exec")``), keeps its calls' shape (pgconf_fix.python_calls) and
+can be written in the encoding it declares; JSON, YAML (every document), TOML and INI load
 with the standard parsers (json, PyYAML's safe loader, tomllib, configparser without
 interpolation); a postgresql.conf lexes without a new error (the server's rules, as
 pgconf_fix.documents.pgconf implements them); a .tf file parses (python-hcl2) and, when
@@ -17,7 +18,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from pgconf_fix.source import SourceFile
+from pgconf_fix.source import PYTHON_SUFFIXES, SourceFile
 from pgconf_fix.text_memo import TextMemo
 from pgconf_fix.verify import Trial, verifier
 
@@ -50,6 +51,13 @@ def python_compiles(trial: Trial) -> str | None:
     from pgconf_fix.python_calls import python_edit_problem
 
     return python_edit_problem(str(trial.path), trial.old, trial.new)
+
+
+@verifier("the edited file cannot be written in its encoding", applies=lambda path: path.suffix.lower() in PYTHON_SUFFIXES)
+def python_encodes(trial: Trial) -> str | None:
+    """A module that declares an encoding (PEP 263) is written back in it, every byte outside
+    the edit as it was (``SourceFile.encoding_problem``); an edit that cannot be is refused."""
+    return trial.source.encoding_problem(trial.new)
 
 
 def newly_broken(error: Callable[[str], str | None]) -> Callable[[Trial], str | None]:
