@@ -194,3 +194,21 @@ def test_a_value_longer_than_an_argument_may_be_is_not_built() -> None:
     assert env.lookup("E21") == UNKNOWN_VALUE
     found = expand("$(E15)" * 3, env.lookup).text  # 3 x 65,536 characters
     assert UNKNOWN_VALUE in found and len(found) < 131072
+
+
+def test_an_env_item_written_with_a_merge_key_defines_its_variable(tmp_path) -> None:
+    """``- <<: *idle`` is the item the anchor holds (YAML's merge key, which Kubernetes' YAML
+    reader, go-yaml, applies); keys written beside it win over the merged ones."""
+    text = _pod(
+        '        - <<: *idle\n        - <<: [*idle]\n          name: INTERVAL\n          value: "75"\n',
+        '["-c", "tcp_keepalives_idle=$(IDLE)", "-c", "tcp_keepalives_interval=$(INTERVAL)", "-c", "tcp_keepalives_count=6"]',
+    ).replace("metadata:\n  name: pg\n", 'metadata:\n  name: pg\n  annotations:\n    base: &idle {name: IDLE, value: "7200"}\n')
+    found = _findings(tmp_path, text)
+    assert sorted(f["code"] for f in found) == ["PGF101", "PGF102"], found
+    assert any('IDLE = "7200"' in f["message"] for f in found) and any('INTERVAL = "75"' in f["message"] for f in found)
+
+
+def test_a_merge_key_that_merges_its_own_mapping_is_no_traceback(tmp_path) -> None:
+    """``&e {<<: *e}``: PyYAML composes a mapping that holds itself."""
+    found = _findings(tmp_path, _pod('        - &e {<<: *e, value: "1"}\n', '["-c", "tcp_keepalives_idle=$(IDLE)"]'))
+    assert any(f["code"] == "PGF001" for f in found), found
