@@ -461,9 +461,9 @@ def module_instances(
     (with ``documents`` and ``calls`` from :func:`read_modules`): each directory no module block
     calls, as a root module; then, depth first in the order the blocks are written, each
     directory a module block of it calls, once per call with that call's arguments
-    (:class:`ModuleCall`), up to ``MAX_MODULE_DEPTH`` calls deep and never into a directory
-    already on the chain. A directory reached by neither (called only from a cycle of calls)
-    comes last, as a root, its calls not followed."""
+    (:class:`ModuleCall`; none for a call whose ``count`` is 0), up to ``MAX_MODULE_DEPTH``
+    calls deep and never into a directory already on the chain. A directory reached by neither
+    (called only from a cycle of calls) comes last, as a root, its calls not followed."""
     reached: set[Path] = set()
 
     def instantiate(module: TerraformModule, directory: Path, chain: tuple[Path, ...],
@@ -477,6 +477,8 @@ def module_instances(
                 target = local_module_directory(directory, block)
                 if target is None or target not in documents or target in chain or target == directory:
                     continue
+                if _no_instances(module, document.source, block):
+                    continue
                 call = ModuleCall(module, document.source, block, calls.get(target, 1))
                 yield from instantiate(TerraformModule(documents[target], call), target, (*chain, directory), True)
 
@@ -487,6 +489,17 @@ def module_instances(
     for directory in directories:
         if directory not in reached:
             yield from instantiate(TerraformModule(documents[directory]), directory, (), False)
+
+
+def _no_instances(module: TerraformModule, source: SourceFile, block: HclBlock) -> bool:
+    """Whether a module block's ``count`` comes to 0 (literally or through variables and locals
+    without a plan): Terraform makes no instance of the call (1.11.4 console: ``module.x`` is
+    ``[]``), so nothing in it is on a path."""
+    found = block.attribute("count")
+    if found is None:
+        return False
+    resolution = module.resolve(Written(source, found))
+    return resolution.status is SET and whole_number(resolution.value) == 0
 
 
 def whole_number(value: object) -> int | None:
