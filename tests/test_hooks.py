@@ -210,7 +210,18 @@ def _condition(expression: str | None, inputs: dict[str, str], context: dict[str
     return result
 
 
-def run_action(tmp_path: Path, workspace: Path, inputs: dict[str, str]) -> dict[str, subprocess.CompletedProcess]:
+@pytest.fixture(scope="module")
+def runner_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RUNNER_TEMP, shared by the action runs of this module as by the steps of one job: the
+    first run's Install step makes the venv and installs pgconf-fix into it; a later run's
+    Install step runs again, for real, over that venv (as a second use of the action in one
+    job does), instead of downloading and installing every dependency a second time."""
+    return tmp_path_factory.mktemp("runner-temp")
+
+
+def run_action(
+    tmp_path: Path, workspace: Path, inputs: dict[str, str], runner_temp: Path
+) -> dict[str, subprocess.CompletedProcess]:
     """Run the composite action's steps the way the runner does: `run:` steps with bash under
     GITHUB_ACTIONS=true; actions/setup-python by putting a real Python of the asked version
     first on PATH; code scanning's upload by checking what it would upload. Returns each
@@ -219,8 +230,6 @@ def run_action(tmp_path: Path, workspace: Path, inputs: dict[str, str]) -> dict[
     assert action["runs"]["using"] == "composite"
     values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     values.update(inputs)
-    runner_temp = tmp_path / "runner-temp"
-    runner_temp.mkdir()
     github_path = tmp_path / "github-path"
     github_path.write_text("")
     summary = tmp_path / "summary.md"
@@ -275,17 +284,17 @@ def run_action(tmp_path: Path, workspace: Path, inputs: dict[str, str]) -> dict[
     return results
 
 
-def test_composite_action_steps(tmp_path: Path) -> None:
+def test_composite_action_steps(tmp_path: Path, runner_temp: Path) -> None:
     workspace = tmp_path / "workspace"
     (workspace / "db").mkdir(parents=True)
     (workspace / "db" / "postgresql.conf").write_text(BAD_CONF)
     (workspace / "elsewhere").mkdir()
     (workspace / "elsewhere" / "postgresql.conf").write_text(BAD_CONF)
-    steps = run_action(tmp_path, workspace, {"paths": "db", "args": "--select PGF101"})
+    steps = run_action(tmp_path, workspace, {"paths": "db", "args": "--select PGF101"}, runner_temp)
     assert list(steps) == ["Set up Python", "Install pgconf-fix", "Run pgconf-fix"]  # no SARIF unless asked
     install, run = steps["Install pgconf-fix"], steps["Run pgconf-fix"]
     assert install.returncode == 0, install.stderr
-    venv_python = tmp_path / "runner-temp" / "pgconf-fix-venv" / "bin" / "python"
+    venv_python = runner_temp / "pgconf-fix-venv" / "bin" / "python"
     version = subprocess.run([str(venv_python), "-c", "import sys; print(sys.version_info[:2])"],
                              capture_output=True, text=True)
     assert version.stdout.strip() == "(3, 12)"  # the venv is made by setup-python's interpreter
@@ -299,7 +308,7 @@ def test_composite_action_steps(tmp_path: Path) -> None:
     assert "### pgconf-fix" in (tmp_path / "summary.md").read_text()
 
 
-def test_composite_action_writes_and_uploads_sarif(tmp_path: Path) -> None:
+def test_composite_action_writes_and_uploads_sarif(tmp_path: Path, runner_temp: Path) -> None:
     import json
 
     import jsonschema
@@ -307,9 +316,10 @@ def test_composite_action_writes_and_uploads_sarif(tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"
     (workspace / "db").mkdir(parents=True)
     (workspace / "db" / "postgresql.conf").write_text(BAD_CONF)
-    steps = run_action(tmp_path, workspace, {"paths": "db", "sarif": "true"})
+    steps = run_action(tmp_path, workspace, {"paths": "db", "sarif": "true"}, runner_temp)
     assert list(steps) == ["Set up Python", "Install pgconf-fix", "Write SARIF", "Upload SARIF to code scanning",
                            "Run pgconf-fix"]
+    assert steps["Install pgconf-fix"].returncode == 0, steps["Install pgconf-fix"].stderr
     assert steps["Write SARIF"].returncode == 0, steps["Write SARIF"].stderr
     assert steps["Run pgconf-fix"].returncode == 1
     document = json.loads(Path(steps["Upload SARIF to code scanning"].stdout).read_text())
