@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from pgconf_fix import guc_catalog
+from pgconf_fix.checks import server_checks  # noqa: F401 - registers PGF104's check, as the server reader does
 from pgconf_fix.catalog import load_catalog
 from pgconf_fix.engine import run_rules
 from pgconf_fix.options import Options
