@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from pgconf_fix.ignore import IgnoreRules, read_lines, relative_to, rules_above
 from pgconf_fix.progress import Progress
-from pgconf_fix.source import InputError, link_problem, looks_binary
+from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE, InputError, link_problem, looks_binary
 
 if TYPE_CHECKING:
     from pgconf_fix.cache import ClaimMemo
@@ -151,6 +151,20 @@ class _Head:
         return self.data
 
 
+class _WholeFile(_Head):
+    """A file's whole content, for the claims when its head (read by a claim, and full) said
+    nothing: read once, up to the default size limit. A larger file is claimed by nobody, as
+    before (not by its name either: its head was text)."""
+
+    def __call__(self) -> bytes:
+        if self.data is None:
+            data = _read_head(self.path, DEFAULT_MAX_FILE_SIZE + 1)
+            self.unreadable = data is None
+            self.hidden = data is None or len(data) > DEFAULT_MAX_FILE_SIZE
+            self.data = b"" if self.hidden else data
+        return self.data
+
+
 # When a file's content cannot be seen (unreadable, binary, UTF-16), its name decides: the
 # layer that reads such names takes it, and its reader says why it cannot (exit 2) instead
 # of the file being skipped without a word.
@@ -163,7 +177,7 @@ def _named_layer(name: FileName) -> str | None:
     return _BY_SUFFIX.get(name.suffix.lower())
 
 
-def _read_head(path: str) -> bytes | None:
+def _read_head(path: str, size: int = HEAD_BYTES) -> bytes | None:
     # os.read spares the buffered file object that open() builds for one read of every file.
     try:
         descriptor = os.open(path, os.O_RDONLY)
@@ -171,7 +185,7 @@ def _read_head(path: str) -> bytes | None:
         return None
     try:
         chunks = []
-        wanted = HEAD_BYTES
+        wanted = size
         while wanted > 0:
             chunk = os.read(descriptor, wanted)
             if not chunk:
@@ -227,7 +241,11 @@ def _claim(
             continue
         if layer.claim(name, head):
             return layer.NAME
-    if head.hidden:
+    if not isinstance(head, _WholeFile) and head.data is not None and len(head.data) >= HEAD_BYTES:
+        # The marker a reader looks for may lie past the head (a rendered Helm chart whose
+        # postgres StatefulSet comes last, a long module): the claims see the whole file.
+        return _claim(layers, path, wanted, _WholeFile(path))
+    if head.hidden and not isinstance(head, _WholeFile):
         named = _named_layer(name)
         if named is not None and candidate(named, name.name) and any(layer.NAME == named for layer in layers):
             return named if wanted is None or named in wanted else None

@@ -62,3 +62,22 @@ def test_an_exclude_file_of_comments_holds_no_pattern(tmp_path: Path) -> None:
     assert spec(["# comment", "", "!keep.conf"]) is not None
     rules = rules_above(tmp_path / "sub", IgnoreRules()).extended(tmp_path, ["*.conf", "# x", "!keep.conf"])
     assert rules.ignored(tmp_path / "sub" / "a.conf", False) and not rules.ignored(tmp_path / "sub" / "keep.conf", False)
+
+
+def test_a_marker_past_the_head_is_found_in_the_whole_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rendered chart whose postgres StatefulSet comes after 64 KiB of other documents, a long
+    module whose engine comes last: the claims see the whole file when its head said nothing.
+    A file past the size limit stays unclaimed, as a head alone left it (not claimed by its
+    name: that is for files whose head is hidden). Only files a claim sniffed are read again."""
+    filler = "---\nkind: ConfigMap\ndata:\n  note: " + "x" * 200 + "\n"
+    pod = "---\nkind: Pod\nspec:\n  containers:\n    - image: postgres:16\n      args: [\"-c\", \"tcp_keepalives_idle=7200\"]\n"
+    (tmp_path / "rendered.yaml").write_text(filler * 400 + pod)
+    (tmp_path / "models.py").write_text('"""' + "doc\n" * 20000 + '"""\nengine = create_engine("postgresql://app@db.internal/app")\n')
+    (tmp_path / "notes.txt").write_text("x\n" * 40000 + URL)  # no reader takes a .txt: never read
+    assert all(os.path.getsize(tmp_path / name) > discovery.HEAD_BYTES for name in ("rendered.yaml", "models.py", "notes.txt"))
+    monkeypatch.setattr(discovery, "DEFAULT_MAX_FILE_SIZE", 200_000)
+    (tmp_path / "huge.py").write_text("#\n" * 150_000 + "psycopg2.connect('host=db')\n")  # 300 KB, above the limit set
+    found = discovery.discover([str(tmp_path)], layer_modules(), tmp_path)
+    layer_of = {path.name: layer for layer, files in found.files.items() for path, _ in files}
+    assert layer_of.get("rendered.yaml") == "yaml" and layer_of.get("models.py") == "python"
+    assert "notes.txt" not in layer_of and "huge.py" not in layer_of
