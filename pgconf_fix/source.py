@@ -140,10 +140,11 @@ class SourceFile:
         lf = self.text.count("\n") - crlf
         return "\r\n" if crlf > lf else "\n"
 
-    @property
+    @cached_property
     def universal_newline(self) -> str:
         """``newline`` for a reader that ends a line at a lone CR too (Python does; the
-        server's and the kernel's readers do not, so their documents use ``newline``)."""
+        server's and the kernel's readers do not, so their documents use ``newline``);
+        counted once, as ``newline`` is (a Python fix asks it for every inserted line)."""
         crlf = self.text.count("\r\n")
         cr = self.text.count("\r") - crlf
         if cr > self.text.count("\n") - crlf and cr > crlf:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,12 +137,13 @@ def _safe_message(error: ConninfoError) -> str:
 def connection_strings_read_as_intended(trial: Trial) -> str | None:
     old = _strings(trial.path, trial.old)
     new = _strings(trial.path, trial.new)
-    old_texts = [text for text, _ in old]
-    remaining = list(old_texts)
+    # The old strings as a multiset: an edited string is one no old string accounts for (a
+    # list's scan here made a file of many connection strings quadratic; issue 18).
+    remaining = Counter(text for text, _ in old)
     changed: list[tuple[int, str, ConnectionString]] = []
     for index, (text, found) in enumerate(new):
-        if text in remaining:
-            remaining.remove(text)
+        if remaining[text] > 0:
+            remaining[text] -= 1
         else:
             changed.append((index, text, found))
     expect = dict(trial.expect)

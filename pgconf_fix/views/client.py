@@ -599,17 +599,25 @@ def consumer_of(scheme: str, source: SourceFile) -> str:
         if driver in _LIBPQ_DRIVERS:
             return LIBPQ
         return {"asyncpg": ASYNCPG, "pg8000": PG8000}.get(driver, UNKNOWN)
-    suffix = source.path.suffix
+    driver = _language_consumer(source.path.suffix, source.text)
+    return driver if driver is not None else _manifest_consumer(source)
+
+
+@functools.lru_cache(maxsize=64)
+def _language_consumer(suffix: str, text: str) -> str | None:
+    """The driver a file's own language names (``consumer_of``), or None to ask the manifest.
+    Remembered by text: a file's every connection string asks, and the searches read the
+    whole file (once a string, a module with 800 strings was quadratic; issue 18)."""
     if suffix == ".py":
-        if _PSYCOPG_IMPORT.search(source.text) and not _OTHER_DRIVER.search(source.text):
+        if _PSYCOPG_IMPORT.search(text) and not _OTHER_DRIVER.search(text):
             return LIBPQ
         return UNKNOWN
     if suffix in _GO_SUFFIXES:
-        driver = _go_driver(source.text)
-        return driver if driver != UNKNOWN else _manifest_consumer(source)
+        driver = _go_driver(text)
+        return driver if driver != UNKNOWN else None
     if suffix in _NODE_SUFFIXES:
-        return NODE_PG if re.search(r"""(?:require\(|from\s+)["']pg["']""", source.text) else _manifest_consumer(source)
-    return _manifest_consumer(source)
+        return NODE_PG if re.search(r"""(?:require\(|from\s+)["']pg["']""", text) else None
+    return None
 
 
 def connection_views(source: SourceFile) -> list[ClientConnection]:
