@@ -17,6 +17,7 @@ The verifiers themselves live in the modules of this package, one per format, im
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -158,8 +159,10 @@ def vet_fixes(findings: list[Finding]) -> list[Finding]:
     a fix that would break its file is neither offered nor counted as fixable.
 
     A file's fixes are tried together first (one parse a file, so the cost stays linear in the
-    file); only when that is refused, or for a fix whose edits overlapped another's, is each
-    fix tried alone."""
+    file). Fixes whose edits overlapped another's (two fixes opening one URL's query) are then
+    tried in layers of fixes that overlap nothing else in the layer and mean the same pairs,
+    each layer together; only when that is refused, or for a fix no layer could take, is each
+    fix tried alone (see ``_layered`` for why a layer's verdict is each of its fixes')."""
     alone: set[int] = set()
     by_file: dict[Path, list[int]] = {}
     for index, finding in enumerate(findings):
@@ -171,7 +174,8 @@ def vet_fixes(findings: list[Finding]) -> list[Finding]:
         else:
             by_file.setdefault(paths.pop(), []).append(index)
     for indices in by_file.values():
-        alone.update(_together(findings, indices))
+        overlapped, everything_refused = _together(findings, indices)
+        alone.update(indices if everything_refused else _layered(findings, overlapped))
     vetted = list(findings)
     for index in sorted(alone):
         finding = findings[index]
@@ -181,8 +185,9 @@ def vet_fixes(findings: list[Finding]) -> list[Finding]:
     return vetted
 
 
-def _together(findings: list[Finding], indices: list[int]) -> list[int]:
-    """The fixes of one file that still need a trial of their own (all, when together they fail)."""
+def _together(findings: list[Finding], indices: list[int]) -> tuple[list[int], bool]:
+    """The fixes of one file whose edits overlapped another's, and whether the others, tried
+    together, were refused (then every fix of the file needs a trial of its own)."""
     edits = [edit for index in indices for edit in findings[index].fix.edits]  # type: ignore[union-attr]
     source = edits[0].source
     text, dropped = apply_edits(source.text, edits)
@@ -195,9 +200,69 @@ def _together(findings: list[Finding], indices: list[int]) -> list[int]:
         # A trial of the others, without any part of the overlapping fixes.
         kept = [e for i in indices if i not in overlapped for e in findings[i].fix.edits]  # type: ignore[union-attr]
         text, _ = apply_edits(source.text, kept)
-    if refusal(Trial(source, text, tuple(sorted(pairs.items()))), costly=False) is not None:
-        return indices
-    return overlapped
+    refused = refusal(Trial(source, text, tuple(sorted(pairs.items()))), costly=False) is not None
+    return overlapped, refused
+
+
+def _layered(findings: list[Finding], overlapped: list[int]) -> list[int]:
+    """The fixes among ``overlapped`` (one file's) that still need a trial of their own
+    (``fix_refusal``) after trials of layers.
+
+    A layer holds fixes, in finding order, whose edits overlap no other edit of the layer and
+    whose ``expect`` pairs are the same. Its fixes' combined text is tried once, held to what
+    a single fix's text is held to (``single``: every edited connection string must read back
+    every pair, and no other keyword may change). Refused, or of one fix, each fix of the
+    layer is tried alone, as before. Accepted, each fix of the layer is taken as accepted
+    alone, on the premise the file-wide trial of ``_together`` rests on: edits that do not
+    overlap do not interact in their consumer's reading. Under it, what a verifier reads at a
+    fix's edits is the same in the fix's own text and in the layer's; a string the fix edits
+    is one the layer edits, held there to the same pairs; everything else the verifiers judge
+    (the calls and dict keys of a Python module, the other strings, the file's parse) is
+    the original's in the fix's own text. The premise fails only for a fix that leaves a
+    construct open (a quote, bracket or call) which another fix of its layer closes; each fix
+    is built to edit one string, call or setting and to close what it opens.
+    """
+    layers: list[tuple[tuple, list[int], list[tuple[int, int]], set[tuple]]] = []
+    for index in overlapped:
+        fix = findings[index].fix
+        assert fix is not None
+        for expect, members, spans, keys in layers:
+            if expect == fix.expect and not any(
+                edit.key() not in keys and _overlaps(spans, edit.held()) for edit in fix.edits
+            ):
+                break
+        else:
+            expect, members, spans, keys = fix.expect, [], [], set()
+            layers.append((expect, members, spans, keys))
+        members.append(index)
+        for edit in fix.edits:
+            if edit.key() not in keys:
+                keys.add(edit.key())
+                bisect.insort(spans, edit.held())
+    alone: list[int] = []
+    for expect, members, _, _ in layers:
+        if len(members) == 1:
+            alone += members
+            continue
+        edits = [edit for index in members for edit in findings[index].fix.edits]  # type: ignore[union-attr]
+        source = edits[0].source
+        text, dropped = apply_edits(source.text, edits)
+        if dropped or refusal(Trial(source, text, expect, single=True), costly=False) is not None:
+            alone += members
+    return sorted(alone)
+
+
+def _overlaps(spans: list[tuple[int, int]], held: tuple[int, int]) -> bool:
+    """Whether ``held`` overlaps one of ``spans`` (sorted, pairwise not overlapping; half
+    open, so insertions at one offset do not overlap, as ``apply_edits`` judges them). Sorted
+    so, the spans' ends do not decrease: the last span starting before ``held`` ends has the
+    furthest end of those that could overlap it."""
+    start, end = held
+    position = bisect.bisect_left(spans, (end, -1))
+    if position == 0:
+        return False
+    before = spans[position - 1]
+    return before[0] < end and start < before[1]
 
 
 def _compose_commands(trial: Trial) -> str | None:
