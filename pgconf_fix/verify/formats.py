@@ -150,7 +150,7 @@ def _is_pgconf(path: Path, text: str) -> bool:
     return server.claim(path, lambda: text.encode("utf-8", "surrogateescape")[:65536])
 
 
-def pgconf_errors(source: SourceFile, text: str) -> list[str]:
+def pgconf_errors(text: str) -> list[str]:
     """The lines PostgreSQL's configuration lexer rejects, as ``line N: message``.
 
     They depend on the text alone (remembered: the original is asked about again for each
@@ -172,8 +172,8 @@ _PGCONF_ERRORS = TextMemo(_pgconf_error_lines)
 def pgconf_lexes(trial: Trial) -> str | None:
     if not _is_pgconf(trial.path, trial.old):
         return None
-    before = pgconf_errors(trial.source, trial.old)
-    after = pgconf_errors(trial.source, trial.new)
+    before = pgconf_errors(trial.old)
+    after = pgconf_errors(trial.new)
     if len(after) > len(before):
         new = [error for error in after if error not in before] or after
         return new[0]

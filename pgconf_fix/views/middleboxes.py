@@ -22,6 +22,7 @@ from pgconf_fix.documents.hcl import HclBlock, HclDocument
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment
 from pgconf_fix.views.terraform_module import (
+    LOCAL_SOURCE_PREFIXES,
     SET,
     UNSET,
     Resolution,
@@ -233,9 +234,8 @@ def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
 
 
 def _calls_a_local_module(text: str) -> bool:
-    """Whether a text may hold a ``module`` block with a local ``source`` (``./`` or ``../``:
-    a cheap look)."""
-    return "module" in text and "./" in text
+    """Whether a text may hold a ``module`` block with a local ``source`` (a cheap look)."""
+    return "module" in text and any(prefix in text for prefix in LOCAL_SOURCE_PREFIXES)
 
 
 __all__ = ["BoxKind", "Middlebox", "box_kinds", "middleboxes"]

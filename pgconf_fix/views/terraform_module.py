@@ -31,7 +31,7 @@ from pgconf_fix.findings import UNSAFE, Edit, Fix, Location
 from pgconf_fix.setting import Refusal, Setting, State, Trail
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
-from pgconf_fix.workspace import Workspace
+from pgconf_fix.workspace import Workspace, is_dir
 
 # What a resolution comes to (pgconf_fix.setting.State): null or absent is MISSING.
 SET = State.SET
@@ -443,8 +443,6 @@ def read_modules(
 
 def _called(directory: Path, documents: list[HclDocument]) -> list[Path]:
     """The directories the module blocks of ``directory`` call (local sources that are directories)."""
-    from pgconf_fix.workspace import is_dir
-
     found = []
     for document in documents:
         for block in document.blocks:
