@@ -452,19 +452,20 @@ def _args_view(
                 if expanded.names:
                     view.expanded[id(view.assignments[-1])] = _expansion_note(source, environment, expanded, what)
             continue
-        value = word.value[offset:]  # as written: the name is, so the value starts where it did
+        # The name is as written, so the word's expansion is the value's: ``value`` as the
+        # kubelet passes it, ``written`` as the file has it, from the same offset.
+        written = word.value[offset:]
         replace_value = flag_replace(word, word.value[:offset], offset)
-        expanded = expand(value, environment.lookup) if "$" in value else None
         if expanded is not None and expanded.kept:
             undefined[(word.location.start, word.location.end)] = list(dict.fromkeys(expanded.kept))
-        if expanded is not None and expanded.text != value:
-            view.add(key, expanded.text, word.location, None, replace_value)
+        if expanded is not None and value != written:
+            view.add(key, value, word.location, None, replace_value)
             if expanded.names:
                 view.expanded[id(view.assignments[-1])] = _expansion_note(source, environment, expanded, what)
             continue
         first = word.at(offset)
-        span = (first, first + len(value)) if first is not None else None
-        view.add(key, value, word.location, span, replace_value)
+        span = (first, first + len(written)) if first is not None else None
+        view.add(key, written, word.location, span, replace_value)
     view.finish()
     # A reference to a variable the container does not have is passed on as written.
     for index, problem in enumerate(view.problems):
