@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,12 +80,15 @@ def _apply_fixes(
     chosen: list[Finding], unsafe: bool
 ) -> tuple[dict[Path, tuple[SourceFile, str]], dict[Path, list[Edit]], set[tuple]]:
     by_file: dict[Path, list[Edit]] = {}
+    by_finding: dict[Path, list[Finding]] = {}
     sources: dict[Path, SourceFile] = {}
     for finding in chosen:
         assert finding.fix is not None
         for edit in finding.fix.edits:
             by_file.setdefault(edit.source.path, []).append(edit)
             sources[edit.source.path] = edit.source
+        for path in dict.fromkeys(edit.source.path for edit in finding.fix.edits):
+            by_finding.setdefault(path, []).append(finding)
     results: dict[Path, tuple[SourceFile, str]] = {}
     applied: dict[Path, list[Edit]] = {}
     dropped_keys: set[tuple] = set()
@@ -97,7 +101,7 @@ def _apply_fixes(
             # Fixes that are fine alone may clash together (two fixes each adding connect_args=
             # to one call): keep them one by one while the file stays good; the rest wait for
             # the next pass, where they are found again on the text with the others in it.
-            edits, deferred = _compatible(path, sources[path], chosen, unsafe)
+            edits, deferred = _compatible(path, sources[path], by_finding[path], unsafe)
             text, dropped = apply_edits(sources[path].text, edits)
             dropped = [*dropped, *deferred]
         lost = {edit.key() for edit in dropped}
@@ -123,22 +127,27 @@ def _refused(
 
 def _compatible(path: Path, source: SourceFile, chosen: list[Finding], unsafe: bool) -> tuple[list[Edit], list[Edit]]:
     """The fixes' edits in ``path`` taken fix by fix, in finding order, each kept only when the
-    text with it and those kept before is accepted; returns (kept edits, deferred edits)."""
+    text with it and those kept before is accepted; returns (kept edits, deferred edits).
+
+    ``chosen``: the wanted findings with an edit in ``path`` (others are skipped). The libpq
+    pairs the kept fixes intend grow with them, as ``_intended_by_path`` of the kept findings
+    and the one tried would give, without reading the kept ones again for every trial."""
     text = source.text
     kept: list[Edit] = []
     deferred: list[Edit] = []
-    taken: list[Finding] = []
+    pairs: dict[str, str] = {}
     for finding in chosen:
         assert finding.fix is not None
         mine = [edit for edit in finding.fix.edits if edit.source.path == path]
         if not mine:
             continue
         trial, overlapping = apply_edits(text, [*kept, *mine])
-        if overlapping or _refused(source, trial, [*taken, finding], unsafe):
+        trying = {**pairs, **dict(finding.fix.expect)} if wanted(finding, unsafe) else pairs
+        if overlapping or _refused(source, trial, [finding], unsafe, {path: trying}):
             deferred.extend(mine)
         else:
             kept.extend(mine)
-            taken.append(finding)
+            pairs = trying
     return kept, deferred
 
 
@@ -198,10 +207,9 @@ def fix_until_stable(
         first = recheck(trial)
         after = first.findings
         checked_texts = dict(trial)
+        before_errors, after_errors = _parse_errors(current), _parse_errors(after)
         for path in changes:
-            before_errors = _parse_errors(current, path)
-            after_errors = _parse_errors(after, path)
-            if after_errors > before_errors:
+            if after_errors[path] > before_errors[path]:
                 outcome.rejected.append(outcome.originals[path].display)
                 outcome.refusals.append((outcome.originals[path].display, "the result would not parse"))
                 trial.pop(path, None)
@@ -224,8 +232,10 @@ def fix_until_stable(
     return outcome
 
 
-def _parse_errors(findings: list[Finding], path: Path) -> int:
-    return sum(1 for finding in findings if finding.code == "PGF001" and finding.source.path == path)
+def _parse_errors(findings: list[Finding]) -> Counter[Path]:
+    """PGF001 findings by path, counted in one pass (asked path by path, a round that changed
+    many files was quadratic: files times findings)."""
+    return Counter(finding.source.path for finding in findings if finding.code == "PGF001")
 
 
 def diff_base(paths: Iterable[Path], cwd: Path) -> Path:
