@@ -1,7 +1,7 @@
 """String values as their file's format decodes them, with the way back to the file's bytes.
 
 A connection string sits in a *carrier*: a JSON string, a YAML scalar, a TOML string, a ``.env``
-value, a ``.properties`` value, a Python string literal (implicit concatenations joined, an f-string's
+value, a ``.properties`` value, a Terraform string (pgconf_fix.documents.hcl_strings), a Python string literal (implicit concatenations joined, an f-string's
 placeholders kept as ``{...}`` text), or, in formats without a reader here, a stretch of raw
 text. A :class:`Carrier` holds the decoded value, the file offset of each decoded character
 (``offsets``), and how text is written back at that place (``encode``: the literal's own
@@ -55,6 +55,12 @@ def carriers_of(source: SourceFile) -> list[Carrier]:
             return found
     elif suffix == ".properties":
         return properties_carriers(source)
+    elif suffix == ".tf":
+        from pgconf_fix.documents.hcl_strings import hcl_carriers
+
+        found = hcl_carriers(source)
+        if found is not None:
+            return found
     elif suffix == ".toml":
         found = toml_carriers(source)
         if found is not None:

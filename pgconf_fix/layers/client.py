@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 NAME = "client"
 LAYERS = ("client",)  # the rule layers of the views it builds
 _NOT_OURS_NAMES = ("postgresql.conf", "postgresql.auto.conf", "sysctl.conf", "pgbouncer.ini", "pg_hba.conf")
-# Terraform and SQL have their own layers; prose documents hold examples, not configuration.
+# Terraform and SQL have their own layers (Terraform's judges its strings' connection strings
+# itself, pgconf_fix.layers.terraform); prose documents hold examples, not configuration.
 # Connection strings in variable values (.tfvars), terragrunt.hcl inputs and Atlas's
 # atlas.hcl (``url = "postgres://..."``) are this layer's: their readers are clients.
 _NOT_OURS_SUFFIXES = (".tf", ".tfstate", ".sql", ".md", ".rst", ".adoc")
@@ -41,15 +42,21 @@ def _pgbouncer_section() -> re.Pattern[bytes]:
     return re.compile(rb"^[ \t]*\[(?:pgbouncer|databases)\][ \t]*$", re.MULTILINE | re.IGNORECASE)
 
 
+def may_hold_connection(data: bytes) -> bool:
+    """Whether ``data`` has a word every connection string the finder knows holds (a byte
+    prefilter: True does not mean there is one)."""
+    if not (b"postgres" in data or b"host" in data or b"dbname" in data):  # words _prefilter() needs
+        return False
+    return _prefilter().search(data) is not None
+
+
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if path.name in _NOT_OURS_NAMES or path.suffix in _NOT_OURS_SUFFIXES:
         return False
     if path.parent.name == "sysctl.d":
         return False
     data = head()  # empty for binary files
-    if not (b"postgres" in data or b"host" in data or b"dbname" in data):  # words _prefilter() needs
-        return False
-    if not _prefilter().search(data):
+    if not may_hold_connection(data):
         return False
     if _pgbouncer_section().search(data) and path.suffix not in (".yaml", ".yml"):
         return False  # a pgbouncer.ini; in YAML, only the value holding it is left out (views.client)

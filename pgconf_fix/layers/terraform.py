@@ -1,5 +1,6 @@
 """Network layer: Terraform configuration (``*.tf`` and ``*.tf.json``): load balancers and
-the other boxes on a connection's path, and server settings kept in cloud resources.
+the other boxes on a connection's path, server settings kept in cloud resources, and the
+connection strings its strings hold (judged by the client rules).
 ``terraform.tfvars`` / ``*.auto.tfvars`` are read as the values of a directory's variables.
 """
 
@@ -9,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pgconf_fix.layers import client
+
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
@@ -16,7 +19,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "network"
-LAYERS = ("network", "server")  # the rule layers of the views it builds
+LAYERS = ("network", "server", "client")  # the rule layers of the views it builds
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
@@ -34,4 +37,14 @@ def build_views(workspace: Workspace, sources: list[SourceFile], options: Option
     from pgconf_fix.checks import network_checks, server_checks  # noqa: F401
     from pgconf_fix.views.network import build_network_views
 
-    return build_network_views(workspace, sources, options)
+    built = build_network_views(workspace, sources, options)
+    # Connection strings in the given files' strings (a Lambda's or an ECS task's DATABASE_URL)
+    # are judged as the client layer judges them, once a file whatever calls its module; a file
+    # Terraform refuses is PGF001 alone.
+    holding = [file.source for file in built.files if not file.problems and client.may_hold_connection(file.source.data)]
+    if holding:
+        from pgconf_fix.checks import client_checks  # noqa: F401
+        from pgconf_fix.views.client import build_client_views
+
+        built.views.extend(build_client_views(workspace, holding, options))
+    return built

@@ -1,0 +1,199 @@
+"""The string values of a Terraform ``.tf`` file (HCL native syntax) as carriers of connection
+strings: a Lambda's or an ECS task's ``DATABASE_URL``, a ``jsonencode`` of a container's
+environment, an output.
+
+A quoted template ``"..."`` is decoded as HCL does (the HCL native syntax specification,
+https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md, "Template Expressions"; checked
+on Terraform 1.11.4's ``terraform console``, tests/test_hcl_strings.py): the escapes ``\\n``
+``\\r`` ``\\t`` ``\\"`` ``\\\\`` ``\\uNNNN`` ``\\UNNNNNNNN``, ``$${`` for a literal ``${`` and
+``%%{`` for a literal ``%{``. An interpolation ``${ ... }`` or a directive ``%{ ... }`` is kept
+in the value as written (a template the connection-string finder knows as one) and is a
+read-only part of the carrier: no edit is written inside an expression. A heredoc's body is a
+read-only carrier of its raw text (its indentation and its consumer's own escapes, JSON in an
+ECS task definition say, are not modelled). Comments (``#``, ``//``, ``/* */``) carry nothing.
+
+``hcl_carriers`` returns None where the file is outside what this reader follows (an escape
+HCL refuses, an unterminated string or heredoc): the caller then reads the file as raw text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pgconf_fix.documents.carrier import Carrier, Encoder
+from pgconf_fix.source import SourceFile
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+_WRITTEN = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+
+
+class _Outside(Exception):
+    """The text is outside what this reader follows."""
+
+
+def hcl_carriers(source: SourceFile) -> list[Carrier] | None:
+    """Every quoted string and heredoc body of a ``.tf`` file outside comments, in file order
+    (a string nested in an interpolation is part of its enclosing string's read-only part);
+    None when the file is outside what this reader follows."""
+    try:
+        return list(_Scanner(source).top())
+    except _Outside:
+        return None
+
+
+def encode_literal(text: str) -> str:
+    """``text`` as a quoted template's literal part writes it: HCL's escapes for the quote, the
+    backslash and control characters, and ``$${``/``%%{`` where a ``${``/``%{`` would open a
+    template sequence."""
+    out = []
+    for index, char in enumerate(text):
+        if char in _WRITTEN:
+            out.append(_WRITTEN[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        elif char in "$%" and text[index + 1 : index + 2] == "{":
+            out.append(char + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+class _Scanner:
+    def __init__(self, source: SourceFile) -> None:
+        self.source = source
+        self.text = source.text
+
+    def top(self) -> Iterator[Carrier]:
+        """Carriers of the file's top level: strings and heredocs, comments skipped."""
+        text, i = self.text, 0
+        while i < len(text):
+            char = text[i]
+            if char == "#" or text.startswith("//", i):
+                i = self._line_end(i)
+            elif text.startswith("/*", i):
+                i = self._comment_end(i)
+            elif char == '"':
+                carrier, i = self._quoted(i)
+                yield carrier
+            elif char == "<" and (heredoc := _HEREDOC.match(text, i)) is not None:
+                carrier, i = self._heredoc(heredoc)
+                yield carrier
+            else:
+                i += 1
+
+    def _line_end(self, i: int) -> int:
+        newline = self.text.find("\n", i)
+        return len(self.text) if newline == -1 else newline
+
+    def _comment_end(self, i: int) -> int:
+        close = self.text.find("*/", i + 2)
+        if close == -1:
+            raise _Outside
+        return close + 2
+
+    def _heredoc(self, match: re.Match[str]) -> tuple[Carrier, int]:
+        """The body of the heredoc ``match`` opens (its lines up to the one holding only the
+        marker, blanks around it allowed), read-only, and the offset after the marker."""
+        marker, text = match.group(1), self.text
+        start = line = match.end()
+        while line < len(text):
+            end = self._line_end(line)
+            if text[line:end].strip(" \t\r") == marker:
+                return Carrier(self.source, text[start:line], tuple(range(start, line + 1)), None), end
+            line = end + 1
+        raise _Outside
+
+    def _quoted(self, start: int) -> tuple[Carrier, int]:
+        """The quoted template opening at ``start``, and the offset after its closing quote.
+        Literal runs are written with ``encode_literal``; template sequences are read-only."""
+        text = self.text
+        value: list[str] = []
+        parts: list[tuple[int, tuple[int, ...], Encoder | None]] = []
+        offsets: list[int] = []
+        literal = True
+        i = start + 1
+
+        def close_part(at: int) -> None:
+            nonlocal offsets
+            if offsets:
+                parts.append((len(value), (*offsets, at), encode_literal if literal else None))
+                offsets = []
+
+        while True:
+            if i >= len(text) or text[i] == "\n":
+                raise _Outside  # unterminated (a newline outside a template sequence ends nothing)
+            char = text[i]
+            if char == '"':
+                break
+            if char == "\\":
+                decoded, after = self._escape(i)
+                offsets.append(i)
+                value.append(decoded)
+                i = after
+                continue
+            if char in "$%" and text.startswith(char + "{", i + 1):  # $${ and %%{: the literal text
+                offsets += [i, i + 2]
+                value += [char, "{"]
+                i += 3
+                continue
+            if char in "$%" and text.startswith("{", i + 1):
+                close_part(i)
+                literal = False
+                end = self._sequence_end(i + 2)
+                offsets = list(range(i, end))
+                value += text[i:end]
+                close_part(end)
+                literal = True
+                i = end
+                continue
+            offsets.append(i)
+            value.append(char)
+            i += 1
+        close_part(i)
+        joined = "".join(value)
+        if len(parts) <= 1:
+            encoder = parts[0][2] if parts else encode_literal
+            spots = parts[0][1] if parts else (i,)
+            return Carrier(self.source, joined, spots, encoder), i + 1
+        return Carrier(self.source, joined, tuple(o for _, part, _ in parts for o in part[:-1]) + (i,), None, tuple(parts)), i + 1
+
+    def _escape(self, i: int) -> tuple[str, int]:
+        text = self.text
+        code = text[i + 1 : i + 2]
+        if code in _ESCAPES:
+            return _ESCAPES[code], i + 2
+        width = {"u": 4, "U": 8}.get(code)
+        digits = text[i + 2 : i + 2 + width] if width else ""
+        if width and len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+            point = int(digits, 16)
+            if point <= 0x10FFFF and not 0xD800 <= point < 0xE000:
+                return chr(point), i + 2 + width
+        raise _Outside  # HCL refuses any other escape
+
+    def _sequence_end(self, i: int) -> int:
+        """The offset after the ``}`` that closes a template sequence whose body starts at
+        ``i``: braces nest, and strings, heredocs and comments inside are skipped whole."""
+        text, depth = self.text, 1
+        while i < len(text):
+            char = text[i]
+            if char == "}":
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+                i += 1
+            elif char == "{":
+                depth += 1
+                i += 1
+            elif char == '"':
+                _, i = self._quoted(i)
+            elif char == "#" or text.startswith("//", i):
+                i = self._line_end(i)
+            elif text.startswith("/*", i):
+                i = self._comment_end(i)
+            elif char == "<" and (heredoc := _HEREDOC.match(text, i)) is not None:
+                _, i = self._heredoc(heredoc)
+            else:
+                i += 1
+        raise _Outside
