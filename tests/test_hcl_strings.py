@@ -139,3 +139,12 @@ def test_terraform_refuses_what_we_leave(tmp_path: Path, literal: str) -> None:
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
     done = subprocess.run(["terraform", "validate", "-no-color"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert done.returncode != 0 and "escape" in done.stderr.lower(), done.stderr
+
+
+@pytest.mark.parametrize("name", ["main.tf", "terraform.tfvars", "terragrunt.hcl"])
+def test_hcl_files_are_read_as_hcl(name: str) -> None:
+    from pgconf_fix.documents.carriers import carriers_of
+
+    text = '# url = "postgresql://old@db.example.com/app"\nurl = "postgresql://app@db.example.com/app?sslmode=require\\u0026connect_timeout=5"\n'
+    values = [carrier.value for carrier in carriers_of(_source(text, name))]
+    assert values == ["postgresql://app@db.example.com/app?sslmode=require&connect_timeout=5"]

@@ -26,6 +26,8 @@ from pgconf_fix.source import SourceFile
 
 ENV_NAMES = re.compile(r"(?:^|\.)env(?:\.[\w.-]+)?$|\.env$")
 YAML_SUFFIXES = (".yaml", ".yml")
+# HCL native syntax: Terraform modules and variable files, Terragrunt and Atlas configuration.
+HCL_SUFFIXES = (".tf", ".tfvars", ".hcl")
 # Lines that are comments in the line-oriented formats read as raw text (shell, Dockerfile,
 # INI, TOML, conf, properties-like): a connection string there is not live.
 _COMMENT_LINE = re.compile(r"[ \t]*(?:#|;|//|!)")
@@ -55,7 +57,7 @@ def carriers_of(source: SourceFile) -> list[Carrier]:
             return found
     elif suffix == ".properties":
         return properties_carriers(source)
-    elif suffix == ".tf":
+    elif suffix in HCL_SUFFIXES:
         from pgconf_fix.documents.hcl_strings import hcl_carriers
 
         found = hcl_carriers(source)
