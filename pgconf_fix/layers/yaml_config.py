@@ -1,5 +1,5 @@
-"""YAML layer: compose and Swarm stack files, Kubernetes manifests, Helm values and Patroni
-configuration (views of the server, kernel, PgBouncer and client layers).
+"""YAML layer: compose and Swarm stack files, Kubernetes manifests, Helm values, Patroni
+configuration and Ansible sysctl tasks (views of the server, kernel, PgBouncer and client layers).
 
 Claimed by name (``compose.yaml``, ``docker-compose*.yml``) or, for other ``.yml``/``.yaml``
 files, by a cheap look at the first bytes for the keys this layer reads. A YAML file it does
@@ -35,7 +35,7 @@ def _keys() -> re.Pattern[bytes]:
     """Keys this layer reads, at the start of a line (a YAML key or a list item)."""
     return re.compile(
         rb"^[ \t-]*(?:services|sysctls|parameters|extendedConfiguration|postgresql\.conf|pgbouncer\.ini"
-        rb"|dynamicConfiguration|args|command)[ \t]*:",
+        rb"|dynamicConfiguration|args|command|(?:ansible\.(?:posix|builtin)\.)?sysctl)[ \t]*:",
         re.MULTILINE,
     )
 
@@ -47,7 +47,7 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if name.startswith(("docker-compose", "compose")) and _compose_name().fullmatch(name):
         return True
     data = head()
-    if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctls" not in data:
+    if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctl" not in data:
         return False
     return _keys().search(data) is not None
 

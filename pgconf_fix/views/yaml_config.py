@@ -1,4 +1,5 @@
-"""Settings kept in YAML: compose and Swarm stack files, Kubernetes manifests, Helm values, Patroni.
+"""Settings kept in YAML: compose and Swarm stack files, Kubernetes manifests, Helm values, Patroni,
+Ansible sysctl tasks.
 
 One reading per file (:mod:`pgconf_fix.documents.yaml_nodes`), each document judged
 alone; each place a setting can be written becomes a document feeding an existing
@@ -17,8 +18,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from yaml.nodes import SequenceNode
+
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.source import SourceFile
+from pgconf_fix.views.ansible import ansible_sysctl_views
 from pgconf_fix.views.base import Built, ParsedFile, SettingsView
 from pgconf_fix.views.client import connection_views
 from pgconf_fix.views.compose import compose_views, is_compose
@@ -52,6 +56,9 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
     for root in documents:
         if is_compose(root):
             views.extend(compose_views(source, root))
+            continue
+        if isinstance(root, SequenceNode):  # a playbook, a role's tasks or handlers
+            views.extend(ansible_sysctl_views(source, root))
             continue
         found, spans = kubernetes_views(workspace, source, root)
         views.extend(found)

@@ -1,0 +1,109 @@
+"""Ansible tasks that set kernel parameters: ``ansible.posix.sysctl`` (also written
+``ansible.builtin.sysctl`` or ``sysctl``, which Ansible routes to it), as kernel views judged by
+PGF201-PGF203.
+
+What the module does with a task (ansible.posix's ``plugins/modules/sysctl.py``, checked with
+Ansible 2.19.14 and the kernel inside ``unshare -n``: tests/test_ansible_sysctl.py): it writes
+``name=value`` into its ``sysctl_file`` (``/etc/sysctl.conf`` by default) and, unless
+``reload: no``, runs ``sysctl -p`` on that file, so the kernel reads the value as it reads a
+sysctl.conf line. The value is a string: a YAML integer is written as its decimal digits, a
+boolean (or a string Ansible takes for one: ``yes``, ``on``, ``true``...) as ``1`` or ``0``,
+and blanks around it are dropped. ``state: absent`` removes the line (nothing is set), and a
+value with ``{{ }}`` is Jinja's to fill in (unknown here).
+
+Only values written in the tasks are judged: a playbook or role often sets one key a task
+and keeps the others in other files, so a key no task of this file sets is not reported as
+missing.
+"""
+
+from __future__ import annotations
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.placed import PlacedSettings
+
+SYSCTL_MODULES = ("ansible.posix.sysctl", "ansible.builtin.sysctl", "sysctl")
+# What Ansible's boolean conversion takes for true and false (ansible.module_utils.parsing.
+# convert_bool.BOOLEANS_TRUE / BOOLEANS_FALSE, the strings), which the module writes as 1 / 0.
+_TRUE = frozenset({"y", "yes", "on", "1", "true", "t"})
+_FALSE = frozenset({"n", "no", "off", "0", "false", "f"})
+
+
+def module_value(node: ScalarNode) -> str | None:
+    """The string ansible.posix.sysctl writes for a ``value:`` scalar; None for a null (the
+    module refuses the task)."""
+    if Y.is_null(node):
+        return None
+    if node.tag == Y.STR_TAG:
+        text = node.value
+    else:  # an int, float or bool as YAML 1.1 reads it (0x3c is 60), then Ansible's str()
+        constructed = yaml.safe_load(node.value)
+        text = ("1" if constructed else "0") if isinstance(constructed, bool) else str(constructed)
+    lowered = text.lower()
+    if lowered in _TRUE:
+        return "1"
+    if lowered in _FALSE:
+        return "0"
+    return text.strip()
+
+
+def _task_arguments(task: MappingNode) -> tuple[str, MappingNode] | None:
+    """(module name, its arguments) of a sysctl task: the module key's mapping, or the task's
+    ``args:`` mapping under a module key without one."""
+    for module in SYSCTL_MODULES:
+        pair = Y.entry(task, module)
+        if pair is None:
+            continue
+        if isinstance(pair[1], MappingNode):
+            return module, pair[1]
+        arguments = Y.get(task, "args")
+        if isinstance(arguments, MappingNode):
+            return module, arguments
+    return None
+
+
+def _first(arguments: MappingNode, *names: str) -> tuple[ScalarNode, Node] | None:
+    for name in names:
+        pair = Y.entry(arguments, name)
+        if pair is not None:
+            return pair
+    return None
+
+
+def ansible_sysctl_views(source: SourceFile, root: Node) -> list[SettingsView]:
+    """One kernel view of the sysctl tasks of a document (a play list, a task list, or a
+    role's handlers), or none when it has none. Each task's ``value`` is replaced in place."""
+    view: PlacedSettings | None = None
+    for node in Y.walk(root):
+        if not isinstance(node, MappingNode):
+            continue
+        found = _task_arguments(node)
+        if found is None:
+            continue
+        module, arguments = found
+        name = _first(arguments, "name", "key")
+        value = _first(arguments, "value", "val")
+        state = Y.scalar_value(Y.get(arguments, "state")) or "present"
+        if name is None or value is None or not isinstance(value[1], ScalarNode) or state != "present":
+            continue
+        key = Y.scalar_value(name[1])
+        written = module_value(value[1])
+        if key is None or written is None:
+            continue
+        if view is None:
+            home = Location(source, *Y.span(node))
+            view = PlacedSettings("kernel", source, f"the {module} tasks of this file", home, None, judges_missing=False)
+
+        def replace(new: str, node: ScalarNode = value[1]) -> tuple[Edit, ...]:
+            return (Y.replace_scalar(source, node, new),)
+
+        location = Location(source, value[0].start_mark.index, value[1].end_mark.index)
+        # A value Ansible rewrites (yes, 0x3c, " 600") has no span of its own: shown by its value.
+        span = Y.span(value[1]) if value[1].value == written else None
+        view.add(key.strip().replace("/", "."), written, location, span, replace)
+    return [view.finish()] if view is not None else []

@@ -1,0 +1,161 @@
+"""Ansible's sysctl tasks as pgconf_fix.views.ansible reads them, held to real Ansible and the
+real kernel.
+
+Ansible (the ``ansible`` package from PyPI, which ships ansible.posix) is found through
+``PGCONF_FIX_ANSIBLE`` (its ``ansible-playbook``), else the venv ``.ci/run`` makes, else
+``ansible-playbook`` on PATH; without it the live tests skip with the reason. Every run happens
+inside ``unshare -n``: the keepalive keys written there belong to a namespace that dies with
+the command, and ``module_defaults`` points every sysctl task at a file of the test's own, so
+the host's /etc/sysctl.conf is never read or written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from yaml.nodes import ScalarNode
+
+from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.ansible import ansible_sysctl_views, module_value
+
+FIXTURE = Path(__file__).parent / "fixtures/yaml/ansible-sysctl-tasks"
+KEYS = ("net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes")
+MODULES = ("ansible.posix.sysctl", "ansible.builtin.sysctl", "sysctl")
+
+
+def _ansible_playbook() -> Path | None:
+    override = os.environ.get("PGCONF_FIX_ANSIBLE")
+    if override:
+        return Path(override)
+    cache = Path("/var/cache") if os.getuid() == 0 else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    made = cache / "pgconf-fix-ci" / "ansible" / "bin" / "ansible-playbook"
+    if made.exists():
+        return made
+    found = shutil.which("ansible-playbook")
+    return Path(found) if found else None
+
+
+@pytest.fixture(scope="module")
+def ansible() -> Path:
+    playbook = _ansible_playbook()
+    if playbook is None:
+        pytest.skip("no ansible-playbook (set PGCONF_FIX_ANSIBLE, or run .ci/run, which installs ansible)")
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare (util-linux) is not installed")
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"unshare -n is not permitted here: {probe.stderr.strip()}")
+    return playbook
+
+
+def _run(ansible: Path, tasks: list[Path], directory: Path) -> tuple[dict[str, int], str]:
+    """Import ``tasks`` into one play on localhost, run it inside ``unshare -n`` with every sysctl
+    task writing to a file of ``directory``; returns the namespace's keepalive values after it
+    and the file the tasks wrote."""
+    written = directory / "sysctl.conf"
+    defaults = "".join(f"    {module}: {{sysctl_file: {written}}}\n" for module in MODULES)
+    imports = "".join(f"    - import_tasks: {path}\n" for path in tasks)
+    play = directory / "play.yml"
+    play.write_text(f"- hosts: localhost\n  gather_facts: false\n  module_defaults:\n{defaults}  tasks:\n{imports}")
+    read = " ".join(f"/proc/sys/{key.replace('.', '/')}" for key in KEYS)
+    script = f'"$1" -i localhost, -c local "$2" >&2 && cat {read}'
+    env = {**os.environ, "ANSIBLE_PYTHON_INTERPRETER": str(ansible.parent / "python"), "ANSIBLE_NOCOLOR": "1"}
+    done = subprocess.run(
+        ["unshare", "-n", "sh", "-c", script, "sh", str(ansible), str(play)],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    values = dict(zip(KEYS, (int(line) for line in done.stdout.split())))
+    return values, written.read_text() if written.exists() else ""
+
+
+def _view_values(path: Path) -> dict[str, str | None]:
+    """The value pgconf-fix says each keepalive key of ``path``'s tasks has (None: unknown)."""
+    source = SourceFile.from_bytes(path, path.name, path.read_bytes())
+    found: dict[str, str | None] = {}
+    for root in Y.compose_documents(source.text):
+        for view in ansible_sysctl_views(source, root):
+            for key in KEYS:
+                current = view.effective(key)
+                if current is not None:
+                    found[key] = None if "{{" in current.value else current.value
+    return found
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_the_kernel_keeps_what_we_read(ansible: Path, tmp_path: Path, tree: str) -> None:
+    """Each task file of the fixture run alone by Ansible: every keepalive value pgconf-fix
+    knows is the namespace's value afterwards."""
+    files = sorted((FIXTURE / tree).rglob("tasks/*.yml"))
+    assert files
+    for index, path in enumerate(files):
+        work = tmp_path / f"{tree}-{index}"
+        work.mkdir()
+        kernel, _ = _run(ansible, [path], work)
+        known = {key: value for key, value in _view_values(path).items() if value is not None}
+        for key, value in known.items():
+            assert kernel[key] == int(value.strip("'\"")), f"{path}: {key}"
+        if path.name == "main.yml":
+            assert set(known) == set(KEYS)  # key/val aliases, sysctl and ansible.builtin.sysctl read
+            expected = {"before": (7200, 75, 6), "after": (60, 10, 6)}[tree]
+            assert tuple(kernel[key] for key in KEYS) == expected
+
+
+# Values as a task writes them, and the line Ansible's module wrote for each (ansible 2.19.14,
+# ansible.posix sysctl; test_values_as_ansible_writes_them asks it again).
+WRITTEN = [
+    ("7200", "7200"),
+    ("'7200'", "7200"),
+    ('" 600 "', "600"),
+    ("0x3c", "60"),
+    ("yes", "1"),
+    ("'on'", "1"),
+    ("false", "0"),
+    ("'No'", "0"),
+    ("1.5", "1.5"),
+    ("'600 # x'", "600 # x"),
+]
+
+
+def _value_node(written: str) -> ScalarNode:
+    (root,) = Y.compose_documents(f"value: {written}\n")
+    node = Y.get(root, "value")
+    assert isinstance(node, ScalarNode)
+    return node
+
+
+@pytest.mark.parametrize(("written", "line"), WRITTEN)
+def test_module_value(written: str, line: str) -> None:
+    assert module_value(_value_node(written)) == line
+
+
+def test_values_as_ansible_writes_them(ansible: Path, tmp_path: Path) -> None:
+    tasks = tmp_path / "values.yml"
+    # reload: no and no sysctl_set: the module only writes its file (the key is irrelevant).
+    tasks.write_text(
+        "".join(
+            f"- ansible.posix.sysctl:\n    name: net.ipv4.tcp_keepalive_time{index}\n"
+            f"    value: {written}\n    reload: false\n    ignoreerrors: true\n"
+            for index, (written, _) in enumerate(WRITTEN)
+        )
+    )
+    _, file_text = _run(ansible, [tasks], tmp_path)
+    lines = dict(line.split("=", 1) for line in file_text.splitlines() if line)
+    assert [lines[f"net.ipv4.tcp_keepalive_time{index}"] for index in range(len(WRITTEN))] == [line for _, line in WRITTEN]
+
+
+def test_templated_and_removed_entries_are_not_claimed() -> None:
+    values = _view_values(FIXTURE / "before/roles/db/tasks/tuned.yml")
+    assert values == {"net.ipv4.tcp_keepalive_time": None}  # state: absent sets nothing
+
+
+def test_a_kubernetes_manifest_is_no_task_list() -> None:
+    text = "apiVersion: v1\nkind: Pod\nspec:\n  securityContext:\n    sysctls:\n      - name: net.ipv4.tcp_keepalive_time\n        value: '600'\n"
+    source = SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", text.encode())
+    (root,) = Y.compose_documents(text)
+    assert ansible_sysctl_views(source, root) == []
