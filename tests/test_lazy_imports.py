@@ -63,6 +63,10 @@ def test_a_python_module_alone_is_read_without_libcst_or_packaging(tmp_path: Pat
     assert "pgconf_fix.views.pool" in loaded and "pgconf_fix.verify" in loaded  # judged, and its fixes vetted
     heavy = {"libcst", "packaging", "packaging.requirements", "tomllib", "hcl2", "yaml"}
     assert not heavy & loaded, sorted(heavy & loaded)
+    # The public suffix list's rules under .com are all ASCII: IDNA would leave them as they are,
+    # so its codec (with stringprep and unicodedata) is not loaded to encode them (issue 18).
+    assert "publicsuffixlist" in loaded  # the host's suffix was looked up (PGF404: a public host)
+    assert not {"encodings.idna", "stringprep"} & loaded, sorted({"encodings.idna", "stringprep"} & loaded)
 
 
 def test_a_cached_answer_loads_no_verifier(tmp_path: Path) -> None:

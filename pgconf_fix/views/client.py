@@ -468,30 +468,60 @@ def is_local_host(host: str) -> bool:
 _CLASSIC_TLDS = frozenset({"com", "net", "org", "edu", "gov", "mil", "int"})
 
 
+# The markers of the list's ICANN section: ``only_icann`` reads the rules between them and no other.
+_ICANN_BEGIN = "// ===BEGIN ICANN DOMAINS==="
+_ICANN_END = "// ===END ICANN DOMAINS==="
+
+
 @functools.lru_cache(maxsize=1)
 def _public_suffix_text() -> str:
-    """The list bundled with the ``publicsuffixlist`` package (no network)."""
+    """The ICANN section of the list bundled with the ``publicsuffixlist`` package (no network),
+    from its first marker line to its last: ``only_icann`` skips every other line, so the
+    private section (two fifths of the file; ~1,000 of the ~1,200 rules under ``com``) need not
+    be decoded, scanned or parsed (issue 18). The whole text, read with universal newlines, when
+    the file has a carriage return or each marker is not one whole line, once."""
     from publicsuffixlist import PSLFILE
 
-    with open(PSLFILE, encoding="utf-8") as stream:
-        return stream.read()
+    with open(PSLFILE, "rb") as stream:
+        data = stream.read()
+    begin = data.find(f"\n{_ICANN_BEGIN}\n".encode())
+    end = data.find(f"\n{_ICANN_END}\n".encode())
+    once = data.count(_ICANN_BEGIN.encode()) == 1 and data.count(_ICANN_END.encode()) == 1
+    if begin == -1 or end < begin or not once or b"\r" in data:
+        with open(PSLFILE, encoding="utf-8") as stream:
+            return stream.read()
+    return data[begin + 1 : end + 1 + len(_ICANN_END)].decode("utf-8")
 
 
 @functools.lru_cache(maxsize=64)
 def _public_suffixes(tld: str):  # noqa: ANN202 - publicsuffixlist is imported here, lazily
-    """The list's rules for names under ``tld`` (a name's last label) and its section markers,
-    parsed by ``publicsuffixlist``. A rule matches a name only when its labels are the name's
-    last ones, so these rules decide every name under ``tld`` as the whole list does
+    """The list's ICANN rules for names under ``tld`` (a name's last label) and the section's
+    markers, parsed by ``publicsuffixlist``. A rule matches a name only when its labels are the
+    name's last ones, so these rules decide every name under ``tld`` as the whole list does
     (tests/test_client.py compares both on every rule of the list); parsing the whole list
-    (~10,000 rules, their IDNs encoded) took ~80 ms a run, one top-level domain's ~10 ms.
-    An IDN top-level domain (``xn--``) keeps every non-ASCII rule, which the library encodes."""
+    (~10,000 rules, their IDNs encoded) took ~80 ms a run, one top-level domain's ~10 ms; its
+    lines are found by the literal ``tld`` at a line's end (issue 18).
+    An IDN top-level domain (``xn--``) keeps every non-ASCII rule, which the library encodes;
+    rules that are all ASCII are not encoded (IDNA leaves an ASCII label as it is), so the
+    ``idna`` codec is not loaded for them."""
     from publicsuffixlist import PublicSuffixList
 
-    rules = rf"(?:[!*]|[^\s/]*\.)?{re.escape(tld)}"
-    if tld.startswith("xn--"):
-        rules += r"|[^/\n]*[^\x00-\x7f].*"
-    kept = re.findall(rf"^(?://\s*===.*|{rules})$", _public_suffix_text(), re.MULTILINE)
-    return PublicSuffixList(source="\n".join(kept), only_icann=True)
+    text = _public_suffix_text()
+    rule = rf"(?:[!*]|[^\s/]*\.)?{re.escape(tld)}"
+    if tld.startswith("xn--") or not text.startswith(_ICANN_BEGIN):
+        if tld.startswith("xn--"):
+            rule += r"|[^/\n]*[^\x00-\x7f].*"
+        kept = re.findall(rf"^(?://\s*===.*|{rule})$", text, re.MULTILINE)
+    else:
+        # re finds a literal at once; a pattern anchored at each line's start tries every line.
+        whole_line = re.compile(rule)
+        kept = [_ICANN_BEGIN]
+        for match in re.finditer(rf"{re.escape(tld)}$", text, re.MULTILINE):
+            line = text[text.rfind("\n", 0, match.start()) + 1 : match.end()]
+            if whole_line.fullmatch(line):
+                kept.append(line)
+        kept.append(_ICANN_END)
+    return PublicSuffixList(source="\n".join(kept), only_icann=True, accept_encoded_idn=not all(map(str.isascii, kept)))
 
 
 def is_public_host(host: str) -> bool:
