@@ -3,3 +3,6 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+# The environment variable that names the result cache's directory (pgconf_fix.cache): here, so
+# the command can tell whether a run uses the cache without importing it (issue 18).
+CACHE_ENVIRONMENT_VARIABLE = "PGCONF_FIX_CACHE_DIR"

@@ -97,7 +97,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pgconf_fix import __version__
+from pgconf_fix import CACHE_ENVIRONMENT_VARIABLE, __version__
 from pgconf_fix.findings import Edit, Finding, Fix, Location
 from pgconf_fix.source import InputError, SourceFile
 
@@ -108,7 +108,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 DIRECTORY_NAME = ".pgconf-fix_cache"
-ENVIRONMENT_VARIABLE = "PGCONF_FIX_CACHE_DIR"
+ENVIRONMENT_VARIABLE = CACHE_ENVIRONMENT_VARIABLE
 # Bump when the layout of an entry changes (2: inputs as a chain of chunks; 3: the files
 # among them that are one file, "aliases"; 4: an edit's "holds" span).
 FORMAT = 4

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pgconf_fix import CACHE_ENVIRONMENT_VARIABLE as CACHE_VARIABLE
 from pgconf_fix import __version__
 from pgconf_fix.budget import Budget
-from pgconf_fix.cache import ENVIRONMENT_VARIABLE as CACHE_VARIABLE
-from pgconf_fix.cache import Cache, CacheMiss, project_directory
 from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import (
@@ -33,8 +32,10 @@ from pgconf_fix.workspace import Workspace
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-# Reporters, the patcher and the docs are imported where they are used: a pre-commit run on
-# one file pays only for what it prints.
+    from pgconf_fix.cache import Cache
+
+# Reporters, the patcher, the docs and the result cache are imported where they are used: a
+# pre-commit run on one file pays only for what it prints (and, with --no-cache, for no cache).
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
@@ -210,10 +211,10 @@ def fixable(
 def _fixable(result: CheckResult, run: Run | Runs, cache: Cache | None, unsafe_fixes: bool, style: ReportStyle) -> Fixable:
     """``fixable`` for a check's result, recalled from the cache when the same findings (fixes
     and the bytes of their files included) were counted before from the same inputs."""
-    from pgconf_fix.cache import findings_digest, follow_on_from_json, follow_on_json
-
     if cache is None or not any(finding.fix is not None for finding in result.findings):
         return fixable(result.findings, result.suppressed, run.check, unsafe_fixes)
+    from pgconf_fix.cache import CacheMiss, findings_digest, follow_on_from_json, follow_on_json
+
     runs = run.runs if isinstance(run, Runs) else [run]
     key = cache.key(
         "fixable", unsafe_fixes, style.show_fixes, [(each.options, each.rules) for each in runs],
@@ -509,6 +510,8 @@ def _run(
     jobs = configure(flags.get("jobs"))  # type: ignore[arg-type]
     jobs = 1 if stdin is not None else jobs
     flags["jobs"] = jobs
+    if cached:
+        from pgconf_fix.cache import Cache, project_directory
     cache_at = project_directory(options.config_dir or cwd) if cached else None
     if flags.get("live") or config_path:
         run: Run | Runs = Run(options, cwd, find_targets(list(paths), options, cwd, stdin, jobs, cache_at), stdin)

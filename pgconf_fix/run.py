@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from pgconf_fix import jobs as jobs_module
 from pgconf_fix import suppression as suppression_module
 from pgconf_fix.budget import learn
-from pgconf_fix.cache import Cache, CacheMiss, findings_digest
 from pgconf_fix.catalog import Rule
 from pgconf_fix.discovery import discover, unread_reason
 from pgconf_fix.findings import Finding, duplicate_key, make_finding
@@ -24,6 +23,7 @@ from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.workspace import Workspace
 
 if TYPE_CHECKING:
+    from pgconf_fix.cache import Cache
     from pgconf_fix.views.base import SettingsView
 
 
@@ -643,6 +643,8 @@ def _vetted(findings: list[Finding], cache: Cache | None, vet_fixes) -> list[Fin
     bytes of their files included) were vetted before."""
     if cache is None:
         return vet_fixes(findings)
+    from pgconf_fix.cache import CacheMiss, findings_digest  # a run without the cache never loads it
+
     key = cache.key("vet", findings_digest(findings))
     try:
         refused = cache.recall(key)

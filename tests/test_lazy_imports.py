@@ -51,6 +51,9 @@ def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
     unused = {"configparser", "subprocess", "difflib", "tempfile", "importlib.resources", "decimal", "fractions",
               "hashlib"}
     assert not unused & loaded, sorted(unused & loaded)
+    # A run without the result cache (--no-cache, or main() called without it) does not load it
+    # (issue 18, eighth pass: a 71 KB module and two dataclasses).
+    assert "pgconf_fix.cache" not in loaded
 
 
 def test_a_python_module_alone_is_read_without_libcst_or_packaging(tmp_path: Path) -> None:
@@ -61,7 +64,7 @@ def test_a_python_module_alone_is_read_without_libcst_or_packaging(tmp_path: Pat
     module.write_text('import sqlalchemy\nengine = sqlalchemy.create_engine("postgresql://db.example.com/app")\n')
     loaded = _modules_for(module, cwd=tmp_path)  # run there: no pyproject.toml holds a configuration
     assert "pgconf_fix.views.pool" in loaded and "pgconf_fix.verify" in loaded  # judged, and its fixes vetted
-    heavy = {"libcst", "packaging", "packaging.requirements", "tomllib", "hcl2", "yaml"}
+    heavy = {"libcst", "packaging", "packaging.requirements", "tomllib", "hcl2", "yaml", "pgconf_fix.cache"}
     assert not heavy & loaded, sorted(heavy & loaded)
     # The public suffix list's rules under .com are all ASCII: IDNA would leave them as they are,
     # so its codec (with stringprep and unicodedata) is not loaded to encode them (issue 18).
