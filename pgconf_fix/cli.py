@@ -783,12 +783,15 @@ def entry() -> int:
     A large check allocates millions of small objects and very few cycles; the collector's
     passes over them cost about a tenth of the run. Objects from imports are frozen out of
     its sight and it runs less often (cycles are still freed). Not in ``main``, which tests
-    and other programs call in their own process.
+    and other programs call in their own process. The command's entry point
+    (``pgconf_fix.__main__.entry``) raises the threshold before this module is imported.
     """
     import gc
 
+    from pgconf_fix import GC_THRESHOLD
+
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*GC_THRESHOLD)
     return main(cache=True)
 
 

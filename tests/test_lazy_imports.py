@@ -90,3 +90,39 @@ def test_a_tree_with_terraform_still_learns_its_budget_from_it(tmp_path: Path) -
     (tmp_path / "nat.tf").write_text('resource "aws_nat_gateway" "egress" {\n  subnet_id = "s"\n}\n')
     loaded = _modules_for(tmp_path / "nat.tf")
     assert "pgconf_fix.views.middleboxes" in loaded and "yaml" not in loaded
+
+
+GC_PROBE = """
+import gc
+import sys
+
+thresholds = []
+
+
+class Spy:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pgconf_fix.cli":
+            thresholds.append(gc.get_threshold())
+        return None
+
+
+sys.meta_path.insert(0, Spy())
+sys.argv = ["pgconf-fix", "--version"]
+from pgconf_fix.__main__ import entry
+
+status = entry()
+print(status, thresholds, gc.get_threshold())
+"""
+
+
+def test_the_command_raises_the_collector_threshold_before_importing_its_modules() -> None:
+    """The command's entry point (pyproject's console script, and ``python -m pgconf_fix``) sets
+    the run's garbage-collector threshold before ``pgconf_fix.cli`` and what it imports are
+    loaded: the collector's passes over the imports' objects were ~5 % of a one-file run's CPU
+    (issue 18, eighth pass). ``main`` itself leaves the collector alone (tests call it)."""
+    from pgconf_fix import GC_THRESHOLD
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", GC_PROBE], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip().splitlines()[-1] == f"0 [{GC_THRESHOLD}] {GC_THRESHOLD}"
+    assert 'pgconf-fix = "pgconf_fix.__main__:entry"' in (ROOT / "pyproject.toml").read_text()
