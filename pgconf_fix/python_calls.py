@@ -27,6 +27,10 @@ from pgconf_fix.text_memo import TextMemo
 
 @dataclass(frozen=True)
 class _Call:
+    """One call of a module: the callee as written (dotted), its line and column, how many
+    positional arguments it passes, and its keywords (with the constant keys of a ``**{...}``
+    dict) in order."""
+
     callee: str
     line: int
     column: int

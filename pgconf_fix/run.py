@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 @dataclass
 class CheckResult:
+    """What a check found: the findings, the files it could not read (``errors``) and the
+    findings a suppression silenced. (A docstring also spares dataclasses writing one from the
+    signature, with inspect, when the class is made: issue 18.)"""
+
     findings: list[Finding]
     errors: list[InputError] = field(default_factory=list)
     # Findings an inline comment or per-file-ignores silenced: fixes must leave them alone.
