@@ -122,6 +122,16 @@ def test_changed_tfvars_and_budget_source_are_seen(tmp_path: Path, cache_dir: Pa
     _changes_follow(root, args, lambda: auto.write_text("proxy_idle_seconds = 900\n"))
 
 
+def test_changed_project_dotenv_is_seen(tmp_path: Path, cache_dir: Path) -> None:
+    root = _case(tmp_path, "compose/interpolation-dotenv")
+    dotenv = root / ".env"
+    # Only the compose file is named: .env is read as the project's, for compose's interpolation.
+    _changes_follow(root, ["docker-compose.yml"], lambda: dotenv.write_text(dotenv.read_text().replace('"7200"', "60")))
+    _changes_follow(root, ["docker-compose.yml"], lambda: dotenv.write_text("IDLE=900\n"))
+    _changes_follow(root, ["docker-compose.yml"], dotenv.unlink)
+    _changes_follow(root, ["docker-compose.yml"], lambda: dotenv.write_text("IDLE=7200\n"))
+
+
 def test_changed_sysctl_d_sibling_is_seen(tmp_path: Path, cache_dir: Path) -> None:
     root = _case(tmp_path, "kernel/fragment-missing-probes")
     sibling = root / "etc" / "sysctl.d" / "60-hugepages.conf"

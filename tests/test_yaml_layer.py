@@ -31,6 +31,19 @@ CASES = sorted(
 KEEPALIVES = {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6"}
 
 
+# Values the fixtures' .env gives tcp_keepalives_idle that the tool reports and does not fix
+# (it does not edit .env): the commands they reach are not expected to read 60 after --write.
+LEFT_IN_DOTENV = {"interpolation-dotenv": ("7200",)}
+
+
+def project_dotenv(directory: Path) -> dict[str, str]:
+    """The ``.env`` beside a compose file as compose reads it with nothing set in the shell."""
+    from pgconf_fix.documents.compose_dotenv import read_dotenv
+
+    path = directory / ".env"
+    return read_dotenv(path.read_text(), {}) if path.is_file() else {}
+
+
 def documents(path: Path) -> list[Any]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
 
@@ -78,13 +91,16 @@ def refused_by_compose(command: str) -> bool:
     return False
 
 
-def compose_words(service: dict) -> list[str] | Any | None:
-    """What compose runs for a service, as far as it is known with no variable set: its
-    ``entrypoint`` then its ``command``, each interpolated (compose-go's rules, held to compose-go
-    in tests/test_compose_interpolation.py) and a string split with go-shellwords. A string
-    command alone is given back as it is (``refused_by_compose`` judges it). None when a variable
-    has no default (its value is not known), when compose cannot interpolate, or when the
-    entrypoint is not the image's own or postgres."""
+def compose_words(service: dict, dotenv: dict[str, str] | None = None) -> list[str] | Any | None:
+    """What compose runs for a service, as far as it is known with no variable set in the shell:
+    its ``entrypoint`` then its ``command``, each interpolated with the project's ``.env``
+    (``dotenv``, read as compose-go reads it: tests/test_compose_dotenv.py) and a string split
+    with go-shellwords (compose-go's rules, held to compose-go in
+    tests/test_compose_interpolation.py). A string command alone is given back as it is
+    (``refused_by_compose`` judges it). None when a variable has neither a value in ``.env`` nor a
+    default (its value is not known), when compose cannot interpolate, or when the entrypoint is
+    not the image's own or postgres."""
+    dotenv = dotenv or {}
     from pgconf_fix.documents.compose_interpolation import (
         InvalidInterpolation,
         interpolate,
@@ -99,9 +115,10 @@ def compose_words(service: dict) -> list[str] | Any | None:
             continue
         items = [value] if isinstance(value, str) else [str(item) for item in value]
         try:
-            if any(variable.default() is None for item in items for variable in interpolate(item).variables):
+            if any(variable.default() is None and variable.name not in dotenv
+                   for item in items for variable in interpolate(item).variables):
                 return None
-            items = [substitute(item, {}) for item in items]
+            items = [substitute(item, dotenv) for item in items]
         except InvalidInterpolation:
             return None
         if isinstance(value, str):
@@ -114,12 +131,13 @@ def compose_words(service: dict) -> list[str] | Any | None:
     return words
 
 
-def server_commands(doc: Any) -> list[Any]:
-    """Commands of postgres-image containers: compose services (``compose_words``), pod template containers."""
+def server_commands(doc: Any, dotenv: dict[str, str] | None = None) -> list[Any]:
+    """Commands of postgres-image containers: compose services (``compose_words``, with the
+    project's ``.env`` values ``dotenv``), pod template containers."""
     commands = []
     for service in (doc.get("services") or {}).values() if isinstance(doc, dict) else []:
         if "postgres" in str(service.get("image", "")) and ("command" in service or "entrypoint" in service):
-            words = compose_words(service)
+            words = compose_words(service, dotenv)
             if words is not None:
                 commands.append(words)
     spec = (doc.get("spec") or {}) if isinstance(doc, dict) else {}
@@ -175,8 +193,9 @@ def test_patched_yaml_reads_back_and_its_consumers_accept_it(
         before = case / "before" / after.relative_to(case / "after")
         new, old = documents(after), documents(before)
         assert len(new) == len(old), "a fix must not add or remove documents"
+        dotenv = project_dotenv(after.parent)
         for doc in new:
-            for command in server_commands(doc):
+            for command in server_commands(doc, dotenv):
                 if isinstance(command, str) and refused_by_compose(command):
                     continue  # PGF001, left as it is: compose refuses the file
                 flags = flags_of(command)
@@ -186,7 +205,8 @@ def test_patched_yaml_reads_back_and_its_consumers_accept_it(
                     continue  # the settings live in that file; the flags given are still checked
                 code, value = server_accepts(pg_server, as_conf(flags), tmp_path)
                 assert code == 0, value
-                assert value == "60"
+                # A value .env gives is reported and left there (the tool does not edit .env).
+                assert value == "60" or value in LEFT_IN_DOTENV.get(case.name, ()), value
             for parameters in parameter_maps(doc):
                 for name, value in KEEPALIVES.items():
                     assert str(parameters.get(name)) == value, (after, name)
@@ -212,6 +232,7 @@ def test_patched_yaml_reads_back_and_its_consumers_accept_it(
         ("compose/typo-in-flag", 'unrecognized configuration parameter "tcp_keepalive_idle"'),
         ("compose/command-string-substitution", 'invalid value for parameter "tcp_keepalives_idle": "$(cat /run/secrets/idle)"'),
         ("compose/interpolation-dollar-escape", 'invalid value for parameter "tcp_keepalives_idle": "${IDLE}"'),
+        ("compose/interpolation-dotenv-empty-value", 'invalid value for parameter "tcp_keepalives_count": ""'),
     ],
 )
 def test_what_the_tool_calls_fatal_the_real_server_refuses(
@@ -220,7 +241,7 @@ def test_what_the_tool_calls_fatal_the_real_server_refuses(
     before = yaml_files(FIXTURES / case / "before")[0]
     flags = {}
     for doc in documents(before):
-        for command in server_commands(doc):
+        for command in server_commands(doc, project_dotenv(before.parent)):
             flags.update(flags_of(command))
     code, errors = server_accepts(pg_server, as_conf(flags), tmp_path)
     assert code != 0
@@ -329,3 +350,30 @@ def test_a_swarm_stack_budget_is_ipvs_900_s_unless_a_shorter_box_is_on_the_path(
     behind_nat = run_cli(["."], FIXTURES / "compose" / "swarm-stack-behind-nat" / "before").stdout
     assert "IPVS" not in behind_nat
     assert behind_nat.count("idle budget (350 s: NAT gateway aws_nat_gateway.egress at infra/nat.tf:2)") == 4
+
+
+@pytest.mark.parametrize("yaml_style", ["plain", "single", "double"])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "-c 'tcp_keepalives_idle=7200'",
+        '-c "tcp_keepalives_idle=7200"',
+        "-c'tcp_keepalives_idle=7200'",
+        "--tcp-keepalives-idle='7200'",
+        "'--tcp-keepalives-idle=7200'",
+        "-c 'tcp_keepalives_idle'=7200",
+        "-c \"tcp_keepalives_idle\"'=7200'",
+        '-c "tcp_keepalives\\_idle=7200"',
+        "-c tcp_keepalives_idle='7200'",
+    ],
+)
+def test_a_fix_inside_quotes_changes_only_the_value_bytes(yaml_style: str, word: str, tmp_path: Path) -> None:
+    # The word keeps its shell quoting and the scalar its YAML quoting: 7200 becomes 60, nothing else moves.
+    command = f"postgres {word} -c tcp_keepalives_interval=10 -c tcp_keepalives_count=6"
+    scalar = {"plain": command, "single": "'" + command.replace("'", "''") + "'", "double": json_string(command)}
+    text = f"services:\n  db:\n    image: postgres:16\n    command: {scalar[yaml_style]}\n"
+    (tmp_path / "docker-compose.yml").write_text(text)
+    assert yaml.safe_load(text)["services"]["db"]["command"] == command
+    outcome = run_cli(["--write", "."], tmp_path)
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert (tmp_path / "docker-compose.yml").read_text() == text.replace("7200", "60", 1)

@@ -21,10 +21,11 @@ compose-go's ``template/template.go`` (``DefaultPattern``, ``DefaultReplacementA
   another $".
 - Any other ``$`` (``$(``, ``$1``, a ``$`` before a blank or at the end) stays as written.
 
-What a variable holds comes from the shell environment and the project's ``.env``, which this
-tool does not know: each variable stands in :attr:`Interpolated.text` as :data:`PLACEHOLDER`,
-a character no splitter or parser here treats specially, so whatever it touches is known to be
-unknown. Its default (:meth:`Variable.default`) is what compose uses when the variable is unset.
+What a variable holds comes from the shell environment, which this tool does not know, and the
+project's ``.env`` (read by pgconf_fix.documents.compose_dotenv; the views look a variable up
+there): each variable stands in :attr:`Interpolated.text` as :data:`PLACEHOLDER`, a character
+no splitter or parser here treats specially, so whatever it touches is known to be unknown.
+Its default (:meth:`Variable.default`) is what compose uses when the variable is unset.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ Offsets here are indexes into the Python string (code points), as go-shellwords 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 BLANKS = " \t\r\n"
 STOPS = ";&|<>"
@@ -62,12 +62,14 @@ class UnsplittableCommand(ValueError):
 class ShellWord:
     """One argument: ``value``, and ``start``-``end``, the part of the string that makes it
     (quotes and escapes included). ``plain``: that part is the value itself, character for
-    character."""
+    character. ``places``: the offset in the string of each character of ``value`` (an escaped
+    one's, not its backslash's)."""
 
     value: str
     start: int
     end: int
     plain: bool
+    places: tuple[int, ...] = field(default=(), compare=False)  # where each value character is in the string
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def split_command(text: str) -> Split:
     returns its error (the reasons and the rules: the module's docstring)."""
     words: list[ShellWord] = []
     chars: list[str] = []
+    places: list[int] = []  # the offset in ``text`` of each of ``chars``
     got = _NO
     start = -1  # where the word being read begins
     escaped = single = double = back = dollar = False
@@ -118,11 +121,12 @@ def split_command(text: str) -> Split:
 
     def finish(end: int) -> None:
         value = "".join(chars)
-        words.append(ShellWord(value, start, end, text[start:end] == value))
+        words.append(ShellWord(value, start, end, text[start:end] == value, tuple(places)))
 
     for index, char in enumerate(text):
         if escaped:
             chars.append(char)
+            places.append(index)
             escaped = False
             got = _SINGLE
             continue
@@ -131,15 +135,17 @@ def split_command(text: str) -> Split:
         if char == "\\":
             if single:
                 chars.append(char)
+                places.append(index)
             else:
                 escaped, escape_at = True, index
             continue
         if char in BLANKS:
             if single or double or back or dollar:
                 chars.append(char)
+                places.append(index)
             elif got != _NO:
                 finish(index)
-                chars, got, start = [], _NO, -1
+                chars, places, got, start = [], [], _NO, -1
             else:
                 start = -1
             continue
@@ -154,6 +160,7 @@ def split_command(text: str) -> Split:
                 dollar = True
                 opened["$("] = index
                 chars.append(char)
+                places.append(index)
                 continue
             if dollar:
                 raise UnsplittableCommand(index, "a ( inside $( ... ) is not taken")
@@ -180,6 +187,7 @@ def split_command(text: str) -> Split:
             break
         got = _SINGLE
         chars.append(char)
+        places.append(index)
 
     end = stop.offset if stop is not None else len(text)
     if got != _NO:

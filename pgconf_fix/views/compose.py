@@ -16,8 +16,12 @@
   (FACTS.md; moby/moby#31208): a box on the path for the idle budget.
 
 Compose interpolates every string of the file first (``$$`` is ``$``; ``$VAR``, ``${VAR:-default}``
-... are filled in from the environment and .env: pgconf_fix.documents.compose_interpolation), and
-only then splits a string; a ``${`` it cannot read is PGF001. An explicit ``entrypoint:`` runs with
+... are filled in from the shell's environment and the project's .env:
+pgconf_fix.documents.compose_interpolation and compose_dotenv), and only then splits a string; a
+``${`` it cannot read is PGF001, and so is a .env compose cannot read. A flag value from .env is
+judged and names its line; no fix is offered for it (the value is changed in .env: a fix there
+would touch the environment's own file, often untracked and holding secrets that a diff's
+context lines would print), as for a value from the shell. An explicit ``entrypoint:`` runs with
 the ``command:`` after it (see ``service_server_view`` for what variables do to the judgement).
 A string command is split the way compose splits it: compose-go hands it to go-shellwords'
 ``Parse`` (pgconf_fix.documents.shellwords has the rules, read from go-shellwords v1.0.12 and
@@ -42,6 +46,12 @@ from dataclasses import dataclass, replace
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.documents.compose_dotenv import (
+    DotenvError,
+    DotenvValue,
+    project_environment,
+    resolve,
+)
 from pgconf_fix.documents.compose_interpolation import (
     INVALID_INTERPOLATION,
     PLACEHOLDER,
@@ -60,10 +70,11 @@ from pgconf_fix.documents.shellwords import (
 )
 from pgconf_fix.findings import UNSAFE, Edit, Fix, Location, Problem
 from pgconf_fix.setting import Refusal, Setting
-from pgconf_fix.source import SourceFile
+from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.placed import KERNEL_KEYS, PlacedSettings
+from pgconf_fix.workspace import Workspace, is_file
 
 SWARM_IPVS_SECONDS = 900
 # Markup that is filled in before postgres reads a compose command's flag: a variable compose
@@ -128,6 +139,9 @@ class Word:
     In a compose file (interpolated), ``variables`` are the variables whose values stand in
     ``value`` as ``PLACEHOLDER`` characters, in order, and ``raw_at(i)`` is the file offset of
     character ``i`` of the scalar's value as written (None where it cannot be pointed at).
+    ``inner_at(i)``: the file offset of value character ``i`` of a string command's word also
+    where the word is quoted or escaped elsewhere (None where that character is not written as
+    itself: an escape, a variable), so that a value inside quotes can be edited in them.
     """
 
     value: str
@@ -136,6 +150,7 @@ class Word:
     rewrite: Callable[[str], tuple[Edit, ...]]
     variables: tuple[Variable, ...] = ()
     raw_at: Callable[[int], int | None] = lambda i: None
+    inner_at: Callable[[int], int | None] = lambda i: None
 
 
 def shell_words(text: str) -> list[tuple[str, int, int, bool]]:
@@ -162,6 +177,59 @@ def _scalar_offsets(source: SourceFile, node: ScalarNode) -> Callable[[int], int
     if node.style is None and raw == node.value:
         return lambda i: start + i
     return lambda i: None
+
+
+# YAML's double-quoted escapes of one character (YAML 1.1/1.2 as PyYAML reads them).
+_YAML_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
+                 "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
+                 "L": "\u2028", "P": "\u2029"}
+_YAML_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+def _written_offsets(
+    source: SourceFile, node: ScalarNode
+) -> tuple[Callable[[int], int | None], Callable[[int], tuple[int, int] | None]]:
+    """For a string command's scalar: value offset -> file offset where the character is written
+    as itself (``_scalar_offsets``), and value offset -> the file span that writes it, also for
+    a one-line quoted scalar with YAML escapes (``''`` in single quotes, ``\\"`` and the other
+    backslash escapes in double quotes), whose escaped characters have a span and no offset."""
+    offsets = _scalar_offsets(source, node)
+    start, end = Y.span(node)
+    raw = source.text[start + 1 : end - 1]
+    if node.style not in ("'", '"') or raw == node.value or "\n" in raw or "\r" in raw:
+        def bounds(i: int) -> tuple[int, int] | None:
+            at = offsets(i)
+            return None if at is None else (at, at + 1)
+        return offsets, bounds
+    spans: list[tuple[int, int]] = []
+    chars: list[str] = []
+    index = 0
+    while index < len(raw):
+        width, char = 1, raw[index]
+        if node.style == "'" and raw.startswith("''", index):
+            width = 2
+        elif node.style == '"' and char == "\\" and index + 1 < len(raw):
+            kind = raw[index + 1]
+            digits = _YAML_HEX.get(kind, 0)
+            if digits and re.fullmatch(r"[0-9A-Fa-f]+", raw[index + 2 : index + 2 + digits] or "-"):
+                width, char = 2 + digits, chr(int(raw[index + 2 : index + 2 + digits], 16))
+            elif kind in _YAML_ESCAPES:
+                width, char = 2, _YAML_ESCAPES[kind]
+            else:
+                return offsets, lambda i: None
+        chars.append(char)
+        spans.append((start + 1 + index, start + 1 + index + width))
+        index += width
+    if "".join(chars) != node.value:
+        return offsets, lambda i: None
+
+    def written_at(i: int) -> int | None:
+        return spans[i][0] if 0 <= i < len(spans) and spans[i][1] - spans[i][0] == 1 else None
+
+    def written_span(i: int) -> tuple[int, int] | None:
+        return spans[i] if 0 <= i < len(spans) else None
+
+    return written_at, written_span
 
 
 def _no_offset(i: int) -> int | None:
@@ -220,7 +288,7 @@ def _string_command_words(
 
     Each rewrite and the append are split again (``_reads_as``) and give no edit unless
     go-shellwords reads exactly the intended words; nothing is appended after a stop."""
-    offsets = _scalar_offsets(source, node)
+    offsets, bounds = _written_offsets(source, node)
     escape = escape_dollars if interpolated else (lambda text: text)
     reading = _reading(node.value, interpolated)
     split = split_command(reading.text)
@@ -229,30 +297,41 @@ def _string_command_words(
     for index, shell_word in enumerate(split.words):
         variables = reading.variables_in(shell_word.start, shell_word.end)
         start, end = reading.raw_span(shell_word.start, shell_word.end)  # a word is never empty text
-        first, last = offsets(start), offsets(end - 1) if end > start else None
-        if first is None or last is None:
+        head, tail = bounds(start), bounds(end - 1)
+        if head is None or tail is None:
             location = Location(source, *Y.span(node))
             at: Callable[[int], int | None] = _no_offset
 
             def rewrite(text: str) -> tuple[Edit, ...]:
                 return ()
+            inner_at = _no_offset
         else:
-            location = Location(source, first, last + 1)
-            plain = shell_word.plain and reading.one_to_one(shell_word.start, shell_word.end)
+            first, stop = head[0], tail[1]
+            location = Location(source, first, stop)
+            plain = (shell_word.plain and reading.one_to_one(shell_word.start, shell_word.end)
+                     and all(offsets(k) == first + k - start for k in range(start, end)))
             at = (lambda i, first=first: first + i) if plain else _no_offset
 
-            def rewrite(text: str, first: int = first, last: int = last, index: int = index,
+            def inner_at(i: int, places: tuple[int, ...] = shell_word.places) -> int | None:
+                if i >= len(places) or not reading.one_to_one(places[i], places[i] + 1):
+                    return None
+                return offsets(reading.starts[places[i]])
+
+            def rewrite(text: str, first: int = first, stop: int = stop, index: int = index,
                         start: int = start, end: int = end, variables: tuple[Variable, ...] = variables) -> tuple[Edit, ...]:
                 if variables:
                     return ()  # the word would lose its variables
-                written = escape(shell_quote(text))
-                edited = node.value[:start] + written + node.value[end:]
-                if not _reads_as(edited, [*values[:index], text, *values[index + 1 :]], reading.text, split.stop,
-                                 interpolated):
-                    return ()
-                return (Edit(source, first, last + 1, _in_scalar(node, written)),)
+                intended = [*values[:index], text, *values[index + 1 :]]
+                for quoted in (_quoted_alike(node.value[start:end], text), shell_quote(text)):
+                    if quoted is None:
+                        continue
+                    written = escape(quoted)
+                    edited = node.value[:start] + written + node.value[end:]
+                    if _reads_as(edited, intended, reading.text, split.stop, interpolated):
+                        return (Edit(source, first, stop, _in_scalar(node, written)),)
+                return ()
 
-        words.append(Word(shell_word.value, location, at, rewrite, variables, offsets))
+        words.append(Word(shell_word.value, location, at, rewrite, variables, offsets, inner_at))
 
     def append(new: list[str]) -> tuple[Edit, ...]:
         if split.stop is not None:
@@ -263,6 +342,18 @@ def _string_command_words(
         return Y.append_to_scalar(source, node, addition)
 
     return words, append
+
+
+def _quoted_alike(written: str, text: str) -> str | None:
+    """``text`` in the quotes of ``written`` (a word as written) when that word is one quoted
+    string, ``'...'`` or ``"..."`` (go-shellwords: in double quotes a backslash escapes any
+    character); None when the word is written otherwise or ``text`` cannot be put in single
+    quotes."""
+    if len(written) < 2 or written[0] != written[-1] or written[0] not in "'\"" or written[0] in written[1:-1]:
+        return None
+    if written[0] == "'":
+        return None if "'" in text else f"'{text}'"
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _reads_as(edited: str, intended: list[str], original: str, stop: Stop | None, interpolated: bool) -> bool:
@@ -351,14 +442,29 @@ def flag_replace(word: Word, prefix: str, value_offset: int) -> Callable[[str], 
     first = word.at(value_offset)
     last = word.at(len(word.value) - 1) if len(word.value) > value_offset else None
     plain_value = first is not None and (last is not None or len(word.value) == value_offset)
+    inside = None if plain_value else _inner_span(word, value_offset)
 
     def replace(value: str) -> tuple[Edit, ...]:
         if plain_value and re.fullmatch(r"[A-Za-z0-9_.]+", value):
             end = (last + 1) if last is not None else first
             return (Edit(word.location.source, first, end, value),)
+        if inside is not None and re.fullmatch(r"[A-Za-z0-9_.]+", value):
+            # Characters no quoting, escape or interpolation touches: written inside the word's own quotes.
+            return (Edit(word.location.source, inside[0], inside[1], value),)
         return word.rewrite(f"{prefix}{value}")
 
     return replace
+
+
+def _inner_span(word: Word, value_offset: int) -> tuple[int, int] | None:
+    """The file span of a flag's value (``word.value[value_offset:]``) when its characters are
+    written as themselves and side by side (``'name=7200'`` gives the span of ``7200`` inside the
+    quotes); None otherwise, and for an empty value."""
+    count = len(word.value) - value_offset
+    first = word.inner_at(value_offset) if count > 0 else None
+    if first is None or any(word.inner_at(value_offset + k) != first + k for k in range(1, count)):
+        return None
+    return first, first + count
 
 
 @dataclass(frozen=True)
@@ -382,6 +488,7 @@ class _Defaulted:
     note: str
     variable: Variable
     edit: Callable[[str], tuple[Edit, ...]] | None
+    refusal: str = ""  # why no fix is offered, when the value comes from .env
 
 
 class ComposeCommandSettings(PlacedSettings):
@@ -393,6 +500,19 @@ class ComposeCommandSettings(PlacedSettings):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.defaulted: dict[int, _Defaulted] = {}
+
+    def finish(self) -> ComposeCommandSettings:
+        """The consumer's checks; a value it refuses that compose takes from ``.env`` or a
+        default says so, as the rules' findings do."""
+        super().finish()
+        notes = {(a.start, a.end): found.note for a in self.assignments if (found := self.defaulted.get(id(a)))}
+        self.problems[:] = [
+            replace(problem, message=problem.message + notes[where])
+            if (where := (problem.location.start, problem.location.end)) in notes
+            and problem.message.startswith("invalid value") else problem
+            for problem in self.problems
+        ]
+        return self
 
     def _defaulted(self, key: str) -> _Defaulted | None:
         current = self.effective(key)
@@ -408,6 +528,8 @@ class ComposeCommandSettings(PlacedSettings):
         if found is None:
             return super().fix(key, value)
         variable = found.variable
+        if found.refusal:
+            return Refusal(found.refusal)
         if found.edit is None or not re.fullmatch(r"[A-Za-z0-9_.]+", value):
             return Refusal(f"{key} comes from {variable.written}: set {variable.name} where compose reads it")
         return Fix(UNSAFE, f"Set the default of {variable.written} to {value} ({variable.name}, where it is set, "
@@ -455,15 +577,18 @@ class _ItemRefused(ValueError):
         self.error = error
 
 
-def service_server_view(source: SourceFile, name: str, service: MappingNode, image: str) -> PlacedSettings | None:
+def service_server_view(source: SourceFile, name: str, service: MappingNode, image: str,
+                        environment: ProjectEnvironment | None = None) -> PlacedSettings | None:
     """The server settings a compose service's ``entrypoint`` and ``command`` give postgres.
 
     Compose interpolates both first (pgconf_fix.documents.compose_interpolation), then splits a
     string one with go-shellwords; an ``entrypoint`` (which also drops the image's own command)
     runs with the ``command`` after it, so the words of both are read in that order, and a
-    missing setting is added to the last of them. What the variables hold is not known here:
-    a flag value from variables with defaults is judged by the defaults, and says so; any other
-    variable in a flag value leaves the setting unknown; and a variable anywhere else (``${FLAGS}``,
+    missing setting is added to the last of them. What the shell's environment holds is not
+    known here: a flag value from variables that the project's ``.env`` (``environment``) sets,
+    or that have defaults, is judged by those values, and says so (the shell, where it sets
+    them, wins); any other variable in a flag value leaves the setting unknown; and a variable
+    anywhere else (``${FLAGS}``,
     ``-c ${NAME}=60``) may bring any flags, so a setting is then not judged missing and nothing is
     added (what is added could override what the variable brings)."""
     fields = [(field, pair) for field in ("entrypoint", "command")
@@ -524,7 +649,7 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
         if PLACEHOLDER in key:
             continue  # a name from a variable: any setting (an open word, above)
         prefix = word.value[:offset]
-        defaulted = _from_defaults(word, offset) if PLACEHOLDER in value else None
+        defaulted = _from_project(word, offset, environment) if PLACEHOLDER in value else None
         if defaulted is not None:
             value, found = defaulted
             span = _raw_value_span(word, found.variable)
@@ -547,11 +672,57 @@ def _open_words(words: list[Word], flags: list[tuple[str, str, Word, int]]) -> l
     ]
 
 
-def _from_defaults(word: Word, offset: int) -> tuple[str, _Defaulted] | None:
-    """A flag value made of variables that all have a default: the value compose passes while
-    they are unset, and what to say and edit; None otherwise (the value is then unknown)."""
+def _from_project(word: Word, offset: int, environment: ProjectEnvironment | None) -> tuple[str, _Defaulted] | None:
+    """A flag value made of variables that the project's ``.env`` sets or that have a default:
+    the value compose passes while the shell sets none of them, and what to say (and edit, for
+    defaults); None otherwise (the value is then unknown)."""
     before = word.value[:offset].count(PLACEHOLDER)
     variables = word.variables[before:]
+    from_file = [v for v in variables if environment is not None and v.name in environment.values]
+    if not from_file:
+        return _from_defaults(word, offset, variables)
+    assert environment is not None
+    values = []
+    for variable in variables:
+        if variable.name in environment.values:
+            got = resolve(variable.written, environment.values.get)
+        else:
+            got = variable.default()
+        if got is None:
+            return None
+        values.append(got)
+    pieces = iter(values)
+    value = "".join(next(pieces) if char == PLACEHOLDER else char for char in word.value[offset:])
+    given = []
+    for variable, got in zip(variables, values):
+        entry = environment.values.get(variable.name)
+        if entry is None:
+            given.append(f"{variable.written} as its default {_shown(got)} ({variable.name} is not set in "
+                         f"{environment.display})")
+        else:
+            assignment = f"{variable.name} = {_shown(entry.value or '')} at {environment.display}:{entry.line}"
+            given.append(f"{variable.written} from {assignment}" if got == entry.value else
+                         f"{variable.written} as {_shown(got)} from {assignment}")
+    names = " and ".join(dict.fromkeys(v.name for v in variables))
+    places = " and ".join(dict.fromkeys(f"{environment.display}:{environment.values[v.name].line}" for v in from_file))
+    one = len(dict.fromkeys(v.name for v in variables)) == 1
+    note = (f" (compose takes {' and '.join(given)}, the place to change it; where the shell's environment sets {names}, "
+            f"{'that value applies' if one else 'those values apply'} instead, and {'it is' if one else 'they are'} "
+            "not known here)")
+    refusal = (f"the value comes from {places}, which compose reads for every variable the shell does not set: "
+               "change it there (pgconf-fix does not edit .env, which holds the environment's values and "
+               "often its secrets)")
+    return value, _Defaulted(note, variables[0], None, refusal)
+
+
+def _shown(text: str) -> str:
+    """``text`` in a message: as it is when it reads unambiguously, else in double quotes."""
+    return text if re.fullmatch(r"[A-Za-z0-9_.+-]+", text) else f'"{text}"'
+
+
+def _from_defaults(word: Word, offset: int, variables: tuple[Variable, ...]) -> tuple[str, _Defaulted] | None:
+    """A flag value made of ``variables`` that all have a default: the value compose passes
+    while they are unset, and what to say and edit; None otherwise (the value is then unknown)."""
     defaults = [variable.default() for variable in variables]
     if not variables or any(default is None for default in defaults):
         return None
@@ -679,17 +850,54 @@ def swarm_timer(source: SourceFile, root: Node) -> SwarmTimer | None:
     return None
 
 
-def compose_views(source: SourceFile, root: Node) -> list[SettingsView]:
-    """The server and kernel views of one compose document."""
+@dataclass(frozen=True)
+class ProjectEnvironment:
+    """The project's ``.env`` (the compose file's directory) as compose reads it for
+    interpolation (pgconf_fix.documents.compose_dotenv): ``display`` how it is shown, ``values``
+    its variables; ``refused`` why compose cannot read it (then ``values`` is empty), or ""."""
+
+    display: str
+    values: dict[str, DotenvValue]
+    refused: str = ""
+    line: int = 0
+
+
+def project_environment_of(workspace: Workspace, source: SourceFile) -> ProjectEnvironment | None:
+    """The ``.env`` beside a compose file, read as compose reads it; None when there is none."""
+    path = source.path.parent / ".env"
+    if not is_file(path):
+        return None
+    display = workspace.display_for(path, source.display)
+    try:
+        loaded = workspace.load(path, display)
+    except InputError as exc:
+        return ProjectEnvironment(display, {}, exc.message)
+    try:
+        return ProjectEnvironment(loaded.display, project_environment(loaded.text))
+    except DotenvError as exc:
+        return ProjectEnvironment(loaded.display, {}, str(exc), exc.line)
+
+
+def compose_views(source: SourceFile, root: Node, environment: ProjectEnvironment | None = None) -> list[SettingsView]:
+    """The server and kernel views of one compose document; ``environment``: the project's
+    ``.env`` (``project_environment_of``)."""
     views: list[SettingsView] = []
+    refusal_told = environment is None or not environment.refused
     for name_node, service in Y.items(Y.get(root, "services")):
         if not isinstance(service, MappingNode):
             continue
         name = name_node.value
         image = Y.scalar_value(Y.get(service, "image")) or ""
         if image and is_postgres_image(image):
-            view = service_server_view(source, name, service, image)
+            view = service_server_view(source, name, service, image, environment)
             if view is not None:
+                if not refusal_told:
+                    assert environment is not None
+                    refusal_told = True
+                    where = f"{environment.display}:{environment.line}" if environment.line else environment.display
+                    view.problems.append(Problem(view.home, (
+                        f"compose cannot read the project's {environment.display} ({where}: {environment.refused}) "
+                        "and refuses to run any service of this file; its variables are not known here")))
                 views.append(view)
         sysctls = Y.entry(service, "sysctls")
         if sysctls is not None:

@@ -25,7 +25,7 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.views.ansible import ansible_sysctl_views
 from pgconf_fix.views.base import Built, ParsedFile, SettingsView
 from pgconf_fix.views.client import connection_views
-from pgconf_fix.views.compose import compose_views, is_compose
+from pgconf_fix.views.compose import compose_views, is_compose, project_environment_of
 from pgconf_fix.views.kubernetes import kubernetes_views
 from pgconf_fix.workspace import Workspace
 
@@ -53,9 +53,12 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         return _client_views(source, []), ParsedFile(source, problems)
     views: list[SettingsView] = []
     embedded: list[tuple[int, int]] = []
+    environment = None
     for root in documents:
         if is_compose(root):
-            views.extend(compose_views(source, root))
+            if environment is None:
+                environment = project_environment_of(workspace, source) or False
+            views.extend(compose_views(source, root, environment or None))
             continue
         if isinstance(root, SequenceNode):  # a playbook, a role's tasks or handlers
             views.extend(ansible_sysctl_views(source, root))
