@@ -225,3 +225,17 @@ def test_the_dotenv_read_is_the_compose_files_own_directorys(tmp_path: Path) -> 
     assert run_cli(["deploy/"], tmp_path).code == 0
     (project / ".env").write_text("# tuned\nIDLE=7200\n")
     assert "from IDLE = 7200 at deploy/.env:2, the place to change it" in run_cli(["deploy/"], tmp_path).stdout
+
+
+def test_values_from_dotenv_and_defaults_together_say_where_each_comes_from(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  db:\n    image: postgres:16\n    command: postgres -c tcp_keepalives_idle=${TENS}${UNITS:-0}"
+        " -c tcp_keepalives_interval=${FAST:+45} -c tcp_keepalives_count=6\n"
+    )
+    (tmp_path / ".env").write_text("TENS=72\nFAST=yes\n")
+    out = run_cli(["."], tmp_path).stdout
+    assert ("(720 s) is above the idle budget (300 s); set it to 60 (compose takes ${TENS} from TENS = 72 at .env:1 "
+            "and ${UNITS:-0} as its default 0 (UNITS is not set in .env), the place to change it; where the shell's "
+            "environment sets TENS and UNITS, those values apply instead, and they are not known here)") in out
+    # ${FAST:+45}: FAST is set, so compose gives 45.
+    assert "= ${FAST:+45} is above the maximum (30 s); set it to 10 (compose takes ${FAST:+45} as 45 from FAST = yes at .env:2" in out
