@@ -1,9 +1,11 @@
-"""Ansible tasks that set kernel parameters: ``ansible.posix.sysctl`` (also written
+"""Ansible: tasks that set kernel parameters (``ansible.posix.sysctl``, also written
 ``ansible.builtin.sysctl`` or ``sysctl``, which Ansible routes to it), as kernel views judged by
-PGF201-PGF203.
+PGF201-PGF203; and server parameters set through Ansible (``community.postgresql.postgresql_set``
+tasks, and the ``postgresql_global_config_options`` list of the geerlingguy.postgresql role), as
+server views judged by PGF101-PGF104.
 
 What the module does with a task (ansible.posix's ``plugins/modules/sysctl.py``, checked with
-Ansible 2.19.14 and the kernel inside ``unshare -n``: tests/test_ansible_sysctl.py): it writes
+Ansible 2.19.14 and the kernel inside ``unshare -n``: tests/test_ansible.py): it writes
 ``name=value`` into its ``sysctl_file`` (``/etc/sysctl.conf`` by default) and, unless
 ``reload: no``, runs ``sysctl -p`` on that file, so the kernel reads the value as it reads a
 sysctl.conf line. The value is a string: a YAML integer is written as its decimal digits, a
@@ -14,12 +16,19 @@ value with ``{{ }}`` is Jinja's to fill in (unknown here).
 Only values written in the tasks are judged: a playbook or role often sets one key a task
 and keeps the others in other files, so a key no task of this file sets is not reported as
 missing.
+
+The server's side: ``postgresql_set`` runs ``ALTER SYSTEM SET name = 'value'`` (the value a
+string the server parses as it parses postgresql.auto.conf); the geerlingguy.postgresql role
+writes each ``{option, value}`` item as the line ``option = 'value'`` into postgresql.conf
+(its ``tasks/configure.yml``, lineinfile). Both are read as the server reads such a quoted
+value; ``state: absent`` sets nothing, and a ``{{ }}`` value is unknown. No key is missing:
+the server has its own postgresql.conf beside them.
 """
 
 from __future__ import annotations
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.findings import Edit, Location
@@ -107,3 +116,60 @@ def ansible_sysctl_views(source: SourceFile, root: Node) -> list[SettingsView]:
         span = Y.span(value[1]) if value[1].value == written else None
         view.add(key.strip().replace("/", "."), written, location, span, replace)
     return [view.finish()] if view is not None else []
+
+
+POSTGRESQL_SET_MODULES = ("community.postgresql.postgresql_set", "postgresql_set")
+ROLE_OPTIONS = "postgresql_global_config_options"  # geerlingguy.postgresql's list of {option, value}
+
+
+def _rendered(node: ScalarNode) -> str | None:
+    """A scalar as Jinja renders it into a string (``{{ item.value }}``, or a module's ``str``
+    argument): a YAML integer in decimal, a boolean as Python writes it; None for a null."""
+    if Y.is_null(node):
+        return None
+    if node.tag == Y.STR_TAG:
+        return node.value
+    return str(yaml.safe_load(node.value))
+
+
+def ansible_server_views(source: SourceFile, root: Node) -> list[SettingsView]:
+    """One server view of a document's ``postgresql_set`` tasks and role option lists, or none.
+    Each value is replaced in place."""
+    view: PlacedSettings | None = None
+    for node in Y.walk(root):
+        if not isinstance(node, MappingNode):
+            continue
+        found: list[tuple[str, ScalarNode, ScalarNode, ScalarNode]] = []  # (what, name, value key, value)
+        for module in POSTGRESQL_SET_MODULES:
+            arguments = Y.get(node, module)
+            if isinstance(arguments, MappingNode):
+                found += _named_values(f"the {module} tasks of this file", arguments, "name", "value")
+        options = Y.get(node, ROLE_OPTIONS)
+        if isinstance(options, SequenceNode):
+            for item in options.value:
+                if isinstance(item, MappingNode):
+                    found += _named_values(f"{ROLE_OPTIONS} (geerlingguy.postgresql)", item, "option", "value")
+        for what, name, value_key, value in found:
+            written = _rendered(value)
+            if written is None:
+                continue
+            if view is None:
+                view = PlacedSettings("server", source, what, Location(source, *Y.span(node)), None, judges_missing=False)
+
+            def replace(new: str, value: ScalarNode = value) -> tuple[Edit, ...]:
+                return (Y.replace_scalar(source, value, new),)
+
+            span = Y.span(value) if value.value == written else None
+            location = Location(source, value_key.start_mark.index, value.end_mark.index)
+            view.add(name.value.strip().lower(), written, location, span, replace)
+    return [view.finish()] if view is not None else []
+
+
+def _named_values(what: str, mapping: MappingNode, name_key: str, value_key: str) -> list[tuple[str, ScalarNode, ScalarNode, ScalarNode]]:
+    """The one (name, value) a task's arguments or a role's list item sets, unless it is absent."""
+    name = Y.get(mapping, name_key)
+    value = Y.entry(mapping, value_key)
+    state = Y.scalar_value(Y.get(mapping, "state")) or "present"
+    if not isinstance(name, ScalarNode) or value is None or not isinstance(value[1], ScalarNode) or state != "present":
+        return []
+    return [(what, name, value[0], value[1])]

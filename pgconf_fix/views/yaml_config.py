@@ -22,7 +22,11 @@ from yaml.nodes import SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.ansible import ansible_sysctl_views
+from pgconf_fix.views.ansible import (
+    ROLE_OPTIONS,
+    ansible_server_views,
+    ansible_sysctl_views,
+)
 from pgconf_fix.views.base import Built, ParsedFile, SettingsView
 from pgconf_fix.views.client import connection_views
 from pgconf_fix.views.compose import compose_views, is_compose, project_environment_of
@@ -61,7 +65,10 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             views.extend(compose_views(source, root, environment or None))
             continue
         if isinstance(root, SequenceNode):  # a playbook, a role's tasks or handlers
-            views.extend(ansible_sysctl_views(source, root))
+            views.extend([*ansible_sysctl_views(source, root), *ansible_server_views(source, root)])
+            continue
+        if Y.get(root, ROLE_OPTIONS) is not None:  # Ansible variables (group_vars, a role's defaults)
+            views.extend(ansible_server_views(source, root))
             continue
         found, spans = kubernetes_views(workspace, source, root)
         views.extend(found)

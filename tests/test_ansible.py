@@ -1,5 +1,5 @@
-"""Ansible's sysctl tasks as pgconf_fix.views.ansible reads them, held to real Ansible and the
-real kernel.
+"""Ansible's sysctl tasks and server settings as pgconf_fix.views.ansible reads them, held to
+real Ansible, the real kernel and the real server.
 
 Ansible (the ``ansible`` package from PyPI, which ships ansible.posix) is found through
 ``PGCONF_FIX_ANSIBLE`` (its ``ansible-playbook``), else the venv ``.ci/run`` makes, else
@@ -21,9 +21,17 @@ from yaml.nodes import ScalarNode
 
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.ansible import ansible_sysctl_views, module_value
+from pgconf_fix.views.ansible import (
+    ROLE_OPTIONS,
+    ansible_server_views,
+    ansible_sysctl_views,
+    module_value,
+)
+from tests.pg_server import PgServer, pg_server  # noqa: F401 - pg_server is a fixture
 
 FIXTURE = Path(__file__).parent / "fixtures/yaml/ansible-sysctl-tasks"
+SERVER_FIXTURE = Path(__file__).parent / "fixtures/yaml/ansible-server-settings"
+GUCS = ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
 KEYS = ("net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes")
 MODULES = ("ansible.posix.sysctl", "ansible.builtin.sysctl", "sysctl")
 
@@ -51,6 +59,14 @@ def ansible() -> Path:
     if probe.returncode != 0:
         pytest.skip(f"unshare -n is not permitted here: {probe.stderr.strip()}")
     return playbook
+
+
+def _playbook(ansible: Path, play: Path, *, namespace: bool) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ANSIBLE_PYTHON_INTERPRETER": str(ansible.parent / "python"), "ANSIBLE_NOCOLOR": "1"}
+    argv = [str(ansible), "-i", "localhost,", "-c", "local", str(play)]
+    return subprocess.run(
+        ["unshare", "-n", *argv] if namespace else argv, capture_output=True, text=True, env=env, timeout=300, check=False
+    )
 
 
 def _run(ansible: Path, tasks: list[Path], directory: Path) -> tuple[dict[str, int], str]:
@@ -159,3 +175,63 @@ def test_a_kubernetes_manifest_is_no_task_list() -> None:
     source = SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", text.encode())
     (root,) = Y.compose_documents(text)
     assert ansible_sysctl_views(source, root) == []
+
+
+# -- the server's side ---------------------------------------------------------------------
+
+
+def _server_values(path: Path) -> dict[str, str | None]:
+    source = SourceFile.from_bytes(path, path.name, path.read_bytes())
+    found: dict[str, str | None] = {}
+    for root in Y.compose_documents(source.text):
+        for view in ansible_server_views(source, root):
+            for key in GUCS:
+                current = view.effective(key)
+                if current is not None:
+                    found[key] = None if "{{" in current.value else current.value
+    return found
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_the_server_reads_the_role_options_as_we_do(ansible: Path, pg_server: PgServer, tmp_path: Path, tree: str) -> None:  # noqa: F811
+    """The role's list rendered by real Ansible into postgresql.conf lines of the role's form
+    (``option = 'value'``, geerlingguy.postgresql tasks/configure.yml), then read by the real
+    server with ``postgres -C``: each value in seconds is what pgconf-fix's view reads."""
+    variables = SERVER_FIXTURE / tree / "group_vars/db.yml"
+    with pg_server.staged() as conf_dir:
+        conf = conf_dir / "postgresql.conf"
+        play = tmp_path / "render.yml"
+        play.write_text(
+            "- hosts: localhost\n  gather_facts: false\n"
+            f"  vars_files: [{variables}]\n  tasks:\n"
+            "    - ansible.builtin.lineinfile:\n"
+            f"        path: {conf}\n        create: true\n"
+            "        line: \"{{ item.option }} = '{{ item.value }}'\"\n"
+            "        state: \"{{ item.state | default('present') }}\"\n"
+            f"      loop: \"{{{{ {ROLE_OPTIONS} }}}}\"\n"
+        )
+        done = _playbook(ansible, play, namespace=False)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "tcp_keepalives_idle = '" in conf.read_text()
+        ours = _server_values(variables)
+        assert set(ours) == set(GUCS)
+        for key in GUCS:
+            code, value = pg_server.config_value(conf_dir, key)
+            assert code == 0, value
+            expected = {"before": {"tcp_keepalives_idle": "7200", "tcp_keepalives_interval": "75", "tcp_keepalives_count": "6"},
+                        "after": {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6"}}
+            assert value == expected[tree][key]
+            assert ours[key] is not None and ours[key].rstrip("s") == value
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_postgresql_set_values_are_accepted_as_alter_system_writes_them(pg_server: PgServer, tree: str) -> None:  # noqa: F811
+    """postgresql_set runs ALTER SYSTEM SET name = 'value', which the server keeps as that line
+    in postgresql.auto.conf: each known value of the fixture's tasks, so written, is read by the
+    real server as the number pgconf-fix judges."""
+    values = _server_values(SERVER_FIXTURE / tree / "playbooks/tune.yml")
+    assert values == {"tcp_keepalives_idle": {"before": "600", "after": "60"}[tree], "tcp_keepalives_count": None}
+    with pg_server.staged() as conf_dir:
+        (conf_dir / "postgresql.conf").write_text("")
+        (conf_dir / "postgresql.auto.conf").write_text("".join(f"{k} = '{v}'\n" for k, v in values.items() if v is not None))
+        assert pg_server.config_value(conf_dir, "tcp_keepalives_idle") == (0, values["tcp_keepalives_idle"])
