@@ -377,3 +377,26 @@ def test_a_fix_inside_quotes_changes_only_the_value_bytes(yaml_style: str, word:
     outcome = run_cli(["--write", "."], tmp_path)
     assert outcome.code == 0, outcome.stdout + outcome.stderr
     assert (tmp_path / "docker-compose.yml").read_text() == text.replace("7200", "60", 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    command: postgres -c ssl_renegotiation_limit=${RENEG}\n"),
+        ("docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    command: [postgres, -c, ssl_renegotiation_limit=$RENEG]\n"),
+        ("statefulset.yaml", (
+            "apiVersion: apps/v1\nkind: StatefulSet\nspec:\n  template:\n    spec:\n      containers:\n"
+            "        - name: db\n          image: postgres:16\n          args: [-c, ssl_renegotiation_limit=$(RENEG)]\n"
+            "          envFrom:\n            - configMapRef:\n                name: tuning\n"
+        )),
+    ],
+)
+def test_a_renegotiation_limit_from_a_variable_is_not_known_to_be_refused(name: str, text: str, tmp_path: Path) -> None:
+    # The variable may well hold 0: PGF104 says nothing, and no placeholder reaches a message.
+    (tmp_path / name).write_text(text)
+    out = run_cli(["."], tmp_path).stdout
+    assert " PGF104 " not in out and "\ue000" not in out, out
+    (tmp_path / ".env").write_text("RENEG=512MB\n")
+    if name == "docker-compose.yml":  # now compose's value is known: 512MB, which PostgreSQL 16 refuses
+        out = run_cli(["."], tmp_path).stdout
+        assert " PGF104 " in out and "RENEG = 512MB at .env:1" in out, out

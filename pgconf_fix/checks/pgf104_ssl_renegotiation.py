@@ -40,6 +40,8 @@ def ssl_renegotiation(rule: Rule, view: SettingsView, options: Options) -> Itera
     if current.how:  # written as SQL, where the server answers with an ERROR, not a failed start
         yield from _check_sql(rule, view, current)
         return
+    if view.templated(SETTING):
+        return  # a variable or template fills it in: 0 or not, it is not known here
     why = _why(view, view.refusal, "stops the server from starting")
     if why is not None:
         yield make_finding(rule, current.location, f"{SETTING} = {current.raw}: {why}; set it to 0{current.set_where}",

@@ -124,6 +124,11 @@ class SettingsView:
         """Whether a missing ``key`` is a finding here (fragments about other things are not nagged)."""
         return self.judges_missing
 
+    def templated(self, key: str) -> bool:
+        """Whether ``key``'s value is filled in before its consumer reads it (a variable, template
+        markup) and so is not known here; views that read such markup say so."""
+        return False
+
     def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
         """``key`` as the consumer sees it. With ``number``, ``value`` is an ``int`` read the way
         the consumer reads it (in ``unit`` where the setting has none of its own), and a value it

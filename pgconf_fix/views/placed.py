@@ -166,6 +166,10 @@ class PlacedSettings(SettingsView):
                 except GucValueError as exc:
                     self.problems.append(Problem(current.location, f'invalid value for parameter "{key}": {exc}'))
 
+    def templated(self, key: str) -> bool:
+        current = self.effective(key)
+        return current is not None and bool(self.template.search(current.value))
+
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
         if self.template.search(assignment.value):
             raise ValueError(f"{assignment.key} comes from a template")
