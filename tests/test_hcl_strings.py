@@ -148,3 +148,46 @@ def test_hcl_files_are_read_as_hcl(name: str) -> None:
     text = '# url = "postgresql://old@db.example.com/app"\nurl = "postgresql://app@db.example.com/app?sslmode=require\\u0026connect_timeout=5"\n'
     values = [carrier.value for carrier in carriers_of(_source(text, name))]
     assert values == ["postgresql://app@db.example.com/app?sslmode=require&connect_timeout=5"]
+
+
+REFUSED_ESCAPE_MODULE = (
+    "locals {\n"
+    '  weird = "a\\qb"\n'
+    '  db    = "postgresql://u@db.example.com/d"\n'
+    "  task  = <<EOF\n"
+    '[{"name": "DATABASE_URL", "value": "postgresql://u@db3.example.com/d"}]\n'
+    "EOF\n"
+    "}\n"
+)
+
+
+def test_an_escape_terraform_refuses_is_a_parse_error(tmp_path: Path) -> None:
+    """python-hcl2 takes ``"\\q"``; Terraform refuses the file (test_terraform_refuses_what_we_leave).
+    The file is PGF001 where the escape is, and nothing in it (a heredoc least of all) is written."""
+    from tests.cli_runner import run_cli, tree
+
+    (tmp_path / "main.tf").write_text(REFUSED_ESCAPE_MODULE)
+    before = tree(tmp_path)
+    outcome = run_cli(["--no-cache", "--format", "json", "--unsafe-fixes", "."], tmp_path)
+    findings = json.loads(outcome.stdout)
+    assert [(f["code"], f["line"]) for f in findings] == [("PGF001", 2)], findings
+    assert "escape" in findings[0]["message"]
+    run_cli(["--no-cache", "--write", "--unsafe-fixes", "."], tmp_path)
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("name", ["terraform.tfvars", "terragrunt.hcl"])
+def test_an_hcl_file_outside_the_reader_is_read_not_written(tmp_path: Path, name: str) -> None:
+    """A variable file or Terragrunt configuration whose strings this reader cannot follow (here
+    an escape Terraform refuses) is read as raw text, and no fix is written into it: raw text
+    has no way to tell a heredoc's body or a string's escapes from the bytes around them."""
+    from tests.cli_runner import run_cli, tree
+
+    (tmp_path / name).write_text(REFUSED_ESCAPE_MODULE.replace("locals {\n", "").replace("}\n", ""))
+    before = tree(tmp_path)
+    outcome = run_cli(["--no-cache", "--format", "json", "--unsafe-fixes", "."], tmp_path)
+    findings = json.loads(outcome.stdout)
+    assert {f["code"] for f in findings} == {"PGF401", "PGF404"}, findings
+    assert all(f["fix"] is None for f in findings)
+    run_cli(["--no-cache", "--write", "--unsafe-fixes", "."], tmp_path)
+    assert tree(tmp_path) == before

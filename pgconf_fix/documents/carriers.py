@@ -63,6 +63,9 @@ def carriers_of(source: SourceFile) -> list[Carrier]:
         found = hcl_carriers(source)
         if found is not None:
             return found
+        # Terraform refuses the file: read as raw text, and written nowhere (raw text cannot
+        # tell a heredoc's body or a string's escapes from the bytes around them).
+        return [Carrier(source, c.value, c.offsets, None, decoded=False) for c in raw_carriers(source)]
     elif suffix == ".toml":
         found = toml_carriers(source)
         if found is not None:

@@ -17,6 +17,7 @@ from typing import Any
 from pgconf_fix.documents.hcl_model import BOOL, NULL, NUMBER, OTHER, REFERENCE, STRING  # noqa: F401
 from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock, SyntaxProblem, hcl_number  # noqa: F401
 from pgconf_fix.documents.hcl_reader import read_body
+from pgconf_fix.documents.hcl_strings import refused_escape
 from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
@@ -36,6 +37,8 @@ class HclDocument:
             self._read_json(text)
             return
         attributes, blocks, self.error = _read(text)
+        if self.error is None and (refused := refused_escape(source)) is not None:
+            attributes, blocks, self.error = (), (), SyntaxProblem(*refused)  # python-hcl2 takes it
         self.attributes, self.blocks = list(attributes), list(blocks)
 
     @property

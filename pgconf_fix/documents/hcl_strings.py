@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import takewhile
 
 from pgconf_fix.documents.carrier import Carrier, Encoder
 from pgconf_fix.source import SourceFile
@@ -30,7 +31,12 @@ _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 
 
 class _Outside(Exception):
-    """The text is outside what this reader follows."""
+    """The text is outside what this reader follows: at ``offset``, for ``reason`` (a sentence
+    for the user) when it is an escape Terraform refuses."""
+
+    def __init__(self, offset: int = 0, reason: str | None = None) -> None:
+        super().__init__(reason)
+        self.offset, self.reason = offset, reason
 
 
 def hcl_carriers(source: SourceFile) -> list[Carrier] | None:
@@ -41,6 +47,22 @@ def hcl_carriers(source: SourceFile) -> list[Carrier] | None:
         return list(_Scanner(source).top())
     except _Outside:
         return None
+
+
+def refused_escape(source: SourceFile) -> tuple[int, str] | None:
+    """The offset and description of the first escape sequence Terraform refuses in a quoted
+    template of ``source`` ("Invalid escape sequence": ``\\q``, a short or out-of-range
+    ``\\u``), or None. python-hcl2 takes any backslash pair, so this is what tells such a file
+    from one Terraform reads (tests/test_hcl_strings.py asks the real terraform)."""
+    if "\\" not in source.text:
+        return None  # no escape at all; what else Terraform refuses, the parsers refuse too
+    try:
+        for _ in _Scanner(source).top():
+            pass
+    except _Outside as outside:
+        if outside.reason is not None:
+            return outside.offset, outside.reason
+    return None
 
 
 def encode_literal(text: str) -> str:
@@ -170,7 +192,8 @@ class _Scanner:
             point = int(digits, 16)
             if point <= 0x10FFFF and not 0xD800 <= point < 0xE000:
                 return chr(point), i + 2 + width
-        raise _Outside  # HCL refuses any other escape
+        shown = "\\" + (code if code.isprintable() else "") + "".join(takewhile(str.isalnum, digits))
+        raise _Outside(i, f"invalid HCL: invalid escape sequence {shown} in a string (Terraform reads \\n \\r \\t \\\" \\\\ \\uNNNN and \\UNNNNNNNN only)")
 
     def _sequence_end(self, i: int) -> int:
         """The offset after the ``}`` that closes a template sequence whose body starts at
