@@ -191,3 +191,17 @@ def test_an_hcl_file_outside_the_reader_is_read_not_written(tmp_path: Path, name
     assert all(f["fix"] is None for f in findings)
     run_cli(["--no-cache", "--write", "--unsafe-fixes", "."], tmp_path)
     assert tree(tmp_path) == before
+
+
+def test_a_heredoc_ends_outside_its_template_sequences() -> None:
+    """A ``${ ... }`` of a heredoc may run on over lines, one of them the heredoc's marker
+    (here a heredoc nested in it, whose body is the line ``EOF``): that line closes nothing.
+    Terraform 1.11.4 makes ``EOF\\n\\n`` of this output's value and ``"a\\q"`` is inner heredoc
+    text, no string; it was read as a string (and the file refused) when the outer heredoc ended
+    at the first ``EOF``."""
+    text = 'x = <<EOF\n${ <<EOT\nEOF\n"postgresql://u@db.example.com/d\\q"\nEOT\n}\nEOF\ny = "after"\n'
+    carriers = hcl_carriers(_source(text))
+    assert carriers is not None
+    assert [c.value for c in carriers] == [text[10 : text.index("EOF\ny")], "after"]
+    assert carriers[0].encode is None
+    assert carriers[1].edit(0, 0, "x") is not None

@@ -28,6 +28,7 @@ from pgconf_fix.source import SourceFile
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _WRITTEN = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+_SEQUENCE = re.compile(r"(\$\$|%%)\{|[$%]\{")  # a template sequence, or (group 1) its escape
 
 
 class _Outside(Exception):
@@ -124,6 +125,13 @@ class _Scanner:
             end = self._line_end(line)
             if text[line:end].strip(" \t\r") == marker:
                 return Carrier(self.source, text[start:line], tuple(range(start, line + 1)), None), end
+            # A template sequence may run on over lines: none of them closes the heredoc.
+            at = line
+            while (sequence := _SEQUENCE.search(text, at, end)) is not None:
+                at = sequence.end()
+                if not sequence.group(1):  # $${ and %%{ open nothing
+                    at = self._sequence_end(at)
+                    end = max(end, self._line_end(at))
             line = end + 1
         raise _Outside
 
