@@ -73,10 +73,13 @@ class IdleTimer:
     where: str  # "infra/nlb.tf:12"
     keepalives_reset: bool = True
     detail: str = ""  # where the value itself comes from: "var.idle = 150 in terraform.tfvars:1"
+    # Why the box may not exist: "its count is not known without a plan" ("": it exists).
+    condition: str = ""
 
     def origin(self) -> str:
         shown = f"{self.box} at {self.where}" if self.where else self.box
-        return f"{shown}, {self.detail}" if self.detail else shown
+        shown = f"{shown}, {self.detail}" if self.detail else shown
+        return f"{shown}, if created: {self.condition}" if self.condition else shown
 
 
 @dataclass(frozen=True)

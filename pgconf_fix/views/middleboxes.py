@@ -28,6 +28,7 @@ from pgconf_fix.views.terraform_module import (
     Resolution,
     TerraformModule,
     TerraformResource,
+    instances,
     is_configuration,
     module_instances,
     read_modules,
@@ -166,7 +167,9 @@ class Middlebox(TerraformResource):
     def where(self) -> str:
         return f"{self.source.display}:{self.line()}"
 
-    def timer(self) -> IdleTimer | None:
+    def timer(self, condition: str = "") -> IdleTimer | None:
+        """The box's idle timer for the budget; None when it has none on a database's path, or
+        one the cloud refuses. ``condition``: why the box may not exist (IdleTimer.condition)."""
         state, seconds, resolution = self.state()
         if state != TIMER or seconds is None:
             return None
@@ -180,7 +183,7 @@ class Middlebox(TerraformResource):
             line, _ = written.source.position(written.attribute.start)
             detail = f"{' -> '.join(resolution.via)} = {written.text()} in {written.source.display}:{line}"
         box = f"{self.kind.label} {self.address}"
-        return IdleTimer(seconds, box, self.where(), self.kind.keepalives_reset, detail)
+        return IdleTimer(seconds, box, self.where(), self.kind.keepalives_reset, detail, condition)
 
     def effective(self, key: str) -> Assignment | None:
         return None  # no data rule judges a box: its own check reads get()
@@ -199,7 +202,10 @@ def middleboxes(module: TerraformModule, documents: Iterable[HclDocument]) -> It
 def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
     """The idle timers of the boxes in the discovered Terraform files, each module read as
     Terraform instantiates it: a directory a module block calls, once per call with that
-    call's arguments (``terraform_module.module_instances``), as the network view judges it."""
+    call's arguments (``terraform_module.module_instances``), as the network view judges it.
+    A box whose ``count`` or ``for_each`` makes no instance (``terraform_module.instances``)
+    has no timer; one whose instances are not known without a plan, or whose module call's are
+    not, keeps its timer, and the budget's message says it exists only if created."""
     from pgconf_fix.source import InputError
 
     by_directory: dict[Path, list[SourceFile]] = {}
@@ -228,7 +234,10 @@ def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
         # call reached (not among the discovered files), all of it.
         mine = [d for d in module.documents if directory not in groups or d.source.path in given_paths]
         for box in middleboxes(module, mine):
-            timer = box.timer()
+            counted = instances(module, box.source, box.block)
+            if counted.count == 0:
+                continue  # Terraform creates no instance of it: it is on no path
+            timer = box.timer(counted.unknown() or module.condition)
             if timer is not None:
                 yield timer
 

@@ -31,6 +31,7 @@ from pgconf_fix.findings import UNSAFE, Edit, Fix, Location
 from pgconf_fix.setting import Refusal, Setting, State, Trail
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
+from pgconf_fix.views.terraform_values import evaluate, frozen, instance_count, not_nullable, variable_value
 from pgconf_fix.workspace import Workspace, is_dir
 
 # What a resolution comes to (pgconf_fix.setting.State): null or absent is MISSING.
@@ -111,16 +112,42 @@ class ModuleCall:
     source: SourceFile
     block: HclBlock
     calls: int = 1
+    # Why the instance may not exist ("module.edge's count is not known without a plan"), this
+    # call's or an enclosing one's; "" when it exists.
+    condition: str = ""
 
     @property
     def address(self) -> str:
         return f"module.{self.block.labels[0]}" if self.block.labels else "module"
 
 
-def _not_nullable(block: HclBlock) -> bool:
-    """Whether a ``variable`` block says ``nullable = false`` (a literal)."""
-    found = block.attribute("nullable")
-    return found is not None and found.value.kind == BOOL and found.value.value is False
+@dataclass(frozen=True)
+class Instances:
+    """How many instances a ``resource`` or ``module`` block makes: ``count`` None when that is
+    not known without a plan (or not modelled: ``terraform_values``); ``meta`` the argument that
+    decides it ("count", "for_each"; "" when the block has neither, and makes one)."""
+
+    count: int | None
+    meta: str = ""
+
+    def unknown(self, whose: str = "its") -> str:
+        """Why the block may not exist, for a message: "its count is not known without a plan";
+        "" when it is known to exist."""
+        return "" if self.count is not None else f"{whose} {self.meta} is not known without a plan"
+
+
+def instances(module: TerraformModule, source: SourceFile, block: HclBlock) -> Instances:
+    """How many instances ``block`` (of ``module``, in ``source``) makes: its ``count`` or
+    ``for_each`` evaluated without a plan (``terraform_values.evaluate``, through variables,
+    locals and module-call arguments). Terraform makes none for ``count = 0`` or an empty
+    ``for_each`` (1.11.4 ``terraform plan``: no instance of ``terraform_data`` with
+    ``count = var.enabled ? 1 : 0`` and ``enabled`` false, nor with ``for_each = {}``,
+    ``toset([])`` or a variable whose default is ``{}``; a module call's the same)."""
+    for meta in ("count", "for_each"):
+        found = block.attribute(meta)
+        if found is not None:
+            return Instances(instance_count(evaluate(module, Written(source, found)), meta), meta)
+    return Instances(1)
 
 
 def local_module_directory(directory: Path, block: HclBlock) -> Path | None:
@@ -141,6 +168,9 @@ class TerraformModule:
 
     def __init__(self, documents: list[HclDocument], caller: ModuleCall | None = None) -> None:
         self.caller = caller
+        self.condition = caller.condition if caller is not None else ""
+        self._arguments: dict[str, Resolution] = {}  # the call's arguments, as the caller resolves them
+        self.evaluated: dict[str, object] = {}  # var.<name> as terraform_values.evaluate reads it
         self.documents = [d for d in documents if not is_auto_tfvars(d.source.path.name)]
         self.variables: dict[str, tuple[SourceFile, HclBlock]] = {}
         self.locals: dict[str, Written] = {}
@@ -184,13 +214,24 @@ class TerraformModule:
         declared = self.variables.get(name)
         if declared is None:
             return Resolution(UNKNOWN, None, None, via, f"no variable {name!r} is declared{self._maybe_broken()}")
+        return self._variable(name, declared, seen, via)
+
+    def variable(self, name: str) -> Resolution:
+        """What ``var.<name>`` comes to in this module (a declared variable's name)."""
+        return self._variable(name, self.variables[name], (), (f"var.{name}",))
+
+    def _variable(self, name: str, declared: tuple[SourceFile, HclBlock], seen: tuple[str, ...],
+                  via: tuple[str, ...]) -> Resolution:  # fmt: skip
         argument = self.caller.block.attribute(name) if self.caller is not None else None
         if self.caller is not None and argument is not None:
-            # Read in the calling module, with its own variables and locals (a fresh chain there).
+            # Read in the calling module, with its own variables and locals (a fresh chain there),
+            # once: a chain of calls n deep is then read in n steps, not n * n.
             call = f"{self.caller.address}.{name}"
-            given = self.caller.module.resolve(Written(self.caller.source, argument))
+            given = self._arguments.get(name)
+            if given is None:
+                given = self._arguments[name] = self.caller.module.resolve(Written(self.caller.source, argument))
             mine = (*self._owners(seen), self, self.caller.module)
-            if given.status is UNSET and given.written is not None and _not_nullable(declared[1]):
+            if given.status is UNSET and given.written is not None and not_nullable(declared[1]):
                 # A null argument leaves a "nullable = false" variable its default (Terraform
                 # 1.11.4 console: the default; with nullable true, null).
                 return self._default(name, declared, (*via, call, *given.via))
@@ -416,7 +457,7 @@ def module_files(workspace: Workspace, directory: Path, given: list[SourceFile],
     return [by_path[path] for path in sorted(by_path, key=lambda path: path.name)]  # by the name listed
 
 
-MAX_MODULE_DEPTH = 10  # calls followed below a root module (our limit; a cycle stops earlier)
+MAX_MODULE_DEPTH = 100  # calls followed below a root module (our limit; a cycle stops earlier)
 
 
 def read_modules(
@@ -452,6 +493,9 @@ def _called(directory: Path, documents: list[HclDocument]) -> list[Path]:
     return found
 
 
+Chain = tuple[Path, ...]  # the directories of the calls above an instance, outermost first
+
+
 def module_instances(
     directories: Iterable[Path], documents: dict[Path, list[HclDocument]], calls: dict[Path, int]
 ) -> Iterator[tuple[Path, TerraformModule]]:
@@ -459,45 +503,80 @@ def module_instances(
     (with ``documents`` and ``calls`` from :func:`read_modules`): each directory no module block
     calls, as a root module; then, depth first in the order the blocks are written, each
     directory a module block of it calls, once per call with that call's arguments
-    (:class:`ModuleCall`; none for a call whose ``count`` is 0), up to ``MAX_MODULE_DEPTH``
-    calls deep and never into a directory already on the chain. A directory reached by neither
-    (called only from a cycle of calls) comes last, as a root, its calls not followed."""
-    reached: set[Path] = set()
+    (:class:`ModuleCall`; none for a call whose ``count`` or ``for_each`` makes no instance,
+    :func:`instances`), up to ``MAX_MODULE_DEPTH`` calls deep and never into a directory
+    already on the chain. A directory reached by neither (called only from a cycle of calls)
+    comes last, as a root, its calls not followed.
 
-    def instantiate(module: TerraformModule, directory: Path, chain: tuple[Path, ...],
-                    follow: bool) -> Iterator[tuple[Path, TerraformModule]]:  # fmt: skip
-        reached.add(directory)
-        yield directory, module
-        if not follow or not calls or len(chain) >= MAX_MODULE_DEPTH:
-            return
+    An instance that would read exactly as one already given (:func:`_instance_key`: the same
+    directory and chain of directories, the same values of its variables from the same places,
+    the same condition) is not given again, nor anything below it: a module called three times
+    a level, seven levels deep, is 7 x 3 instances, not 3 ** 7. What is left out differs only in
+    the module names its trails list."""
+    reached: set[Path] = set()
+    given: set[tuple] = set()
+
+    def below(module: TerraformModule, directory: Path, chain: Chain) -> Iterator[tuple[Path, TerraformModule]]:
         for document in module.documents:
             for block in document.blocks:
                 target = local_module_directory(directory, block)
                 if target is None or target not in documents or target in chain or target == directory:
                     continue
-                if _no_instances(module, document.source, block):
-                    continue
-                call = ModuleCall(module, document.source, block, calls.get(target, 1))
-                yield from instantiate(TerraformModule(documents[target], call), target, (*chain, directory), True)
+                counted = instances(module, document.source, block)
+                if counted.count == 0:
+                    continue  # Terraform makes no instance (1.11.4 console: module.x is [])
+                address = f"module.{block.labels[0]}" if block.labels else "module"
+                condition = counted.unknown(f"{address}'s") or module.condition
+                call = ModuleCall(module, document.source, block, calls.get(target, 1), condition)
+                yield target, TerraformModule(documents[target], call)
+
+    def instantiate(module: TerraformModule, directory: Path, follow: bool) -> Iterator[tuple[Path, TerraformModule]]:
+        reached.add(directory)
+        yield directory, module
+        if not follow or not calls:
+            return
+        # Depth first, as a recursion over the calls would go, with a stack of the chains' calls.
+        stack = [((directory,), below(module, directory, ()))]
+        while stack:
+            chain, pending = stack[-1]
+            step = next(pending, None)
+            if step is None:
+                stack.pop()
+                continue
+            target, instance = step
+            key = _instance_key(target, chain, instance)
+            if key in given:
+                continue
+            given.add(key)
+            reached.add(target)
+            yield target, instance
+            if len(chain) < MAX_MODULE_DEPTH:
+                stack.append(((*chain, target), below(instance, target, chain)))
 
     directories = list(directories)
     for directory in directories:
         if directory not in calls:
-            yield from instantiate(TerraformModule(documents[directory]), directory, (), True)
+            yield from instantiate(TerraformModule(documents[directory]), directory, True)
     for directory in directories:
         if directory not in reached:
-            yield from instantiate(TerraformModule(documents[directory]), directory, (), False)
+            yield from instantiate(TerraformModule(documents[directory]), directory, False)
 
 
-def _no_instances(module: TerraformModule, source: SourceFile, block: HclBlock) -> bool:
-    """Whether a module block's ``count`` comes to 0 (literally or through variables and locals
-    without a plan): Terraform makes no instance of the call (1.11.4 console: ``module.x`` is
-    ``[]``), so nothing in it is on a path."""
-    found = block.attribute("count")
-    if found is None:
-        return False
-    resolution = module.resolve(Written(source, found))
-    return resolution.status is SET and whole_number(resolution.value) == 0
+def _instance_key(directory: Path, chain: Chain, module: TerraformModule) -> tuple:
+    """What an instance of a called directory reads as: two with the same key give the same
+    views and timers, their trails aside. Each variable's resolution (state, typed value, the
+    place it is written, the reason it is unknown, the first shared variable on its way) and
+    its value as ``count`` and ``for_each`` see it; the chain (it decides which calls are
+    followed below) and the condition under which the instance exists."""
+    values = []
+    for name in sorted(module.variables):
+        resolution = module.variable(name)
+        written = resolution.written
+        place = None if written is None else (str(written.source.path), written.attribute.start, written.attribute.end)
+        shared = module.shared(resolution.via, resolution.owners)
+        values.append((name, resolution.status, frozen(resolution.value), place, resolution.reason, shared,
+                       frozen(variable_value(module, name))))  # fmt: skip
+    return (directory, chain, module.condition, tuple(values))
 
 
 def whole_number(value: object) -> int | None:
