@@ -41,6 +41,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "pgbouncer": ("*.ini",),
     "yaml": ("*.yml", "*.yaml", "*.YML", "*.YAML"),
     "sql": ("*.sql", "*.SQL"),
+    "dockerfile": ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile", "Containerfile.*"),
     "python": ("*.py",),
     "client": (
         "*.conf", "*.py", "*.env", ".env", ".env.*", ".envrc", "env.sample", "env.example", "*.sample", "*.example",

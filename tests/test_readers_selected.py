@@ -85,7 +85,7 @@ def test_a_reader_of_no_selected_rule_is_neither_sniffed_nor_parsed(tmp_path: Pa
     outcome = run_cli(["--select", "PGF301", "--idle-budget", "300", "--format", "json", "."], root)
     assert {finding["code"] for finding in json.loads(outcome.stdout)} == {"PGF301"}
     assert seen["network"]["built"] == ["lb.tf"]
-    for name in ("server", "kernel", "python", "sql", "pgbouncer", "yaml", "client"):
+    for name in ("server", "kernel", "python", "sql", "pgbouncer", "yaml", "dockerfile", "client"):
         assert seen[name]["claimed"] == [] and seen[name]["built"] == [], (name, seen[name])
 
 
@@ -99,7 +99,7 @@ def test_the_idle_budget_keeps_its_readers_sniffed_but_not_parsed(tmp_path: Path
     assert seen["server"]["built"] == ["postgresql.conf"]
     assert "db.py" in seen["python"]["claimed"] and seen["python"]["built"] == []
     assert seen["kernel"]["claimed"] == ["sysctl.conf"] and seen["kernel"]["built"] == []
-    for name in ("sql", "pgbouncer", "yaml"):
+    for name in ("sql", "pgbouncer", "yaml", "dockerfile"):
         assert seen[name]["claimed"] == [] and seen[name]["built"] == [], (name, seen[name])
     assert seen["client"]["built"] == [], seen["client"]
     assert seen["network"]["built"] == ["lb.tf"]  # server settings live in cloud resources too

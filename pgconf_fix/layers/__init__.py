@@ -37,6 +37,7 @@ LAYER_MODULES = (
     "pgconf_fix.layers.terraform",
     "pgconf_fix.layers.pgbouncer",
     "pgconf_fix.layers.yaml_config",
+    "pgconf_fix.layers.dockerfile",
     "pgconf_fix.layers.client",
 )
 

@@ -1,0 +1,258 @@
+"""A Dockerfile that builds a PostgreSQL image: the ``-c`` flags of its final stage's ``CMD`` and
+``ENTRYPOINT`` as server settings (PGF101-PGF104), as compose's ``command:`` is read.
+
+What Docker does with them (the Dockerfile reference, https://docs.docker.com/reference/dockerfile/):
+the last ``CMD`` and ``ENTRYPOINT`` of the stage an image is built from win, a stage ``FROM``
+another stage inherits both, and an ``ENTRYPOINT`` written in the Dockerfile drops the ``CMD``
+the base image had (not one written in the Dockerfile). The exec form is a JSON array of
+strings, passed as they are; the shell form runs ``/bin/sh -c`` on the text. The official
+image's entrypoint runs ``postgres`` with flags given alone (pgconf_fix.views.compose.runs_server).
+
+An instruction continued over lines (a line ending in ``\\``) is read as Docker joins it: the
+backslash and the line break removed, comment lines inside it dropped. Only what can be read for
+certain is read: an exec form, and a shell form whose words are plain (letters, digits and
+``_ . / = : -``: what ``sh`` splits at blanks alone), each string or word written on one line. A
+file with a parser directive that changes the escape character, or a heredoc, is not read; the
+flags of a command not read are unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.versions import Major
+from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.compose import (
+    COMMAND_TEMPLATE,
+    Word,
+    flag_replace,
+    is_postgres_image,
+    runs_server,
+    server_flags,
+    version_from_image,
+)
+from pgconf_fix.views.placed import PlacedSettings
+
+_DIRECTIVE = re.compile(r"#[ \t]*([A-Za-z]+)[ \t]*=")
+_INSTRUCTION = re.compile(r"[ \t]*([A-Za-z]+)(?:[ \t]+|$)")
+_PLAIN_SHELL = re.compile(r"[A-Za-z0-9_./=:-]+(?:[ \t]+[A-Za-z0-9_./=:-]+)*[ \t]*")
+_FROM = re.compile(r"(?:--[A-Za-z-]+=\S+[ \t]+)*(\S+)(?:[ \t]+[Aa][Ss][ \t]+(\S+))?[ \t]*")
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One instruction: its keyword (upper case), where its arguments' text begins and ends in
+    the file, and the spans that text is joined from when it is continued over lines."""
+
+    keyword: str
+    args_start: int
+    args_end: int
+    # The file spans of the arguments' text, line by line, without the continuation backslashes.
+    segments: tuple[tuple[int, int], ...]
+
+    def joined(self, text: str) -> tuple[str, list[int]]:
+        """The arguments as Docker reads them (lines joined), and the file offset of each of
+        their characters followed by the offset after the last."""
+        offsets = [offset for start, end in self.segments for offset in range(start, end)]
+        offsets.append(self.segments[-1][1] if self.segments else self.args_end)
+        return "".join(text[start:end] for start, end in self.segments), offsets
+
+
+def is_dockerfile_name(name: str) -> bool:
+    """Docker's and Podman's file names: ``Dockerfile``, ``Containerfile``, ``Dockerfile.prod``,
+    ``app.Dockerfile``."""
+    return name in ("Dockerfile", "Containerfile") or name.startswith(("Dockerfile.", "Containerfile.")) or (
+        name.endswith((".Dockerfile", ".dockerfile"))
+    )
+
+
+def instructions(text: str) -> list[Instruction] | None:
+    """The file's instructions in order, or None when it is outside what is read here (an
+    ``escape`` parser directive, a heredoc)."""
+    found: list[Instruction] = []
+    directives = True
+    offset, lines = 0, text.splitlines(keepends=True)
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        start, offset = offset, offset + len(line)
+        index += 1
+        stripped = line.strip()
+        if directives and (match := _DIRECTIVE.match(stripped)) is not None:
+            if match.group(1).lower() == "escape":
+                return None
+            continue
+        directives = False
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _INSTRUCTION.match(line)
+        if match is None:
+            return None
+        keyword = match.group(1).upper()
+        args_start = piece = start + match.end()
+        end = start + len(line.rstrip("\r\n"))
+        segments: list[tuple[int, int]] = []
+        while (body := text[piece:end].rstrip(" \t")).endswith("\\"):
+            segments.append((piece, piece + len(body) - 1))
+            while index < len(lines) and lines[index].lstrip(" \t").startswith("#"):
+                offset += len(lines[index])  # a comment line inside an instruction: dropped
+                index += 1
+            if index >= len(lines):
+                piece = end = offset
+                break
+            line = lines[index]
+            piece, offset = offset, offset + len(line)
+            index += 1
+            end = piece + len(line.rstrip("\r\n"))
+        segments.append((piece, end))
+        if "<<" in text[args_start:end] and keyword in ("RUN", "COPY", "ADD"):
+            return None
+        found.append(Instruction(keyword, args_start, end, tuple(segments)))
+    return found
+
+
+def _contiguous(offsets: list[int], start: int, end: int) -> bool:
+    """Whether joined characters ``start:end`` are written side by side in the file (on one line)."""
+    return all(offsets[i + 1] == offsets[i] + 1 for i in range(start, end - 1))
+
+
+def _exec_words(source: SourceFile, text: str, offsets: list[int]) -> list[Word] | None:
+    """The strings of an exec form ``[...]`` (``text``, the joined arguments), each a Word; None
+    when it is not a JSON array of strings (Docker then runs the text as a shell form), or a
+    string is broken over lines."""
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+        return None
+    words: list[Word] = []
+    position = 0
+    for value in values:
+        opening = text.index('"', position)
+        close = opening + 1
+        while text[close] != '"':
+            close += 2 if text[close] == "\\" else 1
+        if not _contiguous(offsets, opening, close + 1):
+            return None
+        first, last = offsets[opening], offsets[close]
+        plain = "\\" not in text[opening : close + 1]
+
+        def at(i: int, first: int = first, size: int = len(value), plain: bool = plain) -> int | None:
+            return first + 1 + i if plain and 0 <= i < size else None
+
+        def rewrite(new: str, first: int = first, last: int = last) -> tuple[Edit, ...]:
+            return (Edit(source, first, last + 1, json.dumps(new)),)
+
+        words.append(Word(value, Location(source, first, last + 1), at, rewrite, inner_at=at))
+        position = close + 1
+    return words
+
+
+def _shell_words(source: SourceFile, text: str, offsets: list[int]) -> list[Word] | None:
+    """A shell form's words when ``sh`` splits it at blanks alone (plain words, each on one
+    line); None otherwise."""
+    if not _PLAIN_SHELL.fullmatch(text.rstrip(" \t")):
+        return None
+    words = []
+    for match in re.finditer(r"\S+", text):
+        if not _contiguous(offsets, match.start(), match.end()):
+            return None
+        first, size = offsets[match.start()], len(match.group(0))
+
+        def at(i: int, first: int = first, size: int = size) -> int | None:
+            return first + i if 0 <= i < size else None
+
+        def rewrite(new: str, first: int = first, size: int = size) -> tuple[Edit, ...]:
+            return (Edit(source, first, first + size, new),) if _PLAIN_SHELL.fullmatch(new) else ()
+
+        words.append(Word(match.group(0), Location(source, first, first + size), at, rewrite, inner_at=at))
+    return words
+
+
+def _command(source: SourceFile, instruction: Instruction) -> tuple[list[Word], bool] | None:
+    """(words, exec form) of a CMD or ENTRYPOINT; None when it cannot be read for certain."""
+    text, offsets = instruction.joined(source.text)
+    if text.lstrip().startswith("["):
+        words = _exec_words(source, text.strip(" \t"), offsets[len(text) - len(text.lstrip(" \t")) :])
+        if words is not None:
+            return words, True
+    words = _shell_words(source, text, offsets)
+    return (words, False) if words is not None else None
+
+
+def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
+    """The server view of the final stage's command when it runs postgres from a PostgreSQL
+    image; none otherwise (or when the command cannot be read for certain)."""
+    found = instructions(source.text)
+    if not found:
+        return []
+    stages: list[tuple[str, str | None, list[Instruction]]] = []  # (image, alias, instructions)
+    for instruction in found:
+        if instruction.keyword == "FROM":
+            match = _FROM.fullmatch(instruction.joined(source.text)[0])
+            if match is None:
+                return []
+            stages.append((match.group(1), (match.group(2) or "").lower() or None, []))
+        elif stages:
+            stages[-1][2].append(instruction)
+    if not stages:
+        return []
+    chain = [stages[-1]]
+    aliases = {alias: stage for stage in stages if (alias := stage[1]) is not None}
+    while chain[0][0].lower() in aliases and aliases[chain[0][0].lower()] not in chain:
+        chain.insert(0, aliases[chain[0][0].lower()])
+    image = chain[0][0]
+    if not is_postgres_image(image):
+        return []
+    last: dict[str, Instruction] = {}
+    for _, _, body in chain:
+        for instruction in body:
+            if instruction.keyword in ("CMD", "ENTRYPOINT"):
+                last[instruction.keyword] = instruction
+    written = [last[keyword] for keyword in ("ENTRYPOINT", "CMD") if keyword in last]
+    if not written:
+        return []
+    parts = [_command(source, instruction) for instruction in written]
+    if any(part is None for part in parts):
+        return []
+    words = [word for part in parts for word in part[0]]  # type: ignore[index]
+    exec_entrypoint = "ENTRYPOINT" in last and parts[0][1]  # type: ignore[index]
+    if "ENTRYPOINT" in last and (not exec_entrypoint or words and words[0].value.startswith("-")):
+        return []  # a shell-form entrypoint ignores CMD; flags alone are no program
+    if not runs_server(words):
+        return []
+    flags = server_flags(words)
+    tail, exec_form = written[-1], parts[-1][1]  # type: ignore[index]
+
+    joined, offsets = tail.joined(source.text)
+
+    def insert(key: str, value: str) -> tuple[Edit, ...]:
+        if exec_form:
+            close = offsets[joined.rindex("]")]
+            return (Edit(source, close, close, f', "-c", "{key}={value}"'),)
+        end = offsets[len(joined.rstrip(" \t"))]
+        return (Edit(source, end, end, f" -c {key}={value}"),)
+
+    what = f"the {' and '.join(instruction.keyword for instruction in written)} of {source.display}"
+    home = Location(source, written[0].args_start, written[-1].args_end)
+    version = version_from_image(image)
+    view = PlacedSettings(
+        "server",
+        source,
+        what,
+        home,
+        insert,
+        judges_missing=not any(flag[0] == "config_file" for flag in flags),
+        major=Major.of(version, f"the image {image}"),
+        template=COMMAND_TEMPLATE,
+    )
+    for key, value, word, offset in flags:
+        first = word.at(offset)
+        span = (first, first + len(value)) if first is not None else None
+        view.add(key, value, word.location, span, flag_replace(word, word.value[:offset], offset))
+    return [view.finish()]

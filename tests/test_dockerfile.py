@@ -1,0 +1,91 @@
+"""A Dockerfile's postgres flags as pgconf_fix.views.dockerfile reads them.
+
+The flags of every command the view reads in the fixture, before and after the fixes, are
+given to the real server (``postgres -C name -c flag ...``, Debian's PostgreSQL 15): what it
+keeps for each keepalive parameter is the value pgconf-fix judges. Docker itself is not run
+here (no daemon): how an instruction is read (exec form as JSON, lines joined at a trailing
+backslash, comment lines inside dropped) follows the Dockerfile reference, and anything
+outside that subset is left unread (tested below).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.dockerfile import dockerfile_server_views, instructions
+from tests.pg_server import PgServer, pg_server  # noqa: F401 - pg_server is a fixture
+
+FIXTURE = Path(__file__).parent / "fixtures/client/dockerfile-postgres-flags"
+GUCS = ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
+
+
+def _source(text: str, name: str = "Dockerfile") -> SourceFile:
+    return SourceFile.from_bytes(Path("/nowhere") / name, name, text.encode())
+
+
+def _views(path: Path) -> list:
+    return dockerfile_server_views(SourceFile.from_bytes(path, path.name, path.read_bytes()))
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_the_server_keeps_the_flags_we_read(pg_server: PgServer, tree: str) -> None:  # noqa: F811
+    read = 0
+    for path in sorted((FIXTURE / tree / "db").iterdir()):
+        views = _views(path)
+        if path.name == "Dockerfile.unread":
+            assert views == []
+            continue
+        if not views:
+            continue
+        (view,) = views
+        flags = [f"{a.key}={a.value}" for a in view.assignments]
+        with pg_server.staged() as conf_dir:
+            (conf_dir / "postgresql.conf").write_text("")
+            for key in GUCS:
+                argv = [arg for flag in flags for arg in ("-c", flag)]
+                done = pg_server.run("postgres", "-D", str(conf_dir), "-C", key, *argv, cwd=conf_dir)
+                assert done.returncode == 0, done.stderr
+                current = view.effective(key)
+                if current is not None:
+                    assert done.stdout.strip() == current.value, f"{path}: {key}"
+                    read += 1
+                if tree == "after":
+                    assert done.stdout.strip() == {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10",
+                                                   "tcp_keepalives_count": "6"}[key], f"{path}: {key}"
+    assert read >= 5
+
+
+def test_instructions_join_continued_lines_and_drop_comments() -> None:
+    text = 'FROM postgres:16\nCMD ["postgres", \\\n# inside\n  "-c", "a=1"]\n\n# after\nUSER postgres\n'
+    found = instructions(text)
+    assert found is not None
+    assert [i.keyword for i in found] == ["FROM", "CMD", "USER"]
+    joined, offsets = found[1].joined(text)
+    assert joined == '["postgres",   "-c", "a=1"]'
+    assert text[offsets[joined.index("a=1")] :].startswith("a=1")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '# escape=`\nFROM postgres:16\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\n',  # another escape character
+        'FROM postgres:16\nRUN <<EOF\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\nEOF\n',  # a heredoc
+        'FROM postgres:16\nCMD postgres -c "tcp_keepalives_idle=7200"\n',  # a quoted shell word
+        'FROM postgres:16\nCMD postgres -c tcp_keepalives_idle=$IDLE\n',  # a variable sh expands
+        'FROM postgres:16\nENTRYPOINT postgres\nCMD ["-c", "tcp_keepalives_idle=7200"]\n',  # a shell entrypoint drops CMD
+        'FROM postgres:16 AS db\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\nFROM python:3.12\nCMD ["app"]\n',
+        'FROM python:3.12\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\n',  # not a PostgreSQL image
+    ],
+)
+def test_what_is_not_read_for_certain_is_not_judged(text: str) -> None:
+    assert dockerfile_server_views(_source(text)) == []
+
+
+def test_a_stage_from_a_stage_inherits_its_command() -> None:
+    text = 'FROM postgres:16 AS base\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\nFROM base\nENV A=1\n'
+    (view,) = dockerfile_server_views(_source(text))
+    assert view.effective("tcp_keepalives_idle").value == "7200"
+    assert view.version is not None and view.version.major == 16 and view.version_origin == "the image postgres:16"
