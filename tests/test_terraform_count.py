@@ -390,11 +390,37 @@ def test_instances_left_out_differ_only_in_their_trails(tmp_path: Path, monkeypa
     monkeypatch.setattr(terraform_module, "_instance_key", lambda *args: next(unique))
     every = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
 
-    def essence(finding: dict) -> tuple:
-        trail = re.sub(r"module\.c\d\.", "module.cN.", finding["message"])
-        return finding["code"], finding["path"], finding["line"], finding["column"], trail, json.dumps(finding["fix"])
-
     boxes = [f for f in every if f["code"] == "PGF303"]
     assert len(boxes) == 27 and len([f for f in memoized if f["code"] == "PGF303"]) == 3, (every, memoized)
-    assert {essence(f) for f in every} == {essence(f) for f in memoized}
+    assert {_essence(f) for f in every} == {_essence(f) for f in memoized}
     assert [f for f in memoized if f["code"] != "PGF303"] == [f for f in every if f["code"] != "PGF303"]
+
+
+def _essence(finding: dict) -> tuple:
+    """A finding with the module names of its trail left out: what a left-out instance may differ in."""
+    trail = re.sub(r"module\.c\d\.", "module.cN.", finding["message"])
+    return finding["code"], finding["path"], finding["line"], finding["column"], trail, json.dumps(finding["fix"])
+
+
+def test_the_same_value_written_in_two_places_is_judged_and_fixed_in_both(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Two calls give the same 30 s (below AWS's 60) from two lines: their instances read alike
+    but for where the value is written, so both are judged, each with its own fix, as when
+    every instance is built; --write fixes both lines in one pass either way."""
+    found, trees = {}, {}
+
+    def judge(memoized: bool) -> None:
+        root = tmp_path / str(memoized)
+        _fan_out(root, 2, 3, value="30")
+        found[memoized] = {_essence(f) for f in json.loads(run_cli(["--format", "json", "."], root).stdout)}
+        run_cli(["--write", "--unsafe-fixes", "."], root)
+        trees[memoized] = (root / "infra" / "main.tf").read_text()
+
+    judge(True)
+    unique = iter(range(10**9))
+    monkeypatch.setattr(terraform_module, "_instance_key", lambda *args: next(unique))
+    judge(False)
+    assert found[True] == found[False]
+    assert len([f for f in found[True] if f[0] == "PGF303"]) == 2, found[True]
+    assert trees[True] == trees[False]
+    assert trees[True].count("idle   = 60") == 2, trees[True]
