@@ -38,6 +38,7 @@ from pgconf_fix.source import SourceFile
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 DEFAULT_STEP = 2  # indentation of a new nested mapping when the file shows none
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./+=@%-][A-Za-z0-9_./+=@%:, -]*")
 
@@ -143,6 +144,24 @@ def entry(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
         if key_node.value == key:
             found = (key_node, value)
     return found
+
+
+def merged_entry(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
+    """The entry of ``key`` in a mapping as a YAML merge key (``<<: *anchor``, or a list of
+    them) makes it: the mapping's own entry, else the first merged mapping's that has one, as
+    PyYAML's SafeConstructor.flatten_mapping (and so Ansible's loader) builds it
+    (https://yaml.org/type/merge.html). The entry returned is where the value is written."""
+    own = entry(node, key)
+    if own is not None:
+        return own
+    for key_node, value in items(node):
+        if key_node.tag != MERGE_TAG:
+            continue
+        for merged in value.value if isinstance(value, SequenceNode) else [value]:
+            found = merged_entry(merged, key)
+            if found is not None:
+                return found
+    return None
 
 
 def get(node: Node | None, *path: str) -> Node | None:

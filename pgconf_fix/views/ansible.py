@@ -65,20 +65,27 @@ def _task_arguments(task: MappingNode) -> tuple[str, MappingNode] | None:
     """(module name, its arguments) of a sysctl task: the module key's mapping, or the task's
     ``args:`` mapping under a module key without one."""
     for module in SYSCTL_MODULES:
-        pair = Y.entry(task, module)
+        pair = Y.merged_entry(task, module)
         if pair is None:
             continue
         if isinstance(pair[1], MappingNode):
             return module, pair[1]
-        arguments = Y.get(task, "args")
+        arguments = _merged(task, "args")
         if isinstance(arguments, MappingNode):
             return module, arguments
     return None
 
 
+def _merged(mapping: Node | None, key: str) -> Node | None:
+    """The value of ``key`` in a task's mapping, through YAML merge keys (Ansible's loader
+    merges them)."""
+    pair = Y.merged_entry(mapping, key)
+    return None if pair is None else pair[1]
+
+
 def _first(arguments: MappingNode, *names: str) -> tuple[ScalarNode, Node] | None:
     for name in names:
-        pair = Y.entry(arguments, name)
+        pair = Y.merged_entry(arguments, name)
         if pair is not None:
             return pair
     return None
@@ -97,7 +104,7 @@ def ansible_sysctl_views(source: SourceFile, root: Node) -> list[SettingsView]:
         module, arguments = found
         name = _first(arguments, "name", "key")
         value = _first(arguments, "value", "val")
-        state = Y.scalar_value(Y.get(arguments, "state")) or "present"
+        state = Y.scalar_value(_merged(arguments, "state")) or "present"
         if name is None or value is None or not isinstance(value[1], ScalarNode) or state != "present":
             continue
         key = Y.scalar_value(name[1])
@@ -141,10 +148,10 @@ def ansible_server_views(source: SourceFile, root: Node) -> list[SettingsView]:
             continue
         found: list[tuple[str, ScalarNode, ScalarNode, ScalarNode]] = []  # (what, name, value key, value)
         for module in POSTGRESQL_SET_MODULES:
-            arguments = Y.get(node, module)
+            arguments = _merged(node, module)
             if isinstance(arguments, MappingNode):
                 found += _named_values(f"the {module} tasks of this file", arguments, "name", "value")
-        options = Y.get(node, ROLE_OPTIONS)
+        options = _merged(node, ROLE_OPTIONS)
         if isinstance(options, SequenceNode):
             for item in options.value:
                 if isinstance(item, MappingNode):
@@ -167,9 +174,9 @@ def ansible_server_views(source: SourceFile, root: Node) -> list[SettingsView]:
 
 def _named_values(what: str, mapping: MappingNode, name_key: str, value_key: str) -> list[tuple[str, ScalarNode, ScalarNode, ScalarNode]]:
     """The one (name, value) a task's arguments or a role's list item sets, unless it is absent."""
-    name = Y.get(mapping, name_key)
-    value = Y.entry(mapping, value_key)
-    state = Y.scalar_value(Y.get(mapping, "state")) or "present"
+    name = _merged(mapping, name_key)
+    value = Y.merged_entry(mapping, value_key)
+    state = Y.scalar_value(_merged(mapping, "state")) or "present"
     if not isinstance(name, ScalarNode) or value is None or not isinstance(value[1], ScalarNode) or state != "present":
         return []
     return [(what, name, value[0], value[1])]
