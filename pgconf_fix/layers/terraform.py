@@ -34,7 +34,7 @@ def group_key(path: Path) -> Path:
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     # Parameter groups, Cloud SQL flags and Azure configurations are server views.
-    from pgconf_fix.checks import network_checks, server_checks  # noqa: F401
+    from pgconf_fix.checks import client_checks, network_checks, server_checks  # noqa: F401
     from pgconf_fix.views.network import build_network_views
 
     built = build_network_views(workspace, sources, options)
@@ -43,7 +43,6 @@ def build_views(workspace: Workspace, sources: list[SourceFile], options: Option
     # Terraform refuses is PGF001 alone.
     holding = [file.source for file in built.files if not file.problems and client.may_hold_connection(file.source.data)]
     if holding:
-        from pgconf_fix.checks import client_checks  # noqa: F401
         from pgconf_fix.views.client import build_client_views
 
         built.views.extend(build_client_views(workspace, holding, options))
