@@ -73,6 +73,10 @@ from pgconf_fix.setting import Refusal, Setting
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.pgbouncer_env import (
+    environment_pgbouncer_view,
+    is_environment_configured,
+)
 from pgconf_fix.views.placed import KERNEL_KEYS, PlacedSettings
 from pgconf_fix.workspace import Workspace, is_file
 
@@ -879,7 +883,8 @@ def project_environment_of(workspace: Workspace, source: SourceFile) -> ProjectE
 
 
 def compose_views(source: SourceFile, root: Node, environment: ProjectEnvironment | None = None) -> list[SettingsView]:
-    """The server and kernel views of one compose document; ``environment``: the project's
+    """The server, kernel and PgBouncer views of one compose document (pgconf_fix.views.pgbouncer_env
+    for a PgBouncer image configured by its environment); ``environment``: the project's
     ``.env`` (``project_environment_of``)."""
     views: list[SettingsView] = []
     refusal_told = environment is None or not environment.refused
@@ -899,6 +904,10 @@ def compose_views(source: SourceFile, root: Node, environment: ProjectEnvironmen
                         f"compose cannot read the project's {environment.display} ({where}: {environment.refused}) "
                         "and refuses to run any service of this file; its variables are not known here")))
                 views.append(view)
+        if image and is_environment_configured(image):
+            bouncer = environment_pgbouncer_view(source, name, service)
+            if bouncer is not None:
+                views.append(bouncer)
         sysctls = Y.entry(service, "sysctls")
         if sysctls is not None:
             view = sysctl_view(source, f"the sysctls of compose service {name}", sysctls[1], sysctls[0])

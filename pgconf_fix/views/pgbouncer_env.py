@@ -1,0 +1,188 @@
+"""PgBouncer configured by environment variables: a compose service running the
+``edoburu/pgbouncer`` image, whose entrypoint writes ``/etc/pgbouncer/pgbouncer.ini`` from the
+container's environment, judged by PGF601-PGF604 as that file would be.
+
+What the entrypoint does (edoburu/docker-pgbouncer ``entrypoint.sh``, read at its current
+version): when no ``pgbouncer.ini`` exists yet, it writes a ``[pgbouncer]`` section in which a
+setting such as ``tcp_keepidle`` appears as ``tcp_keepidle = <value>`` only when the variable
+of its name in upper case (``TCP_KEEPIDLE``) is set and not empty, through ``printf``, so that
+``%`` and ``\\`` in a value are printf's. So this view reads the service's ``environment:`` (a
+map or a list of ``NAME=value``) as that section; a key whose variable is not set is PgBouncer's
+default, and a fix sets the variable (its value in place, or a new entry).
+
+Not read (the view is not built): a service that mounts anything at ``/etc/pgbouncer`` (a file
+there wins over the environment), that has an ``env_file:`` (variables not known here), or
+whose variables of these names hold a compose interpolation (``$``), ``%`` or ``\\``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.pgbouncer import PgBouncerConfig
+
+# The settings the entrypoint writes from a variable of the key's name in upper case.
+ENVIRONMENT_KEYS = (
+    "tcp_keepalive", "tcp_keepcnt", "tcp_keepidle", "tcp_keepintvl", "tcp_user_timeout",
+    "server_idle_timeout", "server_lifetime", "server_check_delay", "server_check_query", "server_connect_timeout",
+)  # fmt: skip
+_IMAGE = re.compile(r"(?:^|/)edoburu/pgbouncer(?:[:@]|$)")
+_HEADER = "[pgbouncer]\n"
+
+
+def is_environment_configured(image: str) -> bool:
+    """Whether ``image`` is one whose entrypoint writes pgbouncer.ini from the environment."""
+    return bool(_IMAGE.search(image.strip()))
+
+
+@dataclass
+class _Line:
+    """One written ``key = value`` line: where its value is in the ini text and in the file."""
+
+    ini_value: int  # offset of the value in the ini text
+    value: str
+    node: ScalarNode  # the scalar holding the value (a map's value, or a list's NAME=value item)
+    file_value: int | None  # file offset of the value's first character when written as is
+    entry: int  # file offset of the variable's entry
+    name: str  # the variable
+
+
+@dataclass
+class EnvironmentHost:
+    """The ``[pgbouncer]`` section the entrypoint would write, as a host of a pgbouncer.ini
+    (pgconf_fix.views.pgbouncer.Host): offsets map back to the compose file, and edits to the
+    ini become edits of the service's ``environment:``."""
+
+    source: SourceFile
+    environment: Node
+    home: int  # file offset of the ``environment:`` key
+    text: str = _HEADER
+    lines: list[_Line] = field(default_factory=list)
+
+    def add(self, key: str, value: str, node: ScalarNode, file_value: int | None, entry: int, name: str) -> None:
+        start = len(self.text) + len(key) + 3
+        self.lines.append(_Line(start, value, node, file_value, entry, name))
+        self.text += f"{key} = {value}\n"
+
+    def to_file(self, offset: int) -> int:
+        for line in reversed(self.lines):
+            line_start = self.text.rfind("\n", 0, line.ini_value) + 1
+            if offset < line_start:
+                continue
+            if line.ini_value <= offset <= line.ini_value + len(line.value):
+                if line.file_value is not None:
+                    return line.file_value + (offset - line.ini_value)
+                start, end = Y.span(line.node)  # written otherwise: the whole scalar stands for it
+                return start if offset == line.ini_value else end
+            return line.entry
+        return self.home
+
+    def edit(self, start: int, end: int, content: str) -> Edit:
+        """An edit of the ini as an edit of the environment: a new ``key = value`` line becomes a
+        new variable; a change inside a value, the variable's value. ValueError otherwise."""
+        added = re.fullmatch(r"\n([a-z_]+) = (.*)", content)
+        if start == end and added is not None:
+            return self._insert(added.group(1).upper(), added.group(2))
+        for line in self.lines:
+            if line.ini_value <= start <= end <= line.ini_value + len(line.value):
+                local = start - line.ini_value
+                value = line.value[:local] + content + line.value[end - line.ini_value :]
+                if isinstance(self.environment, MappingNode):
+                    return Y.replace_scalar(self.source, line.node, value)
+                return Y.replace_scalar(self.source, line.node, f"{line.name}={value}", string=True)
+        raise ValueError("no environment entry holds this part of the section")
+
+    def _insert(self, name: str, value: str) -> Edit:
+        if isinstance(self.environment, MappingNode):
+            (edit,) = Y.insert_entries(self.source, self.environment, [(name, Y.render_scalar(value))])
+            return edit
+        assert isinstance(self.environment, SequenceNode)
+        style = Y.quote_style(self.environment.value)
+        (edit,) = Y.append_items(self.source, self.environment, [Y.render_scalar(f"{name}={value}", style=style, string=True)])
+        return edit
+
+
+class EnvironmentPgBouncer(PgBouncerConfig):
+    """A PgBouncer whose ``[pgbouncer]`` section is written from a compose service's environment."""
+
+    def __init__(self, host: EnvironmentHost, service: str) -> None:
+        self.service = service
+        super().__init__(host)
+
+    def reader_note(self, location: Location) -> str:
+        return f" (edoburu/pgbouncer writes it into pgbouncer.ini from the environment of compose service {self.service})"
+
+    def missing_note(self, key: str) -> str:
+        return (
+            f" (edoburu/pgbouncer writes it from {key.upper()} in the environment of compose service {self.service},"
+            " which does not set it)"
+        )
+
+
+def _entries(source: SourceFile, environment: Node) -> list[tuple[str, str, ScalarNode, int | None, int]] | None:
+    """(name, value, value node, file offset of the value when written as is, entry offset) of
+    each variable set; None when the environment is not one this view reads."""
+    found = []
+    if isinstance(environment, MappingNode):
+        for key, value in Y.items(environment):
+            if not isinstance(value, ScalarNode):
+                return None
+            if Y.is_null(value):
+                continue  # NAME with no value: taken from the shell, not known here
+            found.append((key.value, value.value, value, _written_at(source, value, 0), key.start_mark.index))
+    elif isinstance(environment, SequenceNode):
+        for item in environment.value:
+            if not isinstance(item, ScalarNode) or "=" not in item.value:
+                continue
+            name, value = item.value.split("=", 1)
+            found.append((name, value, item, _written_at(source, item, len(name) + 1), Y.span(item)[0]))
+    else:
+        return None
+    return found
+
+
+def _written_at(source: SourceFile, node: ScalarNode, skip: int) -> int | None:
+    """The file offset of ``node.value[skip:]`` when the scalar writes its value as is, bare or
+    inside its quotes; None otherwise (an escape, a folded line)."""
+    start, end = Y.span(node)
+    written = source.text[start:end]
+    if written == node.value:
+        return start + skip
+    if len(written) >= 2 and written[0] in "'\"" and written[-1] == written[0] and written[1:-1] == node.value:
+        return start + 1 + skip
+    return None
+
+
+def environment_pgbouncer_view(source: SourceFile, name: str, service: MappingNode) -> EnvironmentPgBouncer | None:
+    """The PgBouncer view of one compose service running an environment-configured image;
+    None when the service's settings are not read (see the module's docstring)."""
+    if Y.get(service, "env_file") is not None:
+        return None
+    volumes = Y.get(service, "volumes")
+    for volume in volumes.value if isinstance(volumes, SequenceNode) else []:
+        target = Y.scalar_value(Y.get(volume, "target")) if isinstance(volume, MappingNode) else Y.scalar_value(volume)
+        if target and "/etc/pgbouncer" in target:
+            return None
+    pair = Y.entry(service, "environment")
+    if pair is None:
+        return None
+    entries = _entries(source, pair[1])
+    if entries is None:
+        return None
+    wanted = {key.upper(): key for key in ENVIRONMENT_KEYS}
+    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index)
+    for variable, value, node, file_value, entry in entries:
+        key = wanted.get(variable)
+        if key is None:
+            continue
+        if any(char in value for char in "$%\\\n"):
+            return None
+        if value:
+            host.add(key, value, node, file_value, entry, variable)
+    return EnvironmentPgBouncer(host, name)

@@ -1,0 +1,83 @@
+"""PgBouncer configured by a compose service's environment (edoburu/pgbouncer), as
+pgconf_fix.views.pgbouncer_env reads it, held to the real PgBouncer.
+
+For each service of the fixture the view reads (before and after the fixes), the ``[pgbouncer]``
+section it stands for (what the image's entrypoint writes from those variables: ``key = value``
+for each variable set and not empty; checked against the entrypoint itself when this view was
+written, not here, since its script is not ours to ship) is loaded by Debian's pgbouncer:
+``SHOW CONFIG`` holds the values pgconf-fix judges.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.source import SourceFile
+from pgconf_fix.views.pgbouncer_env import (
+    EnvironmentPgBouncer,
+    environment_pgbouncer_view,
+)
+from tests.pgbouncer_server import running_pgbouncer
+
+FIXTURE = Path(__file__).parent / "fixtures/compose/pgbouncer-environment"
+KEYS = ("tcp_keepalive", "tcp_keepidle", "tcp_keepintvl", "tcp_keepcnt", "server_idle_timeout")
+
+
+def _views(text: str) -> dict[str, EnvironmentPgBouncer | None]:
+    source = SourceFile.from_bytes(Path("/nowhere/docker-compose.yml"), "docker-compose.yml", text.encode())
+    (root,) = Y.compose_documents(text)
+    return {name.value: environment_pgbouncer_view(source, name.value, service) for name, service in Y.items(Y.get(root, "services"))}
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_pgbouncer_holds_what_we_read(tree: str) -> None:
+    views = _views((FIXTURE / tree / "docker-compose.yml").read_text())
+    assert views["mounted-bouncer"] is None and views["env-file-bouncer"] is None
+    for name in ("pgbouncer", "reports-bouncer"):
+        view = views[name]
+        assert view is not None and not view.problems
+        with running_pgbouncer(view.host.text) as bouncer:
+            shown = bouncer.show_config()
+        for key in KEYS:
+            current = view.effective(key)
+            if current is not None:
+                assert float(shown[key]) == float(current.value), (tree, name, key)
+        if tree == "after":
+            assert (shown["tcp_keepalive"], shown["tcp_keepidle"], shown["tcp_keepintvl"], shown["tcp_keepcnt"]) == ("1", "60", "10", "6")
+
+
+def test_the_section_is_what_the_entrypoint_writes() -> None:
+    """Only variables set and not empty become lines, in the environment's order, named by the
+    key in lower case; the others are PgBouncer's defaults."""
+    text = (
+        "services:\n  b:\n    image: edoburu/pgbouncer:latest\n    environment:\n"
+        "      TCP_KEEPCNT: ''\n      TCP_KEEPIDLE: '45'\n      DB_HOST: db\n      SERVER_LIFETIME: 3600\n"
+    )
+    view = _views(text)["b"]
+    assert view is not None
+    assert view.host.text == "[pgbouncer]\ntcp_keepidle = 45\nserver_lifetime = 3600\n"
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        "      TCP_KEEPIDLE: ${IDLE:-60}\n",  # compose interpolation: not known here
+        "      TCP_KEEPIDLE: '6%d'\n",  # printf reads % in a value
+        "      TCP_KEEPIDLE: '6\\\\n'\n",  # and backslashes
+    ],
+)
+def test_values_the_entrypoint_would_not_write_as_is_leave_the_service_unread(environment: str) -> None:
+    text = "services:\n  b:\n    image: edoburu/pgbouncer\n    environment:\n" + environment
+    assert _views(text)["b"] is None
+
+
+def test_other_images_are_not_read_from_their_environment() -> None:
+    text = "services:\n  b:\n    image: bitnami/pgbouncer\n    environment:\n      TCP_KEEPIDLE: 7200\n"
+    from pgconf_fix.views.compose import compose_views
+
+    source = SourceFile.from_bytes(Path("/nowhere/docker-compose.yml"), "docker-compose.yml", text.encode())
+    (root,) = Y.compose_documents(text)
+    assert not any(isinstance(view, EnvironmentPgBouncer) for view in compose_views(source, root))
