@@ -1,4 +1,5 @@
-"""PgBouncer configured by a compose service's environment (edoburu/pgbouncer), as
+"""PgBouncer configured by a compose service's or a Kubernetes container's environment
+(edoburu/pgbouncer), as
 pgconf_fix.views.pgbouncer_env reads it, held to the real PgBouncer.
 
 For each service of the fixture the view reads (before and after the fixes), the ``[pgbouncer]``
@@ -19,10 +20,12 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.views.pgbouncer_env import (
     EnvironmentPgBouncer,
     environment_pgbouncer_view,
+    kubernetes_pgbouncer_view,
 )
 from tests.pgbouncer_server import running_pgbouncer
 
 FIXTURE = Path(__file__).parent / "fixtures/compose/pgbouncer-environment"
+KUBERNETES_FIXTURE = Path(__file__).parent / "fixtures/kubernetes/pgbouncer-environment"
 KEYS = ("tcp_keepalive", "tcp_keepidle", "tcp_keepintvl", "tcp_keepcnt", "server_idle_timeout")
 
 
@@ -47,6 +50,23 @@ def test_pgbouncer_holds_what_we_read(tree: str) -> None:
                 assert float(shown[key]) == float(current.value), (tree, name, key)
         if tree == "after":
             assert (shown["tcp_keepalive"], shown["tcp_keepidle"], shown["tcp_keepintvl"], shown["tcp_keepcnt"]) == ("1", "60", "10", "6")
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_pgbouncer_holds_what_we_read_from_a_container(tree: str) -> None:
+    text = (KUBERNETES_FIXTURE / tree / "deployment.yaml").read_text()
+    source = SourceFile.from_bytes(Path("/nowhere/deployment.yaml"), "deployment.yaml", text.encode())
+    (root,) = Y.compose_documents(text)
+    containers = Y.get(root, "spec", "template", "spec", "containers")
+    views = {Y.scalar_value(Y.get(c, "name")): kubernetes_pgbouncer_view(source, "x", c) for c in containers.value}
+    assert views["pgbouncer-from-configmap"] is None  # envFrom: not known here
+    view = views["pgbouncer"]
+    assert view is not None and not view.problems
+    with running_pgbouncer(view.host.text) as bouncer:
+        shown = bouncer.show_config()
+    expected = {"before": {"tcp_keepidle": "7200"}, "after": {"tcp_keepidle": "60", "tcp_keepintvl": "10", "tcp_keepcnt": "6"}}
+    assert {key: view.effective(key).value for key in expected[tree]} == expected[tree]
+    assert {key: shown[key] for key in expected[tree]} == expected[tree]
 
 
 def test_the_section_is_what_the_entrypoint_writes() -> None:

@@ -50,7 +50,8 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     data = head()
     if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctl" not in data:
         return False
-    return _keys().search(data) is not None
+    # A container of a PgBouncer image configured by its environment (views.pgbouncer_env).
+    return _keys().search(data) is not None or b"edoburu/pgbouncer" in data
 
 
 def group_key(path: Path) -> Path:
@@ -60,7 +61,7 @@ def group_key(path: Path) -> Path:
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
-    from pgconf_fix.checks import server_checks, client_checks, pgbouncer_checks  # noqa: F401
+    from pgconf_fix.checks import client_checks, pgbouncer_checks, server_checks  # noqa: F401
     from pgconf_fix.views.yaml_config import build_yaml_views
 
     return build_yaml_views(workspace, sources, options)

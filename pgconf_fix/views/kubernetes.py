@@ -63,6 +63,10 @@ from pgconf_fix.views.compose import (
     version_from_image,
 )
 from pgconf_fix.views.embedded import EmbeddedServerConfig
+from pgconf_fix.views.pgbouncer_env import (
+    is_environment_configured,
+    kubernetes_pgbouncer_view,
+)
 from pgconf_fix.views.placed import Insert, PlacedSettings
 from pgconf_fix.workspace import Workspace
 
@@ -325,6 +329,11 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
         for container in Y.get(spec, "containers").value if isinstance(Y.get(spec, "containers"), SequenceNode) else []:
             image = Y.scalar_value(Y.get(container, "image")) or ""
             name = Y.scalar_value(Y.get(container, "name")) or "?"
+            if is_environment_configured(image):
+                bouncer = kubernetes_pgbouncer_view(source, name, container)
+                if bouncer is not None:
+                    views.append(bouncer)
+                continue
             if not is_postgres_image(image):
                 continue
             strings = [pair for field in ("args", "command")

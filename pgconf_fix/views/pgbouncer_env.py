@@ -1,18 +1,20 @@
-"""PgBouncer configured by environment variables: a compose service running the
-``edoburu/pgbouncer`` image, whose entrypoint writes ``/etc/pgbouncer/pgbouncer.ini`` from the
-container's environment, judged by PGF601-PGF604 as that file would be.
+"""PgBouncer configured by environment variables: a compose service or a Kubernetes container
+running the ``edoburu/pgbouncer`` image, whose entrypoint writes ``/etc/pgbouncer/pgbouncer.ini``
+from the container's environment, judged by PGF601-PGF604 as that file would be.
 
 What the entrypoint does (edoburu/docker-pgbouncer ``entrypoint.sh``, read at its current
 version): when no ``pgbouncer.ini`` exists yet, it writes a ``[pgbouncer]`` section in which a
 setting such as ``tcp_keepidle`` appears as ``tcp_keepidle = <value>`` only when the variable
 of its name in upper case (``TCP_KEEPIDLE``) is set and not empty, through ``printf``, so that
 ``%`` and ``\\`` in a value are printf's. So this view reads the service's ``environment:`` (a
-map or a list of ``NAME=value``) as that section; a key whose variable is not set is PgBouncer's
-default, and a fix sets the variable (its value in place, or a new entry).
+map or a list of ``NAME=value``), or the container's ``env`` list, as that section; a key whose
+variable is not set is PgBouncer's default, and a fix sets the variable (its value in place, or
+a new entry; a Kubernetes value is written as a string, which the API requires).
 
-Not read (the view is not built): a service that mounts anything at ``/etc/pgbouncer`` (a file
-there wins over the environment), that has an ``env_file:`` (variables not known here), or
-whose variables of these names hold a compose interpolation (``$``), ``%`` or ``\\``.
+Not read (the view is not built): a service or container that mounts anything at
+``/etc/pgbouncer`` (a file there wins over the environment), that takes variables from elsewhere
+(``env_file:``, ``envFrom``, a ``valueFrom`` for one of these names), or whose variables of these
+names hold a compose interpolation (``$``), ``%`` or ``\\``.
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ class EnvironmentHost:
 
     source: SourceFile
     environment: Node
-    home: int  # file offset of the ``environment:`` key
+    home: int  # file offset of the ``environment:`` (or ``env:``) key
+    kubernetes: bool = False  # a container's env list of {name, value}
     text: str = _HEADER
     lines: list[_Line] = field(default_factory=list)
 
@@ -93,12 +96,21 @@ class EnvironmentHost:
             if line.ini_value <= start <= end <= line.ini_value + len(line.value):
                 local = start - line.ini_value
                 value = line.value[:local] + content + line.value[end - line.ini_value :]
+                if self.kubernetes:
+                    return Y.replace_scalar(self.source, line.node, value, string=True)
                 if isinstance(self.environment, MappingNode):
                     return Y.replace_scalar(self.source, line.node, value)
                 return Y.replace_scalar(self.source, line.node, f"{line.name}={value}", string=True)
         raise ValueError("no environment entry holds this part of the section")
 
     def _insert(self, name: str, value: str) -> Edit:
+        if self.kubernetes:
+            assert isinstance(self.environment, SequenceNode)
+            newline = self.source.newline
+            indent = " " * (self.environment.start_mark.column + 2)
+            item = f"name: {name}{newline}{indent}value: {Y.render_scalar(value, string=True)}"
+            (edit,) = Y.append_items(self.source, self.environment, [item])
+            return edit
         if isinstance(self.environment, MappingNode):
             (edit,) = Y.insert_entries(self.source, self.environment, [(name, Y.render_scalar(value))])
             return edit
@@ -112,17 +124,14 @@ class EnvironmentPgBouncer(PgBouncerConfig):
     """A PgBouncer whose ``[pgbouncer]`` section is written from a compose service's environment."""
 
     def __init__(self, host: EnvironmentHost, service: str) -> None:
-        self.service = service
+        self.service = service  # "compose service db", "container pgbouncer"
         super().__init__(host)
 
     def reader_note(self, location: Location) -> str:
-        return f" (edoburu/pgbouncer writes it into pgbouncer.ini from the environment of compose service {self.service})"
+        return f" (edoburu/pgbouncer writes it into pgbouncer.ini from the environment of {self.service})"
 
     def missing_note(self, key: str) -> str:
-        return (
-            f" (edoburu/pgbouncer writes it from {key.upper()} in the environment of compose service {self.service},"
-            " which does not set it)"
-        )
+        return f" (edoburu/pgbouncer writes it from {key.upper()} in the environment of {self.service}, which does not set it)"
 
 
 def _entries(source: SourceFile, environment: Node) -> list[tuple[str, str, ScalarNode, int | None, int]] | None:
@@ -185,4 +194,35 @@ def environment_pgbouncer_view(source: SourceFile, name: str, service: MappingNo
             return None
         if value:
             host.add(key, value, node, file_value, entry, variable)
-    return EnvironmentPgBouncer(host, name)
+    return EnvironmentPgBouncer(host, f"compose service {name}")
+
+
+def kubernetes_pgbouncer_view(source: SourceFile, name: str, container: MappingNode) -> EnvironmentPgBouncer | None:
+    """The PgBouncer view of one Kubernetes container running an environment-configured image;
+    None when its settings are not read (see the module's docstring)."""
+    if Y.get(container, "envFrom") is not None:
+        return None
+    mounts = Y.get(container, "volumeMounts")
+    for mount in mounts.value if isinstance(mounts, SequenceNode) else []:
+        path = Y.scalar_value(Y.get(mount, "mountPath")) or ""
+        if "/etc/pgbouncer" in path or path.rstrip("/") in ("/etc", ""):
+            return None
+    pair = Y.entry(container, "env")
+    if pair is None or not isinstance(pair[1], SequenceNode):
+        return None
+    wanted = {key.upper(): key for key in ENVIRONMENT_KEYS}
+    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True)
+    for item in pair[1].value:
+        variable = Y.scalar_value(Y.get(item, "name"))
+        key = wanted.get(variable or "")
+        if key is None:
+            continue
+        value = Y.get(item, "value")
+        if Y.get(item, "valueFrom") is not None or not isinstance(value, ScalarNode) or value.tag != Y.STR_TAG:
+            return None
+        if any(char in value.value for char in "$%\\\n"):
+            return None
+        if value.value:
+            assert isinstance(item, MappingNode)
+            host.add(key, value.value, value, _written_at(source, value, 0), item.start_mark.index, variable)  # type: ignore[arg-type]
+    return EnvironmentPgBouncer(host, f"container {name}")
