@@ -106,9 +106,12 @@ class EnvironmentHost:
     def _insert(self, name: str, value: str) -> Edit:
         if self.kubernetes:
             assert isinstance(self.environment, SequenceNode)
-            newline = self.source.newline
-            indent = " " * (self.environment.start_mark.column + 2)
-            item = f"name: {name}{newline}{indent}value: {Y.render_scalar(value, string=True)}"
+            rendered = Y.render_scalar(value, string=True)
+            if self.environment.flow_style:
+                item = f"{{name: {name}, value: {rendered}}}"
+            else:
+                indent = " " * (self.environment.start_mark.column + 2)
+                item = f"name: {name}{self.source.newline}{indent}value: {rendered}"
             (edit,) = Y.append_items(self.source, self.environment, [item])
             return edit
         if isinstance(self.environment, MappingNode):
@@ -131,7 +134,15 @@ class EnvironmentPgBouncer(PgBouncerConfig):
         return f" (edoburu/pgbouncer writes it into pgbouncer.ini from the environment of {self.service})"
 
     def missing_note(self, key: str) -> str:
-        return f" (edoburu/pgbouncer writes it from {key.upper()} in the environment of {self.service}, which does not set it)"
+        return f" ({key.upper()} is not set)"
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        """As a pgbouncer.ini's, except that no variable is added to an empty flow collection
+        (``environment: {}``): several fixes' separate insertions there would run together."""
+        environment = self.host.environment  # type: ignore[attr-defined]
+        if self.effective(key) is None and not environment.value and getattr(environment, "flow_style", False):
+            return ()
+        return super().set_edits(key, value)
 
 
 def _entries(source: SourceFile, environment: Node) -> list[tuple[str, str, ScalarNode, int | None, int]] | None:
