@@ -376,6 +376,44 @@ def test_a_placement_from_another_layer_receives_the_fix() -> None:
     assert refused.set_edits("keepalives_idle", "60") == ()
 
 
+@pytest.mark.parametrize("variant", ["crlf", "no-markers", "two-sections"])
+def test_a_list_whose_icann_section_is_not_plain_is_read_whole(variant: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list is cut to its ICANN section only when each marker is one whole line, once, and
+    no line ends with a carriage return (issue 18); otherwise it is read whole, with universal
+    newlines, as before, and decides as the library reading the same file does."""
+    import publicsuffixlist
+    from publicsuffixlist import PSLFILE, PublicSuffixList
+
+    from pgconf_fix.views import client
+
+    with open(PSLFILE, encoding="utf-8") as stream:
+        text = stream.read()
+    if variant == "crlf":  # the markers' lines end in a bare line feed, every other line in CR LF
+        text = text.replace("\n", "\r\n").replace("===\r\n", "===\n")
+        text = text.replace("\r\n// ===BEGIN ICANN", "\n// ===BEGIN ICANN").replace("\r\n// ===END ICANN", "\n// ===END ICANN")
+    elif variant == "no-markers":
+        text = text.replace("// ===BEGIN ICANN DOMAINS===", "// ICANN")
+    else:
+        text += "\n// ===BEGIN ICANN DOMAINS===\nexample\n// ===END ICANN DOMAINS===\n"
+    changed = tmp_path / "public_suffix_list.dat"
+    changed.write_bytes(text.encode("utf-8"))
+    monkeypatch.setattr(publicsuffixlist, "PSLFILE", str(changed))
+    client._public_suffix_text.cache_clear()
+    client._public_suffixes.cache_clear()
+    try:
+        assert client._public_suffix_text() == text.replace("\r\n", "\n")
+        with open(changed, encoding="utf-8") as stream:
+            whole = PublicSuffixList(source=stream.read(), only_icann=True)
+        for name in ("db.example.com", "x.herokuapp.com", "a.www.ck", "db.example", "a.city.kawasaki.jp"):
+            tld = name.rpartition(".")[2]
+            part = client._public_suffixes(tld)
+            expected = (whole.publicsuffix(name, accept_unknown=False), whole.privatesuffix(name, accept_unknown=False))
+            assert (part.publicsuffix(name, accept_unknown=False), part.privatesuffix(name, accept_unknown=False)) == expected, name
+    finally:
+        client._public_suffix_text.cache_clear()
+        client._public_suffixes.cache_clear()
+
+
 def test_one_top_level_domain_of_the_public_suffix_list_decides_as_the_whole_list() -> None:
     """is_public_host parses only the rules under the name's top-level domain (issue 18): for a
     name made of every rule of the list (and one more label), both give the same public and
