@@ -14,7 +14,7 @@ DOCS_URL = "https://github.com/pgconf-fix/pgconf-fix/blob/main/docs/rules.md"
 SEVERITIES = ("error", "warning", "info")
 LAYERS = ("any", "server", "kernel", "network", "client", "pool", "pgbouncer")
 DATA_KINDS = ("threshold", "forbidden", "required", "absent")
-KINDS = (*DATA_KINDS, "parse-error", "suppression", "python", "input-error")
+KINDS = (*DATA_KINDS, "parse-error", "suppression", "python", "input-error", "not-checked")
 
 
 class CatalogError(Exception):

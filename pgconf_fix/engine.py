@@ -199,11 +199,17 @@ def run_rules(
     views: Iterable[SettingsView], rules: Iterable[Rule], options: Options, files: Iterable[ParsedFile] = ()
 ) -> list[Finding]:
     """The findings of the enabled rules over ``views``, and of the parse-error rules of every
-    layer ("any", PGF001) over the problems of the ``files`` a reader judged as a whole;
+    layer ("any", PGF001) over the problems of the ``files`` a reader judged as a whole (and of
+    the not-checked rule, PGF004, over the files it could not read);
     de-duplicated (``duplicate_key``) and sorted."""
     active = [rule for rule in rules if options.enabled(rule)]
     findings: dict[tuple, Finding] = {}
     for rule in active:
+        if rule.kind == "not-checked":
+            unread = [parsed.unread for parsed in files if parsed.unread is not None]
+            for finding in _problem_findings(rule, unread):
+                findings.setdefault(duplicate_key(finding), finding)
+            continue
         if rule.kind != "parse-error" or rule.layer != "any" or not _version_applies(rule, None):
             continue
         for parsed in files:
@@ -215,7 +221,7 @@ def run_rules(
                 continue
             if not _version_applies(rule, view.version):
                 continue
-            if rule.kind in ("suppression", "input-error"):
+            if rule.kind in ("suppression", "input-error", "not-checked"):
                 continue  # applied over all findings afterwards (pgconf_fix.suppression); errors are not judged
             for finding in _EVALUATORS[rule.kind](rule, view, options):
                 if not view.in_scope(finding.source):

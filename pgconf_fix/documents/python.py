@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import warnings
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -181,8 +182,9 @@ class PythonDocument(LayoutEdits):
         self.error: tuple[int, int, str] | None = None
         self.module: syntax.Module | None = None
         # Valid Python of a newer version than the one running (``type X = ...`` read by 3.11):
-        # skipped, not an error.
+        # not an error, but not checked: (line, why) for PGF004.
         self.unreadable = False
+        self.unread: tuple[int, str] | None = None
         self.imports: dict[str, str] = {}
         self._scopes: dict[int, ScopeIndex] = {}
         self._cr_starts: list[int] | None = None
@@ -199,6 +201,10 @@ class PythonDocument(LayoutEdits):
             message = error.msg or ""
             if not _NESTING.search(message) and not _LITERAL.search(message) and _newer_python(self.text):
                 self.unreadable = True
+                running = ".".join(str(part) for part in sys.version_info[:2])
+                self.unread = (error.lineno or 1, (
+                    f"not checked: valid Python of a newer version than {running}, which runs pgconf-fix and "
+                    f"refuses it here ({message}); run pgconf-fix with the Python the project uses"))
             else:
                 self.error = (error.lineno or 1, error.offset or 0, f"not valid Python: {error.msg}")
             return
@@ -224,6 +230,9 @@ class PythonDocument(LayoutEdits):
         refused = refusal(self.source.data)
         if refused is None:
             self.unreadable = True
+            why = ("not checked: Python imports this module, but its bytes do not decode as UTF-8 or as an encoding "
+                   "it declares where the standard library's tokenizer looks, so pgconf-fix cannot read it")
+            self.unread = (1, why)
         else:
             line, message = refused
             self.error = (line, 0, f"not valid Python: {message}")

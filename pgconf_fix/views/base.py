@@ -68,10 +68,13 @@ class CommentedSample:
 class ParsedFile:
     """A file a reader judges as a whole, beside the views built from it: ``problems`` are what
     its document reported its parser rejects (PGF001), and its suppression comments are judged
-    (PGF002) whether or not a view judges a setting in it."""
+    (PGF002) whether or not a view judges a setting in it. ``unread``: why the reader could not
+    read a file its consumer accepts (a module of a newer Python than the one running), where
+    (PGF004); nothing in it was checked."""
 
     source: SourceFile
     problems: tuple[Problem, ...] = ()
+    unread: Problem | None = None
 
 
 @dataclass

@@ -24,7 +24,7 @@ from pgconf_fix.documents.python import (
     literal,
 )
 from pgconf_fix.documents.python_layout import LINE_LENGTH
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, Built, ParsedFile
 from pgconf_fix.views.client import (
@@ -216,6 +216,10 @@ def build_python_views(workspace: Workspace, sources: list[SourceFile], options:
         document = PythonDocument(source)
         if document.error is not None:
             built.files.append(ParsedFile(source, tuple(document.problems)))
+        elif document.unread is not None:
+            line, why = document.unread
+            start, end = source.line_span(min(line, len(source.line_starts)))
+            built.files.append(ParsedFile(source, unread=Problem(Location(source, start, end), why)))
         if document.module is not None:
             pools = build_views(document)
             built.views.extend(pools)
