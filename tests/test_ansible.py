@@ -90,13 +90,13 @@ def _run(ansible: Path, tasks: list[Path], directory: Path) -> tuple[dict[str, i
     return values, written.read_text() if written.exists() else ""
 
 
-def _view_values(path: Path) -> dict[str, str | None]:
-    """The value pgconf-fix says each keepalive key of ``path``'s tasks has (None: unknown)."""
+def _view_values(path: Path, views=ansible_sysctl_views, keys: tuple[str, ...] = KEYS) -> dict[str, str | None]:
+    """The value pgconf-fix says each of ``keys`` has in ``path``'s ``views`` (None: unknown)."""
     source = SourceFile.from_bytes(path, path.name, path.read_bytes())
     found: dict[str, str | None] = {}
     for root in Y.compose_documents(source.text):
-        for view in ansible_sysctl_views(source, root):
-            for key in KEYS:
+        for view in views(source, root):
+            for key in keys:
                 current = view.effective(key)
                 if current is not None:
                     found[key] = None if "{{" in current.value else current.value
@@ -181,15 +181,7 @@ def test_a_kubernetes_manifest_is_no_task_list() -> None:
 
 
 def _server_values(path: Path) -> dict[str, str | None]:
-    source = SourceFile.from_bytes(path, path.name, path.read_bytes())
-    found: dict[str, str | None] = {}
-    for root in Y.compose_documents(source.text):
-        for view in ansible_server_views(source, root):
-            for key in GUCS:
-                current = view.effective(key)
-                if current is not None:
-                    found[key] = None if "{{" in current.value else current.value
-    return found
+    return _view_values(path, ansible_server_views, GUCS)
 
 
 @pytest.mark.parametrize("tree", ["before", "after"])
