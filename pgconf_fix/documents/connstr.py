@@ -153,6 +153,12 @@ def _uri_end(text: str, pos: int, decoded: bool = False, start: int = 0) -> int:
         # driver argument) reads all of it, blanks included ("?user=u&pa ssword=x" became
         # "?user=u&pa&...&sslmode=require ssword=x" before: an sslmode pgjdbc refuses).
         stops = _LINE_STOP
+    elif decoded and start > 0 and text[start - 1] in "\"'`":
+        # A URI quoted inside the value (a shell command in a workflow's run:, code in a
+        # string) ends at its closing quote, as the shell or code reading the value ends it;
+        # a fix appended past that quote left a run: step "psql \"...\"?keepalives=1&..."
+        # that the shell splits at each & into background jobs.
+        stops = stops | {text[start - 1]}
     line_end = text.find("\n", pos)
     limit = len(text) if line_end == -1 else line_end
     while pos < limit:
