@@ -11,6 +11,7 @@ the host's /etc/sysctl.conf is never read or written.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -227,3 +228,31 @@ def test_postgresql_set_values_are_accepted_as_alter_system_writes_them(pg_serve
         (conf_dir / "postgresql.conf").write_text("")
         (conf_dir / "postgresql.auto.conf").write_text("".join(f"{k} = '{v}'\n" for k, v in values.items() if v is not None))
         assert pg_server.config_value(conf_dir, "tcp_keepalives_idle") == (0, values["tcp_keepalives_idle"])
+
+
+def _postgresql_set_source(ansible: Path) -> str | None:
+    found = sorted(ansible.parent.parent.glob("lib/python3*/site-packages/ansible_collections/community/postgresql/plugins/modules/postgresql_set.py"))
+    return found[0].read_text() if found else None
+
+
+DEFAULT_TASKS = (
+    "- community.postgresql.postgresql_set: {name: tcp_keepalives_idle, value: default}\n"
+    "- community.postgresql.postgresql_set: {name: ssl_renegotiation_limit, value: default}\n"
+    "- community.postgresql.postgresql_set: {name: tcp_keepalives_count, value: DEFAULT}\n"
+)
+
+
+def test_postgresql_set_value_default_sets_nothing(tmp_path: Path) -> None:
+    """``value: default`` makes postgresql_set run ``ALTER SYSTEM SET name = DEFAULT``, which
+    takes the name out of postgresql.auto.conf: no value is set, so none is judged (it was
+    PGF001 "not an integer" and a PGF104 whose fix wrote 0). The module compares with
+    'default' as written; ``DEFAULT`` is sent as the string 'DEFAULT', which the server refuses."""
+    from tests.cli_runner import run_cli
+
+    playbook = _ansible_playbook()
+    module = _postgresql_set_source(playbook) if playbook is not None else None
+    if module is not None:  # the collection's own source says so
+        assert "if value == 'default':" in module and "ALTER SYSTEM SET %s = DEFAULT" in module
+    (tmp_path / "tasks.yml").write_text(DEFAULT_TASKS)
+    outcome = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+    assert [(f["code"], f["line"]) for f in json.loads(outcome.stdout)] == [("PGF001", 3)]

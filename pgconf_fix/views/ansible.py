@@ -21,7 +21,9 @@ The server's side: ``postgresql_set`` runs ``ALTER SYSTEM SET name = 'value'`` (
 string the server parses as it parses postgresql.auto.conf); the geerlingguy.postgresql role
 writes each ``{option, value}`` item as the line ``option = 'value'`` into postgresql.conf
 (its ``tasks/configure.yml``, lineinfile). Both are read as the server reads such a quoted
-value; ``state: absent`` sets nothing, and a ``{{ }}`` value is unknown. No key is missing:
+value; ``state: absent`` sets nothing, nor does postgresql_set's ``value: default`` (its
+``ALTER SYSTEM SET name = DEFAULT`` takes the name out of postgresql.auto.conf; the module
+compares with ``'default'`` as written), and a ``{{ }}`` value is unknown. No key is missing:
 the server has its own postgresql.conf beside them.
 """
 
@@ -150,7 +152,11 @@ def ansible_server_views(source: SourceFile, root: Node) -> list[SettingsView]:
         for module in POSTGRESQL_SET_MODULES:
             arguments = _merged(node, module)
             if isinstance(arguments, MappingNode):
-                found += _named_values(f"the {module} tasks of this file", arguments, "name", "value")
+                found += [
+                    entry
+                    for entry in _named_values(f"the {module} tasks of this file", arguments, "name", "value")
+                    if entry[3].value != "default" or entry[3].tag != Y.STR_TAG
+                ]  # value: default runs ALTER SYSTEM SET name = DEFAULT: nothing is set
         options = _merged(node, ROLE_OPTIONS)
         if isinstance(options, SequenceNode):
             for item in options.value:
