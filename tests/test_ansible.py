@@ -256,3 +256,22 @@ def test_postgresql_set_value_default_sets_nothing(tmp_path: Path) -> None:
     (tmp_path / "tasks.yml").write_text(DEFAULT_TASKS)
     outcome = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
     assert [(f["code"], f["line"]) for f in json.loads(outcome.stdout)] == [("PGF001", 3)]
+
+
+@pytest.mark.parametrize(
+    ("task", "value"),
+    [
+        ("sysctl: name=net.ipv4.tcp_keepalive_time value=7200", "7200"),
+        ("sysctl: name=net.ipv4.tcp_keepalive_time value=yes reload=no", "1"),
+        ("sysctl: name=net.ipv4.tcp_keepalive_time value=7200 state=absent", None),
+        ("sysctl: name=net.ipv4.tcp_keepalive_time value='7200'", None),  # quoted: not followed here
+        ("sysctl: name=net.ipv4.tcp_keepalive_time value={{ time }}", None),
+        ("sysctl: 'name=net.ipv4.tcp_keepalive_time value=7200'", None),
+    ],
+)
+def test_free_form_arguments(tmp_path: Path, task: str, value: str | None) -> None:
+    """Free-form arguments of plain key=value words are read as Ansible's parse_kv splits them;
+    anything else (quotes, Jinja, a quoted scalar) is not guessed."""
+    path = tmp_path / "tasks.yml"
+    path.write_text(f"- {task}\n")
+    assert _view_values(path).get("net.ipv4.tcp_keepalive_time") == value

@@ -11,7 +11,10 @@ Ansible 2.19.14 and the kernel inside ``unshare -n``: tests/test_ansible.py): it
 sysctl.conf line. The value is a string: a YAML integer is written as its decimal digits, a
 boolean (or a string Ansible takes for one: ``yes``, ``on``, ``true``...) as ``1`` or ``0``,
 and blanks around it are dropped. ``state: absent`` removes the line (nothing is set), and a
-value with ``{{ }}`` is Jinja's to fill in (unknown here).
+value with ``{{ }}`` is Jinja's to fill in (unknown here). A task's arguments are read through
+YAML merge keys (``<<: *anchor``), as Ansible's loader merges them, and from a free-form string
+of plain ``key=value`` words (``sysctl: name=... value=...``); a free-form string with quotes,
+escapes or Jinja is not guessed.
 
 Only values written in the tasks are judged: a playbook or role often sets one key a task
 and keeps the others in other files, so a key no task of this file sets is not reported as
@@ -28,6 +31,8 @@ the server has its own postgresql.conf beside them.
 """
 
 from __future__ import annotations
+
+import re
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -55,12 +60,42 @@ def module_value(node: ScalarNode) -> str | None:
     else:  # an int, float or bool as YAML 1.1 reads it (0x3c is 60), then Ansible's str()
         constructed = yaml.safe_load(node.value)
         text = ("1" if constructed else "0") if isinstance(constructed, bool) else str(constructed)
+    return _string_value(text)
+
+
+def _string_value(text: str) -> str:
+    """A string value as the module writes it: Ansible's booleans as 1 / 0, blanks dropped."""
     lowered = text.lower()
     if lowered in _TRUE:
         return "1"
     if lowered in _FALSE:
         return "0"
     return text.strip()
+
+
+# A free-form argument string ("name=net.ipv4.tcp_keepalive_time value=600") that this reader
+# follows: key=value words without quotes, escapes or Jinja, which Ansible's parse_kv splits at
+# blanks and at the first "=" of each word (ansible.parsing.splitter), values as strings.
+_FREE_FORM = re.compile(r"[ \t]*(?:[A-Za-z_]\w*=[^\s'\"\\{}]*[ \t]*)+")
+_FREE_FORM_WORD = re.compile(r"([A-Za-z_]\w*)=([^\s'\"\\{}]*)")
+
+
+def _free_form(task: MappingNode) -> tuple[str, dict[str, tuple[str, int, int]]] | None:
+    """(module name, {argument: (value, file start, file end)}) of a sysctl task written in
+    free form on one line of a plain scalar; None otherwise."""
+    for module in SYSCTL_MODULES:
+        pair = Y.merged_entry(task, module)
+        if pair is None:
+            continue
+        node = pair[1]
+        if not isinstance(node, ScalarNode) or node.style is not None or node.tag != Y.STR_TAG:
+            return None
+        if node.start_mark.line != node.end_mark.line or not _FREE_FORM.fullmatch(node.value):
+            return None
+        at = node.start_mark.index
+        words = {m.group(1): (m.group(2), at + m.start(2), at + m.end(2)) for m in _FREE_FORM_WORD.finditer(node.value)}
+        return module, words
+    return None
 
 
 def _task_arguments(task: MappingNode) -> tuple[str, MappingNode] | None:
@@ -102,6 +137,7 @@ def ansible_sysctl_views(source: SourceFile, root: Node) -> list[SettingsView]:
             continue
         found = _task_arguments(node)
         if found is None:
+            view = _add_free_form(source, node, view)
             continue
         module, arguments = found
         name = _first(arguments, "name", "key")
@@ -125,6 +161,28 @@ def ansible_sysctl_views(source: SourceFile, root: Node) -> list[SettingsView]:
         span = Y.span(value[1]) if value[1].value == written else None
         view.add(key.strip().replace("/", "."), written, location, span, replace)
     return [view.finish()] if view is not None else []
+
+
+def _add_free_form(source: SourceFile, task: MappingNode, view: PlacedSettings | None) -> PlacedSettings | None:
+    """``view`` (made when None) with the setting of a free-form sysctl task, if it has one."""
+    found = _free_form(task)
+    if found is None:
+        return view
+    module, words = found
+    name = words.get("name") or words.get("key")
+    value = words.get("value") or words.get("val")
+    state = words.get("state", ("present",))[0]
+    if name is None or value is None or state != "present":
+        return view
+    if view is None:
+        view = PlacedSettings("kernel", source, f"the {module} tasks of this file", Location(source, *Y.span(task)), None, judges_missing=False)
+    written, start, end = _string_value(value[0]), value[1], value[2]
+
+    def replace(new: str) -> tuple[Edit, ...]:
+        return (Edit(source, start, end, new),)
+
+    view.add(name[0].replace("/", "."), written, Location(source, start, end), (start, end) if written == value[0] else None, replace)
+    return view
 
 
 POSTGRESQL_SET_MODULES = ("community.postgresql.postgresql_set", "postgresql_set")
