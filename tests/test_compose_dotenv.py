@@ -152,6 +152,14 @@ def test_resolve_a_compose_value_from_the_project_environment(raw: str, expected
     assert resolve(raw, environment.get) == expected
 
 
+@pytest.mark.parametrize("name", ["DB_CREDS", "CREDENTIALS", "AWS_CRED"])
+def test_a_credentials_name_is_a_secret(name: str) -> None:
+    """``DB_CREDS`` names credentials as surely as ``DB_CREDENTIAL`` does: its value was shown
+    in messages (``CREDS = cr3dcr3d at .env:1``) when a flag took it."""
+    found = project_environment(f"{name}=cr3dcr3d\nBUILT=${{{name}}}\n")
+    assert found[name].value is None and found["BUILT"].value is None
+
+
 def test_a_value_doubled_past_what_a_process_takes_is_not_known() -> None:
     lines = ["A0=" + "x" * 64] + [f"A{n}=${{A{n - 1}}}${{A{n - 1}}}" for n in range(1, 30)]
     found = project_environment("\n".join(lines) + "\n")

@@ -98,8 +98,9 @@ SERVICE_VARIABLE = re.compile(r"[A-Z0-9_]+_(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0
 
 
 # Variable names that hold secrets, by the words the redaction of messages looks for too.
-# and the names of keys and other credentials that no carrier shows (API_KEY, DB_PWD, BASIC_AUTH).
-SECRET_NAME = re.compile(r"pass|pwd|secret|token|credential|private|key|auth", re.IGNORECASE)
+# and the names of keys and other credentials that no carrier shows (API_KEY, DB_PWD, BASIC_AUTH,
+# DB_CREDS).
+SECRET_NAME = re.compile(r"pass|pwd|secret|token|cred|private|key|auth", re.IGNORECASE)
 
 # The variables of the default namespace's ``kubernetes`` Service, which the kubelet adds even
 # with ``enableServiceLinks: false`` (pkg/kubelet/kubelet_pods.go, getServiceEnvVarMap: "We
