@@ -874,6 +874,7 @@ class ClaimMemo:
         self.began = time.time_ns()
         self.changed = False
         self.known: dict[str, list] = {}
+        self.recalled = 0  # claims ``recall`` knew: each path of a walk is asked once
         try:
             with open(self.path, "rb") as handle:
                 stored = json.loads(handle.read())
@@ -894,6 +895,7 @@ class ClaimMemo:
             type(entry) is list and len(entry) == 5 and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns
             and entry[2] == stat.st_ctime_ns and entry[3] == stat.st_ino and (entry[4] is None or type(entry[4]) is str)
         ):
+            self.recalled += 1
             return True, entry[4]
         return False, None
 
@@ -910,8 +912,8 @@ class ClaimMemo:
         did not meet (deleted, renamed, now ignored): the file would otherwise keep every
         path a project ever had. Claims outside those directories are kept."""
         prefixes = tuple(os.path.join(directory, "") for directory in walked)
-        if not prefixes:
-            return
+        if not prefixes or self.recalled == len(self.known):
+            return  # nothing walked, or every claim known was met again (an unchanged tree)
         kept = {path: entry for path, entry in self.known.items() if path in seen or not path.startswith(prefixes)}
         if len(kept) != len(self.known):
             self.known = kept

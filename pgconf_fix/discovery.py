@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import itertools
 import operator
 import os
 import re
@@ -432,16 +433,14 @@ def discover(
         memo.forget_gone(walked, seen)
     results = claims.results()
     progress.close()
-    for index, (absolute, layer) in enumerate(zip(claims.paths, results)):
+    for index, (absolute, layer) in enumerate(zip(claims.paths, results) if named or named_links else ()):
         if absolute in named and wanted is not None:
             results[index] = _claim(layers, absolute)
         elif absolute in named_links and layer is not None:
             # A dangling link named after a walk handed it on: its reader says what is wrong.
             found.errors.remove(named_links[absolute])
-    kept = _one_path_a_file(claims, displays, results, named)
-    for absolute, display, layer, keep in zip(claims.paths, displays, results, kept):
-        if not keep:
-            continue
+    for index in _one_path_a_file(claims, displays, results, named):
+        absolute, display, layer = claims.paths[index], displays[index], results[index]
         if layer is not None:
             found.files.setdefault(layer, []).append((Path(absolute), display))
         elif absolute in named:
@@ -449,10 +448,11 @@ def discover(
     return found
 
 
-def _one_path_a_file(claims: _Claims, displays: list[str], layers: list[str | None], named: set[str]) -> list[bool]:
-    """Which of the paths found are kept: one for each file (device and inode, following
-    symlinks as the readers do), so that a file reached by two paths (a symlink to it or to a
-    directory above it, a hard link) is read, reported and written once.
+def _one_path_a_file(claims: _Claims, displays: list[str], layers: list[str | None], named: set[str]) -> list[int]:
+    """The indices (into ``claims.paths``, ascending) of the paths found that are kept: one
+    for each file (device and inode, following symlinks as the readers do), so that a file
+    reached by two paths (a symlink to it or to a directory above it, a hard link) is read,
+    reported and written once.
 
     The path kept is one a layer claimed, if any did; then one that goes through no symlink
     (its bytes live there: ``git diff`` shows the change there, and ``git apply`` refuses a
@@ -461,9 +461,13 @@ def _one_path_a_file(claims: _Claims, displays: list[str], layers: list[str | No
     line is never kept. A path that leads to no file (a dangling link) is its own file."""
     first: dict[object, int] = {}
     groups: dict[int, list[int]] = {}
-    for index, (absolute, layer) in enumerate(zip(claims.paths, layers)):
-        if layer is None and absolute not in named:
-            continue
+    if named:
+        candidates = [index for index, (absolute, layer) in enumerate(zip(claims.paths, layers))
+                      if layer is not None or absolute in named]
+    else:  # a walk's paths: those claimed (a reader's name is never empty)
+        candidates = list(itertools.compress(range(len(layers)), layers))
+    for index in candidates:
+        absolute = claims.paths[index]
         stat = claims.stats[index]
         if stat is None:
             try:
@@ -472,14 +476,13 @@ def _one_path_a_file(claims: _Claims, displays: list[str], layers: list[str | No
                 stat = None
         identity: object = (stat.st_dev, stat.st_ino) if stat is not None else absolute
         groups.setdefault(first.setdefault(identity, index), []).append(index)
-    kept = [False] * len(claims.paths)
+    kept = []
     for members in groups.values():
         if len(members) == 1:
-            kept[members[0]] = True
+            kept.append(members[0])
             continue
-        chosen = min(members, key=lambda index: (layers[index] is None, _through_link(displays[index]), index))
-        kept[chosen] = True
-    return kept
+        kept.append(min(members, key=lambda index: (layers[index] is None, _through_link(displays[index]), index)))
+    return sorted(kept)
 
 
 def _through_link(path: str) -> bool:
@@ -519,7 +522,7 @@ def _walk(root: str, display_root: str, rules: IgnoreRules, add, found: Discover
             found.errors.append(InputError(shown, f"cannot list directory: {exc.strerror}"))
             continue
         # Most directories have no .gitignore: look in the listing before trying to open one.
-        if any(entry.name == ".gitignore" for entry in entries):
+        if ".gitignore" in map(_NAME, entries):
             active = active.extended(directory, read_lines(Path(directory) / ".gitignore"))
         subdirectories = []
         # os.path.join(shown, name), made once a directory: a name holds no "/".

@@ -296,18 +296,22 @@ def _decode(text: str, start: int, end: int, way: str, quote: str = "") -> tuple
 
 def _literal_end(text: str, open_at: int, stop: int, way: str) -> int | None:
     """Where the string opened by the quote at ``open_at`` closes (its closing quote's offset),
-    read ``way``; None when it does not close before ``stop``."""
-    quote = text[open_at]
-    at = open_at + 1
-    while at < stop:
-        char = text[at]
-        if (char == "\\" and way != DOUBLED) or (char == quote and way != KEEP and text[at + 1 : at + 2] == quote):
-            at += 2  # an escape, or a doubled quote
-        elif char == quote:
-            return at
-        else:
-            at += 1
-    return None
+    read ``way``; None when it does not close before ``stop``. A backslash escape, or with
+    DROP and DOUBLED a doubled quote, is skipped whole, its second character even at ``stop``."""
+    found = _literal_body(text[open_at], way).match(text, open_at + 1, stop + 1)
+    return found.end() - 1 if found is not None and found.end() - 1 < stop else None
+
+
+@functools.cache
+def _literal_body(quote: str, way: str) -> re.Pattern[str]:
+    """A string's body read ``way`` up to its closing ``quote`` (possessive: an escape or a
+    doubled quote is never taken apart to close the string early)."""
+    q = re.escape(quote)
+    steps = {KEEP: rf"\\[\s\S]|[^\\{q}]", DROP: rf"\\[\s\S]|{q}{q}|[^\\{q}]", DOUBLED: rf"{q}{q}|[^{q}]"}[way]
+    return re.compile(rf"(?:{steps})*+{q}")
+
+
+_QUOTE = re.compile("['\"]")
 
 
 def _carrier_spans(text: str, start: int, end: int, depth: int) -> tuple[list[tuple[int, int, str]], set[int]]:
@@ -317,12 +321,12 @@ def _carrier_spans(text: str, start: int, end: int, depth: int) -> tuple[list[tu
     whole for values outside any string (a .properties value). ``(start, end, as decoded)``
     in ``text``'s offsets, and the starts of the values read inside a string literal."""
     regions = [(start, end, DROP, "")] if depth == 0 else []
-    for open_at in range(start, end):
-        if text[open_at] in "'\"":
-            for way in (KEEP, DROP, DOUBLED):
-                # A string that does not close on its line is not one this way reads.
-                if (close := _literal_end(text, open_at, end, way)) is not None:
-                    regions.append((open_at + 1, close, way, text[open_at]))
+    for opening in _QUOTE.finditer(text, start, end):
+        open_at = opening.start()
+        for way in (KEEP, DROP, DOUBLED):
+            # A string that does not close on its line is not one this way reads.
+            if (close := _literal_end(text, open_at, end, way)) is not None:
+                regions.append((open_at + 1, close, way, text[open_at]))
     found = []
     inside: set[int] = set()
     for first, last, way, quote in regions:
@@ -394,20 +398,28 @@ def _merged(found: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
     return merged
 
 
+_ESCAPED = re.compile(r"\\(.)")
+
+
 def _decoded(raw: str) -> set[str]:
-    """A password as written and as each consumer reads it: unquoted, unescaped, percent-decoded."""
+    """A password as written and as each consumer reads it: unquoted, unescaped, percent-decoded.
+
+    Three rounds (conf or SQL quoting around libpq quoting around the password), each reading
+    only the forms the round before found: a form read once gives the same forms again."""
     forms = {raw}
-    for _ in range(3):  # conf or SQL quoting around libpq quoting around the password
-        for form in list(forms):
-            inner = form
+    new = [raw]
+    for _ in range(3):
+        found = []
+        for inner in new:
             if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
                 inner = inner[1:-1]
             elif inner[:1] in ("'", '"'):
                 inner = inner[1:]
-            forms.add(inner)
-            forms.add(inner.replace("''", "'"))
-            forms.add(re.sub(r"\\(.)", r"\1", inner))
-            forms.add(unquote(inner))
+            for form in (inner, inner.replace("''", "'"), _ESCAPED.sub(r"\1", inner), unquote(inner)):
+                if form not in forms:
+                    forms.add(form)
+                    found.append(form)
+        new = found
     return forms
 
 
@@ -420,15 +432,14 @@ def secrets(text: str) -> frozenset[str]:
     """
     found: set[str] = set()
     readings = _found(text) if _hinted(text) else []
-    for start, end in _merged(readings):
-        raw = text[start:end]
-        if _REFERENCE.search(raw):
-            continue
-        found |= _decoded(raw)
-    # As each carrier decoding read it (a JSON "\u00e9", a Python "\\ " are printed decoded).
-    for _, _, read in readings:
-        if not _REFERENCE.search(read):
-            found |= _decoded(read)
+    # Each password as written (the merged spans) and as each carrier decoding read it (a JSON
+    # "\u00e9", a Python "\\ " are printed decoded); a reading as written is most often the
+    # span itself, and a string is read once.
+    values = dict.fromkeys(text[start:end] for start, end in _merged(readings))
+    values.update(dict.fromkeys(read for _, _, read in readings))
+    for value in values:
+        if not _REFERENCE.search(value):
+            found |= _decoded(value)
     # As a parser's message quotes a token: Python's repr (the HCL parser's "unexpected '...'"
     # escapes quotes and backslashes; found by the fuzz) and JSON's escapes.
     found |= {repr(form)[1:-1] for form in found} | {json.dumps(form)[1:-1] for form in found}

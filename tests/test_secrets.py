@@ -621,3 +621,96 @@ def test_a_configuration_error_quoting_a_password_masks_it_whole(name: str, tmp_
         outcome = run_cli(["--no-cache", "--format", fmt, "."], tmp_path)
         assert outcome.code == 2 and "idle-budget" in outcome.stderr + outcome.stdout, outcome.stderr
         assert not _pieces_shown(outcome.stdout + outcome.stderr), _pieces_shown(outcome.stdout + outcome.stderr)
+
+
+def _literal_end_as_first_written(text: str, open_at: int, stop: int, way: str) -> int | None:
+    """redact._literal_end as it was first written (a loop over the characters), its oracle."""
+    from pgconf_fix.redact import DOUBLED, KEEP
+
+    quote = text[open_at]
+    at = open_at + 1
+    while at < stop:
+        char = text[at]
+        if (char == "\\" and way != DOUBLED) or (char == quote and way != KEEP and text[at + 1 : at + 2] == quote):
+            at += 2
+        elif char == quote:
+            return at
+        else:
+            at += 1
+    return None
+
+
+def test_literal_end_answers_as_the_loop_it_replaced() -> None:
+    """redact._literal_end (one possessive regex) against the character loop it replaced, at
+    every quote of the fixture corpus and of random texts of quotes, backslashes and line
+    breaks, for every way and every stop from the quote to the text's end."""
+    import random
+
+    from pgconf_fix import redact as redact_module
+
+    rng = random.Random(18)
+    texts = _corpus_texts() + ["".join(rng.choice("a'\"\\\n\r ") for _ in range(rng.randrange(1, 16))) for _ in range(2000)]
+    asked = 0
+    for text in texts:
+        for open_at in (at for at, char in enumerate(text) if char in "'\""):
+            # The corpus's long texts: stops near the quote and at line ends, not every offset.
+            stops = range(open_at, len(text) + 1) if len(text) < 40 else {*range(open_at, min(open_at + 24, len(text) + 1)), len(text)}
+            for stop in stops:
+                for way in (redact_module.KEEP, redact_module.DROP, redact_module.DOUBLED):
+                    expected = _literal_end_as_first_written(text, open_at, stop, way)
+                    assert redact_module._literal_end(text, open_at, stop, way) == expected, (text, open_at, stop, way)
+                    asked += 1
+    assert asked > 50_000
+
+
+def _decoded_as_first_written(raw: str) -> set[str]:
+    """redact._decoded as it was first written (every form read again each round), its oracle."""
+    import re
+    from urllib.parse import unquote
+
+    forms = {raw}
+    for _ in range(3):
+        for form in list(forms):
+            inner = form
+            if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
+                inner = inner[1:-1]
+            elif inner[:1] in ("'", '"'):
+                inner = inner[1:]
+            forms |= {inner, inner.replace("''", "'"), re.sub(r"\\(.)", r"\1", inner), unquote(inner)}
+    return forms
+
+
+def test_secrets_decodes_each_password_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work, not time (issue 18, the cached rerun: a text report computes the passwords of
+    every file it quotes): secrets() decodes each distinct value once (a span as written is
+    most often also its own reading), and _decoded reads each form it finds once, not every
+    form again each round (at most one percent-decoding a form it returns). The answers are
+    the matrix tests'; here only the work is counted, over the fixture corpus."""
+    from pgconf_fix import redact as redact_module
+
+    decoded, unquote = redact_module._decoded, redact_module.unquote
+    unquoted: list[str] = []
+    calls: list[tuple[str, int, int]] = []  # (value, percent-decodings, forms returned)
+
+    def counting_unquote(text: str) -> str:
+        unquoted.append(text)
+        return unquote(text)
+
+    def counting_decoded(raw: str) -> set[str]:
+        before = len(unquoted)
+        forms = decoded(raw)
+        calls.append((raw, len(unquoted) - before, len(forms)))
+        return forms
+
+    monkeypatch.setattr(redact_module, "unquote", counting_unquote)
+    monkeypatch.setattr(redact_module, "_decoded", counting_decoded)
+    texts = _corpus_texts()
+    for text in texts:
+        calls.clear()
+        redact_module.secrets(text)
+        values = [value for value, _, _ in calls]
+        assert len(values) == len(set(values)), (text, values)
+        for value, decodings, forms in calls:
+            assert decodings <= forms, (value, decodings, forms)
+            assert decoded(value) == _decoded_as_first_written(value), value
+    assert unquoted  # the corpus holds passwords
