@@ -381,6 +381,9 @@ class ClientConnection(SettingsView):
                 )
             if isinstance(placement, UriQuery) and broken_value(placement.carrier.value, placement.string, placement.carrier.decoded):
                 return " (no fix: the value goes on after a line break inside it, which its reader may take as part of the URL)"
+        carriers = [placement.carrier for placement in self.placements if hasattr(placement, "carrier")]
+        if carriers and all(carrier.encode is None and not any(part[2] for part in carrier.parts) for carrier in carriers):
+            return " (no fix: this value is read but not written here: a heredoc's text, or a value written in a form pgconf-fix does not rewrite)"
         return ""
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
