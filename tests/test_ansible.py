@@ -275,3 +275,16 @@ def test_free_form_arguments(tmp_path: Path, task: str, value: str | None) -> No
     path = tmp_path / "tasks.yml"
     path.write_text(f"- {task}\n")
     assert _view_values(path).get("net.ipv4.tcp_keepalive_time") == value
+
+
+def test_a_task_that_merges_itself_is_read_once() -> None:
+    """The composer lets a mapping merge itself (``&t {<<: *t}``): read once, not followed round
+    the loop (it was a RecursionError)."""
+    text = (
+        "- &t\n  <<: *t\n  ansible.posix.sysctl:\n    name: net.ipv4.tcp_keepalive_time\n    value: 7200\n"
+        "- &u\n  <<: *u\n  shell: echo\n"  # no sysctl key of its own: its merge is followed
+    )
+    source = SourceFile.from_bytes(Path("/nowhere/tasks.yml"), "tasks.yml", text.encode())
+    (root,) = Y.compose_documents(text)
+    (view,) = ansible_sysctl_views(source, root)
+    assert view.effective("net.ipv4.tcp_keepalive_time").value == "7200"

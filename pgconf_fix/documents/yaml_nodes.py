@@ -146,22 +146,33 @@ def entry(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
     return found
 
 
-def merged_entry(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
+def merged_entry(node: Node | None, key: str, seen: frozenset[int] = frozenset()) -> tuple[ScalarNode, Node] | None:
     """The entry of ``key`` in a mapping as a YAML merge key (``<<: *anchor``, or a list of
     them) makes it: the mapping's own entry, else the first merged mapping's that has one, as
-    PyYAML's SafeConstructor.flatten_mapping (and so Ansible's loader) builds it
-    (https://yaml.org/type/merge.html). The entry returned is where the value is written."""
+    PyYAML's SafeConstructor.flatten_mapping (and so Ansible's loader) builds it, and
+    Kubernetes' go-yaml (https://yaml.org/type/merge.html). The entry returned is where the
+    value is written. A mapping that merges itself (``&e {<<: *e}``, which the composer
+    allows) is read once: ``seen`` holds the mappings already on the way."""
     own = entry(node, key)
     if own is not None:
         return own
+    seen = seen | {id(node)}
     for key_node, value in items(node):
         if key_node.tag != MERGE_TAG:
             continue
         for merged in value.value if isinstance(value, SequenceNode) else [value]:
-            found = merged_entry(merged, key)
+            if id(merged) in seen:
+                continue
+            found = merged_entry(merged, key, seen)
             if found is not None:
                 return found
     return None
+
+
+def merged_get(node: Node | None, key: str) -> Node | None:
+    """The value of ``key`` in a mapping through its merge keys (``merged_entry``), or None."""
+    found = merged_entry(node, key)
+    return None if found is None else found[1]
 
 
 def get(node: Node | None, *path: str) -> Node | None:

@@ -107,17 +107,10 @@ def _task_arguments(task: MappingNode) -> tuple[str, MappingNode] | None:
             continue
         if isinstance(pair[1], MappingNode):
             return module, pair[1]
-        arguments = _merged(task, "args")
+        arguments = Y.merged_get(task, "args")
         if isinstance(arguments, MappingNode):
             return module, arguments
     return None
-
-
-def _merged(mapping: Node | None, key: str) -> Node | None:
-    """The value of ``key`` in a task's mapping, through YAML merge keys (Ansible's loader
-    merges them)."""
-    pair = Y.merged_entry(mapping, key)
-    return None if pair is None else pair[1]
 
 
 def _first(arguments: MappingNode, *names: str) -> tuple[ScalarNode, Node] | None:
@@ -142,7 +135,7 @@ def ansible_sysctl_views(source: SourceFile, root: Node) -> list[SettingsView]:
         module, arguments = found
         name = _first(arguments, "name", "key")
         value = _first(arguments, "value", "val")
-        state = Y.scalar_value(_merged(arguments, "state")) or "present"
+        state = Y.scalar_value(Y.merged_get(arguments, "state")) or "present"
         if name is None or value is None or not isinstance(value[1], ScalarNode) or state != "present":
             continue
         key = Y.scalar_value(name[1])
@@ -150,8 +143,7 @@ def ansible_sysctl_views(source: SourceFile, root: Node) -> list[SettingsView]:
         if key is None or written is None:
             continue
         if view is None:
-            home = Location(source, *Y.span(node))
-            view = PlacedSettings("kernel", source, f"the {module} tasks of this file", home, None, judges_missing=False)
+            view = _kernel_view(source, module, node)
 
         def replace(new: str, node: ScalarNode = value[1]) -> tuple[Edit, ...]:
             return (Y.replace_scalar(source, node, new),)
@@ -161,6 +153,12 @@ def ansible_sysctl_views(source: SourceFile, root: Node) -> list[SettingsView]:
         span = Y.span(value[1]) if value[1].value == written else None
         view.add(key.strip().replace("/", "."), written, location, span, replace)
     return [view.finish()] if view is not None else []
+
+
+def _kernel_view(source: SourceFile, module: str, task: MappingNode) -> PlacedSettings:
+    """The kernel view of a file's sysctl tasks, made at its first one (``task``); no key is
+    judged missing (module docstring)."""
+    return PlacedSettings("kernel", source, f"the {module} tasks of this file", Location(source, *Y.span(task)), None, judges_missing=False)
 
 
 def _add_free_form(source: SourceFile, task: MappingNode, view: PlacedSettings | None) -> PlacedSettings | None:
@@ -175,7 +173,7 @@ def _add_free_form(source: SourceFile, task: MappingNode, view: PlacedSettings |
     if name is None or value is None or state != "present":
         return view
     if view is None:
-        view = PlacedSettings("kernel", source, f"the {module} tasks of this file", Location(source, *Y.span(task)), None, judges_missing=False)
+        view = _kernel_view(source, module, task)
     written, start, end = _string_value(value[0]), value[1], value[2]
 
     def replace(new: str) -> tuple[Edit, ...]:
@@ -208,14 +206,14 @@ def ansible_server_views(source: SourceFile, root: Node) -> list[SettingsView]:
             continue
         found: list[tuple[str, ScalarNode, ScalarNode, ScalarNode]] = []  # (what, name, value key, value)
         for module in POSTGRESQL_SET_MODULES:
-            arguments = _merged(node, module)
+            arguments = Y.merged_get(node, module)
             if isinstance(arguments, MappingNode):
                 found += [
                     entry
                     for entry in _named_values(f"the {module} tasks of this file", arguments, "name", "value")
                     if entry[3].value != "default" or entry[3].tag != Y.STR_TAG
                 ]  # value: default runs ALTER SYSTEM SET name = DEFAULT: nothing is set
-        options = _merged(node, ROLE_OPTIONS)
+        options = Y.merged_get(node, ROLE_OPTIONS)
         if isinstance(options, SequenceNode):
             for item in options.value:
                 if isinstance(item, MappingNode):
@@ -238,9 +236,9 @@ def ansible_server_views(source: SourceFile, root: Node) -> list[SettingsView]:
 
 def _named_values(what: str, mapping: MappingNode, name_key: str, value_key: str) -> list[tuple[str, ScalarNode, ScalarNode, ScalarNode]]:
     """The one (name, value) a task's arguments or a role's list item sets, unless it is absent."""
-    name = _merged(mapping, name_key)
+    name = Y.merged_get(mapping, name_key)
     value = Y.merged_entry(mapping, value_key)
-    state = Y.scalar_value(_merged(mapping, "state")) or "present"
+    state = Y.scalar_value(Y.merged_get(mapping, "state")) or "present"
     if not isinstance(name, ScalarNode) or value is None or not isinstance(value[1], ScalarNode) or state != "present":
         return []
     return [(what, name, value[0], value[1])]

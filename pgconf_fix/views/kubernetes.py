@@ -396,35 +396,19 @@ def container_environment(spec: MappingNode, container: MappingNode) -> Containe
     environment = ContainerEnvironment(open=Y.get(container, "envFrom") is not None, service_links=links != "false")
     items = Y.get(container, "env")
     for item in items.value if isinstance(items, SequenceNode) else []:
-        name = Y.scalar_value(_merged_get(item, "name"))
+        name = Y.scalar_value(Y.merged_get(item, "name"))
         if name is None:
             continue
-        value_node = _merged_get(item, "value")
+        value_node = Y.merged_get(item, "value")
         # EnvVar.value is a string; null decodes to "" (Go's zero value), and an empty value
         # reads valueFrom. A number or a list is no string the kubelet would expand.
         written = value_node.value if isinstance(value_node, ScalarNode) and value_node.tag == Y.STR_TAG else None
         if written is None and not Y.is_null(value_node):
             value = None
         else:
-            value = written or ("" if _merged_get(item, "valueFrom") is None else None)
+            value = written or ("" if Y.merged_get(item, "valueFrom") is None else None)
         environment.define(name, value, (value_node or item).start_mark.index)
     return environment
-
-
-def _merged_get(node: Node, key: str, seen: frozenset[int] = frozenset()) -> Node | None:
-    """``key`` of a mapping, or of what its YAML merge key (``<<: *base``, ``<<: [*a, *b]``)
-    brings when it is not written beside it; the first of several merged mappings wins, as in
-    YAML's merge key type (https://yaml.org/type/merge.html, which Kubernetes' go-yaml applies).
-    A mapping that merges itself (``&e {<<: *e}``) is read once."""
-    found = Y.entry(node, key)
-    if found is not None:
-        return found[1]
-    merged = Y.get(node, "<<")
-    seen = seen | {id(node)}
-    for source in merged.value if isinstance(merged, SequenceNode) else [merged]:
-        if isinstance(source, MappingNode) and id(source) not in seen and (value := _merged_get(source, key, seen)) is not None:
-            return value
-    return None
 
 
 def _args_view(
