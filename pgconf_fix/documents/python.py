@@ -181,9 +181,9 @@ class PythonDocument(LayoutEdits):
         self.text = source.text
         self.error: tuple[int, int, str] | None = None
         self.module: syntax.Module | None = None
-        # Valid Python of a newer version than the one running (``type X = ...`` read by 3.11):
-        # not an error, but not checked: (line, why) for PGF004.
-        self.unreadable = False
+        # Valid Python of a newer version than the one running (``type X = ...`` read by 3.11),
+        # or bytes import decodes where the tokenizer does not: not an error, but not checked:
+        # (line, why) for PGF004.
         self.unread: tuple[int, str] | None = None
         self.imports: dict[str, str] = {}
         self._scopes: dict[int, ScopeIndex] = {}
@@ -200,7 +200,6 @@ class PythonDocument(LayoutEdits):
         except SyntaxError as error:
             message = error.msg or ""
             if not _NESTING.search(message) and not _LITERAL.search(message) and _newer_python(self.text):
-                self.unreadable = True
                 running = ".".join(str(part) for part in sys.version_info[:2])
                 self.unread = (error.lineno or 1, (
                     f"not checked: valid Python of a newer version than {running}, which runs pgconf-fix and "
@@ -229,13 +228,17 @@ class PythonDocument(LayoutEdits):
 
         refused = refusal(self.source.data)
         if refused is None:
-            self.unreadable = True
             why = ("not checked: Python imports this module, but its bytes do not decode as UTF-8 or as an encoding "
                    "it declares where the standard library's tokenizer looks, so pgconf-fix cannot read it")
             self.unread = (1, why)
         else:
             line, message = refused
             self.error = (line, 0, f"not valid Python: {message}")
+
+    @property
+    def unreadable(self) -> bool:
+        """Whether the module is valid for its interpreter but not read here (``unread``)."""
+        return self.unread is not None
 
     @property
     def problems(self) -> list[Problem]:

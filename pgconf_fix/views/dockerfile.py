@@ -58,16 +58,8 @@ class Instruction:
         """The arguments as Docker reads them (lines joined), and the file offset of each of
         their characters followed by the offset after the last."""
         offsets = [offset for start, end in self.segments for offset in range(start, end)]
-        offsets.append(self.segments[-1][1] if self.segments else self.args_end)
+        offsets.append(self.segments[-1][1])  # an instruction has one segment at least
         return "".join(text[start:end] for start, end in self.segments), offsets
-
-
-def is_dockerfile_name(name: str) -> bool:
-    """Docker's and Podman's file names: ``Dockerfile``, ``Containerfile``, ``Dockerfile.prod``,
-    ``app.Dockerfile``."""
-    return name in ("Dockerfile", "Containerfile") or name.startswith(("Dockerfile.", "Containerfile.")) or (
-        name.endswith((".Dockerfile", ".dockerfile"))
-    )
 
 
 def instructions(text: str) -> list[Instruction] | None:

@@ -34,6 +34,10 @@ ENVIRONMENT_KEYS = (
     "tcp_keepalive", "tcp_keepcnt", "tcp_keepidle", "tcp_keepintvl", "tcp_user_timeout",
     "server_idle_timeout", "server_lifetime", "server_check_delay", "server_check_query", "server_connect_timeout",
 )  # fmt: skip
+_VARIABLES = {key.upper(): key for key in ENVIRONMENT_KEYS}  # TCP_KEEPIDLE -> tcp_keepidle
+# Characters the view does not read past: compose's interpolation, printf's conversions and
+# escapes, a line break (a value holding one is not written as one line).
+_NOT_AS_IS = "$%\\\n"
 _IMAGE = re.compile(r"(?:^|/)edoburu/pgbouncer(?:[:@]|$)")
 _HEADER = "[pgbouncer]\n"
 
@@ -68,10 +72,17 @@ class EnvironmentHost:
     text: str = _HEADER
     lines: list[_Line] = field(default_factory=list)
 
-    def add(self, key: str, value: str, node: ScalarNode, file_value: int | None, entry: int, name: str) -> None:
-        start = len(self.text) + len(key) + 3
-        self.lines.append(_Line(start, value, node, file_value, entry, name))
-        self.text += f"{key} = {value}\n"
+    def take(self, name: str, value: str, node: ScalarNode, file_value: int | None, entry: int) -> bool:
+        """Write the line variable ``name`` gives (none when its value is empty); False when the
+        value is not one the entrypoint writes as it is (``_NOT_AS_IS``): the view is not built."""
+        if any(char in value for char in _NOT_AS_IS):
+            return False
+        if value:
+            key = _VARIABLES[name]
+            start = len(self.text) + len(key) + 3
+            self.lines.append(_Line(start, value, node, file_value, entry, name))
+            self.text += f"{key} = {value}\n"
+        return True
 
     def to_file(self, offset: int) -> int:
         for line in reversed(self.lines):
@@ -195,16 +206,10 @@ def environment_pgbouncer_view(source: SourceFile, name: str, service: MappingNo
     entries = _entries(source, pair[1])
     if entries is None:
         return None
-    wanted = {key.upper(): key for key in ENVIRONMENT_KEYS}
     host = EnvironmentHost(source, pair[1], pair[0].start_mark.index)
     for variable, value, node, file_value, entry in entries:
-        key = wanted.get(variable)
-        if key is None:
-            continue
-        if any(char in value for char in "$%\\\n"):
+        if variable in _VARIABLES and not host.take(variable, value, node, file_value, entry):
             return None
-        if value:
-            host.add(key, value, node, file_value, entry, variable)
     return EnvironmentPgBouncer(host, f"compose service {name}")
 
 
@@ -221,19 +226,14 @@ def kubernetes_pgbouncer_view(source: SourceFile, name: str, container: MappingN
     pair = Y.entry(container, "env")
     if pair is None or not isinstance(pair[1], SequenceNode):
         return None
-    wanted = {key.upper(): key for key in ENVIRONMENT_KEYS}
     host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True)
     for item in pair[1].value:
         variable = Y.scalar_value(Y.get(item, "name"))
-        key = wanted.get(variable or "")
-        if key is None:
+        if variable not in _VARIABLES:
             continue
         value = Y.get(item, "value")
         if Y.get(item, "valueFrom") is not None or not isinstance(value, ScalarNode) or value.tag != Y.STR_TAG:
             return None
-        if any(char in value.value for char in "$%\\\n"):
+        if not host.take(variable, value.value, value, _written_at(source, value, 0), item.start_mark.index):
             return None
-        if value.value:
-            assert isinstance(item, MappingNode)
-            host.add(key, value.value, value, _written_at(source, value, 0), item.start_mark.index, variable)  # type: ignore[arg-type]
     return EnvironmentPgBouncer(host, f"container {name}")
