@@ -90,21 +90,29 @@ class _Scanner:
 
     def top(self) -> Iterator[Carrier]:
         """Carriers of the file's top level: strings and heredocs, comments skipped."""
-        text, i = self.text, 0
-        while i < len(text):
-            char = text[i]
-            if char == "#" or text.startswith("//", i):
-                i = self._line_end(i)
-            elif text.startswith("/*", i):
-                i = self._comment_end(i)
-            elif char == '"':
-                carrier, i = self._quoted(i)
-                yield carrier
-            elif char == "<" and (heredoc := _HEREDOC.match(text, i)) is not None:
-                carrier, i = self._heredoc(heredoc)
-                yield carrier
-            else:
+        i = 0
+        while i < len(self.text):
+            found = self._token(i)
+            if found is None:
                 i += 1
+                continue
+            carrier, i = found
+            if carrier is not None:
+                yield carrier
+
+    def _token(self, i: int) -> tuple[Carrier | None, int] | None:
+        """What starts at ``i`` when it is a comment (no carrier), a quoted string or a heredoc,
+        and the offset after it; None for any other character."""
+        text, char = self.text, self.text[i]
+        if char == "#" or text.startswith("//", i):
+            return None, self._line_end(i)
+        if text.startswith("/*", i):
+            return None, self._comment_end(i)
+        if char == '"':
+            return self._quoted(i)
+        if char == "<" and (heredoc := _HEREDOC.match(text, i)) is not None:
+            return self._heredoc(heredoc)
+        return None
 
     def _line_end(self, i: int) -> int:
         newline = self.text.find("\n", i)
@@ -217,14 +225,7 @@ class _Scanner:
             elif char == "{":
                 depth += 1
                 i += 1
-            elif char == '"':
-                _, i = self._quoted(i)
-            elif char == "#" or text.startswith("//", i):
-                i = self._line_end(i)
-            elif text.startswith("/*", i):
-                i = self._comment_end(i)
-            elif char == "<" and (heredoc := _HEREDOC.match(text, i)) is not None:
-                _, i = self._heredoc(heredoc)
             else:
-                i += 1
+                found = self._token(i)
+                i = i + 1 if found is None else found[1]
         raise _Outside
