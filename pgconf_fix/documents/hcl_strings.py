@@ -4,7 +4,7 @@ environment, an output.
 
 A quoted template ``"..."`` is decoded as HCL does (the HCL native syntax specification,
 https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md, "Template Expressions"; checked
-on Terraform 1.11.4's ``terraform console``, tests/test_hcl_strings.py): the escapes ``\\n``
+with Terraform 1.11.4's ``terraform output -json`` of outputs-only modules, tests/test_hcl_strings.py): the escapes ``\\n``
 ``\\r`` ``\\t`` ``\\"`` ``\\\\`` ``\\uNNNN`` ``\\UNNNNNNNN``, ``$${`` for a literal ``${`` and
 ``%%{`` for a literal ``%{``. An interpolation ``${ ... }`` or a directive ``%{ ... }`` is kept
 in the value as written (a template the connection-string finder knows as one) and is a

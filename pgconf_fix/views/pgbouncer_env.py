@@ -2,8 +2,8 @@
 running the ``edoburu/pgbouncer`` image, whose entrypoint writes ``/etc/pgbouncer/pgbouncer.ini``
 from the container's environment, judged by PGF601-PGF604 as that file would be.
 
-What the entrypoint does (edoburu/docker-pgbouncer ``entrypoint.sh``, read at its current
-version): when no ``pgbouncer.ini`` exists yet, it writes a ``[pgbouncer]`` section in which a
+What the entrypoint does (edoburu/docker-pgbouncer ``entrypoint.sh`` at ``91a581b``, June 2026,
+read and run once over a private ``/etc/pgbouncer``): when no ``pgbouncer.ini`` exists yet, it writes a ``[pgbouncer]`` section in which a
 setting such as ``tcp_keepidle`` appears as ``tcp_keepidle = <value>`` only when the variable
 of its name in upper case (``TCP_KEEPIDLE``) is set and not empty, through ``printf``, so that
 ``%`` and ``\\`` in a value are printf's. So this view reads the service's ``environment:`` (a
