@@ -89,3 +89,16 @@ def test_a_stage_from_a_stage_inherits_its_command() -> None:
     (view,) = dockerfile_server_views(_source(text))
     assert view.effective("tcp_keepalives_idle").value == "7200"
     assert view.version is not None and view.version.major == 16 and view.version_origin == "the image postgres:16"
+
+
+def test_a_flag_name_written_with_dashes_is_the_setting(pg_server: PgServer) -> None:  # noqa: F811
+    # postgres reads -c and -- flags alike (ParseLongOption turns every '-' of the name into '_').
+    text = 'FROM postgres:15\nCMD ["postgres", "-c", "tcp-keepalives-idle=7200", "--tcp-keepalives-count=7"]\n'
+    (view,) = dockerfile_server_views(_source(text))
+    with pg_server.staged() as conf_dir:
+        (conf_dir / "postgresql.conf").write_text("")
+        for key in ("tcp_keepalives_idle", "tcp_keepalives_count"):
+            done = pg_server.run("postgres", "-D", str(conf_dir), "-C", key, "-c", "tcp-keepalives-idle=7200",
+                                 "--tcp-keepalives-count=7", cwd=conf_dir)
+            assert done.returncode == 0, done.stderr
+            assert view.effective(key) is not None and view.effective(key).value == done.stdout.strip()

@@ -434,8 +434,7 @@ def server_flags(words: list[Word]) -> list[tuple[str, str, Word, int]]:
         if "=" not in body:
             continue
         name, value = body.split("=", 1)
-        if skip == 2 and holder.value.startswith("--"):
-            name = name.replace("-", "_")
+        name = name.replace("-", "_")  # postgres' ParseLongOption does this for -c and -- alike
         found.append((name.strip().lower(), value, holder, skip + len(name) + 1))
     return found
 
