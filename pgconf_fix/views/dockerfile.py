@@ -8,9 +8,13 @@ the base image had (not one written in the Dockerfile). The exec form is a JSON 
 strings, passed as they are; the shell form runs ``/bin/sh -c`` on the text. The official
 image's entrypoint runs ``postgres`` with flags given alone (pgconf_fix.views.compose.runs_server).
 
-An instruction continued over lines (a line ending in ``\\``) is read as Docker joins it: the
-backslash and the line break removed, comment lines inside it dropped. Only what can be read for
-certain is read: an exec form, and a shell form whose words are plain (letters, digits and
+Lines end at ``\\n`` alone (a ``\\r`` before it is dropped; a lone ``\\r``, a form feed or a Unicode
+line separator is text), as BuildKit's Dockerfile parser splits them. An instruction continued
+over lines (a line ending in a ``\\`` that does not follow another ``\\``, blanks after it allowed)
+is read as BuildKit joins it: the backslash and the line break removed, comment lines and blank
+lines inside it dropped (moby/buildkit ``frontend/dockerfile/parser/parser.go``, read at
+``73ed682``; that parser's answers, built as a throwaway, are in tests/test_dockerfile.py). Only
+what can be read for certain is read: an exec form, and a shell form whose words are plain (letters, digits and
 ``_ . / = : -``: what ``sh`` splits at blanks alone), each string or word written on one line. A
 file with a parser directive that changes the escape character, or a heredoc, is not read; the
 flags of a command not read are unknown.
@@ -40,6 +44,9 @@ from pgconf_fix.views.placed import PlacedSettings
 _DIRECTIVE = re.compile(r"#[ \t]*([A-Za-z]+)[ \t]*=")
 _INSTRUCTION = re.compile(r"[ \t]*([A-Za-z]+)(?:[ \t]+|$)")
 _PLAIN_SHELL = re.compile(r"[A-Za-z0-9_./=:-]+(?:[ \t]+[A-Za-z0-9_./=:-]+)*[ \t]*")
+# unicode.IsSpace in Go: the Latin-1 blanks and the Unicode White_Space characters; Python's
+# str.isspace adds the separators \x1c-\x1f, which Go does not count as space.
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _FROM = re.compile(r"(?:--[A-Za-z-]+=\S+[ \t]+)*(\S+)(?:[ \t]+[Aa][Ss][ \t]+(\S+))?[ \t]*")
 
 
@@ -62,18 +69,38 @@ class Instruction:
         return "".join(text[start:end] for start, end in self.segments), offsets
 
 
+def _lines(text: str) -> list[str]:
+    """The file's lines as BuildKit splits them: at ``\\n`` alone, each with its ending."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def _continued(body: str) -> bool:
+    """Whether a line's text (blanks at its end removed) continues on the next line: it ends in a
+    backslash that is not itself preceded by one (BuildKit's continuation pattern)."""
+    return body.endswith("\\") and not body.endswith("\\\\")
+
+
+def _skipped_inside(line: str) -> bool:
+    """Whether a line inside a continued instruction is dropped: a comment, or only blanks (Go's
+    ``unicode.IsSpace``: BuildKit warns of these "empty continuation lines" and skips them)."""
+    rest = line.rstrip("\r\n").lstrip(_GO_SPACE)
+    return not rest or rest.startswith("#")
+
+
 def instructions(text: str) -> list[Instruction] | None:
     """The file's instructions in order, or None when it is outside what is read here (an
     ``escape`` parser directive, a heredoc)."""
     found: list[Instruction] = []
     directives = True
-    offset, lines = 0, text.splitlines(keepends=True)
+    offset, lines = 0, _lines(text)
     index = 0
     while index < len(lines):
         line = lines[index]
         start, offset = offset, offset + len(line)
         index += 1
-        stripped = line.strip()
+        stripped = line.strip(_GO_SPACE)
         if directives and (match := _DIRECTIVE.match(stripped)) is not None:
             if match.group(1).lower() == "escape":
                 return None
@@ -88,10 +115,10 @@ def instructions(text: str) -> list[Instruction] | None:
         args_start = piece = start + match.end()
         end = start + len(line.rstrip("\r\n"))
         segments: list[tuple[int, int]] = []
-        while (body := text[piece:end].rstrip(" \t")).endswith("\\"):
+        while _continued(body := text[piece:end].rstrip(" \t")):
             segments.append((piece, piece + len(body) - 1))
-            while index < len(lines) and lines[index].lstrip(" \t").startswith("#"):
-                offset += len(lines[index])  # a comment line inside an instruction: dropped
+            while index < len(lines) and _skipped_inside(lines[index]):
+                offset += len(lines[index])  # a comment or blank line inside an instruction: dropped
                 index += 1
             if index >= len(lines):
                 piece = end = offset
