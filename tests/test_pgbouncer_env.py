@@ -87,6 +87,8 @@ def test_the_section_is_what_the_entrypoint_writes() -> None:
         "      TCP_KEEPIDLE: ${IDLE:-60}\n",  # compose interpolation: not known here
         "      TCP_KEEPIDLE: '6%d'\n",  # printf reads % in a value
         "      TCP_KEEPIDLE: '6\\\\n'\n",  # and backslashes
+        "      TCP_KEEPIDLE:\n",  # no value: compose takes it from the shell running it
+        "      - TCP_KEEPIDLE\n      - SERVER_CHECK_QUERY=select 1\n",  # likewise in a list
     ],
 )
 def test_values_the_entrypoint_would_not_write_as_is_leave_the_service_unread(environment: str) -> None:

@@ -14,7 +14,8 @@ a new entry; a Kubernetes value is written as a string, which the API requires).
 Not read (the view is not built): a service or container that mounts anything at
 ``/etc/pgbouncer`` (a file there wins over the environment), that takes variables from elsewhere
 (``env_file:``, ``envFrom``, a ``valueFrom`` for one of these names), or whose variables of these
-names hold a compose interpolation (``$``), ``%`` or ``\\``.
+names hold a compose interpolation (``$``), ``%`` or ``\\``, or is named with no value (compose
+then takes it from the shell it runs in: adding it again would also repeat a key compose refuses).
 """
 
 from __future__ import annotations
@@ -165,11 +166,17 @@ def _entries(source: SourceFile, environment: Node) -> list[tuple[str, str, Scal
             if not isinstance(value, ScalarNode):
                 return None
             if Y.is_null(value):
-                continue  # NAME with no value: taken from the shell, not known here
+                if key.value in _VARIABLES:
+                    return None  # NAME with no value: compose takes it from its shell, not known here
+                continue
             found.append((key.value, value.value, value, _written_at(source, value, 0), key.start_mark.index))
     elif isinstance(environment, SequenceNode):
         for item in environment.value:
-            if not isinstance(item, ScalarNode) or "=" not in item.value:
+            if not isinstance(item, ScalarNode):
+                continue
+            if "=" not in item.value:
+                if item.value in _VARIABLES:
+                    return None  # likewise: a name alone is taken from compose's shell
                 continue
             name, value = item.value.split("=", 1)
             found.append((name, value, item, _written_at(source, item, len(name) + 1), Y.span(item)[0]))
