@@ -176,14 +176,48 @@ def test_an_escape_terraform_refuses_is_a_parse_error(tmp_path: Path) -> None:
     assert tree(tmp_path) == before
 
 
-@pytest.mark.parametrize("name", ["terraform.tfvars", "terragrunt.hcl"])
-def test_an_hcl_file_outside_the_reader_is_read_not_written(tmp_path: Path, name: str) -> None:
-    """A variable file or Terragrunt configuration whose strings this reader cannot follow (here
-    an escape Terraform refuses) is read as raw text, and no fix is written into it: raw text
-    has no way to tell a heredoc's body or a string's escapes from the bytes around them."""
+REFUSED_VARIABLES = REFUSED_ESCAPE_MODULE.replace("locals {\n", "").replace("}\n", "")
+
+
+@pytest.mark.parametrize("name", ["terraform.tfvars", "prod.tfvars"])
+def test_a_variable_file_terraform_refuses_is_a_parse_error(tmp_path: Path, name: str) -> None:
+    """A ``.tfvars`` file with an escape Terraform refuses is PGF001 where the escape is, as a
+    ``.tf`` file is, and nothing else: Terraform stops at it, so its connection strings reach
+    nothing (test_terraform_refuses_the_variable_file). Nothing is written."""
     from tests.cli_runner import run_cli, tree
 
-    (tmp_path / name).write_text(REFUSED_ESCAPE_MODULE.replace("locals {\n", "").replace("}\n", ""))
+    (tmp_path / name).write_text(REFUSED_VARIABLES)
+    before = tree(tmp_path)
+    outcome = run_cli(["--no-cache", "--format", "json", "--unsafe-fixes", "."], tmp_path)
+    findings = json.loads(outcome.stdout)
+    assert [(f["code"], f["line"]) for f in findings] == [("PGF001", 1)], findings
+    assert "escape" in findings[0]["message"]
+    run_cli(["--no-cache", "--write", "--unsafe-fixes", "."], tmp_path)
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed (.ci/run installs it)")
+def test_terraform_refuses_the_variable_file(tmp_path: Path) -> None:
+    """``terraform plan -var-file`` of a module that declares the file's variables stops at the
+    escape (offline: the module has outputs only); the same file without it plans."""
+    names = ("weird", "db", "task")
+    (tmp_path / "main.tf").write_text("".join(f'variable "{n}" {{\n  type = string\n}}\noutput "{n}" {{\n  value = var.{n}\n}}\n' for n in names))
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
+    for text, refused in ((REFUSED_VARIABLES, True), (REFUSED_VARIABLES.replace("\\q", "q"), False)):
+        (tmp_path / "prod.tfvars").write_text(text)
+        done = subprocess.run(["terraform", "plan", "-no-color", "-input=false", "-var-file=prod.tfvars"], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, check=False)
+        assert (done.returncode != 0 and "Invalid escape sequence" in done.stderr) == refused, done.stderr
+
+
+def test_a_terragrunt_file_outside_the_reader_is_read_not_written(tmp_path: Path) -> None:
+    """A Terragrunt configuration whose strings this reader cannot follow (here an escape
+    Terraform refuses) is read as raw text, and no fix is written into it: raw text has no way
+    to tell a heredoc's body or a string's escapes from the bytes around them. (Not PGF001:
+    ``.hcl`` files are also HCL 1 configurations, whose rules were not checked.)"""
+    from tests.cli_runner import run_cli, tree
+
+    (tmp_path / "terragrunt.hcl").write_text(REFUSED_VARIABLES)
     before = tree(tmp_path)
     outcome = run_cli(["--no-cache", "--format", "json", "--unsafe-fixes", "."], tmp_path)
     findings = json.loads(outcome.stdout)

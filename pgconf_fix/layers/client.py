@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
     from pgconf_fix.source import SourceFile
-    from pgconf_fix.views.base import Built
+    from pgconf_fix.views.base import Built, ParsedFile
     from pgconf_fix.workspace import Workspace
 
 NAME = "client"
@@ -76,4 +76,25 @@ def build_views(workspace: Workspace, sources: list[SourceFile], options: Option
     from pgconf_fix.views.base import Built
     from pgconf_fix.views.client import build_client_views
 
-    return Built(list(build_client_views(workspace, sources, options)))
+    refused = [parsed for source in sources if (parsed := _refused_variable_file(source)) is not None]
+    if refused:
+        left = {parsed.source.path for parsed in refused}
+        sources = [source for source in sources if source.path not in left]
+    return Built(list(build_client_views(workspace, sources, options)), refused)
+
+
+def _refused_variable_file(source: SourceFile) -> ParsedFile | None:
+    """A ``.tfvars`` file Terraform refuses (a syntax error, an escape such as ``\\q`` that
+    python-hcl2 takes): its PGF001, as a ``.tf`` file gets it; None for any other file.
+
+    ``terraform plan -var-file`` (or the auto-loaded ``terraform.tfvars``) stops at such a
+    file, so none of its values reaches anything and its connection strings are not judged
+    (tests/test_hcl_strings.py asks terraform 1.11.4). Other ``.hcl`` files are left as they
+    were: Vault's and Consul's configurations are HCL 1, whose rules were not checked here."""
+    if source.path.suffix != ".tfvars":
+        return None
+    from pgconf_fix.documents.hcl import HclDocument
+    from pgconf_fix.views.base import ParsedFile
+
+    problems = HclDocument(source).problems
+    return ParsedFile(source, tuple(problems)) if problems else None
