@@ -116,37 +116,27 @@ def running_pgbouncer(
     after the last header of ``settings_in`` (a file of ``files``) when given."""
     binary = require_pgbouncer()
     directory = Path(tempfile.mkdtemp(prefix="pgconf-fix-pgbouncer-", dir="/tmp"))
-    port = _free_port()
     (directory / "userlist.txt").write_text('"admin" ""\n')
     files = files or {}
     holder = settings_in
     if holder is None and not _HEADER.search(ini_text):
         holder = next((name for name, text in files.items() if _HEADER.search(text)), None)
-    for name, text in files.items():
-        (directory / name).write_text(staged_ini(text, directory, port) if name == holder else without_overridden(text))
-    ini = directory / "pgbouncer.ini"
-    ini.write_text(staged_ini(ini_text, directory, port) if holder is None else without_overridden(ini_text))
     log = directory / "log"
-    argv = [binary, str(ini)]
-    if os.geteuid() == 0:
-        user = pwd.getpwnam(RUN_AS)
-        for path in (directory, *directory.iterdir()):
-            os.chown(path, user.pw_uid, user.pw_gid)
-        argv = ["runuser", "-u", RUN_AS, "--", *argv]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=directory)
+    process = None
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            text = log.read_text(errors="replace")
-            if "process up" in text:
+        # Another process (an xdist worker's server) may take the free port before PgBouncer
+        # binds it: PgBouncer then logs "Address already in use" and stops; try a new port.
+        for attempt in range(3):
+            port = _free_port()
+            process = _start(binary, directory, ini_text, files, holder, port, log)
+            text = _wait_up(process, log, timeout)
+            if text is None:
                 break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise BouncerRefused(text or f"pgbouncer exited with {process.returncode}")
-            time.sleep(0.05)
+            if "Address already in use" not in text or attempt == 2:
+                raise BouncerRefused(text)
         yield Bouncer(port, log)
     finally:
-        if process.poll() is None:
+        if process is not None and process.poll() is None:
             process.terminate()
             try:
                 process.wait(timeout=10)
@@ -154,3 +144,33 @@ def running_pgbouncer(
                 process.kill()
                 process.wait()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _start(binary: str, directory: Path, ini_text: str, files: dict[str, str], holder: str | None, port: int,
+           log: Path) -> subprocess.Popen:
+    """PgBouncer started on ``ini_text`` (and ``files``) staged for ``port`` in ``directory``."""
+    for name, text in files.items():
+        (directory / name).write_text(staged_ini(text, directory, port) if name == holder else without_overridden(text))
+    ini = directory / "pgbouncer.ini"
+    ini.write_text(staged_ini(ini_text, directory, port) if holder is None else without_overridden(ini_text))
+    argv = [binary, str(ini)]
+    if os.geteuid() == 0:
+        user = pwd.getpwnam(RUN_AS)
+        for path in (directory, *directory.iterdir()):
+            os.chown(path, user.pw_uid, user.pw_gid)
+        argv = ["runuser", "-u", RUN_AS, "--", *argv]
+    with open(log, "wb") as out:
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=directory)
+
+
+def _wait_up(process: subprocess.Popen, log: Path, timeout: float) -> str | None:
+    """None once PgBouncer's log says it is up; its log (or its exit) when it stopped or the
+    ``timeout`` (seconds) passed first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log.read_text(errors="replace")
+        if "process up" in text:
+            return None
+        if process.poll() is not None or time.monotonic() > deadline:
+            return text or f"pgbouncer exited with {process.returncode}"
+        time.sleep(0.05)
