@@ -203,11 +203,30 @@ def test_terraform_refuses_the_variable_file(tmp_path: Path) -> None:
     names = ("weird", "db", "task")
     (tmp_path / "main.tf").write_text("".join(f'variable "{n}" {{\n  type = string\n}}\noutput "{n}" {{\n  value = var.{n}\n}}\n' for n in names))
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
-    for text, refused in ((REFUSED_VARIABLES, True), (REFUSED_VARIABLES.replace("\\q", "q"), False)):
-        (tmp_path / "prod.tfvars").write_text(text)
-        done = subprocess.run(["terraform", "plan", "-no-color", "-input=false", "-var-file=prod.tfvars"], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, check=False)
-        assert (done.returncode != 0 and "Invalid escape sequence" in done.stderr) == refused, done.stderr
+    for name, flags in (("prod.tfvars", ["-var-file=prod.tfvars"]), ("terraform.tfvars", [])):  # named, auto-loaded
+        for text, refused in ((REFUSED_VARIABLES, True), (REFUSED_VARIABLES.replace("\\q", "q"), False)):
+            (tmp_path / name).write_text(text)
+            done = subprocess.run(["terraform", "plan", "-no-color", "-input=false", *flags], cwd=tmp_path,
+                                  env=env, capture_output=True, text=True, check=False)
+            assert (done.returncode != 0 and "Invalid escape sequence" in done.stderr) == refused, done.stderr
+        (tmp_path / name).unlink()
+
+
+@pytest.mark.parametrize("holds_connection", [True, False])
+def test_an_auto_loaded_variable_file_terraform_refuses_is_reported_once(tmp_path: Path, holds_connection: bool) -> None:
+    """``terraform.tfvars`` gives the module beside it its values, and terraform stops at it:
+    PGF001 whether or not it holds a connection string (the Terraform reader reads it for the
+    module; the client reader claims it when it holds one), once, also when only the ``.tf``
+    file is named."""
+    from tests.cli_runner import run_cli
+
+    (tmp_path / "main.tf").write_text('variable "weird" {\n  type = string\n}\n')
+    text = 'weird = "a\\qb"\n' + ('db = "postgresql://u@db.example.com/d"\n' if holds_connection else "")
+    (tmp_path / "terraform.tfvars").write_text(text)
+    for args in (["."], ["main.tf"]):
+        outcome = run_cli(["--no-cache", "--format", "json", *args], tmp_path)
+        findings = json.loads(outcome.stdout)
+        assert [(f["code"], f["path"], f["line"]) for f in findings] == [("PGF001", "terraform.tfvars", 1)], findings
 
 
 def test_a_terragrunt_file_outside_the_reader_is_read_not_written(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from pgconf_fix.views.terraform_module import (  # noqa: F401 - the resolution s
     TerraformModule,
     TerraformResource,
     Written,
+    is_auto_tfvars,
     module_instances,
     read_modules,
 )
@@ -91,7 +92,13 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
     like = sources[0].display if sources else None
     documents, calls = read_modules(workspace, groups, like)
     for directory in groups:
-        built.files.extend(ParsedFile(d.source, tuple(d.problems)) for d in documents[directory] if d.source.path in asked)
+        # The given files are judged as a whole; so is an auto-loaded variable file Terraform
+        # refuses (PGF001): the module's values come from it, and terraform stops at it.
+        built.files.extend(
+            ParsedFile(d.source, tuple(d.problems))
+            for d in documents[directory]
+            if d.source.path in asked or d.problems and is_auto_tfvars(d.source.path.name)
+        )
     views = built.views
     for _, module in module_instances(groups, documents, calls):
         mine = [d for d in module.documents if d.source.path in asked]
