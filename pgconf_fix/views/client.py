@@ -184,6 +184,63 @@ def _ends_with_template(text: str) -> bool:
     return stripped.endswith(("}", ")")) or bool(re.search(r"%\([^)]*\)[a-z]$|%[sdv]$|\$[A-Za-z_]\w*$", stripped))
 
 
+# Files whose lines a shell runs, by name; a Dockerfile's lines are a shell's too, but for the
+# instructions whose values Docker reads itself (ENV, ARG, LABEL: & and ? are plain there).
+_SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
+_DOCKER_VALUE_LINE = re.compile(r"[ \t]*(?:ENV|ARG|LABEL)[ \t]", re.IGNORECASE)
+
+
+def _shell_file(source: SourceFile) -> bool:
+    name = source.path.name
+    return name.endswith(_SHELL_SUFFIXES) or name == ".envrc" or name.startswith("Procfile") or (
+        name.startswith(("Dockerfile", "Containerfile")) or name.endswith((".Dockerfile", ".dockerfile"))
+    )
+
+
+def _unquoted(text: str) -> bool:
+    """Whether a shell (POSIX quoting) is outside quotes and outside a ``${...}`` at the end of
+    ``text`` (a ``${NAME:-word}``'s word runs to its brace: ``&`` is plain there, bash checked)."""
+    quote_char, braces, index = "", 0, 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and quote_char != "'":
+            index += 2
+            continue
+        if quote_char:
+            quote_char = "" if char == quote_char else quote_char
+        elif char in "'\"":
+            quote_char = char
+        elif text.startswith("${", index):
+            braces += 1
+            index += 1
+        elif char == "}" and braces:
+            braces -= 1
+        index += 1
+    return not quote_char and not braces
+
+
+def bare_shell_word(carrier: Carrier, string: ConnectionString) -> bool:
+    """The URI is an unquoted word of a command line: a line of a shell script or a Dockerfile's
+    RUN (raw text), or a string value that holds a command (a workflow's ``run:``, a compose
+    ``command:``, a ``sh -c`` argument: text with a blank before the URI). A shell (and
+    go-shellwords, compose's splitter) ends a command at an unquoted ``&`` and takes ``?`` for
+    a glob, so no query is appended there."""
+    text = carrier.value
+    if carrier.decoded:
+        before = text[: string.start]
+        if not before.strip() or not re.search(r"\s", before.lstrip()):
+            return False  # the value is the URI, or an assignment NAME=URI: read to its end
+    else:
+        if not _shell_file(carrier.source):
+            return False
+        before = text[: string.start]
+        name = carrier.source.path.name
+        if not name.endswith(_SHELL_SUFFIXES + (".envrc",)) and not name.startswith("Procfile"):
+            if _DOCKER_VALUE_LINE.match(text):
+                return False
+    return _unquoted(before)
+
+
 @dataclass(frozen=True)
 class UriQuery(_StringPlacement):
     """The query of a URI: ``?k=v`` when there is none, ``&k=v`` after the last parameter.
@@ -201,6 +258,8 @@ class UriQuery(_StringPlacement):
         added = "&".join(f"{quote(key, safe='')}={self.render(value)}" for key, value in pairs)
         text, end = self.carrier.value, self.string.end
         if open_tail(text, self.string) or broken_value(text, self.string, self.carrier.decoded):
+            return ()
+        if bare_shell_word(self.carrier, self.string):
             return ()
         if self.string.query_start is None:
             # Hold the character before the insertion point (without rewriting it): two fixes that
@@ -381,6 +440,11 @@ class ClientConnection(SettingsView):
                 )
             if isinstance(placement, UriQuery) and broken_value(placement.carrier.value, placement.string, placement.carrier.decoded):
                 return " (no fix: the value goes on after a line break inside it, which its reader may take as part of the URL)"
+            if isinstance(placement, UriQuery) and bare_shell_word(placement.carrier, placement.string):
+                return (
+                    " (no fix: the URL is an unquoted word of a command, where a shell ends the command at"
+                    " the & between parameters; quote the URL, and the fix is written inside the quotes)"
+                )
         carriers = [placement.carrier for placement in self.placements if hasattr(placement, "carrier")]
         if carriers and all(carrier.encode is None and not any(part[2] for part in carrier.parts) for carrier in carriers):
             return " (no fix: this value is read but not written here: a heredoc's text, or a value written in a form pgconf-fix does not rewrite)"
