@@ -235,9 +235,9 @@ def bare_shell_word(carrier: Carrier, string: ConnectionString) -> bool:
             return False
         before = text[: string.start]
         name = carrier.source.path.name
-        if not name.endswith(_SHELL_SUFFIXES + (".envrc",)) and not name.startswith("Procfile"):
-            if _DOCKER_VALUE_LINE.match(text):
-                return False
+        script = name.endswith((*_SHELL_SUFFIXES, ".envrc")) or name.startswith("Procfile")
+        if not script and _DOCKER_VALUE_LINE.match(text):
+            return False  # a Dockerfile's ENV, ARG or LABEL
     return _unquoted(before)
 
 
