@@ -200,6 +200,9 @@ REFUSED = [
     ("count", "false", None, "number required"),
     ("count", "-1", None, "Invalid count argument"),
     ("count", "null", None, "Invalid count argument"),
+    ("count", '"inf"', None, "Invalid count argument"),  # a string Python's float() takes: no traceback
+    ("count", "1e400", None, "Invalid count argument"),  # beyond a float
+    ("count", '"nan"', None, "Incorrect value type"),
 ]
 
 

@@ -21,6 +21,7 @@ no instance; ``count = false`` and ``for_each = []`` (a tuple, even empty) are r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -135,7 +136,7 @@ def instance_count(value: Value, meta: str) -> int | None:
         number = _number(value) if isinstance(value, str) else value
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             return None
-        if number < 0 or number != int(number):
+        if not math.isfinite(number) or number < 0 or number != int(number):
             return None
         return int(number)
     if isinstance(value, (TerraformSet, TerraformObject)):
