@@ -247,3 +247,40 @@ def test_values_from_dotenv_and_defaults_together_say_where_each_comes_from(tmp_
             "environment sets TENS and UNITS, those values apply instead, and they are not known here)") in out
     # ${FAST:+45}: FAST is set, so compose gives 45.
     assert "= ${FAST:+45} is above the maximum (30 s); set it to 10 (compose takes ${FAST:+45} as 45 from FAST = yes at .env:2" in out
+
+
+@pytest.mark.parametrize(
+    ("image", "dotenv", "major"),
+    [
+        ("postgres:${PG_MAJOR}", "PG_MAJOR=11\n", 11),  # from .env
+        ("postgres:${PG_MAJOR:-11}-alpine", None, 11),  # its default
+        ("postgres:${PG_MAJOR:-11}", "PG_MAJOR=16\n", None),  # .env wins over the default: 16 has it
+        ("postgres:$PG_MAJOR", None, None),  # only the shell may set it: not known
+    ],
+)
+def test_an_image_tag_from_a_variable_is_read_as_compose_reads_it(
+    tmp_path: Path, image: str, dotenv: str | None, major: int | None
+) -> None:
+    """compose interpolates ``image:`` too: the major its tag names judges the command's flags
+    (tcp_user_timeout came in PostgreSQL 12; the real server of that major refuses it), and the
+    message says where the tag came from."""
+    (tmp_path / "compose.yaml").write_text(
+        f"services:\n  db:\n    image: {image}\n    command: postgres -c tcp_user_timeout=10000\n"
+    )
+    if dotenv is not None:
+        (tmp_path / ".env").write_text(dotenv)
+    found = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
+    refused = [item["message"] for item in found if item["code"] == "PGF001"]
+    if major is None:
+        assert refused == []
+        return
+    (message,) = refused
+    assert message.startswith(f'"tcp_user_timeout" is not a parameter of PostgreSQL {major} (the image postgres:{major}')
+    assert f"compose's reading of {image}" in message
+    from tests.pg_majors import require_major
+
+    server = require_major(major)
+    with server.staged() as root:
+        (root / "postgresql.conf").write_text("")
+        done = server.run("postgres", "-D", str(root), "-C", "tcp_user_timeout", "-c", "tcp_user_timeout=10000", cwd=root)
+    assert done.returncode != 0 and "unrecognized configuration parameter" in done.stderr, done.stderr

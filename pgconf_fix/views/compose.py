@@ -580,8 +580,37 @@ class _ItemRefused(ValueError):
         self.error = error
 
 
+def image_as_read(raw: str, environment: ProjectEnvironment | None) -> tuple[str, str]:
+    """The image reference compose pulls for a service's ``image:`` written ``raw``, and a note
+    saying where its variables' values came from ("" when it has none): each variable's value
+    from the project's ``.env``, else its default (``postgres:${PG_MAJOR:-16}``), as compose
+    reads them where the shell sets none (compose_dotenv.resolve). ``raw`` and "" when a value
+    is not known here (a variable only the shell may set, a secret's name) or compose refuses
+    the text (the command's reading reports that)."""
+    if "$" not in raw:
+        return raw, ""
+    usable = environment is not None and not environment.refused
+    values = environment.values if usable else {}  # type: ignore[union-attr]
+    try:
+        image = resolve(raw, values.get)
+        variables = interpolate(raw).variables
+    except InvalidInterpolation:
+        return raw, ""
+    if image is None or not variables:
+        return raw, ""
+    given = []
+    for name in dict.fromkeys(variable.name for variable in variables):
+        entry = values.get(name)
+        where = f"{environment.display}:{entry.line}" if entry is not None and environment is not None else ""
+        given.append(f"{name} = {_shown(entry.value or '')} at {where}" if entry is not None else f"{name} unset, its default")
+    names = " and ".join(dict.fromkeys(variable.name for variable in variables))
+    note = (f" (the image {image}: compose's reading of {raw} with {', '.join(given)}; where the shell's environment "
+            f"sets {names}, that applies instead)")
+    return image, note
+
+
 def service_server_view(source: SourceFile, name: str, service: MappingNode, image: str,
-                        environment: ProjectEnvironment | None = None) -> PlacedSettings | None:
+                        environment: ProjectEnvironment | None = None, image_note: str = "") -> PlacedSettings | None:
     """The server settings a compose service's ``entrypoint`` and ``command`` give postgres.
 
     Compose interpolates both first (pgconf_fix.documents.compose_interpolation), then splits a
@@ -644,6 +673,8 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
         major=Major.of(version, f"the image {image}"),
         template=COMMAND_TEMPLATE,
     )
+    if version is not None:
+        view.version_note = image_note
     for part in stops:
         assert part.stop is not None
         view.problems.append(Problem(_point(source, part.node, part.raw_offset(part.stop.offset)),
@@ -891,9 +922,9 @@ def compose_views(source: SourceFile, root: Node, environment: ProjectEnvironmen
         if not isinstance(service, MappingNode):
             continue
         name = name_node.value
-        image = Y.scalar_value(Y.get(service, "image")) or ""
+        image, image_note = image_as_read(Y.scalar_value(Y.get(service, "image")) or "", environment)
         if image and is_postgres_image(image):
-            view = service_server_view(source, name, service, image, environment)
+            view = service_server_view(source, name, service, image, environment, image_note)
             if view is not None:
                 if not refusal_told:
                     assert environment is not None

@@ -79,6 +79,9 @@ class PlacedSettings(SettingsView):
         self.refusal = f"the server refuses to start with this setting in {what}"
         self._replace: dict[int, Replace] = {}
         self.broken_keys: set[str] = set()
+        # Where the major came from when a message should say it (a compose image whose tag is a
+        # variable: " (compose's reading of postgres:${PG_MAJOR}: ...)"), else "".
+        self.version_note = ""
 
     def judges(self, key: str) -> bool:
         return self.judges_missing and key not in self.broken_keys
@@ -139,8 +142,8 @@ class PlacedSettings(SettingsView):
             having = guc_catalog.versions_with(key)
             if having:  # the version is known and lacks it
                 self.problems.append(
-                    Problem(assignment.location, f'"{key}" is not a parameter of PostgreSQL {self.version} (it exists '
-                            f"on {guc_catalog.span(having)}); PostgreSQL {self.version} refuses to start with it")
+                    Problem(assignment.location, f'"{key}" is not a parameter of PostgreSQL {self.version}{self.version_note} '
+                            f"(it exists on {guc_catalog.span(having)}); PostgreSQL {self.version} refuses to start with it")
                 )
                 continue
             close = guc_catalog.did_you_mean(key, self.version)
@@ -153,7 +156,7 @@ class PlacedSettings(SettingsView):
             elif catalog is not None:
                 self.problems.append(
                     Problem(assignment.location, f'unrecognized configuration parameter "{key}"; PostgreSQL '
-                            f"{self.version} refuses to start with it")
+                            f"{self.version}{self.version_note} refuses to start with it")
                 )
         for key in INTEGER_PARAMETERS:
             current = self.effective(key)
