@@ -103,3 +103,50 @@ def test_other_images_are_not_read_from_their_environment() -> None:
     source = SourceFile.from_bytes(Path("/nowhere/docker-compose.yml"), "docker-compose.yml", text.encode())
     (root,) = Y.compose_documents(text)
     assert not any(isinstance(view, EnvironmentPgBouncer) for view in compose_views(source, root))
+
+
+ENTRYPOINT_URLS = """\
+services:
+  bouncer:
+    image: edoburu/pgbouncer:v1.24.1-p1
+    environment:
+      DATABASE_URL: postgres://app:pw@db.example.com/app
+  listed:
+    image: edoburu/pgbouncer
+    environment:
+      - DATABASE_URLS=postgres://app:pw@db1.example.com/app,postgres://app:pw@db2.example.com/app
+  app:
+    image: python:3.12
+    environment:
+      DATABASE_URL: postgres://app:pw@db.example.com/app
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bouncer}
+spec:
+  containers:
+    - name: bouncer
+      image: docker.io/edoburu/pgbouncer:latest
+      env:
+        - name: DATABASE_URL
+          value: postgres://app:pw@db.example.com/app
+"""
+
+
+def test_the_entrypoints_database_url_is_no_libpq_connection(tmp_path: Path) -> None:
+    """The entrypoint takes DATABASE_URL(S) apart with sed and cut into a [databases] line; a
+    query added to the URL became part of the database name ("app?keepalives=1&... = host=...",
+    run once with the entrypoint at 91a581b), a line PgBouncer 1.x refuses ("syntax error in
+    configuration", FATAL cannot load config file: checked with Debian's pgbouncer). So no
+    client rule judges those URLs, and no fix touches them; another image's DATABASE_URL is
+    still a client's."""
+    import json
+
+    from tests.cli_runner import run_cli
+
+    (tmp_path / "compose.yaml").write_text(ENTRYPOINT_URLS)
+    findings = json.loads(run_cli(["--no-cache", "--format", "json", "--select", "PGF4", "."], tmp_path).stdout)
+    assert {f["line"] for f in findings} == {13}  # the python service's
+    run_cli(["--no-cache", "--write", "--unsafe-fixes", "--select", "PGF4", "."], tmp_path)
+    written = (tmp_path / "compose.yaml").read_text()
+    assert written.count("/app\n") == 3 and written.count("/app,") == 1

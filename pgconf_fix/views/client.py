@@ -723,12 +723,19 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
     Strings are found in the file's string values as its format decodes them
     (:func:`pgconf_fix.documents.carriers.carriers_of`): comment lines are not read, and a
     JSON ``\u0026`` or a Python ``\'`` is the character it stands for."""
-    from pgconf_fix.documents.carriers import carriers_of
+    from pgconf_fix.documents.carriers import YAML_SUFFIXES, carriers_of
 
+    entrypoint_urls: list[tuple[int, int]] = []
+    if source.path.suffix in YAML_SUFFIXES:
+        from pgconf_fix.views.pgbouncer_env import entrypoint_url_spans
+
+        entrypoint_urls = entrypoint_url_spans(source)
     views = []
     for carrier in carriers_of(source):
         if PGBOUNCER_INI.search(carrier.value):
             continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
+        if any(start <= carrier.to_file(0) < end for start, end in entrypoint_urls):
+            continue  # edoburu/pgbouncer's DATABASE_URL: its entrypoint parses it, not libpq
         for string in find_connection_strings(carrier.value, carrier.decoded):
             views.append(_string_view(source, carrier, string))
     return views

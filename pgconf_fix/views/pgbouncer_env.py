@@ -43,6 +43,12 @@ _IMAGE = re.compile(r"(?:^|/)edoburu/pgbouncer(?:[:@]|$)")
 _HEADER = "[pgbouncer]\n"
 
 
+# The variables whose URLs the entrypoint takes apart itself (its parse_url, with sed and cut)
+# into [databases] lines: no libpq reads them. A query there ends up in the database's name,
+# a line PgBouncer refuses ("syntax error in configuration", and it does not start).
+URL_VARIABLES = ("DATABASE_URL", "DATABASE_URLS")
+
+
 def is_environment_configured(image: str) -> bool:
     """Whether ``image`` is one whose entrypoint writes pgbouncer.ini from the environment."""
     return bool(_IMAGE.search(image.strip()))
@@ -244,3 +250,34 @@ def kubernetes_pgbouncer_view(source: SourceFile, name: str, container: MappingN
         if not host.take(variable, value.value, value, _written_at(source, value, 0), item.start_mark.index):
             return None
     return EnvironmentPgBouncer(host, f"container {name}")
+
+
+def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:
+    """The file spans of the ``DATABASE_URL``/``DATABASE_URLS`` values of every compose service
+    or Kubernetes container (any mapping with an ``image``) running an environment-configured
+    image: connection strings there are the entrypoint's to parse, not a client's."""
+    if "edoburu/pgbouncer" not in source.text:
+        return []
+    try:
+        roots = Y.compose_documents(source.text)
+    except Y.YamlError:
+        return []
+    spans = []
+    for root in roots:
+        for node in Y.walk(root):
+            if not isinstance(node, MappingNode) or not is_environment_configured(Y.scalar_value(Y.get(node, "image")) or ""):
+                continue
+            environment = Y.get(node, "environment")
+            if isinstance(environment, MappingNode):
+                spans += [Y.span(value) for key, value in Y.items(environment) if key.value in URL_VARIABLES]
+            elif isinstance(environment, SequenceNode):
+                spans += [
+                    Y.span(item) for item in environment.value
+                    if isinstance(item, ScalarNode) and item.value.split("=", 1)[0] in URL_VARIABLES
+                ]
+            env = Y.get(node, "env")
+            for item in env.value if isinstance(env, SequenceNode) else []:
+                value = Y.get(item, "value") if Y.scalar_value(Y.get(item, "name")) in URL_VARIABLES else None
+                if value is not None:
+                    spans.append(Y.span(value))
+    return spans
