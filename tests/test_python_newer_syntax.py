@@ -72,3 +72,24 @@ def test_a_syntax_error_of_every_version_is_still_a_parse_error(tmp_path: Path) 
     (tmp_path / "db.py").write_text(f"from sqlalchemy import create_engine\n\ndef broken(:\n    pass\n{ENGINE}")
     outcome = run_cli(["--format", "json", "--no-cache", "."], tmp_path)
     assert [finding["code"] for finding in json.loads(outcome.stdout)] == ["PGF001"]
+
+
+# Modules every CPython refuses (3.11, and 3.12/3.13 where installed: confirmed below) that
+# libcst's grammar takes: they are parse errors, not a newer Python's syntax.
+REFUSED_BY_EVERY_VERSION = [
+    "print(*a for a in b)",
+    "rows = [*a for a in b]",
+    "merged = {**a for a in b}",
+    "label = f'{*a}'",
+]
+
+
+@pytest.mark.parametrize("line", REFUSED_BY_EVERY_VERSION)
+def test_what_libcst_takes_but_no_python_does_is_a_parse_error(line: str, tmp_path: Path) -> None:
+    text = f"from sqlalchemy import create_engine\n\n{line}\n{ENGINE}"
+    assert not any(_compiles(python, text, tmp_path) for python in [sys.executable, *_newer_pythons()])
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "db.py").write_text(text)
+    outcome = run_cli(["--format", "json", "--no-cache", "."], tree)
+    assert [(f["code"], f["line"]) for f in json.loads(outcome.stdout)] == [("PGF001", 3)]

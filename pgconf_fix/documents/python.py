@@ -34,6 +34,9 @@ _NESTING = re.compile(r"nested|too complex")
 # string): every version refuses these, where libcst's grammar takes them, so they are never
 # newer syntax.
 _LITERAL = re.compile(r"^\((?:unicode|value) error\)|^bytes can only contain ASCII")
+# Rules of the grammar every version keeps that libcst's does not check (3.11, 3.12 and 3.13
+# refuse ``[*a for a in b]``, ``{**a for a in b}`` and ``f'{*a}'``; libcst 1.9 takes them).
+_EVERY_VERSION = re.compile(r"unpacking cannot be used in (?:dict )?comprehension|cannot use starred expression")
 
 
 # A value the code computes at run time (a variable, a call): neither set nor missing.
@@ -199,7 +202,8 @@ class PythonDocument(LayoutEdits):
             built = syntax.Tree(self.text, self._line_starts, tree)
         except SyntaxError as error:
             message = error.msg or ""
-            if not _NESTING.search(message) and not _LITERAL.search(message) and _newer_python(self.text):
+            newer = not any(pattern.search(message) for pattern in (_NESTING, _LITERAL, _EVERY_VERSION))
+            if newer and _newer_python(self.text):
                 running = ".".join(str(part) for part in sys.version_info[:2])
                 self.unread = (error.lineno or 1, (
                     f"not checked: valid Python of a newer version than {running}, which runs pgconf-fix and "
