@@ -143,3 +143,17 @@ def test_a_flag_name_written_with_dashes_is_the_setting(pg_server: PgServer) -> 
                                  "--tcp-keepalives-count=7", cwd=conf_dir)
             assert done.returncode == 0, done.stderr
             assert view.effective(key) is not None and view.effective(key).value == done.stdout.strip()
+
+
+def test_an_entrypoint_drops_the_cmd_of_the_stage_it_builds_on() -> None:
+    # BuildKit's dispatchEntrypoint clears Cmd unless a CMD came earlier in the same stage; a stage
+    # made FROM another starts with cmdSet false. So the server gets no -c flag here.
+    text = (
+        'FROM postgres:15 AS base\nCMD ["postgres", "-c", "tcp_keepalives_idle=60"]\n'
+        'FROM base\nENTRYPOINT ["docker-entrypoint.sh", "postgres"]\n'
+    )
+    (view,) = dockerfile_server_views(_source(text))
+    assert view.effective("tcp_keepalives_idle") is None
+    same_stage = 'FROM postgres:15\nCMD ["postgres", "-c", "tcp_keepalives_idle=60"]\nENTRYPOINT ["docker-entrypoint.sh"]\n'
+    (view,) = dockerfile_server_views(_source(same_stage))
+    assert view.effective("tcp_keepalives_idle").value == "60"

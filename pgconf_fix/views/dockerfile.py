@@ -3,8 +3,10 @@
 
 What Docker does with them (the Dockerfile reference, https://docs.docker.com/reference/dockerfile/):
 the last ``CMD`` and ``ENTRYPOINT`` of the stage an image is built from win, a stage ``FROM``
-another stage inherits both, and an ``ENTRYPOINT`` written in the Dockerfile drops the ``CMD``
-the base image had (not one written in the Dockerfile). The exec form is a JSON array of
+another stage inherits both, and an ``ENTRYPOINT`` drops the ``CMD`` of the image its stage
+builds on (the base image's, or an earlier stage's), not one written before it in its own stage
+(moby/buildkit ``dockerfile2llb`` ``dispatchEntrypoint``: ``if !d.cmdSet { Cmd = nil }``, and a
+stage made from another copies its image, not ``cmdSet``; the classic builder does the same). The exec form is a JSON array of
 strings, passed as they are; the shell form runs ``/bin/sh -c`` on the text. The official
 image's entrypoint runs ``postgres`` with flags given alone (pgconf_fix.views.compose.runs_server).
 
@@ -230,9 +232,14 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
         return []
     last: dict[str, Instruction] = {}
     for _, _, body in chain:
+        cmd_set = False  # per stage: a stage FROM another starts without it (BuildKit's cmdSet)
         for instruction in body:
-            if instruction.keyword in ("CMD", "ENTRYPOINT"):
-                last[instruction.keyword] = instruction
+            if instruction.keyword == "CMD":
+                last["CMD"], cmd_set = instruction, True
+            elif instruction.keyword == "ENTRYPOINT":
+                last["ENTRYPOINT"] = instruction
+                if not cmd_set:
+                    last.pop("CMD", None)  # an ENTRYPOINT drops the CMD of the image it builds on
     written = [last[keyword] for keyword in ("ENTRYPOINT", "CMD") if keyword in last]
     if not written:
         return []
