@@ -107,6 +107,54 @@ def test_terraform_fmt_of_many_files_at_once_is_terraform_fmt_of_each(tmp_path: 
     formats._FORMATTED.clear()
 
 
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_terraform_fmt_verdict_asks_about_the_original_only_when_the_edit_is_not_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The verdict is "refuse when the original was fmt-clean and the edit is not"; the patcher's
+    # batch formats the edits, and an original only for an edit that is not clean. Every pair
+    # of (clean, rewritten, unparsable) original and edit gives the verdict of that rule, and a
+    # round of clean edits starts terraform once, without formatting any original.
+    from pgconf_fix.verify import formats, prepare_trials
+
+    texts = {
+        "clean": 'resource "aws_lb" "a" {\n  name         = "a"\n  idle_timeout = 4000\n}\n',
+        "rewritten": 'resource "aws_lb" "a" {\n  name = "a"\n  idle_timeout = 4000\n}\n',
+        "unparsable": 'resource "aws_lb" "a" {\n  name = \n',
+    }
+    log = tmp_path / "calls"
+    wrapper = tmp_path / "bin" / "terraform"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho x >> "{log}"\nexec "{shutil.which("terraform")}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+    for before, old in texts.items():
+        for after, new in texts.items():
+            if old == new:
+                continue
+            verify_module._CACHE.clear()
+            formats._FORMATTED.clear()
+            trial = Trial(source(f"{before}-{after}.tf", old), new)
+            prepare_trials([trial])
+            reason = formats.terraform_fmt_stable(trial)
+            expected = None if before != "clean" or after == "clean" else (
+                "terraform fmt refuses the edited file" if after == "unparsable"
+                else "the edited lines are not laid out as terraform fmt lays them out"
+            )
+            assert reason == expected, (before, after)
+    log.unlink()
+    formats._FORMATTED.clear()
+    originals = [f'resource "aws_lb" "n{index}" {{\n  name = "n{index}"\n}}\n' for index in range(5)]
+    trials = [Trial(source(f"m{index}.tf", old), old.replace("}\n", "  idle_timeout = 4000\n}\n").replace("name =", "name         ="))
+              for index, old in enumerate(originals)]
+    prepare_trials(trials)
+    assert [formats.terraform_fmt_stable(trial) for trial in trials] == [None] * 5
+    assert log.read_text().count("x") == 1
+    assert not set(originals) & set(formats._FORMATTED)
+    formats._FORMATTED.clear()
+    verify_module._CACHE.clear()
+
+
 def test_a_registered_verifier_is_consulted() -> None:
     @verifier("test refuses marker", applies=lambda path: path.name == "marker.txt")
     def refuse_marker(trial: Trial) -> str | None:
