@@ -150,3 +150,35 @@ def test_the_entrypoints_database_url_is_no_libpq_connection(tmp_path: Path) -> 
     run_cli(["--no-cache", "--write", "--unsafe-fixes", "--select", "PGF4", "."], tmp_path)
     written = (tmp_path / "compose.yaml").read_text()
     assert written.count("/app\n") == 3 and written.count("/app,") == 1
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '    entrypoint: ["/usr/bin/pgbouncer", "/etc/pgbouncer/pgbouncer.ini"]\n',  # the entrypoint never runs
+        '    command: ["/usr/bin/pgbouncer", "/config/pgbouncer.ini"]\n',  # PgBouncer reads another file
+        "    command: pgbouncer -v /config/pgbouncer.ini\n",
+        "    build: ./pgbouncer\n",  # a Dockerfile here may COPY its own pgbouncer.ini
+    ],
+)
+def test_a_service_not_running_the_generated_file_is_not_read(extra: str) -> None:
+    text = "services:\n  b:\n    image: edoburu/pgbouncer\n" + extra + "    environment:\n      TCP_KEEPIDLE: 7200\n"
+    assert _views(text)["b"] is None
+    plain = "services:\n  b:\n    image: edoburu/pgbouncer\n    command: [/usr/bin/pgbouncer, /etc/pgbouncer/pgbouncer.ini]\n"
+    assert _views(plain + "    environment:\n      TCP_KEEPIDLE: 7200\n")["b"] is not None
+
+
+def test_a_container_with_its_own_command_is_not_read() -> None:
+    container = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers:\n  - name: b\n"
+        "    image: edoburu/pgbouncer\n    command: [/usr/bin/pgbouncer, /etc/pgbouncer/pgbouncer.ini]\n"
+        "    env:\n    - {name: TCP_KEEPIDLE, value: '7200'}\n"
+    )
+    source = SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", container.encode())
+    (root,) = Y.compose_documents(container)
+    (node,) = Y.get(root, "spec", "containers").value
+    assert kubernetes_pgbouncer_view(source, "b", node) is None
+    args = container.replace("command:", "args:").replace("/usr/bin/pgbouncer, ", "")
+    (root,) = Y.compose_documents(args)
+    (node,) = Y.get(root, "spec", "containers").value
+    assert kubernetes_pgbouncer_view(SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", args.encode()), "b", node) is not None

@@ -12,7 +12,10 @@ variable is not set is PgBouncer's default, and a fix sets the variable (its val
 a new entry; a Kubernetes value is written as a string, which the API requires).
 
 Not read (the view is not built): a service or container that mounts anything at
-``/etc/pgbouncer`` (a file there wins over the environment), that takes variables from elsewhere
+``/etc/pgbouncer`` (a file there wins over the environment), that does not run the image's
+entrypoint (compose's ``entrypoint:``, a container's ``command``) or starts PgBouncer on another
+file (a ``.ini`` named in ``command:``/``args``; the entrypoint ends in ``exec "$@"``), that
+compose builds from a Dockerfile (``build:``), that takes variables from elsewhere
 (``env_file:``, ``envFrom``, a ``valueFrom`` for one of these names), or whose variables of these
 names hold a compose interpolation (``$``), ``%`` or ``\\``, or is named with no value (compose
 then takes it from the shell it runs in: adding it again would also repeat a key compose refuses).
@@ -203,10 +206,24 @@ def _written_at(source: SourceFile, node: ScalarNode, skip: int) -> int | None:
     return None
 
 
+def _other_ini(command: Node | None) -> bool:
+    """Whether a command names a configuration file other than the one the entrypoint writes
+    (``pgbouncer /etc/pgbouncer/custom.ini``): PgBouncer then reads that file."""
+    if isinstance(command, SequenceNode):
+        words = [word for item in command.value for word in (Y.scalar_value(item) or "").split()]
+    else:
+        words = (Y.scalar_value(command) or "").split()
+    return any(word.endswith(".ini") and word != "/etc/pgbouncer/pgbouncer.ini" for word in words)
+
+
 def environment_pgbouncer_view(source: SourceFile, name: str, service: MappingNode) -> EnvironmentPgBouncer | None:
     """The PgBouncer view of one compose service running an environment-configured image;
     None when the service's settings are not read (see the module's docstring)."""
     if Y.get(service, "env_file") is not None:
+        return None
+    if Y.get(service, "entrypoint") is not None or Y.get(service, "build") is not None:
+        return None  # the image's entrypoint does not run, or the image is built from a Dockerfile here
+    if _other_ini(Y.get(service, "command")):
         return None
     volumes = Y.get(service, "volumes")
     for volume in volumes.value if isinstance(volumes, SequenceNode) else []:
@@ -231,6 +248,8 @@ def kubernetes_pgbouncer_view(source: SourceFile, name: str, container: MappingN
     None when its settings are not read (see the module's docstring)."""
     if Y.get(container, "envFrom") is not None:
         return None
+    if Y.get(container, "command") is not None or _other_ini(Y.get(container, "args")):
+        return None  # command replaces the image's entrypoint; args may name another file
     mounts = Y.get(container, "volumeMounts")
     for mount in mounts.value if isinstance(mounts, SequenceNode) else []:
         path = Y.scalar_value(Y.get(mount, "mountPath")) or ""
