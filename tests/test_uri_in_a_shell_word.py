@@ -51,9 +51,13 @@ def test_an_unquoted_uri_in_a_shell_line_is_not_given_a_query(tmp_path: Path) ->
 def test_a_run_step_and_a_dockerfile_run_are_command_lines(tmp_path: Path) -> None:
     workflow = tmp_path / ".github/workflows/ci.yml"
     workflow.parent.mkdir(parents=True)
-    workflow.write_text(f"on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: psql {HOST} -c 'select 1'\n")
+    workflow.write_text(
+        f"on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: psql {HOST} -c 'select 1'\n"
+        f"      - run: DATABASE_URL={HOST} ./migrate\n"  # an assignment before a command
+        f"    env:\n      - DATABASE_URL={HOST}\n"  # NAME=URI alone: a value, read to its end
+    )
     (tmp_path / "Dockerfile").write_text(f"FROM python:3.12\nRUN psql {HOST} -c 'select 1'\nENV DATABASE_URL={HOST}\n")
     findings = json.loads(run_cli(["--no-cache", "--format", "json", "--unsafe-fixes", "."], tmp_path).stdout)
     fixed = {(f["path"], f["line"]) for f in findings if f["fix"] is not None}
-    assert fixed == {("Dockerfile", 3)}  # ENV: Docker reads the value itself, & and ? are plain
-    assert len(findings) == 6
+    assert fixed == {("Dockerfile", 3), (".github/workflows/ci.yml", 9)}  # ENV: Docker reads the value itself
+    assert len(findings) == 10

@@ -222,14 +222,17 @@ def _unquoted(text: str) -> bool:
 def bare_shell_word(carrier: Carrier, string: ConnectionString) -> bool:
     """The URI is an unquoted word of a command line: a line of a shell script or a Dockerfile's
     RUN (raw text), or a string value that holds a command (a workflow's ``run:``, a compose
-    ``command:``, a ``sh -c`` argument: text with a blank before the URI). A shell (and
+    ``command:``, a ``sh -c`` argument: text with a blank before the URI, or ``NAME=URI`` with
+    a command after it). A shell (and
     go-shellwords, compose's splitter) ends a command at an unquoted ``&`` and takes ``?`` for
     a glob, so no query is appended there."""
     text = carrier.value
     if carrier.decoded:
         before = text[: string.start]
-        if not before.strip() or not re.search(r"\s", before.lstrip()):
-            return False  # the value is the URI, or an assignment NAME=URI: read to its end
+        if not before.strip():
+            return False  # the value is the URI (what follows it is broken_value's)
+        if not re.search(r"\s", before.lstrip()) and not text[string.end :].strip():
+            return False  # an assignment NAME=URI and nothing else (a compose environment item)
     else:
         if not _shell_file(carrier.source):
             return False
