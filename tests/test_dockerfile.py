@@ -157,3 +157,14 @@ def test_an_entrypoint_drops_the_cmd_of_the_stage_it_builds_on() -> None:
     same_stage = 'FROM postgres:15\nCMD ["postgres", "-c", "tcp_keepalives_idle=60"]\nENTRYPOINT ["docker-entrypoint.sh"]\n'
     (view,) = dockerfile_server_views(_source(same_stage))
     assert view.effective("tcp_keepalives_idle").value == "60"
+
+
+def test_a_byte_order_mark_before_the_first_instruction_is_dropped(tmp_path: Path) -> None:
+    # BuildKit's parser strips a UTF-8 byte order mark from the first line (parser.Parse).
+    from tests.cli_runner import run_cli
+
+    (tmp_path / "Dockerfile").write_bytes(b'\xef\xbb\xbfFROM postgres:15\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\n')
+    (view,) = _views(tmp_path / "Dockerfile")
+    assert view.effective("tcp_keepalives_idle").value == "7200"
+    run_cli(["--no-cache", "--write", "."], tmp_path)
+    assert (tmp_path / "Dockerfile").read_bytes().startswith(b'\xef\xbb\xbfFROM postgres:15\nCMD ["postgres", "-c", "tcp_keepalives_idle=60", ')

@@ -23,7 +23,7 @@ LAYERS = ("server", "client")  # the rule layers of the views it builds
 
 @cache
 def _postgres_from() -> re.Pattern[bytes]:
-    return re.compile(rb"^[ \t]*FROM[ \t][^\n]*postg", re.MULTILINE | re.IGNORECASE)
+    return re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*FROM[ \t][^\n]*postg", re.MULTILINE | re.IGNORECASE)
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:

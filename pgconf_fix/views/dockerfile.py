@@ -102,6 +102,8 @@ def instructions(text: str) -> list[Instruction] | None:
         line = lines[index]
         start, offset = offset, offset + len(line)
         index += 1
+        if start == 0 and line.startswith("\ufeff"):
+            line, start = line[1:], 1  # BuildKit's parser drops a byte order mark from the first line
         stripped = line.strip(_GO_SPACE)
         if directives and (match := _DIRECTIVE.match(stripped)) is not None:
             if match.group(1).lower() == "escape":
