@@ -182,3 +182,19 @@ def test_a_container_with_its_own_command_is_not_read() -> None:
     (root,) = Y.compose_documents(args)
     (node,) = Y.get(root, "spec", "containers").value
     assert kubernetes_pgbouncer_view(SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", args.encode()), "b", node) is not None
+
+
+def test_a_container_variable_built_with_a_merge_key_is_not_guessed() -> None:
+    # kubectl's YAML (go-yaml) merges <<: *anchor as PyYAML does: TCP_KEEPIDLE is set here, so it
+    # must not be called missing (a second TCP_KEEPIDLE item was added); its value sits in an
+    # anchor other items may share, so the container is not read.
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers:\n  - name: b\n"
+        "    image: edoburu/pgbouncer\n    env:\n    - &idle {name: TCP_KEEPIDLE, value: '7200'}\n"
+        "  - name: c\n    image: edoburu/pgbouncer\n    env:\n    - <<: *idle\n      value: '7200'\n"
+    )
+    source = SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", text.encode())
+    (root,) = Y.compose_documents(text)
+    first, second = Y.get(root, "spec", "containers").value
+    assert kubernetes_pgbouncer_view(source, "b", first) is not None
+    assert kubernetes_pgbouncer_view(source, "c", second) is None

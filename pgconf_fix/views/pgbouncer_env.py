@@ -260,9 +260,11 @@ def kubernetes_pgbouncer_view(source: SourceFile, name: str, container: MappingN
         return None
     host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True)
     for item in pair[1].value:
-        variable = Y.scalar_value(Y.get(item, "name"))
+        variable = Y.scalar_value(Y.merged_get(item, "name"))
         if variable not in _VARIABLES:
             continue
+        if any(key.tag == Y.MERGE_TAG for key, _ in Y.items(item)):
+            return None  # an item built with a merge key (<<: *anchor): its value is written in a shared mapping
         value = Y.get(item, "value")
         if Y.get(item, "valueFrom") is not None or not isinstance(value, ScalarNode) or value.tag != Y.STR_TAG:
             return None
