@@ -12,6 +12,7 @@ import math
 import re
 import sys
 from dataclasses import dataclass
+from functools import cache
 
 INT_MAX = 2**31 - 1
 INT_MIN = -(2**31)
@@ -32,12 +33,21 @@ _UNITS = {
 NEWEST_SYNTAX = 12  # the parse rules have not changed since PostgreSQL 12
 _MAX_UNIT_LEN = 3
 _C_SPACE = " \t\n\v\f\r"
-_STRTOD = re.compile(r"[ \t\n\v\f\r]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-# glibc strtod also reads C99 hexadecimal floats ("0x1.8" is 1.5, "0x1.8p1" is 3).
-_STRTOD_HEX = re.compile(
-    r"[ \t\n\v\f\r]*(?P<sign>[-+]?)0[xX](?P<mantissa>[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
-    r"(?:[pP](?P<exponent>[-+]?\d+))?"
-)
+
+
+@cache
+def _strtod_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """strtod's decimal and hexadecimal forms, compiled when a real is first read (a run whose
+    values are all integers never reads one; issue 18). glibc strtod also reads C99
+    hexadecimal floats ("0x1.8" is 1.5, "0x1.8p1" is 3)."""
+    return (
+        re.compile(r"[ \t\n\v\f\r]*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"),
+        re.compile(
+            r"[ \t\n\v\f\r]*(?P<sign>[-+]?)0[xX](?P<mantissa>[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)"
+            r"(?:[pP](?P<exponent>[-+]?\d+))?"
+        ),
+    )
+
 _DBL_MIN = sys.float_info.min
 
 
@@ -110,7 +120,8 @@ def _strtod(text: str) -> tuple[float, int, bool] | None:
     zero) and not exactly representable -- "1e-310" and "1e400" are errors, "0e-999"
     and "0x1p-1070" are not.
     """
-    hexa = _STRTOD_HEX.match(text)
+    decimal, hexadecimal = _strtod_patterns()
+    hexa = hexadecimal.match(text)
     if hexa:
         mantissa = hexa["mantissa"]
         whole, _, fraction = mantissa.partition(".")
@@ -134,7 +145,7 @@ def _strtod(text: str) -> tuple[float, int, bool] | None:
             return sign * math.inf, hexa.end(), True
         inexact = Fraction(value) != exact
         return sign * value, hexa.end(), math.isinf(value) or (value < _DBL_MIN and inexact)
-    match = _STRTOD.match(text)
+    match = decimal.match(text)
     if not match:
         return None
     literal = match.group().strip(_C_SPACE)

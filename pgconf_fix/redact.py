@@ -60,7 +60,14 @@ OWN_WORDS = (
     "PostgreSQL", "PgBouncer", "pgbouncer.ini", "pgbouncer", "postgresql.conf", "postgresql.auto.conf",
     "pg_hba.conf", "SQLAlchemy", "psycopg2", "psycopg", "libpq",
 )  # fmt: skip
-_OWN_WORD = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(word) for word in sorted(OWN_WORDS, key=len, reverse=True)) + r")(?![\w])")
+
+
+# The patterns below are compiled when first used (functools.cache): most runs on one file
+# mask nothing, and compiling them was ~3 % of a postgresql.conf run's instructions (issue 18).
+@functools.cache
+def _own_word() -> re.Pattern[str]:
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(word) for word in sorted(OWN_WORDS, key=len, reverse=True)) + r")(?![\w])")
+
 
 # libpq ends an unquoted value at isspace(): ASCII blanks only (a no-break space is part of it).
 _BLANKS = " \t\n\r\f\v"
@@ -69,23 +76,30 @@ _DELIMITER = r"(?:[ \t\n\r\f\v,;&)}\]]|$)"
 # before the host, so that an unencoded "@" in a password does not leave its tail shown.
 # The scheme is not required: a parse error's token may start at "://", or the scheme
 # may be glued to text before it ("180postgresql://u:pw@h", found by the fuzz).
-_URI_PASSWORD = re.compile(r"://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)")
-# The keywords whose value is a password; the value itself is read by _value_pattern.
-_KEYWORDS = (
-    # password=..., sslpassword=..., PGPASSWORD=..., DB_PASSWORD=..., pass=..., passwd=...
-    (
-        re.compile(
-            r"(?:(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?|[A-Za-z0-9_]+pass(?:word|wd))[ \t]*=[ \t]*",
-            re.IGNORECASE,
+@functools.cache
+def _uri_password() -> re.Pattern[str]:
+    return re.compile(r"://[^\s/@:]*:(?P<secret>[^/?#\r\n]+)(?=@)")
+
+
+@functools.cache
+def _keywords() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The keywords whose value is a password, each with the template of its unquoted value
+    (the value itself is read by _value_pattern)."""
+    return (
+        # password=..., sslpassword=..., PGPASSWORD=..., DB_PASSWORD=..., pass=..., passwd=...
+        (
+            re.compile(
+                r"(?:(?<![A-Za-z0-9])(?:PG)?(?:ssl)?pass(?:word|wd)?|[A-Za-z0-9_]+pass(?:word|wd))[ \t]*=[ \t]*",
+                re.IGNORECASE,
+            ),
+            r"(?:{escape}|{pair}{stop}[^{ends}])+",
         ),
-        r"(?:{escape}|{pair}{stop}[^{ends}])+",
-    ),
-    # "PASSWORD": "..." (a Python or JSON dictionary), password: ... (YAML)
-    (
-        re.compile(r"(?<![A-Za-z0-9])(?P<k>['\"]?)(?:[A-Za-z0-9_]*_)?(?:ssl)?pass(?:word|wd)?(?P=k)[ \t]*:[ \t]*", re.IGNORECASE),
-        r"(?:{pair}{stop}[^{ends},}#])+",
-    ),
-)
+        # "PASSWORD": "..." (a Python or JSON dictionary), password: ... (YAML)
+        (
+            re.compile(r"(?<![A-Za-z0-9])(?P<k>['\"]?)(?:[A-Za-z0-9_]*_)?(?:ssl)?pass(?:word|wd)?(?P=k)[ \t]*:[ \t]*", re.IGNORECASE),
+            r"(?:{pair}{stop}[^{ends},}#])+",
+        ),
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -124,8 +138,14 @@ def _value_pattern(unquoted: str, enclosing: str, ends: str = _BLANKS) -> re.Pat
     return re.compile(doubled_value + quoted + "|" + value, re.MULTILINE)
 
 
-_LETTER = re.compile(r"[^\W\d_]")
-_STRING_PREFIX = re.compile(r"[rbuf]|rb|br|rf|fr", re.IGNORECASE)  # Python's r'...', f'...'
+@functools.cache
+def _letter() -> re.Pattern[str]:
+    return re.compile(r"[^\W\d_]")
+
+
+@functools.cache
+def _string_prefix() -> re.Pattern[str]:
+    return re.compile(r"[rbuf]|rb|br|rf|fr", re.IGNORECASE)  # Python's r'...', f'...'
 
 
 @dataclass(frozen=True)
@@ -147,6 +167,7 @@ def _line_quotes(text: str, line: int) -> _LineQuotes:
     for stop in ("\n", "\r"):
         found = text.find(stop, line)
         end = found if found != -1 and found < end else end
+    letter = _letter()
     kept: list[tuple[int, str]] = []  # characters left once backslash escapes are removed
     at = line
     while at < end:
@@ -163,11 +184,11 @@ def _line_quotes(text: str, line: int) -> _LineQuotes:
         if char not in "'\"":
             continue
         letter_after = -1
-        if char == "'" and index + 1 < len(kept) and _LETTER.match(kept[index + 1][1]):
+        if char == "'" and index + 1 < len(kept) and letter.match(kept[index + 1][1]):
             run = index
-            while run > 0 and _LETTER.match(kept[run - 1][1]):
+            while run > 0 and letter.match(kept[run - 1][1]):
                 run -= 1
-            if run < index and not _STRING_PREFIX.fullmatch("".join(c for _, c in kept[run:index])):
+            if run < index and not _string_prefix().fullmatch("".join(c for _, c in kept[run:index])):
                 letter_after = kept[index + 1][0]
         offsets.append(offset)
         after.append(letter_after)
@@ -195,12 +216,14 @@ def _enclosing(text: str, at: int) -> str:
     return "".join(sorted(opened, key=last.__getitem__, reverse=True))
 
 
-_REFERENCE = re.compile(r"^['\"]?(?:\$\{|\{\{|\{|%\(|\$[A-Za-z_])|environ|getenv|\bsettings\.|\bconfig\.")
+@functools.cache
+def _reference() -> re.Pattern[str]:
+    return re.compile(r"^['\"]?(?:\$\{|\{\{|\{|%\(|\$[A-Za-z_])|environ|getenv|\bsettings\.|\bconfig\.")
 
 
 def _hinted(text: str) -> bool:
-    """Whether ``text`` holds what every match of the patterns holds: "://" (_URI_PASSWORD) or
-    "pass" (_KEYWORDS) in any case the patterns' IGNORECASE accepts. Every character ``re`` takes
+    """Whether ``text`` holds what every match of the patterns holds: "://" (_uri_password) or
+    "pass" (_keywords) in any case the patterns' IGNORECASE accepts. Every character ``re`` takes
     for p, a or s when ignoring case casefolds to it (``ſ`` U+017F to s included;
     tests/test_secrets.py checks every code point), so a casefolded copy holds "pass" wherever
     a pattern could match. One look spares most files the three patterns (12x on Python
@@ -212,9 +235,9 @@ def _hinted(text: str) -> bool:
 def _written_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every password the patterns read in ``text`` as it is written."""
     spans = []
-    for match in _URI_PASSWORD.finditer(text):
+    for match in _uri_password().finditer(text):
         spans.append(match.span("secret"))
-    for keyword, unquoted in _KEYWORDS:
+    for keyword, unquoted in _keywords():
         pos = 0
         while (found := keyword.search(text, pos)) is not None:
             ends = _BLANKS + "&;" if text[found.start() - 1 : found.start()] in ("?", "&", ";") else _BLANKS
@@ -231,7 +254,13 @@ def _written_spans(text: str) -> list[tuple[int, int]]:
 # .properties); \x, \u and \U take hex digits, and a \u surrogate pair is one character.
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "a": "\a", "e": "\x1b", "0": "\0", " ": " "}
 _HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
-_HEX = re.compile(r"[0-9a-fA-F]+")
+
+
+@functools.cache
+def _hex() -> re.Pattern[str]:
+    return re.compile(r"[0-9a-fA-F]+")
+
+
 # The ways a carrier decodes a string: an unknown backslash escape kept whole (Python, .env's
 # double quotes) or its backslash dropped (JSON, YAML, HCL, TOML, postgresql.conf,
 # .properties); or no backslash escapes, a doubled quote being one (SQL, YAML's single quotes).
@@ -240,7 +269,7 @@ KEEP, DROP, DOUBLED = "keep", "drop", "doubled"
 
 def _hex_at(text: str, at: int, width: int) -> int | None:
     digits = text[at : at + width]
-    return int(digits, 16) if len(digits) == width and _HEX.fullmatch(digits) else None
+    return int(digits, 16) if len(digits) == width and _hex().fullmatch(digits) else None
 
 
 def _decode(text: str, start: int, end: int, way: str, quote: str = "") -> tuple[str, list[int]]:
@@ -311,7 +340,9 @@ def _literal_body(quote: str, way: str) -> re.Pattern[str]:
     return re.compile(rf"(?:{steps})*+{q}")
 
 
-_QUOTE = re.compile("['\"]")
+@functools.cache
+def _quote() -> re.Pattern[str]:
+    return re.compile("['\"]")
 
 
 def _carrier_spans(text: str, start: int, end: int, depth: int) -> tuple[list[tuple[int, int, str]], set[int]]:
@@ -321,7 +352,7 @@ def _carrier_spans(text: str, start: int, end: int, depth: int) -> tuple[list[tu
     whole for values outside any string (a .properties value). ``(start, end, as decoded)``
     in ``text``'s offsets, and the starts of the values read inside a string literal."""
     regions = [(start, end, DROP, "")] if depth == 0 else []
-    for opening in _QUOTE.finditer(text, start, end):
+    for opening in _quote().finditer(text, start, end):
         open_at = opening.start()
         for way in (KEEP, DROP, DOUBLED):
             # A string that does not close on its line is not one this way reads.
@@ -398,7 +429,9 @@ def _merged(found: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
     return merged
 
 
-_ESCAPED = re.compile(r"\\(.)")
+@functools.cache
+def _escaped() -> re.Pattern[str]:
+    return re.compile(r"\\(.)")
 
 
 def _decoded(raw: str) -> set[str]:
@@ -406,6 +439,7 @@ def _decoded(raw: str) -> set[str]:
 
     Three rounds (conf or SQL quoting around libpq quoting around the password), each reading
     only the forms the round before found: a form read once gives the same forms again."""
+    escaped = _escaped()
     forms = {raw}
     new = [raw]
     for _ in range(3):
@@ -415,7 +449,7 @@ def _decoded(raw: str) -> set[str]:
                 inner = inner[1:-1]
             elif inner[:1] in ("'", '"'):
                 inner = inner[1:]
-            for form in (inner, inner.replace("''", "'"), _ESCAPED.sub(r"\1", inner), unquote(inner)):
+            for form in (inner, inner.replace("''", "'"), escaped.sub(r"\1", inner), unquote(inner)):
                 if form not in forms:
                     forms.add(form)
                     found.append(form)
@@ -438,7 +472,7 @@ def secrets(text: str) -> frozenset[str]:
     values = dict.fromkeys(text[start:end] for start, end in _merged(readings))
     values.update(dict.fromkeys(read for _, _, read in readings))
     for value in values:
-        if not _REFERENCE.search(value):
+        if not _reference().search(value):
             found |= _decoded(value)
     # As a parser's message quotes a token: Python's repr (the HCL parser's "unexpected '...'"
     # escapes quotes and backslashes; found by the fuzz) and JSON's escapes.
@@ -471,7 +505,7 @@ def redact(text: str, known: Iterable[str] = (), fragments: bool = False) -> str
 
 def _own_words(text: str) -> list[tuple[int, int]]:
     """(start, end) of each OWN_WORDS name written as a whole word in ``text``."""
-    return [match.span() for match in _OWN_WORD.finditer(text)]  # only asked where a known password is
+    return [match.span() for match in _own_word().finditer(text)]  # only asked where a known password is
 
 
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:

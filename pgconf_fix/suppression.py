@@ -29,9 +29,17 @@ from pgconf_fix.source import SourceFile
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
-# Any pgconf-fix comment; what follows the marker is parsed by _FORM.
+# Any pgconf-fix comment; what follows the marker is parsed by _form().
 _MARKER = re.compile(r"(?:#|;|//|/\*|--)[ \t]*pgconf-fix:[ \t]*(?P<rest>[^\r\n]*)", re.IGNORECASE)
-_FORM = re.compile(r"(?P<kind>ignore-file|ignore)\[(?P<codes>[^\]\r\n]*)\]", re.IGNORECASE)
+
+
+@functools.cache
+def _form() -> re.Pattern[str]:
+    """A suppression comment's form, compiled when the first marker is found (most files have
+    none; issue 18)."""
+    return re.compile(r"(?P<kind>ignore-file|ignore)\[(?P<codes>[^\]\r\n]*)\]", re.IGNORECASE)
+
+
 # An ignore-file comment counts in this many first lines.
 FILE_HEADER_LINES = 20
 
@@ -84,7 +92,7 @@ def scan(source: SourceFile) -> list[Suppression]:
         line_start = source.line_starts[line - 1]  # a lone CR ends a line where the consumer says so
         trailing = bool(text[line_start : match.start()].strip())
         rest = match.group("rest")
-        form = _FORM.match(rest)
+        form = _form().match(rest)
         if form is None:
             if rest.lower().startswith("ignore"):
                 problem = "a suppression is written pgconf-fix: ignore[CODE,...] or ignore-file[CODE,...]"
@@ -250,7 +258,7 @@ def _standalone_suppression(line: str) -> tuple[int, int, list[str]] | None:
     match = _MARKER.search(line)
     if match is None or line[: match.start()].strip():
         return None
-    form = _FORM.match(match.group("rest"))
+    form = _form().match(match.group("rest"))
     if form is None or form.group("kind").lower() != "ignore":
         return None
     offset = match.start("rest")

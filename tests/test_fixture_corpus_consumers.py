@@ -27,7 +27,7 @@ from psycopg import ProgrammingError
 from psycopg.conninfo import conninfo_to_dict
 
 from pgconf_fix.documents.connstr import find_connection_strings
-from pgconf_fix.verify.conninfo import _SCHEME, decoded_strings, opaque_templates
+from pgconf_fix.verify.conninfo import _scheme, decoded_strings, opaque_templates
 from tests.cli_runner import run_cli, tree
 from tests.pg_server import PgServer, pg_server  # noqa: F401
 from tests.test_carrier_properties import _java_properties
@@ -92,7 +92,7 @@ def libpq_errors(name: str, text: str) -> set[str]:
                 continue
             string = opaque_templates(value[found.start : found.end])
             if found.form == "uri":
-                string = _SCHEME.sub("postgresql://", string, count=1)
+                string = _scheme().sub("postgresql://", string, count=1)
             try:
                 conninfo_to_dict(string)
             except ProgrammingError as exc:

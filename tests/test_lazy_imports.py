@@ -56,6 +56,39 @@ def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
     assert "pgconf_fix.cache" not in loaded
 
 
+PATTERN_PROBE = """
+import json
+import sys
+from pgconf_fix.cli import main
+try:
+    main([sys.argv[1], "--exit-zero"])
+except SystemExit:
+    pass
+from pgconf_fix import guc_values, redact, suppression
+from pgconf_fix.verify import conninfo
+accessors = [redact._own_word, redact._uri_password, redact._keywords, redact._letter, redact._string_prefix,
+             redact._reference, redact._hex, redact._quote, redact._escaped, guc_values._strtod_patterns,
+             suppression._form, conninfo._scheme]
+print(json.dumps({f"{f.__module__}.{f.__name__}": f.cache_info().currsize for f in accessors}), file=sys.stderr)
+"""
+
+
+def test_a_postgresql_conf_without_passwords_reals_or_suppressions_compiles_none_of_their_patterns(tmp_path: Path) -> None:
+    """Regular expressions a run of one postgresql.conf does not use are compiled when first
+    used, not when their module is imported (issue 18, ninth pass: these twelve were ~3 % of the
+    run's instructions): the password patterns (its findings' messages hold no "://" and no
+    "pass"), strtod's (its values are integers), the suppression comment's form (it has no
+    marker) and the libpq URI scheme (the fix's edit changes no connection string)."""
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("tcp_keepalives_idle = 600\nport = 5432\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("PGCONF_FIX_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-c", PATTERN_PROBE, str(conf)], capture_output=True, text=True, env=env, check=True)
+    assert "PGF101" in done.stdout  # the file was checked, and a fix vetted
+    compiled = json.loads(done.stderr.strip().splitlines()[-1])
+    assert compiled and not any(compiled.values()), compiled
+
+
 def test_a_python_module_alone_is_read_without_libcst_or_packaging(tmp_path: Path) -> None:
     """A module is found and fixed with ``ast`` (issue 18, item 3): libcst is for telling a
     newer Python's syntax from an error, and packaging reads manifests, of which there is none."""

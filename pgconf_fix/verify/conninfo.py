@@ -21,6 +21,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from pgconf_fix.documents.connstr import (
@@ -34,7 +35,12 @@ from pgconf_fix.text_memo import TextMemo
 from pgconf_fix.verify import Trial, verifier
 from pgconf_fix.verify.formats import YAML_SUFFIXES
 
-_SCHEME = re.compile(r"^(?:db\+)?postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
+
+@cache
+def _scheme() -> re.Pattern[str]:
+    """A libpq URI's scheme with SQLAlchemy's driver or Celery's prefix, compiled when a changed
+    URI is first read (an edit of a postgresql.conf changes none; issue 18)."""
+    return re.compile(r"^(?:db\+)?postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
 
 
 def _walk(value: object) -> Iterator[str]:
@@ -121,7 +127,7 @@ def libpq_reading(text: str, found: ConnectionString) -> dict[str, str] | None:
         return None
     plain = opaque_templates(text)
     if found.form == "uri":
-        plain = _SCHEME.sub("postgresql://", plain, count=1)
+        plain = _scheme().sub("postgresql://", plain, count=1)
     return parse_conninfo(plain)
 
 
