@@ -254,7 +254,7 @@ def _matched(reported: list[Finding], applied: list[Finding]) -> tuple[list[int]
     return matched, others
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReportStyle:
     """How findings are printed: format, flags, destination and colour."""
 

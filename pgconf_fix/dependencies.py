@@ -45,7 +45,7 @@ MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 HEAD_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pin:
     """The versions of one library a project allows, and where that was read (a path)."""
 
@@ -122,7 +122,7 @@ def _next_release(version: Version, depth: int) -> Version:
     return Version(".".join(str(part) for part in parts))
 
 
-@dataclass
+@dataclass(eq=False)
 class Project:
     """The pins and the root of the project a file belongs to (root None: no project around it)."""
 

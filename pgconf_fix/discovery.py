@@ -113,7 +113,7 @@ PARALLEL_MIN_FILES = 2000
 CHUNK_FILES = 1000  # paths a worker claims at a time
 
 
-@dataclass
+@dataclass(eq=False)
 class Discovered:
     """What discovery found: each reader's files, the errors met, and named files no reader reads."""
 

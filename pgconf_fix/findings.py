@@ -14,7 +14,7 @@ SAFE = "safe"
 UNSAFE = "unsafe"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Edit:
     """Replace ``text[start:end]`` of ``source`` with ``content`` (an insertion when start == end).
 
@@ -43,7 +43,7 @@ class Edit:
         return (str(self.source.path), self.start, self.end, self.content, self.holds)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fix:
     """Edits that address a finding. ``expect`` names the libpq ``(keyword, value)`` pairs a
     connection string the fix edits must read back (pgconf_fix.verify checks them)."""
@@ -54,7 +54,7 @@ class Fix:
     expect: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Location:
     """Character offsets ``start``-``end`` into ``source``'s text."""
 
@@ -63,7 +63,7 @@ class Location:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Problem:
     """A place the real consumer of the file would reject (PGF001): a syntax error a document
     reports about itself, or a value a view finds its consumer refuses.
@@ -77,7 +77,7 @@ class Problem:
     severity: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Finding:
     """What a rule reports: its code, name and severity, the message, where, the rule's
     documentation URL, and the fix when there is one."""
@@ -115,7 +115,7 @@ def finding_key(finding: Finding) -> tuple[str, str, str]:
     return (finding.code, str(finding.source.path), finding.message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fixable:
     """What the patcher really applies to a set of reported findings (not what their fixes promise).
 

@@ -30,7 +30,7 @@ DATA_DIR = "guc"
 FILE_REFUSED_CONTEXTS = frozenset({"internal"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Guc:
     """One parameter of one major, as ``pg_settings`` describes it.
 
@@ -81,7 +81,7 @@ class Guc:
         return GucInt(self.unit, low, high, syntax=version.major)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MajorCatalog:
     """The parameters of one major (``version``), built from ``release`` (e.g. ``18.4``).
 

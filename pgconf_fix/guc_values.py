@@ -51,7 +51,7 @@ def _strtod_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 _DBL_MIN = sys.float_info.min
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GucInt:
     """Metadata of an integer parameter: its base unit (None for unitless) and range.
 

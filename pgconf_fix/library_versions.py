@@ -33,7 +33,7 @@ DJ_DATABASE_URL = "dj-database-url"
 CALL_HEALTH_CHECKS_SINCE = "1.2"  # dj-database-url's conn_health_checks keyword
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Pinned:
     """The versions of a library a project pins (``pin`` None: it pins none)."""
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 BUDGET_NAME = "idle_budget"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Options:
     """The settings of one run: the config file's, with the command's flags over them."""
 

@@ -19,7 +19,7 @@ from pgconf_fix.verify import Trial, begin_trials, prepare_trials, refusal
 MAX_PASSES = 4
 
 
-@dataclass
+@dataclass(eq=False)
 class FixOutcome:
     """New texts by path, the originals, and the findings whose fixes are in those texts.
 

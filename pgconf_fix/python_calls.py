@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pgconf_fix.text_memo import TextMemo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Call:
     """One call of a module: the callee as written (dotted), its line and column, how many
     positional arguments it passes, and its keywords (with the constant keys of a ``**{...}``
@@ -38,7 +38,7 @@ class _Call:
     keywords: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ModuleFacts:
     """What the verifiers read from one module text, from one ``ast`` parse and one walk.
 

@@ -148,7 +148,7 @@ def _string_prefix() -> re.Pattern[str]:
     return re.compile(r"[rbuf]|rb|br|rf|fr", re.IGNORECASE)  # Python's r'...', f'...'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _LineQuotes:
     """The quotes of one line for _enclosing: each quote's offset, and per quote kind the
     count and last offset of those before each one. An apostrophe between letters counts as

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from pgconf_fix.views.base import SettingsView
 
 
-@dataclass
+@dataclass(eq=False)
 class CheckResult:
     """What a check found: the findings, the files it could not read (``errors``) and the
     findings a suppression silenced. (A docstring also spares dataclasses writing one from the
@@ -39,7 +39,7 @@ class CheckResult:
     suppressed: list[Finding] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)
 class Target:
     """What one run looks at, decided once and re-checked after fixes."""
 
@@ -127,7 +127,7 @@ def find_targets(
     )
 
 
-@dataclass
+@dataclass(eq=False)
 class ReaderGroup:
     """Files of one reader whose views are built together, and what building them gave.
 
@@ -145,7 +145,7 @@ class ReaderGroup:
     built: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class CheckMemo:
     """What a check leaves for the next check of the same target with other texts (the fix
     loop's re-checks): the idle budget it learned and each reader's groups with their findings.
@@ -349,7 +349,7 @@ def _groups(layer: ModuleType, sources: list[SourceFile], earlier: list[ReaderGr
     return groups
 
 
-@dataclass
+@dataclass(eq=False)
 class ReaderBuild:
     """What building any group of one reader's files needs: the reader (a ``pgconf_fix.layers``
     module), its files by absolute path (in the target's order), the rules and options, the

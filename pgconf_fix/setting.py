@@ -35,7 +35,7 @@ class State(Enum):
         return self.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trail:
     """How a value written elsewhere was reached: the references followed (``var.idle_timeout``),
     and the text and ``file:line`` of the expression they end at."""
@@ -45,7 +45,7 @@ class Trail:
     where: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Setting:
     """One key of a view.
 
@@ -109,7 +109,7 @@ class Setting:
         return bool(self.raw)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Refusal:
     """No fix: ``reason`` says why (no place to write the key, a consumer that would not read it,
     a value only the code knows)."""

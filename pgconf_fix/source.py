@@ -48,7 +48,7 @@ class InputError(Exception):
         return (type(self), (self.display, self.message, self.line))
 
 
-@dataclass
+@dataclass(eq=False)
 class SourceFile:
     """One input file. ``text`` decodes ``data`` so that encoding it back gives the same bytes."""
 

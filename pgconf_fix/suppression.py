@@ -44,7 +44,7 @@ def _form() -> re.Pattern[str]:
 FILE_HEADER_LINES = 20
 
 
-@dataclass
+@dataclass(eq=False)
 class Suppression:
     """One suppression comment: the codes it names (upper case), where, and what it covered.
 

@@ -44,7 +44,7 @@ def given_version(text: str) -> PgVersion | None:
     return version
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Major:
     """The PostgreSQL version a configuration is for, and where that was read (shown in
     messages: "the image postgres:16", "spec.postgresql.version", "the configuration")."""

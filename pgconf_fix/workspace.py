@@ -34,7 +34,7 @@ def is_dir(path: Path) -> bool:
     return path.is_dir()
 
 
-@dataclass
+@dataclass(eq=False)
 class Workspace:
     """The files one check reads, each read once (a SourceFile, or the InputError it gave),
     relative to ``cwd``."""

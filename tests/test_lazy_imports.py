@@ -125,6 +125,57 @@ def test_a_tree_with_terraform_still_learns_its_budget_from_it(tmp_path: Path) -
     assert "pgconf_fix.views.middleboxes" in loaded and "yaml" not in loaded
 
 
+EQ_PROBE = """
+import dataclasses
+import json
+import sys
+from pgconf_fix.cli import main
+try:
+    main([sys.argv[1], "--exit-zero"])
+except SystemExit:
+    pass
+compared = sorted(
+    f"{name}.{value.__qualname__}"
+    for name, module in list(sys.modules.items()) if name.startswith("pgconf_fix") and module is not None
+    for value in vars(module).values()
+    if isinstance(value, type) and value.__module__ == name and dataclasses.is_dataclass(value) and "__eq__" in vars(value)
+)
+print(json.dumps(compared), file=sys.stderr)
+"""
+
+# The dataclasses of a one-file run whose instances are compared or hashed by value (a major
+# as a key and in order, the idle budget learned against the last, a rule against a fresh parse
+# of its file, a libpq reading against the one before the edit, a postgresql.conf's commented
+# settings found by name against a scan of every line, the Python module's entries):
+# the others are declared eq=False, since each __eq__ (and a frozen class's __hash__) is one
+# more method that dataclasses compiles with exec when the class is created (issue 18, ninth
+# pass: ~6 % of a postgresql.conf run's instructions).
+COMPARED = {
+    "pgconf_fix.versions.PgVersion", "pgconf_fix.budget.Budget", "pgconf_fix.budget.IdleTimer",
+    "pgconf_fix.budget.PathBudgets", "pgconf_fix.catalog.Rule", "pgconf_fix.documents.connstr.Param",
+    "pgconf_fix.documents.connstr.Host", "pgconf_fix.documents.connstr.ConnectionString",
+    "pgconf_fix.documents.pgconf.ConfLine", "pgconf_fix.documents.pgconf.CommentedSetting",
+    "pgconf_fix.documents.python.Entry", "pgconf_fix.documents.python.Settings",
+}  # fmt: skip
+
+
+def test_the_dataclasses_of_a_one_file_run_generate_no_unused_equality(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("tcp_keepalives_idle = 600\n")
+    module = tmp_path / "db.py"
+    module.write_text('import sqlalchemy\nengine = sqlalchemy.create_engine("postgresql://db.example.com/app")\n')
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("PGCONF_FIX_CACHE_DIR", None)
+    for path in (conf, module):
+        done = subprocess.run([sys.executable, "-c", EQ_PROBE, str(path)], capture_output=True, text=True, env=env,
+                              check=True, cwd=tmp_path)
+        assert "PGF" in done.stdout  # the file was checked
+        compared = set(json.loads(done.stderr.strip().splitlines()[-1]))
+        assert "pgconf_fix.versions.PgVersion" in compared  # the probe sees generated methods
+        assert compared <= COMPARED, sorted(compared - COMPARED)
+
+
 GC_PROBE = """
 import gc
 import sys

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 CheckFunction = Callable[["Rule", Any, "Options"], Iterable["Finding"]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Check:
     """A registered check: the rule code, the view type it judges, and the function."""
 

@@ -15,7 +15,7 @@ from pgconf_fix.source import SourceFile
 Encoder = Callable[[str], "str | None"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Carrier:
     """One decoded string value of ``source``.
 

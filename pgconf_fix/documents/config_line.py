@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 # Built for every line of every file: a plain slotted dataclass, since a frozen one costs about
 # three times as much to build.
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class ConfigLine:
     """One line: its 1-based ``number`` and offsets (``start``..``end``, without the line ending);
     for a setting, the offsets of its name and of its value as written (quotes included); where

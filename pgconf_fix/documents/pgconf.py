@@ -39,7 +39,7 @@ INCLUDE_DIRECTIVES = ("include", "include_if_exists", "include_dir")
 
 # Token and ConfLine are built for every token and line of every file: plain slotted dataclasses,
 # since a frozen one costs about three times as much to build (a third of this module's time).
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Token:
     """One token of a line, as guc-file.l names its kinds, at offsets ``start``-``end``."""
 

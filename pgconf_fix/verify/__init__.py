@@ -27,7 +27,7 @@ from pgconf_fix.findings import Finding, Fix
 from pgconf_fix.source import SourceFile
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trial:
     """An edited text of ``source`` (``new``), and the libpq ``(keyword, value)`` pairs the
     fixes that made it intend (``Fix.expect`` of each). ``single``: one fix made it, so every
@@ -51,7 +51,7 @@ class Trial:
 Verifier = Callable[[Trial], "str | None"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Registered:
     """A verifier as ``verifier`` registered it."""
 

@@ -22,7 +22,7 @@ class Spanned(Protocol):
     value_end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Assignment:
     """One place a setting is given a value."""
 
@@ -50,7 +50,7 @@ class Assignment:
         return self.source.text[self.value_start : self.value_end]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CommentedSample:
     """``#name = value`` in a comment: the place a fix may uncomment."""
 
@@ -64,7 +64,7 @@ class CommentedSample:
     line_end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParsedFile:
     """A file a reader judges as a whole, beside the views built from it: ``problems`` are what
     its document reported its parser rejects (PGF001), and its suppression comments are judged
@@ -77,7 +77,7 @@ class ParsedFile:
     unread: Problem | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class Built:
     """What a reader made of its files (``build_views``): the views the rules judge, and the
     files it judges as a whole (their parse errors and suppression comments), in reading order."""

@@ -122,7 +122,7 @@ class Placement(Protocol):
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _StringPlacement:
     """A connection string inside a carrier (a decoded string value of the file): its offsets
     are the carrier's, and edits are written back in the carrier's own encoding."""
@@ -244,7 +244,7 @@ def bare_shell_word(carrier: Carrier, string: ConnectionString) -> bool:
     return _unquoted(before)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class UriQuery(_StringPlacement):
     """The query of a URI: ``?k=v`` when there is none, ``&k=v`` after the last parameter.
 
@@ -277,7 +277,7 @@ class UriQuery(_StringPlacement):
         return self._edit(end, end, f"&{added}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DsnPairs(_StringPlacement):
     """A libpq key=value string: `` key=value`` after the last pair."""
 

@@ -31,7 +31,7 @@ LEGACY_KEYS = {
 NEVER_READ = {"SQLALCHEMY_POOL_PRE_PING"}
 
 
-@dataclass
+@dataclass(eq=False)
 class ConfigItem:
     """One Flask config key: a statement (``KEY = v``, ``app.config["KEY"] = v``) or a keyword/dict entry."""
 
@@ -42,7 +42,7 @@ class ConfigItem:
     container: Settings | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class FlaskConfig:
     """Keys given together: a settings module, a config class, or one ``app.config`` object."""
 

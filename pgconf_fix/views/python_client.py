@@ -73,7 +73,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _PythonPlacement:
     """What every placement in Python code shares: its file, and how a value is written there.
     Subclasses add the fields they need and end with ``anchor``, the node findings point at."""
@@ -93,7 +93,7 @@ class _PythonPlacement:
         return indent + self.document.indent_step(indent)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PythonSettingsPlacement(_PythonPlacement):
     """Keyword arguments of a call, or a dict's keys: ``keepalives_idle=60`` / ``"keepalives_idle": 60``."""
 
@@ -106,7 +106,7 @@ class PythonSettingsPlacement(_PythonPlacement):
         return self.settings.insert_many([(key, self.render(value)) for key, value in pairs])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NewOptionsPlacement(_PythonPlacement):
     """A settings dict that does not exist yet: ``"OPTIONS": {...}`` added to a Django entry,
     ``connect_args={...}`` to a SQLAlchemy engine."""
@@ -138,7 +138,7 @@ def _string_value(document: PythonDocument, value: str) -> str:
     return f"{quote}{value}{quote}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class UrlQueryPlacement(PythonSettingsPlacement):
     """``URL.create(..., query={"keepalives_idle": "60"})``: values are strings (pgconf_fix.views.sqlalchemy_url)."""
 
@@ -146,7 +146,7 @@ class UrlQueryPlacement(PythonSettingsPlacement):
         return _string_value(self.document, value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class NewUrlQueryPlacement(NewOptionsPlacement):
     """``query={...}`` added to a ``URL.create(...)`` (or its last ``.set(...)``), values as strings."""
 
@@ -158,7 +158,7 @@ class NewUrlQueryPlacement(NewOptionsPlacement):
 SERVER_SETTING_FOR = {libpq: server for server, libpq in SERVER_SETTINGS.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ServerSettingsPlacement(_PythonPlacement):
     """asyncpg's keepalives: ``connect_args={"server_settings": {"tcp_keepalives_idle": "60"}}``.
 

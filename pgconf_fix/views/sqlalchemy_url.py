@@ -24,7 +24,7 @@ URL_CREATE = frozenset({"sqlalchemy.URL.create", "sqlalchemy.engine.URL.create",
 _FIELDS = ("drivername", "username", "password", "host", "port", "database", "query")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class BuiltUrl:
     """What an engine's URL expression says: ``drivername`` (``postgresql+psycopg2``), the
     expressions of ``host`` and ``query`` (None when not given), and ``call``, the outermost
