@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import repeat
 
 from pgconf_fix.guc_values import INT_MAX, INT_MIN, GucInt, GucValueError, parse_int
 from pgconf_fix.versions import PgVersion
@@ -85,25 +86,47 @@ class Guc:
 class MajorCatalog:
     """The parameters of one major (``version``), built from ``release`` (e.g. ``18.4``).
 
-    ``rows`` holds each parameter's catalog row (its line, whose tab-separated fields are named by
-    the file's ``header``), by the lower-case name: the server compares names case-insensitively.
-    A row is split into its fields, and a :class:`Guc` built from them, the first time it is asked
-    for: a check of one ``postgresql.conf`` asks for a handful of the ~350 parameters of each of
-    the 16 majors, and whether each of its names is in every major (issue 18).
+    ``text`` holds the catalog's rows, each a line whose tab-separated fields are named by the
+    file's ``header``; ``rows`` maps each lower-case name to its line (the server compares names
+    case-insensitively), built the first time it is asked for. Until then ``in`` and ``get``
+    find a name's line in the lower-cased text (``lowered``: the rows' text lower-cased, with a
+    line break before each row, when that keeps every offset, else None): a check of one
+    ``postgresql.conf`` of no known version asks whether each of its names is in each of the 16
+    majors, and building their ~5,000 rows was ~5 % of its instructions (issue 18). A row is
+    split into its fields, and a :class:`Guc` built from them, the first time it is asked for.
     """
 
     version: PgVersion
     release: str
     header: tuple[str, ...]
-    rows: dict[str, str]
+    text: str
     partial: bool = False
+    lowered: str | None = field(default=None, repr=False)
     _built: dict[str, Guc] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def rows(self) -> dict[str, str]:
+        """Each row's line by its parameter's lower-case name (the last of a name's rows)."""
+        if not self.text:
+            return {}
+        column = self.header.index("name")
+        return {
+            (line.partition("\t")[0] if column == 0 else line.split("\t", column + 1)[column]).lower(): line
+            for line in self.text.splitlines()
+        }
+
+    def _line(self, key: str) -> str | None:
+        """The row of the lower-case ``key``, or None."""
+        if self.lowered is None or "rows" in self.__dict__ or "\t" in key or "\n" in key:
+            return self.rows.get(key)
+        at = self.lowered.rfind(f"\n{key}\t")
+        return None if at == -1 else self.text[at : self.lowered.find("\n", at + 1) - 1]
 
     def get(self, name: str) -> Guc | None:
         key = name.lower()
         guc = self._built.get(key)
         if guc is None:
-            line = self.rows.get(key)
+            line = self._line(key)
             if line is None:
                 return None
             guc = self._built[key] = _guc(dict(zip(self.header, line.split("\t"), strict=True)))
@@ -115,7 +138,7 @@ class MajorCatalog:
         return {key: guc for key in self.rows if (guc := self.get(key)) is not None}
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self.rows
+        return isinstance(name, str) and self._line(name.lower()) is not None
 
     def names(self) -> frozenset[str]:
         """Lower-case names."""
@@ -190,33 +213,49 @@ def _guc(row: dict[str, str]) -> Guc:
 
 def _parse(text: str, file_name: str) -> MajorCatalog:
     """One catalog file: ``# PostgreSQL <release>:`` and other comment lines, a header line, then
-    one tab-separated row a parameter. Raises ValueError for a file name that names no version
-    and for a row whose field count differs from the header's. A row is kept as its line, split
-    when its parameter is asked for (``MajorCatalog.get``): the fields of the ~5,000 rows of the
-    16 files were most of the ~6 ms their reading took (issue 18)."""
+    one tab-separated row a parameter (lines as ``str.splitlines`` reads them). Raises ValueError
+    for a file name that names no version and for a row whose field count differs from the
+    header's (its tabs counted by ``map`` over the rows). The rows are not cut into names until
+    ``MajorCatalog.rows`` is asked for (issue 18)."""
+    if not text.isascii() or any(char in text for char in _OTHER_BREAKS):
+        text = "\n".join(text.splitlines())
     release = ""
-    rows: dict[str, str] = {}
-    header: tuple[str, ...] | None = None
-    column = tabs = 0
-    for line in text.splitlines():
+    header: tuple[str, ...] = ()
+    start = 0
+    while start < len(text):  # the comments and the header, up to the first row
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        line = text[start:end]
+        start = end + 1
         if line.startswith("#"):
             if not release and line.startswith("# PostgreSQL "):
                 release = line.split()[2].rstrip(":")
             continue
-        if header is None:
-            header = tuple(line.split("\t"))
-            column = header.index("name")
-            tabs = len(header) - 1
-            continue
-        if line.count("\t") != tabs:
+        header = tuple(line.split("\t"))
+        break
+    body = text[start:] if header else ""  # the rows, each ended by a line break
+    if body and not body.endswith("\n"):
+        body += "\n"
+    if body.startswith("#") or "\n#" in body:
+        body = "".join(line + "\n" for line in body.split("\n")[:-1] if not line.startswith("#"))
+    if header:
+        header.index("name")  # ValueError without one
+        tabs = len(header) - 1
+        lines = body.split("\n")[:-1]
+        counts = set(map(str.count, lines, repeat("\t")))
+        if counts - {tabs}:
+            line = next(line for line in lines if line.count("\t") != tabs)
             raise ValueError(f"{file_name}: {line.count(chr(9)) + 1} fields where the header has {len(header)}: {line!r}")
-        name = line.partition("\t")[0] if column == 0 else line.split("\t", column + 1)[column]
-        rows[name.lower()] = line
     stem = file_name.removeprefix("pg").removesuffix(".tsv")
     version = PgVersion.parse(stem)
     if version is None:
         raise ValueError(f"{file_name}: not a catalog file name")
-    return MajorCatalog(version, release or stem, header or (), rows, partial=version.major < 10)
+    lowered = "\n" + body.lower() if body.isascii() and header[:1] == ("name",) else None
+    return MajorCatalog(version, release or stem, header, body, partial=version.major < 10, lowered=lowered)
+
+
+# The ASCII line breaks str.splitlines knows besides LF.
+_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e"
 
 
 @lru_cache(maxsize=1)

@@ -169,3 +169,32 @@ def test_catalog_rows_become_parameters_when_asked() -> None:
     text = "# PostgreSQL 18.1:\nname\tvartype\tflags\nfoo\tbool\n"
     with pytest.raises(ValueError, match="2 fields where the header has 3"):
         guc_catalog._parse(text, "pg18.tsv")
+
+
+def test_a_catalog_finds_a_name_in_its_text_as_in_its_rows() -> None:
+    """Until its rows are asked for, a catalog looks a name up in its lower-cased text (issue 18):
+    every name of every shipped catalog, in either case, and names no catalog has, are found or
+    not as the rows find them, with the same row (CR LF line breaks too); a catalog whose rows
+    are not ASCII reads its rows as before."""
+    from pgconf_fix import guc_catalog
+
+    texts = guc_catalog._catalog_texts()
+    assert len(texts) == 16
+    absent = ["", "name", "vartype", "tcp_keepalives", "keepalives_idle", "#port", "\u212aeep"]
+    one_name, one = texts[1]
+    tabs = one.count("\t", one.index("\nname\t"), one.index("\n", one.index("\nname\t") + 1))
+    last_row = one.splitlines()[-1]  # again, upper-cased: the last row of a name is its row
+    variants = [(one_name, one.replace("\n", "\r\n")), (one_name, one + "caf\u00e9" + "\t" * tabs + "\n"),
+                (one_name, one + last_row.upper() + "\n")]
+    for file_name, text in [*texts, *variants]:
+        by_text = guc_catalog._parse(text, file_name)
+        by_rows = guc_catalog._parse(text, file_name)
+        rows = by_rows.rows
+        assert rows and (by_text.lowered is None) is ("caf\u00e9" in rows)
+        for name in [*rows, *(name.upper() for name in rows), *absent]:
+            found = name.lower() in rows
+            assert (name in by_text) is found, (file_name, name)
+            guc = by_text.get(name)
+            assert (guc is None) is not found and repr(guc) == repr(by_rows.get(name)), (file_name, name)
+        assert ("rows" in vars(by_text)) is (by_text.lowered is None)  # else every answer came from the text
+        assert "port\tx" not in by_text and "por\nt" not in by_text and by_text.get("port\t") is None  # by the rows
