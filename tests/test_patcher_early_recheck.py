@@ -19,8 +19,7 @@ import pytest
 from pgconf_fix import patcher
 from pgconf_fix.findings import SAFE, Edit, Finding, Fix, Location
 from pgconf_fix.source import SourceFile
-from pgconf_fix.verify import _CACHE
-from pgconf_fix.verify import formats
+from pgconf_fix.verify import _CACHE, formats
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
 

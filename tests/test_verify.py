@@ -155,6 +155,50 @@ def test_terraform_fmt_verdict_asks_about_the_original_only_when_the_edit_is_not
     verify_module._CACHE.clear()
 
 
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def test_a_batch_is_written_to_the_memory_file_system_unless_tmpdir_says_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where terraform fmt's batch is written: /dev/shm when it exists and TMPDIR is not set; the
+    # directory TMPDIR names when it is; tempfile's default when /dev/shm cannot take the texts.
+    # The verdicts are the same in each (the directory terraform was given is logged).
+    from pgconf_fix.verify import formats
+
+    texts = ['resource "aws_lb" "a" {\n  name = "a"\n  idle_timeout = 4000\n}\n', 'variable "x" {\n  default = 60\n}\n']
+    log = tmp_path / "calls"
+    wrapper = tmp_path / "bin" / "terraform"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\nfor last; do :; done\necho "$last" >> "{log}"\nexec "{shutil.which("terraform")}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    import tempfile
+
+    results = []
+    for tmpdir, scratch in ((None, None), (str(chosen), None), (None, str(tmp_path / "missing"))):
+        monkeypatch.setattr(tempfile, "tempdir", None)  # tempfile reads TMPDIR once, then keeps it
+        if tmpdir is None:
+            monkeypatch.delenv("TMPDIR", raising=False)
+        else:
+            monkeypatch.setenv("TMPDIR", tmpdir)
+        if scratch is not None:
+            monkeypatch.setattr(formats, "_scratch", lambda scratch=scratch: scratch)
+        formats._FORMATTED.clear()
+        formats.terraform_fmt_many(texts)
+        results.append({text: formats._FORMATTED.get(text) for text in texts})
+    directories = [Path(line).parent for line in log.read_text().splitlines()]
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    expected_first = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    assert directories[0] == expected_first
+    assert directories[1] == chosen
+    assert directories[2] == Path(tempfile.gettempdir())  # /dev/shm refused: the default
+    assert results[0] == results[1] == results[2] and results[0][texts[1]] == texts[1]
+    assert not list(chosen.iterdir()), list(chosen.iterdir())  # removed after reading
+    formats._FORMATTED.clear()
+
+
 def test_a_registered_verifier_is_consulted() -> None:
     @verifier("test refuses marker", applies=lambda path: path.name == "marker.txt")
     def refuse_marker(trial: Trial) -> str | None:

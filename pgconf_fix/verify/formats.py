@@ -17,10 +17,14 @@ import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pgconf_fix.source import PYTHON_SUFFIXES, SourceFile
 from pgconf_fix.text_memo import TextMemo
 from pgconf_fix.verify import Trial, verifier
+
+if TYPE_CHECKING:
+    import tempfile
 
 # configparser, subprocess and tomllib are imported by the verifiers that use them: a check of
 # one postgresql.conf loads this module (the connection-string verifier applies to every file)
@@ -247,17 +251,32 @@ class _Batch:
         import tempfile
 
         self.texts = texts
-        self.directory = tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-")
-        self.names = []
-        for index, text in enumerate(texts):
-            name = os.path.join(self.directory.name, f"t{index}.tf")
-            with open(name, "w") as handle:  # noqa: PTH123 - text mode on purpose (see terraform_fmt_many)
-                handle.write(text)
-            self.names.append(name)
+        scratch = _scratch()
+        try:
+            self.directory, self.names = self._written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-", dir=scratch))
+        except OSError:
+            if scratch is None:
+                raise
+            # A small memory file system (a container's 64 MB /dev/shm) may not hold them all.
+            self.directory, self.names = self._written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-"))
         self.process = subprocess.Popen(
             [program, "fmt", "-no-color", "-list=true", self.directory.name],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
+
+    def _written(self, directory: tempfile.TemporaryDirectory) -> tuple[tempfile.TemporaryDirectory, list[str]]:
+        """Each text as a file of ``directory``; the directory is removed if one cannot be written."""
+        names = []
+        try:
+            for index, text in enumerate(self.texts):
+                name = os.path.join(directory.name, f"t{index}.tf")
+                with open(name, "w") as handle:  # noqa: PTH123 - text mode on purpose (see terraform_fmt_many)
+                    handle.write(text)
+                names.append(name)
+        except OSError:
+            directory.cleanup()
+            raise
+        return directory, names
 
     def collect(self) -> None:
         try:
@@ -277,6 +296,17 @@ class _Batch:
 
 
 _BATCHES: list[_Batch] = []  # started, not yet collected
+_MEMORY_FILE_SYSTEM = "/dev/shm"
+
+
+def _scratch() -> str | None:
+    """Where a batch's texts are written: the memory file system (``/dev/shm``) when there is
+    one and ``TMPDIR`` names no other place; else tempfile's default directory. On a disk that
+    other work keeps busy, creating 401 small files took 0.15-0.2 s of wall time (0.05 s CPU)
+    against 0.01-0.1 s (0.013 s CPU) in /dev/shm (this project's 2-core machine, load ~10)."""
+    if os.environ.get("TMPDIR") or not os.access(_MEMORY_FILE_SYSTEM, os.W_OK | os.X_OK):
+        return None
+    return _MEMORY_FILE_SYSTEM if os.path.isdir(_MEMORY_FILE_SYSTEM) else None
 
 
 def _start_batch(texts: list[str]) -> bool:
