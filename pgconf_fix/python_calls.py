@@ -113,15 +113,15 @@ def _compile_problem(text: str) -> str | None:
     facts = module_facts(text)
     if not facts.parsed:
         return facts.compile_error
-    from pgconf_fix.documents.python_nodes import parse
+    from pgconf_fix.documents.python_nodes import compiler_verdict
 
     try:
         # The compiler's own checks past the grammar ('return' outside a function, ...), from
-        # the tree already parsed: compiling the text would parse it again.
-        with warnings.catch_warnings(action="ignore"):
-            compile(parse(text), "<module>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        return _compile_message(exc)
+        # the tree already parsed: compiling the text would parse it again. The Python layer's
+        # build of the same text (a re-check of a fixed module) asks the same memo.
+        error = compiler_verdict(text)
+        if error is not None:
+            return _compile_message(error)
     except (RecursionError, MemoryError):
         # Compiling a tree validates it recursively, in Python's recursion limit; the text of
         # a module ast.parse took deeper than that (``not not ... x``) may still compile.

@@ -217,7 +217,7 @@ class PythonDocument(LayoutEdits):
         except ValueError as error:  # NUL bytes
             self.error = (1, 0, f"not valid Python: {error}")
             return
-        self.error = _compiler_refusal(tree, self.text)
+        self.error = _compiler_refusal(self.text)
         if self.error is not None:
             return
         self.spans, self.parents = built.spans, built.parents
@@ -431,24 +431,22 @@ def _newer_python(text: str) -> bool:
     return True
 
 
-def _compiler_refusal(tree: ast.Module, text: str) -> tuple[int, int, str] | None:
+def _compiler_refusal(text: str) -> tuple[int, int, str] | None:
     """What Python's compiler refuses in a module ``ast.parse`` took, as (line, 0-based column,
     message), else None: ``return``, ``yield`` or ``await`` outside a function, ``break`` or
     ``continue`` outside a loop, an argument or keyword argument named twice, a late
     ``from __future__`` import, ``nonlocal`` at module level, nesting too deep for the compiler.
     Compiled from the tree already parsed (its symbol table and code are built, the text is not
-    parsed again); a tree deeper than the recursion limit that compiling it validates in is
-    compiled from the text."""
+    parsed again), once a text for this and the verifiers (``python_nodes.compiler_verdict``);
+    a tree deeper than the recursion limit that compiling it validates in is compiled from the
+    text."""
     try:
-        with warnings.catch_warnings(action="ignore"):
-            compile(tree, "<module>", "exec", dont_inherit=True)
-    except SyntaxError as error:
-        return (error.lineno or 1, max(0, (error.offset or 1) - 1), f"not valid Python: {error.msg}")
+        error = syntax.compiler_verdict(text)
     except (RecursionError, MemoryError):
         return _text_compiler_refusal(text)
-    except ValueError:  # a tree the compiler finds malformed: not one ast.parse builds
-        return None
-    return None
+    if isinstance(error, SyntaxError):
+        return (error.lineno or 1, max(0, (error.offset or 1) - 1), f"not valid Python: {error.msg}")
+    return None  # a tree the compiler finds malformed (ValueError): not one ast.parse builds
 
 
 def _text_compiler_refusal(text: str) -> tuple[int, int, str] | None:

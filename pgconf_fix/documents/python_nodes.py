@@ -32,6 +32,8 @@ import token
 import tokenize
 import warnings
 
+from pgconf_fix.text_memo import TextMemo
+
 Span = tuple[int, int]
 
 
@@ -390,6 +392,8 @@ class Positions:
         # ``parse`` leaves a byte order mark out, so the first line's columns start after it.
         self.line_starts = [1, *line_starts[1:]] if text.startswith(BOM) else line_starts
         self._wide: dict[int, bytes] = {}
+        # In an ASCII text a byte column is a character column (``span``'s short way).
+        self._ascii = text.isascii()
 
     def offset(self, line: int, column: int) -> int:
         """The character offset of (line, UTF-8 byte column)."""
@@ -409,6 +413,14 @@ class Positions:
         return start + len(encoded[:column].decode("utf-8", "replace"))
 
     def span(self, node: ast.AST) -> Span:
+        if self._ascii:
+            starts = self.line_starts
+            lines = len(starts)
+            line, end_line = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+            return (
+                (starts[line - 1] if line <= lines else len(self.text)) + node.col_offset,  # type: ignore[attr-defined]
+                (starts[end_line - 1] if end_line <= lines else len(self.text)) + node.end_col_offset,  # type: ignore[attr-defined]
+            )
         return (
             self.offset(node.lineno, node.col_offset),  # type: ignore[attr-defined]
             self.offset(node.end_lineno, node.end_col_offset),  # type: ignore[attr-defined]
@@ -435,6 +447,28 @@ def parse(text: str) -> ast.Module:
     about the module's own escapes are not shown."""
     with warnings.catch_warnings(action="ignore"):
         return ast.parse(text[1:] if text.startswith(BOM) else text)
+
+
+def _compiler_verdict(text: str) -> SyntaxError | ValueError | None:
+    try:
+        with warnings.catch_warnings(action="ignore"):
+            compile(parse(text), "<module>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        return error.with_traceback(None)  # remembered: no frames kept alive
+    return None
+
+
+_compiler_verdicts = TextMemo(_compiler_verdict)
+
+
+def compiler_verdict(text: str) -> SyntaxError | ValueError | None:
+    """What Python's compiler raises for the tree ``parse(text)`` gives (its checks past the
+    grammar: ``return`` outside a function, a late ``from __future__`` import, ...), else None;
+    for a text ``parse`` takes. Remembered by text (``text_memo.TextMemo``): the verifiers judge
+    a fixed text and the re-check that builds it asks again. A RecursionError or MemoryError
+    (a tree deeper than compiling validates within the recursion limit: it depends on the
+    caller's depth) is raised, not remembered, for the caller to handle."""
+    return _compiler_verdicts(text)
 
 
 def string_groups(text: str, tree: ast.Module) -> list[list[Span]]:
