@@ -528,8 +528,11 @@ class Tree:
         self._groups: dict[int, list[Node | list[Node]]] = {}
         self._entries: dict[ast.AST, list[ast.AST | list[ast.stmt]]] = {}
         self.module = self._build(tree)
-        order = sorted(self.spans.items(), key=lambda item: (item[1][1], -item[1][0], -self._depths.get(item[0], 0)))
-        self.spans = dict(order)
+        depth_of = self._depths.get
+        # Sorted by (end, -start, -depth), ties in building order (the index; nodes are not compared).
+        keyed = [(span[1], -span[0], -depth_of(node, 0), index, node, span) for index, (node, span) in enumerate(self.spans.items())]
+        keyed.sort()
+        self.spans = {item[4]: item[5] for item in keyed}
 
     # --- positions -------------------------------------------------------------
 
@@ -578,21 +581,28 @@ class Tree:
         # Nodes in pre-order with their depth, then built in reverse: children first. Each
         # node's fields are read once, here (``ast.iter_child_nodes`` and ``ast.iter_fields``
         # are generators: reading them twice a node was half of a module's build).
-        order: list[tuple[ast.AST, int]] = []
-        stack: list[tuple[ast.AST, int]] = [(root, 0)]
+        order: list[ast.AST] = []
+        depths: list[int] = []  # of each node of ``order``
+        stack: list[ast.AST] = [root]
+        stack_depths: list[int] = [0]
         entries = self._entries
+        fields_of = _FIELDS.get
         while stack:
-            node, depth = stack.pop()
-            order.append((node, depth))
+            node = stack.pop()
+            depth = stack_depths.pop()
+            order.append(node)
+            depths.append(depth)
             found: list[ast.AST | list[ast.stmt]] = []
             children: list[ast.AST] = []
-            if node.__class__ is ast.JoinedStr:
+            kind = node.__class__
+            if kind is ast.JoinedStr:
                 # Its literal pieces carry the whole f-string's position (before Python 3.12),
                 # and so does a format spec: only the replacement fields' expressions are read.
                 children = [value.value for value in node.values if isinstance(value, ast.FormattedValue)]  # type: ignore[attr-defined]
                 found = list(children)
             else:
-                for name in node_fields(node.__class__):
+                fields = fields_of(kind)
+                for name in node_fields(kind) if fields is None else fields:
                     value = getattr(node, name, None)
                     if value.__class__ is list:
                         if value and isinstance(value[0], ast.stmt):
@@ -607,14 +617,19 @@ class Tree:
                         found.append(value)
                         children.append(value)
             entries[node] = found
-            depth += 1
-            stack.extend((child, depth) for child in reversed(children))
-        self.depth = max(depth for _node, depth in order)
-        for node, depth in reversed(order):
-            built = self._one(node)
-            self._built[node] = built
+            if children:
+                children.reverse()
+                stack.extend(children)
+                stack_depths.extend([depth + 1] * len(children))
+        self.depth = max(depths)
+        built_nodes = self._built
+        node_depths = self._depths
+        one = self._one
+        for index in range(len(order) - 1, -1, -1):
+            node = order[index]
+            built = built_nodes[node] = one(node)
             if isinstance(built, Node):
-                self._depths[built] = depth
+                node_depths[built] = depths[index]
         module = self._built[root]
         assert isinstance(module, Module)
         return module
