@@ -804,3 +804,24 @@ def test_url_create_engines_get_keepalives_on_a_real_connection(tmp_path: Path) 
     with temporary_cluster(server) as cluster:
         result = run_patched("client-sqlalchemy-url-create", script, tmp_path, {"TEST_PORT": str(cluster.port)})
     assert result == {name: [1, 60, 10, 6] for name in ("direct", "bound", "replaced")}
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="'\"rbfuRBFUa_{ 1\n(\u00e9", max_size=16))
+def test_quote_openings_counted_as_the_pattern_finds_them(text: str) -> None:
+    """The file's quote is decided by counting _OPENING_SINGLE/_DOUBLE matches; the count that
+    searches quotes first must be findall's, on any text (prefixes, quotes side by side)."""
+    from pgconf_fix.documents import python_layout
+
+    for quote, opening in (("'", python_layout._OPENING_SINGLE), ('"', python_layout._OPENING_DOUBLE)):
+        assert python_layout._openings(text, quote, opening) == len(opening.findall(text))
+
+
+def test_quote_openings_on_the_project_s_own_modules() -> None:
+    from pgconf_fix.documents import python_layout
+
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted([*root.glob("pgconf_fix/**/*.py"), *root.glob("tests/**/*.py")]):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for quote, opening in (("'", python_layout._OPENING_SINGLE), ('"', python_layout._OPENING_DOUBLE)):
+            assert python_layout._openings(text, quote, opening) == len(opening.findall(text)), path
