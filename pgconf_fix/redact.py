@@ -232,14 +232,37 @@ def _hinted(text: str) -> bool:
     return "://" in text or "pass" in text.casefold()
 
 
+def _keyword_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the lines of ``text`` (split at CR and LF) that hold "pass" as _hinted
+    looks for it: a match of _keywords() holds it and no line break, so it lies in one of these."""
+    return [line.span() for line in re.finditer(r"[^\r\n]+", text) if "pass" in line.group().casefold()]
+
+
+def _keyword_search(keyword: re.Pattern[str], text: str, pos: int, lines: list[tuple[int, int]]) -> re.Match[str] | None:
+    """``keyword.search(text, pos)``, looking only in ``lines`` (``_keyword_lines(text)``): the
+    first match there is the first anywhere. Within a line the search ends at the line's end,
+    where the pattern could not go on either; its lookbehind still reads before the start.
+    Searching the whole module was a tenth of the Python layer's check of a module with a
+    ``pass`` statement (the second pattern backtracks in every word)."""
+    first = max(bisect.bisect_right(lines, (pos, len(text) + 1)) - 1, 0)  # the last line starting at or before pos
+    for start, end in lines[first:]:
+        if end <= pos:
+            continue
+        found = keyword.search(text, max(start, pos), end)
+        if found is not None:
+            return found
+    return None
+
+
 def _written_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every password the patterns read in ``text`` as it is written."""
     spans = []
     for match in _uri_password().finditer(text):
         spans.append(match.span("secret"))
+    lines = _keyword_lines(text)
     for keyword, unquoted in _keywords():
         pos = 0
-        while (found := keyword.search(text, pos)) is not None:
+        while (found := _keyword_search(keyword, text, pos, lines)) is not None:
             ends = _BLANKS + "&;" if text[found.start() - 1 : found.start()] in ("?", "&", ";") else _BLANKS
             value = _value_pattern(unquoted, _enclosing(text, found.start()), ends).match(text, found.end())
             if value is None or value.end() == found.end():

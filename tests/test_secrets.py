@@ -714,3 +714,21 @@ def test_secrets_decodes_each_password_once(monkeypatch: pytest.MonkeyPatch) -> 
             assert decodings <= forms, (value, decodings, forms)
             assert decoded(value) == _decoded_as_first_written(value), value
     assert unquoted  # the corpus holds passwords
+
+
+def test_keyword_search_by_lines_finds_what_the_whole_text_search_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """redact._keyword_search looks for a keyword only in the lines that hold "pass": over the
+    fixture corpus and random texts of keywords, quotes, line breaks and the long s, the spans
+    are those of searching the whole text (the search it replaced, patched back in)."""
+    import random
+
+    from pgconf_fix import redact as redact_module
+
+    rng = random.Random(18)
+    pieces = ["pass", "PASS", "password", "passwd", "\u017f", "=", " ", "\t", ":", "'", '"', "\n", "\r", "\r\n",
+              "a", "_", "PG", "ssl", "x=1", "db_", "://u:p@h", "\\", "''", "&", "?", ";", "\u00e9", "\u212a"]
+    texts = _corpus_texts() + ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 14))) for _ in range(20000)]
+    by_lines = [redact_module._written_spans(text) for text in texts]
+    assert sum(map(bool, by_lines)) > 1000
+    monkeypatch.setattr(redact_module, "_keyword_search", lambda keyword, text, pos, lines: keyword.search(text, pos))
+    assert [redact_module._written_spans(text) for text in texts] == by_lines
