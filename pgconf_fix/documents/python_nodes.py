@@ -478,6 +478,7 @@ def string_groups(text: str, tree: ast.Module) -> list[list[Span]]:
     positions = Positions(text, line_starts_of(text))
     found: list[list[Span]] = []
     stack: list[ast.AST] = [tree]
+    fields_of = _FIELDS.get
     while stack:
         node = stack.pop()
         kind = node.__class__
@@ -485,10 +486,13 @@ def string_groups(text: str, tree: ast.Module) -> list[list[Span]]:
             start, end = positions.span(node)
             found.append(literal_spans(text, start, end))
             continue
-        for name in node_fields(kind):
+        fields = fields_of(kind)
+        for name in node_fields(kind) if fields is None else fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
-                stack.extend(item for item in value if isinstance(item, ast.AST))
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        stack.append(item)
             elif isinstance(value, ast.AST):
                 stack.append(value)
     found.sort()
