@@ -54,10 +54,11 @@ def test_a_run_step_and_a_dockerfile_run_are_command_lines(tmp_path: Path) -> No
     workflow.write_text(
         f"on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: psql {HOST} -c 'select 1'\n"
         f"      - run: DATABASE_URL={HOST} ./migrate\n"  # an assignment before a command
+        f"      - run: |\n          # don't skip the check\n          psql {HOST} -c 'select 1'\n"  # a comment's quote opens nothing
         f"    env:\n      - DATABASE_URL={HOST}\n"  # NAME=URI alone: a value, read to its end
     )
     (tmp_path / "Dockerfile").write_text(f"FROM python:3.12\nRUN psql {HOST} -c 'select 1'\nENV DATABASE_URL={HOST}\n")
     findings = json.loads(run_cli(["--no-cache", "--format", "json", "--unsafe-fixes", "."], tmp_path).stdout)
     fixed = {(f["path"], f["line"]) for f in findings if f["fix"] is not None}
-    assert fixed == {("Dockerfile", 3), (".github/workflows/ci.yml", 9)}  # ENV: Docker reads the value itself
-    assert len(findings) == 10
+    assert fixed == {("Dockerfile", 3), (".github/workflows/ci.yml", 12)}  # ENV: Docker reads the value itself
+    assert len(findings) == 12

@@ -208,6 +208,11 @@ def _unquoted(text: str) -> bool:
             continue
         if quote_char:
             quote_char = "" if char == quote_char else quote_char
+        elif char == "#" and not braces and (index == 0 or text[index - 1] in " \t\n"):
+            index = text.find("\n", index)  # a comment, to the end of its line (a "don't" there opens nothing)
+            if index < 0:
+                break
+            continue
         elif char in "'\"":
             quote_char = char
         elif text.startswith("${", index):
