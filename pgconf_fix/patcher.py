@@ -14,7 +14,7 @@ from typing import Protocol
 from pgconf_fix.edits import apply_edits
 from pgconf_fix.findings import SAFE, Edit, Finding
 from pgconf_fix.source import SourceFile
-from pgconf_fix.verify import Trial, begin_trials, prepare_trials, refusal
+from pgconf_fix.verify import Trial, prepare_trials, refusal
 
 MAX_PASSES = 4
 
@@ -197,10 +197,6 @@ def fix_until_stable(
     current = findings
     anchors = _anchors(suppressed)
     for _ in range(MAX_PASSES):
-        # While a costly verifier works on the round's likely texts in another process (terraform
-        # fmt), those texts are re-checked here; the re-check is used only if they are the round's.
-        likely = _likely_trial(current, unsafe, outcome.texts)
-        early = recheck(likely) if likely is not None else None
         changes, done, applied = apply_round(current, unsafe)
         if not changes:
             break
@@ -208,7 +204,7 @@ def fix_until_stable(
         for path, (source, text) in changes.items():
             outcome.originals.setdefault(path, source)
             trial[path] = text
-        first = early if early is not None and likely == trial else recheck(trial)
+        first = recheck(trial)
         after = first.findings
         checked_texts = dict(trial)
         before_errors, after_errors = _parse_errors(current), _parse_errors(after)
@@ -234,24 +230,6 @@ def fix_until_stable(
         current = [finding for finding in checked.findings if _anchors([finding]) - anchors]
     outcome.texts = {path: text for path, text in outcome.texts.items() if text != outcome.originals[path].text}
     return outcome
-
-
-def _likely_trial(findings: list[Finding], unsafe: bool, texts: dict[Path, str]) -> dict[Path, str] | None:
-    """The texts a round will re-check when every wanted fix is kept (``texts`` with each
-    edited file's text), once a costly verifier has begun its work on them (``begin_trials``);
-    None when none began (no file such a verifier judges): the round then goes as before."""
-    by_file: dict[Path, list[Edit]] = {}
-    sources: dict[Path, SourceFile] = {}
-    for finding in findings:
-        if wanted(finding, unsafe):
-            for edit in finding.fix.edits:  # type: ignore[union-attr]
-                by_file.setdefault(edit.source.path, []).append(edit)
-                sources[edit.source.path] = edit.source
-    edited = {path: apply_edits(sources[path].text, edits)[0] for path, edits in by_file.items()}
-    edited = {path: text for path, text in edited.items() if text != sources[path].text}
-    if not begin_trials([Trial(sources[path], text) for path, text in edited.items()]):
-        return None
-    return {**texts, **edited}
 
 
 def _parse_errors(findings: list[Finding]) -> Counter[Path]:

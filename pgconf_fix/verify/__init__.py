@@ -60,7 +60,6 @@ class _Registered:
     check: Verifier
     costly: bool
     prepare: Callable[[list[Trial]], None] | None = None
-    begin: Callable[[list[Trial]], bool] | None = None
 
 
 _VERIFIERS: list[_Registered] = []
@@ -72,36 +71,18 @@ def verifier(
     applies: Callable[[Path], bool],
     costly: bool = False,
     prepare: Callable[[list[Trial]], None] | None = None,
-    begin: Callable[[list[Trial]], bool] | None = None,
 ) -> Callable[[Verifier], Verifier]:
     """Register ``check`` for the files ``applies`` accepts; ``name`` prefixes its reasons.
 
     ``prepare``, given every trial ``check`` is about to judge (see ``prepare_trials``), may do
     their common work at once (one ``terraform fmt`` for many files instead of two a file) and
-    keep it for ``check``; it changes no verdict. ``begin`` (see ``begin_trials``) may start
-    that work on trials likely to come, in another process, and return True when it did;
-    ``prepare`` and ``check`` then wait for it."""
+    keep it for ``check``; it changes no verdict."""
 
     def register(check: Verifier) -> Verifier:
-        _VERIFIERS.append(_Registered(name, applies, check, costly, prepare, begin))
+        _VERIFIERS.append(_Registered(name, applies, check, costly, prepare))
         return check
 
     return register
-
-
-def begin_trials(trials: list[Trial]) -> bool:
-    """Start the costly verifiers' common work on ``trials`` (the texts a patcher round is
-    about to try) without waiting for it: ``terraform fmt`` runs as a process of its own
-    while the caller goes on (the patcher re-checks the round's texts meanwhile). True when
-    some work was started. Verdicts are those of ``prepare_trials`` and ``refusal`` alone."""
-    started = False
-    for registered in _VERIFIERS:
-        if registered.begin is None:
-            continue
-        mine = [trial for trial in trials if trial.new != trial.old and registered.applies(trial.path)]
-        if mine and registered.begin(mine):
-            started = True
-    return started
 
 
 def prepare_trials(trials: list[Trial], costly: bool = True) -> None:

@@ -211,9 +211,7 @@ def _keep_formatted(text: str, formatted: str | None) -> None:
 
 def terraform_fmt(text: str) -> str | None:
     """``terraform fmt -`` of ``text``; None when terraform is not installed or refuses it.
-    Remembered by text (a batch of ``terraform_fmt_many`` fills the same memo; one still
-    running is waited for first)."""
-    _collect_batches()
+    Remembered by text (a batch of ``terraform_fmt_many`` fills the same memo)."""
     if text in _FORMATTED:
         return _FORMATTED[text]
     import shutil  # shutil and subprocess: only Terraform's verifier needs them
@@ -231,71 +229,48 @@ def terraform_fmt(text: str) -> str | None:
 
 def terraform_fmt_many(texts: list[str]) -> None:
     """Format many texts with one ``terraform fmt DIRECTORY`` (each text a file of a temporary
-    directory) and remember each result for ``terraform_fmt``: one terraform start took 0.12 s
-    (Terraform 1.11 on this project's 2-core test machine; about 0.16 s under load), twice a
-    fixed file before this. Texts are written and read back in text mode, as
+    directory, see ``_scratch``) and remember each result for ``terraform_fmt``: one terraform
+    start took 0.12 s (Terraform 1.11 on this project's 2-core test machine; about 0.16 s under
+    load), twice a fixed file before this. Texts are written and read back in text mode, as
     ``terraform_fmt`` passes them through a pipe. A directory holding a file terraform cannot
     parse exits 2 but still formats the others (Terraform 1.11); then only the texts terraform
     rewrote and those it did not name in its diagnostics are remembered; ``terraform_fmt``
     asks about the named ones alone (and about every unrewritten one if none is named)."""
-    _start_batch(texts)
-    _collect_batches()
+    import shutil
 
+    program = shutil.which("terraform")
+    # Without a final newline, ``terraform fmt -`` adds one and ``terraform fmt FILE`` does
+    # not (Terraform 1.11): those texts are left to terraform_fmt, one by one.
+    pending = list(dict.fromkeys(text for text in texts if text not in _FORMATTED and text.endswith("\n")))
+    if program is None or len(pending) < 2:
+        return
+    import subprocess
+    import tempfile
 
-class _Batch:
-    """One ``terraform fmt DIRECTORY`` started on texts written to a temporary directory, and
-    not yet waited for: ``collect`` reads its verdicts into the memo and removes the directory."""
-
-    def __init__(self, program: str, texts: list[str]) -> None:
-        import subprocess
-        import tempfile
-
-        self.texts = texts
-        scratch = _scratch()
-        try:
-            self.directory, self.names = self._written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-", dir=scratch))
-        except OSError:
-            if scratch is None:
-                raise
-            # A small memory file system (a container's 64 MB /dev/shm) may not hold them all.
-            self.directory, self.names = self._written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-"))
-        self.process = subprocess.Popen(
-            [program, "fmt", "-no-color", "-list=true", self.directory.name],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-
-    def _written(self, directory: tempfile.TemporaryDirectory) -> tuple[tempfile.TemporaryDirectory, list[str]]:
-        """Each text as a file of ``directory``; the directory is removed if one cannot be written."""
-        names = []
-        try:
-            for index, text in enumerate(self.texts):
-                name = os.path.join(directory.name, f"t{index}.tf")
-                with open(name, "w") as handle:  # noqa: PTH123 - text mode on purpose (see terraform_fmt_many)
-                    handle.write(text)
-                names.append(name)
-        except OSError:
-            directory.cleanup()
+    scratch = _scratch()
+    try:
+        directory, names = _written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-", dir=scratch), pending)
+    except OSError:
+        if scratch is None:
             raise
-        return directory, names
+        # A small memory file system (a container's 64 MB /dev/shm) may not hold them all.
+        directory, names = _written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-"), pending)
+    with directory:
+        done = subprocess.run(
+            [program, "fmt", "-no-color", "-list=true", directory.name], capture_output=True, text=True, check=False
+        )
+        rewritten = {os.path.basename(line.strip()) for line in done.stdout.splitlines() if line.strip()}
+        # Its diagnostics name each file it could not read ("on t3.tf line 2, in ..."); when
+        # none is named, any file it did not rewrite may be one.
+        refused = set(re.findall(r"\bon (?:\S*/)?(t\d+\.tf) line \d+", done.stderr))
+        for text, name in zip(pending, names):
+            base = os.path.basename(name)
+            if done.returncode != 0 and base not in rewritten and (not refused or base in refused):
+                continue
+            with open(name) as handle:  # noqa: PTH123
+                _keep_formatted(text, handle.read())
 
-    def collect(self) -> None:
-        try:
-            stdout, stderr = self.process.communicate()
-            rewritten = {os.path.basename(line.strip()) for line in stdout.splitlines() if line.strip()}
-            # Its diagnostics name each file it could not read ("on t3.tf line 2, in ..."); when
-            # none is named, any file it did not rewrite may be one.
-            refused = set(re.findall(r"\bon (?:\S*/)?(t\d+\.tf) line \d+", stderr))
-            for text, name in zip(self.texts, self.names):
-                base = os.path.basename(name)
-                if self.process.returncode != 0 and base not in rewritten and (not refused or base in refused):
-                    continue
-                with open(name) as handle:  # noqa: PTH123
-                    _keep_formatted(text, handle.read())
-        finally:
-            self.directory.cleanup()
 
-
-_BATCHES: list[_Batch] = []  # started, not yet collected
 _MEMORY_FILE_SYSTEM = "/dev/shm"
 
 
@@ -309,31 +284,20 @@ def _scratch() -> str | None:
     return _MEMORY_FILE_SYSTEM if os.path.isdir(_MEMORY_FILE_SYSTEM) else None
 
 
-def _start_batch(texts: list[str]) -> bool:
-    """Start ``terraform fmt`` on the texts not yet known (see ``terraform_fmt_many``) without
-    waiting for it; True when it was started."""
-    import shutil
-
-    _collect_batches()
-    program = shutil.which("terraform")
-    # Without a final newline, ``terraform fmt -`` adds one and ``terraform fmt FILE`` does
-    # not (Terraform 1.11): those texts are left to terraform_fmt, one by one.
-    pending = list(dict.fromkeys(text for text in texts if text not in _FORMATTED and text.endswith("\n")))
-    if program is None or len(pending) < 2:
-        return False
-    _BATCHES.append(_Batch(program, pending))
-    return True
-
-
-def _collect_batches() -> None:
-    while _BATCHES:
-        _BATCHES.pop(0).collect()
-
-
-def _fmt_begin(trials: list[Trial]) -> bool:
-    # The patcher's early start: terraform formats a round's edited texts while the round's
-    # re-check runs in this process; the verdicts wait for it (``terraform_fmt``).
-    return _start_batch([trial.new for trial in trials])
+def _written(directory: tempfile.TemporaryDirectory, texts: list[str]) -> tuple[tempfile.TemporaryDirectory, list[str]]:
+    """Each text as a file of ``directory`` (text mode on purpose, see ``terraform_fmt_many``);
+    the directory is removed if one cannot be written."""
+    names = []
+    try:
+        for index, text in enumerate(texts):
+            name = os.path.join(directory.name, f"t{index}.tf")
+            with open(name, "w") as handle:  # noqa: PTH123
+                handle.write(text)
+            names.append(name)
+    except OSError:
+        directory.cleanup()
+        raise
+    return directory, names
 
 
 def _fmt_batch(trials: list[Trial]) -> None:
@@ -343,10 +307,7 @@ def _fmt_batch(trials: list[Trial]) -> None:
     terraform_fmt_many([trial.old for trial in trials if trial.new not in _FORMATTED or _FORMATTED[trial.new] != trial.new])
 
 
-@verifier(
-    "terraform fmt would rewrite the edit", applies=lambda path: path.suffix == ".tf", costly=True, prepare=_fmt_batch,
-    begin=_fmt_begin,
-)
+@verifier("terraform fmt would rewrite the edit", applies=lambda path: path.suffix == ".tf", costly=True, prepare=_fmt_batch)
 def terraform_fmt_stable(trial: Trial) -> str | None:
     """Refuse an edit that ``terraform fmt`` would rewrite (or refuses), unless the original
     was not fmt-clean either (or terraform is not installed): nothing to keep then. The edited
