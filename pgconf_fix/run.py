@@ -476,6 +476,12 @@ def _build(group: ReaderGroup, reader: ReaderBuild) -> None:
     group.built = True
     if key:
         cache.store_group(key, workspace, mark, group.findings, group.scope, reads)
+    if any(finding.fix is not None for finding in group.findings):
+        # The verifiers will judge these fixes against their files as read: let them read the
+        # files now, while what the build parsed of them is at hand (pgconf_fix.verify).
+        from pgconf_fix.verify import note_originals
+
+        note_originals([edit.source for finding in group.findings if finding.fix is not None for edit in finding.fix.edits])
 
 
 def _build_groups(groups: list[ReaderGroup], reader: ReaderBuild) -> None:

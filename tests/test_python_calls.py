@@ -138,3 +138,34 @@ def test_each_text_the_verifiers_judge_is_parsed_once(tmp_path: Path, monkeypatc
     outcome = run_cli(["--no-cache", "--exit-zero", "."], cwd=tmp_path)
     assert "fixable" in outcome.stdout
     assert len(set(parsed)) > 128 and len(parsed) == len(set(parsed))
+
+
+def test_a_module_with_fixes_is_parsed_once_by_a_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verifiers read an original's facts while the build's parse tree is at hand
+    (verify.note_originals): a check that vets the fixes of many modules parses each original
+    once, not once for the build and again for the vetting after every module is built."""
+    import ast
+    from collections import Counter
+
+    from pgconf_fix.documents import python_nodes
+    from pgconf_fix.python_calls import _remembered_facts
+    from tests.cli_runner import run_cli
+
+    for number in range(20):  # more than python_nodes.parse remembers
+        (tmp_path / f"db_{number}.py").write_text(
+            f'from sqlalchemy import create_engine\n\nengine = create_engine("postgresql://app@db{number}.example.com/app")\n'
+        )
+    python_nodes.parse.cache_clear()
+    _remembered_facts.cache_clear()
+    parsed: Counter[str] = Counter()
+    real = ast.parse
+
+    def counted(source, *args, **kwargs):
+        parsed[source] += 1
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counted)
+    outcome = run_cli(["--no-cache", "--format", "json", "."], tmp_path)
+    assert outcome.code == 1 and '"fix"' in outcome.stdout
+    originals = [(tmp_path / f"db_{number}.py").read_text() for number in range(20)]
+    assert [parsed[text] for text in originals] == [1] * 20

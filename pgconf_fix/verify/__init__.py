@@ -85,6 +85,35 @@ def verifier(
     return register
 
 
+_ORIGINAL_READERS: list[tuple[Callable[[Path], bool], Callable[[SourceFile], None]]] = []
+
+
+def original_reader(applies: Callable[[Path], bool]) -> Callable[[Callable[[SourceFile], None]], Callable[[SourceFile], None]]:
+    """Register ``read(source)``, which reads what a verifier of the files ``applies`` accepts
+    needs of an original (and remembers it), for ``note_originals``; it changes no verdict."""
+
+    def register(read: Callable[[SourceFile], None]) -> Callable[[SourceFile], None]:
+        _ORIGINAL_READERS.append((applies, read))
+        return read
+
+    return register
+
+
+def note_originals(sources: list[SourceFile]) -> None:
+    """The check built ``sources`` and found fixes to them: each verifier that judges edits
+    against an original reads it now, while what the build read of it is still at hand (a
+    Python module's parse tree: the vetting, after every file is built, parsed each module
+    again). Each source once."""
+    seen: set[int] = set()
+    for source in sources:
+        if id(source) in seen:
+            continue
+        seen.add(id(source))
+        for applies, read in _ORIGINAL_READERS:
+            if applies(source.path):
+                read(source)
+
+
 def prepare_trials(trials: list[Trial], costly: bool = True) -> None:
     """Let each verifier that has a ``prepare`` step see the ``trials`` it applies to before
     they are judged one by one (the patcher calls this with the files of a round)."""

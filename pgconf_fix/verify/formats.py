@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from pgconf_fix.source import PYTHON_SUFFIXES, SourceFile
 from pgconf_fix.text_memo import TextMemo
-from pgconf_fix.verify import Trial, verifier
+from pgconf_fix.verify import Trial, original_reader, verifier
 
 if TYPE_CHECKING:
     import tempfile
@@ -55,6 +55,20 @@ def python_compiles(trial: Trial) -> str | None:
     from pgconf_fix.python_calls import python_edit_problem
 
     return python_edit_problem(str(trial.path), trial.old, trial.new)
+
+
+@original_reader(applies=lambda path: path.suffix == ".py")
+def python_original(source: SourceFile) -> None:
+    """The facts python_compiles compares an edit with, read from the original once (remembered
+    by text in pgconf_fix.python_calls)."""
+    from pgconf_fix.documents.python_nodes import parse
+    from pgconf_fix.python_calls import module_facts
+
+    try:
+        parse(source.text)  # the build's tree, remembered; a module it refused is left to the vetting
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    module_facts(source.text)
 
 
 @verifier("the edited file cannot be written in its encoding", applies=lambda path: path.suffix.lower() in PYTHON_SUFFIXES)
