@@ -161,36 +161,25 @@ REFUSED_ESCAPE_MODULE = (
 )
 
 
-def test_an_escape_terraform_refuses_is_a_parse_error(tmp_path: Path) -> None:
-    """python-hcl2 takes ``"\\q"``; Terraform refuses the file (test_terraform_refuses_what_we_leave).
-    The file is PGF001 where the escape is, and nothing in it (a heredoc least of all) is written."""
-    from tests.cli_runner import run_cli, tree
-
-    (tmp_path / "main.tf").write_text(REFUSED_ESCAPE_MODULE)
-    before = tree(tmp_path)
-    outcome = run_cli(["--no-cache", "--format", "json", "--unsafe-fixes", "."], tmp_path)
-    findings = json.loads(outcome.stdout)
-    assert [(f["code"], f["line"]) for f in findings] == [("PGF001", 2)], findings
-    assert "escape" in findings[0]["message"]
-    run_cli(["--no-cache", "--write", "--unsafe-fixes", "."], tmp_path)
-    assert tree(tmp_path) == before
-
-
 REFUSED_VARIABLES = REFUSED_ESCAPE_MODULE.replace("locals {\n", "").replace("}\n", "")
 
 
-@pytest.mark.parametrize("name", ["terraform.tfvars", "prod.tfvars"])
-def test_a_variable_file_terraform_refuses_is_a_parse_error(tmp_path: Path, name: str) -> None:
-    """A ``.tfvars`` file with an escape Terraform refuses is PGF001 where the escape is, as a
-    ``.tf`` file is, and nothing else: Terraform stops at it, so its connection strings reach
-    nothing (test_terraform_refuses_the_variable_file). Nothing is written."""
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [("main.tf", REFUSED_ESCAPE_MODULE, 2), ("terraform.tfvars", REFUSED_VARIABLES, 1), ("prod.tfvars", REFUSED_VARIABLES, 1)],
+)
+def test_an_escape_terraform_refuses_is_a_parse_error(tmp_path: Path, name: str, text: str, line: int) -> None:
+    """python-hcl2 takes ``"\\q"``; Terraform refuses the file, a module's or a variable file's
+    (test_terraform_refuses_what_we_leave, test_terraform_refuses_the_variable_file). The file is
+    PGF001 where the escape is and nothing else (its connection strings reach nothing), and
+    nothing in it (a heredoc least of all) is written."""
     from tests.cli_runner import run_cli, tree
 
-    (tmp_path / name).write_text(REFUSED_VARIABLES)
+    (tmp_path / name).write_text(text)
     before = tree(tmp_path)
     outcome = run_cli(["--no-cache", "--format", "json", "--unsafe-fixes", "."], tmp_path)
     findings = json.loads(outcome.stdout)
-    assert [(f["code"], f["line"]) for f in findings] == [("PGF001", 1)], findings
+    assert [(f["code"], f["line"]) for f in findings] == [("PGF001", line)], findings
     assert "escape" in findings[0]["message"]
     run_cli(["--no-cache", "--write", "--unsafe-fixes", "."], tmp_path)
     assert tree(tmp_path) == before
