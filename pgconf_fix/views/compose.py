@@ -439,6 +439,32 @@ def server_flags(words: list[Word]) -> list[tuple[str, str, Word, int]]:
     return found
 
 
+def refuse_valueless_flags(view: PlacedSettings, words: list[Word], what: str) -> None:
+    """PGF001 on ``view`` for each ``-c`` flag postgres refuses to start with for want of a
+    value: ``-c name`` or ``-cname`` without ``=`` ("FATAL:  -c name requires a value") and a
+    ``-c`` that is the last word (getopt: "option requires an argument -- 'c'"); both checked on
+    postgres 15. Such a name is not judged missing (it is there, only broken), as a misspelt
+    one is not. A word holding a variable is left alone (its value may bring the ``=``).
+    ``what`` names the command."""
+    for index, word in enumerate(words):
+        text = word.value
+        if text == "-c":
+            if index + 1 == len(words):
+                view.problems.append(Problem(word.location, f'{what}: "-c" is its last word, with no setting after '
+                                             "it; postgres refuses to start (\"option requires an argument -- 'c'\")"))
+                continue
+            word, text = words[index + 1], words[index + 1].value
+        elif not text.startswith("-c") or index and words[index - 1].value == "-c":
+            continue
+        else:
+            text = text[2:]
+        if "=" in text or word.variables or PLACEHOLDER in text or "$" in text:
+            continue
+        view.broken_keys.add(text.replace("-", "_").strip().lower())
+        view.problems.append(Problem(word.location, f'{what}: "-c {text}" has no value (a setting is written -c '
+                                     f'name=value); postgres refuses to start ("-c {text} requires a value")'))
+
+
 def flag_replace(word: Word, prefix: str, value_offset: int) -> Callable[[str], tuple[Edit, ...]]:
     """The edit that gives a flag's value a new one: in place when it is written plainly, else
     the whole word (``prefix`` + value) rewritten in its own quoting."""
@@ -675,6 +701,7 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     )
     if version is not None:
         view.version_note = image_note
+    refuse_valueless_flags(view, words, what)
     for part in stops:
         assert part.stop is not None
         view.problems.append(Problem(_point(source, part.node, part.raw_offset(part.stop.offset)),

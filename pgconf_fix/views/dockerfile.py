@@ -37,6 +37,7 @@ from pgconf_fix.views.compose import (
     Word,
     flag_replace,
     is_postgres_image,
+    refuse_valueless_flags,
     runs_server,
     server_flags,
     version_from_image,
@@ -279,6 +280,7 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
         major=Major.of(version, f"the image {image}"),
         template=COMMAND_TEMPLATE,
     )
+    refuse_valueless_flags(view, words, what)
     for key, value, word, offset in flags:
         first = word.at(offset)
         span = (first, first + len(value)) if first is not None else None

@@ -58,6 +58,7 @@ from pgconf_fix.views.compose import (
     Word,
     flag_replace,
     is_postgres_image,
+    refuse_valueless_flags,
     server_command,
     server_flags,
     version_from_image,
@@ -434,6 +435,7 @@ def _args_view(
                                 judges_missing=not any(flag[0] == "config_file" for flag in flags)
                                 and not _unknown_setting_word(seen),
                                 major=Major.of(version, f"the image {image}"), template=ARGS_TEMPLATE)
+    refuse_valueless_flags(view, words, what)
     undefined: dict[tuple[int, int], list[str]] = {}
     for key, value, shown, offset in flags:
         word = written_as[id(shown)]
