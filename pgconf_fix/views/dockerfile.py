@@ -28,6 +28,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from pgconf_fix.documents.compose_dotenv import WHITE_SPACE
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major
@@ -47,9 +48,9 @@ from pgconf_fix.views.placed import PlacedSettings
 _DIRECTIVE = re.compile(r"#[ \t]*([A-Za-z]+)[ \t]*=")
 _INSTRUCTION = re.compile(r"[ \t]*([A-Za-z]+)(?:[ \t]+|$)")
 _PLAIN_SHELL = re.compile(r"[A-Za-z0-9_./=:-]+(?:[ \t]+[A-Za-z0-9_./=:-]+)*[ \t]*")
-# unicode.IsSpace in Go: the Latin-1 blanks and the Unicode White_Space characters; Python's
-# str.isspace adds the separators \x1c-\x1f, which Go does not count as space.
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+# Go's unicode.IsSpace, as str.strip's argument (Python's str.isspace adds the separators
+# \x1c-\x1f, which Go does not count as space).
+_GO_SPACE = "".join(WHITE_SPACE)
 _FROM = re.compile(r"(?:--[A-Za-z-]+=\S+[ \t]+)*(\S+)(?:[ \t]+[Aa][Ss][ \t]+(\S+))?[ \t]*")
 
 
