@@ -58,3 +58,12 @@ def test_a_flag_whose_value_comes_from_a_variable_is_left_alone(tmp_path: Path) 
     )
     found = json.loads(run_cli(["--no-cache", "--format", "json", "."], tmp_path).stdout)
     assert not any("has no value" in item["message"] for item in found), found
+
+
+def test_a_c_takes_the_next_word_whatever_it_is(tmp_path: Path) -> None:
+    """getopt gives ``-c -c`` its second ``-c`` as the value (postgres 15: "FATAL:  -c -c
+    requires a value"): one refusal, no second one for a trailing ``-c``."""
+    (tmp_path / "compose.yaml").write_text('services:\n  db:\n    image: postgres:16\n    command: ["postgres", "-c", "-c"]\n')
+    found = json.loads(run_cli(["--no-cache", "--format", "json", "."], tmp_path).stdout)
+    refused = [item["message"] for item in found if item["code"] == "PGF001"]
+    assert len(refused) == 1 and '"-c -c" has no value' in refused[0], refused

@@ -40,7 +40,7 @@ pgconf_fix.verify.compose splits the edited file's commands again). Facts about 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -413,24 +413,28 @@ def runs_server(words: list[Word]) -> bool:
     return program in ("postgres", "postgresql")
 
 
-def server_flags(words: list[Word]) -> list[tuple[str, str, Word, int]]:
-    """(name, value, word, value offset in the word) of each setting flag."""
-    found = []
+def _setting_words(words: list[Word]) -> Iterator[tuple[Word, Word | None, int]]:
+    """Each ``-c`` (or ``--name=value``) flag as postgres' getopt takes it: (the flag's word, the
+    word holding its ``name=value`` or None for a ``-c`` that is the last word, where the name
+    begins in that word). A ``-c`` takes the next word whatever it is; ``-cname`` holds it."""
     index = 0
     while index < len(words):
         word = words[index]
         text = word.value
-        pair: tuple[Word, int] | None = None
-        if text == "-c" and index + 1 < len(words):
-            pair = (words[index + 1], 0)
-            index += 1
-        elif text.startswith("-c") and "=" in text or text.startswith("--") and "=" in text:
-            pair = (word, 2)
-        index += 1
-        if pair is None:
+        if text == "-c":
+            yield word, words[index + 1] if index + 1 < len(words) else None, 0
+            index += 2
             continue
-        holder, skip = pair
-        body = holder.value[skip:]
+        if text.startswith("-c") or text.startswith("--") and "=" in text:
+            yield word, word, 2
+        index += 1
+
+
+def server_flags(words: list[Word]) -> list[tuple[str, str, Word, int]]:
+    """(name, value, word, value offset in the word) of each setting flag."""
+    found = []
+    for _, holder, skip in _setting_words(words):
+        body = holder.value[skip:] if holder is not None else ""
         if "=" not in body:
             continue
         name, value = body.split("=", 1)
@@ -446,22 +450,16 @@ def refuse_valueless_flags(view: PlacedSettings, words: list[Word], what: str) -
     postgres 15. Such a name is not judged missing (it is there, only broken), as a misspelt
     one is not. A word holding a variable is left alone (its value may bring the ``=``).
     ``what`` names the command."""
-    for index, word in enumerate(words):
-        text = word.value
-        if text == "-c":
-            if index + 1 == len(words):
-                view.problems.append(Problem(word.location, f'{what}: "-c" is its last word, with no setting after '
-                                             "it; postgres refuses to start (\"option requires an argument -- 'c'\")"))
-                continue
-            word, text = words[index + 1], words[index + 1].value
-        elif not text.startswith("-c") or index and words[index - 1].value == "-c":
+    for flag, holder, skip in _setting_words(words):
+        if holder is None:
+            view.problems.append(Problem(flag.location, f'{what}: "-c" is its last word, with no setting after '
+                                         "it; postgres refuses to start (\"option requires an argument -- 'c'\")"))
             continue
-        else:
-            text = text[2:]
-        if "=" in text or word.variables or PLACEHOLDER in text or "$" in text:
+        text = holder.value[skip:]
+        if "=" in text or holder.variables or PLACEHOLDER in text or "$" in text:
             continue
         view.broken_keys.add(text.replace("-", "_").strip().lower())
-        view.problems.append(Problem(word.location, f'{what}: "-c {text}" has no value (a setting is written -c '
+        view.problems.append(Problem(holder.location, f'{what}: "-c {text}" has no value (a setting is written -c '
                                      f'name=value); postgres refuses to start ("-c {text} requires a value")'))
 
 
