@@ -622,14 +622,14 @@ def image_as_read(raw: str, environment: ProjectEnvironment | None) -> tuple[str
         return raw, ""
     if image is None or not variables:
         return raw, ""
+    names = list(dict.fromkeys(variable.name for variable in variables))
     given = []
-    for name in dict.fromkeys(variable.name for variable in variables):
+    for name in names:
         entry = values.get(name)
         where = f"{environment.display}:{entry.line}" if entry is not None and environment is not None else ""
         given.append(f"{name} = {_shown(entry.value or '')} at {where}" if entry is not None else f"{name} unset, its default")
-    names = " and ".join(dict.fromkeys(variable.name for variable in variables))
     note = (f" (the image {image}: compose's reading of {raw} with {', '.join(given)}; where the shell's environment "
-            f"sets {names}, that applies instead)")
+            f"sets {' and '.join(names)}, that applies instead)")
     return image, note
 
 
