@@ -3,6 +3,7 @@ reported with the reason, and never counted as fixable, on this run or the next.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -74,6 +75,18 @@ def test_terraform_fmt_stability_is_checked_with_real_terraform() -> None:
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+def _logged_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, note: str) -> Path:
+    """A ``terraform`` first on PATH that appends what the shell lines ``note`` print to the
+    returned log file, then runs the real terraform with the same arguments."""
+    log = tmp_path / "calls"
+    wrapper = tmp_path / "bin" / "terraform"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\n{note} >> "{log}"\nexec "{shutil.which("terraform")}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{os.environ['PATH']}")
+    return log
+
+
 def test_terraform_fmt_of_many_files_at_once_is_terraform_fmt_of_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The patcher formats a round's .tf files with one terraform run (formats.terraform_fmt_many);
     # each result must be what `terraform fmt -` gives for that text alone, an unparsable text
@@ -93,12 +106,7 @@ def test_terraform_fmt_of_many_files_at_once_is_terraform_fmt_of_each(tmp_path: 
         formats._FORMATTED.clear()
         alone[text] = formats.terraform_fmt(text)
     assert alone[texts[2]] is None and alone[texts[1]] == texts[1] and alone[texts[0]] != texts[0]
-    log = tmp_path / "calls"
-    wrapper = tmp_path / "bin" / "terraform"
-    wrapper.parent.mkdir()
-    wrapper.write_text(f'#!/bin/sh\necho x >> "{log}"\nexec "{shutil.which("terraform")}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+    log = _logged_terraform(tmp_path, monkeypatch, "echo x")
     formats._FORMATTED.clear()
     formats.terraform_fmt_many(texts)
     assert log.read_text().count("x") == 1
@@ -122,12 +130,7 @@ def test_terraform_fmt_verdict_asks_about_the_original_only_when_the_edit_is_not
         "rewritten": 'resource "aws_lb" "a" {\n  name = "a"\n  idle_timeout = 4000\n}\n',
         "unparsable": 'resource "aws_lb" "a" {\n  name = \n',
     }
-    log = tmp_path / "calls"
-    wrapper = tmp_path / "bin" / "terraform"
-    wrapper.parent.mkdir()
-    wrapper.write_text(f'#!/bin/sh\necho x >> "{log}"\nexec "{shutil.which("terraform")}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+    log = _logged_terraform(tmp_path, monkeypatch, "echo x")
     for before, old in texts.items():
         for after, new in texts.items():
             if old == new:
@@ -165,12 +168,7 @@ def test_a_batch_is_written_to_the_memory_file_system_unless_tmpdir_says_otherwi
     from pgconf_fix.verify import formats
 
     texts = ['resource "aws_lb" "a" {\n  name = "a"\n  idle_timeout = 4000\n}\n', 'variable "x" {\n  default = 60\n}\n']
-    log = tmp_path / "calls"
-    wrapper = tmp_path / "bin" / "terraform"
-    wrapper.parent.mkdir()
-    wrapper.write_text(f'#!/bin/sh\nfor last; do :; done\necho "$last" >> "{log}"\nexec "{shutil.which("terraform")}" "$@"\n')
-    wrapper.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{wrapper.parent}:{__import__('os').environ['PATH']}")
+    log = _logged_terraform(tmp_path, monkeypatch, 'for last; do :; done\necho "$last"')
     chosen = tmp_path / "chosen"
     chosen.mkdir()
     import tempfile
