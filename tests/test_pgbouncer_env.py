@@ -29,6 +29,14 @@ KUBERNETES_FIXTURE = Path(__file__).parent / "fixtures/kubernetes/pgbouncer-envi
 KEYS = ("tcp_keepalive", "tcp_keepidle", "tcp_keepintvl", "tcp_keepcnt", "server_idle_timeout")
 
 
+def _pod_views(text: str) -> list[EnvironmentPgBouncer | None]:
+    """kubernetes_pgbouncer_view of each container of the one Pod ``text`` holds, in order."""
+    source = SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", text.encode())
+    (root,) = Y.compose_documents(text)
+    containers = Y.get(root, "spec", "containers").value
+    return [kubernetes_pgbouncer_view(source, Y.scalar_value(Y.get(node, "name")) or "?", node) for node in containers]
+
+
 def _views(text: str) -> dict[str, EnvironmentPgBouncer | None]:
     source = SourceFile.from_bytes(Path("/nowhere/docker-compose.yml"), "docker-compose.yml", text.encode())
     (root,) = Y.compose_documents(text)
@@ -174,14 +182,9 @@ def test_a_container_with_its_own_command_is_not_read() -> None:
         "    image: edoburu/pgbouncer\n    command: [/usr/bin/pgbouncer, /etc/pgbouncer/pgbouncer.ini]\n"
         "    env:\n    - {name: TCP_KEEPIDLE, value: '7200'}\n"
     )
-    source = SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", container.encode())
-    (root,) = Y.compose_documents(container)
-    (node,) = Y.get(root, "spec", "containers").value
-    assert kubernetes_pgbouncer_view(source, "b", node) is None
+    assert _pod_views(container) == [None]
     args = container.replace("command:", "args:").replace("/usr/bin/pgbouncer, ", "")
-    (root,) = Y.compose_documents(args)
-    (node,) = Y.get(root, "spec", "containers").value
-    assert kubernetes_pgbouncer_view(SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", args.encode()), "b", node) is not None
+    assert _pod_views(args)[0] is not None
 
 
 def test_a_container_variable_built_with_a_merge_key_is_not_guessed() -> None:
@@ -193,8 +196,6 @@ def test_a_container_variable_built_with_a_merge_key_is_not_guessed() -> None:
         "    image: edoburu/pgbouncer\n    env:\n    - &idle {name: TCP_KEEPIDLE, value: '7200'}\n"
         "  - name: c\n    image: edoburu/pgbouncer\n    env:\n    - <<: *idle\n      value: '7200'\n"
     )
-    source = SourceFile.from_bytes(Path("/nowhere/pod.yaml"), "pod.yaml", text.encode())
-    (root,) = Y.compose_documents(text)
-    first, second = Y.get(root, "spec", "containers").value
-    assert kubernetes_pgbouncer_view(source, "b", first) is not None
-    assert kubernetes_pgbouncer_view(source, "c", second) is None
+    first, second = _pod_views(text)
+    assert first is not None
+    assert second is None
