@@ -27,7 +27,8 @@ FILES = {
 
 
 def test_the_server_refuses_each_valueless_flag(pg_server: PgServer) -> None:  # noqa: F811
-    refused = [["-c", "tcp_keepalives_idle"], ["-ctcp_keepalives_interval"], ["-c"]]  # REFUSED's three
+    refused = [["-c", "tcp_keepalives_idle"], ["-ctcp_keepalives_interval"], ["-c"],  # REFUSED's three
+               ["--tcp-user-timeout"], ["--version"]]  # LONG's refused ones, after postgres' first argument
     with pg_server.staged() as conf_dir:
         (conf_dir / "postgresql.conf").write_text("")
         for argv in [*refused, ["-c", "tcp_keepalives_count=6"]]:
@@ -67,3 +68,32 @@ def test_a_c_takes_the_next_word_whatever_it_is(tmp_path: Path) -> None:
     found = json.loads(run_cli(["--no-cache", "--format", "json", "."], tmp_path).stdout)
     refused = [item["message"] for item in found if item["code"] == "PGF001"]
     assert len(refused) == 1 and '"-c -c" has no value' in refused[0], refused
+
+
+LONG = {
+    # command words -> the refused flags' texts (postgres 15, checked in the test below)
+    '"postgres", "--tcp-user-timeout", "--tcp_keepalives_idle=60"': ['"--tcp-user-timeout" has no value'],
+    '"postgres", "-c", "tcp_keepalives_idle=60", "--version"': ['"--version" has no value'],
+    '"--tcp_keepalives_count", "-c", "tcp_keepalives_idle=60"': ['"--tcp_keepalives_count" has no value'],
+    '"postgres", "--version"': [],  # main() reads it before getopt: postgres prints its version
+    '"docker-entrypoint.sh", "postgres", "--describe-config"': [],
+    '"postgres", "--", "-c", "tcp_keepalives_idle=60"': [],  # "--" alone is getopt's end of options
+}
+
+
+@pytest.mark.parametrize("command", sorted(LONG))
+def test_a_long_flag_without_a_value_is_pgf001(tmp_path: Path, command: str) -> None:
+    """``--name`` is getopt's option ``-`` holding ``name``; postgres refuses it without ``=``
+    ("--name requires a value") except for the few long options main() reads as the first
+    argument."""
+    (tmp_path / "compose.yaml").write_text(f"services:\n  db:\n    image: postgres:16\n    command: [{command}]\n")
+    found = json.loads(run_cli(["--no-cache", "--format", "json", "."], tmp_path).stdout)
+    refused = [item["message"] for item in found if item["code"] == "PGF001"]
+    assert len(refused) == len(LONG[command]), refused
+    for text, message in zip(LONG[command], refused):
+        assert text in message and "postgres refuses to start" in message, (text, message)
+
+
+def test_the_server_takes_its_first_only_options_first(pg_server: PgServer) -> None:  # noqa: F811
+    done = pg_server.run("postgres", "--version")
+    assert done.returncode == 0 and "PostgreSQL" in done.stdout, done.stderr

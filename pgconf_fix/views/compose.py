@@ -413,11 +413,29 @@ def runs_server(words: list[Word]) -> bool:
     return program in ("postgres", "postgresql")
 
 
+# Long options postgres' main() reads only as its first argument, before getopt sees any
+# (src/backend/main/main.c); anywhere else getopt gives them to "--" ("--version requires a
+# value", postgres 15).
+_FIRST_ONLY = frozenset({"--help", "--version", "--describe-config", "--single", "--boot", "--check"})
+
+
+def _first_argument(words: list[Word]) -> int:
+    """The index in ``words`` of postgres' first argument (``argv[1]``): the official image's
+    entrypoint puts ``postgres`` before a command that starts with a flag."""
+    if words and words[0].value.startswith("-"):
+        return 0
+    if words and words[0].value.rsplit("/", 1)[-1] == "docker-entrypoint.sh":
+        return 1 if len(words) > 1 and words[1].value.startswith("-") else 2
+    return 1
+
+
 def _setting_words(words: list[Word]) -> Iterator[tuple[Word, Word | None, int]]:
     """Each ``-c`` (or ``--name=value``) flag as postgres' getopt takes it: (the flag's word, the
     word holding its ``name=value`` or None for a ``-c`` that is the last word, where the name
-    begins in that word). A ``-c`` takes the next word whatever it is; ``-cname`` holds it."""
-    index = 0
+    begins in that word). A ``-c`` takes the next word whatever it is; ``-cname`` holds it, and
+    ``--name`` too (getopt's option ``-`` with the rest of the word as its argument; with no
+    ``=`` postgres refuses it). A lone ``--`` ends getopt's options and is no setting."""
+    index, first = 0, _first_argument(words)
     while index < len(words):
         word = words[index]
         text = word.value
@@ -425,7 +443,7 @@ def _setting_words(words: list[Word]) -> Iterator[tuple[Word, Word | None, int]]
             yield word, words[index + 1] if index + 1 < len(words) else None, 0
             index += 2
             continue
-        if text.startswith("-c") or text.startswith("--") and "=" in text:
+        if text.startswith("-c") or text.startswith("--") and text != "--" and not (index == first and text in _FIRST_ONLY):
             yield word, word, 2
         index += 1
 
@@ -444,8 +462,9 @@ def server_flags(words: list[Word]) -> list[tuple[str, str, Word, int]]:
 
 
 def refuse_valueless_flags(view: PlacedSettings, words: list[Word], what: str) -> None:
-    """PGF001 on ``view`` for each ``-c`` flag postgres refuses to start with for want of a
-    value: ``-c name`` or ``-cname`` without ``=`` ("FATAL:  -c name requires a value") and a
+    """PGF001 on ``view`` for each setting flag postgres refuses to start with for want of a
+    value: ``-c name``, ``-cname`` or ``--name`` without ``=`` ("FATAL:  -c name requires a
+    value", "--name requires a value") and a
     ``-c`` that is the last word (getopt: "option requires an argument -- 'c'"); both checked on
     postgres 15. Such a name is not judged missing (it is there, only broken), as a misspelt
     one is not. A word holding a variable is left alone (its value may bring the ``=``).
@@ -459,8 +478,10 @@ def refuse_valueless_flags(view: PlacedSettings, words: list[Word], what: str) -
         if "=" in text or holder.variables or PLACEHOLDER in text or "$" in text:
             continue
         view.broken_keys.add(text.replace("-", "_").strip().lower())
-        view.problems.append(Problem(holder.location, f'{what}: "-c {text}" has no value (a setting is written -c '
-                                     f'name=value); postgres refuses to start ("-c {text} requires a value")'))
+        written, form = (f"--{text}", "--name=value") if flag is holder and skip == 2 and flag.value.startswith("--") else (
+            f"-c {text}", "-c name=value")
+        view.problems.append(Problem(holder.location, f'{what}: "{written}" has no value (a setting is written {form}); '
+                                     f'postgres refuses to start ("{written} requires a value")'))
 
 
 def flag_replace(word: Word, prefix: str, value_offset: int) -> Callable[[str], tuple[Edit, ...]]:
