@@ -247,6 +247,22 @@ def test_django_subscript_assignments(tmp_path: Path) -> None:
     assert result["default"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
 
 
+def test_dj_database_url_ssl_require_is_the_sslmode_libpq_gets() -> None:
+    """The fact behind python/dj-database-url-ssl-require (PGF404 says nothing where it holds):
+    ssl_require=True gives OPTIONS sslmode=require over the URL's own sslmode=disable, and
+    ssl_require=False adds none. Read from the real dj_database_url."""
+    before = FIXTURES / "dj-database-url-ssl-require" / "before" / "settings.py"
+    script = f"""
+    import json, runpy
+    databases = runpy.run_path({str(before)!r})["DATABASES"]
+    print(json.dumps({{alias: entry.get("OPTIONS", {{}}).get("sslmode") for alias, entry in databases.items()}}))
+    """
+    environment = {**os.environ, "DEBUG": ""}
+    done = subprocess.run([sys.executable, "-c", program(script)], capture_output=True, text=True, timeout=120, env=environment)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"default": "require", "computed": "require", "off": None, "fallback": "require"}
+
+
 def test_psycopg_pools_have_their_check(tmp_path: Path) -> None:
     script = """
     import json

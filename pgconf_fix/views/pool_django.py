@@ -40,6 +40,14 @@ class DjangoDatabaseView(PoolView):
     def from_url(self) -> bool:
         return self.base is not None and self.base.is_call
 
+    def from_dj_database_url(self) -> bool:
+        """Whether the entry is a ``dj_database_url.config()`` / ``parse()`` call."""
+        if not self.from_url:
+            return False
+        assert self.base is not None and isinstance(self.base.node, syntax.Call)
+        called = self.document.code(self.base.node.func)
+        return called.endswith(("config", "parse")) and "dj_database_url" in called
+
     def adds_dj_database_url_keyword(self, key: str) -> bool:
         """Whether ``fix(key, ...)`` would add a keyword argument to a ``dj_database_url``
         call (``conn_health_checks=``), which older releases refuse (library_versions)."""

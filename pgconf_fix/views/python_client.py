@@ -278,6 +278,7 @@ class _Connections:
         for pool_view in self.pool_views:
             if isinstance(pool_view, DjangoDatabaseView):
                 self._django(pool_view)
+                self._dj_database_url_ssl(pool_view)
             elif isinstance(pool_view, EngineView):
                 self._flask(pool_view)
             elif isinstance(pool_view, PsycopgPoolView):
@@ -488,6 +489,62 @@ class _Connections:
             anchor = host_entry.value
             view.add_placement(NewOptionsPlacement(self.source, document, base, "OPTIONS", anchor))
         self.used.append(view)
+
+
+    # -- dj_database_url's ssl_require -------------------------------------------------
+
+    def _dj_database_url_ssl(self, database: DjangoDatabaseView) -> None:
+        """``dj_database_url.parse(url, ssl_require=True)`` (or ``config(default=url, ...)``) puts
+        ``sslmode=require`` into the entry's OPTIONS after the URL's own query, so it wins over an
+        ``sslmode`` there (dj-database-url 3.1 ``_convert_to_settings`` and ``parse``:
+        ``OPTIONS.update``). The URL's connection gets that sslmode, written at the keyword; a
+        value the code computes (or a ``**`` splat that may hold it) is a template: not judged."""
+        document = self.document
+        base = database.base
+        if base is None or not base.is_call or not database.from_dj_database_url():
+            return
+        call = base.node
+        assert isinstance(call, syntax.Call)
+        is_parse = document.code(call.func).endswith("parse")
+        url = document.positional(call, 0 if is_parse else 99, "url" if is_parse else "default")
+        view = self._string_view(url, call)
+        if view is None:
+            return
+        entry = base.find("ssl_require")
+        if entry is None:
+            if base.fully_known:
+                return  # dj_database_url's default: False, no sslmode added
+            start, end = document.span(call)
+            value, value_start, value_end = COMPUTED, start, end
+        else:
+            required = literal(document.resolve(entry.value, entry.value))
+            if required is not UNKNOWN and not required:
+                return
+            value = "require" if required is not UNKNOWN else "{" + document.code(entry.value) + "}"
+            start, end, value_start, value_end = entry.start, entry.end, entry.value_start, entry.value_end
+        assignment = Assignment("sslmode", self.source, start, end, value, value_start, value_end)
+        view.add_setting(assignment, _KeywordStandIn(self.source, Location(self.source, start, end)))
+
+
+@dataclass(frozen=True, eq=False)
+class _KeywordStandIn:
+    """A setting a library derives from one of its own keywords (dj_database_url's
+    ``ssl_require=True`` for ``sslmode=require``): read here, never rewritten here."""
+
+    source: SourceFile
+    at: Location
+
+    def location(self) -> Location:
+        return self.at
+
+    def render(self, value: str) -> str:
+        return value
+
+    def replace(self, assignment: Assignment, value: str) -> tuple[Edit, ...]:
+        return ()
+
+    def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
+        return ()
 
 
 def _render(document: PythonDocument, value: str) -> str:
