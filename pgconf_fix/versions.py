@@ -175,8 +175,33 @@ def _versions_in_directory(directory: Path) -> list[tuple[PgVersion, str]]:
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
+            compose = path.name.endswith((".yml", ".yaml"))
             for image in images_in(text, path.name):
-                version = version_from_image(image)
+                read, note = _compose_image(image, directory) if compose and "$" in image else (image, "")
+                version = version_from_image(read)
                 if version is not None:
-                    found.append((version, f"the image {image} in {path.name}"))
+                    found.append((version, f"the image {read} in {path.name}{note}"))
     return found
+
+
+def _compose_image(image: str, directory: Path) -> tuple[str, str]:
+    """A compose ``image:`` holding variables as compose pulls it, with the values of the
+    project's ``.env`` in ``directory`` or the defaults written in it (``postgres:${PG:-16}``),
+    and a note saying so; ``image`` and "" when a value is not known here (a variable only the
+    shell may set) or compose or this ``.env`` is refused (compose_dotenv.resolve)."""
+    from pgconf_fix.documents.compose_dotenv import DotenvError, project_environment, resolve
+    from pgconf_fix.documents.compose_interpolation import InvalidInterpolation
+
+    try:
+        text = (directory / ".env").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError):
+        return image, ""
+    try:
+        read = resolve(image, project_environment(text).get)
+    except (DotenvError, InvalidInterpolation):
+        return image, ""
+    if read is None or "$" in read:
+        return image, ""
+    return read, f" (compose's reading of {image} with the project's .env and the defaults written in it)"

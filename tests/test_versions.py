@@ -65,6 +65,34 @@ def test_different_majors_in_one_directory_say_nothing(tmp_path: Path) -> None:
     assert version_from_tree(conf) is None
 
 
+@pytest.mark.parametrize(
+    ("image", "dotenv", "expected"),
+    [
+        ("postgres:${PG_MAJOR:-11}", None, PgVersion(11)),  # the default written in it
+        ("postgres:${PG_MAJOR:-11}-alpine", "PG_MAJOR=10\n", PgVersion(10)),  # .env beats the default
+        ('"postgres:${PG_MAJOR}"', "PG_MAJOR=13 # the major\n", PgVersion(13)),
+        ("postgres:${PG_MAJOR}", None, None),  # only the shell may set it
+        ("postgres:${PG_MAJOR:-11}", 'PG_MAJOR="12\n', None),  # compose refuses this .env
+        ("postgres:${PG_MAJOR:?set it}", None, None),  # compose refuses to start without the shell's
+        ("postgres:${PG_MAJOR:-${BASE:-14}}", None, PgVersion(14)),
+    ],
+)
+def test_a_compose_image_is_read_with_the_project_environment(
+    tmp_path: Path, image: str, dotenv: str | None, expected: PgVersion | None
+) -> None:
+    """compose interpolates ``image:`` with the ``.env`` beside the file, else the defaults
+    (pgconf_fix.documents.compose_dotenv); the major found says where it came from."""
+    (tmp_path / "compose.yaml").write_text(f"services:\n  db:\n    image: {image}\n")
+    if dotenv is not None:
+        (tmp_path / ".env").write_text(dotenv)
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("")
+    found = version_from_tree(conf)
+    assert (found[0] if found else None) == expected
+    if found:
+        assert found[1].startswith(f"the image postgres:{expected.major}") and "with the project's .env" in found[1]
+
+
 def test_the_search_stops_at_the_repository_root(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM postgres:11\n")
     repo = tmp_path / "repo"
