@@ -410,6 +410,56 @@ def test_patched_engine_survives_a_killed_session(tmp_path: Path) -> None:
         assert survives(options)
 
 
+DJANGO_POOL_REQUESTS = """
+    import json, runpy, sys
+    import django, psycopg
+    from django.conf import settings
+
+    settings.configure(DATABASES={"default": runpy.run_path("settings.py")["DATABASES"]["default"]})
+    django.setup()
+    from django.db import close_old_connections, connection
+
+    def request(sql):
+        close_old_connections()  # Django's request_started and request_finished handlers
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            value = cursor.fetchone()[0]
+        close_old_connections()
+        return value
+
+    pid = request("select pg_backend_pid()")
+    with psycopg.connect(f"host=127.0.0.1 port={sys.argv[1]} user=postgres dbname=postgres", autocommit=True) as killer:
+        killer.execute("select pg_terminate_backend(%s)", (pid,))
+    try:
+        request("select 1")
+        print(json.dumps("served"))
+    except django.db.OperationalError:
+        print(json.dumps("failed"))
+"""
+
+
+def test_django_pool_checks_only_with_health_checks(tmp_path: Path) -> None:
+    """python/django-pool-without-health-checks on a real server: Django 5.2's own pool
+    (OPTIONS "pool", CONN_MAX_AGE 0) hands a connection killed while idle to the next request
+    until the fix sets CONN_HEALTH_CHECKS; after it, the pool replaces the dead one."""
+    from tests.pg_server import require_server, temporary_cluster
+
+    pytest.importorskip("psycopg_pool")
+    server = require_server()
+    case = FIXTURES / "django-pool-without-health-checks"
+    with temporary_cluster(server) as cluster:
+        outcomes = {}
+        for side in ("before", "after"):
+            environment = {**os.environ, "DB_HOST": "127.0.0.1", "DB_PORT": str(cluster.port)}
+            done = subprocess.run(
+                [sys.executable, "-c", program(DJANGO_POOL_REQUESTS), str(cluster.port)],
+                cwd=case / side, env=environment, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            outcomes[side] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcomes == {"before": "failed", "after": "served"}
+
+
 def test_connection_strings_in_python_files_are_still_the_client_layers(tmp_path: Path) -> None:
     """Discovery gives a file to one layer; a .py file taken here keeps its client findings."""
     (tmp_path / "db.py").write_text(

@@ -36,8 +36,10 @@ def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options)
     conn_max_age = view.get("CONN_MAX_AGE")
     max_age = conn_max_age.value
     if not conn_max_age.is_set or isinstance(max_age, (bool, str)):
+        yield from _unchecked_pool(rule, view)
         return
     if max_age is not None and not (isinstance(max_age, (int, float)) and max_age > 0):
+        yield from _unchecked_pool(rule, view)
         return
     kept = "for ever" if max_age is None else f"for {max_age} s"
     checks = view.get(SETTING)
@@ -76,3 +78,28 @@ def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options)
             unknown += f"; the call's conn_health_checks=True needs {needs} ({library.describe()})"
     message = f"{view.describe()} keeps connections {kept} but {state}: {CONSEQUENCE}; set {SETTING} to True{unknown}"
     yield make_finding(rule, location, message, fix)
+
+
+def _unchecked_pool(rule: Rule, view: DjangoDatabaseView) -> Iterator[Finding]:
+    """Django 5.1+'s own pool (``OPTIONS["pool"]``, with CONN_MAX_AGE 0, which it requires):
+    Django creates the psycopg_pool ``ConnectionPool`` with ``check=ConnectionPool.check_connection``
+    only when CONN_HEALTH_CHECKS is True and ``check=None`` otherwise (Django 5.2
+    ``DatabaseWrapper.pool``; a ``check`` in the pool's dict is a second ``check=`` and raises
+    TypeError), so without it a pooled connection that died while idle is handed out. Checked
+    with Django 5.2, psycopg_pool 3.3 and PostgreSQL 15 (tests/test_python_layer.py)."""
+    pool = view.pool_option()
+    if pool is None or pool[1] is not True:
+        return
+    entry, _ = pool
+    checks = view.get(SETTING)
+    if checks.is_unknown or (checks.is_set and checks.value):
+        return
+    if django_version(view.source.path).has_health_checks is False:
+        return  # a Django before 4.1 has no pool either: OPTIONS["pool"] goes to libpq, which refuses it
+    state = f"{SETTING} is off" if checks.written else f"{SETTING} is not set"
+    message = (
+        f'{view.describe()} keeps connections in Django\'s psycopg pool (OPTIONS "pool") but {state}, so Django '
+        f"creates the pool with check=None: {CONSEQUENCE}; set {SETTING} to True"
+    )
+    location = checks.location if checks.written else view.entry_location(entry)
+    yield make_finding(rule, location, message, fix_or_none(view.fix(SETTING, "True")))

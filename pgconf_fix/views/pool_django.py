@@ -71,6 +71,25 @@ class DjangoDatabaseView(PoolView):
             return entry, literal(self.document.resolve(entry.value, entry.value))
         return None, MISSING if self.base.fully_known else UNKNOWN
 
+    def pool_option(self) -> tuple[Entry, bool | None] | None:
+        """The entry's ``OPTIONS["pool"]`` (Django 5.1+: a psycopg_pool pool, ``True`` or a dict
+        of the pool's arguments) and whether it is on: True, False, or None when the code
+        computes it. None when OPTIONS has no such key, or OPTIONS cannot be read."""
+        entry, _ = self.read_entry("OPTIONS")
+        if entry is None:
+            return None
+        options = self.document.settings(entry.value, entry.value)
+        if options is None:
+            return None
+        pool = options.find("pool")
+        if pool is None:
+            return None
+        node = self.document.resolve(pool.value, pool.value)
+        if isinstance(node, syntax.Dict):
+            return pool, bool(node.elements)  # Django tests the dict itself: {} is no pool
+        value = literal(node)
+        return pool, (None if value is UNKNOWN else bool(value))
+
     def is_postgres(self) -> bool | None:
         if self.from_url:
             assert self.base is not None
