@@ -103,7 +103,8 @@ def test_lines_are_split_and_joined_as_buildkit_does(text: str, expected: list) 
 
 
 def test_flags_after_a_blank_continuation_line_are_read() -> None:
-    text = BUILDKIT[0][0]
+    # USER: a shell-form CMD run as root is refused (tests/test_root_refusal.py), not read
+    text = BUILDKIT[0][0].replace("FROM postgres:16\n", "FROM postgres:16\nUSER postgres\n")
     (view,) = dockerfile_server_views(_source(text))
     assert view.effective("tcp_keepalives_idle").value == "60"
     assert view.effective("tcp_keepalives_interval").value == "10"

@@ -23,7 +23,10 @@ LAYERS = ("server", "client")  # the rule layers of the views it builds
 
 @cache
 def _postgres_from() -> re.Pattern[bytes]:
-    return re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*FROM[ \t][^\n]*postg", re.MULTILINE | re.IGNORECASE)
+    # The words of every image views.compose.is_postgres_image takes (postgres, postgis,
+    # crunchy-postgres, timescaledb, pgvector, spilo).
+    return re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*FROM[ \t][^\n]*(?:postg|timescaledb|pgvector|spilo)",
+                      re.MULTILINE | re.IGNORECASE)
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:

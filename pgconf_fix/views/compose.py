@@ -110,6 +110,37 @@ def is_postgres_image(image: str) -> bool:
     return bool(_POSTGRES_REPOSITORY.fullmatch(repository.rsplit("/", 1)[-1]))
 
 
+# Images whose ENTRYPOINT (docker-entrypoint.sh) starts as root and hands the server to the
+# postgres user with gosu only when its first argument is "postgres" or a flag; any other command
+# it runs as it is, as root. They set no USER. Read in docker-library/postgres (6edb0a8c4d:
+# Dockerfile-debian.template, docker-entrypoint.sh _main); postgis/postgis and pgvector/pgvector
+# are built FROM it and keep both (docker-postgis 51b3555, pgvector's Dockerfile).
+_ROOT_ENTRYPOINT_IMAGES = frozenset({"postgres", "postgis/postgis", "pgvector/pgvector"})
+_DOCKER_HUB = ("docker.io/", "index.docker.io/", "registry-1.docker.io/", "public.ecr.aws/docker/")
+ROOT_REFUSAL = '"root" execution of the PostgreSQL server is not permitted'  # postgres 15, run as root
+
+
+def starts_as_root(image: str) -> bool:
+    """Whether ``image`` is one of the official image's family, whose container starts as root
+    (:data:`_ROOT_ENTRYPOINT_IMAGES`): a command that starts ``postgres`` other than through its
+    ``docker-entrypoint.sh`` runs it as root, and postgres refuses to start (:data:`ROOT_REFUSAL`)."""
+    repository = _repository(image)[0].lower()
+    for registry in _DOCKER_HUB:
+        repository = repository.removeprefix(registry)
+    return repository.removeprefix("library/") in _ROOT_ENTRYPOINT_IMAGES
+
+
+def names_root(user: str) -> bool:
+    """Whether a ``USER`` instruction's or compose ``user:`` value is root (``root``, ``0``,
+    ``root:root``, ``0:0``...); any other user, or a variable, is not known to be root."""
+    return user.strip().split(":", 1)[0] in ("root", "0")
+
+
+def is_postgres_program(word: Word) -> bool:
+    """Whether a command's first word runs the server itself (``postgres``, ``/usr/lib/postgresql/16/bin/postgres``)."""
+    return word.value.rsplit("/", 1)[-1] in ("postgres", "postgresql")
+
+
 def version_from_image(image: str) -> PgVersion | None:
     """The PostgreSQL major an image tag names: ``postgres:16.2-alpine`` -> 16,
     ``timescale/timescaledb:2.14.2-pg15`` -> 15, ``postgis/postgis:15-3.4`` -> 15; None without
@@ -700,9 +731,19 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
             return _refused(source, what, part.node, home, part.raw_offset(part.stop.offset),
                             _stop_message(what, part.stop, part.text))
         return None
+    version = version_from_image(image)
+    user = Y.scalar_value(Y.get(service, "user"))
+    if explicit_entrypoint and is_postgres_program(words[0]) and starts_as_root(image) and (user is None or names_root(user)):
+        view = ComposeCommandSettings("server", source, what, home, None, judges_missing=False,
+                                      major=Major.of(version, f"the image {image}"), template=COMMAND_TEMPLATE)
+        view.problems.append(Problem(words[0].location, (
+            f"{what}: it starts postgres itself, as root (the image {image} starts as root, no user: other than "
+            f"root is set, and the image's docker-entrypoint.sh, which hands the server to the postgres user, "
+            f"is replaced); postgres refuses to start (it says: {ROOT_REFUSAL}). Keep the image's entrypoint "
+            f"and give the flags in command:, or set user:")))
+        return view.finish()
     flags = server_flags(words)
     open_words = _open_words(words, flags)
-    version = version_from_image(image)
     append = parts[-1].append
 
     def insert(key: str, value: str) -> tuple[Edit, ...]:

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from pgconf_fix.documents.compose_dotenv import WHITE_SPACE
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major
 from pgconf_fix.views.base import SettingsView
@@ -37,10 +37,14 @@ from pgconf_fix.views.compose import (
     COMMAND_TEMPLATE,
     Word,
     flag_replace,
+    ROOT_REFUSAL,
     is_postgres_image,
+    is_postgres_program,
+    names_root,
     refuse_valueless_flags,
     runs_server,
     server_flags,
+    starts_as_root,
     version_from_image,
 )
 from pgconf_fix.views.placed import PlacedSettings
@@ -256,6 +260,16 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
         return []  # a shell-form entrypoint ignores CMD; flags alone are no program
     if not runs_server(words):
         return []
+    what = f"the {' and '.join(instruction.keyword for instruction in written)} of {source.display}"
+    home = Location(source, written[0].args_start, written[-1].args_end)
+    version = version_from_image(image)
+    root = _runs_postgres_as_root(source, chain, image, last, parts)  # type: ignore[arg-type]
+    if root is not None:
+        view = PlacedSettings("server", source, what, home, None, judges_missing=False,
+                              major=Major.of(version, f"the image {image}"), template=COMMAND_TEMPLATE)
+        why, word = root
+        view.problems.append(Problem(word.location, f"{what}: {why}; postgres refuses to start (it says: {ROOT_REFUSAL})"))
+        return [view.finish()]
     flags = server_flags(words)
     tail, exec_form = written[-1], parts[-1][1]  # type: ignore[index]
 
@@ -268,9 +282,6 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
         end = offsets[len(joined.rstrip(" \t"))]
         return (Edit(source, end, end, f" -c {key}={value}"),)
 
-    what = f"the {' and '.join(instruction.keyword for instruction in written)} of {source.display}"
-    home = Location(source, written[0].args_start, written[-1].args_end)
-    version = version_from_image(image)
     view = PlacedSettings(
         "server",
         source,
@@ -287,3 +298,40 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
         span = (first, first + len(value)) if first is not None else None
         view.add(key, value, word.location, span, flag_replace(word, word.value[:offset], offset))
     return [view.finish()]
+
+
+def _runs_postgres_as_root(
+    source: SourceFile,
+    chain: list[tuple[str, str | None, list[Instruction]]],
+    image: str,
+    last: dict[str, Instruction],
+    parts: list[tuple[list[Word], bool]],
+) -> tuple[str, Word] | None:
+    """Why the final stage's command starts postgres as root and the word that does it, or None
+    when it does not (or whether it does is not known): under an image that starts as root (compose.starts_as_root) with no
+    ``USER`` other than root in the stages it is built from, either an ``ENTRYPOINT`` that runs
+    postgres itself (the image's docker-entrypoint.sh, which hands the server to the postgres
+    user, replaced), or a shell-form ``CMD`` after the image's entrypoint: Docker passes it as
+    ``/bin/sh -c "..."``, and the entrypoint runs any command not starting with postgres or a
+    flag as it is, as root (checked with docker-library/postgres' own docker-entrypoint.sh and
+    postgres 15). The Dockerfile reference's table of ENTRYPOINT and CMD forms:
+    https://docs.docker.com/reference/dockerfile/#understand-how-cmd-and-entrypoint-interact"""
+    if not starts_as_root(image):
+        return None
+    for _, _, body in chain:
+        for instruction in body:
+            if instruction.keyword == "USER" and not names_root(instruction.joined(source.text)[0]):
+                return None
+    if "ENTRYPOINT" in last:
+        entry = parts[0][0]
+        if is_postgres_program(entry[0]):
+            return ("its ENTRYPOINT starts postgres itself, so it runs as root (no USER other than root is set, and "
+                    "the image's docker-entrypoint.sh, which hands the server to the postgres user, is replaced)"), entry[0]
+        if [word.value.rsplit("/", 1)[-1] for word in entry] != ["docker-entrypoint.sh"]:
+            return None
+    if "CMD" in last and not parts[-1][1] and is_postgres_program(parts[-1][0][0]):
+        return ("its CMD is in the shell form, which Docker passes to the image's docker-entrypoint.sh as "
+                '/bin/sh -c "...": the entrypoint hands only a command starting with postgres (or a flag) to the '
+                'postgres user and runs any other, this /bin/sh, as root (no USER other than root is set). Write it '
+                'in the exec form, CMD ["postgres", "-c", "..."]'), parts[-1][0][0]
+    return None
