@@ -160,6 +160,23 @@ def test_the_entrypoints_database_url_is_no_libpq_connection(tmp_path: Path) -> 
     assert written.count("/app\n") == 3 and written.count("/app,") == 1
 
 
+def test_an_ecs_task_definitions_entrypoint_url_is_not_rewritten(tmp_path: Path) -> None:
+    """The same entrypoint in an ECS container definition (task-definition.json, tab-indented,
+    and CloudFormation's ContainerDefinitions): --write --unsafe-fixes leaves its DATABASE_URL
+    as written (a query there stops PgBouncer, as above) and still fixes the web container's."""
+    import shutil
+
+    from tests.cli_runner import run_cli
+
+    case = Path(__file__).parent / "fixtures" / "client" / "ecs-pgbouncer-entrypoint-url" / "before"
+    shutil.copytree(case, tmp_path / "work")
+    run_cli(["--no-cache", "--write", "--unsafe-fixes", "--select", "PGF4", "."], tmp_path / "work")
+    for name in ("task-definition.json", "stack.yaml"):
+        written = (tmp_path / "work" / name).read_text()
+        assert "postgres://app@db.prod.example.com/app\n" in written.replace('"}', "\n"), name
+        assert "6432/app?sslmode=require&keepalives=1" in written, name
+
+
 @pytest.mark.parametrize(
     "extra",
     [

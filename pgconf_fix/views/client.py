@@ -734,7 +734,7 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
     from pgconf_fix.documents.carriers import YAML_SUFFIXES, carriers_of
 
     entrypoint_urls: list[tuple[int, int]] = []
-    if source.path.suffix in YAML_SUFFIXES:
+    if source.path.suffix in YAML_SUFFIXES or source.path.suffix == ".json":
         from pgconf_fix.views.pgbouncer_env import entrypoint_url_spans
 
         entrypoint_urls = entrypoint_url_spans(source)

@@ -274,21 +274,32 @@ def kubernetes_pgbouncer_view(source: SourceFile, name: str, container: MappingN
 
 
 def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:
-    """The file spans of the ``DATABASE_URL``/``DATABASE_URLS`` values of every compose service
-    or Kubernetes container (any mapping with an ``image``) running an environment-configured
-    image: connection strings there are the entrypoint's to parse, not a client's."""
+    """The file spans of the ``DATABASE_URL``/``DATABASE_URLS`` values of every compose service,
+    Kubernetes container or ECS container definition (any mapping with an ``image``, or
+    CloudFormation's ``Image``) running an environment-configured image: connection strings
+    there are the entrypoint's to parse, not a client's.
+
+    An ECS task definition (``task-definition.json`` as ``aws ecs register-task-definition``
+    and GitHub's ``amazon-ecs-deploy-task-definition`` read it, or CloudFormation's
+    ``ContainerDefinitions``) lists ``environment`` as ``{"name": ..., "value": ...}`` items.
+    A JSON file is read as the YAML it also is, its tabs (blanks outside strings, where JSON
+    allows no raw tab) read as spaces so that offsets stay the file's."""
     if "edoburu/pgbouncer" not in source.text:
         return []
+    text = source.text.replace("\t", " ") if source.path.suffix == ".json" else source.text
     try:
-        roots = Y.compose_documents(source.text)
+        roots = Y.compose_documents(text)
     except Y.YamlError:
         return []
     spans = []
     for root in roots:
         for node in Y.walk(root):
-            if not isinstance(node, MappingNode) or not is_environment_configured(Y.scalar_value(Y.get(node, "image")) or ""):
+            if not isinstance(node, MappingNode):
                 continue
-            environment = Y.get(node, "environment")
+            image = Y.get(node, "image") or Y.get(node, "Image")
+            if not is_environment_configured(Y.scalar_value(image) or ""):
+                continue
+            environment = Y.get(node, "environment") or Y.get(node, "Environment")
             if isinstance(environment, MappingNode):
                 spans += [Y.span(value) for key, value in Y.items(environment) if key.value in URL_VARIABLES]
             elif isinstance(environment, SequenceNode):
@@ -296,9 +307,19 @@ def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:
                     Y.span(item) for item in environment.value
                     if isinstance(item, ScalarNode) and item.value.split("=", 1)[0] in URL_VARIABLES
                 ]
+                spans += _named_values(environment)  # ECS: {"name": ..., "value": ...}
             env = Y.get(node, "env")
-            for item in env.value if isinstance(env, SequenceNode) else []:
-                value = Y.get(item, "value") if Y.scalar_value(Y.get(item, "name")) in URL_VARIABLES else None
-                if value is not None:
-                    spans.append(Y.span(value))
+            spans += _named_values(env)
+    return spans
+
+
+def _named_values(items: Node | None) -> list[tuple[int, int]]:
+    """The spans of the ``value`` of each ``name``/``value`` item (Kubernetes' ``env``, ECS's
+    ``environment``; CloudFormation capitalises both keys) whose name is a URL variable."""
+    spans = []
+    for item in items.value if isinstance(items, SequenceNode) else []:
+        name = Y.scalar_value(Y.get(item, "name") or Y.get(item, "Name"))
+        value = Y.get(item, "value") or Y.get(item, "Value")
+        if name in URL_VARIABLES and value is not None:
+            spans.append(Y.span(value))
     return spans
