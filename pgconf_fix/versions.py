@@ -177,11 +177,26 @@ def _versions_in_directory(directory: Path) -> list[tuple[PgVersion, str]]:
                 continue
             compose = path.name.endswith((".yml", ".yaml"))
             for image in images_in(text, path.name):
-                read, note = _compose_image(image, directory) if compose and "$" in image else (image, "")
+                read, note = (image, "") if "$" not in image else (
+                    _compose_image(image, directory) if compose else _dockerfile_image(image, text))
                 version = version_from_image(read)
                 if version is not None:
                     found.append((version, f"the image {read} in {path.name}{note}"))
     return found
+
+
+def _dockerfile_image(image: str, text: str) -> tuple[str, str]:
+    """A Dockerfile's ``FROM`` image holding variables as ``docker build`` reads it with the
+    defaults of the ``ARG``s before the first ``FROM`` (views.dockerfile.expand_from), and a note
+    saying so; ``image`` and "" when that is not known here."""
+    from pgconf_fix.views.dockerfile import expand_from, instructions, meta_arguments
+
+    found = instructions(text)
+    meta = meta_arguments(text, found) if found is not None else None
+    read = expand_from(image, meta) if meta is not None else None
+    if not read:
+        return image, ""
+    return read, f" (FROM {image} with the defaults of the ARGs before it)"
 
 
 def _compose_image(image: str, directory: Path) -> tuple[str, str]:

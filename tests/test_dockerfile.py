@@ -13,12 +13,14 @@ random texts of those pieces gave the same instructions here as there.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.dockerfile import dockerfile_server_views, instructions
+from pgconf_fix.views.dockerfile import dockerfile_server_views, expand_from, instructions, meta_arguments
+from tests.cli_runner import run_cli
 from tests.pg_server import PgServer, pg_server  # noqa: F401 - pg_server is a fixture
 
 FIXTURE = Path(__file__).parent / "fixtures/client/dockerfile-postgres-flags"
@@ -169,3 +171,39 @@ def test_a_byte_order_mark_before_the_first_instruction_is_dropped(tmp_path: Pat
     assert view.effective("tcp_keepalives_idle").value == "7200"
     run_cli(["--no-cache", "--write", "."], tmp_path)
     assert (tmp_path / "Dockerfile").read_bytes().startswith(b'\xef\xbb\xbfFROM postgres:15\nCMD ["postgres", "-c", "tcp_keepalives_idle=60", ')
+
+
+# BuildKit's answers (its parser and shell lexer at 73ed682, built as a throwaway, with no
+# --build-arg): the last FROM's image. None: read here as not known (left as written).
+FROM_ARGS = [
+    ("ARG PG_MAJOR=16\nFROM postgres:${PG_MAJOR}\n", "postgres:16"),
+    ('ARG PG="15" X\nFROM postgres:${PG:-14}-alpine AS a\n', "postgres:15-alpine"),
+    ("ARG A=1\nARG A\nFROM postgres:1$A\n", "postgres:11"),  # declared again without a default: kept
+    ("ARG A=\nFROM postgres:${A:-13}\n", "postgres:13"),
+    ("ARG A=\nFROM postgres:${A-13}\n", "postgres:"),  # set, though empty
+    ("FROM postgres:${NOPE:-12}\n", "postgres:12"),  # never declared: unset
+    ("ARG B=16\nFROM postgres:$B\nARG B=11\nFROM postgres:$B\n", "postgres:16"),  # only ARGs before the first FROM
+    ("ARG A='9.6' B\nFROM postgres:${B-$A}\n", None),  # BuildKit: postgres:9.6 (a variable in a default)
+    ("ARG A=1 B=${A}2\nFROM postgres:$B\n", None),  # BuildKit: postgres:12 (a variable in an ARG)
+    ("FROM postgres:${TARGETARCH}\n", None),  # the builder's platform decides
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FROM_ARGS)
+def test_a_from_image_is_read_with_the_args_before_it_as_buildkit_does(text: str, expected: str | None) -> None:
+    found = instructions(text)
+    assert found is not None
+    meta = meta_arguments(text, found)
+    image = text.rsplit("FROM ", 1)[1].split()[0]
+    assert (expand_from(image, meta) if meta is not None else None) == expected
+
+
+def test_the_major_of_a_from_image_with_args_decides_what_postgres_refuses(tmp_path: Path) -> None:
+    command = 'CMD ["postgres", "-c", "tcp_user_timeout=10000"]\n'
+    (tmp_path / "Dockerfile").write_text("ARG PG_MAJOR=11\nFROM postgres:${PG_MAJOR}\n" + command)
+    found = json.loads(run_cli(["--no-cache", "--format", "json", "--select", "PGF001", "."], tmp_path).stdout)
+    assert [item["line"] for item in found] == [3], found
+    assert "not a parameter of PostgreSQL 11 (FROM postgres:${PG_MAJOR} with the defaults" in found[0]["message"]
+    assert "--build-arg" in found[0]["message"]
+    (tmp_path / "Dockerfile").write_text("ARG PG_MAJOR=16\nFROM postgres:${PG_MAJOR}\n" + command)
+    assert json.loads(run_cli(["--no-cache", "--format", "json", "--select", "PGF001", "."], tmp_path).stdout) == []

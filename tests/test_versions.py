@@ -145,3 +145,11 @@ def test_a_series_before_10_needs_its_minor(given: str, accepted: bool, tmp_path
     assert (config.code == 2) != accepted, config.stderr
     if not accepted:
         assert f"'pg-version' must look like 13 or 9.4, not '{given}'" in config.stderr
+
+
+def test_a_dockerfile_image_is_read_with_the_args_before_it(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("ARG PG_MAJOR=13\nFROM postgres:${PG_MAJOR}-alpine\n")
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("")
+    assert version_from_tree(conf) == (PgVersion(13), "the image postgres:13-alpine in Dockerfile "
+                                       "(FROM postgres:${PG_MAJOR}-alpine with the defaults of the ARGs before it)")

@@ -77,6 +77,78 @@ class Instruction:
         return "".join(text[start:end] for start, end in self.segments), offsets
 
 
+# What a FROM line's image and the ARGs before the first FROM are read in here: plain words,
+# quoted plain values, and $NAME, ${NAME}, ${NAME:-word}, ${NAME-word} in the image. Anything else
+# (a value holding $, a backslash, a space in quotes, ${NAME%...}) leaves the image unknown.
+_META_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_META_PLAIN = r"[A-Za-z0-9._:/@+-]*"
+_META_WORD = re.compile(rf"({_META_NAME})(?:=({_META_PLAIN}|\"{_META_PLAIN}\"|'{_META_PLAIN}'))?")
+_FROM_PIECE = re.compile(
+    rf"([A-Za-z0-9._:/@-]+)|\$({_META_NAME})|\$\{{({_META_NAME})(?:(:?-)([A-Za-z0-9._:/@-]*))?\}}"
+)
+# The arguments BuildKit defines for every build, which the builder's platform sets
+# (dockerfile2llb defaultArgs, moby/buildkit 73ed682): not known here.
+_PLATFORM_ARGS = frozenset({
+    "BUILDPLATFORM", "BUILDOS", "BUILDOSVERSION", "BUILDARCH", "BUILDVARIANT", "TARGETPLATFORM", "TARGETOS",
+    "TARGETOSVERSION", "TARGETARCH", "TARGETVARIANT", "TARGETSTAGE",
+})
+
+
+def meta_arguments(text: str, found: list[Instruction]) -> dict[str, str | None] | None:
+    """The ``ARG``s before the first ``FROM`` (BuildKit's meta arguments, the only ones a
+    ``FROM`` line can use): name -> default, None for one declared without a default; None when
+    one is written outside what is read here (:data:`_META_WORD`). The defaults are what
+    ``docker build`` uses where no ``--build-arg`` names them."""
+    meta: dict[str, str | None] = {}
+    for instruction in found:
+        if instruction.keyword == "FROM":
+            break
+        if instruction.keyword != "ARG":
+            continue
+        for word in re.split(f"[{re.escape(_GO_SPACE)}]+", instruction.joined(text)[0]):
+            match = _META_WORD.fullmatch(word)
+            if match is None:
+                if word:
+                    return None
+                continue
+            name, value = match.group(1), match.group(2)
+            if value is not None:
+                meta[name] = value[1:-1] if value[:1] in ("\"", "'") else value
+            else:
+                meta.setdefault(name, None)  # a default given before stays (buildMetaArgs)
+    return meta
+
+
+def expand_from(reference: str, meta: dict[str, str | None]) -> str | None:
+    """``reference`` (a ``FROM`` line's image) with its variables replaced as BuildKit replaces
+    them where no ``--build-arg`` is given: a meta argument's default; a name not declared, or
+    declared without a default, is unset (``""``, or the ``:-``/``-`` word); None when it is
+    written outside :data:`_FROM_PIECE` or names one of the builder's platform arguments.
+    Checked against BuildKit's own parser and shell lexer (73ed682, built as a throwaway; the
+    cases are in tests/test_dockerfile.py)."""
+    pieces: list[str] = []
+    position = 0
+    while position < len(reference):
+        match = _FROM_PIECE.match(reference, position)
+        if match is None:
+            return None
+        position = match.end()
+        plain, bare, braced, operator, word = match.groups()
+        if plain is not None:
+            pieces.append(plain)
+            continue
+        name = bare or braced
+        if name in _PLATFORM_ARGS and name not in meta:
+            return None
+        value = meta.get(name)
+        if operator == ":-":
+            value = value or word
+        elif operator == "-":
+            value = word if value is None else value
+        pieces.append(value or "")
+    return "".join(pieces)
+
+
 def _lines(text: str) -> list[str]:
     """The file's lines as BuildKit splits them: at ``\\n`` alone, each with its ending."""
     lines = [line + "\n" for line in text.split("\n")]
@@ -221,12 +293,22 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
     if not found:
         return []
     stages: list[tuple[str, str | None, list[Instruction]]] = []  # (image, alias, instructions)
+    meta: dict[str, str | None] | None = None
+    notes: dict[str, str] = {}  # image as read -> how it was read from variables
     for instruction in found:
         if instruction.keyword == "FROM":
             match = _FROM.fullmatch(instruction.joined(source.text)[0])
             if match is None:
                 return []
-            stages.append((match.group(1), (match.group(2) or "").lower() or None, []))
+            image = match.group(1)
+            if "$" in image:
+                meta = meta_arguments(source.text, found) if meta is None else meta
+                expanded = expand_from(image, meta) if meta is not None else None
+                if expanded:
+                    notes[expanded] = (f" (FROM {image} with the defaults of the ARGs before it; where docker build "
+                                       "is given a --build-arg for them, that applies instead)")
+                    image = expanded
+            stages.append((image, (match.group(2) or "").lower() or None, []))
         elif stages:
             stages[-1][2].append(instruction)
     if not stages:
@@ -289,9 +371,11 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
         home,
         insert,
         judges_missing=not any(flag[0] == "config_file" for flag in flags),
-        major=Major.of(version, f"the image {image}"),
+        major=Major.of(version, f"the image {image}{notes.get(image, '')}"),
         template=COMMAND_TEMPLATE,
     )
+    if version is not None and image in notes:
+        view.version_note = notes[image]
     refuse_valueless_flags(view, words, what)
     for key, value, word, offset in flags:
         first = word.at(offset)
