@@ -51,6 +51,35 @@ def _found(tmp_path: Path) -> list[dict]:
     return json.loads(run_cli(["--no-cache", "--format", "json", "."], tmp_path).stdout)
 
 
+SHELL_CMD = {
+    # an ENTRYPOINT that starts postgres, then a shell-form CMD -> refused
+    'FROM postgres:16\nENTRYPOINT ["docker-entrypoint.sh", "postgres"]\nCMD -c tcp_keepalives_idle=60\n': True,
+    'FROM postgres:16\nUSER postgres\nENTRYPOINT ["postgres"]\nCMD -c tcp_keepalives_idle=60\n': True,
+    'FROM postgres:16\nENTRYPOINT ["docker-entrypoint.sh", "postgres"]\nCMD ["-c", "tcp_keepalives_idle=60"]\n': False,
+}
+
+
+@pytest.mark.parametrize("dockerfile", list(SHELL_CMD))
+def test_a_shell_form_cmd_after_an_entrypoint_that_starts_postgres(tmp_path: Path, dockerfile: str) -> None:
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    found = _found(tmp_path)
+    refused = [item for item in found if item["code"] == "PGF001"]
+    if SHELL_CMD[dockerfile]:
+        assert len(found) == 1 and len(refused) == 1 and "as /bin/sh -c" in refused[0]["message"], found
+        assert refused[0]["line"] == dockerfile.count("\n"), found  # at the CMD, the last line
+    else:
+        assert refused == [] and {item["code"] for item in found} == {"PGF102", "PGF103"}, found
+
+
+def test_postgres_refuses_sh_c_as_its_arguments(pg_server: PgServer) -> None:  # noqa: F811
+    """What a shell-form CMD gives an ENTRYPOINT running postgres (SHELL_CMD's refused cases)."""
+    with pg_server.staged() as conf_dir:
+        (conf_dir / "postgresql.conf").write_text("")
+        done = pg_server.run("postgres", "-D", str(conf_dir), "-C", "port", "/bin/sh", "-c", "-c tcp_keepalives_idle=60",
+                             cwd=conf_dir)
+    assert done.returncode != 0 and "unrecognized configuration parameter" in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize("dockerfile", list(DOCKERFILES))
 def test_a_dockerfile_that_starts_postgres_as_root(tmp_path: Path, dockerfile: str) -> None:
     (tmp_path / "Dockerfile").write_text(dockerfile)

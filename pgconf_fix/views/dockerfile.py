@@ -346,11 +346,21 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
     home = Location(source, written[0].args_start, written[-1].args_end)
     version = version_from_image(image)
     root = _runs_postgres_as_root(source, chain, image, last, parts)  # type: ignore[arg-type]
-    if root is not None:
+    refused = (root[1], f"{what}: {root[0]}; postgres refuses to start (it says: {ROOT_REFUSAL})") if root else None
+    if refused is None and "ENTRYPOINT" in last and "CMD" in last and not parts[-1][1]:  # type: ignore[index]
+        entry = parts[0][0]  # type: ignore[index]
+        if [word.value.rsplit("/", 1)[-1] for word in entry] != ["docker-entrypoint.sh"] and runs_server(entry):
+            # Docker passes a shell-form CMD as /bin/sh -c "...": after an ENTRYPOINT that starts
+            # postgres those are postgres' arguments (the Dockerfile reference's table).
+            refused = (parts[-1][0][0], (  # type: ignore[index]
+                f'{what}: the CMD is in the shell form, so Docker passes it to the ENTRYPOINT as /bin/sh -c "...": '
+                "postgres gets those three as its arguments and refuses to start (postgres 15: the -c takes the "
+                'whole text as one setting, "unrecognized configuration parameter", and /bin/sh is an invalid '
+                'argument). Write the CMD in the exec form, CMD ["-c", "..."]'))
+    if refused is not None:
         view = PlacedSettings("server", source, what, home, None, judges_missing=False,
                               major=Major.of(version, f"the image {image}"), template=COMMAND_TEMPLATE)
-        why, word = root
-        view.problems.append(Problem(word.location, f"{what}: {why}; postgres refuses to start (it says: {ROOT_REFUSAL})"))
+        view.problems.append(Problem(refused[0].location, refused[1]))
         return [view.finish()]
     flags = server_flags(words)
     tail, exec_form = written[-1], parts[-1][1]  # type: ignore[index]
