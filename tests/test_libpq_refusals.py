@@ -26,6 +26,8 @@ CASES = [
     "tcp_user_timeout=x", "tcp_user_timeout=2147483648", "connect_timeout=2147483647",
     "sslmode=require", "sslmode=REQUIRE", "sslmode=requir", "sslmode=verify-full", "sslmode=disable",
     "keepalives_idle=60 keepalives_idle=abc", "keepalives_idle=abc keepalives_idle=60",
+    # strings PQconninfoParse itself refuses, before any value is read
+    "port", "bogus=1", "Keepalives_idle=60", "password='unterminated", "application_name='a b'",
 ]  # fmt: skip
 
 
@@ -42,7 +44,8 @@ def _libpq_refuses(connect, conninfo: str) -> bool:  # noqa: ANN001 - psycopg2.c
         message = str(exc)
         if "Connection refused" in message:
             return False
-        assert "invalid" in message or "setsockopt" in message or "bad value" in message, message
+        words = ("invalid", "setsockopt", "bad value", 'missing "="', "unterminated quoted string")
+        assert any(word in message for word in words), message
         return True
     raise AssertionError(f"connected to a closed port: {conninfo}")
 
@@ -124,3 +127,28 @@ def test_keepalives_idle_zero_is_not_called_the_kernel_default(tmp_path: Path) -
     assert any(line.startswith("libpq.env:1:") and " PGF401 " in line and "PGF001" in line for line in lines)
     unknown = [line for line in lines if line.startswith("unknown.env:")]
     assert len(unknown) == 1 and " PGF401 " in unknown[0] and "PGF001" not in unknown[0], unknown
+
+
+@pytest.mark.parametrize("driver", ["psycopg2", "psycopg"])
+def test_a_uri_or_string_libpq_cannot_parse_is_pgf001_without_its_secrets(driver: str, tmp_path: Path) -> None:
+    """PQconninfoParse's own refusals of a literal handed whole to the driver (an unknown URI
+    query parameter, bad percent-encoding, a password with an unquoted blank): PGF001 exactly
+    where the driver refuses, and the token libpq quotes is shown only when it is a keyword."""
+    connect = pytest.importorskip(driver).connect
+    port = _closed_port()
+    tail = "sslmode=require&keepalives_idle=60&keepalives_interval=10&keepalives_count=6"
+    strings = {
+        "query": f"postgresql://app@127.0.0.1:{port}/app?{tail}&bogus=1",
+        "percent": f"postgresql://app:Pw%zzSecretQ@127.0.0.1:{port}/app?{tail}",
+        "blank": f"host=127.0.0.1 port={port} dbname=app {tail.replace('&', ' ')} password=Open Sesame9",
+        "fine": f"postgresql://app@127.0.0.1:{port}/app?{tail}&connect_timeout=5",
+    }
+    for name, conninfo in strings.items():
+        shown = conninfo.replace("127.0.0.1", "db.example.com")
+        (tmp_path / f"{name}.py").write_text(f"import {driver}\nconn = {driver}.connect({shown!r})\n")
+    outcome = run_cli(["--no-cache", "--select", "PGF001", "."], tmp_path)
+    reported = {line.split(".py")[0]: line for line in outcome.stdout.splitlines() if " PGF001 " in line}
+    assert set(reported) == {name for name, conninfo in strings.items() if _libpq_refuses(connect, conninfo)}
+    assert set(reported) == {"query", "percent", "blank"}
+    assert 'invalid URI query parameter: "bogus"' in reported["query"]
+    assert "SecretQ" not in outcome.stdout and "Sesame9" not in outcome.stdout

@@ -407,6 +407,21 @@ class ConninfoError(ValueError):
     """A string libpq refuses; the message is libpq's own wording (fe-connect.c)."""
 
 
+def refusal_wording(error: ConninfoError) -> str:
+    """libpq's message for a refused string, fit to print. The text libpq quotes may hold a
+    piece of a user name or a password, so a quoted token is kept only where it is a keyword:
+    an unknown one written as a key (``invalid connection option "bogus"``: lower-case letters
+    and underscores) or a libpq keyword left without ``=``; any other becomes ``"..."``."""
+    message = str(error)
+    unknown = re.fullmatch(r'(?:invalid connection option|invalid URI query parameter:) "([a-z_]{1,40})"', message)
+    if unknown is not None:
+        return message
+    without_equals = re.fullmatch(r'missing "=" after "([^"]*)" in connection info string', message)
+    if without_equals is not None and without_equals.group(1) in LIBPQ_KEYWORDS:
+        return message
+    return re.sub(r'"[^"]*"', lambda quoted: quoted.group(0) if quoted.group(0) in ('"="', '"]"') else '"..."', message)
+
+
 def parse_conninfo(conninfo: str) -> dict[str, str]:
     """Read one whole connection string as libpq's ``PQconninfoParse`` does.
 

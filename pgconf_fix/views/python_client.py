@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pgconf_fix.documents import python_nodes as syntax
-from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
+from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS, TEMPLATE, ConninfoError, parse_conninfo, refusal_wording
 from pgconf_fix.documents.python import (
     UNKNOWN,
     Entry,
@@ -358,8 +358,10 @@ class _Connections:
             hosts = [self._host(host.value)] if host is not None else []
             view = ClientConnection(LIBPQ, hosts, "kwargs")
             view.add_placement(placement)
-        elif any(key in LIBPQ_KEYWORDS for key in settings.entries):
-            view.placements.insert(0, placement)  # the call already speaks in keywords: add there
+        else:
+            _note_refused_conninfo(view, literal(document.resolve(conninfo, call)))
+            if any(key in LIBPQ_KEYWORDS for key in settings.entries):
+                view.placements.insert(0, placement)  # the call already speaks in keywords: add there
         view.consumer = LIBPQ
         self._add(view, settings)
         self.used.append(view)
@@ -456,6 +458,7 @@ class _Connections:
         if view is None:
             return  # a conninfo the code computes
         view.consumer = LIBPQ
+        _note_refused_conninfo(view, literal(document.resolve(conninfo, pool.call)))
         entry = pool.settings.find("kwargs")
         if entry is None:
             return
@@ -545,6 +548,22 @@ class _KeywordStandIn:
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         return ()
+
+
+def _note_refused_conninfo(view: ClientConnection, conninfo: object) -> None:
+    """PGF001 for a literal conninfo handed whole to psycopg or psycopg2 that libpq cannot parse
+    (an unknown keyword, a word without ``=``, an unterminated quote, bad percent-encoding):
+    both drivers parse it with libpq's PQconninfoParse before connecting and raise
+    ProgrammingError / OperationalError, so the program never connects (checked with psycopg
+    3.3 and psycopg2 2.9: tests/test_libpq_refusals.py). A string holding a template
+    placeholder is left alone."""
+    if not isinstance(conninfo, str) or not conninfo or TEMPLATE.search(conninfo):
+        return
+    try:
+        parse_conninfo(conninfo)
+    except ConninfoError as error:
+        message = f"{view.describe()}: {refusal_wording(error)}; libpq refuses to connect"
+        view.problems = [*view._problems, Problem(view.placements[-1].location(), message)]
 
 
 def _render(document: PythonDocument, value: str) -> str:
