@@ -20,7 +20,11 @@ from pgconf_fix.documents.connstr import (
     find_connection_strings,
     parse_conninfo,
 )
-from pgconf_fix.verify.conninfo import libpq_reading
+from pgconf_fix.verify.conninfo import (
+    decoded_strings,
+    libpq_reading,
+    may_hold_connection_string,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -180,3 +184,62 @@ def uri_strings(draw: st.DrawFn) -> str:
 @given(st.one_of(key_value_strings(), uri_strings(), st.text(alphabet="abh=' \\postgrsql:/?&", max_size=30)))
 def test_generated_strings_read_as_libpq_reads_them(text: str) -> None:
     assert ours(text) == libpq(text)
+
+
+# -- the verifier's test before it imports connstr ------------------------------------------
+
+
+def _fixture_texts() -> list[tuple[Path, str]]:
+    texts = []
+    for path in sorted(FIXTURES.rglob("*")):
+        if path.is_file() and path.stat().st_size <= 200_000:
+            texts.append((path, path.read_bytes().decode("utf-8", "surrogateescape")))
+    return texts
+
+
+def _never_misses(text: str) -> None:
+    """``may_hold_connection_string`` may say True of a text that holds none, never False of
+    one in which ``find_connection_strings`` (either reading) finds a string."""
+    if not may_hold_connection_string(text):
+        assert find_connection_strings(text) == [], text
+        assert find_connection_strings(text, decoded=True) == [], text
+
+
+def test_the_verifiers_prefilter_passes_every_fixture_text_that_holds_a_connection_string() -> None:
+    said_no = held = 0
+    for path, text in _fixture_texts():
+        for value in {text, *decoded_strings(path, text)}:
+            _never_misses(value)
+            said_no += not may_hold_connection_string(value)
+            held += bool(find_connection_strings(value))
+    assert said_no > 100 and held > 50  # both answers are given on the corpus
+
+
+PREFILTER_EDGES = [
+    "dbname=a user=b port=5",  # a run of three with dbname, no host
+    "hostaddr=10.0.0.1 dbname=a",
+    "host\t=\ta dbname = b",
+    "x = 1\nhost=a dbname=b\n",
+    "postgresql://h/db",
+    "POSTGRES://h/db",
+    "db+postgresql://h/db",
+    "jdbc:postgresql://h/db",
+    "listen_addresses = 'localhost'\nport = 5432\n",  # the sample postgresql.conf's kind of text
+    "HOST=a DBNAME=b",
+    "ghost=a dbname=b user=c",
+    "host.x=a dbname=b",
+    "${host}=a dbname=b port=1",
+]
+
+
+@pytest.mark.parametrize("text", PREFILTER_EDGES)
+def test_the_verifiers_prefilter_at_its_edges(text: str) -> None:
+    _never_misses(text)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(key_value_strings(), uri_strings(),
+                 st.lists(st.sampled_from(["host", "addr", "dbname", "=", " ", "\t", "\n", "://", "postgres", "ql",
+                                           "x", ".", "-", "_", "'", "1", "user=u", "port=5"]), max_size=12).map("".join)))  # fmt: skip
+def test_the_verifiers_prefilter_never_misses_a_generated_string(text: str) -> None:
+    _never_misses(text)

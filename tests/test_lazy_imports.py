@@ -56,6 +56,21 @@ def test_a_postgresql_conf_alone_loads_no_other_reader(tmp_path: Path) -> None:
     assert "pgconf_fix.cache" not in loaded
 
 
+def test_a_postgresql_conf_without_a_connection_string_is_vetted_without_the_connection_string_reader(tmp_path: Path) -> None:
+    """The connection-string verifier judges every edited file, but a text with no ``://`` and
+    no ``host``/``hostaddr``/``dbname`` before an ``=`` holds no connection string: the reader of
+    them (pgconf_fix.documents.connstr, three dataclasses and four patterns, ~17 M instructions)
+    is not imported for it, nor its URI pattern run over the text (issue 18, tenth pass). A
+    primary_conninfo with host= brings it back."""
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("listen_addresses = 'localhost'\nport = 5432\n")  # as the sample file has them
+    loaded = _modules_for(conf)
+    assert "pgconf_fix.verify.conninfo" in loaded  # a fix (tcp_keepalives_idle) was vetted
+    assert "pgconf_fix.documents.connstr" not in loaded
+    conf.write_text("listen_addresses = 'localhost'\nprimary_conninfo = 'host=primary port=5432 user=r'\n")
+    assert "pgconf_fix.documents.connstr" in _modules_for(conf)
+
+
 PATTERN_PROBE = """
 import json
 import sys

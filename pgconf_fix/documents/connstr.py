@@ -104,7 +104,9 @@ def find_connection_strings(text: str, decoded: bool = False) -> list[Connection
     a Python literal's value), so quotes and brackets in it are content, and only blanks end
     a URI; in raw file text they end it."""
     found: list[ConnectionString] = []
-    for match in URI_SCHEME.finditer(text):
+    # The scheme's pattern starts with a look-behind, so the engine tries it at every offset
+    # (~370 instructions a character): a text without "://" holds no URI (issue 18).
+    for match in URI_SCHEME.finditer(text) if "://" in text else ():
         if found and match.start() < found[-1].end:
             continue
         parsed = parse_uri(text, match.start(), match.end(), match.group("scheme").lower(), decoded)

@@ -23,17 +23,18 @@ from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pgconf_fix.documents.connstr import (
-    ConnectionString,
-    ConninfoError,
-    _template_end,
-    find_connection_strings,
-    parse_conninfo,
-)
 from pgconf_fix.text_memo import TextMemo
 from pgconf_fix.verify import Trial, verifier
 from pgconf_fix.verify.formats import YAML_SUFFIXES
+
+if TYPE_CHECKING:
+    from pgconf_fix.documents.connstr import ConnectionString, ConninfoError
+
+# pgconf_fix.documents.connstr (three dataclasses, four patterns: ~17 M instructions, 4 % of a
+# run on one postgresql.conf) is imported where a text may hold a connection string
+# (``may_hold_connection_string``); the sample postgresql.conf of every major holds none.
 
 
 @cache
@@ -41,6 +42,21 @@ def _scheme() -> re.Pattern[str]:
     """A libpq URI's scheme with SQLAlchemy's driver or Celery's prefix, compiled when a changed
     URI is first read (an edit of a postgresql.conf changes none; issue 18)."""
     return re.compile(r"^(?:db\+)?postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
+
+
+@cache
+def _dsn_key() -> re.Pattern[str]:
+    return re.compile(r"(?:host(?:addr)?|dbname)[ \t]*=")
+
+
+def may_hold_connection_string(text: str) -> bool:
+    """False when ``connstr.find_connection_strings(text)`` (either ``decoded``) finds nothing,
+    decided without importing it: a URI it finds holds ``://`` (its scheme's pattern ends with
+    it), and a key=value string it finds holds ``host``, ``hostaddr`` or ``dbname`` followed by
+    blanks and ``=`` (a run is taken only with one of them, each pair read by ``_DSN_PAIR``).
+    True is no promise: the text is then searched (tests/test_conninfo.py compares the two on
+    the fixtures and on texts made to sit at the edge)."""
+    return "://" in text or (("host" in text or "dbname" in text) and _dsn_key().search(text) is not None)
 
 
 def _walk(value: object) -> Iterator[str]:
@@ -96,6 +112,11 @@ def _strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
 def _read_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], ...]:
     values = decoded_strings(path, text)
     decoded = values != [text]
+    values = [value for value in values if may_hold_connection_string(value)]
+    if not values:
+        return ()
+    from pgconf_fix.documents.connstr import find_connection_strings
+
     return tuple(
         (value[found.start : found.end], found)
         for value in values
@@ -108,6 +129,8 @@ _remembered_strings = TextMemo(_read_strings)
 
 def opaque_templates(text: str) -> str:
     """``text`` with each template placeholder replaced by one plain word (``T``)."""
+    from pgconf_fix.documents.connstr import _template_end
+
     out = []
     pos = 0
     while pos < len(text):
@@ -123,6 +146,8 @@ def opaque_templates(text: str) -> str:
 
 def libpq_reading(text: str, found: ConnectionString) -> dict[str, str] | None:
     """What libpq reads from one found string (None for JDBC); ConninfoError when it refuses it."""
+    from pgconf_fix.documents.connstr import parse_conninfo
+
     if found.form == "jdbc":
         return None
     plain = opaque_templates(text)
@@ -143,6 +168,10 @@ def _safe_message(error: ConninfoError) -> str:
 def connection_strings_read_as_intended(trial: Trial) -> str | None:
     old = _strings(trial.path, trial.old)
     new = _strings(trial.path, trial.new)
+    if not new:
+        return None  # the edited text holds no connection string, so none was changed
+    from pgconf_fix.documents.connstr import ConninfoError
+
     # The old strings as a multiset: an edited string is one no old string accounts for (a
     # list's scan here made a file of many connection strings quadratic; issue 18).
     remaining = Counter(text for text, _ in old)
