@@ -189,7 +189,7 @@ def _dockerfile_image(image: str, text: str) -> tuple[str, str]:
     """A Dockerfile's ``FROM`` image holding variables as ``docker build`` reads it with the
     defaults of the ``ARG``s before the first ``FROM`` (views.dockerfile.expand_from), and a note
     saying so; ``image`` and "" when that is not known here."""
-    from pgconf_fix.views.dockerfile import expand_from, instructions, meta_arguments
+    from pgconf_fix.documents.dockerfile import expand_from, instructions, meta_arguments
 
     found = instructions(text)
     meta = meta_arguments(text, found) if found is not None else None

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from pgconf_fix.source import SourceFile
-from pgconf_fix.views.dockerfile import dockerfile_server_views, expand_from, instructions, meta_arguments
+from pgconf_fix.documents.dockerfile import expand_from, instructions, meta_arguments
+from pgconf_fix.views.dockerfile import dockerfile_server_views
 from tests.cli_runner import run_cli
 from tests.pg_server import PgServer, pg_server  # noqa: F401 - pg_server is a fixture
 
