@@ -4,6 +4,8 @@ Each YAML document is judged alone. The places read, and where a missing setting
 
 - CloudNativePG ``Cluster`` (``postgresql.cnpg.io``): ``spec.postgresql.parameters``
   (strings); version from ``spec.imageName``.
+- CloudNativePG ``Pooler``: ``spec.pgbouncer.parameters``, as the pgbouncer.ini the operator
+  writes from them (:mod:`pgconf_fix.views.cnpg_pooler`).
 - Zalando ``postgresql`` (``acid.zalan.do``): ``spec.postgresql.parameters`` (strings);
   version from ``spec.postgresql.version``.
 - Crunchy PGO ``PostgresCluster`` (``postgres-operator.crunchydata.com``):
@@ -138,6 +140,11 @@ def operator_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
         path = ("spec", "postgresql", "parameters")
         return [parameter_map_view(source, root, [path], path, "the CloudNativePG Cluster's parameters", strings=True,
                                    major=major)]
+    if api.startswith("postgresql.cnpg.io/") and kind == "Pooler":
+        from pgconf_fix.views.cnpg_pooler import pooler_view
+
+        pooler = pooler_view(source, root)
+        return [pooler] if pooler is not None else []
     if api.startswith("acid.zalan.do/") and kind == "postgresql":
         major = _major(Y.scalar_value(Y.get(root, "spec", "postgresql", "version")), "spec.postgresql.version")
         path = ("spec", "postgresql", "parameters")
