@@ -4,8 +4,9 @@ Each YAML document is judged alone. The places read, and where a missing setting
 
 - CloudNativePG ``Cluster`` (``postgresql.cnpg.io``): ``spec.postgresql.parameters``
   (strings); version from ``spec.imageName``.
-- CloudNativePG ``Pooler``: ``spec.pgbouncer.parameters``, as the pgbouncer.ini the operator
-  writes from them (:mod:`pgconf_fix.views.cnpg_pooler`).
+- CloudNativePG ``Pooler``: ``spec.pgbouncer.parameters``, and a Crunchy PGO
+  ``PostgresCluster``'s ``spec.proxy.pgBouncer.config.global``, as the pgbouncer.ini the
+  operator writes from them (:mod:`pgconf_fix.views.operator_pgbouncer`).
 - Zalando ``postgresql`` (``acid.zalan.do``): ``spec.postgresql.parameters`` (strings);
   version from ``spec.postgresql.version``.
 - Crunchy PGO ``PostgresCluster`` (``postgres-operator.crunchydata.com``):
@@ -141,7 +142,7 @@ def operator_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
         return [parameter_map_view(source, root, [path], path, "the CloudNativePG Cluster's parameters", strings=True,
                                    major=major)]
     if api.startswith("postgresql.cnpg.io/") and kind == "Pooler":
-        from pgconf_fix.views.cnpg_pooler import pooler_view
+        from pgconf_fix.views.operator_pgbouncer import pooler_view
 
         pooler = pooler_view(source, root)
         return [pooler] if pooler is not None else []
@@ -153,8 +154,12 @@ def operator_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
     if api.startswith("postgres-operator.crunchydata.com/") and kind == "PostgresCluster":
         major = _major(Y.scalar_value(Y.get(root, "spec", "postgresVersion")), "spec.postgresVersion")
         path = ("spec", "patroni", "dynamicConfiguration", "postgresql", "parameters")
-        return [parameter_map_view(source, root, [path], path, "the PostgresCluster's Patroni parameters",
-                                   strings=False, major=major)]
+        views: list[SettingsView] = [parameter_map_view(source, root, [path], path, "the PostgresCluster's Patroni parameters",
+                                                        strings=False, major=major)]
+        from pgconf_fix.views.operator_pgbouncer import pgo_proxy_view
+
+        proxy = pgo_proxy_view(source, root)
+        return views + ([proxy] if proxy is not None else [])
     return []
 
 
