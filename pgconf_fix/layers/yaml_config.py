@@ -34,7 +34,7 @@ def _compose_name() -> re.Pattern[str]:
 def _keys() -> re.Pattern[bytes]:
     """Keys this layer reads, at the start of a line (a YAML key or a list item)."""
     return re.compile(
-        rb"^[ \t-]*(?:services|sysctls|parameters|extendedConfiguration|postgresql\.conf|pgbouncer\.ini"
+        rb"^[ \t-]*(?:services|sysctls|[Pp]arameters|extendedConfiguration|postgresql\.conf|pgbouncer\.ini"
         rb"|dynamicConfiguration|args|command|(?:ansible\.(?:posix|builtin)\.)?sysctl"
         rb"|(?:community\.postgresql\.)?postgresql_set|postgresql_global_config_options)[ \t]*:",
         re.MULTILINE,

@@ -29,6 +29,7 @@ from pgconf_fix.views.ansible import (
 )
 from pgconf_fix.views.base import Built, ParsedFile, SettingsView
 from pgconf_fix.views.client import connection_views
+from pgconf_fix.views.cloudformation import cloudformation_views, is_cloudformation
 from pgconf_fix.views.compose import compose_views, is_compose, project_environment_of
 from pgconf_fix.views.kubernetes import kubernetes_views
 from pgconf_fix.workspace import Workspace
@@ -69,6 +70,9 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             continue
         if Y.get(root, ROLE_OPTIONS) is not None:  # Ansible variables (group_vars, a role's defaults)
             views.extend(ansible_server_views(source, root))
+            continue
+        if is_cloudformation(root):
+            views.extend(cloudformation_views(source, root))
             continue
         found, spans = kubernetes_views(workspace, source, root)
         views.extend(found)
