@@ -153,6 +153,11 @@ def _running(argv: list[str], log: Path, env: dict[str, str], user: str | None) 
             process.wait(10)
 
 
+class _PortTaken(Exception):
+    """A port chosen free was taken by another process (an xdist worker's server) before etcd,
+    Patroni or PostgreSQL bound it: the attempt is run again on new ports."""
+
+
 def test_fixed_patroni_yml_changes_a_running_cluster(pg_server: PgServer) -> None:  # noqa: F811
     patroni = patroni_program()
     etcd = shutil.which("etcd")
@@ -160,6 +165,17 @@ def test_fixed_patroni_yml_changes_a_running_cluster(pg_server: PgServer) -> Non
         pytest.skip("no patroni (set PGCONF_FIX_PATRONI, or run .ci/run, which installs patroni[etcd3,psycopg3])")
     if etcd is None:
         pytest.skip("no etcd on PATH (Debian: apt-get install etcd-server)")
+    for attempt in range(3):
+        try:
+            _attempt(pg_server, patroni, etcd, last=attempt == 2)
+            return
+        except _PortTaken:
+            continue
+
+
+def _attempt(pg_server: PgServer, patroni: Path, etcd: str, last: bool) -> None:  # noqa: F811
+    """One run of the test on new free ports; _PortTaken (unless ``last``) when it failed because a
+    log says one of them was taken."""
     base = Path(tempfile.mkdtemp(prefix="pgconf-fix-patroni-", dir=TEMP_PARENT))
     client, peer, rest, port = free_port(), free_port(), free_port(), free_port()
     config = base / "config"
@@ -196,10 +212,11 @@ def test_fixed_patroni_yml_changes_a_running_cluster(pg_server: PgServer) -> Non
                 dynamic = _get(f"http://127.0.0.1:{rest}/config") or {}
                 assert dynamic["postgresql"]["parameters"]["tcp_keepalives_idle"] == 900  # the DCS is untouched
     except BaseException:
-        for log in ("patroni.log", "etcd.log"):
-            path = base / log
-            if path.exists():
-                print(f"--- {log} ---\n{path.read_text(errors='replace')[-8000:]}")
+        logs = {log: (base / log).read_text(errors="replace") for log in ("patroni.log", "etcd.log") if (base / log).exists()}
+        if not last and any("address already in use" in text.lower() for text in logs.values()):
+            raise _PortTaken from None
+        for log, text in logs.items():
+            print(f"--- {log} ---\n{text[-8000:]}")
         raise
     finally:
         postmaster = base / "data" / "postmaster.pid"
