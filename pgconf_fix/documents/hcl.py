@@ -9,15 +9,27 @@ character offsets of the original, and every change is a text edit on it.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 # The model is named from here too.
-from pgconf_fix.documents.hcl_model import BOOL, NULL, NUMBER, OTHER, REFERENCE, STRING  # noqa: F401
-from pgconf_fix.documents.hcl_model import Expression, HclAttribute, HclBlock, SyntaxProblem, hcl_number  # noqa: F401
+from pgconf_fix.documents.hcl_model import (  # noqa: F401  # noqa: F401
+    BOOL,
+    NULL,
+    NUMBER,
+    OTHER,
+    REFERENCE,
+    STRING,
+    Expression,
+    HclAttribute,
+    HclBlock,
+    SyntaxProblem,
+    hcl_number,
+)
 from pgconf_fix.documents.hcl_reader import read_body
-from pgconf_fix.documents.hcl_strings import refused_escape
+from pgconf_fix.documents.hcl_strings import heredoc_markers, refused_escape
 from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
@@ -83,8 +95,59 @@ def _read(text: str) -> tuple[tuple[HclAttribute, ...], tuple[HclBlock, ...], Sy
         try:
             body = hcl2_body(text)
         except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported as PGF001
-            return (), (), _describe(exc, text)
+            masked = _plain_heredocs(text)
+            if masked is None:
+                return (), (), _describe(exc, text)
+            try:
+                body = hcl2_body(masked, text)
+            except Exception:  # noqa: BLE001 - the first verdict, on the text as written, stands
+                return (), (), _describe(exc, text)
     return tuple(body[0]), tuple(body[1]), None
+
+
+def _plain_heredocs(text: str) -> str | None:
+    """``text`` with each heredoc's marker and closing line rewritten, offset for offset, in the
+    form python-hcl2's lexer knows: an ASCII marker starting with a letter (its pattern is
+    ``[a-zA-Z][a-zA-Z0-9._-]*``, where Terraform takes any identifier: ``<<ÉOF``, ``<<_EOF``) and
+    a closing line with no blank after the marker (Terraform trims blanks on both sides).
+    The new marker is on no line of the text, so the heredoc closes where Terraform closes it.
+    None when nothing needs it, or when the heredocs cannot be found as Terraform finds them."""
+    found = heredoc_markers(text) if "<<" in text else None
+    if not found:
+        return None
+    taken = {line.strip() for line in text.splitlines()}
+    edits = []
+    for marker_start, marker_end, line_start, line_end in found:
+        plain = _plain_marker(marker_end - marker_start, taken)
+        if plain is None:
+            return None
+        taken.add(plain)
+        closing = text[line_start:line_end]
+        # The closing line keeps its "\r" (python-hcl2 takes "\r\n"); blanks all go before the marker.
+        carriage = "\r" if closing.endswith("\r") else ""
+        edits += [(marker_start, marker_end, plain), (line_start, line_end, plain.rjust(len(closing) - len(carriage)) + carriage)]
+    pieces, cursor = [], 0
+    for start, end, replacement in sorted(edits):  # a heredoc inside another's sequence lies between its two
+        pieces += [text[cursor:start], replacement]
+        cursor = end
+    pieces.append(text[cursor:])
+    masked = "".join(pieces)
+    return masked if masked != text else None
+
+
+def _plain_marker(width: int, taken: set[str]) -> str | None:
+    """An ASCII marker ``width`` characters long (a letter, then hexadecimal digits) that is not
+    in ``taken``; None when the first few hundred all are."""
+    for first in string.ascii_letters:
+        if width == 1:
+            if first not in taken:
+                return first
+            continue
+        for index in range(min(16 ** (width - 1), 256)):
+            candidate = first + format(index, "x").rjust(width - 1, "0")
+            if candidate not in taken:
+                return candidate
+    return None
 
 
 def hcl2_blocks(text: str) -> list[HclBlock]:
@@ -92,11 +155,14 @@ def hcl2_blocks(text: str) -> list[HclBlock]:
     return hcl2_body(text)[1]
 
 
-def hcl2_body(text: str) -> tuple[list[HclAttribute], list[HclBlock]]:
-    """The top-level attributes and blocks as python-hcl2 reads them."""
+def hcl2_body(text: str, written: str | None = None) -> tuple[list[HclAttribute], list[HclBlock]]:
+    """The top-level attributes and blocks as python-hcl2 reads them. ``written``: the text as
+    written, when ``text`` is a rewrite of it with the same offsets (``_plain_heredocs``):
+    names and values are read from it."""
     import hcl2
 
     body = hcl2.parses_to_tree(text).children[0]
+    text = text if written is None else written
     attributes = [_attribute(node, text) for node in body.children if _rule(node) == "attribute"]
     return attributes, [_block(node, text) for node in body.children if _rule(node) == "block"]
 

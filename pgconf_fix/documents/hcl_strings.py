@@ -23,11 +23,18 @@ from collections.abc import Iterator
 from itertools import takewhile
 
 from pgconf_fix.documents.carrier import Carrier, Encoder
+from pgconf_fix.documents.compose_dotenv import WHITE_SPACE
+from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _WRITTEN = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+# "<<" or "<<-", then the rest of the line: Terraform takes it as a heredoc only when that rest
+# is an identifier (is_heredoc_marker) and the line ends there.
+_HEREDOC = re.compile(r"<<-?([^\r\n]*)\r?\n")
+# What Terraform trims off a heredoc's line before comparing it with the marker: Go's
+# unicode.IsSpace (bytes.TrimSpace in hclsyntax's scanner).
+_TRIMMED = "".join(WHITE_SPACE)
 _SEQUENCE = re.compile(r"(\$\$|%%)\{|[$%]\{")  # a template sequence, or (group 1) its escape
 
 
@@ -53,10 +60,12 @@ def hcl_carriers(source: SourceFile) -> list[Carrier] | None:
 def refused_escape(source: SourceFile) -> tuple[int, str] | None:
     """The offset and description of the first escape sequence Terraform refuses in a quoted
     template of ``source`` ("Invalid escape sequence": ``\\q``, a short or out-of-range
-    ``\\u``), or None. python-hcl2 takes any backslash pair, so this is what tells such a file
-    from one Terraform reads (tests/test_hcl_strings.py asks the real terraform)."""
-    if "\\" not in source.text:
-        return None  # no escape at all; what else Terraform refuses, the parsers refuse too
+    ``\\u``), or of the first ``<<`` that opens no heredoc for Terraform (``<<E.OF``: a marker
+    that is not an identifier), or None. python-hcl2 takes any backslash pair and a marker with
+    dots, so this is what tells such a file from one Terraform reads (tests/test_hcl_strings.py
+    asks the real terraform)."""
+    if "\\" not in source.text and "<<" not in source.text:
+        return None  # no escape and no heredoc; what else Terraform refuses, the parsers refuse too
     try:
         for _ in _Scanner(source).top():
             pass
@@ -64,6 +73,29 @@ def refused_escape(source: SourceFile) -> tuple[int, str] | None:
         if outside.reason is not None:
             return outside.offset, outside.reason
     return None
+
+
+def heredoc_markers(text: str) -> list[tuple[int, int, int, int]] | None:
+    """Every heredoc of a ``.tf`` text as Terraform reads it: the span of its marker on the
+    opening line and the span of its closing line (without the line break), in the order they
+    close (a heredoc inside another one's template sequence included); None when the text is outside
+    what this reader follows (an unterminated string or heredoc, a refused escape or marker)."""
+    scanner = _Scanner(None, text)
+    try:
+        for _ in scanner.top():
+            pass
+    except _Outside:
+        return None
+    return scanner.heredocs
+
+
+def is_heredoc_marker(marker: str) -> bool:
+    """Whether Terraform takes ``marker`` (the rest of a ``<<`` line) as a heredoc's marker: an
+    HCL identifier, ``(ID_Start | '_') (ID_Continue | '-')*`` (hclsyntax scan_tokens.rl), so
+    ``ÉOF`` and ``_EOF`` are markers and ``E.OF``, ``9EOF`` or ``EOF `` are not (terraform 1.11.4
+    plan, tests/test_hcl_strings.py). Python's identifiers are the XID_ forms of the same
+    Unicode properties, which differ from them in a handful of compatibility characters."""
+    return marker[:1] != "-" and marker.replace("-", "_").isidentifier()
 
 
 def encode_literal(text: str) -> str:
@@ -84,9 +116,12 @@ def encode_literal(text: str) -> str:
 
 
 class _Scanner:
-    def __init__(self, source: SourceFile) -> None:
+    def __init__(self, source: SourceFile | None, text: str | None = None) -> None:
+        """``source``: the file carriers are made of (None: only the text is walked, as
+        ``heredoc_markers`` does). ``text``: its text, when there is no ``source``."""
         self.source = source
-        self.text = source.text
+        self.text = source.text if source is not None else text or ""
+        self.heredocs: list[tuple[int, int, int, int]] = []
 
     def top(self) -> Iterator[Carrier]:
         """Carriers of the file's top level: strings and heredocs, comments skipped."""
@@ -110,7 +145,14 @@ class _Scanner:
             return None, self._comment_end(i)
         if char == '"':
             return self._quoted(i)
-        if char == "<" and (heredoc := _HEREDOC.match(text, i)) is not None:
+        if char == "<" and text.startswith("<<", i):
+            heredoc = _HEREDOC.match(text, i)
+            if heredoc is None or not is_heredoc_marker(heredoc.group(1)):
+                # "<" is no operator that can take "<" after it: Terraform stops here.
+                line_end = self._line_end(i)
+                shown = excerpt(text[i:line_end], 0, line_end - i, 20)
+                reason = f"invalid HCL: unexpected {shown!r} (a heredoc's marker is an identifier alone on its line: letters, digits, _ and -)"
+                raise _Outside(i, reason)
             return self._heredoc(heredoc)
         return None
 
@@ -126,13 +168,15 @@ class _Scanner:
 
     def _heredoc(self, match: re.Match[str]) -> tuple[Carrier, int]:
         """The body of the heredoc ``match`` opens (its lines up to the one holding only the
-        marker, blanks around it allowed), read-only, and the offset after the marker."""
+        marker, blanks around it allowed, and a line break after it), read-only, and the offset
+        after the marker."""
         marker, text = match.group(1), self.text
         start = line = match.end()
         while line < len(text):
             end = self._line_end(line)
-            if text[line:end].strip(" \t\r") == marker:
-                return Carrier(self.source, text[start:line], tuple(range(start, line + 1)), None), end
+            if end < len(text) and text[line:end].strip(_TRIMMED) == marker:
+                self.heredocs.append((match.start(1), match.end(1), line, end))
+                return Carrier(self.source, text[start:line], tuple(range(start, line + 1)), None), end  # type: ignore[arg-type]
             # A template sequence may run on over lines: none of them closes the heredoc.
             at = line
             while (sequence := _SEQUENCE.search(text, at, end)) is not None:
