@@ -37,3 +37,42 @@ def test_patched_asyncpg_engines_set_keepalives_on_the_server() -> None:
 
         for name in ("plain", "with_args", "partial"):
             assert asyncio.run(show(namespace[name])) == ["60", "10", "6"], name
+
+
+CALLS = Path(__file__).parent / "fixtures" / "python" / "asyncpg-connect-server-settings-unsafe"
+
+
+def test_asyncpg_calls_take_server_settings_and_refuse_libpq_keywords() -> None:
+    """asyncpg.connect()/create_pool() read their DSN themselves: the libpq keepalive keywords a
+    URL fix would add reach the server as startup parameters, which it refuses; the fixture's
+    after/ sets the server side through server_settings instead."""
+    asyncpg = pytest.importorskip("asyncpg")
+    with temporary_cluster(require_server()) as cluster:
+        here = f"postgres@127.0.0.1:{cluster.port}/postgres"
+        code = (CALLS / "after" / "db.py").read_text().replace("app@db.example.com/app", here)
+        namespace: dict = {}
+        exec(compile(code, "db.py", "exec"), namespace)
+
+        async def show(connection) -> list[str]:  # noqa: ANN001
+            return [await connection.fetchval(f"SHOW {name}")
+                    for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")]
+
+        async def run() -> dict[str, list[str]]:
+            found = {}
+            for name in ("connect", "tuned"):
+                connection = await namespace[name]()
+                found[name] = await show(connection)
+                await connection.close()
+            pool = await namespace["pool"]()
+            async with pool.acquire() as connection:
+                found["pool"] = await show(connection)
+            await pool.close()
+            return found
+
+        assert asyncio.run(run()) == {name: ["60", "10", "6"] for name in ("connect", "tuned", "pool")}
+
+        async def with_libpq_keywords() -> None:
+            await asyncpg.connect(f"postgresql://{here}?keepalives=1&keepalives_idle=60")
+
+        with pytest.raises(asyncpg.exceptions.UndefinedObjectError, match='unrecognized configuration parameter "keepalives"'):
+            asyncio.run(with_libpq_keywords())

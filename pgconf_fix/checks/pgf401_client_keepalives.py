@@ -27,7 +27,7 @@ KEYS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_coun
 NO_KNOB = {
     ASYNCPG: (
         "asyncpg has no client keepalive settings and sends unknown URL keywords to the server, which refuses "
-        'them; set the server side instead: connect_args={"server_settings": {"tcp_keepalives_idle": "60", ...}}'
+        "them; set the server side instead: "  # + the view's server_side_hint
     ),
     PG8000: (
         "pg8000 turns SO_KEEPALIVE on but has no idle, interval or count setting (a libpq keyword in the URL "
@@ -86,6 +86,8 @@ def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> I
     ]
     wanted = [(key, value) for key, value in targets if key == "keepalives_idle" or view.get(key).is_missing]
     advice = NO_KNOB.get(view.consumer)
+    if view.consumer == ASYNCPG:
+        advice = f"{advice}{view.server_side_hint}"
     fix = None
     if view.consumer == ASYNCPG and view.server_side is not None:
         # Unsafe: the startup parameters reach the server, and a pooler such as PgBouncer may refuse them.

@@ -20,7 +20,7 @@ LAYERS = ("pool", "client")  # the rule layers of the views it builds
 # Plain words, so a substring search does it, many times faster than a regex alternation.
 _MARKERS = (
     b"create_engine", b"create_async_engine", b"engine_from_config", b"SQLALCHEMY_", b"DATABASES",
-    b"ConnectionPool", b"psycopg", b"dj_database_url", b"engine_options",
+    b"ConnectionPool", b"psycopg", b"dj_database_url", b"engine_options", b"asyncpg",
 )
 
 

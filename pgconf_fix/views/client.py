@@ -312,6 +312,10 @@ class ClientConnection(SettingsView):
         # asyncpg has no keepalive keywords: where its server_settings (startup parameters the
         # server applies) can be written instead, when the Python layer found such a place.
         self.server_side: Placement | None = None
+        # How that place is written, for messages: SQLAlchemy's engine hands connect_args to
+        # asyncpg.connect(); asyncpg's own calls take server_settings= themselves.
+        self.server_side_hint = 'connect_args={"server_settings": {"tcp_keepalives_idle": "60", ...}}'
+        self.server_side_name = "connect_args server_settings"
 
     # -- building -----------------------------------------------------------------------
 
@@ -481,7 +485,7 @@ class ClientConnection(SettingsView):
         edits += tuple(_replace_quoted(self.effective(key), value) for key, value in present)  # type: ignore[arg-type]
         if not edits:
             return Refusal("no server_settings to write to")
-        return Fix(UNSAFE, "Set tcp_keepalives_* in connect_args server_settings", edits)
+        return Fix(UNSAFE, f"Set tcp_keepalives_* in {self.server_side_name}", edits)
 
     def add_edits(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         """Replace each value where it is written, insert the others in one go; () if refused."""

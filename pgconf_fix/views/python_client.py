@@ -48,6 +48,10 @@ from pgconf_fix.views.sqlalchemy_url import built_url, query_settings
 from pgconf_fix.workspace import Workspace
 
 LIBPQ_CONNECT = ("psycopg.connect", "psycopg2.connect", "psycopg.Connection.connect", "psycopg.AsyncConnection.connect")
+# asyncpg's own calls, ``dsn`` first: its URL parser sends a query keyword it does not know (a
+# libpq keepalive keyword) to the server as a startup parameter, which the server refuses
+# (asyncpg 0.32, PostgreSQL 15: 'unrecognized configuration parameter "keepalives"').
+ASYNCPG_CONNECT = ("asyncpg.connect", "asyncpg.create_pool", "asyncpg.pool.create_pool", "asyncpg.connection.connect")
 CONNINFO_KEYWORDS = ("conninfo", "dsn")
 # psycopg2's pools: (minconn, maxconn, *args, **kwargs), each connection psycopg2.connect(*args, **kwargs).
 PSYCOPG2_POOLS = tuple(
@@ -273,6 +277,8 @@ class _Connections:
                 self._driver_call(call)
             elif name in PSYCOPG2_POOLS:
                 self._driver_call(call, conninfo_index=2)
+            elif name in ASYNCPG_CONNECT:
+                self._asyncpg_call(call)
             elif function in ENGINE_FACTORIES and module.split(".")[0] in ENGINE_MODULES:
                 self._engine(call)
         for pool_view in self.pool_views:
@@ -364,6 +370,35 @@ class _Connections:
                 view.placements.insert(0, placement)  # the call already speaks in keywords: add there
         view.consumer = LIBPQ
         self._add(view, settings)
+        self.used.append(view)
+
+    def _asyncpg_call(self, call: syntax.Call) -> None:
+        """``asyncpg.connect(dsn, ..., server_settings={...})`` and ``asyncpg.create_pool(...)``:
+        the DSN is asyncpg's, not libpq's, and its keepalives are the server's, set through
+        ``server_settings`` (startup parameters: tcp_keepalives_idle and the rest)."""
+        document = self.document
+        view = self._string_view(document.positional(call, 0, "dsn"), call)
+        if view is None:
+            return  # no literal DSN, or one the code computes
+        view.consumer = ASYNCPG
+        view.server_side_hint = 'server_settings={"tcp_keepalives_idle": "60", ...}'
+        view.server_side_name = "server_settings"
+        settings = document.call_settings(call)
+        if settings is None:
+            self.unknown.add(id(view))  # keywords we cannot read may hold server_settings
+            return
+        entry = settings.find("server_settings")
+        if entry is None:
+            if settings.fully_known:
+                view.server_side = ServerSettingsPlacement(self.source, document, settings, ("server_settings",), call)
+            self.used.append(view)
+            return
+        inner = document.settings(entry.value, call)
+        if inner is None:
+            self.unknown.add(id(view))
+            return
+        self._add(view, inner, SERVER_SETTINGS)
+        view.server_side = ServerSettingsPlacement(self.source, document, inner, (), entry.value)
         self.used.append(view)
 
     # -- SQLAlchemy engines ------------------------------------------------------------
