@@ -19,10 +19,15 @@ Each answer is True, False, or None when the project pins no version that decide
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
-from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
-from pgconf_fix.dependencies import Pin, project_of
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pgconf_fix.dependencies import Pin
+
+# pgconf_fix.dependencies (two dataclasses and the manifests' patterns: 4.8 M instructions) is
+# imported where a project's pins are read: a module with one create_engine reads none (issue 18).
 
 ENGINE_OPTIONS_SINCE = "2.4"
 LEGACY_KEYS_IGNORED_SINCE = "3.0"
@@ -90,14 +95,20 @@ class DjDatabaseUrlVersion(_Pinned):
 
 def flask_sqlalchemy_version(path: Path) -> FlaskSQLAlchemyVersion:
     """The Flask-SQLAlchemy the project around ``path`` pins."""
+    from pgconf_fix.dependencies import project_of
+
     return FlaskSQLAlchemyVersion(project_of(path).pin(FLASK_SQLALCHEMY))
 
 
 def django_version(path: Path) -> DjangoVersion:
     """The Django the project around ``path`` pins."""
+    from pgconf_fix.dependencies import project_of
+
     return DjangoVersion(project_of(path).pin(DJANGO))
 
 
 def dj_database_url_version(path: Path) -> DjDatabaseUrlVersion:
     """The dj-database-url the project around ``path`` pins."""
+    from pgconf_fix.dependencies import project_of
+
     return DjDatabaseUrlVersion(project_of(path).pin(DJ_DATABASE_URL))

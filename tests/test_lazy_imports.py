@@ -120,6 +120,21 @@ def test_a_python_module_alone_is_read_without_libcst_or_packaging(tmp_path: Pat
     assert not {"encodings.idna", "stringprep"} & loaded, sorted({"encodings.idna", "stringprep"} & loaded)
 
 
+def test_a_module_with_one_engine_reads_no_pins_and_loads_no_manifest_reader(tmp_path: Path) -> None:
+    """Which Flask-SQLAlchemy or Django a project pins is asked only of their settings: a module
+    with one create_engine does not load pgconf_fix.dependencies (two dataclasses and the
+    manifests' patterns, 4.8 M instructions; issue 18, tenth pass)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "requirements.txt").write_text("SQLAlchemy==2.0.30\n")
+    module = tmp_path / "db.py"
+    module.write_text('from sqlalchemy import create_engine\nengine = create_engine("postgresql://db.example.com/app")\n')
+    loaded = _modules_for(module, cwd=tmp_path)
+    assert "pgconf_fix.views.pool_sqlalchemy" in loaded  # the engine was judged
+    assert "pgconf_fix.dependencies" not in loaded
+    (tmp_path / "settings.py").write_text('SQLALCHEMY_DATABASE_URI = "postgresql://db.example.com/app"\n')
+    assert "pgconf_fix.dependencies" in _modules_for(tmp_path / "settings.py", cwd=tmp_path)  # Flask's pin is read
+
+
 def test_a_cached_answer_loads_no_verifier(tmp_path: Path) -> None:
     """The second run on an unchanged file takes the findings and the verifiers' verdict from
     the cache: the consumers' parsers (pgconf_fix.verify), the patcher, the rule engine and

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pgconf_fix.dependencies import project_of
 from pgconf_fix.documents import python_nodes as syntax
 from pgconf_fix.documents.python import Entry, PythonDocument, Settings, literal
 from pgconf_fix.views.pool_base import PoolView
@@ -183,6 +182,8 @@ class _Builder:
         if any(name.split(".")[0] in ("flask", "flask_sqlalchemy") for name in document.imports.values()):
             self._evidence = (True, "")
             return self._evidence
+        from pgconf_fix.dependencies import project_of
+
         project = project_of(self.document.source.path)
         if project.pin("flask-sqlalchemy") is not None or project.pin("flask") is not None:
             self._evidence = (True, "")
