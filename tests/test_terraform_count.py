@@ -122,6 +122,11 @@ EXPRESSIONS = [
     ("for_each", "var.off ? { a = 1 } : {}", True),
     ("for_each", "local.on ? var.zones : {}", True),
     ("for_each", 'toset(["a", "a", "b"])', True),
+    # Both branches are converted to one type: [] beside a set is an empty set, not a tuple.
+    ("for_each", 'var.off ? toset(["a"]) : []', True),
+    ("for_each", 'var.off ? ["a"] : toset([])', True),
+    ("count", '"+1"', True),
+    ("count", '"1E1"', True),
     ("for_each", "toset(var.subnets)", False),
     ("for_each", "{ for name in var.subnets : name => name }", False),
 ]
@@ -147,13 +152,14 @@ def _resources(cases: list[tuple[str, str, bool]]) -> str:
     return "".join(f'resource "terraform_data" "e{i}" {{\n  {meta} = {text}\n}}\n' for i, (meta, text, _) in enumerate(cases))
 
 
-def _plan(directory: Path, tmp_path: Path) -> subprocess.CompletedProcess[str] | dict:
-    """``terraform plan`` of ``directory``: its JSON plan, or the failed run."""
+def _plan(directory: Path, tmp_path: Path, *flags: str) -> subprocess.CompletedProcess[str] | dict:
+    """``terraform plan`` of ``directory`` (with ``flags``: ``-var=x=1``): its JSON plan, or the failed run."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
     run = {"cwd": directory, "env": env, "capture_output": True, "text": True, "timeout": 300}
     init = subprocess.run([TERRAFORM, "init", "-backend=false", "-input=false", "-no-color"], check=False, **run)
-    assert init.returncode == 0, init.stdout + init.stderr
-    plan = subprocess.run([TERRAFORM, "plan", "-input=false", "-no-color", "-out=plan.bin"], check=False, **run)
+    if init.returncode != 0:
+        return init  # init refuses a configuration it cannot read
+    plan = subprocess.run([TERRAFORM, "plan", "-input=false", "-no-color", "-out=plan.bin", *flags], check=False, **run)
     if plan.returncode != 0:
         return plan
     shown = subprocess.run([TERRAFORM, "show", "-json", "plan.bin"], check=False, **run)
@@ -197,26 +203,104 @@ def test_count_and_for_each_are_what_terraform_plans(tmp_path: Path) -> None:
 
 REFUSED = [
     ("for_each", "[]", 0, "Invalid for_each argument"),  # a tuple, even empty: nothing is ever created
-    ("count", "false", None, "number required"),
+    ("count", "false", None, "Incorrect value type"),  # terraform: "number required"
     ("count", "-1", None, "Invalid count argument"),
     ("count", "null", None, "Invalid count argument"),
     ("count", '"inf"', None, "Invalid count argument"),  # a string Python's float() takes: no traceback
+    ("count", '"+Inf"', None, "Invalid count argument"),
     ("count", "1e400", None, "Invalid count argument"),  # beyond a float
+    ("count", "1e20", None, "Invalid count argument"),  # beyond an int64
+    ("count", "1.5", None, "Invalid count argument"),
     ("count", '"nan"', None, "Incorrect value type"),
+    ("count", '"INF"', None, "Incorrect value type"),
+    ("count", '" 1"', None, "Incorrect value type"),  # cty reads no blank around a number
+    ("count", '"1_0"', None, "Incorrect value type"),
+    ("count", '"0x1"', None, "Incorrect value type"),
+    ("count", '"\u0661"', None, "Incorrect value type"),  # ARABIC-INDIC DIGIT ONE: Python's float() takes it
+    ("count", "[1]", None, "Incorrect value type"),
+    ("for_each", '["a", "b"]', None, "Invalid for_each argument"),  # a list of strings without toset
+    ("for_each", "tolist(toset([]))", 0, "Invalid for_each argument"),
+    ("for_each", "local.names", None, "Invalid for_each argument"),
+    ("for_each", "local.off ? [] : []", 0, "Invalid for_each argument"),
+    ("for_each", "null", None, "Invalid for_each argument"),
+    ("for_each", '"a"', None, "Invalid for_each argument"),
+    ("for_each", "1", None, "Invalid for_each argument"),
+    ("for_each", "toset([1, 2])", None, "Invalid for_each set argument"),  # was: 2 instances
+    ("for_each", "toset([true])", None, "Invalid for_each set argument"),
 ]
+REFUSED_LOCALS = 'locals {\n  off   = false\n  names = ["a", "b"]\n}\n'
 
 
 @pytest.mark.parametrize(("meta", "text", "count", "error"), REFUSED, ids=[f"{m}={t}" for m, t, _, _ in REFUSED])
-def test_what_terraform_refuses_makes_no_box_or_stays_unknown(meta: str, text: str, count: int | None, error: str,
-                                                              tmp_path: Path) -> None:  # fmt: skip
-    resource = f'resource "terraform_data" "x" {{\n  {meta} = {text}\n}}\n'
+def test_what_terraform_refuses_is_a_parse_error(meta: str, text: str, count: int | None, error: str,
+                                                 tmp_path: Path) -> None:  # fmt: skip
+    """PGF001 at the argument, with terraform's heading; the block makes no box or stays unknown.
+    Was: nothing said, and toset([1, 2]) taken for two instances."""
+    resource = REFUSED_LOCALS + f'resource "terraform_data" "x" {{\n  {meta} = {text}\n}}\n'
     assert _ours(resource)["x"] == count
+    (tmp_path / "main.tf").write_text(resource)
+    outcome = run_cli(["--no-cache", "."], tmp_path)
+    assert f"main.tf:6:3: PGF001 {meta} is " in outcome.stdout and f"({error})" in outcome.stdout, outcome.stdout
+    assert outcome.code == 1
     if TERRAFORM is None:
         pytest.skip("terraform is not on PATH")
-    (tmp_path / "main.tf").write_text(resource)
     plan = _plan(tmp_path, tmp_path)
     assert not isinstance(plan, dict)
-    assert error in plan.stdout + plan.stderr
+    assert error in plan.stdout + plan.stderr or error == "Incorrect value type" and "number required" in plan.stdout + plan.stderr
+
+
+# Values terraform refuses only as the tree writes a root variable: a -var-file not loaded by
+# itself (here prod.tfvars, with the values given) makes them good, so they are no parse error.
+REFUSED_WITH_DEFAULTS = [
+    ('variable "zones" {\n  default = []\n}\n', "for_each", "var.zones", "zones = { a = 1 }\n"),
+    ('variable "n" {\n  default = -1\n}\n', "count", "var.n", "n = 1\n"),
+    ('variable "n" {\n  default = -1\n}\nlocals {\n  n = var.n\n}\n', "count", "local.n", "n = 0\n"),
+]
+
+
+@pytest.mark.parametrize(("declared", "meta", "text", "values"), REFUSED_WITH_DEFAULTS)
+def test_a_value_a_root_variable_decides_is_no_parse_error(declared: str, meta: str, text: str, values: str,
+                                                           tmp_path: Path) -> None:  # fmt: skip
+    (tmp_path / "main.tf").write_text(declared + f'resource "terraform_data" "x" {{\n  {meta} = {text}\n}}\n')
+    (tmp_path / "prod.tfvars").write_text(values)
+    outcome = run_cli(["--no-cache", "main.tf"], tmp_path)
+    assert "PGF001" not in outcome.stdout, outcome.stdout
+    if TERRAFORM is None:
+        pytest.skip("terraform is not on PATH")
+    assert not isinstance(_plan(tmp_path, tmp_path), dict)  # refused as written
+    assert isinstance(_plan(tmp_path, tmp_path, "-var-file=prod.tfvars"), dict)  # taken with the var-file
+
+
+# Values terraform takes that look refused: a conditional converts its branches to one type
+# (the [] beside a set is an empty set), mixed set elements become strings, cty's number forms.
+ACCEPTED = [
+    ("for_each", 'local.off ? toset(["a"]) : []'),
+    ("for_each", 'local.off ? ["a"] : toset([])'),
+    ("for_each", 'toset(["a", 1])'),
+    ("for_each", "{ a = null }"),
+    ("count", '"1."'),
+    ("count", '".5e1"'),
+    ("count", '"-0"'),
+]
+
+
+@pytest.mark.parametrize(("meta", "text"), ACCEPTED)
+def test_what_terraform_takes_is_no_parse_error(meta: str, text: str, tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(REFUSED_LOCALS + f'resource "terraform_data" "x" {{\n  {meta} = {text}\n}}\n')
+    outcome = run_cli(["--no-cache", "."], tmp_path)
+    assert "PGF001" not in outcome.stdout, outcome.stdout
+    if TERRAFORM is not None:
+        plan = _plan(tmp_path, tmp_path)
+        assert isinstance(plan, dict), plan.stdout + plan.stderr
+
+
+def test_count_and_for_each_together_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "terraform_data" "x" {\n  count    = 1\n  for_each = {}\n}\n')
+    outcome = run_cli(["--no-cache", "."], tmp_path)
+    assert 'main.tf:3:3: PGF001 count and for_each are both set: terraform refuses it (Invalid combination of "count" and "for_each")' in outcome.stdout, outcome.stdout
+    if TERRAFORM is not None:
+        plan = _plan(tmp_path, tmp_path)
+        assert not isinstance(plan, dict) and 'Invalid combination of "count" and "for_each"' in plan.stdout + plan.stderr
 
 
 def test_a_value_not_known_keeps_the_box() -> None:
@@ -232,8 +316,13 @@ def _written(document: HclDocument, name: str) -> Written:
 
 # -- the fixtures, as terraform plans them ------------------------------------------------
 
-PLANNED_FIXTURES = ["middlebox-count-for-each-disabled", "nlb-listener-module-call-disables-it",
-                    "nlb-listener-module-call-count-zero", "nlb-listener-in-a-module-call"]  # fmt: skip
+# Each fixture, and a var-file (not loaded by itself) that sets the root variables its counts read.
+PLANNED_FIXTURES = {
+    "middlebox-count-for-each-disabled": 'enable_legacy_listener = true\ncanary_zones = { a = "x" }\n',
+    "nlb-listener-module-call-disables-it": "replicas = 1\n",
+    "nlb-listener-module-call-count-zero": "",
+    "nlb-listener-in-a-module-call": "",
+}
 
 
 def _provider_free(tree: Path) -> None:
@@ -255,38 +344,53 @@ def _provider_free(tree: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def _boxes_we_keep(tree: Path) -> set[str]:
-    """The boxes of ``tree`` (its root module at ``infra/``) that we take to exist, by address
-    as terraform writes it (module path included, instance keys left out)."""
+def _boxes_we_keep(tree: Path) -> tuple[set[str], set[str]]:
+    """The boxes of ``tree`` (its root module at ``infra/``) that we take to exist when terraform
+    is given no flags, and those we keep as boxes that may exist (these, and the ones of which a
+    root variable's value as written makes none), by address as terraform writes it (module
+    path included, instance keys left out)."""
     workspace = Workspace(tree)
     root = tree / "infra"
     groups = {root: [workspace.load(path) for path in sorted(root.glob("*.tf"))]}
     documents, calls = read_modules(workspace, groups)
-    kept = set()
+    planned, kept = set(), set()
     for _, module in module_instances(groups, documents, calls):
-        path, caller = [], module.caller
+        path, caller, called = [], module.caller, True
         while caller is not None:
             path.insert(0, caller.address)
+            called = called and instances(caller.module, caller.source, caller.block).count != 0
             caller = caller.module.caller
         for box in middleboxes(module, module.documents):
-            if instances(module, box.source, box.block).count != 0:
-                kept.add(".".join([*path, f"terraform_data.{box.block.labels[0]}__{box.block.labels[1]}"]))
-    return kept
+            counted = instances(module, box.source, box.block)
+            address = ".".join([*path, f"terraform_data.{box.block.labels[0]}__{box.block.labels[1]}"])
+            if not counted.absent:
+                kept.add(address)
+            if called and counted.count != 0:
+                planned.add(address)
+    return planned, kept
 
 
 @needs_terraform
 @pytest.mark.parametrize("case", PLANNED_FIXTURES)
 def test_the_boxes_we_keep_are_the_ones_terraform_plans(case: str, tmp_path: Path) -> None:
+    """Without flags, terraform plans the boxes we take to exist; with a var-file setting the
+    root variables the counts read, it plans the others we keep (and none we drop)."""
     work = tmp_path / "work"
     shutil.copytree(FIXTURES / case / "before", work)
-    ours = _boxes_we_keep(work)
+    planned, kept = _boxes_we_keep(work)
     _provider_free(work)
+    kinds = tuple(f"terraform_data.{kind}__" for kind in box_kinds())
     plan = _plan(work / "infra", tmp_path)
     assert isinstance(plan, dict), plan.stdout + plan.stderr
-    kinds = tuple(f"terraform_data.{kind}__" for kind in box_kinds())
     theirs = {address for address in _instances_planned(plan) if any(kind in address for kind in kinds)}
-    assert ours == theirs
-    assert ours
+    assert planned == theirs
+    assert planned
+    (work / "infra" / "prod.tfvars").write_text(PLANNED_FIXTURES[case])
+    plan = _plan(work / "infra", tmp_path, "-var-file=prod.tfvars")
+    assert isinstance(plan, dict), plan.stdout + plan.stderr
+    with_values = {address for address in _instances_planned(plan) if any(kind in address for kind in kinds)}
+    assert theirs | with_values == kept
+    assert (kept != planned) == bool(PLANNED_FIXTURES[case])
 
 
 # -- messages: a box that may not exist ---------------------------------------------------
@@ -427,3 +531,46 @@ def test_the_same_value_written_in_two_places_is_judged_and_fixed_in_both(tmp_pa
     assert len([f for f in found[True] if f[0] == "PGF303"]) == 2, found[True]
     assert trees[True] == trees[False]
     assert trees[True].count("idle   = 60") == 2, trees[True]
+
+
+# -- the views: a block terraform never creates is not judged ---------------------------------
+
+NEVER_AND_MAYBE = """\
+variable "on" {
+  default = false
+}
+
+resource "aws_lb" "never" {
+  count        = 0
+  idle_timeout = 30
+}
+
+resource "aws_lb" "maybe" {
+  count        = var.on ? 1 : 0
+  idle_timeout = 30
+}
+
+resource "aws_db_parameter_group" "never" {
+  for_each = toset([])
+  name     = "app"
+  family   = "postgres16"
+}
+"""
+
+
+def test_a_block_terraform_never_creates_is_not_judged(tmp_path: Path) -> None:
+    """count = 0 or an empty for_each written in the configuration: no load balancer and no server
+    to judge (was: PGF301 on aws_lb.never and the parameter group's PGF101-PGF103). A count of 0
+    read from a root variable's default stays judged: a var-file may set it (terraform plans
+    aws_lb.maybe with on = true)."""
+    work = tmp_path / "work" / "infra"
+    work.mkdir(parents=True)
+    (work / "main.tf").write_text(NEVER_AND_MAYBE)
+    outcome = run_cli(["--no-cache", "."], work)
+    assert [line.split(" ")[:2] for line in outcome.stdout.splitlines() if "PGF" in line] == [["main.tf:12:3:", "PGF301"]], outcome.stdout
+    if TERRAFORM is None:
+        pytest.skip("terraform is not on PATH")
+    _provider_free(work.parent)
+    plans = [_plan(work, tmp_path), _plan(work, tmp_path, "-var=on=true")]
+    assert all(isinstance(plan, dict) for plan in plans), plans
+    assert [set(_instances_planned(plan)) for plan in plans] == [set(), {"terraform_data.aws_lb__maybe"}]

@@ -203,9 +203,11 @@ def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
     """The idle timers of the boxes in the discovered Terraform files, each module read as
     Terraform instantiates it: a directory a module block calls, once per call with that
     call's arguments (``terraform_module.module_instances``), as the network view judges it.
-    A box whose ``count`` or ``for_each`` makes no instance (``terraform_module.instances``)
-    has no timer; one whose instances are not known without a plan, or whose module call's are
-    not, keeps its timer, and the budget's message says it exists only if created."""
+    A box whose ``count`` or ``for_each`` makes no instance whatever terraform is given
+    (``terraform_module.Instances.absent``) has no timer; one whose instances are not known
+    without a plan, or are none only with a root variable's value as written in the tree, or
+    whose module call's are so, keeps its timer, and the budget's message says it exists only
+    if created, and why."""
     from pgconf_fix.source import InputError
 
     by_directory: dict[Path, list[SourceFile]] = {}
@@ -235,8 +237,8 @@ def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
         mine = [d for d in module.documents if directory not in groups or d.source.path in given_paths]
         for box in middleboxes(module, mine):
             counted = instances(module, box.source, box.block)
-            if counted.count == 0:
-                continue  # Terraform creates no instance of it: it is on no path
+            if counted.absent:
+                continue  # Terraform creates no instance of it, whatever it is given: it is on no path
             timer = box.timer(counted.unknown() or module.condition)
             if timer is not None:
                 yield timer

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pgconf_fix.documents.hcl import STRING, HclBlock
+from pgconf_fix.findings import Problem
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Built, ParsedFile
 from pgconf_fix.views.cloud_server import cloud_server_views
@@ -21,7 +22,9 @@ from pgconf_fix.views.terraform_module import (  # noqa: F401 - the resolution s
     TerraformModule,
     TerraformResource,
     Written,
+    instances,
     is_auto_tfvars,
+    meta_refusals,
     module_instances,
     read_modules,
 )
@@ -91,22 +94,28 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
     asked = {source.path for source in sources}
     like = sources[0].display if sources else None
     documents, calls = read_modules(workspace, groups, like)
+    views = built.views
+    # A count or for_each terraform refuses (PGF001), once a place whatever calls its module.
+    refused: dict[tuple[Path, int], Problem] = {}
+    for _, module in module_instances(groups, documents, calls):
+        mine = [d for d in module.documents if d.source.path in asked]
+        for problem in meta_refusals(module, mine):
+            refused.setdefault((problem.location.source.path, problem.location.start), problem)
+        found: list[TerraformResource] = []
+        for document in mine:
+            found += [LoadBalancer(module, document.source, block) for block in document.blocks if _is_load_balancer(block)]
+        found += middleboxes(module, mine)
+        found += cloud_server_views(module, mine)
+        # A block of which terraform makes no instance whatever it is given is no box and no server.
+        views.extend(view for view in found if not instances(module, view.source, view.block).absent)
     for directory in groups:
         # The given files are judged as a whole; so is an auto-loaded variable file Terraform
         # refuses (PGF001): the module's values come from it, and terraform stops at it.
-        built.files.extend(
-            ParsedFile(d.source, tuple(d.problems))
-            for d in documents[directory]
-            if d.source.path in asked or d.problems and is_auto_tfvars(d.source.path.name)
-        )
-    views = built.views
-    for _, module in module_instances(groups, documents, calls):
-        mine = [d for d in module.documents if d.source.path in asked]
-        for document in mine:
-            found = [block for block in document.blocks if _is_load_balancer(block)]
-            views.extend(LoadBalancer(module, document.source, block) for block in found)
-        views.extend(middleboxes(module, mine))
-        views.extend(cloud_server_views(module, mine))
+        for d in documents[directory]:
+            if d.source.path in asked or d.problems and is_auto_tfvars(d.source.path.name):
+                mine = sorted((problem for (path, _), problem in refused.items() if path == d.source.path),
+                              key=lambda problem: problem.location.start)  # fmt: skip
+                built.files.append(ParsedFile(d.source, (*d.problems, *mine)))
     return built
 
 

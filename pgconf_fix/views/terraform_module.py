@@ -27,11 +27,11 @@ from pathlib import Path
 from pgconf_fix.documents.hcl import BOOL, NULL, NUMBER, REFERENCE, STRING
 from pgconf_fix.documents.hcl import Expression, HclAttribute, HclBlock, HclDocument
 from pgconf_fix.documents.hcl import insert_attribute, replace_expression
-from pgconf_fix.findings import UNSAFE, Edit, Fix, Location
+from pgconf_fix.findings import UNSAFE, Edit, Fix, Location, Problem
 from pgconf_fix.setting import Refusal, Setting, State, Trail
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
-from pgconf_fix.views.terraform_values import evaluate, frozen, instance_count, not_nullable, variable_value
+from pgconf_fix.views.terraform_values import evaluate_inputs, frozen, instance_count, not_nullable, refusal, variable_value
 from pgconf_fix.workspace import Workspace, is_dir
 
 # What a resolution comes to (pgconf_fix.setting.State): null or absent is MISSING.
@@ -123,31 +123,74 @@ class ModuleCall:
 
 @dataclass(frozen=True)
 class Instances:
-    """How many instances a ``resource`` or ``module`` block makes: ``count`` None when that is
-    not known without a plan (or not modelled: ``terraform_values``); ``meta`` the argument that
-    decides it ("count", "for_each"; "" when the block has neither, and makes one)."""
+    """How many instances a ``resource``, ``data`` or ``module`` block makes: ``count`` None when
+    that is not known without a plan (or not modelled: ``terraform_values``), else the number
+    ``terraform plan`` makes when given no ``-var``, ``-var-file`` or ``TF_VAR_``; ``meta`` the
+    argument that decides it ("count", "for_each"; "" when the block has neither, and makes
+    one); ``inputs`` the root module's variables that number was read from (those a plan's
+    flags and environment may set otherwise); ``refused`` why terraform refuses the value, for
+    a message ("" when it does not, or that is not known); ``where`` the argument."""
 
     count: int | None
     meta: str = ""
+    inputs: frozenset[str] = frozenset()
+    refused: str = ""
+    where: HclAttribute | None = None
+
+    @property
+    def absent(self) -> bool:
+        """Whether no instance exists whatever terraform is given: a count of 0 (or an empty
+        for_each) that follows from the configuration alone."""
+        return self.count == 0 and not self.inputs
 
     def unknown(self, whose: str = "its") -> str:
-        """Why the block may not exist, for a message: "its count is not known without a plan";
-        "" when it is known to exist."""
-        return "" if self.count is not None else f"{whose} {self.meta} is not known without a plan"
+        """Why the block may not exist, for a message: "its count is not known without a plan",
+        or "its count makes no instance with var.x as written here, which ..."; "" when it is
+        known to exist (when given no flags)."""
+        if self.count is None:
+            if self.refused:
+                return f"{whose} {self.meta} is a value terraform refuses"
+            return f"{whose} {self.meta} is not known without a plan"
+        if self.count == 0 and self.inputs:
+            names = ", ".join(sorted(self.inputs))
+            return f"{whose} {self.meta} makes no instance with {names} as written here, which -var, -var-file or TF_VAR_ may set otherwise"
+        return ""
 
 
 def instances(module: TerraformModule, source: SourceFile, block: HclBlock) -> Instances:
     """How many instances ``block`` (of ``module``, in ``source``) makes: its ``count`` or
-    ``for_each`` evaluated without a plan (``terraform_values.evaluate``, through variables,
-    locals and module-call arguments). Terraform makes none for ``count = 0`` or an empty
-    ``for_each`` (1.11.4 ``terraform plan``: no instance of ``terraform_data`` with
+    ``for_each`` evaluated without a plan (``terraform_values.evaluate_inputs``, through
+    variables, locals and module-call arguments). Terraform makes none for ``count = 0`` or an
+    empty ``for_each`` (1.11.4 ``terraform plan``: no instance of ``terraform_data`` with
     ``count = var.enabled ? 1 : 0`` and ``enabled`` false, nor with ``for_each = {}``,
-    ``toset([])`` or a variable whose default is ``{}``; a module call's the same)."""
-    for meta in ("count", "for_each"):
-        found = block.attribute(meta)
+    ``toset([])`` or a variable whose default is ``{}``; a module call's the same); with
+    ``-var enabled=true`` it makes one, so a number read from a root variable is only what a
+    plan without flags makes (``Instances.inputs``). Both arguments on one block are refused
+    (Invalid combination of "count" and "for_each")."""
+    count, for_each = block.attribute("count"), block.attribute("for_each")
+    if count is not None and for_each is not None:
+        both = 'count and for_each are both set: terraform refuses it (Invalid combination of "count" and "for_each"); use one'
+        return Instances(None, "count", refused=both, where=for_each)
+    for meta, found in (("count", count), ("for_each", for_each)):
         if found is not None:
-            return Instances(instance_count(evaluate(module, Written(source, found)), meta), meta)
+            value, inputs = evaluate_inputs(module, Written(source, found))
+            return Instances(instance_count(value, meta), meta, inputs, refusal(value, meta) or "", found)
     return Instances(1)
+
+
+def meta_refusals(module: TerraformModule, documents: Iterable[HclDocument]) -> Iterator[Problem]:
+    """A ``count`` or ``for_each`` of ``documents`` (of ``module``) that terraform refuses
+    whatever it is given (``Instances.refused``, read from the configuration alone), at the
+    argument: terraform plans nothing of the module then (PGF001)."""
+    called = f" (in {module.caller.address})" if module.caller is not None else ""
+    for document in documents:
+        for block in document.blocks:
+            if block.type not in ("resource", "data", "module"):
+                continue
+            counted = instances(module, document.source, block)
+            if counted.refused and not counted.inputs and counted.where is not None:
+                where = Location(document.source, counted.where.start, counted.where.end)
+                yield Problem(where, counted.refused + called)
 
 
 def local_module_directory(directory: Path, block: HclBlock) -> Path | None:
@@ -523,7 +566,7 @@ def module_instances(
                 if target is None or target not in documents or target in chain or target == directory:
                     continue
                 counted = instances(module, document.source, block)
-                if counted.count == 0:
+                if counted.absent:
                     continue  # Terraform makes no instance (1.11.4 console: module.x is [])
                 address = f"module.{block.labels[0]}" if block.labels else "module"
                 condition = counted.unknown(f"{address}'s") or module.condition

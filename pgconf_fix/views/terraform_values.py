@@ -17,11 +17,16 @@ false (``==`` does not convert), ``"2" < 10`` is true (comparisons convert to nu
 variable typed ``bool`` whose default is "false" is false, one typed ``string`` whose default is
 1 equals "1"; an untyped default or tfvars value keeps its literal type; ``count = "0"`` makes
 no instance; ``count = false`` and ``for_each = []`` (a tuple, even empty) are refused.
+
+:func:`evaluate_inputs` also names the root module's variables a value was read from: a
+``-var``, ``-var-file`` or ``TF_VAR_`` given to ``terraform plan`` may set those otherwise, so
+what they decide (a box that exists or not) holds only for the values written in the tree.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -88,6 +93,17 @@ class TerraformSet(frozenset):
     """A Terraform set (of primitives): ``toset([...])``."""
 
 
+class Unified(tuple):
+    """The tuple a conditional chose where its other branch is of another type or not known:
+    Terraform converts both branches to one type first (``c ? toset(["a"]) : []`` is a set),
+    so it is a collection of that length whose type is not known here."""
+
+
+class UnifiedSet(TerraformSet):
+    """A set a conditional chose where its other branch is of another type or not known (as
+    :class:`Unified`): its elements may be converted (``toset([1])`` beside a set of strings)."""
+
+
 class TerraformObject(tuple):
     """A Terraform object or map, kept hashable: ``((key, value), ...)`` sorted by key."""
 
@@ -107,6 +123,16 @@ def evaluate(module: Module, written: Written) -> Value:
     tfvars file) as Terraform computes it before any resource exists; :data:`UNKNOWN` when that
     needs a plan or something not modelled here (module docstring)."""
     return _Evaluator(module, ()).written(written)
+
+
+def evaluate_inputs(module: Module, written: Written) -> tuple[Value, frozenset[str]]:
+    """:func:`evaluate`'s value, and the root module's variables it was read from (``var.x``
+    labels; empty when the value follows from the configuration alone): a variable of the root
+    module takes ``-var``, ``-var-file`` and ``TF_VAR_x`` over its tfvars value and its default
+    (https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence),
+    so the value holds only when terraform is given none of them."""
+    evaluator = _Evaluator(module, ())
+    return evaluator.written(written), frozenset(evaluator.inputs)
 
 
 def variable_value(module: Module, name: str) -> Value:
@@ -136,14 +162,69 @@ def instance_count(value: Value, meta: str) -> int | None:
         number = _number(value) if isinstance(value, str) else value
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             return None
-        if not math.isfinite(number) or number < 0 or number != int(number):
+        if not math.isfinite(number) or not 0 <= number <= _MAX_COUNT or number != int(number):
             return None
         return int(number)
+    if isinstance(value, TerraformSet) and refusal(value, meta) is not None:
+        return None  # a set of numbers or booleans
     if isinstance(value, (TerraformSet, TerraformObject)):
         return len(value)
     if isinstance(value, tuple) and not value:
         return 0
     return None
+
+
+_MAX_COUNT = 2**63 - 1  # terraform: "a whole number, between -9223372036854775808 and 9223372036854775807"
+
+
+def refusal(value: Value, meta: str) -> str | None:
+    """Why terraform refuses ``value`` as a ``count`` or ``for_each`` (``meta``), for a message:
+    what the value is, and terraform's heading for the error (terraform 1.11.4 plan,
+    tests/test_terraform_count.py); None when it takes the value or when that is not known here.
+
+    ``count``: a number (or a string of one, read as cty reads decimal numbers) that is whole,
+    0 or more and at most 2**63-1; not null. ``for_each``: a map, an object or a set of strings;
+    not null. A tuple or list (``[]``, ``["a", "b"]``), a primitive, or a set of numbers or
+    booleans is refused. A collection a conditional chose (:class:`Unified`,
+    :class:`UnifiedSet`) may be converted to its other branch's type: not judged."""
+    if value is UNKNOWN or isinstance(value, (Unified, UnifiedSet)):
+        return None
+    if meta == "count":
+        takes = "count takes a whole number, 0 or more"
+        if value is None:
+            return f"count is null: terraform refuses it (Invalid count argument); {takes}"
+        if isinstance(value, str):
+            number = _number(value)
+            if number is UNKNOWN:
+                if set(value) <= set("0123456789.eE+-"):
+                    return None  # a form of number not modelled here
+                return f"count is a string that is no number: terraform refuses it (Incorrect value type); {takes}"
+            value = number
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"count is {_described(value)}: terraform refuses it (Incorrect value type); {takes}"
+        if not math.isfinite(value) or value != int(value) or not 0 <= value <= _MAX_COUNT:
+            return f"count is {value:g}: terraform refuses it (Invalid count argument); {takes}"
+        return None
+    takes = "for_each takes a map, or a set of strings (toset([...]) of a list)"
+    if value is None:
+        return f"for_each is null: terraform refuses it (Invalid for_each argument); {takes}"
+    if isinstance(value, TerraformObject):
+        return None
+    if isinstance(value, TerraformSet):
+        kinds = {_kind(item) for item in value if item is not UNKNOWN} - {"string"}
+        if kinds:
+            return f"for_each is a set of {min(kinds)} values: terraform refuses it (Invalid for_each set argument); {takes}"
+        return None
+    return f"for_each is {_described(value)}: terraform refuses it (Invalid for_each argument); {takes}"
+
+
+def _described(value: Value) -> str:
+    """What a value is, for a message (never the value of a string)."""
+    if isinstance(value, tuple):
+        return "an empty tuple" if not value else "a list or tuple"
+    if isinstance(value, TerraformSet):
+        return "a set"
+    return {"bool": "a bool", "number": "a number", "string": "a string"}.get(_kind(value), "a value of another type")
 
 
 @lru_cache(maxsize=1024)
@@ -170,13 +251,23 @@ def _trees(node: Any) -> list[Any]:
     return [child for child in node.children if _rule(child) not in (None, "new_line_or_comment")]
 
 
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _number(text: str) -> int | float | Any:
-    """A string converted to a number as Terraform converts it; UNKNOWN when it is not one."""
-    text = text.strip()
-    try:
-        return int(text) if text.lstrip("-").isdigit() and text.isascii() and len(text) < 30 else float(text)
-    except ValueError:
+    """A string converted to a number as Terraform converts it (cty: decimal digits with a sign,
+    a point and an exponent; no blank around it, no "_" or "0x": terraform 1.11.4 refuses
+    ``count = " 1"``, ``"1_0"``, ``"0x1"``, ``"١"``); UNKNOWN when it is not one. ``inf`` and ``Inf`` with or without a sign are infinite
+    (``count = "+Inf"`` is refused as an invalid count, ``"INF"`` and ``"infinity"`` as no
+    number)."""
+    if text.lstrip("+-") in ("inf", "Inf") and len(text) - len(text.lstrip("+-")) <= 1:
+        return -math.inf if text.startswith("-") else math.inf
+    if not _DECIMAL.fullmatch(text):
         return UNKNOWN
+    digits = text.lstrip("+-")
+    if digits.isdigit() and len(digits) < 30:
+        return int(text)
+    return float(text)
 
 
 def _boolean(value: Value) -> bool | Any:
@@ -244,9 +335,12 @@ def convert(value: Value, constraint: str | None) -> Value:
 class _Evaluator:
     """One evaluation: ``seen`` holds the references being followed (a cycle is UNKNOWN)."""
 
-    def __init__(self, module: Module, seen: tuple[tuple[int, str], ...]) -> None:
+    def __init__(self, module: Module, seen: tuple[tuple[int, str], ...], inputs: set[str] | None = None) -> None:
+        """``inputs``: where the root module's variables read are gathered (shared by the
+        evaluations one evaluation starts)."""
         self.module = module
         self.seen = seen
+        self.inputs: set[str] = set() if inputs is None else inputs
 
     def written(self, written: Written) -> Value:
         return self.attribute(written.source, written.attribute)
@@ -270,20 +364,22 @@ class _Evaluator:
         if key in self.seen:
             return UNKNOWN
         module = self.module
-        inner = _Evaluator(module, (*self.seen, key))
+        inner = _Evaluator(module, (*self.seen, key), self.inputs)
         if root == "local":
             target = module.locals.get(name)
             return UNKNOWN if target is None else inner.written(target)
-        if name in module.evaluated:
-            return module.evaluated[name]
-        module.evaluated[name] = value = self.variable(name)
+        if name not in module.evaluated:
+            reading = _Evaluator(module, self.seen, set())
+            module.evaluated[name] = (reading.variable(name), frozenset(reading.inputs))
+        value, inputs = module.evaluated[name]  # type: ignore[misc]
+        self.inputs.update(inputs)
         return value
 
     def variable(self, name: str) -> Value:
         """``var.<name>``: the call's argument (read in the calling module, where no reference
         of this one can lead back), a root's tfvars value, else the default."""
         module = self.module
-        inner = _Evaluator(module, (*self.seen, (id(module), f"var.{name}")))
+        inner = _Evaluator(module, (*self.seen, (id(module), f"var.{name}")), self.inputs)
         declared = module.variables.get(name)
         if declared is None:
             return UNKNOWN
@@ -291,8 +387,10 @@ class _Evaluator:
         constraint = _type_text(source.text, block)
         caller = module.caller
         argument = caller.block.attribute(name) if caller is not None else None
+        if caller is None:
+            self.inputs.add(f"var.{name}")  # -var, -var-file and TF_VAR_ set a root's variables
         if caller is not None and argument is not None:
-            given = _Evaluator(caller.module, ()).attribute(caller.source, argument)
+            given = _Evaluator(caller.module, (), self.inputs).attribute(caller.source, argument)
             if given is not None or not not_nullable(block):
                 return convert(given, constraint)
         elif caller is None and name in module.values:
@@ -372,7 +470,14 @@ class _Evaluator:
         chosen = _boolean(self.node(condition))
         if chosen is UNKNOWN:
             return UNKNOWN
-        return self.node(yes if chosen else no)
+        value = self.node(yes if chosen else no)
+        if isinstance(value, (tuple, frozenset)) and not isinstance(value, TerraformObject):
+            # Both branches are converted to one type: the chosen collection keeps its type only
+            # when the other branch is the same kind of collection.
+            other = _Evaluator(self.module, self.seen, set()).node(no if chosen else yes)
+            if type(other) is not type(value) or isinstance(value, (Unified, UnifiedSet)):
+                return Unified(value) if isinstance(value, tuple) else UnifiedSet(value)
+        return value
 
     def unary_op(self, node: Any) -> Value:
         operator = str(node.children[0])
@@ -429,23 +534,26 @@ def _equal(left: Value, right: Value, equal: bool) -> Value:
 
 
 def _length(value: Value) -> Value:
-    """A tuple's or an object's length is known with its elements not; a set's only when they are."""
+    """A tuple's or an object's length is known with its elements not; a set's only when they are
+    and no conversion may merge them (:class:`UnifiedSet`)."""
     if isinstance(value, TerraformSet) and all(item is not UNKNOWN for item in value):
         return len(value)
     return len(value) if isinstance(value, tuple) else UNKNOWN
 
 
 def _toset(value: Value) -> Value:
-    items = tuple(value) if isinstance(value, (tuple, TerraformSet)) else None
+    items = tuple(value) if isinstance(value, (tuple, TerraformSet)) and not isinstance(value, TerraformObject) else None
     if items is None or any(not _primitive(item) or item is None for item in items):
         return UNKNOWN
     if len({_kind(item) for item in items}) > 1:
         return UNKNOWN  # Terraform unifies mixed elements to strings first
-    return TerraformSet(items)
+    return UnifiedSet(items) if isinstance(value, (Unified, UnifiedSet)) else TerraformSet(items)
 
 
 def _tolist(value: Value) -> Value:
-    return tuple(value) if isinstance(value, (tuple, TerraformSet)) and not isinstance(value, TerraformObject) else UNKNOWN
+    if not isinstance(value, (tuple, TerraformSet)) or isinstance(value, TerraformObject):
+        return UNKNOWN
+    return Unified(value) if isinstance(value, (Unified, UnifiedSet)) else tuple(value)
 
 
 def _tomap(value: Value) -> Value:
