@@ -533,6 +533,40 @@ def test_the_same_value_written_in_two_places_is_judged_and_fixed_in_both(tmp_pa
     assert trees[True].count("idle   = 60") == 2, trees[True]
 
 
+# -- Terraform's JSON syntax: count and for_each as templates --------------------------------
+
+
+def _json_resources(cases: list[tuple[str, str, bool]]) -> str:
+    """The cases as ``*.tf.json`` resources: each expression a template string "${...}"."""
+    body = {f"e{i}": {meta: "${" + text + "}"} for i, (meta, text, _) in enumerate(cases)}
+    return json.dumps({"resource": {"terraform_data": body}}, indent=2)
+
+
+def test_count_and_for_each_in_json_are_read_as_in_hcl(tmp_path: Path) -> None:
+    """A ``.tf.json`` count is read through its template, variables and locals as a ``.tf``'s is
+    (was: a literal only, every template not known); terraform plans the same instances."""
+    cases = [case for case in EXPRESSIONS if "\n" not in case[1]]
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "variables.tf").write_text(DECLARATIONS)
+    (infra / "main.tf.json").write_text(_json_resources(cases))
+    workspace = Workspace(infra)
+    documents = [HclDocument(workspace.load(infra / name)) for name in ("main.tf.json", "variables.tf")]
+    module = TerraformModule(documents)
+    ours = {block.labels[1]: instances(module, documents[0].source, block).count for block in documents[0].blocks}
+    native = _ours(DECLARATIONS + _resources(cases))
+    assert ours == native
+    assert sum(count is not None for count in ours.values()) == sum(known for _, _, known in cases)
+    if TERRAFORM is None:
+        pytest.skip("terraform is not on PATH")
+    plan = _plan(infra, tmp_path)
+    assert isinstance(plan, dict), plan.stdout + plan.stderr
+    theirs = _instances_planned(plan)
+    assert {name: count for name, count in ours.items() if count is not None} == {
+        name: theirs.get(f"terraform_data.{name}", 0) for name, count in ours.items() if count is not None
+    }
+
+
 # -- the views: a block terraform never creates is not judged ---------------------------------
 
 NEVER_AND_MAYBE = """\
@@ -574,3 +608,13 @@ def test_a_block_terraform_never_creates_is_not_judged(tmp_path: Path) -> None:
     plans = [_plan(work, tmp_path), _plan(work, tmp_path, "-var=on=true")]
     assert all(isinstance(plan, dict) for plan in plans), plans
     assert [set(_instances_planned(plan)) for plan in plans] == [set(), {"terraform_data.aws_lb__maybe"}]
+
+
+def test_a_refused_for_each_in_json_is_a_parse_error(tmp_path: Path) -> None:
+    body = {"locals": {"names": ["a", "b"]}, "resource": {"terraform_data": {"x": {"for_each": "${local.names}"}}}}
+    (tmp_path / "main.tf.json").write_text(json.dumps(body, indent=2) + "\n")
+    outcome = run_cli(["--no-cache", "."], tmp_path)
+    assert "main.tf.json:11:9: PGF001 for_each is a list or tuple: terraform refuses it (Invalid for_each argument)" in outcome.stdout, outcome.stdout
+    if TERRAFORM is not None:
+        plan = _plan(tmp_path, tmp_path)
+        assert not isinstance(plan, dict) and "Invalid for_each argument" in plan.stdout + plan.stderr

@@ -25,6 +25,7 @@ what they decide (a box that exists or not) holds only for the values written in
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
@@ -355,8 +356,33 @@ class _Evaluator:
             return self.reference(*value.value)
         text = source.text[value.start : value.end]
         if source.path.name.endswith(".json"):
-            return UNKNOWN  # JSON syntax: strings are templates with their own escapes
+            try:
+                return self.json_value(json.loads(text))
+            except (ValueError, RecursionError):
+                return UNKNOWN
         tree = _parse(text)
+        return UNKNOWN if tree is None else self.node(tree)
+
+    def json_value(self, value: object) -> Value:
+        """A value of Terraform's JSON syntax (``*.tf.json``): an array is a tuple, an object an
+        object (its keys literal strings), a string a template (``"${var.on ? 1 : 0}"`` is that
+        expression's value), other values themselves
+        (https://developer.hashicorp.com/terraform/language/syntax/json#expression-mapping)."""
+        if isinstance(value, list):
+            return tuple(self.json_value(item) for item in value)
+        if isinstance(value, dict):
+            if any("${" in key or "%{" in key for key in value):
+                return UNKNOWN
+            return TerraformObject.of({key: self.json_value(item) for key, item in value.items()})
+        if not isinstance(value, str) or ("${" not in value and "%{" not in value):
+            return value
+        if not any(char in value for char in '"\\\n\r'):
+            tree = _parse(f'"{value}"')  # a quoted template of the same text
+        elif value.startswith("${") and value.endswith("}") and not value.startswith("${~"):
+            # One interpolation holding strings: its expression, when that parses alone.
+            tree = _parse(value[2:-1]) if not value.endswith("~}") else None
+        else:
+            tree = None
         return UNKNOWN if tree is None else self.node(tree)
 
     def reference(self, root: str, name: str) -> Value:
@@ -575,4 +601,6 @@ def _type_text(text: str, block: Any) -> str | None:
     found = block.attribute("type")
     if found is None:
         return None
+    if found.value.kind == STRING and isinstance(found.value.value, str):
+        return "".join(found.value.value.split())  # JSON syntax: the type expression is a string
     return "".join(text[found.value.start : found.value.end].split())
