@@ -618,3 +618,20 @@ def test_a_refused_for_each_in_json_is_a_parse_error(tmp_path: Path) -> None:
     if TERRAFORM is not None:
         plan = _plan(tmp_path, tmp_path)
         assert not isinstance(plan, dict) and "Invalid for_each argument" in plan.stdout + plan.stderr
+
+
+def test_an_azure_configuration_terraform_never_creates_is_left_out_alone(tmp_path: Path) -> None:
+    """The server's configurations are one view: the one with count = 0 is no setting, the others
+    are still judged (the view is not dropped with it)."""
+    server = 'resource "azurerm_postgresql_flexible_server" "main" {\n  name    = "main"\n  version = "14"\n}\n\n'
+    configuration = ('resource "azurerm_postgresql_flexible_server_configuration" "{label}" {{\n{count}'
+                     '  name      = "{name}"\n  server_id = azurerm_postgresql_flexible_server.main.id\n'
+                     '  value     = "{value}"\n}}\n\n')  # fmt: skip
+    (tmp_path / "postgres.tf").write_text(
+        server
+        + configuration.format(label="off", count="  count     = 0\n", name="tcp_keepalives_idle", value="7200")
+        + configuration.format(label="on", count="", name="tcp_keepalives_count", value="0")
+    )
+    outcome = run_cli(["--no-cache", "."], tmp_path)
+    found = [line.split(" ")[:2] for line in outcome.stdout.splitlines() if "PGF" in line]
+    assert found == [["postgres.tf:16:3:", "PGF103"]], outcome.stdout  # no PGF101 for the 7200 of "off"

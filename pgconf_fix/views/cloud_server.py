@@ -32,7 +32,7 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion, version_from_family
 from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.server import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
-from pgconf_fix.views.terraform_module import SET, TerraformModule, Written, unsafe_when_shared
+from pgconf_fix.views.terraform_module import SET, TerraformModule, Written, instances, unsafe_when_shared
 
 PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group")
 AZURE_CONFIGURATION = "azurerm_postgresql_flexible_server_configuration"
@@ -377,6 +377,8 @@ def cloud_server_views(module: TerraformModule, documents: list[HclDocument]) ->
     for document in documents:
         source = document.source
         for block in document.blocks:
+            if block.type in ("module", "resource") and instances(module, source, block).absent:
+                continue  # terraform makes no instance of it, whatever it is given: no server setting
             if block.type == "module" and len(block.labels) == 1:
                 for inputs in RDS_MODULES.get(module_source(block) or "", ()):
                     views.append(ModuleParameters(module, source, block, inputs))

@@ -105,9 +105,10 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
         for document in mine:
             found += [LoadBalancer(module, document.source, block) for block in document.blocks if _is_load_balancer(block)]
         found += middleboxes(module, mine)
-        found += cloud_server_views(module, mine)
-        # A block of which terraform makes no instance whatever it is given is no box and no server.
+        # A block of which terraform makes no instance whatever it is given is no box (nor a
+        # server: cloud_server_views leaves those out itself, one configuration at a time).
         views.extend(view for view in found if not instances(module, view.source, view.block).absent)
+        views.extend(cloud_server_views(module, mine))
     for directory in groups:
         # The given files are judged as a whole; so is an auto-loaded variable file Terraform
         # refuses (PGF001): the module's values come from it, and terraform stops at it.
