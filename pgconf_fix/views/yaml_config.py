@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from yaml.nodes import SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.findings import Location, Problem
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.ansible import (
     ROLE_OPTIONS,
@@ -58,9 +59,14 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         return _client_views(source, []), ParsedFile(source, problems)
     views: list[SettingsView] = []
     embedded: list[tuple[int, int]] = []
+    problems: list[Problem] = []
     environment = None
     for root in documents:
         if is_compose(root):
+            repeated = repeated_keys(source, root)
+            if repeated:
+                problems.extend(repeated)  # compose refuses the file: its settings are never read
+                continue
             if environment is None:
                 environment = project_environment_of(workspace, source) or False
             views.extend(compose_views(source, root, environment or None))
@@ -81,7 +87,46 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         # A template that happens to parse: what it leaves out may come from the template engine.
         for view in views:
             view.judges_missing = False
-    return [*views, *_client_views(source, embedded)], ParsedFile(source)
+    return [*views, *_client_views(source, embedded)], ParsedFile(source, tuple(problems))
+
+
+def repeated_keys(source: SourceFile, root: Node) -> list[Problem]:
+    """PGF001 for each mapping key a compose file repeats in one mapping: compose's YAML
+    decoder (go.yaml.in/yaml/v4, UniqueKeys on by default; compose-go decodes every document
+    of the file) refuses the file ("mapping key "db" already defined at line 2"). Keys are the
+    same when they are the same kind of node with the same text: ``1`` and ``"1"`` are, ``0x1``
+    and ``1`` are not (its constructor compares node kind and value; both checked on
+    v4.0.0-rc.4, the version compose-go e70e961 requires). PyYAML keeps the last one.
+
+    Not looked into: a merge key's value (``<<: {...}``), whose entries the decoder builds only
+    where the mapping around it does not set the key itself (a repeated key there may never be
+    decoded), and a ``!reset`` value, which compose-go drops before decoding. An anchored node
+    is still judged where it is written."""
+    found: list[Problem] = []
+    seen_nodes: set[int] = set()
+    pending: list[Node] = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen_nodes:
+            continue  # an anchored node read again through an alias
+        seen_nodes.add(id(node))
+        if isinstance(node, MappingNode):
+            first: dict[tuple[type, str], int] = {}
+            for key, value in node.value:
+                identity = (type(key), key.value if isinstance(key, ScalarNode) else "")
+                if identity in first:
+                    line = first[identity]
+                    found.append(Problem(Location(source, key.start_mark.index, key.end_mark.index), (
+                        f'mapping key "{identity[1]}" already defined at line {line}: compose refuses the file '
+                        "(its YAML decoder takes each key of a mapping once)")))
+                else:
+                    first[identity] = key.start_mark.line + 1
+                if key.tag == Y.MERGE_TAG or value.tag == "!reset":
+                    continue  # see below
+                pending.extend((key, value))
+        elif isinstance(node, SequenceNode):
+            pending.extend(node.value)
+    return sorted(found, key=lambda problem: problem.location.start)
 
 
 def build_yaml_views(workspace: Workspace, sources: list[SourceFile], options: object) -> Built:
