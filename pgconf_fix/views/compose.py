@@ -52,6 +52,7 @@ from pgconf_fix.documents.compose_dotenv import (
     project_environment,
     resolve,
 )
+from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
 from pgconf_fix.documents.compose_interpolation import (
     INVALID_INTERPOLATION,
     PLACEHOLDER,
@@ -924,7 +925,14 @@ def sysctl_view(source: SourceFile, what: str, node: Node, key_node: ScalarNode)
                 def replace(new: str, value: ScalarNode = value) -> tuple[Edit, ...]:
                     return (Y.replace_scalar(source, value, new),)
 
-                view.add(key.value.replace("/", "."), value.value, location, Y.span(value), replace)
+                name = key.value.replace("/", ".")
+                try:  # the text compose passes: 600.0 is "600" (documents.go_yaml_scalar)
+                    passed = compose_map_value(value.value, source.text[slice(*Y.span(value))])
+                except NotAString:
+                    view.broken_keys.add(name)  # a timestamp: what the kernel is given is not worked out here
+                    continue
+                span = Y.span(value) if passed == value.value else None
+                view.add(name, passed if passed is not None else "", location, span, replace)
     else:
         for item in node.value:
             if isinstance(item, ScalarNode) and "=" in item.value:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.pgbouncer import PgBouncerConfig
@@ -178,7 +179,16 @@ def _entries(source: SourceFile, environment: Node) -> list[tuple[str, str, Scal
                 if key.value in _VARIABLES:
                     return None  # NAME with no value: compose takes it from its shell, not known here
                 continue
-            found.append((key.value, value.value, value, _written_at(source, value, 0), key.start_mark.index))
+            try:  # the text compose passes: 7200.0 is "7200" (documents.go_yaml_scalar)
+                passed = compose_map_value(value.value, source.text[slice(*Y.span(value))])
+            except NotAString:
+                if key.value in _VARIABLES:
+                    return None  # a timestamp: what compose passes is not worked out here
+                continue
+            if passed is None:
+                continue
+            written_at = _written_at(source, value, 0) if passed == value.value else None
+            found.append((key.value, passed, value, written_at, key.start_mark.index))
     elif isinstance(environment, SequenceNode):
         for item in environment.value:
             if not isinstance(item, ScalarNode):
