@@ -41,6 +41,7 @@ SERVICES = {
     # the lines after "image: postgres:16" -> refused
     'entrypoint: postgres -c tcp_keepalives_idle=60': True,
     'entrypoint: ["postgres", "-c", "tcp_keepalives_idle=60"]\n    user: "0:0"': True,
+    'entrypoint: ["postgres", "-c", "tcp_keepalives_idle=60"]\n    user: ""': True,  # empty: the image's user
     'entrypoint: ["postgres", "-c", "tcp_keepalives_idle=60"]\n    user: postgres': False,
     'entrypoint: ["docker-entrypoint.sh", "postgres", "-c", "tcp_keepalives_idle=60"]': False,
     "command: postgres -c tcp_keepalives_idle=60": False,

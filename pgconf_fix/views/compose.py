@@ -734,7 +734,7 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
         return None
     version = version_from_image(image)
     user = Y.scalar_value(Y.get(service, "user"))
-    if explicit_entrypoint and is_postgres_program(words[0]) and starts_as_root(image) and (user is None or names_root(user)):
+    if explicit_entrypoint and is_postgres_program(words[0]) and starts_as_root(image) and (not user or names_root(user)):
         view = ComposeCommandSettings("server", source, what, home, None, judges_missing=False,
                                       major=Major.of(version, f"the image {image}"), template=COMMAND_TEMPLATE)
         view.problems.append(Problem(words[0].location, (
