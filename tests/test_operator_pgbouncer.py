@@ -10,6 +10,7 @@ import pytest
 
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.source import SourceFile
+from pgconf_fix.views.kubernetes import cnpg_chart_views
 from pgconf_fix.views.operator_pgbouncer import OperatorPgBouncer, pgo_proxy_view, pooler_view
 from tests.pgbouncer_server import running_pgbouncer
 
@@ -69,3 +70,17 @@ def test_pgbouncer_holds_what_we_read(case: str, tree: str) -> None:
 def test_parameters_not_written_as_one_line_leave_the_pooler_unread(parameters: str) -> None:
     text = f"apiVersion: postgresql.cnpg.io/v1\nkind: Pooler\nspec:\n  pgbouncer:\n    parameters: {parameters}\n"
     assert _views(text) == [None]
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_pgbouncer_holds_what_we_read_from_the_cnpg_cluster_charts_poolers(tree: str) -> None:
+    text = (FIXTURES / "cnpg-cluster-chart-values" / tree / "values.yaml").read_text()
+    source = SourceFile.from_bytes(Path("/nowhere/values.yaml"), "values.yaml", text.encode())
+    (root,) = Y.compose_documents(text)
+    views = [view for view in cnpg_chart_views(source, root) if isinstance(view, OperatorPgBouncer)]
+    assert len(views) == 2  # the rw and ro poolers
+    for view in views:
+        with running_pgbouncer(view.host.text) as bouncer:
+            shown = bouncer.show_config()
+        assert shown["tcp_keepidle"] == ("60" if tree == "after" else "0"), view.host.text
+        assert shown["default_pool_size"] == ("25" if "default_pool_size" in view.host.text else "20")

@@ -542,6 +542,57 @@ def _pod_sysctls(source: SourceFile, key: ScalarNode, items: SequenceNode) -> Pl
     return view.finish()
 
 
+# The CloudNativePG "cluster" chart (cloudnative-pg/charts, charts/cluster at b21ad2d): its values
+# name the database type, the major and the mode at the top, the Cluster's parameters under
+# cluster.postgresql.parameters, and its Poolers under poolers.
+_CNPG_CHART_TYPES = ("postgresql", "postgis", "timescaledb")
+_CNPG_CHART_MODES = ("standalone", "replica", "recovery")
+
+
+def looks_like_cnpg_chart_values(root: Node) -> bool:
+    """Whether a values document is the CloudNativePG cluster chart's: a ``cluster.postgresql``
+    map or a ``poolers`` list, beside one of the chart's own top-level keys (``type``,
+    ``version.postgresql``, ``mode`` with one of its values)."""
+    if not isinstance(root, MappingNode):
+        return False
+    if not isinstance(Y.get(root, "cluster", "postgresql"), MappingNode) and not isinstance(Y.get(root, "poolers"), SequenceNode):
+        return False
+    return (
+        Y.scalar_value(Y.get(root, "type")) in _CNPG_CHART_TYPES
+        or Y.get(root, "version", "postgresql") is not None
+        or Y.scalar_value(Y.get(root, "mode")) in _CNPG_CHART_MODES
+    )
+
+
+def cnpg_chart_views(source: SourceFile, root: MappingNode, prefix: str = "") -> list[SettingsView]:
+    """The Cluster's parameters (``cluster.postgresql.parameters``, rendered into the Cluster's
+    ``spec.postgresql.parameters``; the major from ``cluster.imageName``, else
+    ``version.postgresql``, as the chart's ``cluster.imageName`` helper picks the image) and a
+    PgBouncer view for each item of ``poolers`` (pgconf_fix.views.operator_pgbouncer)."""
+    from pgconf_fix.views.operator_pgbouncer import map_pgbouncer_view
+
+    image = Y.scalar_value(Y.get(root, "cluster", "imageName"))
+    if image:
+        major = Major.of(version_from_image(image), f"{prefix}cluster.imageName")
+    else:
+        written = Y.scalar_value(Y.get(root, "version", "postgresql"))
+        major = _major(written.split(".")[0] if written else None, f"{prefix}version.postgresql")
+    path = ("cluster", "postgresql", "parameters")
+    views: list[SettingsView] = [parameter_map_view(source, root, [path], path, f"{prefix}cluster.postgresql.parameters",
+                                                    strings=True, major=major)]
+    poolers = Y.get(root, "poolers")
+    for index, item in enumerate(poolers.value if isinstance(poolers, SequenceNode) else []):
+        if not isinstance(item, MappingNode):
+            continue
+        name = Y.scalar_value(Y.get(item, "name")) or str(index)
+        view = map_pgbouncer_view(source, item, ("parameters",),
+                                  f"CloudNativePG writes it into the pgbouncer.ini of the chart's pooler {name}",
+                                  where=f"{prefix}poolers[{index}].parameters")
+        if view is not None:
+            views.append(view)
+    return views
+
+
 def looks_like_helm_values(root: Node) -> bool:
     return isinstance(Y.get(root, "primary"), MappingNode) and (
         Y.get(root, "primary", "extendedConfiguration") is not None or Y.get(root, "primary", "configuration") is not None
@@ -560,10 +611,14 @@ def kubernetes_views(workspace: Workspace, source: SourceFile, root: Node) -> tu
         views = patroni_views(source, root)
     if not views and looks_like_helm_values(root):
         views = helm_values_views(workspace, source, root)
+    if not views and not kind and looks_like_cnpg_chart_values(root):
+        views = cnpg_chart_views(source, root)
     if not views and not kind:
         # An umbrella chart's values.yaml: Helm hands the mapping under a dependency's name (or
         # alias) to that chart, so a Bitnami postgresql dependency's values are one level down.
         for name, value in Y.items(root):
             if isinstance(value, MappingNode) and looks_like_helm_values(value):
                 views += helm_values_views(workspace, source, value, prefix=f"{name.value}.")
+            elif isinstance(value, MappingNode) and looks_like_cnpg_chart_values(value):
+                views += cnpg_chart_views(source, value, prefix=f"{name.value}.")
     return views, []

@@ -10,6 +10,9 @@ PGF601-PGF604 as the ``[pgbouncer]`` section the operator writes from that map.
   outside its allowed list, which holds every key these rules add (``tcp_keepalive``,
   ``tcp_keepidle``, ``tcp_keepintvl``, ``tcp_keepcnt``, ``server_idle_timeout``,
   ``server_check_delay``, ``server_check_query``).
+- The CloudNativePG ``cluster`` Helm chart's values: each item of ``poolers`` becomes a Pooler
+  whose ``spec.pgbouncer.parameters`` is the item's ``parameters`` (charts/cluster
+  ``templates/pooler.yaml``, cloudnative-pg/charts ``b21ad2d``: ``toYaml`` of the map).
 - Crunchy PGO ``PostgresCluster`` with ``spec.proxy.pgBouncer``: ``config.global``. The
   operator (postgres-operator ``internal/pgbouncer/config.go`` ``clusterINI``, read at
   ``0fbac30``) writes its defaults overridden by the map, the keys sorted, ``key = value`` (an
@@ -95,10 +98,12 @@ class OperatorPgBouncer(PgBouncerConfig):
 
 
 def map_pgbouncer_view(
-    source: SourceFile, root: MappingNode, path: Sequence[str], writer: str, *, bare_empty: bool = False
+    source: SourceFile, root: MappingNode, path: Sequence[str], writer: str, *, bare_empty: bool = False,
+    where: str | None = None,
 ) -> OperatorPgBouncer | None:
     """The PgBouncer view of the map at ``path`` of a custom resource (``writer`` says who writes
-    the file from it, for messages), or None when the map is not read (the module's docstring)."""
+    the file from it, ``where`` how messages name the map: ``path`` joined by default), or None
+    when the map is not read (the module's docstring)."""
     node = Y.get(root, *path)
     if node is not None and not isinstance(node, MappingNode) and not Y.is_null(node):
         return None
@@ -121,7 +126,7 @@ def map_pgbouncer_view(
     host = MapHost(source, node if node is not None else root, home, insert=insert, bare_empty=bare_empty)
     for key, value in items:
         host.add(key, value)
-    return OperatorPgBouncer(host, writer, ".".join(path))
+    return OperatorPgBouncer(host, writer, where or ".".join(path))
 
 
 def pooler_view(source: SourceFile, root: MappingNode) -> OperatorPgBouncer | None:
