@@ -250,3 +250,33 @@ def test_patcher_drops_only_the_fix_refused_in_combination(tmp_path: Path) -> No
     finally:
         verify_module._VERIFIERS[:] = [r for r in verify_module._VERIFIERS if r.check is not refuse_two]
         verify_module._CACHE.clear()
+
+
+def test_one_verdict_for_both_kinds_of_trial_where_no_costly_verifier_applies(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The vetting tries a text without the costly verifiers, the patcher with them: for a file
+    # none of them applies to (a .py here), the second trial recalls the first's verdict; for a
+    # .tf (terraform fmt applies) the two are judged apart. Issue 18: the Python-heavy tree
+    # asked 135 verdicts twice.
+    runs: list[str] = []
+    counted = [
+        verify_module._Registered(entry.name, entry.applies,
+                                  lambda trial, check=entry.check: runs.append(str(trial.path)) or check(trial),
+                                  entry.costly, entry.prepare)
+        for entry in verify_module._VERIFIERS
+    ]
+    monkeypatch.setattr(verify_module, "_VERIFIERS", counted)
+    monkeypatch.setattr(verify_module, "_CACHE", {})
+    module = source("db.py", "engine = create_engine('postgresql://db/app')\n")
+    edited = "engine = create_engine('postgresql://db/app', pool_pre_ping=True)\n"
+    assert refusal(Trial(module, edited), costly=False) is None
+    judged = len(runs)
+    assert judged > 0
+    assert refusal(Trial(module, edited), costly=True) is None
+    assert len(runs) == judged
+    plan = source("lb.tf", 'resource "aws_lb" "a" {\n  name = "a"\n}\n')
+    edited_plan = 'resource "aws_lb" "a" {\n  name = "a"\n  idle_timeout = 4000\n}\n'
+    refusal(Trial(plan, edited_plan), costly=False)
+    cheap = len(runs)
+    refusal(Trial(plan, edited_plan), costly=True)
+    assert len(runs) > cheap
+
