@@ -280,3 +280,36 @@ def test_one_verdict_for_both_kinds_of_trial_where_no_costly_verifier_applies(mo
     refusal(Trial(plan, edited_plan), costly=True)
     assert len(runs) > cheap
 
+
+def test_a_string_value_the_judged_texts_share_is_searched_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The libpq verifier reads every string value of the original and of each edit: values the
+    # texts share (an unchanged URL) are searched for connection strings once.
+    from pgconf_fix.documents import connstr
+    from pgconf_fix.verify import conninfo
+
+    searched: list[str] = []
+
+    def counted(value: str, decoded: bool = False) -> list:
+        searched.append(value)
+        return real(value, decoded)
+
+    real = connstr.find_connection_strings
+    monkeypatch.setattr(connstr, "find_connection_strings", counted)
+    connstr._remembered.cache_clear()
+    conninfo._remembered_strings.cache_clear()
+    monkeypatch.setattr(verify_module, "_CACHE", {})
+    module = source("db.py", '"""The engines."""\nA = "postgresql://a.example.com/app"\nB = "postgresql://b.example.com/app"\n')
+    first = module.text.replace("a.example.com/app", "a.example.com/app?keepalives=1")
+    second = module.text.replace("b.example.com/app", "b.example.com/app?keepalives=1")
+    for edited in (first, second):
+        assert refusal(Trial(module, edited, (("keepalives", "1"),))) is None
+    assert sorted(searched) == sorted(set(searched))
+    assert len(searched) == 4  # the original's two URLs, and each edit's changed one
+    # The views of a module built again (a re-check) search its values no more.
+    from pgconf_fix.views.client import connection_views
+
+    searched.clear()
+    for _ in range(2):
+        assert len(connection_views(source("db.py", first))) == 2
+    assert searched == ["The engines."]  # once for two builds; the URLs were the verifier's already
+    connstr._remembered.cache_clear()

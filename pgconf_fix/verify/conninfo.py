@@ -115,12 +115,14 @@ def _read_strings(path: Path, text: str) -> tuple[tuple[str, ConnectionString], 
     values = [value for value in values if may_hold_connection_string(value)]
     if not values:
         return ()
-    from pgconf_fix.documents.connstr import find_connection_strings
+    # Remembered by value: the texts judged are edits of a few originals, which share most of
+    # their values (issue 18).
+    from pgconf_fix.documents.connstr import connection_strings
 
     return tuple(
         (value[found.start : found.end], found)
         for value in values
-        for found in find_connection_strings(value, decoded)
+        for found in connection_strings(value, decoded)
     )
 
 

@@ -46,7 +46,7 @@ from pgconf_fix.documents.connstr import (
     LIBPQ_KEYWORDS,
     TEMPLATE,
     ConnectionString,
-    find_connection_strings,
+    connection_strings,
 )
 from pgconf_fix.findings import SAFE, UNSAFE, Edit, Fix, Location, Problem
 from pgconf_fix.setting import Refusal
@@ -748,7 +748,7 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
             continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
         if any(start <= carrier.to_file(0) < end for start, end in entrypoint_urls):
             continue  # edoburu/pgbouncer's DATABASE_URL: its entrypoint parses it, not libpq
-        for string in find_connection_strings(carrier.value, carrier.decoded):
+        for string in connection_strings(carrier.value, carrier.decoded):  # remembered: re-checks build it again
             views.append(_string_view(source, carrier, string))
     return views
 
