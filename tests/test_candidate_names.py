@@ -37,3 +37,18 @@ def test_globs_of_other_shapes_are_matched_as_fnmatch_matches_them() -> None:
     mixed = _NameTest(globs)
     for name in names:
         assert mixed(name) == any(fnmatch.fnmatchcase(name, glob) for glob in globs), name
+
+
+def test_the_layers_of_a_name_are_each_layers_answer() -> None:
+    # candidates_of answers for all layers at once, remembering names by their ending from the
+    # first dot: a name whose ending is a whole name or starts with a prefix some glob holds
+    # (x.envrc, x.env.local, a.Dockerfile.dev) must still get its own answer, asked first and
+    # again after the ending was remembered from another name.
+    from pgconf_fix.discovery import candidates_of
+
+    endings = (".envrc", ".env.local", ".Dockerfile.dev", ".conf", ".py", ".tf.json", ".env", ".sample", "")
+    names = (*NAMES, *(f"{stem}{ending}" for stem in ("x", "Procfile", "Dockerfile", ".env", "a.b") for ending in endings))
+    for _ in range(2):
+        for name in names:
+            expected = {layer for layer, globs in CANDIDATES.items() if any(fnmatch.fnmatchcase(name, glob) for glob in globs)}
+            assert candidates_of(name) == expected, name
