@@ -108,6 +108,21 @@ def _decode(source: SourceFile, start: int, end: int) -> tuple[str, list[int], E
     body = start + len(prefix)
     quote = text[body : body + 3] if text[body : body + 3] in ("'''", '"""') else text[body]
     pos, stop = body + len(quote), end - len(quote)
+    encoder = _encoder(quote, raw, fstring, binary)
+    escaped = not raw and text.find("\\", pos, stop) != -1
+    fields = fstring and (text.find("{", pos, stop) != -1 or text.find("}", pos, stop) != -1)
+    if not escaped and not fields:
+        # Nothing to decode (no escape, no replacement field or doubled brace): the value is the
+        # literal's body, each character at its own offset, as the walk below would give it
+        # character by character (issue 18: most literals, docstrings first, are plain).
+        return text[pos:stop], list(range(pos, stop + 1)), encoder
+    return _walked(text, pos, stop, raw, fstring, binary, encoder)
+
+
+def _walked(
+    text: str, pos: int, stop: int, raw: bool, fstring: bool, binary: bool, encoder: Encoder
+) -> tuple[str, list[int], Encoder] | None:
+    """``_decode`` of the literal body ``text[pos:stop]``, character by character."""
     value: list[str] = []
     offsets: list[int] = []
     while pos < stop:
@@ -138,7 +153,7 @@ def _decode(source: SourceFile, start: int, end: int) -> tuple[str, list[int], E
         value.append(char)
         pos += 1
     offsets.append(stop)
-    return "".join(value), offsets, _encoder(quote, raw, fstring, binary)
+    return "".join(value), offsets, encoder
 
 
 def _field_end(text: str, pos: int, stop: int) -> int:
