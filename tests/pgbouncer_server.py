@@ -174,3 +174,16 @@ def _wait_up(process: subprocess.Popen, log: Path, timeout: float) -> str | None
         if process.poll() is not None or time.monotonic() > deadline:
             return text or f"pgbouncer exited with {process.returncode}"
         time.sleep(0.05)
+
+
+def config_holding_what_was_read(view, keys: tuple[str, ...]) -> dict[str, str]:  # view: a PgBouncerConfig
+    """SHOW CONFIG of a PgBouncer started on ``view``'s section (``view.host.text``), after
+    asserting that it holds, for each of ``keys`` the view read a value of, that value."""
+    assert not view.problems, view.problems
+    with running_pgbouncer(view.host.text) as bouncer:
+        shown = bouncer.show_config()
+    for key in keys:
+        current = view.effective(key)
+        if current is not None:
+            assert float(shown[key]) == float(current.value), (key, view.host.text)
+    return shown
