@@ -30,8 +30,8 @@ _MINUS_ZERO = ("-0", "-0.0")
 _YAML_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _INT64 = 1 << 63
 _UINT64 = 1 << 64
-# Go's strconv.ParseFloat syntax (decimal and hexadecimal mantissas, "inf", "infinity", "nan" in
-# any case; underscores only between digits, and only with a base prefix, which we never see).
+# Go's strconv.ParseFloat syntax once underscores are checked and dropped (decimal and
+# hexadecimal mantissas, "inf", "infinity" and "nan" in any case).
 _GO_FLOAT = re.compile(
     r"[-+]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
     r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][-+]?[0-9]+|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?"
@@ -111,9 +111,7 @@ def _parse_float(text: str) -> float | None:
     elif body.startswith("0x"):
         value = float.fromhex(body)
     else:
-        value = float(Decimal(body)) if "e" in body or "." in body or body.isdigit() else None  # type: ignore[assignment]
-        if value is None:
-            return None
+        value = float(Decimal(body))
     if math.isinf(value) and not body.startswith("inf"):
         return None  # out of range: ParseFloat fails
     return -value if negative else value
