@@ -70,3 +70,72 @@ def test_letter_classes_match_the_grammar_definition() -> None:
         assert bool(letter.fullmatch(char)) == is_letter, repr(char)
         assert bool(letter_or_digit.fullmatch(char)) == (is_letter or char in "0123456789"), repr(char)
         assert bool(unquoted_tail.fullmatch(char)) == (is_letter or char in "0123456789-._:/"), repr(char)
+
+
+LEXINGS_PROBE = """
+import json
+import sys
+
+from pgconf_fix.documents import pgconf
+
+lexings = []
+parse_line = pgconf.parse_line
+
+
+def counted(text, number, start, end):
+    if start == 0:  # a whole text's first line (a comment's setting starts after its '#')
+        lexings.append(len(text))
+    return parse_line(text, number, start, end)
+
+
+pgconf.parse_line = counted
+from pgconf_fix.cli import main
+
+try:
+    main([sys.argv[1], "--no-cache"])
+except SystemExit:
+    pass
+print(json.dumps(lexings), file=sys.stderr)
+"""
+
+
+def test_a_text_is_lexed_once_for_its_view_its_fixes_verifier_and_the_fixable_count(tmp_path: Path) -> None:
+    """A one-file run lexes the original for its view, and the edited text for the fixes'
+    verifier; the verifier's reading of the original and the fixable count's re-check of the
+    edited text take those lines (issue 18, tenth pass: they were lexed four times)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("# a comment\nlisten_addresses = 'localhost'\nport = 5432\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    env.pop("PGCONF_FIX_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-c", LEXINGS_PROBE, str(conf)], capture_output=True, text=True, env=env,
+                          check=False)  # fmt: skip
+    assert "3 fixable" in done.stdout  # three fixes were vetted and counted
+    lexed = json.loads(done.stderr.strip().splitlines()[-1])
+    assert len(lexed) == 2 and lexed[0] == len(conf.read_text()) < lexed[1], lexed
+
+
+def test_lines_taken_from_an_earlier_lexing_are_those_a_fresh_one_gives(tmp_path: Path) -> None:
+    from pgconf_fix.documents import pgconf
+    from pgconf_fix.source import SourceFile
+
+    def source(name: str, text: str) -> SourceFile:
+        return SourceFile(tmp_path / name, name, text.encode(), text, True)
+
+    texts = ["port = 5432\r# x\rlisten_addresses = '*'\n", "a = 1\nb = 'x\n", "", "x = 1\r\n"]
+    for text in texts:
+        for name in ("postgresql.conf", "conf.yml"):  # a lone CR ends a line in the second
+            first = pgconf.PgConfDocument(source(name, text))
+            again = pgconf.PgConfDocument(source(name, text))
+            pgconf._LEXED.clear()
+            fresh = pgconf.PgConfDocument(source(name, text))
+            assert again.lines == first.lines == fresh.lines and again.lines is not first.lines, (name, text)
+        conf = pgconf.PgConfDocument(source("postgresql.conf", texts[0]))
+        assert len(conf.lines) != len(pgconf.PgConfDocument(source("conf.yml", texts[0])).lines)
+    for index in range(20):
+        pgconf.PgConfDocument(source("postgresql.conf", f"port = {index}\n"))
+    assert len(pgconf._LEXED) <= 8
