@@ -15,7 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pgconf_fix.documents import python_nodes as syntax
-from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS, TEMPLATE, ConninfoError, parse_conninfo, refusal_wording
+from pgconf_fix.documents.connstr import (
+    LIBPQ_KEYWORDS,
+    TEMPLATE,
+    ConninfoError,
+    parse_conninfo,
+    refusal_wording,
+)
 from pgconf_fix.documents.python import (
     UNKNOWN,
     Entry,
