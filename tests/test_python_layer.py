@@ -263,6 +263,37 @@ def test_dj_database_url_ssl_require_is_the_sslmode_libpq_gets() -> None:
     assert json.loads(done.stdout) == {"default": "require", "computed": "require", "off": None, "fallback": "require"}
 
 
+def test_django_settings_module_overriding_an_imported_entry() -> None:
+    """python/django-settings-from-base-module with Django itself (DJANGO_SETTINGS_MODULE): the
+    production module's DATABASES["default"]["CONN_MAX_AGE"] = 600 on base.py's entry keeps
+    connections unchecked before the fix and checked after it; "reports" takes base.py's
+    CONN_HEALTH_CHECKS, and the test module's sqlite entry is not PostgreSQL's."""
+    case = FIXTURES / "django-settings-from-base-module"
+    script = """
+    import json
+    import django
+    django.setup()
+    from django.db import connections
+    print(json.dumps({alias: [connections[alias].settings_dict[key] for key in ("ENGINE", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS")]
+                      for alias in connections}))
+    """
+    seen = {}
+    for side in ("before", "after"):
+        for module in ("production", "test"):
+            environment = {
+                **os.environ, "PYTHONPATH": str(case / side), "PYTHONDONTWRITEBYTECODE": "1",
+                "DJANGO_SETTINGS_MODULE": f"mysite.settings.{module}",
+            }
+            done = subprocess.run([sys.executable, "-c", program(script)], env=environment, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, done.stderr
+            seen[side, module] = json.loads(done.stdout)
+    postgres = "django.db.backends.postgresql"
+    assert seen["before", "production"]["default"] == [postgres, 600, False]
+    assert seen["after", "production"]["default"] == [postgres, 600, True]
+    assert seen["before", "production"]["reports"] == seen["after", "production"]["reports"] == [postgres, None, True]
+    assert seen["before", "test"]["default"][0] == "django.db.backends.sqlite3"
+
+
 def test_psycopg_pools_have_their_check(tmp_path: Path) -> None:
     script = """
     import json

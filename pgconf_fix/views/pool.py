@@ -5,10 +5,13 @@ DATABASES entry (``pool_django``) and psycopg pool (``pool_psycopg``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from pgconf_fix.documents import python_nodes as syntax
 from pgconf_fix.documents.python import Entry, PythonDocument, Settings, literal
+from pgconf_fix.source import SourceFile
+from pgconf_fix.workspace import is_file
 from pgconf_fix.views.pool_base import PoolView
 from pgconf_fix.views.pool_django import (
     DJ_DATABASE_URL,
@@ -34,13 +37,28 @@ from pgconf_fix.views.pool_sqlalchemy import (
 )
 
 
-def build_views(document: PythonDocument) -> list[PoolView]:
-    return list(_Builder(document).views())
+# How many settings modules deep ``from .base import *`` is followed (production -> base -> ...).
+IMPORT_DEPTH = 5
+# How many directories above a settings module an absolute ``from mysite.settings.base import *`` is looked for.
+PACKAGE_DEPTH = 6
+# The keys whose override in a module that imports DATABASES makes that entry judged there.
+HELD_ELSEWHERE = frozenset({"CONN_MAX_AGE", "CONN_HEALTH_CHECKS"})
+
+
+def build_views(document: PythonDocument, load: Callable[[Path], SourceFile | None] | None = None) -> list[PoolView]:
+    """The pool views of one module. ``load`` reads another module of the project (None when it
+    cannot be read): with it, ``DATABASES["alias"]["KEY"] = ...`` on a DATABASES this module
+    imports from a sibling settings module is judged with that module's entry."""
+    return list(_Builder(document, load).views())
 
 
 class _Builder:
-    def __init__(self, document: PythonDocument) -> None:
+    def __init__(
+        self, document: PythonDocument, load: Callable[[Path], SourceFile | None] | None = None, seen: tuple[Path, ...] = ()
+    ) -> None:
         self.document = document
+        self.load = load
+        self.seen = (*seen, document.source.path)  # the modules on the way here, for cycles
         self._evidence: tuple[bool, str] | None = None
 
     def views(self) -> Iterator[PoolView]:
@@ -282,18 +300,85 @@ class _Builder:
     def django_views(self) -> Iterator[PoolView]:
         document = self.document
         views: dict[str, DjangoDatabaseView] = {}
+        elsewhere: dict[str, DjangoDatabaseView] = {}  # entries of a DATABASES another module defines
         for node in document.nodes(syntax.SimpleStatementLine):
             for small in node.body:  # type: ignore[attr-defined]
                 if isinstance(small, syntax.Assign):
                     for target in small.targets:
                         self._django_assignment(node, target.target, small.value, views)
+                        if not self._defines_databases():
+                            self._django_import_override(node, target.target, small.value, elsewhere)
                 elif isinstance(small, syntax.Expr) and isinstance(small.value, syntax.Call):
                     func = small.value.func
                     if isinstance(func, syntax.Attribute) and func.attr.value in ("update", "setdefault"):
                         alias = _databases_alias(func.value)
                         if alias is not None and alias in views:
                             views[alias].opaque = True
+                        if alias is not None and alias in elsewhere:
+                            elsewhere[alias].opaque = True
         yield from views.values()
+        for view in elsewhere.values():
+            if HELD_ELSEWHERE & set(view.overrides) and self._inherit(view):
+                yield view
+
+    def _defines_databases(self) -> bool:
+        """Whether this module binds DATABASES itself (then its entries are read here)."""
+        if not hasattr(self, "_binds_databases"):
+            self._binds_databases = any(
+                isinstance(target.target, syntax.Name) and target.target.value == "DATABASES"
+                for small in self.document.nodes(syntax.Assign)
+                for target in small.targets  # type: ignore[attr-defined]
+            )
+        return self._binds_databases
+
+    def _django_import_override(self, statement, target, value, elsewhere) -> None:  # noqa: ANN001
+        """``DATABASES["alias"]["KEY"] = value`` on a DATABASES this module does not define (a
+        settings module that starts ``from .base import *``): an override of that entry."""
+        if not (isinstance(target, syntax.Subscript) and len(target.slice) == 1):
+            return
+        alias = _databases_alias(target.value)
+        index = target.slice[0].slice
+        key = literal(index.value) if isinstance(index, syntax.Index) else None
+        if alias is None or not isinstance(key, str):
+            return
+        document = self.document
+        if alias not in elsewhere:
+            elsewhere[alias] = DjangoDatabaseView(document, statement.body[0], alias, None)
+        start, end = document.span(statement.body[0])
+        value_start, value_end = document.span(value)
+        entry = Entry(key, value, start, end, value_start, value_end)
+        elsewhere[alias].overrides[key] = (entry, statement, document.code(target.value))
+
+    def _inherit(self, view: DjangoDatabaseView) -> bool:
+        """Give ``view`` the entry of the module this one takes DATABASES from (the last
+        ``from M import *`` or ``from M import DATABASES`` before the view's first statement);
+        False when there is none or it cannot be read."""
+        if self.load is None or len(self.seen) > IMPORT_DEPTH:
+            return False
+        first = min(self.document.span(statement)[0] for _, statement, _ in view.overrides.values())
+        path = None
+        for node in self.document.nodes(syntax.ImportFrom):
+            if self.document.span(node)[0] > first:
+                break
+            names = node.names  # type: ignore[attr-defined]
+            if isinstance(names, syntax.ImportStar) or any(
+                alias.name.value == "DATABASES" and alias.asname is None for alias in names
+            ):
+                path = _module_path(self.document.source.path, node)  # type: ignore[arg-type]
+        if path is None or path in self.seen:
+            return False
+        source = self.load(path)
+        if source is None:
+            return False
+        document = PythonDocument(source)
+        if document.module is None:
+            return False
+        for base in _Builder(document, self.load, self.seen).django_views():
+            if isinstance(base, DjangoDatabaseView) and base.alias == view.alias:
+                view.inherited = base
+                view.scope |= base.scope
+                return True
+        return False
 
     def _django_assignment(self, statement, target, value, views) -> None:  # noqa: ANN001
         document = self.document
@@ -352,6 +437,27 @@ def _is_config_object(node: syntax.BaseExpression) -> bool:
     if isinstance(node, syntax.Attribute):
         return node.attr.value == "config"
     return False
+
+
+def _module_path(here: Path, node: syntax.ImportFrom) -> Path | None:
+    """The file of the module ``from ... import`` names, looked for as Python would find it
+    from this file's package: relative to this file's directory for ``from .base``, and for an
+    absolute name in this directory or one above it (the project's root is not recorded)."""
+    parts = node.module.value.split(".") if node.module is not None else []
+    if node.relative:
+        folder = here.parent
+        for _ in range(node.relative - 1):
+            folder = folder.parent
+        roots = [folder]
+    else:
+        roots = [here.parent, *list(here.parent.parents)[:PACKAGE_DEPTH]]
+    if not parts:
+        return None
+    for root in roots:
+        for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts, "__init__.py")):
+            if is_file(candidate):
+                return candidate
+    return None
 
 
 def _databases_alias(node: syntax.BaseExpression) -> str | None:

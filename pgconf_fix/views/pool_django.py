@@ -4,6 +4,9 @@ with the ``DATABASES["alias"]["KEY"] = ...`` assignments after it.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from pgconf_fix.documents import python_nodes as syntax
 from pgconf_fix.documents.python import (
     UNKNOWN,
@@ -14,6 +17,7 @@ from pgconf_fix.documents.python import (
     string_prefix,
 )
 from pgconf_fix.findings import Edit
+from pgconf_fix.setting import Setting
 from pgconf_fix.views.pool_base import MISSING, PoolView, url_is_postgres
 
 DJ_DATABASE_URL = ("dj_database_url.config", "dj_database_url.parse")
@@ -35,6 +39,9 @@ class DjangoDatabaseView(PoolView):
         self.base = base
         self.overrides: dict[str, tuple[Entry, syntax.SimpleStatementLine, str]] = {}
         self.opaque = False  # changed by code we cannot read (``.update(...)``)
+        # The same entry as the module this one imports DATABASES from defines it (``base`` is
+        # None then): keys not overridden here are read there.
+        self.inherited: DjangoDatabaseView | None = None
 
     @property
     def from_url(self) -> bool:
@@ -57,6 +64,17 @@ class DjangoDatabaseView(PoolView):
         called = self.document.code(self.base.node.func)
         return called.endswith(("config", "parse")) and "dj_database_url" in called and self.read_entry(key)[0] is None
 
+    def _noqa(self, statement: syntax.SimpleStatementLine) -> str:
+        """A DATABASES taken from ``from .base import *`` makes linters flag every line that uses
+        it (ruff/flake8 F405): a line added beside one that silences them with ``# noqa...``
+        carries the same comment."""
+        if self.inherited is None:
+            return ""
+        start, end = self.document.span(statement)
+        line = self.document.text[start : self.document.line_end(max(start, end - 1))]
+        comment = re.search(r"#\s*noqa\b[^\r\n#]*$", line, re.IGNORECASE)
+        return f"  {comment.group(0).rstrip()}" if comment is not None else ""
+
     def _base_key(self, key: str) -> str:
         return self.CALL_KEYWORDS.get(key, key.lower()) if self.from_url else key
 
@@ -64,6 +82,8 @@ class DjangoDatabaseView(PoolView):
         if key in self.overrides:
             entry = self.overrides[key][0]
             return entry, literal(entry.value)
+        if self.inherited is not None and not self.opaque:
+            return None, self.inherited.read_entry(key)[1]  # written in the other module
         if self.base is None or self.opaque:
             return None, UNKNOWN
         entry = self.base.find(self._base_key(key))
@@ -90,7 +110,21 @@ class DjangoDatabaseView(PoolView):
         value = literal(node)
         return pool, (None if value is UNKNOWN else bool(value))
 
+    def get(self, key: str, unit: str | None = None, number: bool = False) -> Setting:
+        """As PoolView's; a key the imported module sets is read there and reported here, at this
+        module's first override of the entry (where a fix adds a line)."""
+        if self.inherited is None or key in self.overrides or self.opaque:
+            return super().get(key, unit, number)
+        return replace(self.inherited.get(key, unit, number), at=self.location_of(self.anchor))
+
+    def describe(self) -> str:
+        if self.inherited is None:
+            return super().describe()
+        return f"{self.label} (with {self.inherited.source.display}'s entry)"
+
     def is_postgres(self) -> bool | None:
+        if self.inherited is not None and "ENGINE" not in self.overrides:
+            return self.inherited.is_postgres()
         if self.from_url:
             assert self.base is not None
             call = self.base.node
@@ -116,7 +150,7 @@ class DjangoDatabaseView(PoolView):
         if max_age is not None:
             _, statement, prefix = max_age
             quote = self.document.key_quote()
-            return self.document.add_line_after(statement, f"{prefix}[{quote}{key}{quote}] = {value}")
+            return self.document.add_line_after(statement, f"{prefix}[{quote}{key}{quote}] = {value}{self._noqa(statement)}")
         if self.base is None or not self.base.fully_known:
             return ()
         return self.base.insert(self._base_key(key), value)

@@ -231,10 +231,24 @@ def build_python_views(workspace: Workspace, sources: list[SourceFile], options:
             start, end = source.line_span(min(line, len(source.line_starts)))
             built.files.append(ParsedFile(source, unread=Problem(Location(source, start, end), why)))
         if document.module is not None:
-            pools = build_views(document)
+            pools = build_views(document, _module_loader(workspace))
             built.views.extend(pools)
             built.views.extend(python_client_views(document, pools))
     return built
+
+
+def _module_loader(workspace: Workspace):  # noqa: ANN202 - Callable[[Path], SourceFile | None]
+    """Another module of the project, read through the workspace (so a cached run knows it was
+    read); None when it cannot be read."""
+    from pgconf_fix.source import InputError
+
+    def load(path):  # noqa: ANN001, ANN202
+        try:
+            return workspace.load(path)
+        except InputError:
+            return None
+
+    return load
 
 
 class _SpanIndex:
