@@ -158,6 +158,40 @@ def test_flask_settings_module(tmp_path: Path) -> None:
     assert result == {"pre_ping": True, "recycle": -1, "size": 5}
 
 
+def test_flask_binds_get_their_own_pre_ping(tmp_path: Path) -> None:
+    """python/flask-sqlalchemy-binds with Flask-SQLAlchemy 3.1: a bind takes none of
+    SQLALCHEMY_ENGINE_OPTIONS (before the fix "users" and "meta" do not pre-ping beside a main
+    engine that does); after it every PostgreSQL bind pre-pings, "lite" keeps its NullPool."""
+    script = program("""
+    import json
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    app = Flask("binds")
+    app.config.from_pyfile("config.py")
+    db = SQLAlchemy(app)
+    with app.app_context():
+        print(json.dumps({str(key): getattr(engine.pool, "_pre_ping", None) for key, engine in db.engines.items()}))
+    """)
+    before_config = FIXTURES / "flask-sqlalchemy-binds" / "before" / "config.py"
+    before = run_patched("flask-sqlalchemy-binds", script.replace('"config.py"', repr(str(before_config))), tmp_path)
+    after = run_patched("flask-sqlalchemy-binds", script, tmp_path / "again")
+    assert before == {"users": False, "meta": False, "audit": True, "lite": False, "None": True}
+    assert after == {"users": True, "meta": True, "audit": True, "lite": False, "None": True}
+
+
+def test_flask_binds_before_3_take_the_engine_options(tmp_path: Path) -> None:
+    """Flask-SQLAlchemy 2 applies SQLALCHEMY_ENGINE_OPTIONS to a bind given as a URL (and knows
+    no dict form): with such a pin the bind is not judged."""
+    (tmp_path / "requirements.txt").write_text("Flask-SQLAlchemy==2.5.1\n")
+    (tmp_path / "config.py").write_text(
+        'SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}\n'
+        'SQLALCHEMY_BINDS = {"users": "postgresql+psycopg2://app@10.1.2.4/users?keepalives_idle=60"}\n'
+    )
+    outcome = run_cli(["--no-cache", "--select", "PGF501,PGF502", "."], tmp_path)
+    assert outcome.code == 0, outcome.stdout
+
+
 def test_flask_config_classes(tmp_path: Path) -> None:
     script = program(FLASK_ENGINE, """
     import config

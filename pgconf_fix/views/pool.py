@@ -19,6 +19,7 @@ from pgconf_fix.views.pool_django import (
     DjangoDatabaseView,
 )
 from pgconf_fix.views.pool_flask import (
+    BINDS,
     DATABASE_URI,
     ENGINE_OPTIONS,
     FLASK_EVIDENCE,
@@ -33,7 +34,9 @@ from pgconf_fix.views.pool_psycopg import PSYCOPG_POOLS, PsycopgPoolView
 from pgconf_fix.views.pool_sqlalchemy import (
     ENGINE_FACTORIES,
     ENGINE_MODULES,
+    BindUrlView,
     EngineView,
+    bind_label,
 )
 
 
@@ -248,6 +251,8 @@ class _Builder:
             first = config.legacy[0]
             anchor = first.statement or first.value
             yield FlaskConfigView(document, config, anchor)
+        if not configured_by_extension:
+            yield from self.flask_binds(config)
         options = config.items.get(ENGINE_OPTIONS)
         uri = config.items.get(DATABASE_URI)
         if options is None and uri is None:
@@ -265,6 +270,25 @@ class _Builder:
         view.flask = config
         view.url = uri.value if uri is not None else None
         yield view
+
+    def flask_binds(self, config: FlaskConfig) -> Iterator[PoolView]:
+        """The engines of ``SQLALCHEMY_BINDS``. Flask-SQLAlchemy 3 builds each from the extension's
+        ``engine_options=`` and the bind's own dict, never from SQLALCHEMY_ENGINE_OPTIONS
+        (``SQLAlchemy.init_app``; checked with 3.1.1): a bind is an engine of its own. Not
+        judged where this module gives the extension engine_options= (its defaults reach the
+        binds) or the binds cannot be read."""
+        item = config.items.get(BINDS)
+        binds = self.document.settings(item.value, item.value) if item is not None else None
+        if binds is None:
+            return
+        for name, entry in binds.entries.items():
+            value = self.document.resolve(entry.value, entry.value)
+            if isinstance(value, syntax.Dict):  # {"url": ..., options}: Flask-SQLAlchemy 3's form
+                options = self.document.dict_settings(value)
+                url = options.find("url")
+                yield EngineView(self.document, value, bind_label(name), options, url.value if url is not None else None)
+            elif isinstance(value, (syntax.SimpleString, syntax.ConcatenatedString)) and entry.value is value:
+                yield BindUrlView(self.document, value, bind_label(name), config)
 
     def _inherits_nothing(self, config: FlaskConfig) -> bool:
         """A config class may get its engine options from a base class (or one we cannot see)."""

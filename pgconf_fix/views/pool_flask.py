@@ -19,6 +19,7 @@ SETTINGS_MODELS = ("pydantic", "pydantic_settings")
 FLASK_EVIDENCE = (b"flask_sqlalchemy", b".from_object(", b".from_pyfile(")
 ENGINE_OPTIONS = "SQLALCHEMY_ENGINE_OPTIONS"
 DATABASE_URI = "SQLALCHEMY_DATABASE_URI"
+BINDS = "SQLALCHEMY_BINDS"
 # Flask-SQLAlchemy 2 keys that version 3 ignores, and the engine option each one meant.
 LEGACY_KEYS = {
     "SQLALCHEMY_POOL_RECYCLE": "pool_recycle",

@@ -13,7 +13,7 @@ from pgconf_fix.documents.python import (
     literal,
     string_prefix,
 )
-from pgconf_fix.findings import Edit
+from pgconf_fix.findings import SAFE, UNSAFE, Edit
 from pgconf_fix.library_versions import FlaskSQLAlchemyVersion, flask_sqlalchemy_version
 from pgconf_fix.views.pool_base import MISSING, PoolView, url_is_postgres
 from pgconf_fix.views.pool_flask import (
@@ -163,3 +163,53 @@ def _from_ini(value: object) -> object:
         except ValueError:  # not an integer, or past Python's int-conversion limit
             return value
     return value
+
+
+def bind_label(name: str) -> str:
+    """How a bind's engine is named in messages, with why SQLALCHEMY_ENGINE_OPTIONS does not count."""
+    return f'SQLALCHEMY_BINDS["{name}"] (Flask-SQLAlchemy 3 gives a bind none of {ENGINE_OPTIONS})'
+
+
+class BindUrlView(EngineView):
+    """A bind written as a URL alone (``SQLALCHEMY_BINDS = {"users": "postgresql://..."}``): on
+    Flask-SQLAlchemy 3 its engine has no option but those of ``SQLAlchemy(engine_options=...)``
+    (checked with 3.1.1: ``db.engines["users"].pool._pre_ping`` is False beside a
+    SQLALCHEMY_ENGINE_OPTIONS with pool_pre_ping). A fix writes the bind in 3's dict form,
+    ``{"url": "...", "pool_pre_ping": True}``, as two insertions around the string (the URL's
+    text, which may hold a password, is not part of the edit). Before 3.0 a bind took
+    SQLALCHEMY_ENGINE_OPTIONS and knew no dict form: with such a pin it is not judged, and
+    without a pin the fix is unsafe."""
+
+    def __init__(self, document: PythonDocument, node: syntax.BaseExpression, label: str, config: FlaskConfig) -> None:
+        super().__init__(document, node, label, None, node)
+        self.bind_config = config  # not ``flask``: the legacy-key rules are the main engine's
+
+    def read_entry(self, key: str) -> tuple[Entry | None, object]:
+        return None, MISSING
+
+    def _before_3(self) -> bool | None:
+        return flask_sqlalchemy_version(self.source.path).reads_legacy_keys
+
+    def judged(self) -> bool:
+        return self._before_3() is not True and super().judged()
+
+    @property
+    def fix_applicability(self) -> str:  # type: ignore[override]
+        return SAFE if self._before_3() is False else UNSAFE
+
+    def describe(self) -> str:
+        if self._before_3() is None:
+            version = flask_sqlalchemy_version(self.source.path).describe()
+            return f"{self.label[:-1]}; before 3.0 it took them: {version})"
+        return self.label
+
+    def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        start, end = self.document.span(self.anchor)
+        quote = self.document.key_quote()
+        # Both insertions hold the string's character beside them: a second fix wrapping the same
+        # URL in the same round (PGF501 and PGF502) shares the identical opening but its closing
+        # overlaps this one, so it waits a round and then adds its key to the dict this one made.
+        opening = Edit(self.source, start, start, f"{{{quote}url{quote}: ", holds=(start, start + 1))
+        closing = Edit(self.source, end, end, f", {quote}{key}{quote}: {value}}}", holds=(end - 1, end))
+        return (opening, closing)
+
