@@ -16,7 +16,11 @@ from tests.pgbouncer_server import config_holding_what_was_read, running_pgbounc
 
 FIXTURES = Path(__file__).parent / "fixtures/kubernetes"
 # fixture -> (its file, the function that reads one document of it)
-CASES = {"cnpg-pooler": ("poolers.yaml", pooler_view), "pgo-pgbouncer-global": ("postgrescluster.yaml", pgo_proxy_view)}
+CASES = {
+    "cnpg-pooler": ("poolers.yaml", pooler_view),
+    "pgo-pgbouncer-global": ("postgrescluster.yaml", pgo_proxy_view),
+    "percona-pgcluster": ("cr.yaml", pgo_proxy_view),
+}
 KEYS = ("tcp_keepalive", "tcp_keepidle", "tcp_keepintvl", "tcp_keepcnt", "server_idle_timeout")
 
 

@@ -9,7 +9,8 @@ Each YAML document is judged alone. The places read, and where a missing setting
   operator writes from them (:mod:`pgconf_fix.views.operator_pgbouncer`).
 - Zalando ``postgresql`` (``acid.zalan.do``): ``spec.postgresql.parameters`` (strings);
   version from ``spec.postgresql.version``.
-- Crunchy PGO ``PostgresCluster`` (``postgres-operator.crunchydata.com``):
+- Crunchy PGO ``PostgresCluster`` (``postgres-operator.crunchydata.com``), and Percona's
+  ``PerconaPGCluster`` (``pgv2.percona.com``, built on PGO v5):
   ``spec.patroni.dynamicConfiguration.postgresql.parameters``; version from
   ``spec.postgresVersion``.
 - Patroni's own YAML (``scope`` with ``postgresql`` or ``bootstrap.dcs``):
@@ -151,14 +152,16 @@ def operator_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
         path = ("spec", "postgresql", "parameters")
         return [parameter_map_view(source, root, [path], path, "the Zalando postgresql's parameters", strings=True,
                                    major=major)]
-    if api.startswith("postgres-operator.crunchydata.com/") and kind == "PostgresCluster":
+    pgo = api.startswith("postgres-operator.crunchydata.com/") and kind == "PostgresCluster"
+    if pgo or api.startswith("pgv2.percona.com/") and kind == "PerconaPGCluster":
+        # Percona's operator for PostgreSQL is built on PGO v5 and reads these fields the same way.
         major = _major(Y.scalar_value(Y.get(root, "spec", "postgresVersion")), "spec.postgresVersion")
         path = ("spec", "patroni", "dynamicConfiguration", "postgresql", "parameters")
-        views: list[SettingsView] = [parameter_map_view(source, root, [path], path, "the PostgresCluster's Patroni parameters",
+        views: list[SettingsView] = [parameter_map_view(source, root, [path], path, f"the {kind}'s Patroni parameters",
                                                         strings=False, major=major)]
         from pgconf_fix.views.operator_pgbouncer import pgo_proxy_view
 
-        proxy = pgo_proxy_view(source, root)
+        proxy = pgo_proxy_view(source, root, "PGO" if pgo else "Percona's operator")
         return views + ([proxy] if proxy is not None else [])
     return []
 

@@ -13,7 +13,8 @@ PGF601-PGF604 as the ``[pgbouncer]`` section the operator writes from that map.
 - The CloudNativePG ``cluster`` Helm chart's values: each item of ``poolers`` becomes a Pooler
   whose ``spec.pgbouncer.parameters`` is the item's ``parameters`` (charts/cluster
   ``templates/pooler.yaml``, cloudnative-pg/charts ``b21ad2d``: ``toYaml`` of the map).
-- Crunchy PGO ``PostgresCluster`` with ``spec.proxy.pgBouncer``: ``config.global``. The
+- Crunchy PGO ``PostgresCluster`` (and Percona's ``PerconaPGCluster``, built on PGO v5) with
+  ``spec.proxy.pgBouncer``: ``config.global``. The
   operator (postgres-operator ``internal/pgbouncer/config.go`` ``clusterINI``, read at
   ``0fbac30``) writes its defaults overridden by the map, the keys sorted, ``key = value`` (an
   empty value as ``key =``), in the last ``[pgbouncer]`` section of the file. A cluster with
@@ -136,12 +137,15 @@ def pooler_view(source: SourceFile, root: MappingNode) -> OperatorPgBouncer | No
                               f"CloudNativePG writes it into the pgbouncer.ini of Pooler {name}")
 
 
-def pgo_proxy_view(source: SourceFile, root: MappingNode) -> OperatorPgBouncer | None:
-    """The PgBouncer of a Crunchy PGO PostgresCluster's ``spec.proxy.pgBouncer``; None without
-    one, or with ``config.files``."""
+def pgo_proxy_view(source: SourceFile, root: MappingNode, operator: str = "PGO") -> OperatorPgBouncer | None:
+    """The PgBouncer of a Crunchy PGO PostgresCluster's (or a Percona PerconaPGCluster's: its
+    operator is built on PGO v5, ``internal/pgbouncer/config.go`` ``clusterINI`` the same at
+    percona-postgresql-operator ``adafb34``) ``spec.proxy.pgBouncer``; None without one, or with
+    ``config.files``. ``operator`` names who writes the file, for messages."""
     proxy = Y.get(root, "spec", "proxy", "pgBouncer")
     if not isinstance(proxy, MappingNode) or Y.get(proxy, "config", "files") is not None:
         return None
     name = Y.scalar_value(Y.get(root, "metadata", "name")) or "?"
+    kind = Y.scalar_value(Y.get(root, "kind")) or "PostgresCluster"
     return map_pgbouncer_view(source, root, PGO_GLOBAL,
-                              f"PGO writes it into the pgbouncer.ini of PostgresCluster {name}'s proxy", bare_empty=True)
+                              f"{operator} writes it into the pgbouncer.ini of {kind} {name}'s proxy", bare_empty=True)
