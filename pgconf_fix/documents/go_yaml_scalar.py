@@ -163,7 +163,7 @@ def format_float(value: float) -> str:
 def _shortest(value: float) -> tuple[str, int]:
     """The shortest decimal digits that read back as ``value`` (> 0, finite; Python's repr is
     that shortest form, as Go's is) and the decimal exponent of the first one."""
-    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    _, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
     text = "".join(map(str, digits))
     return text, len(text) - 1 + int(exponent)
 

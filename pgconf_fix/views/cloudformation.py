@@ -17,6 +17,9 @@ a string in the quoting of the entries beside it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from pgconf_fix.documents import yaml_nodes as Y
@@ -46,9 +49,9 @@ class CloudFormationParameters(PlacedSettings):
     """One parameter group resource's ``Parameters``; RDS's defaults stand for the ones it does
     not write (views.cloud_server.RDS_DEFAULTS) when its family is RDS for PostgreSQL's."""
 
-    platform_defaults: dict[str, str] = {}
+    platform_defaults: Mapping[str, str] = MappingProxyType({})
 
-    def platform_default(self, key: str):  # noqa: ANN201 - a views.cloud_server.PlatformDefault or None
+    def platform_default(self, key: str):  # -> a views.cloud_server.PlatformDefault or None
         from pgconf_fix.views.cloud_server import RDS_DEFAULTS_WHO, PlatformDefault
 
         value = self.platform_defaults.get(key)
