@@ -367,9 +367,58 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
                     views.append(view)
                     break
         sysctls = Y.entry(Y.get(spec, "securityContext"), "sysctls")
-        if sysctls is not None and isinstance(sysctls[1], SequenceNode):
-            views.append(_pod_sysctls(source, sysctls[0], sysctls[1]))
+        writes = _init_sysctl_writes(spec)
+        if sysctls is not None and isinstance(sysctls[1], SequenceNode) or writes:
+            view = _pod_sysctls(source, sysctls[0], sysctls[1]) if sysctls is not None and isinstance(
+                sysctls[1], SequenceNode) else PlacedSettings("kernel", source, "the pod's kernel settings",
+                                                              _where(source, writes[0][0]), None)
+            _add_init_writes(source, view, writes)
+            views.append(view.finish())
     return views
+
+
+def _init_sysctl_writes(spec: MappingNode) -> list[tuple[ScalarNode, str, str]]:
+    """The ``sysctl -w name=value`` writes of the pod's privileged init containers, in the order
+    they run: (the list item written, name, value). An init container shares the pod's network
+    namespace, whose net.ipv4.tcp_keepalive_* settings are its own, and runs after the pod's
+    ``securityContext.sysctls`` are applied, so its writes win; only a privileged one can write
+    /proc/sys. A container is read when its ``command`` (with its ``args``) is an exec list
+    running ``sysctl`` with only ``-w``, ``-q`` or ``-e`` and ``name=value`` words (procps-ng 4
+    sets each in turn, checked in ``unshare -n``); anything else (a shell, ``-p``) is not read."""
+    found: list[tuple[ScalarNode, str, str]] = []
+    items = Y.get(spec, "initContainers")
+    for container in items.value if isinstance(items, SequenceNode) else []:
+        if Y.scalar_value(Y.get(container, "securityContext", "privileged")) not in ("true", "True"):
+            continue
+        words: list[ScalarNode] = []
+        for field in ("command", "args"):
+            node = Y.get(container, field)
+            if isinstance(node, SequenceNode):
+                words.extend(item for item in node.value if isinstance(item, ScalarNode))
+        if not words or words[0].value.rsplit("/", 1)[-1] != "sysctl":
+            continue
+        writes = []
+        for word in words[1:]:
+            if word.value in ("-w", "-q", "-e", "-wq", "-qw", "--write", "--quiet"):
+                continue
+            name, equals, value = word.value.partition("=")
+            if not equals or not name.strip() or name.startswith("-"):
+                writes = []
+                break
+            writes.append((word, name.strip().replace("/", "."), value.strip()))
+        found.extend(writes)
+    return found
+
+
+def _add_init_writes(source: SourceFile, view: PlacedSettings, writes: list[tuple[ScalarNode, str, str]]) -> None:
+    """The init containers' sysctl writes, after the pod's sysctls (they run later and win)."""
+    for word, name, value in writes:
+
+        def replace(new: str, word: ScalarNode = word, name: str = name) -> tuple[Edit, ...]:
+            return (Y.replace_scalar(source, word, f"{name}={new}", string=True),)
+
+        view.add(name, value, _where(source, word), None, replace)
+    view.judges_missing = any(a.key.startswith("net.ipv4.tcp_keepalive_") for a in view.assignments)
 
 
 # A container's arguments are no shell's and no template engine's: after Kubernetes' own
@@ -530,6 +579,7 @@ def _string_args(source: SourceFile, pair: tuple[ScalarNode, Node], what: str) -
 
 
 def _pod_sysctls(source: SourceFile, key: ScalarNode, items: SequenceNode) -> PlacedSettings:
+    """The pod's ``securityContext.sysctls`` (not finished: init containers' writes may follow)."""
     view = PlacedSettings("kernel", source, "the pod's securityContext.sysctls", _where(source, key), None)
     for item in items.value:
         name = Y.scalar_value(Y.get(item, "name"))
@@ -542,7 +592,7 @@ def _pod_sysctls(source: SourceFile, key: ScalarNode, items: SequenceNode) -> Pl
 
         view.add(name, value.value, _where(source, item), Y.span(value), replace)
     view.judges_missing = any(a.key.startswith("net.ipv4.tcp_keepalive_") for a in view.assignments)
-    return view.finish()
+    return view
 
 
 # The CloudNativePG "cluster" chart (cloudnative-pg/charts, charts/cluster at b21ad2d): its values
