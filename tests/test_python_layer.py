@@ -192,6 +192,52 @@ def test_flask_binds_before_3_take_the_engine_options(tmp_path: Path) -> None:
     assert outcome.code == 0, outcome.stdout
 
 
+def test_flask_binds_take_the_extensions_engine_options(tmp_path: Path) -> None:
+    """SQLAlchemy(engine_options=...) in another module of the project gives every engine its
+    defaults (Flask-SQLAlchemy 3.1.1: the "users" bind and the main engine pre-ping), and so does
+    one in the same module under a SQLALCHEMY_ENGINE_OPTIONS without pool_pre_ping: neither is
+    reported for a pool_pre_ping it does not write itself."""
+    (tmp_path / "requirements.txt").write_text("Flask-SQLAlchemy==3.1.1\n")
+    (tmp_path / "config.py").write_text(
+        'SQLALCHEMY_DATABASE_URI = "postgresql+psycopg2://app@10.1.2.3/app?keepalives_idle=60"\n'
+        'SQLALCHEMY_BINDS = {"users": "postgresql+psycopg2://app@10.1.2.4/users?keepalives_idle=60"}\n'
+    )
+    (tmp_path / "extensions.py").write_text(
+        "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy(engine_options={\"pool_pre_ping\": True})\n"
+    )
+    outcome = run_cli(["--no-cache", "--select", "PGF501,PGF502", "config.py"], tmp_path)
+    assert outcome.code == 0, outcome.stdout
+    # The same in one module, beside a SQLALCHEMY_ENGINE_OPTIONS that leaves pool_pre_ping out:
+    # Flask-SQLAlchemy merges the config's options over the extension's (init_app).
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\n\n"
+        'db = SQLAlchemy(engine_options={"pool_pre_ping": True})\napp = Flask(__name__)\n'
+        'app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg2://app@10.1.2.3/app?keepalives_idle=60"\n'
+        'app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 5}\ndb.init_app(app)\n'
+    )
+    outcome = run_cli(["--no-cache", "--select", "PGF501,PGF502", "app.py"], tmp_path)
+    assert outcome.code == 0, outcome.stdout
+    script = """
+    import json
+    from flask import Flask
+    from extensions import db
+
+    app = Flask("binds")
+    app.config.from_pyfile("config.py")
+    db.init_app(app)
+    with app.app_context():
+        engines = [db.engines["users"], db.engine]
+    import app as one_module
+    with one_module.app.app_context():
+        engines.append(one_module.db.engine)
+    print(json.dumps([engine.pool._pre_ping for engine in engines]))
+    """
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, "-c", program(script)], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [True, True, True]
+
+
 def test_flask_config_classes(tmp_path: Path) -> None:
     script = program(FLASK_ENGINE, """
     import config

@@ -46,6 +46,8 @@ IMPORT_DEPTH = 5
 PACKAGE_DEPTH = 6
 # The keys whose override in a module that imports DATABASES makes that entry judged there.
 HELD_ELSEWHERE = frozenset({"CONN_MAX_AGE", "CONN_HEALTH_CHECKS"})
+# What shows that some module passes Flask-SQLAlchemy defaults for every engine, binds included.
+EXTENSION_OPTIONS = (b"engine_options=",)
 
 
 def build_views(document: PythonDocument, load: Callable[[Path], SourceFile | None] | None = None) -> list[PoolView]:
@@ -251,7 +253,9 @@ class _Builder:
             first = config.legacy[0]
             anchor = first.statement or first.value
             yield FlaskConfigView(document, config, anchor)
-        if not configured_by_extension:
+        # SQLAlchemy(engine_options=...) here or in another module: defaults under every engine.
+        defaults = configured_by_extension or self._extension_options_elsewhere()
+        if not defaults:
             yield from self.flask_binds(config)
         options = config.items.get(ENGINE_OPTIONS)
         uri = config.items.get(DATABASE_URI)
@@ -266,17 +270,26 @@ class _Builder:
             owner = {"module": "this settings module", "class": config.owner}.get(config.kind, config.owner)
             label = f"the Flask-SQLAlchemy engine of {owner} (no {ENGINE_OPTIONS})"
             view = EngineView(document, anchor, label, None, None)
-            view.judges_missing = not configured_by_extension and self._inherits_nothing(config)
+            view.judges_missing = not defaults and self._inherits_nothing(config)
         view.flask = config
+        view.extension_defaults = defaults
         view.url = uri.value if uri is not None else None
         yield view
+
+    def _extension_options_elsewhere(self) -> bool:
+        """Whether a Python module of the project mentions ``engine_options=`` in its head (where
+        ``db = SQLAlchemy(...)`` sits), or the project is too large to tell."""
+        from pgconf_fix.dependencies import project_of
+
+        return project_of(self.document.source.path).code_mentions(EXTENSION_OPTIONS) is not False
 
     def flask_binds(self, config: FlaskConfig) -> Iterator[PoolView]:
         """The engines of ``SQLALCHEMY_BINDS``. Flask-SQLAlchemy 3 builds each from the extension's
         ``engine_options=`` and the bind's own dict, never from SQLALCHEMY_ENGINE_OPTIONS
         (``SQLAlchemy.init_app``; checked with 3.1.1): a bind is an engine of its own. Not
-        judged where this module gives the extension engine_options= (its defaults reach the
-        binds) or the binds cannot be read."""
+        judged where the project gives the extension engine_options= (its defaults reach the
+        binds: checked with 3.1.1), in this module or in the head of another, or the binds cannot
+        be read."""
         item = config.items.get(BINDS)
         binds = self.document.settings(item.value, item.value) if item is not None else None
         if binds is None:

@@ -52,6 +52,10 @@ class EngineView(PoolView):
         self.prefix = prefix  # engine_from_config: keys of the configuration dict
         self.config_settings: Settings | None = None
         self.flask: FlaskConfig | None = None
+        # Flask config whose project passes SQLAlchemy(engine_options=...): Flask-SQLAlchemy
+        # merges those defaults under the config's options (3.1.1 init_app), so a key the
+        # config leaves out may come from them: not known here.
+        self.extension_defaults = False
 
     def read_entry(self, key: str) -> tuple[Entry | None, object]:
         ignored = self.flask is not None and self.flask_version().reads_engine_options is False
@@ -66,6 +70,8 @@ class EngineView(PoolView):
             item = self.flask.legacy_item(key)
             if item is not None and item.statement is not None:
                 return self._legacy_entry(item), literal(self.document.resolve(item.value, item.value))
+        if self.flask is not None and self.extension_defaults:
+            return None, UNKNOWN  # the extension's engine_options= may set it
         if (self.settings is None or ignored) and self.flask is not None and self.config_settings is None:
             return None, MISSING  # a Flask config without SQLALCHEMY_ENGINE_OPTIONS
         if self.settings is None or not self.settings.fully_known:
