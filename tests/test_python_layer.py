@@ -374,6 +374,19 @@ def test_django_settings_module_overriding_an_imported_entry() -> None:
     assert seen["before", "test"]["default"][0] == "django.db.backends.sqlite3"
 
 
+def test_dj_database_url_options_replaced_afterwards() -> None:
+    """The fact behind python/dj-database-url-options-replaced: the later OPTIONS dict is all
+    psycopg gets (the URL's sslmode=require is gone), read with the real dj_database_url."""
+    before = FIXTURES / "dj-database-url-options-replaced" / "before" / "settings.py"
+    script = f"""
+    import json, runpy
+    print(json.dumps(runpy.run_path({str(before)!r})["DATABASES"]["default"]["OPTIONS"]))
+    """
+    done = subprocess.run([sys.executable, "-c", program(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10, "keepalives_count": 6}
+
+
 def test_psycopg_pools_have_their_check(tmp_path: Path) -> None:
     script = """
     import json

@@ -305,6 +305,7 @@ class _Connections:
             if isinstance(pool_view, DjangoDatabaseView):
                 self._django(pool_view)
                 self._dj_database_url_ssl(pool_view)
+                self._dj_database_url_options(pool_view)
             elif isinstance(pool_view, EngineView):
                 self._flask(pool_view)
             elif isinstance(pool_view, PsycopgPoolView):
@@ -582,6 +583,32 @@ class _Connections:
             start, end, value_start, value_end = entry.start, entry.end, entry.value_start, entry.value_end
         assignment = Assignment("sslmode", self.source, start, end, value, value_start, value_end)
         view.add_setting(assignment, _KeywordStandIn(self.source, Location(self.source, start, end)))
+
+
+    def _dj_database_url_options(self, database: DjangoDatabaseView) -> None:
+        """``DATABASES["alias"]["OPTIONS"] = {...}`` after a dj_database_url entry replaces the
+        OPTIONS dict it made from the URL's query (and ssl_require): libpq gets the new dict's
+        keywords, not the query's. The URL's connection is judged by that dict instead."""
+        if not database.from_dj_database_url() or "OPTIONS" not in database.overrides:
+            return
+        document = self.document
+        base = database.base
+        assert base is not None and isinstance(base.node, syntax.Call)
+        call = base.node
+        is_parse = document.code(call.func).endswith("parse")
+        url = document.positional(call, 0 if is_parse else 99, "url" if is_parse else "default")
+        view = self._string_view(url, call)
+        if view is None:
+            return
+        self.unknown.add(id(view))  # its query no longer reaches libpq
+        entry = database.overrides["OPTIONS"][0]
+        options = document.settings(entry.value, entry.value)
+        if options is None:
+            return  # OPTIONS built by code: unknown
+        replaced = ClientConnection(LIBPQ, view.hosts, "django")
+        replaced.add_placement(_placement(document, options, entry.value))
+        self._add(replaced, options)
+        self.used.append(replaced)
 
 
 @dataclass(frozen=True, eq=False)
