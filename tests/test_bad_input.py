@@ -133,6 +133,7 @@ def test_huge_postgresql_conf_is_refused_unread(work: Path, monkeypatch: pytest.
     parsed = []
     original = pgconf.parse_line
     monkeypatch.setattr(pgconf, "parse_line", lambda *args: parsed.append(args[1]) or original(*args))
+    monkeypatch.setattr(pgconf, "_LEXED", {})  # lines an earlier test lexed would be taken, not parsed
     outcome = run_cli(["bad", "good"], work)
     no_traceback(outcome)
     assert outcome.code == 2
