@@ -375,6 +375,7 @@ def _settle(groups: list[ReaderGroup], reader: ReaderBuild, memo: CheckMemo) -> 
     group again, until no two groups share a read. Returns them in the target's order."""
     order = {path: index for index, path in enumerate(reader.sources)}
     layer, workspace = reader.layer, reader.workspace
+    groups = _join_linked(groups, reader, order)
     while True:
         unbuilt = []
         for group in groups:
@@ -411,6 +412,43 @@ def _settle(groups: list[ReaderGroup], reader: ReaderBuild, memo: CheckMemo) -> 
             else ReaderGroup(sorted((path for member in members for path in member.sources), key=order.__getitem__))
             for members in components.values()
         ]
+
+
+def _join_linked(groups: list[ReaderGroup], reader: ReaderBuild, order: dict[Path, int]) -> list[ReaderGroup]:
+    """The groups not built yet joined where the reader's ``linked`` hook (optional) says their
+    builds read a common place (a Terraform directory and the local modules it calls), before
+    any is built: the reads would join them after their first build, and each was built on its
+    own first (a chain of module calls n deep: n builds of 1 to n modules, then the joined one).
+    Built groups are left as they are; joins the hook does not foresee still come from reads."""
+    linked = getattr(reader.layer, "linked", None)
+    unbuilt = [index for index, group in enumerate(groups) if not group.built]
+    if linked is None or len(unbuilt) < 2:
+        return groups
+    parent = {index: index for index in unbuilt}
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[object, int] = {}
+    for index in unbuilt:
+        for source in reader.members(groups[index]):
+            for place in linked(source):
+                other = root(owner.setdefault(place, index))
+                if other != root(index):
+                    parent[root(index)] = other
+    components: dict[int, list[ReaderGroup]] = {}
+    for index in unbuilt:
+        components.setdefault(root(index), []).append(groups[index])
+    joined = [group for group in groups if group.built]
+    for members in components.values():
+        if len(members) == 1:
+            joined.append(members[0])
+        else:
+            joined.append(ReaderGroup(sorted((path for member in members for path in member.sources), key=order.__getitem__)))
+    return joined
 
 
 def _built_key(layer: ModuleType, sources: list[SourceFile]) -> tuple:

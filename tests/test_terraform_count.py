@@ -620,6 +620,27 @@ def test_a_refused_for_each_in_json_is_a_parse_error(tmp_path: Path) -> None:
         assert not isinstance(plan, dict) and "Invalid for_each argument" in plan.stdout + plan.stderr
 
 
+def test_a_chain_of_module_calls_is_built_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chain of calls n deep is one group from the start (the reader's ``linked`` hook): the
+    modules built grow linearly with n (they grew as n ** 2 when each directory was built on its
+    own before the reads joined them), and the findings are those of the late join."""
+    import pgconf_fix.layers.terraform as reader
+
+    built = _built(monkeypatch)
+    counts, outputs = {}, {}
+    for depth in (10, 20, 30):
+        root = tmp_path / str(depth)
+        _fan_out(root, 1, depth, value="30")
+        built[0] = 0
+        outputs[depth] = run_cli(["--no-cache", "--format", "json", "."], root).stdout
+        counts[depth] = built[0]
+    assert counts[30] - counts[20] == counts[20] - counts[10], counts
+    monkeypatch.delattr(reader, "linked")
+    built[0] = 0
+    assert run_cli(["--no-cache", "--format", "json", "."], tmp_path / "30").stdout == outputs[30]
+    assert built[0] > 2 * counts[30], (built[0], counts[30])  # each directory first built alone
+
+
 def test_an_azure_configuration_terraform_never_creates_is_left_out_alone(tmp_path: Path) -> None:
     """The server's configurations are one view: the one with count = 0 is no setting, the others
     are still judged (the view is not dropped with it)."""

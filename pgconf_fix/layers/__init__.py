@@ -22,6 +22,10 @@ A reader module provides:
         builds read a common file (pgconf_fix.run joins them then). Without it, all the
         reader's files are one group. Only where a reader's views of a file depend on no other
         of its files but those they read through the workspace, or those with the same key.
+    linked(source: SourceFile) -> Iterable[Hashable]   (optional)
+        places (directories) a build of the file reads: groups whose files name a common
+        place are joined before they are built (pgconf_fix.run), where their reads would join
+        them only after each was built once. A cheap foresight, never needed for correctness.
 """
 
 from __future__ import annotations

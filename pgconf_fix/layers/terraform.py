@@ -31,6 +31,20 @@ def group_key(path: Path) -> Path:
     return path.parent
 
 
+def linked(source: SourceFile) -> set[Path]:
+    """The directories a build of ``source`` reads: its own, and those its ``module`` blocks
+    call with a local ``source`` (``terraform_module.local_module_directory``, as
+    ``read_modules`` follows them). pgconf_fix.run builds their groups as one from the start."""
+    directory = source.path.parent
+    if "module" not in source.text:
+        return {directory}
+    from pgconf_fix.documents.hcl import HclDocument
+    from pgconf_fix.views.terraform_module import local_module_directory
+
+    called = (local_module_directory(directory, block) for block in HclDocument(source).blocks)
+    return {directory, *(target for target in called if target is not None)}
+
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
     # The checks judging the views built here register themselves (pgconf_fix.checks).
     # Parameter groups, Cloud SQL flags and Azure configurations are server views.
