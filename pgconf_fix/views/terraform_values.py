@@ -258,9 +258,9 @@ _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)
 def _number(text: str) -> int | float | Any:
     """A string converted to a number as Terraform converts it (cty: decimal digits with a sign,
     a point and an exponent; no blank around it, no "_" or "0x": terraform 1.11.4 refuses
-    ``count = " 1"``, ``"1_0"``, ``"0x1"``, ``"١"``); UNKNOWN when it is not one. ``inf`` and ``Inf`` with or without a sign are infinite
-    (``count = "+Inf"`` is refused as an invalid count, ``"INF"`` and ``"infinity"`` as no
-    number)."""
+    ``count = " 1"``, ``"1_0"``, ``"0x1"``, ``"١"``); UNKNOWN when it is not one. ``inf`` and
+    ``Inf``, with or without a sign, are infinite (``count = "+Inf"`` is refused as an invalid
+    count, ``"INF"`` and ``"infinity"`` as no number)."""
     if text.lstrip("+-") in ("inf", "Inf") and len(text) - len(text.lstrip("+-")) <= 1:
         return -math.inf if text.startswith("-") else math.inf
     if not _DECIMAL.fullmatch(text):
