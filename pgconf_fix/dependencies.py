@@ -157,6 +157,12 @@ class Project:
         return _code_mentions(str(root), words)
 
 
+def code_mentions_under(directory: Path, words: tuple[bytes, ...]) -> bool | None:
+    """Whether a Python file under ``directory`` holds one of ``words`` in its first
+    HEAD_BYTES bytes; None when there are more than SEARCH_LIMIT files to look at."""
+    return _code_mentions(str(directory), words)
+
+
 @lru_cache(maxsize=256)
 def _code_mentions(root: str, words: tuple[bytes, ...]) -> bool | None:
     seen = 0

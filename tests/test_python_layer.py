@@ -1022,3 +1022,28 @@ def test_quote_openings_on_the_project_s_own_modules() -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
         for quote, opening in (("'", python_layout._OPENING_SINGLE), ('"', python_layout._OPENING_DOUBLE)):
             assert python_layout._openings(text, quote, opening) == len(opening.findall(text)), path
+
+
+def test_an_other_applications_engine_options_do_not_reach_this_config(tmp_path: Path) -> None:
+    """The extension's engine_options= counts where the config's code can import it from: the
+    config module's directory, or above its outermost package. A service beside it (or the
+    repository's own tools, as pgconf-fix's repository holds examples/) gives it nothing."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'mono'\n")
+    config = 'from flask import Flask\nfrom flask_sqlalchemy import SQLAlchemy\n\napp = Flask(__name__)\n' \
+             'app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg2://app@10.1.2.3/app?keepalives_idle=60"\n' \
+             'app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 5}\ndb = SQLAlchemy(app)\n'
+    extension = 'from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy(engine_options={"pool_pre_ping": True})\n'
+    for directory in ("services/orders", "services/billing"):
+        (tmp_path / directory).mkdir(parents=True)
+    (tmp_path / "services/orders/app.py").write_text(config)
+    (tmp_path / "services/billing/extensions.py").write_text(extension)
+    found = run_cli(["--no-cache", "--select", "PGF501", "services/orders/app.py"], tmp_path)
+    assert "PGF501" in found.stdout, found.stdout
+    # In one package (app/ with __init__.py beside config/), the extension's options count.
+    (tmp_path / "shop/app").mkdir(parents=True)
+    (tmp_path / "shop/app/__init__.py").write_text("")
+    (tmp_path / "shop/app/extensions.py").write_text(extension)
+    (tmp_path / "shop/config.py").write_text(config)
+    found = run_cli(["--no-cache", "--select", "PGF501", "shop/config.py"], tmp_path)
+    assert found.code == 0, found.stdout

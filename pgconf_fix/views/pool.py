@@ -277,11 +277,18 @@ class _Builder:
         yield view
 
     def _extension_options_elsewhere(self) -> bool:
-        """Whether a Python module of the project mentions ``engine_options=`` in its head (where
-        ``db = SQLAlchemy(...)`` sits), or the project is too large to tell."""
-        from pgconf_fix.dependencies import project_of
+        """Whether a Python module the config's own code can import mentions ``engine_options=``
+        in its head (where ``db = SQLAlchemy(...)`` sits), or there are too many to tell. The
+        modules looked at are those under the directory the config module is imported from: its
+        own directory, or, when that is a package (``__init__.py``), the directory above the
+        outermost package. Another application in the same repository (a service beside it, the
+        repository's tests) gives this one's extension nothing."""
+        from pgconf_fix.dependencies import code_mentions_under
 
-        return project_of(self.document.source.path).code_mentions(EXTENSION_OPTIONS) is not False
+        directory = self.document.source.path.resolve().parent
+        while is_file(directory / "__init__.py") and directory.parent != directory:
+            directory = directory.parent
+        return code_mentions_under(directory, EXTENSION_OPTIONS) is not False
 
     def flask_binds(self, config: FlaskConfig) -> Iterator[PoolView]:
         """The engines of ``SQLALCHEMY_BINDS``. Flask-SQLAlchemy 3 builds each from the extension's
