@@ -22,16 +22,24 @@ def looked_for(path: Path, directory: bool = False) -> None:
 
 
 def is_file(path: Path) -> bool:
-    """``path.is_file()``, noted as an input of the check (``looked_for``)."""
+    """``path.is_file()``, noted as an input of the check (``looked_for``). A path the system
+    cannot even look up (a name too long: ENAMETOOLONG, which pathlib raises) is no file."""
     looked_for(path)
-    return path.is_file()
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def is_dir(path: Path) -> bool:
     """``path.is_dir()``, noted as an input of the check (``looked_for``): its listing, absent
-    while it is not a directory (a sysctl.d that appears next to a sysctl.conf)."""
+    while it is not a directory (a sysctl.d that appears next to a sysctl.conf). False for a
+    path that cannot be looked up, as :func:`is_file`."""
     looked_for(path, directory=True)
-    return path.is_dir()
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 @dataclass(eq=False)

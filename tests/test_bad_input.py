@@ -360,3 +360,13 @@ def test_write_keeps_crlf(work: Path, final_newline: bool) -> None:
     assert result.count(b"\n") == result.count(b"\r\n"), result
     assert b"\r\r" not in result
     assert run_cli(["bad"], work).code == 0
+
+
+def test_an_include_whose_name_is_too_long_to_look_up_is_no_traceback(tmp_path: Path) -> None:
+    """A %include naming a file the system cannot look up (a 5,000-character name: ENAMETOOLONG,
+    which pathlib's is_file raises) is a missing include, not a traceback (found by tests/test_fuzz)."""
+    (tmp_path / "pgbouncer.ini").write_text(
+        "[databases]\napp = host=10.1.2.3 port=5432 dbname=app\n\n%include settings" + "9" * 5000 + ".ini\n"
+    )
+    outcome = run_cli(["--no-cache", "pgbouncer.ini"], tmp_path)
+    assert "Traceback" not in outcome.stderr and outcome.code in (0, 1, 2), outcome.stderr[-2000:]
