@@ -137,9 +137,27 @@ def names_root(user: str) -> bool:
     return user.strip().split(":", 1)[0] in ("root", "0")
 
 
+def program_of(word: Word) -> str:
+    """The program a command's word names, without its directory (``/usr/local/bin/x`` -> ``x``)."""
+    return word.value.rsplit("/", 1)[-1]
+
+
 def is_postgres_program(word: Word) -> bool:
     """Whether a command's first word runs the server itself (``postgres``, ``/usr/lib/postgresql/16/bin/postgres``)."""
-    return word.value.rsplit("/", 1)[-1] in ("postgres", "postgresql")
+    return program_of(word) in ("postgres", "postgresql")
+
+
+def is_image_entrypoint(words: list[Word]) -> bool:
+    """Whether an entrypoint is the official image's own, ``docker-entrypoint.sh`` alone."""
+    return [program_of(word) for word in words] == ["docker-entrypoint.sh"]
+
+
+def refused_command(source: SourceFile, what: str, home: Location, at: Location, message: str) -> PlacedSettings:
+    """The view of a command postgres (or compose) refuses: its PGF001 at ``at``, and nothing
+    judged or added, as the server never reads its settings."""
+    view = PlacedSettings("server", source, what, home, None, judges_missing=False)
+    view.problems.append(Problem(at, message))
+    return view
 
 
 def version_from_image(image: str) -> PgVersion | None:
@@ -437,12 +455,9 @@ def runs_server(words: list[Word]) -> bool:
     first = words[0].value
     if first.startswith("-"):
         return True  # the entrypoint prepends "postgres" to flags
-    program = first.rsplit("/", 1)[-1]
-    if program == "docker-entrypoint.sh":
-        return len(words) > 1 and words[1].value.rsplit("/", 1)[-1] in ("postgres", "postgresql") or (
-            len(words) > 1 and words[1].value.startswith("-")
-        )
-    return program in ("postgres", "postgresql")
+    if program_of(words[0]) == "docker-entrypoint.sh":
+        return len(words) > 1 and (is_postgres_program(words[1]) or words[1].value.startswith("-"))
+    return is_postgres_program(words[0])
 
 
 # Long options postgres' main() reads only as its first argument, before getopt sees any
@@ -456,7 +471,7 @@ def _first_argument(words: list[Word]) -> int:
     entrypoint puts ``postgres`` before a command that starts with a flag."""
     if words and words[0].value.startswith("-"):
         return 0
-    if words and words[0].value.rsplit("/", 1)[-1] == "docker-entrypoint.sh":
+    if words and program_of(words[0]) == "docker-entrypoint.sh":
         return 1 if len(words) > 1 and words[1].value.startswith("-") else 2
     return 1
 
@@ -735,14 +750,11 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     version = version_from_image(image)
     user = Y.scalar_value(Y.get(service, "user"))
     if explicit_entrypoint and is_postgres_program(words[0]) and starts_as_root(image) and (not user or names_root(user)):
-        view = ComposeCommandSettings("server", source, what, home, None, judges_missing=False,
-                                      major=Major.of(version, f"the image {image}"), template=COMMAND_TEMPLATE)
-        view.problems.append(Problem(words[0].location, (
+        return refused_command(source, what, home, words[0].location, (
             f"{what}: it starts postgres itself, as root (the image {image} starts as root, no user: other than "
             f"root is set, and the image's docker-entrypoint.sh, which hands the server to the postgres user, "
             f"is replaced); postgres refuses to start (it says: {ROOT_REFUSAL}). Keep the image's entrypoint "
-            f"and give the flags in command:, or set user:")))
-        return view.finish()
+            f"and give the flags in command:, or set user:"))
     flags = server_flags(words)
     open_words = _open_words(words, flags)
     append = parts[-1].append
@@ -898,9 +910,7 @@ def _point(source: SourceFile, command: Node, offset: int) -> Location:
 
 def _refused(source: SourceFile, what: str, command: Node, home: Location, offset: int, message: str) -> PlacedSettings:
     """The view of a command compose refuses or cuts short: its PGF001, and nothing judged or added."""
-    view = PlacedSettings("server", source, what, home, None, judges_missing=False)
-    view.problems.append(Problem(_point(source, command, offset), message))
-    return view
+    return refused_command(source, what, home, _point(source, command, offset), message)
 
 
 def sysctl_view(source: SourceFile, what: str, node: Node, key_node: ScalarNode) -> PlacedSettings | None:

@@ -29,7 +29,7 @@ from pgconf_fix.documents.dockerfile import (
     instructions,
     meta_arguments,
 )
-from pgconf_fix.findings import Edit, Location, Problem
+from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major
 from pgconf_fix.views.base import SettingsView
@@ -38,10 +38,12 @@ from pgconf_fix.views.compose import (
     Word,
     flag_replace,
     ROOT_REFUSAL,
+    is_image_entrypoint,
     is_postgres_image,
     is_postgres_program,
     names_root,
     refuse_valueless_flags,
+    refused_command,
     runs_server,
     server_flags,
     starts_as_root,
@@ -185,7 +187,7 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
     refused = (root[1], f"{what}: {root[0]}; postgres refuses to start (it says: {ROOT_REFUSAL})") if root else None
     if refused is None and "ENTRYPOINT" in last and "CMD" in last and not parts[-1][1]:  # type: ignore[index]
         entry = parts[0][0]  # type: ignore[index]
-        if [word.value.rsplit("/", 1)[-1] for word in entry] != ["docker-entrypoint.sh"] and runs_server(entry):
+        if not is_image_entrypoint(entry) and runs_server(entry):
             # Docker passes a shell-form CMD as /bin/sh -c "...": after an ENTRYPOINT that starts
             # postgres those are postgres' arguments (the Dockerfile reference's table).
             refused = (parts[-1][0][0], (  # type: ignore[index]
@@ -194,10 +196,7 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
                 'whole text as one setting, "unrecognized configuration parameter", and /bin/sh is an invalid '
                 'argument). Write the CMD in the exec form, CMD ["-c", "..."]'))
     if refused is not None:
-        view = PlacedSettings("server", source, what, home, None, judges_missing=False,
-                              major=Major.of(version, f"the image {image}"), template=COMMAND_TEMPLATE)
-        view.problems.append(Problem(refused[0].location, refused[1]))
-        return [view.finish()]
+        return [refused_command(source, what, home, refused[0].location, refused[1])]
     flags = server_flags(words)
     tail, exec_form = written[-1], parts[-1][1]  # type: ignore[index]
 
@@ -257,7 +256,7 @@ def _runs_postgres_as_root(
         if is_postgres_program(entry[0]):
             return ("its ENTRYPOINT starts postgres itself, so it runs as root (no USER other than root is set, and "
                     "the image's docker-entrypoint.sh, which hands the server to the postgres user, is replaced)"), entry[0]
-        if [word.value.rsplit("/", 1)[-1] for word in entry] != ["docker-entrypoint.sh"]:
+        if not is_image_entrypoint(entry):
             return None
     if "CMD" in last and not parts[-1][1] and is_postgres_program(parts[-1][0][0]):
         return ("its CMD is in the shell form, which Docker passes to the image's docker-entrypoint.sh as "
