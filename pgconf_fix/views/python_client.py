@@ -405,22 +405,27 @@ class _Connections:
         view.server_side_hint = 'server_settings={"tcp_keepalives_idle": "60", ...}'
         view.server_side_name = "server_settings"
         settings = document.call_settings(call)
-        if settings is None:
+        if settings is None or not self._server_settings(view, settings, call, call):
             self.unknown.add(id(view))  # keywords we cannot read may hold server_settings
             return
-        entry = settings.find("server_settings")
-        if entry is None:
-            if settings.fully_known:
-                view.server_side = ServerSettingsPlacement(self.source, document, settings, ("server_settings",), call)
-            self.used.append(view)
-            return
-        inner = document.settings(entry.value, call)
-        if inner is None:
-            self.unknown.add(id(view))
-            return
-        self._add(view, inner, SERVER_SETTINGS)
-        view.server_side = ServerSettingsPlacement(self.source, document, inner, (), entry.value)
         self.used.append(view)
+
+    def _server_settings(self, view: ClientConnection, container: Settings, anchor: syntax.Node, near: syntax.Node) -> bool:
+        """asyncpg's ``server_settings`` in ``container`` (a call's keywords, SQLAlchemy's
+        ``connect_args``): its keepalive keys read into ``view`` and the dict made the place they
+        are written, or, when it is absent, the place to add it (at ``anchor``; an insert into
+        keywords the code computes writes nothing). False when the dict is there but cannot be
+        read (``near``: where its names are resolved)."""
+        entry = container.find("server_settings")
+        if entry is None:
+            view.server_side = ServerSettingsPlacement(self.source, self.document, container, ("server_settings",), anchor)
+            return True
+        inner = self.document.settings(entry.value, near)
+        if inner is None:
+            return False
+        self._add(view, inner, SERVER_SETTINGS)
+        view.server_side = ServerSettingsPlacement(self.source, self.document, inner, (), entry.value)
+        return True
 
     # -- SQLAlchemy engines ------------------------------------------------------------
 
@@ -454,16 +459,7 @@ class _Connections:
             self.unknown.add(id(view))  # connect_args we cannot read may hold the settings
             return
         if view.consumer == ASYNCPG:
-            server = connect_args.find("server_settings")
-            if server is None:
-                view.server_side = ServerSettingsPlacement(
-                    self.source, document, connect_args, ("server_settings",), entry.value
-                )
-                return
-            inner = document.settings(server.value, anchor)
-            if inner is not None:
-                self._add(view, inner, SERVER_SETTINGS)
-                view.server_side = ServerSettingsPlacement(self.source, document, inner, (), server.value)
+            self._server_settings(view, connect_args, entry.value, anchor)
             return
         if self._add(view, connect_args):
             view.placements.insert(0, _placement(document, connect_args, entry.value))
