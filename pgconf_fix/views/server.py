@@ -46,6 +46,7 @@ class ServerConfig(IncludeFollowing, CommentedDefaultsView):
         self.main = main
         self.documents: list[PgConfDocument] = []
         self.unresolved: list[str] = []
+        self.listed_directories: set[Path] = set()
         # Names written on lines the server rejects: not "missing", and no fix appends them again.
         self.broken_keys: set[str] = set()
         self._read(main, depth=0, stack=())
@@ -286,6 +287,8 @@ def build_server_views(workspace: Workspace, sources: list[SourceFile], options:
         if source.path in covered:
             continue
         owner = _owner_of(workspace, source, owners, tree)
+        if owner is SKIPPED:
+            continue  # a file the server never reads: not a configuration of its own
         if owner is None:
             view = tree(source, standalone=True)
             view.scope = {source.path}
@@ -299,8 +302,11 @@ def build_server_views(workspace: Workspace, sources: list[SourceFile], options:
 
 
 def _owner_of(workspace, source, owners, tree):  # noqa: ANN001, ANN202 - local helper
-    """The postgresql.conf up to three levels above a fragment that reads it, if any."""
+    """The postgresql.conf up to three levels above a fragment that reads it, if any;
+    ``SKIPPED`` when one of them lists the fragment's directory with ``include_dir`` and the
+    server passes the fragment by (a name starting with a dot: ParseConfigDirectory)."""
     directory = source.path.parent
+    skipped = False
     for _ in range(3):
         candidate = directory / MAIN_NAME
         if candidate != source.path and is_file(candidate):
@@ -313,5 +319,20 @@ def _owner_of(workspace, source, owners, tree):  # noqa: ANN001, ANN202 - local 
             owner = owners[candidate]
             if any(document.source.path == source.path for document in owner.documents):
                 return owner
+            skipped = skipped or skipped_by_include_dir(owner, source.path)
         directory = directory.parent
-    return None
+    return SKIPPED if skipped else None
+
+
+SKIPPED = object()  # _owner_of's answer for a fragment the server never reads
+
+
+def skipped_by_include_dir(view: ServerConfig, path: Path) -> bool:
+    """Whether ``view``'s tree lists ``path``'s directory with ``include_dir`` and the server
+    passes ``path`` by there: PostgreSQL reads only ``*.conf`` names not starting with a dot
+    from such a directory (guc-file.l ParseConfigDirectory; checked with postgres 15: a
+    ``conf.d/.hidden.conf`` holding ``tcp_keepalives_idle = bogus`` leaves ``postgres -C``
+    at 0, exit 0)."""
+    name = path.name
+    skips_name = name.startswith(".") or not name.endswith(".conf")
+    return skips_name and real_path(path.parent) in view.listed_directories

@@ -32,6 +32,7 @@ class IncludeFollowing:
 
     workspace: Workspace
     unresolved: list[str]
+    listed_directories: set[Path]  # include_dir targets listed, symlinks resolved
 
     def _problem(self, source: SourceFile, line: ConfLine, message: str) -> None:
         raise NotImplementedError
@@ -92,6 +93,7 @@ class IncludeFollowing:
         if why is not None:
             self._problem(source, line, f'could not open configuration directory "{target}": {why}')
             return
+        self.listed_directories.add(real_path(path))
         for name in names:
             child = path / name
             child_status, child_why = _stat(child)
