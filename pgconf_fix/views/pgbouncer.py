@@ -162,6 +162,9 @@ class PgBouncerConfig(SettingsView):
         self._host_of: dict[int, Host] = {}
         # %include targets not read (outside the repository, or not followed here), for messages.
         self.unresolved: list[str] = []
+        # Files read through a relative %include (here or further up the chain): PgBouncer
+        # opens those from its working directory, read here as the including file's.
+        self._relative: set[Path] = set()
         # The section each %include line of this file leaves its file in (a header inside the
         # included file goes on after it); by the include line's id.
         self._section_after: dict[int, str | None] = {}
@@ -262,6 +265,8 @@ class PgBouncerConfig(SettingsView):
             self._problem(line, f'could not load the %include file "{target}": {exc.message}', host)
             return None
         self.scope.add(child.path)
+        if not os.path.isabs(target) or host.source.path in self._relative:
+            self._relative.add(child.path)
         return WholeFile(child), parse_ini(child.text, line.section)
 
     def describe_missing(self) -> str:
@@ -272,9 +277,16 @@ class PgBouncerConfig(SettingsView):
     def reader_note(self, location: Location) -> str:
         """For a message about a place in an ``%include`` file: the ini that reads it there. Two
         inis including one file are two judgements, each with its own fix (the keys one of them
-        lacks are added to it), not one finding said twice."""
-        if location.source.path == self.source.path:
+        lacks are added to it), not one finding said twice. A file reached through a relative
+        name says so: PgBouncer opens it from its working directory (checked with PgBouncer
+        1.18: started from ``/``, as a systemd unit without ``WorkingDirectory=`` starts it,
+        ``%include extra.ini`` is "could not load file" and "cannot load config file")."""
+        path = location.source.path
+        if path == self.source.path:
             return ""
+        if path in self._relative:
+            return (f" (as {self.source.display} reads it through %include when PgBouncer starts in its directory:"
+                    " a relative %include is opened from the working directory)")
         return f" (as {self.source.display} reads it through %include)"
 
     def missing_note(self, key: str) -> str:
