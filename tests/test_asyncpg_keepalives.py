@@ -4,10 +4,12 @@ through connect_args server_settings. Checked on a real server."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import run_cli
 from tests.pg_server import require_server, temporary_cluster
 
 FIXTURE = Path(__file__).parent / "fixtures" / "python" / "asyncpg-server-settings-unsafe"
@@ -76,3 +78,84 @@ def test_asyncpg_calls_take_server_settings_and_refuse_libpq_keywords() -> None:
 
         with pytest.raises(asyncpg.exceptions.UndefinedObjectError, match='unrecognized configuration parameter "keepalives"'):
             asyncio.run(with_libpq_keywords())
+
+
+SHARED = Path(__file__).parent / "fixtures" / "python" / "asyncpg-dsn-module-constant-unsafe"
+
+
+def test_a_module_dsn_shared_by_awaited_calls_gets_keepalives_in_each_and_sslmode_asyncpg_reads() -> None:
+    """The fixture's DSN is the module's and its three calls are in functions: after/ adds
+    server_settings to each (one had tcp_keepalives_interval already) and sslmode=require to
+    the DSN, which asyncpg's own parser reads (a server without TLS is then refused); ssl=require,
+    what PGF404 advised before for every asyncpg connection, is sent to the server, which refuses it."""
+    asyncpg = pytest.importorskip("asyncpg")
+    with temporary_cluster(require_server()) as cluster:
+        here = f"postgres@127.0.0.1:{cluster.port}/postgres"
+        patched = (SHARED / "after" / "db.py").read_text().replace("app@db.example.com/app", here)
+        assert f"{here}?sslmode=require" in patched
+
+        def load(code: str) -> dict:
+            namespace: dict = {}
+            exec(compile(code, "db.py", "exec"), namespace)
+            return namespace
+
+        async def show(connection: object) -> list[str]:
+            return [await connection.fetchval(f"SHOW {name}")
+                    for name in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")]
+
+        async def run(namespace: dict) -> dict[str, list[str]]:
+            found = {}
+            for name in ("connect", "tuned"):
+                connection = await namespace[name]()
+                found[name] = await show(connection)
+                await connection.close()
+            pool = await namespace["Store"]().open()
+            async with pool.acquire() as connection:
+                found["pool"] = await show(connection)
+            await pool.close()
+            return found
+
+        with pytest.raises(ConnectionError, match="rejected SSL upgrade"):
+            asyncio.run(load(patched)["connect"]())
+        plain = load(patched.replace("?sslmode=require", "?sslmode=disable"))
+        assert asyncio.run(run(plain)) == {name: ["60", "10", "6"] for name in ("connect", "tuned", "pool")}
+
+        async def with_ssl_keyword() -> None:
+            await asyncpg.connect(f"postgresql://{here}?ssl=require")
+
+        with pytest.raises(asyncpg.exceptions.CantChangeRuntimeParamError, match='parameter "ssl" cannot be changed now'):
+            asyncio.run(with_ssl_keyword())
+
+
+MODULE_DSN = 'import asyncpg\n\nDSN = "postgresql://app@db.example.com/app"\n\n'
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "async def connect(DSN):\n    return await asyncpg.connect(DSN)\n",
+        "def reset():\n    global DSN\n    DSN = 'postgresql://other@db.example.com/app'\n\n\nasync def connect():\n    return await asyncpg.connect(DSN)\n",
+        "async def connect(env):\n    DSN = env.get('DATABASE_URL')\n    if not DSN:\n        DSN = env['PGURL']\n    return await asyncpg.connect(DSN)\n",
+        "connect = lambda DSN: asyncpg.connect(DSN)\n",
+    ],
+    ids=["parameter", "global-statement", "local-assignment", "lambda"],
+)
+def test_a_name_the_function_may_bind_itself_is_not_the_module_dsn(code: str, tmp_path: Path) -> None:
+    """Where the call's DSN is a parameter, a local, a lambda's argument, or a name some function
+    rebinds with ``global``, the module's string is not what asyncpg gets: it is not judged as asyncpg's."""
+    (tmp_path / "db.py").write_text(MODULE_DSN + code)
+    outcome = run_cli(["--no-cache", "--select", "PGF401", "--format", "json", "."], tmp_path)
+    described = {finding["message"].split(":")[0] for finding in json.loads(outcome.stdout)}
+    assert described == {"connection to db.example.com"}  # no "(asyncpg)": the string is not known to be its DSN
+    assert "server_settings" not in outcome.stdout
+
+
+def test_a_method_sees_the_module_dsn_not_its_class_attribute(tmp_path: Path) -> None:
+    """A class body is no enclosing scope of its methods: a bare DSN there is the module's."""
+    code = "class Store:\n    DSN = 'postgresql://other@other.example.com/app'\n\n    async def open(self):\n        return await asyncpg.create_pool(DSN)\n"
+    (tmp_path / "db.py").write_text(MODULE_DSN + code)
+    outcome = run_cli(["--no-cache", "--select", "PGF401", "--format", "json", "."], tmp_path)
+    by_host = {finding["message"].split(":")[0]: finding for finding in json.loads(outcome.stdout)}
+    assert set(by_host) == {"connection to db.example.com (asyncpg)", "connection to other.example.com"}
+    edits = by_host["connection to db.example.com (asyncpg)"]["fix"]["edits"]
+    assert "server_settings=" in "".join(edit["content"] for edit in edits)

@@ -53,7 +53,7 @@ def client_sslmode(rule: Rule, view: ClientConnection, options: Options) -> Iter
         return
     target = str(options.parameter(rule, "sslmode"))
     current = view.get("sslmode")
-    if view.consumer in (ASYNCPG, PGJDBC) and current.is_missing:
+    if view.consumer in (ASYNCPG, PGJDBC) and current.is_missing and not view.asyncpg_own_dsn:
         ssl = view.get("ssl")
         if ssl.is_set and ssl.text.strip().lower() not in ("false", "disable", "allow", "prefer", "0"):
             return  # asyncpg's ssl=require and pgjdbc's ssl=true both encrypt
@@ -67,7 +67,12 @@ def client_sslmode(rule: Rule, view: ClientConnection, options: Options) -> Iter
             return  # require, verify-ca, verify-full, or a template
         plain = "sslmode={mode} lets the connection travel unencrypted"
         problem = (plain if mode == "disable" else WEAK_BY_DRIVER.get(view.consumer, plain)).format(mode=mode)
-    if view.consumer == ASYNCPG:
+    if view.consumer == ASYNCPG and view.asyncpg_own_dsn:
+        # asyncpg 0.32: connect("...?sslmode=require") asks for TLS, "?ssl=require" is sent to
+        # the server as a setting, which refuses it ('parameter "ssl" cannot be changed now').
+        advice = (f"asyncpg's own connect() reads sslmode from the DSN (not ssl, which it sends to the server as a "
+                  f"setting the server refuses); set sslmode={target}")
+    elif view.consumer == ASYNCPG:
         advice = "asyncpg through SQLAlchemy takes ssl=require in the URL (not sslmode); set it"
     elif view.consumer == PG8000:
         advice = ("pg8000 insists on TLS only when connect_args holds an ssl_context (True: TLS without checking the "
@@ -78,7 +83,7 @@ def client_sslmode(rule: Rule, view: ClientConnection, options: Options) -> Iter
             advice += (" (node-postgres 8 then verifies the server's certificate as verify-full does: give it the "
                        "server's CA in the ssl option, or the connection is refused)")
     fix = None
-    if view.consumer not in (ASYNCPG, PG8000):
+    if view.consumer not in (ASYNCPG, PG8000) or view.asyncpg_own_dsn:
         result = view.fix("sslmode", target)
         fix = fix_or_none(result, f"Set sslmode={target}", UNSAFE)
         if fix is None and current.is_missing:

@@ -361,6 +361,36 @@ class PythonDocument(LayoutEdits):
             node, seen = value, seen + 1
         return node
 
+    def resolve_global(self, node: syntax.BaseExpression | None, near: syntax.Node) -> syntax.BaseExpression | None:
+        """Follow a bare name as :meth:`resolve` does, and, where the scope of ``near`` is a
+        function that binds no such name, to the one value the module gives it: Python looks a
+        name up in the enclosing functions, then the module (the LEGB rule; a class body is not
+        an enclosing scope of its methods). A name also bound by a parameter, a ``lambda``, an
+        import anywhere in the file, or declared ``global``/``nonlocal`` somewhere, is not followed.
+        Returns the node reached, or ``node`` itself when it cannot be followed."""
+        resolved = self.resolve(node, near)
+        if not isinstance(resolved, syntax.Name) or resolved is not node or self.module is None:
+            return resolved
+        name = node.value
+        scope = self.scope_of(near)
+        if scope is self.module or name in self.imports:
+            return node
+        innermost = True
+        while scope is not self.module:
+            if isinstance(scope, syntax.Lambda):
+                return node  # its parameters are not kept
+            if innermost or isinstance(scope, syntax.FunctionDef):
+                index = self._index(scope)
+                if name in index.assigned or name in index.mutated:
+                    return node  # bound here: resolve() has already said what it could
+                if isinstance(scope, syntax.FunctionDef) and name in scope.params:
+                    return node
+            innermost = False
+            scope = self.scope_of(scope)
+        if re.search(rf"\b(?:global|nonlocal)\b[^\n#]*\b{re.escape(name)}\b", self.text):
+            return node  # a function may rebind the module's name
+        return self.resolve(node, self.module)
+
     # --- settings containers ---------------------------------------------------
 
     def settings(self, node: syntax.BaseExpression | None, near: syntax.Node) -> Settings | None:

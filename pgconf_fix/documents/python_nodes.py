@@ -321,10 +321,13 @@ class IndentedBlock:
 
 
 class FunctionDef(Node):
-    def __init__(self, name: Name, body: IndentedBlock, children: list[Node]) -> None:
+    """``params``: the names its parameters bind (``*args`` and ``**kwargs`` included)."""
+
+    def __init__(self, name: Name, body: IndentedBlock, children: list[Node], params: frozenset[str] = frozenset()) -> None:
         self.name = name
         self.body = body
         self.children = children
+        self.params = params
 
 
 class ClassDef(Node):
@@ -797,7 +800,9 @@ class Tree:
             for arg in bases:
                 self.parents[arg] = built
         else:
-            built = FunctionDef(name, body, children)
+            arguments = node.args  # type: ignore[attr-defined]
+            named = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+            built = FunctionDef(name, body, children, frozenset(arg.arg for arg in named if arg is not None))
         return self._adopt(built, (start, end))
 
     def _indented(self, node: ast.AST) -> bool:

@@ -316,6 +316,10 @@ class ClientConnection(SettingsView):
         # asyncpg.connect(); asyncpg's own calls take server_settings= themselves.
         self.server_side_hint = 'connect_args={"server_settings": {"tcp_keepalives_idle": "60", ...}}'
         self.server_side_name = "connect_args server_settings"
+        # asyncpg's own connect()/create_pool() read the DSN with asyncpg's parser, which takes
+        # sslmode (disable ... verify-full) from its query; SQLAlchemy's asyncpg dialect hands
+        # query keys to connect() as keywords, where sslmode is a TypeError and ssl= is read.
+        self.asyncpg_own_dsn = False
 
     # -- building -----------------------------------------------------------------------
 
@@ -401,6 +405,8 @@ class ClientConnection(SettingsView):
             return key == "sslmode"  # they read sslmode from a URL, and no libpq keepalive keyword
         if self.consumer in (LIBPQ, UNKNOWN):
             return key in LIBPQ_KEYWORDS
+        if self.consumer == ASYNCPG and self.asyncpg_own_dsn:
+            return key == "sslmode"  # its DSN parser reads sslmode, and sends other keys to the server
         return False  # asyncpg and pg8000 send or reject unknown keywords: never add libpq ones
 
     def describe(self, *notes: str) -> str:

@@ -214,6 +214,28 @@ class ServerSettingsPlacement(_PythonPlacement):
         return "{" + newline + newline.join(lines) + newline + indent + "}"
 
 
+@dataclass(frozen=True)
+class EachCallServerSettings:
+    """The ``server_settings`` of several asyncpg calls that share one DSN and lack
+    ``tcp_keepalives_idle``: a fix writes the keepalives into each of them, every call's own
+    keys left as they are (a key written twice in one dict is taken once, its last value).
+
+    ``places``: each call's :class:`ServerSettingsPlacement`, in source order; ``present``: the
+    libpq names of the keepalive keys each call already sets, in the same order."""
+
+    places: tuple[ServerSettingsPlacement, ...]
+    present: tuple[frozenset[str], ...]
+
+    def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
+        edits: list[Edit] = []
+        for place, present in zip(self.places, self.present):
+            edits.extend(place.insert([(key, value) for key, value in pairs if key not in present]))
+        return tuple(edits)
+
+    def location(self) -> Location:
+        return self.places[0].location()
+
+
 def python_client_views(document: PythonDocument, pool_views: Sequence[PoolView]) -> list[ClientConnection]:
     return list(_Connections(document, pool_views).views())
 
@@ -291,6 +313,7 @@ class _Connections:
                 self.by_string[start] = view
         self._string_starts = sorted(self.by_string)
         self._string_rank = {start: rank for rank, start in enumerate(self.by_string)}
+        asyncpg_calls = []
         for call, name in list(self.document.calls()):
             module, _, function = name.rpartition(".")
             if name in LIBPQ_CONNECT:
@@ -298,9 +321,10 @@ class _Connections:
             elif name in PSYCOPG2_POOLS:
                 self._driver_call(call, conninfo_index=2)
             elif name in ASYNCPG_CONNECT:
-                self._asyncpg_call(call)
+                asyncpg_calls.append(call)
             elif function in ENGINE_FACTORIES and module.split(".")[0] in ENGINE_MODULES:
                 self._engine(call)
+        self._asyncpg_calls(asyncpg_calls)
         for pool_view in self.pool_views:
             if isinstance(pool_view, DjangoDatabaseView):
                 self._django(pool_view)
@@ -324,8 +348,12 @@ class _Connections:
         strings = document.nodes(syntax.SimpleString, syntax.FormattedString, syntax.ConcatenatedString)
         return [document.span(node) for node in strings if id(node) not in documentation]
 
-    def _string_view(self, node: syntax.BaseExpression | None, near: syntax.Node) -> ClientConnection | None:
-        node = self.document.resolve(node, near)
+    def _string_view(
+        self, node: syntax.BaseExpression | None, near: syntax.Node, module_names: bool = False
+    ) -> ClientConnection | None:
+        """The view of the connection string ``node`` is or names (in the scope of ``near``; with
+        ``module_names``, also a module-level name a function uses: ``resolve_global``)."""
+        node = (self.document.resolve_global if module_names else self.document.resolve)(node, near)
         if node is None or not isinstance(node, (syntax.SimpleString, syntax.FormattedString, syntax.ConcatenatedString)):
             return None
         low, high = self.document.span(node)
@@ -393,22 +421,53 @@ class _Connections:
         self._add(view, settings)
         self.used.append(view)
 
-    def _asyncpg_call(self, call: syntax.Call) -> None:
+    def _asyncpg_calls(self, calls: Sequence[syntax.Call]) -> None:
         """``asyncpg.connect(dsn, ..., server_settings={...})`` and ``asyncpg.create_pool(...)``:
         the DSN is asyncpg's, not libpq's, and its keepalives are the server's, set through
-        ``server_settings`` (startup parameters: tcp_keepalives_idle and the rest)."""
+        ``server_settings`` (startup parameters: tcp_keepalives_idle and the rest).
+
+        Calls that share one DSN (a module's constant, used by a pool and a one-off connect) are
+        one view, judged by the weakest of them: while any lacks tcp_keepalives_idle the view has
+        no keepalives and its fix writes them into every call that lacks them
+        (:class:`EachCallServerSettings`); else every call's keys are read in source order."""
         document = self.document
-        view = self._string_view(document.positional(call, 0, "dsn"), call)
-        if view is None:
-            return  # no literal DSN, or one the code computes
-        view.consumer = ASYNCPG
-        view.server_side_hint = 'server_settings={"tcp_keepalives_idle": "60", ...}'
-        view.server_side_name = "server_settings"
-        settings = document.call_settings(call)
-        if settings is None or not self._server_settings(view, settings, call, call):
-            self.unknown.add(id(view))  # keywords we cannot read may hold server_settings
-            return
-        self.used.append(view)
+        groups: dict[int, tuple[ClientConnection, list[syntax.Call]]] = {}
+        for call in calls:
+            # asyncpg's calls are awaited, so they sit in functions; the DSN is often the module's.
+            view = self._string_view(document.positional(call, 0, "dsn"), call, module_names=True)
+            if view is not None:  # else no literal DSN, or one the code computes
+                groups.setdefault(id(view), (view, []))[1].append(call)
+        for view, group in groups.values():
+            view.consumer = ASYNCPG
+            view.asyncpg_own_dsn = True
+            view.server_side_hint = 'server_settings={"tcp_keepalives_idle": "60", ...}'
+            view.server_side_name = "server_settings"
+            if len(group) == 1:
+                if not self._server_settings(view, document.call_settings(group[0]), group[0], group[0]):
+                    self.unknown.add(id(view))  # keywords we cannot read may hold server_settings
+                    continue
+                self.used.append(view)
+                continue
+            each = []
+            for call in group:
+                scratch = ClientConnection(ASYNCPG, view.hosts, view.form, view.scheme)
+                if not self._server_settings(scratch, document.call_settings(call), call, call):
+                    self.unknown.add(id(view))
+                    break
+                each.append(scratch)
+            else:
+                lacking = [scratch for scratch in each if scratch.effective("keepalives_idle") is None]
+                if lacking:
+                    view.server_side = EachCallServerSettings(
+                        tuple(scratch.server_side for scratch in lacking),  # type: ignore[misc]
+                        tuple(frozenset(assignment.key for assignment, _ in scratch.assignments) for scratch in lacking),
+                    )
+                else:
+                    for scratch in each:
+                        for assignment, placement in scratch.assignments:
+                            view.add_setting(assignment, placement)
+                    view.server_side = each[-1].server_side
+                self.used.append(view)
 
     def _server_settings(self, view: ClientConnection, container: Settings, anchor: syntax.Node, near: syntax.Node) -> bool:
         """asyncpg's ``server_settings`` in ``container`` (a call's keywords, SQLAlchemy's
