@@ -59,7 +59,9 @@ class Setting:
     - ``trail``: how it was resolved when written through other names; ``how``: the form that
       wrote it when a view has several (``"system"`` for ``ALTER SYSTEM``, ...), else "".
     - ``reason``: for UNKNOWN, why (shown in messages that must say something); for MISSING,
-      where the key was looked for (" in postgresql.conf and its includes"), or "".
+      where the key was looked for (" in postgresql.conf and its includes"), or ""; for SET, the
+      condition the value holds under when the code reads it from the environment with a
+      default ("env.int's default, unless CONN_MAX_AGE is set in the environment"), or "".
     - ``judged``: for MISSING, whether a missing key is a finding here (a fragment about
       something else, or a file that is not the whole configuration, is not nagged).
     - ``default``: for MISSING on a managed server, the value the platform uses instead

@@ -925,8 +925,9 @@ def test_django_environ_health_checks_reach_django(tmp_path: Path) -> None:
     script = program(DJANGO_SETTINGS, "print(json.dumps(configured('settings.py')))")
     result = run_patched("django-environ-env-db", script, tmp_path)
     assert result["legacy"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
-    # CONN_MAX_AGE from env.int(...) is a value the code computes: not judged, so left as it was.
-    assert result["default"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": False}
+    # CONN_MAX_AGE from env.int(..., default=60) is judged by its default (tests/test_environment_defaults.py
+    # holds the real django-environ to it), so the fix turns the checks on there too.
+    assert result["default"] == {"CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": True}
 
 
 def test_a_shorter_value_that_makes_a_hugged_call_fit_is_laid_out_on_one_line(tmp_path: Path) -> None:

@@ -42,6 +42,8 @@ def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options)
         yield from _unchecked_pool(rule, view)
         return
     kept = "for ever" if max_age is None else f"for {max_age} s"
+    if conn_max_age.reason:  # a default the environment can replace
+        kept += f" ({conn_max_age.reason})"
     checks = view.get(SETTING)
     version = django_version(view.source.path)
     location = checks.location if checks.written else conn_max_age.location
@@ -59,6 +61,8 @@ def django_health_checks(rule: Rule, view: DjangoDatabaseView, options: Options)
     if checks.is_unknown or (checks.is_set and checks.value):
         return
     state = f"{SETTING} is off" if checks.written else f"{SETTING} is not set"
+    if checks.written and checks.reason:
+        state += f" ({checks.reason})"
     unknown = (
         f" (Django {HEALTH_CHECKS_SINCE} or later; an older Django ignores it, and there only "
         f"CONN_MAX_AGE = 0 helps: {version.describe()})"
