@@ -214,7 +214,7 @@ class ServerSettingsPlacement(_PythonPlacement):
         return "{" + newline + newline.join(lines) + newline + indent + "}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EachCallServerSettings:
     """The ``server_settings`` of several asyncpg calls that share one DSN and lack
     ``tcp_keepalives_idle``: a fix writes the keepalives into each of them, every call's own
