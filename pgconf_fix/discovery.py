@@ -40,7 +40,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "kernel": ("*.conf",),
     "network": ("*.tf", "*.tf.json"),
     "pgbouncer": ("*.ini",),
-    "yaml": ("*.yml", "*.yaml", "*.YML", "*.YAML"),
+    "yaml": ("*.yml", "*.yaml", "*.YML", "*.YAML", "*.json"),
     "sql": ("*.sql", "*.SQL"),
     "dockerfile": ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile", "Containerfile.*"),
     "python": ("*.py",),

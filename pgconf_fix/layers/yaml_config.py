@@ -3,7 +3,8 @@ configuration and Ansible sysctl tasks (views of the server, kernel, PgBouncer a
 
 Claimed by name (``compose.yaml``, ``docker-compose*.yml``) or, for other ``.yml``/``.yaml``
 files, by a cheap look at the first bytes for the keys this layer reads. A YAML file it does
-not claim stays the client layer's (connection strings only).
+not claim stays the client layer's (connection strings only). A ``.json`` file is claimed when
+it holds an RDS parameter group (a CloudFormation template in JSON, read as the YAML it also is).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def _keys() -> re.Pattern[bytes]:
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
     name = path.name.lower()
+    if name.endswith(".json"):
+        # A CloudFormation template in JSON with an RDS parameter group (views.cloudformation).
+        data = head()
+        return b"AWS::RDS::DB" in data and b"ParameterGroup" in data
     if not name.endswith((".yml", ".yaml")):
         return False
     if name.startswith(("docker-compose", "compose")) and _compose_name().fullmatch(name):

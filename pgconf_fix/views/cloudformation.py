@@ -94,7 +94,10 @@ def _parameter_group(source: SourceFile, name: str, kind: str, resource: Mapping
     style = Y.quote_style([value for _, value in entries]) or '"'
 
     def insert(key: str, value: str) -> tuple[Edit, ...]:
-        return Y.insert_path(source, resource, list(path), [(key, Y.render_scalar(value, style=style, string=True))])
+        rendered = Y.render_scalar(value, style=style, string=True)
+        if source.path.suffix == ".json":
+            return _insert_json(source, parameters, key, Y.double_quoted(value))
+        return Y.insert_path(source, resource, list(path), [(key, rendered)])
 
     rds = version is not None and not family.lower().startswith("aurora")  # type: ignore[union-attr]
     view = CloudFormationParameters("server", source, f"the {kind} {name}'s Parameters", home, insert,
@@ -112,3 +115,27 @@ def _parameter_group(source: SourceFile, name: str, kind: str, resource: Mapping
         view.add(key.value.lower(), value.value, Location(source, key.start_mark.index, value.end_mark.index),
                  Y.span(value), replace)
     return view.finish()
+
+
+def _insert_json(source: SourceFile, parameters: Node | None, key: str, value: str) -> tuple[Edit, ...]:
+    """``"key": "value"`` added to a JSON template's ``Parameters`` object: after its last
+    entry, on a line of its own at that entry's indentation when the entries are one a line,
+    else on the same line; inside an empty ``{}``. No fix when the template has no
+    ``Parameters`` object (JSON has no place to write one without rewriting its neighbours'
+    commas)."""
+    if not isinstance(parameters, MappingNode):
+        return ()
+    pair = f"{Y.double_quoted(key)}: {value}"
+    start, end = Y.span(parameters)
+    if not parameters.value:
+        return (Edit(source, start + 1, end - 1, pair),)
+    last_key, last_value = parameters.value[-1]
+    at = last_value.end_mark.index
+    if last_key.start_mark.line > parameters.start_mark.line:
+        line_start = source.text.rfind("\n", 0, last_key.start_mark.index) + 1
+        indent = source.text[line_start : last_key.start_mark.index]
+        newline = "\r\n" if source.text[line_start - 2 : line_start] == "\r\n" else "\n"
+        if indent.strip(" \t"):
+            indent = " " * last_key.start_mark.column
+        return (Edit(source, at, at, f",{newline}{indent}{pair}"),)
+    return (Edit(source, at, at, f", {pair}"),)

@@ -52,11 +52,17 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
     """Every view of one YAML file, and the file judged as a whole: what YAML rejects in it
     (PGF001; nothing for a template, which only its engine turns into YAML) and its suppression
     comments."""
+    is_json = source.path.suffix == ".json"
     try:
         documents = Y.compose_documents(source.text)
     except Y.YamlError as exc:
-        problems = () if "{{" in source.text else (exc.problem(source),)
-        return _client_views(source, []), ParsedFile(source, problems)
+        documents = _json_documents(source) if is_json else None
+        if documents is None:
+            problem = _json_problem(source) if is_json else exc.problem(source)
+            problems = () if "{{" in source.text else (problem,)
+            return _client_views(source, []), ParsedFile(source, problems)
+    if is_json:  # claimed for its parameter groups: a CloudFormation template or nothing of ours
+        documents = [root for root in documents if is_cloudformation(root)]
     views: list[SettingsView] = []
     embedded: list[tuple[int, int]] = []
     problems: list[Problem] = []
@@ -88,6 +94,38 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         for view in views:
             view.judges_missing = False
     return [*views, *_client_views(source, embedded)], ParsedFile(source, tuple(problems))
+
+
+def _json_documents(source: SourceFile) -> list[Node] | None:
+    """A JSON file PyYAML refuses as it is written (a tab between tokens, which JSON allows and
+    YAML does not where it indents) read with its tabs as spaces, offsets unchanged; None when
+    it is not JSON either. cfn-lint (1.58, ``cfnlint.decode``) reads a template the same way:
+    as YAML first, then as JSON."""
+    import json
+
+    try:
+        json.loads(source.text)
+    except ValueError:
+        return None
+    try:
+        return Y.compose_documents(source.text.replace("\t", " "))
+    except Y.YamlError:
+        return None
+
+
+def _json_problem(source: SourceFile) -> Problem:
+    """PGF001 for a JSON template that is neither YAML nor JSON, in the JSON parser's words
+    (CloudFormation refuses it: "Template format error")."""
+    import json
+
+    try:
+        json.loads(source.text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        message = getattr(exc, "msg", str(exc))
+        start, end = source.line_span(min(line, len(source.line_starts)))
+        return Problem(Location(source, start, end), f"not valid JSON: {message}")
+    raise AssertionError("called for a text JSON refuses")
 
 
 def repeated_keys(source: SourceFile, root: Node) -> list[Problem]:
