@@ -102,3 +102,33 @@ def test_forms_not_read(code: str, tmp_path: Path) -> None:
     document = PythonDocument(read_source(path, "settings.py"))
     statement = document.module.body[-1]
     assert environment_default(document, statement.body[0].value) is None
+
+
+ENGINES = Path(__file__).parent / "fixtures" / "python" / "sqlalchemy-settings-from-environment"
+POOLS = textwrap.dedent("""
+    import json
+    import db
+    print(json.dumps({name: [getattr(db, name).pool._pre_ping, getattr(db, name).pool._recycle]
+                      for name in ("engine", "reports")}))
+""")
+
+
+def sqlalchemy_sees(side: str, **environment: str) -> dict:
+    variables = ("DB_PRE_PING", "DB_POOL_RECYCLE", "PRE_PING", "RECYCLE")
+    env = {key: value for key, value in os.environ.items() if key not in variables}
+    env.update(PYTHONPATH=str(ENGINES / side), PYTHONDONTWRITEBYTECODE="1", **environment)
+    done = subprocess.run([sys.executable, "-c", POOLS], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_sqlalchemy_gets_the_defaults_read_and_the_fix_keeps_the_environment_in_charge() -> None:
+    """SQLAlchemy 2 with the real django-environ: what each engine's pool holds, unset and set."""
+    assert sqlalchemy_sees("before") == {"engine": [False, 3600], "reports": [False, 240]}
+    assert sqlalchemy_sees("after") == {"engine": [True, 3600], "reports": [True, 240]}
+    # The first engine's pre-ping is still the environment's to turn off; the second's, written
+    # through a name another engine could read, became the call's own keyword.
+    assert sqlalchemy_sees("after", DB_PRE_PING="false", PRE_PING="false") == {
+        "engine": [False, 3600], "reports": [True, 240],
+    }

@@ -36,7 +36,8 @@ def pool_pre_ping(rule: Rule, view: EngineView, options: Options) -> Iterator[Fi
         yield make_finding(rule, current.location, message, fix)
     elif current.is_set and not current.value:
         fix = fix_or_none(view.fix(SETTING, "True"), "Set pool_pre_ping=True")
-        message = f"{view.describe()} sets {SETTING} off: {CONSEQUENCE}; set it to True"
+        condition = f" ({current.reason})" if current.reason else ""  # a default the environment can replace
+        message = f"{view.describe()} sets {SETTING} off{condition}: {CONSEQUENCE}; set it to True"
         yield make_finding(rule, current.location, message, fix)
 
 

@@ -14,7 +14,7 @@ from pgconf_fix.checks import check
 from pgconf_fix.findings import Finding, Fix, make_finding
 from pgconf_fix.library_versions import LEGACY_KEYS_IGNORED_SINCE
 from pgconf_fix.options import Options
-from pgconf_fix.setting import fix_or_none
+from pgconf_fix.setting import Setting, fix_or_none
 from pgconf_fix.views.pool_sqlalchemy import EngineView
 
 SETTING = "pool_recycle"
@@ -64,13 +64,13 @@ def pool_recycle(rule: Rule, view: EngineView, options: Options) -> Iterator[Fin
             advice = f"set {name} = {target}"
     if above:
         message = (
-            f"{view.describe()} sets {name}={recycle.raw}, above the idle budget "
+            f"{view.describe()} sets {name}={recycle.raw}{_condition(recycle)}, above the idle budget "
             f"({budget.describe()}), and no pool_pre_ping: connections idle longer than that are already dead when "
             f"reused; {advice}"
         )
         yield make_finding(rule, recycle.location, message, fix)
         return
-    how = f"sets {name}={recycle.raw} (never)" if recycle.is_set else f"has no {name}"
+    how = f"sets {name}={recycle.raw} (never{_condition(recycle, ': ')})" if recycle.is_set else f"has no {name}"
     message = (
         f"{view.describe()} {how} and no pool_pre_ping{note}: nothing replaces a connection "
         f"that a middlebox or the server dropped while it sat idle; {advice}"
@@ -86,3 +86,11 @@ def _pre_ping_fixable(view: EngineView, options: Options) -> bool:
     if not view.get("pool_pre_ping").written and not view.judges_missing:
         return False
     return isinstance(view.fix("pool_pre_ping", "True"), Fix)
+
+
+def _condition(setting: Setting, joiner: str = "") -> str:
+    """" (os.getenv's default, unless DB_POOL_RECYCLE is set in the environment)" for a value
+    read from the environment with a default (views.environment_default), else ""."""
+    if not setting.reason:
+        return ""
+    return f"{joiner}{setting.reason}" if joiner else f" ({setting.reason})"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from pgconf_fix.documents import python_nodes as syntax
 from pgconf_fix.documents.python import UNKNOWN, PythonDocument, literal
+from pgconf_fix.findings import Edit
 
 ENVIRON_METHODS = {"int": int, "float": float, "bool": bool}
 CASTS = {"int": int, "float": float}
@@ -44,6 +45,24 @@ class EnvironmentDefault:
     def note(self) -> str:
         """For a message: the condition the value holds under."""
         return f"{self.call}'s default, unless {self.variable} is set in the environment"
+
+    def written_in(self, document: PythonDocument, node: syntax.Node) -> bool:
+        """Whether the call is written inside ``node`` (the setting's own value), not reached
+        through a name another setting may read too: only then does a fix change the default."""
+        start, end = document.span(node)
+        default_start, default_end = document.span(self.default)
+        return start <= default_start and default_end <= end
+
+    def edit(self, document: PythonDocument, value: str) -> Edit:
+        """The edit that makes the default ``value`` (Python code: ``280``, ``True``), written
+        in the default's own quotes where it is a string (``"3600"`` -> ``"280"``, which the
+        call casts as it cast the old one); the environment still overrides it."""
+        start, end = document.span(self.default)
+        if isinstance(literal(self.default), str):
+            code = document.text[start:end]
+            quote = code[-1]
+            value = f"{quote}{value}{quote}"
+        return Edit(document.source, start, end, value)
 
 
 def environment_default(document: PythonDocument, node: syntax.BaseExpression | None) -> EnvironmentDefault | None:

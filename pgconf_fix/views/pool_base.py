@@ -6,11 +6,16 @@ its parse error itself (``PythonDocument.problems``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pgconf_fix.documents import python_nodes as syntax
-from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument
+from pgconf_fix.documents.python import UNKNOWN, Entry, PythonDocument, literal
 from pgconf_fix.findings import Location
 from pgconf_fix.setting import Setting, State
 from pgconf_fix.views.base import Assignment, SettingsView
+
+if TYPE_CHECKING:
+    from pgconf_fix.views.environment_default import EnvironmentDefault
 
 MISSING = State.MISSING
 POSTGRES_SCHEMES = ("postgresql", "postgres", "pgsql")
@@ -55,6 +60,10 @@ class PoolView(SettingsView):
             return Setting(key, state, locate=lambda: self.missing_location(key), judged=self.judges(key))
         code = self.document.code(entry.value)
         state = State.UNKNOWN if value is UNKNOWN else State.SET
+        reason = "the code computes it" if value is UNKNOWN else ""
+        if state is State.SET:
+            default = self._default_of(entry)
+            reason = default.note() if default is not None else ""
         return Setting(
             key,
             state,
@@ -62,8 +71,32 @@ class PoolView(SettingsView):
             value=None if value is UNKNOWN else value,
             text=code,
             raw=code,
-            reason="the code computes it" if value is UNKNOWN else "",
+            reason=reason,
         )
+
+    def _value(self, node: syntax.BaseExpression | None) -> object:
+        """A literal's value; for a read of the environment with a default
+        (views.environment_default), the default as the code gets it; else UNKNOWN."""
+        if isinstance(node, syntax.Call):  # imported only for a call: most values are literals
+            from pgconf_fix.views.environment_default import environment_default
+
+            found = environment_default(self.document, node)
+            if found is not None:
+                return found.value
+        return literal(node)
+
+    def environment_default(self, key: str) -> EnvironmentDefault | None:
+        """The environment read ``key``'s value comes from, with its default, if it does."""
+        entry, _ = self.read_entry(key)
+        return self._default_of(entry) if entry is not None else None
+
+    def _default_of(self, entry: Entry) -> EnvironmentDefault | None:
+        node = self.document.resolve(entry.value, entry.value)
+        if not isinstance(node, syntax.Call):
+            return None
+        from pgconf_fix.views.environment_default import environment_default
+
+        return environment_default(self.document, node)
 
     def location_of(self, node: syntax.Node) -> Location:
         start, end = self.document.span(node)

@@ -95,31 +95,11 @@ class DjangoDatabaseView(PoolView):
             return entry, self._value(self.document.resolve(entry.value, entry.value))
         return None, MISSING if self.base.fully_known else UNKNOWN
 
-    def _value(self, node: syntax.BaseExpression | None) -> object:
-        """A literal's value; for a read of the environment with a default
-        (views.environment_default), the default as the code gets it; else UNKNOWN."""
-        value = literal(node)
-        if isinstance(node, syntax.Call):  # imported only for a call: most values are literals
-            from pgconf_fix.views.environment_default import environment_default
-
-            found = environment_default(self.document, node)
-            if found is not None:
-                return found.value
-        return value
-
     def environment_default(self, key: str) -> EnvironmentDefault | None:
         """The environment read ``key``'s value comes from, with its default, if it does."""
         if self.inherited is not None and key not in self.overrides and not self.opaque:
             return self.inherited.environment_default(key)
-        entry, _ = self.read_entry(key)
-        if entry is None:
-            return None
-        node = entry.value if key in self.overrides else self.document.resolve(entry.value, entry.value)
-        if not isinstance(node, syntax.Call):
-            return None
-        from pgconf_fix.views.environment_default import environment_default
-
-        return environment_default(self.document, node)
+        return super().environment_default(key)
 
     def pool_option(self) -> tuple[Entry, bool | None] | None:
         """The entry's ``OPTIONS["pool"]`` (Django 5.1+: a psycopg_pool pool, ``True`` or a dict
@@ -144,9 +124,7 @@ class DjangoDatabaseView(PoolView):
         """As PoolView's; a key the imported module sets is read there and reported here, at this
         module's first override of the entry (where a fix adds a line)."""
         if self.inherited is None or key in self.overrides or self.opaque:
-            found = super().get(key, unit, number)
-            default = self.environment_default(key) if found.is_set else None
-            return found if default is None else replace(found, reason=default.note())
+            return super().get(key, unit, number)
         return replace(self.inherited.get(key, unit, number), at=self.location_of(self.anchor))
 
     def describe(self) -> str:
@@ -177,9 +155,8 @@ class DjangoDatabaseView(PoolView):
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         entry, _ = self.read_entry(key)
         default = self.environment_default(key) if entry is not None else None
-        if default is not None:  # the default changes; the environment still overrides it
-            start, end = self.document.span(default.default)
-            return (Edit(self.source, start, end, value),)
+        if default is not None and default.written_in(self.document, entry.value):  # type: ignore[union-attr]
+            return (default.edit(self.document, value),)  # the environment still overrides it
         if entry is not None:
             return (Edit(self.source, entry.value_start, entry.value_end, value),)
         max_age = self.overrides.get("CONN_MAX_AGE")

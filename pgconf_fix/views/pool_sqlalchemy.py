@@ -64,7 +64,7 @@ class EngineView(PoolView):
                 continue  # before Flask-SQLAlchemy 2.4, SQLALCHEMY_ENGINE_OPTIONS is not read
             entry = settings.find(name)
             if entry is not None:
-                value = literal(self.document.resolve(entry.value, entry.value))
+                value = self._value(self.document.resolve(entry.value, entry.value))
                 return entry, _from_ini(value) if settings is self.config_settings else value
         if self.flask is not None and self.flask_version().reads_legacy_keys:
             item = self.flask.legacy_item(key)
@@ -128,6 +128,9 @@ class EngineView(PoolView):
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         entry, _ = self.read_entry(key)
+        default = self.environment_default(key) if entry is not None else None
+        if default is not None and default.written_in(self.document, entry.value):  # type: ignore[union-attr]
+            return (default.edit(self.document, value),)  # the environment still overrides it
         if entry is not None and self.settings is not None and self.settings.find(key) is entry:
             return self.settings.replace(key, value)  # laid out as ruff would lay out the call
         if entry is not None:
