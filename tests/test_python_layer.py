@@ -374,6 +374,37 @@ def test_django_settings_module_overriding_an_imported_entry() -> None:
     assert seen["before", "test"]["default"][0] == "django.db.backends.sqlite3"
 
 
+def test_options_replaced_in_a_settings_module_that_imports_the_entry() -> None:
+    """python/django-options-replaced-in-settings-module with Django and dj-database-url: under
+    the production module the entries' OPTIONS are that module's dicts alone (base.py's URL query
+    keepalives and the reports entry's OPTIONS are gone, so libpq gets no keepalives before the
+    fix), and the fix's keywords after it."""
+    case = FIXTURES / "django-options-replaced-in-settings-module"
+    script = """
+    import json
+    import django
+    django.setup()
+    from django.db import connections
+    print(json.dumps({alias: connections[alias].settings_dict["OPTIONS"] for alias in connections}))
+    """
+    seen = {}
+    for side in ("before", "after"):
+        environment = {
+            **os.environ, "PYTHONPATH": str(case / side), "PYTHONDONTWRITEBYTECODE": "1",
+            "DJANGO_SETTINGS_MODULE": "mysite.settings.production",
+        }
+        environment.pop("DATABASE_URL", None)  # dj_database_url.config() reads it before default=
+        done = subprocess.run([sys.executable, "-c", program(script)], env=environment, capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        seen[side] = json.loads(done.stdout)
+    assert seen["before"] == {"default": {"sslmode": "require", "application_name": "web"}, "reports": {"sslmode": "verify-full"}}
+    keepalives = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10, "keepalives_count": 6}
+    assert seen["after"] == {
+        "default": {"sslmode": "require", "application_name": "web", **keepalives},
+        "reports": {"sslmode": "verify-full", **keepalives},
+    }
+
+
 def test_dj_database_url_options_replaced_afterwards() -> None:
     """The fact behind python/dj-database-url-options-replaced: the later OPTIONS dict is all
     psycopg gets (the URL's sslmode=require is gone), read with the real dj_database_url."""

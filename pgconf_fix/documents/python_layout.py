@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 LINE_LENGTH = 88  # ruff's and black's default
 INDENT = "    "  # one level, where the code gives no other (ruff's and black's)
 _LINE_BREAK = re.compile(r"[\r\n]")
+# A comment after a closing bracket, to the end of the line, that is a flake8/ruff ``noqa``.
+_NOQA_AFTER = re.compile(r"[ \t]*(#[ \t]*(?i:noqa)\b[^\r\n]*)$")
 _CREATES = re.compile(r"""\s*(?:\w+=|['"]\w+['"]:\s*)\{""")  # a keyword or key whose value is a new dict
 
 
@@ -189,12 +191,22 @@ class LayoutEdits:
         base = self.indentation(opening)
         newline = self.source.universal_newline
         lead = f"{newline}{base}{self.indent_step(base)}"
-        edits = [Edit(self.source, *gaps[0], lead)]
+        # A ``# noqa`` after the closing bracket of a one-line call or dict silences what ruff and
+        # flake8 report on that line (F405 at a star-imported DATABASES): it stays on the first
+        # line, after the opening bracket. Other comments go down with the bracket, as formatters
+        # leave them (pgconf-fix's own suppressions cover a finding's last line).
+        end = close + 1
+        trailing = ""
+        if self.line_start(opening) == self.line_start(close):
+            comment = _NOQA_AFTER.match(self.text, end, self.line_end(close))
+            if comment is not None:
+                trailing, end = f"  {comment.group(1).rstrip()}", self.line_end(close)
+        edits = [Edit(self.source, *gaps[0], trailing + lead)]
         edits += [Edit(self.source, a, b, f",{lead}") for a, b in gaps[1:-1]]
         tail = "".join(f",{lead}{piece}" for piece in pieces)
         # The closing bracket is rewritten too, so that two fixes laying out the same call
         # overlap (one waits for the next round) instead of both adding their closing lines.
-        edits.append(Edit(self.source, gaps[-1][0], close + 1, f"{tail},{newline}{base}{self.text[close]}"))
+        edits.append(Edit(self.source, gaps[-1][0], end, f"{tail},{newline}{base}{self.text[close]}"))
         return tuple(edits)
 
 

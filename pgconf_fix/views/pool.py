@@ -45,7 +45,7 @@ IMPORT_DEPTH = 5
 # How many directories above a settings module an absolute ``from mysite.settings.base import *`` is looked for.
 PACKAGE_DEPTH = 6
 # The keys whose override in a module that imports DATABASES makes that entry judged there.
-HELD_ELSEWHERE = frozenset({"CONN_MAX_AGE", "CONN_HEALTH_CHECKS"})
+HELD_ELSEWHERE = frozenset({"CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"})
 # What shows that some module passes Flask-SQLAlchemy defaults for every engine, binds included.
 EXTENSION_OPTIONS = (b"engine_options=",)
 

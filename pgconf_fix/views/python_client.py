@@ -19,6 +19,7 @@ from pgconf_fix.documents.connstr import (
     LIBPQ_KEYWORDS,
     TEMPLATE,
     ConninfoError,
+    connection_strings,
     parse_conninfo,
     refusal_wording,
 )
@@ -41,7 +42,7 @@ from pgconf_fix.views.client import (
     consumer_of,
 )
 from pgconf_fix.views.pool import build_views
-from pgconf_fix.views.pool_base import PoolView, url_is_postgres
+from pgconf_fix.views.pool_base import MISSING, PoolView, url_is_postgres
 from pgconf_fix.views.pool_django import DjangoDatabaseView
 from pgconf_fix.views.pool_flask import ENGINE_OPTIONS
 from pgconf_fix.views.pool_psycopg import PsycopgPoolView
@@ -330,6 +331,7 @@ class _Connections:
                 self._django(pool_view)
                 self._dj_database_url_ssl(pool_view)
                 self._dj_database_url_options(pool_view)
+                self._inherited_options(pool_view)
             elif isinstance(pool_view, EngineView):
                 self._flask(pool_view)
             elif isinstance(pool_view, PsycopgPoolView):
@@ -664,6 +666,56 @@ class _Connections:
         replaced.add_placement(_placement(document, options, entry.value))
         self._add(replaced, options)
         self.used.append(replaced)
+
+    def _inherited_options(self, database: DjangoDatabaseView) -> None:
+        """``DATABASES["alias"]["OPTIONS"] = {...}`` in a settings module that takes the entry from
+        another (``from .base import *``, cookiecutter-django's production.py): Django hands libpq
+        this dict, not the OPTIONS the other module wrote nor those dj_database_url made from its
+        URL's query (checked with Django 5.2 and dj-database-url 3.1.2: tests/test_python_layer.py).
+        The connection is judged here, by this dict, with the host the entry names
+        (:func:`_entry_hosts`); a host the code or the environment computes is not guessed."""
+        if database.inherited is None or database.opaque or "OPTIONS" not in database.overrides:
+            return
+        if database.is_postgres() is not True:
+            return
+        hosts = _entry_hosts(database)
+        if hosts is None:
+            return
+        entry = database.overrides["OPTIONS"][0]
+        options = self.document.settings(entry.value, entry.value)
+        if options is None:
+            return  # OPTIONS built by code: unknown
+        view = ClientConnection(LIBPQ, hosts, "django")
+        view.add_placement(_placement(self.document, options, entry.value))
+        self._add(view, options)
+        self.used.append(view)
+
+
+def _entry_hosts(database: DjangoDatabaseView) -> list[str] | None:
+    """The hosts a Django DATABASES entry connects to, as written: its HOST (set where the entry is
+    written, or overridden in a module that takes it from another), else the host of its
+    dj_database_url URL. ``[]`` for Django's default, the local socket (no HOST, or an empty
+    one); None when the host is not a literal (the code, django-environ or the environment
+    computes it)."""
+    view: DjangoDatabaseView | None = database
+    while view is not None and "HOST" not in view.overrides and view.base is None:
+        view = view.inherited
+    if view is None:
+        return None
+    if "HOST" not in view.overrides and view.from_url:
+        if not view.from_dj_database_url():
+            return None
+        document = view.document
+        call = view.base.node  # type: ignore[union-attr]
+        assert isinstance(call, syntax.Call)
+        is_parse = document.code(call.func).endswith("parse")
+        url = literal(document.resolve(document.positional(call, 0 if is_parse else 99, "url" if is_parse else "default"), call))
+        found = connection_strings(url, decoded=True) if isinstance(url, str) else ()
+        return [host.name for host in found[0].hosts] if len(found) == 1 else None
+    _, host = view.read_entry("HOST")
+    if host is MISSING or host == "":
+        return []
+    return [host] if isinstance(host, str) else None
 
 
 @dataclass(frozen=True, eq=False)
