@@ -182,3 +182,10 @@ def instructions(text: str) -> list[Instruction] | None:
             return None
         found.append(Instruction(keyword, args_start, end, tuple(segments)))
     return found
+
+
+def run_spans(text: str) -> list[tuple[int, int]]:
+    """The file spans of the arguments of every ``RUN`` instruction: commands BuildKit runs
+    while it builds the image, each to its end, never in the container the image starts. Empty
+    when the file is outside what :func:`instructions` reads."""
+    return [(found.args_start, found.args_end) for found in instructions(text) or () if found.keyword == "RUN"]

@@ -190,11 +190,14 @@ _SHELL_SUFFIXES = (".sh", ".bash", ".zsh", ".ksh")
 _DOCKER_VALUE_LINE = re.compile(r"[ \t]*(?:ENV|ARG|LABEL)[ \t]", re.IGNORECASE)
 
 
+def _dockerfile(source: SourceFile) -> bool:
+    name = source.path.name
+    return name.startswith(("Dockerfile", "Containerfile")) or name.endswith((".Dockerfile", ".dockerfile"))
+
+
 def _shell_file(source: SourceFile) -> bool:
     name = source.path.name
-    return name.endswith(_SHELL_SUFFIXES) or name == ".envrc" or name.startswith("Procfile") or (
-        name.startswith(("Dockerfile", "Containerfile")) or name.endswith((".Dockerfile", ".dockerfile"))
-    )
+    return name.endswith(_SHELL_SUFFIXES) or name == ".envrc" or name.startswith("Procfile") or _dockerfile(source)
 
 
 def _unquoted(text: str) -> bool:
@@ -748,12 +751,23 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
         from pgconf_fix.views.pgbouncer_env import entrypoint_url_spans
 
         entrypoint_urls = entrypoint_url_spans(source)
+    build_steps: list[tuple[int, int]] = []
+    if _dockerfile(source) and "RUN" in source.text.upper():
+        from pgconf_fix.documents.dockerfile import run_spans
+
+        build_steps = run_spans(source.text)
     views = []
     for carrier in carriers_of(source):
         if PGBOUNCER_INI.search(carrier.value):
             continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
         if any(start <= carrier.to_file(0) < end for start, end in entrypoint_urls):
             continue  # edoburu/pgbouncer's DATABASE_URL: its entrypoint parses it, not libpq
+        if build_steps:
+            at = carrier.to_file
+            strings = [string for string in connection_strings(carrier.value, carrier.decoded)
+                       if not any(start <= at(string.start) < end for start, end in build_steps)]
+            views.extend(_string_view(source, carrier, string) for string in strings)
+            continue  # a RUN's connection: a command of the build, ended before any idle time
         for string in connection_strings(carrier.value, carrier.decoded):  # remembered: re-checks build it again
             views.append(_string_view(source, carrier, string))
     return views
