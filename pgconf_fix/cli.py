@@ -711,12 +711,27 @@ class Runs:
         )
 
 
+# Named files not checked for one reason that are each given a warning line; more are summed up
+# in one (pre-commit names every .py, .json, .yaml... file of a commit, most of them no config).
+UNREAD_NAMED = 5
+
+
 def _warn_unread(targets: list[Target]) -> None:
     """Say which named files were not checked and why, as ruff does; the exit status is unchanged
-    (ruff exits 0 when it finds no file to check, and so do we: nothing checked, nothing found)."""
+    (ruff exits 0 when it finds no file to check, and so do we: nothing checked, nothing found).
+    Up to UNREAD_NAMED files of one reason get a line each; more, one line with their count and
+    the first three."""
+    by_reason: dict[str, list[str]] = {}
     for target in targets:
         for display, reason in target.unread:
-            _emit(f"warning: {display}: not checked: {reason}\n", err=True)
+            by_reason.setdefault(reason, []).append(display)
+    for reason, displays in by_reason.items():
+        if len(displays) <= UNREAD_NAMED:
+            for display in displays:
+                _emit(f"warning: {display}: not checked: {reason}\n", err=True)
+        else:
+            shown = ", ".join(displays[:3])
+            _emit(f"warning: {len(displays)} named files not checked: {reason}: {shown} and {len(displays) - 3} more\n", err=True)
     if not any(any(target.files.values()) or target.errors for target in targets):
         _emit("warning: no file under the given paths is one pgconf-fix reads\n", err=True)
 

@@ -272,6 +272,25 @@ def test_named_files_no_reader_takes_are_said_not_checked(tmp_path: Path) -> Non
     assert "not checked" not in walked.stderr
 
 
+def test_many_named_files_no_reader_takes_are_one_warning(tmp_path: Path) -> None:
+    """pre-commit names every file its pattern matches (each .py of a commit): past five of one
+    reason they are counted in one line, not a line each burying the findings."""
+    names = [f"app/module_{number:02}.py" for number in range(12)]
+    (tmp_path / "app").mkdir()
+    for name in names:
+        (tmp_path / name).write_text("def handler(event):\n    return event\n")
+    (tmp_path / "postgresql.conf").write_text("tcp_keepalives_idle = 7200\n")
+    outcome = run_cli(["--select", "PGF101", "postgresql.conf", *names], tmp_path)
+    assert outcome.code == 1, outcome.stderr
+    assert [line for line in outcome.stderr.splitlines() if line.startswith("warning:")] == [
+        (
+            "warning: 12 named files not checked: no reader for this kind of file (no setting or connection string "
+            "pgconf-fix knows was recognised): app/module_00.py, app/module_01.py, app/module_02.py and 9 more"
+        )
+    ]
+    assert "postgresql.conf:1:1: PGF101" in outcome.stdout
+
+
 def test_help_says_what_the_command_does_and_its_exit_status(tmp_path: Path) -> None:
     shown = run_cli(["--help"], tmp_path)
     assert shown.code == 0
