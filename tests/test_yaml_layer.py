@@ -286,6 +286,17 @@ def test_a_helm_template_is_not_a_yaml_error_and_its_strings_are_still_read(tmp_
     assert " PGF401 " in out
 
 
+def test_a_jinja_template_is_not_a_yaml_error(tmp_path: Path) -> None:
+    """cookiecutter-django's .travis.yml: a Jinja statement where a list item goes, which only
+    the template engine turns into YAML."""
+    (tmp_path / ".travis.yml").write_text(
+        "language: python\nservices:\n  - {% if cookiecutter.use_docker == 'y' %}docker{% else %}postgresql{% endif %}\n"
+        "env:\n  - DATABASE_URL=postgres://app@db.example.com/app\n"
+    )
+    out = run_cli(["."], tmp_path).stdout
+    assert " PGF001 " not in out, out
+
+
 def test_broken_yaml_is_pgf001_with_line(tmp_path: Path) -> None:
     (tmp_path / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:16\n    command: [postgres, -c\n")
     out = run_cli(["."], tmp_path).stdout

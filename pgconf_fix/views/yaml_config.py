@@ -59,7 +59,7 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         documents = _json_documents(source) if is_json else None
         if documents is None:
             problem = _json_problem(source) if is_json else exc.problem(source)
-            problems = () if "{{" in source.text else (problem,)
+            problems = () if _template(source.text) else (problem,)
             return _client_views(source, []), ParsedFile(source, problems)
     if is_json:  # claimed for its parameter groups: a CloudFormation template or nothing of ours
         documents = [root for root in documents if is_cloudformation(root)]
@@ -89,11 +89,17 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         found, spans = kubernetes_views(workspace, source, root)
         views.extend(found)
         embedded.extend(spans)
-    if "{{" in source.text:
+    if _template(source.text):
         # A template that happens to parse: what it leaves out may come from the template engine.
         for view in views:
             view.judges_missing = False
     return [*views, *_client_views(source, embedded)], ParsedFile(source, tuple(problems))
+
+
+def _template(text: str) -> bool:
+    """Whether a YAML text is a template its engine renders first: a Helm or Jinja expression
+    (``{{ ... }}``) or a Jinja statement (``{% if ... %}``: cookiecutter, Ansible templates)."""
+    return "{{" in text or "{%" in text
 
 
 def _json_documents(source: SourceFile) -> list[Node] | None:
