@@ -323,6 +323,9 @@ class ClientConnection(SettingsView):
         # sslmode (disable ... verify-full) from its query; SQLAlchemy's asyncpg dialect hands
         # query keys to connect() as keywords, where sslmode is a TypeError and ssl= is read.
         self.asyncpg_own_dsn = False
+        # Host names that reach a container beside the client with no box between them (a
+        # GitHub Actions job's service containers, by their labels): local, as loopback is.
+        self.local_names: frozenset[str] = frozenset()
 
     # -- building -----------------------------------------------------------------------
 
@@ -384,8 +387,9 @@ class ClientConnection(SettingsView):
 
     @property
     def local(self) -> bool:
-        """Loopback or Unix socket for every host; no host at all means the default socket."""
-        return all(is_local_host(host) for host in self.hosts)
+        """Loopback or Unix socket for every host (or a name in ``local_names``); no host at all
+        means the default socket."""
+        return all(is_local_host(host) or host.strip().lower() in self.local_names for host in self.hosts)
 
     @property
     def public(self) -> bool:
@@ -757,6 +761,7 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
 
         build_steps = run_spans(source.text)
     views = []
+    services = workflow_services(source)
     for carrier in carriers_of(source):
         if PGBOUNCER_INI.search(carrier.value):
             continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
@@ -770,7 +775,32 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
             continue  # a RUN's connection: a command of the build, ended before any idle time
         for string in connection_strings(carrier.value, carrier.decoded):  # remembered: re-checks build it again
             views.append(_string_view(source, carrier, string))
+    if services:
+        for view in views:
+            view.local_names = services
     return views
+
+
+def workflow_services(source: SourceFile) -> frozenset[str]:
+    """The labels of the service containers a GitHub Actions workflow's jobs start
+    (``jobs.<id>.services.<label>``), lower-cased; empty for any other file. A job's steps reach
+    its services by label when the job runs in a container, and through localhost when it runs
+    on the runner; either way the service runs on the same machine for the job's length, with
+    no middlebox between (https://docs.github.com/en/actions/using-containerized-services/about-service-containers)."""
+    path = source.path.as_posix()
+    if "/.github/workflows/" not in f"/{path}" or source.path.suffix not in (".yml", ".yaml") or "services" not in source.text:
+        return frozenset()
+    from pgconf_fix.documents import yaml_nodes as Y
+
+    try:
+        roots = Y.compose_documents(source.text)
+    except Y.YamlError:
+        return frozenset()
+    labels = set()
+    for root in roots:
+        for _, job in Y.items(Y.get(root, "jobs")):
+            labels.update(key.value.lower() for key, _ in Y.items(Y.get(job, "services")))
+    return frozenset(labels)
 
 
 def _string_view(source: SourceFile, carrier: Carrier, string: ConnectionString) -> ClientConnection:
