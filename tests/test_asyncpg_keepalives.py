@@ -159,3 +159,33 @@ def test_a_method_sees_the_module_dsn_not_its_class_attribute(tmp_path: Path) ->
     assert set(by_host) == {"connection to db.example.com (asyncpg)", "connection to other.example.com"}
     edits = by_host["connection to db.example.com (asyncpg)"]["fix"]["edits"]
     assert "server_settings=" in "".join(edit["content"] for edit in edits)
+
+
+@pytest.mark.parametrize(
+    ("dependencies", "reader"),
+    [
+        ('["asyncpg>=0.29"]', "asyncpg"),
+        ('["sqlalchemy[postgresql-asyncpg]>=2"]', "asyncpg"),
+        ('["asyncpg>=0.29", "psycopg[binary]>=3.1"]', None),
+        ('["asyncpg", "pg8000"]', None),
+        ('["fastapi"]', None),
+    ],
+)
+def test_a_url_outside_the_code_is_asyncpg_s_where_the_manifest_names_no_other_driver(
+    dependencies: str, reader: str | None, tmp_path: Path
+) -> None:
+    """A .env URL of a project whose pyproject names asyncpg and no libpq driver nor pg8000 is
+    read by asyncpg (directly or through SQLAlchemy): no libpq keyword is offered for it (asyncpg
+    sends them to the server, which refuses them: the tests above). With another driver named,
+    or none, its reader is not known, as before."""
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://api@orders-db.example.com/orders\n")
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "orders"\nversion = "1"\ndependencies = {dependencies}\n')
+    outcome = run_cli(["--no-cache", "--unsafe-fixes", "--format", "json", "."], tmp_path)
+    findings = json.loads(outcome.stdout)
+    assert [finding["code"] for finding in findings] == ["PGF401", "PGF404"]
+    if reader == "asyncpg":
+        assert all(finding["message"].startswith("connection to orders-db.example.com (asyncpg") for finding in findings)
+        assert [finding["fix"] for finding in findings] == [None, None]
+    else:
+        assert "(asyncpg" not in outcome.stdout
+        assert "keepalives=1&keepalives_idle=60" in findings[0]["fix"]["edits"][0]["content"]

@@ -72,8 +72,13 @@ def client_sslmode(rule: Rule, view: ClientConnection, options: Options) -> Iter
         # the server as a setting, which refuses it ('parameter "ssl" cannot be changed now').
         advice = (f"asyncpg's own connect() reads sslmode from the DSN (not ssl, which it sends to the server as a "
                   f"setting the server refuses); set sslmode={target}")
-    elif view.consumer == ASYNCPG:
+    elif view.consumer == ASYNCPG and "+asyncpg" in view.scheme:
         advice = "asyncpg through SQLAlchemy takes ssl=require in the URL (not sslmode); set it"
+    elif view.consumer == ASYNCPG:
+        # A URL of an asyncpg project (its manifests): who hands it to asyncpg is not seen here.
+        advice = (f"asyncpg.connect() reads sslmode={target} from its DSN (ssl=require there is sent to the server, "
+                  "which refuses it), SQLAlchemy's asyncpg dialect ssl=require (sslmode there is a TypeError); set "
+                  "the one its reader takes")
     elif view.consumer == PG8000:
         advice = ("pg8000 insists on TLS only when connect_args holds an ssl_context (True: TLS without checking the "
                   "certificate; an ssl.SSLContext that verifies it); pass one")

@@ -679,12 +679,25 @@ def _manifest_consumer(source: SourceFile) -> str:
                 found.add(LIBPQ if re.search(r"""gem\s+["']pg["']""", _read(folder / "Gemfile")) else UNKNOWN)
             if any(name.endswith(".csproj") for name in names):
                 found.add(NPGSQL)
-            if names & {"pom.xml", "build.gradle", "build.gradle.kts"} or names & set(_PYTHON_MANIFESTS):
+            if names & {"pom.xml", "build.gradle", "build.gradle.kts"}:
                 found.add(UNKNOWN)
+            if names & set(_PYTHON_MANIFESTS):
+                found.add(_python_driver("\n".join(_read(folder / name) for name in sorted(names & set(_PYTHON_MANIFESTS)))))
             return found.pop() if len(found) == 1 else UNKNOWN
         if (folder / ".git").exists() or folder.parent == folder:
             break
         folder = folder.parent
+    return UNKNOWN
+
+
+def _python_driver(text: str) -> str:
+    """The driver a Python project's manifests (requirements, pyproject, setup, Pipfile) make its
+    URLs' reader: ASYNCPG where they name asyncpg and no libpq driver (psycopg, psycopg2) nor
+    pg8000, so that the project's code can hand a URL to nothing but asyncpg, which sends a
+    libpq keyword in it to the server as a setting (FACTS.md "Clients"); else UNKNOWN."""
+    lowered = text.lower()
+    if "asyncpg" in lowered and "psycopg" not in lowered and "pg8000" not in lowered:
+        return ASYNCPG
     return UNKNOWN
 
 
@@ -806,6 +819,12 @@ def workflow_services(source: SourceFile) -> frozenset[str]:
 def _string_view(source: SourceFile, carrier: Carrier, string: ConnectionString) -> ClientConnection:
     hosts = [host.name for host in string.hosts]
     view = ClientConnection(consumer_of(string.scheme, source), hosts, string.form, string.scheme)
+    if view.consumer == ASYNCPG and "+asyncpg" not in string.scheme:
+        # An asyncpg project's URL outside its code: handed to asyncpg itself, or to SQLAlchemy.
+        view.server_side_hint = (
+            'server_settings={"tcp_keepalives_idle": "60", ...} where the URL is handed to asyncpg '
+            '(through SQLAlchemy: connect_args={"server_settings": {...}})'
+        )
     placement: Placement = (
         DsnPairs(source, string, carrier) if string.form == "dsn" else UriQuery(source, string, carrier)
     )
