@@ -131,7 +131,16 @@ def version_from_image(reference: str) -> PgVersion | None:
 
 
 def images_in(text: str, file_name: str) -> list[str]:
-    """Image references a Dockerfile (``FROM``) or a compose file (``image:``) names."""
+    """Image references a Dockerfile (``FROM``) or a compose file (``image:``) names. A compose
+    file's are its services' as compose reads them, merge keys included
+    (documents.compose_services.service_images); lines that look like ``image:`` where YAML
+    cannot read the file or it has no ``services:``."""
+    if file_name.endswith((".yml", ".yaml")):
+        from pgconf_fix.documents.compose_services import service_images
+
+        found = service_images(text)
+        if found is not None:
+            return found
     pattern = _COMPOSE_IMAGE if file_name.endswith((".yml", ".yaml")) else _FROM
     return [match.group("image") for match in re.finditer(pattern, text)]
 

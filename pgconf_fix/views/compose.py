@@ -52,7 +52,6 @@ from pgconf_fix.documents.compose_dotenv import (
     project_environment,
     resolve,
 )
-from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
 from pgconf_fix.documents.compose_interpolation import (
     INVALID_INTERPOLATION,
     PLACEHOLDER,
@@ -62,6 +61,8 @@ from pgconf_fix.documents.compose_interpolation import (
     escape_dollars,
     interpolate,
 )
+from pgconf_fix.documents.compose_services import service_entry, service_value
+from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
 from pgconf_fix.documents.shellwords import (
     GO_SHELLWORDS_ERROR,
     Stop,
@@ -716,7 +717,7 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     ``-c ${NAME}=60``) may bring any flags, so a setting is then not judged missing and nothing is
     added (what is added could override what the variable brings)."""
     fields = [(field, pair) for field in ("entrypoint", "command")
-              if (pair := Y.entry(service, field)) is not None and not Y.is_null(pair[1])]
+              if (pair := service_entry(service, field)) is not None and not Y.is_null(pair[1])]
     if not fields:
         return None
     what = f"the {' and '.join(field for field, _ in fields)} of compose service {name}"
@@ -748,7 +749,7 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
                             _stop_message(what, part.stop, part.text))
         return None
     version = version_from_image(image)
-    user = Y.scalar_value(Y.get(service, "user"))
+    user = Y.scalar_value(service_value(service, "user"))
     if explicit_entrypoint and is_postgres_program(words[0]) and starts_as_root(image) and (not user or names_root(user)):
         return refused_command(source, what, home, words[0].location, (
             f"{what}: it starts postgres itself, as root (the image {image} starts as root, no user: other than "
@@ -977,7 +978,7 @@ def swarm_timer(source: SourceFile, root: Node) -> SwarmTimer | None:
     """The IPVS idle timer when the file is deployed as a Swarm stack (``deploy:``, or a stack file)."""
     services = Y.get(root, "services")
     for _, service in Y.items(services):
-        pair = Y.entry(service, "deploy")
+        pair = service_entry(service, "deploy")
         if pair is not None:
             start = pair[0].start_mark.index
             return SwarmTimer(SWARM_IPVS_SECONDS, "Docker Swarm's IPVS (deploy:)", Location(source, start, start + 6))
@@ -1027,7 +1028,7 @@ def compose_views(source: SourceFile, root: Node, environment: ProjectEnvironmen
         if not isinstance(service, MappingNode):
             continue
         name = name_node.value
-        image, image_note = image_as_read(Y.scalar_value(Y.get(service, "image")) or "", environment)
+        image, image_note = image_as_read(Y.scalar_value(service_value(service, "image")) or "", environment)
         if image and is_postgres_image(image):
             view = service_server_view(source, name, service, image, environment, image_note)
             if view is not None:
@@ -1043,7 +1044,7 @@ def compose_views(source: SourceFile, root: Node, environment: ProjectEnvironmen
             bouncer = environment_pgbouncer_view(source, name, service)
             if bouncer is not None:
                 views.append(bouncer)
-        sysctls = Y.entry(service, "sysctls")
+        sysctls = service_entry(service, "sysctls")
         if sysctls is not None:
             view = sysctl_view(source, f"the sysctls of compose service {name}", sysctls[1], sysctls[0])
             if view is not None:
