@@ -109,3 +109,48 @@ def test_postgres_refuses_to_run_as_root(pg_server: PgServer) -> None:  # noqa: 
     done = subprocess.run([str(pg_server.bindir / "postgres"), "-c", "tcp_keepalives_idle=60", "-C", "port"],
                           capture_output=True, text=True, cwd="/tmp", env={"LC_ALL": "C", "PATH": os.environ["PATH"]}, check=False)
     assert done.returncode != 0 and ROOT_REFUSAL in done.stderr, done.stderr
+
+
+KUBELET_REFUSES = "the kubelet refuses to create the container"
+CONTAINERS = {
+    # a container of the pod (under containers:), and the pod's securityContext lines ->
+    # "postgres" (postgres refuses to run as root), "kubelet" (runAsNonRoot: the kubelet refuses
+    # to create it) or None (it runs; its flags are judged)
+    ('command: ["postgres", "-c", "tcp_keepalives_idle=60"]', ""): "postgres",
+    ('command: ["/usr/lib/postgresql/16/bin/postgres"]\n      args: ["-c", "tcp_keepalives_idle=60"]', ""): "postgres",
+    ('command: ["postgres", "-c", "tcp_keepalives_idle=60"]\n      securityContext: {runAsUser: 0}', ""): "postgres",
+    ('command: ["postgres", "-c", "tcp_keepalives_idle=60"]', "runAsNonRoot: true"): "kubelet",
+    ('command: ["postgres", "-c", "tcp_keepalives_idle=60"]\n      securityContext: {runAsNonRoot: true, runAsUser: 0}',
+     ""): "kubelet",
+    # the pod's runAsUser 999 is the container's too, unless the container says 0
+    ('command: ["postgres", "-c", "tcp_keepalives_idle=60"]\n      securityContext: {runAsUser: 0}', "runAsUser: 999"):
+        "postgres",
+    ('command: ["postgres", "-c", "tcp_keepalives_idle=60"]', "runAsUser: 999"): None,
+    ('command: ["postgres", "-c", "tcp_keepalives_idle=60"]\n      securityContext: {runAsUser: 70}', "runAsUser: 0"):
+        None,
+    # the image's entrypoint is kept (args only), or named: it drops to the postgres user
+    ('args: ["postgres", "-c", "tcp_keepalives_idle=60"]', ""): None,
+    ('args: ["-c", "tcp_keepalives_idle=60"]', ""): None,
+    ('command: ["docker-entrypoint.sh"]\n      args: ["postgres", "-c", "tcp_keepalives_idle=60"]', ""): None,
+}
+
+
+@pytest.mark.parametrize(("container", "pod"), list(CONTAINERS))
+def test_a_kubernetes_command_that_starts_postgres_as_root(tmp_path: Path, container: str, pod: str) -> None:
+    """A container's ``command`` replaces the image's ENTRYPOINT (``args`` alone keep it); the
+    effective runAsUser and runAsNonRoot are the container's, else the pod's (kubernetes
+    pkg/securitycontext DetermineEffectiveSecurityContext; the kubelet's verifyRunAsNonRoot)."""
+    context = f"  securityContext:\n    {pod}\n" if pod else ""
+    text = (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: db\nspec:\n{context}  containers:\n    - name: db\n"
+            f"      image: postgres:16\n      {container}\n")
+    (tmp_path / "pod.yaml").write_text(text)
+    found = _found(tmp_path)
+    refused = [item for item in found if item["code"] == "PGF001"]
+    expected = CONTAINERS[(container, pod)]
+    if expected is None:
+        assert refused == [] and {item["code"] for item in found} == {"PGF102", "PGF103"}, found
+        return
+    assert len(found) == 1 and len(refused) == 1, found  # the flags of a server that never starts are not judged
+    assert (REFUSED if expected == "postgres" else KUBELET_REFUSES) in refused[0]["message"], refused
+    command_line = next(number for number, line in enumerate(text.splitlines(), 1) if "command:" in line)
+    assert refused[0]["line"] == command_line, refused  # the command's first item

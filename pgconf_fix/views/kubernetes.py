@@ -30,7 +30,9 @@ Each YAML document is judged alone. The places read, and where a missing setting
   no fix, the variable is the place to change it), and ``securityContext.sysctls``
   (``name``/``value`` items). A missing sysctl is reported without a fix: before
   Kubernetes 1.29 the keepalive sysctls are "unsafe" ones a kubelet must allow, and a pod
-  that asks for a forbidden one is rejected.
+  that asks for a forbidden one is rejected. A ``command`` that starts postgres itself under
+  the official image runs it as root unless a ``runAsUser`` is set: PGF001, nothing judged
+  (``_root_refusal``).
 
 Maps of operator parameters take strings (Kubernetes refuses ``60`` for a
 ``map[string]string``): values are written quoted unless the map already writes them
@@ -58,13 +60,18 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major, PgVersion
 from pgconf_fix.views.base import Assignment, SettingsView
 from pgconf_fix.views.compose import (
+    ROOT_REFUSAL,
     UnsplittableCommand,
     Word,
+    command_words,
     flag_replace,
     is_postgres_image,
+    is_postgres_program,
     refuse_valueless_flags,
+    refused_command,
     server_command,
     server_flags,
+    starts_as_root,
     version_from_image,
 )
 from pgconf_fix.views.embedded import EmbeddedServerConfig
@@ -357,6 +364,10 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
             if strings:  # the API server refuses the pod: that alone is said
                 views += [_string_args(source, pair, f"the {pair[0].value} of container {name}") for pair in strings]
                 continue
+            refusal = _root_refusal(source, spec, container, image, name)
+            if refusal is not None:
+                views.append(refusal)
+                continue
             environment = container_environment(spec, container)
             for field in ("args", "command"):
                 pair = Y.entry(container, field)
@@ -375,6 +386,64 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
             _add_init_writes(source, view, writes)
             views.append(view.finish())
     return views
+
+
+def _security_setting(spec: MappingNode, container: MappingNode, key: str) -> Node | None:
+    """A ``securityContext`` field as the kubelet takes it: the container's, else the pod's
+    (k8s.io/kubernetes pkg/securitycontext/util.go DetermineEffectiveSecurityContext)."""
+    for owner in (container, spec):
+        found = Y.entry(Y.get(owner, "securityContext"), key)
+        if found is not None and not Y.is_null(found[1]):
+            return found[1]
+    return None
+
+
+def _root_refusal(
+    source: SourceFile, spec: MappingNode, container: MappingNode, image: str, name: str
+) -> PlacedSettings | None:
+    """PGF001 for a container of the official image's family (compose.starts_as_root) whose
+    ``command`` starts postgres itself, as root: ``command`` replaces the image's ENTRYPOINT
+    (docker-entrypoint.sh, which hands the server to the postgres user), and the image sets no
+    USER, so the process runs as root unless ``securityContext.runAsUser`` (the container's,
+    else the pod's) is set; postgres then refuses to start (ROOT_REFUSAL, postgres 15). With
+    ``runAsNonRoot: true`` the kubelet refuses to create the container instead
+    (pkg/kubelet/kuberuntime/security_context_others.go verifyRunAsNonRoot: "container has
+    runAsNonRoot and image will run as root", or "container's runAsUser breaks non-root
+    policy" for runAsUser 0). A non-zero runAsUser runs it as that user, and a runAsUser that is
+    not a plain integer is not known here: no finding. ``args`` alone keep the entrypoint: no
+    finding. None when nothing is refused."""
+    if not starts_as_root(image):
+        return None
+    pair = Y.entry(container, "command")
+    if pair is None or not isinstance(pair[1], SequenceNode):
+        return None
+    read = command_words(source, pair[1])
+    if read is None or not read[0] or not is_postgres_program(read[0][0]):
+        return None
+    user_node = _security_setting(spec, container, "runAsUser")
+    user = Y.scalar_value(user_node) if user_node is not None else None
+    if user_node is not None and (user is None or not re.fullmatch(r"[0-9]+", user) or int(user) != 0):
+        return None  # another user (or one not known here): postgres is not root
+    non_root = Y.scalar_value(_security_setting(spec, container, "runAsNonRoot")) in ("true", "True", "TRUE")
+    what = f"the command of container {name}"
+    replaced = (f"the image {image} sets no USER, and this command replaces its docker-entrypoint.sh, which hands "
+                "the server to the postgres user")
+    if non_root:
+        kubelet = ("container's runAsUser breaks non-root policy" if user is not None
+                   else "container has runAsNonRoot and image will run as root")
+        message = (f"{what}: it starts postgres itself, and {replaced}; with runAsNonRoot: true "
+                   f"{'and runAsUser: 0 ' if user is not None else 'and no runAsUser '}the kubelet refuses to create "
+                   f'the container ("{kubelet}", CreateContainerConfigError), so postgres never starts')
+    else:
+        message = (f"{what}: it starts postgres itself as root ({replaced}, and "
+                   f"{'runAsUser is 0' if user is not None else 'no securityContext.runAsUser is set'}); postgres "
+                   f"refuses to start (it says: {ROOT_REFUSAL})")
+    if user is None:
+        message += ("; a cluster that assigns a user to pods setting none (OpenShift's restricted SCCs) runs it as "
+                    "that user instead, which is not known here")
+    message += ". Keep the image's entrypoint and give the flags in args:, or set securityContext.runAsUser (999 is "
+    message += "postgres in the Debian images, 70 in the Alpine ones)"
+    return refused_command(source, what, _where(source, pair[0]), read[0][0].location, message)
 
 
 def _init_sysctl_writes(spec: MappingNode) -> list[tuple[ScalarNode, str, str]]:
