@@ -11,7 +11,8 @@ A file that is not YAML is PGF001, unless it holds template markup (``{{ }}``, a
 template), which only the template engine can turn into YAML: then its connection
 strings are still judged, and nothing else. A template that parses as YAML is read,
 but nothing is "missing" from it (the engine may add it), and templated values are
-unknown.
+unknown. A compose file PyYAML refuses where compose's decoder reads it (a DEL or C1 control
+character, a key over 1024 characters) is PGF004, not checked (``_read_by_compose_only``).
 """
 
 from __future__ import annotations
@@ -58,9 +59,12 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
     except Y.YamlError as exc:
         documents = _json_documents(source) if is_json else None
         if documents is None:
+            if _template(source.text):
+                return _client_views(source, []), ParsedFile(source, ())
+            unread = None if is_json else _read_by_compose_only(source)
             problem = _json_problem(source) if is_json else exc.problem(source)
-            problems = () if _template(source.text) else (problem,)
-            return _client_views(source, []), ParsedFile(source, problems)
+            problems = () if unread is not None else (problem,)
+            return _client_views(source, []), ParsedFile(source, problems, unread)
     if is_json:  # claimed for its parameter groups: a CloudFormation template or nothing of ours
         documents = [root for root in documents if is_cloudformation(root)]
     views: list[SettingsView] = []
@@ -132,6 +136,26 @@ def _json_problem(source: SourceFile) -> Problem:
         start, end = source.line_span(min(line, len(source.line_starts)))
         return Problem(Location(source, start, end), f"not valid JSON: {message}")
     raise AssertionError("called for a text JSON refuses")
+
+
+def _read_by_compose_only(source: SourceFile) -> Problem | None:
+    """PGF004 for a compose file PyYAML refuses where compose's decoder reads it (a DEL or C1
+    control character, a key over 1024 characters: documents.go_yaml_reader): compose runs it,
+    and nothing in it was checked; None otherwise (PyYAML's refusal is then PGF001). A file whose
+    documents hold no ``services:`` is not called compose's, nor one repeating a key, which
+    compose refuses all the same."""
+    from pgconf_fix.documents.go_yaml_reader import compose_only_refusal
+
+    lenient = compose_only_refusal(source.text)
+    if lenient is None:
+        return None
+    roots = [root for root in lenient.documents if is_compose(root)]
+    if not roots or any(repeated_keys(source, root) for root in roots):
+        return None
+    start, end = source.line_span(min(lenient.line, len(source.line_starts)))
+    return Problem(Location(source, start, end), (
+        f"not checked: compose's YAML decoder (go.yaml.in/yaml/v4) reads this file, but PyYAML, which pgconf-fix "
+        f"reads YAML with, refuses {lenient.why} here; nothing in the file was checked"))
 
 
 def repeated_keys(source: SourceFile, root: Node) -> list[Problem]:
