@@ -14,6 +14,7 @@ random texts of those pieces gave the same instructions here as there.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -120,13 +121,60 @@ def test_flags_after_a_blank_continuation_line_are_read() -> None:
         'FROM postgres:16\nRUN <<EOF\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\nEOF\n',  # a heredoc
         'FROM postgres:16\nCMD postgres -c "tcp_keepalives_idle=7200"\n',  # a quoted shell word
         'FROM postgres:16\nCMD postgres -c tcp_keepalives_idle=$IDLE\n',  # a variable sh expands
-        'FROM postgres:16\nENTRYPOINT postgres\nCMD ["-c", "tcp_keepalives_idle=7200"]\n',  # a shell entrypoint drops CMD
+        'FROM postgres:16\nUSER postgres\nENTRYPOINT postgres -c "tcp_keepalives_idle=7200"\n',  # a quoted shell word
+        'FROM postgres:16\nUSER postgres\nENTRYPOINT exec\n',  # sh's exec alone runs nothing
         'FROM postgres:16 AS db\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\nFROM python:3.12\nCMD ["app"]\n',
         'FROM python:3.12\nCMD ["postgres", "-c", "tcp_keepalives_idle=7200"]\n',  # not a PostgreSQL image
     ],
 )
 def test_what_is_not_read_for_certain_is_not_judged(text: str) -> None:
     assert dockerfile_server_views(_source(text)) == []
+
+
+SHELL_ENTRYPOINTS = {
+    # Dockerfile -> the flags read ({name: value}); the CMD after a shell-form ENTRYPOINT is not passed
+    'FROM postgres:16\nUSER postgres\nENTRYPOINT postgres -c tcp_keepalives_idle=7200\nCMD ["-c", "tcp_keepalives_count=0"]\n':
+        {"tcp_keepalives_idle": "7200"},
+    "FROM postgres:16\nUSER 999\nENTRYPOINT exec /usr/lib/postgresql/16/bin/postgres -c tcp_keepalives_interval=75\n":
+        {"tcp_keepalives_interval": "75"},
+    "FROM postgres:16\nENTRYPOINT docker-entrypoint.sh postgres --tcp-keepalives-idle=7200\nCMD postgres -c a=1\n":
+        {"tcp_keepalives_idle": "7200"},
+}
+
+
+@pytest.mark.parametrize("text", list(SHELL_ENTRYPOINTS))
+def test_a_shell_form_entrypoint_is_read_without_the_cmd(text: str) -> None:
+    """Docker runs a shell-form ENTRYPOINT as /bin/sh -c "..." (BuildKit dockerfile2llb
+    dispatchEntrypoint: withShell), and a CMD only lands in sh's $0, $1...: the text's words alone
+    reach postgres (held to sh and postgres in the next test)."""
+    (view,) = dockerfile_server_views(_source(text))
+    assert {key: view.effective(key).value for key in SHELL_ENTRYPOINTS[text]} == SHELL_ENTRYPOINTS[text]
+    assert view.effective("tcp_keepalives_count") is None and view.effective("a") is None
+    assert view.what.startswith("the ENTRYPOINT of ")
+
+
+def test_a_missing_setting_is_added_to_a_shell_form_entrypoint(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        'FROM postgres:16\nUSER postgres\nENTRYPOINT exec postgres -c tcp_keepalives_idle=7200\nCMD ["-c", "x=1"]\n'
+    )
+    run_cli(["--no-cache", "--write", "."], tmp_path)
+    assert (tmp_path / "Dockerfile").read_text() == (
+        "FROM postgres:16\nUSER postgres\nENTRYPOINT exec postgres -c tcp_keepalives_idle=60 -c tcp_keepalives_interval=10"
+        ' -c tcp_keepalives_count=6\nCMD ["-c", "x=1"]\n'
+    )
+
+
+def test_sh_passes_a_shell_entrypoint_s_words_and_not_the_cmd(pg_server: PgServer) -> None:  # noqa: F811
+    """What Docker runs for ENTRYPOINT exec postgres -c tcp_keepalives_idle=7200 with CMD
+    ["-c", "tcp_keepalives_idle=60"]: /bin/sh -c "<text>" -c tcp_keepalives_idle=60."""
+    with pg_server.staged() as conf_dir:
+        (conf_dir / "postgresql.conf").write_text("")
+        text = f"exec {pg_server.bindir}/postgres -c tcp_keepalives_idle=7200 -D {conf_dir} -C tcp_keepalives_idle"
+        argv = pg_server.command("postgres")
+        argv[argv.index(str(pg_server.bindir / "postgres")):] = ["/bin/sh", "-c", text, "-c", "tcp_keepalives_idle=60"]
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=conf_dir, check=False,
+                              env={"LC_ALL": "C", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+    assert done.returncode == 0 and done.stdout.strip() == "7200", (done.stdout, done.stderr)
 
 
 def test_a_stage_from_a_stage_inherits_its_command() -> None:

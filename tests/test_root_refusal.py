@@ -29,12 +29,15 @@ DOCKERFILES = {
     "FROM postgres:16\nENTRYPOINT [\"postgres\", \"-c\", \"tcp_keepalives_idle=60\"]\n": (2, set()),
     "FROM docker.io/library/postgres:16 AS base\nFROM base\nENTRYPOINT [\"/usr/lib/postgresql/16/bin/postgres\"]\n": (3, set()),
     "FROM pgvector/pgvector:pg17\nUSER root\nCMD postgres -c tcp_keepalives_idle=60\n": (3, set()),
+    "FROM postgres:16\nENTRYPOINT postgres -c tcp_keepalives_idle=60\n": (2, set()),  # shell form: /bin/sh -c, as root
+    "FROM postgres:16\nENTRYPOINT exec postgres -c tcp_keepalives_idle=60\nCMD [\"postgres\"]\n": (2, set()),
     # Not refused: the exec form goes through the entrypoint's gosu; a USER other than root; an
     # image whose entrypoint this is not (bitnami runs as a user of its own).
     "FROM postgres:16\nCMD [\"postgres\", \"-c\", \"tcp_keepalives_idle=60\"]\n": (None, {"PGF102", "PGF103"}),
     "FROM postgres:16\nUSER postgres\nCMD postgres -c tcp_keepalives_idle=60\n": (None, {"PGF102", "PGF103"}),
     "FROM postgres:16\nUSER 999\nENTRYPOINT [\"postgres\", \"-c\", \"tcp_keepalives_idle=60\"]\n": (None, {"PGF102", "PGF103"}),
     "FROM bitnami/postgresql:16\nCMD postgres -c tcp_keepalives_idle=60\n": (None, {"PGF102", "PGF103"}),
+    "FROM postgres:16\nUSER postgres\nENTRYPOINT exec postgres -c tcp_keepalives_idle=60\n": (None, {"PGF102", "PGF103"}),
 }
 
 SERVICES = {

@@ -7,7 +7,9 @@ another stage inherits both, and an ``ENTRYPOINT`` drops the ``CMD`` of the imag
 builds on (the base image's, or an earlier stage's), not one written before it in its own stage
 (moby/buildkit ``dockerfile2llb`` ``dispatchEntrypoint``: ``if !d.cmdSet { Cmd = nil }``, and a
 stage made from another copies its image, not ``cmdSet``; the classic builder does the same). The exec form is a JSON array of
-strings, passed as they are; the shell form runs ``/bin/sh -c`` on the text. The official
+strings, passed as they are; the shell form runs ``/bin/sh -c`` on the text, and a shell-form
+``ENTRYPOINT`` gets no ``CMD`` (BuildKit's ``withShell``; a ``CMD`` only fills sh's ``$0``, ``$1``...),
+so its words alone are read, after sh's own ``exec``. The official
 image's entrypoint runs ``postgres`` with flags given alone (pgconf_fix.views.compose.runs_server).
 
 The file is split into instructions as BuildKit splits it (pgconf_fix.documents.dockerfile). Only
@@ -174,10 +176,17 @@ def dockerfile_server_views(source: SourceFile) -> list[SettingsView]:
     parts = [_command(source, instruction) for instruction in written]
     if any(part is None for part in parts):
         return []
+    if "ENTRYPOINT" in last and not parts[0][1]:  # type: ignore[index]
+        # A shell-form ENTRYPOINT runs as /bin/sh -c "..." and gets no CMD: its words alone
+        # (sh's own "exec" first replaces the shell with the program; an exec that is all the
+        # text is sh's, not a program). Only plain words are read (_shell_words).
+        written, parts, last = written[:1], parts[:1], {"ENTRYPOINT": last["ENTRYPOINT"]}
+        entry = parts[0][0]  # type: ignore[index]
+        if entry and entry[0].value == "exec":
+            parts = [(entry[1:], False)]
     words = [word for part in parts for word in part[0]]  # type: ignore[index]
-    exec_entrypoint = "ENTRYPOINT" in last and parts[0][1]  # type: ignore[index]
-    if "ENTRYPOINT" in last and (not exec_entrypoint or words and words[0].value.startswith("-")):
-        return []  # a shell-form entrypoint ignores CMD; flags alone are no program
+    if "ENTRYPOINT" in last and words and words[0].value.startswith("-"):
+        return []  # flags alone are no program
     if not runs_server(words):
         return []
     what = f"the {' and '.join(instruction.keyword for instruction in written)} of {source.display}"
