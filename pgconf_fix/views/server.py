@@ -10,7 +10,7 @@ from pgconf_fix.findings import Location, Problem
 from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.guc_values import GucInt, GucValueError, parse_int
 from pgconf_fix.source import InputError, SourceFile
-from pgconf_fix.versions import Major, version_near
+from pgconf_fix.versions import Major, PgVersion, version_near
 from pgconf_fix.views.base import Assignment, CommentedDefaultsView, CommentedSample
 from pgconf_fix.views.server_includes import IncludeFollowing, real_path
 from pgconf_fix.workspace import Workspace, is_file
@@ -49,8 +49,11 @@ class ServerConfig(IncludeFollowing, CommentedDefaultsView):
         self.listed_directories: set[Path] = set()
         # Names written on lines the server rejects: not "missing", and no fix appends them again.
         self.broken_keys: set[str] = set()
+        # Names some majors lack, read while the version is not known: reported together.
+        self._narrowing: list[tuple[Problem, frozenset[PgVersion]]] = []
         self._read(main, depth=0, stack=())
         self._read_auto(main, standalone)
+        self._report_narrowing()
         self._validate_effective_values()
 
     def _read_auto(self, main: SourceFile, standalone: bool) -> None:
@@ -142,6 +145,21 @@ class ServerConfig(IncludeFollowing, CommentedDefaultsView):
                 on = f" on PostgreSQL {self.version}" if catalog is not None else ""
                 self.problems.append(Problem(current.location, f'invalid value for parameter "{key}"{on}: {reason}'))
 
+    def _report_narrowing(self) -> None:
+        """The warnings of names some majors lack (version unknown), less the ones another name
+        of the tree implies: where the tree also writes a name of fewer majors (say 13-18), a
+        name of 9.1-18 tells nothing more, since a server that starts with the tree is 13-18
+        anyway. Only the names whose majors no other name narrows further are reported (all of
+        them when no major has every name: the tree is refused everywhere, each name counts)."""
+        found = self._narrowing
+        if not found:
+            return
+        fits = frozenset.intersection(*(having for _, having in found))
+        for problem, having in found:
+            if fits and any(other < having for _, other in found):
+                continue  # another name needs fewer majors, which this one's include
+            self.problems.append(problem)
+
     def _unknown_name(self, source: SourceFile, line: ConfLine, key: str) -> None:
         if key.startswith(BOM):
             self.broken_keys.add(key.lstrip(BOM))
@@ -157,14 +175,13 @@ class ServerConfig(IncludeFollowing, CommentedDefaultsView):
             else:
                 which = (f"pgconf-fix has no catalog of PostgreSQL {self.version} (from {self.version_origin}); "
                          f"it knows {guc_catalog.span(guc_catalog.supported_versions())}")
-            self.problems.append(
-                Problem(
-                    Location(source, line.start, line.end),
-                    f'"{line.name}" is not on {guc_catalog.span(lacking)}: a server of those versions refuses '
-                    f"to start with it (it exists on {guc_catalog.span(having)}; {which})",
-                    severity="warning",
-                )
+            problem = Problem(
+                Location(source, line.start, line.end),
+                f'"{line.name}" is not on {guc_catalog.span(lacking)}: a server of those versions refuses '
+                f"to start with it (it exists on {guc_catalog.span(having)}; {which})",
+                severity="warning",
             )
+            self._narrowing.append((problem, frozenset(having)))
             return
         if catalog is not None and catalog.partial and any(version > catalog.version for version in having):
             # 9.x catalogs come from one minor's source; a later minor may have gained the name.
