@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,9 @@ class Workspace:
     # The path each file (SourceFile.identity) was first read by: another path to the same
     # file (a symlink, a hard link) gives that path's SourceFile (``load``).
     _first_path: dict[tuple[int, int], Path] = field(default_factory=dict, repr=False)
+    # Files a look ahead read and ``forget_since`` held back (absolute path -> file): ``load``
+    # takes one back instead of reading the file again.
+    _held: dict[Path, SourceFile] = field(default_factory=dict, repr=False)
 
     def display_for(self, path: Path, like: str | None = None) -> str:
         """A path as the user would write it: relative when the input that led here was."""
@@ -82,10 +86,14 @@ class Workspace:
             self._reads.add(key)
         if key not in self._cache:
             shown = display if display is not None else self.display_for(key)
-            try:
-                self._cache[key] = self._one_per_file(key, read_source(key, shown, self.max_file_size))
-            except InputError as exc:
-                self._cache[key] = exc
+            held = self._held.pop(key, None) if self._held else None
+            if held is not None and held.display == shown:
+                self._cache[key] = self._one_per_file(key, held)
+            else:
+                try:
+                    self._cache[key] = self._one_per_file(key, read_source(key, shown, self.max_file_size))
+                except InputError as exc:
+                    self._cache[key] = exc
         cached = self._cache[key]
         if isinstance(cached, InputError):
             raise cached
@@ -118,10 +126,25 @@ class Workspace:
         """A point in the reading order, for ``forget_since``."""
         return len(self._cache)
 
-    def forget_since(self, mark: int) -> None:
+    def forget_since(self, mark: int, hold: Iterable[Path] = ()) -> None:
         """Drop what was read after ``mark``: a look ahead (learning the idle budget) leaves
-        the reading order, and so the order of errors and written files, to the readers."""
-        self._cache = dict(list(self._cache.items())[:mark])
+        the reading order, and so the order of errors and written files, to the readers.
+
+        ``hold``: paths, as given to ``load``, whose files are held back instead: a later
+        ``load`` of one under the same display puts that SourceFile back, at its place in the
+        order then, without opening the file again (the budget read every ``.tf`` of a
+        Terraform tree and its reader read them all again: issue 18). Only a file read at its
+        own path is held (not one another path to it gave), not an error (read again, as
+        before), and each once: the first ``load`` takes it. The result cache notes a file
+        when it is opened (``pgconf_fix.cache``: the ``open`` audit event); its record runs
+        from the start of the invocation, so a held file, opened by the look ahead, is in it
+        already."""
+        entries = list(self._cache.items())
+        keys = {self._absolute.get(path) for path in hold}
+        for key, entry in entries[mark:]:
+            if key in keys and isinstance(entry, SourceFile) and entry.path == key:
+                self._held[key] = entry
+        self._cache = dict(entries[:mark])
 
     def loaded(self) -> list[tuple[Path, SourceFile | InputError]]:
         """Every file read so far, with the error of those that could not be, in reading order."""

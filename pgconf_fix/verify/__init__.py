@@ -136,9 +136,16 @@ def refusal(trial: Trial, costly: bool = True) -> str | None:
     key = (str(trial.path), hash(trial.old), trial.new, trial.expect, trial.single, costly)
     if key in _CACHE:
         return _CACHE[key]
+    # The same trial without the costly verifiers accepted (the vetting's trial of a file's
+    # fixes is the patcher's of the same edits): each of those verifiers accepted this very
+    # trial, so only the costly ones are asked (issue 18: 401 .tf texts parsed and searched
+    # for connection strings a second time on the 1,000-file tree).
+    cheap_accepted = costly and _CACHE.get((*key[:-1], False), "") is None
     reason = None
     for registered in _VERIFIERS:
         if registered.costly and not costly or not registered.applies(trial.path):
+            continue
+        if cheap_accepted and not registered.costly:
             continue
         reason = registered.check(trial)
         if reason is not None:

@@ -281,6 +281,12 @@ def terraform_fmt_many(texts: list[str]) -> None:
             base = os.path.basename(name)
             if done.returncode != 0 and base not in rewritten and (not refused or base in refused):
                 continue
+            if base not in rewritten and "\r" not in text:
+                # terraform writes (and lists) only a file whose formatting it changed
+                # (Terraform 1.11, ``fmt -list=true``): this one holds the text as written,
+                # which reading it back would give (it has no CR for text mode to turn).
+                _keep_formatted(text, text)
+                continue
             with open(name) as handle:  # noqa: PTH123
                 _keep_formatted(text, handle.read())
 
