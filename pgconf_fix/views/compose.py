@@ -39,6 +39,7 @@ pgconf_fix.verify.compose splits the edited file's commands again). Facts about 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -713,9 +714,11 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     known here: a flag value from variables that the project's ``.env`` (``environment``) sets,
     or that have defaults, is judged by those values, and says so (the shell, where it sets
     them, wins); any other variable in a flag value leaves the setting unknown; and a variable
-    anywhere else (``${FLAGS}``,
-    ``-c ${NAME}=60``) may bring any flags, so a setting is then not judged missing and nothing is
-    added (what is added could override what the variable brings)."""
+    anywhere else (``${FLAGS}``, ``-c ${NAME}=60``) may bring any flags: where every variable of
+    the command has a value from ``.env`` or a default, the command is read as compose runs it
+    with those values (``_words_from_project``: interpolated whole, then split); otherwise a
+    setting is not judged missing and nothing is added (what is added could override what the
+    variable brings)."""
     fields = [(field, pair) for field in ("entrypoint", "command")
               if (pair := service_entry(service, field)) is not None and not Y.is_null(pair[1])]
     if not fields:
@@ -763,6 +766,27 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
     def insert(key: str, value: str) -> tuple[Edit, ...]:
         return append(["-c", f"{key}={value}"])
 
+    if open_words and not stops:
+        given = _words_from_project(source, parts, open_words, environment)
+        if given is not None:
+            view = ComposeCommandSettings(
+                "server", source, f"{what}{given[1]}", home, insert,
+                judges_missing=not any(flag[0] == "config_file" for flag in server_flags(given[0])),
+                major=Major.of(version, f"the image {image}"), template=COMMAND_TEMPLATE)
+            if version is not None:
+                view.version_note = image_note
+            refuse_valueless_flags(view, given[0], what)
+            written = {id(word) for word in words}
+            for key, value, word, offset in server_flags(given[0]):
+                if word.variables or id(word) not in written:  # a word the variables' values brought
+                    view.add(key, value, word.location, None, lambda new: ())
+                    view.defaulted[id(view.assignments[-1])] = given[2]
+                    continue
+                first = word.at(offset)
+                span = (first, first + len(value)) if first is not None else None
+                view.add(key, value, word.location, span, flag_replace(word, word.value[:offset], offset))
+            return view.finish()
+
     view = ComposeCommandSettings(
         "server",
         source,
@@ -795,6 +819,59 @@ def service_server_view(source: SourceFile, name: str, service: MappingNode, ima
         span = (first, first + len(value)) if first is not None else None
         view.add(key, value, word.location, span, flag_replace(word, prefix, offset))
     return view.finish()
+
+
+def _words_from_project(
+    source: SourceFile, parts: list[_Part], open_words: list[Word], environment: ProjectEnvironment | None
+) -> tuple[list[Word], str, _Defaulted] | None:
+    """The words compose passes for a command whose variables may bring any words (``${FLAGS}``,
+    ``-c ${NAME}=60``: ``open_words``), where every variable of it has a value from the project's
+    ``.env`` or a default (compose_dotenv.resolve: the shell setting none): each string
+    interpolated whole and then split, as compose does (compose-go loads the interpolated YAML,
+    then types/command.go splits with go-shellwords), each list item one word. Returns the words
+    (those written before the first variable of a string, and list items without one, as
+    written and editable; the others located at their string or item, not editable), what to add to the view's description, and the note and refusal of every flag;
+    None when a value is not known here (a variable only the shell may set, a secret's name), or
+    the split string is refused or stops at an operator (compose's reading then is not this)."""
+    usable = environment is not None and not environment.refused
+    lookup = environment.values.get if usable else (lambda name: None)  # type: ignore[union-attr]
+    words: list[Word] = []
+    try:
+        for part in parts:
+            items = [part.node] if isinstance(part.node, ScalarNode) else list(part.node.value)
+            for item in items:
+                text = resolve(item.value, lookup) if isinstance(item, ScalarNode) else None
+                if text is None:
+                    return None
+                location = Location(source, *Y.span(item))
+                if isinstance(part.node, ScalarNode):
+                    split = split_command(text)
+                    if split.stop is not None:
+                        return None
+                    values = split.values
+                    # The words before the first variable are split alike, whatever its value: kept as written.
+                    kept = list(itertools.takewhile(lambda word: not word.variables, part.words))
+                else:
+                    values = [text]
+                    kept = [word for word in part.words if word.location.start == item.start_mark.index
+                            and not word.variables]
+                if [word.value for word in kept] != values[: len(kept)]:
+                    return None
+                words += kept + [Word(value, location, _no_offset, lambda new: ()) for value in values[len(kept) :]]
+    except (UnsplittableCommand, InvalidInterpolation):
+        return None
+    variables = list(dict.fromkeys(variable.name for word in open_words for variable in word.variables))
+    where = [f"{name} at {environment.display}:{environment.values[name].line}" for name in variables
+             if usable and name in environment.values]  # type: ignore[union-attr]
+    written = " and ".join(f"${{{name}}}" for name in variables)
+    source_note = f"{' and '.join(where)}" if where else "their defaults"
+    described = f" (as compose runs it with {written} from {source_note})"
+    note = (f" ({written} as compose reads {'it' if len(variables) == 1 else 'them'} from {source_note}; where the "
+            f"shell's environment sets {' or '.join(variables)}, that applies instead, and it is not known here)")
+    refusal = (f"the value comes from {written} ({source_note}): change it there, or give the setting its own -c "
+               "in the command")
+    first = next(variable for word in open_words for variable in word.variables)
+    return words, described, _Defaulted(note, first, None, refusal)
 
 
 def _open_words(words: list[Word], flags: list[tuple[str, str, Word, int]]) -> list[Word]:
