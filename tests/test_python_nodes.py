@@ -147,3 +147,26 @@ def test_a_byte_order_mark_is_read_past() -> None:
     lines = [marked[start:end] for node, (start, end) in got.items() if isinstance(node, syntax.SimpleStatementLine)]
     assert lines == [plain.splitlines()[0]]
     assert syntax.string_groups(marked, syntax.parse(marked))[0] == [(marked.index("'db"), marked.index("'db") + len("'db.example.com'"))]
+
+
+def test_string_groups_of_a_built_tree_are_those_of_a_walk() -> None:
+    """The client layer reads a module's literals after the Python layer built its tree: the
+    groups the build found on its way are those a walk of the tree finds, on the shapes (nested
+    f-strings, implicit concatenation, a byte order mark), the fixtures and library modules."""
+    nested = "u = f'a{x + \"b\" + f\"{y!r:{w}}\"}c' 'd'\nv = ('p'\n  f'{q[\"k\"]}')\nw = [f'{\"\"}', b'z']\n"
+    library = Path(ast.__file__).parent
+    paths = [*ROOT.glob("tests/fixtures/**/*.py"), *(library / f"{name}.py" for name in ("ast", "tokenize", "string"))]
+    texts = [nested, "\ufeff" + nested, *SHAPES, *filter(None, map(_python_text, sorted(paths)))]
+    compared = 0
+    for text in texts:
+        try:
+            tree = syntax.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        built = syntax.Tree(text, syntax.line_starts_of(text), tree)
+        walked = syntax._walked_string_groups(text, tree)
+        assert built.string_groups() == walked, text[:200]
+        assert syntax.string_groups(text, tree) is syntax._LAST_GROUPS[0][2]  # given, not walked again
+        compared += sum(map(len, walked))
+    assert syntax.string_groups(nested, syntax.parse(nested)) == [[(4, 33), (34, 37)], [(43, 46), (49, 60)], [(67, 74)], [(76, 80)]]
+    assert compared > 1_500, compared

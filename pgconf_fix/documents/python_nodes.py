@@ -477,7 +477,24 @@ def compiler_verdict(text: str) -> SyntaxError | ValueError | None:
 def string_groups(text: str, tree: ast.Module) -> list[list[Span]]:
     """The spans of every string literal of the module, adjacent ones (implicitly joined)
     grouped, in source order; the strings inside an f-string's replacement fields are part of
-    it, not literals of their own (as ``tokenize`` sees them)."""
+    it, not literals of their own (as ``tokenize`` sees them). ``tree`` is ``parse(text)``.
+
+    When the last ``Tree`` built was built from ``tree`` (the Python layer builds a module,
+    then the client layer reads its literals), the groups it found on its way are given
+    (``Tree.string_groups``) instead of walking the tree again; the list is shared and must not
+    be changed."""
+    last = _LAST_GROUPS[0]
+    if last is not None and last[0] is tree and last[1] == text:
+        return last[2]
+    return _walked_string_groups(text, tree)
+
+
+# (tree, text, groups) of the last Tree built (``string_groups``); one entry.
+_LAST_GROUPS: list[tuple[ast.Module, str, list[list[Span]]] | None] = [None]
+
+
+def _walked_string_groups(text: str, tree: ast.Module) -> list[list[Span]]:
+    """``string_groups`` from a walk of ``tree`` of its own."""
     positions = Positions(text, line_starts_of(text))
     found: list[list[Span]] = []
     stack: list[ast.AST] = [tree]
@@ -513,6 +530,10 @@ def literal_spans(text: str, start: int, end: int) -> list[Span]:
         return [(start, end)]
 
 
+def _start_of(item: tuple[int, int, list[Span]]) -> int:
+    return item[0]
+
+
 class Tree:
     """The built nodes of one module: ``module``, ``spans`` (every node's span, in the order
     libcst's PositionProvider lists nodes: children before their parent, siblings in source
@@ -534,12 +555,31 @@ class Tree:
         self._built: dict[ast.AST, Node | list[Node]] = {}
         self._groups: dict[int, list[Node | list[Node]]] = {}
         self._entries: dict[ast.AST, list[ast.AST | list[ast.stmt]]] = {}
+        # (start, end, literal spans) of every string expression built, in building order
+        # (an f-string's inner strings before it): ``string_groups`` keeps the outermost ones.
+        self._strings: list[tuple[int, int, list[Span]]] = []
         self.module = self._build(tree)
+        _LAST_GROUPS[0] = (tree, text, self.string_groups())
         depth_of = self._depths.get
         # Sorted by (end, -start, -depth), ties in building order (the index; nodes are not compared).
         keyed = [(span[1], -span[0], -depth_of(node, 0), index, node, span) for index, (node, span) in enumerate(self.spans.items())]
         keyed.sort()
         self.spans = {item[4]: item[5] for item in keyed}
+
+    def string_groups(self) -> list[list[Span]]:
+        """What ``string_groups(text, tree)`` gives, from the strings this build met: each
+        string expression's literal spans, in source order, without those inside another
+        (the strings of an f-string's replacement fields). String expressions nest or do not
+        meet, so sorted by start, a string is inside another exactly when it starts before the
+        end of the last outer one."""
+        groups: list[list[Span]] = []
+        outer_end = -1
+        for start, end, pieces in sorted(self._strings, key=_start_of):
+            if start < outer_end:
+                continue
+            groups.append(pieces)
+            outer_end = end
+        return groups
 
     # --- positions -------------------------------------------------------------
 
@@ -944,6 +984,7 @@ class Tree:
         """One literal, or adjacent ones as a right-nested ConcatenatedString."""
         start, end = span
         pieces = literal_spans(self.text, start, end)
+        self._strings.append((start, end, pieces))
         built: list[BaseExpression] = []
         for piece_start, piece_end in pieces:
             value = self.text[piece_start:piece_end]
