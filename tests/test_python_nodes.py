@@ -170,3 +170,26 @@ def test_string_groups_of_a_built_tree_are_those_of_a_walk() -> None:
         compared += sum(map(len, walked))
     assert syntax.string_groups(nested, syntax.parse(nested)) == [[(4, 33), (34, 37)], [(43, 46), (49, 60)], [(67, 74)], [(76, 80)]]
     assert compared > 1_500, compared
+
+
+def test_names_constants_and_numbers_agree_with_libcst() -> None:
+    """The leaves most nodes are (names; None, True and False, which libcst reads as names;
+    numbers and ``...``, an expression without children) are what libcst finds at their spans."""
+    leaves = "a = None; b = True\nc = (False, 1, 2.5, 3j, ..., -4)\nif x is not None and y == False: f(z=True, w=0x1f)\n"
+    paths = sorted([*ROOT.glob("tests/fixtures/python/**/*.py"), Path(ast.__file__).parent / "string.py"])
+    compared = 0
+    for text in [leaves, *SHAPES, *filter(None, map(_python_text, paths))]:
+        theirs = _libcst_spans(text)
+        if theirs is None:
+            continue
+        ours = syntax.Tree(text, syntax.line_starts_of(text), ast.parse(text)).spans
+        their_names = {(span, node.value) for node, span in theirs.items() if type(node).__name__ == "Name"}
+        our_names = {(span, node.value) for node, span in ours.items() if type(node) is syntax.Name}
+        assert our_names <= their_names, sorted(our_names - their_names)[:5]
+        constants = {(span, value) for span, value in their_names if value in ("None", "True", "False")}
+        assert constants <= our_names, sorted(constants - our_names)[:5]
+        numbers = {span for node, span in theirs.items() if type(node).__name__ in ("Integer", "Float", "Imaginary", "Ellipsis")}
+        leaves_built = {span for node, span in ours.items() if type(node) is syntax.Expression and not node.children}
+        assert numbers <= leaves_built, sorted(numbers - leaves_built)[:5]
+        compared += len(our_names) + len(numbers)
+    assert compared > 1_500, compared

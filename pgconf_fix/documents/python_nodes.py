@@ -31,6 +31,7 @@ import re
 import token
 import tokenize
 import warnings
+from collections.abc import Callable
 
 from pgconf_fix.text_memo import TextMemo
 
@@ -381,6 +382,7 @@ def node_fields(kind: type) -> tuple[str, ...]:
 _BLANK = re.compile(r"(?:[ \t\f\r\n]+|#[^\r\n]*|\\(?:\r\n|\r|\n))*")
 _INLINE = re.compile(r"(?:[ \t\f]+|\\(?:\r\n|\r|\n))*")  # blanks and continuations, within a line
 _PREFIX = re.compile(r"[A-Za-z]*")
+_LINE_ENDS = ("\n", "\r")
 # The UTF-8 byte order mark a file may start with, as its text keeps it (U+FEFF).
 BOM = "\ufeff"
 
@@ -530,6 +532,28 @@ def literal_spans(text: str, start: int, end: int) -> list[Span]:
         return [(start, end)]
 
 
+_HANDLERS: dict[type, str] = {
+    ast.Module: "_module", ast.Assign: "_assign", ast.AnnAssign: "_ann_assign", ast.AugAssign: "_aug_assign",
+    ast.Expr: "_expr_statement", ast.Delete: "_delete", ast.Import: "_import", ast.ImportFrom: "_import_from",
+    ast.FunctionDef: "_definition", ast.AsyncFunctionDef: "_definition", ast.ClassDef: "_definition",
+    ast.For: "_for", ast.AsyncFor: "_for", ast.With: "_with", ast.AsyncWith: "_with",
+}  # fmt: skip
+
+
+def _handler_name(kind: type) -> str:
+    """The ``Tree`` method that builds a node of ``kind``: its own (``_HANDLERS``), ``_expr``
+    for an expression, ``_small`` for another small statement, else ``_children`` (a node not
+    built: its children go to the nearest built node)."""
+    name = _HANDLERS.get(kind)
+    if name is not None:
+        return name
+    if issubclass(kind, ast.expr):
+        return "_expr"
+    if issubclass(kind, SMALL_STATEMENTS):
+        return "_small"
+    return "_children"
+
+
 def _start_of(item: tuple[int, int, list[Span]]) -> int:
     return item[0]
 
@@ -671,12 +695,32 @@ class Tree:
         self.depth = max(depths)
         built_nodes = self._built
         node_depths = self._depths
-        one = self._one
+        spans = self.spans
+        span_of = self.positions.span
+        handlers: dict[type, Callable[[ast.AST], Node | list[Node] | None]] = {}
+        name_kind, constant_kind, text_kinds = ast.Name, ast.Constant, (str, bytes)
         for index in range(len(order) - 1, -1, -1):
             node = order[index]
-            built = built_nodes[node] = one(node)
-            if isinstance(built, Node):
-                node_depths[built] = depths[index]
+            kind = node.__class__
+            # The leaves most nodes are (names, numbers, None, True, False) are built here, as
+            # ``_expr`` builds them, without its calls (issue 18: a third of a module's nodes).
+            if kind is name_kind:
+                built: Node = Name(node.id)  # type: ignore[attr-defined]
+            elif kind is constant_kind and not isinstance(node.value, text_kinds):  # type: ignore[attr-defined]
+                value = node.value  # type: ignore[attr-defined]
+                built = Name(str(value)) if value is None or value is True or value is False else Expression([])
+            else:
+                handler = handlers.get(kind)
+                if handler is None:
+                    handler = handlers[kind] = getattr(self, _handler_name(kind))
+                made = built_nodes[node] = handler(node)
+                if isinstance(made, Node):
+                    node_depths[made] = depths[index]
+                continue
+            built.tree = node
+            spans[built] = span_of(node)
+            built_nodes[node] = built
+            node_depths[built] = depths[index]
         module = self._built[root]
         assert isinstance(module, Module)
         return module
@@ -748,10 +792,14 @@ class Tree:
         for statement in statements:
             if isinstance(statement, SMALL_STATEMENTS):
                 if group:
-                    at = _INLINE.match(self.text, self.ast_span(group[-1])[1]).end()  # type: ignore[union-attr]
-                    after = _INLINE.match(self.text, at + 1).end()  # type: ignore[union-attr]
-                    if self.text[at : at + 1] != ";" or self.ast_span(statement)[0] != after:
-                        close()
+                    end = self.ast_span(group[-1])[1]
+                    if self.text[end : end + 1] in _LINE_ENDS:
+                        close()  # a line break right after it: no ';' follows on its line (most statements)
+                    else:
+                        at = _INLINE.match(self.text, end).end()  # type: ignore[union-attr]
+                        after = _INLINE.match(self.text, at + 1).end()  # type: ignore[union-attr]
+                        if self.text[at : at + 1] != ";" or self.ast_span(statement)[0] != after:
+                            close()
                 group.append(statement)
                 continue
             close()
@@ -773,51 +821,56 @@ class Tree:
             self.spans[parent] = span
         return parent
 
-    def _one(self, node: ast.AST) -> Node | list[Node] | None:
-        kind = type(node)
-        if kind is ast.Module:
-            children = self._children(node)
-            module = Module(self._blocks(node), children)
-            return self._adopt(module, (0, len(self.text)))
-        if isinstance(node, ast.expr):
-            return self._expr(node)
-        if kind is ast.Assign:
-            targets = [AssignTarget(self._expression(target)) for target in node.targets]  # type: ignore[attr-defined]
-            for target in targets:
-                self._adopt(target, self.spans.get(target.target))
-            return self._adopt(Assign(targets, self._expression(node.value)), self.ast_span(node))  # type: ignore[attr-defined]
-        if kind is ast.AnnAssign:
-            value = self._expression(node.value) if node.value is not None else None  # type: ignore[attr-defined]
-            built = AnnAssign(self._expression(node.target), value, self._children(node))  # type: ignore[attr-defined]
-            return self._adopt(built, self.ast_span(node))
-        if kind is ast.AugAssign:
-            return self._adopt(AugAssign(self._expression(node.target), self._children(node)), self.ast_span(node))  # type: ignore[attr-defined]
-        if kind is ast.Expr:
-            return self._adopt(Expr(self._expression(node.value)), self.ast_span(node))  # type: ignore[attr-defined]
-        if kind is ast.Delete:
-            return self._adopt(Del([self._expression(target) for target in node.targets]), self.ast_span(node))  # type: ignore[attr-defined]
-        if kind is ast.Import:
+    # --- one node of each kind (``_handler_name`` picks the method) ---------------
+
+    def _module(self, node: ast.AST) -> Node:
+        children = self._children(node)
+        module = Module(self._blocks(node), children)
+        return self._adopt(module, (0, len(self.text)))
+
+    def _assign(self, node: ast.AST) -> Node:
+        targets = [AssignTarget(self._expression(target)) for target in node.targets]  # type: ignore[attr-defined]
+        for target in targets:
+            self._adopt(target, self.spans.get(target.target))
+        return self._adopt(Assign(targets, self._expression(node.value)), self.ast_span(node))  # type: ignore[attr-defined]
+
+    def _ann_assign(self, node: ast.AST) -> Node:
+        value = self._expression(node.value) if node.value is not None else None  # type: ignore[attr-defined]
+        built = AnnAssign(self._expression(node.target), value, self._children(node))  # type: ignore[attr-defined]
+        return self._adopt(built, self.ast_span(node))
+
+    def _aug_assign(self, node: ast.AST) -> Node:
+        return self._adopt(AugAssign(self._expression(node.target), self._children(node)), self.ast_span(node))  # type: ignore[attr-defined]
+
+    def _expr_statement(self, node: ast.AST) -> Node:
+        return self._adopt(Expr(self._expression(node.value)), self.ast_span(node))  # type: ignore[attr-defined]
+
+    def _delete(self, node: ast.AST) -> Node:
+        return self._adopt(Del([self._expression(target) for target in node.targets]), self.ast_span(node))  # type: ignore[attr-defined]
+
+    def _import(self, node: ast.AST) -> Node:
+        names = [ImportAlias(alias.name, alias.asname) for alias in node.names]  # type: ignore[attr-defined]
+        return self._adopt(Import(names), self.ast_span(node))
+
+    def _import_from(self, node: ast.AST) -> Node:
+        if any(alias.name == "*" for alias in node.names):  # type: ignore[attr-defined]
+            names: list[ImportAlias] | ImportStar = ImportStar()
+        else:
             names = [ImportAlias(alias.name, alias.asname) for alias in node.names]  # type: ignore[attr-defined]
-            return self._adopt(Import(names), self.ast_span(node))
-        if kind is ast.ImportFrom:
-            if any(alias.name == "*" for alias in node.names):  # type: ignore[attr-defined]
-                names: list[ImportAlias] | ImportStar = ImportStar()
-            else:
-                names = [ImportAlias(alias.name, alias.asname) for alias in node.names]  # type: ignore[attr-defined]
-            return self._adopt(ImportFrom(node.module, names, node.level or 0), self.ast_span(node))  # type: ignore[attr-defined]
-        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            return self._definition(node)
-        if kind in (ast.For, ast.AsyncFor):
-            return self._adopt(For(self._expression(node.target), self._children(node)), self.ast_span(node))  # type: ignore[attr-defined]
-        if kind in (ast.With, ast.AsyncWith):
-            items = []
-            for item in node.items:  # type: ignore[attr-defined]
-                asname = AsName(self._expression(item.optional_vars)) if item.optional_vars is not None else None
-                items.append(WithItem(asname))
-            return self._adopt(With(items, self._children(node)), self.ast_span(node))
-        if isinstance(node, SMALL_STATEMENTS):
-            return self._adopt(SmallStatement(self._children(node)), self.ast_span(node))
-        return self._children(node)  # not built: its children go to the nearest built node
+        return self._adopt(ImportFrom(node.module, names, node.level or 0), self.ast_span(node))  # type: ignore[attr-defined]
+
+    def _for(self, node: ast.AST) -> Node:
+        return self._adopt(For(self._expression(node.target), self._children(node)), self.ast_span(node))  # type: ignore[attr-defined]
+
+    def _with(self, node: ast.AST) -> Node:
+        items = []
+        for item in node.items:  # type: ignore[attr-defined]
+            asname = AsName(self._expression(item.optional_vars)) if item.optional_vars is not None else None
+            items.append(WithItem(asname))
+        return self._adopt(With(items, self._children(node)), self.ast_span(node))
+
+    def _small(self, node: ast.AST) -> Node:
+        return self._adopt(SmallStatement(self._children(node)), self.ast_span(node))
 
     def _definition(self, node: ast.AST) -> Node:
         start, end = self.ast_span(node)
