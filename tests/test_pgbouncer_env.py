@@ -211,3 +211,15 @@ def test_a_container_variable_built_with_a_merge_key_is_not_guessed() -> None:
     first, second = _pod_views(text)
     assert first is not None
     assert second is None
+
+
+def test_a_service_s_fields_from_a_merge_key_count() -> None:
+    # compose's decoder applies the merge key (documents.compose_services): the anchor's volume
+    # mounts a pgbouncer.ini, which wins over the environment; its environment is the service's.
+    anchor = "x-bouncer: &bouncer\n  image: edoburu/pgbouncer\n"
+    mounted = anchor + "  volumes: ['./pgbouncer.ini:/etc/pgbouncer/pgbouncer.ini:ro']\n"
+    service = "services:\n  b:\n    <<: *bouncer\n    environment:\n      TCP_KEEPIDLE: 7200\n"
+    assert _views(mounted + service)["b"] is None
+    merged_environment = anchor + "  environment:\n    TCP_KEEPIDLE: 7200\nservices:\n  b:\n    <<: *bouncer\n"
+    view = _views(merged_environment)["b"]
+    assert view is not None and view.get("tcp_keepidle").value == "7200"

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.documents.compose_services import service_entry, service_value
 from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
@@ -228,19 +229,20 @@ def _other_ini(command: Node | None) -> bool:
 
 def environment_pgbouncer_view(source: SourceFile, name: str, service: MappingNode) -> EnvironmentPgBouncer | None:
     """The PgBouncer view of one compose service running an environment-configured image;
-    None when the service's settings are not read (see the module's docstring)."""
-    if Y.get(service, "env_file") is not None:
+    None when the service's settings are not read (see the module's docstring). Its fields are
+    read through merge keys, as compose reads them (documents.compose_services)."""
+    if service_value(service, "env_file") is not None:
         return None
-    if Y.get(service, "entrypoint") is not None or Y.get(service, "build") is not None:
+    if service_value(service, "entrypoint") is not None or service_value(service, "build") is not None:
         return None  # the image's entrypoint does not run, or the image is built from a Dockerfile here
-    if _other_ini(Y.get(service, "command")):
+    if _other_ini(service_value(service, "command")):
         return None
-    volumes = Y.get(service, "volumes")
+    volumes = service_value(service, "volumes")
     for volume in volumes.value if isinstance(volumes, SequenceNode) else []:
         target = Y.scalar_value(Y.get(volume, "target")) if isinstance(volume, MappingNode) else Y.scalar_value(volume)
         if target and "/etc/pgbouncer" in target:
             return None
-    pair = Y.entry(service, "environment")
+    pair = service_entry(service, "environment")
     if pair is None:
         return None
     entries = _entries(source, pair[1])
