@@ -223,3 +223,73 @@ def test_a_service_s_fields_from_a_merge_key_count() -> None:
     merged_environment = anchor + "  environment:\n    TCP_KEEPIDLE: 7200\nservices:\n  b:\n    <<: *bouncer\n"
     view = _views(merged_environment)["b"]
     assert view is not None and view.get("tcp_keepidle").value == "7200"
+
+
+# -- ECS: a task definition's containerDefinitions, and CloudFormation's ContainerDefinitions ----
+
+ECS_FIXTURE = Path(__file__).parent / "fixtures/yaml/ecs-task-definition-pgbouncer"
+
+
+def _ecs_views(name: str, text: str) -> list[EnvironmentPgBouncer]:
+    from pgconf_fix.views.pgbouncer_env import ecs_task_pgbouncer_views
+
+    source = SourceFile.from_bytes(Path(f"/nowhere/{name}"), name, text.encode())
+    (root,) = Y.compose_documents(text.replace("\t", " "))
+    if name.endswith(".json"):
+        return ecs_task_pgbouncer_views(source, Y.get(root, "containerDefinitions"), False)
+    (resource,) = [value for _, value in Y.items(Y.get(root, "Resources"))]
+    return ecs_task_pgbouncer_views(source, Y.get(resource, "Properties", "ContainerDefinitions"), True)
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+@pytest.mark.parametrize("name", ["task-definition.json", "template.yaml"])
+def test_pgbouncer_holds_what_we_read_from_an_ecs_container(name: str, tree: str) -> None:
+    (view,) = _ecs_views(name, (ECS_FIXTURE / tree / name).read_text())
+    shown = config_holding_what_was_read(view, KEYS)
+    if tree == "after":
+        assert (shown["tcp_keepidle"], shown["tcp_keepintvl"], shown["tcp_keepcnt"]) == ("60", "10", "6")
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_the_ecs_api_takes_the_task_definition(tree: str) -> None:
+    """botocore's validation of RegisterTaskDefinition's input (what `aws ecs
+    register-task-definition --cli-input-json` checks before sending it), with the service model
+    it ships; and cfn-lint over the template."""
+    import json
+    import subprocess
+    import sys
+
+    pytest.importorskip("botocore")
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    operation = botocore.session.get_session().get_service_model("ecs").operation_model("RegisterTaskDefinition")
+    checked = ParamValidator().validate(json.loads((ECS_FIXTURE / tree / "task-definition.json").read_text()),
+                                        operation.input_shape)
+    assert not checked.has_errors(), checked.generate_report()
+    pytest.importorskip("cfnlint")
+    lint = "import sys; from cfnlint.runner import main; sys.exit(main())"
+    done = subprocess.run([sys.executable, "-c", lint, str(ECS_FIXTURE / tree / "template.yaml")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+CONTAINER = '{"name": "pgb", "image": "edoburu/pgbouncer:1.23", %s"environment": [{"name": "TCP_KEEPIDLE", "value": %s}]}'
+
+
+@pytest.mark.parametrize(
+    ("extra", "value"),
+    [
+        ('"entryPoint": ["/usr/bin/pgbouncer", "/etc/pgbouncer/pgbouncer.ini"], ', '"7200"'),  # no entrypoint script
+        ('"command": ["pgbouncer", "/config/pgbouncer.ini"], ', '"7200"'),  # another ini
+        ('"environmentFiles": [{"value": "arn:aws:s3:::b/pgb.env", "type": "s3"}], ', '"7200"'),
+        ('"secrets": [{"name": "TCP_KEEPIDLE", "valueFrom": "arn:aws:ssm:eu-west-1:1:parameter/k"}], ', '"7200"'),
+        ('"mountPoints": [{"sourceVolume": "cfg", "containerPath": "/etc/pgbouncer"}], ', '"7200"'),
+        ("", "7200"),  # a number: the ECS API refuses it
+    ],
+)
+def test_an_ecs_container_whose_settings_are_not_known_here_is_not_read(extra: str, value: str) -> None:
+    text = '{"family": "f", "containerDefinitions": [' + CONTAINER % (extra, value) + "]}"
+    assert _ecs_views("task-definition.json", text) == []
+    plain = '{"family": "f", "containerDefinitions": [' + CONTAINER % ("", '"7200"') + "]}"
+    assert len(_ecs_views("task-definition.json", plain)) == 1

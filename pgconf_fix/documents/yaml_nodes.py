@@ -412,6 +412,27 @@ def append_items(source: SourceFile, sequence: SequenceNode, rendered: Sequence[
     return (Edit(source, at, at, "".join(f"{newline}{' ' * column}- {item}" for item in rendered)),)
 
 
+def append_json(source: SourceFile, collection: Node, rendered: str) -> Edit:
+    """Add an item (``"key": value`` to an object, a value to an array; already rendered as
+    JSON) after the last one of a JSON collection: on a line of its own at that item's
+    indentation when the items are one a line, else on the same line; inside an empty ``{}`` or
+    ``[]``."""
+    start, end = span(collection)
+    if not collection.value:
+        return Edit(source, start + 1, end - 1, rendered)
+    last = collection.value[-1]
+    first_of_last, last_node = (last[0], last[1]) if isinstance(last, tuple) else (last, last)
+    at = last_node.end_mark.index
+    if first_of_last.start_mark.line == collection.start_mark.line:
+        return Edit(source, at, at, f", {rendered}")
+    text = source.text
+    line_start = text.rfind("\n", 0, first_of_last.start_mark.index) + 1
+    indent = text[line_start : first_of_last.start_mark.index]
+    if indent.strip(" \t"):
+        indent = " " * first_of_last.start_mark.column
+    return Edit(source, at, at, f",{_newline(source)}{indent}{rendered}")
+
+
 def append_to_scalar(source: SourceFile, node: ScalarNode, addition: str) -> tuple[Edit, ...]:
     """Append text to a plain or quoted one-line scalar's value (a command line, say).
 

@@ -45,9 +45,12 @@ def _keys() -> re.Pattern[bytes]:
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
     name = path.name.lower()
     if name.endswith(".json"):
-        # A CloudFormation template in JSON with an RDS parameter group (views.cloudformation).
+        # A CloudFormation template in JSON with an RDS parameter group (views.cloudformation),
+        # or an ECS task definition running edoburu/pgbouncer (views.pgbouncer_env).
         data = head()
-        return b"AWS::RDS::DB" in data and b"ParameterGroup" in data
+        return (b"AWS::RDS::DB" in data and b"ParameterGroup" in data) or (
+            b"edoburu/pgbouncer" in data and b"ontainerDefinitions" in data
+        )
     if not name.endswith((".yml", ".yaml")):
         return False
     if name.startswith(("docker-compose", "compose")) and _compose_name().fullmatch(name):

@@ -59,9 +59,16 @@ class CloudFormationParameters(PlacedSettings):
 
 
 def cloudformation_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
-    """The server view of every RDS parameter group resource of a template."""
+    """The server view of every RDS parameter group resource of a template, and the PgBouncer
+    view of every ECS container running an environment-configured PgBouncer image
+    (views.pgbouncer_env.ecs_pgbouncer_view)."""
     views: list[SettingsView] = []
     for name, resource in Y.items(Y.get(root, "Resources")):
+        if Y.scalar_value(Y.get(resource, "Type")) == "AWS::ECS::TaskDefinition" and "pgbouncer" in source.text:
+            from pgconf_fix.views.pgbouncer_env import ecs_task_pgbouncer_views
+
+            views.extend(ecs_task_pgbouncer_views(source, Y.get(resource, "Properties", "ContainerDefinitions"), True))
+            continue
         kind = PARAMETER_GROUPS.get(Y.scalar_value(Y.get(resource, "Type")) or "")
         if kind is None or not isinstance(resource, MappingNode):
             continue
@@ -118,24 +125,9 @@ def _parameter_group(source: SourceFile, name: str, kind: str, resource: Mapping
 
 
 def _insert_json(source: SourceFile, parameters: Node | None, key: str, value: str) -> tuple[Edit, ...]:
-    """``"key": "value"`` added to a JSON template's ``Parameters`` object: after its last
-    entry, on a line of its own at that entry's indentation when the entries are one a line,
-    else on the same line; inside an empty ``{}``. No fix when the template has no
-    ``Parameters`` object (JSON has no place to write one without rewriting its neighbours'
-    commas)."""
+    """``"key": "value"`` added to a JSON template's ``Parameters`` object (Y.append_json). No
+    fix when the template has no ``Parameters`` object (JSON has no place to write one without
+    rewriting its neighbours' commas)."""
     if not isinstance(parameters, MappingNode):
         return ()
-    pair = f"{Y.double_quoted(key)}: {value}"
-    start, end = Y.span(parameters)
-    if not parameters.value:
-        return (Edit(source, start + 1, end - 1, pair),)
-    last_key, last_value = parameters.value[-1]
-    at = last_value.end_mark.index
-    if last_key.start_mark.line > parameters.start_mark.line:
-        line_start = source.text.rfind("\n", 0, last_key.start_mark.index) + 1
-        indent = source.text[line_start : last_key.start_mark.index]
-        newline = "\r\n" if source.text[line_start - 2 : line_start] == "\r\n" else "\n"
-        if indent.strip(" \t"):
-            indent = " " * last_key.start_mark.column
-        return (Edit(source, at, at, f",{newline}{indent}{pair}"),)
-    return (Edit(source, at, at, f", {pair}"),)
+    return (Y.append_json(source, parameters, f"{Y.double_quoted(key)}: {value}"),)

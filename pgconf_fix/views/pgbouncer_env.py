@@ -81,6 +81,8 @@ class EnvironmentHost:
     environment: Node
     home: int  # file offset of the ``environment:`` (or ``env:``) key
     kubernetes: bool = False  # a container's env list of {name, value}
+    item_keys: tuple[str, str] = ("name", "value")  # CloudFormation's ECS: ("Name", "Value")
+    json: bool = False  # a JSON file: a new item is a JSON object
     text: str = _HEADER
     lines: list[_Line] = field(default_factory=list)
 
@@ -129,12 +131,18 @@ class EnvironmentHost:
     def _insert(self, name: str, value: str) -> Edit:
         if self.kubernetes:
             assert isinstance(self.environment, SequenceNode)
+            name_key, value_key = self.item_keys
             rendered = Y.render_scalar(value, string=True)
+            if self.json:
+                quoted = Y.double_quoted
+                return Y.append_json(
+                    self.source, self.environment, f"{{{quoted(name_key)}: {quoted(name)}, {quoted(value_key)}: {quoted(value)}}}"
+                )
             if self.environment.flow_style:
-                item = f"{{name: {name}, value: {rendered}}}"
+                item = f"{{{name_key}: {name}, {value_key}: {rendered}}}"
             else:
                 indent = " " * (self.environment.start_mark.column + 2)
-                item = f"name: {name}{self.source.newline}{indent}value: {rendered}"
+                item = f"{name_key}: {name}{self.source.newline}{indent}{value_key}: {rendered}"
             (edit,) = Y.append_items(self.source, self.environment, [item])
             return edit
         if isinstance(self.environment, MappingNode):
@@ -283,6 +291,61 @@ def kubernetes_pgbouncer_view(source: SourceFile, name: str, container: MappingN
         if not host.take(variable, value.value, value, _written_at(source, value, 0), item.start_mark.index):
             return None
     return EnvironmentPgBouncer(host, f"container {name}")
+
+
+def ecs_pgbouncer_view(source: SourceFile, container: MappingNode, capitalized: bool) -> EnvironmentPgBouncer | None:
+    """The PgBouncer view of one ECS container definition running an environment-configured
+    image: a task definition's ``containerDefinitions`` item (``task-definition.json``), or, with
+    ``capitalized``, a CloudFormation ``AWS::ECS::TaskDefinition``'s ``ContainerDefinitions``
+    item. ECS hands ``environment`` (``{"name": ..., "value": ...}`` items, string values) to
+    the container as its variables; ``entryPoint`` replaces the image's entrypoint and
+    ``command`` its CMD; ``environmentFiles`` and ``secrets`` set variables not read here, and a
+    ``mountPoints`` path at /etc/pgbouncer puts another ini there: the view is then not built
+    (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html)."""
+
+    def key(name: str) -> str:
+        return name[0].upper() + name[1:] if capitalized else name
+
+    if Y.get(container, key("environmentFiles")) is not None or Y.get(container, key("entryPoint")) is not None:
+        return None
+    if _other_ini(Y.get(container, key("command"))):
+        return None
+    mounts = Y.get(container, key("mountPoints"))
+    for mount in mounts.value if isinstance(mounts, SequenceNode) else []:
+        path = Y.scalar_value(Y.get(mount, key("containerPath"))) or ""
+        if "/etc/pgbouncer" in path or path.rstrip("/") in ("/etc", ""):
+            return None
+    secrets = Y.get(container, key("secrets"))
+    if any(Y.scalar_value(Y.get(item, key("name"))) in _VARIABLES for item in (secrets.value if isinstance(secrets, SequenceNode) else [])):
+        return None
+    pair = Y.entry(container, key("environment"))
+    if pair is None or not isinstance(pair[1], SequenceNode):
+        return None
+    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True,
+                           item_keys=(key("name"), key("value")), json=source.path.suffix == ".json")
+    for item in pair[1].value:
+        variable = Y.scalar_value(Y.get(item, key("name")))
+        if variable not in _VARIABLES:
+            continue
+        value = Y.get(item, key("value"))
+        if not isinstance(value, ScalarNode) or value.tag != Y.STR_TAG:
+            return None  # not a string: the ECS API refuses it (botocore: "Invalid type for parameter")
+        if not host.take(variable, value.value, value, _written_at(source, value, 0), item.start_mark.index):
+            return None
+    name = Y.scalar_value(Y.get(container, key("name"))) or "?"
+    return EnvironmentPgBouncer(host, f"ECS container {name}")
+
+
+def ecs_task_pgbouncer_views(source: SourceFile, definitions: Node | None, capitalized: bool) -> list[EnvironmentPgBouncer]:
+    """The PgBouncer views of a task definition's container definitions (a list)."""
+    views = []
+    for container in definitions.value if isinstance(definitions, SequenceNode) else []:
+        if not isinstance(container, MappingNode):
+            continue
+        image = Y.scalar_value(Y.get(container, "Image" if capitalized else "image")) or ""
+        if is_environment_configured(image) and (view := ecs_pgbouncer_view(source, container, capitalized)) is not None:
+            views.append(view)
+    return views
 
 
 def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:

@@ -65,8 +65,8 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             problem = _json_problem(source) if is_json else exc.problem(source)
             problems = () if unread is not None else (problem,)
             return _client_views(source, []), ParsedFile(source, problems, unread)
-    if is_json:  # claimed for its parameter groups: a CloudFormation template or nothing of ours
-        documents = [root for root in documents if is_cloudformation(root)]
+    if is_json:  # claimed for its parameter groups or its PgBouncer: a template, a task definition
+        documents = [root for root in documents if is_cloudformation(root) or _is_task_definition(root)]
     views: list[SettingsView] = []
     embedded: list[tuple[int, int]] = []
     problems: list[Problem] = []
@@ -90,6 +90,11 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         if is_cloudformation(root):
             views.extend(cloudformation_views(source, root))
             continue
+        if _is_task_definition(root):
+            from pgconf_fix.views.pgbouncer_env import ecs_task_pgbouncer_views
+
+            views.extend(ecs_task_pgbouncer_views(source, Y.get(root, "containerDefinitions"), False))
+            continue
         found, spans = kubernetes_views(workspace, source, root)
         views.extend(found)
         embedded.extend(spans)
@@ -98,6 +103,12 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         for view in views:
             view.judges_missing = False
     return [*views, *_client_views(source, embedded)], ParsedFile(source, tuple(problems))
+
+
+def _is_task_definition(root: Node) -> bool:
+    """An ECS task definition as ``aws ecs register-task-definition --cli-input-json`` and
+    GitHub's amazon-ecs-deploy-task-definition read it: ``containerDefinitions``, a list."""
+    return isinstance(Y.get(root, "containerDefinitions"), SequenceNode)
 
 
 def _template(text: str) -> bool:
