@@ -62,6 +62,6 @@ def test_a_run_step_and_a_dockerfile_run_are_command_lines(tmp_path: Path) -> No
     fixed = {(f["path"], f["line"]) for f in findings if f["fix"] is not None}
     assert fixed == {("Dockerfile", 3), (".github/workflows/ci.yml", 12)}  # ENV: Docker reads the value itself
     # The Dockerfile's RUN is a build step's command, not judged (b4f1314); its ENV and the workflow's
-    # five strings are, two findings each.
+    # four strings are, two findings each.
     assert len(findings) == 10
     assert ("Dockerfile", 2) not in {(f["path"], f["line"]) for f in findings}
