@@ -33,7 +33,7 @@ KEEPALIVES = {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp
 
 # Values the fixtures' .env gives tcp_keepalives_idle that the tool reports and does not fix
 # (it does not edit .env): the commands they reach are not expected to read 60 after --write.
-LEFT_IN_DOTENV = {"interpolation-dotenv": ("7200",)}
+LEFT_IN_DOTENV = {"interpolation-dotenv": ("7200",), "interpolation-dotenv-open-words": ("7200",)}
 
 
 def project_dotenv(directory: Path) -> dict[str, str]:
