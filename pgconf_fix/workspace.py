@@ -139,6 +139,8 @@ class Workspace:
         when it is opened (``pgconf_fix.cache``: the ``open`` audit event); its record runs
         from the start of the invocation, so a held file, opened by the look ahead, is in it
         already."""
+        if mark >= len(self._cache):
+            return  # nothing was read since (a re-check's workspace holds every file already)
         entries = list(self._cache.items())
         keys = {self._absolute.get(path) for path in hold}
         for key, entry in entries[mark:]:

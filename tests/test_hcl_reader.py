@@ -255,3 +255,39 @@ def test_a_text_is_read_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
     for _ in range(2):
         assert HclDocument(SourceFile.from_bytes(Path("c.tf"), "c.tf", broken)).error is not None
     assert len(calls) == 2
+
+
+def _one_by_one(text: str) -> list[tuple[str, int, int]]:
+    """The tokens of ``text`` as the reader takes them when it has no list (``_Reader.take``)."""
+    from pgconf_fix.documents.hcl_reader import _Reader, _Unsupported
+
+    reader = _Reader(text)
+    tokens = []
+    try:
+        while not tokens or tokens[-1][0] != "end":
+            tokens.append(reader.take())
+    except _Unsupported:
+        return []
+    return tokens
+
+
+PLAIN_STRINGS = [
+    'a = "plain"\nb = "esc\\"aped \\\\ \\n"\nc = "$5 and 100%"\n',
+    'resource "aws_lb" "x" {\n  name = "a$b%c"  # $ and % alone\n  tags = { team = "a-b" }\n}\n',
+    'locals {\n  s = "ends in $"\n  t = "ends in %"\n  u = ""\n}\n',
+]
+
+
+@pytest.mark.parametrize("text", [*PLAIN_STRINGS, *(path.read_text(encoding="utf-8", errors="surrogateescape") for path in TF_FILES)])
+def test_the_one_pass_tokenizer_is_the_reader_token_by_token(text: str) -> None:
+    # _tokens finds a file's tokens in one pass (the common case; issue 18 made its string
+    # pattern possessive and wrote _token's work into its loop): the same tokens as the reader
+    # takes one by one, and, for strings without "${" or "%{" (escapes, a lone $ or % in them),
+    # the list itself: None would send every such file to the slower token-by-token reader.
+    from pgconf_fix.documents.hcl_reader import _tokens
+
+    found = _tokens(text)
+    if text in PLAIN_STRINGS:
+        assert found is not None, text
+    if found is not None:
+        assert found == _one_by_one(text)

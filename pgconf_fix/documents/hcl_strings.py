@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from itertools import takewhile
 
 from pgconf_fix.documents.carrier import Carrier, Encoder
-from pgconf_fix.documents.compose_dotenv import WHITE_SPACE
 from pgconf_fix.redact import excerpt
 from pgconf_fix.source import SourceFile
 
@@ -32,10 +32,18 @@ _WRITTEN = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
 # "<<" or "<<-", then the rest of the line: Terraform takes it as a heredoc only when that rest
 # is an identifier (is_heredoc_marker) and the line ends there.
 _HEREDOC = re.compile(r"<<-?([^\r\n]*)\r?\n")
-# What Terraform trims off a heredoc's line before comparing it with the marker: Go's
-# unicode.IsSpace (bytes.TrimSpace in hclsyntax's scanner).
-_TRIMMED = "".join(WHITE_SPACE)
 _SEQUENCE = re.compile(r"(\$\$|%%)\{|[$%]\{")  # a template sequence, or (group 1) its escape
+
+
+@cache
+def _trimmed() -> str:
+    """What Terraform trims off a heredoc's line before comparing it with the marker: Go's
+    unicode.IsSpace (bytes.TrimSpace in hclsyntax's scanner), compose_dotenv's WHITE_SPACE.
+    Loaded with the first heredoc: compose's .env reader and interpolation are ~26 M
+    instructions of a Terraform run that reads none (issue 18)."""
+    from pgconf_fix.documents.compose_dotenv import WHITE_SPACE
+
+    return "".join(WHITE_SPACE)
 
 
 class _Outside(Exception):
@@ -174,7 +182,7 @@ class _Scanner:
         start = line = match.end()
         while line < len(text):
             end = self._line_end(line)
-            if end < len(text) and text[line:end].strip(_TRIMMED) == marker:
+            if end < len(text) and text[line:end].strip(_trimmed()) == marker:
                 self.heredocs.append((match.start(1), match.end(1), line, end))
                 return Carrier(self.source, text[start:line], tuple(range(start, line + 1)), None), end  # type: ignore[arg-type]
             # A template sequence may run on over lines: none of them closes the heredoc.

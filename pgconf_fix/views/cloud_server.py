@@ -31,7 +31,6 @@ from pgconf_fix.setting import Refusal
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import PgVersion, version_from_family
 from pgconf_fix.views.base import Assignment, SettingsView
-from pgconf_fix.views.server import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
 from pgconf_fix.views.terraform_module import SET, TerraformModule, Written, instances, unsafe_when_shared
 
 PARAMETER_GROUPS = ("aws_db_parameter_group", "aws_rds_cluster_parameter_group")
@@ -145,6 +144,11 @@ class CloudServerSettings(SettingsView):
         return PlatformDefault(value, self.platform_who) if value is not None else None
 
     def numeric(self, assignment: Assignment, unit: str | None) -> int:
+        # The catalog of integer parameters is loaded when a value is read: a Terraform tree
+        # without a parameter group (or a run of PGF301 alone) does not load it, nor the
+        # postgresql.conf reader views.server needs (~30 M instructions; issue 18).
+        from pgconf_fix.guc_catalog import INTEGER_PARAMETERS, RENEGOTIATION_BEFORE_9_5
+
         if assignment.key == "ssl_renegotiation_limit" and unit == "kB":
             return parse_int(assignment.value, RENEGOTIATION_BEFORE_9_5)
         return parse_int(assignment.value, INTEGER_PARAMETERS.get(assignment.key, GucInt(unit)))

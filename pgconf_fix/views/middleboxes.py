@@ -222,9 +222,10 @@ def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
             continue
         by_directory.setdefault(path.parent, []).append(source)
     kinds = box_kinds()
+    quoted = [f'"{resource}"' for resource in kinds]  # made once, not once a file (issue 18)
     groups = {
         directory: given for directory, given in by_directory.items()
-        if any(f'"{resource}"' in source.text for source in given for resource in kinds)
+        if any(name in source.text for source in given for name in quoted)
         or any(_calls_a_local_module(source.text) for source in given)
     }  # fmt: skip
     if not groups:
