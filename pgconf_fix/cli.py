@@ -27,7 +27,7 @@ from pgconf_fix.options import Options
 from pgconf_fix.run import CheckMemo, CheckResult, Target, check, find_targets
 from pgconf_fix.source import InputError, SourceFile, UserError
 from pgconf_fix.versions import given_version
-from pgconf_fix.workspace import Workspace
+from pgconf_fix.workspace import Workspace, absolute
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -116,7 +116,7 @@ class Run:
             changed: set[Path] = set()
         else:
             paths = {path for path in texts.keys() | self._texts.keys() if self._text(texts, path) != self._text(self._texts, path)}
-            changed = {Path(os.path.abspath(path)) for path in paths}
+            changed = {absolute(path) for path in paths}
             workspace = self._reused(texts, changed)
         # The result cache serves a first check; re-checks reuse the last check in memory.
         cache = self.cache if fresh else None
@@ -137,7 +137,7 @@ class Run:
         if self.stdin is not None:
             workspace.adopt(self.stdin)
         for path, text in texts.items():
-            key = Path(os.path.abspath(path))
+            key = absolute(path)
             entry = last.get(key)
             if key in changed or not isinstance(entry, SourceFile):
                 workspace.adopt(self._adopted(path, text))

@@ -20,7 +20,7 @@ from pgconf_fix.layers import layer_modules
 from pgconf_fix.options import Options
 from pgconf_fix.progress import Progress
 from pgconf_fix.source import InputError, SourceFile
-from pgconf_fix.workspace import Workspace
+from pgconf_fix.workspace import Workspace, absolute
 
 if TYPE_CHECKING:
     from pgconf_fix.cache import Cache
@@ -315,7 +315,7 @@ def _load_errors(unreadable: list[str], workspace: Workspace) -> list[InputError
 
 
 def _key(path: Path) -> Path:
-    return Path(os.path.abspath(path))
+    return absolute(path)  # a file the workspace read: its own path (workspace.absolute)
 
 
 def _groups(layer: ModuleType, here: list[Path], earlier: list[ReaderGroup] | None, changed: set[Path]) -> list[ReaderGroup]:

@@ -11,6 +11,17 @@ from pathlib import Path
 from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE, InputError, SourceFile, read_source
 
 
+def absolute(path: Path) -> Path:
+    """``Path(os.path.abspath(path))``: ``path`` itself when it is a Path and already absolute
+    and normal (``abspath`` gives its own text back). A check keys its sets and dicts by these
+    paths; a Path keeps its hash once computed, so handing back the same object spares making
+    one (~8 us) and hashing it afresh (issue 18: ~2.5 % of the instructions of a Terraform run
+    of 1,000 files, where each file's path was made absolute anew three times a check)."""
+    text = os.fspath(path)
+    made = os.path.abspath(text)
+    return path if made == text and isinstance(path, Path) else Path(made)
+
+
 def looked_for(path: Path, directory: bool = False) -> None:
     """Note ``path`` as an input of the check, before a reader looks at it with ``stat``. A
     reader that only looks for a file (``stat`` raises no audit event) and does not find it
@@ -81,7 +92,7 @@ class Workspace:
         link a file discovery found under its own path). Both paths count as asked for."""
         key = self._absolute.get(path)
         if key is None:
-            key = self._absolute[path] = Path(os.path.abspath(path))
+            key = self._absolute[path] = absolute(path)
         if self._reads is not None:
             self._reads.add(key)
         if key not in self._cache:
@@ -155,7 +166,7 @@ class Workspace:
     def adopt(self, source: SourceFile) -> None:
         """Register a source read elsewhere (standard input, a fixed text): the file's other
         paths read it too."""
-        key = Path(os.path.abspath(source.path))
+        key = absolute(source.path)
         self._cache[key] = source
         if source.identity is not None:
             self._first_path[source.identity] = key

@@ -183,3 +183,16 @@ def test_terraform_fmt_of_many_reads_back_only_the_files_terraform_rewrote() -> 
     formats._FORMATTED.clear()
     assert batch == alone
     assert alone[clean[0]] == clean[0] and alone[rewritten] != rewritten
+
+
+def test_a_path_already_absolute_is_its_own_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # workspace.absolute hands back the same Path (its hash kept) when it is absolute and normal;
+    # anything else becomes what Path(os.path.abspath(path)) is.
+    from pgconf_fix.workspace import absolute
+
+    monkeypatch.chdir(tmp_path)
+    given = tmp_path / "m0" / "main.tf"
+    assert absolute(given) is given
+    for other in (Path("m0/main.tf"), tmp_path / "m1" / ".." / "m0" / "main.tf", str(given), Path("//x/../y")):
+        made = absolute(other)  # type: ignore[arg-type]
+        assert made == Path(os.path.abspath(other)) and made is not other and isinstance(made, Path), other
