@@ -196,3 +196,17 @@ def test_a_path_already_absolute_is_its_own_absolute_path(tmp_path: Path, monkey
     for other in (Path("m0/main.tf"), tmp_path / "m1" / ".." / "m0" / "main.tf", str(given), Path("//x/../y")):
         made = absolute(other)  # type: ignore[arg-type]
         assert made == Path(os.path.abspath(other)) and made is not other and isinstance(made, Path), other
+
+
+@pytest.mark.parametrize("count", ["0", "1"])
+def test_a_module_call_terraform_never_creates_has_no_parameters_to_judge(tmp_path: Path, count: str) -> None:
+    # cloud_server_views asks how many instances a block makes only of the blocks that would give
+    # a server view (issue 18: it asked of every block): a call of the RDS module with count = 0
+    # has no parameters to judge; with count = 1 its tcp_keepalives_idle is judged (PGF101).
+    (tmp_path / "main.tf").write_text(
+        f'module "db" {{\n  source = "terraform-aws-modules/rds/aws"\n  count  = {count}\n\n'
+        '  family = "postgres16"\n  parameters = [\n    {\n      name  = "tcp_keepalives_idle"\n'
+        '      value = "1800"\n    }\n  ]\n}\n'
+    )
+    outcome = run_cli(["--no-cache", "--select", "PGF101", "."], tmp_path)
+    assert ("PGF101" in outcome.stdout) == (count == "1"), outcome.stdout

@@ -157,6 +157,9 @@ class Instances:
         return ""
 
 
+_ONE = Instances(1)
+
+
 def instances(module: TerraformModule, source: SourceFile, block: HclBlock) -> Instances:
     """How many instances ``block`` (of ``module``, in ``source``) makes: its ``count`` or
     ``for_each`` evaluated without a plan (``terraform_values.evaluate_inputs``, through
@@ -175,7 +178,7 @@ def instances(module: TerraformModule, source: SourceFile, block: HclBlock) -> I
         if found is not None:
             value, inputs = evaluate_inputs(module, Written(source, found))
             return Instances(instance_count(value, meta), meta, inputs, refusal(value, meta) or "", found)
-    return Instances(1)
+    return _ONE  # the common case: one instance (frozen, so one object serves every block)
 
 
 def meta_refusals(module: TerraformModule, documents: Iterable[HclDocument]) -> Iterator[Problem]:
