@@ -189,3 +189,21 @@ def test_a_url_outside_the_code_is_asyncpg_s_where_the_manifest_names_no_other_d
     else:
         assert "(asyncpg" not in outcome.stdout
         assert "keepalives=1&keepalives_idle=60" in findings[0]["fix"]["edits"][0]["content"]
+
+
+def test_calls_sharing_a_dsn_are_judged_by_the_longest_idle(tmp_path: Path) -> None:
+    """Two awaited calls on one module DSN, each with server_settings: the pool's 7200 is reported
+    (and fixed where it is written) though the later connect's 60 would pass."""
+    code = (
+        "async def pool():\n    return await asyncpg.create_pool(DSN, server_settings={'tcp_keepalives_idle': '7200'})\n\n\n"
+        "async def one():\n    return await asyncpg.connect(DSN, server_settings={'tcp_keepalives_idle': '60'})\n"
+    )
+    (tmp_path / "db.py").write_text(MODULE_DSN + code)
+    found = json.loads(run_cli(["--no-cache", "--select", "PGF401", "--format", "json", "."], tmp_path).stdout)
+    (idle,) = [finding for finding in found if "7200" in finding["message"]]
+    assert idle["line"] == 6, idle
+    swapped = code.replace("'7200'", "'X'").replace("'60'", "'7200'").replace("'X'", "'60'")
+    (tmp_path / "db.py").write_text(MODULE_DSN + swapped)
+    found = json.loads(run_cli(["--no-cache", "--select", "PGF401", "--format", "json", "."], tmp_path).stdout)
+    (idle,) = [finding for finding in found if "7200" in finding["message"]]
+    assert idle["line"] == 10, idle

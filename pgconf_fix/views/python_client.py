@@ -237,6 +237,16 @@ class EachCallServerSettings:
         return self.places[0].location()
 
 
+def _idle_seconds(view: ClientConnection) -> float:
+    """A call's tcp_keepalives_idle as a number of seconds for ordering (an unreadable value
+    first: sorted stably, such calls keep their source order before the readable ones)."""
+    current = view.effective("keepalives_idle")
+    try:
+        return float(current.value) if current is not None else float("-inf")
+    except ValueError:
+        return float("-inf")
+
+
 def python_client_views(document: PythonDocument, pool_views: Sequence[PoolView]) -> list[ClientConnection]:
     return list(_Connections(document, pool_views).views())
 
@@ -431,7 +441,8 @@ class _Connections:
         Calls that share one DSN (a module's constant, used by a pool and a one-off connect) are
         one view, judged by the weakest of them: while any lacks tcp_keepalives_idle the view has
         no keepalives and its fix writes them into every call that lacks them
-        (:class:`EachCallServerSettings`); else every call's keys are read in source order."""
+        (:class:`EachCallServerSettings`); else every call's keys are read, the call with the
+        longest tcp_keepalives_idle last (its values are the view's)."""
         document = self.document
         groups: dict[int, tuple[ClientConnection, list[syntax.Call]]] = {}
         for call in calls:
@@ -465,6 +476,9 @@ class _Connections:
                         tuple(frozenset(assignment.key for assignment, _ in scratch.assignments) for scratch in lacking),
                     )
                 else:
+                    # The call idling longest before its first probe is read last, so that its
+                    # values are the view's: the weakest is judged, and fixed where it is written.
+                    each.sort(key=_idle_seconds)
                     for scratch in each:
                         for assignment, placement in scratch.assignments:
                             view.add_setting(assignment, placement)
