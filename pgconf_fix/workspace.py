@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pgconf_fix.source import DEFAULT_MAX_FILE_SIZE, InputError, SourceFile, read_source
@@ -20,6 +21,15 @@ def absolute(path: Path) -> Path:
     text = os.fspath(path)
     made = os.path.abspath(text)
     return path if made == text and isinstance(path, Path) else Path(made)
+
+
+@lru_cache(maxsize=65536)
+def parent_of(path: Path) -> Path:
+    """``path.parent``, the same Path object each time for equal paths: pathlib makes a new one
+    a call, which a set or dict keyed by directories then hashes afresh (a Terraform check asks
+    it four times of every file: its group, the module hook, the budget, the network view;
+    issue 18: 3,286.5 -> 3,198.7 M instructions on the 1,000-file tree)."""
+    return path.parent
 
 
 def looked_for(path: Path, directory: bool = False) -> None:

@@ -210,3 +210,14 @@ def test_a_module_call_terraform_never_creates_has_no_parameters_to_judge(tmp_pa
     )
     outcome = run_cli(["--no-cache", "--select", "PGF101", "."], tmp_path)
     assert ("PGF101" in outcome.stdout) == (count == "1"), outcome.stdout
+
+
+def test_the_directory_of_a_path_is_one_object_for_equal_paths(tmp_path: Path) -> None:
+    # workspace.parent_of is path.parent, made once for equal paths (pathlib makes a new Path a
+    # call, hashed afresh by each set and dict of directories a Terraform check keys).
+    from pgconf_fix.workspace import parent_of
+
+    one, other = tmp_path / "m0" / "a.tf", Path(str(tmp_path / "m0" / "a.tf"))
+    assert parent_of(one) == one.parent == tmp_path / "m0"
+    assert parent_of(one) is parent_of(other)
+    assert parent_of(tmp_path / "m1" / "a.tf") == tmp_path / "m1"

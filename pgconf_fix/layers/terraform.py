@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pgconf_fix.layers import client
+from pgconf_fix.workspace import parent_of
 
 if TYPE_CHECKING:
     from pgconf_fix.options import Options
@@ -28,14 +29,14 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
 
 def group_key(path: Path) -> Path:
     """The directory: Terraform reads a directory's files as one module."""
-    return path.parent
+    return parent_of(path)
 
 
 def linked(source: SourceFile) -> set[Path]:
     """The directories a build of ``source`` reads: its own, and those its ``module`` blocks
     call with a local ``source`` (``terraform_module.local_module_directory``, as
     ``read_modules`` follows them). pgconf_fix.run builds their groups as one from the start."""
-    directory = source.path.parent
+    directory = parent_of(source.path)
     if "module" not in source.text:
         return {directory}
     from pgconf_fix.documents.hcl import HclDocument

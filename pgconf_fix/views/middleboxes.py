@@ -34,6 +34,7 @@ from pgconf_fix.views.terraform_module import (
     read_modules,
     whole_number,
 )
+from pgconf_fix.workspace import parent_of
 
 if TYPE_CHECKING:
     from pgconf_fix.budget import Files
@@ -220,7 +221,7 @@ def terraform_timers(workspace: Workspace, files: Files) -> Iterator[IdleTimer]:
             continue  # the network layer reports it
         if "resource" not in source.text and "module" not in source.text:
             continue
-        by_directory.setdefault(path.parent, []).append(source)
+        by_directory.setdefault(parent_of(path), []).append(source)
     kinds = box_kinds()
     quoted = [f'"{resource}"' for resource in kinds]  # made once, not once a file (issue 18)
     groups = {

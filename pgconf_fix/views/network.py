@@ -28,7 +28,7 @@ from pgconf_fix.views.terraform_module import (  # noqa: F401 - the resolution s
     module_instances,
     read_modules,
 )
-from pgconf_fix.workspace import Workspace
+from pgconf_fix.workspace import Workspace, parent_of
 
 APPLICATION = "application"
 CLASSIC = "classic"
@@ -89,7 +89,7 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
     own; the called directories are read even when not given (which joins their groups)."""
     groups: dict[Path, list[SourceFile]] = {}
     for source in sources:
-        groups.setdefault(source.path.parent, []).append(source)
+        groups.setdefault(parent_of(source.path), []).append(source)
     built = Built()
     asked = {source.path for source in sources}
     like = sources[0].display if sources else None
