@@ -11,6 +11,8 @@ code), only its answers are.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pgconf_fix.documents.compose_interpolation import (
@@ -125,3 +127,21 @@ def test_the_registry_asks_compose_about_yaml_files_only(tmp_path) -> None:
             assert "interpolate" in reason
         else:
             assert reason is None
+
+
+def test_a_file_with_compose_tags_still_has_its_commands_verified() -> None:
+    """!reset and !override (compose-go loader/reset.go) are tags PyYAML's safe loader refuses:
+    the command verifier read such a file as no YAML and let any edit of its commands pass."""
+    from pgconf_fix.source import SourceFile
+    from pgconf_fix.verify import Trial
+    from pgconf_fix.verify.compose import compose_commands_split
+
+    old = (
+        "services:\n  db:\n    image: postgres:16\n    command: postgres -c max_connections=50\n"
+        "    ports: !reset []\n  web:\n    environment: !override {A: '1'}\n    command: !reset null\n"
+    )
+    source = SourceFile.from_bytes(Path("/nowhere/compose.yaml"), "compose.yaml", old.encode())
+    broken = old.replace("max_connections=50\n", "max_connections=50; -c tcp_keepalives_idle=60\n")
+    assert "stops at the ';'" in (compose_commands_split(Trial(source, broken)) or "")
+    kept = old.replace("max_connections=50\n", "max_connections=50 -c tcp_keepalives_idle=60\n")
+    assert compose_commands_split(Trial(source, kept)) is None

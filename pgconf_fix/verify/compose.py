@@ -20,14 +20,42 @@ from pgconf_fix.text_memo import TextMemo
 from pgconf_fix.verify import Trial
 
 
+def _loader():  # -> a yaml.SafeLoader subclass, made when first needed
+    """PyYAML's safe loader taking compose's own tags (compose-go ``loader/reset.go``): a
+    ``!reset`` value as none (compose drops it), an ``!override`` one as the node it marks. The
+    safe loader refuses an unknown tag, which left every command of such a file unverified."""
+    import yaml
+
+    class ComposeLoader(yaml.SafeLoader):
+        pass
+
+    def tagged(loader: ComposeLoader, tag: str, node: yaml.Node) -> object:
+        if tag == "!reset":
+            return None  # compose drops the value it marks
+        if isinstance(node, yaml.ScalarNode):
+            return loader.construct_scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node, deep=True)
+        return loader.construct_mapping(node, deep=True)
+
+    for tag in ("!reset", "!override"):
+        ComposeLoader.add_constructor(tag, lambda loader, node, tag=tag: tagged(loader, tag, node))
+    return ComposeLoader
+
+
+_LOADER: list[type] = []
+
+
 def _string_commands(text: str) -> dict[tuple[int, str, str], str] | None:
     """``(document index, service name, field) -> string`` for each compose service's string
     ``command`` and ``entrypoint``; None when the text does not load as YAML."""
     import yaml
 
+    if not _LOADER:
+        _LOADER.append(_loader())
     found: dict[tuple[int, str], str] = {}
     try:
-        documents = list(yaml.safe_load_all(text))
+        documents = list(yaml.load_all(text, Loader=_LOADER[0]))  # a SafeLoader subclass
     except Exception:  # noqa: BLE001 - any loader failure: the YAML verifier says why
         return None
     for index, document in enumerate(documents):
