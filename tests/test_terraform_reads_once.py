@@ -221,3 +221,32 @@ def test_the_directory_of_a_path_is_one_object_for_equal_paths(tmp_path: Path) -
     assert parent_of(one) == one.parent == tmp_path / "m0"
     assert parent_of(one) is parent_of(other)
     assert parent_of(tmp_path / "m1" / "a.tf") == tmp_path / "m1"
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+@pytest.mark.parametrize("given", [None, "2"])
+def test_terraform_fmt_runs_on_one_thread_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str | None
+) -> None:
+    # terraform fmt is started with GOMAXPROCS=1 (its collector no longer burns the other core);
+    # a GOMAXPROCS the user set is kept. Both the batch and the one-text path; same results.
+    from pgconf_fix.verify import formats
+
+    log = tmp_path / "calls"
+    wrapper = tmp_path / "bin" / "terraform"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "${{GOMAXPROCS:-unset}}" >> "{log}"\nexec "{shutil.which("terraform")}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{os.environ['PATH']}")
+    if given is None:
+        monkeypatch.delenv("GOMAXPROCS", raising=False)
+    else:
+        monkeypatch.setenv("GOMAXPROCS", given)
+    texts = ['resource "aws_lb" "a" {\n  name = "a"\n}\n', 'resource "aws_lb" "b" {\n  name         = "b"\n  idle_timeout = 4000\n}\n']
+    formats._FORMATTED.clear()
+    formats.terraform_fmt_many(texts)
+    batch = {text: formats._FORMATTED.get(text) for text in texts}
+    formats._FORMATTED.clear()
+    assert formats.terraform_fmt(texts[0]) == batch[texts[0]] == texts[0]
+    formats._FORMATTED.clear()
+    assert log.read_text().split() == [given or "1"] * 2

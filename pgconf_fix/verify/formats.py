@@ -223,6 +223,17 @@ def _keep_formatted(text: str, formatted: str | None) -> None:
     _FORMATTED[text] = formatted
 
 
+def _fmt_environment() -> dict[str, str]:
+    """The environment ``terraform fmt`` runs in: this process's, with ``GOMAXPROCS=1`` unless
+    it names a value. Formatting is one thread's work; with more, Go's collector ran beside it
+    on the other core: fmt of the 401 fixed files of the 1,000-file tree took 0.387 s CPU (0.38 s
+    wall) against 0.327 s (0.33 s) with one (Terraform 1.11.4 on this project's 2-core machine,
+    load ~1, medians of 9; the same peak memory, 71 MB). The output is the same bytes."""
+    environment = dict(os.environ)
+    environment.setdefault("GOMAXPROCS", "1")
+    return environment
+
+
 def terraform_fmt(text: str) -> str | None:
     """``terraform fmt -`` of ``text``; None when terraform is not installed or refuses it.
     Remembered by text (a batch of ``terraform_fmt_many`` fills the same memo)."""
@@ -235,7 +246,9 @@ def terraform_fmt(text: str) -> str | None:
         return None
     import subprocess
 
-    done = subprocess.run([program, "fmt", "-no-color", "-"], input=text, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [program, "fmt", "-no-color", "-"], input=text, capture_output=True, text=True, check=False, env=_fmt_environment()
+    )
     formatted = done.stdout if done.returncode == 0 else None
     _keep_formatted(text, formatted)
     return formatted
@@ -271,7 +284,8 @@ def terraform_fmt_many(texts: list[str]) -> None:
         directory, names = _written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-"), pending)
     with directory:
         done = subprocess.run(
-            [program, "fmt", "-no-color", "-list=true", directory.name], capture_output=True, text=True, check=False
+            [program, "fmt", "-no-color", "-list=true", directory.name],
+            capture_output=True, text=True, check=False, env=_fmt_environment(),
         )
         rewritten = {os.path.basename(line.strip()) for line in done.stdout.splitlines() if line.strip()}
         # Its diagnostics name each file it could not read ("on t3.tf line 2, in ..."); when
