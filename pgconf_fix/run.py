@@ -23,6 +23,8 @@ from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.workspace import Workspace, absolute
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterable
+
     from pgconf_fix.cache import Cache
     from pgconf_fix.views.base import SettingsView
 
@@ -384,33 +386,9 @@ def _settle(groups: list[ReaderGroup], reader: ReaderBuild, memo: CheckMemo) -> 
         memo.parsed += sum(len(group.sources) for group in unbuilt)
         for group in unbuilt:
             _remember(group, layer, reader.members(group), workspace, memo)
-        parent = list(range(len(groups)))
-
-        def root(index: int) -> int:
-            while parent[index] != index:
-                parent[index] = parent[parent[index]]
-                index = parent[index]
-            return index
-
-        owner: dict[Path, int] = {}
-        joined = False
-        for index, group in enumerate(groups):
-            for path in group.reads:
-                other = owner.setdefault(path, index)
-                if root(other) != root(index):
-                    parent[root(index)] = root(other)
-                    joined = True
+        groups, joined = _components(groups, list(range(len(groups))), _reads, order)
         if not joined:
             return sorted(groups, key=lambda group: order[group.sources[0]])
-        components: dict[int, list[ReaderGroup]] = {}
-        for index, group in enumerate(groups):
-            components.setdefault(root(index), []).append(group)
-        groups = [
-            members[0]
-            if len(members) == 1
-            else ReaderGroup(sorted((path for member in members for path in member.sources), key=order.__getitem__))
-            for members in components.values()
-        ]
 
 
 def _join_linked(groups: list[ReaderGroup], reader: ReaderBuild, order: dict[Path, int]) -> list[ReaderGroup]:
@@ -423,7 +401,29 @@ def _join_linked(groups: list[ReaderGroup], reader: ReaderBuild, order: dict[Pat
     unbuilt = [index for index, group in enumerate(groups) if not group.built]
     if linked is None or len(unbuilt) < 2:
         return groups
-    parent = {index: index for index in unbuilt}
+
+    def places(group: ReaderGroup) -> list[Hashable]:
+        return [place for source in reader.members(group) for place in linked(source)]
+
+    components, _ = _components(groups, unbuilt, places, order)
+    return [group for group in groups if group.built] + components
+
+
+def _reads(group: ReaderGroup) -> Iterable[Hashable]:
+    return group.reads
+
+
+def _components(
+    groups: list[ReaderGroup],
+    indices: list[int],
+    places: Callable[[ReaderGroup], Iterable[Hashable]],
+    order: dict[Path, int],
+) -> tuple[list[ReaderGroup], bool]:
+    """The groups at ``indices`` (positions in ``groups``) joined where two share a place
+    (``places(group)``: the files it read, or where the reader's ``linked`` hook says it
+    reaches), each component in the order of its first member, a joined group's sources in the
+    target's ``order``; and whether any two were joined."""
+    parent = {index: index for index in indices}
 
     def root(index: int) -> int:
         while parent[index] != index:
@@ -431,23 +431,23 @@ def _join_linked(groups: list[ReaderGroup], reader: ReaderBuild, order: dict[Pat
             index = parent[index]
         return index
 
-    owner: dict[object, int] = {}
-    for index in unbuilt:
-        for source in reader.members(groups[index]):
-            for place in linked(source):
-                other = root(owner.setdefault(place, index))
-                if other != root(index):
-                    parent[root(index)] = other
+    owner: dict[Hashable, int] = {}
+    joined = False
+    for index in indices:
+        for place in places(groups[index]):
+            other = root(owner.setdefault(place, index))
+            if other != root(index):
+                parent[root(index)] = other
+                joined = True
     components: dict[int, list[ReaderGroup]] = {}
-    for index in unbuilt:
+    for index in indices:
         components.setdefault(root(index), []).append(groups[index])
-    joined = [group for group in groups if group.built]
-    for members in components.values():
-        if len(members) == 1:
-            joined.append(members[0])
-        else:
-            joined.append(ReaderGroup(sorted((path for member in members for path in member.sources), key=order.__getitem__)))
-    return joined
+    return [
+        members[0]
+        if len(members) == 1
+        else ReaderGroup(sorted((path for member in members for path in member.sources), key=order.__getitem__))
+        for members in components.values()
+    ], joined
 
 
 def _built_key(layer: ModuleType, sources: list[SourceFile]) -> tuple:
