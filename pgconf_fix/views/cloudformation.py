@@ -101,10 +101,9 @@ def _parameter_group(source: SourceFile, name: str, kind: str, resource: Mapping
     style = Y.quote_style([value for _, value in entries]) or '"'
 
     def insert(key: str, value: str) -> tuple[Edit, ...]:
-        rendered = Y.render_scalar(value, style=style, string=True)
         if source.path.suffix == ".json":
             return _insert_json(source, parameters, key, Y.double_quoted(value))
-        return Y.insert_path(source, resource, list(path), [(key, rendered)])
+        return Y.insert_path(source, resource, list(path), [(key, Y.render_scalar(value, style=style, string=True))])
 
     rds = version is not None and not family.lower().startswith("aurora")  # type: ignore[union-attr]
     view = CloudFormationParameters("server", source, f"the {kind} {name}'s Parameters", home, insert,

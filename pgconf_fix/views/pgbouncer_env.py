@@ -82,7 +82,6 @@ class EnvironmentHost:
     home: int  # file offset of the ``environment:`` (or ``env:``) key
     kubernetes: bool = False  # a container's env list of {name, value}
     item_keys: tuple[str, str] = ("name", "value")  # CloudFormation's ECS: ("Name", "Value")
-    json: bool = False  # a JSON file: a new item is a JSON object
     text: str = _HEADER
     lines: list[_Line] = field(default_factory=list)
 
@@ -132,12 +131,12 @@ class EnvironmentHost:
         if self.kubernetes:
             assert isinstance(self.environment, SequenceNode)
             name_key, value_key = self.item_keys
-            rendered = Y.render_scalar(value, string=True)
-            if self.json:
+            if self.source.path.suffix == ".json":  # a JSON task definition: a JSON object
                 quoted = Y.double_quoted
                 return Y.append_json(
                     self.source, self.environment, f"{{{quoted(name_key)}: {quoted(name)}, {quoted(value_key)}: {quoted(value)}}}"
                 )
+            rendered = Y.render_scalar(value, string=True)
             if self.environment.flow_style:
                 item = f"{{{name_key}: {name}, {value_key}: {rendered}}}"
             else:
@@ -321,8 +320,7 @@ def ecs_pgbouncer_view(source: SourceFile, container: MappingNode, capitalized: 
     pair = Y.entry(container, key("environment"))
     if pair is None or not isinstance(pair[1], SequenceNode):
         return None
-    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True,
-                           item_keys=(key("name"), key("value")), json=source.path.suffix == ".json")
+    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True, item_keys=(key("name"), key("value")))
     for item in pair[1].value:
         variable = Y.scalar_value(Y.get(item, key("name")))
         if variable not in _VARIABLES:
