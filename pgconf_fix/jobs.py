@@ -132,20 +132,19 @@ def map_forked(function: Callable[[list[int]], Any], parts: list[list[int]], cou
     _CONTEXT = state
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
     try:
-        futures = [pool.submit(function, part) for part in parts]
-        results = []
-        for future in futures:
-            try:
-                results.append(future.result())
-            except BrokenProcessPool:
-                raise JobsError(
-                    f"a worker process died while {what} (killed, or out of memory?); run with --jobs 1"
-                ) from None
-            except UserError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a worker's failure becomes a clear message
-                raise JobsError(f"a worker process failed while {what}: {type(exc).__name__}: {exc}") from None
-        return results
+        # ``submit`` raises BrokenProcessPool too, when a worker started by an earlier submit
+        # has already died: the same clear error as a result that cannot be had.
+        try:
+            futures = [pool.submit(function, part) for part in parts]
+            return [future.result() for future in futures]
+        except BrokenProcessPool:
+            raise JobsError(
+                f"a worker process died while {what} (killed, or out of memory?); run with --jobs 1"
+            ) from None
+        except UserError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a worker's failure becomes a clear message
+            raise JobsError(f"a worker process failed while {what}: {type(exc).__name__}: {exc}") from None
     finally:
         _CONTEXT = None
         pool.shutdown(wait=True, cancel_futures=True)

@@ -259,3 +259,45 @@ def test_chunks_cut_in_order() -> None:
         assert [index for chunk in cut for index in chunk] == list(range(len(weights)))
         assert all(cut) and len(cut) <= count
     assert len(jobs.chunks([5] * 10, 3)) == 3
+
+
+def _die_in_the_first_part(part: list[int]) -> list[int]:
+    """A worker's work that kills its own process on part 0 (as the out-of-memory killer
+    would), after leaving its pid where the test can see it."""
+    if part == [0]:
+        Path(jobs.context()).write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return part
+
+
+class _PartsHandedOutLate(list):
+    """Parts whose iteration, after the first part, waits until the worker that took it is
+    dead and the pool has had time to see it: the next ``submit`` then meets a broken pool."""
+
+    def __init__(self, parts: list[list[int]], pid_file: Path) -> None:
+        super().__init__(parts)
+        self.pid_file = pid_file
+
+    def __iter__(self):  # type: ignore[override]
+        import time
+
+        items = list(super().__iter__())
+        yield items[0]
+        deadline = time.monotonic() + 60
+        while not self.pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pid = int(self.pid_file.read_text())
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(1.0)  # the pool's manager thread marks itself broken when it sees the death
+        yield from items[1:]
+
+
+def test_a_worker_dead_before_all_parts_are_submitted_is_a_clear_error(tmp_path: Path) -> None:
+    """A worker that dies while parts are still being handed out breaks the pool under
+    ``submit`` itself (seen once at load 12): JobsError with the same message, not a
+    BrokenProcessPool traceback."""
+    pid_file = tmp_path / "pid"
+    parts = _PartsHandedOutLate([[0], [1], [2], [3]], pid_file)
+    with pytest.raises(jobs.JobsError, match="^a worker process died while vetting fixes .*run with --jobs 1$"):
+        jobs.map_forked(_die_in_the_first_part, parts, 2, str(pid_file), "vetting fixes")
