@@ -36,7 +36,7 @@ def load_balancer_idle_timeout(rule: Rule, view: LoadBalancer, options: Options)
     who = "the module's" if view.is_module else "the AWS"
 
     current = view.get(SETTING)
-    shown = f"{view.address}: {SETTING}"
+    shown = f"{view.shown}: {SETTING}"
     if current.written:
         shown += f" = {current.raw}"
 

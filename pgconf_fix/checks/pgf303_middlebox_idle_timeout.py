@@ -43,7 +43,7 @@ def middlebox_idle_timeout(rule: Rule, view: Middlebox, options: Options) -> Ite
     written = view.get(kind.attribute) if kind.attribute else None
     if written is not None and written.written and not view.settable():
         message = (
-            f"{view.address}: {kind.attribute} is set on a {view.protocol()} listener, whose idle timeout "
+            f"{view.shown}: {kind.attribute} is set on a {view.protocol()} listener, whose idle timeout "
             f"is fixed at {kind.default} {kind.unit}; {kind.cloud} accepts it on "
             f"{' and '.join(kind.protocols)} listeners only"
         )
@@ -63,7 +63,7 @@ def middlebox_idle_timeout(rule: Rule, view: Middlebox, options: Options) -> Ite
             # (a variable's default or a terraform.tfvars line).
             trail = f" ({' -> '.join(written.trail.via)} = {value} at {written.trail.where})" if written.trail.via else ""
             message = (
-                f"{view.address}: {kind.attribute} = {value}{trail} is outside the range {kind.cloud} accepts "
+                f"{view.shown}: {kind.attribute} = {value}{trail} is outside the range {kind.cloud} accepts "
                 f"({_range(kind.minimum, kind.maximum, kind.unit)}): the apply fails; set it to {target}"
             )
             fix = None
@@ -98,7 +98,7 @@ def _silent_drop(rule: Rule, view: Middlebox, seconds: int) -> Iterator[Finding]
     name = present[0] if present else _reset_name(view)
     minutes = seconds // 60
     message = (
-        f"{view.address}: TCP reset is off, so a flow idle for {minutes} min is dropped silently and the "
+        f"{view.shown}: TCP reset is off, so a flow idle for {minutes} min is dropped silently and the "
         f"client's next query hangs until its own timeout; set {name or ' or '.join(view.kind.reset_attributes)} = true"
     )
     fix = fix_or_none(view.fix(name, "true"), applicability=UNSAFE) if name is not None else None

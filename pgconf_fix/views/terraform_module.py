@@ -382,6 +382,16 @@ class TerraformResource(SettingsView):
         self.scope = {source.path}
         self.address = f"{block.labels[0]}.{block.labels[1]}" if len(block.labels) == 2 else block.type
 
+    @property
+    def shown(self) -> str:
+        """The address as a finding names it: ``"aws_elb.legacy"``, or with ``", if created
+        (why)"`` when terraform may make no instance of the block: its ``count``/``for_each``
+        is not known without a plan, or makes none only with a root variable's value as
+        written (``Instances.unknown``), or its module call's does (``TerraformModule.condition``).
+        The same words as the idle budget's (``IdleTimer.origin``)."""
+        condition = instances(self.module, self.source, self.block).unknown() or self.module.condition
+        return f"{self.address}, if created ({condition})" if condition else self.address
+
     def attribute(self, key: str) -> Written | None:
         found = self.block.attribute(key)
         return Written(self.source, found) if found is not None else None
