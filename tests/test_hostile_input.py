@@ -828,3 +828,28 @@ def test_toml_integers_past_pythons_conversion_limit(work: Path) -> None:
         clean(outcome)
         assert outcome.code == 1 and "app/config.py:1:" in outcome.stdout, (name, outcome.stdout, outcome.stderr)
         (app / name).unlink()
+
+
+def test_json_nested_past_the_recursion_limit_is_no_traceback(work: Path) -> None:
+    """A task definition or CloudFormation template nested 100,000 deep (PyYAML refuses it, and
+    then Python's json raised RecursionError out of the run), and a Dockerfile whose exec form
+    holds such an array (a traceback from the exec-form reader). The JSON files are PGF004, not
+    checked; the Dockerfile's CMD is no exec form (BuildKit's parseMaybeJSON takes an array that
+    is not all strings as a shell form), and the run goes on."""
+    deep = "[" * 100_000 + "]" * 100_000
+    (work / "bad").mkdir()
+    (work / "bad" / "task-definition.json").write_text(
+        '{"containerDefinitions": [{"image": "edoburu/pgbouncer", "environment": [], "x": ' + deep + "}]}"
+    )
+    (work / "bad" / "template.json").write_text(
+        '{"Resources": {"P": {"Type": "AWS::RDS::DBParameterGroup", "Properties": {"Family": "postgres15",'
+        ' "Parameters": {"tcp_keepalives_idle": "7200"}}}}, "X": ' + deep + "}"
+    )
+    (work / "bad" / "Dockerfile").write_text('FROM postgres:16\nCMD ["postgres", "-c", "tcp_keepalives_idle=60", ' + deep + "]\n")
+    outcome = run_cli(["bad", "good"], work)
+    clean(outcome)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    for name in ("task-definition.json", "template.json"):
+        assert f"bad/{name}:1:1: PGF004 not checked: nested too deeply for Python's JSON parser" in outcome.stdout
+    assert "bad/Dockerfile" not in outcome.stdout
+    assert GOOD in outcome.stdout

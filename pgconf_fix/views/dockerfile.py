@@ -67,7 +67,7 @@ def _exec_words(source: SourceFile, text: str, offsets: list[int]) -> list[Word]
     string is broken over lines."""
     try:
         values = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested past Python's limit
         return None
     if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
         return None

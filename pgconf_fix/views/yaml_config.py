@@ -61,9 +61,8 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         if documents is None:
             if _template(source.text):
                 return _client_views(source, []), ParsedFile(source, ())
-            unread = None if is_json else _read_by_compose_only(source)
-            problem = _json_problem(source) if is_json else exc.problem(source)
-            problems = () if unread is not None else (problem,)
+            unread = _json_too_deep(source) if is_json else _read_by_compose_only(source)
+            problems = () if unread is not None else (_json_problem(source) if is_json else exc.problem(source),)
             return _client_views(source, []), ParsedFile(source, problems, unread)
     if is_json:  # claimed for its parameter groups or its PgBouncer: a template, a task definition
         documents = [root for root in documents if is_cloudformation(root) or _is_task_definition(root)]
@@ -126,12 +125,31 @@ def _json_documents(source: SourceFile) -> list[Node] | None:
 
     try:
         json.loads(source.text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     try:
         return Y.compose_documents(source.text.replace("\t", " "))
     except Y.YamlError:
         return None
+
+
+def _json_too_deep(source: SourceFile) -> Problem | None:
+    """PGF004 for a JSON file nested past Python's recursion limit (some hundreds of levels:
+    json.loads raises RecursionError where PyYAML stopped at libyaml's depth of 1000), which
+    its consumer may read (Go 1.19's encoding/json takes 10,000 levels and refuses 10,001):
+    nothing in it was checked. None when Python's json reads it or refuses it for its grammar."""
+    import json
+
+    try:
+        json.loads(source.text)
+    except RecursionError:
+        start, end = source.line_span(1)
+        return Problem(Location(source, start, end), (
+            "not checked: nested too deeply for Python's JSON parser (past its recursion limit);"
+            " nothing in the file was checked"))
+    except ValueError:
+        return None
+    return None
 
 
 def _json_problem(source: SourceFile) -> Problem:
