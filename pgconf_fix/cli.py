@@ -185,6 +185,16 @@ def _emit(text: str, err: bool = False) -> None:
     stream.buffer.flush()
 
 
+def _note(text: str) -> None:
+    """One line on standard error (``error: ...``, ``warning: ...``), passwords masked first,
+    then its control characters escaped (reporters.text.one_line): a file's name or content
+    quoted in it cannot start a line of its own or drive the terminal."""
+    from pgconf_fix.redact import redact
+    from pgconf_fix.reporters.text import one_line
+
+    _emit(one_line(redact(text)) + "\n", err=True)
+
+
 def fixable(
     findings: list[Finding], suppressed: list[Finding], recheck: Callable[[dict[Path, str]], CheckResult], unsafe_fixes: bool
 ) -> Fixable:
@@ -343,7 +353,7 @@ def _counted(style: ReportStyle) -> bool:
 
 def _errors(result: CheckResult) -> int:
     for error in result.errors:
-        _emit(f"error: {error}\n", err=True)
+        _note(f"error: {error}")
     return len(result.errors)
 
 
@@ -501,7 +511,7 @@ def _run(
         data = sys.stdin.buffer.read(options.max_file_size + 1)  # no further: the limit is the limit
         problem = _stdin_problem(data, options.max_file_size)
         if problem:
-            _emit(f"error: -: {problem}\n", err=True)
+            _note(f"error: -: {problem}")
             return EXIT_ERROR
         stdin = SourceFile.from_bytes((cwd / stdin_filename).absolute(), stdin_filename, data)
     from pgconf_fix.jobs import configure
@@ -532,7 +542,7 @@ def _run(
         if cache is not None:
             cache.close()
             if cache.warning:
-                _emit(f"warning: {cache.warning}\n", err=True)
+                _note(f"warning: {cache.warning}")
 
 
 def _checked(
@@ -555,11 +565,11 @@ def _checked(
 
         outcome = fix_until_stable(result.findings, unsafe_fixes, run.check, result.suppressed)
         for display, reason in dict.fromkeys(outcome.refusals):
-            _emit(f"warning: {display}: a fix was dropped, because {reason}\n", err=True)
+            _note(f"warning: {display}: a fix was dropped, because {reason}")
         if diff_mode:
             base = diff_base(outcome.texts, cwd)
             if base != Path(os.path.abspath(cwd)):
-                _emit(f"note: the diff's paths are relative to {base}: apply it there\n", err=True)
+                _note(f"note: the diff's paths are relative to {base}: apply it there")
             for path, text in sorted(outcome.texts.items()):
                 sys.stdout.buffer.write(unified_diff(outcome.originals[path], text, cwd, base))
             sys.stdout.buffer.flush()
@@ -575,9 +585,11 @@ def _checked(
         where = "standard input" if stdin is not None else f"{files} file{'s' if files != 1 else ''}"
         summary = f"Fixed {outcome.fixed} {noun} in {where}.\n"
         if outcome.not_written:
+            from pgconf_fix.reporters.text import one_line
+
             summary = (
                 f"Wrote {files} of {len(outcome.texts)} fixed files; {len(outcome.not_written)} not written "
-                f"({', '.join(outcome.not_written)}): their findings are still reported.\n"
+                f"({', '.join(map(one_line, outcome.not_written))}): their findings are still reported.\n"
             )
         _emit(summary, err=fmt != "text" or stdin is not None)
         fixes = _fixable(left, run, cache, unsafe_fixes, style) if _counted(style) else None
@@ -618,11 +630,10 @@ def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: 
     for path, lines in wanted.items():
         text, skipped[path] = suppression.with_suppressions(sources[path], lines, reason)
         for line in skipped[path]:
-            _emit(f"warning: {sources[path].display}:{line}: no suppression comment can be added here safely\n",
-                  err=True)
+            _note(f"warning: {sources[path].display}:{line}: no suppression comment can be added here safely")
         problem = sources[path].encoding_problem(text) if text is not None else None
         if problem is not None:
-            _emit(f"warning: {sources[path].display}: {problem}; left as it was\n", err=True)
+            _note(f"warning: {sources[path].display}: {problem}; left as it was")
         elif text is not None:
             texts[path] = text
     if texts:
@@ -632,14 +643,13 @@ def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: 
             left = [f for f in after if f.source.path == path and f.code not in suppression.NOT_SUPPRESSIBLE]
             expected = sum(len(wanted[path][line]) for line in skipped[path])
             if sum(1 for f in left if f.code == "PGF001") > before_errors or len(left) > expected:
-                _emit(f"warning: {sources[path].display}: the comments would not suppress every finding; left as it was\n",
-                      err=True)
+                _note(f"warning: {sources[path].display}: the comments would not suppress every finding; left as it was")
                 del texts[path]
     for path, text in list(texts.items()):  # every file attempted; one not written is named
         try:
             write_fixed(sources[path], text)
         except WriteError as exc:
-            _emit(f"error: {exc}\n", err=True)
+            _note(f"error: {exc}")
             del texts[path]
             errors += 1
     added = sum(len(wanted[path]) - len(skipped[path]) for path in texts)
@@ -728,10 +738,10 @@ def _warn_unread(targets: list[Target]) -> None:
     for reason, displays in by_reason.items():
         if len(displays) <= UNREAD_NAMED:
             for display in displays:
-                _emit(f"warning: {display}: not checked: {reason}\n", err=True)
+                _note(f"warning: {display}: not checked: {reason}")
         else:
             shown = ", ".join(displays[:3])
-            _emit(f"warning: {len(displays)} named files not checked: {reason}: {shown} and {len(displays) - 3} more\n", err=True)
+            _note(f"warning: {len(displays)} named files not checked: {reason}: {shown} and {len(displays) - 3} more")
     if not any(any(target.files.values()) or target.errors for target in targets):
         _emit("warning: no file under the given paths is one pgconf-fix reads\n", err=True)
 
@@ -786,7 +796,7 @@ def _write(run: Run | Runs, outcome, stdin: SourceFile | None) -> CheckResult:  
             written[path] = text
         except WriteError as exc:
             failed.append(exc)
-            _emit(f"error: {exc}\n", err=True)
+            _note(f"error: {exc}")
     outcome.not_written = [exc.display for exc in failed]
     run.wrote(written)  # the check of what is now on disk re-checks only what differs from the last
     return run.check()
@@ -829,9 +839,9 @@ def main(argv: list[str] | None = None, cache: bool = False) -> int:
         _emit("Aborted.\n", err=True)
         return EXIT_ERROR
     except click.ClickException as exc:
-        _emit(f"error: {exc.format_message()}\n", err=True)
+        _note(f"error: {exc.format_message()}")
         return EXIT_ERROR
     except (ConfigError, CatalogError, UserError) as exc:
-        _emit(f"error: {exc}\n", err=True)
+        _note(f"error: {exc}")
         return EXIT_ERROR
     return int(result) if isinstance(result, int) else EXIT_CLEAN

@@ -853,3 +853,31 @@ def test_json_nested_past_the_recursion_limit_is_no_traceback(work: Path) -> Non
         assert f"bad/{name}:1:1: PGF004 not checked: nested too deeply for Python's JSON parser" in outcome.stdout
     assert "bad/Dockerfile" not in outcome.stdout
     assert GOOD in outcome.stdout
+
+
+def test_control_characters_of_names_and_contents_do_not_reach_the_terminal(work: Path) -> None:
+    """A repository's file names and file contents are the attacker's: an ESC in them, echoed
+    raw, starts a terminal sequence (``ESC [2J`` clears the screen, ``ESC ]0;...BEL`` sets the
+    title), and a newline in a name on standard error started a line of its own. The text
+    report and the ``error:``/``warning:`` lines show them escaped; JSON keeps the name as it is."""
+    (work / "bad").mkdir()
+    shown = "bad/t\\x1b]0;T\\x07\\x1b[2J.env"
+    (work / "bad" / "t\x1b]0;T\x07\x1b[2J.env").write_text("DATABASE_URL=postgresql://db.example.com/x\n")
+    (work / "bad" / "postgresql.conf").write_text("tcp_keepalives_idle = '\x1b[2J\x9b60'\n")
+    (work / "bad" / "n\x1b[31m\nerror: forged.env").write_bytes(b"A=1\x00")
+    (work / "bad" / "w\x1b[31m.yaml").write_text("a: 1\n")
+    outcome = run_cli(["bad", "bad/w\x1b[31m.yaml", "good"], work)
+    clean(outcome)
+    assert outcome.code == 2
+    for stream in (outcome.stdout, outcome.stderr):
+        assert not any(character in stream for character in "\x1b\x07\x9b"), stream
+    assert f"{shown}:1:14: PGF401 " in outcome.stdout
+    assert 'bad/postgresql.conf:1:1: PGF001 invalid value for parameter "tcp_keepalives_idle": "\\x1b[2J\\x9b60"' in outcome.stdout
+    assert "error: bad/n\\x1b[31m\\nerror: forged.env: binary file" in outcome.stderr
+    assert "warning: bad/w\\x1b[31m.yaml: not checked: " in outcome.stderr
+    assert all(line.startswith(("error: ", "warning: ")) for line in outcome.stderr.splitlines()), outcome.stderr
+    assert GOOD in outcome.stdout
+    import json
+
+    found = json.loads(run_cli(["--format", "json", "bad"], work).stdout)
+    assert "bad/t\x1b]0;T\x07\x1b[2J.env" in {finding["path"] for finding in found}

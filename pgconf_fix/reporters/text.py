@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pgconf_fix.findings import SAFE, Finding, Fixable
 from pgconf_fix.redact import PARSE_ERROR, redact
 
@@ -50,9 +52,18 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+# What a terminal acts on: the C0 controls but the tab, DEL, and the C1 controls (U+009B is
+# an 8-bit CSI). ESC in a file name or value, echoed raw, starts a sequence ("ESC [2J" clears
+# the screen, "ESC ]0;... BEL" sets the window title); a line break starts a line of its own.
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_NAMED = {"\r": "\\r", "\n": "\\n"}
+
+
 def one_line(text: str) -> str:
-    """A path or message on one line: echoed file content must not start a line of its own."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """A path or message (which may echo a file's name or content) as one line a terminal only
+    prints: a line break is ``\\n`` or ``\\r``, any other control character ``\\xHH``; the
+    tab and everything printable are kept."""
+    return _CONTROLS.sub(lambda found: _NAMED.get(found.group(), f"\\x{ord(found.group()):02x}"), text)
 
 
 def _plural(count: int, noun: str) -> str:
