@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.findings import Fix
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.pgbouncer_env import (
     EnvironmentPgBouncer,
@@ -100,7 +101,7 @@ def test_values_the_entrypoint_would_not_write_as_is_leave_the_service_unread(en
 
 
 def test_other_images_are_not_read_from_their_environment() -> None:
-    text = "services:\n  b:\n    image: bitnami/pgbouncer\n    environment:\n      TCP_KEEPIDLE: 7200\n"
+    text = "services:\n  b:\n    image: example/pgbouncer\n    environment:\n      TCP_KEEPIDLE: 7200\n"
     from pgconf_fix.views.compose import compose_views
 
     source = SourceFile.from_bytes(Path("/nowhere/docker-compose.yml"), "docker-compose.yml", text.encode())
@@ -293,3 +294,84 @@ def test_an_ecs_container_whose_settings_are_not_known_here_is_not_read(extra: s
     assert _ecs_views("task-definition.json", text) == []
     plain = '{"family": "f", "containerDefinitions": [' + CONTAINER % ("", '"7200"') + "]}"
     assert len(_ecs_views("task-definition.json", plain)) == 1
+
+
+BITNAMI = "services:\n  b:\n    image: bitnami/pgbouncer:1.24.1\n"
+
+
+def test_bitnami_writes_its_own_variables_only() -> None:
+    """bitnami/pgbouncer's setup writes ``key = value`` for its PGBOUNCER_<KEY> variables set and
+    not empty; edoburu's names (TCP_KEEPIDLE) are nothing to it, and it has no tcp_keep* variable
+    at all: those keys are PgBouncer's defaults, which the real PgBouncer shows."""
+    text = BITNAMI + (
+        "    environment:\n      TCP_KEEPIDLE: '45'\n      PGBOUNCER_SERVER_IDLE_TIMEOUT: '900'\n"
+        "      PGBOUNCER_SERVER_CONNECT_TIMEOUT: ''\n      PGBOUNCER_SERVER_LIFETIME: 3600\n"
+    )
+    view = _views(text)["b"]
+    assert view is not None
+    assert view.host.text == "[pgbouncer]\nserver_idle_timeout = 900\nserver_lifetime = 3600\n"
+    shown = config_holding_what_was_read(view, ("server_idle_timeout", "server_lifetime"))
+    assert shown["tcp_keepidle"] == "0" and view.effective("tcp_keepidle") is None
+    assert not isinstance(view.fix("tcp_keepidle", "60"), Fix)  # no variable of the image writes it
+    assert "no variable of bitnami/pgbouncer sets it" in view.missing_note("tcp_keepidle")
+    fixed = view.fix("server_idle_timeout", "300")
+    assert fixed is not None and [edit.content for edit in fixed.edits] == ["'300'"]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "    volumes:\n      - ./conf:/bitnami/pgbouncer/conf\n",  # its pgbouncer.ini is copied over, nothing written
+        "    volumes:\n      - pgbouncer-data:/bitnami\n",  # a folder above it
+        "    volumes:\n      - {type: bind, source: ./p.ini, target: /opt/bitnami/pgbouncer/conf/pgbouncer.ini}\n",
+        "    command: [pgbouncer, /etc/custom.ini]\n",  # the setup runs only for its own run.sh
+        "    command: [bash, -c, 'exec /opt/bitnami/scripts/pgbouncer/run.sh']\n",  # $1 is bash: no setup
+        "    command: /opt/bitnami/scripts/pgbouncer/run.sh /etc/custom.ini\n",
+    ],
+)
+def test_a_bitnami_service_not_running_the_written_file_is_not_read(extra: str) -> None:
+    text = BITNAMI + extra + "    environment:\n      PGBOUNCER_SERVER_IDLE_TIMEOUT: '900'\n"
+    assert _views(text)["b"] is None
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        "      PGBOUNCER_SERVER_IDLE_TIMEOUT_FILE: /run/secrets/idle\n",  # read from a file there
+        "      - PGBOUNCER_SERVER_IDLE_TIMEOUT_FILE=/run/secrets/idle\n",
+        "      PGBOUNCER_SERVER_IDLE_TIMEOUT: '9:00'\n",  # awk -F: cuts it at the colon
+        "      PGBOUNCER_SERVER_IDLE_TIMEOUT: '900 # s'\n",  # ini-file's handling of '#' not known here
+        "      PGBOUNCER_SERVER_IDLE_TIMEOUT: ${IDLE}\n",  # compose interpolation
+    ],
+)
+def test_bitnami_values_not_known_here_leave_the_service_unread(environment: str) -> None:
+    assert _views(BITNAMI + "    environment:\n" + environment)["b"] is None
+
+
+def test_bitnami_with_its_own_run_script_and_flags_is_read() -> None:
+    text = BITNAMI.replace("bitnami/", "bitnamilegacy/") + (
+        "    command: /opt/bitnami/scripts/pgbouncer/run.sh -v\n"
+        "    volumes:\n      - ./init:/docker-entrypoint-initdb.d\n"
+        "    environment:\n      - PGBOUNCER_SERVER_IDLE_TIMEOUT=900\n"
+    )
+    view = _views(text)["b"]
+    assert view is not None and view.host.text == "[pgbouncer]\nserver_idle_timeout = 900\n"
+    fixed = view.fix("server_idle_timeout", "300")
+    assert fixed is not None and [edit.content for edit in fixed.edits] == ["PGBOUNCER_SERVER_IDLE_TIMEOUT=300"]
+
+
+def test_a_bitnami_container_is_read_as_its_setup_writes() -> None:
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers:\n  - name: b\n"
+        "    image: docker.io/bitnami/pgbouncer:1.24.1\n"
+        "    env:\n    - {name: PGBOUNCER_SERVER_IDLE_TIMEOUT, value: '900'}\n"
+    )
+    (view,) = _pod_views(pod)
+    assert view is not None and view.host.text == "[pgbouncer]\nserver_idle_timeout = 900\n"
+    config_holding_what_was_read(view, ("server_idle_timeout",))
+    own = pod.replace("    env:", "    args: [/opt/bitnami/scripts/pgbouncer/run.sh]\n    env:")
+    assert _pod_views(own)[0] is not None
+    other = pod.replace("    env:", "    args: [pgbouncer, /config/pgbouncer.ini]\n    env:")
+    mounted = pod + "    volumeMounts:\n    - {name: conf, mountPath: /bitnami/pgbouncer/conf}\n"
+    from_file = pod.replace("PGBOUNCER_SERVER_IDLE_TIMEOUT,", "PGBOUNCER_SERVER_IDLE_TIMEOUT_FILE,")
+    assert _pod_views(other) == _pod_views(mounted) == _pod_views(from_file) == [None]

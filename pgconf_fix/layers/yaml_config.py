@@ -32,6 +32,12 @@ def _compose_name() -> re.Pattern[str]:
 
 
 @cache
+def _environment_images() -> re.Pattern[bytes]:
+    """The PgBouncer images configured by their environment (views.pgbouncer_env.IMAGES)."""
+    return re.compile(rb"(?:edoburu|bitnami|bitnamilegacy)/pgbouncer")
+
+
+@cache
 def _keys() -> re.Pattern[bytes]:
     """Keys this layer reads, at the start of a line (a YAML key or a list item)."""
     return re.compile(
@@ -46,10 +52,10 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     name = path.name.lower()
     if name.endswith(".json"):
         # A CloudFormation template in JSON with an RDS parameter group (views.cloudformation),
-        # or an ECS task definition running edoburu/pgbouncer (views.pgbouncer_env).
+        # or an ECS task definition running edoburu/ or bitnami/pgbouncer (views.pgbouncer_env).
         data = head()
         return (b"AWS::RDS::DB" in data and b"ParameterGroup" in data) or (
-            b"edoburu/pgbouncer" in data and b"ontainerDefinitions" in data
+            _environment_images().search(data) is not None and b"ontainerDefinitions" in data
         )
     if not name.endswith((".yml", ".yaml")):
         return False
@@ -59,7 +65,7 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctl" not in data:
         return False
     # A container of a PgBouncer image configured by its environment (views.pgbouncer_env).
-    return _keys().search(data) is not None or b"edoburu/pgbouncer" in data
+    return _keys().search(data) is not None or _environment_images().search(data) is not None
 
 
 def group_key(path: Path) -> Path:

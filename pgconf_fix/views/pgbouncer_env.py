@@ -1,6 +1,7 @@
-"""PgBouncer configured by environment variables: a compose service or a Kubernetes container
-running the ``edoburu/pgbouncer`` image, whose entrypoint writes ``/etc/pgbouncer/pgbouncer.ini``
-from the container's environment, judged by PGF601-PGF604 as that file would be.
+"""PgBouncer configured by environment variables: a compose service, a Kubernetes container or
+an ECS container definition running the ``edoburu/pgbouncer`` or the ``bitnami/pgbouncer``
+image, whose entrypoint writes its ``pgbouncer.ini`` from the container's environment, judged by
+PGF601-PGF604 as that file would be (``EnvironmentImage``: what each image writes).
 
 What the entrypoint does (edoburu/docker-pgbouncer ``entrypoint.sh`` at ``91a581b``, June 2026,
 read and run once over a private ``/etc/pgbouncer``): when no ``pgbouncer.ini`` exists yet, it writes a ``[pgbouncer]`` section in which a
@@ -19,6 +20,17 @@ compose builds from a Dockerfile (``build:``), that takes variables from elsewhe
 (``env_file:``, ``envFrom``, a ``valueFrom`` for one of these names), or whose variables of these
 names hold a compose interpolation (``$``), ``%`` or ``\\``, or is named with no value (compose
 then takes it from the shell it runs in: adding it again would also repeat a key compose refuses).
+
+``bitnami/pgbouncer`` (bitnami/containers ``bitnami/pgbouncer/1/debian-12``, read, not run: no
+image is pulled here): its entrypoint runs its setup only when the command is its own
+``/opt/bitnami/scripts/pgbouncer/run.sh``; the setup deletes
+``/opt/bitnami/pgbouncer/conf/pgbouncer.ini`` and writes a new one with bitnami's ``ini-file
+set``, one ``key = value`` for each of a fixed list of ``PGBOUNCER_<KEY>`` variables that is set
+and not empty (``PGBOUNCER_SERVER_IDLE_TIMEOUT`` -> ``server_idle_timeout``), cut at the first
+``:`` by ``awk -F:``, unless a ``pgbouncer.ini`` is mounted in ``/bitnami/pgbouncer/conf``
+(copied over it, and then nothing is written). The list has no ``tcp_keep*`` and no
+``server_check_*`` variable: those keys stay PgBouncer's defaults, and a finding about them has no
+fix in the environment. ``<NAME>_FILE`` variables read a value from a file (not known here).
 """
 
 from __future__ import annotations
@@ -35,17 +47,76 @@ from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.pgbouncer import PgBouncerConfig
 
-# The settings the entrypoint writes from a variable of the key's name in upper case.
+# The settings edoburu's entrypoint writes from a variable of the key's name in upper case.
 ENVIRONMENT_KEYS = (
     "tcp_keepalive", "tcp_keepcnt", "tcp_keepidle", "tcp_keepintvl", "tcp_user_timeout",
     "server_idle_timeout", "server_lifetime", "server_check_delay", "server_check_query", "server_connect_timeout",
 )  # fmt: skip
-_VARIABLES = {key.upper(): key for key in ENVIRONMENT_KEYS}  # TCP_KEEPIDLE -> tcp_keepidle
-# Characters the view does not read past: compose's interpolation, printf's conversions and
-# escapes, a line break (a value holding one is not written as one line).
-_NOT_AS_IS = "$%\\\n"
-_IMAGE = re.compile(r"(?:^|/)edoburu/pgbouncer(?:[:@]|$)")
 _HEADER = "[pgbouncer]\n"
+
+
+@dataclass(frozen=True)
+class EnvironmentImage:
+    """An image whose entrypoint writes pgbouncer.ini from the container's environment.
+
+    ``variables``: variable -> the key it writes (of the keys the rules read); ``config_dirs``:
+    a mount at, in or above one of these puts a file there that wins over the environment (the
+    view is not built); ``not_as_is``: characters of a value the view does not read past;
+    ``setup_command``: the command (CMD) the entrypoint sets up for, "" when it sets up for any
+    command that names no other ``.ini``; ``file_variables``: whether ``<NAME>_FILE`` reads a
+    variable's value from a file."""
+
+    name: str  # "edoburu/pgbouncer"
+    pattern: re.Pattern[str]
+    variables: dict[str, str]
+    config_dirs: tuple[str, ...]
+    written_file: str  # the file the entrypoint writes
+    not_as_is: str
+    setup_command: str = ""
+    file_variables: bool = False
+
+    def variable(self, key: str) -> str | None:
+        """The variable that writes ``key`` (None: none does)."""
+        return next((name for name, written in self.variables.items() if written == key), None)
+
+    def unknown(self, name: str) -> bool:
+        """Whether a variable named ``name`` sets one of ours in a way not known here."""
+        return self.file_variables and name.endswith("_FILE") and name[: -len("_FILE")] in self.variables
+
+    def mounted_over(self, path: str) -> bool:
+        """Whether a volume mounted at ``path`` can hold the file this image reads instead."""
+        path = path.rstrip("/") or "/"
+        return any(path == folder or folder.startswith(path + "/") or path.startswith(folder + "/") or path == "/"
+                   for folder in self.config_dirs)  # fmt: skip
+
+    def runs_setup(self, words: list[str] | None) -> bool:
+        """Whether the entrypoint writes the file and PgBouncer reads it, for a command (CMD)
+        of ``words`` (None: the image's own)."""
+        if words is None:
+            return True
+        if self.setup_command:
+            return bool(words) and words[0] == self.setup_command and not any(w.endswith(".ini") for w in words[1:])
+        return not any(word.endswith(".ini") and word != self.written_file for word in words)
+
+
+# edoburu/docker-pgbouncer's entrypoint.sh (the module's docstring): printf writes each value,
+# so compose's interpolation, printf's conversions and escapes, and a line break are not read past.
+EDOBURU = EnvironmentImage(
+    "edoburu/pgbouncer", re.compile(r"(?:^|/)edoburu/pgbouncer(?:[:@]|$)"),
+    {key.upper(): key for key in ENVIRONMENT_KEYS}, ("/etc/pgbouncer",), "/etc/pgbouncer/pgbouncer.ini", "$%\\\n",
+)  # fmt: skip
+# bitnami/containers bitnami/pgbouncer/1/debian-12 (libpgbouncer.sh, pgbouncer-env.sh,
+# entrypoint.sh, run.sh, Dockerfile; the module's docstring); bitnamilegacy/ holds its older tags.
+# Its values pass through awk (cut at ":") and ini-file (a '#', ';', quote or blank might be
+# written otherwise): only plain words are read.
+BITNAMI = EnvironmentImage(
+    "bitnami/pgbouncer", re.compile(r"(?:^|/)bitnami(?:legacy)?/pgbouncer(?:[:@]|$)"),
+    {"PGBOUNCER_SERVER_IDLE_TIMEOUT": "server_idle_timeout", "PGBOUNCER_SERVER_LIFETIME": "server_lifetime",
+     "PGBOUNCER_SERVER_CONNECT_TIMEOUT": "server_connect_timeout"},
+    ("/bitnami/pgbouncer/conf", "/opt/bitnami/pgbouncer/conf"), "/opt/bitnami/pgbouncer/conf/pgbouncer.ini",
+    "$%\\\n:#;'\" \t", setup_command="/opt/bitnami/scripts/pgbouncer/run.sh", file_variables=True,
+)  # fmt: skip
+IMAGES = (EDOBURU, BITNAMI)
 
 
 # The variables whose URLs the entrypoint takes apart itself (its parse_url, with sed and cut)
@@ -54,9 +125,14 @@ _HEADER = "[pgbouncer]\n"
 URL_VARIABLES = ("DATABASE_URL", "DATABASE_URLS")
 
 
+def environment_image(image: str) -> EnvironmentImage | None:
+    """The image ``image`` names when its entrypoint writes pgbouncer.ini from the environment."""
+    return next((known for known in IMAGES if known.pattern.search(image.strip())), None)
+
+
 def is_environment_configured(image: str) -> bool:
     """Whether ``image`` is one whose entrypoint writes pgbouncer.ini from the environment."""
-    return bool(_IMAGE.search(image.strip()))
+    return environment_image(image) is not None
 
 
 @dataclass
@@ -84,14 +160,16 @@ class EnvironmentHost:
     item_keys: tuple[str, str] = ("name", "value")  # CloudFormation's ECS: ("Name", "Value")
     text: str = _HEADER
     lines: list[_Line] = field(default_factory=list)
+    image: EnvironmentImage = EDOBURU
 
     def take(self, name: str, value: str, node: ScalarNode, file_value: int | None, entry: int) -> bool:
         """Write the line variable ``name`` gives (none when its value is empty); False when the
-        value is not one the entrypoint writes as it is (``_NOT_AS_IS``): the view is not built."""
-        if any(char in value for char in _NOT_AS_IS):
+        value is not one the entrypoint writes as it is (``EnvironmentImage.not_as_is``): the
+        view is not built."""
+        if any(char in value for char in self.image.not_as_is):
             return False
         if value:
-            key = _VARIABLES[name]
+            key = self.image.variables[name]
             start = len(self.text) + len(key) + 3
             self.lines.append(_Line(start, value, node, file_value, entry, name))
             self.text += f"{key} = {value}\n"
@@ -115,7 +193,10 @@ class EnvironmentHost:
         new variable; a change inside a value, the variable's value. ValueError otherwise."""
         added = re.fullmatch(r"\n([a-z_]+) = (.*)", content)
         if start == end and added is not None:
-            return self._insert(added.group(1).upper(), added.group(2))
+            name = self.image.variable(added.group(1))
+            if name is None:
+                raise ValueError(f"{self.image.name} writes no {added.group(1)} from its environment")
+            return self._insert(name, added.group(2))
         for line in self.lines:
             if line.ini_value <= start <= end <= line.ini_value + len(line.value):
                 local = start - line.ini_value
@@ -161,36 +242,52 @@ class EnvironmentPgBouncer(PgBouncerConfig):
         super().__init__(host)
 
     def reader_note(self, location: Location) -> str:
-        return f" (edoburu/pgbouncer writes it into pgbouncer.ini from the environment of {self.service})"
+        image: EnvironmentImage = self.host.image  # type: ignore[attr-defined]
+        if image is EDOBURU:
+            return f" (edoburu/pgbouncer writes it into pgbouncer.ini from the environment of {self.service})"
+        return f" ({image.name} writes pgbouncer.ini from the environment of {self.service})"
 
     def missing_note(self, key: str) -> str:
-        return f" ({key.upper()} is not set)"
+        image: EnvironmentImage = self.host.image  # type: ignore[attr-defined]
+        name = image.variable(key)
+        if name is not None:
+            return f" ({name} is not set)"
+        return (f" (no variable of {image.name} sets it: a pgbouncer.ini mounted in {image.config_dirs[0]} "
+                "replaces the one the image writes, and must hold every setting)")  # fmt: skip
 
     def set_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         """As a pgbouncer.ini's, except that no variable is added to an empty flow collection
-        (``environment: {}``): several fixes' separate insertions there would run together."""
+        (``environment: {}``): several fixes' separate insertions there would run together; and
+        a key no variable of the image writes has no edit."""
+        if self.host.image.variable(key) is None:  # type: ignore[attr-defined]
+            return ()
         environment = self.host.environment  # type: ignore[attr-defined]
         if self.effective(key) is None and not environment.value and getattr(environment, "flow_style", False):
             return ()
         return super().set_edits(key, value)
 
 
-def _entries(source: SourceFile, environment: Node) -> list[tuple[str, str, ScalarNode, int | None, int]] | None:
+def _entries(
+    source: SourceFile, environment: Node, image: EnvironmentImage
+) -> list[tuple[str, str, ScalarNode, int | None, int]] | None:
     """(name, value, value node, file offset of the value when written as is, entry offset) of
     each variable set; None when the environment is not one this view reads."""
     found = []
+    variables = image.variables
     if isinstance(environment, MappingNode):
         for key, value in Y.items(environment):
             if not isinstance(value, ScalarNode):
                 return None
+            if image.unknown(key.value):
+                return None  # a value read from a file
             if Y.is_null(value):
-                if key.value in _VARIABLES:
+                if key.value in variables:
                     return None  # NAME with no value: compose takes it from its shell, not known here
                 continue
             try:  # the text compose passes: 7200.0 is "7200" (documents.go_yaml_scalar)
                 passed = compose_map_value(value.value, source.text[slice(*Y.span(value))])
             except NotAString:
-                if key.value in _VARIABLES:
+                if key.value in variables:
                     return None  # a timestamp: what compose passes is not worked out here
                 continue
             if passed is None:
@@ -202,10 +299,12 @@ def _entries(source: SourceFile, environment: Node) -> list[tuple[str, str, Scal
             if not isinstance(item, ScalarNode):
                 continue
             if "=" not in item.value:
-                if item.value in _VARIABLES:
+                if item.value in variables:
                     return None  # likewise: a name alone is taken from compose's shell
                 continue
             name, value = item.value.split("=", 1)
+            if image.unknown(name):
+                return None
             found.append((name, value, item, _written_at(source, item, len(name) + 1), Y.span(item)[0]))
     else:
         return None
@@ -224,14 +323,21 @@ def _written_at(source: SourceFile, node: ScalarNode, skip: int) -> int | None:
     return None
 
 
-def _other_ini(command: Node | None) -> bool:
-    """Whether a command names a configuration file other than the one the entrypoint writes
-    (``pgbouncer /etc/pgbouncer/custom.ini``): PgBouncer then reads that file."""
+def _command_words(command: Node | None) -> list[str] | None:
+    """The words of a command (CMD) as written, a list's items split at blanks; None when none
+    is written (the image's own)."""
+    if command is None:
+        return None
     if isinstance(command, SequenceNode):
-        words = [word for item in command.value for word in (Y.scalar_value(item) or "").split()]
-    else:
-        words = (Y.scalar_value(command) or "").split()
-    return any(word.endswith(".ini") and word != "/etc/pgbouncer/pgbouncer.ini" for word in words)
+        return [word for item in command.value for word in (Y.scalar_value(item) or "").split()]
+    return (Y.scalar_value(command) or "").split()
+
+
+def _other_ini(command: Node | None, image: EnvironmentImage = EDOBURU) -> bool:
+    """Whether a command (CMD) keeps the entrypoint from writing the file PgBouncer reads: one
+    naming another configuration file (``pgbouncer /etc/pgbouncer/custom.ini``: PgBouncer then
+    reads that), or, for an image that sets up only for its own command, any other command."""
+    return not image.runs_setup(_command_words(command))
 
 
 def environment_pgbouncer_view(source: SourceFile, name: str, service: MappingNode) -> EnvironmentPgBouncer | None:
@@ -242,22 +348,23 @@ def environment_pgbouncer_view(source: SourceFile, name: str, service: MappingNo
         return None
     if service_value(service, "entrypoint") is not None or service_value(service, "build") is not None:
         return None  # the image's entrypoint does not run, or the image is built from a Dockerfile here
-    if _other_ini(service_value(service, "command")):
+    image = environment_image(Y.scalar_value(service_value(service, "image")) or "")
+    if image is None or _other_ini(service_value(service, "command"), image):
         return None
     volumes = service_value(service, "volumes")
     for volume in volumes.value if isinstance(volumes, SequenceNode) else []:
-        target = Y.scalar_value(Y.get(volume, "target")) if isinstance(volume, MappingNode) else Y.scalar_value(volume)
-        if target and "/etc/pgbouncer" in target:
+        target = Y.scalar_value(Y.get(volume, "target")) if isinstance(volume, MappingNode) else _short_target(volume)
+        if target and _mounted_over(image, target):
             return None
     pair = service_entry(service, "environment")
     if pair is None:
         return None
-    entries = _entries(source, pair[1])
+    entries = _entries(source, pair[1], image)
     if entries is None:
         return None
-    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index)
+    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, image=image)
     for variable, value, node, file_value, entry in entries:
-        if variable in _VARIABLES and not host.take(variable, value, node, file_value, entry):
+        if variable in image.variables and not host.take(variable, value, node, file_value, entry):
             return None
     return EnvironmentPgBouncer(host, f"compose service {name}")
 
@@ -267,20 +374,23 @@ def kubernetes_pgbouncer_view(source: SourceFile, name: str, container: MappingN
     None when its settings are not read (see the module's docstring)."""
     if Y.get(container, "envFrom") is not None:
         return None
-    if Y.get(container, "command") is not None or _other_ini(Y.get(container, "args")):
+    image = environment_image(Y.scalar_value(Y.get(container, "image")) or "")
+    if image is None or Y.get(container, "command") is not None or _other_ini(Y.get(container, "args"), image):
         return None  # command replaces the image's entrypoint; args may name another file
     mounts = Y.get(container, "volumeMounts")
     for mount in mounts.value if isinstance(mounts, SequenceNode) else []:
         path = Y.scalar_value(Y.get(mount, "mountPath")) or ""
-        if "/etc/pgbouncer" in path or path.rstrip("/") in ("/etc", ""):
+        if _mounted_over(image, path):
             return None
     pair = Y.entry(container, "env")
     if pair is None or not isinstance(pair[1], SequenceNode):
         return None
-    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True)
+    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True, image=image)
     for item in pair[1].value:
         variable = Y.scalar_value(Y.merged_get(item, "name"))
-        if variable not in _VARIABLES:
+        if variable is not None and image.unknown(variable):
+            return None  # a value read from a file
+        if variable not in image.variables:
             continue
         if any(key.tag == Y.MERGE_TAG for key, _ in Y.items(item)):
             return None  # an item built with a merge key (<<: *anchor): its value is written in a shared mapping
@@ -307,23 +417,28 @@ def ecs_pgbouncer_view(source: SourceFile, container: MappingNode, capitalized: 
 
     if Y.get(container, key("environmentFiles")) is not None or Y.get(container, key("entryPoint")) is not None:
         return None
-    if _other_ini(Y.get(container, key("command"))):
+    image = environment_image(Y.scalar_value(Y.get(container, key("image"))) or "")
+    if image is None or _other_ini(Y.get(container, key("command")), image):
         return None
     mounts = Y.get(container, key("mountPoints"))
     for mount in mounts.value if isinstance(mounts, SequenceNode) else []:
         path = Y.scalar_value(Y.get(mount, key("containerPath"))) or ""
-        if "/etc/pgbouncer" in path or path.rstrip("/") in ("/etc", ""):
+        if _mounted_over(image, path):
             return None
     secrets = Y.get(container, key("secrets"))
-    if any(Y.scalar_value(Y.get(item, key("name"))) in _VARIABLES for item in (secrets.value if isinstance(secrets, SequenceNode) else [])):
+    named = [Y.scalar_value(Y.get(item, key("name"))) or "" for item in (secrets.value if isinstance(secrets, SequenceNode) else [])]
+    if any(name in image.variables or image.unknown(name) for name in named):
         return None
     pair = Y.entry(container, key("environment"))
     if pair is None or not isinstance(pair[1], SequenceNode):
         return None
-    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True, item_keys=(key("name"), key("value")))
+    host = EnvironmentHost(source, pair[1], pair[0].start_mark.index, kubernetes=True,
+                           item_keys=(key("name"), key("value")), image=image)  # fmt: skip
     for item in pair[1].value:
         variable = Y.scalar_value(Y.get(item, key("name")))
-        if variable not in _VARIABLES:
+        if variable is not None and image.unknown(variable):
+            return None  # a value read from a file
+        if variable not in image.variables:
             continue
         value = Y.get(item, key("value"))
         if not isinstance(value, ScalarNode) or value.tag != Y.STR_TAG:
@@ -344,6 +459,22 @@ def ecs_task_pgbouncer_views(source: SourceFile, definitions: Node | None, capit
         if is_environment_configured(image) and (view := ecs_pgbouncer_view(source, container, capitalized)) is not None:
             views.append(view)
     return views
+
+
+def _short_target(volume: Node) -> str | None:
+    """The container path of a compose volume in the short syntax, ``[SOURCE:]TARGET[:MODE]``
+    (https://docs.docker.com/reference/compose-file/services/#short-syntax-5)."""
+    text = Y.scalar_value(volume)
+    if text is None:
+        return None
+    parts = text.split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _mounted_over(image: EnvironmentImage, path: str) -> bool:
+    """Whether a mount at ``path`` may put another file where the image's PgBouncer reads its
+    own (a mount of the folder, of a folder above it, or of anything in it), or over /etc."""
+    return image.mounted_over(path) or path.rstrip("/") == "/etc"
 
 
 def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:
@@ -370,8 +501,8 @@ def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:
             if not isinstance(node, MappingNode):
                 continue
             image = Y.get(node, "image") or Y.get(node, "Image")
-            if not is_environment_configured(Y.scalar_value(image) or ""):
-                continue
+            if environment_image(Y.scalar_value(image) or "") is not EDOBURU:
+                continue  # bitnami/pgbouncer reads no URL variable
             environment = Y.get(node, "environment") or Y.get(node, "Environment")
             if isinstance(environment, MappingNode):
                 spans += [Y.span(value) for key, value in Y.items(environment) if key.value in URL_VARIABLES]
