@@ -881,3 +881,39 @@ def test_control_characters_of_names_and_contents_do_not_reach_the_terminal(work
 
     found = json.loads(run_cli(["--format", "json", "bad"], work).stdout)
     assert "bad/t\x1b]0;T\x07\x1b[2J.env" in {finding["path"] for finding in found}
+
+
+def _laughs(fan: int, depth: int) -> str:
+    """A compose file whose ``x:`` holds lists of ``fan`` aliases of the list before, ``depth`` deep."""
+    lines = ["services:", "  db:", "    image: postgres:16", '    command: ["postgres", "-c", "tcp_keepalives_idle=7200"]', "x:"]
+    lines.append('  a0: &a0 ["v"]')
+    lines += [f"  a{level}: &a{level} [" + ",".join([f"*a{level - 1}"] * fan) + "]" for level in range(1, depth + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_in_compose_is_the_refusal_compose_gives(work: Path) -> None:
+    """Nine aliases of nine, nine deep: go.yaml.in/yaml/v4 (compose's decoder) refuses it with
+    "document contains excessive aliasing", and the run hung, walking 9**9 strings to vet the
+    fix of the service's command. Four deep it is refused, three deep read, as by that decoder
+    (v4.0.0-rc.4 decoding into an interface{}, run on these texts in a Go program)."""
+    for depth, refused in ((9, True), (4, True), (3, False)):
+        (work / "c").mkdir(exist_ok=True)
+        (work / "c" / "compose.yaml").write_text(_laughs(9, depth))
+        outcome = run_cli(["--write", "c"], work)
+        clean(outcome)
+        if refused:
+            assert outcome.code == 1 and "c/compose.yaml:1:1: PGF001 compose refuses this file" in outcome.stdout, outcome.stdout
+            assert "document contains excessive aliasing" in outcome.stdout
+            assert (work / "c" / "compose.yaml").read_text() == _laughs(9, depth)
+        else:
+            assert outcome.code == 0 and "Fixed 3 findings in 1 file" in outcome.stdout, outcome.stdout
+
+
+def test_the_connection_string_verifier_reads_an_aliased_value_once() -> None:
+    """The verifier of a YAML fix walked the loaded document, every alias expanded again: nine
+    aliases of nine five deep were 59,049 strings, nine deep 387 million (the run hung)."""
+    from pgconf_fix.verify.conninfo import decoded_strings
+
+    text = "url: postgresql://db.example.com/x\nx:\n" + _laughs(9, 5).split("x:\n", 1)[1]
+    strings = decoded_strings(Path("k.yaml"), text)
+    assert "postgresql://db.example.com/x" in strings and len(strings) < 20, len(strings)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
 
@@ -110,3 +110,63 @@ def _shorten_long_keys(text: str) -> tuple[str, int | None]:
 
 def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
+
+
+# go.yaml.in/yaml/v4 (internal/libyaml/constructor.go, v4.0.0-rc.4): a document whose values come
+# mostly from expanding aliases is refused, "document contains excessive aliasing".
+_ALIAS_LOW, _ALIAS_HIGH = 400_000, 4_000_000
+
+
+def excessive_aliasing(root: Node) -> bool:
+    """Whether compose's YAML decoder refuses the document ``root`` for excessive aliasing, as
+    go.yaml.in/yaml/v4 v4.0.0-rc.4 decoding it into an interface{} does (Constructor.Construct):
+    it counts every node it constructs, aliases expanded (the document node, each key and value,
+    an alias node and then its anchor's whole value again), and those constructed inside an
+    alias, and fails once there are over 100 of these and over 1000 in all and their share
+    passes 99 % (10 % from 4,000,000 constructs on, sliding between). The counts are reckoned
+    here without expanding anything (each node's once, by identity: PyYAML makes an alias the
+    anchor's node), and judged when the last node is constructed: a document refused then is
+    refused; one the decoder stops at an earlier node is not caught. A billion laughs (nine
+    aliases of nine, nine deep) is refused; checked with that decoder in a Go program."""
+    totals: dict[int, tuple[int, int]] = {}  # a node's constructs and those inside aliases, built directly
+    frames: list[tuple[Node, list[Node], list[int]]] = [(root, _children(root), [1, 0, 0])]  # [constructs, in aliases, next child]
+    started = {id(root)}
+    while frames:
+        node, children, counts = frames[-1]
+        if counts[2] == len(children):
+            frames.pop()
+            totals[id(node)] = (counts[0], counts[1])
+            if frames:
+                parent = frames[-1][2]
+                parent[0] += counts[0]
+                parent[1] += counts[1]
+            continue
+        child = children[counts[2]]
+        counts[2] += 1
+        if id(child) not in started:  # written here: its anchor's definition, or no anchor
+            started.add(id(child))
+            frames.append((child, _children(child), [1, 0, 0]))
+        elif id(child) in totals:  # an alias: the alias node, then the value again, all inside it
+            constructs = totals[id(child)][0]
+            counts[0] += 1 + constructs
+            counts[1] += constructs
+        else:
+            counts[0] += 1  # an alias of a node it lies in: the decoder refuses it for that
+    constructs, aliased = totals[id(root)]
+    constructs += 1  # the document node
+    if aliased <= 100 or constructs <= 1000:
+        return False
+    if constructs <= _ALIAS_LOW:
+        return aliased * 100 > constructs * 99
+    if constructs >= _ALIAS_HIGH:
+        return aliased * 10 > constructs
+    return aliased / constructs > 0.99 - 0.89 * (constructs - _ALIAS_LOW) / (_ALIAS_HIGH - _ALIAS_LOW)
+
+
+def _children(node: Node) -> list[Node]:
+    """What the decoder constructs under ``node``, in order: a mapping's keys and values, a sequence's items."""
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []

@@ -59,15 +59,21 @@ def may_hold_connection_string(text: str) -> bool:
     return "://" in text or (("host" in text or "dbname" in text) and _dsn_key().search(text) is not None)
 
 
-def _walk(value: object) -> Iterator[str]:
+def _walk(value: object, seen: set[int] | None = None) -> Iterator[str]:
+    """The strings of a decoded document, each list or dict walked once: YAML aliases make one
+    object the value of many places (``&a [*b, *b, ...]`` nine deep is 9**9 strings reached
+    from a file of a dozen lines), and an alias names text written once in the file."""
     if isinstance(value, str):
         yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _walk(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _walk(item)
+        return
+    if not isinstance(value, (dict, list, tuple)):
+        return
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    for item in value.values() if isinstance(value, dict) else value:
+        yield from _walk(item, seen)
 
 
 def _python_strings(text: str) -> list[str]:

@@ -76,6 +76,14 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             if repeated:
                 problems.extend(repeated)  # compose refuses the file: its settings are never read
                 continue
+            from pgconf_fix.documents.go_yaml_reader import excessive_aliasing
+
+            if excessive_aliasing(root):
+                start, end = source.line_span(root.start_mark.line + 1)
+                problems.append(Problem(Location(source, start, end), (
+                    'compose refuses this file: its YAML decoder stops at "document contains excessive aliasing"'
+                    " (nearly all of its values come from expanding aliases); nothing in it was checked")))
+                continue
             if environment is None:
                 environment = project_environment_of(workspace, source) or False
             views.extend(compose_views(source, root, environment or None))
