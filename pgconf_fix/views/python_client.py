@@ -10,6 +10,7 @@ of that session and stands for ``keepalives_idle`` here.
 
 from __future__ import annotations
 
+import copy
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -315,6 +316,10 @@ class _Connections:
         self._string_rank: dict[int, int] = {}
         self.used: list[ClientConnection] = []
         self.unknown: set[int] = set()  # views whose settings partly live where we cannot read
+        # Each string's view as the string alone wrote it (before a call added its keywords),
+        # and the strings a libpq call (psycopg's connect, a pool) already judges.
+        self._as_written: dict[int, ClientConnection] = {}
+        self._called: set[int] = set()
 
     def views(self) -> Iterator[ClientConnection]:
         inside_code_string = _SpanIndex(self._code_strings())
@@ -372,8 +377,25 @@ class _Connections:
         starts = self._string_starts
         inside = starts[bisect_left(starts, low) : bisect_left(starts, high)]
         if inside:  # the first one found, as the file's views were listed
-            return self.by_string[min(inside, key=self._string_rank.__getitem__)]
+            view = self.by_string[min(inside, key=self._string_rank.__getitem__)]
+            if id(view) not in self._as_written:
+                self._as_written[id(view)] = _copy_view(view)
+            return view
         return None
+
+    def _call_view(self, view: ClientConnection) -> ClientConnection:
+        """The view a libpq call of the connection string ``view`` adds its keywords to: the
+        string's own for the first such call, a view of its own (the string as written, and
+        then this call's keywords) for each later one. libpq gets the string with each call's
+        keywords over it (psycopg.conninfo.make_conninfo, which psycopg.connect and psycopg_pool
+        use), so one call's keepalives_idle is not another's; findings the calls share (the
+        string's own) are reported once (engine.duplicate_key)."""
+        if id(view) not in self._called:
+            self._called.add(id(view))
+            return view
+        own = _copy_view(self._as_written[id(view)])
+        self.used.append(own)
+        return own
 
     def _add(self, view: ClientConnection, settings: Settings, key_map: dict[str, str] | None = None) -> bool:
         """Add the libpq settings of a call or dict to ``view``; True when it had any."""
@@ -426,6 +448,7 @@ class _Connections:
             view = ClientConnection(LIBPQ, hosts, "kwargs")
             view.add_placement(placement)
         else:
+            view = self._call_view(view)
             _note_refused_conninfo(view, literal(document.resolve(conninfo, call)))
             if any(key in LIBPQ_KEYWORDS for key in settings.entries):
                 view.placements.insert(0, placement)  # the call already speaks in keywords: add there
@@ -584,6 +607,7 @@ class _Connections:
         view = self._string_view(conninfo, pool.call)
         if view is None:
             return  # a conninfo the code computes
+        view = self._call_view(view)
         view.consumer = LIBPQ
         _note_refused_conninfo(view, literal(document.resolve(conninfo, pool.call)))
         entry = pool.settings.find("kwargs")
@@ -751,6 +775,16 @@ class _KeywordStandIn:
 
     def insert(self, pairs: Sequence[tuple[str, str]]) -> tuple[Edit, ...]:
         return ()
+
+
+def _copy_view(view: ClientConnection) -> ClientConnection:
+    """A view with ``view``'s attributes and its own lists of placements and assignments, so that
+    settings added to one are not added to the other."""
+    twin = copy.copy(view)
+    twin.placements = list(view.placements)
+    twin.assignments = list(view.assignments)
+    twin.scope = set(view.scope)
+    return twin
 
 
 def _note_refused_conninfo(view: ClientConnection, conninfo: object) -> None:
