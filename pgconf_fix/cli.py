@@ -185,6 +185,10 @@ def _emit(text: str, err: bool = False) -> None:
     stream.buffer.flush()
 
 
+# ruff's flags for what pgconf-fix calls --write, named in the error a user of ruff gets.
+RUFF_FIX = ("--fix", "--fix-only")
+
+
 def _note(text: str) -> None:
     """One line on standard error (``error: ...``, ``warning: ...``), passwords masked first,
     then its control characters escaped (reporters.text.one_line): a file's name or content
@@ -837,6 +841,12 @@ def main(argv: list[str] | None = None, cache: bool = False) -> int:
         return exc.exit_code
     except click.exceptions.Abort:
         _emit("Aborted.\n", err=True)
+        return EXIT_ERROR
+    except click.NoSuchOption as exc:
+        if exc.option_name in RUFF_FIX:  # click's nearest spelling of --fix is --config
+            _note(f"error: {exc.message} Fixes are applied with --write (ruff's --fix) and shown with --diff.")
+        else:
+            _note(f"error: {exc.format_message()}")
         return EXIT_ERROR
     except click.ClickException as exc:
         _note(f"error: {exc.format_message()}")

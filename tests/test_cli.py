@@ -298,3 +298,14 @@ def test_help_says_what_the_command_does_and_its_exit_status(tmp_path: Path) -> 
     assert text.startswith("Usage: pgconf-fix [OPTIONS] [PATHS]... Find where an idle PostgreSQL connection")
     assert "Exit status: 0 nothing found" in text and "1 findings left" in text and "2 a usage, configuration" in text
     assert "'pgconf-fix serve'" in text
+
+
+def test_ruffs_fix_flag_points_to_write(tmp_path: Path) -> None:
+    """A ruff user's --fix was answered "Did you mean '--config'?" (click's nearest spelling)."""
+    for flag in ("--fix", "--fix-only"):
+        outcome = run_cli([flag, "."], tmp_path)
+        assert outcome.code == 2
+        assert outcome.stderr == (
+            f"error: No such option '{flag}'. Fixes are applied with --write (ruff's --fix) and shown with --diff.\n"
+        )
+    assert "Did you mean '--write'?" in run_cli(["--wrte", "."], tmp_path).stderr
