@@ -11,6 +11,7 @@ written, not here, since its script is not ours to ship) is loaded by Debian's p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -375,3 +376,53 @@ def test_a_bitnami_container_is_read_as_its_setup_writes() -> None:
     mounted = pod + "    volumeMounts:\n    - {name: conf, mountPath: /bitnami/pgbouncer/conf}\n"
     from_file = pod.replace("PGBOUNCER_SERVER_IDLE_TIMEOUT,", "PGBOUNCER_SERVER_IDLE_TIMEOUT_FILE,")
     assert _pod_views(other) == _pod_views(mounted) == _pod_views(from_file) == [None]
+
+
+TERRAFORM_TASKS = '''\
+resource "aws_ecs_task_definition" "encoded" {
+  family = "encoded"
+  container_definitions = jsonencode([
+    {
+      name  = "pgbouncer" # its entrypoint takes DATABASE_URL apart with sed and cut
+      image = "edoburu/pgbouncer:${var.bouncer_tag}"
+      environment = [
+        { name = "DATABASE_URL", value = "postgres://app@db1.example.com:5432/app" },
+        { name = "TCP_KEEPIDLE", value = "60" },
+      ]
+    },
+    {
+      name        = "app"
+      image       = "python:3.12"
+      environment = [{ name = "DATABASE_URL", value = "postgres://app@db2.example.com:5432/app" }]
+    },
+  ])
+}
+
+resource "aws_ecs_task_definition" "heredoc" {
+  family                = "heredoc"
+  container_definitions = <<-EOT
+    [
+      {"name": "pgbouncer", "image": "docker.io/edoburu/pgbouncer:latest",
+       "environment": [{"name": "DATABASE_URLS", "value": "postgres://app@db3.example.com/app"}]},
+      {"name": "app", "image": "${var.app_image}",
+       "environment": [{"name": "DATABASE_URL", "value": "postgres://app@db4.example.com/app"}]}
+    ]
+  EOT
+}
+'''
+
+
+def test_a_terraform_ecs_definitions_entrypoint_url_is_no_libpq_connection(tmp_path: Path) -> None:
+    """An ECS container definition of edoburu/pgbouncer in Terraform (jsonencode's HCL, or a
+    heredoc's JSON) hands DATABASE_URL(S) to the entrypoint, which takes it apart itself: a
+    query added there ends up in the database's name and PgBouncer refuses the line. Only the
+    app containers' URLs are libpq's, and only they are judged and rewritten."""
+    from tests.cli_runner import run_cli
+
+    (tmp_path / "ecs.tf").write_text(TERRAFORM_TASKS)
+    outcome = run_cli(["--no-cache", "--select", "PGF401", "."], tmp_path)
+    hosts = re.findall(r"connection to (\S+?):", outcome.stdout)
+    assert hosts == ["db2.example.com", "db4.example.com"], outcome.stdout
+    fixed = run_cli(["--no-cache", "--select", "PGF401", "--diff", "--unsafe-fixes", "."], tmp_path)
+    changed = [line for line in fixed.stdout.splitlines() if line.startswith("+") and "postgres://" in line]
+    assert len(changed) == 1 and "db2.example.com:5432/app?keepalives=1" in changed[0], fixed.stdout

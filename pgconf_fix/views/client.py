@@ -768,6 +768,10 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
         from pgconf_fix.views.pgbouncer_env import entrypoint_url_spans
 
         entrypoint_urls = entrypoint_url_spans(source)
+    elif source.path.suffix == ".tf" and "edoburu/pgbouncer" in source.text:
+        from pgconf_fix.views.pgbouncer_env import hcl_entrypoint_url_spans
+
+        entrypoint_urls = hcl_entrypoint_url_spans(source.text)
     build_steps: list[tuple[int, int]] = []
     if _dockerfile(source) and "RUN" in source.text.upper():
         from pgconf_fix.documents.dockerfile import run_spans
@@ -780,6 +784,13 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
             continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
         if any(start <= carrier.to_file(0) < end for start, end in entrypoint_urls):
             continue  # edoburu/pgbouncer's DATABASE_URL: its entrypoint parses it, not libpq
+        if entrypoint_urls and carrier.to_file(0) < entrypoint_urls[-1][1]:
+            # A carrier holding more than one value (a Terraform heredoc's JSON): its strings one by one.
+            at = carrier.to_file
+            strings = [string for string in connection_strings(carrier.value, carrier.decoded)
+                       if not any(start <= at(string.start) < end for start, end in entrypoint_urls)]
+            views.extend(_string_view(source, carrier, string) for string in strings)
+            continue
         if build_steps:
             at = carrier.to_file
             strings = [string for string in connection_strings(carrier.value, carrier.decoded)

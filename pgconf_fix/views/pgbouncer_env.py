@@ -517,6 +517,130 @@ def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:
     return spans
 
 
+# One token of a Terraform text for hcl_entrypoint_url_spans: blanks and comments (skipped), a
+# heredoc's opening or closing line, a quoted string (its ${...} read by _string_end), a bracket
+# or separator, or any other run of characters (a name, a number, an operator).
+_HCL_TOKEN = re.compile(
+    r"""(?P<skip>\s+|\#[^\n]*|//[^\n]*|/\*.*?\*/)
+      |(?P<heredoc><<-?(?P<marker>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n)
+      |(?P<quote>")
+      |(?P<punct>[{}\[\]()=:,])
+      |(?P<word>[^\s{}\[\]()=:,"\#/]+|/)""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _string_end(text: str, start: int) -> int:
+    """The offset just after the quoted string opening at ``start``: escapes skipped, and a
+    ``${...}`` or ``%{...}`` read to its matching brace (strings inside it as strings)."""
+    at = start + 1
+    while at < len(text):
+        char = text[at]
+        if char == "\\":
+            at += 2
+        elif char == '"':
+            return at + 1
+        elif char in "$%" and text.startswith("{", at + 1):
+            depth, at = 1, at + 2
+            while at < len(text) and depth:
+                if text[at] == '"':
+                    at = _string_end(text, at)
+                    continue
+                depth += {"{": 1, "}": -1}.get(text[at], 0)
+                at += 1
+        elif char == "\n":
+            return at  # not closed on its line: terraform refuses it; stop here
+        else:
+            at += 1
+    return at
+
+
+def _hcl_tokens(text: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of each token of a Terraform text, kind a bracket or separator, "str"
+    or "word". A heredoc whose body starts with ``[`` or ``{`` (a JSON container definition) is
+    read as the code it holds; any other heredoc body is skipped."""
+    tokens: list[tuple[str, int, int]] = []
+    at = 0
+    while at < len(text):
+        match = _HCL_TOKEN.match(text, at)
+        if match is None:
+            at += 1
+            continue
+        kind = "heredoc" if match.group("heredoc") else match.lastgroup
+        if kind == "heredoc":
+            closing = re.compile(rf"^[ \t]*{re.escape(match.group('marker'))}[ \t]*\r?$", re.MULTILINE)
+            end = closing.search(text, match.end())
+            body_end = end.start() if end is not None else len(text)
+            if text[match.end() : body_end].lstrip()[:1] in ("[", "{"):
+                body = match.end()
+                tokens += [(k, s + body, e + body) for k, s, e in _hcl_tokens(text[body:body_end])]
+            at = end.end() if end is not None else len(text)
+        elif kind == "quote":
+            end = _string_end(text, match.start())
+            tokens.append(("str", match.start(), end))
+            at = end
+        elif kind == "punct":
+            tokens.append((match.group(), match.start(), match.end()))
+            at = match.end()
+        elif kind == "word":
+            tokens.append(("word", match.start(), match.end()))
+            at = match.end()
+        else:
+            at = match.end()
+    return tokens
+
+
+def hcl_entrypoint_url_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of the ``DATABASE_URL``/``DATABASE_URLS`` values of every ECS container
+    definition in a Terraform text that runs edoburu/pgbouncer: an object with an ``image`` (a
+    quoted string naming the image) and an ``environment`` list of ``{name = ..., value = ...}``
+    objects (``jsonencode([...])``'s HCL, or a heredoc's JSON, whose keys are quoted and joined
+    by ``:``). Its entrypoint takes those URLs apart, not libpq (``entrypoint_url_spans``)."""
+    if "edoburu/pgbouncer" not in text:
+        return []
+    tokens = _hcl_tokens(text)
+    # Each open object or tuple: [its top-level string entries, its child containers by key].
+    stack: list[tuple[str, dict[str, tuple[str, int, int]], list[tuple[str, object]]]] = []
+    objects: list[tuple[dict[str, tuple[str, int, int]], list[tuple[str, object]]]] = []
+    pending_key = ""
+    for index, (kind, start, end) in enumerate(tokens):
+        if kind in ("{", "["):
+            frame = (kind, {}, [])
+            if stack:
+                stack[-1][2].append((pending_key, frame))
+            stack.append(frame)
+            pending_key = ""
+            continue
+        if kind in ("}", "]"):
+            if stack:
+                frame = stack.pop()
+                if frame[0] == "{":
+                    objects.append((frame[1], frame[2]))
+            pending_key = ""
+            continue
+        if kind in ("=", ":") and index and stack and stack[-1][0] == "{":
+            key_kind, key_start, key_end = tokens[index - 1]
+            key = text[key_start + 1 : key_end - 1] if key_kind == "str" else text[key_start:key_end]
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if following is not None and following[0] == "str":
+                stack[-1][1][key] = (text[following[1] + 1 : following[2] - 1], following[1], following[2])
+            pending_key = key
+    spans = []
+    for entries, children in objects:
+        image = entries.get("image")
+        if image is None or environment_image(image[0]) is not EDOBURU:
+            continue
+        for key, frame in children:
+            if key != "environment" or frame[0] != "[":  # type: ignore[index]
+                continue
+            for _, item in frame[2]:  # type: ignore[index]
+                named = item[1].get("name")  # type: ignore[index]
+                value = item[1].get("value")  # type: ignore[index]
+                if named is not None and value is not None and named[0] in URL_VARIABLES:
+                    spans.append((value[1], value[2]))
+    return spans
+
+
 def _named_values(items: Node | None) -> list[tuple[int, int]]:
     """The spans of the ``value`` of each ``name``/``value`` item (Kubernetes' ``env``, ECS's
     ``environment``; CloudFormation capitalises both keys) whose name is a URL variable."""
