@@ -68,7 +68,7 @@ class _Builder:
 
     def views(self) -> Iterator[PoolView]:
         document = self.document
-        configured_by_extension = False
+        extensions: list[EngineView] = []
         for call, name in list(document.calls()):
             module, _, function = name.rpartition(".")
             if function in ENGINE_FACTORIES and module.split(".")[0] in ENGINE_MODULES:
@@ -76,14 +76,35 @@ class _Builder:
             elif name in FLASK_EXTENSION:
                 options = document.positional(call, 99, "engine_options")
                 if options is not None:
-                    configured_by_extension = True
                     settings = document.settings(options, call)
-                    yield EngineView(document, call, "SQLAlchemy(engine_options=...)", settings, None)
+                    extensions.append(EngineView(document, call, "SQLAlchemy(engine_options=...)", settings, None))
             elif module.split(".")[0] == "psycopg_pool" and function in PSYCOPG_POOLS:
                 yield PsycopgPoolView(document, call, function)
-        for config in self.flask_configs():
-            yield from self.flask_views(config, configured_by_extension)
+        configs = self.flask_configs()
+        # Flask-SQLAlchemy 3 lays SQLALCHEMY_ENGINE_OPTIONS over the extension's engine_options=
+        # key by key (init_app: the extension's dict copied, the config's update-d onto it;
+        # checked with 3.1.1): where the project sets the config's dict, the extension's alone is
+        # not the engine's, and the config's view judges the two together.
+        if not self._config_sets_engine_options(configs):
+            yield from extensions
+        # The extension's dict of this module, read under each config's: a key the config leaves out.
+        defaults = extensions[0].settings if len(extensions) == 1 else None
+        for config in configs:
+            yield from self.flask_views(config, bool(extensions), defaults)
         yield from self.django_views()
+
+    def _config_sets_engine_options(self, configs: list[FlaskConfig]) -> bool:
+        """Whether a Flask config of this module, or a Python module the project can import it
+        from (``code_mentions_under``, as ``_extension_options_elsewhere``), sets
+        SQLALCHEMY_ENGINE_OPTIONS."""
+        if any(ENGINE_OPTIONS in config.items for config in configs):
+            return True
+        from pgconf_fix.dependencies import code_mentions_under
+
+        directory = self.document.source.path.resolve().parent
+        while is_file(directory / "__init__.py") and directory.parent != directory:
+            directory = directory.parent
+        return code_mentions_under(directory, (ENGINE_OPTIONS.encode(),)) is True
 
     # --- SQLAlchemy ------------------------------------------------------------
 
@@ -240,7 +261,9 @@ class _Builder:
                     holder.quote = index.value.quote[-1]
                 add(holder, ConfigItem(key, value, statement))
 
-    def flask_views(self, config: FlaskConfig, configured_by_extension: bool) -> Iterator[PoolView]:
+    def flask_views(
+        self, config: FlaskConfig, configured_by_extension: bool, extension: Settings | None = None
+    ) -> Iterator[PoolView]:
         document = self.document
         classes = self._class_index()
         if any(self._computes_engine_options(node) for node in [config.node, *(classes[name] for name in self._ancestors(config.node))]):
@@ -273,6 +296,8 @@ class _Builder:
             view.judges_missing = not defaults and self._inherits_nothing(config)
         view.flask = config
         view.extension_defaults = defaults
+        if configured_by_extension and extension is not None and extension.fully_known:
+            view.extension_settings = extension
         view.url = uri.value if uri is not None else None
         yield view
 

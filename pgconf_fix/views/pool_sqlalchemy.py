@@ -56,6 +56,9 @@ class EngineView(PoolView):
         # merges those defaults under the config's options (3.1.1 init_app), so a key the
         # config leaves out may come from them: not known here.
         self.extension_defaults = False
+        # Those defaults when they are read here (the module's one SQLAlchemy(engine_options=...),
+        # wholly readable): a key the config leaves out is looked up in them.
+        self.extension_settings: Settings | None = None
 
     def read_entry(self, key: str) -> tuple[Entry | None, object]:
         ignored = self.flask is not None and self.flask_version().reads_engine_options is False
@@ -70,7 +73,11 @@ class EngineView(PoolView):
             item = self.flask.legacy_item(key)
             if item is not None and item.statement is not None:
                 return self._legacy_entry(item), literal(self.document.resolve(item.value, item.value))
-        if self.flask is not None and self.extension_defaults:
+        if self.flask is not None and self.extension_settings is not None and not ignored:
+            entry = self.extension_settings.find(key)
+            if entry is not None:
+                return entry, self._value(self.document.resolve(entry.value, entry.value))
+        elif self.flask is not None and self.extension_defaults:
             return None, UNKNOWN  # the extension's engine_options= may set it
         if (self.settings is None or ignored) and self.flask is not None and self.config_settings is None:
             return None, MISSING  # a Flask config without SQLALCHEMY_ENGINE_OPTIONS
