@@ -119,3 +119,46 @@ def test_the_early_recheck_stands_only_for_the_round_it_checked(tmp_path: Path, 
     # The likely texts first; a second re-check, of the round's own texts, only when they differ.
     assert asked == ([likely, outcome.texts] if refused else [likely])
     _forget()
+
+
+_IMPORTED = """
+import sys
+from pgconf_fix.cli import main
+code = main(sys.argv[1:])
+groups = sorted(name.rsplit(".", 1)[1] for name in sys.modules if name.endswith("_checks"))
+print("checks:", " ".join(groups))
+"""
+
+
+@pytest.mark.parametrize(
+    ("case", "select", "groups", "found"),
+    [
+        ("rds-parameter-groups", "PGF301", "network_checks", None),
+        ("rds-parameter-groups", "PGF104", "server_checks", "PGF104"),
+        ("connection-strings-in-strings", "PGF401", "client_checks", "PGF401"),
+        ("connection-strings-in-strings", "PGF3,PGF401", "client_checks network_checks", "PGF401"),
+    ],
+)
+def test_a_terraform_run_registers_the_checks_of_the_selected_rules_only(
+    tmp_path: Path, case: str, select: str, groups: str, found: str | None
+) -> None:
+    # The Terraform reader imports the check groups of the layers a selected rule is of (a run
+    # of PGF301 alone no longer imports the client and server checks); a selected server or
+    # client rule of the views it builds (a parameter group, a connection string in a string)
+    # still has its check, and finds what it found. In a process of its own: this one has
+    # imported every group already.
+    import os
+    import subprocess
+    import sys
+
+    repository = Path(__file__).resolve().parent.parent
+    shutil.copytree(repository / "tests" / "fixtures" / "terraform" / case / "before", tmp_path / "tree")
+    environment = dict(os.environ, PYTHONPATH=str(repository))
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, "--no-cache", "--exit-zero", "--select", select, "."],
+        cwd=tmp_path / "tree", env=environment, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"checks: {groups}", done.stdout
+    if found is not None:
+        assert f" {found} " in done.stdout, done.stdout

@@ -7,6 +7,7 @@ connection strings its strings hold (judged by the client rules).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,10 +47,27 @@ def linked(source: SourceFile) -> set[Path]:
     return {directory, *(target for target in called if target is not None)}
 
 
+@lru_cache(maxsize=4)
+def _register_checks(options: Options) -> None:
+    """Import the groups of checks (pgconf_fix.checks) judging the views built here whose
+    layer a rule ``options`` select is of: the network views, the server views (parameter
+    groups, Cloud SQL flags, Azure configurations) and the client views (connection strings in
+    strings). A run of PGF301 alone does not import the client and server checks (10-15 ms of
+    CPU with what they import, connstr and the GUC catalog among it; issue 18, twelfth pass).
+    Once per options: the engine asks for a rule's check only when the rule is enabled."""
+    from pgconf_fix.catalog import load_catalog
+
+    judged = {rule.layer for rule in load_catalog(options.rules_dirs).values() if options.enabled(rule)}
+    if "network" in judged:
+        from pgconf_fix.checks import network_checks  # noqa: F401
+    if "server" in judged:
+        from pgconf_fix.checks import server_checks  # noqa: F401
+    if "client" in judged:
+        from pgconf_fix.checks import client_checks  # noqa: F401
+
+
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
-    # The checks judging the views built here register themselves (pgconf_fix.checks).
-    # Parameter groups, Cloud SQL flags and Azure configurations are server views.
-    from pgconf_fix.checks import client_checks, network_checks, server_checks  # noqa: F401
+    _register_checks(options)  # the checks judging the views built here register themselves
     from pgconf_fix.views.network import build_network_views
 
     built = build_network_views(workspace, sources, options)
