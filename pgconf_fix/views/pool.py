@@ -85,7 +85,7 @@ class _Builder:
         # key by key (init_app: the extension's dict copied, the config's update-d onto it;
         # checked with 3.1.1): where the project sets the config's dict, the extension's alone is
         # not the engine's, and the config's view judges the two together.
-        if not self._config_sets_engine_options(configs):
+        if extensions and not self._config_sets_engine_options(configs):
             yield from extensions
         # The extension's dict of this module, read under each config's: a key the config leaves out.
         defaults = extensions[0].settings if len(extensions) == 1 else None
