@@ -14,7 +14,7 @@ from typing import Protocol
 from pgconf_fix.edits import apply_edits
 from pgconf_fix.findings import SAFE, Edit, Finding
 from pgconf_fix.source import SourceFile
-from pgconf_fix.verify import Trial, begin_trials, prepare_trials, refusal
+from pgconf_fix.verify import Trial, begin_trials, keep_for_build, prepare_trials, refusal
 
 MAX_PASSES = 4
 
@@ -109,6 +109,7 @@ def _apply_fixes(
         applied[path] = sorted({e.key(): e for e in edits if e.key() not in lost}.values(), key=lambda e: e.start)
         if text != sources[path].text:
             results[path] = (sources[path], text)
+            keep_for_build(path, text)  # the re-check builds this text next
     return results, applied, dropped_keys
 
 

@@ -169,3 +169,43 @@ def test_a_module_with_fixes_is_parsed_once_by_a_check(tmp_path: Path, monkeypat
     assert outcome.code == 1 and '"fix"' in outcome.stdout
     originals = [(tmp_path / f"db_{number}.py").read_text() for number in range(20)]
     assert [parsed[text] for text in originals] == [1] * 20
+
+
+@pytest.mark.parametrize("host", ["10.0.0.{number}", "db{number}.example.com"])
+def test_the_fix_loop_builds_each_fixed_text_from_the_verifiers_parse(
+    host: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each text a round of fixes makes of a module was parsed by the verifiers that judged it,
+    and the re-check that builds it takes that tree (python_nodes.hold) rather than parsing it
+    again after the other modules' trials: on twenty modules (more than the last parses
+    remembered) whose create_engine takes its fixes in two rounds (connect_args, then
+    pool_pre_ping and pool_recycle on the call laid out again), no text is parsed twice. A
+    public host adds an unsafe fix (sslmode=require) that the vetting's combined trial holds and
+    the safe rounds leave out: their texts are kept by the patcher's own trial (patcher._apply_fixes)."""
+    import ast
+    from collections import Counter
+
+    from pgconf_fix.documents import python_nodes
+    from pgconf_fix.python_calls import _remembered_facts
+
+    for number in range(20):
+        (tmp_path / f"db_{number}.py").write_text(
+            "from sqlalchemy import create_engine\n\n"
+            f'engine = create_engine("postgresql://app@{host.format(number=number)}/app")\n'
+        )
+    python_nodes.parse.cache_clear()
+    _remembered_facts.cache_clear()
+    parsed: Counter[str] = Counter()
+    real = ast.parse
+
+    def counted(source, *args, **kwargs):
+        parsed[source] += 1
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", counted)
+    outcome = run_cli(["--no-cache", "--exit-zero", "--diff", "."], tmp_path)
+    assert "Would fix 60 findings" in outcome.stderr + outcome.stdout
+    finals = [text for text in parsed if "pool_recycle=" in text and "pool_pre_ping=True" in text and "keepalives" in text]
+    # The texts of the second round (with sslmode=require too, for the unsafe fixes' count).
+    assert len(finals) == (20 if host.startswith("10.") else 40)
+    assert len(parsed) > 60 and max(parsed.values()) == 1, [count for count in parsed.values() if count > 1]

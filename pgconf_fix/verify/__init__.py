@@ -136,6 +136,31 @@ def note_originals(sources: list[SourceFile]) -> None:
                 read(source)
 
 
+_BUILD_KEEPERS: list[tuple[Callable[[Path], bool], Callable[[str], None]]] = []
+
+
+def build_keeper(applies: Callable[[Path], bool]) -> Callable[[Callable[[str], None]], Callable[[str], None]]:
+    """Register ``keep(text)``, which keeps what a verifier of the files ``applies`` accepts
+    has just read of an edited text, for the check that builds that text (``keep_for_build``);
+    it changes no verdict."""
+
+    def register(keep: Callable[[str], None]) -> Callable[[str], None]:
+        _BUILD_KEEPERS.append((applies, keep))
+        return keep
+
+    return register
+
+
+def keep_for_build(path: Path, text: str) -> None:
+    """``text`` (of the file at ``path``) was just judged and the fix loop may check it next:
+    the file's combined fixes that the vetting accepted, or a patcher round's result. Each
+    keeper that applies keeps what it read of it (a Python module's parse tree: the re-check
+    built the text from a parse of its own; issue 18, twelfth pass)."""
+    for applies, keep in _BUILD_KEEPERS:
+        if applies(path):
+            keep(text)
+
+
 def prepare_trials(trials: list[Trial], costly: bool = True) -> None:
     """Let each verifier that has a ``prepare`` step see the ``trials`` it applies to before
     they are judged one by one (the patcher calls this with the files of a round)."""
@@ -263,6 +288,8 @@ def _together(findings: list[Finding], indices: list[int]) -> tuple[list[int], b
         kept = [e for i in indices if i not in overlapped for e in findings[i].fix.edits]  # type: ignore[union-attr]
         text, _ = apply_edits(source.text, kept)
     refused = refusal(Trial(source, text, tuple(sorted(pairs.items()))), costly=False) is not None
+    if not refused:
+        keep_for_build(source.path, text)  # the patcher's next round applies these fixes
     return overlapped, refused
 
 
