@@ -24,7 +24,7 @@ from pgconf_fix.config import (
     options_from_config,
 )
 from pgconf_fix.options import Options
-from pgconf_fix.run import CheckMemo, CheckResult, Target, check, find_targets
+from pgconf_fix.run import CheckMemo, CheckResult, Target, check, find_targets, fix_loop_follows
 from pgconf_fix.source import InputError, SourceFile, UserError
 from pgconf_fix.versions import given_version
 from pgconf_fix.workspace import Workspace, absolute
@@ -575,6 +575,7 @@ def _checked(
         from pgconf_fix.live import LiveRun
 
         run = LiveRun.connect(run, str(flags["live"]), float(flags["live_timeout"]), given_paths)  # type: ignore[arg-type]
+    fix_loop_follows(add_suppressions is None and (diff_mode or write_mode or _counted(style)))
     result = run.check()
     error_count = _errors(result)
     if add_suppressions is not None:

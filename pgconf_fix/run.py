@@ -263,12 +263,28 @@ def check(
             # The consumers' parsers: loaded when a fix is offered and its verdict not recalled.
             from pgconf_fix.verify import vet_fixes
 
+            if _FIX_LOOP_FOLLOWS[0]:
+                return _vet(found, lambda each: vet_fixes(each, keep=True), jobs)
             return _vet(found, vet_fixes, jobs)
 
         findings = _vetted(findings, cache, vetted)  # a fix its file's consumer would refuse is not offered
     if key:
         cache.store_check(key, workspace, findings, suppressed)
     return CheckResult(findings=findings, errors=errors, suppressed=suppressed)
+
+
+# Whether the fix loop (pgconf_fix.patcher.fix_until_stable) follows the checks of this run.
+_FIX_LOOP_FOLLOWS = [False]
+
+
+def fix_loop_follows(follows: bool) -> None:
+    """Say whether the fix loop follows this run's checks (``--diff``, ``--write``, a report
+    that counts fixable findings): the vetting then keeps what the verifiers read of each
+    file's combined fixes for the re-check that builds them (``verify.vet_fixes``' ``keep``).
+    Without a fix loop nothing would take it: a Python module's tree held for nothing costs
+    the collector more passes (issue 18, twelfth pass: 1 -> 4 with ``--format json`` on the 1k
+    many-findings tree)."""
+    _FIX_LOOP_FOLLOWS[0] = follows
 
 
 def _parsed_files(target: Target) -> list[tuple[str, Path, str]]:

@@ -209,3 +209,23 @@ def test_the_fix_loop_builds_each_fixed_text_from_the_verifiers_parse(
     # The texts of the second round (with sslmode=require too, for the unsafe fixes' count).
     assert len(finals) == (20 if host.startswith("10.") else 40)
     assert len(parsed) > 60 and max(parsed.values()) == 1, [count for count in parsed.values() if count > 1]
+
+
+
+def test_a_report_without_fixable_counts_keeps_no_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a fix loop to come (``--format json`` counts nothing fixable) the vetting keeps
+    no tree for a re-check that will not happen (run.fix_loop_follows): held, the trees would
+    only cost the collector passes; the text report of the same modules keeps them."""
+    from pgconf_fix.documents import python_nodes
+
+    for number in range(3):
+        (tmp_path / f"db_{number}.py").write_text(
+            f'from sqlalchemy import create_engine\n\nengine = create_engine("postgresql://app@10.0.0.{number}/app")\n'
+        )
+    held: list[str] = []
+    real = python_nodes.hold
+    monkeypatch.setattr(python_nodes, "hold", lambda text: held.append(text) or real(text))
+    outcome = run_cli(["--no-cache", "--exit-zero", "--format", "json", "."], tmp_path)
+    assert '"fix"' in outcome.stdout and held == []
+    outcome = run_cli(["--no-cache", "--exit-zero", "--select", "PGF401", "."], tmp_path)
+    assert "3 fixable" in outcome.stdout and len(set(held)) == 3

@@ -241,9 +241,11 @@ def fix_refusal(fix: Fix, costly: bool = False) -> str | None:
     return None
 
 
-def vet_fixes(findings: list[Finding]) -> list[Finding]:
+def vet_fixes(findings: list[Finding], keep: bool = False) -> list[Finding]:
     """The findings with every fix a verifier refuses taken away, and the reason in the message:
-    a fix that would break its file is neither offered nor counted as fixable.
+    a fix that would break its file is neither offered nor counted as fixable. ``keep``: the
+    fix loop follows, so each file's accepted combined fixes are kept for its build
+    (``keep_for_build``).
 
     A file's fixes are tried together first (one parse a file, so the cost stays linear in the
     file). Fixes whose edits overlapped another's (two fixes opening one URL's query) are then
@@ -261,7 +263,7 @@ def vet_fixes(findings: list[Finding]) -> list[Finding]:
         else:
             by_file.setdefault(paths.pop(), []).append(index)
     for indices in by_file.values():
-        overlapped, everything_refused = _together(findings, indices)
+        overlapped, everything_refused = _together(findings, indices, keep)
         alone.update(indices if everything_refused else _layered(findings, overlapped))
     vetted = list(findings)
     for index in sorted(alone):
@@ -272,9 +274,10 @@ def vet_fixes(findings: list[Finding]) -> list[Finding]:
     return vetted
 
 
-def _together(findings: list[Finding], indices: list[int]) -> tuple[list[int], bool]:
+def _together(findings: list[Finding], indices: list[int], keep: bool = False) -> tuple[list[int], bool]:
     """The fixes of one file whose edits overlapped another's, and whether the others, tried
-    together, were refused (then every fix of the file needs a trial of its own)."""
+    together, were refused (then every fix of the file needs a trial of its own). ``keep``:
+    the text they make, when accepted, is kept for its build (``keep_for_build``)."""
     edits = [edit for index in indices for edit in findings[index].fix.edits]  # type: ignore[union-attr]
     source = edits[0].source
     text, dropped = apply_edits(source.text, edits)
@@ -288,7 +291,7 @@ def _together(findings: list[Finding], indices: list[int]) -> tuple[list[int], b
         kept = [e for i in indices if i not in overlapped for e in findings[i].fix.edits]  # type: ignore[union-attr]
         text, _ = apply_edits(source.text, kept)
     refused = refusal(Trial(source, text, tuple(sorted(pairs.items()))), costly=False) is not None
-    if not refused:
+    if keep and not refused:
         keep_for_build(source.path, text)  # the patcher's next round applies these fixes
     return overlapped, refused
 
