@@ -426,3 +426,70 @@ def test_a_terraform_ecs_definitions_entrypoint_url_is_no_libpq_connection(tmp_p
     fixed = run_cli(["--no-cache", "--select", "PGF401", "--diff", "--unsafe-fixes", "."], tmp_path)
     changed = [line for line in fixed.stdout.splitlines() if line.startswith("+") and "postgres://" in line]
     assert len(changed) == 1 and "db2.example.com:5432/app?keepalives=1" in changed[0], fixed.stdout
+
+
+TERRAFORM_FIXTURE = Path(__file__).parent / "fixtures/terraform/ecs-pgbouncer-environment"
+
+
+def _terraform_views(text: str) -> list[EnvironmentPgBouncer]:
+    from pgconf_fix.views.pgbouncer_env import terraform_ecs_pgbouncer_views
+
+    return terraform_ecs_pgbouncer_views(SourceFile.from_bytes(Path("/nowhere/ecs.tf"), "ecs.tf", text.encode()))
+
+
+@pytest.mark.parametrize("tree", ["before", "after"])
+def test_pgbouncer_holds_what_we_read_from_a_terraform_ecs_container(tree: str) -> None:
+    """A container definition in jsonencode's HCL is read as the entrypoint writes its
+    environment; the real PgBouncer holds those values (after --write too, whose new items were
+    proven by terraform fmt when the fixture was written)."""
+    views = {view.service: view for view in _terraform_views((TERRAFORM_FIXTURE / tree / "ecs.tf").read_text())}
+    assert set(views) == {"ECS container pgbouncer", "ECS container reports-bouncer"}  # the mounted one is not read
+    shown = config_holding_what_was_read(views["ECS container pgbouncer"], KEYS)
+    expected = ("7200", "0", "0") if tree == "before" else ("60", "10", "6")
+    assert (shown["tcp_keepidle"], shown["tcp_keepintvl"], shown["tcp_keepcnt"]) == expected
+    assert views["ECS container reports-bouncer"].host.text == "[pgbouncer]\n"
+
+
+ECS_CONTAINER = '''\
+locals {
+  containers = [{
+    name  = "bouncer"
+    image = "edoburu/pgbouncer"
+    environment = [
+      { name = "TCP_KEEPIDLE", value = "7200" },
+    ]
+  }]
+}
+'''
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('    name  = "bouncer"\n', '    name  = "bouncer"\n    entryPoint = ["/usr/bin/pgbouncer"]\n'),
+        ('    name  = "bouncer"\n', '    name  = "bouncer"\n    command = ["/usr/bin/pgbouncer", "/config/pgbouncer.ini"]\n'),
+        ('    name  = "bouncer"\n', '    name  = "bouncer"\n    command = var.command\n'),
+        ('    name  = "bouncer"\n', '    name  = "bouncer"\n    mountPoints = [{ sourceVolume = "c", containerPath = "/etc/pgbouncer" }]\n'),
+        ('    name  = "bouncer"\n', '    name  = "bouncer"\n    secrets = [{ name = "SERVER_IDLE_TIMEOUT", valueFrom = "arn" }]\n'),
+        ('    name  = "bouncer"\n', '    name  = "bouncer"\n    environmentFiles = [{ value = "arn", type = "s3" }]\n'),
+        ('value = "7200"', "value = 7200"),  # a number: the ECS API refuses it
+        ('value = "7200"', 'value = "${var.idle}"'),  # not known without a plan
+        ('name = "TCP_KEEPIDLE"', 'name = "${var.name}"'),  # may be any variable
+        ("    environment = [\n      { name = \"TCP_KEEPIDLE\", value = \"7200\" },\n    ]\n", "    environment = local.env\n"),
+    ],
+)
+def test_a_terraform_ecs_container_not_known_here_is_not_read(old: str, new: str) -> None:
+    assert len(_terraform_views(ECS_CONTAINER)) == 1
+    assert ECS_CONTAINER.count(old) == 1
+    assert _terraform_views(ECS_CONTAINER.replace(old, new)) == []
+
+
+def test_a_json_heredoc_container_is_not_a_view() -> None:
+    """terraform fmt, the proof of a Terraform fix, does not read inside a heredoc: its JSON's
+    container definitions are not built as views (their DATABASE_URL is still the entrypoint's)."""
+    text = (
+        'resource "aws_ecs_task_definition" "t" {\n  family = "t"\n  container_definitions = <<EOF\n'
+        '[{"name": "b", "image": "edoburu/pgbouncer", "environment": [{"name": "TCP_KEEPIDLE", "value": "7200"}]}]\n'
+        "EOF\n}\n"
+    )
+    assert _terraform_views(text) == []

@@ -1,6 +1,7 @@
 """Network layer: Terraform configuration (``*.tf`` and ``*.tf.json``): load balancers and
 the other boxes on a connection's path, server settings kept in cloud resources, and the
-connection strings its strings hold (judged by the client rules).
+connection strings its strings hold (judged by the client rules), and PgBouncer sidecars
+configured by the environment of an ECS container definition (views.pgbouncer_env).
 ``terraform.tfvars`` / ``*.auto.tfvars`` are read as the values of a directory's variables.
 """
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from pgconf_fix.workspace import Workspace
 
 NAME = "network"
-LAYERS = ("network", "server", "client")  # the rule layers of the views it builds
+LAYERS = ("network", "server", "client", "pgbouncer")  # the rule layers of the views it builds
 
 
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
@@ -79,4 +80,12 @@ def build_views(workspace: Workspace, sources: list[SourceFile], options: Option
         from pgconf_fix.views.client import build_client_views
 
         built.views.extend(build_client_views(workspace, holding, options))
+    # A PgBouncer configured by the environment of an ECS container definition written in HCL.
+    bouncers = [file.source for file in built.files if not file.problems and b"/pgbouncer" in file.source.data]
+    if bouncers:
+        from pgconf_fix.checks import pgbouncer_checks  # noqa: F401
+        from pgconf_fix.views.pgbouncer_env import terraform_ecs_pgbouncer_views
+
+        for source in bouncers:
+            built.views.extend(terraform_ecs_pgbouncer_views(source))
     return built

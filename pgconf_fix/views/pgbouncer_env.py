@@ -43,6 +43,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.documents.compose_services import service_entry, service_value
 from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
+from pgconf_fix.documents.hcl_objects import Frame, HclString
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.pgbouncer import PgBouncerConfig
@@ -175,6 +176,11 @@ class EnvironmentHost:
             self.text += f"{key} = {value}\n"
         return True
 
+    def refuses_insert(self) -> bool:
+        """Whether a new variable cannot be added: an empty flow collection (``environment:
+        {}``), where several fixes' separate insertions would run together."""
+        return not self.environment.value and bool(getattr(self.environment, "flow_style", False))
+
     def to_file(self, offset: int) -> int:
         for line in reversed(self.lines):
             line_start = self.text.rfind("\n", 0, line.ini_value) + 1
@@ -261,8 +267,7 @@ class EnvironmentPgBouncer(PgBouncerConfig):
         a key no variable of the image writes has no edit."""
         if self.host.image.variable(key) is None:  # type: ignore[attr-defined]
             return ()
-        environment = self.host.environment  # type: ignore[attr-defined]
-        if self.effective(key) is None and not environment.value and getattr(environment, "flow_style", False):
+        if self.effective(key) is None and self.host.refuses_insert():  # type: ignore[attr-defined]
             return ()
         return super().set_edits(key, value)
 
@@ -449,6 +454,166 @@ def ecs_pgbouncer_view(source: SourceFile, container: MappingNode, capitalized: 
     return EnvironmentPgBouncer(host, f"ECS container {name}")
 
 
+@dataclass
+class _HclLine:
+    """One written ``key = value`` line of a Terraform ECS definition: the value's place in the
+    ini text and the quoted string holding it (written as is: ``EnvironmentImage.not_as_is``)."""
+
+    ini_value: int
+    value: str
+    string: HclString
+    name: str
+
+
+@dataclass
+class HclEnvironmentHost:
+    """The ``[pgbouncer]`` section edoburu/pgbouncer writes from the environment of an ECS
+    container definition written in Terraform's HCL (``container_definitions =
+    jsonencode([...])``), as a host of a pgbouncer.ini (views.pgbouncer.Host): offsets map back
+    to the .tf file, a changed value is an edit of the item's quoted value, and a new key a new
+    item shaped as the last one (its text, with its name and value strings replaced)."""
+
+    source: SourceFile
+    environment: Frame  # the environment tuple
+    image: EnvironmentImage = EDOBURU
+    text: str = _HEADER
+    lines: list[_HclLine] = field(default_factory=list)
+
+    def take(self, name: str, value: HclString) -> bool:
+        """As EnvironmentHost.take, for an item whose value is ``value``."""
+        if any(char in value.raw for char in self.image.not_as_is + '"'):
+            return False
+        if value.raw:
+            key = self.image.variables[name]
+            self.lines.append(_HclLine(len(self.text) + len(key) + 3, value.raw, value, name))
+            self.text += f"{key} = {value.raw}\n"
+        return True
+
+    def refuses_insert(self) -> bool:
+        """Whether a new item cannot be added: no last item of the plain ``{name, value}``
+        shape to copy, or a tuple the closing bracket of which is not known."""
+        items = [frame for _, frame in self.environment.children]
+        if not items or self.environment.end < 0 or len(items) != len(self.environment.children):
+            return True
+        last = items[-1]
+        named, valued = last.entries.get("name"), last.entries.get("value")
+        return (sorted(last.keys) != ["name", "value"] or last.children or named is None or valued is None
+                or named.start > valued.start)  # fmt: skip
+
+    def to_file(self, offset: int) -> int:
+        for line in reversed(self.lines):
+            line_start = self.text.rfind("\n", 0, line.ini_value) + 1
+            if offset < line_start:
+                continue
+            if line.ini_value <= offset <= line.ini_value + len(line.value):
+                return line.string.start + 1 + (offset - line.ini_value)
+            return line.string.start
+        return self.environment.start
+
+    def edit(self, start: int, end: int, content: str) -> Edit:
+        """An edit of the ini as an edit of the .tf: a new ``key = value`` line becomes a new
+        item; a change inside a value, the item's value. ValueError otherwise."""
+        if any(char in content for char in '"\\$%{}\r'):
+            raise ValueError("a value HCL would not hold as written")
+        added = re.fullmatch(r"\n([a-z_]+) = (.*)", content)
+        if start == end and added is not None:
+            name = self.image.variable(added.group(1))
+            if name is None or self.refuses_insert():
+                raise ValueError(f"no item of {self.image.name}'s environment can be added for {added.group(1)}")
+            return self._insert(name, added.group(2))
+        for line in self.lines:
+            if line.ini_value <= start <= end <= line.ini_value + len(line.value):
+                at = line.string.start + 1 - line.ini_value
+                return Edit(self.source, at + start, at + end, content)
+        raise ValueError("no environment item holds this part of the section")
+
+    def _insert(self, name: str, value: str) -> Edit:
+        text, newline = self.source.text, self.source.newline
+        last = self.environment.children[-1][1]
+        named, valued = last.entries["name"], last.entries["value"]
+        item = (text[last.start : named.start] + f'"{name}"' + text[named.end : valued.start]
+                + f'"{value}"' + text[valued.end : last.end + 1])  # fmt: skip
+        line_start = text.rfind("\n", 0, last.start) + 1
+        indent = text[line_start : last.start]
+        own_line = not indent.strip()
+        if self.environment.trailing >= 0:  # "item," last: the new item after the comma, with its own
+            at = self.environment.trailing + 1
+            return Edit(self.source, at, at, f"{newline}{indent}{item}," if own_line else f" {item},")
+        at = last.end + 1
+        return Edit(self.source, at, at, f",{newline}{indent}{item}" if own_line else f", {item}")
+
+
+def terraform_ecs_pgbouncer_views(source: SourceFile) -> list[EnvironmentPgBouncer]:
+    """The PgBouncer views of the ECS container definitions a Terraform file writes in HCL (an
+    object with a quoted ``image`` of edoburu/ or bitnami/pgbouncer, as ``jsonencode`` turns it
+    into the task definition's JSON), read as ``ecs_pgbouncer_view`` reads the JSON: not built
+    when ``entryPoint`` or ``environmentFiles`` is set, ``command`` keeps the entrypoint from
+    writing the file, a ``mountPoints`` path is over its folder, ``secrets`` name one of its
+    variables, or the environment is not a written list of ``{name = "...", value = "..."}``
+    objects (a reference, a function, a number where ECS takes only strings). A heredoc's JSON
+    is not read as a view (terraform fmt, the proof of a fix, does not read inside it)."""
+    if "/pgbouncer" not in source.text:
+        return []
+    from pgconf_fix.documents.hcl_objects import objects
+
+    views = []
+    for container in objects(source.text):
+        written = container.entries.get("image")
+        image = environment_image(written.raw) if written is not None else None
+        if image is None or container.in_heredoc:
+            continue
+        view = _terraform_ecs_view(source, container, image)
+        if view is not None:
+            views.append(view)
+    return views
+
+
+def _terraform_ecs_view(source: SourceFile, container: Frame, image: EnvironmentImage) -> EnvironmentPgBouncer | None:
+    if {"entryPoint", "environmentFiles"} & set(container.keys):
+        return None
+    if "command" in container.keys:
+        command = container.child("command")
+        if command is None or command.kind != "[" or command.children:
+            return None  # not a written list of strings
+        if not image.runs_setup([word for item in command.strings for word in item.raw.split()]):
+            return None
+    for key, check in (("mountPoints", "containerPath"), ("secrets", "name")):
+        if key not in container.keys:
+            continue
+        listed = container.child(key)
+        if listed is None:
+            return None  # a reference or function: what it holds is not known here
+        for _, item in listed.children:
+            value = item.entries.get(check)
+            if value is None:
+                return None
+            if key == "mountPoints" and _mounted_over(image, value.raw):
+                return None
+            if key == "secrets" and (value.raw in image.variables or image.unknown(value.raw)):
+                return None
+    if "environment" not in container.keys:
+        return None  # no written list to add a variable to
+    environment = container.child("environment")
+    if environment is None or environment.kind != "[" or environment.strings:
+        return None
+    host = HclEnvironmentHost(source, environment, image)
+    for _, item in environment.children:
+        named = item.entries.get("name")
+        if item.kind != "{" or named is None or "${" in named.raw or "%{" in named.raw:
+            return None  # a name not known here may be one of these variables
+        if image.unknown(named.raw):
+            return None
+        if named.raw not in image.variables:
+            continue
+        value = item.entries.get("value")
+        if value is None or item.children:
+            return None  # not a string: the ECS API refuses it, or it is not known here
+        if not host.take(named.raw, value):
+            return None
+    called = container.entries.get("name")
+    return EnvironmentPgBouncer(host, f"ECS container {called.raw if called is not None else '?'}")  # type: ignore[arg-type]
+
+
 def ecs_task_pgbouncer_views(source: SourceFile, definitions: Node | None, capitalized: bool) -> list[EnvironmentPgBouncer]:
     """The PgBouncer views of a task definition's container definitions (a list)."""
     views = []
@@ -517,127 +682,27 @@ def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:
     return spans
 
 
-# One token of a Terraform text for hcl_entrypoint_url_spans: blanks and comments (skipped), a
-# heredoc's opening or closing line, a quoted string (its ${...} read by _string_end), a bracket
-# or separator, or any other run of characters (a name, a number, an operator).
-_HCL_TOKEN = re.compile(
-    r"""(?P<skip>\s+|\#[^\n]*|//[^\n]*|/\*.*?\*/)
-      |(?P<heredoc><<-?(?P<marker>[A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n)
-      |(?P<quote>")
-      |(?P<punct>[{}\[\]()=:,])
-      |(?P<word>[^\s{}\[\]()=:,"\#/]+|/)""",
-    re.VERBOSE | re.DOTALL,
-)
-
-
-def _string_end(text: str, start: int) -> int:
-    """The offset just after the quoted string opening at ``start``: escapes skipped, and a
-    ``${...}`` or ``%{...}`` read to its matching brace (strings inside it as strings)."""
-    at = start + 1
-    while at < len(text):
-        char = text[at]
-        if char == "\\":
-            at += 2
-        elif char == '"':
-            return at + 1
-        elif char in "$%" and text.startswith("{", at + 1):
-            depth, at = 1, at + 2
-            while at < len(text) and depth:
-                if text[at] == '"':
-                    at = _string_end(text, at)
-                    continue
-                depth += {"{": 1, "}": -1}.get(text[at], 0)
-                at += 1
-        elif char == "\n":
-            return at  # not closed on its line: terraform refuses it; stop here
-        else:
-            at += 1
-    return at
-
-
-def _hcl_tokens(text: str) -> list[tuple[str, int, int]]:
-    """(kind, start, end) of each token of a Terraform text, kind a bracket or separator, "str"
-    or "word". A heredoc whose body starts with ``[`` or ``{`` (a JSON container definition) is
-    read as the code it holds; any other heredoc body is skipped."""
-    tokens: list[tuple[str, int, int]] = []
-    at = 0
-    while at < len(text):
-        match = _HCL_TOKEN.match(text, at)
-        if match is None:
-            at += 1
-            continue
-        kind = "heredoc" if match.group("heredoc") else match.lastgroup
-        if kind == "heredoc":
-            closing = re.compile(rf"^[ \t]*{re.escape(match.group('marker'))}[ \t]*\r?$", re.MULTILINE)
-            end = closing.search(text, match.end())
-            body_end = end.start() if end is not None else len(text)
-            if text[match.end() : body_end].lstrip()[:1] in ("[", "{"):
-                body = match.end()
-                tokens += [(k, s + body, e + body) for k, s, e in _hcl_tokens(text[body:body_end])]
-            at = end.end() if end is not None else len(text)
-        elif kind == "quote":
-            end = _string_end(text, match.start())
-            tokens.append(("str", match.start(), end))
-            at = end
-        elif kind == "punct":
-            tokens.append((match.group(), match.start(), match.end()))
-            at = match.end()
-        elif kind == "word":
-            tokens.append(("word", match.start(), match.end()))
-            at = match.end()
-        else:
-            at = match.end()
-    return tokens
-
-
 def hcl_entrypoint_url_spans(text: str) -> list[tuple[int, int]]:
     """The spans of the ``DATABASE_URL``/``DATABASE_URLS`` values of every ECS container
     definition in a Terraform text that runs edoburu/pgbouncer: an object with an ``image`` (a
     quoted string naming the image) and an ``environment`` list of ``{name = ..., value = ...}``
     objects (``jsonencode([...])``'s HCL, or a heredoc's JSON, whose keys are quoted and joined
-    by ``:``). Its entrypoint takes those URLs apart, not libpq (``entrypoint_url_spans``)."""
+    by ``:``; documents.hcl_objects). Its entrypoint takes those URLs apart, not libpq
+    (``entrypoint_url_spans``)."""
     if "edoburu/pgbouncer" not in text:
         return []
-    tokens = _hcl_tokens(text)
-    # Each open object or tuple: [its top-level string entries, its child containers by key].
-    stack: list[tuple[str, dict[str, tuple[str, int, int]], list[tuple[str, object]]]] = []
-    objects: list[tuple[dict[str, tuple[str, int, int]], list[tuple[str, object]]]] = []
-    pending_key = ""
-    for index, (kind, start, end) in enumerate(tokens):
-        if kind in ("{", "["):
-            frame = (kind, {}, [])
-            if stack:
-                stack[-1][2].append((pending_key, frame))
-            stack.append(frame)
-            pending_key = ""
-            continue
-        if kind in ("}", "]"):
-            if stack:
-                frame = stack.pop()
-                if frame[0] == "{":
-                    objects.append((frame[1], frame[2]))
-            pending_key = ""
-            continue
-        if kind in ("=", ":") and index and stack and stack[-1][0] == "{":
-            key_kind, key_start, key_end = tokens[index - 1]
-            key = text[key_start + 1 : key_end - 1] if key_kind == "str" else text[key_start:key_end]
-            following = tokens[index + 1] if index + 1 < len(tokens) else None
-            if following is not None and following[0] == "str":
-                stack[-1][1][key] = (text[following[1] + 1 : following[2] - 1], following[1], following[2])
-            pending_key = key
+    from pgconf_fix.documents.hcl_objects import objects
+
     spans = []
-    for entries, children in objects:
-        image = entries.get("image")
-        if image is None or environment_image(image[0]) is not EDOBURU:
+    for container in objects(text):
+        image = container.entries.get("image")
+        environment = container.child("environment")
+        if image is None or environment is None or environment_image(image.raw) is not EDOBURU:
             continue
-        for key, frame in children:
-            if key != "environment" or frame[0] != "[":  # type: ignore[index]
-                continue
-            for _, item in frame[2]:  # type: ignore[index]
-                named = item[1].get("name")  # type: ignore[index]
-                value = item[1].get("value")  # type: ignore[index]
-                if named is not None and value is not None and named[0] in URL_VARIABLES:
-                    spans.append((value[1], value[2]))
+        for _, item in environment.children:
+            named, value = item.entries.get("name"), item.entries.get("value")
+            if named is not None and value is not None and named.raw in URL_VARIABLES:
+                spans.append((value.start, value.end))
     return spans
 
 
