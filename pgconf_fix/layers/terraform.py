@@ -52,9 +52,9 @@ def linked(source: SourceFile) -> set[Path]:
 def _register_checks(options: Options) -> None:
     """Import the groups of checks (pgconf_fix.checks) judging the views built here whose
     layer a rule ``options`` select is of: the network views, the server views (parameter
-    groups, Cloud SQL flags, Azure configurations) and the client views (connection strings in
-    strings). A run of PGF301 alone does not import the client and server checks (10-15 ms of
-    CPU with what they import, connstr and the GUC catalog among it; issue 18, twelfth pass).
+    groups, Cloud SQL flags, Azure configurations), the client views (connection strings in
+    strings) and the PgBouncer views (ECS container definitions, views.pgbouncer_env). A run
+    of PGF301 alone does not import the client and server checks (10-15 ms of CPU with what they import, connstr and the GUC catalog among it; issue 18, twelfth pass).
     Once per options: the engine asks for a rule's check only when the rule is enabled."""
     from pgconf_fix.catalog import load_catalog
 
@@ -65,6 +65,8 @@ def _register_checks(options: Options) -> None:
         from pgconf_fix.checks import server_checks  # noqa: F401
     if "client" in judged:
         from pgconf_fix.checks import client_checks  # noqa: F401
+    if "pgbouncer" in judged:  # ECS container definitions of an environment-configured PgBouncer image
+        from pgconf_fix.checks import pgbouncer_checks  # noqa: F401
 
 
 def build_views(workspace: Workspace, sources: list[SourceFile], options: Options) -> Built:
@@ -83,7 +85,6 @@ def build_views(workspace: Workspace, sources: list[SourceFile], options: Option
     # A PgBouncer configured by the environment of an ECS container definition written in HCL.
     bouncers = [file.source for file in built.files if not file.problems and b"/pgbouncer" in file.source.data]
     if bouncers:
-        from pgconf_fix.checks import pgbouncer_checks  # noqa: F401
         from pgconf_fix.views.pgbouncer_env import terraform_ecs_pgbouncer_views
 
         for source in bouncers:
