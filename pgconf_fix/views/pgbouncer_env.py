@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -148,6 +149,17 @@ class _Line:
     name: str  # the variable
 
 
+def _line_at(text: str, lines: list, offset: int) -> tuple[Any, bool] | None:
+    """The written ``key = value`` line of an ini ``text`` that holds ``offset`` (``lines``:
+    objects with ``ini_value``, the offset of the value, and ``value``), and whether ``offset``
+    is inside its value; None for an offset before every line (the header)."""
+    for line in reversed(lines):
+        if offset < text.rfind("\n", 0, line.ini_value) + 1:
+            continue
+        return line, line.ini_value <= offset <= line.ini_value + len(line.value)
+    return None
+
+
 @dataclass
 class EnvironmentHost:
     """The ``[pgbouncer]`` section the entrypoint would write, as a host of a pgbouncer.ini
@@ -182,17 +194,16 @@ class EnvironmentHost:
         return not self.environment.value and bool(getattr(self.environment, "flow_style", False))
 
     def to_file(self, offset: int) -> int:
-        for line in reversed(self.lines):
-            line_start = self.text.rfind("\n", 0, line.ini_value) + 1
-            if offset < line_start:
-                continue
-            if line.ini_value <= offset <= line.ini_value + len(line.value):
-                if line.file_value is not None:
-                    return line.file_value + (offset - line.ini_value)
-                start, end = Y.span(line.node)  # written otherwise: the whole scalar stands for it
-                return start if offset == line.ini_value else end
+        found = _line_at(self.text, self.lines, offset)
+        if found is None:
+            return self.home
+        line, inside = found
+        if not inside:
             return line.entry
-        return self.home
+        if line.file_value is not None:
+            return line.file_value + (offset - line.ini_value)
+        start, end = Y.span(line.node)  # written otherwise: the whole scalar stands for it
+        return start if offset == line.ini_value else end
 
     def edit(self, start: int, end: int, content: str) -> Edit:
         """An edit of the ini as an edit of the environment: a new ``key = value`` line becomes a
@@ -501,14 +512,11 @@ class HclEnvironmentHost:
                 or named.start > valued.start)  # fmt: skip
 
     def to_file(self, offset: int) -> int:
-        for line in reversed(self.lines):
-            line_start = self.text.rfind("\n", 0, line.ini_value) + 1
-            if offset < line_start:
-                continue
-            if line.ini_value <= offset <= line.ini_value + len(line.value):
-                return line.string.start + 1 + (offset - line.ini_value)
-            return line.string.start
-        return self.environment.start
+        found = _line_at(self.text, self.lines, offset)
+        if found is None:
+            return self.environment.start
+        line, inside = found
+        return line.string.start + 1 + (offset - line.ini_value) if inside else line.string.start
 
     def edit(self, start: int, end: int, content: str) -> Edit:
         """An edit of the ini as an edit of the .tf: a new ``key = value`` line becomes a new
