@@ -110,8 +110,8 @@ if TYPE_CHECKING:
 DIRECTORY_NAME = ".pgconf-fix_cache"
 ENVIRONMENT_VARIABLE = CACHE_ENVIRONMENT_VARIABLE
 # Bump when the layout of an entry changes (2: inputs as a chain of chunks; 3: the files
-# among them that are one file, "aliases"; 4: an edit's "holds" span).
-FORMAT = 4
+# among them that are one file, "aliases"; 4: an edit's "holds" span; 5: its "rank").
+FORMAT = 5
 ABSENT = "-"
 _PACKAGE = Path(__file__).resolve().parent
 _IGNORED_PREFIXES = tuple(
@@ -293,7 +293,7 @@ def _finding_json(finding: Finding, paths: _Paths) -> list:
         fix = [
             finding.fix.applicability,
             finding.fix.message,
-            [[paths(edit.source), edit.start, edit.end, edit.content, edit.holds] for edit in finding.fix.edits],
+            [[paths(edit.source), edit.start, edit.end, edit.content, edit.holds, edit.rank] for edit in finding.fix.edits],
             [list(pair) for pair in finding.fix.expect],
         ]
     location = finding.location
@@ -312,8 +312,8 @@ def _finding_from_json(data: list, sources: list[SourceFile]) -> Finding:
             applicability=applicability,
             message=fix_message,
             edits=tuple(
-                Edit(sources[i], s, e, content, None if holds is None else (holds[0], holds[1]))
-                for i, s, e, content, holds in edits
+                Edit(sources[i], s, e, content, None if holds is None else (holds[0], holds[1]), rank)
+                for i, s, e, content, holds, rank in edits
             ),
             expect=tuple((key, value) for key, value in expect),
         )

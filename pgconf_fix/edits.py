@@ -11,14 +11,14 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
     """Return the edited text and the edits that were dropped because they overlapped.
 
     Identical edits collapse into one (fixes share a header comment this way).
-    Insertions at the same offset keep the order in which they were given. Overlap is judged
-    on what each edit holds (:meth:`Edit.held`), which contains what it rewrites, so the kept
-    edits' own spans come out in order and disjoint.
+    Insertions at the same offset go by :attr:`Edit.rank`, then keep the order in which they
+    were given. Overlap is judged on what each edit holds (:meth:`Edit.held`), which contains
+    what it rewrites, so the kept edits' own spans come out in order and disjoint.
     """
     unique: dict[tuple, Edit] = {}
     for edit in edits:
         unique.setdefault(edit.key(), edit)
-    ordered = sorted(enumerate(unique.values()), key=lambda pair: (*pair[1].held(), pair[0]))
+    ordered = sorted(enumerate(unique.values()), key=lambda pair: (*pair[1].held(), pair[1].rank, pair[0]))
     kept: list[Edit] = []
     dropped: list[Edit] = []
     last_end = -1

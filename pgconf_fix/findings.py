@@ -23,6 +23,11 @@ class Edit:
     call's ``connect_args={``) holds the character beside it, so that a second fix opening the
     same thing in the same round overlaps it and waits a round, while the bytes it does not
     change stay out of its span (and out of JSON's ``fix.edits``).
+
+    ``rank``: where insertions at one offset go, lowest first (then in the order given). A
+    YAML entry appended to a block mapping that ends where an enclosing one ends is ranked by
+    the negated column of the mapping it joins, so that the deeper mapping's entries come
+    first and the enclosing mapping's new key after them (documents.yaml_nodes).
     """
 
     source: SourceFile
@@ -30,6 +35,7 @@ class Edit:
     end: int
     content: str
     holds: tuple[int, int] | None = None
+    rank: int = 0
 
     def __post_init__(self) -> None:
         if self.holds is not None and not self.holds[0] <= self.start <= self.end <= self.holds[1]:

@@ -132,6 +132,40 @@ def test_insert_path_creates_missing_mappings_in_the_files_step(text: str) -> No
         assert "postgresql:  # to do\n" in out
 
 
+@pytest.mark.parametrize("global_exists", [False, True])
+@pytest.mark.parametrize("shallow_first", [True, False])
+def test_insertions_that_meet_at_one_offset_land_in_their_own_mappings(global_exists: bool, shallow_first: bool) -> None:
+    """A new ``patroni:`` chain under ``spec`` and new entries of ``proxy.pgBouncer``, which is
+    spec's last value, both go where the file's last line ends: whichever fix comes first, the
+    deeper mapping's entries are written first, then the chain that joins spec (was: the chain
+    first, so the PgBouncer entries were read as keys of patroni.dynamicConfiguration)."""
+    config = "      config:\n        global:\n          pool_mode: session\n" if global_exists else ""
+    text = (
+        "spec:\n  postgresVersion: 17\n  proxy:\n    pgBouncer:\n      replicas: 2\n"
+        "      resources:\n        limits:\n          cpu: 200m\n" + config
+    )
+    src = source(text)
+    root = Y.compose_documents(text)[0]
+    shallow = [
+        Y.insert_path(src, root, ["spec", "patroni", "dynamicConfiguration", "postgresql", "parameters"], [(key, "60")])
+        for key in ("tcp_keepalives_idle", "tcp_keepalives_interval")
+    ]
+    deep = [
+        Y.insert_path(src, root, ["spec", "proxy", "pgBouncer", "config", "global"], [(key, '"60"')])
+        for key in ("tcp_keepidle", "tcp_keepintvl")
+    ]
+    fixes = [*shallow, *deep] if shallow_first else [*deep, *shallow]
+    data = loads(applied(src, [edit for fix in fixes for edit in fix]))[0]
+    pgbouncer_global = {"tcp_keepidle": "60", "tcp_keepintvl": "60"}
+    if global_exists:
+        pgbouncer_global = {"pool_mode": "session", **pgbouncer_global}
+    assert data["spec"]["proxy"]["pgBouncer"]["config"] == {"global": pgbouncer_global}
+    assert data["spec"]["patroni"] == {
+        "dynamicConfiguration": {"postgresql": {"parameters": {"tcp_keepalives_idle": 60, "tcp_keepalives_interval": 60}}}
+    }
+    assert data["spec"]["proxy"]["pgBouncer"]["resources"] == {"limits": {"cpu": "200m"}}
+
+
 def test_append_items_in_block_and_flow_style() -> None:
     text = (
         "block:\n  - postgres\n  - -c\n  - max_connections=200  # more\n"

@@ -320,7 +320,7 @@ def insert_entries(source: SourceFile, mapping: MappingNode, pairs: Sequence[tup
     newline = _newline(source)
     at = _line_end(text, content_end(text, mapping))
     added = "".join(f"{newline}{indent}{key}: {value}" for key, value in pairs)
-    return (Edit(source, at, at, added),)
+    return (Edit(source, at, at, added, rank=-len(indent)),)
 
 
 def _insert_flow(source: SourceFile, node: Node, entries: Sequence[str]) -> Edit:
@@ -383,20 +383,30 @@ def insert_path(
         return ()
     column = _mapping_indent(node)
     at = _line_end(text, content_end(text, node))
-    return _nested_edits(source, at, rest, pairs, column, step)
+    # Where a deeper mapping ends at ``at`` too (this one's last value), its own new entries go
+    # first: ranked by the column of the mapping each joins (a PostgresCluster's new patroni:
+    # under spec comes after a new config: in proxy.pgBouncer, last in spec).
+    return _nested_edits(source, at, rest, pairs, column, step, rank=-column)
 
 
 def _nested_edits(
-    source: SourceFile, at: int, keys: Sequence[str], pairs: Sequence[tuple[str, str]], column: int, step: int
+    source: SourceFile,
+    at: int,
+    keys: Sequence[str],
+    pairs: Sequence[tuple[str, str]],
+    column: int,
+    step: int,
+    rank: int = 0,
 ) -> tuple[Edit, ...]:
-    """``\\n<indent>key:`` for each key, one step deeper each time (one edit), then each entry."""
+    """``\\n<indent>key:`` for each key, one step deeper each time (one edit), then each entry;
+    every edit of ``rank`` (Edit.rank)."""
     newline = _newline(source)
     opened = []
     for key in keys:
         opened.append(f"{newline}{' ' * column}{key}:")
         column += step
-    entries = [Edit(source, at, at, f"{newline}{' ' * column}{key}: {value}") for key, value in pairs]
-    return (Edit(source, at, at, "".join(opened)), *entries) if opened else tuple(entries)
+    entries = [Edit(source, at, at, f"{newline}{' ' * column}{key}: {value}", rank=rank) for key, value in pairs]
+    return (Edit(source, at, at, "".join(opened), rank=rank), *entries) if opened else tuple(entries)
 
 
 def append_items(source: SourceFile, sequence: SequenceNode, rendered: Sequence[str]) -> tuple[Edit, ...]:
