@@ -48,6 +48,17 @@ def _keys() -> re.Pattern[bytes]:
     )
 
 
+@cache
+def _operator_api() -> re.Pattern[bytes]:
+    """The API groups of the operators whose resources views.kubernetes reads whole: a
+    resource of theirs is read (its missing settings judged) without any key of ``_keys``."""
+    return re.compile(
+        rb"^[ \t]*apiVersion[ \t]*:[ \t]*[\"']?"
+        rb"(?:postgresql\.cnpg\.io|postgres-operator\.crunchydata\.com|acid\.zalan\.do|pgv2\.percona\.com)/",
+        re.MULTILINE,
+    )
+
+
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
     name = path.name.lower()
     if name.endswith(".json"):
@@ -64,8 +75,13 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     data = head()
     if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctl" not in data:
         return False
-    # A container of a PgBouncer image configured by its environment (views.pgbouncer_env).
-    return _keys().search(data) is not None or _environment_images().search(data) is not None
+    # A key read, a container of a PgBouncer image configured by its environment
+    # (views.pgbouncer_env), or an operator's resource.
+    return (
+        _keys().search(data) is not None
+        or _environment_images().search(data) is not None
+        or _operator_api().search(data) is not None
+    )
 
 
 def group_key(path: Path) -> Path:
