@@ -19,6 +19,7 @@ judged.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pgconf_fix.documents.hcl import NUMBER, REFERENCE, STRING
@@ -237,12 +238,17 @@ class ParameterGroup(CloudServerSettings):
 
 
 # Registry modules with a list-of-objects input of parameters, and the family input beside it:
-# terraform-aws-modules/rds/aws ("parameters", "family") and .../rds-aurora/aws.
+# terraform-aws-modules/rds/aws ("parameters", "family") and .../rds-aurora/aws. A dotted name is
+# a member of an object input: rds-aurora 10.0 nested each group's inputs under one object
+# (cluster_parameter_group = { family = ..., parameters = [...] }; its docs/UPGRADE-10.0.md and
+# main.tf, whose dynamic "parameter" blocks iterate var.cluster_parameter_group.parameters).
 RDS_MODULES = {
     "terraform-aws-modules/rds/aws": (("parameters", "family"),),
     "terraform-aws-modules/rds-aurora/aws": (
         ("db_cluster_parameter_group_parameters", "db_cluster_parameter_group_family"),
         ("db_parameter_group_parameters", "db_parameter_group_family"),
+        ("cluster_parameter_group.parameters", "cluster_parameter_group.family"),
+        ("db_parameter_group.parameters", "db_parameter_group.family"),
     ),
 }
 _OBJECT_NAME = re.compile(r'\bname\s*=\s*"([^"\\$]*)"')
@@ -283,6 +289,58 @@ def _objects(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+def _code(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Each offset of ``text[start:end]`` outside strings and comments (``#``, ``//``,
+    ``/* */``), with the bracket depth before it (``{`` ``[`` ``(`` open, their pairs close)."""
+    depth = 0
+    position = start
+    while position < end:
+        char = text[position]
+        if char == '"':
+            close = position + 1
+            while close < end and text[close] != '"':
+                close += 2 if text[close] == "\\" else 1
+            position = close + 1
+            continue
+        if char == "#" or text.startswith("//", position):
+            newline = text.find("\n", position, end)
+            position = end if newline < 0 else newline
+            continue
+        if text.startswith("/*", position):
+            close = text.find("*/", position + 2, end)
+            position = end if close < 0 else close + 2
+            continue
+        yield position, depth
+        if char in "[{(":
+            depth += 1
+        elif char in "]})":
+            depth -= 1
+        position += 1
+
+
+def _member(text: str, start: int, end: int, name: str) -> tuple[int, int] | None:
+    """The span of the value of ``name = ...`` written directly inside the object expression
+    ``text[start:end]`` (``{ family = "x", parameters = [...] }``), or None; the value ends at
+    a comma or line break outside brackets, strings and comments, or at the closing brace."""
+    for position, depth in _code(text, start, end):
+        if depth != 1 or not text.startswith(name, position) or text[position - 1].isalnum() or text[position - 1] in "_-":
+            continue
+        equals = position + len(name)
+        while equals < end and text[equals] in " \t":
+            equals += 1
+        if equals < end and text[equals] == "=" and text[equals + 1 : equals + 2] != "=":
+            value = equals + 1
+            while value < end and text[value] in " \t":
+                value += 1
+            stop = end
+            for at, level in _code(text, value, end):
+                if level == 0 and (text[at] in ",\n" or text[at] in "]})"):
+                    stop = at
+                    break
+            return value, value + len(text[value:stop].rstrip())
+    return None
+
+
 def _literal_expression(text: str, start: int, end: int) -> Expression:
     word = text[start:end]
     if word.startswith('"'):
@@ -300,17 +358,31 @@ class ModuleParameters(CloudServerSettings):
 
     def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock, inputs: tuple[str, str]) -> None:
         listing, family_input = inputs
-        family = _literal(module, source, block, family_input)
+        text = source.text
+        span: tuple[int, int] | None = None
+        family: object = None
+        if "." in listing:  # a member of an object input (rds-aurora 10: cluster_parameter_group)
+            holder, member = listing.split(".")
+            outer = block.attribute(holder)
+            # An object written here; else none, or one from elsewhere: nothing read, nothing missing.
+            if outer is not None and text[outer.value.start : outer.value.end].lstrip().startswith("{"):
+                family_span = _member(text, outer.value.start, outer.value.end, family_input.split(".")[1])
+                family_text = text[family_span[0] : family_span[1]] if family_span else ""
+                family = family_text[1:-1] if re.fullmatch(r'"[^"\\$]*"', family_text) else None
+                span = _member(text, outer.value.start, outer.value.end, member)
+        else:
+            family = _literal(module, source, block, family_input)
+            found = block.attribute(listing)
+            if found is not None:  # a literal list is "other"; a reference is read as no list
+                span = (found.value.start, found.value.end if found.value.kind == "other" else found.value.start)
         super().__init__(module, source, block, f"module.{block.labels[0]} ({listing})")
         self.take_family(family, f"{family_input} {family!r} of module.{block.labels[0]}")
-        found = block.attribute(listing)
-        if found is None:
+        if span is None:
             return
-        text = source.text
-        if found.value.kind != "other" or not text[found.value.start : found.value.end].lstrip().startswith("["):
+        if not text[span[0] : span[1]].lstrip().startswith("["):
             self.judges_missing = False  # the list comes from elsewhere (a variable, a merge())
             return
-        for start, end in _objects(text, found.value.start, found.value.end):
+        for start, end in _objects(text, *span):
             name = _OBJECT_NAME.search(text, start, end)
             value = _OBJECT_VALUE.search(text, start, end)
             if name is None or value is None:
