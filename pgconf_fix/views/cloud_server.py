@@ -393,6 +393,28 @@ class ModuleParameters(CloudServerSettings):
             self.add(name.group(1), Written(source, attribute))
 
 
+# terraform-google-modules/sql-db's PostgreSQL module: a database_flags list of {name, value}
+# objects, which its main.tf writes as the instance's settings.database_flags blocks, and the
+# version in database_version ("POSTGRES_15", "15", "postgres_9_6", "9_6": its variables.tf).
+CLOUD_SQL_MODULES = {
+    "terraform-google-modules/sql-db/google//modules/postgresql": (("database_flags", "database_version"),),
+}
+_MODULE_SQL_VERSION = re.compile(r"^(?:POSTGRES_)?(\d+)(?:_(\d+))?$", re.IGNORECASE)
+
+
+class ModuleDatabaseFlags(ModuleParameters):
+    """The ``database_flags`` input of terraform-google-modules/sql-db's postgresql module, as a
+    Cloud SQL instance's flags: values judged and replaced where written; a flag not written is
+    not judged (Cloud SQL's own default is not documented, as for CloudSqlFlags)."""
+
+    def take_family(self, family: object, origin: str) -> None:
+        """The major ``database_version`` names; no platform default (see the class)."""
+        match = _MODULE_SQL_VERSION.match(family) if isinstance(family, str) else None
+        if match is not None:
+            self.version = PgVersion.parse(match.group(1) if not match.group(2) else f"{match.group(1)}.{match.group(2)}")
+            self.version_origin = origin
+
+
 class CloudSqlFlags(CloudServerSettings):
     """A Cloud SQL instance's ``settings { database_flags { name value } }``."""
 
@@ -459,10 +481,12 @@ def cloud_server_views(module: TerraformModule, documents: list[HclDocument]) ->
             # setting. Asked of the blocks that would give a view, not of every block (issue
             # 18: ~9,000 counts evaluated a check of the 1,000-file tree, for none).
             if block.type == "module" and len(block.labels) == 1:
-                modules = RDS_MODULES.get(module_source(block) or "", ())
+                called = module_source(block) or ""
+                kind = ModuleDatabaseFlags if called in CLOUD_SQL_MODULES else ModuleParameters
+                modules = RDS_MODULES.get(called, ()) or CLOUD_SQL_MODULES.get(called, ())
                 if modules and not instances(module, source, block).absent:
                     for inputs in modules:
-                        views.append(ModuleParameters(module, source, block, inputs))
+                        views.append(kind(module, source, block, inputs))
                 continue
             if block.type != "resource" or len(block.labels) != 2:
                 continue
