@@ -34,6 +34,9 @@ KEEPALIVES = {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp
 # Values the fixtures' .env gives tcp_keepalives_idle that the tool reports and does not fix
 # (it does not edit .env): the commands they reach are not expected to read 60 after --write.
 LEFT_IN_DOTENV = {"interpolation-dotenv": ("7200",), "interpolation-dotenv-open-words": ("7200",)}
+# Settings a case's fixes leave out on purpose: with --idle-budget 1000 (its args), Spilo's own
+# tcp_keepalives_idle of 900 passes and is not written.
+NOT_WRITTEN = {"zalando-spilo-defaults": ("tcp_keepalives_idle",)}
 
 
 def project_dotenv(directory: Path) -> dict[str, str]:
@@ -209,7 +212,8 @@ def test_patched_yaml_reads_back_and_its_consumers_accept_it(
                 assert value == "60" or value in LEFT_IN_DOTENV.get(case.name, ()), value
             for parameters in parameter_maps(doc):
                 for name, value in KEEPALIVES.items():
-                    assert str(parameters.get(name)) == value, (after, name)
+                    if name not in NOT_WRITTEN.get(case.name, ()):
+                        assert str(parameters.get(name)) == value, (after, name)
                 if doc.get("kind") in ("Cluster", "postgresql"):
                     assert all(isinstance(value, str) for value in parameters.values()), "map[string]string"
                 code, shown = server_accepts(pg_server, as_conf({k: str(v) for k, v in parameters.items()}), tmp_path)

@@ -136,6 +136,29 @@ def parameter_map_view(
     return view.finish()
 
 
+# What a Zalando postgresql's server uses for a keepalive setting its parameters do not name:
+# Spilo, the image the operator runs, writes these into bootstrap.dcs.postgresql.parameters
+# (zalando/spilo postgres-appliance/scripts/configure_spilo.py, 7cb50bd; its deep_update lets
+# SPILO_CONFIGURATION's keys win and the template fill the rest), and the operator puts the
+# manifest's tcp_keepalives_* into the local postgresql.parameters, which win over the DCS
+# (zalando/postgres-operator pkg/cluster/k8sres.go getLocalAndBoostrapPostgreSQLParameters,
+# a7aaad0; its pkg/util/patroni/patroni_test.go shows a cluster's DCS holding 900 and 100).
+# tcp_keepalives_count is not written: the kernel's 9 applies.
+SPILO_DEFAULTS = {"tcp_keepalives_idle": "900", "tcp_keepalives_interval": "100"}
+
+
+class ZalandoParameters(PlacedSettings):
+    """A Zalando ``postgresql``'s ``spec.postgresql.parameters``; Spilo's defaults
+    (SPILO_DEFAULTS) stand for the keepalive settings it does not name."""
+
+    def platform_default(self, key: str):  # -> a views.cloud_server.PlatformDefault or None
+        """Spilo's value of an unset ``key`` (SPILO_DEFAULTS), or None for the kernel's."""
+        from pgconf_fix.views.cloud_server import PlatformDefault
+
+        value = SPILO_DEFAULTS.get(key)
+        return PlatformDefault(value, "the Spilo image's default") if value is not None else None
+
+
 def _major(text: str | None, origin: str) -> Major | None:
     return Major.of(PgVersion.parse(text) if text else None, origin)
 
@@ -158,7 +181,7 @@ def operator_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
         major = _major(Y.scalar_value(Y.get(root, "spec", "postgresql", "version")), "spec.postgresql.version")
         path = ("spec", "postgresql", "parameters")
         return [parameter_map_view(source, root, [path], path, "the Zalando postgresql's parameters", strings=True,
-                                   major=major)]
+                                   major=major, kind=ZalandoParameters)]
     pgo = api.startswith("postgres-operator.crunchydata.com/") and kind == "PostgresCluster"
     if pgo or api.startswith("pgv2.percona.com/") and kind == "PerconaPGCluster":
         # Percona's operator for PostgreSQL is built on PGO v5 and reads these fields the same way.
