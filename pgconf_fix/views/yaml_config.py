@@ -34,6 +34,7 @@ from pgconf_fix.views.client import connection_views
 from pgconf_fix.views.cloudformation import cloudformation_views, is_cloudformation
 from pgconf_fix.views.compose import compose_views, is_compose, project_environment_of
 from pgconf_fix.views.kubernetes import kubernetes_views
+from pgconf_fix.views.test_expectations import expected_state
 from pgconf_fix.workspace import Workspace
 
 
@@ -66,6 +67,8 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             return _client_views(source, []), ParsedFile(source, problems, unread)
     if is_json:  # claimed for its parameter groups or its PgBouncer: a template, a task definition
         documents = [root for root in documents if is_cloudformation(root) or _is_task_definition(root)]
+    elif expected_state(workspace, source):
+        return [], ParsedFile(source, ())  # a test's assert or errors file: compared, never applied
     views: list[SettingsView] = []
     embedded: list[tuple[int, int]] = []
     problems: list[Problem] = []
