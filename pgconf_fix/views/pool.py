@@ -370,11 +370,23 @@ class _Builder:
         document = self.document
         views: dict[str, DjangoDatabaseView] = {}
         elsewhere: dict[str, DjangoDatabaseView] = {}  # entries of a DATABASES another module defines
+        # An entry that a later DATABASES = {...} replaces only in some runs (in the other branch
+        # of an if: if "DATABASE_URL" in os.environ: ... else: sqlite; or under a condition that
+        # does not hold it) is a configuration the module may run with: it is judged too.
+        alternatives: list[DjangoDatabaseView] = []
+        written_at: dict[str, syntax.Node] = {}
         for node in document.nodes(syntax.SimpleStatementLine):
             for small in node.body:  # type: ignore[attr-defined]
                 if isinstance(small, syntax.Assign):
                     for target in small.targets:
+                        rebinds = isinstance(target.target, syntax.Name) and target.target.value == "DATABASES"
+                        before = dict(views) if rebinds else views
                         self._django_assignment(node, target.target, small.value, views)
+                        for alias, view in views.items() if rebinds else ():
+                            earlier = before.get(alias)
+                            if earlier is not None and earlier is not view and self._may_survive(written_at[alias], node):
+                                alternatives.append(earlier)
+                            written_at[alias] = node
                         if not self._defines_databases():
                             self._django_import_override(node, target.target, small.value, elsewhere)
                 elif isinstance(small, syntax.Expr) and isinstance(small.value, syntax.Call):
@@ -385,10 +397,31 @@ class _Builder:
                             views[alias].opaque = True
                         if alias is not None and alias in elsewhere:
                             elsewhere[alias].opaque = True
+        yield from alternatives
         yield from views.values()
         for view in elsewhere.values():
             if HELD_ELSEWHERE & set(view.overrides) and self._inherit(view):
                 yield view
+
+    def _may_survive(self, earlier: syntax.Node, later: syntax.Node) -> bool:
+        """Whether a run of the module can execute ``earlier`` and not ``later``: ``later`` lies in
+        a block (an ``if`` or ``else`` branch, a loop's or ``try``'s body, a handler) that does not
+        hold ``earlier``. Read from the module's ast, parsed again here: asked only when
+        DATABASES is bound twice."""
+        import ast
+
+        document = self.document
+        first, second = (document.line_column(document.span(node)[0])[0] for node in (earlier, later))
+        innermost: tuple[int, int] | None = None
+        for node in ast.walk(ast.parse(document.text)):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
+                    continue
+                span = (block[0].lineno, block[-1].end_lineno or block[-1].lineno)
+                if span[0] <= second <= span[1] and (innermost is None or span[1] - span[0] < innermost[1] - innermost[0]):
+                    innermost = span
+        return innermost is not None and not innermost[0] <= first <= innermost[1]
 
     def _defines_databases(self) -> bool:
         """Whether this module binds DATABASES itself (then its entries are read here)."""
