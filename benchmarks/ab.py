@@ -4,7 +4,7 @@
 
 Each checkout is a directory holding ``pgconf_fix/`` (a git worktree of another commit, for
 example); the command ``python -m pgconf_fix ARGS TARGET`` runs with that directory first on
-``PYTHONPATH``, in the current directory. One untimed run of each, then ROUNDS rounds that
+``PYTHONPATH`` (``-P``: not behind the current directory), in the current directory. One untimed run of each, then ROUNDS rounds that
 alternate which goes first; prints the medians of wall time and of CPU time (user + system,
 from ``os.wait4``) and B/A. Default arguments: ``--exit-zero``.
 """
@@ -24,7 +24,9 @@ def run(checkout: str, args: list[str], target: str) -> tuple[float, float]:
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package runs from bytecode
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "pgconf_fix", *args, target], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        # -P: "python -m" puts the current directory first on sys.path, before PYTHONPATH; run from a
+        # checkout (the worktree one works in), both sides ran that checkout's pgconf_fix (twelfth pass).
+        [sys.executable, "-P", "-m", "pgconf_fix", *args, target], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     _, _, usage = os.wait4(process.pid, 0)
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
