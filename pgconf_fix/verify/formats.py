@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from pgconf_fix.source import PYTHON_SUFFIXES, SourceFile
 from pgconf_fix.text_memo import TextMemo
-from pgconf_fix.verify import Trial, original_reader, verifier
+from pgconf_fix.verify import Trial, build_keeper, original_reader, verifier
 
 if TYPE_CHECKING:
     import tempfile
@@ -70,6 +70,15 @@ def python_original(source: SourceFile) -> None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     module_facts(source.text)
+
+
+@build_keeper(applies=lambda path: path.suffix == ".py")
+def python_tree_kept(text: str) -> None:
+    """The parse tree python_compiles read of ``text``, kept for the re-check's build of it
+    (pgconf_fix.documents.python_nodes.hold)."""
+    from pgconf_fix.documents.python_nodes import hold
+
+    hold(text)
 
 
 @verifier("the edited file cannot be written in its encoding", applies=lambda path: path.suffix.lower() in PYTHON_SUFFIXES)
