@@ -171,10 +171,41 @@ def test_a_module_with_fixes_is_parsed_once_by_a_check(tmp_path: Path, monkeypat
     assert [parsed[text] for text in originals] == [1] * 20
 
 
+
+# Run in a process of its own: what the memos of an earlier test in the same process hold
+# (verdicts, facts, compiler verdicts of the same texts) changes which texts are parsed when.
+_COUNTING = """
+import ast, collections, json, sys
+from pgconf_fix.documents import python_nodes
+parsed, held = collections.Counter(), []
+real_parse, real_hold = ast.parse, python_nodes.hold
+ast.parse = lambda source, *a, **k: parsed.update([source]) or real_parse(source, *a, **k)
+python_nodes.hold = lambda text: held.append(text) or real_hold(text)
+from pgconf_fix.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps([sorted(parsed.items()), held]), file=sys.stderr)
+"""
+
+
+def _counted_run(args: list[str], cwd: Path) -> tuple[str, dict[str, int], list[str]]:
+    """(stdout, parses by text, texts handed to python_nodes.hold) of one run in a fresh process."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-P", "-c", _COUNTING, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    parsed, held = json.loads(done.stderr.strip().splitlines()[-1])
+    return done.stdout, dict(parsed), held
+
+
 @pytest.mark.parametrize("host", ["10.0.0.{number}", "db{number}.example.com"])
-def test_the_fix_loop_builds_each_fixed_text_from_the_verifiers_parse(
-    host: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_fix_loop_builds_each_fixed_text_from_the_verifiers_parse(host: str, tmp_path: Path) -> None:
     """Each text a round of fixes makes of a module was parsed by the verifiers that judged it,
     and the re-check that builds it takes that tree (python_nodes.hold) rather than parsing it
     again after the other modules' trials: on twenty modules (more than the last parses
@@ -182,50 +213,28 @@ def test_the_fix_loop_builds_each_fixed_text_from_the_verifiers_parse(
     pool_pre_ping and pool_recycle on the call laid out again), no text is parsed twice. A
     public host adds an unsafe fix (sslmode=require) that the vetting's combined trial holds and
     the safe rounds leave out: their texts are kept by the patcher's own trial (patcher._apply_fixes)."""
-    import ast
-    from collections import Counter
-
-    from pgconf_fix.documents import python_nodes
-    from pgconf_fix.python_calls import _remembered_facts
-
     for number in range(20):
         (tmp_path / f"db_{number}.py").write_text(
             "from sqlalchemy import create_engine\n\n"
             f'engine = create_engine("postgresql://app@{host.format(number=number)}/app")\n'
         )
-    python_nodes.parse.cache_clear()
-    _remembered_facts.cache_clear()
-    parsed: Counter[str] = Counter()
-    real = ast.parse
-
-    def counted(source, *args, **kwargs):
-        parsed[source] += 1
-        return real(source, *args, **kwargs)
-
-    monkeypatch.setattr(ast, "parse", counted)
-    outcome = run_cli(["--no-cache", "--exit-zero", "--diff", "."], tmp_path)
-    assert "Would fix 60 findings" in outcome.stderr + outcome.stdout
+    stdout, parsed, _ = _counted_run(["--no-cache", "--exit-zero", "."], tmp_path)
+    assert "[*] 60 fixable" in stdout
     finals = [text for text in parsed if "pool_recycle=" in text and "pool_pre_ping=True" in text and "keepalives" in text]
     # The texts of the second round (with sslmode=require too, for the unsafe fixes' count).
     assert len(finals) == (20 if host.startswith("10.") else 40)
     assert len(parsed) > 60 and max(parsed.values()) == 1, [count for count in parsed.values() if count > 1]
 
 
-
-def test_a_report_without_fixable_counts_keeps_no_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_report_without_fixable_counts_keeps_no_tree(tmp_path: Path) -> None:
     """Without a fix loop to come (``--format json`` counts nothing fixable) the vetting keeps
     no tree for a re-check that will not happen (run.fix_loop_follows): held, the trees would
     only cost the collector passes; the text report of the same modules keeps them."""
-    from pgconf_fix.documents import python_nodes
-
     for number in range(3):
         (tmp_path / f"db_{number}.py").write_text(
             f'from sqlalchemy import create_engine\n\nengine = create_engine("postgresql://app@10.0.0.{number}/app")\n'
         )
-    held: list[str] = []
-    real = python_nodes.hold
-    monkeypatch.setattr(python_nodes, "hold", lambda text: held.append(text) or real(text))
-    outcome = run_cli(["--no-cache", "--exit-zero", "--format", "json", "."], tmp_path)
-    assert '"fix"' in outcome.stdout and held == []
-    outcome = run_cli(["--no-cache", "--exit-zero", "--select", "PGF401", "."], tmp_path)
-    assert "3 fixable" in outcome.stdout and len(set(held)) == 3
+    stdout, _, held = _counted_run(["--no-cache", "--exit-zero", "--format", "json", "."], tmp_path)
+    assert '"fix"' in stdout and held == []
+    stdout, _, held = _counted_run(["--no-cache", "--exit-zero", "--select", "PGF401", "."], tmp_path)
+    assert "3 fixable" in stdout and len(set(held)) == 3
