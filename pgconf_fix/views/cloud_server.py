@@ -264,28 +264,16 @@ def module_source(block: HclBlock) -> str | None:
 
 
 def _objects(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The spans of the objects directly inside a tuple expression ``[{...}, {...}]``."""
+    """The spans of the objects directly inside a tuple expression ``[{...}, {...}]``, its
+    strings and comments skipped (``_code``)."""
     spans = []
-    depth = 0
     opened = -1
-    position = start
-    while position < end:
+    for position, depth in _code(text, start, end):
         char = text[position]
-        if char == '"':
-            close = position + 1
-            while close < end and text[close] != '"':
-                close += 2 if text[close] == "\\" else 1
-            position = close + 1
-            continue
-        if char in "[{(":
-            depth += 1
-            if char == "{" and depth == 2:
-                opened = position
-        elif char in "]})":
-            if char == "}" and depth == 2 and opened >= 0:
-                spans.append((opened, position + 1))
-            depth -= 1
-        position += 1
+        if char == "{" and depth == 1:
+            opened = position
+        elif char == "}" and depth == 2 and opened >= 0:
+            spans.append((opened, position + 1))
     return spans
 
 
