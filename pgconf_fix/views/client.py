@@ -777,28 +777,20 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
         from pgconf_fix.documents.dockerfile import run_spans
 
         build_steps = run_spans(source.text)
+    # Strings no libpq reads, by file span: edoburu/pgbouncer's DATABASE_URL (its entrypoint
+    # parses it; one value of a Terraform heredoc's JSON among others), a Dockerfile RUN's
+    # connection (a command of the build, ended before any idle time).
+    skipped = entrypoint_urls + build_steps
     views = []
     services = workflow_services(source)
     for carrier in carriers_of(source):
         if PGBOUNCER_INI.search(carrier.value):
             continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
-        if any(start <= carrier.to_file(0) < end for start, end in entrypoint_urls):
-            continue  # edoburu/pgbouncer's DATABASE_URL: its entrypoint parses it, not libpq
-        if entrypoint_urls and carrier.to_file(0) < entrypoint_urls[-1][1]:
-            # A carrier holding more than one value (a Terraform heredoc's JSON): its strings one by one.
+        strings = connection_strings(carrier.value, carrier.decoded)  # remembered: re-checks build it again
+        if skipped:
             at = carrier.to_file
-            strings = [string for string in connection_strings(carrier.value, carrier.decoded)
-                       if not any(start <= at(string.start) < end for start, end in entrypoint_urls)]
-            views.extend(_string_view(source, carrier, string) for string in strings)
-            continue
-        if build_steps:
-            at = carrier.to_file
-            strings = [string for string in connection_strings(carrier.value, carrier.decoded)
-                       if not any(start <= at(string.start) < end for start, end in build_steps)]
-            views.extend(_string_view(source, carrier, string) for string in strings)
-            continue  # a RUN's connection: a command of the build, ended before any idle time
-        for string in connection_strings(carrier.value, carrier.decoded):  # remembered: re-checks build it again
-            views.append(_string_view(source, carrier, string))
+            strings = [string for string in strings if not any(start <= at(string.start) < end for start, end in skipped)]
+        views.extend(_string_view(source, carrier, string) for string in strings)
     if services:
         for view in views:
             view.local_names = services
