@@ -11,7 +11,9 @@ A file that is not YAML is PGF001, unless it holds template markup (``{{ }}``, a
 template), which only the template engine can turn into YAML: then its connection
 strings are still judged, and nothing else. A template that parses as YAML is read,
 but nothing is "missing" from it (the engine may add it), and templated values are
-unknown. A compose file PyYAML refuses where compose's decoder reads it (a DEL or C1 control
+unknown. A Kubernetes document in a file a kustomization names as a strategic-merge patch
+is judged for what it sets, not for what it leaves out (:mod:`pgconf_fix.views.kustomize`).
+A compose file PyYAML refuses where compose's decoder reads it (a DEL or C1 control
 character, a key over 1024 characters) is PGF004, not checked (``_read_by_compose_only``).
 """
 
@@ -34,6 +36,7 @@ from pgconf_fix.views.client import connection_views
 from pgconf_fix.views.cloudformation import cloudformation_views, is_cloudformation
 from pgconf_fix.views.compose import compose_views, is_compose, project_environment_of
 from pgconf_fix.views.kubernetes import kubernetes_views
+from pgconf_fix.views.kustomize import is_kustomize_patch
 from pgconf_fix.views.test_expectations import expected_state
 from pgconf_fix.workspace import Workspace
 
@@ -73,6 +76,7 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
     embedded: list[tuple[int, int]] = []
     problems: list[Problem] = []
     environment = None
+    patch: bool | None = None  # whether a kustomization names this file as a patch; asked once
     for root in documents:
         if is_compose(root):
             repeated = repeated_keys(source, root)
@@ -106,6 +110,12 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             views.extend(ecs_task_pgbouncer_views(source, Y.get(root, "containerDefinitions"), False))
             continue
         found, spans = kubernetes_views(workspace, source, root)
+        if found and Y.scalar_value(Y.get(root, "kind")) != "ConfigMap":
+            if patch is None:
+                patch = is_kustomize_patch(workspace, source)
+            if patch:
+                for view in found:  # a strategic-merge patch: what it leaves out is the base's
+                    view.judges_missing = False
         views.extend(found)
         embedded.extend(spans)
     if _template(source.text):
