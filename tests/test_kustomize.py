@@ -1,12 +1,14 @@
 """Kustomize overlays, held to the real kustomize (``kubectl kustomize``, kustomize v5 in kubectl).
 
-tests/fixtures/kubernetes/kustomize-overlay-patches: a base CloudNativePG Cluster and two
-overlays whose strategic-merge patches set one parameter each (``patches:`` and the older
-``patchesStrategicMerge:``), plus a JSON 6902 patch. The tool judges a patch for what it sets;
-what it leaves out comes from the base when kustomize renders the overlay.
+tests/fixtures/kubernetes/kustomize-overlay-patches: a base CloudNativePG Cluster and three
+overlays: strategic-merge patches setting one parameter each (``patches:`` and the older
+``patchesStrategicMerge:``), a JSON 6902 patch file (``patchesJson6902:``) and an inline JSON
+6902 patch (``patches: - patch: |-``). The tool judges a patch for what it sets; what it leaves
+out comes from the base when kustomize renders the overlay.
 
-- Every "X is not set" finding the tool gives in ``before`` is true of each rendering that the
-  file takes part in: the base renders without X, and so does every overlay whose patch it is.
+- Every "X is not set" finding the tool gives in ``before`` is true of the rendering of the
+  kustomization the file belongs to: the base renders without X, and so does the overlay
+  whose patch it is; every value a finding quotes is the value that rendering has.
 - After ``--write``, every overlay renders with the idle budget's keepalives, which the real
   server accepts.
 """
@@ -25,13 +27,16 @@ from tests.cli_runner import run_cli
 from tests.pg_server import PgServer, pg_server  # noqa: F401
 
 CASE = Path(__file__).parent / "fixtures" / "kubernetes" / "kustomize-overlay-patches"
-KUSTOMIZATIONS = ("base", "overlays/prod", "overlays/staging")
-# The files each kustomization renders from (its own resources and patches, and its bases').
-MADE_FROM = {
+KUSTOMIZATIONS = ("base", "overlays/prod", "overlays/staging", "overlays/dr")
+# The files of each kustomization's own (its resources and patches; the base's are the base's):
+# what the tool says of one is checked against that kustomization's rendering.
+OWN_FILES = {
     "base": ("base/cluster.yaml",),
-    "overlays/prod": ("base/cluster.yaml", "overlays/prod/cluster-keepalives.yaml"),
-    "overlays/staging": ("base/cluster.yaml", "overlays/staging/patches/cluster.yaml"),
+    "overlays/prod": ("overlays/prod/cluster-keepalives.yaml",),
+    "overlays/staging": ("overlays/staging/patches/cluster.yaml", "overlays/staging/patches/instances.yaml"),
+    "overlays/dr": ("overlays/dr/kustomization.yaml",),
 }
+FINDING = re.compile(r"^(?P<file>[^:]+):\d+:\d+: PGF10\d (?P<name>\w+) = \"(?P<value>[^\"]*)\"")
 KEEPALIVES = {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6"}
 NOT_SET = re.compile(r"^(?P<file>[^:]+):\d+:\d+: PGF10\d (?P<name>\w+) is not set")
 
@@ -50,17 +55,32 @@ def rendered_parameters(root: Path, kustomization: str) -> dict[str, str]:
 
 
 @needs_kubectl
-def test_every_not_set_finding_is_true_of_each_rendering_the_file_is_part_of(tmp_path: Path) -> None:
+def test_every_not_set_finding_is_true_of_its_kustomizations_rendering(tmp_path: Path) -> None:
     work = tmp_path / "before"
     shutil.copytree(CASE / "before", work)
     findings = run_cli(["."], work).stdout.splitlines()
     claims = [match.groupdict() for match in map(NOT_SET.match, findings) if match]
     assert claims, "the base leaves tcp_keepalives_count out: at least that finding"
     for claim in claims:
-        renderings = [name for name, files in MADE_FROM.items() if claim["file"] in files]
-        assert renderings, claim
-        for kustomization in renderings:
-            assert claim["name"] not in rendered_parameters(work, kustomization), (claim, kustomization)
+        (kustomization,) = [name for name, files in OWN_FILES.items() if claim["file"] in files]
+        assert claim["name"] not in rendered_parameters(work, kustomization), (claim, kustomization)
+
+
+@needs_kubectl
+def test_every_value_a_finding_quotes_is_the_one_kustomize_renders(tmp_path: Path) -> None:
+    """A value judged in a patch (strategic-merge or JSON 6902, in a file or inline) is the
+    value of the overlay kustomize renders: the patch's wins over the base's."""
+    work = tmp_path / "before"
+    shutil.copytree(CASE / "before", work)
+    findings = run_cli(["."], work).stdout.splitlines()
+    claims = [match.groupdict() for match in map(FINDING.match, findings) if match]
+    patched = {claim["file"] for claim in claims} - {"base/cluster.yaml"}
+    assert patched == {
+        "overlays/staging/patches/cluster.yaml", "overlays/staging/patches/instances.yaml", "overlays/dr/kustomization.yaml",
+    }  # fmt: skip
+    for claim in claims:
+        (kustomization,) = [name for name, files in OWN_FILES.items() if claim["file"] in files]
+        assert rendered_parameters(work, kustomization)[claim["name"]] == claim["value"], (claim, kustomization)
 
 
 @needs_kubectl
@@ -105,3 +125,44 @@ def test_a_kustomization_elsewhere_does_not_make_a_file_a_patch(tmp_path: Path) 
     findings = run_cli(["."], tmp_path).stdout
     for folder in ("patches", "listed"):
         assert f"{folder}/cluster.yaml:8:5: PGF102 tcp_keepalives_interval is not set" in findings, findings
+
+
+FLUX = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: databases
+spec:
+  path: ./clusters/prod
+  patches:
+    - target:
+        kind: PostgresCluster
+      patch: |
+        - op: add
+          path: /spec/patroni/dynamicConfiguration/postgresql/parameters
+          value:
+            tcp_keepalives_idle: 7200
+            tcp_keepalives_interval: 10
+"""
+
+
+def test_a_flux_kustomizations_inline_json_patch_is_judged_and_fixed_in_place(tmp_path: Path) -> None:
+    """Flux's Kustomization applies ``spec.patches`` as kustomize does; a PGO map value set
+    whole by an ``add`` is read key by key, and the fix keeps the plain (number) style PGO takes."""
+    (tmp_path / "flux.yaml").write_text(FLUX)
+    outcome = run_cli(["--show-fixes", "."], tmp_path)
+    assert "flux.yaml:14:13: PGF101 tcp_keepalives_idle = 7200 is above the idle budget" in outcome.stdout, outcome.stdout
+    run_cli(["--write", "."], tmp_path)
+    fixed = (tmp_path / "flux.yaml").read_text()
+    assert fixed == FLUX.replace("tcp_keepalives_idle: 7200", "tcp_keepalives_idle: 60")
+    ops = yaml.safe_load(yaml.safe_load(fixed)["spec"]["patches"][0]["patch"])
+    assert ops[0]["value"] == {"tcp_keepalives_idle": 60, "tcp_keepalives_interval": 10}
+
+
+def test_a_json_patch_of_another_kind_or_path_is_not_read(tmp_path: Path) -> None:
+    """Only add/replace operations on the target kind's parameter map are settings."""
+    text = FLUX.replace("kind: PostgresCluster", "kind: Deployment")
+    (tmp_path / "flux.yaml").write_text(text)
+    assert "PGF10" not in run_cli(["."], tmp_path).stdout
+    text = FLUX.replace("- op: add", "- op: test")
+    (tmp_path / "flux.yaml").write_text(text)
+    assert "PGF10" not in run_cli(["."], tmp_path).stdout

@@ -2,7 +2,8 @@
 configuration and Ansible sysctl tasks (views of the server, kernel, PgBouncer and client layers).
 
 Claimed by name (``compose.yaml``, ``docker-compose*.yml``) or, for other ``.yml``/``.yaml``
-files, by a cheap look at the first bytes for the keys this layer reads. A YAML file it does
+files, by a cheap look at the first bytes for the keys this layer reads (or a kustomize JSON
+patch's ``path: /spec/postgresql/...``). A YAML file it does
 not claim stays the client layer's (connection strings only). A ``.json`` file is claimed when
 it holds an RDS parameter group (a CloudFormation template in JSON, read as the YAML it also is).
 """
@@ -59,6 +60,13 @@ def _operator_api() -> re.Pattern[bytes]:
     )
 
 
+@cache
+def _json_patch_path() -> re.Pattern[bytes]:
+    """A JSON 6902 operation on an operator's parameters (views.kustomize: a patch file, or
+    inline in a kustomization)."""
+    return re.compile(rb"path[ \t]*:[ \t]*[\"']?/spec/(?:postgresql|patroni)/")
+
+
 def claim(path: Path, head: Callable[[], bytes]) -> bool:
     name = path.name.lower()
     if name.endswith(".json"):
@@ -76,11 +84,12 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctl" not in data:
         return False
     # A key read, a container of a PgBouncer image configured by its environment
-    # (views.pgbouncer_env), or an operator's resource.
+    # (views.pgbouncer_env), an operator's resource, or a kustomize JSON patch of one.
     return (
         _keys().search(data) is not None
         or _environment_images().search(data) is not None
         or _operator_api().search(data) is not None
+        or _json_patch_path().search(data) is not None
     )
 
 

@@ -20,27 +20,69 @@ refuses a patch file outside its kustomization's folder: "security; file ... is 
 ..."): ``kustomization.yaml``, ``kustomization.yml`` or ``Kustomization`` (more than one in a
 folder is refused: "Found multiple kustomization files"), of kind Kustomization or Component,
 whose ``patches`` (``path:``), ``patchesStrategicMerge`` (a path per item) or
-``patchesJson6902`` (``path:``) name it. A JSON 6902 patch file (a list of operations) has no
-resource to judge; its operations are not read.
+``patchesJson6902`` (``path:``) name it.
+
+A JSON 6902 patch (a list of operations, in a file those entries name or inline in the entry's
+``patch:``, also in a Flux ``Kustomization``'s ``spec.patches``) has no resource of its own: its
+``add`` and ``replace`` operations on an operator's parameter map (``PARAMETER_POINTERS``, for
+the entry's ``target`` kind) are server settings, judged for what they set, and a fix rewrites
+the operation's ``value``. Other operations, and an inline strategic-merge patch, are not read.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import InputError, SourceFile
+from pgconf_fix.views.base import SettingsView
+from pgconf_fix.views.placed import PlacedSettings
 from pgconf_fix.workspace import Workspace, is_file
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Folders looked at above a YAML file for a kustomization naming it (its own and seven more).
 MAX_LEVELS = 8
+# Where an operator's custom resource keeps its server parameters, as the JSON pointer a JSON 6902
+# operation names: kind -> (API group, pointer, what messages call it, values must be strings).
+# The same maps the whole resources are read from (pgconf_fix.views.kubernetes.operator_views).
+PARAMETER_POINTERS = {
+    "Cluster": ("postgresql.cnpg.io", "/spec/postgresql/parameters", "the CloudNativePG Cluster's parameters", True),
+    "postgresql": ("acid.zalan.do", "/spec/postgresql/parameters", "the Zalando postgresql's parameters", True),
+    "PostgresCluster": ("postgres-operator.crunchydata.com", "/spec/patroni/dynamicConfiguration/postgresql/parameters",
+                        "the PostgresCluster's Patroni parameters", False),
+    "PerconaPGCluster": ("pgv2.percona.com", "/spec/patroni/dynamicConfiguration/postgresql/parameters",
+                         "the PerconaPGCluster's Patroni parameters", False),
+}  # fmt: skip
 
 
-def is_kustomize_patch(workspace: Workspace, source: SourceFile) -> bool:
-    """Whether a kustomization in ``source``'s folder or one of the ``MAX_LEVELS - 1`` above it
-    (up to the repository's root, the folder holding ``.git``) names ``source`` as a patch file.
+@dataclass(frozen=True)
+class PatchTarget:
+    """A kustomization patch entry's ``target`` selector: the resources it patches (None: any)."""
+
+    kind: str | None
+    group: str | None
+    name: str | None
+
+    @classmethod
+    def of(cls, entry: object) -> PatchTarget | None:
+        """The ``target`` of a patch entry (a dict as PyYAML loads it), or None without one."""
+        target = entry.get("target") if isinstance(entry, dict) else None
+        if not isinstance(target, dict):
+            return None
+        fields = [target.get(key) for key in ("kind", "group", "name")]
+        return cls(*(value if isinstance(value, str) else None for value in fields))
+
+
+def kustomize_patch(workspace: Workspace, source: SourceFile) -> tuple[PatchTarget | None, ...] | None:
+    """The targets of the patch entries of the kustomization that names ``source`` as a patch
+    file (None for an entry without one), or None when no kustomization in ``source``'s folder
+    or one of the ``MAX_LEVELS - 1`` above it (up to the repository's root, the folder holding
+    ``.git``) names it.
 
     Each kustomization file is read through ``workspace`` (an input of the check for the result
     cache); one that cannot be read or parsed names nothing."""
@@ -55,34 +97,141 @@ def is_kustomize_patch(workspace: Workspace, source: SourceFile) -> bool:
                 kustomization = workspace.load(path, workspace.display_for(path, source.display))
             except InputError:
                 break
-            if any(os.path.normpath(folder / entry) == target for entry in patch_paths(kustomization.text)):
-                return True
+            found = tuple(entry for where, entry in patch_entries(kustomization.text) if os.path.normpath(folder / where) == target)
+            if found:
+                return found
             break  # kustomize reads one kustomization file a folder
         if (folder / ".git").exists() or folder.parent == folder:
             break
         folder = folder.parent
-    return False
+    return None
 
 
-def patch_paths(text: str) -> list[str]:
-    """The patch files a kustomization's text names, as written (relative to its folder):
-    ``patches[].path``, ``patchesStrategicMerge[]`` items that are paths (not inline YAML) and
-    ``patchesJson6902[].path``. Empty for a text that is not a YAML mapping."""
+def patch_entries(text: str) -> list[tuple[str, PatchTarget | None]]:
+    """The patch files a kustomization's text names, as written (relative to its folder), each
+    with its entry's target: ``patches[].path``, ``patchesJson6902[].path`` and the
+    ``patchesStrategicMerge[]`` items that are paths (not inline YAML; no target). Empty for a
+    text that is not a YAML mapping."""
     try:
         root = yaml.safe_load(text)
     except yaml.YAMLError:
         return []
     if not isinstance(root, dict):
         return []
-    found: list[str] = []
+    found: list[tuple[str, PatchTarget | None]] = []
     for key in ("patches", "patchesJson6902"):
         items = root.get(key)
         for item in items if isinstance(items, list) else ():
             path = item.get("path") if isinstance(item, dict) else None
             if isinstance(path, str) and path:
-                found.append(path)
+                found.append((path, PatchTarget.of(item)))
     items = root.get("patchesStrategicMerge")
     for item in items if isinstance(items, list) else ():
         if isinstance(item, str) and item and "\n" not in item and ":" not in item:
-            found.append(item)  # an item with a line break or a colon is an inline patch
+            found.append((item, None))  # an item with a line break or a colon is an inline patch
     return found
+
+
+def json_patch_views(source: SourceFile, ops: Node, targets: tuple[PatchTarget | None, ...]) -> list[SettingsView]:
+    """The server settings a JSON 6902 patch file's operations set, for the first of ``targets``
+    that names an operator kind of ``PARAMETER_POINTERS``; empty otherwise."""
+    pointer = _pointer_for(targets)
+    if pointer is None or not isinstance(ops, SequenceNode):
+        return []
+    return _operations_view(source, ops, pointer, None)
+
+
+def inline_json_patch_views(source: SourceFile, root: Node) -> list[SettingsView]:
+    """The server settings of the JSON 6902 patches written inline in a kustomization's (or a
+    Flux ``Kustomization``'s ``spec``) ``patches``/``patchesJson6902`` entries (a literal block
+    ``patch: |``), for entries whose ``target`` names an operator kind of ``PARAMETER_POINTERS``."""
+    holder = root
+    if (Y.scalar_value(Y.get(root, "apiVersion")) or "").startswith("kustomize.toolkit.fluxcd.io/"):
+        holder = Y.get(root, "spec")
+    views: list[SettingsView] = []
+    for key in ("patches", "patchesJson6902"):
+        entries = Y.get(holder, key)
+        for entry in entries.value if isinstance(entries, SequenceNode) else ():
+            target = _target_of(entry)
+            pointer = _pointer_for((target,))
+            block = Y.BlockText.of(source, Y.get(entry, "patch")) if pointer is not None else None
+            if block is None:
+                continue
+            inner = SourceFile(path=source.path, display=source.display, data=block.text.encode("utf-8", "surrogateescape"),
+                               text=block.text, utf8=source.utf8)  # fmt: skip
+            try:
+                documents = Y.compose_documents(inner.text)
+            except Y.YamlError:
+                continue  # kustomize refuses it; the operations are not guessed
+            if len(documents) == 1 and isinstance(documents[0], SequenceNode):
+                views.extend(_operations_view(inner, documents[0], pointer, block))
+    return views
+
+
+def _target_of(entry: Node) -> PatchTarget | None:
+    target = Y.get(entry, "target")
+    if not isinstance(target, MappingNode):
+        return None
+    return PatchTarget(*(Y.scalar_value(Y.get(target, key)) for key in ("kind", "group", "name")))
+
+
+def _pointer_for(targets: tuple[PatchTarget | None, ...]) -> tuple[str, str, bool] | None:
+    """(pointer, what, strings) of the first target naming a kind of ``PARAMETER_POINTERS`` whose
+    group, when the target gives one, is that kind's."""
+    for target in targets:
+        if target is None or target.kind not in PARAMETER_POINTERS:
+            continue
+        group, pointer, what, strings = PARAMETER_POINTERS[target.kind]
+        if target.group in (None, group):
+            return pointer, f"{what}, as a kustomize JSON patch sets them", strings
+    return None
+
+
+def _unescape(token: str) -> str:
+    """A JSON pointer reference token as RFC 6901 reads it: ``~1`` is ``/``, ``~0`` is ``~``."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _operations_view(
+    inner: SourceFile, ops: SequenceNode, pointer: tuple[str, str, bool], block: Y.BlockText | None
+) -> list[SettingsView]:
+    """One view of the ``add``/``replace`` operations under ``pointer``: a value at
+    ``<pointer>/<name>``, or a map of them at ``<pointer>``. ``block``: where ``inner`` sits in
+    its file (an inline patch), None when ``inner`` is the file."""
+    prefix, what, strings = pointer
+    outer = block.source if block is not None else inner
+
+    def at(offset: int) -> int:
+        return block.to_file(offset) if block is not None else offset
+
+    def placed(edit: Edit) -> Edit:
+        return block.edit(edit.start, edit.end, edit.content) if block is not None else edit
+
+    home = Location(outer, at(ops.start_mark.index), at(ops.start_mark.index))
+    view = PlacedSettings("server", outer, what, home, None, judges_missing=False)
+    for operation in ops.value:
+        kind = Y.scalar_value(Y.get(operation, "op"))
+        path = Y.scalar_value(Y.get(operation, "path"))
+        pair = Y.entry(operation, "value")
+        if kind not in ("add", "replace") or path is None or pair is None:
+            continue
+        if path == prefix:
+            values = Y.items(pair[1])
+        elif path.startswith(prefix + "/") and "/" not in path[len(prefix) + 1 :]:
+            values = [(pair[0], pair[1])]
+            name = _unescape(path[len(prefix) + 1 :])
+        else:
+            continue
+        for key, value in values:
+            if not isinstance(value, ScalarNode):
+                continue
+
+            def replace(new: str, value: ScalarNode = value) -> tuple[Edit, ...]:
+                return (placed(Y.replace_scalar(inner, value, new, string=strings or value.style is not None)),)
+
+            setting = name if path != prefix else key.value
+            location = Location(outer, at(key.start_mark.index), at(value.end_mark.index))
+            start, end = Y.span(value)
+            value_span = (at(start), at(end))
+            view.add(setting.lower(), value.value, location, value_span, replace)
+    return [view.finish()] if view.assignments else []

@@ -19,6 +19,7 @@ character, a key over 1024 characters) is PGF004, not checked (``_read_by_compos
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -36,7 +37,12 @@ from pgconf_fix.views.client import connection_views
 from pgconf_fix.views.cloudformation import cloudformation_views, is_cloudformation
 from pgconf_fix.views.compose import compose_views, is_compose, project_environment_of
 from pgconf_fix.views.kubernetes import kubernetes_views
-from pgconf_fix.views.kustomize import is_kustomize_patch
+from pgconf_fix.views.kustomize import (
+    KUSTOMIZATION_FILES,
+    inline_json_patch_views,
+    json_patch_views,
+    kustomize_patch,
+)
 from pgconf_fix.views.test_expectations import expected_state
 from pgconf_fix.workspace import Workspace
 
@@ -76,7 +82,10 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
     embedded: list[tuple[int, int]] = []
     problems: list[Problem] = []
     environment = None
-    patch: bool | None = None  # whether a kustomization names this file as a patch; asked once
+    # The targets of the kustomization entries naming this file as a patch (None: none does),
+    # asked at most once, and only of a document that would give views.
+    patch_of = functools.cache(lambda: kustomize_patch(workspace, source))
+    kustomization = source.path.name in KUSTOMIZATION_FILES
     for root in documents:
         if is_compose(root):
             repeated = repeated_keys(source, root)
@@ -95,7 +104,13 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
                 environment = project_environment_of(workspace, source) or False
             views.extend(compose_views(source, root, environment or None))
             continue
+        if kustomization or Y.scalar_value(Y.get(root, "kind")) == "Kustomization":
+            views.extend(inline_json_patch_views(source, root))
+            continue
         if isinstance(root, SequenceNode):  # a playbook, a role's tasks or handlers
+            if patch_of() is not None:
+                views.extend(json_patch_views(source, root, patch_of()))  # a kustomization's JSON 6902 patch
+                continue
             views.extend([*ansible_sysctl_views(source, root), *ansible_server_views(source, root)])
             continue
         if Y.get(root, ROLE_OPTIONS) is not None:  # Ansible variables (group_vars, a role's defaults)
@@ -110,12 +125,9 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             views.extend(ecs_task_pgbouncer_views(source, Y.get(root, "containerDefinitions"), False))
             continue
         found, spans = kubernetes_views(workspace, source, root)
-        if found and Y.scalar_value(Y.get(root, "kind")) != "ConfigMap":
-            if patch is None:
-                patch = is_kustomize_patch(workspace, source)
-            if patch:
-                for view in found:  # a strategic-merge patch: what it leaves out is the base's
-                    view.judges_missing = False
+        if found and Y.scalar_value(Y.get(root, "kind")) != "ConfigMap" and patch_of() is not None:
+            for view in found:  # a strategic-merge patch: what it leaves out is the base's
+                view.judges_missing = False
         views.extend(found)
         embedded.extend(spans)
     if _template(source.text):
