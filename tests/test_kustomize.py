@@ -1,10 +1,10 @@
 """Kustomize overlays, held to the real kustomize (``kubectl kustomize``, kustomize v5 in kubectl).
 
-tests/fixtures/kubernetes/kustomize-overlay-patches: a base CloudNativePG Cluster and three
+tests/fixtures/kubernetes/kustomize-overlay-patches: a base CloudNativePG Cluster and four
 overlays: strategic-merge patches setting one parameter each (``patches:`` and the older
-``patchesStrategicMerge:``), a JSON 6902 patch file (``patchesJson6902:``) and an inline JSON
-6902 patch (``patches: - patch: |-``). The tool judges a patch for what it sets; what it leaves
-out comes from the base when kustomize renders the overlay.
+``patchesStrategicMerge:``), a JSON 6902 patch file (``patchesJson6902:``), an inline JSON 6902
+patch and an inline strategic-merge patch (``patches: - patch: |-``). The tool judges a patch for
+what it sets; what it leaves out comes from the base when kustomize renders the overlay.
 
 - Every "X is not set" finding the tool gives in ``before`` is true of the rendering of the
   kustomization the file belongs to: the base renders without X, and so does the overlay
@@ -27,7 +27,7 @@ from tests.cli_runner import run_cli
 from tests.pg_server import PgServer, pg_server  # noqa: F401
 
 CASE = Path(__file__).parent / "fixtures" / "kubernetes" / "kustomize-overlay-patches"
-KUSTOMIZATIONS = ("base", "overlays/prod", "overlays/staging", "overlays/dr")
+KUSTOMIZATIONS = ("base", "overlays/prod", "overlays/staging", "overlays/dr", "overlays/qa")
 # The files of each kustomization's own (its resources and patches; the base's are the base's):
 # what the tool says of one is checked against that kustomization's rendering.
 OWN_FILES = {
@@ -35,6 +35,7 @@ OWN_FILES = {
     "overlays/prod": ("overlays/prod/cluster-keepalives.yaml",),
     "overlays/staging": ("overlays/staging/patches/cluster.yaml", "overlays/staging/patches/instances.yaml"),
     "overlays/dr": ("overlays/dr/kustomization.yaml",),
+    "overlays/qa": ("overlays/qa/kustomization.yaml",),
 }
 FINDING = re.compile(r"^(?P<file>[^:]+):\d+:\d+: PGF10\d (?P<name>\w+) = \"(?P<value>[^\"]*)\"")
 KEEPALIVES = {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6"}
@@ -77,6 +78,7 @@ def test_every_value_a_finding_quotes_is_the_one_kustomize_renders(tmp_path: Pat
     patched = {claim["file"] for claim in claims} - {"base/cluster.yaml"}
     assert patched == {
         "overlays/staging/patches/cluster.yaml", "overlays/staging/patches/instances.yaml", "overlays/dr/kustomization.yaml",
+        "overlays/qa/kustomization.yaml",
     }  # fmt: skip
     for claim in claims:
         (kustomization,) = [name for name, files in OWN_FILES.items() if claim["file"] in files]

@@ -26,7 +26,10 @@ A JSON 6902 patch (a list of operations, in a file those entries name or inline 
 ``patch:``, also in a Flux ``Kustomization``'s ``spec.patches``) has no resource of its own: its
 ``add`` and ``replace`` operations on an operator's parameter map (``PARAMETER_POINTERS``, for
 the entry's ``target`` kind) are server settings, judged for what they set, and a fix rewrites
-the operation's ``value``. Other operations, and an inline strategic-merge patch, are not read.
+the operation's ``value``. Other operations are not read. A strategic-merge patch written inline
+(``patches: - patch: |``, a ``patchesStrategicMerge`` item that is a literal block) is read as a
+patch file is. An inline patch is parsed from the file's own text with everything outside its
+block blanked, so its nodes' offsets, and so its findings and fixes, are the file's.
 """
 
 from __future__ import annotations
@@ -138,34 +141,60 @@ def json_patch_views(source: SourceFile, ops: Node, targets: tuple[PatchTarget |
     pointer = _pointer_for(targets)
     if pointer is None or not isinstance(ops, SequenceNode):
         return []
-    return _operations_view(source, ops, pointer, None)
+    return _operations_view(source, ops, pointer)
 
 
-def inline_json_patch_views(source: SourceFile, root: Node) -> list[SettingsView]:
-    """The server settings of the JSON 6902 patches written inline in a kustomization's (or a
-    Flux ``Kustomization``'s ``spec``) ``patches``/``patchesJson6902`` entries (a literal block
-    ``patch: |``), for entries whose ``target`` names an operator kind of ``PARAMETER_POINTERS``."""
+def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) -> list[SettingsView]:
+    """The views of the patches written inline (a literal block, ``patch: |``) in a
+    kustomization (or a Flux ``Kustomization``'s ``spec``): a JSON 6902 patch's operations on an
+    operator's parameters (``patches``/``patchesJson6902`` entries whose ``target`` names a kind of
+    ``PARAMETER_POINTERS``), and a strategic-merge patch (``patches`` entries, and
+    ``patchesStrategicMerge`` items) read as the resource it patches, for what it sets."""
     holder = root
     if (Y.scalar_value(Y.get(root, "apiVersion")) or "").startswith("kustomize.toolkit.fluxcd.io/"):
         holder = Y.get(root, "spec")
     views: list[SettingsView] = []
-    for key in ("patches", "patchesJson6902"):
+    for key in ("patches", "patchesJson6902", "patchesStrategicMerge"):
         entries = Y.get(holder, key)
         for entry in entries.value if isinstance(entries, SequenceNode) else ():
-            target = _target_of(entry)
-            pointer = _pointer_for((target,))
-            block = Y.BlockText.of(source, Y.get(entry, "patch")) if pointer is not None else None
+            block = Y.BlockText.of(source, entry if key == "patchesStrategicMerge" else Y.get(entry, "patch"))
             if block is None:
                 continue
-            inner = SourceFile(path=source.path, display=source.display, data=block.text.encode("utf-8", "surrogateescape"),
-                               text=block.text, utf8=source.utf8)  # fmt: skip
+            masked = _masked(source.text, block)
             try:
-                documents = Y.compose_documents(inner.text)
+                documents = Y.compose_documents(masked)
             except Y.YamlError:
-                continue  # kustomize refuses it; the operations are not guessed
-            if len(documents) == 1 and isinstance(documents[0], SequenceNode):
-                views.extend(_operations_view(inner, documents[0], pointer, block))
+                continue  # kustomize refuses it; nothing in it is guessed
+            if len(documents) != 1:
+                continue
+            if isinstance(documents[0], SequenceNode):
+                pointer = _pointer_for((_target_of(entry),))
+                if pointer is not None:
+                    views.extend(_operations_view(source, documents[0], pointer))
+            elif isinstance(documents[0], MappingNode):
+                views.extend(_merge_patch_views(workspace, source, documents[0]))
     return views
+
+
+def _masked(text: str, block: Y.BlockText) -> str:
+    """``text`` with everything before a literal block's first line blanked (line breaks kept)
+    and everything after the block cut: the block's lines, at their own offsets, as a YAML
+    document whose nodes' offsets are the file's (a literal block is its lines verbatim)."""
+    first = block.line_starts[0]
+    before = text[:first]
+    return "".join("\n" if char == "\n" else " " for char in before) + text[first : block.tail]
+
+
+def _merge_patch_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:
+    """A strategic-merge patch's views, judged for what it sets (a ConfigMap's data values are
+    whole files, judged whole)."""
+    from pgconf_fix.views.kubernetes import kubernetes_views
+
+    found, _ = kubernetes_views(workspace, source, root)
+    if Y.scalar_value(Y.get(root, "kind")) != "ConfigMap":
+        for view in found:
+            view.judges_missing = False
+    return found
 
 
 def _target_of(entry: Node) -> PatchTarget | None:
@@ -192,23 +221,13 @@ def _unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-def _operations_view(
-    inner: SourceFile, ops: SequenceNode, pointer: tuple[str, str, bool], block: Y.BlockText | None
-) -> list[SettingsView]:
+def _operations_view(source: SourceFile, ops: SequenceNode, pointer: tuple[str, str, bool]) -> list[SettingsView]:
     """One view of the ``add``/``replace`` operations under ``pointer``: a value at
-    ``<pointer>/<name>``, or a map of them at ``<pointer>``. ``block``: where ``inner`` sits in
-    its file (an inline patch), None when ``inner`` is the file."""
+    ``<pointer>/<name>``, or a map of them at ``<pointer>``. ``ops``'s offsets are ``source``'s
+    (an inline patch is parsed from the file's text with the rest blanked: ``_masked``)."""
     prefix, what, strings = pointer
-    outer = block.source if block is not None else inner
-
-    def at(offset: int) -> int:
-        return block.to_file(offset) if block is not None else offset
-
-    def placed(edit: Edit) -> Edit:
-        return block.edit(edit.start, edit.end, edit.content) if block is not None else edit
-
-    home = Location(outer, at(ops.start_mark.index), at(ops.start_mark.index))
-    view = PlacedSettings("server", outer, what, home, None, judges_missing=False)
+    home = Location(source, ops.start_mark.index, ops.start_mark.index)
+    view = PlacedSettings("server", source, what, home, None, judges_missing=False)
     for operation in ops.value:
         kind = Y.scalar_value(Y.get(operation, "op"))
         path = Y.scalar_value(Y.get(operation, "path"))
@@ -227,11 +246,9 @@ def _operations_view(
                 continue
 
             def replace(new: str, value: ScalarNode = value) -> tuple[Edit, ...]:
-                return (placed(Y.replace_scalar(inner, value, new, string=strings or value.style is not None)),)
+                return (Y.replace_scalar(source, value, new, string=strings or value.style is not None),)
 
             setting = name if path != prefix else key.value
-            location = Location(outer, at(key.start_mark.index), at(value.end_mark.index))
-            start, end = Y.span(value)
-            value_span = (at(start), at(end))
-            view.add(setting.lower(), value.value, location, value_span, replace)
+            location = Location(source, key.start_mark.index, value.end_mark.index)
+            view.add(setting.lower(), value.value, location, Y.span(value), replace)
     return [view.finish()] if view.assignments else []

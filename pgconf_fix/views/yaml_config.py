@@ -39,8 +39,8 @@ from pgconf_fix.views.compose import compose_views, is_compose, project_environm
 from pgconf_fix.views.kubernetes import kubernetes_views
 from pgconf_fix.views.kustomize import (
     KUSTOMIZATION_FILES,
-    inline_json_patch_views,
     json_patch_views,
+    kustomization_views,
     kustomize_patch,
 )
 from pgconf_fix.views.test_expectations import expected_state
@@ -105,7 +105,7 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             views.extend(compose_views(source, root, environment or None))
             continue
         if kustomization or Y.scalar_value(Y.get(root, "kind")) == "Kustomization":
-            views.extend(inline_json_patch_views(source, root))
+            views.extend(kustomization_views(workspace, source, root))
             continue
         if isinstance(root, SequenceNode):  # a playbook, a role's tasks or handlers
             if patch_of() is not None:
