@@ -45,6 +45,12 @@ NO_KNOB = {
 }
 # Why node-postgres and Npgsql are judged by the kernel default even with libpq keywords set.
 IGNORES_LIBPQ = (NODE_PG, NPGSQL)
+# An image's program (views.image_readers) opens its connections in code the user does not edit:
+# what is left is the server's side, whose probes cross the same boxes (PGF101).
+IMAGE_NO_KNOB = (
+    "the image's program sets its {driver} connections' keepalive in its own code, and no keyword in this URL "
+    "changes it; set tcp_keepalives_idle on the server (PGF101), whose probes keep the path's idle timers alive"
+)
 
 
 @check("PGF401", judges=ClientConnection)
@@ -58,7 +64,8 @@ def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> I
         return
     if view.consumer in IGNORES_LIBPQ:
         problem = "TCP keepalive is off unless the client turns it on, so the kernel default (7200 s on Linux) applies"
-        yield make_finding(rule, view.missing_location("keepalives_idle"), f"{view.describe()}: {problem}; {NO_KNOB[view.consumer]}")
+        advice = IMAGE_NO_KNOB.format(driver=view.consumer) if view.reader else NO_KNOB[view.consumer]
+        yield make_finding(rule, view.missing_location("keepalives_idle"), f"{view.describe()}: {problem}; {advice}")
         return
     switch = view.get("keepalives", "s", number=True)
     if switch.is_set and switch.value == 0:
@@ -112,4 +119,6 @@ def _go(rule: Rule, view: ClientConnection, budget: int) -> Iterator[Finding]:
         f"above the idle budget ({budget} s)"
     )
     advice = "set a shorter KeepAlive on the net.Dialer the driver dials with (libpq keywords in the URL do nothing here)"
+    if view.reader:
+        advice = IMAGE_NO_KNOB.format(driver=view.consumer)
     yield make_finding(rule, view.missing_location("keepalives_idle"), f"{view.describe()}: {problem}; {advice}")

@@ -38,7 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
 from pgconf_fix.documents.carriers import Carrier
@@ -52,6 +52,9 @@ from pgconf_fix.findings import SAFE, UNSAFE, Edit, Fix, Location, Problem
 from pgconf_fix.setting import Refusal
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment, SettingsView
+
+if TYPE_CHECKING:
+    from pgconf_fix.views.image_readers import ReaderSpan
 
 LIBPQ, ASYNCPG, PGJDBC, PG8000, UNKNOWN = "libpq", "asyncpg", "pgjdbc", "pg8000", "unknown"
 # Go drivers (pgx, lib/pq), e.g. Atlas reading atlas.hcl: Go's net.Dialer turns on 15 s TCP
@@ -326,6 +329,9 @@ class ClientConnection(SettingsView):
         # Host names that reach a container beside the client with no box between them (a
         # GitHub Actions job's service containers, by their labels): local, as loopback is.
         self.local_names: frozenset[str] = frozenset()
+        # The program that reads the string when it is not the repository's own code (an
+        # image's, views.image_readers), for messages: "mattermost/...'s MM_SQLSETTINGS_DATASOURCE".
+        self.reader = ""
 
     # -- building -----------------------------------------------------------------------
 
@@ -424,6 +430,8 @@ class ClientConnection(SettingsView):
             shown = shown[:57] + "..."
         kind = {"dsn": "key=value connection", "jdbc": "JDBC connection"}.get(self.form, "connection")
         notes = (self.consumer, *notes) if self.consumer not in (UNKNOWN, PGJDBC) else notes
+        if self.reader:
+            notes = (*notes[:1], f"read by {self.reader}", *notes[1:])
         return f"{kind} to {shown}" + (f" ({', '.join(notes)})" if notes else "")
 
     def sslmode_advice(self, target: str) -> str:
@@ -781,16 +789,24 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
     # parses it; one value of a Terraform heredoc's JSON among others), a Dockerfile RUN's
     # connection (a command of the build, ended before any idle time).
     skipped = entrypoint_urls + build_steps
+    # Values a well-known image's program reads with its own driver (views.image_readers).
+    readers = []
+    if source.path.suffix in YAML_SUFFIXES or source.path.suffix in (".json", ".tf"):
+        from pgconf_fix.views.image_readers import reader_spans
+
+        readers = reader_spans(source)
     views = []
     services = workflow_services(source)
     for carrier in carriers_of(source):
         if PGBOUNCER_INI.search(carrier.value):
             continue  # a pgbouncer.ini in a ConfigMap: its [databases] strings are PgBouncer's, not libpq's
         strings = connection_strings(carrier.value, carrier.decoded)  # remembered: re-checks build it again
+        at = carrier.to_file
         if skipped:
-            at = carrier.to_file
             strings = [string for string in strings if not any(start <= at(string.start) < end for start, end in skipped)]
-        views.extend(_string_view(source, carrier, string) for string in strings)
+        for string in strings:
+            read_by = next((span for span in readers if span.start <= at(string.start) < span.end), None)
+            views.append(_string_view(source, carrier, string, read_by))
     if services:
         for view in views:
             view.local_names = services
@@ -819,9 +835,14 @@ def workflow_services(source: SourceFile) -> frozenset[str]:
     return frozenset(labels)
 
 
-def _string_view(source: SourceFile, carrier: Carrier, string: ConnectionString) -> ClientConnection:
+def _string_view(source: SourceFile, carrier: Carrier, string: ConnectionString, read_by: ReaderSpan | None = None) -> ClientConnection:
+    """The view of one string; ``read_by``: the image whose program reads it, whose driver is
+    then its consumer whatever the scheme or the repository's manifests say."""
     hosts = [host.name for host in string.hosts]
-    view = ClientConnection(consumer_of(string.scheme, source), hosts, string.form, string.scheme)
+    consumer = read_by.driver if read_by is not None else consumer_of(string.scheme, source)
+    view = ClientConnection(consumer, hosts, string.form, string.scheme)
+    if read_by is not None:
+        view.reader = read_by.reader
     if view.consumer == ASYNCPG and "+asyncpg" not in string.scheme:
         # An asyncpg project's URL outside its code: handed to asyncpg itself, or to SQLAlchemy.
         view.server_side_hint = (
