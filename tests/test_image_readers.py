@@ -92,9 +92,9 @@ def test_lib_pq_refuses_the_libpq_keywords(cluster, tmp_path: Path) -> None:  # 
     refused = session("&" + LIBPQ_KEYWORDS)
     assert re.fullmatch(r'error: pq: unrecognized configuration parameter "keepalives(_idle|_interval|_count)?"', refused), refused
     # So pgconf-fix adds none of them to the URL Mattermost reads, even with --unsafe-fixes.
-    before = _line(CASE / "before", "MM_SQLSETTINGS_DATASOURCE")
-    after = _line(CASE / "after", "MM_SQLSETTINGS_DATASOURCE")
-    assert after == before.replace("sslmode=disable", "sslmode=require")
+    diff = run_cli(["--no-cache", "--unsafe-fixes", "--diff", "."], CASE / "before").stdout
+    added = [line for line in diff.splitlines() if line.startswith("+ ") and "MM_SQLSETTINGS_DATASOURCE" in line]
+    assert added == ["+" + _line(CASE / "before", "MM_SQLSETTINGS_DATASOURCE").replace("sslmode=disable", "sslmode=require")]
 
 
 def test_node_postgres_ignores_the_libpq_keywords(cluster) -> None:  # noqa: ANN001
