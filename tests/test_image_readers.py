@@ -226,3 +226,23 @@ def test_hasura_stays_libpq(tmp_path: Path) -> None:
     found = _judged(tmp_path, "docker-compose.yml", text, "--select", "PGF401")
     assert len(found) == 1 and found[0]["fix"]["applicability"] == "safe"
     assert "(libpq, read by hasura/graphql-engine's HASURA_GRAPHQL_METADATA_DATABASE_URL)" in found[0]["message"]
+
+
+def test_a_terraform_file_with_a_known_image_loads_no_yaml(tmp_path: Path) -> None:
+    """The table is asked of a .tf file through the HCL lexer alone: PyYAML and the YAML reader
+    stay unloaded in a Terraform-only run (tests/test_lazy_imports.py's rule)."""
+    from tests.test_lazy_imports import _modules_for
+
+    (tmp_path / "ecs.tf").write_text(f"""\
+resource "aws_ecs_task_definition" "chat" {{
+  container_definitions = jsonencode([
+    {{
+      image       = "mattermost/mattermost-team-edition:10.5"
+      environment = [{{ name = "MM_SQLSETTINGS_DATASOURCE", value = "{MATTERMOST_URL}" }}]
+    }}
+  ])
+}}
+""")
+    loaded = _modules_for(tmp_path / "ecs.tf")
+    assert "pgconf_fix.views.image_readers" in loaded  # the table was asked
+    assert not {"yaml", "pgconf_fix.documents.yaml_nodes"} & loaded

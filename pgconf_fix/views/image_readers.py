@@ -29,10 +29,12 @@ import functools
 import re
 from dataclasses import dataclass
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING
 
-from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.source import SourceFile
+
+if TYPE_CHECKING:
+    from yaml.nodes import Node
 
 # The consumer names of views.client (LIBPQ, GO_PQ, PGX, NODE_PG); tests/test_image_readers.py
 # holds them equal.
@@ -161,8 +163,16 @@ def reader_spans(source: SourceFile) -> list[ReaderSpan]:
         return []
     if source.path.suffix == ".tf":
         return _hcl_spans(text)
-    if source.path.suffix == ".json":
-        text = text.replace("\t", " ")  # JSON allows tabs only as blanks: read as YAML, offsets kept
+    return _yaml_spans(text.replace("\t", " ") if source.path.suffix == ".json" else text)
+
+
+def _yaml_spans(text: str) -> list[ReaderSpan]:
+    """YAML (or JSON read as YAML: its tabs, blanks outside strings, read as spaces so that
+    offsets stay the file's): every mapping with an ``image`` (or CloudFormation's ``Image``)."""
+    from yaml.nodes import MappingNode
+
+    from pgconf_fix.documents import yaml_nodes as Y  # YAML's modules only where YAML is read
+
     try:
         roots = Y.compose_documents(text)
     except Y.YamlError:
@@ -181,6 +191,9 @@ def reader_spans(source: SourceFile) -> list[ReaderSpan]:
 
 def _environment_spans(environment: Node | None, reader: ImageReader, repository: str) -> list[ReaderSpan]:
     """Compose's map or ``NAME=value`` list, or a list of name/value items (Kubernetes, ECS)."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    from pgconf_fix.documents import yaml_nodes as Y
     found: list[tuple[tuple[int, int], str]] = []
     if isinstance(environment, MappingNode):
         found = [(Y.span(value), key.value) for key, value in Y.items(environment)]
