@@ -44,6 +44,8 @@ NOT_APPLIED = {
 # Kustomize patch files: each holds part of a resource, and what it leaves out comes from the
 # base; tests/test_kustomize.py holds the overlays kustomize renders from them to these checks.
 PARTIAL = {"kustomize-overlay-patches": ("overlays/prod/cluster-keepalives.yaml", "overlays/staging/patches/cluster.yaml")}
+# An Argo CD Application whose Helm parameter overrides the values it holds: not read, not fixed.
+NOT_APPLIED["gitops-release-values"] = ("argocd/overridden.yaml",)
 # Settings a case's fixes leave out on purpose: with --idle-budget 1000 (its args), Spilo's own
 # tcp_keepalives_idle of 900 passes and is not written.
 NOT_WRITTEN = {"zalando-spilo-defaults": ("tcp_keepalives_idle",)}
@@ -176,13 +178,27 @@ def parameter_maps(doc: Any) -> list[dict]:
     return [found for found in maps if isinstance(found, dict)]
 
 
+def release_values(doc: dict) -> Any:
+    """The chart values a GitOps release gives: Flux's HelmRelease ``spec.values``, an Argo CD
+    Application's ``helm.valuesObject`` or ``helm.values`` (a YAML text); the document itself
+    for a values file."""
+    spec = doc.get("spec") or {}
+    if doc.get("kind") == "HelmRelease":
+        return spec.get("values") or {}
+    if doc.get("kind") == "Application":
+        helm = ((spec.get("sources") or [spec.get("source") or {}])[0]).get("helm") or {}
+        return helm.get("valuesObject") or yaml.safe_load(helm.get("values") or "{}")
+    return doc
+
+
 def embedded(doc: Any) -> dict[str, str]:
-    """Embedded files: Helm values' primary.extendedConfiguration, a ConfigMap's data."""
+    """Embedded files: Helm values' primary.extendedConfiguration (in a values file or a GitOps
+    release), a ConfigMap's data."""
     if not isinstance(doc, dict):
         return {}
     if doc.get("kind") == "ConfigMap":
         return {name: text for name, text in (doc.get("data") or {}).items() if name.endswith((".conf", ".ini"))}
-    primary = doc.get("primary") or {}
+    primary = release_values(doc).get("primary") or {}
     return {"postgresql.conf": primary["extendedConfiguration"]} if "extendedConfiguration" in primary else {}
 
 

@@ -560,3 +560,13 @@ class BlockText:
             last = index == len(pieces) - 1
             rendered += newline + (self.indent if piece or last else "") + piece
         return Edit(self.source, self.to_file(start), self.to_file(end), rendered)
+
+
+def block_document(text: str, block: BlockText) -> str:
+    """``text`` with everything before a literal block's first line blanked (line breaks kept)
+    and everything after the block cut: the block's lines, at their own offsets, as a YAML
+    document whose nodes' offsets are the file's (a literal block holds its lines verbatim), so
+    views built on it find and edit the file itself (a kustomization's inline patch, an Argo CD
+    Application's ``helm.values``)."""
+    first = block.line_starts[0]
+    return "".join("\n" if char == "\n" else " " for char in text[:first]) + text[first : block.tail]

@@ -756,14 +756,93 @@ def kubernetes_views(workspace: Workspace, source: SourceFile, root: Node) -> tu
         views = patroni_views(source, root)
     if not views and looks_like_helm_values(root):
         views = helm_values_views(workspace, source, root)
-    if not views and not kind and looks_like_cnpg_chart_values(root):
-        views = cnpg_chart_views(source, root)
     if not views and not kind:
-        # An umbrella chart's values.yaml: Helm hands the mapping under a dependency's name (or
-        # alias) to that chart, so a Bitnami postgresql dependency's values are one level down.
-        for name, value in Y.items(root):
-            if isinstance(value, MappingNode) and looks_like_helm_values(value):
-                views += helm_values_views(workspace, source, value, prefix=f"{name.value}.")
-            elif isinstance(value, MappingNode) and looks_like_cnpg_chart_values(value):
-                views += cnpg_chart_views(source, value, prefix=f"{name.value}.")
+        views = values_views(workspace, source, root, "")
+    if not views and kind in ("HelmRelease", "Application"):
+        views = release_values_views(workspace, source, root)
     return views, []
+
+
+def values_views(workspace: Workspace, source: SourceFile, values: MappingNode, prefix: str) -> list[SettingsView]:
+    """The views of a chart's values at ``values`` (``prefix`` names where they are in the file):
+    the CloudNativePG cluster chart's, or an umbrella chart's, whose dependencies' values Helm
+    hands on under the dependency's name (or alias): a Bitnami postgresql dependency's values
+    are one level down."""
+    if looks_like_cnpg_chart_values(values):
+        return cnpg_chart_views(source, values, prefix)
+    views: list[SettingsView] = []
+    for name, value in Y.items(values):
+        if isinstance(value, MappingNode) and looks_like_helm_values(value):
+            views += helm_values_views(workspace, source, value, prefix=f"{prefix}{name.value}.")
+        elif isinstance(value, MappingNode) and looks_like_cnpg_chart_values(value):
+            views += cnpg_chart_views(source, value, prefix=f"{prefix}{name.value}.")
+    return views
+
+
+# The value paths whose settings pgconf-fix reads from a chart's values (helm_values_views,
+# cnpg_chart_views): a GitOps release's Helm parameter under one of them overrides what is read.
+_READ_VALUE_PATHS = ("primary.extendedConfiguration", "primary.configuration", "cluster.postgresql", "poolers")
+
+
+def release_values_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:
+    """A GitOps release's chart values, read as a values file's are (``values_views``, and the
+    Bitnami chart's ``primary`` configuration at the top):
+
+    - Flux's ``HelmRelease`` (``helm.toolkit.fluxcd.io``): ``spec.values``, merged over the
+      ``spec.valuesFrom`` sources, which it overrides
+      (https://fluxcd.io/flux/components/helm/helmreleases/#values-overrides);
+    - Argo CD's ``Application`` (``argoproj.io``): each of ``spec.source``/``spec.sources[]``'s
+      ``helm.valuesObject``, else its ``helm.values`` (a YAML text in a literal block, parsed
+      with the file's offsets), in that precedence over ``valueFiles``
+      (https://argo-cd.readthedocs.io/en/stable/user-guide/helm/: parameters > valuesObject >
+      values > valueFiles).
+
+    A map of settings (the cluster chart's parameters, a pooler's) is judged for what it sets
+    where other values are merged under it (``valuesFrom``, ``valueFiles``, both ``values`` and
+    ``valuesObject``); an embedded postgresql.conf string is replaced whole by the values that
+    set it, so it is judged whole. A source whose Helm ``parameters`` name a path read here is not
+    read (they override it, and may come from elsewhere)."""
+    api = Y.scalar_value(Y.get(root, "apiVersion")) or ""
+    places: list[tuple[Node | None, str, bool]] = []  # (values, prefix, other values merged under them)
+    if api.startswith("helm.toolkit.fluxcd.io/"):
+        places.append((Y.get(root, "spec", "values"), "spec.values.", Y.get(root, "spec", "valuesFrom") is not None))
+    elif api.startswith("argoproj.io/"):
+        sources = [("spec.source", Y.get(root, "spec", "source"))]
+        listed = Y.get(root, "spec", "sources")
+        sources += [(f"spec.sources[{index}]", item) for index, item in enumerate(listed.value if isinstance(listed, SequenceNode) else [])]
+        for where, item in sources:
+            helm = Y.get(item, "helm")
+            parameters = Y.get(helm, "parameters")
+            names = [Y.scalar_value(Y.get(entry, "name")) or "" for entry in (parameters.value if isinstance(parameters, SequenceNode) else [])]
+            if any(name.startswith(path) for name in names for path in _READ_VALUE_PATHS):
+                continue
+            under = Y.get(helm, "valueFiles") is not None
+            written = Y.get(helm, "values")
+            if isinstance(Y.get(helm, "valuesObject"), MappingNode):
+                places.append((Y.get(helm, "valuesObject"), f"{where}.helm.valuesObject.", under or written is not None))
+            elif written is not None:
+                places.append((_values_text(source, written), f"{where}.helm.values, at ", under))
+    views: list[SettingsView] = []
+    for values, prefix, merged in places:
+        if not isinstance(values, MappingNode):
+            continue
+        found = helm_values_views(workspace, source, values, prefix) if looks_like_helm_values(values) else []
+        found = found or values_views(workspace, source, values, prefix)
+        for view in found:
+            if merged and not isinstance(view, EmbeddedServerConfig):
+                view.judges_missing = False
+        views += found
+    return views
+
+
+def _values_text(source: SourceFile, node: Node) -> Node | None:
+    """The root of the YAML an Argo CD ``helm.values`` literal block holds, parsed with the
+    file's offsets (``documents.yaml_nodes.block_document``), or None."""
+    block = Y.BlockText.of(source, node)
+    if block is None:
+        return None
+    try:
+        documents = Y.compose_documents(Y.block_document(source.text, block))
+    except Y.YamlError:
+        return None
+    return documents[0] if len(documents) == 1 else None

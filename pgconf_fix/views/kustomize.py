@@ -160,7 +160,7 @@ def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) ->
             block = Y.BlockText.of(source, entry if key == "patchesStrategicMerge" else Y.get(entry, "patch"))
             if block is None:
                 continue
-            masked = _masked(source.text, block)
+            masked = Y.block_document(source.text, block)
             try:
                 documents = Y.compose_documents(masked)
             except Y.YamlError:
@@ -174,15 +174,6 @@ def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) ->
             elif isinstance(documents[0], MappingNode):
                 views.extend(_merge_patch_views(workspace, source, documents[0]))
     return views
-
-
-def _masked(text: str, block: Y.BlockText) -> str:
-    """``text`` with everything before a literal block's first line blanked (line breaks kept)
-    and everything after the block cut: the block's lines, at their own offsets, as a YAML
-    document whose nodes' offsets are the file's (a literal block is its lines verbatim)."""
-    first = block.line_starts[0]
-    before = text[:first]
-    return "".join("\n" if char == "\n" else " " for char in before) + text[first : block.tail]
 
 
 def _merge_patch_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:
@@ -224,7 +215,7 @@ def _unescape(token: str) -> str:
 def _operations_view(source: SourceFile, ops: SequenceNode, pointer: tuple[str, str, bool]) -> list[SettingsView]:
     """One view of the ``add``/``replace`` operations under ``pointer``: a value at
     ``<pointer>/<name>``, or a map of them at ``<pointer>``. ``ops``'s offsets are ``source``'s
-    (an inline patch is parsed from the file's text with the rest blanked: ``_masked``)."""
+    (an inline patch is parsed from the file's text with the rest blanked: ``Y.block_document``)."""
     prefix, what, strings = pointer
     home = Location(source, ops.start_mark.index, ops.start_mark.index)
     view = PlacedSettings("server", source, what, home, None, judges_missing=False)
