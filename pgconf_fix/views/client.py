@@ -67,6 +67,17 @@ PGBOUNCER = "pgbouncer"  # a [databases] entry: PgBouncer's own connection to th
 PGX, GO_PQ, NODE_PG, NPGSQL = "pgx", "lib/pq", "node-postgres", "Npgsql"
 # Seconds between keepalive probes a Go driver sets when nothing else is configured.
 GO_KEEPALIVE_DEFAULTS = {PGX: 300, GO_PQ: 15}
+# libpq's keepalive keywords. The Go drivers read none of them and send every keyword they do not
+# read to the server as a run-time setting, which the server refuses: lib/pq 1.10.7 conn.go
+# (isDriverSetting, startup) and pgx pgconn/config.go at 01c2ccd (notRuntimeParams); checked with
+# lib/pq: 'pq: unrecognized configuration parameter "keepalives"' (tests/test_go_driver_keywords.py).
+# (tcp_user_timeout is sent the same way, but it is a server parameter too (12+): the server takes
+# it for its own end of the connection, so it is not in this list.) node-postgres and Npgsql
+# ignore them in a URL (FACTS.md "Clients"). For these consumers the keywords switch nothing:
+# PGF402 has nothing to say of keepalives=0 there.
+LIBPQ_TCP_KEYWORDS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")
+SENT_TO_SERVER = (GO_PQ, PGX)
+IGNORED_BY = (NODE_PG, NPGSQL)
 PGJDBC_KEYS = frozenset({"tcpKeepAlive", "sslmode", "ssl"})
 _LIBPQ_DRIVERS = ("psycopg2", "psycopg", "psycopg2cffi", "psycopg_async", "pygresql")
 # Name suffixes that never resolve on the public internet.
@@ -347,8 +358,9 @@ class ClientConnection(SettingsView):
 
     @property
     def problems(self) -> list[Problem]:  # type: ignore[override]
-        """What the consumer refuses (PGF001): those a builder noted, and ``libpq_refusals``."""
-        return [*self._problems, *self.libpq_refusals()]
+        """What the consumer refuses (PGF001): those a builder noted, ``libpq_refusals``, and
+        ``go_refusals``."""
+        return [*self._problems, *self.libpq_refusals(), *self.go_refusals()]
 
     @problems.setter
     def problems(self, value: list[Problem]) -> None:
@@ -388,6 +400,23 @@ class ClientConnection(SettingsView):
         if sslmode is not None and not TEMPLATE.search(sslmode.value) and sslmode.value not in LIBPQ_SSLMODES:
             refused.append((sslmode, f'invalid sslmode value: "{_shown(sslmode.value)}"'))
         return [Problem(current.location, f"{self.describe()}: {message}; libpq refuses to connect") for current, message in refused]
+
+    def go_refusals(self) -> list[Problem]:
+        """libpq keepalive keywords in a string a Go driver reads (``SENT_TO_SERVER``): it sends them
+        to the server as run-time settings, and the server refuses the connection (one problem,
+        at the first keyword written, naming every one)."""
+        if self.consumer not in SENT_TO_SERVER:
+            return []
+        written = [found for key in LIBPQ_TCP_KEYWORDS if (found := self._effective(key)) is not None]
+        if not written:
+            return []
+        first = min((assignment for assignment, _ in written), key=lambda assignment: assignment.start)
+        names = ", ".join(assignment.key for assignment, _ in written)
+        answer = f'"{first.key}"' if len(written) == 1 else "naming one of them"
+        return [Problem(first.location, (
+            f"{self.describe()}: {names}: {self.consumer} does not read libpq's keepalive keywords and sends them to the "
+            f"server as run-time settings, which refuses the connection (unrecognized configuration parameter {answer}); "
+            f"remove them: {self.consumer} dials with Go's net.Dialer, which keeps the connection alive itself"))]
 
     # -- what the rules ask -------------------------------------------------------------
 
@@ -439,6 +468,10 @@ class ClientConnection(SettingsView):
         return f"set sslmode={target}"
 
     def effective(self, key: str) -> Assignment | None:
+        """The assignment of ``key`` that the consumer reads (the last one written); None for a
+        libpq keepalive keyword where the consumer reads none (``SENT_TO_SERVER``, ``IGNORED_BY``)."""
+        if key in LIBPQ_TCP_KEYWORDS and self.consumer in (*SENT_TO_SERVER, *IGNORED_BY):
+            return None
         found = self._effective(key)
         return found[0] if found else None
 
