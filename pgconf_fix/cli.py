@@ -17,8 +17,10 @@ from pgconf_fix.catalog import CatalogError, load_catalog
 from pgconf_fix.findings import SAFE, Finding, Fixable, finding_key
 from pgconf_fix.config import (
     ConfigError,
+    accepted_majors,
     check_selectors,
     find_config,
+    known_major,
     load_config,
     normalise_selectors,
     options_from_config,
@@ -432,6 +434,9 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
         version = given_version(str(flags["pg_version"]))
         if version is None:
             raise click.BadParameter(f"{flags['pg_version']!r} is not a PostgreSQL version (like 13, or 9.4 before 10)",
+                                     param_hint="--pg-version")
+        if not known_major(version):
+            raise click.BadParameter(f"{flags['pg_version']!r} is not a major pgconf-fix knows; {accepted_majors()}",
                                      param_hint="--pg-version")
         values["pg_version"] = version
     if flags.get("idle_budget") is not None:

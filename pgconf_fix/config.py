@@ -9,7 +9,7 @@ from typing import Any
 from pgconf_fix.budget import Budget
 from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml
 from pgconf_fix.options import Options
-from pgconf_fix.versions import given_version
+from pgconf_fix.versions import PgVersion, given_version
 
 CONFIG_NAMES = (".pgconf-fix.toml", "pyproject.toml")
 _LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
@@ -76,9 +76,28 @@ def normalise_selectors(selectors: tuple[str, ...], catalog: dict[str, Rule]) ->
     return tuple(item.lower() if item.lower() in names else item.upper() for item in selectors)
 
 
+def known_major(version: PgVersion) -> bool:
+    """Whether pgconf-fix has the parameter catalog of ``version``'s major (``pgconf_fix/data/guc``,
+    generated from the real servers of 10-18 and the guc.c of 9.0-9.6): the majors a user may name."""
+    from pgconf_fix.guc_catalog import supported_versions
+
+    return version in supported_versions()
+
+
+def accepted_majors() -> str:
+    """The majors a user may name, as the messages refusing another one say it."""
+    from pgconf_fix.guc_catalog import span, supported_versions
+
+    return f"give one of {span(supported_versions())} (before 10 with its minor, like 9.6)"
+
+
 def check_selectors(selectors: tuple[str, ...], catalog: dict[str, Rule], origin: str) -> None:
+    """ConfigError (``origin`` names where the selectors come from) for a selector that names no
+    rule: an empty one too, which as a prefix would match every code (ruff refuses it as well)."""
     names = {rule.name for rule in catalog.values()}
     for selector in selectors:
+        if not selector.strip():
+            raise ConfigError(f"{origin}: empty rule selector {selector!r}; give codes or prefixes such as PGF1 or ALL")
         if selector == "ALL" or selector in names:
             continue
         if not any(code.startswith(selector) for code in catalog):
@@ -96,6 +115,10 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     values: dict[str, Any] = {}
     if "select" in table:
         values["select"] = _strings(where, "select", table["select"])
+        if not values["select"]:
+            # ruff takes [] as no rule at all, and checks nothing; --select "" is refused, and so is this.
+            raise ConfigError(f"{where}: 'select = []' selects no rule; give codes or prefixes such as "
+                              "PGF1 or ALL, or remove the key for the default rules")
     for key in ("ignore", "extend-select"):
         if key in table:
             values[key.replace("-", "_")] = _strings(where, key, table[key])
@@ -104,9 +127,12 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     )
     values["exclude"] = exclude
     if "pg-version" in table:
-        version = given_version(str(table["pg-version"]))
+        given = table["pg-version"]
+        version = given_version(str(given)) if isinstance(given, (str, int, float)) and not isinstance(given, bool) else None
         if version is None:
-            raise ConfigError(f"{where}: 'pg-version' must look like 13 or 9.4, not {table['pg-version']!r}")
+            raise ConfigError(f"{where}: 'pg-version' must look like 13 or 9.4, not {given!r}")
+        if not known_major(version):
+            raise ConfigError(f"{where}: 'pg-version' = {given!r} is not a major pgconf-fix knows; {accepted_majors()}")
         values["pg_version"] = version
     if "idle-budget" in table:
         seconds = _positive_int(where, "idle-budget", table["idle-budget"])

@@ -105,6 +105,11 @@ def test_pg_version_changes_the_message(repo: Path) -> None:
     assert "PostgreSQL 15 accepts only a plain 0" in new
     bad = run_cli(["--pg-version", "banana", "."], repo)
     assert bad.code == 2 and "--pg-version" in bad.stderr
+    for unknown in ("99", "19", "8.4", "9.7"):  # no catalog: it was taken and judged as if known
+        bad = run_cli(["--pg-version", unknown, "."], repo)
+        assert bad.code == 2, bad.stderr
+        assert f"--pg-version: '{unknown}' is not a major pgconf-fix knows; give one of PostgreSQL 9.0\u201318" in bad.stderr
+        assert bad.stdout == ""
 
 
 def test_diff_and_write_are_exclusive(repo: Path) -> None:
@@ -205,6 +210,16 @@ def test_nearest_config_wins_and_config_flag_overrides(repo: Path) -> None:
         ("[tool.pgconf-fix.rule.PGF101]\nfoo = 1\n", "foo"),
         ("[tool.pgconf-fix.rule.PGF999]\ntarget = 1\n", "PGF999"),
         ('[tool.pgconf-fix]\nignore = ["NOPE"]\n', "NOPE"),
+        # --select "" is a usage error; an empty list in the config selected nothing and passed.
+        ("[tool.pgconf-fix]\nselect = []\n", "'select = []' selects no rule"),
+        # An empty selector is a prefix of every code: it selected, or ignored, every rule.
+        ('[tool.pgconf-fix]\nselect = [""]\n', "'select': empty rule selector"),
+        ('[tool.pgconf-fix]\nignore = ["PGF102", ""]\n', "'ignore': empty rule selector"),
+        ('[tool.pgconf-fix]\nextend-select = [" "]\n', "'extend-select': empty rule selector"),
+        ('[tool.pgconf-fix.per-file-ignores]\n"db/*" = [""]\n', "'per-file-ignores': empty rule selector"),
+        # A major without a parameter catalog was taken and judged as if known.
+        ("[tool.pgconf-fix]\npg-version = 99\n", "'pg-version' = 99 is not a major pgconf-fix knows; give one of PostgreSQL 9.0\u201318"),
+        ('[tool.pgconf-fix]\npg-version = "8.4"\n', "'pg-version' = '8.4' is not a major pgconf-fix knows"),
     ],
 )
 def test_invalid_config_is_exit_2(repo: Path, content: str, needle: str) -> None:

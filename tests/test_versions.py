@@ -114,15 +114,21 @@ def test_the_search_stops_at_the_directory_the_run_started_in(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(("given", "shown"), [("99", "99"), ("8.4", "8.4")])
-def test_a_version_given_without_a_catalog_is_not_called_unknown(given: str, shown: str, tmp_path: Path) -> None:
+def test_a_version_without_a_catalog_is_refused_when_given_and_said_when_found(given: str, shown: str, tmp_path: Path) -> None:
+    # Given by the user (--pg-version, pg-version) it is a usage error naming the range; found
+    # in the tree (PG_VERSION here) it is not the user's to correct, and the finding says so.
     from pgconf_fix.guc_catalog import span, supported_versions
     from tests.cli_runner import run_cli
 
-    (tmp_path / "postgresql.conf").write_text("idle_session_timeout = 0\n")
-    out = run_cli(["--no-cache", "--pg-version", given, "--select", "PGF001", "."], tmp_path).stdout
-    assert "give --pg-version" not in out  # it was given
     known = span(supported_versions())
-    assert f"pgconf-fix has no catalog of PostgreSQL {shown} (from the configuration); it knows {known}" in out
+    (tmp_path / "postgresql.conf").write_text("idle_session_timeout = 0\n")
+    flag = run_cli(["--no-cache", "--pg-version", given, "--select", "PGF001", "."], tmp_path)
+    assert flag.code == 2 and flag.stdout == ""
+    assert f"--pg-version: '{given}' is not a major pgconf-fix knows; give one of {known}" in flag.stderr
+    (tmp_path / "PG_VERSION").write_text(f"{given}\n")
+    out = run_cli(["--no-cache", "--select", "PGF001", "."], tmp_path).stdout
+    assert f"pgconf-fix has no catalog of PostgreSQL {shown} (from PG_VERSION); it knows {known}" in out
+    (tmp_path / "PG_VERSION").unlink()
     unknown = run_cli(["--no-cache", "--select", "PGF001", "."], tmp_path).stdout
     assert "this server's version is unknown: give --pg-version" in unknown
 
