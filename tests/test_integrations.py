@@ -12,7 +12,7 @@ from pgconf_fix.findings import make_finding
 from pgconf_fix.catalog import load_catalog
 from pgconf_fix.findings import Location
 from pgconf_fix.reporters import github
-from pgconf_fix.source import SourceFile
+from pgconf_fix.source import InputError, SourceFile
 from tests.cli_runner import run_cli
 
 BAD_CONF = "tcp_keepalives_idle = 0\ntcp_keepalives_interval = 75\ntcp_keepalives_count = 6\n"
@@ -50,6 +50,28 @@ def test_annotations_cannot_be_broken_by_content(path: str, message: str) -> Non
     assert _unescape(properties["file"]) == path
     assert properties["title"] == "pgconf-fix (PGF101)"
     assert _unescape(data) == message
+
+
+@pytest.mark.parametrize("control", ["\x1b", "\x00", "\x07", "\x08", "\x0b", "\x0c", "\x7f", "\x9b"])
+def test_annotations_show_control_characters_as_the_text_format_does(control: str) -> None:
+    # The runner decodes only %25, %0D, %0A, %3A and %2C: anything else reached the log raw,
+    # where ESC [2J clears the screen and ESC ] 0; ... BEL retitles it.
+    path = f"db/{control}[2Jpostgresql.conf"
+    rendered = github.annotation(finding_at(path, f"value {control}]0;owned\x07 here\nnext"))
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", rendered), repr(rendered)
+    shown = f"\\x{ord(control):02x}"
+    assert f"file=db/{shown}[2Jpostgresql.conf," in rendered
+    assert rendered.endswith(f"::value {shown}]0;owned\\x07 here%0Anext")
+    error = github.error_annotation(InputError(path, f"cannot read {control}"))
+    assert f"file=db/{shown}[2Jpostgresql.conf," in error and error.endswith(f"::cannot read {shown}")
+
+
+def test_annotations_mask_passwords_before_escaping() -> None:
+    # The mask is placed on the message as written; the escaping comes after and cannot split it.
+    message = "postgresql://app:s3cr%t,pw\x1b@db.example.com/app: keepalives_idle is not set"
+    rendered = github.annotation(finding_at("db/.env", message))
+    assert "s3cr" not in rendered and ",pw" not in rendered
+    assert rendered.endswith("::postgresql://app:***@db.example.com/app: keepalives_idle is not set")
 
 
 def _unescape(value: str) -> str:

@@ -7,6 +7,7 @@ user's file (a path, a value) can start a workflow command.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from pgconf_fix.findings import Finding, Fixable
@@ -17,11 +18,28 @@ from pgconf_fix.reporters import text as text_reporter
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
+# The controls a terminal or the Actions log viewer acts on (ESC starts a colour or cursor
+# sequence there), but the line breaks, which the workflow-command escaping below carries, and
+# the tab: text.one_line's set, less CR and LF.
+_UNESCAPED_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _shown(value: str) -> str:
+    """``value`` with each control character but CR, LF and tab as ``\\xHH`` (as the text
+    format shows them): the runner decodes no escape of its own for them."""
+    return _UNESCAPED_CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+
+
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message, escaped as the Actions toolkit's ``escapeData`` does
+    (actions/toolkit packages/core/src/command.ts: ``%``, CR, LF; the runner's ActionCommand
+    decodes them), other control characters shown as ``\\xHH`` first."""
+    return _shown(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(value: str) -> str:
+    """A property value (``file=``, ``title=``): ``escape_data`` and, as the toolkit's
+    ``escapeProperty``, ``:`` and ``,``, which end a property."""
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
