@@ -175,9 +175,10 @@ def stdin_fixes_only(findings: list[Finding], path: Path) -> list[Finding]:
     ]
 
 
-def _emit(text: str, err: bool = False) -> None:
-    """Write to stdout, or to stderr through the redactor (errors may quote a file or a DSN)."""
-    if err:
+def _emit(text: str, err: bool = False, redacted: bool = False) -> None:
+    """Write to stdout, or to stderr through the redactor (errors may quote a file or a DSN)
+    unless the text is ``redacted`` already."""
+    if err and not redacted:
         from pgconf_fix.redact import redact
 
         text = redact(text)
@@ -191,14 +192,16 @@ def _emit(text: str, err: bool = False) -> None:
 RUFF_FIX = ("--fix", "--fix-only")
 
 
-def _note(text: str) -> None:
+def _note(text: str, paths: tuple[str, ...] = ()) -> None:
     """One line on standard error (``error: ...``, ``warning: ...``), passwords masked first,
     then its control characters escaped (reporters.text.one_line): a file's name or content
-    quoted in it cannot start a line of its own or drive the terminal."""
-    from pgconf_fix.redact import redact
+    quoted in it cannot start a line of its own or drive the terminal. ``paths``: the file
+    names the line quotes, each redacted on its own (redact.redact_around): a file named
+    ``passwd`` is not the key of the words after it."""
+    from pgconf_fix.redact import redact_around
     from pgconf_fix.reporters.text import one_line
 
-    _emit(one_line(redact(text)) + "\n", err=True)
+    _emit(one_line(redact_around(text, paths)) + "\n", err=True, redacted=True)
 
 
 def fixable(
@@ -359,7 +362,7 @@ def _counted(style: ReportStyle) -> bool:
 
 def _errors(result: CheckResult) -> int:
     for error in result.errors:
-        _note(f"error: {error}")
+        _note(f"error: {error}", (error.display,))
     return len(result.errors)
 
 
@@ -575,7 +578,7 @@ def _checked(
 
         outcome = fix_until_stable(result.findings, unsafe_fixes, run.check, result.suppressed)
         for display, reason in dict.fromkeys(outcome.refusals):
-            _note(f"warning: {display}: a fix was dropped, because {reason}")
+            _note(f"warning: {display}: a fix was dropped, because {reason}", (display,))
         if diff_mode:
             base = diff_base(outcome.texts, cwd)
             if base != Path(os.path.abspath(cwd)):
@@ -640,10 +643,11 @@ def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: 
     for path, lines in wanted.items():
         text, skipped[path] = suppression.with_suppressions(sources[path], lines, reason)
         for line in skipped[path]:
-            _note(f"warning: {sources[path].display}:{line}: no suppression comment can be added here safely")
+            _note(f"warning: {sources[path].display}:{line}: no suppression comment can be added here safely",
+                  (sources[path].display,))
         problem = sources[path].encoding_problem(text) if text is not None else None
         if problem is not None:
-            _note(f"warning: {sources[path].display}: {problem}; left as it was")
+            _note(f"warning: {sources[path].display}: {problem}; left as it was", (sources[path].display,))
         elif text is not None:
             texts[path] = text
     if texts:
@@ -653,13 +657,14 @@ def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: 
             left = [f for f in after if f.source.path == path and f.code not in suppression.NOT_SUPPRESSIBLE]
             expected = sum(len(wanted[path][line]) for line in skipped[path])
             if sum(1 for f in left if f.code == "PGF001") > before_errors or len(left) > expected:
-                _note(f"warning: {sources[path].display}: the comments would not suppress every finding; left as it was")
+                _note(f"warning: {sources[path].display}: the comments would not suppress every finding; left as it was",
+                      (sources[path].display,))
                 del texts[path]
     for path, text in list(texts.items()):  # every file attempted; one not written is named
         try:
             write_fixed(sources[path], text)
         except WriteError as exc:
-            _note(f"error: {exc}")
+            _note(f"error: {exc}", (exc.display,))
             del texts[path]
             errors += 1
     added = sum(len(wanted[path]) - len(skipped[path]) for path in texts)
@@ -748,10 +753,11 @@ def _warn_unread(targets: list[Target]) -> None:
     for reason, displays in by_reason.items():
         if len(displays) <= UNREAD_NAMED:
             for display in displays:
-                _note(f"warning: {display}: not checked: {reason}")
+                _note(f"warning: {display}: not checked: {reason}", (display,))
         else:
             shown = ", ".join(displays[:3])
-            _note(f"warning: {len(displays)} named files not checked: {reason}: {shown} and {len(displays) - 3} more")
+            _note(f"warning: {len(displays)} named files not checked: {reason}: {shown} and {len(displays) - 3} more",
+                  tuple(displays[:3]))
     if not any(any(target.files.values()) or target.errors for target in targets):
         _emit("warning: no file under the given paths is one pgconf-fix reads\n", err=True)
 
@@ -806,7 +812,7 @@ def _write(run: Run | Runs, outcome, stdin: SourceFile | None) -> CheckResult:  
             written[path] = text
         except WriteError as exc:
             failed.append(exc)
-            _note(f"error: {exc}")
+            _note(f"error: {exc}", (exc.display,))
     outcome.not_written = [exc.display for exc in failed]
     run.wrote(written)  # the check of what is now on disk re-checks only what differs from the last
     return run.check()

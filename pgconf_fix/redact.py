@@ -526,6 +526,30 @@ def redact(text: str, known: Iterable[str] = (), fragments: bool = False) -> str
     return "".join(pieces)
 
 
+# Stands for a path while the text around it is redacted (redact_around); a text that holds
+# either character is redacted whole instead.
+_HELD_OPEN, _HELD_CLOSE = "\ue000", "\ue001"
+
+
+def redact_around(text: str, paths: Iterable[str]) -> str:
+    """``redact(text)`` for a line that quotes the file names ``paths`` (``warning: PATH: not
+    checked: ...``): each name is redacted on its own, so a password it holds is masked, and
+    the rest without them, so a name that is a password keyword (``passwd``, ``db_password``)
+    is not read as the key of the words after it (``passwd: not checked`` was
+    ``passwd: *** checked``)."""
+    names = sorted({path for path in paths if path}, key=len, reverse=True)
+    if not names or _HELD_OPEN in text or _HELD_CLOSE in text:
+        return redact(text)
+    held: list[str] = []
+
+    def hold(found: re.Match[str]) -> str:
+        held.append(redact(found.group()))
+        return f"{_HELD_OPEN}{len(held) - 1}{_HELD_CLOSE}"
+
+    masked = redact(re.sub("|".join(map(re.escape, names)), hold, text))
+    return re.sub(f"{_HELD_OPEN}(\\d+){_HELD_CLOSE}", lambda found: held[int(found.group(1))], masked)
+
+
 def _own_words(text: str) -> list[tuple[int, int]]:
     """(start, end) of each OWN_WORDS name written as a whole word in ``text``."""
     return [match.span() for match in _own_word().finditer(text)]  # only asked where a known password is

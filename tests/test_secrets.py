@@ -732,3 +732,31 @@ def test_keyword_search_by_lines_finds_what_the_whole_text_search_finds(monkeypa
     assert sum(map(bool, by_lines)) > 1000
     monkeypatch.setattr(redact_module, "_keyword_search", lambda keyword, text, pos, lines: keyword.search(text, pos))
     assert [redact_module._written_spans(text) for text in texts] == by_lines
+
+
+@pytest.mark.parametrize("name", ["passwd", "etc/passwd", "../etc/passwd", "db_password", "secrets/PASSWORD"])
+def test_a_file_named_like_a_password_key_is_named_and_a_password_beside_it_masked(name: str, tmp_path: Path) -> None:
+    # "warning: etc/passwd: not checked" was printed "warning: etc/passwd: *** checked": the
+    # line was masked whole, and a file name that is a keyword read as the key of what follows.
+    work = tmp_path / "work"
+    (work / Path(name).parent).mkdir(parents=True, exist_ok=True)
+    (work / name).write_text("root:x:0:0:root:/root:/bin/bash\n")
+    password = "ZQKsecret9QKZ"
+    (work / ".env").write_text(f"DATABASE_URL=postgresql://app:{password}@db.example.com/app\n")
+    missing = f"postgresql://app:{password}@db.example.com/app"  # a DSN given where a path goes
+    outcome = run_cli(["--no-cache", name, ".env", missing], work)
+    assert outcome.code == 2
+    assert f"warning: {name}: not checked: no reader for this kind of file" in outcome.stderr
+    assert f"error: postgresql://app:{MASK}@db.example.com/app: no such file or directory" in outcome.stderr
+    assert "PGF401" in outcome.stdout
+    assert "ZQK" not in outcome.stdout + outcome.stderr
+
+
+def test_redact_around_masks_the_paths_own_password_and_the_rest() -> None:
+    from pgconf_fix.redact import redact_around
+
+    line = "warning: etc/passwd: a fix was dropped, because password=ZQKab'QKZ is refused"
+    assert redact_around(line, ["etc/passwd"]) == f"warning: etc/passwd: a fix was dropped, because password={MASK} is refused"
+    dsn = "postgresql://u:ZQKpwQKZ@h/db"
+    assert redact_around(f"error: {dsn}: no such file", [dsn]) == f"error: postgresql://u:{MASK}@h/db: no such file"
+    assert redact_around("passwd: x \ue000", ["passwd"]) == redact("passwd: x \ue000")  # no stand-in mistaken
