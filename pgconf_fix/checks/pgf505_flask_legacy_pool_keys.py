@@ -42,7 +42,9 @@ def _options_say(view: FlaskConfigView, option: str) -> tuple[str | None, bool]:
         return None, settings.fully_known
     line = view.document.line_column(entry.start)[0]
     where = ENGINE_OPTIONS if owner is view.config else f"{owner.owner}.{ENGINE_OPTIONS}"
-    return f"{where} sets {option!r} at line {line}", True
+    shared = settings.through_shared(option)
+    through = f" (through **{shared.shared})" if shared is not None else ""
+    return f"{where} sets {option!r}{through} at line {line}", True
 
 
 def _effect_on_3(view: FlaskConfigView, option: str, key: str) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from pgconf_fix.documents import python_nodes as syntax
 from pgconf_fix.documents.python_layout import LayoutEdits
-from pgconf_fix.documents.python_scopes import SCOPE_NODES, ScopeIndex, collect_imports
+from pgconf_fix.documents.python_scopes import _MUTATORS, SCOPE_NODES, ScopeIndex, collect_imports
 from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.setting import State
 from pgconf_fix.source import SourceFile
@@ -98,6 +98,9 @@ class Settings:
     entries: dict[str, Entry] = field(default_factory=dict)
     spread: list[Settings] = field(default_factory=list)
     complete: bool = True
+    # A dict read through a class attribute (``**Config.SQLALCHEMY_ENGINE_OPTIONS``): other
+    # classes read it too, so no key is added or changed there for this one. Its code, for messages.
+    shared: str = ""
 
     @property
     def is_call(self) -> bool:
@@ -129,6 +132,9 @@ class Settings:
         owner = self.owner(key)
         if owner is None:
             return ()
+        if self.through_shared(key) is not None:
+            # A key after the spread wins over it: this dict gets its own, the class's stays.
+            return self.insert(key, value_code)
         entry = owner.entries[key]
         return owner.document.replace_value(owner.node, entry.value_start, entry.value_end, value_code)
 
@@ -143,10 +149,21 @@ class Settings:
         return self.complete and all(spread.fully_known for spread in self.spread)
 
     def home(self) -> Settings:
-        """Where a new key goes: the dict the user spread into this call, if there is one."""
-        if not self.entries and len(self.spread) == 1:
+        """Where a new key goes: the dict the user spread into this call, if there is one (not
+        a class's dict, which its other readers would get too)."""
+        if not self.entries and len(self.spread) == 1 and not self.spread[0].shared:
             return self.spread[0].home()
         return self
+
+    def through_shared(self, key: str) -> Settings | None:
+        """The shared dict (``shared``) ``find(key)`` reads the key through, if it does."""
+        if key in self.entries:
+            return None
+        found = None
+        for spread in self.spread:
+            if spread.find(key) is not None:
+                found = spread if spread.shared else spread.through_shared(key)
+        return found
 
     def insert(self, key: str, value_code: str, reserve: int = 0) -> tuple[Edit, ...]:
         """Edits adding ``key`` (rendered in this container's syntax) after the last item.
@@ -190,6 +207,7 @@ class PythonDocument(LayoutEdits):
         self.unread: tuple[int, str] | None = None
         self.imports: dict[str, str] = {}
         self._scopes: dict[int, ScopeIndex] = {}
+        self._reading: set[int] = set()  # class-attribute dicts being read (settings)
         self._cr_starts: list[int] | None = None
         self.spans: dict[syntax.Node, tuple[int, int]] = {}
         self.parents: dict[syntax.Node, syntax.Node] = {}
@@ -394,13 +412,65 @@ class PythonDocument(LayoutEdits):
     # --- settings containers ---------------------------------------------------
 
     def settings(self, node: syntax.BaseExpression | None, near: syntax.Node) -> Settings | None:
-        """Settings written as a dict literal or a ``dict(...)`` call (after resolving a name)."""
+        """Settings written as a dict literal or a ``dict(...)`` call (after resolving a name,
+        or a class attribute of this module: :meth:`class_attribute`, then ``shared``)."""
         node = self.resolve(node, near)
+        if isinstance(node, syntax.Attribute):
+            found = self.class_attribute(node)
+            value = self.resolve(found[0], found[1]) if found is not None else None
+            if isinstance(value, syntax.Dict) and id(value) not in self._reading:
+                self._reading.add(id(value))  # a dict that spreads itself is not read forever
+                try:
+                    settings = self.dict_settings(value)
+                finally:
+                    self._reading.discard(id(value))
+                settings.shared = self.code(node)
+                return settings
+            return None
         if isinstance(node, syntax.Dict):
             return self.dict_settings(node)
         if isinstance(node, syntax.Call) and isinstance(node.func, syntax.Name) and node.func.value == "dict":
             if "dict" not in self.imports and all(arg.keyword is not None or arg.star == "**" for arg in node.args):
                 return self.call_settings(node)
+        return None
+
+    def class_attribute(self, node: syntax.Attribute) -> tuple[syntax.BaseExpression, syntax.Node] | None:
+        """``Class.NAME``, where ``Class`` is a class this module defines once at its top level:
+        the value ``NAME = value`` gives it in the class's body, or in the nearest base class of
+        this module that sets it (Python's lookup, for the single inheritance of config classes),
+        with the statement it is in. None when the value may be another: the name is bound
+        twice, by a method or property too, a base is not of this module, or the module changes
+        the attribute anywhere (``X.NAME = ...``, ``X.NAME[k] = v``, ``X.NAME.update(...)``,
+        ``NAME |= ...``)."""
+        if self.module is None or not isinstance(node.value, syntax.Name):
+            return None
+        name = node.attr.value
+        index = self._index(self.module)
+        if len(index.assigned.get(node.value.value, [])) != 1:
+            return None
+        changed = rf"\b{re.escape(name)}\s*(?:\[[^\]\n]*\]\s*(?:[-+*/|&]?=(?!=))|\.\s*(?:{'|'.join(_MUTATORS)})\s*\(|[-+|&]=)"
+        rebound = rf"\.\s*{re.escape(name)}\s*=(?!=)"
+        if re.search(changed, self.text) or re.search(rebound, self.text):
+            return None
+        classes = {c.name.value: c for c in self.nodes(syntax.ClassDef) if self.scope_of(c) is self.module}  # type: ignore[attr-defined]
+        current = classes.get(node.value.value)
+        seen: set[str] = set()
+        while current is not None and current.name.value not in seen:
+            seen.add(current.name.value)
+            bound = self._index(current).assigned.get(name, [])  # every way the body binds it
+            if len(bound) > 1:
+                return None
+            if bound:
+                for statement in current.body.body:
+                    if isinstance(statement, syntax.SimpleStatementLine):
+                        for small in statement.body:
+                            if isinstance(small, (syntax.Assign, syntax.AnnAssign)) and small.value is bound[0]:
+                                return bound[0], statement
+                return None  # bound by a def, a loop, a with...: not a plain value
+            bases = [base.value for base in current.bases]
+            if len(bases) != 1 or not isinstance(bases[0], syntax.Name) or bases[0].value not in classes:
+                return None
+            current = classes[bases[0].value]
         return None
 
     def call_settings(self, call: syntax.Call) -> Settings:
