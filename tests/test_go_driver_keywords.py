@@ -11,17 +11,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.cli_runner import run_cli
+from tests.lib_pq import lib_pq_session
 
-HERE = Path(__file__).parent
-LIB_PQ_GOPATH = Path("/usr/share/gocode")  # golang-github-lib-pq-dev
 GO_FILE = """package main
 
 import (
@@ -52,18 +48,11 @@ def _findings(tmp_path: Path, name: str, text: str) -> list[dict]:
 
 
 def test_lib_pq_sends_each_tcp_keyword_to_the_server_which_refuses_it(cluster, tmp_path: Path) -> None:  # noqa: ANN001
-    if shutil.which("go") is None or not (LIB_PQ_GOPATH / "src/github.com/lib/pq").is_dir():
-        pytest.skip("go or Debian's golang-github-lib-pq-dev is not installed")
-    program = tmp_path / "src" / "sslcheck"
-    program.mkdir(parents=True)
-    shutil.copy(HERE / "sslmode_drivers" / "main.go", program / "main.go")
-    environment = {**os.environ, "GO111MODULE": "off", "GOPATH": f"{tmp_path}:{LIB_PQ_GOPATH}", "GOCACHE": str(tmp_path / "cache"), "GOFLAGS": ""}
-    built = subprocess.run(["go", "build", "-o", str(tmp_path / "sslcheck"), "sslcheck"], env=environment, capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stderr
+    run = lib_pq_session(tmp_path)
     url = f"postgres://postgres@127.0.0.1:{cluster.port}/postgres?sslmode=disable&connect_timeout=10"
 
     def session(query: str) -> str:
-        return subprocess.run([str(tmp_path / "sslcheck"), url + query], capture_output=True, text=True, timeout=60).stdout.strip()
+        return run(url + query)
 
     assert session("") == "false"  # connects (plain TCP)
     for keyword in ("keepalives=0", "keepalives_idle=60", "keepalives_interval=10", "keepalives_count=6"):

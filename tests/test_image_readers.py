@@ -29,10 +29,10 @@ import pytest
 
 from pgconf_fix.views import client, image_readers
 from tests.cli_runner import run_cli
+from tests.lib_pq import lib_pq_session
 
 HERE = Path(__file__).parent
 CASE = HERE / "fixtures" / "client" / "image-drivers-compose"
-LIB_PQ_GOPATH = Path("/usr/share/gocode")  # golang-github-lib-pq-dev
 NODE_MODULES = Path(os.environ.get("PGCONF_FIX_NODE_MODULES", "/var/cache/pgconf-fix-ci/node/node_modules"))
 # What PGF401's libpq fix appends (rules/PGF401.toml's values), as it writes them in a URL query.
 LIBPQ_KEYWORDS = "keepalives=1&keepalives_idle=60&keepalives_interval=10&keepalives_count=6"
@@ -73,19 +73,12 @@ def test_fixture_writes_libpq_keywords_only_where_libpq_reads() -> None:
 
 
 def test_lib_pq_refuses_the_libpq_keywords(cluster, tmp_path: Path) -> None:  # noqa: ANN001
-    if shutil.which("go") is None or not (LIB_PQ_GOPATH / "src/github.com/lib/pq").is_dir():
-        pytest.skip("go or Debian's golang-github-lib-pq-dev is not installed")
-    program = tmp_path / "src" / "sslcheck"
-    program.mkdir(parents=True)
-    shutil.copy(HERE / "sslmode_drivers" / "main.go", program / "main.go")
-    environment = {**os.environ, "GO111MODULE": "off", "GOPATH": f"{tmp_path}:{LIB_PQ_GOPATH}", "GOCACHE": str(tmp_path / "cache"), "GOFLAGS": ""}
-    built = subprocess.run(["go", "build", "-o", str(tmp_path / "sslcheck"), "sslcheck"], env=environment, capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stderr
+    run = lib_pq_session(tmp_path)
     # Mattermost's documented data source, pointed at the throw-away server.
     url = f"postgres://postgres@127.0.0.1:{cluster.port}/postgres?sslmode=disable&connect_timeout=10"
 
     def session(query: str) -> str:
-        return subprocess.run([str(tmp_path / "sslcheck"), url + query], capture_output=True, text=True, timeout=60).stdout.strip()
+        return run(url + query)
 
     assert session("") == "false"  # connected (in plain TCP: sslmode=disable)
     # lib/pq sends the parameters in map order: the server names whichever of them came first.

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from tests.cli_runner import run_cli
+from tests.lib_pq import lib_pq_session
 
 HERE = Path(__file__).parent
 CASE = HERE / "fixtures" / "client" / "sslmode-by-driver" / "before"
-LIB_PQ_GOPATH = Path("/usr/share/gocode")  # golang-github-lib-pq-dev
 NODE_MODULES = Path(os.environ.get("PGCONF_FIX_NODE_MODULES", "/var/cache/pgconf-fix-ci/node/node_modules"))
 
 
@@ -66,17 +66,10 @@ def _url(cluster, query: str) -> str:  # noqa: ANN001
 
 
 def test_lib_pq_encrypts_by_default_and_refuses_prefer(tls_cluster, tmp_path: Path) -> None:  # noqa: ANN001
-    if shutil.which("go") is None or not (LIB_PQ_GOPATH / "src/github.com/lib/pq").is_dir():
-        pytest.skip("go or Debian's golang-github-lib-pq-dev is not installed")
-    program = tmp_path / "src" / "sslcheck"
-    program.mkdir(parents=True)
-    shutil.copy(HERE / "sslmode_drivers" / "main.go", program / "main.go")
-    environment = {**os.environ, "GO111MODULE": "off", "GOPATH": f"{tmp_path}:{LIB_PQ_GOPATH}", "GOCACHE": str(tmp_path / "cache"), "GOFLAGS": ""}
-    built = subprocess.run(["go", "build", "-o", str(tmp_path / "sslcheck"), "sslcheck"], env=environment, capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stderr
+    run = lib_pq_session(tmp_path)
 
     def session(query: str) -> str:
-        return subprocess.run([str(tmp_path / "sslcheck"), _url(tls_cluster, query)], capture_output=True, text=True, timeout=60).stdout.strip()
+        return run(_url(tls_cluster, query))
 
     assert session("") == "true"
     assert session("?sslmode=prefer").startswith('error: pq: unsupported sslmode "prefer"')
