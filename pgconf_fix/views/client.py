@@ -343,6 +343,9 @@ class ClientConnection(SettingsView):
         # The program that reads the string when it is not the repository's own code (an
         # image's, views.image_readers), for messages: "mattermost/...'s MM_SQLSETTINGS_DATASOURCE".
         self.reader = ""
+        # Where the hosts come from when they are not written as they are (a compose file's
+        # ${POSTGRES_HOST} filled in from .env), for messages; "" when they are.
+        self.host_note = ""
 
     # -- building -----------------------------------------------------------------------
 
@@ -461,6 +464,8 @@ class ClientConnection(SettingsView):
         notes = (self.consumer, *notes) if self.consumer not in (UNKNOWN, PGJDBC) else notes
         if self.reader:
             notes = (*notes[:1], f"read by {self.reader}", *notes[1:])
+        if self.host_note:
+            notes = (*notes, self.host_note)
         return f"{kind} to {shown}" + (f" ({', '.join(notes)})" if notes else "")
 
     def sslmode_advice(self, target: str) -> str:

@@ -35,7 +35,7 @@ from pgconf_fix.views.ansible import (
 from pgconf_fix.views.base import Built, ParsedFile, SettingsView
 from pgconf_fix.views.client import connection_views
 from pgconf_fix.views.cloudformation import cloudformation_views, is_cloudformation
-from pgconf_fix.views.compose import compose_views, is_compose, project_environment_of
+from pgconf_fix.views.compose import ProjectEnvironment, compose_views, is_compose, project_environment_of
 from pgconf_fix.views.kubernetes import kubernetes_views
 from pgconf_fix.views.kustomize import (
     KUSTOMIZATION_FILES,
@@ -47,9 +47,16 @@ from pgconf_fix.views.test_expectations import expected_state
 from pgconf_fix.workspace import Workspace
 
 
-def _client_views(source: SourceFile, skip: list[tuple[int, int]]) -> list[SettingsView]:
+def _client_views(source: SourceFile, skip: list[tuple[int, int]], compose: ProjectEnvironment | None | bool = False) -> list[SettingsView]:
+    """The file's connection strings, but those in ``skip`` spans (embedded pgbouncer.ini files)
+    and local ones. ``compose``: the file is a compose file (its project's ``.env``, or None
+    without one; False for any other file), whose strings compose interpolates before a
+    container sees them: a host written as a variable is read as compose fills it in
+    (``_compose_hosts``)."""
     views: list[SettingsView] = []
     for view in connection_views(source):
+        if compose is not False:
+            _compose_hosts(view, compose)
         if view.local:
             continue
         where = view.placements[0].location().start
@@ -134,7 +141,44 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
         # A template that happens to parse: what it leaves out may come from the template engine.
         for view in views:
             view.judges_missing = False
-    return [*views, *_client_views(source, embedded)], ParsedFile(source, tuple(problems))
+    compose = environment or None if environment is not None else False  # None: compose, no .env
+    return [*views, *_client_views(source, embedded, compose)], ParsedFile(source, tuple(problems))
+
+
+def _compose_hosts(view: SettingsView, environment: ProjectEnvironment | None) -> None:
+    """A compose file's connection whose hosts are written with variables
+    (``postgresql://app@${POSTGRES_HOST}/app``): compose fills them in from the project's
+    ``.env`` (or a variable's default) before the container sees the string
+    (pgconf_fix.documents.compose_interpolation), so the hosts are judged (local, public, named in
+    messages) as filled in, with a note naming the variables' source. Left as written when any
+    value is not known here (a variable only the shell may set, a secret's name) or compose
+    refuses the text. The shell's environment, when it sets one of them, wins over ``.env``:
+    the note says so."""
+    from pgconf_fix.documents.compose_dotenv import resolve
+    from pgconf_fix.documents.compose_interpolation import InvalidInterpolation, interpolate
+
+    hosts = getattr(view, "hosts", ())
+    if not any("$" in host for host in hosts):
+        return
+    usable = environment is not None and not environment.refused
+    lookup = environment.values.get if usable else (lambda name: None)  # type: ignore[union-attr]
+    filled: list[str] = []
+    names: list[str] = []
+    try:
+        for host in hosts:
+            text = resolve(host, lookup) if "$" in host else host
+            if not text:
+                return  # not known here, or empty (compose would leave no host)
+            filled.append(text)
+            names += [variable.name for variable in interpolate(host).variables]
+    except InvalidInterpolation:
+        return
+    names = list(dict.fromkeys(names))
+    where = [f"{environment.display}:{environment.values[name].line}" for name in names if usable and name in environment.values]  # type: ignore[union-attr]
+    written = " and ".join(f"${{{name}}}" for name in names)
+    view.hosts = tuple(filled)
+    view.host_note = (f"{written} from {' and '.join(dict.fromkeys(where)) if where else 'its default'} as compose fills it in, "
+                      "unless the shell's environment sets it")
 
 
 def _is_task_definition(root: Node) -> bool:
