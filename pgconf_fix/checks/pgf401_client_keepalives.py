@@ -63,7 +63,11 @@ def client_keepalives(rule: Rule, view: ClientConnection, options: Options) -> I
         yield from _go(rule, view, budget.seconds)
         return
     if view.consumer in IGNORES_LIBPQ:
-        problem = "TCP keepalive is off unless the client turns it on, so the kernel default (7200 s on Linux) applies"
+        # Off means no SO_KEEPALIVE on the socket, so the kernel's tcp_keepalive_time does not
+        # apply either: node-postgres 8.23.1 runs no keepalive timer without keepAlive: true
+        # (/proc/net/tcp, tests/test_image_readers.py); Npgsql's Keepalive and Tcp Keepalive
+        # default to off (its connection string documentation).
+        problem = "TCP keepalive is off unless the client turns it on, so the idle connection is never probed"
         advice = IMAGE_NO_KNOB.format(driver=view.consumer) if view.reader else NO_KNOB[view.consumer]
         yield make_finding(rule, view.missing_location("keepalives_idle"), f"{view.describe()}: {problem}; {advice}")
         return
