@@ -46,6 +46,8 @@ from pgconf_fix.views.kustomize import (
 from pgconf_fix.views.test_expectations import expected_state
 from pgconf_fix.workspace import Workspace
 
+RAILS_FILE = "database.yml"  # Rails' connections: pgconf_fix.views.rails, imported only for such a file
+
 
 def _client_views(source: SourceFile, skip: list[tuple[int, int]], compose: ProjectEnvironment | None | bool = False) -> list[SettingsView]:
     """The file's connection strings, but those in ``skip`` spans (embedded pgbouncer.ini files)
@@ -76,7 +78,7 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
     except Y.YamlError as exc:
         documents = _json_documents(source) if is_json else None
         if documents is None:
-            if _template(source.text):
+            if _template(source):
                 return _client_views(source, []), ParsedFile(source, ())
             unread = _json_too_deep(source) if is_json else _read_by_compose_only(source)
             problems = () if unread is not None else (_json_problem(source) if is_json else exc.problem(source),)
@@ -111,6 +113,11 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
                 environment = project_environment_of(workspace, source) or False
             views.extend(compose_views(source, root, environment or None))
             continue
+        if source.path.name == RAILS_FILE and isinstance(root, MappingNode):
+            from pgconf_fix.views.rails import rails_database_views
+
+            views.extend(rails_database_views(source, root))
+            continue
         if kustomization or Y.scalar_value(Y.get(root, "kind")) == "Kustomization":
             views.extend(kustomization_views(workspace, source, root))
             continue
@@ -137,7 +144,7 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
                 view.judges_missing = False
         views.extend(found)
         embedded.extend(spans)
-    if _template(source.text):
+    if _template(source):
         # A template that happens to parse: what it leaves out may come from the template engine.
         for view in views:
             view.judges_missing = False
@@ -187,10 +194,13 @@ def _is_task_definition(root: Node) -> bool:
     return isinstance(Y.get(root, "containerDefinitions"), SequenceNode)
 
 
-def _template(text: str) -> bool:
-    """Whether a YAML text is a template its engine renders first: a Helm or Jinja expression
-    (``{{ ... }}``) or a Jinja statement (``{% if ... %}``: cookiecutter, Ansible templates)."""
-    return "{{" in text or "{%" in text
+def _template(source: SourceFile) -> bool:
+    """Whether a YAML file is a template its engine renders first: a Helm or Jinja expression
+    (``{{ ... }}``), a Jinja statement (``{% if ... %}``: cookiecutter, Ansible templates), or, in
+    Rails' database.yml, which Rails reads as ERB before YAML, an ERB tag (``<%= ... %>``,
+    ``<% if ... %>``; elsewhere ``<%`` is text: a log_line_prefix's ``<%u>``)."""
+    text = source.text
+    return "{{" in text or "{%" in text or (source.path.name == RAILS_FILE and "<%" in text)
 
 
 def _json_documents(source: SourceFile) -> list[Node] | None:

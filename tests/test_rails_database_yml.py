@@ -1,0 +1,101 @@
+"""Rails' config/database.yml, held to ActiveRecord itself.
+
+tests/fixtures/client/rails-database-yml: a ``default`` anchor with ``keepalives_idle: 7200``
+merged into ``development`` (the local socket: not judged) and ``production`` (an RDS host).
+Debian's ruby-activerecord 6.1.7 and ruby-pg 1.4.5 load each version as Rails does (ERB, then
+YAML with aliases) and connect to a throw-away server: libpq's ``conninfo_hash`` holds the
+keepalive keywords the file gives, 7200 before the fix and 60/10/6 after it, where the fix wrote
+them into ``production`` alone (the anchor, which ``development`` shares, is left as it was).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.cli_runner import run_cli
+
+HERE = Path(__file__).parent
+CASE = HERE / "fixtures" / "client" / "rails-database-yml"
+
+
+@pytest.fixture(scope="module")
+def cluster():  # noqa: ANN201 - yields a tests.pg_server.Cluster
+    from tests.pg_server import require_server, temporary_cluster
+
+    with temporary_cluster(require_server()) as running:
+        yield running
+
+
+def _active_record() -> None:
+    if shutil.which("ruby") is None:
+        pytest.skip("ruby is not installed (.ci/run installs Debian's ruby, ruby-pg and ruby-activerecord)")
+    found = subprocess.run(["ruby", "-e", 'require "active_record"; require "pg"'], capture_output=True, text=True, timeout=60)
+    if found.returncode != 0:
+        pytest.skip(f"ActiveRecord or ruby-pg is not installed: {found.stderr.strip()[:200]}")
+
+
+def _keepalives(database_yml: Path, environment: str, port: int) -> dict[str, str | None]:
+    done = subprocess.run(
+        ["ruby", str(HERE / "rails" / "conninfo.rb"), str(database_yml), environment, str(port)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_active_record_hands_libpq_the_keepalives_the_file_gives(cluster, tmp_path: Path) -> None:  # noqa: ANN001
+    _active_record()
+    before = CASE / "before" / "config" / "database.yml"
+    assert _keepalives(before, "production", cluster.port)["keepalives_idle"] == "7200"
+    work = tmp_path / "work"
+    shutil.copytree(CASE / "before", work)
+    run_cli(["--write", "."], work)
+    after = work / "config" / "database.yml"
+    assert after.read_text() == (CASE / "after" / "config" / "database.yml").read_text()
+    got = _keepalives(after, "production", cluster.port)
+    assert got == {"keepalives": "1", "keepalives_idle": "60", "keepalives_interval": "10", "keepalives_count": "6"}
+    assert _keepalives(after, "development", cluster.port)["keepalives_idle"] == "7200"  # the anchor is not edited
+
+
+def test_findings_name_the_environment_and_skip_the_local_one(tmp_path: Path) -> None:
+    shutil.copytree(CASE / "before", tmp_path / "work")
+    found = json.loads(run_cli(["--format", "json", "."], tmp_path / "work").stdout)
+    assert [item["code"] for item in found] == ["PGF401"]
+    assert "(libpq, read by ActiveRecord's production configuration)" in found[0]["message"]
+    assert found[0]["fix"]["applicability"] == "safe"
+
+
+def test_an_erb_host_is_unknown_and_a_url_is_left_to_its_own_reading(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "database.yml").write_text(
+        "production:\n"
+        "  adapter: postgresql\n"
+        '  host: <%= ENV["DB_HOST"] %>\n'
+        "  keepalives_idle: 60\n"
+        "  keepalives_interval: 10\n"
+        "  keepalives_count: 6\n"
+        "staging:\n"
+        "  adapter: postgresql\n"
+        "  url: postgresql://app@db.example.com/app?sslmode=require\n"
+        "  host: db.example.com\n"
+    )
+    found = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
+    lines = sorted((item["line"], item["code"]) for item in found)
+    assert lines == [(9, "PGF401")], found  # the URL's own reading; production's values pass
+
+
+def test_an_erb_statement_is_template_markup_not_a_yaml_error(tmp_path: Path) -> None:
+    """Rails renders ERB before it reads YAML: a ``<% if %>`` line is no YAML error (PGF001)."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "database.yml").write_text(
+        "production:\n  adapter: postgresql\n<% if ENV['REPLICA'] %>\n  host: db.example.com\n<% end %>\n"
+    )
+    outcome = run_cli(["--format", "json", "."], tmp_path)
+    assert "PGF001" not in outcome.stdout, outcome.stdout
