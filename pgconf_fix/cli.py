@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
 COUNTED = ("text", "github")  # formats whose summary counts fixable findings
+STATISTICS_REFUSED = ("sarif", "github")  # formats --statistics has no shape in
 # Whether this invocation may use the result cache (pgconf_fix.cache): the command does;
 # main() called in-process only when asked or when PGCONF_FIX_CACHE_DIR is set.
 USE_CACHE = False
@@ -347,6 +348,8 @@ def _report(
         )
     if style.output_file is not None:
         try:
+            # As ruff: the folders on the way are made (a CI job's reports/ need not exist yet).
+            os.makedirs(os.path.dirname(os.path.abspath(style.output_file)), exist_ok=True)
             with open(style.output_file, "wb") as handle:
                 handle.write(text.encode("utf-8"))
         except OSError as exc:
@@ -426,13 +429,19 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
         path, table = found
     options = options_from_config(path, table)
     values: dict[str, object] = {}
+    given = {key: _codes(flags.get(key)) for key in ("select", "ignore", "extend_select")}  # type: ignore[arg-type]
+    if given["select"] == ():
+        # An empty CI variable would select nothing and pass: never what was meant.
+        raise click.BadParameter("selects no rule; give codes or prefixes such as PGF1 or ALL", param_hint="--select")
+    # As ruff resolves them: a --select starts the selection afresh, the config's ignore and
+    # extend-select with it; without one, --ignore and --extend-select add to the config's.
     for key in ("select", "ignore", "extend_select"):
-        codes = _codes(flags.get(key))  # type: ignore[arg-type]
-        if codes == () and key == "select":
-            # An empty CI variable would select nothing and pass: never what was meant.
-            raise click.BadParameter("selects no rule; give codes or prefixes such as PGF1 or ALL", param_hint="--select")
-        if codes is not None:
-            values[key] = codes
+        codes = given[key]
+        if given["select"] is not None:
+            if codes is not None or key != "select":
+                values[key] = codes or ()
+        elif codes:
+            values[key] = getattr(options, key) + codes
     if flags.get("pg_version"):
         version = given_version(str(flags["pg_version"]))
         if version is None:
@@ -485,6 +494,10 @@ def _run(
         color=str(flags.pop("color", "auto")),
     )
     add_suppressions = flags.pop("add_suppressions", None)
+    if style.statistics and fmt in STATISTICS_REFUSED:
+        # As ruff ("Unsupported serialization format for statistics"): a count table in a SARIF
+        # file or among workflow commands is neither; it was printed as text without a word.
+        raise click.UsageError(f"--statistics prints text or JSON (--format text or json), not --format {fmt}")
     if diff_mode and write_mode:
         raise click.UsageError("--diff and --write cannot be used together")
     if add_suppressions is not None and (diff_mode or write_mode):
@@ -500,9 +513,9 @@ def _run(
             state = "on " if rule.enabled else "off"
             _emit(f"{rule.code}  {state}  {rule.name:<28} {rule.summary}\n")
         return EXIT_CLEAN
-    if explain:
+    if explain is not None:  # --explain "" (an empty variable) is no rule, not a check
         wanted = explain.strip().upper()
-        rule = catalog.get(wanted) or next((r for r in catalog.values() if r.name == explain.strip()), None)
+        rule = catalog.get(wanted) or next((r for r in catalog.values() if r.name == explain.strip()), None) if wanted else None
         if rule is None:
             raise click.BadParameter(f"no rule {explain!r} (see --list-rules)", param_hint="--explain")
         from pgconf_fix import docs

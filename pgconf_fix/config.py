@@ -151,7 +151,8 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     try:
         catalog = load_catalog(options.rules_dirs)
     except CatalogError as exc:
-        raise ConfigError(str(exc)) from None
+        # The rules directory, or a rule in it, is wrong: say which config and key named it.
+        raise ConfigError(f"{where}: 'rules-dir': {exc}" if "rules-dir" in table else str(exc)) from None
     values = {}
     for key in ("select", "ignore", "extend_select"):
         selectors = getattr(options, key)

@@ -220,6 +220,8 @@ def test_nearest_config_wins_and_config_flag_overrides(repo: Path) -> None:
         # A major without a parameter catalog was taken and judged as if known.
         ("[tool.pgconf-fix]\npg-version = 99\n", "'pg-version' = 99 is not a major pgconf-fix knows; give one of PostgreSQL 9.0\u201318"),
         ('[tool.pgconf-fix]\npg-version = "8.4"\n', "'pg-version' = '8.4' is not a major pgconf-fix knows"),
+        # The error named the directory only, not the config and key that gave it.
+        ('[tool.pgconf-fix]\nrules-dir = ["policies-typo"]\n', "pyproject.toml: 'rules-dir': "),
     ],
 )
 def test_invalid_config_is_exit_2(repo: Path, content: str, needle: str) -> None:
@@ -324,3 +326,48 @@ def test_ruffs_fix_flag_points_to_write(tmp_path: Path) -> None:
             f"error: No such option '{flag}'. Fixes are applied with --write (ruff's --fix) and shown with --diff.\n"
         )
     assert "Did you mean '--write'?" in run_cli(["--wrte", "."], tmp_path).stderr
+
+
+# -- edges a ruff user meets ----------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github"])
+def test_statistics_has_no_sarif_or_github_shape(repo: Path, fmt: str) -> None:
+    # It printed the text table where a SARIF file or workflow commands were asked for, exit 1;
+    # ruff refuses ("Unsupported serialization format for statistics").
+    outcome = run_cli(["--statistics", "--format", fmt, "."], repo)
+    assert outcome.code == 2 and outcome.stdout == ""
+    assert f"--statistics prints text or JSON (--format text or json), not --format {fmt}" in outcome.stderr
+    assert run_cli(["--statistics", "--format", "json", "."], repo).code == 1
+
+
+def test_output_file_makes_the_folders_on_its_way(repo: Path) -> None:
+    # "Could not open file 'reports/ci/pgconf.json': No such file or directory", exit 2, after
+    # the whole check (and after --write had written); ruff makes the folders.
+    outcome = run_cli(["--format", "json", "--output-file", "reports/ci/pgconf.json", "."], repo)
+    assert outcome.code == 1, outcome.stderr
+    assert [item["code"] for item in json.loads((repo / "reports" / "ci" / "pgconf.json").read_text())][:1] == ["PGF101"]
+    (repo / "taken").write_text("")
+    blocked = run_cli(["--output-file", "taken/report.txt", "."], repo)
+    assert blocked.code == 2 and "taken" in blocked.stderr and "Traceback" not in blocked.stderr
+
+
+@pytest.mark.parametrize("code", ["", " "])
+def test_explain_of_no_code_is_an_error(repo: Path, code: str) -> None:
+    # --explain "" (an empty variable) ran the whole check instead and exited 1.
+    outcome = run_cli(["--explain", code], repo)
+    assert outcome.code == 2 and outcome.stdout == ""
+    assert f"no rule {code!r} (see --list-rules)" in outcome.stderr
+
+
+def test_command_line_selectors_combine_with_the_configs_as_ruff_does(repo: Path) -> None:
+    # --ignore replaced the config's ignore (adding --ignore PGF103 brought the config's
+    # ignored PGF102 back); ruff adds it. A --select starts afresh, without the config's ignore.
+    (repo / "pyproject.toml").write_text('[tool.pgconf-fix]\nignore = ["PGF102"]\nextend-select = []\n')
+    assert sorted(codes(run_cli(["."], repo).stdout)) == ["PGF101", "PGF103", "PGF104"]
+    assert sorted(codes(run_cli(["--ignore", "PGF103", "."], repo).stdout)) == ["PGF101", "PGF104"]
+    assert sorted(codes(run_cli(["--ignore", "", "."], repo).stdout)) == ["PGF101", "PGF103", "PGF104"]
+    assert sorted(codes(run_cli(["--select", "PGF10", "."], repo).stdout)) == ["PGF101", "PGF102", "PGF103", "PGF104"]
+    assert sorted(codes(run_cli(["--select", "PGF10", "--ignore", "PGF104", "."], repo).stdout)) == ["PGF101", "PGF102", "PGF103"]
+    (repo / "pyproject.toml").write_text('[tool.pgconf-fix]\nselect = ["PGF101"]\nextend-select = ["PGF102"]\n')
+    assert sorted(codes(run_cli(["--extend-select", "PGF103", "."], repo).stdout)) == ["PGF101", "PGF102", "PGF103"]
