@@ -90,7 +90,7 @@ def scan(source: SourceFile) -> list[Suppression]:
     for match in _MARKER.finditer(text):
         line = source.position(match.start())[0]
         line_start = source.line_starts[line - 1]  # a lone CR ends a line where the consumer says so
-        trailing = bool(text[line_start : match.start()].strip())
+        trailing = bool(text[line_start : match.start()].strip().lstrip("\ufeff"))  # a file's byte-order mark is no code
         rest = match.group("rest")
         form = _form().match(rest)
         if form is None:
@@ -243,7 +243,8 @@ def _python_comment_at(text: str, line: int) -> bool:
     import tokenize
 
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        # The tokenizer drops a byte-order mark only from bytes: from text it is an error token.
+        for token in tokenize.generate_tokens(io.StringIO(text.removeprefix("\ufeff")).readline):
             if token.start[0] == line:
                 return token.type == tokenize.COMMENT
             if token.start[0] > line:
@@ -256,7 +257,7 @@ def _python_comment_at(text: str, line: int) -> bool:
 def _standalone_suppression(line: str) -> tuple[int, int, list[str]] | None:
     """For a line that is only an ``ignore[...]`` comment: the span of its codes and the codes."""
     match = _MARKER.search(line)
-    if match is None or line[: match.start()].strip():
+    if match is None or line[: match.start()].strip().lstrip("\ufeff"):
         return None
     form = _form().match(match.group("rest"))
     if form is None or form.group("kind").lower() != "ignore":
@@ -310,7 +311,13 @@ def _insert(source: SourceFile, codes_by_line: dict[int, set[str]], introducer: 
             codes = ",".join(sorted(set(present) | codes_by_line[line]))
             lines[index - 1] = lines[index - 1][:start] + codes + lines[index - 1][end:]
             continue
+        mark = ""
+        if index == 0 and current.startswith("\ufeff"):
+            # A byte-order mark stays the file's first character: after a comment line it
+            # would begin a line of its own, which postgres reads as part of a name and Python refuses.
+            mark, current = "\ufeff", current[1:]
+            lines[0] = current
         indent = current[: len(current) - len(current.lstrip(" \t"))]
         codes = ",".join(sorted(codes_by_line[line]))
-        lines.insert(index, f"{indent}{introducer} pgconf-fix: ignore[{codes}] {reason}".rstrip() + newline)
+        lines.insert(index, f"{mark}{indent}{introducer} pgconf-fix: ignore[{codes}] {reason}".rstrip() + newline)
     return "".join(lines)

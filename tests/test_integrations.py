@@ -286,3 +286,29 @@ def test_a_suppressed_finding_stays_suppressed_when_a_fix_moves_its_comment(tmp_
     assert text.rstrip().endswith(")  # pgconf-fix: ignore[PGF501]")
     second = run_cli(["--write", "--select", "PGF5", "."], tmp_path)
     assert engines.read_text() == text and "Fixed 0 findings" in second.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("app.py", '\ufeffimport psycopg2; conn = psycopg2.connect("host=db.example.com dbname=app")\n'),
+        # The .env line was not read at all: its URL was never judged (compose-go skips the mark).
+        (".env", "\ufeffDATABASE_URL=postgresql://app@db.example.com/app\n"),
+        ("postgresql.conf", "\ufefftcp_keepalives_idle = 60\ntcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n"),
+    ],
+)
+def test_added_suppression_keeps_the_byte_order_mark_first(name: str, text: str, tmp_path: Path) -> None:
+    # The comment went before the mark: in Python the file stopped compiling (so nothing was
+    # added: "would not suppress every finding"); in postgresql.conf the mark began line 2,
+    # which the server refuses as much as line 1.
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert run_cli(["--no-cache", name], tmp_path).code == 1
+    outcome = run_cli(["--no-cache", "--add-suppressions", "accepted", name], tmp_path)
+    assert outcome.code == 0, outcome.stderr
+    written = path.read_text(encoding="utf-8")
+    assert written.startswith("\ufeff# pgconf-fix: ignore[")
+    assert written.count("\ufeff") == 1 and written.splitlines()[1] == text.splitlines()[0].lstrip("\ufeff")
+    if name.endswith(".py"):
+        compile(path.read_bytes(), name, "exec")
+    assert run_cli(["--no-cache", name], tmp_path).code == 0

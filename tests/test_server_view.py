@@ -139,3 +139,20 @@ def test_lines_taken_from_an_earlier_lexing_are_those_a_fresh_one_gives(tmp_path
     for index in range(20):
         pgconf.PgConfDocument(source("postgresql.conf", f"port = {index}\n"))
     assert len(pgconf._LEXED) <= 8
+
+
+def test_a_byte_order_mark_before_a_later_line_is_a_parse_error(tmp_path: Path) -> None:
+    # Only the file's first line was reported; a mark before another line (a file pasted after
+    # another, or a comment added above the mark) made the line's setting unread, silently.
+    from tests.cli_runner import run_cli
+    from tests.pg_server import require_server
+
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("ssl = off\n\ufefftcp_keepalives_idle = 60\ntcp_keepalives_interval = 10\ntcp_keepalives_count = 6\n",
+                    encoding="utf-8")
+    outcome = run_cli(["--no-cache", "."], tmp_path)
+    assert outcome.code == 1
+    assert ('postgresql.conf:2:1: PGF001 "tcp_keepalives_idle" is preceded by a byte-order mark (U+FEFF), which the '
+            "server reads as part of the name and rejects; remove it") in outcome.stdout
+    code, output = require_server().config_value(tmp_path, "tcp_keepalives_idle")
+    assert code == 1 and 'unrecognized configuration parameter "\ufefftcp_keepalives_idle"' in output and "line 2" in output

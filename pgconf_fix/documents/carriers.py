@@ -445,7 +445,8 @@ def env_carriers(source: SourceFile) -> list[Carrier]:
     text = source.text
     carriers = []
     for start, end in source.line_spans():
-        match = _ENV_LINE.match(text, start, end)
+        # compose-go skips a leading byte-order mark (as documents.compose_dotenv reads it).
+        match = _ENV_LINE.match(text, start + 1 if start == 0 and text.startswith("\ufeff") else start, end)
         if match is None:
             continue
         pos = match.end()

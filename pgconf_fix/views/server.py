@@ -163,7 +163,15 @@ class ServerConfig(IncludeFollowing, CommentedDefaultsView):
     def _unknown_name(self, source: SourceFile, line: ConfLine, key: str) -> None:
         if key.startswith(BOM):
             self.broken_keys.add(key.lstrip(BOM))
-            return  # reported once as the byte-order mark
+            if line.number == 1 and source.text.startswith(BOM):
+                return  # reported once as the file's byte-order mark
+            # Anywhere else the mark is as much part of the name (checked with postgres 15:
+            # unrecognized configuration parameter "\ufefftcp_keepalives_idle" ... line 2).
+            self._problem(
+                source, line, f'"{key.lstrip(BOM)}" is preceded by a byte-order mark (U+FEFF), which the server reads as '
+                "part of the name and rejects; remove it"
+            )
+            return
         catalog = guc_catalog.catalog_for(self.version)
         having = guc_catalog.versions_with(key)
         if catalog is None and having:
