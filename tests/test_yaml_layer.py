@@ -40,6 +40,10 @@ NOT_APPLIED = {
     "chainsaw-kuttl-expectations": (
         "chainsaw/cluster-assert.yaml", "chainsaw/pooler-error.yaml", "kuttl/00-assert.yaml", "kuttl/01-errors.yaml",
     ),
+    # A kuttl TestStep's assert file and error folder, and a helm-unittest suite's expected output.
+    "kuttl-teststep-and-helm-unittest": (
+        "e2e/pause/files/orders-running.yaml", "e2e/pause/leftovers/pooler.yaml", "chart/tests/connection_test.yaml",
+    ),
 }
 # Kustomize patch files: each holds part of a resource, and what it leaves out comes from the
 # base; tests/test_kustomize.py holds the overlays kustomize renders from them to these checks.
