@@ -9,8 +9,12 @@ before parsing (same length, so offsets hold), as is the data of ``COPY ... FROM
 up to its ``\\.`` line, as pg_dump writes it.
 
 Only top-level statements are read: a ``SET`` inside a function body or a ``DO`` block,
-and ``set_config()`` calls, are code, not configuration. psql variables (``:var``) are
-not expanded, so a statement using one is reported as unparsable.
+and ``set_config()`` calls, are code, not configuration. psql variables are not expanded:
+a statement the server's parser refuses as written that holds a psql variable reference
+(``:name``, ``:'name'``, ``:"name"``, ``:{?name}``, outside literals and comments) is neither
+read nor reported, because psql replaces the reference with the variable's value (set by
+``\\set`` or ``psql -v``) before the server sees the statement (psql's documentation,
+"SQL Interpolation"), and what it then sends is not known here.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from pgconf_fix.source import SourceFile
 
@@ -101,6 +106,8 @@ class SqlDocument:
             try:
                 tree = json.loads(parser.parse_sql_json(text))
             except parser.ParseError as exc:
+                if _psql_variable_in(text):
+                    continue  # psql substitutes the variable first: what the server gets is unknown
                 start = piece.start + len(text) - len(text.lstrip())
                 if "end of input" in _error_message(exc):
                     offset = piece.start + len(text.rstrip())
@@ -240,6 +247,22 @@ def masked_sql(text: str) -> str:
                 in_copy = True
     # Undecodable bytes (kept as surrogates) cannot be handed to the parser; '?' keeps the length.
     return "".join(out).encode("utf-8", "replace").decode("utf-8") if not _encodable(text) else "".join(out)
+
+
+def _psql_variable_in(text: str) -> bool:
+    """Whether ``text`` (one statement) holds a psql variable reference: a ``:`` token followed,
+    with nothing between, by a name, a quoted string or identifier (``:'name'``, ``:"name"``) or
+    ``{?`` (the scanner puts literals and comments in tokens of their own, and ``::`` is a cast)."""
+    from pglast import parser
+
+    tokens = parser.scan(text)  # offsets in characters
+    for colon, after in pairwise(tokens):
+        if colon.name != "ASCII_58" or after.start != colon.end + 1:
+            continue
+        first = text[after.start]
+        if first in "'\"_{" or first.isalpha() or not first.isascii():
+            return True  # not a digit: [1:2] is an array slice
+    return False
 
 
 def _encodable(text: str) -> bool:
