@@ -31,6 +31,11 @@ HCL_SUFFIXES = (".tf", ".tfvars", ".hcl")
 # Lines that are comments in the line-oriented formats read as raw text (shell, Dockerfile,
 # INI, TOML, conf, properties-like): a connection string there is not live.
 _COMMENT_LINE = re.compile(r"[ \t]*(?:#|;|//|!)")
+# Source code whose block comments are /* ... */ (a line that starts inside one is a comment line).
+C_FAMILY_SUFFIXES = frozenset(
+    (".go", ".js", ".mjs", ".cjs", ".ts", ".java", ".kt", ".scala", ".groovy", ".php", ".cs", ".rs")
+)
+_C_FAMILY_TOKEN = re.compile(r'/\*|//|"""|["\'`]')
 
 
 def is_env_file(name: str) -> bool:
@@ -76,14 +81,51 @@ def carriers_of(source: SourceFile) -> list[Carrier]:
 
 
 def raw_carriers(source: SourceFile) -> list[Carrier]:
-    """Each line that is not a comment line, as raw text."""
+    """Each line that is not a comment line, as raw text (in C-family source code, the lines of
+    ``/* ... */`` blocks that start with ``/*`` or ``*`` are comment lines too)."""
     carriers = []
     text = source.text
+    blocks = _block_comments(text) if source.path.suffix in C_FAMILY_SUFFIXES and "/*" in text else []
+    block = 0
     for start, end in source.line_spans():
         if _COMMENT_LINE.match(text, start, end):
             continue
+        if blocks:
+            first = start + len(text[start:end]) - len(text[start:end].lstrip())
+            while block < len(blocks) and blocks[block][1] <= first:
+                block += 1
+            if block < len(blocks) and blocks[block][0] <= first < blocks[block][1]:
+                continue  # the line starts inside a /* ... */ comment
         carriers.append(identity(source, start, end))
     return carriers
+
+
+def _block_comments(text: str) -> list[tuple[int, int]]:
+    """The spans of the ``/* ... */`` comments of C-family source code, in order, found outside
+    ``//`` comments and string literals: ``"..."`` and ``'...'`` (which end at their line's end
+    at the latest), JavaScript's and Go's ``` `...` ``` and Java's, Kotlin's and Scala's
+    ``\"\"\"...\"\"\"`` (which may span lines). An unclosed comment runs to the end."""
+    spans = []
+    position = 0
+    while (found := _C_FAMILY_TOKEN.search(text, position)) is not None:
+        token, at = found.group(), found.start()
+        if token == "/*":
+            close = text.find("*/", at + 2)
+            stop = len(text) if close < 0 else close + 2
+            spans.append((at, stop))
+            position = stop
+        elif token == "//":
+            newline = text.find("\n", at)
+            position = len(text) if newline < 0 else newline
+        elif token in ('"""', "`"):
+            close = text.find(token, at + len(token))
+            position = len(text) if close < 0 else close + len(token)
+        else:  # a one-line string: to its closing quote (a backslash escapes) or the line's end
+            position = at + 1
+            while position < len(text) and text[position] not in (token, "\n"):
+                position += 2 if text[position] == "\\" else 1
+            position += 1
+    return spans
 
 
 # -- JSON ------------------------------------------------------------------------------------
