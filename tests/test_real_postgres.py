@@ -10,6 +10,9 @@ rejects the tree (exit 1).
 2. Every fixture tree with a PGF001 finding is rejected.
 3. PGF104's "the server refuses to start" is true before the fix, false after.
 4. Differential: our value parser against the server's, value by value.
+5. A file named postgresql.conf that pgconf-fix passes over as another program's (a fail2ban,
+   logrotate or supervisord file) is refused by the server as its configuration, and has no
+   finding.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from pgconf_fix.views.server import MAIN_NAME, ServerConfig
+from pgconf_fix.views.server import MAIN_NAME, ServerConfig, another_programs_file
 from pgconf_fix.workspace import Workspace
 from tests.cli_runner import run_cli
 from tests.pg_majors import require_major
@@ -62,7 +65,20 @@ def final_tree(case: Path) -> Path:
 
 
 def main_files(root: Path) -> list[str]:
-    return sorted(path.relative_to(root).as_posix() for path in root.rglob(MAIN_NAME))
+    """The postgresql.conf files of a tree, but those that are another program's (test 5)."""
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob(MAIN_NAME)
+        if not another_programs_file(path.read_text("utf-8", "surrogateescape"))
+    )
+
+
+def other_programs_files(root: Path) -> list[str]:
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob(MAIN_NAME)
+        if another_programs_file(path.read_text("utf-8", "surrogateescape"))
+    )
 
 
 def tree_findings(case: Path, relative: str, code: str | None = None) -> list[re.Match[str]]:
@@ -273,3 +289,25 @@ def pg_server_psql(psql: str, host: str, port: int, sql: str) -> subprocess.Comp
         [psql, "-X", "-h", host, "-p", str(port), "-U", "postgres", "-d", "postgres", "-Atc", sql],
         capture_output=True, text=True, env=env, timeout=60, cwd="/tmp", check=False,
     )  # fmt: skip
+
+
+# -- 5. another program's postgresql.conf ---------------------------------------------------
+
+OTHER_PROGRAMS = [(case, rel) for case in CASES for rel in other_programs_files(case / "before")]
+
+
+def test_the_fixtures_hold_other_programs_files() -> None:
+    assert len(OTHER_PROGRAMS) >= 3
+
+
+@pytest.mark.parametrize("item", OTHER_PROGRAMS, ids=tree_id)
+def test_another_programs_postgresql_conf_is_no_server_configuration(
+    item: tuple[Path, str], pg_server: PgServer  # noqa: F811
+) -> None:
+    case, rel = item
+    with pg_server.staged(case / "before") as staged:
+        code, shown = pg_server.config_value((staged / rel).parent, "port")
+    assert code != 0, f"{case.name}: the server reads {rel} as its configuration: {shown}"
+    outcome = run_cli(["--no-cache", "--select", "ALL", rel], case / "before")
+    assert outcome.code == 0 and "PGF" not in outcome.stdout, outcome.stdout
+    assert (case / "after" / rel).read_bytes() == (case / "before" / rel).read_bytes()

@@ -292,8 +292,25 @@ def looks_like_pgconf(data: bytes) -> bool:
     return known > 0 and errors <= known // 4
 
 
+def another_programs_file(text: str) -> bool:
+    """Whether a file named postgresql.conf is another program's configuration named after
+    PostgreSQL: its first line that is not blank or a comment (``#``, or ``;`` as INI files
+    write them) opens an INI section (``[Definition]`` of a fail2ban filter.d or jail.d file,
+    ``[program:postgresql]`` of supervisord's) or a block (``/var/log/postgresql/*.log {`` of a
+    logrotate.d file). The server refuses both as its first setting line (a syntax error), so
+    no postgresql.conf starts so."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
+        return (stripped.startswith("[") and stripped.endswith("]")) or stripped.endswith("{")
+    return False
+
+
 def build_server_views(workspace: Workspace, sources: list[SourceFile], options: object) -> list[ServerConfig]:
-    """One view per postgresql.conf tree; fragments join the tree that includes them."""
+    """One view per postgresql.conf tree; fragments join the tree that includes them. A
+    postgresql.conf that is another program's file (:func:`another_programs_file`) is not read,
+    nor taken as the tree of the fragments below it."""
     major = Major.of(getattr(options, "pg_version", None), "the configuration")
 
     def tree(main: SourceFile, standalone: bool = False) -> ServerConfig:
@@ -303,6 +320,9 @@ def build_server_views(workspace: Workspace, sources: list[SourceFile], options:
     covered: set[Path] = set()
     for source in sources:
         if source.path.name == MAIN_NAME and source.path not in covered:
+            if another_programs_file(source.text):
+                covered.add(source.path)
+                continue
             view = tree(source)
             view.scope = {document.source.path for document in view.documents}
             covered |= view.scope
@@ -340,6 +360,9 @@ def _owner_of(workspace, source, owners, tree):  # noqa: ANN001, ANN202 - local 
                     main = workspace.load(candidate, workspace.display_for(candidate, source.display))
                 except InputError:
                     return None
+                if another_programs_file(main.text):
+                    directory = directory.parent
+                    continue
                 owners[candidate] = tree(main)
             owner = owners[candidate]
             if any(document.source.path == source.path for document in owner.documents):
