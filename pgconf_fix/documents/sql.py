@@ -28,6 +28,9 @@ from pgconf_fix.source import SourceFile
 
 SYSTEM, DATABASE, ROLE, SESSION = "system", "database", "role", "session"
 _META_LINE = re.compile(r"^[ \t]*\\")
+# psql meta-commands that send the query buffer, ending the statement (psql's documentation).
+_SENDS_BUFFER = re.compile(r"\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])")
+_INLINE_BACKSLASH = re.compile(r"^[ \t]*[^ \t\r\n\\][^\r\n]*\\", re.MULTILINE)
 _COPY_FROM_STDIN = re.compile(r"(?is)\bcopy\b.*\bfrom\s+stdin\b.*;[ \t\r]*$")
 _NUMBER_TOKENS = ("ICONST", "FCONST")
 _SETTING_NODES = ("VariableSetStmt", "AlterSystemStmt", "AlterDatabaseSetStmt", "AlterRoleSetStmt")
@@ -230,7 +233,13 @@ class SqlDocument:
 
 
 def masked_sql(text: str) -> str:
-    """The text pglast should see: psql meta-commands and COPY data blanked, offsets unchanged."""
+    """The text pglast should see: psql meta-commands and COPY data blanked, offsets unchanged.
+
+    A meta-command runs from its backslash (outside literals and comments, at a line's start or
+    after SQL) to the line's end. One that sends the query buffer to the server (``\\g``,
+    ``\\gset``, ``\\gx``, ``\\gexec``, ``\\gdesc``, ``\\crosstabview``, ``\\watch``) ends the
+    statement as a semicolon would, so its backslash becomes ``;``; ``\\;`` and ``\\:`` put a
+    plain ``;`` or ``:`` in the buffer (psql's documentation of its meta-commands)."""
     out: list[str] = []
     in_copy = False
     for line in text.splitlines(keepends=True):
@@ -240,13 +249,48 @@ def masked_sql(text: str) -> str:
                 in_copy = False
             out.append(_blank(line))
         elif _META_LINE.match(body):
-            out.append(_blank(line))
+            out.append(_meta_blank(line, len(line) - len(line.lstrip(" \t"))))
         else:
             out.append(line)
             if _COPY_FROM_STDIN.search(body):
                 in_copy = True
+    masked = "".join(out)
     # Undecodable bytes (kept as surrogates) cannot be handed to the parser; '?' keeps the length.
-    return "".join(out).encode("utf-8", "replace").decode("utf-8") if not _encodable(text) else "".join(out)
+    if not _encodable(text):
+        masked = masked.encode("utf-8", "replace").decode("utf-8")
+    return _inline_meta_commands(masked)
+
+
+def _meta_blank(line: str, backslash: int) -> str:
+    """``line`` with the meta-command starting at ``backslash`` blanked (see masked_sql)."""
+    body = line.rstrip("\r\n")
+    end = ";" if _SENDS_BUFFER.match(body, backslash) else " "
+    return line[:backslash] + end + " " * (len(body) - backslash - 1) + line[len(body) :]
+
+
+def _inline_meta_commands(text: str) -> str:
+    """``text`` with each meta-command that follows SQL on its line blanked (see masked_sql);
+    unchanged when the scanner cannot read it (an unterminated literal: reported elsewhere)."""
+    from pglast import parser
+
+    if not _INLINE_BACKSLASH.search(text):
+        return text
+    try:
+        tokens = parser.scan(text)  # offsets in characters
+    except parser.ParseError:
+        return text
+    for token in tokens:
+        if token.name != "ASCII_92":
+            continue
+        at = token.start
+        if text[at + 1 : at + 2] in (";", ":"):
+            text = text[:at] + " " + text[at + 1 :]
+            continue
+        start = text.rfind("\n", 0, at) + 1
+        stop = text.find("\n", at)
+        stop = len(text) if stop < 0 else stop + 1
+        text = text[:start] + text[start:at] + _meta_blank(text[at:stop], 0) + text[stop:]
+    return text
 
 
 def _psql_variable_in(text: str) -> bool:
