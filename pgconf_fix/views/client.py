@@ -915,15 +915,14 @@ def build_client_views(workspace: object, sources: list[SourceFile], options: ob
     """Non-local connections only: loopback and Unix-socket connections are never judged. A YAML
     file of expected test output (views.test_expectations: a chainsaw or kuttl assert file, a
     helm-unittest suite) holds no connection: it is compared with a rendering, never used."""
-    from pgconf_fix.views.test_expectations import expected_state
+    views: list[ClientConnection] = []
+    for source in sources:
+        if source.path.suffix in (".yaml", ".yml"):  # PyYAML is imported for YAML files only
+            from pgconf_fix.views.test_expectations import expected_state
 
-    views = [
-        view
-        for source in sources
-        if not (source.path.suffix in (".yaml", ".yml") and expected_state(workspace, source))  # type: ignore[arg-type]
-        for view in connection_views(source)
-        if not view.local
-    ]
+            if expected_state(workspace, source):  # type: ignore[arg-type]
+                continue
+        views.extend(view for view in connection_views(source) if not view.local)
     _add_airflow_connect_args(workspace, views)
     return views
 
