@@ -70,7 +70,7 @@ GO_KEEPALIVE_DEFAULTS = {PGX: 300, GO_PQ: 15}
 # libpq's keepalive keywords. The Go drivers read none of them and send every keyword they do not
 # read to the server as a run-time setting, which the server refuses: lib/pq 1.10.7 conn.go
 # (isDriverSetting, startup) and pgx pgconn/config.go at 01c2ccd (notRuntimeParams); checked with
-# lib/pq: 'pq: unrecognized configuration parameter "keepalives"' (tests/test_go_driver_keywords.py).
+# lib/pq: 'pq: unrecognized configuration parameter "keepalives"' (tests/test_refused_keepalive_keywords.py).
 # (tcp_user_timeout is sent the same way, but it is a server parameter too (12+): the server takes
 # it for its own end of the connection, so it is not in this list.) node-postgres and Npgsql
 # ignore them in a URL (FACTS.md "Clients"). For these consumers the keywords switch nothing:
@@ -78,6 +78,12 @@ GO_KEEPALIVE_DEFAULTS = {PGX: 300, GO_PQ: 15}
 LIBPQ_TCP_KEYWORDS = ("keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count")
 SENT_TO_SERVER = (GO_PQ, PGX)
 IGNORED_BY = (NODE_PG, NPGSQL)
+# asyncpg refuses them too (asyncpg 0.32 against PostgreSQL 15: its own connect() sends them as
+# startup parameters, 'unrecognized configuration parameter "keepalives_idle"'; SQLAlchemy's
+# asyncpg dialect hands a URL's query to connect() as keywords: "TypeError: connect() got an
+# unexpected keyword argument 'keepalives_idle'"; tests/test_refused_keepalive_keywords.py). Its
+# keepalives are the server's side (server_settings): PGF401 asks for those.
+REFUSED_BY = (*SENT_TO_SERVER, ASYNCPG)
 PGJDBC_KEYS = frozenset({"tcpKeepAlive", "sslmode", "ssl"})
 _LIBPQ_DRIVERS = ("psycopg2", "psycopg", "psycopg2cffi", "psycopg_async", "pygresql")
 # Name suffixes that never resolve on the public internet.
@@ -405,21 +411,35 @@ class ClientConnection(SettingsView):
         return [Problem(current.location, f"{self.describe()}: {message}; libpq refuses to connect") for current, message in refused]
 
     def go_refusals(self) -> list[Problem]:
-        """libpq keepalive keywords in a string a Go driver reads (``SENT_TO_SERVER``): it sends them
-        to the server as run-time settings, and the server refuses the connection (one problem,
-        at the first keyword written, naming every one)."""
-        if self.consumer not in SENT_TO_SERVER:
+        """libpq keepalive keywords in a string a driver that refuses them reads (``REFUSED_BY``):
+        a Go driver or asyncpg's own connect() sends them to the server as run-time settings, and
+        the server refuses the connection; SQLAlchemy's asyncpg dialect raises TypeError. One
+        problem, at the first keyword written, naming every one."""
+        if self.consumer not in REFUSED_BY:
             return []
-        written = [found for key in LIBPQ_TCP_KEYWORDS if (found := self._effective(key)) is not None]
+        written = [found for key in LIBPQ_TCP_KEYWORDS if (found := self._in_string(key)) is not None]
         if not written:
             return []
         first = min((assignment for assignment, _ in written), key=lambda assignment: assignment.start)
         names = ", ".join(assignment.key for assignment, _ in written)
         answer = f'"{first.key}"' if len(written) == 1 else "naming one of them"
-        return [Problem(first.location, (
-            f"{self.describe()}: {names}: {self.consumer} does not read libpq's keepalive keywords and sends them to the "
-            f"server as run-time settings, which refuses the connection (unrecognized configuration parameter {answer}); "
-            f"remove them: {self.consumer} dials with Go's net.Dialer, which keeps the connection alive itself"))]
+        refused = f"which refuses the connection (unrecognized configuration parameter {answer})"
+        if self.consumer in SENT_TO_SERVER:
+            why = (f"{self.consumer} does not read libpq's keepalive keywords and sends them to the server as run-time "
+                   f"settings, {refused}; remove them: {self.consumer} dials with Go's net.Dialer, which keeps the "
+                   "connection alive itself")
+        elif self.asyncpg_own_dsn:
+            why = (f"asyncpg does not read libpq's keepalive keywords: its connect() sends them to the server as startup "
+                   f"parameters, {refused}; remove them and set the server's side instead (server_settings, PGF401)")
+        elif "+asyncpg" in self.scheme:
+            why = (f"SQLAlchemy's asyncpg dialect hands them to asyncpg.connect() as keywords, which it does not take "
+                   f"(TypeError: connect() got an unexpected keyword argument '{first.key}'); remove them and set the "
+                   "server's side instead (server_settings, PGF401)")
+        else:
+            why = (f"asyncpg does not read libpq's keepalive keywords: its own connect() sends them to the server as "
+                   f"startup parameters, {refused}, and SQLAlchemy's asyncpg dialect raises TypeError; remove them and "
+                   "set the server's side instead (server_settings, PGF401)")
+        return [Problem(first.location, f"{self.describe()}: {names}: {why}")]
 
     # -- what the rules ask -------------------------------------------------------------
 
@@ -473,12 +493,25 @@ class ClientConnection(SettingsView):
         return f"set sslmode={target}"
 
     def effective(self, key: str) -> Assignment | None:
-        """The assignment of ``key`` that the consumer reads (the last one written); None for a
-        libpq keepalive keyword where the consumer reads none (``SENT_TO_SERVER``, ``IGNORED_BY``)."""
-        if key in LIBPQ_TCP_KEYWORDS and self.consumer in (*SENT_TO_SERVER, *IGNORED_BY):
-            return None
-        found = self._effective(key)
-        return found[0] if found else None
+        """The assignment of ``key`` that the consumer reads (the last one written), leaving out a
+        libpq keepalive keyword written in a connection string whose reader reads none
+        (``REFUSED_BY``, ``IGNORED_BY``; asyncpg's server_settings, which the Python layer reads
+        under these names, are its own and stay)."""
+        for assignment, placement in reversed(self.assignments):
+            if assignment.key == key and not self._unread(assignment, placement):
+                return assignment
+        return None
+
+    def _unread(self, assignment: Assignment, placement: Placement) -> bool:
+        return (assignment.key in LIBPQ_TCP_KEYWORDS and isinstance(placement, _StringPlacement)
+                and self.consumer in (*REFUSED_BY, *IGNORED_BY))
+
+    def _in_string(self, key: str) -> tuple[Assignment, Placement] | None:
+        """The last assignment of ``key`` written in a connection string (not a keyword argument)."""
+        for assignment, placement in reversed(self.assignments):
+            if assignment.key == key and isinstance(placement, _StringPlacement):
+                return assignment, placement
+        return None
 
     def _effective(self, key: str) -> tuple[Assignment, Placement] | None:
         for assignment, placement in reversed(self.assignments):
