@@ -99,3 +99,36 @@ def test_an_erb_statement_is_template_markup_not_a_yaml_error(tmp_path: Path) ->
     )
     outcome = run_cli(["--format", "json", "."], tmp_path)
     assert "PGF001" not in outcome.stdout, outcome.stdout
+
+
+MULTIPLE = """production:
+  primary:
+    adapter: postgresql
+    host: primary.db.example.com
+    database: app
+    sslmode: require
+    keepalives_idle: 60
+    keepalives_interval: 10
+    keepalives_count: 6
+  replica:
+    adapter: postgresql
+    host: replica.db.example.com
+    database: app
+    sslmode: require
+    replica: true
+"""
+
+
+def test_each_database_of_an_environment_with_several_is_read(cluster, tmp_path: Path) -> None:  # noqa: ANN001
+    """Rails 6's multiple databases: the replica without keepalives is judged and fixed in its
+    own mapping; ActiveRecord then hands libpq its keepalives."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "database.yml").write_text(MULTIPLE)
+    found = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
+    assert [(item["line"], item["code"]) for item in found] == [(10, "PGF401")], found  # at "replica:"
+    assert "read by ActiveRecord's production.replica configuration" in found[0]["message"]
+    run_cli(["--write", "."], tmp_path)
+    _active_record()
+    got = _keepalives(config / "database.yml", "production.replica", cluster.port)
+    assert got == {"keepalives": "1", "keepalives_idle": "60", "keepalives_interval": "10", "keepalives_count": "6"}

@@ -75,32 +75,44 @@ class EnvironmentEntries:
 
 
 def rails_database_views(source: SourceFile, root: Node) -> list[ClientConnection]:
-    """The libpq connection of each environment of a database.yml (see the module)."""
+    """The libpq connection of each environment of a database.yml (see the module), and of each
+    database of an environment that names several (Rails 6's multiple databases:
+    ``production: {primary: {...}, replica: {...}}``, each read as an environment is)."""
     views: list[ClientConnection] = []
     for name, mapping in Y.items(root):
         if not isinstance(mapping, MappingNode) or name.tag == Y.MERGE_TAG:
             continue
-        adapter = Y.merged_get(mapping, "adapter")
-        host = Y.merged_entry(mapping, "host")
-        if not isinstance(adapter, ScalarNode) or adapter.value not in POSTGRES_ADAPTERS:
+        if Y.merged_get(mapping, "adapter") is None:
+            for database, nested in Y.items(mapping):
+                if isinstance(nested, MappingNode) and database.tag != Y.MERGE_TAG:
+                    views += _connections(source, nested, database, f"{name.value}.{database.value}")
             continue
-        if host is None or not isinstance(host[1], ScalarNode) or not host[1].value:
-            continue  # the adapter's default: the local socket
-        if Y.merged_get(mapping, "url") is not None:
-            continue  # merged with a URL: the URL's own reading judges it
-        view = ClientConnection(LIBPQ, [_written(host[1])], "rails")
-        view.reader = f"ActiveRecord's {name.value} configuration"
-        place = EnvironmentEntries(source, mapping, name)
-        view.add_placement(place)
-        for key in sorted({*LIBPQ_KEYWORDS, *RENAMED} - {"host", "password", "user", "dbname"}):
-            found = Y.merged_entry(mapping, key)
-            if found is None or not isinstance(found[1], ScalarNode):
-                continue
-            key_node, value = found
-            start, end = Y.span(value)
-            libpq_key = RENAMED.get(key, key)
-            assignment = Assignment(libpq_key, source, key_node.start_mark.index, Y.content_end(source.text, value),
-                                    _written(value), start, end)  # fmt: skip
-            view.add_setting(assignment, place)
-        views.append(view)
+        views += _connections(source, mapping, name, name.value)
     return views
+
+
+def _connections(source: SourceFile, mapping: MappingNode, name: ScalarNode, label: str) -> list[ClientConnection]:
+    """The libpq connection of one database's configuration (``label`` names it in messages), or
+    none (see the module)."""
+    adapter = Y.merged_get(mapping, "adapter")
+    host = Y.merged_entry(mapping, "host")
+    if not isinstance(adapter, ScalarNode) or adapter.value not in POSTGRES_ADAPTERS:
+        return []
+    if host is None or not isinstance(host[1], ScalarNode) or not host[1].value:
+        return []  # the adapter's default: the local socket
+    if Y.merged_get(mapping, "url") is not None:
+        return []  # merged with a URL: the URL's own reading judges it
+    view = ClientConnection(LIBPQ, [_written(host[1])], "rails")
+    view.reader = f"ActiveRecord's {label} configuration"
+    place = EnvironmentEntries(source, mapping, name)
+    view.add_placement(place)
+    for key in sorted({*LIBPQ_KEYWORDS, *RENAMED} - {"host", "password", "user", "dbname"}):
+        found = Y.merged_entry(mapping, key)
+        if found is None or not isinstance(found[1], ScalarNode):
+            continue
+        key_node, value = found
+        start, end = Y.span(value)
+        assignment = Assignment(RENAMED.get(key, key), source, key_node.start_mark.index, Y.content_end(source.text, value),
+                                _written(value), start, end)  # fmt: skip
+        view.add_setting(assignment, place)
+    return [view]

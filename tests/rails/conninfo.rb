@@ -8,7 +8,8 @@ require "yaml"
 require "active_record"
 
 path, environment, port = ARGV
-config = YAML.safe_load(ERB.new(File.read(path)).result, aliases: true).fetch(environment)
+# An environment, or one database of an environment with several ("production.replica").
+config = environment.split(".").reduce(YAML.safe_load(ERB.new(File.read(path)).result, aliases: true)) { |node, key| node.fetch(key) }
 local = { "host" => "127.0.0.1", "port" => port.to_i, "username" => "postgres", "password" => nil,
           "database" => "postgres", "sslmode" => "disable" }
 ActiveRecord::Base.establish_connection(config.merge(local))
