@@ -525,6 +525,10 @@ def _run(
             _emit(_explain_budget(options, cwd, paths))
         return EXIT_CLEAN
 
+    if paths[:1] in (("check",), ("format",)) and not os.path.lexists(paths[0]):
+        # ruff's subcommands: `pgconf-fix check .` reported "check: no such file" beside the check.
+        raise click.UsageError(f"pgconf-fix takes paths, not a '{paths[0]}' subcommand (ruff's form): "
+                               f"run pgconf-fix {' '.join(paths[1:]) or '.'}")
     given_paths = paths
     paths = paths or (".",)
     stdin = None

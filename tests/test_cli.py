@@ -371,3 +371,23 @@ def test_command_line_selectors_combine_with_the_configs_as_ruff_does(repo: Path
     assert sorted(codes(run_cli(["--select", "PGF10", "--ignore", "PGF104", "."], repo).stdout)) == ["PGF101", "PGF102", "PGF103"]
     (repo / "pyproject.toml").write_text('[tool.pgconf-fix]\nselect = ["PGF101"]\nextend-select = ["PGF102"]\n')
     assert sorted(codes(run_cli(["--extend-select", "PGF103", "."], repo).stdout)) == ["PGF101", "PGF102", "PGF103"]
+
+
+def test_statistics_count_input_errors_as_ruff_counts_io_errors(repo: Path) -> None:
+    # With a missing path the JSON rows had no trace of it (the findings' JSON has a PGF000
+    # item); ruff's statistics count E902 io-error.
+    outcome = run_cli(["--statistics", "--format", "json", "missing.conf"], repo)
+    assert outcome.code == 2
+    assert json.loads(outcome.stdout) == [{"code": "PGF000", "name": "input-error", "count": 1, "fixable": 0}]
+    text = run_cli(["--statistics", "missing.conf", "db"], repo)
+    assert text.code == 2 and "1\tPGF000\t[ ] input-error" in text.stdout.splitlines()
+
+
+@pytest.mark.parametrize("word", ["check", "format"])
+def test_a_ruff_subcommand_is_a_usage_error_with_the_right_form(repo: Path, word: str) -> None:
+    # "error: check: no such file or directory" beside a full check of the other paths, exit 2.
+    outcome = run_cli([word, "db"], repo)
+    assert outcome.code == 2 and outcome.stdout == ""
+    assert f"pgconf-fix takes paths, not a '{word}' subcommand (ruff's form): run pgconf-fix db" in outcome.stderr
+    (repo / word).mkdir()  # a directory of that name is a path like any other
+    assert run_cli([word, "db"], repo).code == 1

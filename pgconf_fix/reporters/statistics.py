@@ -23,14 +23,24 @@ def counts(findings: list[Finding], fixable: Fixable | None) -> list[dict[str, o
     return [{"code": code, "name": names[code], "count": total[code], "fixable": fixed[code]} for code in ordered]
 
 
+# Input errors have a row of their own, as ruff counts its io-error (E902): in JSON they are
+# the items of code PGF000 the findings' array holds (reporters.json).
+INPUT_ERROR = ("PGF000", "input-error")
+
+
 def render(
     findings: list[Finding], fixable: Fixable | None, as_json: bool = False, colour: bool = False, errors: int = 0
 ) -> str:
+    """The table (or JSON rows: code, name, count, fixable), most findings first; ``errors``
+    input errors are a PGF000 row among them."""
     rows = counts(findings, fixable)
+    if errors:
+        rows.append({"code": INPUT_ERROR[0], "name": INPUT_ERROR[1], "count": errors, "fixable": 0})
+        rows.sort(key=lambda row: (-int(row["count"]), str(row["code"])))
     if as_json:
         return json.dumps(rows, indent=2) + "\n"
     if not rows:
-        return "" if errors else "All checks passed!\n"
+        return "All checks passed!\n"
     width = max(len(str(row["count"])) for row in rows)
     lines = []
     for row in rows:
