@@ -312,3 +312,21 @@ def test_added_suppression_keeps_the_byte_order_mark_first(name: str, text: str,
     if name.endswith(".py"):
         compile(path.read_bytes(), name, "exec")
     assert run_cli(["--no-cache", name], tmp_path).code == 0
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200f", "\u061c", "\u2028", "\u2029"])
+def test_reports_show_bidirectional_controls_and_line_separators(char: str, tmp_path: Path) -> None:
+    # A name with U+202E (RIGHT-TO-LEFT OVERRIDE) was printed raw: "db/\u202efnoc.lqsergtsop" shows
+    # as ".../postgresql.conf" reversed, the "Trojan Source" trick; U+2028 breaks the line in
+    # some viewers. The text report, the notes and the annotations show them as \uHHHH.
+    shown = f"\\u{ord(char):04x}"
+    folder = tmp_path / f"db{char}x"
+    folder.mkdir()
+    (folder / "postgresql.conf").write_text("tcp_keepalives_idle = 0\n")
+    (folder / "notes.txt").write_text("nothing\n")
+    outcome = run_cli(["--no-cache", f"db{char}x", f"db{char}x/notes.txt"], tmp_path)
+    assert char not in outcome.stdout and char not in outcome.stderr
+    assert f"db{shown}x/postgresql.conf:1:1: PGF101 " in outcome.stdout
+    assert f"warning: db{shown}x/notes.txt: not checked" in outcome.stderr
+    rendered = github.annotation(finding_at(f"db{char}x/postgresql.conf", f"value {char}here"))
+    assert char not in rendered and f"file=db{shown}x/postgresql.conf," in rendered and rendered.endswith(f"::value {shown}here")

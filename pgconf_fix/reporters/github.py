@@ -21,13 +21,14 @@ LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 # The controls a terminal or the Actions log viewer acts on (ESC starts a colour or cursor
 # sequence there), but the line breaks, which the workflow-command escaping below carries, and
 # the tab: text.one_line's set, less CR and LF.
-_UNESCAPED_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_UNESCAPED_CONTROLS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{text_reporter.INVISIBLE_CONTROLS}]")
 
 
 def _shown(value: str) -> str:
-    """``value`` with each control character but CR, LF and tab as ``\\xHH`` (as the text
-    format shows them): the runner decodes no escape of its own for them."""
-    return _UNESCAPED_CONTROLS.sub(lambda found: f"\\x{ord(found.group()):02x}", value)
+    """``value`` with each control character but CR, LF and tab as ``\\xHH``, and each
+    bidirectional control or line separator as ``\\uHHHH`` (as the text format shows them):
+    the runner decodes no escape of its own for them."""
+    return _UNESCAPED_CONTROLS.sub(lambda found: text_reporter.shown_as_escape(found.group()), value)
 
 
 def escape_data(value: str) -> str:

@@ -55,15 +55,25 @@ def render(
 # What a terminal acts on: the C0 controls but the tab, DEL, and the C1 controls (U+009B is
 # an 8-bit CSI). ESC in a file name or value, echoed raw, starts a sequence ("ESC [2J" clears
 # the screen, "ESC ]0;... BEL" sets the window title); a line break starts a line of its own.
-_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROLS = "\x00-\x08\x0a-\x1f\x7f-\x9f"
+# What reorders or breaks the line around it where the text is shown (Unicode's bidirectional
+# controls, the "Trojan Source" characters: a name with U+202E shows its end reversed; the line
+# and paragraph separators), shown as ``\\uHHHH``.
+INVISIBLE_CONTROLS = "\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_SHOWN = re.compile(f"[{_CONTROLS}{INVISIBLE_CONTROLS}]")
 _NAMED = {"\r": "\\r", "\n": "\\n"}
+
+
+def shown_as_escape(char: str) -> str:
+    """``\\xHH`` for a control character of Latin-1, ``\\uHHHH`` for the others."""
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 def one_line(text: str) -> str:
     """A path or message (which may echo a file's name or content) as one line a terminal only
-    prints: a line break is ``\\n`` or ``\\r``, any other control character ``\\xHH``; the
-    tab and everything printable are kept."""
-    return _CONTROLS.sub(lambda found: _NAMED.get(found.group(), f"\\x{ord(found.group()):02x}"), text)
+    prints: a line break is ``\\n`` or ``\\r``, any other control character ``\\xHH``, a
+    bidirectional control or line separator ``\\uHHHH``; the tab and everything printable are kept."""
+    return _SHOWN.sub(lambda found: _NAMED.get(found.group()) or shown_as_escape(found.group()), text)
 
 
 def _plural(count: int, noun: str) -> str:
