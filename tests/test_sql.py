@@ -21,7 +21,10 @@ from tests.cli_runner import run_cli
 from tests.pg_server import Cluster, psql_path, require_server, temporary_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sql"
-CASES = sorted(path.parent for path in FIXTURES.glob("*/before"))
+# Named-query libraries (documents.sql): their application runs each statement after filling in
+# its own placeholders, which psql would send as written; here, what the application puts there.
+NAMED_QUERY_LIBRARIES = {"named-query-library": {"%order%": "name"}}
+CASES = sorted(path.parent for path in FIXTURES.glob("*/before") if path.parent.name not in NAMED_QUERY_LIBRARIES)
 KEYS = ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
 
 
@@ -120,6 +123,28 @@ def test_patched_sql_runs_on_the_server(case: Path, cluster: Cluster) -> None:
                 continue  # SET LOCAL outside a transaction block is gone when the statement ends
             for key in KEYS:
                 assert on_server.get(target, {}).get(key) == values[key], f"{path}: {target.describe()} {key}"
+    reset(cluster)
+
+
+@pytest.mark.parametrize("name", sorted(NAMED_QUERY_LIBRARIES))
+def test_named_query_library_runs_once_its_application_fills_it_in(name: str, cluster: Cluster) -> None:
+    """As written the server refuses a statement of the library (which the tool does not call
+    PGF001); filled in as its application fills it, every statement runs, and the fixed session
+    setting is the one the tool writes."""
+    case = FIXTURES / name
+    table = "CREATE TABLE accounts (id int, name text);\n"
+    show = "SELECT setting FROM pg_settings WHERE name = 'tcp_keepalives_idle';\n"
+    for tree in ("before", "after"):
+        for path in sorted((case / tree).rglob("*.sql")):
+            text = path.read_text("utf-8")
+            reset(cluster)
+            assert psql(cluster, table + text).returncode != 0, f"{path}: the server runs it as written"
+            for placeholder, value in NAMED_QUERY_LIBRARIES[name].items():
+                text = text.replace(placeholder, value)
+            reset(cluster)
+            done = psql(cluster, table + text + "\n" + show)
+            assert done.returncode == 0, f"{path}: {done.stderr}"
+            assert done.stdout.split() == ["7200" if tree == "before" else "60"], done.stdout
     reset(cluster)
 
 

@@ -15,6 +15,12 @@ a statement the server's parser refuses as written that holds a psql variable re
 read nor reported, because psql replaces the reference with the variable's value (set by
 ``\\set`` or ``psql -v``) before the server sees the statement (psql's documentation,
 "SQL Interpolation"), and what it then sends is not known here.
+
+A named-query library is no script either: a file whose statements are headed by
+``-- name: <query>`` comments (yesql and its ports, goyesql and aiosql; sqlc and pggen) is
+loaded by an application that runs each statement by its name, often after filling in its own
+placeholders (listmonk's ``%order%``, aiosql's ``:name``). Its statements that parse are read;
+one the server's parser refuses as written is not reported.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from pgconf_fix.source import SourceFile
 
 SYSTEM, DATABASE, ROLE, SESSION = "system", "database", "role", "session"
 _META_LINE = re.compile(r"^[ \t]*\\")
+# A named-query library's statement header (see the module).
+_NAMED_QUERY = re.compile(r"^[ \t]*--[ \t]*name:[ \t]*\S", re.MULTILINE | re.IGNORECASE)
 # psql meta-commands that send the query buffer, ending the statement (psql's documentation).
 _SENDS_BUFFER = re.compile(r"\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])")
 _INLINE_BACKSLASH = re.compile(r"^[ \t]*[^ \t\r\n\\][^\r\n]*\\", re.MULTILINE)
@@ -79,6 +87,7 @@ class SqlDocument:
         self.statements: list[SettingStatement] = []
         self.errors: list[SqlError] = []
         self._text = masked_sql(source.text)
+        self._named_queries = _NAMED_QUERY.search(source.text) is not None
         self._chars = _CharIndex(self._text)
         self._parse()
 
@@ -109,8 +118,8 @@ class SqlDocument:
             try:
                 tree = json.loads(parser.parse_sql_json(text))
             except parser.ParseError as exc:
-                if _psql_variable_in(text):
-                    continue  # psql substitutes the variable first: what the server gets is unknown
+                if self._named_queries or _psql_variable_in(text):
+                    continue  # the application or psql fills it in first: what the server gets is unknown
                 start = piece.start + len(text) - len(text.lstrip())
                 if "end of input" in _error_message(exc):
                     offset = piece.start + len(text.rstrip())
