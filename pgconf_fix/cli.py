@@ -70,6 +70,9 @@ class Run:
         self._written: dict[Path, str] = {}  # fixed texts written to disk (wrote)
         self.cache: Cache | None = None  # set by _run unless --no-cache; used by a first check
         self.jobs = 1  # processes a check may use (--jobs; set by _run)
+        # Set when the patcher will try the first check's fixes (--diff, --write, a report that
+        # counts fixable findings): whether it takes unsafe fixes too (see _begin).
+        self.patch_unsafe: bool | None = None
         self.active_rules = [rule for rule in self.rules if options.enabled(rule)]
 
     def workspace(self, overrides: dict[Path, str] | None = None) -> Workspace:
@@ -123,11 +126,21 @@ class Run:
             workspace = self._reused(texts, changed)
         # The result cache serves a first check; re-checks reuse the last check in memory.
         cache = self.cache if fresh else None
-        result = check(self.target, self.rules, self.options, workspace, self._memo, changed, cache, self.jobs, whole)
+        begin = self._begin if fresh and self.patch_unsafe is not None else None
+        result = check(self.target, self.rules, self.options, workspace, self._memo, changed, cache, self.jobs, whole, begin)
         self._texts, self._last = texts, workspace
         if self.stdin is not None:
             result.findings = stdin_fixes_only(result.findings, self.stdin.path)
         return result
+
+    def _begin(self, findings: list[Finding]) -> None:
+        """The first check's findings are known and the patcher will try their fixes: let the
+        costly verifiers start on the texts its first round will likely try (``begin_round``),
+        while this process vets the fixes and goes on."""
+        from pgconf_fix.patcher import begin_round
+
+        findings = stdin_fixes_only(findings, self.stdin.path) if self.stdin is not None else findings
+        begin_round(findings, bool(self.patch_unsafe))
 
     def _text(self, texts: dict[Path, str], path: Path) -> str:
         return texts[path] if path in texts else self._first.load(path).text
@@ -580,11 +593,15 @@ def _checked(
     style: ReportStyle, fmt: str, exit_zero: bool, cwd: Path,
 ) -> int:
     """The check, and the report, diff or writes that follow it."""
+    follows = add_suppressions is None and (diff_mode or write_mode or _counted(style))
+    if follows:
+        for each in run.runs if isinstance(run, Runs) else [run]:
+            each.patch_unsafe = unsafe_fixes
     if flags.get("live"):
         from pgconf_fix.live import LiveRun
 
         run = LiveRun.connect(run, str(flags["live"]), float(flags["live_timeout"]), given_paths)  # type: ignore[arg-type]
-    fix_loop_follows(add_suppressions is None and (diff_mode or write_mode or _counted(style)))
+    fix_loop_follows(follows)
     result = run.check()
     error_count = _errors(result)
     if add_suppressions is not None:

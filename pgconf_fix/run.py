@@ -176,6 +176,7 @@ def check(
     cache: Cache | None = None,
     jobs: int = 1,
     whole: bool = True,
+    begin: Callable[[list[Finding]], object] | None = None,
 ) -> CheckResult:
     """Read each reader's files, build its views and run the rules over them, reader by reader
     (the order of ``pgconf_fix.layers.LAYER_MODULES``), against the idle budget given or
@@ -200,6 +201,10 @@ def check(
     ``jobs`` > 1 and their work is above the measured threshold; the results are merged in the
     target's order, so the findings are the same as in one process. Raises jobs.JobsError
     when a worker process dies or fails.
+
+    ``begin``, when given, is called with the findings (suppressed ones taken out) before their
+    fixes are vetted, when some has a fix: the caller's patcher will try those fixes, and may
+    start work for it that runs beside the vetting (``patcher.begin_round``).
     """
     memo = memo if memo is not None else CheckMemo()
     given = workspace.loaded()  # standard input, and texts held in place of files
@@ -251,6 +256,9 @@ def check(
     checked = [source for source in workspace.sources() if source.path in scope]
     findings, suppressed = _suppress(findings, checked, rules, options)
     if any(finding.fix is not None for finding in findings):
+        if begin is not None:
+            begin(findings)
+
         def vetted(found: list[Finding]) -> list[Finding]:
             # The consumers' parsers: loaded when a fix is offered and its verdict not recalled.
             from pgconf_fix.verify import vet_fixes

@@ -1,20 +1,31 @@
-"""Work a Terraform run no longer does (issue 18, twelfth pass): the check groups of layers no
-selected rule is of are not imported, terraform is looked up once a PATH, and a text without
-references is not searched for them. Each test counts work (modules imported, look-ups),
-never a clock, and checks what the user sees."""
+"""Work a Terraform run no longer does, or does beside terraform (issue 18, twelfth pass).
+
+terraform fmt begun early: the patcher's proof of a round's .tf fixes starts when the first
+check's findings are known, in terraform's own process, while this one vets the fixes and
+re-checks the round's likely texts. What is shown must not change: the same report, terraform
+started once, and a round whose texts are not the likely ones (a fix terraform fmt refuses)
+re-checked with its own texts. The check groups of unselected layers are not imported,
+terraform is looked up once a PATH, and a text without references is not searched for them.
+Each test counts work (batches started, re-checks asked, look-ups, modules imported), never a
+clock, and checks what the user sees."""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from pgconf_fix import patcher
 from pgconf_fix import verify as verify_module
+from pgconf_fix.findings import SAFE, Edit, Finding, Fix, Location
+from pgconf_fix.source import SourceFile
 from pgconf_fix.verify import formats
 from tests.cli_runner import run_cli
 
 TERRAFORM = shutil.which("terraform")
+needs_terraform = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
 
 
 def _tree(root: Path, files: int = 5) -> None:
@@ -28,6 +39,91 @@ def _tree(root: Path, files: int = 5) -> None:
 def _forget() -> None:
     formats._FORMATTED.clear()
     verify_module._CACHE.clear()
+
+
+@needs_terraform
+@pytest.mark.parametrize("args", [[], ["--diff"], ["--format", "json"]])
+def test_terraform_starts_once_before_the_vetting_and_the_report_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    # A text report (it counts fixable findings) and --diff begin terraform on the round's texts
+    # before the fixes are vetted, once; the JSON report (no patcher) starts none. Whatever the
+    # order, the output is what it is without beginning early.
+    _tree(tmp_path)
+    command = ["--no-cache", "--select", "PGF301", *args, "."]
+    _forget()
+    monkeypatch.setattr(patcher, "begin_trials", lambda trials: False)
+    plain = run_cli(command, tmp_path)
+    monkeypatch.undo()
+    events: list[str] = []
+    started = formats._Batch.__init__
+
+    def batch(self: formats._Batch, program: str, texts: list[str]) -> None:
+        events.append(f"terraform {len(texts)}")
+        started(self, program, texts)
+
+    vet = verify_module.vet_fixes
+
+    def vetting(findings: list[Finding], **options: object) -> list[Finding]:
+        events.append("vet")
+        return vet(findings, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(formats._Batch, "__init__", batch)
+    monkeypatch.setattr(verify_module, "vet_fixes", vetting)
+    _forget()
+    early = run_cli(command, tmp_path)
+    assert (early.code, early.stdout, early.stderr) == (plain.code, plain.stdout, plain.stderr)
+    if args == ["--format", "json"]:
+        assert events == ["vet"]
+    else:
+        assert events == ["terraform 5", "vet"]
+        assert "5 fixable" in early.stdout or "Would fix 5 findings" in early.stderr
+    _forget()
+
+
+@dataclass
+class _Checked:
+    findings: list[Finding] = field(default_factory=list)
+    suppressed: list[Finding] = field(default_factory=list)
+
+
+def _finding(path: Path, old: str, new: str) -> Finding:
+    """A PGF301-like finding whose safe fix turns ``old`` (the file's text) into ``new``."""
+    source = SourceFile.from_bytes(path, path.name, old.encode())
+    edit = Edit(source, 0, len(old), new)
+    return Finding("PGF301", "alb-idle-timeout", "error", "idle_timeout is not set", Location(source, 0, 1), "",
+                   Fix(SAFE, "Set idle_timeout = 4000", (edit,)))
+
+
+@needs_terraform
+@pytest.mark.parametrize("refused", [False, True])
+def test_the_early_recheck_stands_only_for_the_round_it_checked(tmp_path: Path, refused: bool) -> None:
+    # The round re-checks the texts it will have when every fix is kept while terraform works on
+    # them; when terraform fmt refuses a fix (its edit is not laid out as fmt lays it out, the
+    # original was), the round's texts are others, and they are re-checked themselves.
+    old = 'resource "aws_lb" "a" {\n  name = "a"\n}\n'
+    clean = 'resource "aws_lb" "a" {\n  name         = "a"\n  idle_timeout = 4000\n}\n'
+    misaligned = 'resource "aws_lb" "a" {\n  name = "a"\n  idle_timeout = 4000\n}\n'
+    findings = [
+        _finding(tmp_path / "a.tf", old, clean),
+        _finding(tmp_path / "b.tf", old.replace('"a"', '"b"'), clean.replace('"a"', '"b"')),
+        _finding(tmp_path / "c.tf", old.replace('"a"', '"c"'), (misaligned if refused else clean).replace('"a"', '"c"')),
+    ]
+    asked: list[dict[Path, str]] = []
+
+    def recheck(texts: dict[Path, str]) -> _Checked:
+        asked.append(dict(texts))
+        return _Checked()
+
+    _forget()
+    outcome = patcher.fix_until_stable(findings, False, recheck)
+    kept = {path.name for path in outcome.texts}
+    assert kept == ({"a.tf", "b.tf"} if refused else {"a.tf", "b.tf", "c.tf"})
+    assert [finding.location.source.path.name for finding in outcome.applied] == sorted(kept)
+    likely = {finding.fix.edits[0].source.path: finding.fix.edits[0].content for finding in findings}  # type: ignore[union-attr]
+    # The likely texts first; a second re-check, of the round's own texts, only when they differ.
+    assert asked == ([likely, outcome.texts] if refused else [likely])
+    _forget()
 
 
 _IMPORTED = """

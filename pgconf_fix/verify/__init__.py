@@ -60,6 +60,7 @@ class _Registered:
     check: Verifier
     costly: bool
     prepare: Callable[[list[Trial]], None] | None = None
+    begin: Callable[[list[Trial]], bool] | None = None
 
 
 _VERIFIERS: list[_Registered] = []
@@ -71,18 +72,39 @@ def verifier(
     applies: Callable[[Path], bool],
     costly: bool = False,
     prepare: Callable[[list[Trial]], None] | None = None,
+    begin: Callable[[list[Trial]], bool] | None = None,
 ) -> Callable[[Verifier], Verifier]:
     """Register ``check`` for the files ``applies`` accepts; ``name`` prefixes its reasons.
 
     ``prepare``, given every trial ``check`` is about to judge (see ``prepare_trials``), may do
     their common work at once (one ``terraform fmt`` for many files instead of two a file) and
-    keep it for ``check``; it changes no verdict."""
+    keep it for ``check``; it changes no verdict. ``begin``, given trials likely to be judged
+    soon (see ``begin_trials``), may start that work in another process without waiting for
+    it, and returns whether such work on them is under way; ``prepare`` and ``check`` then
+    wait for it. It changes no verdict either."""
 
     def register(check: Verifier) -> Verifier:
-        _VERIFIERS.append(_Registered(name, applies, check, costly, prepare))
+        _VERIFIERS.append(_Registered(name, applies, check, costly, prepare, begin))
         return check
 
     return register
+
+
+def begin_trials(trials: list[Trial]) -> bool:
+    """Start the costly verifiers' common work on ``trials`` (texts a patcher round is likely
+    to try) in other processes, without waiting for it: ``terraform fmt`` then runs while
+    this process goes on (vetting the fixes, re-checking the likely texts). True when work on
+    some of them is under way (started now or before, not yet waited for). Verdicts are those
+    ``prepare_trials`` and ``refusal`` give without it: a verifier asked about a text waits
+    for the work that holds it, and a text no work began on is prepared as before (issue 18)."""
+    running = False
+    for registered in _VERIFIERS:
+        if registered.begin is None:
+            continue
+        mine = [trial for trial in trials if trial.new != trial.old and registered.applies(trial.path)]
+        if mine and registered.begin(mine):
+            running = True
+    return running
 
 
 _ORIGINAL_READERS: list[tuple[Callable[[Path], bool], Callable[[SourceFile], None]]] = []

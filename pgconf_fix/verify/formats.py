@@ -246,7 +246,10 @@ def _fmt_environment() -> dict[str, str]:
 
 def terraform_fmt(text: str) -> str | None:
     """``terraform fmt -`` of ``text``; None when terraform is not installed or refuses it.
-    Remembered by text (a batch of ``terraform_fmt_many`` fills the same memo)."""
+    Remembered by text (a batch of ``terraform_fmt_many`` fills the same memo; the batches
+    begun by ``begin_fmt`` are waited for first)."""
+    if text not in _FORMATTED:
+        _collect_batches()
     if text in _FORMATTED:
         return _FORMATTED[text]
     program = _terraform(os.environ.get("PATH"))
@@ -273,53 +276,138 @@ def _terraform(search: str | None) -> str | None:
     return shutil.which("terraform", path=search)
 
 
+def _batchable(texts: list[str]) -> list[str]:
+    """The texts a batch would format: each once, not known yet, ending in a newline. Without
+    one, ``terraform fmt -`` adds it and ``terraform fmt FILE`` does not (Terraform 1.11):
+    those texts are left to terraform_fmt, one by one."""
+    return list(dict.fromkeys(text for text in texts if text not in _FORMATTED and text.endswith("\n")))
+
+
 def terraform_fmt_many(texts: list[str]) -> None:
     """Format many texts with one ``terraform fmt DIRECTORY`` (each text a file of a temporary
-    directory, see ``_scratch``) and remember each result for ``terraform_fmt``: one terraform
+    directory, see ``_Batch``) and remember each result for ``terraform_fmt``: one terraform
     start took 0.12 s (Terraform 1.11 on this project's 2-core test machine; about 0.16 s under
-    load), twice a fixed file before this. Texts are written and read back in text mode, as
-    ``terraform_fmt`` passes them through a pipe. A directory holding a file terraform cannot
-    parse exits 2 but still formats the others (Terraform 1.11); then only the texts terraform
-    rewrote and those it did not name in its diagnostics are remembered; ``terraform_fmt``
-    asks about the named ones alone (and about every unrewritten one if none is named)."""
+    load), twice a fixed file before this. The batches ``begin_fmt`` started are waited for
+    first: a text one of them holds is not formatted again. Raises OSError when the texts
+    cannot be written or terraform cannot be started."""
+    _collect_batches()
     program = _terraform(os.environ.get("PATH"))
-    # Without a final newline, ``terraform fmt -`` adds one and ``terraform fmt FILE`` does
-    # not (Terraform 1.11): those texts are left to terraform_fmt, one by one.
-    pending = list(dict.fromkeys(text for text in texts if text not in _FORMATTED and text.endswith("\n")))
+    pending = _batchable(texts)
     if program is None or len(pending) < 2:
         return
-    import subprocess
-    import tempfile
+    _Batch(program, pending).collect()
 
-    scratch = _scratch()
-    try:
-        directory, names = _written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-", dir=scratch), pending)
-    except OSError:
-        if scratch is None:
+
+class _Batch:
+    """One ``terraform fmt -list=true DIRECTORY`` started on ``texts``, each written to a file
+    of a temporary directory (``_scratch``), and not yet waited for: ``collect`` waits, keeps
+    each verdict for ``terraform_fmt`` and removes the directory.
+
+    Texts are written and read back in text mode, as ``terraform_fmt`` passes them through a
+    pipe. A directory holding a file terraform cannot parse exits 2 but still formats the
+    others (Terraform 1.11); then only the texts terraform rewrote and those it did not name in
+    its diagnostics are remembered; ``terraform_fmt`` asks about the named ones alone (and
+    about every unrewritten one if none is named). Raises OSError when the texts cannot be
+    written or terraform cannot be started (nothing is left behind then)."""
+
+    def __init__(self, program: str, texts: list[str]) -> None:
+        import subprocess
+        import tempfile
+
+        scratch = _scratch()
+        try:
+            directory, names = _written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-", dir=scratch), texts)
+        except OSError:
+            if scratch is None:
+                raise
+            # A small memory file system (a container's 64 MB /dev/shm) may not hold them all.
+            directory, names = _written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-"), texts)
+        try:
+            self.process = subprocess.Popen(
+                [program, "fmt", "-no-color", "-list=true", directory.name],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env=_fmt_environment(),
+            )
+        except OSError:
+            directory.cleanup()
             raise
-        # A small memory file system (a container's 64 MB /dev/shm) may not hold them all.
-        directory, names = _written(tempfile.TemporaryDirectory(prefix="pgconf-fix-fmt-"), pending)
-    with directory:
-        done = subprocess.run(
-            [program, "fmt", "-no-color", "-list=true", directory.name],
-            capture_output=True, text=True, check=False, env=_fmt_environment(),
-        )
-        rewritten = {os.path.basename(line.strip()) for line in done.stdout.splitlines() if line.strip()}
-        # Its diagnostics name each file it could not read ("on t3.tf line 2, in ..."); when
-        # none is named, any file it did not rewrite may be one.
-        refused = set(re.findall(r"\bon (?:\S*/)?(t\d+\.tf) line \d+", done.stderr))
-        for text, name in zip(pending, names):
-            base = os.path.basename(name)
-            if done.returncode != 0 and base not in rewritten and (not refused or base in refused):
-                continue
-            if base not in rewritten and "\r" not in text:
-                # terraform writes (and lists) only a file whose formatting it changed
-                # (Terraform 1.11, ``fmt -list=true``): this one holds the text as written,
-                # which reading it back would give (it has no CR for text mode to turn).
-                _keep_formatted(text, text)
-                continue
-            with open(name) as handle:  # noqa: PTH123
-                _keep_formatted(text, handle.read())
+        self.texts, self.directory, self.names = texts, directory, names
+        self.owner = os.getpid()  # a forked worker's copy is not its to wait for
+
+    def collect(self) -> None:
+        """Wait for terraform, keep its verdict on each text, remove the directory."""
+        with self.directory:
+            stdout, stderr = self.process.communicate()
+            failed = self.process.returncode != 0
+            rewritten = {os.path.basename(line.strip()) for line in stdout.splitlines() if line.strip()}
+            # Its diagnostics name each file it could not read ("on t3.tf line 2, in ..."); when
+            # none is named, any file it did not rewrite may be one.
+            refused = set(re.findall(r"\bon (?:\S*/)?(t\d+\.tf) line \d+", stderr))
+            for text, name in zip(self.texts, self.names):
+                base = os.path.basename(name)
+                if failed and base not in rewritten and (not refused or base in refused):
+                    continue
+                if base not in rewritten and "\r" not in text:
+                    # terraform writes (and lists) only a file whose formatting it changed
+                    # (Terraform 1.11, ``fmt -list=true``): this one holds the text as written,
+                    # which reading it back would give (it has no CR for text mode to turn).
+                    _keep_formatted(text, text)
+                    continue
+                with open(name) as handle:  # noqa: PTH123
+                    _keep_formatted(text, handle.read())
+
+    def abandon(self) -> None:
+        """Stop terraform and remove the directory (the run ends without the verdicts)."""
+        self.process.kill()
+        self.process.communicate()
+        self.directory.cleanup()
+
+
+# Batches begin_fmt started that no verifier has waited for yet, oldest first.
+_RUNNING: list[_Batch] = []
+
+
+def _collect_batches() -> None:
+    """Wait for every batch ``begin_fmt`` started in this process, keeping their verdicts."""
+    while _RUNNING:
+        batch = _RUNNING.pop(0)
+        if batch.owner == os.getpid():
+            batch.collect()
+
+
+def _abandon_batches() -> None:
+    """At exit: stop the batches no verifier waited for (a run that ended before its patcher)."""
+    while _RUNNING:
+        batch = _RUNNING.pop(0)
+        if batch.owner == os.getpid():
+            batch.abandon()
+
+
+def begin_fmt(trials: list[Trial]) -> bool:
+    """``begin`` of the fmt verifier (``verify.begin_trials``): start ``terraform fmt`` on the
+    trials' edited texts in a batch of its own (``_Batch``), unless each is known or held by a
+    batch under way, and return at once; True when some of them is held by a batch under way.
+    The originals are not begun: ``_fmt_batch`` asks about an original only when its edit is
+    not fmt-clean. A batch that cannot be started (no terraform, the texts cannot be written)
+    starts nothing: ``_fmt_batch`` tries again when the trials are judged, and reports it."""
+    program = _terraform(os.environ.get("PATH"))
+    if program is None:
+        return False
+    running = {text for batch in _RUNNING for text in batch.texts}
+    fresh = [text for text in _batchable([trial.new for trial in trials]) if text not in running]
+    if len(fresh) >= 2:
+        try:
+            batch = _Batch(program, fresh)
+        except OSError:
+            return False
+        if not _RUNNING:
+            import atexit
+
+            atexit.unregister(_abandon_batches)
+            atexit.register(_abandon_batches)
+        _RUNNING.append(batch)
+        running.update(fresh)
+    return any(trial.new in running for trial in trials)
 
 
 _MEMORY_FILE_SYSTEM = "/dev/shm"
@@ -358,7 +446,10 @@ def _fmt_batch(trials: list[Trial]) -> None:
     terraform_fmt_many([trial.old for trial in trials if trial.new not in _FORMATTED or _FORMATTED[trial.new] != trial.new])
 
 
-@verifier("terraform fmt would rewrite the edit", applies=lambda path: path.suffix == ".tf", costly=True, prepare=_fmt_batch)
+@verifier(
+    "terraform fmt would rewrite the edit", applies=lambda path: path.suffix == ".tf", costly=True, prepare=_fmt_batch,
+    begin=begin_fmt,
+)
 def terraform_fmt_stable(trial: Trial) -> str | None:
     """Refuse an edit that ``terraform fmt`` would rewrite (or refuses), unless the original
     was not fmt-clean either (or terraform is not installed): nothing to keep then. The edited
