@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from pgconf_fix.findings import Edit
+
+if TYPE_CHECKING:
+    from pgconf_fix.source import SourceFile
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
@@ -37,3 +41,32 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, list[Edit]]:
         cursor = edit.end
     pieces.append(text[cursor:])
     return "".join(pieces), dropped
+
+
+def edited(source: SourceFile, edits: Sequence[Edit], keep: bool = False) -> tuple[str, list[Edit]]:
+    """``apply_edits(source.text, edits)``: (the edited text, the edits dropped for overlap),
+    recalled when equal edits in the same order (the same objects, as a rule) of the same
+    ``source`` object were applied with ``keep`` since ``forget_edited``.
+
+    Why: when the patcher will follow a check, ``patcher.begin_round`` makes each file's text
+    with its wanted fixes as soon as the findings are known; the vetting (a file's fixes
+    together) and the patcher's first round then apply the same edits again (401 files of
+    the 1,000-file Terraform tree, twice more; issue 18, thirteenth pass)."""
+    held = _KEPT.get(id(source))
+    given = tuple(edits)
+    # Equal tuples (identity is asked first) of equal edits of one text make the same text.
+    if held is not None and held[0] is source and held[1] == given:
+        return held[2]
+    made = apply_edits(source.text, given)
+    if keep:
+        _KEPT[id(source)] = (source, given, made)  # the source held: its id is not reused while kept
+    return made
+
+
+def forget_edited() -> None:
+    """Forget what ``edited`` kept (the patcher's fix loop ended)."""
+    _KEPT.clear()
+
+
+# What edited(keep=True) made, by the source's id: (source, its edits in order, apply_edits' result).
+_KEPT: dict[int, tuple[SourceFile, tuple[Edit, ...], tuple[str, list[Edit]]]] = {}

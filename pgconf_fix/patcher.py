@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pgconf_fix.edits import apply_edits
+from pgconf_fix.edits import apply_edits, edited, forget_edited
 from pgconf_fix.findings import SAFE, Edit, Finding
 from pgconf_fix.source import SourceFile
 from pgconf_fix.verify import Trial, begin_trials, keep_for_build, prepare_trials, refusal
@@ -92,7 +92,7 @@ def _apply_fixes(
     results: dict[Path, tuple[SourceFile, str]] = {}
     applied: dict[Path, list[Edit]] = {}
     dropped_keys: set[tuple] = set()
-    texts = {path: apply_edits(sources[path].text, edits) for path, edits in by_file.items()}
+    texts = {path: edited(sources[path], edits) for path, edits in by_file.items()}
     prepare_trials([Trial(sources[path], text) for path, (text, _) in texts.items()])
     intended = _intended_by_path(chosen, unsafe)
     for path, edits in by_file.items():
@@ -235,6 +235,8 @@ def fix_until_stable(
         anchors |= _anchors(checked.suppressed)
         current = [finding for finding in checked.findings if _anchors([finding]) - anchors]
     outcome.texts = {path: text for path, text in outcome.texts.items() if text != outcome.originals[path].text}
+    forget_edited()
+    _BEGUN.clear()
     return outcome
 
 
@@ -249,26 +251,34 @@ def begin_round(findings: list[Finding], unsafe: bool, texts: dict[Path, str] | 
     Why: on the 1,000-file Terraform tree, terraform's 401 texts took 0.25-0.3 s of wall
     time during which this process waited (issue 18, twelfth pass); begun when the findings
     are known, it runs beside the vetting and the round's re-check on a second core."""
-    by_file: dict[Path, list[Edit]] = {}
-    sources: dict[Path, SourceFile] = {}
+    given: list[Edit] = []
     for finding in findings:
-        if wanted(finding, unsafe):
-            for edit in finding.fix.edits:  # type: ignore[union-attr]
-                by_file.setdefault(edit.source.path, []).append(edit)
-                sources[edit.source.path] = edit.source
-    given = tuple(edit for edits in by_file.values() for edit in edits)
-    if _BEGUN and len(_BEGUN[0]) == len(given) and all(a is b for a, b in zip(_BEGUN[0], given)):
-        edited = _BEGUN[1]  # the same edits as the last call (the check's, then the first round's)
+        fix = finding.fix
+        if fix is not None and (unsafe or fix.applicability == SAFE):
+            given += fix.edits
+    if _BEGUN and _BEGUN[0] == given:  # the same objects: list equality asks identity first
+        # The same edits as the last call (the check's hook, then the first round): the work
+        # on their texts is under way or done; the early re-check stands as before.
+        made = _BEGUN[1]
     else:
-        edited = {path: apply_edits(sources[path].text, edits)[0] for path, edits in by_file.items()}
-        edited = {path: text for path, text in edited.items() if text != sources[path].text}
-        _BEGUN[:] = [given, edited]  # the edits held: their ids are not reused while compared
-    if not edited or not begin_trials([Trial(sources[path], text) for path, text in edited.items()]):
-        return None
-    return {**(texts or {}), **edited}
+        # By file (its SourceFile: the round groups by path, and a check reads a path once).
+        by_source: dict[SourceFile, list[Edit]] = {}
+        for edit in given:
+            by_source.setdefault(edit.source, []).append(edit)
+        made = {}
+        trials = []
+        for source, edits in by_source.items():
+            text = edited(source, edits, keep=True)[0]
+            if text != source.text:
+                made[source.path] = text
+                trials.append(Trial(source, text))
+        if made and not begin_trials(trials):
+            made = {}
+        _BEGUN[:] = [given, made]  # the edits held: their ids are not reused while compared
+    return {**(texts or {}), **made} if made else None
 
 
-# The edits begin_round was last given, in order, and the texts they made (path -> text).
+# begin_round's last call: the edits it was given, in order, and what it returned.
 _BEGUN: list = []
 
 

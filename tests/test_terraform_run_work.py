@@ -126,6 +126,36 @@ def test_the_early_recheck_stands_only_for_the_round_it_checked(tmp_path: Path, 
     _forget()
 
 
+@needs_terraform
+@pytest.mark.parametrize("args", [[], ["--diff"]])
+def test_a_files_fixes_are_applied_once_for_the_begin_the_vetting_and_the_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    # The texts begin_round makes when the findings are known are the vetting's (a file's
+    # fixes together) and the first round's: each file's edits are applied once, not three
+    # times, and what is shown is the same.
+    from pgconf_fix import edits as edits_module
+
+    _tree(tmp_path)
+    command = ["--no-cache", "--select", "PGF301", *args, "."]
+    _forget()
+    plain = run_cli(command, tmp_path)
+    applied: list[str] = []
+    apply = edits_module.apply_edits
+
+    def counted(text: str, edits: list[Edit]) -> tuple[str, list[Edit]]:
+        applied.append(text)
+        return apply(text, edits)
+
+    monkeypatch.setattr(edits_module, "apply_edits", counted)
+    _forget()
+    again = run_cli(command, tmp_path)
+    assert (again.code, again.stdout, again.stderr) == (plain.code, plain.stdout, plain.stderr)
+    assert len(applied) == 5
+    assert len(set(applied)) == 5
+    _forget()
+
+
 _IMPORTED = """
 import sys
 from pgconf_fix.cli import main

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pgconf_fix.edits import apply_edits
+from pgconf_fix.edits import apply_edits, edited
 from pgconf_fix.findings import Finding, Fix
 from pgconf_fix.source import SourceFile
 
@@ -280,7 +280,7 @@ def _together(findings: list[Finding], indices: list[int], keep: bool = False) -
     the text they make, when accepted, is kept for its build (``keep_for_build``)."""
     edits = [edit for index in indices for edit in findings[index].fix.edits]  # type: ignore[union-attr]
     source = edits[0].source
-    text, dropped = apply_edits(source.text, edits)
+    text, dropped = edited(source, edits)
     lost = {edit.key() for edit in dropped}
     overlapped = [i for i in indices if any(e.key() in lost for e in findings[i].fix.edits)]  # type: ignore[union-attr]
     pairs: dict[str, str] = {}
