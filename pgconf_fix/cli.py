@@ -581,6 +581,9 @@ def _run(
         return _checked(run, cache, flags, given_paths, add_suppressions, stdin, diff_mode, write_mode,
                         unsafe_fixes, style, fmt, exit_zero, cwd)
     finally:
+        verify = sys.modules.get("pgconf_fix.verify")  # not imported: no work was begun
+        if verify is not None:
+            verify.end_trials()  # terraform begun for the patcher (Run._begin) and not waited for
         if cache is not None:
             cache.close()
             if cache.warning:

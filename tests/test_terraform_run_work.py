@@ -4,7 +4,9 @@ terraform fmt begun early: the patcher's proof of a round's .tf fixes starts whe
 check's findings are known, in terraform's own process, while this one vets the fixes and
 re-checks the round's likely texts. What is shown must not change: the same report, terraform
 started once, and a round whose texts are not the likely ones (a fix terraform fmt refuses)
-re-checked with its own texts. The check groups of unselected layers are not imported,
+re-checked with its own texts; a file's edits are applied once for the begin, the vetting and
+the round (thirteenth pass); no exit handler or directory is left, and a batch nobody waited
+for is stopped as the command ends. The check groups of unselected layers are not imported,
 terraform is looked up once a PATH, and a text without references is not searched for them.
 Each test counts work (batches started, re-checks asked, look-ups, modules imported), never a
 clock, and checks what the user sees."""
@@ -153,6 +155,74 @@ def test_a_files_fixes_are_applied_once_for_the_begin_the_vetting_and_the_round(
     assert (again.code, again.stdout, again.stderr) == (plain.code, plain.stdout, plain.stderr)
     assert len(applied) == 5
     assert len(set(applied)) == 5
+    _forget()
+
+
+_EXIT = """
+import atexit, sys
+from pgconf_fix.cli import main
+code = main(sys.argv[1:])
+print("exit handlers:", atexit._ncallbacks())
+"""
+
+
+@needs_terraform
+@pytest.mark.skipif(not hasattr(__import__("atexit"), "_ncallbacks"), reason="CPython's atexit count")
+@pytest.mark.parametrize("args", [[], ["--diff"], ["--write"]])
+def test_a_terraform_run_leaves_no_exit_handler_and_no_directory(tmp_path: Path, args: list[str]) -> None:
+    # terraform fmt's batches (begun early, or started when the patcher asks) write their texts
+    # to a directory of their own and remove it themselves: no exit handler is left (with one,
+    # the command cannot end without the interpreter's teardown, __main__.exit_now), and no
+    # directory. In a process of its own, which registers nothing else; TMPDIR is where the
+    # directories go (TMPDIR set: not /dev/shm).
+    import os
+    import subprocess
+    import sys
+
+    _tree(tmp_path / "tree")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    repository = Path(__file__).resolve().parent.parent
+    environment = dict(os.environ, PYTHONPATH=str(repository), TMPDIR=str(scratch))
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT, "--no-cache", "--exit-zero", "--select", "PGF301", *args, "."],
+        cwd=tmp_path / "tree", env=environment, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "5 fixable" in done.stdout or "fix 5 findings" in done.stderr or "Fixed 5 findings" in done.stdout
+    assert done.stdout.splitlines()[-1] == "exit handlers: 0", done.stdout
+    assert list(scratch.iterdir()) == []
+
+
+@needs_terraform
+def test_a_batch_nobody_waited_for_is_stopped_when_the_command_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A batch begun for the patcher that no verifier waits for (here the patcher fails before
+    # it asks) is stopped and its directory removed as the command returns, not left running.
+    _tree(tmp_path / "tree")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    batches: list[formats._Batch] = []
+    started = formats._Batch.__init__
+
+    def batch(self: formats._Batch, program: str, texts: list[str]) -> None:
+        started(self, program, texts)
+        batches.append(self)
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the patcher failed")
+
+    monkeypatch.setattr(formats._Batch, "__init__", batch)
+    monkeypatch.setattr(patcher, "fix_until_stable", fails)
+    _forget()
+    with pytest.raises(RuntimeError, match="the patcher failed"):
+        run_cli(["--no-cache", "--select", "PGF301", "--diff", "."], tmp_path / "tree")
+    assert len(batches) == 1
+    assert batches[0].process.returncode is not None  # waited for: not left running
+    assert formats._RUNNING == []
+    assert list(scratch.iterdir()) == []
     _forget()
 
 

@@ -61,6 +61,7 @@ class _Registered:
     costly: bool
     prepare: Callable[[list[Trial]], None] | None = None
     begin: Callable[[list[Trial]], bool] | None = None
+    end: Callable[[], None] | None = None
 
 
 _VERIFIERS: list[_Registered] = []
@@ -73,6 +74,7 @@ def verifier(
     costly: bool = False,
     prepare: Callable[[list[Trial]], None] | None = None,
     begin: Callable[[list[Trial]], bool] | None = None,
+    end: Callable[[], None] | None = None,
 ) -> Callable[[Verifier], Verifier]:
     """Register ``check`` for the files ``applies`` accepts; ``name`` prefixes its reasons.
 
@@ -81,10 +83,11 @@ def verifier(
     keep it for ``check``; it changes no verdict. ``begin``, given trials likely to be judged
     soon (see ``begin_trials``), may start that work in another process without waiting for
     it, and returns whether such work on them is under way; ``prepare`` and ``check`` then
-    wait for it. It changes no verdict either."""
+    wait for it. It changes no verdict either. ``end`` stops the work ``begin`` started that
+    nothing waited for (see ``end_trials``)."""
 
     def register(check: Verifier) -> Verifier:
-        _VERIFIERS.append(_Registered(name, applies, check, costly, prepare, begin))
+        _VERIFIERS.append(_Registered(name, applies, check, costly, prepare, begin, end))
         return check
 
     return register
@@ -105,6 +108,17 @@ def begin_trials(trials: list[Trial]) -> bool:
         if mine and registered.begin(mine):
             running = True
     return running
+
+
+def end_trials() -> None:
+    """The command ends: stop the work ``begin_trials`` started that no verifier waited for (a
+    fix the vetting refused is not tried, so terraform's verdict on it is never asked) and
+    remove what it wrote. The CLI calls it as it returns, rather than an exit handler: with
+    one registered, the process ends through the interpreter's teardown (``__main__.exit_now``;
+    CPython's ``atexit.unregister`` leaves the count ``exit_now`` reads as it was)."""
+    for registered in _VERIFIERS:
+        if registered.end is not None:
+            registered.end()
 
 
 _ORIGINAL_READERS: list[tuple[Callable[[Path], bool], Callable[[SourceFile], None]]] = []
