@@ -51,20 +51,23 @@ class Trial:
 Verifier = Callable[[Trial], "str | None"]
 
 
-@dataclass(frozen=True, eq=False)
 class _Registered:
-    """A verifier as ``verifier`` registered it."""
+    """A verifier as ``verifier`` registered it. A plain class: a dataclass's generated
+    methods are compiled (``exec``) by every run that imports this module. Its attributes are
+    its constructor's keywords (tests rebuild one from ``vars``)."""
 
-    name: str
-    applies: Callable[[Path], bool]
-    check: Verifier
-    costly: bool
-    prepare: Callable[[list[Trial]], None] | None = None
-    begin: Callable[[list[Trial]], bool] | None = None
-    end: Callable[[], None] | None = None
+    def __init__(
+        self, name: str, applies: Callable[[Path], bool], check: Verifier, costly: bool,
+        prepare: Callable[[list[Trial]], None] | None = None,
+    ) -> None:
+        self.name, self.applies, self.check, self.costly, self.prepare = name, applies, check, costly, prepare
 
 
 _VERIFIERS: list[_Registered] = []
+# The ``begin`` steps (with the files their verifier applies to) and ``end`` steps registered
+# (kept apart from _Registered: a field more costs every run that imports this its generated code).
+_BEGINS: list[tuple[Callable[[Path], bool], Callable[[list[Trial]], bool]]] = []
+_ENDS: list[Callable[[], None]] = []
 _CACHE: dict[tuple, str | None] = {}
 
 
@@ -87,7 +90,11 @@ def verifier(
     nothing waited for (see ``end_trials``)."""
 
     def register(check: Verifier) -> Verifier:
-        _VERIFIERS.append(_Registered(name, applies, check, costly, prepare, begin, end))
+        _VERIFIERS.append(_Registered(name, applies, check, costly, prepare))
+        if begin is not None:
+            _BEGINS.append((applies, begin))
+        if end is not None:
+            _ENDS.append(end)
         return check
 
     return register
@@ -101,11 +108,9 @@ def begin_trials(trials: list[Trial]) -> bool:
     ``prepare_trials`` and ``refusal`` give without it: a verifier asked about a text waits
     for the work that holds it, and a text no work began on is prepared as before (issue 18)."""
     running = False
-    for registered in _VERIFIERS:
-        if registered.begin is None:
-            continue
-        mine = [trial for trial in trials if trial.new != trial.old and registered.applies(trial.path)]
-        if mine and registered.begin(mine):
+    for applies, begin in _BEGINS:
+        mine = [trial for trial in trials if trial.new != trial.old and applies(trial.path)]
+        if mine and begin(mine):
             running = True
     return running
 
@@ -116,9 +121,8 @@ def end_trials() -> None:
     remove what it wrote. The CLI calls it as it returns, rather than an exit handler: with
     one registered, the process ends through the interpreter's teardown (``__main__.exit_now``;
     CPython's ``atexit.unregister`` leaves the count ``exit_now`` reads as it was)."""
-    for registered in _VERIFIERS:
-        if registered.end is not None:
-            registered.end()
+    for end in _ENDS:
+        end()
 
 
 _ORIGINAL_READERS: list[tuple[Callable[[Path], bool], Callable[[SourceFile], None]]] = []
