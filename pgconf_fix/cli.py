@@ -29,7 +29,7 @@ from pgconf_fix.options import Options
 from pgconf_fix.run import CheckMemo, CheckResult, Target, check, find_targets, fix_loop_follows
 from pgconf_fix.source import InputError, SourceFile, UserError
 from pgconf_fix.versions import given_version
-from pgconf_fix.workspace import Workspace, absolute
+from pgconf_fix.workspace import Workspace
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -122,7 +122,7 @@ class Run:
             changed: set[Path] = set()
         else:
             paths = {path for path in texts.keys() | self._texts.keys() if self._text(texts, path) != self._text(self._texts, path)}
-            changed = {absolute(path) for path in paths}
+            changed = {self._last.key_of(path) for path in paths}  # type: ignore[union-attr]
             workspace = self._reused(texts, changed)
         # The result cache serves a first check; re-checks reuse the last check in memory.
         cache = self.cache if fresh else None
@@ -150,10 +150,11 @@ class Run:
         assert self._last is not None
         last = dict(self._last.loaded())
         workspace = Workspace(self.cwd, self.options.max_file_size)
+        workspace.share_lookups(self._last)
         if self.stdin is not None:
             workspace.adopt(self.stdin)
         for path, text in texts.items():
-            key = absolute(path)
+            key = workspace.key_of(path)
             entry = last.get(key)
             if key in changed or not isinstance(entry, SourceFile):
                 workspace.adopt(self._adopted(path, text))

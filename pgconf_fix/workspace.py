@@ -100,7 +100,7 @@ class Workspace:
         link: the same ``SourceFile.identity``) is that path's SourceFile, with its path and
         display: one file is one text, judged and fixed once (an include that names through a
         link a file discovery found under its own path). Both paths count as asked for."""
-        key = self._absolute.get(path)
+        key = self._absolute.get(path)  # key_of, without a call: asked for every file, many times
         if key is None:
             key = self._absolute[path] = absolute(path)
         if self._reads is not None:
@@ -121,6 +121,13 @@ class Workspace:
         if self._reads is not None and cached.path != key:
             self._reads.add(cached.path)
         return cached
+
+    def key_of(self, path: Path) -> Path:
+        """``absolute(path)``, made once a path (the key ``load`` files a path under)."""
+        key = self._absolute.get(path)
+        if key is None:
+            key = self._absolute[path] = absolute(path)
+        return key
 
     def _one_per_file(self, key: Path, source: SourceFile) -> SourceFile:
         """``source``, read at ``key``, or the SourceFile of the same file read by another path."""
@@ -176,7 +183,7 @@ class Workspace:
     def adopt(self, source: SourceFile) -> None:
         """Register a source read elsewhere (standard input, a fixed text): the file's other
         paths read it too."""
-        key = absolute(source.path)
+        key = self.key_of(source.path)
         self._cache[key] = source
         if source.identity is not None:
             self._first_path[source.identity] = key
@@ -186,6 +193,28 @@ class Workspace:
         noting); returns the set noted into before."""
         before, self._reads = self._reads, reads
         return before
+
+    @property
+    def listings(self) -> dict[Path, list[Path]]:
+        """Directory listings (the configuration files a Terraform module directory lists), made
+        once for the checks of a run: the budget's look ahead, the reader's groups, the
+        re-checks (``share_lookups``). The result cache's entries note everything read since
+        the run began (pgconf_fix.cache), so a group that takes a listing made before it
+        still has it among its inputs. Not a field: a dataclass field costs every run's
+        start its generated code."""
+        held = self.__dict__.get("_listings")
+        if held is None:
+            held = self.__dict__["_listings"] = {}
+        return held
+
+    def share_lookups(self, other: Workspace) -> None:
+        """Take (and share from now on) what ``other`` looked up that a re-check of the same
+        run looks up again, in the same process and working directory, with the files on disk
+        unchanged or changed in place (``pgconf_fix.cli.Run``): the absolute path of each path
+        asked for (made anew, ``absolute`` ran 3,203 times on the 1,000-file Terraform tree's
+        re-check) and directory listings (``listings``). Issue 18, thirteenth pass."""
+        self._absolute = other._absolute
+        self.__dict__["_listings"] = other.listings
 
     def seed(self, entries: list[tuple[Path, SourceFile | InputError]]) -> None:
         """Take files (and errors) another workspace read, keyed by absolute path, as if read

@@ -324,3 +324,79 @@ def test_a_value_read_again_in_a_file_with_one_kind_of_reference_makes_the_fix_u
     fixes = [finding["fix"] for finding in json.loads(outcome.stdout)]
     assert len(fixes) == 1 and fixes[0]["applicability"] == "unsafe", fixes
     assert fixes[0]["message"].endswith(f"(at {reference}, which the module reads 2 times)"), fixes
+
+
+def _two_directories(root: Path) -> tuple[Path, Path]:
+    """Two module directories of six files each: two ALBs without idle_timeout (PGF301, a safe
+    fix each) among variables, fmt-clean."""
+    directories = (root / "a", root / "b")
+    for directory in directories:
+        directory.mkdir(parents=True)
+        for index in range(6):
+            body = f'variable "v{index}" {{\n  default = {index}\n}}\n'
+            if index < 2:
+                body = f'resource "aws_lb" "{directory.name}{index}" {{\n  name = "{directory.name}-{index}"\n}}\n'
+            (directory / f"f{index}.tf").write_text(body)
+    return directories
+
+
+def test_a_recheck_lists_no_directory_and_makes_no_path_absolute_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The checks of one run (the budget's look ahead, the reader's groups, the re-checks after
+    # the patcher's rounds) list each module directory once and make each path absolute once;
+    # what is shown is the same.
+    import os
+
+    from pgconf_fix import workspace as workspace_module
+
+    directories = _two_directories(tmp_path)
+    command = ["--no-cache", "--select", "PGF301", "--diff", "."]
+    _forget()
+    plain = run_cli(command, tmp_path)
+    listed: list[str] = []
+    made: list[str] = []
+    listdir, absolute = os.listdir, workspace_module.absolute
+
+    def counted_listdir(path: object = ".") -> list[str]:
+        listed.append(os.fspath(path))  # type: ignore[arg-type]
+        return listdir(path)  # type: ignore[arg-type]
+
+    def counted_absolute(path: Path) -> Path:
+        made.append(os.fspath(path))
+        return absolute(path)
+
+    monkeypatch.setattr(os, "listdir", counted_listdir)
+    monkeypatch.setattr(workspace_module, "absolute", counted_absolute)
+    _forget()
+    again = run_cli(command, tmp_path)
+    monkeypatch.undo()
+    assert (again.code, again.stdout, again.stderr) == (plain.code, plain.stdout, plain.stderr)
+    assert "Would fix 4 findings" in again.stderr
+    assert sorted(path for path in listed if Path(path) in directories) == sorted(map(str, directories))
+    # Each of the 12 files made absolute once (the fixed ones' paths are absolute already).
+    assert len(made) == len(set(made)) <= 12, made
+    _forget()
+
+
+def test_a_module_directorys_listing_lasts_one_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A listing made once a run is not kept beyond it: a sibling added before the next run (an
+    # .auto.tfvars, which Terraform reads with the directory's .tf files and the reader takes
+    # from the listing) is read, with the result cache (whose entries note every listing the
+    # run made) and without.
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "main.tf").write_text(
+        'variable "idle" {\n  default = 60\n}\n\nresource "aws_lb" "a" {\n  name         = "a"\n  idle_timeout = var.idle\n}\n'
+    )
+    monkeypatch.setenv("PGCONF_FIX_CACHE_DIR", str(tmp_path / "cache"))
+    for cached in ([], ["--no-cache"]):
+        _forget()
+        first = run_cli([*cached, "--select", "PGF301", "--exit-zero", "."], tree)
+        assert "Found 1 finding" in first.stdout, first.stdout
+        late = tree / "late.auto.tfvars"
+        late.write_text("idle = 4000\n")
+        second = run_cli([*cached, "--select", "PGF301", "--exit-zero", "."], tree)
+        assert "All checks passed" in second.stdout, second.stdout
+        late.unlink()
+    _forget()

@@ -498,17 +498,21 @@ class TerraformResource(SettingsView):
 
 def module_files(workspace: Workspace, directory: Path, given: list[SourceFile], like: str | None = None) -> list[SourceFile]:
     """The given .tf files and their siblings: Terraform reads the directory as one module.
-    ``like``: a path as the user gave it, for the siblings' display when none is given."""
+    ``like``: a path as the user gave it, for the siblings' display when none is given. The
+    directory's listing is made once a run (``Workspace.listings``)."""
     by_path = {source.path: source for source in given}
     like = given[0].display if given else like
-    try:
-        names = sorted(os.listdir(directory))
-    except OSError:
-        names = []
-    for name in names:
-        path = directory / name
-        wanted = is_configuration(name) or is_auto_tfvars(name)
-        if wanted and path not in by_path and path.is_file():
+    paths = workspace.listings.get(directory)
+    if paths is None:
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            names = []
+        paths = workspace.listings[directory] = [
+            directory / name for name in names if is_configuration(name) or is_auto_tfvars(name)
+        ]
+    for path in paths:
+        if path not in by_path and path.is_file():
             try:
                 by_path[path] = workspace.load(path, workspace.display_for(path, like))
             except InputError:
