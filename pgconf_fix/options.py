@@ -91,6 +91,23 @@ class Options:
         return self.resolve(rule, value), "the idle budget" if value == BUDGET_NAME else label
 
     def enabled(self, rule: Rule) -> bool:
+        """Whether ``rule`` runs: selected (``select``, else the rule's own default) or
+        extend-selected, and not ignored."""
+        # The verdicts by what they read of a rule, kept on this object (not a field: a
+        # dataclass field costs every run its generated code; ``replace`` starts anew): each
+        # reader group asked again of every rule (50 groups x the catalog on the 1,000-file
+        # Terraform tree; issue 18, thirteenth pass).
+        known = self.__dict__.get("_enabled")
+        if known is None:
+            known = {}
+            object.__setattr__(self, "_enabled", known)
+        key = (rule.code, rule.name, rule.enabled)
+        chosen = known.get(key)
+        if chosen is None:
+            chosen = known[key] = self._chosen(rule)
+        return chosen
+
+    def _chosen(self, rule: Rule) -> bool:
         def matches(prefixes: tuple[str, ...]) -> bool:
             return any(
                 prefix == "ALL" or rule.code.startswith(prefix) or rule.name == prefix for prefix in prefixes

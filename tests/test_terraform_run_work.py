@@ -400,3 +400,30 @@ def test_a_module_directorys_listing_lasts_one_run(tmp_path: Path, monkeypatch: 
         assert "All checks passed" in second.stdout, second.stdout
         late.unlink()
     _forget()
+
+
+def test_a_rules_selection_is_decided_once_an_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Options.enabled is asked of every rule by each reader group's run of the rules: its
+    # verdict is made once for each rule and Options (the run's, then the one with the learned
+    # budget), and stays what the selection says.
+    from pgconf_fix.options import Options
+
+    _two_directories(tmp_path)
+    decided: list[tuple[int, str]] = []
+    chosen = Options._chosen
+
+    def counted(self: Options, rule: object) -> bool:
+        decided.append((id(self), rule.code))  # type: ignore[attr-defined]
+        return chosen(self, rule)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Options, "_chosen", counted)
+    _forget()
+    done = run_cli(["--no-cache", "--select", "PGF3", "--ignore", "PGF302", "."], tmp_path)
+    assert "PGF301" in done.stdout and "Found 4 findings" in done.stdout
+    assert decided and len(decided) == len(set(decided))
+    options = Options(select=("PGF3",), ignore=("PGF302",))
+    from pgconf_fix.catalog import load_catalog
+
+    for rule in load_catalog(()).values():
+        assert options.enabled(rule) == options.enabled(rule) == (rule.code.startswith("PGF3") and rule.code != "PGF302")
+    _forget()
