@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ def load_config(explicit: Path | None, start: Path) -> tuple[Path | None, dict[s
     return found if found else (None, {})
 
 
-def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
+def _strings(path: Path | str, key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -63,7 +64,7 @@ def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _positive_int(path: Path, key: str, value: Any) -> int:
+def _positive_int(path: Path | str, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(f"{path}: '{key}' must be a positive integer, not {value!r}")
     return value
@@ -104,9 +105,38 @@ def check_selectors(selectors: tuple[str, ...], catalog: dict[str, Rule], origin
             raise ConfigError(f"{origin}: unknown rule selector '{selector}'")
 
 
+_HEADER = re.compile(r"^[ \t]*\[")
+_OWN_HEADER = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*[\"']?pgconf-fix[\"']?[ \t]*\]")
+
+
+def key_line(path: Path | None, key: str) -> int | None:
+    """The line (1-based) of the config file ``path`` where its pgconf-fix table's own key
+    ``key`` is written: in ``[tool.pgconf-fix]``, or before any table of a .pgconf-fix.toml.
+    None when it cannot be told (no file, another spelling, a dotted key)."""
+    if path is None:
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    inside = path.name != "pyproject.toml"  # a .pgconf-fix.toml's keys start at the top
+    written = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=")
+    for number, line in enumerate(lines, 1):
+        if _HEADER.match(line):
+            inside = bool(_OWN_HEADER.match(line))
+        elif inside and written.match(line):
+            return number
+    return None
+
+
 def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
-    """Turn a config table into Options; every mistake is a ConfigError naming the file and key."""
+    """Turn a config table into Options; every mistake is a ConfigError naming the file, the
+    line when it can be told (``key_line``), and the key."""
     where = path or Path("<config>")
+
+    def at(key: str) -> str:
+        line = key_line(path, key)
+        return f"{where}:{line}" if line is not None else str(where)
     unknown = sorted(set(table) - _KNOWN_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KNOWN_KEYS))})")
@@ -114,51 +144,51 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     options = Options()
     values: dict[str, Any] = {}
     if "select" in table:
-        values["select"] = _strings(where, "select", table["select"])
+        values["select"] = _strings(at("select"), "select", table["select"])
         if not values["select"]:
             # ruff takes [] as no rule at all, and checks nothing; --select "" is refused, and so is this.
-            raise ConfigError(f"{where}: 'select = []' selects no rule; give codes or prefixes such as "
+            raise ConfigError(f"{at('select')}: 'select = []' selects no rule; give codes or prefixes such as "
                               "PGF1 or ALL, or remove the key for the default rules")
     for key in ("ignore", "extend-select"):
         if key in table:
-            values[key.replace("-", "_")] = _strings(where, key, table[key])
-    exclude = _strings(where, "exclude", table.get("exclude", [])) + _strings(
-        where, "extend-exclude", table.get("extend-exclude", [])
+            values[key.replace("-", "_")] = _strings(at(key), key, table[key])
+    exclude = _strings(at("exclude"), "exclude", table.get("exclude", [])) + _strings(
+        at("extend-exclude"), "extend-exclude", table.get("extend-exclude", [])
     )
     values["exclude"] = exclude
     if "pg-version" in table:
         given = table["pg-version"]
         version = given_version(str(given)) if isinstance(given, (str, int, float)) and not isinstance(given, bool) else None
         if version is None:
-            raise ConfigError(f"{where}: 'pg-version' must look like 13 or 9.4, not {given!r}")
+            raise ConfigError(f"{at('pg-version')}: 'pg-version' must look like 13 or 9.4, not {given!r}")
         if not known_major(version):
-            raise ConfigError(f"{where}: 'pg-version' = {given!r} is not a major pgconf-fix knows; {accepted_majors()}")
+            raise ConfigError(f"{at('pg-version')}: 'pg-version' = {given!r} is not a major pgconf-fix knows; {accepted_majors()}")
         values["pg_version"] = version
     if "idle-budget" in table:
-        seconds = _positive_int(where, "idle-budget", table["idle-budget"])
+        seconds = _positive_int(at("idle-budget"), "idle-budget", table["idle-budget"])
         values["budget"] = Budget(seconds, f"idle-budget in {where.name}")
     if path is not None:
         values["config_dir"] = path.parent.absolute()
     if "force-exclude" in table:
         if not isinstance(table["force-exclude"], bool):
-            raise ConfigError(f"{where}: 'force-exclude' must be true or false, not {table['force-exclude']!r}")
+            raise ConfigError(f"{at('force-exclude')}: 'force-exclude' must be true or false, not {table['force-exclude']!r}")
         values["force_exclude"] = table["force-exclude"]
     if "max-file-size" in table:
-        values["max_file_size"] = _positive_int(where, "max-file-size", table["max-file-size"])
+        values["max_file_size"] = _positive_int(at("max-file-size"), "max-file-size", table["max-file-size"])
     if "rules-dir" in table:
-        values["rules_dirs"] = tuple((base / item).resolve() for item in _strings(where, "rules-dir", table["rules-dir"]))
+        values["rules_dirs"] = tuple((base / item).resolve() for item in _strings(at("rules-dir"), "rules-dir", table["rules-dir"]))
     options = replace(options, **values)
     try:
         catalog = load_catalog(options.rules_dirs)
     except CatalogError as exc:
         # The rules directory, or a rule in it, is wrong: say which config and key named it.
-        raise ConfigError(f"{where}: 'rules-dir': {exc}" if "rules-dir" in table else str(exc)) from None
+        raise ConfigError(f"{at('rules-dir')}: 'rules-dir': {exc}" if "rules-dir" in table else str(exc)) from None
     values = {}
     for key in ("select", "ignore", "extend_select"):
         selectors = getattr(options, key)
         if selectors is not None:
             values[key] = normalise_selectors(selectors, catalog)
-            check_selectors(values[key], catalog, f"{where}: '{key.replace('_', '-')}'")
+            check_selectors(values[key], catalog, f"{at(key.replace('_', '-'))}: '{key.replace('_', '-')}'")
     options = replace(options, **values)
     rule_parameters = _rule_parameters(where, table.get("rule", {}), catalog)
     per_file = table.get("per-file-ignores", {})

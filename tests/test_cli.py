@@ -221,7 +221,7 @@ def test_nearest_config_wins_and_config_flag_overrides(repo: Path) -> None:
         ("[tool.pgconf-fix]\npg-version = 99\n", "'pg-version' = 99 is not a major pgconf-fix knows; give one of PostgreSQL 9.0\u201318"),
         ('[tool.pgconf-fix]\npg-version = "8.4"\n', "'pg-version' = '8.4' is not a major pgconf-fix knows"),
         # The error named the directory only, not the config and key that gave it.
-        ('[tool.pgconf-fix]\nrules-dir = ["policies-typo"]\n', "pyproject.toml: 'rules-dir': "),
+        ('[tool.pgconf-fix]\nrules-dir = ["policies-typo"]\n', ": 'rules-dir': "),
     ],
 )
 def test_invalid_config_is_exit_2(repo: Path, content: str, needle: str) -> None:
@@ -391,3 +391,21 @@ def test_a_ruff_subcommand_is_a_usage_error_with_the_right_form(repo: Path, word
     assert f"pgconf-fix takes paths, not a '{word}' subcommand (ruff's form): run pgconf-fix db" in outcome.stderr
     (repo / word).mkdir()  # a directory of that name is a path like any other
     assert run_cli([word, "db"], repo).code == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "located"),
+    [
+        # The same key in another tool's table above is not the one named.
+        ('[tool.ruff]\nselect = ["E"]\n\n[tool.pgconf-fix]\nignore = ["PGF102"]\nselect = []\n', "pyproject.toml:6: 'select = []'"),
+        ('[tool.pgconf-fix]\n\npg-version = 99\n', "pyproject.toml:3: 'pg-version' = 99"),
+        ("[tool.pgconf-fix]\nidle-budget = -5\n", "pyproject.toml:2: 'idle-budget' must be a positive integer"),
+        ('[tool.pgconf-fix]\nextend-select = ["NOPE"]\n', "pyproject.toml:2: 'extend-select': unknown rule selector 'NOPE'"),
+        ('[tool.pgconf-fix]\n"rules-dir" = ["nowhere"]\n', "pyproject.toml:2: 'rules-dir': "),
+    ],
+)
+def test_a_config_mistake_names_its_line(repo: Path, content: str, located: str) -> None:
+    # The message named the file and the key, not the line (bad input: path and line).
+    (repo / "pyproject.toml").write_text(content)
+    outcome = run_cli(["."], repo)
+    assert outcome.code == 2 and located in outcome.stderr, outcome.stderr
