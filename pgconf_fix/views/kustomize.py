@@ -37,7 +37,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
@@ -72,13 +71,12 @@ class PatchTarget:
     name: str | None
 
     @classmethod
-    def of(cls, entry: object) -> PatchTarget | None:
-        """The ``target`` of a patch entry (a dict as PyYAML loads it), or None without one."""
-        target = entry.get("target") if isinstance(entry, dict) else None
-        if not isinstance(target, dict):
+    def of(cls, entry: Node) -> PatchTarget | None:
+        """The ``target`` of a patch entry, or None without one."""
+        target = Y.get(entry, "target")
+        if not isinstance(target, MappingNode):
             return None
-        fields = [target.get(key) for key in ("kind", "group", "name")]
-        return cls(*(value if isinstance(value, str) else None for value in fields))
+        return cls(*(Y.scalar_value(Y.get(target, key)) for key in ("kind", "group", "name")))
 
 
 def kustomize_patch(workspace: Workspace, source: SourceFile) -> tuple[PatchTarget | None, ...] | None:
@@ -116,22 +114,22 @@ def patch_entries(text: str) -> list[tuple[str, PatchTarget | None]]:
     ``patchesStrategicMerge[]`` items that are paths (not inline YAML; no target). Empty for a
     text that is not a YAML mapping."""
     try:
-        root = yaml.safe_load(text)
-    except yaml.YAMLError:
+        documents = Y.compose_documents(text)
+    except Y.YamlError:
         return []
-    if not isinstance(root, dict):
-        return []
+    root = documents[0] if len(documents) == 1 else None
     found: list[tuple[str, PatchTarget | None]] = []
     for key in ("patches", "patchesJson6902"):
-        items = root.get(key)
-        for item in items if isinstance(items, list) else ():
-            path = item.get("path") if isinstance(item, dict) else None
-            if isinstance(path, str) and path:
+        items = Y.get(root, key)
+        for item in items.value if isinstance(items, SequenceNode) else ():
+            path = Y.scalar_value(Y.get(item, "path"))
+            if path:
                 found.append((path, PatchTarget.of(item)))
-    items = root.get("patchesStrategicMerge")
-    for item in items if isinstance(items, list) else ():
-        if isinstance(item, str) and item and "\n" not in item and ":" not in item:
-            found.append((item, None))  # an item with a line break or a colon is an inline patch
+    items = Y.get(root, "patchesStrategicMerge")
+    for item in items.value if isinstance(items, SequenceNode) else ():
+        path = Y.scalar_value(item)
+        if path and "\n" not in path and ":" not in path:
+            found.append((path, None))  # an item with a line break or a colon is an inline patch
     return found
 
 
@@ -168,7 +166,7 @@ def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) ->
             if len(documents) != 1:
                 continue
             if isinstance(documents[0], SequenceNode):
-                pointer = _pointer_for((_target_of(entry),))
+                pointer = _pointer_for((PatchTarget.of(entry),))
                 if pointer is not None:
                     views.extend(_operations_view(source, documents[0], pointer))
             elif isinstance(documents[0], MappingNode):
@@ -177,22 +175,20 @@ def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) ->
 
 
 def _merge_patch_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:
-    """A strategic-merge patch's views, judged for what it sets (a ConfigMap's data values are
-    whole files, judged whole)."""
+    """An inline strategic-merge patch's views (``as_patch``)."""
     from pgconf_fix.views.kubernetes import kubernetes_views
 
-    found, _ = kubernetes_views(workspace, source, root)
+    return as_patch(root, kubernetes_views(workspace, source, root)[0])
+
+
+def as_patch(root: Node, views: list[SettingsView]) -> list[SettingsView]:
+    """``views`` of the document ``root`` taken as a strategic-merge patch: judged for what it
+    sets, not for what it leaves out, which is the base's; a ConfigMap's ``data`` values are
+    replaced whole, so its embedded files stay judged whole. Returns ``views``."""
     if Y.scalar_value(Y.get(root, "kind")) != "ConfigMap":
-        for view in found:
+        for view in views:
             view.judges_missing = False
-    return found
-
-
-def _target_of(entry: Node) -> PatchTarget | None:
-    target = Y.get(entry, "target")
-    if not isinstance(target, MappingNode):
-        return None
-    return PatchTarget(*(Y.scalar_value(Y.get(target, key)) for key in ("kind", "group", "name")))
+    return views
 
 
 def _pointer_for(targets: tuple[PatchTarget | None, ...]) -> tuple[str, str, bool] | None:

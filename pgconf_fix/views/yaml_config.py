@@ -39,6 +39,7 @@ from pgconf_fix.views.compose import ProjectEnvironment, compose_views, is_compo
 from pgconf_fix.views.kubernetes import kubernetes_views
 from pgconf_fix.views.kustomize import (
     KUSTOMIZATION_FILES,
+    as_patch,
     json_patch_views,
     kustomization_views,
     kustomize_patch,
@@ -49,16 +50,17 @@ from pgconf_fix.workspace import Workspace
 RAILS_FILE = "database.yml"  # Rails' connections: pgconf_fix.views.rails, imported only for such a file
 
 
-def _client_views(source: SourceFile, skip: list[tuple[int, int]], compose: ProjectEnvironment | None | bool = False) -> list[SettingsView]:
+def _client_views(
+    source: SourceFile, skip: list[tuple[int, int]], compose: bool = False, environment: ProjectEnvironment | None = None
+) -> list[SettingsView]:
     """The file's connection strings, but those in ``skip`` spans (embedded pgbouncer.ini files)
-    and local ones. ``compose``: the file is a compose file (its project's ``.env``, or None
-    without one; False for any other file), whose strings compose interpolates before a
-    container sees them: a host written as a variable is read as compose fills it in
-    (``_compose_hosts``)."""
+    and local ones. ``compose``: the file is a compose file, whose strings compose interpolates
+    (with the project's ``.env``, ``environment``, when there is one) before a container sees
+    them: a host written as a variable is read as compose fills it in (``_compose_hosts``)."""
     views: list[SettingsView] = []
     for view in connection_views(source):
-        if compose is not False:
-            _compose_hosts(view, compose)
+        if compose:
+            _compose_hosts(view, environment)
         if view.local:
             continue
         where = view.placements[0].location().start
@@ -139,17 +141,17 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             views.extend(ecs_task_pgbouncer_views(source, Y.get(root, "containerDefinitions"), False))
             continue
         found, spans = kubernetes_views(workspace, source, root)
-        if found and Y.scalar_value(Y.get(root, "kind")) != "ConfigMap" and patch_of() is not None:
-            for view in found:  # a strategic-merge patch: what it leaves out is the base's
-                view.judges_missing = False
+        if found and patch_of() is not None:
+            as_patch(root, found)  # a strategic-merge patch: what it leaves out is the base's
         views.extend(found)
         embedded.extend(spans)
     if _template(source):
         # A template that happens to parse: what it leaves out may come from the template engine.
         for view in views:
             view.judges_missing = False
-    compose = environment or None if environment is not None else False  # None: compose, no .env
-    return [*views, *_client_views(source, embedded, compose)], ParsedFile(source, tuple(problems))
+    # environment: None when no document is a compose file, False for one without a .env
+    client = _client_views(source, embedded, compose=environment is not None, environment=environment or None)
+    return [*views, *client], ParsedFile(source, tuple(problems))
 
 
 def _compose_hosts(view: SettingsView, environment: ProjectEnvironment | None) -> None:
