@@ -368,8 +368,8 @@ class ClientConnection(SettingsView):
     @property
     def problems(self) -> list[Problem]:  # type: ignore[override]
         """What the consumer refuses (PGF001): those a builder noted, ``libpq_refusals``, and
-        ``go_refusals``."""
-        return [*self._problems, *self.libpq_refusals(), *self.go_refusals()]
+        ``driver_refusals``."""
+        return [*self._problems, *self.libpq_refusals(), *self.driver_refusals()]
 
     @problems.setter
     def problems(self, value: list[Problem]) -> None:
@@ -410,14 +410,14 @@ class ClientConnection(SettingsView):
             refused.append((sslmode, f'invalid sslmode value: "{_shown(sslmode.value)}"'))
         return [Problem(current.location, f"{self.describe()}: {message}; libpq refuses to connect") for current, message in refused]
 
-    def go_refusals(self) -> list[Problem]:
+    def driver_refusals(self) -> list[Problem]:
         """libpq keepalive keywords in a string a driver that refuses them reads (``REFUSED_BY``):
         a Go driver or asyncpg's own connect() sends them to the server as run-time settings, and
         the server refuses the connection; SQLAlchemy's asyncpg dialect raises TypeError. One
         problem, at the first keyword written, naming every one."""
         if self.consumer not in REFUSED_BY:
             return []
-        written = [found for key in LIBPQ_TCP_KEYWORDS if (found := self._in_string(key)) is not None]
+        written = [found for key in LIBPQ_TCP_KEYWORDS if (found := self._effective(key, in_string=True)) is not None]
         if not written:
             return []
         first = min((assignment for assignment, _ in written), key=lambda assignment: assignment.start)
@@ -497,25 +497,16 @@ class ClientConnection(SettingsView):
         libpq keepalive keyword written in a connection string whose reader reads none
         (``REFUSED_BY``, ``IGNORED_BY``; asyncpg's server_settings, which the Python layer reads
         under these names, are its own and stay)."""
-        for assignment, placement in reversed(self.assignments):
-            if assignment.key == key and not self._unread(assignment, placement):
-                return assignment
-        return None
+        unread = key in LIBPQ_TCP_KEYWORDS and self.consumer in (*REFUSED_BY, *IGNORED_BY)
+        found = self._effective(key, in_string=False) if unread else self._effective(key)
+        return found[0] if found else None
 
-    def _unread(self, assignment: Assignment, placement: Placement) -> bool:
-        return (assignment.key in LIBPQ_TCP_KEYWORDS and isinstance(placement, _StringPlacement)
-                and self.consumer in (*REFUSED_BY, *IGNORED_BY))
-
-    def _in_string(self, key: str) -> tuple[Assignment, Placement] | None:
-        """The last assignment of ``key`` written in a connection string (not a keyword argument)."""
+    def _effective(self, key: str, in_string: bool | None = None) -> tuple[Assignment, Placement] | None:
+        """The last assignment of ``key`` with its place: anywhere (``in_string`` None), only
+        one written in a connection string (True), or only one that is not (False: a keyword
+        argument, asyncpg's server_settings)."""
         for assignment, placement in reversed(self.assignments):
-            if assignment.key == key and isinstance(placement, _StringPlacement):
-                return assignment, placement
-        return None
-
-    def _effective(self, key: str) -> tuple[Assignment, Placement] | None:
-        for assignment, placement in reversed(self.assignments):
-            if assignment.key == key:
+            if assignment.key == key and (in_string is None or isinstance(placement, _StringPlacement) == in_string):
                 return assignment, placement
         return None
 
