@@ -754,10 +754,10 @@ def kubernetes_views(workspace: Workspace, source: SourceFile, root: Node) -> tu
     views = operator_views(source, root) or pod_views(source, root)
     if not views and is_patroni(root):
         views = patroni_views(source, root)
-    if not views and looks_like_helm_values(root):
-        views = helm_values_views(workspace, source, root)
     if not views and not kind:
         views = values_views(workspace, source, root, "")
+    elif not views and looks_like_helm_values(root):
+        views = helm_values_views(workspace, source, root)
     if not views and kind in ("HelmRelease", "Application"):
         views = release_values_views(workspace, source, root)
     return views, []
@@ -765,9 +765,12 @@ def kubernetes_views(workspace: Workspace, source: SourceFile, root: Node) -> tu
 
 def values_views(workspace: Workspace, source: SourceFile, values: MappingNode, prefix: str) -> list[SettingsView]:
     """The views of a chart's values at ``values`` (``prefix`` names where they are in the file):
-    the CloudNativePG cluster chart's, or an umbrella chart's, whose dependencies' values Helm
-    hands on under the dependency's name (or alias): a Bitnami postgresql dependency's values
-    are one level down."""
+    the Bitnami postgresql chart's, the CloudNativePG cluster chart's, or an umbrella chart's,
+    whose dependencies' values Helm hands on under the dependency's name (or alias): a Bitnami
+    postgresql dependency's values are one level down."""
+    found = helm_values_views(workspace, source, values, prefix) if looks_like_helm_values(values) else []
+    if found:
+        return found
     if looks_like_cnpg_chart_values(values):
         return cnpg_chart_views(source, values, prefix)
     views: list[SettingsView] = []
@@ -826,8 +829,7 @@ def release_values_views(workspace: Workspace, source: SourceFile, root: Mapping
     for values, prefix, merged in places:
         if not isinstance(values, MappingNode):
             continue
-        found = helm_values_views(workspace, source, values, prefix) if looks_like_helm_values(values) else []
-        found = found or values_views(workspace, source, values, prefix)
+        found = values_views(workspace, source, values, prefix)
         for view in found:
             if merged and not isinstance(view, EmbeddedServerConfig):
                 view.judges_missing = False
