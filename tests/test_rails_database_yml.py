@@ -70,7 +70,7 @@ def test_findings_name_the_environment_and_skip_the_local_one(tmp_path: Path) ->
     assert found[0]["fix"]["applicability"] == "safe"
 
 
-def test_an_erb_host_is_unknown_and_a_url_is_left_to_its_own_reading(tmp_path: Path) -> None:
+def test_an_erb_host_is_unknown_and_a_url_is_read_as_a_libpq_string(tmp_path: Path) -> None:
     config = tmp_path / "config"
     config.mkdir()
     (config / "database.yml").write_text(
@@ -88,6 +88,7 @@ def test_an_erb_host_is_unknown_and_a_url_is_left_to_its_own_reading(tmp_path: P
     found = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
     lines = sorted((item["line"], item["code"]) for item in found)
     assert lines == [(9, "PGF401")], found  # the URL's own reading; production's values pass
+    assert "(libpq, read by ActiveRecord's staging configuration)" in found[0]["message"]
 
 
 def test_an_erb_statement_is_template_markup_not_a_yaml_error(tmp_path: Path) -> None:
@@ -132,3 +133,47 @@ def test_each_database_of_an_environment_with_several_is_read(cluster, tmp_path:
     _active_record()
     got = _keepalives(config / "database.yml", "production.replica", cluster.port)
     assert got == {"keepalives": "1", "keepalives_idle": "60", "keepalives_interval": "10", "keepalives_count": "6"}
+
+
+URL_AND_KEYS = """default: &default
+  adapter: postgresql
+  keepalives_idle: 7200
+production:
+  <<: *default
+  url: postgresql://db.example.com/app?sslmode=require
+  keepalives_interval: 10
+  keepalives_count: 6
+staging:
+  url: postgresql://db2.example.com/app?sslmode=require&keepalives_idle=30
+  keepalives_idle: 7200
+test:
+  url: postgres://db3.example.com/app?sslmode=require&pool=5&keepalives_idle=7200
+"""
+
+
+def test_a_url_gets_the_keywords_beside_it_as_active_record_merges_them(cluster, tmp_path: Path) -> None:  # noqa: ANN001
+    """ActiveRecord merges a ``url``'s keys over the mapping's: production's keepalives_idle is
+    the anchor's 7200 (not "unset"), staging's is the URL's 30 (the mapping's 7200 loses), and
+    the fixes land where ActiveRecord then reads 60/10/6."""
+    _active_record()
+    config = tmp_path / "config"
+    config.mkdir()
+    yml = config / "database.yml"
+    yml.write_text(URL_AND_KEYS)
+    assert _keepalives(yml, "production", cluster.port)["keepalives_idle"] == "7200"
+    assert _keepalives(yml, "staging", cluster.port)["keepalives_idle"] == "30"
+    found = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
+    got = sorted((item["line"], item["code"], item["message"].split(": ", 1)[1].split(";")[0]) for item in found)
+    assert got == [
+        (3, "PGF401", "keepalives_idle = 7200 is above the idle budget (300 s)"),
+        (13, "PGF401", "keepalives_idle = 7200 is above the idle budget (300 s)"),
+    ], found
+    assert all(item["fix"]["applicability"] == "safe" for item in found)
+    run_cli(["--write", "."], tmp_path)
+    want = {"keepalives": "1", "keepalives_idle": "60", "keepalives_interval": "10", "keepalives_count": "6"}
+    assert _keepalives(yml, "production", cluster.port) == want
+    assert _keepalives(yml, "test", cluster.port) == want
+    assert _keepalives(yml, "staging", cluster.port)["keepalives_idle"] == "30"
+    assert "keepalives_idle: 7200\nproduction:" in yml.read_text()  # the shared anchor is left
+    again = run_cli(["--write", "."], tmp_path)
+    assert "Fixed 0 findings" in again.stdout and again.code == 0, again.stdout

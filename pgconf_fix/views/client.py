@@ -363,6 +363,12 @@ class ClientConnection(SettingsView):
         self.assignments.append((assignment, placement))
         self.scope.add(assignment.source.path)
 
+    def add_underlying_settings(self, settings: Sequence[tuple[Assignment, Placement]]) -> None:
+        """Settings the connection's own (those added so far) override: put before them, so that
+        a key set in both is the connection's (``_effective`` takes the last)."""
+        self.assignments[:0] = settings
+        self.scope.update(assignment.source.path for assignment, _ in settings)
+
     # -- what libpq refuses --------------------------------------------------------------
 
     @property

@@ -15,13 +15,20 @@ keywords and ``sslmode`` are judged by the client rules, and a fix sets them in 
 environment's own mapping (a value merged from an anchor is overridden there, not edited in the
 anchor, which other environments share). No host means the local socket (the adapter's
 default): not judged. An ERB value (``<%= ENV["DB_HOST"] %>``) is computed when Rails starts:
-unknown here. An environment with ``url`` (Rails merges it with the other keys) is left to the
-URL's own reading.
+unknown here.
+
+An environment with ``url`` gets the keys of its mapping under the URL's: ActiveRecord's
+``UrlConfig`` merges the URL's keys over the mapping's, so a keyword only the mapping sets still
+reaches libpq, and one both set is the URL's (checked with ActiveRecord 6.1.7:
+``{url: "postgresql://db/app?keepalives_idle=30", keepalives_idle: 60, port: 5432}`` gives
+``keepalives_idle: "30"``, the URL's port, and a mapping-only ``keepalives_idle: 60`` is kept).
+The URL itself is read where every connection string is (views.client);
+:func:`keywords_under_urls` adds the mapping's keywords beneath it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from yaml.nodes import MappingNode, Node, ScalarNode
@@ -31,7 +38,7 @@ from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.base import Assignment
-from pgconf_fix.views.client import LIBPQ, ClientConnection
+from pgconf_fix.views.client import LIBPQ, UNKNOWN, ClientConnection
 
 RAILS_FILE = "database.yml"
 POSTGRES_ADAPTERS = ("postgresql", "postgis")
@@ -79,16 +86,59 @@ def rails_database_views(source: SourceFile, root: Node) -> list[ClientConnectio
     database of an environment that names several (Rails 6's multiple databases:
     ``production: {primary: {...}, replica: {...}}``, each read as an environment is)."""
     views: list[ClientConnection] = []
+    for mapping, name, label in _databases(root):
+        views += _connections(source, mapping, name, label)
+    return views
+
+
+def _databases(root: Node) -> Iterator[tuple[MappingNode, ScalarNode, str]]:
+    """Each database configuration of a database.yml: its mapping, the key naming it, and its
+    label for messages (``production``, or ``production.replica`` for one of an environment's
+    several databases, recognised by having no ``adapter`` of its own)."""
     for name, mapping in Y.items(root):
         if not isinstance(mapping, MappingNode) or name.tag == Y.MERGE_TAG:
             continue
-        if Y.merged_get(mapping, "adapter") is None:
+        if Y.merged_get(mapping, "adapter") is None and Y.merged_get(mapping, "url") is None:
             for database, nested in Y.items(mapping):
                 if isinstance(nested, MappingNode) and database.tag != Y.MERGE_TAG:
-                    views += _connections(source, nested, database, f"{name.value}.{database.value}")
+                    yield nested, database, f"{name.value}.{database.value}"
             continue
-        views += _connections(source, mapping, name, name.value)
-    return views
+        yield mapping, name, name.value
+
+
+def keywords_under_urls(source: SourceFile, root: Node, connections: Sequence[object]) -> None:
+    """Give each connection read from a database configuration's ``url`` the libpq keywords its
+    mapping sets, beneath the URL's own (see the module): ``connections`` are the file's
+    connection-string views (views.client), changed in place. A keyword the mapping alone sets
+    is judged and fixed there; a missing one is still added to the URL (which wins)."""
+    for mapping, name, label in _databases(root):
+        url = Y.get(mapping, "url")
+        if not isinstance(url, ScalarNode):
+            continue
+        start, end = url.start_mark.index, url.end_mark.index
+        for view in connections:
+            if not isinstance(view, ClientConnection) or view.consumer not in (LIBPQ, UNKNOWN) or not view.placements:
+                continue
+            if not start <= view.placements[0].location().start < end:
+                continue
+            view.consumer = LIBPQ  # the pg adapter's (ruby-pg is libpq's binding)
+            place = EnvironmentEntries(source, mapping, name)
+            view.add_placement(place)
+            view.add_underlying_settings([(assignment, place) for assignment in _keywords(source, mapping)])
+            view.reader = view.reader or f"ActiveRecord's {label} configuration"
+
+
+def _keywords(source: SourceFile, mapping: MappingNode) -> Iterator[Assignment]:
+    """The libpq keywords a database configuration's mapping (anchors merged) sets, under
+    libpq's names, but the host and the credentials."""
+    for key in sorted({*LIBPQ_KEYWORDS, *RENAMED} - {"host", "password", "user", "dbname"}):
+        found = Y.merged_entry(mapping, key)
+        if found is None or not isinstance(found[1], ScalarNode):
+            continue
+        key_node, value = found
+        start, end = Y.span(value)
+        yield Assignment(RENAMED.get(key, key), source, key_node.start_mark.index, Y.content_end(source.text, value),
+                         _written(value), start, end)  # fmt: skip
 
 
 def _connections(source: SourceFile, mapping: MappingNode, name: ScalarNode, label: str) -> list[ClientConnection]:
@@ -101,18 +151,11 @@ def _connections(source: SourceFile, mapping: MappingNode, name: ScalarNode, lab
     if host is None or not isinstance(host[1], ScalarNode) or not host[1].value:
         return []  # the adapter's default: the local socket
     if Y.merged_get(mapping, "url") is not None:
-        return []  # merged with a URL: the URL's own reading judges it
+        return []  # merged under a URL: keywords_under_urls
     view = ClientConnection(LIBPQ, [_written(host[1])], "rails")
     view.reader = f"ActiveRecord's {label} configuration"
     place = EnvironmentEntries(source, mapping, name)
     view.add_placement(place)
-    for key in sorted({*LIBPQ_KEYWORDS, *RENAMED} - {"host", "password", "user", "dbname"}):
-        found = Y.merged_entry(mapping, key)
-        if found is None or not isinstance(found[1], ScalarNode):
-            continue
-        key_node, value = found
-        start, end = Y.span(value)
-        assignment = Assignment(RENAMED.get(key, key), source, key_node.start_mark.index, Y.content_end(source.text, value),
-                                _written(value), start, end)  # fmt: skip
+    for assignment in _keywords(source, mapping):
         view.add_setting(assignment, place)
     return [view]

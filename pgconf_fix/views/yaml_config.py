@@ -97,6 +97,7 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
     # asked at most once, and only of a document that would give views.
     patch_of = functools.cache(lambda: kustomize_patch(workspace, source))
     kustomization = source.path.name in KUSTOMIZATION_FILES
+    rails_roots: list[MappingNode] = []  # database.yml's: their URLs get the keywords beside them
     for root in documents:
         if is_compose(root):
             repeated = repeated_keys(source, root)
@@ -119,6 +120,7 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             from pgconf_fix.views.rails import rails_database_views
 
             views.extend(rails_database_views(source, root))
+            rails_roots.append(root)
             continue
         if kustomization or Y.scalar_value(Y.get(root, "kind")) == "Kustomization":
             views.extend(kustomization_views(workspace, source, root))
@@ -151,6 +153,11 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             view.judges_missing = False
     # environment: None when no document is a compose file, False for one without a .env
     client = _client_views(source, embedded, compose=environment is not None, environment=environment or None)
+    if rails_roots:
+        from pgconf_fix.views.rails import keywords_under_urls
+
+        for root in rails_roots:
+            keywords_under_urls(source, root, client)
     return [*views, *client], ParsedFile(source, tuple(problems))
 
 
