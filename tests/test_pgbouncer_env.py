@@ -157,6 +157,40 @@ def test_the_entrypoints_database_url_is_no_libpq_connection(tmp_path: Path) -> 
     assert written.count("/app\n") == 3 and written.count("/app,") == 1
 
 
+MERGED_IMAGE = """x-pgbouncer: &pgbouncer
+  image: edoburu/pgbouncer:v1.23.1-p2
+x-urls: &urls
+  DATABASE_URL: postgres://app:pw@db.example.com:5432/app
+services:
+  pgbouncer:
+    <<: *pgbouncer
+    environment:
+      DATABASE_URL: postgres://app:pw@db.example.com:5432/app
+  second:
+    image: edoburu/pgbouncer:v1.23.1-p2
+    environment:
+      <<: *urls
+"""
+
+
+def test_an_entrypoint_url_under_a_merge_key_is_still_the_entrypoints(tmp_path: Path) -> None:
+    """Compose applies merge keys (compose-go, as documents.compose_services reads them): a
+    service whose image comes from an anchor runs edoburu/pgbouncer, so its DATABASE_URL is the
+    entrypoint's, as the PgBouncer view of the same service already said. Before, the image was
+    looked up without the merge key: PGF401 and PGF404 judged the URL as a libpq client's and
+    --unsafe-fixes wrote a query into it. The second service's URL sits in an anchor shared by
+    nothing else here: read from its own mapping, as the first walk always did."""
+    import json
+
+    from tests.cli_runner import run_cli
+
+    (tmp_path / "compose.yaml").write_text(MERGED_IMAGE)
+    findings = json.loads(run_cli(["--no-cache", "--format", "json", "--select", "PGF4", "."], tmp_path).stdout)
+    assert findings == []
+    run_cli(["--no-cache", "--write", "--unsafe-fixes", "--select", "PGF4", "."], tmp_path)
+    assert (tmp_path / "compose.yaml").read_text() == MERGED_IMAGE
+
+
 def test_an_ecs_task_definitions_entrypoint_url_is_not_rewritten(tmp_path: Path) -> None:
     """The same entrypoint in an ECS container definition (task-definition.json, tab-indented,
     and CloudFormation's ContainerDefinitions): --write --unsafe-fixes leaves its DATABASE_URL

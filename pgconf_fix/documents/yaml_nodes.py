@@ -169,6 +169,26 @@ def merged_entry(node: Node | None, key: str, seen: frozenset[int] = frozenset()
     return None
 
 
+def merged_items(node: Node | None) -> list[tuple[ScalarNode, Node]]:
+    """Every entry of a mapping as its merge keys make it: one per key name, each where
+    ``merged_entry`` finds it (the mapping's own, else the first merged mapping's), in the order
+    the names are first met (own and merged, depth first); [] for a node that is no mapping."""
+    names: dict[str, None] = {}
+
+    def collect(mapping: Node, seen: frozenset[int]) -> None:
+        seen = seen | {id(mapping)}
+        for key_node, value in items(mapping):
+            if key_node.tag != MERGE_TAG:
+                names.setdefault(key_node.value)
+                continue
+            for merged in value.value if isinstance(value, SequenceNode) else [value]:
+                if id(merged) not in seen:
+                    collect(merged, seen)
+
+    collect(node, frozenset())
+    return [found for name in names if (found := merged_entry(node, name)) is not None]
+
+
 def merged_get(node: Node | None, key: str) -> Node | None:
     """The value of ``key`` in a mapping through its merge keys (``merged_entry``), or None."""
     found = merged_entry(node, key)

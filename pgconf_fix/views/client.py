@@ -839,15 +839,24 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
     JSON ``\u0026`` or a Python ``\'`` is the character it stands for."""
     from pgconf_fix.documents.carriers import YAML_SUFFIXES, carriers_of
 
+    # The containers a compose, Kubernetes, ECS or Terraform file runs, walked once for both
+    # readers below and only when the file names an image either knows.
     entrypoint_urls: list[tuple[int, int]] = []
-    if source.path.suffix in YAML_SUFFIXES or source.path.suffix == ".json":
-        from pgconf_fix.views.pgbouncer_env import entrypoint_url_spans
+    readers = []
+    if source.path.suffix in YAML_SUFFIXES or source.path.suffix in (".json", ".tf"):
+        from pgconf_fix.views.image_readers import names_a_reader, reader_spans
 
-        entrypoint_urls = entrypoint_url_spans(source)
-    elif source.path.suffix == ".tf" and "edoburu/pgbouncer" in source.text:
-        from pgconf_fix.views.pgbouncer_env import hcl_entrypoint_url_spans
+        edoburu, known = "edoburu/pgbouncer" in source.text, names_a_reader(source.text)
+        if edoburu or known:
+            from pgconf_fix.views.container_environments import containers
 
-        entrypoint_urls = hcl_entrypoint_url_spans(source.text)
+            found = containers(source)
+            if edoburu:
+                from pgconf_fix.views.pgbouncer_env import entrypoint_url_spans
+
+                entrypoint_urls = entrypoint_url_spans(found)
+            if known:
+                readers = reader_spans(found)  # values a known image's program reads with its own driver
     build_steps: list[tuple[int, int]] = []
     if _dockerfile(source) and "RUN" in source.text.upper():
         from pgconf_fix.documents.dockerfile import run_spans
@@ -857,12 +866,6 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
     # parses it; one value of a Terraform heredoc's JSON among others), a Dockerfile RUN's
     # connection (a command of the build, ended before any idle time).
     skipped = entrypoint_urls + build_steps
-    # Values a well-known image's program reads with its own driver (views.image_readers).
-    readers = []
-    if source.path.suffix in YAML_SUFFIXES or source.path.suffix in (".json", ".tf"):
-        from pgconf_fix.views.image_readers import reader_spans
-
-        readers = reader_spans(source)
     views = []
     services = workflow_services(source)
     for carrier in carriers_of(source):

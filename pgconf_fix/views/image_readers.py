@@ -4,7 +4,7 @@ container's ``env`` (Deployments, StatefulSets, Jobs, Pods, Helm-rendered manife
 with an ``image``), and an ECS container definition's ``environment`` (``task-definition.json``,
 CloudFormation's ``ContainerDefinitions``, Terraform's ``container_definitions = jsonencode(...)``).
 
-``reader_spans(source)`` gives ``(start, end, ImageReader)`` for the file span of each such value;
+``reader_spans(containers)`` gives ``(start, end, ImageReader)`` for the file span of each such value;
 ``pgconf_fix.views.client.connection_views`` takes the reader's driver as the consumer of a
 connection string found there, so the client rules word their findings and drop fixes as they
 do for that driver wherever else it is met (a libpq keyword is never added where lib/pq, pgx or
@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
-from pgconf_fix.source import SourceFile
-
 if TYPE_CHECKING:
-    from yaml.nodes import Node
+    from pgconf_fix.views.container_environments import Container
 
 # The consumer names of views.client (LIBPQ, GO_PQ, PGX, NODE_PG); tests/test_image_readers.py
 # holds them equal.
@@ -154,80 +152,24 @@ class ReaderSpan:
     reader: str
 
 
-def reader_spans(source: SourceFile) -> list[ReaderSpan]:
-    """Every value a known image's program reads a connection URL from, in a YAML or JSON file
-    (compose, Kubernetes, ECS task definitions, CloudFormation) or a Terraform file (ECS
-    container definitions); [] at once for a file that names none of the images."""
-    text = source.text
-    if _ANY_IMAGE.search(text) is None:
-        return []
-    if source.path.suffix == ".tf":
-        return _hcl_spans(text)
-    return _yaml_spans(text.replace("\t", " ") if source.path.suffix == ".json" else text)
+def names_a_reader(text: str) -> bool:
+    """Whether a file's text names any image of the table (else it is not walked for them)."""
+    return _ANY_IMAGE.search(text) is not None
 
 
-def _yaml_spans(text: str) -> list[ReaderSpan]:
-    """YAML (or JSON read as YAML: its tabs, blanks outside strings, read as spaces so that
-    offsets stay the file's): every mapping with an ``image`` (or CloudFormation's ``Image``)."""
-    from yaml.nodes import MappingNode
-
-    from pgconf_fix.documents import yaml_nodes as Y  # YAML's modules only where YAML is read
-
-    try:
-        roots = Y.compose_documents(text)
-    except Y.YamlError:
-        return []
+def reader_spans(found: Sequence[Container]) -> list[ReaderSpan]:
+    """Every value a known image's program reads a connection URL from, among a file's
+    containers (views.container_environments: compose, Kubernetes, ECS task definitions,
+    CloudFormation, Terraform's ECS container definitions)."""
     spans = []
-    for root in roots:
-        for node in Y.walk(root):
-            if not isinstance(node, MappingNode):
-                continue
-            found = image_reader(Y.scalar_value(Y.merged_get(node, "image") or Y.merged_get(node, "Image")) or "")
-            if found is not None:
-                for key in ("environment", "Environment", "env"):
-                    spans += _environment_spans(Y.merged_get(node, key), *found)
-    return spans
-
-
-def _environment_spans(environment: Node | None, reader: ImageReader, repository: str) -> list[ReaderSpan]:
-    """Compose's map or ``NAME=value`` list, or a list of name/value items (Kubernetes, ECS)."""
-    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
-    from pgconf_fix.documents import yaml_nodes as Y
-    found: list[tuple[tuple[int, int], str]] = []
-    if isinstance(environment, MappingNode):
-        found = [(Y.span(value), key.value) for key, value in Y.items(environment)]
-    elif isinstance(environment, SequenceNode):
-        for item in environment.value:
-            if isinstance(item, ScalarNode):
-                if "=" in item.value:
-                    found.append((Y.span(item), item.value.split("=", 1)[0]))
-                continue
-            name = Y.scalar_value(Y.get(item, "name") or Y.get(item, "Name"))
-            value = Y.get(item, "value") or Y.get(item, "Value")
-            if name is not None and value is not None:
-                found.append((Y.span(value), name))
-    return [
-        ReaderSpan(start, end, reader.driver, f"{repository}'s {name}")
-        for (start, end), name in found
-        if name in reader.variables
-    ]
-
-
-def _hcl_spans(text: str) -> list[ReaderSpan]:
-    """Terraform: each object with a quoted ``image`` and an ``environment`` list of
-    ``{name = ..., value = ...}`` objects (``jsonencode([...])``'s HCL, or a heredoc's JSON)."""
-    from pgconf_fix.documents.hcl_objects import objects
-
-    spans = []
-    for container in objects(text):
-        image, environment = container.entries.get("image"), container.child("environment")
-        found = image_reader(image.raw) if image is not None else None
-        if found is None or environment is None:
+    for container in found:
+        known = image_reader(container.image)
+        if known is None:
             continue
-        reader, repository = found
-        for _, item in environment.children:
-            named, value = item.entries.get("name"), item.entries.get("value")
-            if named is not None and value is not None and named.raw in reader.variables:
-                spans.append(ReaderSpan(value.start, value.end, reader.driver, f"{repository}'s {named.raw}"))
+        reader, repository = known
+        spans += [
+            ReaderSpan(value.start, value.end, reader.driver, f"{repository}'s {value.name}")
+            for value in container.environment
+            if value.name in reader.variables
+        ]
     return spans

@@ -36,8 +36,9 @@ fix in the environment. ``<NAME>_FILE`` variables read a value from a file (not 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -48,6 +49,9 @@ from pgconf_fix.documents.hcl_objects import Frame, HclString
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.views.pgbouncer import PgBouncerConfig
+
+if TYPE_CHECKING:
+    from pgconf_fix.views.container_environments import Container
 
 # The settings edoburu's entrypoint writes from a variable of the key's name in upper case.
 ENVIRONMENT_KEYS = (
@@ -650,77 +654,16 @@ def _mounted_over(image: EnvironmentImage, path: str) -> bool:
     return image.mounted_over(path) or path.rstrip("/") == "/etc"
 
 
-def entrypoint_url_spans(source: SourceFile) -> list[tuple[int, int]]:
-    """The file spans of the ``DATABASE_URL``/``DATABASE_URLS`` values of every compose service,
-    Kubernetes container or ECS container definition (any mapping with an ``image``, or
-    CloudFormation's ``Image``) running an environment-configured image: connection strings
-    there are the entrypoint's to parse, not a client's.
-
-    An ECS task definition (``task-definition.json`` as ``aws ecs register-task-definition``
-    and GitHub's ``amazon-ecs-deploy-task-definition`` read it, or CloudFormation's
-    ``ContainerDefinitions``) lists ``environment`` as ``{"name": ..., "value": ...}`` items.
-    A JSON file is read as the YAML it also is, its tabs (blanks outside strings, where JSON
-    allows no raw tab) read as spaces so that offsets stay the file's."""
-    if "edoburu/pgbouncer" not in source.text:
-        return []
-    text = source.text.replace("\t", " ") if source.path.suffix == ".json" else source.text
-    try:
-        roots = Y.compose_documents(text)
-    except Y.YamlError:
-        return []
-    spans = []
-    for root in roots:
-        for node in Y.walk(root):
-            if not isinstance(node, MappingNode):
-                continue
-            image = Y.get(node, "image") or Y.get(node, "Image")
-            if environment_image(Y.scalar_value(image) or "") is not EDOBURU:
-                continue  # bitnami/pgbouncer reads no URL variable
-            environment = Y.get(node, "environment") or Y.get(node, "Environment")
-            if isinstance(environment, MappingNode):
-                spans += [Y.span(value) for key, value in Y.items(environment) if key.value in URL_VARIABLES]
-            elif isinstance(environment, SequenceNode):
-                spans += [
-                    Y.span(item) for item in environment.value
-                    if isinstance(item, ScalarNode) and item.value.split("=", 1)[0] in URL_VARIABLES
-                ]
-                spans += _named_values(environment)  # ECS: {"name": ..., "value": ...}
-            env = Y.get(node, "env")
-            spans += _named_values(env)
-    return spans
-
-
-def hcl_entrypoint_url_spans(text: str) -> list[tuple[int, int]]:
-    """The spans of the ``DATABASE_URL``/``DATABASE_URLS`` values of every ECS container
-    definition in a Terraform text that runs edoburu/pgbouncer: an object with an ``image`` (a
-    quoted string naming the image) and an ``environment`` list of ``{name = ..., value = ...}``
-    objects (``jsonencode([...])``'s HCL, or a heredoc's JSON, whose keys are quoted and joined
-    by ``:``; documents.hcl_objects). Its entrypoint takes those URLs apart, not libpq
-    (``entrypoint_url_spans``)."""
-    if "edoburu/pgbouncer" not in text:
-        return []
-    from pgconf_fix.documents.hcl_objects import objects
-
-    spans = []
-    for container in objects(text):
-        image = container.entries.get("image")
-        environment = container.child("environment")
-        if image is None or environment is None or environment_image(image.raw) is not EDOBURU:
-            continue
-        for _, item in environment.children:
-            named, value = item.entries.get("name"), item.entries.get("value")
-            if named is not None and value is not None and named.raw in URL_VARIABLES:
-                spans.append((value.start, value.end))
-    return spans
-
-
-def _named_values(items: Node | None) -> list[tuple[int, int]]:
-    """The spans of the ``value`` of each ``name``/``value`` item (Kubernetes' ``env``, ECS's
-    ``environment``; CloudFormation capitalises both keys) whose name is a URL variable."""
-    spans = []
-    for item in items.value if isinstance(items, SequenceNode) else []:
-        name = Y.scalar_value(Y.get(item, "name") or Y.get(item, "Name"))
-        value = Y.get(item, "value") or Y.get(item, "Value")
-        if name in URL_VARIABLES and value is not None:
-            spans.append(Y.span(value))
-    return spans
+def entrypoint_url_spans(found: Sequence[Container]) -> list[tuple[int, int]]:
+    """The file spans of the ``DATABASE_URL``/``DATABASE_URLS`` values of every container among
+    a file's (views.container_environments: compose services, Kubernetes containers, ECS
+    container definitions in JSON, CloudFormation or Terraform) running edoburu/pgbouncer, an
+    environment-configured image: connection strings there are its entrypoint's to parse, not a
+    client's (bitnami/pgbouncer reads no URL variable)."""
+    return [
+        (value.start, value.end)
+        for container in found
+        if environment_image(container.image) is EDOBURU
+        for value in container.environment
+        if value.name in URL_VARIABLES
+    ]
