@@ -261,3 +261,43 @@ def test_a_called_module_gets_the_values_terraform_gives_each_call(case: str, si
         theirs[label] = int(console.stdout.strip())
     assert theirs == ours
     assert len(ours) >= 1
+
+
+PARAMETER_LISTS = FIXTURES / "rds-module-parameters-from-variables"
+
+
+@pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_a_registry_modules_parameter_list_is_the_one_terraform_gives_each_call(side: str, tmp_path: Path) -> None:
+    """``parameters = var.x`` / ``local.x`` in a terraform-aws-modules/rds call: the values read
+    are those ``terraform console`` gives the call's argument (the tfvars list over the
+    default, the local's list), before and after --write. The console runs on a copy without the
+    module blocks (a registry module needs ``terraform init`` with the network)."""
+    from pgconf_fix.layers.terraform import build_views
+    from pgconf_fix.options import Options
+    from pgconf_fix.views.cloud_server import ModuleParameters
+    from pgconf_fix.workspace import Workspace
+
+    tree = PARAMETER_LISTS / side
+    workspace = Workspace(tree)
+    sources = [workspace.load(path) for path in sorted(tree.iterdir()) if path.suffix in (".tf", ".tfvars")]
+    ours = {
+        view.block.labels[0]: {assignment.key: assignment.value for assignment in view.assignments}
+        for view in build_views(workspace, sources, Options()).views
+        if isinstance(view, ModuleParameters)
+    }
+    work = tmp_path / "work"
+    shutil.copytree(tree, work)
+    calls = HclDocument(workspace.load(tree / "main.tf")).blocks
+    arguments = {call.labels[0]: (tree / "main.tf").read_text()[call.attribute("parameters").value.start : call.attribute("parameters").value.end] for call in calls}
+    (work / "main.tf").unlink()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    theirs = {}
+    for call, expression in arguments.items():
+        console = subprocess.run([TERRAFORM, "console"], cwd=work, env=env, input=f"jsonencode({expression})\n",
+                                 capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert console.returncode == 0, console.stderr
+        theirs[call] = {item["name"]: item["value"] for item in json.loads(json.loads(console.stdout))}
+    assert ours == theirs
+    assert theirs["audit_db"] == {"tcp_keepalives_idle": "900"}  # terraform.tfvars over the default
+    assert theirs["orders_db"]["tcp_keepalives_idle"] == ("7200" if side == "before" else "60")

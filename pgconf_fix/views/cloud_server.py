@@ -107,9 +107,12 @@ class CloudServerSettings(SettingsView):
                 continue
             self.add(str(name.value.value), Written(source, value))
 
-    def add(self, key: str, written: Written) -> None:
+    def add(self, key: str, written: Written, via: tuple[str, ...] = (), owners: tuple[TerraformModule, ...] = ()) -> None:
         """Record ``key`` as set by the expression ``written`` (a literal, or followed through
-        variables and locals); a value that needs a plan is recorded as unknown (not judged)."""
+        variables and locals); a value that needs a plan is recorded as unknown (not judged).
+        ``via``/``owners``: the references already followed to reach ``written`` (a list a
+        variable holds), each read in its module (this one when not given), put before the
+        value's own chain."""
         resolution = self.module.resolve(written)
         key = key.lower()
         if resolution.status != SET or resolution.written is None:
@@ -128,8 +131,9 @@ class CloudServerSettings(SettingsView):
                 value_end=written.value.end,
                 quoted=resolution.written.value.quoted,
                 written=resolution.written,
-                via=resolution.via,
-                owners=resolution.owners,
+                via=(*via, *resolution.via),
+                owners=(*(owners or (self.module,) * len(via)), *(resolution.owners or (self.module,) * len(resolution.via)))
+                if via else resolution.owners,
             )
         )
 
@@ -341,14 +345,21 @@ def _literal_expression(text: str, start: int, end: int) -> Expression:
 
 class ModuleParameters(CloudServerSettings):
     """A parameter-list input of the terraform-aws-modules rds / rds-aurora modules:
-    ``parameters = [{ name = "...", value = "..." }]``. Values are replaced where they are
-    written; a missing parameter is reported but not inserted (the list is the module's)."""
+    ``parameters = [{ name = "...", value = "..." }]``, written in the call or where a
+    ``var.x``/``local.x`` the call gives leads (a variable's default, an auto-loaded tfvars
+    file, a local: TerraformModule.resolve with ``expressions``). Values are replaced where
+    they are written, unsafely when that list is read elsewhere too (a variable several places
+    read: terraform_module.unsafe_when_shared); a missing parameter is reported but not
+    inserted (the list is the module's)."""
 
     def __init__(self, module: TerraformModule, source: SourceFile, block: HclBlock, inputs: tuple[str, str]) -> None:
         listing, family_input = inputs
         text = source.text
         span: tuple[int, int] | None = None
         family: object = None
+        # Where the list is written when the call gives a reference: its file, and the chain
+        # followed to it (with the module each step is read in), for the fixes' safety.
+        written_in, via, owners = source, (), ()
         if "." in listing:  # a member of an object input (rds-aurora 10: cluster_parameter_group)
             holder, member = listing.split(".")
             outer = block.attribute(holder)
@@ -361,7 +372,16 @@ class ModuleParameters(CloudServerSettings):
         else:
             family = _literal(module, source, block, family_input)
             found = block.attribute(listing)
-            if found is not None:  # a literal list is "other"; a reference is read as no list
+            if found is not None and found.value.kind == REFERENCE:
+                origin = module.resolve(Written(source, found), expressions=True)
+                written = origin.written
+                # Followed within this module only: a list a caller writes holds the caller's references.
+                if written is not None and written.value.kind == "other" and all(owner is module for owner in origin.owners):
+                    written_in, via, owners = written.source, origin.via, origin.owners
+                    text, span = written_in.text, (written.value.start, written.value.end)
+                else:
+                    span = (found.value.start, found.value.start)  # not known here: read as no list
+            elif found is not None:  # a literal list is "other"
                 span = (found.value.start, found.value.end if found.value.kind == "other" else found.value.start)
         super().__init__(module, source, block, f"module.{block.labels[0]} ({listing})")
         self.take_family(family, f"{family_input} {family!r} of module.{block.labels[0]}")
@@ -370,6 +390,7 @@ class ModuleParameters(CloudServerSettings):
         if not text[span[0] : span[1]].lstrip().startswith("["):
             self.judges_missing = False  # the list comes from elsewhere (a variable, a merge())
             return
+        self.scope.add(written_in.path)  # findings on its values are this view's
         for start, end in _objects(text, *span):
             name = _OBJECT_NAME.search(text, start, end)
             value = _OBJECT_VALUE.search(text, start, end)
@@ -378,7 +399,7 @@ class ModuleParameters(CloudServerSettings):
                 continue
             expression = _literal_expression(text, value.start(1), value.end(1))
             attribute = HclAttribute("value", value.start(), value.start() + 5, text.index("=", value.start()), value.end(1), expression)
-            self.add(name.group(1), Written(source, attribute))
+            self.add(name.group(1), Written(written_in, attribute), via, owners)
 
 
 # terraform-google-modules/sql-db's PostgreSQL module: a database_flags list of {name, value}

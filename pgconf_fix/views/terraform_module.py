@@ -238,15 +238,18 @@ class TerraformModule:
                     for attribute in block.attributes:
                         self.locals.setdefault(attribute.name, Written(document.source, attribute))
 
-    def resolve(self, written: Written, seen: tuple[str, ...] = ()) -> Resolution:
-        """Follow ``var.x`` / ``local.x`` from an attribute to a literal, as far as the text allows."""
+    def resolve(self, written: Written, seen: tuple[str, ...] = (), *, expressions: bool = False) -> Resolution:
+        """Follow ``var.x`` / ``local.x`` from an attribute to a literal, as far as the text allows.
+        With ``expressions``, any other expression (a list, an object, a call) also ends the
+        chain and is its ``written`` (status UNKNOWN: its value is not computed here), so that a
+        caller can read a list a variable's default or a tfvars file writes."""
         value = written.value
         if value.kind == NULL:
             return Resolution(UNSET, None, written, seen, "null")
         if value.kind in (NUMBER, STRING, BOOL):
             return Resolution(SET, value.value, written, seen)
         if value.kind != REFERENCE:
-            return Resolution(UNKNOWN, None, None, seen, "an expression that needs a plan to evaluate")
+            return Resolution(UNKNOWN, None, written if expressions else None, seen, "an expression that needs a plan to evaluate")
         root, name = value.value
         label = f"{root}.{name}"
         if label in seen:
@@ -256,31 +259,34 @@ class TerraformModule:
             target = self.locals.get(name)
             if target is None:
                 return Resolution(UNKNOWN, None, None, via, f"no local {name} is defined{self._maybe_broken()}")
-            return self.resolve(target, via)
+            return self.resolve(target, via, expressions=expressions)
         declared = self.variables.get(name)
         if declared is None:
             return Resolution(UNKNOWN, None, None, via, f"no variable {name!r} is declared{self._maybe_broken()}")
-        return self._variable(name, declared, seen, via)
+        return self._variable(name, declared, seen, via, expressions)
 
     def variable(self, name: str) -> Resolution:
         """What ``var.<name>`` comes to in this module (a declared variable's name)."""
         return self._variable(name, self.variables[name], (), (f"var.{name}",))
 
     def _variable(self, name: str, declared: tuple[SourceFile, HclBlock], seen: tuple[str, ...],
-                  via: tuple[str, ...]) -> Resolution:  # fmt: skip
+                  via: tuple[str, ...], expressions: bool = False) -> Resolution:  # fmt: skip
         argument = self.caller.block.attribute(name) if self.caller is not None else None
         if self.caller is not None and argument is not None:
             # Read in the calling module, with its own variables and locals (a fresh chain there),
             # once: a chain of calls n deep is then read in n steps, not n * n.
             call = f"{self.caller.address}.{name}"
-            given = self._arguments.get(name)
-            if given is None:
-                given = self._arguments[name] = self.caller.module.resolve(Written(self.caller.source, argument))
+            if expressions:
+                given = self.caller.module.resolve(Written(self.caller.source, argument), expressions=True)
+            else:
+                given = self._arguments.get(name)
+                if given is None:
+                    given = self._arguments[name] = self.caller.module.resolve(Written(self.caller.source, argument))
             mine = (*self._owners(seen), self, self.caller.module)
             if given.status is UNSET and given.written is not None and not_nullable(declared[1]):
                 # A null argument leaves a "nullable = false" variable its default (Terraform
                 # 1.11.4 console: the default; with nullable true, null).
-                return self._default(name, declared, (*via, call, *given.via))
+                return self._default(name, declared, (*via, call, *given.via), expressions)
             return replace(
                 given,
                 via=(*via, call, *given.via),
@@ -288,10 +294,11 @@ class TerraformModule:
             )
         given = self.values.get(name) if self.caller is None else None
         if given is not None:
-            return self.resolve(given, via)
-        return self._default(name, declared, via)
+            return self.resolve(given, via, expressions=expressions)
+        return self._default(name, declared, via, expressions)
 
-    def _default(self, name: str, declared: tuple[SourceFile, HclBlock], via: tuple[str, ...]) -> Resolution:
+    def _default(self, name: str, declared: tuple[SourceFile, HclBlock], via: tuple[str, ...],
+                 expressions: bool = False) -> Resolution:  # fmt: skip
         source, block = declared
         default = block.attribute("default")
         if default is None:
@@ -300,7 +307,7 @@ class TerraformModule:
             else:
                 reason = f"variable {name!r} has no default: its value comes from the caller or a .tfvars file"
             return Resolution(UNKNOWN, None, None, via, reason)
-        return self.resolve(Written(source, default), via)
+        return self.resolve(Written(source, default), via, expressions=expressions)
 
     def _owners(self, seen: tuple[str, ...]) -> tuple[TerraformModule, ...]:
         return (self,) * len(seen)
