@@ -301,3 +301,63 @@ def test_a_registry_modules_parameter_list_is_the_one_terraform_gives_each_call(
     assert ours == theirs
     assert theirs["audit_db"] == {"tcp_keepalives_idle": "900"}  # terraform.tfvars over the default
     assert theirs["orders_db"]["tcp_keepalives_idle"] == ("7200" if side == "before" else "60")
+
+
+DYNAMIC_CASES = {
+    "rds-parameter-group-dynamic-blocks": ["module.orders aws_db_parameter_group.this", "module.reports aws_db_parameter_group.this"],
+    "rds-parameter-group-dynamic-local": [" aws_db_parameter_group.app"],
+}
+
+
+@pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+@pytest.mark.parametrize("side", ["before", "after"])
+@pytest.mark.parametrize("case", sorted(DYNAMIC_CASES))
+def test_a_dynamic_parameter_block_is_read_as_terraform_iterates_it(case: str, side: str, tmp_path: Path) -> None:
+    """``dynamic "parameter"`` over a list of ``{ name, value }`` objects: the parameters each
+    group is read with are the list ``terraform console`` evaluates its ``for_each`` to, for
+    each call of a local module (the call's argument, else the default) and in the root (a
+    local, with an ``iterator``), before and after --write. The console runs on a copy whose
+    parameter groups are outputs of their ``for_each`` (no provider is needed)."""
+    from pgconf_fix.layers.terraform import build_views
+    from pgconf_fix.options import Options
+    from pgconf_fix.views.cloud_server import ParameterGroup
+    from pgconf_fix.workspace import Workspace
+
+    tree = FIXTURES / case / side
+    workspace = Workspace(tree)
+    sources = [workspace.load(path) for path in sorted(tree.rglob("*.tf"))]
+    ours = {
+        f"{view.module.caller.address if view.module.caller else ''} {view.address}": {a.key: a.value for a in view.assignments}
+        for view in build_views(workspace, sources, Options()).views
+        if isinstance(view, ParameterGroup) and view.assignments
+    }
+    assert sorted(ours) == DYNAMIC_CASES[case]
+    work = tmp_path / "work"
+    shutil.copytree(tree, work)
+    root_expressions = {}
+    for path in sorted(work.rglob("*.tf")):
+        text = path.read_text(encoding="utf-8")
+        document = HclDocument(SourceFile.from_bytes(path, path.name, text.encode()))
+        for block in reversed(document.blocks):
+            if block.type != "resource" or block.labels[0] != "aws_db_parameter_group":
+                continue
+            (dynamic,) = [child for child in block.blocks if child.type == "dynamic"]
+            for_each = dynamic.attribute("for_each")
+            expression = text[for_each.value.start : for_each.value.end]
+            root_expressions[block.labels[1]] = expression
+            text = text[: block.start] + f'output "probe_{block.labels[1]}" {{\n  value = {expression}\n}}' + text[block.end :]
+        path.write_text(text, encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    init = subprocess.run([TERRAFORM, "init", "-backend=false", "-input=false"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert init.returncode == 0, init.stdout + init.stderr
+    theirs = {}
+    for label in ours:
+        call, address = label.split(" ")
+        name = address.split(".")[1]
+        expression = f"{call}.probe_{name}" if call else root_expressions[name]
+        console = subprocess.run([TERRAFORM, "console"], cwd=work, env=env, input=f"jsonencode({expression})\n",
+                                 capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert console.returncode == 0, console.stderr
+        theirs[label] = {item["name"]: item["value"] for item in json.loads(json.loads(console.stdout))}
+    assert ours == theirs

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pgconf_fix.documents.hcl import NUMBER, REFERENCE, STRING
+from pgconf_fix.documents.hcl import NUMBER, OTHER, REFERENCE, STRING
 from pgconf_fix.documents.hcl import Expression, HclAttribute, HclBlock, HclDocument
 from pgconf_fix.documents.hcl import indentation, line_bounds, replace_expression
 from pgconf_fix.documents.hcl_model import hcl_number
@@ -107,13 +107,18 @@ class CloudServerSettings(SettingsView):
                 continue
             self.add(str(name.value.value), Written(source, value))
 
-    def add(self, key: str, written: Written, via: tuple[str, ...] = (), owners: tuple[TerraformModule, ...] = ()) -> None:
+    def add(
+        self, key: str, written: Written, via: tuple[str, ...] = (), owners: tuple[TerraformModule, ...] = (),
+        home: TerraformModule | None = None,
+    ) -> None:  # fmt: skip
         """Record ``key`` as set by the expression ``written`` (a literal, or followed through
         variables and locals); a value that needs a plan is recorded as unknown (not judged).
         ``via``/``owners``: the references already followed to reach ``written`` (a list a
         variable holds), each read in its module (this one when not given), put before the
-        value's own chain."""
-        resolution = self.module.resolve(written)
+        value's own chain; ``home``: the module ``written`` is read in (this one when None: a
+        list a calling module writes holds that module's references)."""
+        home = home or self.module
+        resolution = home.resolve(written)
         key = key.lower()
         if resolution.status != SET or resolution.written is None:
             self.unknown_keys.add(key)
@@ -132,10 +137,33 @@ class CloudServerSettings(SettingsView):
                 quoted=resolution.written.value.quoted,
                 written=resolution.written,
                 via=(*via, *resolution.via),
-                owners=(*(owners or (self.module,) * len(via)), *(resolution.owners or (self.module,) * len(resolution.via)))
-                if via else resolution.owners,
+                owners=(*(owners or (self.module,) * len(via)), *(resolution.owners or (home,) * len(resolution.via)))
+                if via or home is not self.module else resolution.owners,
             )
         )
+
+    def add_listed(
+        self, written_in: SourceFile, span: tuple[int, int], via: tuple[str, ...] = (), owners: tuple[TerraformModule, ...] = (),
+        home: TerraformModule | None = None,
+    ) -> bool:  # fmt: skip
+        """Record each ``{ name = "...", value = ... }`` object of the tuple expression at
+        ``span`` of ``written_in`` (a module's ``parameters`` list, a variable's default, a
+        calling module's argument: read in ``home``) as the setting it names (``add``, with the
+        chain that led to the list); False when an entry cannot be read without a plan (its
+        name or value is an expression)."""
+        text = written_in.text
+        self.scope.add(written_in.path)  # findings on its values are this view's
+        readable = True
+        for start, end in _objects(text, *span):
+            name = _OBJECT_NAME.search(text, start, end)
+            value = _OBJECT_VALUE.search(text, start, end)
+            if name is None or value is None:
+                readable = False
+                continue
+            expression = _literal_expression(text, value.start(1), value.end(1))
+            attribute = HclAttribute("value", value.start(), value.start() + 5, text.index("=", value.start()), value.end(1), expression)
+            self.add(name.group(1), Written(written_in, attribute), via, owners, home)
+        return readable
 
     @property
     def unknown_keys(self) -> set[str]:
@@ -234,8 +262,37 @@ class ParameterGroup(CloudServerSettings):
         self.take_family(family, f"family {family!r} of {self.address}")
         self.parameters = [child for child in block.blocks if child.type == "parameter"]
         self.add_named(source, self.parameters)
-        if any(child.type == "dynamic" for child in block.blocks):
-            self.judges_missing = False  # a dynamic "parameter" block may set anything
+        for child in block.blocks:
+            if child.type == "dynamic" and not self._add_dynamic(module, source, child):
+                self.judges_missing = False  # a dynamic "parameter" block may set anything
+
+    def _add_dynamic(self, module: TerraformModule, source: SourceFile, dynamic: HclBlock) -> bool:
+        """A ``dynamic "parameter"`` block over a list of ``{ name, value }`` objects, written
+        in ``for_each`` or where a variable or local it names is (``_list_origin``), whose
+        ``content`` is ``name = <iterator>.value.name`` and ``value = <iterator>.value.value``
+        (the iterator is the block's label unless ``iterator`` names another: Terraform's
+        dynamic blocks, https://developer.hashicorp.com/terraform/language/expressions/dynamic-blocks):
+        each object is the parameter it names. False when the block is any other shape, or an
+        entry is not readable here: what it sets is then not known."""
+        text = source.text
+        if dynamic.labels != ("parameter",):
+            return False
+        iterator = dynamic.attribute("iterator")
+        name = text[iterator.value.start : iterator.value.end].strip() if iterator is not None else "parameter"
+        content = next((child for child in dynamic.blocks if child.type == "content"), None)
+        for_each = dynamic.attribute("for_each")
+        if content is None or for_each is None or len(content.attributes) < 2:
+            return False
+        for key in ("name", "value"):
+            written = content.attribute(key)
+            if written is None or text[written.value.start : written.value.end].strip() != f"{name}.value.{key}":
+                return False
+        if any(attribute.name not in ("name", "value", "apply_method") for attribute in content.attributes):
+            return False
+        listed = _list_origin(module, source, for_each)
+        if listed is None or not listed[0].text[listed[1][0] : listed[1][1]].lstrip().startswith("["):
+            return False
+        return self.add_listed(*listed)
 
     def insert_edits(self, key: str, value: str) -> tuple[Edit, ...]:
         return _insert_block(self.source, self.block, self.parameters, "parameter", key, value)
@@ -343,6 +400,25 @@ def _literal_expression(text: str, start: int, end: int) -> Expression:
     return Expression(NUMBER, start, end, hcl_number(word))
 
 
+def _list_origin(
+    module: TerraformModule, source: SourceFile, found: HclAttribute
+) -> tuple[SourceFile, tuple[int, int], tuple[str, ...], tuple[TerraformModule, ...], TerraformModule] | None:
+    """Where the list an attribute gives is written: the attribute's own expression, or the
+    one a ``var.x``/``local.x`` it holds leads to (a variable's default, an auto-loaded tfvars
+    file, a local, a calling module's argument: TerraformModule.resolve with
+    ``expressions``), as its file, its span, the chain followed (with the module each step is
+    read in, for the fixes' safety) and the module the list is written in. None when the
+    expression is not known here (a reference to nothing)."""
+    if found.value.kind != REFERENCE:
+        return source, (found.value.start, found.value.end), (), (), module
+    origin = module.resolve(Written(source, found), expressions=True)
+    written = origin.written
+    if written is None or written.value.kind != OTHER:
+        return None
+    home = origin.owners[-1] if origin.owners else module
+    return written.source, (written.value.start, written.value.end), origin.via, origin.owners, home
+
+
 class ModuleParameters(CloudServerSettings):
     """A parameter-list input of the terraform-aws-modules rds / rds-aurora modules:
     ``parameters = [{ name = "...", value = "..." }]``, written in the call or where a
@@ -359,7 +435,7 @@ class ModuleParameters(CloudServerSettings):
         family: object = None
         # Where the list is written when the call gives a reference: its file, and the chain
         # followed to it (with the module each step is read in), for the fixes' safety.
-        written_in, via, owners = source, (), ()
+        written_in, via, owners, home = source, (), (), module
         if "." in listing:  # a member of an object input (rds-aurora 10: cluster_parameter_group)
             holder, member = listing.split(".")
             outer = block.attribute(holder)
@@ -372,17 +448,13 @@ class ModuleParameters(CloudServerSettings):
         else:
             family = _literal(module, source, block, family_input)
             found = block.attribute(listing)
-            if found is not None and found.value.kind == REFERENCE:
-                origin = module.resolve(Written(source, found), expressions=True)
-                written = origin.written
-                # Followed within this module only: a list a caller writes holds the caller's references.
-                if written is not None and written.value.kind == "other" and all(owner is module for owner in origin.owners):
-                    written_in, via, owners = written.source, origin.via, origin.owners
-                    text, span = written_in.text, (written.value.start, written.value.end)
-                else:
+            if found is not None:
+                listed = _list_origin(module, source, found)
+                if listed is None:
                     span = (found.value.start, found.value.start)  # not known here: read as no list
-            elif found is not None:  # a literal list is "other"
-                span = (found.value.start, found.value.end if found.value.kind == "other" else found.value.start)
+                else:
+                    written_in, span, via, owners, home = listed
+                    text = written_in.text
         super().__init__(module, source, block, f"module.{block.labels[0]} ({listing})")
         self.take_family(family, f"{family_input} {family!r} of module.{block.labels[0]}")
         if span is None:
@@ -390,16 +462,8 @@ class ModuleParameters(CloudServerSettings):
         if not text[span[0] : span[1]].lstrip().startswith("["):
             self.judges_missing = False  # the list comes from elsewhere (a variable, a merge())
             return
-        self.scope.add(written_in.path)  # findings on its values are this view's
-        for start, end in _objects(text, *span):
-            name = _OBJECT_NAME.search(text, start, end)
-            value = _OBJECT_VALUE.search(text, start, end)
-            if name is None or value is None:
-                self.judges_missing = False  # an entry only a plan can read
-                continue
-            expression = _literal_expression(text, value.start(1), value.end(1))
-            attribute = HclAttribute("value", value.start(), value.start() + 5, text.index("=", value.start()), value.end(1), expression)
-            self.add(name.group(1), Written(written_in, attribute), via, owners)
+        if not self.add_listed(written_in, span, via, owners, home):
+            self.judges_missing = False  # an entry only a plan can read
 
 
 # terraform-google-modules/sql-db's PostgreSQL module: a database_flags list of {name, value}
