@@ -361,3 +361,47 @@ def test_a_dynamic_parameter_block_is_read_as_terraform_iterates_it(case: str, s
         assert console.returncode == 0, console.stderr
         theirs[label] = {item["name"]: item["value"] for item in json.loads(json.loads(console.stdout))}
     assert ours == theirs
+
+
+@pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_azure_configurations_made_for_each_map_entry_are_what_terraform_makes(side: str, tmp_path: Path) -> None:
+    """``azurerm_postgresql_flexible_server_configuration`` with ``for_each`` over a map of
+    values (``each.key``/``each.value``) or of ``{ name, value }`` objects: the settings read for
+    each server are the name/value pairs ``terraform console`` makes of the for_each, before and
+    after --write; configurations from a ``for`` expression are not read, and leave nothing
+    called missing."""
+    from pgconf_fix.layers.terraform import build_views
+    from pgconf_fix.options import Options
+    from pgconf_fix.views.cloud_server import AzureFlexibleServer
+    from pgconf_fix.workspace import Workspace
+
+    tree = FIXTURES / "azure-configuration-for-each" / side
+    workspace = Workspace(tree)
+    source = workspace.load(tree / "main.tf")
+    views = [view for view in build_views(workspace, [source], Options()).views if isinstance(view, AzureFlexibleServer)]
+    ours = {view.address: {a.key: a.value for a in view.assignments} for view in views}
+    assert {view.address: view.judges_missing for view in views} == {
+        "azurerm_postgresql_flexible_server.db": True,
+        "azurerm_postgresql_flexible_server.reports": True,
+        "azurerm_postgresql_flexible_server.audit": False,
+    }
+    text = source.text
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "main.tf").write_text(text[text.index("variable ") : text.index('resource "azurerm_postgresql_flexible_server_configuration" "this"')]
+                                  + text[text.index("locals {") : text.index('resource "azurerm_postgresql_flexible_server_configuration" "reports"')])  # fmt: skip
+    theirs = {}
+    for block in HclDocument(source).blocks:
+        if block.labels[:1] != ("azurerm_postgresql_flexible_server_configuration",) or block.labels[1] == "audit":
+            continue
+        server = text[block.attribute("server_id").value.start : block.attribute("server_id").value.end].removesuffix(".id")
+        for_each = text[block.attribute("for_each").value.start : block.attribute("for_each").value.end]
+        pair = "k => v" if "each.key" in text[block.start : block.end] else "v.name => v.value"
+        console = subprocess.run([TERRAFORM, "console"], cwd=work, env=env, input=f"jsonencode({{ for k, v in {for_each} : {pair} }})\n",
+                                 capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert console.returncode == 0, console.stderr
+        theirs[server] = json.loads(json.loads(console.stdout))
+    assert {address: values for address, values in ours.items() if values} == theirs
+    assert theirs["azurerm_postgresql_flexible_server.reports"]["tcp_keepalives_interval"] == ("75" if side == "before" else "10")

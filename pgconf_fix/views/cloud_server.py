@@ -151,10 +151,17 @@ class CloudServerSettings(SettingsView):
         calling module's argument: read in ``home``) as the setting it names (``add``, with the
         chain that led to the list); False when an entry cannot be read without a plan (its
         name or value is an expression)."""
-        text = written_in.text
         self.scope.add(written_in.path)  # findings on its values are this view's
+        return self.add_objects(written_in, _objects(written_in.text, *span), via, owners, home)
+
+    def add_objects(
+        self, written_in: SourceFile, objects: list[tuple[int, int]], via: tuple[str, ...] = (),
+        owners: tuple[TerraformModule, ...] = (), home: TerraformModule | None = None,
+    ) -> bool:  # fmt: skip
+        """``add_listed`` for objects already found (their spans in ``written_in``)."""
+        text = written_in.text
         readable = True
-        for start, end in _objects(text, *span):
+        for start, end in objects:
             name = _OBJECT_NAME.search(text, start, end)
             value = _OBJECT_VALUE.search(text, start, end)
             if name is None or value is None:
@@ -390,6 +397,50 @@ def _member(text: str, start: int, end: int, name: str) -> tuple[int, int] | Non
     return None
 
 
+_ENTRY_KEY = re.compile(r'(?:"([^"\\$]*)"|([A-Za-z_][A-Za-z0-9_-]*))[ \t]*[=:](?!=)[ \t]*')
+_ENTRY_VALUE = re.compile(r'"(?:[^"\\$]|\\.)*"|[0-9]+(?:\.[0-9]+)?|(?:var|local)\.[A-Za-z_][A-Za-z0-9_-]*')
+
+
+def _object_entries(text: str, start: int, end: int) -> list[tuple[str, int, int, int]] | None:
+    """The entries written directly inside the object expression ``text[start:end]``
+    (``{ tcp_keepalives_idle = "60", "b" = { ... } }``): each key with the offset it starts at
+    and its value's span. A value is a literal (a string without interpolation, a number, a
+    ``var.x``/``local.x``) or an object; None when the text holds anything else (a ``for``
+    expression, a key computed by an expression, a value a plan computes)."""
+    if not text[start:end].startswith("{") or not text[start:end].endswith("}"):
+        return None
+    close = end - 1
+    entries = []
+    position = start + 1
+    while True:
+        while position < close:  # blanks, commas and comments between entries
+            if text[position] in " \t\r\n,":
+                position += 1
+            elif text[position] == "#" or text.startswith("//", position):
+                newline = text.find("\n", position, close)
+                position = close if newline < 0 else newline
+            elif text.startswith("/*", position):
+                ending = text.find("*/", position + 2, close)
+                position = close if ending < 0 else ending + 2
+            else:
+                break
+        if position >= close:
+            return entries
+        key = _ENTRY_KEY.match(text, position, close)
+        if key is None:
+            return None
+        value = key.end()
+        if text.startswith("{", value):
+            stop = next((at + 1 for at, depth in _code(text, value, close) if text[at] == "}" and depth == 1), None)
+        else:
+            literal = _ENTRY_VALUE.match(text, value, close)
+            stop = literal.end() if literal is not None else None
+        if stop is None:
+            return None
+        entries.append((key.group(1) if key.group(1) is not None else key.group(2), position, value, stop))
+        position = stop
+
+
 def _literal_expression(text: str, start: int, end: int) -> Expression:
     word = text[start:end]
     if word.startswith('"'):
@@ -522,12 +573,44 @@ class AzureFlexibleServer(CloudServerSettings):
         # Missing settings are new resources, not an edit of this one: reported, not fixed.
 
     def add_configuration(self, source: SourceFile, block: HclBlock) -> None:
+        """One configuration resource: ``name = "..."`` with its ``value``; or one made for each
+        entry of a map (``for_each``, written there or where a variable or local it names is:
+        ``_list_origin``), with ``name = each.key``/``value = each.value`` (a map of values) or
+        ``name = each.value.name``/``value = each.value.value`` (a map of ``{ name, value }``
+        objects, as Azure's verified module takes them). Any other shape sets what is not known
+        here: nothing is then called missing."""
         name = block.attribute("name")
         value = block.attribute("value")
-        if name is None or value is None or name.value.kind != "string":
+        if name is None or value is None:
             return
-        self.scope.add(source.path)
-        self.add(str(name.value.value), Written(source, value))
+        if name.value.kind == STRING:
+            self.scope.add(source.path)
+            self.add(str(name.value.value), Written(source, value))
+            return
+        if not self._add_for_each(source, block, name, value):
+            self.judges_missing = False
+
+    def _add_for_each(self, source: SourceFile, block: HclBlock, name: HclAttribute, value: HclAttribute) -> bool:
+        text = source.text
+        shape = (text[name.value.start : name.value.end].strip(), text[value.value.start : value.value.end].strip())
+        for_each = block.attribute("for_each")
+        if for_each is None or shape not in (("each.key", "each.value"), ("each.value.name", "each.value.value")):
+            return False
+        listed = _list_origin(self.module, source, for_each)
+        if listed is None:
+            return False
+        written_in, span, via, owners, home = listed
+        entries = _object_entries(written_in.text, *span)
+        if entries is None:
+            return False
+        self.scope.add(written_in.path)
+        if shape == ("each.value.name", "each.value.value"):
+            objects = [(start, end) for _, _, start, end in entries if written_in.text.startswith("{", start)]
+            return len(objects) == len(entries) and self.add_objects(written_in, objects, via, owners, home)
+        for key, key_start, start, end in entries:
+            expression = _literal_expression(written_in.text, start, end)
+            self.add(key, Written(written_in, HclAttribute("value", key_start, start, start, end, expression)), via, owners, home)
+        return True
 
 
 def _literal(module: TerraformModule, source: SourceFile, block: HclBlock, key: str) -> object:
