@@ -305,22 +305,24 @@ def test_a_registry_modules_parameter_list_is_the_one_terraform_gives_each_call(
 
 DYNAMIC_CASES = {
     "rds-parameter-group-dynamic-blocks": ["module.orders aws_db_parameter_group.this", "module.reports aws_db_parameter_group.this"],
-    "rds-parameter-group-dynamic-local": [" aws_db_parameter_group.app"],
+    "rds-parameter-group-dynamic-local": [" aws_db_parameter_group.app", " google_sql_database_instance.app"],
 }
+DYNAMIC_RESOURCES = ("aws_db_parameter_group", "google_sql_database_instance")
 
 
 @pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
 @pytest.mark.parametrize("side", ["before", "after"])
 @pytest.mark.parametrize("case", sorted(DYNAMIC_CASES))
 def test_a_dynamic_parameter_block_is_read_as_terraform_iterates_it(case: str, side: str, tmp_path: Path) -> None:
-    """``dynamic "parameter"`` over a list of ``{ name, value }`` objects: the parameters each
-    group is read with are the list ``terraform console`` evaluates its ``for_each`` to, for
+    """``dynamic "parameter"`` (and Cloud SQL's ``dynamic "database_flags"``) over a list of
+    ``{ name, value }`` objects: the settings each group is read with are the list ``terraform
+    console`` evaluates its ``for_each`` to, for
     each call of a local module (the call's argument, else the default) and in the root (a
     local, with an ``iterator``), before and after --write. The console runs on a copy whose
     parameter groups are outputs of their ``for_each`` (no provider is needed)."""
     from pgconf_fix.layers.terraform import build_views
     from pgconf_fix.options import Options
-    from pgconf_fix.views.cloud_server import ParameterGroup
+    from pgconf_fix.views.cloud_server import CloudSqlFlags, ParameterGroup
     from pgconf_fix.workspace import Workspace
 
     tree = FIXTURES / case / side
@@ -329,7 +331,7 @@ def test_a_dynamic_parameter_block_is_read_as_terraform_iterates_it(case: str, s
     ours = {
         f"{view.module.caller.address if view.module.caller else ''} {view.address}": {a.key: a.value for a in view.assignments}
         for view in build_views(workspace, sources, Options()).views
-        if isinstance(view, ParameterGroup) and view.assignments
+        if isinstance(view, (ParameterGroup, CloudSqlFlags)) and view.assignments
     }
     assert sorted(ours) == DYNAMIC_CASES[case]
     work = tmp_path / "work"
@@ -339,13 +341,15 @@ def test_a_dynamic_parameter_block_is_read_as_terraform_iterates_it(case: str, s
         text = path.read_text(encoding="utf-8")
         document = HclDocument(SourceFile.from_bytes(path, path.name, text.encode()))
         for block in reversed(document.blocks):
-            if block.type != "resource" or block.labels[0] != "aws_db_parameter_group":
+            if block.type != "resource" or block.labels[0] not in DYNAMIC_RESOURCES:
                 continue
-            (dynamic,) = [child for child in block.blocks if child.type == "dynamic"]
+            settings = [child for child in block.blocks if child.type == "settings"]  # Cloud SQL's flags
+            (dynamic,) = [child for child in (settings[0] if settings else block).blocks if child.type == "dynamic"]
             for_each = dynamic.attribute("for_each")
             expression = text[for_each.value.start : for_each.value.end]
-            root_expressions[block.labels[1]] = expression
-            text = text[: block.start] + f'output "probe_{block.labels[1]}" {{\n  value = {expression}\n}}' + text[block.end :]
+            root_expressions[f"{block.labels[0]}.{block.labels[1]}"] = expression
+            probe = f"probe_{block.labels[0]}_{block.labels[1]}"
+            text = text[: block.start] + f'output "{probe}" {{\n  value = {expression}\n}}' + text[block.end :]
         path.write_text(text, encoding="utf-8")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
     init = subprocess.run([TERRAFORM, "init", "-backend=false", "-input=false"], cwd=work, env=env,
@@ -354,8 +358,7 @@ def test_a_dynamic_parameter_block_is_read_as_terraform_iterates_it(case: str, s
     theirs = {}
     for label in ours:
         call, address = label.split(" ")
-        name = address.split(".")[1]
-        expression = f"{call}.probe_{name}" if call else root_expressions[name]
+        expression = f"{call}.probe_{address.replace('.', '_')}" if call else root_expressions[address]
         console = subprocess.run([TERRAFORM, "console"], cwd=work, env=env, input=f"jsonencode({expression})\n",
                                  capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
         assert console.returncode == 0, console.stderr
@@ -405,3 +408,21 @@ def test_azure_configurations_made_for_each_map_entry_are_what_terraform_makes(s
         theirs[server] = json.loads(json.loads(console.stdout))
     assert {address: values for address, values in ours.items() if values} == theirs
     assert theirs["azurerm_postgresql_flexible_server.reports"]["tcp_keepalives_interval"] == ("75" if side == "before" else "10")
+
+
+def test_a_parameter_missing_from_a_dynamic_list_is_reported_without_a_block_beside_it(tmp_path: Path) -> None:
+    """RDS's default tcp_keepalives_idle (300 s) is above a 200 s budget: a group whose
+    parameters come from a dynamic block's list is told so, but no static ``parameter`` block is
+    inserted beside the dynamic one (the list may set that name for another call of the module,
+    and RDS refuses a parameter given twice); a group of static blocks still gets the block."""
+    (tmp_path / "main.tf").write_text(
+        'variable "parameters" {\n  default = [{ name = "tcp_keepalives_count", value = "6" }]\n}\n\n'
+        'resource "aws_db_parameter_group" "listed" {\n  family = "postgres16"\n\n'
+        '  dynamic "parameter" {\n    for_each = var.parameters\n    content {\n'
+        "      name  = parameter.value.name\n      value = parameter.value.value\n    }\n  }\n}\n\n"
+        'resource "aws_db_parameter_group" "static" {\n  family = "postgres16"\n\n'
+        '  parameter {\n    name  = "tcp_keepalives_count"\n    value = "6"\n  }\n}\n'
+    )
+    found = json.loads(run_cli(["--format", "json", "--idle-budget", "200", "--select", "PGF101", "."], tmp_path).stdout)
+    assert [(item["line"], item["fix"] is not None) for item in found] == [(5, False), (17, True)], found
+    assert "tcp_keepalives_idle" in found[0]["message"]

@@ -142,6 +142,34 @@ class CloudServerSettings(SettingsView):
             )
         )
 
+    def add_dynamic(self, source: SourceFile, dynamic: HclBlock, label: str) -> bool:
+        """A ``dynamic "<label>"`` block (an RDS ``parameter``, a Cloud SQL ``database_flags``)
+        over a list of ``{ name, value }`` objects, written in ``for_each`` or where a variable or
+        local it names is (``_list_origin``), whose ``content`` is ``name = <iterator>.value.name``
+        and ``value = <iterator>.value.value`` (the iterator is the label unless ``iterator``
+        names another: https://developer.hashicorp.com/terraform/language/expressions/dynamic-blocks):
+        each object is the setting it names. False when the block is any other shape, or an
+        entry is not readable here: what it sets is then not known."""
+        text = source.text
+        if dynamic.labels != (label,):
+            return False
+        iterator = dynamic.attribute("iterator")
+        name = text[iterator.value.start : iterator.value.end].strip() if iterator is not None else label
+        content = next((child for child in dynamic.blocks if child.type == "content"), None)
+        for_each = dynamic.attribute("for_each")
+        if content is None or for_each is None or len(content.attributes) < 2:
+            return False
+        for key in ("name", "value"):
+            written = content.attribute(key)
+            if written is None or text[written.value.start : written.value.end].strip() != f"{name}.value.{key}":
+                return False
+        if any(attribute.name not in ("name", "value", "apply_method") for attribute in content.attributes):
+            return False
+        listed = _list_origin(self.module, source, for_each)
+        if listed is None or not listed[0].text[listed[1][0] : listed[1][1]].lstrip().startswith("["):
+            return False
+        return self.add_listed(*listed)
+
     def add_listed(
         self, written_in: SourceFile, span: tuple[int, int], via: tuple[str, ...] = (), owners: tuple[TerraformModule, ...] = (),
         home: TerraformModule | None = None,
@@ -270,38 +298,12 @@ class ParameterGroup(CloudServerSettings):
         self.parameters = [child for child in block.blocks if child.type == "parameter"]
         self.add_named(source, self.parameters)
         for child in block.blocks:
-            if child.type == "dynamic" and not self._add_dynamic(module, source, child):
+            if child.type == "dynamic" and not self.add_dynamic(source, child, "parameter"):
                 self.judges_missing = False  # a dynamic "parameter" block may set anything
 
-    def _add_dynamic(self, module: TerraformModule, source: SourceFile, dynamic: HclBlock) -> bool:
-        """A ``dynamic "parameter"`` block over a list of ``{ name, value }`` objects, written
-        in ``for_each`` or where a variable or local it names is (``_list_origin``), whose
-        ``content`` is ``name = <iterator>.value.name`` and ``value = <iterator>.value.value``
-        (the iterator is the block's label unless ``iterator`` names another: Terraform's
-        dynamic blocks, https://developer.hashicorp.com/terraform/language/expressions/dynamic-blocks):
-        each object is the parameter it names. False when the block is any other shape, or an
-        entry is not readable here: what it sets is then not known."""
-        text = source.text
-        if dynamic.labels != ("parameter",):
-            return False
-        iterator = dynamic.attribute("iterator")
-        name = text[iterator.value.start : iterator.value.end].strip() if iterator is not None else "parameter"
-        content = next((child for child in dynamic.blocks if child.type == "content"), None)
-        for_each = dynamic.attribute("for_each")
-        if content is None or for_each is None or len(content.attributes) < 2:
-            return False
-        for key in ("name", "value"):
-            written = content.attribute(key)
-            if written is None or text[written.value.start : written.value.end].strip() != f"{name}.value.{key}":
-                return False
-        if any(attribute.name not in ("name", "value", "apply_method") for attribute in content.attributes):
-            return False
-        listed = _list_origin(module, source, for_each)
-        if listed is None or not listed[0].text[listed[1][0] : listed[1][1]].lstrip().startswith("["):
-            return False
-        return self.add_listed(*listed)
-
     def insert_edits(self, key: str, value: str) -> tuple[Edit, ...]:
+        if any(child.type == "dynamic" for child in self.block.blocks):
+            return ()  # a static block beside a list could repeat a name the list sets for another call
         return _insert_block(self.source, self.block, self.parameters, "parameter", key, value)
 
 
@@ -556,6 +558,9 @@ class CloudSqlFlags(CloudServerSettings):
             return
         self.flags = [child for child in self.settings.blocks if child.type == "database_flags"]
         self.add_named(source, self.flags)
+        for child in self.settings.blocks:
+            if child.type == "dynamic":
+                self.add_dynamic(source, child, "database_flags")  # flags not written are not judged here
 
     @property
     def is_postgres(self) -> bool:
