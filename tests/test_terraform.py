@@ -426,3 +426,34 @@ def test_a_parameter_missing_from_a_dynamic_list_is_reported_without_a_block_bes
     found = json.loads(run_cli(["--format", "json", "--idle-budget", "200", "--select", "PGF101", "."], tmp_path).stdout)
     assert [(item["line"], item["fix"] is not None) for item in found] == [(5, False), (17, True)], found
     assert "tcp_keepalives_idle" in found[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("for_each", "name", "value"),
+    [
+        ('{ idle = { name = "tcp_keepalives_idle", value = "7200" } }', "each.key", "each.value"),  # objects as values
+        ('{ tcp_keepalives_idle = "7200" }', "each.value.name", "each.value.value"),  # values as objects
+        ('{ tcp_keepalives_idle = "${var.idle}" }', "each.key", "each.value"),
+        ('{ (var.name) = "7200" }', "each.key", "each.value"),
+        ("toset([\"tcp_keepalives_idle\"])", "each.key", "each.value"),
+    ],
+)
+def test_an_azure_for_each_of_another_shape_is_not_read(for_each: str, name: str, value: str, tmp_path: Path) -> None:
+    """A for_each map whose entries are not what the resource's name and value take apart is
+    not read (no traceback; the server's other settings are not called missing)."""
+    from pgconf_fix.layers.terraform import build_views
+    from pgconf_fix.options import Options
+    from pgconf_fix.views.cloud_server import AzureFlexibleServer
+    from pgconf_fix.workspace import Workspace
+
+    (tmp_path / "main.tf").write_text(
+        'variable "idle" {\n  default = "7200"\n}\n\nvariable "name" {\n  default = "tcp_keepalives_idle"\n}\n\n'
+        'resource "azurerm_postgresql_flexible_server_configuration" "this" {\n'
+        f"  for_each  = {for_each}\n  name      = {name}\n"
+        f"  server_id = azurerm_postgresql_flexible_server.db.id\n  value     = {value}\n}}\n"
+    )
+    workspace = Workspace(tmp_path)
+    (view,) = [v for v in build_views(workspace, [workspace.load(tmp_path / "main.tf")], Options()).views if isinstance(v, AzureFlexibleServer)]
+    assert (view.assignments, view.judges_missing) == ([], False)
+    outcome = run_cli(["--format", "json", "."], tmp_path)
+    assert outcome.code == 0 and json.loads(outcome.stdout) == [], outcome.stderr

@@ -612,6 +612,8 @@ class AzureFlexibleServer(CloudServerSettings):
         if shape == ("each.value.name", "each.value.value"):
             objects = [(start, end) for _, _, start, end in entries if written_in.text.startswith("{", start)]
             return len(objects) == len(entries) and self.add_objects(written_in, objects, via, owners, home)
+        if any(written_in.text.startswith("{", start) for _, _, start, _ in entries):
+            return False  # each.value is an object here: what the resource sets is not known
         for key, key_start, start, end in entries:
             expression = _literal_expression(written_in.text, start, end)
             self.add(key, Written(written_in, HclAttribute("value", key_start, start, start, end, expression)), via, owners, home)
