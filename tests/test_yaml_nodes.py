@@ -241,3 +241,26 @@ def test_block_text_refuses_folded_scalars() -> None:
     text = "a: >\n  folded\n  text\n"
     node = Y.get(Y.compose_documents(text)[0], "a")
     assert Y.BlockText.of(source(text), node) is None
+
+
+def _chain(levels: int, fan: int) -> str:
+    """A mapping ``a0`` holding ``key``, and ``a1..a<levels>`` each merging the one before
+    ``fan`` times (``<<: [*a0, *a0]``); ``top`` merges the last and sets ``own``."""
+    lines = ["a0: &a0", "  key: found", "  other: 1"]
+    for level in range(1, levels + 1):
+        lines += [f"a{level}: &a{level}", f"  <<: [{', '.join([f'*a{level - 1}'] * fan)}]", f"  k{level}: {level}"]
+    return "\n".join([*lines, "top:", f"  <<: *a{levels}", "  own: yes", ""])
+
+
+@pytest.mark.parametrize(("levels", "fan"), [(5000, 1), (60, 2)])
+def test_merge_keys_are_followed_without_recursion_or_revisits(levels: int, fan: int) -> None:
+    """A chain of merges thousands deep (Python's recursion limit is 1,000) and merges that fan
+    out at every level (2**60 paths) are each read in one pass: merged_entry finds the deepest
+    key, merged_items lists every key once."""
+    (root,) = Y.compose_documents(_chain(levels, fan))
+    top = Y.get(root, "top")
+    found = Y.merged_entry(top, "key")
+    assert found is not None and found[1].value == "found"
+    assert Y.merged_entry(top, "missing") is None
+    names = [key.value for key, _ in Y.merged_items(top)]
+    assert sorted(names) == sorted(["own", "key", "other", *(f"k{level}" for level in range(1, levels + 1))])

@@ -146,47 +146,76 @@ def entry(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
     return found
 
 
+def _merge_sources(node: Node) -> list[Node]:
+    """The mappings a mapping's merge keys name (``<<: *anchor``, or a list of them), in order."""
+    sources: list[Node] = []
+    for key_node, value in items(node):
+        if key_node.tag == MERGE_TAG:
+            sources.extend(value.value if isinstance(value, SequenceNode) else [value])
+    return sources
+
+
 def merged_entry(node: Node | None, key: str, seen: frozenset[int] = frozenset()) -> tuple[ScalarNode, Node] | None:
     """The entry of ``key`` in a mapping as a YAML merge key (``<<: *anchor``, or a list of
     them) makes it: the mapping's own entry, else the first merged mapping's that has one, as
     PyYAML's SafeConstructor.flatten_mapping (and so Ansible's loader) builds it, and
     Kubernetes' go-yaml (https://yaml.org/type/merge.html). The entry returned is where the
-    value is written. A mapping that merges itself (``&e {<<: *e}``, which the composer
-    allows) is read once: ``seen`` holds the mappings already on the way."""
+    value is written. The merged mappings are searched depth first, in order, each once (one
+    searched without finding the key has it nowhere below either): a mapping that merges
+    itself (``&e {<<: *e}``, which the composer allows), a chain thousands deep or merges that
+    fan out again and again are each read in one pass over the mappings, with no recursion.
+    ``seen``: mappings not to search."""
     own = entry(node, key)
-    if own is not None:
+    if own is not None or node is None:
         return own
-    seen = seen | {id(node)}
-    for key_node, value in items(node):
-        if key_node.tag != MERGE_TAG:
+    visited = set(seen) | {id(node)}
+    stack = [iter(_merge_sources(node))]
+    while stack:
+        merged = next(stack[-1], None)
+        if merged is None:
+            stack.pop()
             continue
-        for merged in value.value if isinstance(value, SequenceNode) else [value]:
-            if id(merged) in seen:
-                continue
-            found = merged_entry(merged, key, seen)
-            if found is not None:
-                return found
+        if id(merged) in visited:
+            continue
+        visited.add(id(merged))
+        own = entry(merged, key)
+        if own is not None:
+            return own
+        stack.append(iter(_merge_sources(merged)))
     return None
 
 
 def merged_items(node: Node | None) -> list[tuple[ScalarNode, Node]]:
-    """Every entry of a mapping as its merge keys make it: one per key name, each where
-    ``merged_entry`` finds it (the mapping's own, else the first merged mapping's), in the order
-    the names are first met (own and merged, depth first); [] for a node that is no mapping."""
-    names: dict[str, None] = {}
+    """Every entry of a mapping as its merge keys make it: one per key name, each the one
+    ``merged_entry`` finds (the mapping's own, else the first merged mapping's, depth first),
+    in the order the mappings are searched; [] for a node that is no mapping. One pass over
+    the mappings, as merged_entry's."""
+    found: dict[str, tuple[ScalarNode, Node]] = {}
 
-    def collect(mapping: Node, seen: frozenset[int]) -> None:
-        seen = seen | {id(mapping)}
+    def take(mapping: Node) -> None:
+        own: dict[str, tuple[ScalarNode, Node]] = {}
         for key_node, value in items(mapping):
             if key_node.tag != MERGE_TAG:
-                names.setdefault(key_node.value)
-                continue
-            for merged in value.value if isinstance(value, SequenceNode) else [value]:
-                if id(merged) not in seen:
-                    collect(merged, seen)
+                own[key_node.value] = (key_node, value)  # the last of a repeated key, as entry()
+        for name, pair in own.items():
+            found.setdefault(name, pair)
 
-    collect(node, frozenset())
-    return [found for name in names if (found := merged_entry(node, name)) is not None]
+    if not isinstance(node, MappingNode):
+        return []
+    take(node)
+    visited = {id(node)}
+    stack = [iter(_merge_sources(node))]
+    while stack:
+        merged = next(stack[-1], None)
+        if merged is None:
+            stack.pop()
+            continue
+        if id(merged) in visited:
+            continue
+        visited.add(id(merged))
+        take(merged)
+        stack.append(iter(_merge_sources(merged)))
+    return list(found.values())
 
 
 def merged_get(node: Node | None, key: str) -> Node | None:
