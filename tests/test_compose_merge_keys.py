@@ -128,3 +128,20 @@ def test_a_merged_image_in_the_tree_gives_a_conf_its_major(tmp_path: Path) -> No
     conf.write_text("")
     # the block-style image of x-old is no service's, and no service is postgres:12
     assert version_near(conf) == (PgVersion(16), "the image postgres:16 in docker-compose.yml")
+
+
+def test_a_merge_chain_deeper_than_pythons_recursion_limit_is_no_traceback(tmp_path: Path) -> None:
+    """A service whose image comes through 3,000 merged anchors: compose-go's decoder refuses
+    the file (excessive aliasing: PGF001), and reading its image for the major of the
+    postgresql.conf beside it, or for Swarm's timers, ended in a RecursionError traceback
+    (compose_services' own recursive merge search); now it is read in one pass."""
+    lines = ["x-a0: &a0", "  image: postgres:16"]
+    for level in range(1, 3000):
+        lines += [f"x-a{level}: &a{level}", f"  <<: *a{level - 1}"]
+    lines += ["services:", "  db:", "    <<: *a2999", "    command: postgres -c tcp_keepalives_idle=7200", ""]
+    (tmp_path / "compose.yaml").write_text("\n".join(lines))
+    (tmp_path / "postgresql.conf").write_text("tcp_keepalives_idle = 7200\n")
+    outcome = run_cli(["--format", "json", "."], tmp_path)
+    assert "Traceback" not in outcome.stderr and outcome.code == 1, outcome.stderr
+    found = {(item["path"], item["code"]) for item in json.loads(outcome.stdout)}
+    assert ("compose.yaml", "PGF001") in found and ("postgresql.conf", "PGF101") in found

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from pgconf_fix.documents import yaml_nodes as Y
 
@@ -28,26 +28,7 @@ def service_entry(service: Node, key: str) -> tuple[ScalarNode, Node] | None:
     written, in the service or in the anchored mapping. An entry tagged ``!reset`` is not there
     (compose-go's ResetProcessor.resolveContainer leaves it out of its mapping before decoding,
     so a merged mapping's entry, if any, is what the decoder takes). None when nothing sets it."""
-    return _merged_entry(service, key, frozenset())
-
-
-def _merged_entry(node: Node, key: str, seen: frozenset[int]) -> tuple[ScalarNode, Node] | None:
-    found = None
-    for key_node, value in Y.items(node):
-        if key_node.value == key and key_node.tag != Y.MERGE_TAG and value.tag != RESET_TAG:
-            found = (key_node, value)
-    if found is not None:
-        return found
-    seen = seen | {id(node)}  # a mapping that merges itself (&e {<<: *e}) is read once
-    for key_node, value in Y.items(node):
-        if key_node.tag != Y.MERGE_TAG or value.tag == RESET_TAG:
-            continue
-        for merged in value.value if isinstance(value, SequenceNode) else [value]:
-            if isinstance(merged, MappingNode) and id(merged) not in seen:
-                found = _merged_entry(merged, key, seen)
-                if found is not None:
-                    return found
-    return None
+    return Y.merged_entry(service, key, reset_tag=RESET_TAG)
 
 
 def service_value(service: Node, key: str) -> Node | None:

@@ -146,16 +146,29 @@ def entry(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
     return found
 
 
-def _merge_sources(node: Node) -> list[Node]:
-    """The mappings a mapping's merge keys name (``<<: *anchor``, or a list of them), in order."""
+def _merge_sources(node: Node, reset_tag: str | None = None) -> list[Node]:
+    """The mappings a mapping's merge keys name (``<<: *anchor``, or a list of them), in order;
+    a merge key whose value carries ``reset_tag`` is not followed."""
     sources: list[Node] = []
     for key_node, value in items(node):
-        if key_node.tag == MERGE_TAG:
+        if key_node.tag == MERGE_TAG and (reset_tag is None or value.tag != reset_tag):
             sources.extend(value.value if isinstance(value, SequenceNode) else [value])
     return sources
 
 
-def merged_entry(node: Node | None, key: str, seen: frozenset[int] = frozenset()) -> tuple[ScalarNode, Node] | None:
+def _own_entry(node: Node, key: str, reset_tag: str | None) -> tuple[ScalarNode, Node] | None:
+    if reset_tag is None:
+        return entry(node, key)
+    found = None
+    for key_node, value in items(node):
+        if key_node.value == key and key_node.tag != MERGE_TAG and value.tag != reset_tag:
+            found = (key_node, value)
+    return found
+
+
+def merged_entry(
+    node: Node | None, key: str, seen: frozenset[int] = frozenset(), *, reset_tag: str | None = None
+) -> tuple[ScalarNode, Node] | None:
     """The entry of ``key`` in a mapping as a YAML merge key (``<<: *anchor``, or a list of
     them) makes it: the mapping's own entry, else the first merged mapping's that has one, as
     PyYAML's SafeConstructor.flatten_mapping (and so Ansible's loader) builds it, and
@@ -164,24 +177,27 @@ def merged_entry(node: Node | None, key: str, seen: frozenset[int] = frozenset()
     searched without finding the key has it nowhere below either): a mapping that merges
     itself (``&e {<<: *e}``, which the composer allows), a chain thousands deep or merges that
     fan out again and again are each read in one pass over the mappings, with no recursion.
-    ``seen``: mappings not to search."""
-    own = entry(node, key)
-    if own is not None or node is None:
+    ``seen``: mappings not to search. ``reset_tag``: an entry (or a merge key) whose value
+    carries this tag is not there (compose's ``!reset``: documents.compose_services)."""
+    if node is None:
+        return None
+    own = _own_entry(node, key, reset_tag)
+    if own is not None:
         return own
     visited = set(seen) | {id(node)}
-    stack = [iter(_merge_sources(node))]
+    stack = [iter(_merge_sources(node, reset_tag))]
     while stack:
         merged = next(stack[-1], None)
         if merged is None:
             stack.pop()
             continue
-        if id(merged) in visited:
+        if id(merged) in visited or not isinstance(merged, MappingNode):
             continue
         visited.add(id(merged))
-        own = entry(merged, key)
+        own = _own_entry(merged, key, reset_tag)
         if own is not None:
             return own
-        stack.append(iter(_merge_sources(merged)))
+        stack.append(iter(_merge_sources(merged, reset_tag)))
     return None
 
 
