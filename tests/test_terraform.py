@@ -281,15 +281,19 @@ def test_a_registry_modules_parameter_list_is_the_one_terraform_gives_each_call(
     tree = PARAMETER_LISTS / side
     workspace = Workspace(tree)
     sources = [workspace.load(path) for path in sorted(tree.iterdir()) if path.suffix in (".tf", ".tfvars")]
-    ours = {
-        view.block.labels[0]: {assignment.key: assignment.value for assignment in view.assignments}
-        for view in build_views(workspace, sources, Options()).views
-        if isinstance(view, ModuleParameters)
-    }
+    ours: dict[str, dict[str, str]] = {}
+    for view in build_views(workspace, sources, Options()).views:
+        if isinstance(view, ModuleParameters):  # rds-aurora: one view per parameter input
+            ours.setdefault(view.block.labels[0], {}).update({a.key: a.value for a in view.assignments})
     work = tmp_path / "work"
     shutil.copytree(tree, work)
     calls = HclDocument(workspace.load(tree / "main.tf")).blocks
-    arguments = {call.labels[0]: (tree / "main.tf").read_text()[call.attribute("parameters").value.start : call.attribute("parameters").value.end] for call in calls}
+    main = (tree / "main.tf").read_text()
+    arguments = {}
+    for call in calls:  # terraform-aws-modules/rds's parameters, rds-aurora 10's cluster_parameter_group.parameters
+        given = call.attribute("parameters") or call.attribute("cluster_parameter_group")
+        member = "" if given.name == "parameters" else ".parameters"
+        arguments[call.labels[0]] = main[given.value.start : given.value.end] + member
     (work / "main.tf").unlink()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
     theirs = {}
@@ -301,6 +305,7 @@ def test_a_registry_modules_parameter_list_is_the_one_terraform_gives_each_call(
     assert ours == theirs
     assert theirs["audit_db"] == {"tcp_keepalives_idle": "900"}  # terraform.tfvars over the default
     assert theirs["orders_db"]["tcp_keepalives_idle"] == ("7200" if side == "before" else "60")
+    assert theirs["events_cluster"] == {"tcp_keepalives_interval": "75" if side == "before" else "10"}
 
 
 DYNAMIC_CASES = {

@@ -492,12 +492,16 @@ class ModuleParameters(CloudServerSettings):
         if "." in listing:  # a member of an object input (rds-aurora 10: cluster_parameter_group)
             holder, member = listing.split(".")
             outer = block.attribute(holder)
-            # An object written here; else none, or one from elsewhere: nothing read, nothing missing.
-            if outer is not None and text[outer.value.start : outer.value.end].lstrip().startswith("{"):
-                family_span = _member(text, outer.value.start, outer.value.end, family_input.split(".")[1])
+            # An object written here or where a variable or local the call gives is written;
+            # else none, or one only a plan computes: nothing read, nothing missing.
+            listed = _list_origin(module, source, outer) if outer is not None else None
+            if listed is not None and listed[0].text[listed[1][0] : listed[1][1]].lstrip().startswith("{"):
+                written_in, (start, end), via, owners, home = listed
+                text = written_in.text
+                family_span = _member(text, start, end, family_input.split(".")[1])
                 family_text = text[family_span[0] : family_span[1]] if family_span else ""
                 family = family_text[1:-1] if re.fullmatch(r'"[^"\\$]*"', family_text) else None
-                span = _member(text, outer.value.start, outer.value.end, member)
+                span = _member(text, start, end, member)
         else:
             family = _literal(module, source, block, family_input)
             found = block.attribute(listing)
