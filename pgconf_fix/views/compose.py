@@ -1117,6 +1117,12 @@ def compose_views(source: SourceFile, root: Node, environment: ProjectEnvironmen
                         f"compose cannot read the project's {environment.display} ({where}: {environment.refused}) "
                         "and refuses to run any service of this file; its variables are not known here")))
                 views.append(view)
+        if image and "bitnami" in image:
+            from pgconf_fix.views.bitnami_postgresql import bitnami_postgresql_view
+
+            settings = bitnami_postgresql_view(source, name, service, Major.of(version_from_image(image), f"the image {image}"))
+            if settings is not None:
+                views.append(settings)
         if image and is_environment_configured(image):
             bouncer = environment_pgbouncer_view(source, name, service)
             if bouncer is not None:

@@ -1,0 +1,166 @@
+"""The bitnami/postgresql image's keepalive settings, written from its compose service's environment.
+
+The image's setup (bitnami/containers, ``bitnami/postgresql/*/debian-12/rootfs/opt/bitnami/scripts/
+libpostgresql.sh``, read): ``postgresql_initialize`` generates postgresql.conf from the sample
+unless one is mounted in ``/bitnami/postgresql/conf`` (``postgresql_is_file_external``), and
+then ``postgresql_configure_connections`` runs ``postgresql_set_property`` for each of
+``POSTGRESQL_TCP_KEEPALIVES_IDLE``, ``_INTERVAL`` and ``_COUNT`` that is set and not empty: the
+sample's commented line of that parameter becomes ``name = 'value'`` (the value single-quoted,
+as written). Unset, the sample's line stays a comment and the kernel's defaults apply. A file
+mounted in ``/bitnami/postgresql/conf/conf.d`` (the chart's ``extendedConfiguration``) is
+included after those lines and wins. The setup runs when the container's command is the image's
+own ``/opt/bitnami/scripts/postgresql/run.sh`` (its entrypoint.sh checks the first argument).
+
+So a compose service of ``bitnami/postgresql`` (or ``bitnamilegacy/postgresql``) whose
+``environment`` sets one of those variables is a server view (PGF101-PGF103) of the three
+settings; a value is replaced where it is written and a missing one added as a variable of the
+same form. It is not read when a volume is mounted in, at or above ``/bitnami/postgresql/conf``
+(a mounted postgresql.conf or conf.d decides), or ``/opt/bitnami/postgresql/conf``; when the
+service has an ``env_file`` (which may set the variables), an ``entrypoint`` or a ``command``
+other than run.sh (the setup may not run) or a ``build`` (the image is built here); or when a
+value holds what the script or compose would change (``$``, a quote, a backslash, a line break).
+The script was read, not run: no container runtime runs here (tests/test_bitnami_postgresql.py
+gives real postgres the lines it writes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from pgconf_fix.documents import yaml_nodes as Y
+from pgconf_fix.documents.compose_services import service_entry, service_value
+from pgconf_fix.findings import Edit, Location
+from pgconf_fix.source import SourceFile
+from pgconf_fix.versions import Major
+from pgconf_fix.views.placed import PlacedSettings
+
+IMAGE = re.compile(r"(?:^|/)bitnami(?:legacy)?/postgresql(?:[:@]|$)")
+VARIABLES = {
+    "POSTGRESQL_TCP_KEEPALIVES_IDLE": "tcp_keepalives_idle",
+    "POSTGRESQL_TCP_KEEPALIVES_INTERVAL": "tcp_keepalives_interval",
+    "POSTGRESQL_TCP_KEEPALIVES_COUNT": "tcp_keepalives_count",
+}
+CONFIG_DIRS = ("/bitnami/postgresql/conf", "/opt/bitnami/postgresql/conf")
+RUN_SCRIPT = "/opt/bitnami/scripts/postgresql/run.sh"
+_NOT_AS_IS = "$'\"\\\n"
+
+
+def is_bitnami_postgresql(image: str) -> bool:
+    """Whether an image reference names bitnami/postgresql (or its bitnamilegacy/ copy)."""
+    return IMAGE.search(image.strip()) is not None
+
+
+def _mounted_over(target: str) -> bool:
+    path = target.rstrip("/") or "/"
+    return any(path == folder or folder.startswith(path + "/") or path.startswith(folder + "/") for folder in CONFIG_DIRS)
+
+
+def _target(volume: Node) -> str | None:
+    """A compose volume's container path: the long syntax's ``target``, or the short syntax's
+    ``[SOURCE:]TARGET[:MODE]`` (https://docs.docker.com/reference/compose-file/services/#volumes)."""
+    if isinstance(volume, MappingNode):
+        return Y.scalar_value(Y.get(volume, "target"))
+    text = Y.scalar_value(volume)
+    if text is None:
+        return None
+    parts = text.split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _runs_setup(command: Node | None) -> bool:
+    if command is None or Y.is_null(command):
+        return True
+    words = [Y.scalar_value(item) for item in command.value] if isinstance(command, SequenceNode) else (Y.scalar_value(command) or "").split()
+    return words == [RUN_SCRIPT]
+
+
+def bitnami_postgresql_view(source: SourceFile, name: str, service: MappingNode, major: Major) -> PlacedSettings | None:
+    """The keepalive settings of one compose service running bitnami/postgresql, as its setup
+    writes them from the environment (see the module), judged for ``major`` (the image tag's,
+    views.compose.version_from_image); None when they are not read."""
+    if not is_bitnami_postgresql(Y.scalar_value(service_value(service, "image")) or ""):
+        return None
+    if any(service_value(service, field) is not None for field in ("env_file", "entrypoint", "build")):
+        return None
+    if not _runs_setup(service_value(service, "command")):
+        return None
+    volumes = service_value(service, "volumes")
+    if any(_mounted_over(target) for volume in (volumes.value if isinstance(volumes, SequenceNode) else [])
+           if (target := _target(volume))):  # fmt: skip
+        return None
+    pair = service_entry(service, "environment")
+    if pair is None:
+        return None
+    key_node, environment = pair
+    entries = _entries(environment)
+    if entries is None or not any(variable in VARIABLES for variable, _, _ in entries):
+        return None
+    what = f"the environment of compose service {name}, which bitnami/postgresql writes into postgresql.conf"
+    home = Location(source, key_node.start_mark.index, key_node.end_mark.index)
+    view = PlacedSettings("server", source, what, home, lambda key, value: _insert(source, environment, key, value),
+                          major=major)  # fmt: skip
+    for variable, value, node in entries:
+        key = VARIABLES.get(variable)
+        if key is None or not value:
+            continue  # an empty value writes nothing
+        if any(char in value for char in _NOT_AS_IS):
+            return None
+        start, end = Y.span(node)
+        span = _value_span(source, node, value, variable, isinstance(environment, MappingNode))
+        view.add(key, value, Location(source, start, end), span,
+                 lambda new, node=node, variable=variable: _replace(source, environment, node, variable, new))  # fmt: skip
+    return view.finish()
+
+
+def _entries(environment: Node) -> list[tuple[str, str, ScalarNode]] | None:
+    """(variable, value, the scalar holding it) of a compose ``environment``: a map, or a list
+    of ``NAME=value`` items; None for anything else."""
+    found = []
+    if isinstance(environment, MappingNode):
+        for key, value in Y.merged_items(environment):
+            if not isinstance(value, ScalarNode):
+                return None
+            found.append((key.value, "" if Y.is_null(value) else value.value, value))
+        return found
+    if isinstance(environment, SequenceNode):
+        for item in environment.value:
+            if not isinstance(item, ScalarNode):
+                return None
+            name, equals, value = item.value.partition("=")
+            if equals:
+                found.append((name, value, item))
+        return found
+    return None
+
+
+def _value_span(source: SourceFile, node: ScalarNode, value: str, variable: str, mapping: bool) -> tuple[int, int] | None:
+    """The file span of the value when the scalar writes it as it is (plain or quoted without
+    escapes), else None (the value is then shown and located by its scalar)."""
+    start, end = Y.span(node)
+    written = source.text[start:end]
+    inner = written[1:-1] if written[:1] in "'\"" else written
+    offset = start + (1 if written[:1] in "'\"" else 0)
+    text = value if mapping else f"{variable}={value}"
+    if inner != text:
+        return None
+    if not mapping:
+        offset += len(variable) + 1
+    return offset, offset + len(value)
+
+
+def _replace(source: SourceFile, environment: Node, node: ScalarNode, variable: str, value: str) -> tuple[Edit, ...]:
+    if isinstance(environment, MappingNode):
+        return (Y.replace_scalar(source, node, value, string=True),)
+    return (Y.replace_scalar(source, node, f"{variable}={value}", string=True),)
+
+
+def _insert(source: SourceFile, environment: Node, key: str, value: str) -> tuple[Edit, ...]:
+    variable = next(name for name, written in VARIABLES.items() if written == key)
+    if not environment.value and getattr(environment, "flow_style", False):
+        return ()  # an empty flow collection: several insertions would run together
+    if isinstance(environment, MappingNode):
+        return Y.insert_entries(source, environment, [(variable, Y.render_scalar(value, string=True))])
+    style = Y.quote_style(environment.value)
+    return Y.append_items(source, environment, [Y.render_scalar(f"{variable}={value}", style=style, string=True)])

@@ -1,0 +1,140 @@
+"""bitnami/postgresql's keepalive settings from a compose service's environment
+(pgconf_fix.views.bitnami_postgresql), held to the real server.
+
+No container runtime runs here, so the image's setup is done as its libpostgresql.sh does it
+(read in bitnami/containers): for each POSTGRESQL_TCP_KEEPALIVES_* variable set and not empty,
+the server's own sample line of the parameter becomes ``name = 'value'``; then ``postgres -C``
+says what the server reads. The compose file is read with PyYAML, apart from pgconf-fix's reader.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli_runner import run_cli
+
+COMPOSE = """services:
+  db:
+    image: bitnami/postgresql:16.4.0-debian-12-r0
+    environment:
+      POSTGRESQL_PASSWORD: hunter2
+      POSTGRESQL_TCP_KEEPALIVES_IDLE: "7200"
+  listed:
+    image: docker.io/bitnami/postgresql:15
+    environment:
+      - POSTGRESQL_TCP_KEEPALIVES_IDLE=60
+      - POSTGRESQL_TCP_KEEPALIVES_INTERVAL=75
+  mounted:  # a postgresql.conf mounted in /bitnami/postgresql/conf decides
+    image: bitnami/postgresql:16
+    volumes:
+      - ./conf:/bitnami/postgresql/conf
+    environment:
+      POSTGRESQL_TCP_KEEPALIVES_IDLE: "7200"
+  plain:  # nothing set: not judged, as the official image without -c flags
+    image: bitnami/postgresql:16
+"""
+KEYS = ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
+
+
+def _setup_conf(sample: str, environment: dict[str, str] | list[str]) -> str:
+    """The postgresql.conf bitnami's postgresql_configure_connections leaves (see the module)."""
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    text = sample
+    for key in KEYS:
+        value = str(environment.get(f"POSTGRESQL_{key.upper()}", ""))
+        if value:
+            text, count = re.subn(rf"(?m)^#*\s*{key}\s*=.*$", f"{key} = '{value}'", text)
+            assert count == 1
+    return text
+
+
+def _server_reads(pg_server, tmp_path: Path, compose: str, service: str) -> dict[str, str]:
+    sharedir = subprocess.run([str(pg_server.bindir / "pg_config"), "--sharedir"], capture_output=True, text=True, check=False).stdout.strip()
+    sample = Path(sharedir, "postgresql.conf.sample")
+    if not sample.exists():
+        sample = next(Path(pg_server.bindir).parent.rglob("postgresql.conf.sample"))
+    conf = tmp_path / f"conf-{service}"
+    conf.mkdir()
+    environment = yaml.safe_load(compose)["services"][service]["environment"]
+    (conf / "postgresql.conf").write_text(_setup_conf(sample.read_text(), environment))
+    read = {}
+    for key in KEYS:
+        code, value = pg_server.config_value(conf, key)
+        assert code == 0, value
+        read[key] = value
+    return read
+
+
+def test_the_environment_bitnami_writes_is_judged_and_fixed(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(COMPOSE)
+    found = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
+    got = sorted((item["line"], item["code"]) for item in found)
+    assert got == [(4, "PGF102"), (4, "PGF103"), (6, "PGF101"), (9, "PGF103"), (11, "PGF102")], found
+    assert all(item["fix"]["applicability"] == "safe" for item in found)
+    assert "compose service db, which bitnami/postgresql writes into postgresql.conf" in found[0]["message"]
+    assert "hunter2" not in json.dumps(found)
+    run_cli(["--write", "."], tmp_path)
+    written = (tmp_path / "compose.yaml").read_text()
+    again = run_cli(["--write", "."], tmp_path)
+    assert "Fixed 0 findings" in again.stdout and (tmp_path / "compose.yaml").read_text() == written
+    services = yaml.safe_load(written)["services"]
+    assert services["db"]["environment"] == {
+        "POSTGRESQL_PASSWORD": "hunter2", "POSTGRESQL_TCP_KEEPALIVES_IDLE": "60",
+        "POSTGRESQL_TCP_KEEPALIVES_INTERVAL": "10", "POSTGRESQL_TCP_KEEPALIVES_COUNT": "6",
+    }  # fmt: skip
+    assert services["listed"]["environment"] == [
+        "POSTGRESQL_TCP_KEEPALIVES_IDLE=60", "POSTGRESQL_TCP_KEEPALIVES_INTERVAL=10", "POSTGRESQL_TCP_KEEPALIVES_COUNT=6",
+    ]  # fmt: skip
+    assert services["mounted"] == yaml.safe_load(COMPOSE)["services"]["mounted"]
+    assert "environment" not in services["plain"]
+
+
+def test_the_server_reads_what_the_setup_writes_before_and_after(tmp_path: Path) -> None:
+    from tests.pg_server import require_server
+
+    server = require_server()
+    (tmp_path / "before").mkdir()
+    before = _server_reads(server, tmp_path / "before", COMPOSE, "db")
+    assert before == {"tcp_keepalives_idle": "7200", "tcp_keepalives_interval": "0", "tcp_keepalives_count": "0"}
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "compose.yaml").write_text(COMPOSE)
+    run_cli(["--write", "."], work)
+    written = (work / "compose.yaml").read_text()
+    (tmp_path / "after").mkdir()
+    for service in ("db", "listed"):
+        after = _server_reads(server, tmp_path / "after", written, service)
+        assert after == {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6"}, service
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "    env_file: [db.env]\n",
+        "    entrypoint: [/bin/sh]\n",
+        "    command: [postgres, -c, tcp_keepalives_idle=60]\n",
+        "    build: .\n",
+        "    volumes: [\"pg-conf:/opt/bitnami/postgresql/conf\"]\n",
+        "    volumes: [{type: bind, source: ./extra, target: /bitnami/postgresql/conf/conf.d}]\n",
+    ],
+)
+def test_a_service_whose_setup_may_not_write_the_environment_is_not_read(extra: str, tmp_path: Path) -> None:
+    text = "services:\n  db:\n    image: bitnami/postgresql:16\n" + extra + "    environment:\n      POSTGRESQL_TCP_KEEPALIVES_IDLE: 7200\n"
+    (tmp_path / "compose.yaml").write_text(text)
+    found = json.loads(run_cli(["--format", "json", "--select", "PGF101", "."], tmp_path).stdout)
+    assert found == [], found  # 7200 in the environment is not read (a command's own -c flags are: 60)
+
+
+def test_a_value_the_setup_would_change_leaves_the_service_unread(tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  db:\n    image: bitnami/postgresql:16\n    environment:\n      POSTGRESQL_TCP_KEEPALIVES_IDLE: \"72'00\"\n"
+    )
+    outcome = run_cli(["--format", "json", "--select", "PGF1", "."], tmp_path)
+    assert (outcome.code, json.loads(outcome.stdout), outcome.stderr) == (0, [], "")
