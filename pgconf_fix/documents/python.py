@@ -37,6 +37,8 @@ _LITERAL = re.compile(r"^\((?:unicode|value) error\)|^bytes can only contain ASC
 # Rules of the grammar every version keeps that libcst's does not check (3.11, 3.12 and 3.13
 # refuse ``[*a for a in b]``, ``{**a for a in b}`` and ``f'{*a}'``; libcst 1.9 takes them).
 _EVERY_VERSION = re.compile(r"unpacking cannot be used in (?:dict )?comprehension|cannot use starred expression")
+# A Jinja statement or comment tag at the start of a line (see _jinja_tag).
+_JINJA_TAG = re.compile(r"^[ \t]*\{[%#]", re.MULTILINE)
 
 
 # A value the code computes at run time (a variable, a call): neither set nor missing.
@@ -221,7 +223,12 @@ class PythonDocument(LayoutEdits):
         except SyntaxError as error:
             message = error.msg or ""
             newer = not any(pattern.search(message) for pattern in (_NESTING, _LITERAL, _EVERY_VERSION))
-            if newer and _newer_python(self.text):
+            template = _jinja_tag(self.text)
+            if template is not None:
+                self.unread = (template, (
+                    "not checked: a Jinja template (a {% ... %} tag), which its engine (cookiecutter, copier) "
+                    "renders before Python reads it"))
+            elif newer and _newer_python(self.text):
                 running = ".".join(str(part) for part in sys.version_info[:2])
                 self.unread = (error.lineno or 1, (
                     f"not checked: valid Python of a newer version than {running}, which runs pgconf-fix and "
@@ -514,6 +521,17 @@ class PythonDocument(LayoutEdits):
             current = self.parents.get(current)
         return current
 
+
+
+def _jinja_tag(text: str) -> int | None:
+    """The line of the first Jinja statement or comment tag standing at the start of a line
+    (``{% if cookiecutter.use_celery == 'y' %}``, ``{%- endif %}``, ``{# ... #}``) in a module
+    Python refuses, or None. Such a module is a template: cookiecutter and copier render every
+    file of a project template with Jinja (cookiecutter-django's ``config/settings/*.py``), and
+    Python sees only the rendered text. Python never takes ``{%`` there (a set display cannot
+    hold ``%`` first), so a valid module is never taken for one."""
+    found = _JINJA_TAG.search(text)
+    return None if found is None else text.count("\n", 0, found.start()) + 1
 
 
 def _newer_python(text: str) -> bool:
