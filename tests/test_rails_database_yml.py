@@ -177,3 +177,29 @@ def test_a_url_gets_the_keywords_beside_it_as_active_record_merges_them(cluster,
     assert "keepalives_idle: 7200\nproduction:" in yml.read_text()  # the shared anchor is left
     again = run_cli(["--write", "."], tmp_path)
     assert "Fixed 0 findings" in again.stdout and again.code == 0, again.stdout
+
+
+SHARED = HERE / "fixtures" / "client" / "rails-shared-default-with-host"
+
+
+def test_the_shared_default_is_judged_in_the_environments_that_merge_it(cluster, tmp_path: Path) -> None:  # noqa: ANN001
+    """``default: &default`` with the host, merged by each environment (as ``rails new`` writes the
+    file, a host added): one finding an environment, none for ``default`` itself, whose keys
+    ActiveRecord hands each environment; the fix goes into the environments, and ActiveRecord
+    then gives libpq 60/10/6 for each while ``default`` is left as written."""
+    work = tmp_path / "work"
+    shutil.copytree(SHARED / "before", work)
+    found = json.loads(run_cli(["--format", "json", "--no-cache", "."], work).stdout)
+    labels = [item["message"].split("read by ActiveRecord's ")[1].split(" configuration")[0] for item in found]
+    assert labels == ["development", "staging"], [item["message"] for item in found]
+    _active_record()
+    before = SHARED / "before" / "config" / "database.yml"
+    assert _keepalives(before, "staging", cluster.port)["keepalives_idle"] == "900"
+    assert _keepalives(before, "development", cluster.port)["keepalives_idle"] is None
+    run_cli(["--write", "--no-cache", "."], work)
+    after = work / "config" / "database.yml"
+    assert after.read_text() == (SHARED / "after" / "config" / "database.yml").read_text()
+    assert after.read_text().split("\n\n")[0] == before.read_text().split("\n\n")[0]  # default: as written
+    for environment in ("development", "staging"):
+        got = _keepalives(after, environment, cluster.port)
+        assert got == {"keepalives": "1", "keepalives_idle": "60", "keepalives_interval": "10", "keepalives_count": "6"}

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.documents.connstr import LIBPQ_KEYWORDS
@@ -44,6 +44,8 @@ RAILS_FILE = "database.yml"
 POSTGRES_ADAPTERS = ("postgresql", "postgis")
 # ActiveRecord's names for two libpq keywords (postgresql_connection).
 RENAMED = {"username": "user", "database": "dbname"}
+# The name rails new gives the mapping its environments merge (see _databases).
+SHARED_DEFAULT = "default"
 
 
 def _written(node: ScalarNode) -> str:
@@ -91,12 +93,19 @@ def rails_database_views(source: SourceFile, root: Node) -> list[ClientConnectio
     return views
 
 
-def _databases(root: Node) -> Iterator[tuple[MappingNode, ScalarNode, str]]:
+def _databases(root: Node, shared_too: bool = False) -> Iterator[tuple[MappingNode, ScalarNode, str]]:
     """Each database configuration of a database.yml: its mapping, the key naming it, and its
     label for messages (``production``, or ``production.replica`` for one of an environment's
-    several databases, recognised by having no ``adapter`` of its own)."""
+    several databases, recognised by having no ``adapter`` of its own). The shared ``default``
+    mapping that other configurations merge (``default: &default``, as ``rails new`` writes the
+    file) is no connection of its own: its keys are judged, and fixed, in each configuration
+    that merges it (ActiveRecord would use it only under ``RAILS_ENV=default``), unless
+    ``shared_too``: a ``url`` written there is still the string the merging ones get."""
+    shared = set() if shared_too else _merged_mappings(root)
     for name, mapping in Y.items(root):
         if not isinstance(mapping, MappingNode) or name.tag == Y.MERGE_TAG:
+            continue
+        if name.value == SHARED_DEFAULT and id(mapping) in shared:
             continue
         if Y.merged_get(mapping, "adapter") is None and Y.merged_get(mapping, "url") is None:
             for database, nested in Y.items(mapping):
@@ -106,12 +115,22 @@ def _databases(root: Node) -> Iterator[tuple[MappingNode, ScalarNode, str]]:
         yield mapping, name, name.value
 
 
+def _merged_mappings(root: Node) -> set[int]:
+    """The ids of the mappings some ``<<`` of the file merges (an alias is the anchored node)."""
+    merged: set[int] = set()
+    for node in Y.walk(root):
+        for key, value in Y.items(node) if isinstance(node, MappingNode) else ():
+            if key.tag == Y.MERGE_TAG:
+                merged.update(id(item) for item in (value.value if isinstance(value, SequenceNode) else [value]))
+    return merged
+
+
 def keywords_under_urls(source: SourceFile, root: Node, connections: Sequence[object]) -> None:
     """Give each connection read from a database configuration's ``url`` the libpq keywords its
     mapping sets, beneath the URL's own (see the module): ``connections`` are the file's
     connection-string views (views.client), changed in place. A keyword the mapping alone sets
     is judged and fixed there; a missing one is still added to the URL (which wins)."""
-    for mapping, name, label in _databases(root):
+    for mapping, name, label in _databases(root, shared_too=True):
         url = Y.get(mapping, "url")
         if not isinstance(url, ScalarNode):
             continue
