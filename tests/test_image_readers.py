@@ -221,6 +221,23 @@ def test_hasura_stays_libpq(tmp_path: Path) -> None:
     assert "(libpq, read by hasura/graphql-engine's HASURA_GRAPHQL_METADATA_DATABASE_URL)" in found[0]["message"]
 
 
+def test_ory_images_read_their_dsn_with_pgx(tmp_path: Path) -> None:
+    """oryd/kratos and oryd/hydra hand DSN, less their own pool keys, to pgx (image_readers):
+    pgx keeps alive by itself, so no PGF401, and no libpq keyword is added for PGF404's sake
+    either; their UI image, another program, is not theirs."""
+    dsn = "postgres://kratos:secret@db.example.com:5432/kratos?max_conns=20&max_idle_conns=4"
+    text = (f"services:\n  kratos:\n    image: oryd/kratos:v1.3.1\n    environment:\n      - DSN={dsn}\n"
+            f"  hydra:\n    image: docker.io/oryd/hydra:v2.3.0\n    environment:\n      DSN: {dsn}\n"
+            f"  ui:\n    image: oryd/kratos-selfservice-ui-node:v1.3.1\n    environment:\n      - DSN={dsn}\n")
+    found = _judged(tmp_path, "docker-compose.yml", text, "--select", "PGF401,PGF404")
+    assert [(item["code"], item["line"]) for item in found] == [("PGF404", 5), ("PGF404", 9), ("PGF401", 13), ("PGF404", 13)], found
+    for item, image in zip(found[:2], ("oryd/kratos", "oryd/hydra")):
+        assert f"(pgx, read by {image}'s DSN, public host)" in item["message"], item["message"]
+        assert "keepalives" not in json.dumps(item["fix"])
+    assert all("read by" not in item["message"] for item in found[2:])
+    assert "keepalives=1" in json.dumps(found[2]["fix"])
+
+
 def test_a_terraform_file_with_a_known_image_loads_no_yaml(tmp_path: Path) -> None:
     """The table is asked of a .tf file through the HCL lexer alone: PyYAML and the YAML reader
     stay unloaded in a Terraform-only run (tests/test_lazy_imports.py's rule)."""

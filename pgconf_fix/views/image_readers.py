@@ -117,6 +117,14 @@ READERS = (
         ("DATABASE_URL", "DATABASE_POOL_URL"),
         _NODE_PG,
     ),
+    # ory/kratos at b86338d and ory/hydra at 83127c5 (2026): the DSN variable is the config key
+    # dsn (ory/x configx reads the environment, upper-cased keys); driver/registry_default.go
+    # (kratos) and driver/registry_sql.go (hydra) give it to ory/x sqlcon.ParseConnectionOptions,
+    # which takes out only its own max_conns, max_idle_conns, max_conn_lifetime and
+    # max_conn_idle_time (sqlcon/parse_opts.go at 31658d1; FinalizeDSN changes only mysql://),
+    # then to ory/pop v6 (at 90b6804: dialect_postgresql.go DefaultDriver "pgx", URL() the
+    # string as given; connection_instrumented.go opens it with jackc/pgx v5 stdlib).
+    ImageReader(("oryd/kratos", "oryd/hydra"), ("DSN",), _PGX),
     # Left out:
     # - outline/outline at d77dcdf: server/storage/database.ts gives DATABASE_URL to Sequelize,
     #   which parses the URL itself and hands node-postgres only the query keys it knows (TLS
