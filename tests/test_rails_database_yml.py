@@ -203,3 +203,28 @@ def test_the_shared_default_is_judged_in_the_environments_that_merge_it(cluster,
     for environment in ("development", "staging"):
         got = _keepalives(after, environment, cluster.port)
         assert got == {"keepalives": "1", "keepalives_idle": "60", "keepalives_interval": "10", "keepalives_count": "6"}
+
+
+POSTGIS = HERE / "fixtures" / "client" / "rails-postgis-adapter"
+
+
+def test_a_postgis_database_yml_is_read(cluster, tmp_path: Path) -> None:  # noqa: ANN001
+    """A database.yml whose adapter is postgis names no "postgres" anywhere: it is still read
+    (layers.yaml_config's claim). activerecord-postgis-adapter's postgis_connection hands
+    PG.connect the configuration's keys that are PG::Connection.conndefaults_hash keys, as
+    postgresql_connection does (its lib/active_record/connection_adapters/postgis_adapter.rb);
+    that gem is not installed here, so ActiveRecord's postgresql adapter stands in for it on the
+    fixed file: libpq gets 60/10/6 for each environment."""
+    from pgconf_fix.layers import yaml_config
+
+    before = POSTGIS / "before" / "config" / "database.yml"
+    assert b"postgres" not in before.read_bytes()
+    assert yaml_config.claim(before, before.read_bytes)
+    found = json.loads(run_cli(["--format", "json", "--no-cache", "."], POSTGIS / "before").stdout)
+    assert [item["code"] for item in found] == ["PGF401", "PGF401"], found
+    _active_record()
+    standing_in = tmp_path / "database.yml"
+    standing_in.write_text((POSTGIS / "after" / "config" / "database.yml").read_text().replace("adapter: postgis", "adapter: postgresql"))
+    for environment in ("development", "production"):
+        got = _keepalives(standing_in, environment, cluster.port)
+        assert got == {"keepalives": "1", "keepalives_idle": "60", "keepalives_interval": "10", "keepalives_count": "6"}

@@ -82,7 +82,8 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
         return True
     data = head()
     if name == "database.yml":
-        return b"postgres" in data  # Rails' connections (views.rails): adapter postgresql or postgis
+        # Rails' connections (views.rails): adapter postgresql or postgis (which names no "postgres")
+        return b"postgres" in data or b"postgis" in data
     if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctl" not in data:
         return False
     # A key read, a container of a PgBouncer image configured by its environment
