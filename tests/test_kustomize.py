@@ -168,3 +168,70 @@ def test_a_json_patch_of_another_kind_or_path_is_not_read(tmp_path: Path) -> Non
     text = FLUX.replace("- op: add", "- op: test")
     (tmp_path / "flux.yaml").write_text(text)
     assert "PGF10" not in run_cli(["."], tmp_path).stdout
+
+
+CHARTS = Path(__file__).parent / "fixtures" / "kubernetes" / "kustomize-helm-charts-inline-values"
+# Stands in for helm, which is not installed here: kustomize hands it the values it merged
+# (``-f``), and this prints each values file as a ConfigMap named after the release, so that
+# ``kubectl kustomize --enable-helm`` shows what helm would have been given.
+FAKE_HELM = '''#!/usr/bin/env python3
+import sys
+args = sys.argv[1:]
+if args[:1] == ["version"]:
+    print("v3.14.0")
+    sys.exit(0)
+release = args[1]
+files = [args[i + 1] for i, arg in enumerate(args) if arg in ("-f", "--values")]
+for number, name in enumerate(files):
+    text = open(name).read()
+    print("---\\napiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: values-%s-%d\\ndata:\\n  values.yaml: |" % (release, number))
+    print("".join("    " + line + "\\n" for line in text.splitlines()))
+'''
+
+
+def _inflated_values(root: Path) -> dict[str, dict]:
+    """The values ``kubectl kustomize --enable-helm`` hands helm for each release of ``root``,
+    with a local copy of the chart (the Bitnami chart's default ``extendedConfiguration: ""``)."""
+    chart = root / "charts" / "postgresql-16.4.0" / "postgresql"
+    chart.mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: postgresql\nversion: 16.4.0\n")
+    (chart / "values.yaml").write_text('primary:\n  extendedConfiguration: ""\n  persistence:\n    size: 8Gi\n')
+    helm = root.parent / "helm"
+    helm.write_text(FAKE_HELM)
+    helm.chmod(0o755)
+    done = subprocess.run(["kubectl", "kustomize", "--enable-helm", "--helm-command", str(helm), str(root)],
+                          capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    found = {}
+    for document in yaml.safe_load_all(done.stdout):
+        release = document["metadata"]["name"].removeprefix("values-").rsplit("-", 1)[0]
+        found[release] = yaml.safe_load(document["data"]["values.yaml"])
+    return found
+
+
+@needs_kubectl
+def test_inline_chart_values_are_what_kustomize_hands_helm(pg_server: PgServer, tmp_path: Path) -> None:  # noqa: F811
+    """A kustomization's ``helmCharts`` entry and a HelmChartInflationGenerator: their
+    ``valuesInline`` win over the chart's values (valuesMerge override, the default), so the
+    tool's findings are true of what helm gets, and after --write the server accepts the
+    rendered extendedConfiguration with the budget's keepalives; under ``valuesMerge: merge``
+    the chart's values win, and the tool leaves that entry unread."""
+    work = tmp_path / "before" / "tree"
+    shutil.copytree(CHARTS / "before", work)
+    before = _inflated_values(work)
+    assert "tcp_keepalives_idle = 7200" in before["orders-db"]["primary"]["extendedConfiguration"]
+    assert before["audit-db"]["primary"]["extendedConfiguration"] == ""  # the chart's, not the entry's
+    assert "tcp_keepalives" not in before["reports-db"]["primary"]["extendedConfiguration"]
+    found = run_cli(["--no-cache", "."], work).stdout
+    assert "helmCharts[0].valuesInline" in found and "helmCharts[1]" not in found
+    written = tmp_path / "after" / "tree"
+    shutil.copytree(CHARTS / "before", written)
+    run_cli(["--write", "--no-cache", "."], written)
+    after = _inflated_values(written)
+    assert after["audit-db"] == before["audit-db"]
+    for release in ("orders-db", "reports-db"):
+        conf = tmp_path / "conf" / release
+        conf.mkdir(parents=True)
+        (conf / "postgresql.conf").write_text(after[release]["primary"]["extendedConfiguration"])
+        for name, value in KEEPALIVES.items():
+            assert pg_server.config_value(conf, name) == (0, value), release

@@ -760,6 +760,8 @@ def kubernetes_views(workspace: Workspace, source: SourceFile, root: Node) -> tu
         views = helm_values_views(workspace, source, root)
     if not views and kind in ("HelmRelease", "Application"):
         views = release_values_views(workspace, source, root)
+    if not views and kind == "HelmChartInflationGenerator":
+        views = inflated_values_views(workspace, source, root, "")
     return views, []
 
 
@@ -834,6 +836,30 @@ def release_values_views(workspace: Workspace, source: SourceFile, root: Mapping
             if merged and not isinstance(view, EmbeddedServerConfig):
                 view.judges_missing = False
         views += found
+    return views
+
+
+def inflated_values_views(workspace: Workspace, source: SourceFile, entry: Node, prefix: str) -> list[SettingsView]:
+    """The chart values kustomize's Helm inflation writes inline (``kustomize build
+    --enable-helm``): a kustomization's ``helmCharts`` entry, or a ``HelmChartInflationGenerator``
+    resource; ``entry`` is the mapping with ``valuesInline``, ``prefix`` where it is in the file.
+    Read as a values file's are (``values_views``). kustomize merges ``valuesInline`` over the
+    chart's values (or ``valuesFile``) and they win there under ``valuesMerge: override``, its
+    default, and ``replace``; under ``merge`` the file's values win, and ``additionalValuesFiles``
+    are handed to helm after them (``-f``), so an entry with either is not read: what it sets may
+    be overridden (kubernetes-sigs/kustomize 12f9e63, api/internal/builtins/
+    HelmChartInflationGenerator.go replaceValuesInline, api/types/helmchartargs.go)."""
+    values = Y.get(entry, "valuesInline")
+    merge = Y.scalar_value(Y.get(entry, "valuesMerge")) or "override"
+    if not isinstance(values, MappingNode) or merge not in ("override", "replace"):
+        return []
+    if Y.get(entry, "additionalValuesFiles") is not None:
+        return []
+    views = values_views(workspace, source, values, f"{prefix}valuesInline.")
+    if merge == "override" and Y.get(entry, "valuesFile") is not None:
+        for view in views:
+            if not isinstance(view, EmbeddedServerConfig):
+                view.judges_missing = False  # a map of settings is merged over the file's
     return views
 
 

@@ -147,7 +147,8 @@ def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) ->
     kustomization (or a Flux ``Kustomization``'s ``spec``): a JSON 6902 patch's operations on an
     operator's parameters (``patches``/``patchesJson6902`` entries whose ``target`` names a kind of
     ``PARAMETER_POINTERS``), and a strategic-merge patch (``patches`` entries, and
-    ``patchesStrategicMerge`` items) read as the resource it patches, for what it sets."""
+    ``patchesStrategicMerge`` items) read as the resource it patches, for what it sets; and the
+    chart values of its ``helmCharts`` (views.kubernetes.inflated_values_views)."""
     holder = root
     if (Y.scalar_value(Y.get(root, "apiVersion")) or "").startswith("kustomize.toolkit.fluxcd.io/"):
         holder = Y.get(root, "spec")
@@ -171,6 +172,12 @@ def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) ->
                     views.extend(_operations_view(source, documents[0], pointer))
             elif isinstance(documents[0], MappingNode):
                 views.extend(_merge_patch_views(workspace, source, documents[0]))
+    charts = Y.get(holder, "helmCharts")
+    if isinstance(charts, SequenceNode):
+        from pgconf_fix.views.kubernetes import inflated_values_views
+
+        for index, entry in enumerate(charts.value):
+            views.extend(inflated_values_views(workspace, source, entry, f"helmCharts[{index}]."))
     return views
 
 
