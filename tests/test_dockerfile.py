@@ -256,3 +256,27 @@ def test_the_major_of_a_from_image_with_args_decides_what_postgres_refuses(tmp_p
     assert "--build-arg" in found[0]["message"]
     (tmp_path / "Dockerfile").write_text("ARG PG_MAJOR=16\nFROM postgres:${PG_MAJOR}\n" + command)
     assert json.loads(run_cli(["--no-cache", "--format", "json", "--select", "PGF001", "."], tmp_path).stdout) == []
+
+
+TEMPLATE = Path(__file__).parent / "fixtures" / "client" / "dockerfile-template-run-build-step" / "before"
+
+
+@pytest.mark.parametrize("use_celery", ["y", "n"])
+def test_a_template_s_build_step_is_judged_as_in_its_renderings(use_celery: str, tmp_path: Path) -> None:
+    """A project template's Dockerfile (``{% if %}`` lines, as cookiecutter-django's): its
+    ``RUN`` is a build step in what Jinja renders, so its URL is not judged there, nor in the
+    template; the ``ENV`` URL, the image's runtime connection, is judged in both."""
+    jinja2 = pytest.importorskip("jinja2")
+    template = (TEMPLATE / "Dockerfile").read_text()
+    assert instructions(template) is None  # BuildKit refuses the template itself
+    context = {"cookiecutter": {"use_celery": use_celery, "project_slug": "shop"}}
+    rendered = jinja2.Template(template, keep_trailing_newline=True).render(**context)
+    assert [found.keyword for found in instructions(rendered) or ()] == (
+        ["FROM", *(["ENV"] if use_celery == "y" else []), "ENV", "RUN", "CMD"])
+
+    def hosts(tree: Path) -> list[str]:
+        found = json.loads(run_cli(["--format", "json", "--no-cache", "--select", "PGF401", "."], tree).stdout)
+        return [item["message"].split("connection to ")[1].split(":")[0] for item in found]
+
+    (tmp_path / "Dockerfile").write_text(rendered)
+    assert hosts(tmp_path) == hosts(TEMPLATE) == ["db.internal"]

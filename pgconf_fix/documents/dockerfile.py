@@ -137,9 +137,12 @@ def _skipped_inside(line: str) -> bool:
     return not rest or rest.startswith("#")
 
 
-def instructions(text: str) -> list[Instruction] | None:
+def instructions(text: str, template: bool = False) -> list[Instruction] | None:
     """The file's instructions in order, or None when it is outside what is read here (an
-    ``escape`` parser directive, a heredoc)."""
+    ``escape`` parser directive, a heredoc). With ``template``, a line that is a Jinja statement
+    or comment tag (``{% if cookiecutter.use_celery == 'y' %}``), which the template's engine
+    removes before BuildKit reads the file, is passed by as a comment is: the instructions of
+    every branch are read (None otherwise: BuildKit refuses such a line)."""
     found: list[Instruction] = []
     directives = True
     offset, lines = 0, _lines(text)
@@ -156,7 +159,7 @@ def instructions(text: str) -> list[Instruction] | None:
                 return None
             continue
         directives = False
-        if not stripped or stripped.startswith("#"):
+        if not stripped or stripped.startswith("#") or (template and stripped.startswith(("{%", "{#"))):
             continue
         match = _INSTRUCTION.match(line)
         if match is None:
@@ -187,5 +190,7 @@ def instructions(text: str) -> list[Instruction] | None:
 def run_spans(text: str) -> list[tuple[int, int]]:
     """The file spans of the arguments of every ``RUN`` instruction: commands BuildKit runs
     while it builds the image, each to its end, never in the container the image starts. Empty
-    when the file is outside what :func:`instructions` reads."""
-    return [(found.args_start, found.args_end) for found in instructions(text) or () if found.keyword == "RUN"]
+    when the file is outside what :func:`instructions` reads. A project template's Dockerfile
+    (cookiecutter-django's ``compose/production/django/Dockerfile``, with ``{% if %}`` lines) is
+    read as the template: each branch's ``RUN`` is a build step in every rendering that keeps it."""
+    return [(found.args_start, found.args_end) for found in instructions(text, template=True) or () if found.keyword == "RUN"]
