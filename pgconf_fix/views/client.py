@@ -864,8 +864,8 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
         build_steps = run_spans(source.text)
     # Strings no libpq reads, by file span: edoburu/pgbouncer's DATABASE_URL (its entrypoint
     # parses it; one value of a Terraform heredoc's JSON among others), a Dockerfile RUN's
-    # connection (a command of the build, ended before any idle time).
-    skipped = entrypoint_urls + build_steps
+    # connection (a command of the build, ended before any idle time), a JSON Schema's examples.
+    skipped = entrypoint_urls + build_steps + _schema_example_spans(source)
     views = []
     services = workflow_services(source)
     for carrier in carriers_of(source):
@@ -882,6 +882,33 @@ def connection_views(source: SourceFile) -> list[ClientConnection]:
         for view in views:
             view.local_names = services
     return views
+
+
+def _schema_example_spans(source: SourceFile) -> list[tuple[int, int]]:
+    """The file spans of a JSON Schema's ``examples`` arrays in a ``.json`` file (one that names
+    ``$schema``): values that illustrate a property for its readers, which no program connects
+    with (JSON Schema Validation, "examples": not used for validation). ory/kratos'
+    ``embedx/config.schema.json`` shows its ``dsn`` so. Empty for any other file."""
+    text = source.text
+    if source.path.suffix != ".json" or '"$schema"' not in text or '"examples"' not in text:
+        return []
+    from yaml.nodes import MappingNode, SequenceNode
+
+    from pgconf_fix.documents import yaml_nodes as Y  # JSON read as YAML, for the nodes' offsets
+
+    try:
+        documents = Y.compose_documents(text.replace("\t", " "))
+    except Y.YamlError:
+        return []
+    spans = []
+    for root in documents:
+        if not isinstance(root, MappingNode) or Y.get(root, "$schema") is None:
+            continue
+        for node in Y.walk(root):
+            examples = Y.get(node, "examples") if isinstance(node, MappingNode) else None
+            if isinstance(examples, SequenceNode):
+                spans.append(Y.span(examples))
+    return spans
 
 
 def workflow_services(source: SourceFile) -> frozenset[str]:
