@@ -138,3 +138,67 @@ def test_a_value_the_setup_would_change_leaves_the_service_unread(tmp_path: Path
     )
     outcome = run_cli(["--format", "json", "--select", "PGF1", "."], tmp_path)
     assert (outcome.code, json.loads(outcome.stdout), outcome.stderr) == (0, [], "")
+
+
+STATEFUL_SET = """apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+spec:
+  serviceName: db
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+        - name: postgresql
+          image: docker.io/bitnami/postgresql:16.4.0-debian-12-r0
+          env:
+            - name: POSTGRESQL_PASSWORD
+              valueFrom:
+                secretKeyRef: {name: db, key: password}
+            - name: POSTGRESQL_TCP_KEEPALIVES_IDLE
+              value: "7200"
+"""
+
+
+def test_a_kubernetes_container_of_bitnami_postgresql_is_read_from_its_env(tmp_path: Path) -> None:
+    """The same setup in a StatefulSet's container: judged, fixed in its env list (new items in
+    the list's form), and the server then reads 60/10/6; another variable's valueFrom is fine."""
+    from tests.pg_server import require_server
+
+    (tmp_path / "db.yaml").write_text(STATEFUL_SET)
+    found = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
+    assert sorted((item["line"], item["code"]) for item in found) == [(16, "PGF102"), (16, "PGF103"), (20, "PGF101")], found
+    run_cli(["--write", "."], tmp_path)
+    written = (tmp_path / "db.yaml").read_text()
+    env = yaml.safe_load(written)["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[1:] == [
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_IDLE", "value": "60"},
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_INTERVAL", "value": "10"},
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_COUNT", "value": "6"},
+    ]
+    assert "Fixed 0 findings" in run_cli(["--write", "."], tmp_path).stdout
+    server = require_server()
+    compose_like = yaml.safe_dump({"services": {"db": {"environment": {item["name"]: item["value"] for item in env[1:]}}}})
+    assert _server_reads(server, tmp_path, compose_like, "db") == {
+        "tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('              value: "7200"\n', "              value: 7200\n"),  # a number: the API server refuses the pod
+        ('              value: "7200"\n', "              valueFrom: {configMapKeyRef: {name: db, key: idle}}\n"),
+        ("          env:\n", "          command: [/bin/sh]\n          env:\n"),
+        ("          env:\n", "          volumeMounts: [{name: conf, mountPath: /bitnami/postgresql/conf}]\n          env:\n"),
+        ("          env:\n", "          envFrom: [{configMapRef: {name: db}}]\n          env:\n"),
+    ],
+)
+def test_a_kubernetes_container_whose_setup_may_not_write_its_env_is_not_read(old: str, new: str, tmp_path: Path) -> None:
+    (tmp_path / "db.yaml").write_text(STATEFUL_SET.replace(old, new))
+    found = json.loads(run_cli(["--format", "json", "--select", "PGF1", "."], tmp_path).stdout)
+    assert found == [], found

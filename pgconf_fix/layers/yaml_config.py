@@ -87,10 +87,12 @@ def claim(path: Path, head: Callable[[], bytes]) -> bool:
     if b"postgres" not in data and b"pgbouncer" not in data and b"patroni" not in data and b"sysctl" not in data:
         return False
     # A key read, a container of a PgBouncer image configured by its environment
-    # (views.pgbouncer_env), an operator's resource, or a kustomize JSON patch of one.
+    # (views.pgbouncer_env) or of bitnami/postgresql's keepalive variables
+    # (views.bitnami_postgresql), an operator's resource, or a kustomize JSON patch of one.
     return (
         _keys().search(data) is not None
         or _environment_images().search(data) is not None
+        or b"POSTGRESQL_TCP_KEEPALIVES_" in data
         or _operator_api().search(data) is not None
         or _json_patch_path().search(data) is not None
     )

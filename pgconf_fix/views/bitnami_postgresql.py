@@ -114,6 +114,57 @@ def bitnami_postgresql_view(source: SourceFile, name: str, service: MappingNode,
     return view.finish()
 
 
+def kubernetes_bitnami_postgresql_view(source: SourceFile, name: str, container: MappingNode, major: Major) -> PlacedSettings | None:
+    """The same for a Kubernetes container of bitnami/postgresql (a StatefulSet's, a Pod's...),
+    whose ``env`` is a list of ``name``/``value`` items. Not read with ``envFrom`` or a
+    variable's ``valueFrom`` (values not here), a ``command`` (the image's entrypoint does not
+    run) or ``args`` other than run.sh, or a ``volumeMounts`` path in, at or above the
+    configuration folders."""
+    if not is_bitnami_postgresql(Y.scalar_value(Y.get(container, "image")) or ""):
+        return None
+    if Y.get(container, "envFrom") is not None or Y.get(container, "command") is not None or not _runs_setup(Y.get(container, "args")):
+        return None
+    mounts = Y.get(container, "volumeMounts")
+    if any(_mounted_over(Y.scalar_value(Y.get(mount, "mountPath")) or "") for mount in (mounts.value if isinstance(mounts, SequenceNode) else [])):
+        return None
+    pair = Y.entry(container, "env")
+    if pair is None or not isinstance(pair[1], SequenceNode):
+        return None
+    key_node, environment = pair
+    what = f"the env of container {name}, which bitnami/postgresql writes into postgresql.conf"
+    home = Location(source, key_node.start_mark.index, key_node.end_mark.index)
+    view = PlacedSettings("server", source, what, home, lambda key, value: _append_item(source, environment, key, value), major=major)
+    read = False
+    for item in environment.value:
+        variable = Y.scalar_value(Y.get(item, "name"))
+        key = VARIABLES.get(variable or "")
+        if key is None:
+            continue
+        value = Y.get(item, "value")
+        if Y.get(item, "valueFrom") is not None or any(entry.tag == Y.MERGE_TAG for entry, _ in Y.items(item)):
+            return None
+        if value is None or Y.is_null(value) or not value.value:
+            continue  # an empty value writes nothing
+        if not isinstance(value, ScalarNode) or value.tag != Y.STR_TAG or any(char in value.value for char in _NOT_AS_IS):
+            return None  # the API server refuses a number; the script would change the rest
+        start, end = Y.span(item)
+        view.add(key, value.value, Location(source, start, end), _value_span(source, value, value.value, variable or "", True),
+                 lambda new, value=value: (Y.replace_scalar(source, value, new, string=True),))  # fmt: skip
+        read = True
+    return view.finish() if read else None
+
+
+def _append_item(source: SourceFile, environment: SequenceNode, key: str, value: str) -> tuple[Edit, ...]:
+    variable = next(name for name, written in VARIABLES.items() if written == key)
+    rendered = Y.render_scalar(value, string=True)
+    if environment.flow_style:
+        if not environment.value:
+            return ()  # an empty flow list: several insertions would run together
+        return Y.append_items(source, environment, [f"{{name: {variable}, value: {rendered}}}"])
+    indent = " " * (environment.start_mark.column + 2)
+    return Y.append_items(source, environment, [f"name: {variable}{source.newline}{indent}value: {rendered}"])
+
+
 def _entries(environment: Node) -> list[tuple[str, str, ScalarNode]] | None:
     """(variable, value, the scalar holding it) of a compose ``environment``: a map, or a list
     of ``NAME=value`` items; None for anything else."""

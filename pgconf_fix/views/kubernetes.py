@@ -382,6 +382,14 @@ def pod_views(source: SourceFile, root: MappingNode) -> list[SettingsView]:
                 continue
             if not is_postgres_image(image):
                 continue
+            if "bitnami" in image:
+                from pgconf_fix.views.bitnami_postgresql import (
+                    kubernetes_bitnami_postgresql_view,
+                )
+
+                settings = kubernetes_bitnami_postgresql_view(source, name, container, Major.of(version_from_image(image), f"the image {image}"))
+                if settings is not None:
+                    views.append(settings)
             strings = [pair for field in ("args", "command")
                        if (pair := Y.entry(container, field)) is not None and Y.scalar_value(pair[1]) is not None]
             if strings:  # the API server refuses the pod: that alone is said
