@@ -462,3 +462,44 @@ def test_an_azure_for_each_of_another_shape_is_not_read(for_each: str, name: str
     assert (view.assignments, view.judges_missing) == ([], False)
     outcome = run_cli(["--format", "json", "."], tmp_path)
     assert outcome.code == 0 and json.loads(outcome.stdout) == [], outcome.stderr
+
+
+@pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_a_helm_release_heredoc_is_the_values_file_terraform_hands_helm(side: str, tmp_path: Path) -> None:
+    """``helm_release.values = [<<-EOT ... EOT]``: the string ``terraform console`` gives for it
+    (in a copy where the release is a local of its ``values``) is YAML whose
+    ``primary.extendedConfiguration`` postgres reads with the values judged (7200, then after
+    --write 60/10/6); the releases with a ``set`` block or an interpolation are not read."""
+    import yaml
+
+    from pgconf_fix.layers.terraform import build_views
+    from pgconf_fix.options import Options
+    from pgconf_fix.views.embedded import EmbeddedServerConfig
+    from pgconf_fix.workspace import Workspace
+    from tests.pg_server import require_server
+
+    tree = FIXTURES / "helm-release-bitnami-values" / side
+    workspace = Workspace(tree)
+    source = workspace.load(tree / "main.tf")
+    views = [view for view in build_views(workspace, [source], Options()).views if isinstance(view, EmbeddedServerConfig)]
+    assert len(views) == 1  # the "db" release alone
+    text = source.text
+    (release,) = [block for block in HclDocument(source).blocks if block.labels == ("helm_release", "postgresql")]
+    values = release.attribute("values")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "main.tf").write_text(f"locals {{\n  probe = {text[values.value.start : values.value.end]}\n}}\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    console = subprocess.run([TERRAFORM, "console"], cwd=work, env=env, input="jsonencode(local.probe[0])\n",
+                             capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert console.returncode == 0, console.stderr
+    handed = yaml.safe_load(json.loads(json.loads(console.stdout)))
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "postgresql.conf").write_text(handed["primary"]["extendedConfiguration"])
+    server = require_server()
+    read = {key: server.config_value(conf, key)[1] for key in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")}
+    want = {"before": ("7200", "0", "0"), "after": ("60", "10", "6")}[side]
+    assert tuple(read.values()) == want
+    assert str(views[0].get("tcp_keepalives_idle").value) == want[0]

@@ -82,6 +82,13 @@ def build_views(workspace: Workspace, sources: list[SourceFile], options: Option
         from pgconf_fix.views.client import build_client_views
 
         built.views.extend(build_client_views(workspace, holding, options))
+    # Chart values in a helm_release's heredoc (views.terraform_helm): a values file kept in the .tf.
+    releases = [file.source for file in built.files if not file.problems and b"helm_release" in file.source.data]
+    if releases:
+        from pgconf_fix.views.terraform_helm import helm_release_views
+
+        for source in releases:
+            built.views.extend(helm_release_views(workspace, source))
     # A PgBouncer configured by the environment of an ECS container definition written in HCL.
     bouncers = [file.source for file in built.files if not file.problems and b"/pgbouncer" in file.source.data]
     if bouncers:
