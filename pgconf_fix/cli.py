@@ -25,7 +25,7 @@ from pgconf_fix.config import (
     normalise_selectors,
     options_from_config,
 )
-from pgconf_fix.options import Options
+from pgconf_fix.options import Options, RuleSelection
 from pgconf_fix.run import CheckMemo, CheckResult, Target, check, find_targets, fix_loop_follows
 from pgconf_fix.source import InputError, SourceFile, UserError
 from pgconf_fix.versions import given_version
@@ -447,15 +447,9 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
     if given["select"] == ():
         # An empty CI variable would select nothing and pass: never what was meant.
         raise click.BadParameter("selects no rule; give codes or prefixes such as PGF1 or ALL", param_hint="--select")
-    # As ruff resolves them: a --select starts the selection afresh, the config's ignore and
-    # extend-select with it; without one, --ignore and --extend-select add to the config's.
-    for key in ("select", "ignore", "extend_select"):
-        codes = given[key]
-        if given["select"] is not None:
-            if codes is not None or key != "select":
-                values[key] = codes or ()
-        elif codes:
-            values[key] = getattr(options, key) + codes
+    # As ruff resolves them: the flags are a selection of their own, applied over the config's
+    # (Options.flag_selection); a --select there starts afresh.
+    selectors = {key: codes for key, codes in given.items() if codes}
     if flags.get("pg_version"):
         version = given_version(str(flags["pg_version"]))
         if version is None:
@@ -475,13 +469,13 @@ def _options(cwd: Path, config_path: str | None, found: tuple[Path, dict] | None
     if flags.get("rules_dir"):
         values["rules_dirs"] = options.rules_dirs + tuple(Path(p).resolve() for p in flags["rules_dir"])  # type: ignore[union-attr]
     options = replace(options, **values)
+    if not selectors:
+        return options
     catalog = load_catalog(options.rules_dirs)
-    normalised = {}
-    for key in ("select", "ignore", "extend_select"):
-        if key in values:
-            normalised[key] = normalise_selectors(values[key], catalog)  # type: ignore[arg-type]
-            check_selectors(normalised[key], catalog, f"--{key.replace('_', '-')}")
-    return replace(options, **normalised)
+    for key, codes in selectors.items():
+        selectors[key] = normalise_selectors(codes, catalog)  # type: ignore[arg-type]
+        check_selectors(selectors[key], catalog, f"--{key.replace('_', '-')}")
+    return replace(options, flag_selection=RuleSelection(**selectors))  # type: ignore[arg-type]
 
 
 def _run(

@@ -9,7 +9,7 @@ from typing import Any
 
 from pgconf_fix.budget import Budget
 from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml
-from pgconf_fix.options import Options
+from pgconf_fix.options import Options, specificity
 from pgconf_fix.versions import PgVersion, given_version
 
 CONFIG_NAMES = (".pgconf-fix.toml", "pyproject.toml")
@@ -198,8 +198,10 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     for pattern, codes in per_file.items():
         selectors = normalise_selectors(_strings(where, f"per-file-ignores.{pattern}", codes), catalog)
         check_selectors(selectors, catalog, f"{where}: 'per-file-ignores'")
+        # As ruff's per-file-ignores: every rule a selector matches is ignored there, whatever
+        # selects it (a rule's name too: it was accepted above and matched nothing).
         per_file_ignores[pattern] = tuple(
-            rule.code for rule in catalog.values() if any(rule.code.startswith(s) or s == "ALL" for s in selectors)
+            rule.code for rule in catalog.values() if any(specificity(s, rule) is not None for s in selectors)
         )
     return replace(options, rule_parameters=rule_parameters, per_file_ignores=per_file_ignores)
 

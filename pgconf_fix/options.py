@@ -19,12 +19,54 @@ BUDGET_NAME = "idle_budget"
 
 
 @dataclass(frozen=True, eq=False)
-class Options:
-    """The settings of one run: the config file's, with the command's flags over them."""
+class RuleSelection:
+    """One place's rule selectors (the config file's, or the command line's), as ruff keeps a
+    ``RuleSelection`` for each: ``select`` (None when not given), ``ignore`` and
+    ``extend_select``. A selector is ``ALL``, a code or a prefix of codes (``PGF1``), or a
+    rule's name; selectors are normalised (``config.normalise_selectors``) before they get here."""
 
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
+
+    def verdict(self, rule: Rule) -> bool | None:
+        """What this selection says of ``rule``: its most specific selector that matches the
+        rule wins (True selects, False ignores), an ignore winning a tie, as ruff resolves
+        them (``ruff_workspace`` ``as_rule_table``: ``--ignore ALL --select E501`` keeps E501);
+        None when no selector matches it."""
+        best: tuple[int, bool] | None = None
+        for selectors, chosen in (((self.select or ()) + self.extend_select, True), (self.ignore, False)):
+            for selector in selectors:
+                rank = specificity(selector, rule)
+                # Ignores come second: at the same specificity they take the place of a select.
+                if rank is not None and (best is None or rank >= best[0]):
+                    best = (rank, chosen)
+        return None if best is None else best[1]
+
+
+def specificity(selector: str, rule: Rule) -> int | None:
+    """How specific ``selector`` is when it matches ``rule`` (None when it does not): ``ALL`` 0,
+    a prefix of the code its length, the full code or the rule's name the code's length. Every
+    selector that matches one rule is a prefix of its code, so the longer is the more specific,
+    ruff's order (All < linter ``PGF`` < ``PGF1`` < ``PGF10`` < the rule ``PGF101``)."""
+    if selector == "ALL":
+        return 0
+    if selector == rule.name:
+        return len(rule.code)
+    if rule.code.startswith(selector):
+        return len(selector)
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Options:
+    """The settings of one run: the config file's, with the command's flags over them."""
+
+    # The config file's selectors; ``flag_selection`` is the command line's, applied over them.
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    flag_selection: RuleSelection | None = None
     pg_version: PgVersion | None = None
     rule_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
@@ -91,8 +133,8 @@ class Options:
         return self.resolve(rule, value), "the idle budget" if value == BUDGET_NAME else label
 
     def enabled(self, rule: Rule) -> bool:
-        """Whether ``rule`` runs: selected (``select``, else the rule's own default) or
-        extend-selected, and not ignored."""
+        """Whether ``rule`` runs, by the config's selectors and then the command line's, the
+        more specific selector winning (``_chosen``)."""
         # The verdicts by what they read of a rule, kept on this object (not a field: a
         # dataclass field costs every run its generated code; ``replace`` starts anew): each
         # reader group asked again of every rule (50 groups x the catalog on the 1,000-file
@@ -108,16 +150,17 @@ class Options:
         return chosen
 
     def _chosen(self, rule: Rule) -> bool:
-        def matches(prefixes: tuple[str, ...]) -> bool:
-            return any(
-                prefix == "ALL" or rule.code.startswith(prefix) or rule.name == prefix for prefix in prefixes
-            )
-
-        if self.select is not None:
-            chosen = matches(self.select)
-        else:
-            chosen = rule.enabled
-        chosen = chosen or matches(self.extend_select)
-        if matches(self.ignore):
-            chosen = False
+        """Ruff's resolution: from the rule's default, each selection in turn (the config's,
+        then the command line's); one with ``select`` decides alone (the rule runs when its
+        verdict selects it), one without changes only the rules its selectors match."""
+        chosen = rule.enabled
+        config = RuleSelection(self.select, self.ignore, self.extend_select)
+        for selection in (config, self.flag_selection):
+            if selection is None:
+                continue
+            verdict = selection.verdict(rule)
+            if selection.select is not None:
+                chosen = verdict is True
+            elif verdict is not None:
+                chosen = verdict
         return chosen

@@ -373,6 +373,38 @@ def test_command_line_selectors_combine_with_the_configs_as_ruff_does(repo: Path
     assert sorted(codes(run_cli(["--extend-select", "PGF103", "."], repo).stdout)) == ["PGF101", "PGF102", "PGF103"]
 
 
+@pytest.mark.parametrize(
+    ("config", "flags", "expected"),
+    [
+        # The more specific selector wins, whichever list it is in (ignore won every time).
+        ("", ["--ignore", "ALL", "--select", "PGF104"], ["PGF104"]),
+        ("", ["--ignore", "PGF1", "--select", "PGF10", "--extend-select", "PGF104"], ["PGF101", "PGF102", "PGF103", "PGF104"]),
+        ("", ["--select", "PGF1", "--ignore", "PGF10", "--extend-select", "PGF102"], ["PGF102"]),
+        ("", ["--ignore", "PGF10", "--extend-select", "ssl-renegotiation"], ["PGF104"]),  # a name is a full code
+        ("", ["--select", "PGF104", "--ignore", "PGF104"], []),  # a tie: ignore wins, as in ruff
+        ('ignore = ["PGF1"]\nextend-select = ["PGF104"]\n', [], ["PGF104"]),
+        ('select = ["ALL"]\nignore = ["PGF10"]\nextend-select = ["PGF101", "PGF103"]\n', [], ["PGF101", "PGF103"]),
+        # The flags' selection comes after the config's: its extend-select beats the config's
+        # ignore, and its less specific ignore still removes what the config extend-selected
+        # (ruff: extend-select = ["E703"] in ruff.toml, then --ignore E7, reports no E703).
+        ('ignore = ["PGF102"]\n', ["--extend-select", "PGF102"], ["PGF101", "PGF102", "PGF103", "PGF104"]),
+        ('ignore = ["PGF1"]\nextend-select = ["PGF102"]\n', [], ["PGF102"]),
+        ('ignore = ["PGF1"]\nextend-select = ["PGF102"]\n', ["--ignore", "PGF10"], []),
+        ('select = ["PGF101"]\n', ["--ignore", "ALL", "--extend-select", "PGF103"], ["PGF103"]),
+    ],
+)
+def test_the_more_specific_selector_wins_as_in_ruff(repo: Path, config: str, flags: list[str], expected: list[str]) -> None:
+    (repo / ".pgconf-fix.toml").write_text(config)
+    outcome = run_cli([*flags, "."], repo)
+    assert sorted(codes(outcome.stdout)) == expected, outcome.stderr
+
+
+def test_per_file_ignores_take_rule_names(repo: Path) -> None:
+    # A name was accepted there (check_selectors) and ignored nothing: only codes were expanded.
+    (repo / ".pgconf-fix.toml").write_text('[per-file-ignores]\n"db/*" = ["ssl-renegotiation"]\n')
+    assert sorted(codes(run_cli(["--select", "PGF104,PGF101", "."], repo).stdout)) == ["PGF101"]
+
+
 def test_statistics_count_input_errors_as_ruff_counts_io_errors(repo: Path) -> None:
     # With a missing path the JSON rows had no trace of it (the findings' JSON has a PGF000
     # item); ruff's statistics count E902 io-error.

@@ -221,7 +221,8 @@ def test_codes_are_case_insensitive_everywhere(tmp_path: Path) -> None:
     assert _found(run_cli(["--select", "pgf10", "."], tmp_path).stdout) == both
     assert _found(run_cli(["--select", "pgf10", "--ignore", "pgf101", "."], tmp_path).stdout) == {
         ("postgresql.conf", "PGF102")}
-    assert _found(run_cli(["--select", "PGF10", "--extend-select", "all", "--ignore", "Pgf1", "."],
+    # The ignore as specific as the select wins the tie (a less specific Pgf1 would lose to PGF10, as in ruff).
+    assert _found(run_cli(["--select", "PGF10", "--extend-select", "all", "--ignore", "Pgf10", "."],
                           tmp_path).stdout) == set()
     (tmp_path / ".pgconf-fix.toml").write_text(
         'select = ["pgf1"]\nignore = ["pgf102"]\n[rule.pgf101]\ntarget = 30\n[per-file-ignores]\n"x.conf" = ["pgf1"]\n'
