@@ -410,9 +410,27 @@ def test_statistics_count_input_errors_as_ruff_counts_io_errors(repo: Path) -> N
     # item); ruff's statistics count E902 io-error.
     outcome = run_cli(["--statistics", "--format", "json", "missing.conf"], repo)
     assert outcome.code == 2
-    assert json.loads(outcome.stdout) == [{"code": "PGF000", "name": "input-error", "count": 1, "fixable": 0}]
+    assert json.loads(outcome.stdout) == [
+        {"code": "PGF000", "name": "input-error", "count": 1, "fixable": False, "fixable_count": 0}
+    ]
     text = run_cli(["--statistics", "missing.conf", "db"], repo)
     assert text.code == 2 and "1\tPGF000\t[ ] input-error" in text.stdout.splitlines()
+
+
+def test_statistics_json_has_ruffs_shape(tmp_path: Path) -> None:
+    # ruff 0.17.6's rows: code, name, count, fixable (every one fixed: true) and fixable_count;
+    # ours had "fixable" as the count, and the table marked a rule [*] when --write fixed only
+    # some of its findings (ruff marks those [-]).
+    (tmp_path / ".env").write_text(
+        "A=postgresql+psycopg://u@db.example.com/a?sslmode=require\n"  # libpq reads it: a safe fix
+        "B=postgresql://u@db.example.com/b?sslmode=require\n"  # a reader not known: unsafe
+    )
+    rows = json.loads(run_cli(["--statistics", "--format", "json", "."], tmp_path).stdout)
+    assert rows == [{"code": "PGF401", "name": "client-keepalives", "count": 2, "fixable": False, "fixable_count": 1}]
+    assert run_cli(["--statistics", "."], tmp_path).stdout == "2\tPGF401\t[-] client-keepalives\n"
+    unsafe = json.loads(run_cli(["--statistics", "--format", "json", "--unsafe-fixes", "."], tmp_path).stdout)
+    assert unsafe == [{"code": "PGF401", "name": "client-keepalives", "count": 2, "fixable": True, "fixable_count": 2}]
+    assert run_cli(["--statistics", "--unsafe-fixes", "."], tmp_path).stdout == "2\tPGF401\t[*] client-keepalives\n"
 
 
 @pytest.mark.parametrize("word", ["check", "format"])

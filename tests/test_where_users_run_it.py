@@ -257,8 +257,8 @@ def test_statistics_counts_per_code(tmp_path: Path) -> None:
     assert outcome.stdout.splitlines() == ["2\tPGF102\t[*] server-keepalives-interval",
                                            "1\tPGF101\t[*] server-keepalives-idle"]
     rows = json.loads(run_cli(["--statistics", "--format", "json", "."], tmp_path).stdout)
-    assert rows == [{"code": "PGF102", "name": "server-keepalives-interval", "count": 2, "fixable": 2},
-                    {"code": "PGF101", "name": "server-keepalives-idle", "count": 1, "fixable": 1}]
+    assert rows == [{"code": "PGF102", "name": "server-keepalives-interval", "count": 2, "fixable": True, "fixable_count": 2},
+                    {"code": "PGF101", "name": "server-keepalives-idle", "count": 1, "fixable": True, "fixable_count": 1}]
 
 
 def test_output_file_gets_the_report(tmp_path: Path) -> None:
