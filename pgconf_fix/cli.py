@@ -361,15 +361,20 @@ def _report(
             findings, style.unsafe_fixes, style.show_fixes, colour=colour, fixable=fixes, errors=len(errors)
         )
     if style.output_file is not None:
-        try:
-            # As ruff: the folders on the way are made (a CI job's reports/ need not exist yet).
-            os.makedirs(os.path.dirname(os.path.abspath(style.output_file)), exist_ok=True)
-            with open(style.output_file, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-        except OSError as exc:
-            raise click.FileError(style.output_file, exc.strerror) from None
+        _write_output_file(style.output_file, text.encode("utf-8"))
         return
     _emit(text, err)
+
+
+def _write_output_file(path: str, data: bytes) -> None:
+    """``--output-file``: ``data`` written to ``path``; as ruff, the folders on the way are made
+    (a CI job's reports/ need not exist yet)."""
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise click.FileError(path, exc.strerror) from None
 
 
 def _counted(style: ReportStyle) -> bool:
@@ -615,9 +620,12 @@ def _checked(
             base = diff_base(outcome.texts, cwd)
             if base != Path(os.path.abspath(cwd)):
                 _note(f"note: the diff's paths are relative to {base}: apply it there")
-            for path, text in sorted(outcome.texts.items()):
-                sys.stdout.buffer.write(unified_diff(outcome.originals[path], text, cwd, base))
-            sys.stdout.buffer.flush()
+            patch = b"".join(unified_diff(outcome.originals[path], text, cwd, base) for path, text in sorted(outcome.texts.items()))
+            if style.output_file is not None:  # the diff is --diff's report: it wrote nothing there
+                _write_output_file(style.output_file, patch)
+            else:
+                sys.stdout.buffer.write(patch)
+                sys.stdout.buffer.flush()
             noun = "finding" if outcome.fixed == 1 else "findings"
             _emit(f"Would fix {outcome.fixed} {noun}.\n" if outcome.texts else "No fixes available.\n", err=True)
             if error_count:

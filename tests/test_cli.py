@@ -352,6 +352,18 @@ def test_output_file_makes_the_folders_on_its_way(repo: Path) -> None:
     assert blocked.code == 2 and "taken" in blocked.stderr and "Traceback" not in blocked.stderr
 
 
+def test_diff_with_output_file_writes_the_diff_there(repo: Path) -> None:
+    # The diff went to standard output and the file was never written: a CI job's patch artifact was missing.
+    outcome = run_cli(["--diff", "--output-file", "out/fixes.patch", "."], repo)
+    assert outcome.code == 1 and outcome.stdout == "", outcome.stderr
+    patch = (repo / "out" / "fixes.patch").read_bytes()
+    assert patch == run_cli(["--diff", "."], repo).stdout_bytes and b"+tcp_keepalives_idle = 60" in patch
+    assert "Would fix 4 findings." in outcome.stderr
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "apply", "out/fixes.patch"], cwd=repo, check=True)
+    assert run_cli(["."], repo).code == 0
+
+
 @pytest.mark.parametrize("code", ["", " "])
 def test_explain_of_no_code_is_an_error(repo: Path, code: str) -> None:
     # --explain "" (an empty variable) ran the whole check instead and exited 1.
