@@ -43,6 +43,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
 COUNTED = ("text", "github")  # formats whose summary counts fixable findings
 STATISTICS_REFUSED = ("sarif", "github")  # formats --statistics has no shape in
+LIVE_TIMEOUT = 10.0  # seconds --live waits for the server when --live-timeout is not given
 # Whether this invocation may use the result cache (pgconf_fix.cache): the command does;
 # main() called in-process only when asked or when PGCONF_FIX_CACHE_DIR is set.
 USE_CACHE = False
@@ -420,7 +421,7 @@ def _errors(result: CheckResult) -> int:
     help="Processes to check with (default: the CPUs this process may use, but one process below a measured amount of work).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (in the user cache directory).")
-@click.option("--live-timeout", type=float, default=10, show_default=True, metavar="SECONDS", help="connect_timeout for --live.")
+@click.option("--live-timeout", type=float, metavar="SECONDS", help=f"connect_timeout for --live.  [default: {LIVE_TIMEOUT:g}]")
 @click.version_option(__version__, prog_name="pgconf-fix")
 def cli(**kwargs: object) -> int:
     """Find where an idle PostgreSQL connection can silently die, in the settings of the
@@ -513,6 +514,9 @@ def _run(
         raise click.UsageError(f"--statistics prints text or JSON (--format text or json), not --format {fmt}")
     if diff_mode and write_mode:
         raise click.UsageError("--diff and --write cannot be used together")
+    if flags.get("live_timeout") is not None and not flags.get("live"):
+        # It was taken and did nothing: a check of files opens no connection to time out.
+        raise click.UsageError("--live-timeout applies to --live DSN only")
     if add_suppressions is not None and (diff_mode or write_mode):
         # It writes comments, not fixes: --diff would write after all, --write would fix nothing.
         mode = "--diff" if diff_mode else "--write"
@@ -603,7 +607,8 @@ def _checked(
     if flags.get("live"):
         from pgconf_fix.live import LiveRun
 
-        run = LiveRun.connect(run, str(flags["live"]), float(flags["live_timeout"]), given_paths)  # type: ignore[arg-type]
+        timeout = LIVE_TIMEOUT if flags.get("live_timeout") is None else float(flags["live_timeout"])  # type: ignore[arg-type]
+        run = LiveRun.connect(run, str(flags["live"]), timeout, given_paths)
     fix_loop_follows(follows)
     result = run.check()
     error_count = _errors(result)

@@ -364,6 +364,13 @@ def test_diff_with_output_file_writes_the_diff_there(repo: Path) -> None:
     assert run_cli(["."], repo).code == 0
 
 
+def test_live_timeout_without_live_is_a_usage_error(repo: Path) -> None:
+    # It was taken without a word and the files were checked as if it were not there.
+    outcome = run_cli(["--live-timeout", "3", "."], repo)
+    assert outcome.code == 2 and outcome.stdout == ""
+    assert "--live-timeout applies to --live DSN only" in outcome.stderr
+
+
 @pytest.mark.parametrize("code", ["", " "])
 def test_explain_of_no_code_is_an_error(repo: Path, code: str) -> None:
     # --explain "" (an empty variable) ran the whole check instead and exited 1.
