@@ -92,9 +92,28 @@ def toml_table(path: Path, text: str, error: type[Exception]) -> dict[str, Any]:
     except ValueError as exc:
         # TOMLDecodeError, or ValueError from an integer past Python's 4,300-digit conversion
         # limit, which tomllib lets through (TOML allows 64-bit integers only)
-        raise error(f"{path}: invalid TOML: {toml_message(exc, text)}") from None
+        message, where = toml_located(exc, text)
+        raise error(f"{path}{where}: invalid TOML: {message}") from None
     except RecursionError:  # arrays or inline tables nested some thousands deep
         raise error(f"{path}: invalid TOML: nested too deeply for Python's TOML parser") from None
+
+
+def toml_located(exc: ValueError, text: str) -> tuple[str, str]:
+    """``toml_message`` of ``exc`` and where it is, as ``":line:column"`` (1-based) to follow
+    a path, or "" when it names no place. tomllib's messages end "(at line L, column C)", or
+    "(at end of document)" for an error at the end, which is put as Python 3.14's
+    TOMLDecodeError puts its ``pos``: the line and column of the end of the text."""
+    import re
+
+    message = toml_message(exc, text)
+    located = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, re.DOTALL)
+    if located:
+        return located.group(1), f":{located.group(2)}:{located.group(3)}"
+    if message.endswith(" (at end of document)"):
+        line = text.count("\n") + 1
+        column = len(text) - (text.rfind("\n") + 1) + 1
+        return message.removesuffix(" (at end of document)") + " at the end of the file", f":{line}:{column}"
+    return message, ""
 
 
 def toml_message(exc: ValueError, text: str) -> str:

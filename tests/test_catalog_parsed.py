@@ -83,9 +83,9 @@ def test_a_parse_whose_table_was_altered_is_still_validated(rules: Path) -> None
 def test_an_invalid_rule_raises_what_a_parse_raises(rules: Path) -> None:
     (rules / "PGF101.toml").write_text('code = "PGF101"\nname = [\n')
     assert catalog._shipped_rules(rules) is None  # _load_dir then raises
-    with pytest.raises(catalog.CatalogError, match="PGF101.toml: invalid TOML"):
+    with pytest.raises(catalog.CatalogError, match="PGF101.toml:3:1: invalid TOML"):
         _fresh(rules)
-    with pytest.raises(catalog.CatalogError, match="PGF101.toml: invalid TOML"):
+    with pytest.raises(catalog.CatalogError, match="PGF101.toml:3:1: invalid TOML"):
         catalog.parsed_rules(rules)
 
 

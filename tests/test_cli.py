@@ -471,6 +471,10 @@ def test_a_ruff_subcommand_is_a_usage_error_with_the_right_form(repo: Path, word
         ("[tool.pgconf-fix]\nidle-budget = -5\n", "pyproject.toml:2: 'idle-budget' must be a positive integer"),
         ('[tool.pgconf-fix]\nextend-select = ["NOPE"]\n', "pyproject.toml:2: 'extend-select': unknown rule selector 'NOPE'"),
         ('[tool.pgconf-fix]\n"rules-dir" = ["nowhere"]\n', "pyproject.toml:2: 'rules-dir': "),
+        # tomllib names no line for an error at the end ("(at end of document)"): it is the text's end.
+        ('[tool.pgconf-fix]\nselect = ["PGF1"', "pyproject.toml:2:17: invalid TOML: Unclosed array at the end of the file"),
+        ('[tool.pgconf-fix]\nselect = ["PGF1"]\nignore =', "pyproject.toml:3:9: invalid TOML: Invalid value at the end of the file"),
+        ('[tool.pgconf-fix]\nselect = "PGF1\n', "pyproject.toml:2:15: invalid TOML: Illegal character '\\n'\n"),
     ],
 )
 def test_a_config_mistake_names_its_line(repo: Path, content: str, located: str) -> None:
