@@ -98,6 +98,50 @@ def toml_table(path: Path, text: str, error: type[Exception]) -> dict[str, Any]:
         raise error(f"{path}: invalid TOML: nested too deeply for Python's TOML parser") from None
 
 
+def toml_value(value: Any) -> str:
+    """``value`` (as tomllib gives it) written as it is written in TOML, for messages about a
+    TOML file: ``true``, ``"a"``, ``["a", 1]``, ``{ a = 1 }``, ``2024-01-01``; Python's
+    ``True``, ``'a'`` and ``datetime.date(2024, 1, 1)`` are not what the user wrote."""
+    import math
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string: JSON's escapes are TOML's
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{toml_key(key)} = {toml_value(item)}" for key, item in value.items())
+        return "{ " + items + " }" if items else "{}"
+    if hasattr(value, "isoformat"):  # date, time, datetime
+        return value.isoformat()
+    return str(value)
+
+
+def toml_key(key: str) -> str:
+    """A key as TOML writes it: bare when it can be, else quoted."""
+    import re
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_value(key)
+
+
+def toml_type(value: Any) -> str:
+    """The TOML name of ``value``'s type, with its article: "a string", "an array", "a table"..."""
+    import datetime
+
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, name in ((str, "a string"), (int, "an integer"), (float, "a float"), (list, "an array"), (dict, "a table"),
+                       (datetime.datetime, "a date-time"), (datetime.date, "a date"), (datetime.time, "a time")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
 def toml_located(exc: ValueError, text: str) -> tuple[str, str]:
     """``toml_message`` of ``exc`` and where it is, as ``":line:column"`` (1-based) to follow
     a path, or "" when it names no place. tomllib's messages end "(at line L, column C)", or
@@ -199,13 +243,13 @@ def _check_bounds(path: Path, check: dict[str, Any], parameters: dict[str, Any])
         value = check[key]
         if isinstance(value, str):
             if value not in parameters and value not in RUN_PARAMETERS:
-                raise CatalogError(f"{path}: [check] {key} = {value!r} names no parameter (see [parameters])")
+                raise CatalogError(f"{path}: [check] {key} = {toml_value(value)} names no parameter (see [parameters])")
             value = parameters.get(value, RUN_PARAMETERS.get(value))
             where = f"[parameters] {check[key]}, used as [check] {key},"
         else:
             where = f"[check] {key}"
         if key != "fix" and (isinstance(value, bool) or not isinstance(value, int)):
-            raise CatalogError(f"{path}: {where} must be an integer, not {value!r}")
+            raise CatalogError(f"{path}: {where} must be an integer, not {toml_value(value)}")
 
 
 def builtin_rules_dir() -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pgconf_fix.budget import Budget
-from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml
+from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml, toml_key, toml_type, toml_value
 from pgconf_fix.options import Options, specificity
 from pgconf_fix.versions import PgVersion, given_version
 
@@ -28,10 +28,10 @@ def _table(path: Path) -> dict[str, Any] | None:
     data = read_toml(path, ConfigError)
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
-        raise ConfigError(f"{path}: 'tool' must be a table, not {type(tool).__name__}")
+        raise ConfigError(f"{path}: 'tool' must be a table, not {toml_type(tool)}")
     table = tool.get("pgconf-fix") if path.name == "pyproject.toml" else tool.get("pgconf-fix", data)
     if table is not None and not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.pgconf-fix] must be a table, not {table!r}")
+        raise ConfigError(f"{path}: [tool.pgconf-fix] must be a table, not {toml_value(table)}")
     return table
 
 
@@ -60,13 +60,13 @@ def _strings(path: Path | str, key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{path}: '{key}' must be a list of strings")
+        raise ConfigError(f"{path}: '{key}' must be an array of strings, not {toml_value(value)}")
     return tuple(value)
 
 
 def _positive_int(path: Path | str, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(f"{path}: '{key}' must be a positive integer, not {value!r}")
+        raise ConfigError(f"{path}: '{key}' must be a positive integer, not {toml_value(value)}")
     return value
 
 
@@ -105,28 +105,51 @@ def check_selectors(selectors: tuple[str, ...], catalog: dict[str, Rule], origin
             raise ConfigError(f"{origin}: unknown rule selector '{selector}'")
 
 
-_HEADER = re.compile(r"^[ \t]*\[")
-_OWN_HEADER = re.compile(r"^[ \t]*\[[ \t]*tool[ \t]*\.[ \t]*[\"']?pgconf-fix[\"']?[ \t]*\]")
+_HEADER = re.compile(r"^[ \t]*\[(?!\[)(.*?)\][ \t]*(?:#.*)?$")
+_KEY_PART = re.compile(r"\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^.\"' \t]+")
 
 
-def key_line(path: Path | None, key: str) -> int | None:
-    """The line (1-based) of the config file ``path`` where its pgconf-fix table's own key
-    ``key`` is written: in ``[tool.pgconf-fix]``, or before any table of a .pgconf-fix.toml.
-    None when it cannot be told (no file, another spelling, a dotted key)."""
+def _header_parts(inside: str) -> tuple[str, ...]:
+    """The keys of a table header's dotted name, unquoted: ``tool . "pgconf-fix"`` is (tool, pgconf-fix)."""
+    return tuple(part[1:-1] if part[:1] in "\"'" else part for part in _KEY_PART.findall(inside))
+
+
+def key_line(path: Path | None, key: str | None, table: tuple[str, ...] = ()) -> int | None:
+    """The line (1-based) of the config file ``path`` where ``key`` is written in the pgconf-fix
+    table's sub-table ``table`` (``()``: the pgconf-fix table itself, ``("rule", "PGF101")``:
+    ``[tool.pgconf-fix.rule.PGF101]``), or, with ``key`` None, that sub-table's header. The
+    pgconf-fix table is ``[tool.pgconf-fix]``, and in a .pgconf-fix.toml also the top of the
+    file. None when it cannot be told (no file, a dotted key, an inline table)."""
     if path is None:
         return None
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    inside = path.name != "pyproject.toml"  # a .pgconf-fix.toml's keys start at the top
-    written = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=")
+    own = [("tool", "pgconf-fix", *table)]
+    if path.name != "pyproject.toml":
+        own.append(table)  # a .pgconf-fix.toml's keys start at the top
+    inside = path.name != "pyproject.toml" and not table
+    written = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=") if key is not None else None
     for number, line in enumerate(lines, 1):
-        if _HEADER.match(line):
-            inside = bool(_OWN_HEADER.match(line))
-        elif inside and written.match(line):
+        header = _HEADER.match(line)
+        if header:
+            inside = _header_parts(header.group(1)) in own
+            if inside and written is None:
+                return number
+        elif inside and written is not None and written.match(line):
             return number
     return None
+
+
+def _at(where: Path, path: Path | None, *places: tuple[str | None, tuple[str, ...]]) -> str:
+    """``where``, followed by the line of the first of ``places`` (``key_line``'s key and table)
+    that is written in the file: the place of a mistake, else of what holds it."""
+    for key, table in places:
+        line = key_line(path, key, table)
+        if line is not None:
+            return f"{where}:{line}"
+    return str(where)
 
 
 def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
@@ -135,11 +158,11 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     where = path or Path("<config>")
 
     def at(key: str) -> str:
-        line = key_line(path, key)
-        return f"{where}:{line}" if line is not None else str(where)
+        return _at(where, path, (key, ()))
     unknown = sorted(set(table) - _KNOWN_KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KNOWN_KEYS))})")
+        place = _at(where, path, *((key, ()) for key in unknown), *((None, (key,)) for key in unknown))
+        raise ConfigError(f"{place}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(_KNOWN_KEYS))})")
     base = where.parent if path else Path.cwd()
     options = Options()
     values: dict[str, Any] = {}
@@ -160,9 +183,9 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
         given = table["pg-version"]
         version = given_version(str(given)) if isinstance(given, (str, int, float)) and not isinstance(given, bool) else None
         if version is None:
-            raise ConfigError(f"{at('pg-version')}: 'pg-version' must look like 13 or 9.4, not {given!r}")
+            raise ConfigError(f"{at('pg-version')}: 'pg-version' must look like 13 or 9.4, not {toml_value(given)}")
         if not known_major(version):
-            raise ConfigError(f"{at('pg-version')}: 'pg-version' = {given!r} is not a major pgconf-fix knows; {accepted_majors()}")
+            raise ConfigError(f"{at('pg-version')}: 'pg-version' = {toml_value(given)} is not a major pgconf-fix knows; {accepted_majors()}")
         values["pg_version"] = version
     if "idle-budget" in table:
         seconds = _positive_int(at("idle-budget"), "idle-budget", table["idle-budget"])
@@ -171,7 +194,7 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
         values["config_dir"] = path.parent.absolute()
     if "force-exclude" in table:
         if not isinstance(table["force-exclude"], bool):
-            raise ConfigError(f"{at('force-exclude')}: 'force-exclude' must be true or false, not {table['force-exclude']!r}")
+            raise ConfigError(f"{at('force-exclude')}: 'force-exclude' must be true or false, not {toml_value(table['force-exclude'])}")
         values["force_exclude"] = table["force-exclude"]
     if "max-file-size" in table:
         values["max_file_size"] = _positive_int(at("max-file-size"), "max-file-size", table["max-file-size"])
@@ -190,14 +213,17 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
             values[key] = normalise_selectors(selectors, catalog)
             check_selectors(values[key], catalog, f"{at(key.replace('_', '-'))}: '{key.replace('_', '-')}'")
     options = replace(options, **values)
-    rule_parameters = _rule_parameters(where, table.get("rule", {}), catalog)
+    rule_parameters = _rule_parameters(where, path, table.get("rule", {}), catalog)
     per_file = table.get("per-file-ignores", {})
+    whole = ("per-file-ignores", ()), (None, ("per-file-ignores",))  # an inline table, or its own
     if not isinstance(per_file, dict):
-        raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
+        raise ConfigError(f"{_at(where, path, *whole)}: 'per-file-ignores' must be a table of glob = [codes], "
+                          f"not {toml_value(per_file)}")
     per_file_ignores = {}
     for pattern, codes in per_file.items():
-        selectors = normalise_selectors(_strings(where, f"per-file-ignores.{pattern}", codes), catalog)
-        check_selectors(selectors, catalog, f"{where}: 'per-file-ignores'")
+        place = _at(where, path, (pattern, ("per-file-ignores",)), *whole)
+        selectors = normalise_selectors(_strings(place, f"per-file-ignores.{toml_key(pattern)}", codes), catalog)
+        check_selectors(selectors, catalog, f"{place}: 'per-file-ignores'")
         # As ruff's per-file-ignores: every rule a selector matches is ignored there, whatever
         # selects it (a rule's name too: it was accepted above and matched nothing).
         per_file_ignores[pattern] = tuple(
@@ -206,27 +232,32 @@ def options_from_config(path: Path | None, table: dict[str, Any]) -> Options:
     return replace(options, rule_parameters=rule_parameters, per_file_ignores=per_file_ignores)
 
 
-def _rule_parameters(where: Path, tables: Any, catalog: dict[str, Rule]) -> dict[str, dict[str, Any]]:
+def _rule_parameters(where: Path, path: Path | None, tables: Any, catalog: dict[str, Rule]) -> dict[str, dict[str, Any]]:
+    """The [rule.<code or name>] tables: each rule's parameters, checked against its defaults'
+    types; a ConfigError names the file and the line of the mistake where it can be told."""
     if not isinstance(tables, dict):
-        raise ConfigError(f"{where}: [rule] must be a table of rule tables, like [tool.pgconf-fix.rule.PGF101]")
+        raise ConfigError(f"{_at(where, path, ('rule', ()))}: [rule] must be a table of rule tables, "
+                          "like [tool.pgconf-fix.rule.PGF101]")
     by_name = {rule.name: rule for rule in catalog.values()}
     result: dict[str, dict[str, Any]] = {}
     for key, parameters in tables.items():
+        own = (None, ("rule", key)), (key, ("rule",)), ("rule", ())
         rule = catalog.get(key.upper()) or by_name.get(key.lower())
         if rule is None:
-            raise ConfigError(f"{where}: [rule.{key}]: no such rule")
+            raise ConfigError(f"{_at(where, path, *own)}: [rule.{toml_key(key)}]: no such rule")
         if not isinstance(parameters, dict):
-            raise ConfigError(f"{where}: [rule.{key}] must be a table")
+            raise ConfigError(f"{_at(where, path, *own)}: [rule.{toml_key(key)}] must be a table, not {toml_value(parameters)}")
         for name, value in parameters.items():
+            place = _at(where, path, (name, ("rule", key)), *own)
             if name not in rule.parameters:
                 known = ", ".join(rule.parameters) or "none"
-                raise ConfigError(f"{where}: [rule.{key}]: unknown parameter '{name}' (known: {known})")
+                raise ConfigError(f"{place}: [rule.{toml_key(key)}]: unknown parameter '{name}' (known: {known})")
             expected = type(rule.parameters[name])
             if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
                 raise ConfigError(
-                    f"{where}: [rule.{key}]: '{name}' must be {expected.__name__}, not {value!r}"
+                    f"{place}: [rule.{toml_key(key)}]: '{name}' must be {toml_type(expected())}, not {toml_value(value)}"
                 )
             if expected is int and value <= 0:
-                raise ConfigError(f"{where}: [rule.{key}]: '{name}' must be positive, not {value}")
+                raise ConfigError(f"{place}: [rule.{toml_key(key)}]: '{name}' must be positive, not {value}")
         result[rule.code] = dict(parameters)
     return result

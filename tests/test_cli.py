@@ -219,7 +219,7 @@ def test_nearest_config_wins_and_config_flag_overrides(repo: Path) -> None:
         ('[tool.pgconf-fix.per-file-ignores]\n"db/*" = [""]\n', "'per-file-ignores': empty rule selector"),
         # A major without a parameter catalog was taken and judged as if known.
         ("[tool.pgconf-fix]\npg-version = 99\n", "'pg-version' = 99 is not a major pgconf-fix knows; give one of PostgreSQL 9.0\u201318"),
-        ('[tool.pgconf-fix]\npg-version = "8.4"\n', "'pg-version' = '8.4' is not a major pgconf-fix knows"),
+        ('[tool.pgconf-fix]\npg-version = "8.4"\n', "'pg-version' = \"8.4\" is not a major pgconf-fix knows"),
         # The error named the directory only, not the config and key that gave it.
         ('[tool.pgconf-fix]\nrules-dir = ["policies-typo"]\n', ": 'rules-dir': "),
     ],
@@ -475,6 +475,22 @@ def test_a_ruff_subcommand_is_a_usage_error_with_the_right_form(repo: Path, word
         ('[tool.pgconf-fix]\nselect = ["PGF1"', "pyproject.toml:2:17: invalid TOML: Unclosed array at the end of the file"),
         ('[tool.pgconf-fix]\nselect = ["PGF1"]\nignore =', "pyproject.toml:3:9: invalid TOML: Invalid value at the end of the file"),
         ('[tool.pgconf-fix]\nselect = "PGF1\n', "pyproject.toml:2:15: invalid TOML: Illegal character '\\n'\n"),
+        # Values as TOML writes them (Python's True, 'abc', ['a', 1] and datetime.date(...) were
+        # printed), and the line of a key in a sub-table ([rule.X], per-file-ignores) or unknown.
+        ("[tool.pgconf-fix]\nidle-budget = true\n", "pyproject.toml:2: 'idle-budget' must be a positive integer, not true\n"),
+        ('[tool.pgconf-fix]\nexclude = ["a", 1]\n', "pyproject.toml:2: 'exclude' must be an array of strings, not [\"a\", 1]\n"),
+        ('[tool.pgconf-fix]\npg-version = "abc"\n', "pyproject.toml:2: 'pg-version' must look like 13 or 9.4, not \"abc\"\n"),
+        ('[tool.pgconf-fix]\nforce-exclude = "yes"\n', "pyproject.toml:2: 'force-exclude' must be true or false, not \"yes\"\n"),
+        ("[tool.pgconf-fix]\npg-version = 2024-01-01\n", "pyproject.toml:2: 'pg-version' must look like 13 or 9.4, not 2024-01-01\n"),
+        ("[tool.pgconf-fix]\nidle-budget = { a = 1 }\n", "pyproject.toml:2: 'idle-budget' must be a positive integer, not { a = 1 }\n"),
+        ('[tool]\npgconf-fix = ["x"]\n', 'pyproject.toml: [tool.pgconf-fix] must be a table, not ["x"]\n'),
+        ('tool = "x"\n', "pyproject.toml: 'tool' must be a table, not a string\n"),
+        ("[tool.pgconf-fix.rule.PGF101]\n\ntarget = true\n", "pyproject.toml:3: [rule.PGF101]: 'target' must be an integer, not true\n"),
+        ('[tool.pgconf-fix.rule."PGF101"]\ntarget = "60"\n', "pyproject.toml:2: [rule.PGF101]: 'target' must be an integer, not \"60\"\n"),
+        ("[tool.pgconf-fix]\n[tool.pgconf-fix.rule.PGF999]\na = 1\n", "pyproject.toml:2: [rule.PGF999]: no such rule\n"),
+        ('[tool.pgconf-fix.per-file-ignores]\n"db/*" = [1]\n', "pyproject.toml:2: 'per-file-ignores.\"db/*\"' must be an array of strings, not [1]\n"),
+        ('[tool.pgconf-fix]\nper-file-ignores = { "db/*" = ["NOPE"] }\n', "pyproject.toml:2: 'per-file-ignores': unknown rule selector 'NOPE'"),
+        ("[tool.pgconf-fix]\nselect = [\"PGF1\"]\ncolour = 1\n", "pyproject.toml:3: unknown key(s) colour "),
     ],
 )
 def test_a_config_mistake_names_its_line(repo: Path, content: str, located: str) -> None:

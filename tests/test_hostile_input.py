@@ -275,7 +275,7 @@ def test_pyproject_tool_entry_that_is_not_a_table(work: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [
-        ('maximum = "maximum"', 'maximum = "lots"', "[check] maximum = 'lots' names no parameter"),
+        ('maximum = "maximum"', 'maximum = "lots"', "[check] maximum = \"lots\" names no parameter"),
         ("maximum = 30", 'maximum = "lots"', "[parameters] maximum, used as [check] maximum, must be an integer"),
     ],
 )

@@ -150,7 +150,7 @@ def test_a_series_before_10_needs_its_minor(given: str, accepted: bool, tmp_path
     config = run_cli(["--no-cache", "--select", "PGF104", "."], project)
     assert (config.code == 2) != accepted, config.stderr
     if not accepted:
-        assert f"'pg-version' must look like 13 or 9.4, not '{given}'" in config.stderr
+        assert f"'pg-version' must look like 13 or 9.4, not \"{given}\"" in config.stderr  # as TOML writes it
 
 
 def test_a_dockerfile_image_is_read_with_the_args_before_it(tmp_path: Path) -> None:
