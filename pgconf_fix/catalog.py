@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -70,6 +71,49 @@ class Rule:
 
 
 _REQUIRED = ("code", "name", "layer", "severity", "summary", "why", "fix_safety", "check")
+# The types of a rule file's other fields, by TOML's names: a wrong one was a traceback
+# (summary = 5: 'int' object has no attribute 'strip') or a rule that could never be selected.
+_STRINGS = ("code", "name", "layer", "severity", "summary", "why", "fix_safety", "options")
+_CHECK_STRINGS = ("setting", "unit", "message", "unset_means", "zero_means", "negative_means", "maximum_name",
+                  "requires_parameter", "fix_applicability")
+# A user rule's code as ruff writes one (letters, then digits), so that the case-insensitive
+# selectors, which are upper-cased, can name it and ALL is not a code; its name as a selector
+# can name it too: lower case, no comma or space.
+_USER_CODE = re.compile(r"[A-Z]+[0-9]+")
+_USER_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+
+
+def _check_types(path: Path, data: dict[str, Any], builtin: bool) -> None:
+    """CatalogError naming the field, and its line, when a rule's field has the wrong TOML
+    type or form."""
+
+    def wrong(key: str, table: str, problem: str) -> CatalogError:
+        line = toml_key_line(path, key, [(table,)] if table else [()])
+        return CatalogError(f"{path}{f':{line}' if line else ''}: {f'[{table}] ' if table else ''}{key} {problem}")
+
+    for key in _STRINGS:
+        if key in data and not isinstance(data[key], str):
+            raise wrong(key, "", f"must be a string, not {toml_value(data[key])}")
+    for key, kind in (("enabled", bool), ("references", list), ("example", dict), ("parameters", dict)):
+        if key in data and not isinstance(data[key], kind):
+            raise wrong(key, "", f"must be {toml_type(kind())}, not {toml_value(data[key])}")
+    if not all(isinstance(item, str) for item in data.get("references", ())):
+        raise wrong("references", "", f"must be an array of strings, not {toml_value(data['references'])}")
+    for key, value in data.get("example", {}).items():
+        if not isinstance(value, str):
+            raise wrong(key, "example", f"must be a string, not {toml_value(value)}")
+    check = data["check"]
+    for key in _CHECK_STRINGS:
+        if key in check and not isinstance(check[key], str):
+            raise wrong(key, "check", f"must be a string, not {toml_value(check[key])}")
+    if check.get("fix_applicability", "safe") not in ("safe", "unsafe"):
+        raise wrong("fix_applicability", "check", f'must be "safe" or "unsafe", not {toml_value(check["fix_applicability"])}')
+    if "values" in check and not isinstance(check["values"], list):
+        raise wrong("values", "check", f"must be an array, not {toml_value(check['values'])}")
+    if not builtin and not _USER_CODE.fullmatch(data["code"]):
+        raise wrong("code", "", f"{toml_value(data['code'])} must be capital letters then digits, like ACME001")
+    if not builtin and not _USER_NAME.fullmatch(data["name"]):
+        raise wrong("name", "", f"{toml_value(data['name'])} must be lower case words joined by '-', like statement-timeout-set")
 
 
 def read_toml(path: Path, error: type[Exception], what: str = "") -> dict[str, Any]:
@@ -124,8 +168,6 @@ def toml_value(value: Any) -> str:
 
 def toml_key(key: str) -> str:
     """A key as TOML writes it: bare when it can be, else quoted."""
-    import re
-
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_value(key)
 
 
@@ -142,13 +184,39 @@ def toml_type(value: Any) -> str:
     return type(value).__name__
 
 
+_HEADER = re.compile(r"^[ \t]*\[(?!\[)(.*?)\][ \t]*(?:#.*)?$")
+_KEY_PART = re.compile(r"\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^.\"' \t]+")
+
+
+def toml_key_line(path: Path, key: str | None, tables: list[tuple[str, ...]]) -> int | None:
+    """The line (1-based) of the TOML file ``path`` where ``key`` is written in one of the
+    ``tables`` (each the keys of a header, ``("tool", "pgconf-fix")`` for
+    ``[tool.pgconf-fix]``; ``()`` is the top of the file, before any header), or, with ``key``
+    None, the line of such a header. None when it cannot be told (an unreadable file, a dotted
+    key, an inline table): messages then name the file alone."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    inside = () in tables
+    written = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=") if key is not None else None
+    for number, line in enumerate(lines, 1):
+        header = _HEADER.match(line)
+        if header:
+            parts = tuple(part[1:-1] if part[:1] in "\"'" else part for part in _KEY_PART.findall(header.group(1)))
+            inside = parts in tables
+            if inside and written is None:
+                return number
+        elif inside and written is not None and written.match(line):
+            return number
+    return None
+
+
 def toml_located(exc: ValueError, text: str) -> tuple[str, str]:
     """``toml_message`` of ``exc`` and where it is, as ``":line:column"`` (1-based) to follow
     a path, or "" when it names no place. tomllib's messages end "(at line L, column C)", or
     "(at end of document)" for an error at the end, which is put as Python 3.14's
     TOMLDecodeError puts its ``pos``: the line and column of the end of the text."""
-    import re
-
     message = toml_message(exc, text)
     located = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", message, re.DOTALL)
     if located:
@@ -188,6 +256,7 @@ def _rule(path: Path, data: dict[str, Any], builtin: bool) -> Rule:
     check = data["check"]
     if not isinstance(check, dict) or check.get("kind") not in KINDS:
         raise CatalogError(f"{path}: [check] kind must be one of {', '.join(KINDS)}")
+    _check_types(path, data, builtin)
     if "function" in check:
         raise CatalogError(
             f"{path}: [check] function is no longer read: a Python check registers itself with "

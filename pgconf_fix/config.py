@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pgconf_fix.budget import Budget
-from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml, toml_key, toml_type, toml_value
+from pgconf_fix.catalog import CatalogError, Rule, load_catalog, read_toml, toml_key, toml_key_line, toml_type, toml_value
 from pgconf_fix.options import Options, specificity
 from pgconf_fix.versions import PgVersion, given_version
 
@@ -105,15 +104,6 @@ def check_selectors(selectors: tuple[str, ...], catalog: dict[str, Rule], origin
             raise ConfigError(f"{origin}: unknown rule selector '{selector}'")
 
 
-_HEADER = re.compile(r"^[ \t]*\[(?!\[)(.*?)\][ \t]*(?:#.*)?$")
-_KEY_PART = re.compile(r"\"(?:[^\"\\\\]|\\\\.)*\"|'[^']*'|[^.\"' \t]+")
-
-
-def _header_parts(inside: str) -> tuple[str, ...]:
-    """The keys of a table header's dotted name, unquoted: ``tool . "pgconf-fix"`` is (tool, pgconf-fix)."""
-    return tuple(part[1:-1] if part[:1] in "\"'" else part for part in _KEY_PART.findall(inside))
-
-
 def key_line(path: Path | None, key: str | None, table: tuple[str, ...] = ()) -> int | None:
     """The line (1-based) of the config file ``path`` where ``key`` is written in the pgconf-fix
     table's sub-table ``table`` (``()``: the pgconf-fix table itself, ``("rule", "PGF101")``:
@@ -122,24 +112,10 @@ def key_line(path: Path | None, key: str | None, table: tuple[str, ...] = ()) ->
     file. None when it cannot be told (no file, a dotted key, an inline table)."""
     if path is None:
         return None
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    own = [("tool", "pgconf-fix", *table)]
+    tables = [("tool", "pgconf-fix", *table)]
     if path.name != "pyproject.toml":
-        own.append(table)  # a .pgconf-fix.toml's keys start at the top
-    inside = path.name != "pyproject.toml" and not table
-    written = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=") if key is not None else None
-    for number, line in enumerate(lines, 1):
-        header = _HEADER.match(line)
-        if header:
-            inside = _header_parts(header.group(1)) in own
-            if inside and written is None:
-                return number
-        elif inside and written is not None and written.match(line):
-            return number
-    return None
+        tables.append(table)  # a .pgconf-fix.toml's keys start at the top
+    return toml_key_line(path, key, tables)
 
 
 def _at(where: Path, path: Path | None, *places: tuple[str | None, tuple[str, ...]]) -> str:

@@ -259,6 +259,35 @@ def test_user_rules_dir(repo: Path) -> None:
     assert broken.code == 2 and "BAD.toml" in broken.stderr
 
 
+USER_RULE = (
+    'code = "ACME001"\nname = "statement-timeout-set"\nlayer = "server"\nseverity = "warning"\n'
+    'summary = "Every server sets a statement_timeout."\nwhy = "Runaway queries hold connections."\n'
+    'fix_safety = "No fix."\n[check]\nkind = "required"\nsetting = "statement_timeout"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # Tracebacks: 'int' object has no attribute 'strip'; decoding to str: need a bytes-like object.
+        (('summary = "Every server sets a statement_timeout."', "summary = 5"), "ACME001.toml:5: summary must be a string, not 5"),
+        (('fix_safety = "No fix."', "fix_safety = true"), "ACME001.toml:7: fix_safety must be a string, not true"),
+        (('setting = "statement_timeout"', "setting = 5"), "ACME001.toml:10: [check] setting must be a string, not 5"),
+        # Taken, and then no selector could name the rule (selectors are upper-cased) or ALL was a code.
+        (('code = "ACME001"', 'code = "acme001"'), 'ACME001.toml:1: code "acme001" must be capital letters then digits'),
+        (('code = "ACME001"', 'code = "ALL"'), 'ACME001.toml:1: code "ALL" must be capital letters then digits'),
+        (('name = "statement-timeout-set"', 'name = "Statement, Timeout"'),
+         'ACME001.toml:2: name "Statement, Timeout" must be lower case words'),
+    ],
+)
+def test_a_user_rule_of_the_wrong_type_is_named_with_its_line(repo: Path, change: tuple[str, str], message: str) -> None:
+    (repo / "policies").mkdir()
+    (repo / "policies" / "ACME001.toml").write_text(USER_RULE.replace(*change))
+    outcome = run_cli(["--rules-dir", "policies", "."], repo)
+    assert outcome.code == 2 and outcome.stdout == "", outcome.stderr
+    assert message in outcome.stderr and "Traceback" not in outcome.stderr
+
+
 def test_check_does_not_write(repo: Path) -> None:
     before = tree(repo)
     run_cli(["."], repo)
