@@ -792,9 +792,13 @@ def _warn_unread(targets: list[Target]) -> None:
     Up to UNREAD_NAMED files of one reason get a line each; more, one line with their count and
     the first three."""
     by_reason: dict[str, list[str]] = {}
+    read_anyway = False
     for target in targets:
         for display, reason in target.unread:
-            by_reason.setdefault(reason, []).append(display)
+            if _read_for_the_check(display):
+                read_anyway = True
+            else:
+                by_reason.setdefault(reason, []).append(display)
     for reason, displays in by_reason.items():
         if len(displays) <= UNREAD_NAMED:
             for display in displays:
@@ -803,8 +807,20 @@ def _warn_unread(targets: list[Target]) -> None:
             shown = ", ".join(displays[:3])
             _note(f"warning: {len(displays)} named files not checked: {reason}: {shown} and {len(displays) - 3} more",
                   tuple(displays[:3]))
-    if not any(any(target.files.values()) or target.errors for target in targets):
+    if not read_anyway and not any(any(target.files.values()) or target.errors for target in targets):
         _emit("warning: no file under the given paths is one pgconf-fix reads\n", err=True)
+
+
+def _read_for_the_check(display: str) -> bool:
+    """Whether a named file that no reader checks is read all the same, for what it sets for
+    the check: pgconf-fix's own config (``pyproject.toml``, ``.pgconf-fix.toml``) and the
+    project's pins (``dependencies.is_pins_file``). Not "not checked": pre-commit names them
+    whenever they change (a pyproject.toml with a connection string is checked as any file)."""
+    from pgconf_fix.config import CONFIG_NAMES
+    from pgconf_fix.dependencies import is_pins_file
+
+    path = Path(display)
+    return path.name in CONFIG_NAMES or is_pins_file(path)
 
 
 def _stdin_problem(data: bytes, max_size: int) -> str | None:

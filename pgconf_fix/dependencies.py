@@ -225,6 +225,16 @@ def _project_of_directory(directory: str) -> Project:
     return project
 
 
+def is_pins_file(path: Path) -> bool:
+    """Whether ``path`` is one of the files the project's pins are read from (a lock file, a
+    manifest, ``requirements*.txt`` or ``requirements/*.txt``): read for the versions other
+    files are judged by, whether or not a reader checks it too."""
+    name = path.name
+    if name in LOCK_FILES or name in MANIFESTS:
+        return True
+    return name.endswith(".txt") and (name.startswith("requirements") or path.parent.name == "requirements")
+
+
 def _requirement_files(directory: Path) -> list[Path]:
     try:
         names = sorted(os.listdir(directory))

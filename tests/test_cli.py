@@ -288,6 +288,28 @@ def test_a_user_rule_of_the_wrong_type_is_named_with_its_line(repo: Path, change
     assert message in outcome.stderr and "Traceback" not in outcome.stderr
 
 
+def test_config_and_pins_files_named_are_not_said_to_be_unchecked(tmp_path: Path) -> None:
+    # pre-commit names pyproject.toml on every commit that changes it: "warning: pyproject.toml:
+    # not checked" and "no file under the given paths is one pgconf-fix reads", though it is
+    # read as the config and as the project's pins (and checked for connection strings).
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\ndependencies = ["flask-sqlalchemy>=3"]\n'
+                                             '[tool.pgconf-fix]\nselect = ["ALL"]\n')
+    (tmp_path / ".pgconf-fix.toml").write_text('select = ["ALL"]\n')
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text("flask\n")
+    (tmp_path / "haproxy.cfg").write_text("defaults\n    timeout client 1h\n")
+    named = ["pyproject.toml", ".pgconf-fix.toml", "requirements/base.txt"]
+    outcome = run_cli(named, tmp_path)
+    assert (outcome.code, outcome.stdout, outcome.stderr) == (0, "All checks passed!\n", "")
+    other = run_cli([*named, "haproxy.cfg"], tmp_path)
+    assert other.stderr.splitlines() == ["warning: haproxy.cfg: not checked: no reader for this kind of file "
+                                         "(no setting or connection string pgconf-fix knows was recognised)"]
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\nenv = ["DATABASE_URL=postgresql://u@db.example.com/a?sslmode=require"]\n'
+    )
+    assert codes(run_cli(["pyproject.toml"], tmp_path).stdout) == ["PGF401"]
+
+
 def test_check_does_not_write(repo: Path) -> None:
     before = tree(repo)
     run_cli(["."], repo)

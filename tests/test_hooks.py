@@ -142,6 +142,7 @@ def test_pre_commit_run_all_files_with_both_hooks_and_excludes(tmp_path: Path) -
     (project / "main.go").write_text('package main\n\nconst dsn = "host=db.example.com dbname=app sslmode=require"\n')
     (project / "Procfile").write_text("web: DATABASE_URL=postgresql://u@db.example.com/app?sslmode=require gunicorn app\n")
     (project / ".pgconf-fix.toml").write_text('exclude = ["legacy/"]\n')
+    (project / "pyproject.toml").write_text('[project]\nname = "app"\ndependencies = ["flask"]\n')
     (project / ".pre-commit-config.yaml").write_text(
         f"exclude: ^vendored/\nrepos:\n  - repo: {checkout}\n    rev: {sha}\n    hooks:\n"
         "      - id: pgconf-fix-write\n      - id: pgconf-fix\n"
@@ -159,6 +160,8 @@ def test_pre_commit_run_all_files_with_both_hooks_and_excludes(tmp_path: Path) -
     assert (project / "vendored" / "postgresql.conf").read_text() == BAD_CONF
     assert "legacy/" not in output and "vendored/" not in output
     assert "main.go:3:" in output and "Procfile:1:" in output  # PGF401: reported by the check hook
+    # Read as the config and the pins, not "not checked" (pre-commit names them on every change).
+    assert "pyproject.toml" not in output and ".pgconf-fix.toml" not in output, output
     _git(project, "add", "-A")
     again = subprocess.run([*pre_commit, "run", "--all-files", "pgconf-fix-write"], cwd=project, env=env,
                            capture_output=True, text=True, timeout=600)
