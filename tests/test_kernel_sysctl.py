@@ -306,3 +306,31 @@ def test_absolute_links_are_read_inside_the_image(chroot_namespace: None, tmp_pa
         if Path(argv[0]).is_file():
             kernel, stderr = _apply_in_chroot(root, argv, tmp_path / Path(argv[0]).name)
             assert kernel == ours, stderr
+
+
+def test_standard_input_named_inside_an_image_is_read_at_its_place(chroot_namespace: None, tmp_path: Path) -> None:
+    """--stdin-filename rootfs/etc/sysctl.d/50-x.conf, not on disk: the image was judged
+    without it ("All checks passed!" for tcp_keepalive_time = 7200, which the file on disk is
+    flagged for), since its listing came from the directories alone. Now it hides
+    usr/lib/sysctl.d/50-x.conf as the same name on disk would, and the fixed document, once
+    written there, is what sysctl --system and systemd-sysctl apply."""
+    from tests.cli_runner import run_cli
+
+    root = tmp_path / "rootfs"
+    (root / "usr" / "lib" / "sysctl.d").mkdir(parents=True)
+    (root / "etc").mkdir()
+    (root / "usr" / "lib" / "sysctl.d" / "50-x.conf").write_text("net.ipv4.tcp_keepalive_time = 100\n")
+    (root / "usr" / "lib" / "sysctl.d" / "60-y.conf").write_text("net.ipv4.tcp_keepalive_intvl = 10\nnet.ipv4.tcp_keepalive_probes = 6\n")
+    document = b"net.ipv4.tcp_keepalive_time = 7200\n"
+    name = "rootfs/etc/sysctl.d/50-x.conf"
+    checked = run_cli(["--stdin-filename", name, "-"], tmp_path, stdin=document)
+    assert checked.code == 1 and checked.stdout.startswith(f"{name}:1:1: PGF201 net.ipv4.tcp_keepalive_time = 7200"), checked.stdout
+    written = run_cli(["--write", "--stdin-filename", name, "-"], tmp_path, stdin=document)
+    assert written.code == 0 and written.stdout_bytes == b"net.ipv4.tcp_keepalive_time = 60\n", written.stderr
+    (root / "etc" / "sysctl.d").mkdir()
+    (root / "etc" / "sysctl.d" / "50-x.conf").write_bytes(written.stdout_bytes)
+    for argv in IMAGE_TOOLS.values():
+        if Path(argv[0]).is_file():
+            kernel, stderr = _apply_in_chroot(root, argv, tmp_path / Path(argv[0]).name)
+            assert kernel == {"net.ipv4.tcp_keepalive_time": 60, "net.ipv4.tcp_keepalive_intvl": 10,
+                              "net.ipv4.tcp_keepalive_probes": 6}, stderr

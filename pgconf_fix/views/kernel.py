@@ -194,17 +194,24 @@ class KernelConfig(SettingsView):
         then etc/sysctl.conf. A name whose entry reads as nothing is left out, and hides the rest."""
         by_path: dict[Path, SourceFile] = {source.path: source for source in given}
         like = given[0].display if given else None
+        # A file given that is not on disk (standard input named by --stdin-filename) is listed
+        # where it would be: it was left out, and the image judged without it.
+        unwritten = {path for path in by_path if not os.path.lexists(path)}
         chosen: dict[str, Path] = {}
         for parts in SYSTEM_DIRS:
             directory = root.joinpath(*parts, FRAGMENT_DIR)
-            if not is_dir(directory):
-                continue
-            for name in os.listdir(directory):
+            names = [path.name for path in unwritten if path.parent == directory]
+            if is_dir(directory):
+                names += os.listdir(directory)
+            for name in names:
                 if name.endswith(".conf"):
                     chosen.setdefault(name, directory / name)
         listed = [chosen[name] for name in sorted(chosen, key=lambda name: name.encode("utf-8", "surrogateescape"))]
         ordered = []
         for path in [*listed, root / "etc" / MAIN_NAME]:
+            if path in unwritten:
+                ordered.append(by_path[path])
+                continue
             target = _inside(root, path)
             if target is None or not is_file(target):
                 continue  # masked (/dev/null, empty target), dangling, or a directory
