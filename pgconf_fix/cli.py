@@ -412,6 +412,10 @@ def _errors(result: CheckResult) -> int:
 @click.option("--add-suppressions", metavar="REASON", help="Add a suppression comment, with REASON, before each finding.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths named on the command line too.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are left.")
+@click.option(
+    "--exit-non-zero-on-fix", is_flag=True,
+    help="With --write: exit 1 when anything was fixed, even if no finding is left (as ruff's).",
+)
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--stdin-filename", metavar="NAME", help="With '-' as path: check standard input as this file.")
@@ -514,6 +518,8 @@ def _run(
         raise click.UsageError(f"--statistics prints text or JSON (--format text or json), not --format {fmt}")
     if diff_mode and write_mode:
         raise click.UsageError("--diff and --write cannot be used together")
+    if exit_zero and flags.get("exit_non_zero_on_fix"):
+        raise click.UsageError("--exit-zero and --exit-non-zero-on-fix cannot be used together")
     if flags.get("live_timeout") is not None and not flags.get("live"):
         # It was taken and did nothing: a check of files opens no connection to time out.
         raise click.UsageError("--live-timeout applies to --live DSN only")
@@ -655,6 +661,8 @@ def _checked(
         _report(remaining, style, run.active_rules, fixes, result.errors, err=stdin is not None, cwd=cwd)
         if error_count or outcome.not_written:
             return EXIT_ERROR
+        if flags.get("exit_non_zero_on_fix") and outcome.fixed:
+            return EXIT_FINDINGS
         return EXIT_FINDINGS if remaining and not exit_zero else EXIT_CLEAN
 
     fixes = _fixable(result, run, cache, unsafe_fixes, style) if _counted(style) else None

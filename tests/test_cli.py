@@ -415,6 +415,35 @@ def test_diff_with_output_file_writes_the_diff_there(repo: Path) -> None:
     assert run_cli(["."], repo).code == 0
 
 
+def test_exit_non_zero_on_fix_as_in_ruff(repo: Path) -> None:
+    # ruff's flag was "No such option": a CI job could not fail on what --write changed.
+    assert run_cli(["--exit-non-zero-on-fix", "."], repo).code == 1  # a check: findings, as without it
+    fixed = run_cli(["--write", "--exit-non-zero-on-fix", "."], repo)
+    assert fixed.code == 1 and "Fixed 4 findings in 1 file." in fixed.stderr + fixed.stdout
+    again = run_cli(["--write", "--exit-non-zero-on-fix", "."], repo)
+    assert again.code == 0  # nothing left to fix
+    both = run_cli(["--write", "--exit-zero", "--exit-non-zero-on-fix", "."], repo)
+    assert both.code == 2 and "--exit-zero and --exit-non-zero-on-fix cannot be used together" in both.stderr
+    (repo / "db" / "postgresql.conf").write_text(BAD_CONF)
+    piped = run_cli(["--write", "--exit-non-zero-on-fix", "--stdin-filename", "db/postgresql.conf", "-"], repo,
+                    stdin=BAD_CONF.encode())
+    assert piped.code == 1 and b"tcp_keepalives_idle = 60" in piped.stdout_bytes
+
+
+def test_readme_use_names_every_flag_and_no_other() -> None:
+    # The flags block of README's "Use" is the command line's contract (DESIGN.md): a flag
+    # added to the command and not there, or named there and gone, fails here.
+    import re
+
+    from pgconf_fix.cli import cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Use"):readme.index("`python -m pgconf_fix` is the same command.")]
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", block))
+    flags = {flag for param in cli.params for flag in param.opts if flag.startswith("--")} - {"--version", "--help"}
+    assert named == flags
+
+
 def test_live_timeout_without_live_is_a_usage_error(repo: Path) -> None:
     # It was taken without a word and the files were checked as if it were not there.
     outcome = run_cli(["--live-timeout", "3", "."], repo)
