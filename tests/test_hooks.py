@@ -331,6 +331,26 @@ def test_composite_action_writes_and_uploads_sarif(tmp_path: Path, runner_temp: 
     assert {r["ruleId"] for r in document["runs"][0]["results"]} == {"PGF101", "PGF102", "PGF103"}
 
 
+def test_composite_action_keeps_its_formats_whatever_the_args(tmp_path: Path, runner_temp: Path) -> None:
+    """args came after the action's own flags: "--format json" won over the annotations and the
+    SARIF file (code scanning got JSON), and "--exit-non-zero-on-fix" met the SARIF step's
+    --exit-zero, a usage error."""
+    import json
+
+    workspace = tmp_path / "workspace"
+    (workspace / "db").mkdir(parents=True)
+    (workspace / "db" / "postgresql.conf").write_text(BAD_CONF)
+    args = "--format json --exit-non-zero-on-fix --select PGF101"
+    steps = run_action(tmp_path, workspace, {"paths": "db", "sarif": "true", "args": args}, runner_temp)
+    assert steps["Write SARIF"].returncode == 0, steps["Write SARIF"].stderr
+    document = json.loads(Path(steps["Upload SARIF to code scanning"].stdout).read_text())
+    assert document["version"] == "2.1.0" and [r["ruleId"] for r in document["runs"][0]["results"]] == ["PGF101"]
+    run = steps["Run pgconf-fix"]
+    assert run.returncode == 1, run.stderr
+    annotations = [line for line in run.stdout.splitlines() if line.startswith("::warning")]
+    assert len(annotations) == 1 and annotations[0].startswith("::warning file=db/postgresql.conf,line=2,"), run.stdout
+
+
 def test_readme_names_action_and_hook_versions_that_resolve() -> None:
     """The README pins the action and the hooks to a commit (no release tag exists yet), and
     the third-party actions action.yml uses are named by their published major tags."""
