@@ -540,6 +540,11 @@ def _run(
         wanted = explain.strip().upper()
         rule = catalog.get(wanted) or next((r for r in catalog.values() if r.name == explain.strip()), None) if wanted else None
         if rule is None:
+            under = [code for code in catalog if wanted and code.startswith(wanted)]
+            if under:  # a selector's prefix: name the rules it stands for, as ruff's tip names a near code
+                shown = ", ".join(under[:8]) + (f" and {len(under) - 8} more" if len(under) > 8 else "")
+                raise click.BadParameter(f"{explain.strip()!r} is a prefix of {shown}: --explain takes one rule's code "
+                                         "or name", param_hint="--explain")
             raise click.BadParameter(f"no rule {explain!r} (see --list-rules)", param_hint="--explain")
         from pgconf_fix import docs
 

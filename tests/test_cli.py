@@ -67,6 +67,10 @@ def test_list_rules_and_explain(tmp_path: Path) -> None:
     assert run_cli(["--explain", "server-keepalives-idle"], tmp_path).stdout.startswith("PGF101")
     unknown = run_cli(["--explain", "PGF999"], tmp_path)
     assert unknown.code == 2 and "PGF999" in unknown.stderr
+    # A prefix (a selector, not a rule) was "no rule 'PGF1'": it names the rules it stands for.
+    prefix = run_cli(["--explain", "pgf10"], tmp_path)
+    assert prefix.code == 2 and prefix.stdout == ""
+    assert "'pgf10' is a prefix of PGF101, PGF102, PGF103, PGF104: --explain takes one rule's code or name" in prefix.stderr
 
 
 def codes_in(text: str) -> set[str]:
