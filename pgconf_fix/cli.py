@@ -367,12 +367,19 @@ def _report(
     _emit(text, err)
 
 
-def _write_output_file(path: str, data: bytes) -> None:
-    """``--output-file``: ``data`` written to ``path``; as ruff, the folders on the way are made
-    (a CI job's reports/ need not exist yet)."""
+def _write_output_file(path: str, data: bytes, mode: str = "wb") -> None:
+    """``--output-file``: ``data`` written to ``path`` (``mode`` "ab" and no data: made, or
+    found writable, before the run, as ruff opens it first); as ruff, the folders on the way
+    are made (a CI job's reports/ need not exist yet)."""
+    folder = os.path.dirname(os.path.abspath(path))
     try:
-        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "wb") as handle:
+        os.makedirs(folder, exist_ok=True)
+    except FileExistsError:  # makedirs' strerror, "File exists", names neither the file nor the cause
+        raise click.FileError(path, f"{folder} is not a directory") from None
+    except OSError as exc:
+        raise click.FileError(path, exc.strerror) from None
+    try:
+        with open(path, mode) as handle:
             handle.write(data)
     except OSError as exc:
         raise click.FileError(path, exc.strerror) from None
@@ -528,6 +535,9 @@ def _run(
         mode = "--diff" if diff_mode else "--write"
         raise click.UsageError(f"--add-suppressions and {mode} cannot be used together (fix with --write first, "
                                "then add suppressions for what is left)")
+    if style.output_file is not None and not list_rules and explain is None:
+        # Before anything is checked or written: an unwritable report was found after --write had written.
+        _write_output_file(style.output_file, b"", "ab")
     cached = (USE_CACHE or bool(os.environ.get(CACHE_VARIABLE))) and not flags.get("no_cache") and not flags.get("live")
     options = _options(cwd, config_path, **flags)
     catalog = load_catalog(options.rules_dirs)

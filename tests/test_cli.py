@@ -405,6 +405,12 @@ def test_output_file_makes_the_folders_on_its_way(repo: Path) -> None:
     (repo / "taken").write_text("")
     blocked = run_cli(["--output-file", "taken/report.txt", "."], repo)
     assert blocked.code == 2 and "taken" in blocked.stderr and "Traceback" not in blocked.stderr
+    # It was found unwritable after the check, and after --write had written the fixes; its
+    # reason was makedirs' "File exists". Now, as ruff opens it first, nothing is written.
+    written = run_cli(["--write", "--output-file", "taken/report.txt", "."], repo)
+    assert written.code == 2 and written.stdout == ""
+    assert f"Could not open file 'taken/report.txt': {repo / 'taken'} is not a directory" in written.stderr
+    assert (repo / "db" / "postgresql.conf").read_text() == BAD_CONF
 
 
 def test_diff_with_output_file_writes_the_diff_there(repo: Path) -> None:
