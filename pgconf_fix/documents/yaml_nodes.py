@@ -276,14 +276,44 @@ def content_end(text: str, node: Node) -> int:
 
     The end mark of a block collection lies at the next token, after comments and
     blank lines that do not belong to it; its last leaf's end is what a reader sees.
+    A last child that is an alias (``*name``) has the marks of its anchored node, written
+    earlier, maybe a collection around it (``&p {self: *p}``, a merge cycle): the end is
+    then the alias's own, found in the text (``_alias_end``), never a walk into the anchor.
     """
     while isinstance(node, (MappingNode, SequenceNode)) and node.value and not node.flow_style:
         last = node.value[-1]
-        node = last[1] if isinstance(last, tuple) else last
+        if isinstance(last, tuple):
+            after = last[0].end_mark.index  # a value is written after its key
+            last = last[1]
+        else:  # an item is written after the items before it, and after its sequence's "-"
+            after = max([node.start_mark.index, *(item.end_mark.index for item in node.value[:-1])])
+        if last.start_mark.index <= after:
+            return _alias_end(text, node)
+        node = last
     start, end = span(node)
     while end > start and text[end - 1] in " \t\r\n":
         end -= 1
     return end
+
+
+_ALIAS_AT_LINE_END = re.compile(r"\*[0-9A-Za-z_-]+(?=[ \t]*(?:#[^\n]*)?$)")
+
+
+def _alias_end(text: str, collection: Node) -> int:
+    """The end of the alias that is a block collection's last token: on the last line before
+    its end mark that is neither blank nor a comment (the end mark lies at the next token,
+    after those); that line's content end if no alias token ends it (a guess that can only
+    point at the right line)."""
+    end = collection.end_mark.index
+    while True:
+        line_start = text.rfind("\n", 0, end) + 1
+        line = text[line_start:end].strip()
+        if line and not line.startswith("#") or line_start <= collection.start_mark.index:
+            break
+        end = line_start - 1 if line_start else 0
+    line = text[line_start:end].rstrip()
+    found = list(_ALIAS_AT_LINE_END.finditer(line))
+    return line_start + (found[-1].end() if found else len(line))
 
 
 def _line_end(text: str, offset: int) -> int:

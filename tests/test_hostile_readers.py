@@ -1,0 +1,141 @@
+"""Hostile input for the newer readers: Kustomize, GitOps release values, Rails' database.yml,
+the images' own drivers, compose hosts filled from ``.env``.
+
+Each test keeps the smallest input of a failure found by attacking them: a hang, a traceback, a
+fix written in the wrong place. A run that hung is stopped by ``deadline`` (a guard against a
+hang, not a measure of speed: the inputs take well under a second).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli_runner import Outcome, run_cli
+from tests.test_kustomize import needs_kubectl
+from tests.test_rails_database_yml import _active_record, _keepalives
+
+HUNG_AFTER = 120  # seconds; each run here takes under one
+
+
+class Hung(Exception):
+    pass
+
+
+@contextmanager
+def deadline(seconds: int = HUNG_AFTER) -> Iterator[None]:
+    """Raise Hung in the block after ``seconds`` (SIGALRM): a hang fails the test."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Hung(f"still running after {seconds} s")
+
+    before = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def run(args: list[str], cwd: Path) -> Outcome:
+    with deadline():
+        outcome = run_cli(["--no-cache", *args], cwd)
+    assert "Traceback" not in outcome.stdout + outcome.stderr, outcome.stderr
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def cluster():  # noqa: ANN201 - yields a tests.pg_server.Cluster
+    from tests.pg_server import require_server, temporary_cluster
+
+    with temporary_cluster(require_server()) as running:
+        yield running
+
+
+# -- a mapping whose last value is an alias ----------------------------------------------------
+
+SELF_MERGING = """\
+production: &production
+  adapter: postgresql
+  host: db.example.com
+  sslmode: require
+  keepalives_idle: 7200
+  <<: *production
+"""
+
+
+def test_a_database_yml_environment_that_merges_itself_is_fixed(cluster, tmp_path: Path) -> None:  # noqa: ANN001
+    """An environment whose last entry merges itself (``<<: *production``; Ruby's YAML reads
+    it, the merge adding nothing): a fix adding keywords at the end of the mapping followed the
+    last value into the anchor, which is the mapping again, for ever (the run hung). The keywords
+    now go after the alias's line, and ActiveRecord hands them to libpq."""
+    _active_record()
+    config = tmp_path / "config"
+    config.mkdir()
+    path = config / "database.yml"
+    path.write_text(SELF_MERGING)
+    assert _keepalives(path, "production", cluster.port)["keepalives_idle"] == "7200"
+    outcome = run(["--write", "."], tmp_path)
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert path.read_text() == SELF_MERGING.replace("7200", "60") + "  keepalives: 1\n  keepalives_interval: 10\n  keepalives_count: 6\n"
+    got = _keepalives(path, "production", cluster.port)
+    assert got == {"keepalives": "1", "keepalives_idle": "60", "keepalives_interval": "10", "keepalives_count": "6"}
+    assert run(["--write", "."], tmp_path).code == 0 and path.read_text().count("keepalives_count") == 1
+
+
+CLUSTER_WITH_ALIAS_LAST = """\
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: app-db
+  annotations:
+    keepalive-interval: &ten "10"
+spec:
+  instances: 1
+  postgresql:
+    parameters:
+      tcp_keepalives_idle: "60"
+      tcp_keepalives_interval: *ten
+"""
+
+
+@needs_kubectl
+def test_a_parameter_map_ending_in_an_alias_gets_the_missing_one_after_it(tmp_path: Path) -> None:
+    """A CloudNativePG Cluster whose last parameter is an alias (``*ten``) of an annotation
+    written above: the missing ``tcp_keepalives_count`` was inserted after the anchor's line,
+    inside ``metadata.annotations`` (the edited YAML did not parse, and the fix was dropped: "no
+    fix"). It now goes after the alias, and kustomize renders the three parameters."""
+    (tmp_path / "cluster.yaml").write_text(CLUSTER_WITH_ALIAS_LAST)
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- cluster.yaml\n")
+    outcome = run(["--write", "cluster.yaml"], tmp_path)
+    assert outcome.code == 0, outcome.stdout + outcome.stderr
+    assert (tmp_path / "cluster.yaml").read_text() == CLUSTER_WITH_ALIAS_LAST + '      tcp_keepalives_count: "6"\n'
+    done = subprocess.run(["kubectl", "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    parameters = yaml.safe_load(done.stdout)["spec"]["postgresql"]["parameters"]
+    assert parameters == {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6"}
+
+
+def test_content_end_of_a_collection_that_holds_itself() -> None:
+    """``content_end`` of block collections whose last child is an alias of the collection
+    itself (or of one around it): the end of the alias's own text, found without walking."""
+    from pgconf_fix.documents import yaml_nodes as Y
+
+    for text, alias in (
+        ("a: &a\n  k: 1\n  self: *a  # loop\n\nb: 2\n", "*a"),
+        ("s: &s\n  - 1\n  - *s\n# after\n", "*s"),
+        ("s: &s\n- *s\n", "*s"),
+        ("b: &b\n  c:\n    <<: *b\n", "*b"),
+    ):
+        root = Y.compose_documents(text)[0]
+        with deadline(30):
+            end = Y.content_end(text, root.value[0][1])
+        assert text[:end].endswith(alias), (text, end)
