@@ -139,3 +139,31 @@ def test_content_end_of_a_collection_that_holds_itself() -> None:
         with deadline(30):
             end = Y.content_end(text, root.value[0][1])
         assert text[:end].endswith(alias), (text, end)
+
+
+# -- the project's .env, read for a compose file's hosts ---------------------------------------
+
+COMPOSE_WITH_HOST_VARIABLE = """\
+services:
+  app:
+    image: python:3.12
+    environment:
+      DATABASE_URL: postgresql://app@${DB_HOST}/app
+"""
+
+
+def _nested_default(depth: int, inner: str) -> str:
+    return "${UNSET:-" * depth + inner + "}" * depth
+
+
+@pytest.mark.parametrize("depth", [50, 5_000])
+def test_a_dotenv_default_nested_thousands_deep_is_unknown_not_a_traceback(tmp_path: Path, depth: int) -> None:
+    """``DB_HOST=${UNSET:-${UNSET:-...db.example.com...}}``: each level of defaults was a Python
+    call, and 5,000 of them raised RecursionError out of the run (a traceback, exit 1). Fifty
+    levels still give the host; past ``MAX_NESTING`` the host is unknown, as one the shell sets."""
+    (tmp_path / ".env").write_text(f"DB_HOST={_nested_default(depth, 'db.example.com')}\n")
+    (tmp_path / "compose.yaml").write_text(COMPOSE_WITH_HOST_VARIABLE)
+    outcome = run(["compose.yaml"], tmp_path)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    shown = "db.example.com" if depth == 50 else "${DB_HOST}"
+    assert f"compose.yaml:5:21: PGF401 connection to {shown}" in outcome.stdout, outcome.stdout

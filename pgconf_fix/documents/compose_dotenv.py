@@ -61,6 +61,9 @@ WHITE_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004
 _INLINE_SPACE = frozenset("\t\v\f\r \x85\xa0")
 _EXPORT = re.compile(r"export[\t\n\f\r ]+")  # Go RE2's \s: no \v
 _ESCAPE = re.compile(r'\\(?:[abcfnrtv$"\\]|0[0-9]{0,3})')
+# Defaults nested deeper than this (``${A:-${B:-...}}``) are not followed: the value is unknown
+# here (each level is a Python call; 5,000 levels in a .env raised RecursionError out of the run).
+MAX_NESTING = 100
 _SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\", '"': '"'}
 
 
@@ -250,11 +253,14 @@ def project_environment(text: str) -> dict[str, DotenvValue]:
     return found
 
 
-def resolve(raw: str, lookup: Callable[[str], DotenvValue | None]) -> str | None:
+def resolve(raw: str, lookup: Callable[[str], DotenvValue | None], depth: int = 0) -> str | None:
     """``raw`` interpolated where the shell sets none of its variables: each variable's value
     from ``lookup`` (a ``.env`` value), else its default (``${NAME:-x}``, ``${NAME-x}``); None
     when any value used is not known (a plain ``$NAME`` that ``.env`` does not set is taken as
-    set by the shell). Raises InvalidInterpolation where compose refuses the text."""
+    set by the shell), or when the defaults used nest more than ``MAX_NESTING`` deep (``depth``:
+    how deep ``raw`` is). Raises InvalidInterpolation where compose refuses the text."""
+    if depth > MAX_NESTING:
+        return None
     reading = interpolate(raw)
     values = []
     for variable in reading.variables:
@@ -267,9 +273,9 @@ def resolve(raw: str, lookup: Callable[[str], DotenvValue | None]) -> str | None
         operator = variable.operator
         present = value is not None and (value != "" or not operator.startswith(":"))
         if operator in (":-", "-"):
-            got = value if present else _nested(variable.argument, lookup)
+            got = value if present else _nested(variable.argument, lookup, depth)
         elif operator in (":+", "+"):
-            got = _nested(variable.argument, lookup) if present else value
+            got = _nested(variable.argument, lookup, depth) if present else value
         elif operator in (":?", "?"):
             got = value if present else None  # compose refuses it unless the shell sets it
         else:
@@ -283,11 +289,11 @@ def resolve(raw: str, lookup: Callable[[str], DotenvValue | None]) -> str | None
     return "".join(next(pieces) if char == PLACEHOLDER else char for char in reading.text)
 
 
-def _nested(raw: str, lookup: Callable[[str], DotenvValue | None]) -> str | None:
-    """A default or replacement, resolved; None where compose would refuse it (whether it reads
-    it at all depends on what the shell sets)."""
+def _nested(raw: str, lookup: Callable[[str], DotenvValue | None], depth: int) -> str | None:
+    """A default or replacement (of a variable ``depth`` deep), resolved; None where compose
+    would refuse it (whether it reads it at all depends on what the shell sets)."""
     try:
-        return resolve(raw, lookup)
+        return resolve(raw, lookup, depth + 1)
     except InvalidInterpolation:
         return None
 
