@@ -167,3 +167,41 @@ def test_a_dotenv_default_nested_thousands_deep_is_unknown_not_a_traceback(tmp_p
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     shown = "db.example.com" if depth == 50 else "${DB_HOST}"
     assert f"compose.yaml:5:21: PGF401 connection to {shown}" in outcome.stdout, outcome.stdout
+
+
+def test_a_large_dotenv_value_is_read_in_memory_of_its_size() -> None:
+    """A project's ``.env`` holding one value of 10 MB (just under the file size limit):
+    compose's interpolation kept two offsets a character in Python lists, and the run took
+    1.1 GB (``/usr/bin/time``) and 10 s. Held here, on 1 MB (tracemalloc is slow), to three
+    times the text's size as tracemalloc counts it (the text itself is one; it was 107); a
+    string that is all ``$$`` to 20 bytes a character (each is a mark: 24 bytes in arrays,
+    against 80 in tuples before)."""
+    import tracemalloc
+
+    from pgconf_fix.documents.compose_dotenv import project_environment
+    from pgconf_fix.documents.compose_interpolation import interpolate
+
+    size = 1024 * 1024
+    text = "DB_HOST=" + "a" * size + "\n"
+    tracemalloc.start()
+    try:
+        project_environment(text)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        marked = interpolate("$$" * (size // 2))
+        assert marked.text == "$" * (size // 2) and marked.ends[-1] == size
+        dollars = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * size, peak
+    assert dollars < 20 * size, dollars
+
+
+def test_a_placeholder_character_written_in_a_dotenv_value_is_a_character() -> None:
+    """U+E000, the character that stands for a variable in an interpolated text, written in a
+    ``.env`` value: filling the variables in took it for one more and raised StopIteration
+    (a traceback). It is a character like any other, and the variables are filled in order."""
+    from pgconf_fix.documents.compose_dotenv import project_environment
+
+    found = project_environment("HOST=db.example.com\nA=\ue000${HOST}\ue000${HOST:-x}\n")
+    assert found["A"].value == "\ue000db.example.com\ue000db.example.com"

@@ -46,7 +46,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from pgconf_fix.documents.compose_interpolation import (
-    PLACEHOLDER,
     InvalidInterpolation,
     MissingRequired,
     interpolate,
@@ -285,8 +284,7 @@ def resolve(raw: str, lookup: Callable[[str], DotenvValue | None], depth: int = 
         values.append(got)
         if sum(map(len, values)) >= MAX_ARG_STRLEN:
             return None
-    pieces = iter(values)
-    return "".join(next(pieces) if char == PLACEHOLDER else char for char in reading.text)
+    return reading.filled(values)
 
 
 def _nested(raw: str, lookup: Callable[[str], DotenvValue | None], depth: int) -> str | None:

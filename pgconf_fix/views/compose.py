@@ -297,7 +297,7 @@ def _reading(raw: str, interpolated: bool) -> Interpolated:
     InvalidInterpolation), or the value itself."""
     if interpolated:
         return interpolate(raw)
-    return Interpolated(raw, tuple(range(len(raw))), tuple(range(1, len(raw) + 1)), ())
+    return Interpolated(raw)
 
 
 def command_words(
