@@ -205,3 +205,18 @@ def test_a_placeholder_character_written_in_a_dotenv_value_is_a_character() -> N
 
     found = project_environment("HOST=db.example.com\nA=\ue000${HOST}\ue000${HOST:-x}\n")
     assert found["A"].value == "\ue000db.example.com\ue000db.example.com"
+
+
+def test_a_placeholder_character_written_in_a_compose_command_is_no_variable(tmp_path: Path) -> None:
+    """A compose command whose ``-c`` values hold U+E000 as written beside a variable: the
+    value was filled in by counting that character as a variable's, one more than there were
+    (StopIteration, a traceback). Such a value is now unknown, and the rest of the command is
+    judged and fixed."""
+    (tmp_path / ".env").write_text("IDLE=7200\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  db:\n    image: postgres:16\n"
+        '    command: ["postgres", "-c", "tcp_keepalives_idle=\\ue000${IDLE:-60}", "-c", "tcp_keepalives_interval=${X:-5}\\ue000"]\n'
+    )
+    outcome = run(["--diff", "compose.yaml"], tmp_path)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert '"tcp_keepalives_interval=${X:-5}\\ue000", "-c", "tcp_keepalives_count=6"]' in outcome.stdout, outcome.stdout

@@ -887,7 +887,11 @@ def _open_words(words: list[Word], flags: list[tuple[str, str, Word, int]]) -> l
 def _from_project(word: Word, offset: int, environment: ProjectEnvironment | None) -> tuple[str, _Defaulted] | None:
     """A flag value made of variables that the project's ``.env`` sets or that have a default:
     the value compose passes while the shell sets none of them, and what to say (and edit, for
-    defaults); None otherwise (the value is then unknown)."""
+    defaults); None otherwise (the value is then unknown), and for a word that holds the
+    PLACEHOLDER character as written (U+E000 in the file), where its variables cannot be told
+    from it."""
+    if word.value.count(PLACEHOLDER) != len(word.variables):
+        return None
     before = word.value[:offset].count(PLACEHOLDER)
     variables = word.variables[before:]
     from_file = [v for v in variables if environment is not None and v.name in environment.values]
@@ -934,9 +938,10 @@ def _shown(text: str) -> str:
 
 def _from_defaults(word: Word, offset: int, variables: tuple[Variable, ...]) -> tuple[str, _Defaulted] | None:
     """A flag value made of ``variables`` that all have a default: the value compose passes
-    while they are unset, and what to say and edit; None otherwise (the value is then unknown)."""
+    while they are unset, and what to say and edit; None otherwise (the value is then unknown),
+    as for a word holding a written PLACEHOLDER (see ``_from_project``)."""
     defaults = [variable.default() for variable in variables]
-    if not variables or any(default is None for default in defaults):
+    if not variables or any(default is None for default in defaults) or word.value.count(PLACEHOLDER) != len(word.variables):
         return None
     pieces = iter(defaults)
     value = "".join(next(pieces) if char == PLACEHOLDER else char for char in word.value[offset:])  # type: ignore[misc]
