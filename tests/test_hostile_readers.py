@@ -220,3 +220,34 @@ def test_a_placeholder_character_written_in_a_compose_command_is_no_variable(tmp
     outcome = run(["--diff", "compose.yaml"], tmp_path)
     assert outcome.code == 1, outcome.stdout + outcome.stderr
     assert '"tcp_keepalives_interval=${X:-5}\\ue000", "-c", "tcp_keepalives_count=6"]' in outcome.stdout, outcome.stdout
+
+
+# -- Terraform's JSON syntax nested past Python's recursion ------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_terraform_json_nested_100000_deep_is_not_checked_and_the_run_goes_on(tmp_path: Path) -> None:
+    """A ``.tf.json`` (and an ``.auto.tfvars.json``) holding an array 100,000 deep: the JSON
+    reader recurses a level a value, and its RecursionError came out of the run (a traceback,
+    nothing reported). Terraform reads such a file (``terraform validate``: "The configuration
+    is valid"), so it is PGF004, not checked, not PGF001; the other files are still judged."""
+    (tmp_path / "lb.tf.json").write_text('{"resource": {"aws_lb": {"x": {"idle_timeout": 60, "y": ' + DEEP + "}}}}")
+    (tmp_path / "x.auto.tfvars.json").write_text('{"x": ' + DEEP + "}")
+    (tmp_path / "db.tf").write_text(
+        'resource "aws_db_parameter_group" "x" {\n  family = "postgres15"\n'
+        '  parameter {\n    name  = "tcp_keepalives_idle"\n    value = "7200"\n  }\n}\n'
+    )
+    outcome = run(["."], tmp_path)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    for name in ("lb.tf.json", "x.auto.tfvars.json"):
+        assert f"{name}:1:1: PGF004 not checked: nested too deeply for pgconf-fix's JSON reader" in outcome.stdout, outcome.stdout
+    assert 'db.tf:5:5: PGF101 tcp_keepalives_idle = "7200"' in outcome.stdout, outcome.stdout
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed (.ci/run installs it)")
+def test_terraform_reads_json_nested_100000_deep(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('{"locals": {"x": ' + DEEP + "}}")
+    done = subprocess.run(["terraform", "validate", "-no-color"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0 and "The configuration is valid" in done.stdout, done.stdout + done.stderr

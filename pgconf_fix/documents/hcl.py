@@ -44,6 +44,8 @@ class HclDocument:
         # Top-level arguments: a .tfvars file's variable values (a .tf file has none).
         self.attributes: list[HclAttribute] = []
         self.error: SyntaxProblem | None = None
+        # Why a file Terraform reads could not be read here (PGF004): nothing in it is judged.
+        self.unread: Problem | None = None
         text = source.text
         if source.path.name.endswith(".json"):
             self._read_json(text)
@@ -79,6 +81,12 @@ class HclDocument:
                 self.blocks = hcl_json.blocks(text)
         except hcl_json.JsonSyntaxError as exc:
             self.error = SyntaxProblem(exc.offset, str(exc))
+        except RecursionError:  # each level is a Python call; terraform 1.x reads 100,000 levels
+            self.attributes, self.blocks = [], []
+            start, end = self.source.line_span(1)
+            self.unread = Problem(Location(self.source, start, end), (
+                "not checked: nested too deeply for pgconf-fix's JSON reader (past Python's recursion limit), "
+                "though Terraform reads it; nothing in the file was checked"))
 
     def blocks_of(self, kind: str) -> list[HclBlock]:
         return [block for block in self.blocks if block.type == kind]

@@ -113,10 +113,10 @@ def build_network_views(workspace: Workspace, sources: list[SourceFile], options
         # The given files are judged as a whole; so is an auto-loaded variable file Terraform
         # refuses (PGF001): the module's values come from it, and terraform stops at it.
         for d in documents[directory]:
-            if d.source.path in asked or d.problems and is_auto_tfvars(d.source.path.name):
+            if d.source.path in asked or (d.problems or d.unread) and is_auto_tfvars(d.source.path.name):
                 mine = sorted((problem for (path, _), problem in refused.items() if path == d.source.path),
                               key=lambda problem: problem.location.start)  # fmt: skip
-                built.files.append(ParsedFile(d.source, (*d.problems, *mine)))
+                built.files.append(ParsedFile(d.source, (*d.problems, *mine), d.unread))
     return built
 
 
