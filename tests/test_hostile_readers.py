@@ -251,3 +251,59 @@ def test_terraform_reads_json_nested_100000_deep(tmp_path: Path) -> None:
     done = subprocess.run(["terraform", "validate", "-no-color"], cwd=tmp_path, capture_output=True, text=True,
                           timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0 and "The configuration is valid" in done.stdout, done.stdout + done.stderr
+
+
+# -- kustomize inline patches ------------------------------------------------------------------
+
+BASE_CLUSTER = """\
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: app-db
+spec:
+  postgresql:
+    parameters:
+      tcp_keepalives_idle: "60"
+      tcp_keepalives_interval: "10"
+      tcp_keepalives_count: "6"
+"""
+BROKEN_PATCH = """\
+- patch: |
+    apiVersion: postgresql.cnpg.io/v1
+    kind: Cluster
+    metadata: {name: app-db}
+    spec: {postgresql: {parameters: {tcp_keepalives_idle: "9000"}
+"""
+JSON_PATCH_WITH_A_TAB = """\
+- target: {kind: Cluster}
+  patch: |
+    [{"op": "add",\t"path": "/spec/postgresql/parameters/tcp_keepalives_count", "value": "5"}]
+"""
+
+
+def _kustomize(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["kubectl", "kustomize", str(root)], capture_output=True, text=True, timeout=120, check=False)
+
+
+@needs_kubectl
+def test_an_inline_patch_kustomize_cannot_parse_is_pgf001_at_its_last_line(tmp_path: Path) -> None:
+    """A kustomization whose inline strategic-merge patch is not YAML (a flow mapping never
+    closed): kustomize refuses the kustomization ("unable to parse SM or JSON patch"), and the
+    patch was skipped without a word (exit 0, "All checks passed!"). It is PGF001 now, on the
+    patch's last line (PyYAML stops at the end of the block). A patch PyYAML refuses that is JSON
+    (a tab between tokens) is not: kustomize reads it."""
+    (tmp_path / "cluster.yaml").write_text(BASE_CLUSTER)
+    head = "resources: [cluster.yaml]\npatches:\n"
+    (tmp_path / "kustomization.yaml").write_text(head + BROKEN_PATCH + JSON_PATCH_WITH_A_TAB)
+    refused = _kustomize(tmp_path)
+    assert refused.returncode != 0 and "unable to parse SM or JSON patch" in refused.stderr, refused.stderr
+    outcome = run(["."], tmp_path)
+    assert outcome.code == 1, outcome.stdout + outcome.stderr
+    assert outcome.stdout.startswith(
+        "kustomization.yaml:7:1: PGF001 kustomize refuses this inline patch, which is not valid YAML: "
+        "while parsing a flow mapping: did not find expected ',' or '}'\n"), outcome.stdout  # fmt: skip
+    assert "Found 1 finding." in outcome.stdout
+    (tmp_path / "kustomization.yaml").write_text(head + JSON_PATCH_WITH_A_TAB)
+    read = _kustomize(tmp_path)
+    assert read.returncode == 0 and 'tcp_keepalives_count: "5"' in read.stdout, read.stderr
+    assert "PGF001" not in run(["."], tmp_path).stdout

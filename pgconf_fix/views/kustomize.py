@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.source import InputError, SourceFile
 from pgconf_fix.views.base import SettingsView
 from pgconf_fix.views.placed import PlacedSettings
@@ -142,17 +142,19 @@ def json_patch_views(source: SourceFile, ops: Node, targets: tuple[PatchTarget |
     return _operations_view(source, ops, pointer)
 
 
-def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) -> list[SettingsView]:
+def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) -> tuple[list[SettingsView], list[Problem]]:
     """The views of the patches written inline (a literal block, ``patch: |``) in a
     kustomization (or a Flux ``Kustomization``'s ``spec``): a JSON 6902 patch's operations on an
     operator's parameters (``patches``/``patchesJson6902`` entries whose ``target`` names a kind of
     ``PARAMETER_POINTERS``), and a strategic-merge patch (``patches`` entries, and
-    ``patchesStrategicMerge`` items) read as the resource it patches, for what it sets; and the
-    chart values of its ``helmCharts`` (views.kubernetes.inflated_values_views)."""
+    ``patchesStrategicMerge`` items) read as the resource it patches, for what it sets; the
+    chart values of its ``helmCharts`` (views.kubernetes.inflated_values_views); and PGF001 for
+    each inline patch kustomize refuses (``_refused``)."""
     holder = root
     if (Y.scalar_value(Y.get(root, "apiVersion")) or "").startswith("kustomize.toolkit.fluxcd.io/"):
         holder = Y.get(root, "spec")
     views: list[SettingsView] = []
+    problems: list[Problem] = []
     for key in ("patches", "patchesJson6902", "patchesStrategicMerge"):
         entries = Y.get(holder, key)
         for entry in entries.value if isinstance(entries, SequenceNode) else ():
@@ -162,8 +164,9 @@ def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) ->
             masked = Y.block_document(source.text, block)
             try:
                 documents = Y.compose_documents(masked)
-            except Y.YamlError:
-                continue  # kustomize refuses it; nothing in it is guessed
+            except Y.YamlError as exc:
+                problems += _refused(source, block, exc)
+                continue  # nothing in it is guessed
             if len(documents) != 1:
                 continue
             if isinstance(documents[0], SequenceNode):
@@ -178,7 +181,25 @@ def kustomization_views(workspace: Workspace, source: SourceFile, root: Node) ->
 
         for index, entry in enumerate(charts.value):
             views.extend(inflated_values_views(workspace, source, entry, f"helmCharts[{index}]."))
-    return views
+    return views, problems
+
+
+def _refused(source: SourceFile, block: Y.BlockText, error: Y.YamlError) -> list[Problem]:
+    """PGF001 for an inline patch that is not YAML, at the line PyYAML stops (kustomize refuses
+    it: "unable to parse SM or JSON patch", checked with kubectl kustomize, kustomize v5.5.0);
+    none for one that is JSON (kustomize reads a patch as JSON too) or too deep for PyYAML (the
+    limit is PyYAML's, not kustomize's)."""
+    import json
+
+    if "nesting" in error.message or "depth" in error.message:
+        return []
+    try:
+        json.loads(block.text)
+    except (ValueError, RecursionError):
+        last = source.position(block.line_starts[-1])[0]  # an error at the end is the block's last line's
+        start, end = source.line_span(min(error.line, last))
+        return [Problem(Location(source, start, end), f"kustomize refuses this inline patch, which is not valid YAML: {error.message}")]
+    return []
 
 
 def _merge_patch_views(workspace: Workspace, source: SourceFile, root: MappingNode) -> list[SettingsView]:

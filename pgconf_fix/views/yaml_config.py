@@ -123,7 +123,9 @@ def yaml_views(workspace: Workspace, source: SourceFile) -> tuple[list[SettingsV
             rails_roots.append(root)
             continue
         if kustomization or Y.scalar_value(Y.get(root, "kind")) == "Kustomization":
-            views.extend(kustomization_views(workspace, source, root))
+            found, refused = kustomization_views(workspace, source, root)
+            views.extend(found)
+            problems.extend(refused)
             continue
         if isinstance(root, SequenceNode):  # a playbook, a role's tasks or handlers
             if patch_of() is not None:
