@@ -87,23 +87,26 @@ def _module_facts(text: str) -> ModuleFacts:
     repeated: Counter = Counter()
     strings = []
     inside_fstring: set[int] = set()
+    call_kind, dict_kind, fstring_kind, constant_kind = ast.Call, ast.Dict, ast.JoinedStr, ast.Constant
     for node in _walk(tree):
-        kind = type(node)
-        if kind is ast.Call:
+        kind = node.__class__
+        if kind is constant_kind:  # the most frequent of the four
+            value = node.value  # type: ignore[attr-defined]
+            if isinstance(value, str) and id(node) not in inside_fstring:
+                strings.append(value)
+        elif kind is call_kind:
             calls.append(_call(node))  # type: ignore[arg-type]
-        elif kind is ast.Dict:
-            keys = Counter(repr(key.value) for key in node.keys if isinstance(key, ast.Constant))  # type: ignore[attr-defined]
+        elif kind is dict_kind:
+            keys = Counter(repr(key.value) for key in node.keys if isinstance(key, constant_kind))  # type: ignore[attr-defined]
             for key, count in keys.items():
                 if count > 1:
                     repeated[key] += count - 1
-        elif kind is ast.JoinedStr:
+        elif kind is fstring_kind:
             pieces = []
             for part in node.values:  # type: ignore[attr-defined]
                 inside_fstring.add(id(part))
-                pieces.append(part.value if isinstance(part, ast.Constant) else "{python}")
+                pieces.append(part.value if isinstance(part, constant_kind) else "{python}")
             strings.append("".join(str(piece) for piece in pieces))
-        elif kind is ast.Constant and isinstance(node.value, str) and id(node) not in inside_fstring:  # type: ignore[attr-defined]
-            strings.append(node.value)  # type: ignore[attr-defined]
     calls.sort(key=lambda call: (call.line, call.column))  # source order: edits never move code
     return ModuleFacts(True, None, tuple(calls), repeated, tuple(strings))
 
@@ -190,7 +193,7 @@ def _call(node: ast.Call) -> _Call:
     for keyword in node.keywords:
         if keyword.arg is None and isinstance(keyword.value, ast.Dict):
             keywords += [key.value for key in keyword.value.keys if isinstance(key, ast.Constant) and isinstance(key.value, str)]
-    callee = _dotted(node.func)
+    callee = _callee_name(node.func)
     if callee is None:
         try:
             callee = ast.unparse(node.func)  # layout-free, and linear (get_source_segment splits the text each time)
@@ -203,17 +206,19 @@ def _call(node: ast.Call) -> _Call:
 def _walk(tree: ast.AST) -> list[ast.AST]:
     """The nodes of ``tree`` in ``ast.walk``'s order (breadth first), without the contexts and
     operators it also yields: ``ast.walk`` reads every node's fields through two generators,
-    most of this module's time on large modules. A list, read as the queue it is built in."""
-    from pgconf_fix.documents.python_nodes import node_fields
+    most of this module's time on large modules. A list, read as the queue it is built in.
+    Fields that hold no node (a name's ``id``, a constant's ``value``) are not read
+    (``python_nodes.node_fields``)."""
+    from pgconf_fix.documents.python_nodes import _FIELDS, node_fields
 
     order = [tree]
-    fields_of: dict[type, tuple[str, ...]] = {}
+    fields_of = _FIELDS.get
     AST = ast.AST
     for node in order:  # grows as it is read: each node's children join the end
         kind = node.__class__
-        fields = fields_of.get(kind)
+        fields = fields_of(kind)
         if fields is None:
-            fields = fields_of[kind] = node_fields(kind)
+            fields = node_fields(kind)
         for name in fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
@@ -236,6 +241,58 @@ def _dotted(node: ast.expr) -> str | None:
         return None
     parts.append(node.id)  # type: ignore[attr-defined]
     return ".".join(reversed(parts))
+
+
+def _callee_name(node: ast.expr, depth: int = 0) -> str | None:
+    """What ``ast.unparse(node)`` writes for a callee made of names, attributes and calls whose
+    arguments are again such expressions or ints, True, False or None (``session.execute(select(
+    Model).limit(limit)).scalars``: three of a SQLAlchemy model module's calls), else None for
+    ``ast.unparse`` to name. Written as ``ast.unparse`` writes these nodes (CPython's
+    ``Lib/ast.py``, ``_Unparser.visit_Call``, ``visit_Attribute``, ``visit_Name``,
+    ``visit_keyword``, ``_write_constant``): a call's arguments joined by ``", "``, a keyword
+    as ``name=value``, no blanks elsewhere. ``ast.unparse`` was 2,532 calls, ~2 % of a check
+    of the 1k many-findings tree (issue 18, twelfth pass). Past 64 levels it gives None, so
+    ``ast.unparse`` keeps saying when a callee is too deeply nested to name."""
+    dotted = _dotted(node)
+    if dotted is not None or depth > 64:
+        return dotted
+    kind = node.__class__
+    if kind is ast.Attribute:
+        value = node.value  # type: ignore[attr-defined]
+        if value.__class__ is ast.Constant:  # ``3 .real``: ast.unparse adds a blank
+            return None
+        base = _callee_name(value, depth + 1)
+        return None if base is None else f"{base}.{node.attr}"  # type: ignore[attr-defined]
+    if kind is not ast.Call:
+        return None
+    func = _callee_name(node.func, depth + 1)  # type: ignore[attr-defined]
+    if func is None:
+        return None
+    parts = []
+    for arg in node.args:  # type: ignore[attr-defined]
+        written = _argument_name(arg, depth + 1)
+        if written is None:
+            return None
+        parts.append(written)
+    for keyword in node.keywords:  # type: ignore[attr-defined]
+        if keyword.arg is None:
+            return None
+        written = _argument_name(keyword.value, depth + 1)
+        if written is None:
+            return None
+        parts.append(f"{keyword.arg}={written}")
+    return f"{func}({', '.join(parts)})"
+
+
+def _argument_name(node: ast.expr, depth: int) -> str | None:
+    """``_callee_name`` of an argument, or a constant ``ast.unparse`` writes as its ``repr``
+    (an int, True, False, None; not a negative number, which is a unary minus)."""
+    if node.__class__ is ast.Constant:
+        value = node.value  # type: ignore[attr-defined]
+        if value is None or value is True or value is False or value.__class__ is int:
+            return repr(value)
+        return None
+    return _callee_name(node, depth)
 
 
 def _which_call_changed(old_calls: tuple[_Call, ...], new_calls: tuple[_Call, ...]) -> str:

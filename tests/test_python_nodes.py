@@ -193,3 +193,31 @@ def test_names_constants_and_numbers_agree_with_libcst() -> None:
         assert numbers <= leaves_built, sorted(numbers - leaves_built)[:5]
         compared += len(our_names) + len(numbers)
     assert compared > 1_500, compared
+
+
+def test_the_fields_left_unread_hold_no_node() -> None:
+    """``node_fields`` leaves out the fields that hold a name, a number, a flag or a constant
+    (issue 18, fourteenth pass): on every node of the fixtures, the examples, the project's
+    own modules and a sample of the standard library, such a field holds no ast node, alone
+    or in a list, so the walks over ``node_fields`` meet every node they met before."""
+    library = Path(ast.__file__).parent
+    paths = sorted([*ROOT.glob("tests/fixtures/**/*.py"), *ROOT.glob("examples/**/*.py"), *ROOT.glob("pgconf_fix/**/*.py")])
+    paths += [library / f"{name}.py" for name in ("ast", "dataclasses", "typing", "enum", "inspect", "asyncio/tasks")]
+    checked = 0
+    for text in map(_python_text, paths):
+        try:
+            tree = ast.parse(text) if text is not None else None
+        except (SyntaxError, ValueError):
+            continue
+        if tree is None:
+            continue
+        for node in ast.walk(tree):
+            kept = syntax.node_fields(type(node))
+            for name in node._fields:
+                if name in kept or name in {"ctx", "op", "ops", "type_comment"}:
+                    continue
+                value = getattr(node, name, None)
+                items = value if isinstance(value, list) else [value]
+                assert not any(isinstance(item, ast.AST) for item in items), (type(node).__name__, name)
+                checked += 1
+    assert checked > 50_000, checked
