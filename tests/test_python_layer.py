@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import runpy
 import shutil
 import subprocess
@@ -1054,6 +1055,34 @@ def test_quote_openings_on_the_project_s_own_modules() -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
         for quote, opening in (("'", python_layout._OPENING_SINGLE), ('"', python_layout._OPENING_DOUBLE)):
             assert python_layout._openings(text, quote, opening) == len(opening.findall(text)), path
+
+
+_TAB_LINES = re.compile(r"(?:^|(?<=\r))\t", re.MULTILINE)
+_SPACE_LINES = re.compile(r"(?:^|(?<=\r)) ", re.MULTILINE)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="\t \r\na#", max_size=16))
+def test_lines_starting_with_a_tab_or_a_space_counted_as_the_patterns_find_them(text: str) -> None:
+    """Whether a module indents with tabs (``indent_step`` at the left edge) is decided by
+    counting the lines that start with a tab and with a space; the counts are those of the
+    multi-line patterns ``_indents_with_tabs`` used before (issue 18, fourteenth pass), on
+    any text of tabs, blanks and LF, CR and CRLF line ends."""
+    from pgconf_fix.documents import python_layout
+
+    assert python_layout._line_starts_with(text, "\t") == len(_TAB_LINES.findall(text))
+    assert python_layout._line_starts_with(text, " ") == len(_SPACE_LINES.findall(text))
+
+
+def test_lines_starting_with_a_tab_or_a_space_on_the_project_s_own_modules() -> None:
+    from pgconf_fix.documents import python_layout
+
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted([*root.glob("pgconf_fix/**/*.py"), *root.glob("tests/**/*.py")]):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for variant in (text, text.replace("\n", "\r"), text.replace("\n", "\r\n"), text.replace("    ", "\t")):
+            assert python_layout._line_starts_with(variant, "\t") == len(_TAB_LINES.findall(variant)), path
+            assert python_layout._line_starts_with(variant, " ") == len(_SPACE_LINES.findall(variant)), path
 
 
 def test_an_other_applications_engine_options_do_not_reach_this_config(tmp_path: Path) -> None:

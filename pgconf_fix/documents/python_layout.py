@@ -57,6 +57,11 @@ def _openings(text: str, quote: str, opening: re.Pattern[str]) -> int:
     return count
 
 
+def _line_starts_with(text: str, character: str) -> int:
+    """How many lines of ``text`` start with ``character``, lines ending at LF, CR or CRLF."""
+    return text.startswith(character) + text.count("\n" + character) + text.count("\r" + character)
+
+
 class LayoutEdits:
     """Layout-following edits of a parsed Python document (see the module's docstring)."""
 
@@ -83,9 +88,12 @@ class LayoutEdits:
 
     @cached_property
     def _indents_with_tabs(self) -> bool:
-        tabs = len(re.findall(r"(?:^|(?<=\r))\t", self.text, re.MULTILINE))
-        spaces = len(re.findall(r"(?:^|(?<=\r)) ", self.text, re.MULTILINE))
-        return tabs > spaces
+        """Whether more lines start with a tab than with a space (a line starts the text, or
+        follows a LF or a CR). Counted with ``str.count``: the two patterns it replaces
+        (``(?:^|(?<=\r))\t`` and the same with a space, multi-line) tried each offset of the
+        module, 1.6 % of a check's instructions on the many-findings tree (issue 18,
+        fourteenth pass)."""
+        return _line_starts_with(self.text, "\t") > _line_starts_with(self.text, " ")
 
     @cached_property
     def _file_quote(self) -> str:
