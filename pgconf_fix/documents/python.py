@@ -285,9 +285,13 @@ class PythonDocument(LayoutEdits):
         the order of ``spans`` (children before their parent, siblings in source order). One pass sorts all nodes by class: scanning every node
         with ``isinstance`` goes through ABCMeta each time, a third of this layer's time."""
         if self._by_class is None:
-            self._by_class = {}
+            by_class: dict[type, list[tuple[int, syntax.Node]]] = {}
             for order, node in enumerate(self.spans):
-                self._by_class.setdefault(type(node), []).append((order, node))
+                entries = by_class.get(node.__class__)
+                if entries is None:  # not setdefault(kind, []): a list made for each node
+                    entries = by_class[node.__class__] = []
+                entries.append((order, node))
+            self._by_class = by_class
         if len(classes) == 1:
             return [node for _, node in self._by_class.get(classes[0], ())]
         merged = sorted(entry for kind in classes for entry in self._by_class.get(kind, ()))
