@@ -202,3 +202,84 @@ def test_a_kubernetes_container_whose_setup_may_not_write_its_env_is_not_read(ol
     (tmp_path / "db.yaml").write_text(STATEFUL_SET.replace(old, new))
     found = json.loads(run_cli(["--format", "json", "--select", "PGF1", "."], tmp_path).stdout)
     assert found == [], found
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        "    environment:\n      POSTGRESQL_TCP_KEEPALIVES_IDLE:\n      POSTGRESQL_TCP_KEEPALIVES_INTERVAL: \"10\"\n",
+        "    environment:\n      - POSTGRESQL_TCP_KEEPALIVES_IDLE\n      - POSTGRESQL_TCP_KEEPALIVES_INTERVAL=10\n",
+    ],
+)
+def test_a_variable_compose_takes_from_the_shell_leaves_the_service_unread(environment: str, tmp_path: Path) -> None:
+    """A variable named without a value (a map's null, a list item without '=') is the shell's
+    value when compose runs, unset when the shell has none (compose specification, services
+    environment): its value is not here, so the settings are not called missing (before: PGF101
+    'not set', and a fix dropped with a warning because it wrote the variable a second time)."""
+    (tmp_path / "compose.yaml").write_text("services:\n  db:\n    image: bitnami/postgresql:16\n" + environment)
+    outcome = run_cli(["--format", "json", "--select", "PGF1", "."], tmp_path)
+    assert (outcome.code, json.loads(outcome.stdout), outcome.stderr) == (0, [], "")
+
+
+EMPTY_VALUES = """services:
+  db:
+    image: bitnami/postgresql:16
+    environment:
+      POSTGRESQL_TCP_KEEPALIVES_IDLE: ""
+      POSTGRESQL_TCP_KEEPALIVES_INTERVAL: "10"
+      POSTGRESQL_TCP_KEEPALIVES_COUNT: "6"
+  listed:
+    image: bitnami/postgresql:16
+    environment:
+      - POSTGRESQL_TCP_KEEPALIVES_IDLE=
+      - POSTGRESQL_TCP_KEEPALIVES_INTERVAL=10
+      - POSTGRESQL_TCP_KEEPALIVES_COUNT=6
+"""
+
+
+def test_an_empty_variable_is_fixed_where_it_is_written(tmp_path: Path) -> None:
+    """An empty value writes nothing (the kernel's 7200 s applies): PGF101, fixed by giving that
+    variable its value. Before: the fix added the variable again, a duplicate key or item the
+    re-parse refused ('a fix was dropped'), so nothing was fixable."""
+    from tests.pg_server import require_server
+
+    (tmp_path / "compose.yaml").write_text(EMPTY_VALUES)
+    found = json.loads(run_cli(["--format", "json", "."], tmp_path).stdout)
+    assert sorted((item["line"], item["code"], item["fix"]["applicability"]) for item in found) == [
+        (4, "PGF101", "safe"), (10, "PGF101", "safe"),
+    ], found  # fmt: skip
+    outcome = run_cli(["--write", "."], tmp_path)
+    assert "Fixed 2 findings" in outcome.stdout and "dropped" not in outcome.stderr, outcome
+    written = (tmp_path / "compose.yaml").read_text()
+    assert written == EMPTY_VALUES.replace('IDLE: ""', 'IDLE: "60"').replace("IDLE=\n", "IDLE=60\n")
+    assert "Fixed 0 findings" in run_cli(["--write", "."], tmp_path).stdout
+    assert (tmp_path / "compose.yaml").read_text() == written
+    server = require_server()
+    for service in ("db", "listed"):
+        assert _server_reads(server, tmp_path, written, service) == {
+            "tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "6",
+        }, service  # fmt: skip
+
+
+def test_a_kubernetes_variable_without_a_value_is_fixed_in_its_item(tmp_path: Path) -> None:
+    """An env item with value "", "value:" or no value is the empty string in the container (Kubernetes
+    EnvVar.value defaults to ""): given its value in that item, not a second item of the same
+    name (which the API server warns hides the first)."""
+    text = STATEFUL_SET.replace('              value: "7200"\n', '              value: ""\n'
+                                "            - name: POSTGRESQL_TCP_KEEPALIVES_INTERVAL\n"
+                                "            - name: POSTGRESQL_TCP_KEEPALIVES_COUNT\n"
+                                "              value:\n")  # fmt: skip
+    (tmp_path / "db.yaml").write_text(text)
+    found = json.loads(run_cli(["--format", "json", "--select", "PGF1", "."], tmp_path).stdout)
+    assert sorted(item["code"] for item in found) == ["PGF101", "PGF102", "PGF103"], found
+    assert all(item["fix"]["applicability"] == "safe" for item in found), found
+    run_cli(["--write", "."], tmp_path)
+    written = (tmp_path / "db.yaml").read_text()
+    env = yaml.safe_load(written)["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[1:] == [
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_IDLE", "value": "60"},
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_INTERVAL", "value": "10"},
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_COUNT", "value": "6"},
+    ]
+    assert "Fixed 0 findings" in run_cli(["--write", "."], tmp_path).stdout
+    assert (tmp_path / "db.yaml").read_text() == written

@@ -97,14 +97,27 @@ def bitnami_postgresql_view(source: SourceFile, name: str, service: MappingNode,
     entries = _entries(environment)
     if entries is None or not any(variable in VARIABLES for variable, _, _ in entries):
         return None
+    if any(value is None for variable, value, _ in entries if variable in VARIABLES):
+        return None  # named without a value: the shell's when compose runs, not here
+    empty: dict[str, ScalarNode] = {}  # a variable written empty is given its value where it is
+
+    def insert(key: str, value: str) -> tuple[Edit, ...]:
+        if key in empty:
+            variable = next(name for name, written in VARIABLES.items() if written == key)
+            return _replace(source, environment, empty[key], variable, value)
+        return _insert(source, environment, key, value)
+
     what = f"the environment of compose service {name}, which bitnami/postgresql writes into postgresql.conf"
     home = Location(source, key_node.start_mark.index, key_node.end_mark.index)
-    view = PlacedSettings("server", source, what, home, lambda key, value: _insert(source, environment, key, value),
-                          major=major)  # fmt: skip
+    view = PlacedSettings("server", source, what, home, insert, major=major)
     for variable, value, node in entries:
         key = VARIABLES.get(variable)
-        if key is None or not value:
-            continue  # an empty value writes nothing
+        if key is None:
+            continue
+        if not value:
+            empty[key] = node  # an empty value writes nothing
+            continue
+        empty.pop(key, None)
         if any(char in value for char in _NOT_AS_IS):
             return None
         start, end = Y.span(node)
@@ -133,7 +146,21 @@ def kubernetes_bitnami_postgresql_view(source: SourceFile, name: str, container:
     key_node, environment = pair
     what = f"the env of container {name}, which bitnami/postgresql writes into postgresql.conf"
     home = Location(source, key_node.start_mark.index, key_node.end_mark.index)
-    view = PlacedSettings("server", source, what, home, lambda key, value: _append_item(source, environment, key, value), major=major)
+    empty: dict[str, MappingNode] = {}  # an item whose value is empty or absent is given one there
+
+    def insert(key: str, value: str) -> tuple[Edit, ...]:
+        item = empty.get(key)
+        if item is None:
+            return _append_item(source, environment, key, value)
+        written = Y.get(item, "value")
+        if isinstance(written, ScalarNode):
+            start, end = Y.span(written)
+            if start == end:  # "value:" with nothing after it
+                return (Edit(source, start, end, " " + Y.render_scalar(value, string=True)),)
+            return (Y.replace_scalar(source, written, value, string=True),)
+        return Y.insert_entries(source, item, [("value", Y.render_scalar(value, string=True))])
+
+    view = PlacedSettings("server", source, what, home, insert, major=major)
     read = False
     for item in environment.value:
         variable = Y.scalar_value(Y.get(item, "name"))
@@ -144,7 +171,11 @@ def kubernetes_bitnami_postgresql_view(source: SourceFile, name: str, container:
         if Y.get(item, "valueFrom") is not None or any(entry.tag == Y.MERGE_TAG for entry, _ in Y.items(item)):
             return None
         if value is None or Y.is_null(value) or not value.value:
-            continue  # an empty value writes nothing
+            if isinstance(item, MappingNode) and (value is None or isinstance(value, ScalarNode)):
+                empty[key] = item  # an empty value writes nothing
+            read = True
+            continue
+        empty.pop(key, None)
         if not isinstance(value, ScalarNode) or value.tag != Y.STR_TAG or any(char in value.value for char in _NOT_AS_IS):
             return None  # the API server refuses a number; the script would change the rest
         start, end = Y.span(item)
@@ -165,23 +196,24 @@ def _append_item(source: SourceFile, environment: SequenceNode, key: str, value:
     return Y.append_items(source, environment, [f"name: {variable}{source.newline}{indent}value: {rendered}"])
 
 
-def _entries(environment: Node) -> list[tuple[str, str, ScalarNode]] | None:
+def _entries(environment: Node) -> list[tuple[str, str | None, ScalarNode]] | None:
     """(variable, value, the scalar holding it) of a compose ``environment``: a map, or a list
-    of ``NAME=value`` items; None for anything else."""
-    found = []
+    of ``NAME=value`` items; None for anything else. The value is None for a variable named
+    without one (a map's null, an item without ``=``), which compose takes from the shell it
+    runs in, or leaves unset (https://docs.docker.com/reference/compose-file/services/#environment)."""
+    found: list[tuple[str, str | None, ScalarNode]] = []
     if isinstance(environment, MappingNode):
         for key, value in Y.merged_items(environment):
             if not isinstance(value, ScalarNode):
                 return None
-            found.append((key.value, "" if Y.is_null(value) else value.value, value))
+            found.append((key.value, None if Y.is_null(value) else value.value, value))
         return found
     if isinstance(environment, SequenceNode):
         for item in environment.value:
             if not isinstance(item, ScalarNode):
                 return None
             name, equals, value = item.value.partition("=")
-            if equals:
-                found.append((name, value, item))
+            found.append((name, value if equals else None, item))
         return found
     return None
 
