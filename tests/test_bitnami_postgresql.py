@@ -283,3 +283,24 @@ def test_a_kubernetes_variable_without_a_value_is_fixed_in_its_item(tmp_path: Pa
     ]
     assert "Fixed 0 findings" in run_cli(["--write", "."], tmp_path).stdout
     assert (tmp_path / "db.yaml").read_text() == written
+
+
+def test_a_plain_number_is_judged_as_the_text_compose_passes(tmp_path: Path) -> None:
+    """compose-go decodes a map's plain scalar as YAML 1.2 and passes fmt.Sprint of the number
+    (documents.go_yaml_scalar, held to that decoder in tests/test_go_yaml_scalar.py): 0o74 is
+    60 and 1_0 is 10 in the container, which the setup writes as they are. Before: PGF001
+    'invalid value' for both, as if the server got the YAML text; 7200.0 is judged as 7200 and
+    replaced by a quoted "60"."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  db:\n    image: bitnami/postgresql:16\n    environment:\n"
+        "      POSTGRESQL_TCP_KEEPALIVES_IDLE: 0o74\n      POSTGRESQL_TCP_KEEPALIVES_INTERVAL: 1_0\n"
+        "      POSTGRESQL_TCP_KEEPALIVES_COUNT: 6\n"
+        "  other:\n    image: bitnami/postgresql:16\n    environment:\n      POSTGRESQL_TCP_KEEPALIVES_IDLE: 7200.0\n"
+    )
+    found = json.loads(run_cli(["--format", "json", "--select", "PGF0,PGF101", "."], tmp_path).stdout)
+    assert [(item["line"], item["code"]) for item in found] == [(11, "PGF101")], found
+    assert "7200 is above" in found[0]["message"] and "7200.0" not in found[0]["message"], found
+    run_cli(["--write", "--select", "PGF101", "."], tmp_path)
+    written = (tmp_path / "compose.yaml").read_text()
+    assert written.endswith('      POSTGRESQL_TCP_KEEPALIVES_IDLE: "60"\n'), written
+    assert "Fixed 0 findings" in run_cli(["--write", "--select", "PGF101", "."], tmp_path).stdout

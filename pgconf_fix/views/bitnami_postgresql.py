@@ -31,6 +31,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.documents.compose_services import service_entry, service_value
+from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
 from pgconf_fix.findings import Edit, Location
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major
@@ -94,7 +95,7 @@ def bitnami_postgresql_view(source: SourceFile, name: str, service: MappingNode,
     if pair is None:
         return None
     key_node, environment = pair
-    entries = _entries(environment)
+    entries = _entries(source, environment)
     if entries is None or not any(variable in VARIABLES for variable, _, _ in entries):
         return None
     if any(value is None for variable, value, _ in entries if variable in VARIABLES):
@@ -196,9 +197,10 @@ def _append_item(source: SourceFile, environment: SequenceNode, key: str, value:
     return Y.append_items(source, environment, [f"name: {variable}{source.newline}{indent}value: {rendered}"])
 
 
-def _entries(environment: Node) -> list[tuple[str, str | None, ScalarNode]] | None:
-    """(variable, value, the scalar holding it) of a compose ``environment``: a map, or a list
-    of ``NAME=value`` items; None for anything else. The value is None for a variable named
+def _entries(source: SourceFile, environment: Node) -> list[tuple[str, str | None, ScalarNode]] | None:
+    """(variable, value, the scalar holding it) of a compose ``environment``: a map (a value as
+    the text compose passes, go_yaml_scalar.compose_map_value), or a list of ``NAME=value``
+    items; None for anything else. The value is None for a variable named
     without one (a map's null, an item without ``=``), which compose takes from the shell it
     runs in, or leaves unset (https://docs.docker.com/reference/compose-file/services/#environment)."""
     found: list[tuple[str, str | None, ScalarNode]] = []
@@ -206,7 +208,13 @@ def _entries(environment: Node) -> list[tuple[str, str | None, ScalarNode]] | No
         for key, value in Y.merged_items(environment):
             if not isinstance(value, ScalarNode):
                 return None
-            found.append((key.value, None if Y.is_null(value) else value.value, value))
+            try:  # the text compose passes: 0o74 is "60", 7200.0 is "7200" (documents.go_yaml_scalar)
+                passed = None if Y.is_null(value) else compose_map_value(value.value, source.text[slice(*Y.span(value))])
+            except NotAString:
+                if key.value in VARIABLES:
+                    return None  # a timestamp: what compose passes is not worked out here
+                continue
+            found.append((key.value, passed, value))
         return found
     if isinstance(environment, SequenceNode):
         for item in environment.value:
