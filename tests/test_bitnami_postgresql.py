@@ -304,3 +304,56 @@ def test_a_plain_number_is_judged_as_the_text_compose_passes(tmp_path: Path) -> 
     written = (tmp_path / "compose.yaml").read_text()
     assert written.endswith('      POSTGRESQL_TCP_KEEPALIVES_IDLE: "60"\n'), written
     assert "Fixed 0 findings" in run_cli(["--write", "--select", "PGF101", "."], tmp_path).stdout
+
+
+SHARED_ANCHORS = """x-env: &env
+  POSTGRESQL_TCP_KEEPALIVES_IDLE: "7200"
+x-idle: &idle "7200"
+services:
+  db:
+    image: bitnami/postgresql:16
+    environment:
+      <<: *env
+      POSTGRESQL_TCP_KEEPALIVES_INTERVAL: "10"
+      POSTGRESQL_TCP_KEEPALIVES_COUNT: "6"
+  app:
+    image: example/app
+    environment:
+      <<: *env
+      CACHE_TTL: *idle
+  aliased:
+    image: bitnami/postgresql:16
+    environment: *env
+  scalar:
+    image: bitnami/postgresql:16
+    environment:
+      POSTGRESQL_TCP_KEEPALIVES_IDLE: *idle
+      POSTGRESQL_TCP_KEEPALIVES_INTERVAL: "10"
+      POSTGRESQL_TCP_KEEPALIVES_COUNT: "6"
+  own:
+    image: bitnami/postgresql:16
+    environment:
+      <<: *env
+      POSTGRESQL_TCP_KEEPALIVES_COUNT: "6"
+"""
+
+
+def test_a_fix_landing_in_a_yaml_anchor_is_unsafe(tmp_path: Path) -> None:
+    """A value merged from an anchor (<<: *env), an environment that is an alias, or a value that
+    is one is written where other services read it too (app's environment and CACHE_TTL here):
+    the fix would change them, so it is unsafe and --write leaves it. A variable added to the
+    service's own mapping (own's INTERVAL) is safe. Before: all safe, and --write changed app's
+    CACHE_TTL and environment."""
+    (tmp_path / "compose.yaml").write_text(SHARED_ANCHORS)
+    found = json.loads(run_cli(["--format", "json", "--select", "PGF1", "."], tmp_path).stdout)
+    got = sorted((item["line"], item["code"], item["fix"]["applicability"]) for item in found)
+    assert got == [
+        (2, "PGF101", "unsafe"),  # db, aliased and own: one finding where the value is written
+        (3, "PGF101", "unsafe"),  # scalar
+        (18, "PGF102", "unsafe"), (18, "PGF103", "unsafe"),  # aliased: added to the anchor
+        (27, "PGF102", "safe"),  # own
+    ], found  # fmt: skip
+    run_cli(["--write", "."], tmp_path)
+    written = yaml.safe_load((tmp_path / "compose.yaml").read_text())
+    assert written["services"]["app"] == yaml.safe_load(SHARED_ANCHORS)["services"]["app"]
+    assert written["services"]["own"]["environment"]["POSTGRESQL_TCP_KEEPALIVES_INTERVAL"] == "10"

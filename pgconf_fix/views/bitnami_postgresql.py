@@ -26,13 +26,16 @@ gives real postgres the lines it writes).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
 from pgconf_fix.documents.compose_services import service_entry, service_value
 from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
-from pgconf_fix.findings import Edit, Location
+from pgconf_fix.findings import UNSAFE, Edit, Fix, Location
+from pgconf_fix.setting import Refusal
 from pgconf_fix.source import SourceFile
 from pgconf_fix.versions import Major
 from pgconf_fix.views.placed import PlacedSettings
@@ -46,6 +49,39 @@ VARIABLES = {
 CONFIG_DIRS = ("/bitnami/postgresql/conf", "/opt/bitnami/postgresql/conf")
 RUN_SCRIPT = "/opt/bitnami/scripts/postgresql/run.sh"
 _NOT_AS_IS = "$'\"\\\n"
+
+
+class _Settings(PlacedSettings):
+    """PlacedSettings whose fixes are unsafe where the edit lands in a YAML anchor (``&name``):
+    an alias or merge key elsewhere in the file may read the same node, and would change too."""
+
+    def __init__(self, *args: Any, shared: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared = shared  # the place a missing variable is added to is an anchor's
+        # Keys whose value (or empty value) is written in an anchor's node.
+        self.shared_keys: set[str] = set()
+
+    def fix(self, key: str, value: str) -> Fix | Refusal:
+        result = super().fix(key, value)
+        current = self.effective(key)  # None: added, or given where it is written empty
+        if isinstance(result, Fix) and (key in self.shared_keys or current is None and self.shared):
+            note = " (in a YAML anchor other places may read)"
+            return replace(result, applicability=UNSAFE, message=result.message + note)
+        return result
+
+
+def _anchored(source: SourceFile, node: Node) -> bool:
+    """Whether ``node`` is written with an anchor (an alias resolves to the anchored node)."""
+    return source.text.startswith("&", node.start_mark.index)
+
+
+def _replace_scalar(source: SourceFile, node: ScalarNode, value: str) -> Edit:
+    """Y.replace_scalar keeping the scalar's anchor (``&idle "7200"`` becomes ``&idle "60"``)."""
+    edit = Y.replace_scalar(source, node, value, string=True)
+    anchor = re.match(r"&\S+\s+", source.text[edit.start : edit.end])
+    if anchor is None:
+        return edit
+    return replace(edit, start=edit.start + anchor.end())
 
 
 def is_bitnami_postgresql(image: str) -> bool:
@@ -110,15 +146,23 @@ def bitnami_postgresql_view(source: SourceFile, name: str, service: MappingNode,
 
     what = f"the environment of compose service {name}, which bitnami/postgresql writes into postgresql.conf"
     home = Location(source, key_node.start_mark.index, key_node.end_mark.index)
-    view = PlacedSettings("server", source, what, home, insert, major=major)
+    own = {id(node) for _, node in Y.items(environment)} if isinstance(environment, MappingNode) else set()
+    shared = _anchored(source, environment)
+    view = _Settings("server", source, what, home, insert, major=major, shared=shared)
     for variable, value, node in entries:
         key = VARIABLES.get(variable)
         if key is None:
             continue
         if not value:
             empty[key] = node  # an empty value writes nothing
+            if shared or _anchored(source, node) or (isinstance(environment, MappingNode) and id(node) not in own):
+                view.shared_keys.add(key)
             continue
         empty.pop(key, None)
+        if shared or _anchored(source, node) or (isinstance(environment, MappingNode) and id(node) not in own):
+            view.shared_keys.add(key)  # merged from an anchor, or one itself
+        else:
+            view.shared_keys.discard(key)
         if any(char in value for char in _NOT_AS_IS):
             return None
         start, end = Y.span(node)
@@ -243,8 +287,8 @@ def _value_span(source: SourceFile, node: ScalarNode, value: str, variable: str,
 
 def _replace(source: SourceFile, environment: Node, node: ScalarNode, variable: str, value: str) -> tuple[Edit, ...]:
     if isinstance(environment, MappingNode):
-        return (Y.replace_scalar(source, node, value, string=True),)
-    return (Y.replace_scalar(source, node, f"{variable}={value}", string=True),)
+        return (_replace_scalar(source, node, value),)
+    return (_replace_scalar(source, node, f"{variable}={value}"),)
 
 
 def _insert(source: SourceFile, environment: Node, key: str, value: str) -> tuple[Edit, ...]:
