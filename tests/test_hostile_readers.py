@@ -245,6 +245,29 @@ def test_terraform_json_nested_100000_deep_is_not_checked_and_the_run_goes_on(tm
     assert 'db.tf:5:5: PGF101 tcp_keepalives_idle = "7200"' in outcome.stdout, outcome.stdout
 
 
+def test_a_tf_file_nested_100000_deep_is_not_checked_in_bounded_memory(tmp_path: Path) -> None:
+    """The same depth in Terraform's native syntax: the plain reader stops at Python's recursion
+    limit and python-hcl2 took 27 s and 1.17 GB for it (ru_maxrss of the run, before this
+    guard); brackets nested past documents.hcl.MAX_NESTING (1,000) are PGF004, not read, and the
+    run goes on with the other files. The run's peak memory stays under 200 MB."""
+    import resource
+    import subprocess
+    import sys
+
+    (tmp_path / "deep.tf").write_text("locals {\n  x = " + DEEP[:100_000] + "1" + DEEP[100_000:] + "\n}\n")
+    (tmp_path / "db.tf").write_text(
+        'resource "aws_db_parameter_group" "x" {\n  family = "postgres15"\n'
+        '  parameter {\n    name  = "tcp_keepalives_idle"\n    value = "7200"\n  }\n}\n'
+    )
+    done = subprocess.run([sys.executable, "-m", "pgconf_fix", "--no-cache", "."], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert done.returncode == 1, done.stderr
+    assert "deep.tf:1:1: PGF004 not checked: brackets nested 100,001 deep" in done.stdout, done.stdout
+    assert 'db.tf:5:5: PGF101 tcp_keepalives_idle = "7200"' in done.stdout
+    assert peak_kb < 200_000, peak_kb
+
+
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed (.ci/run installs it)")
 def test_terraform_reads_json_nested_100000_deep(tmp_path: Path) -> None:
     (tmp_path / "main.tf.json").write_text('{"locals": {"x": ' + DEEP + "}}")

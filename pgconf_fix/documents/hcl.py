@@ -28,7 +28,7 @@ from pgconf_fix.documents.hcl_model import (  # noqa: F401  # noqa: F401
     SyntaxProblem,
     hcl_number,
 )
-from pgconf_fix.documents.hcl_reader import read_body
+from pgconf_fix.documents.hcl_reader import bracket_depth, read_body
 from pgconf_fix.documents.hcl_strings import heredoc_markers, refused_escape
 from pgconf_fix.findings import Edit, Location, Problem
 from pgconf_fix.redact import excerpt
@@ -50,7 +50,14 @@ class HclDocument:
         if source.path.name.endswith(".json"):
             self._read_json(text)
             return
-        attributes, blocks, self.error = _read(text)
+        try:
+            attributes, blocks, self.error = _read(text)
+        except NestedTooDeep as deep:
+            start, end = source.line_span(1)
+            self.unread = Problem(Location(source, start, end), (
+                f"not checked: brackets nested {deep.depth:,} deep, past the {MAX_NESTING:,} levels pgconf-fix reads "
+                "in bounded time and memory; nothing in the file was checked"))
+            return
         if self.error is None and (refused := refused_escape(source)) is not None:
             attributes, blocks, self.error = (), (), SyntaxProblem(*refused)  # python-hcl2 takes it
         self.attributes, self.blocks = list(attributes), list(blocks)
@@ -92,6 +99,20 @@ class HclDocument:
         return [block for block in self.blocks if block.type == kind]
 
 
+# Brackets nested deeper than this are not read: the plain reader stops at Python's recursion
+# limit (~500 levels), and python-hcl2 takes ~11 KB and growing time a level (100,000 levels:
+# 1.17 GB, 27 s). No configuration nests anywhere near it.
+MAX_NESTING = 1000
+
+
+class NestedTooDeep(Exception):
+    """A .tf text whose brackets nest deeper than MAX_NESTING (``depth``)."""
+
+    def __init__(self, depth: int) -> None:
+        super().__init__(depth)
+        self.depth = depth
+
+
 @lru_cache(maxsize=4096)
 def _read(text: str) -> tuple[tuple[HclAttribute, ...], tuple[HclBlock, ...], SyntaxProblem | None]:
     """The top-level attributes and blocks of a .tf or .tfvars text (no blocks and the syntax
@@ -100,6 +121,9 @@ def _read(text: str) -> tuple[tuple[HclAttribute, ...], tuple[HclBlock, ...], Sy
     blocks are shared between documents of one text and never changed after reading."""
     body = read_body(text)
     if body is None:
+        depth = bracket_depth(text)
+        if depth is not None and depth > MAX_NESTING:
+            raise NestedTooDeep(depth)
         try:
             body = hcl2_body(text)
         except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported as PGF001

@@ -67,6 +67,22 @@ def read_body(text: str) -> tuple[list[HclAttribute], list[HclBlock]] | None:
         return None
 
 
+def bracket_depth(text: str) -> int | None:
+    """How deep ``[``, ``{`` and ``(`` nest in a text of plain tokens (``_tokens``); None for a
+    text with template strings, which is not tokenized in one pass."""
+    tokens = _tokens(text)
+    if tokens is None:
+        return None
+    depth = deepest = 0
+    for kind, _, _ in tokens:
+        if kind in ("[", "{", "("):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif kind in ("]", "}", ")"):
+            depth -= 1
+    return deepest
+
+
 def _tokens(text: str) -> list[tuple[str, int, int]] | None:
     """Every token of a file without template strings, in one pass; None if it has one (or a
     character no token starts with): those are read token by token, as the parse needs them."""
