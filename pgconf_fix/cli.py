@@ -736,7 +736,10 @@ def _add_suppressions(run: Run | Runs, result: CheckResult, reason: str, stdin: 
             del texts[path]
             errors += 1
     added = sum(len(wanted[path]) - len(skipped[path]) for path in texts)
-    _emit(f"Added {added} suppression{'s' if added != 1 else ''} to {len(texts)} file{'s' if len(texts) != 1 else ''}.\n")
+    # On standard error, as ruff's "Added N noqa directives.": standard output is the report's
+    # (--format json), and there is none here.
+    _emit(f"Added {added} suppression{'s' if added != 1 else ''} to {len(texts)} file{'s' if len(texts) != 1 else ''}.\n",
+          err=True)
     if errors:
         return EXIT_ERROR
     complete = len(texts) == len(wanted) and not any(skipped.values())

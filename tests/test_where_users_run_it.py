@@ -303,6 +303,8 @@ def test_add_suppressions_silences_each_finding_and_keeps_files_valid(tmp_path: 
     (tmp_path / "config.json").write_text('{"url": "postgresql://u@db.example.com/app?sslmode=require"}\n')
     outcome = run_cli(["--add-suppressions", "accepted in review 42", "."], tmp_path)
     assert outcome.code == 1  # some findings could not be suppressed
+    # The summary was on standard output, where --format json consumers read; ruff says it on stderr.
+    assert outcome.stdout == "" and "Added 3 suppressions to 2 files.\n" in outcome.stderr
     assert "config.json:1: no suppression comment can be added here safely" in outcome.stderr
     assert "app.py:6: no suppression comment can be added here safely" in outcome.stderr  # inside a string
     conf = (tmp_path / "postgresql.conf").read_text()
