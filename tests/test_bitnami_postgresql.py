@@ -357,3 +357,23 @@ def test_a_fix_landing_in_a_yaml_anchor_is_unsafe(tmp_path: Path) -> None:
     written = yaml.safe_load((tmp_path / "compose.yaml").read_text())
     assert written["services"]["app"] == yaml.safe_load(SHARED_ANCHORS)["services"]["app"]
     assert written["services"]["own"]["environment"]["POSTGRESQL_TCP_KEEPALIVES_INTERVAL"] == "10"
+
+
+def test_a_kubernetes_env_list_with_an_anchor_gets_its_items_at_their_column(tmp_path: Path) -> None:
+    """New items go at the column of the list's items, not two past its start: an anchored list
+    (env: &env) starts at its anchor. Before: the items were indented under the anchor, a YAML
+    the re-parse refused, so PGF102 and PGF103 had no fix."""
+    text = STATEFUL_SET.replace("          env:\n", "          env: &env\n")
+    (tmp_path / "db.yaml").write_text(text)
+    found = json.loads(run_cli(["--format", "json", "--select", "PGF1", "."], tmp_path).stdout)
+    assert sorted((item["code"], bool(item["fix"])) for item in found) == [
+        ("PGF101", True), ("PGF102", True), ("PGF103", True),
+    ], found  # fmt: skip
+    run_cli(["--write", "."], tmp_path)
+    env = yaml.safe_load((tmp_path / "db.yaml").read_text())["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[1:] == [
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_IDLE", "value": "60"},
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_INTERVAL", "value": "10"},
+        {"name": "POSTGRESQL_TCP_KEEPALIVES_COUNT", "value": "6"},
+    ]
+    assert "Fixed 0 findings" in run_cli(["--write", "."], tmp_path).stdout

@@ -511,7 +511,9 @@ def append_items(source: SourceFile, sequence: SequenceNode, rendered: Sequence[
             return ()
         return (_insert_flow(source, sequence, rendered),)
     text = source.text
-    column = sequence.start_mark.column  # the first "-"
+    # The first "-": the sequence's start is its anchor's when it has one (env: &env).
+    dash = text.rfind("-", 0, sequence.value[0].start_mark.index)
+    column = dash - (text.rfind("\n", 0, dash) + 1)
     at = _line_end(text, content_end(text, sequence))
     newline = _newline(source)
     return (Edit(source, at, at, "".join(f"{newline}{' ' * column}- {item}" for item in rendered)),)

@@ -237,7 +237,7 @@ def _append_item(source: SourceFile, environment: SequenceNode, key: str, value:
         if not environment.value:
             return ()  # an empty flow list: several insertions would run together
         return Y.append_items(source, environment, [f"{{name: {variable}, value: {rendered}}}"])
-    indent = " " * (environment.start_mark.column + 2)
+    indent = " " * environment.value[0].start_mark.column  # the items' keys' (env: &env starts at its anchor)
     return Y.append_items(source, environment, [f"name: {variable}{source.newline}{indent}value: {rendered}"])
 
 
