@@ -31,6 +31,19 @@ def service_entry(service: Node, key: str) -> tuple[ScalarNode, Node] | None:
     return Y.merged_entry(service, key, reset_tag=RESET_TAG)
 
 
+def volume_target(volume: Node) -> str | None:
+    """A service volume's path in the container: the long syntax's ``target``, or the short
+    syntax's ``[SOURCE:]TARGET[:MODE]``
+    (https://docs.docker.com/reference/compose-file/services/#volumes); None when not written."""
+    if isinstance(volume, MappingNode):
+        return Y.scalar_value(Y.get(volume, "target"))
+    text = Y.scalar_value(volume)
+    if text is None:
+        return None
+    parts = text.split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
 def service_value(service: Node, key: str) -> Node | None:
     """The value node of ``key`` in a service (``service_entry``), or None."""
     found = service_entry(service, key)

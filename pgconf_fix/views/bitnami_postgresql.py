@@ -32,7 +32,11 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
-from pgconf_fix.documents.compose_services import service_entry, service_value
+from pgconf_fix.documents.compose_services import (
+    service_entry,
+    service_value,
+    volume_target,
+)
 from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
 from pgconf_fix.findings import UNSAFE, Edit, Fix, Location
 from pgconf_fix.setting import Refusal
@@ -94,18 +98,6 @@ def _mounted_over(target: str) -> bool:
     return any(path == folder or folder.startswith(path + "/") or path.startswith(folder + "/") for folder in CONFIG_DIRS)
 
 
-def _target(volume: Node) -> str | None:
-    """A compose volume's container path: the long syntax's ``target``, or the short syntax's
-    ``[SOURCE:]TARGET[:MODE]`` (https://docs.docker.com/reference/compose-file/services/#volumes)."""
-    if isinstance(volume, MappingNode):
-        return Y.scalar_value(Y.get(volume, "target"))
-    text = Y.scalar_value(volume)
-    if text is None:
-        return None
-    parts = text.split(":")
-    return parts[1] if len(parts) > 1 else parts[0]
-
-
 def _runs_setup(command: Node | None) -> bool:
     if command is None or Y.is_null(command):
         return True
@@ -125,7 +117,7 @@ def bitnami_postgresql_view(source: SourceFile, name: str, service: MappingNode,
         return None
     volumes = service_value(service, "volumes")
     if any(_mounted_over(target) for volume in (volumes.value if isinstance(volumes, SequenceNode) else [])
-           if (target := _target(volume))):  # fmt: skip
+           if (target := volume_target(volume))):  # fmt: skip
         return None
     pair = service_entry(service, "environment")
     if pair is None:

@@ -43,7 +43,11 @@ from typing import TYPE_CHECKING, Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from pgconf_fix.documents import yaml_nodes as Y
-from pgconf_fix.documents.compose_services import service_entry, service_value
+from pgconf_fix.documents.compose_services import (
+    service_entry,
+    service_value,
+    volume_target,
+)
 from pgconf_fix.documents.go_yaml_scalar import NotAString, compose_map_value
 from pgconf_fix.documents.hcl_objects import Frame, HclString
 from pgconf_fix.findings import Edit, Location
@@ -373,7 +377,7 @@ def environment_pgbouncer_view(source: SourceFile, name: str, service: MappingNo
         return None
     volumes = service_value(service, "volumes")
     for volume in volumes.value if isinstance(volumes, SequenceNode) else []:
-        target = Y.scalar_value(Y.get(volume, "target")) if isinstance(volume, MappingNode) else _short_target(volume)
+        target = volume_target(volume)
         if target and _mounted_over(image, target):
             return None
     pair = service_entry(service, "environment")
@@ -636,16 +640,6 @@ def ecs_task_pgbouncer_views(source: SourceFile, definitions: Node | None, capit
         if is_environment_configured(image) and (view := ecs_pgbouncer_view(source, container, capitalized)) is not None:
             views.append(view)
     return views
-
-
-def _short_target(volume: Node) -> str | None:
-    """The container path of a compose volume in the short syntax, ``[SOURCE:]TARGET[:MODE]``
-    (https://docs.docker.com/reference/compose-file/services/#short-syntax-5)."""
-    text = Y.scalar_value(volume)
-    if text is None:
-        return None
-    parts = text.split(":")
-    return parts[1] if len(parts) > 1 else parts[0]
 
 
 def _mounted_over(image: EnvironmentImage, path: str) -> bool:
